@@ -1,0 +1,65 @@
+/*
+ * Alerting: rules over one batch's reports, deduplication on the condition
+ * (rule plus affected features), severity gating per channel, and an outbox
+ * of pages in the store that is delivered at least once and never twice.
+ *
+ * mlmon-ingest calls alert_engine_batch() after a batch's reports are
+ * stored, then alert_engine_deliver() to work the outbox. Dry-run is the
+ * default: decisions are recorded and what would be sent is printed.
+ * docs/ALERTS.md is the contract.
+ */
+#ifndef MLMON_ALERT_ALERT_H
+#define MLMON_ALERT_ALERT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct store;
+struct store_schema;
+struct feature_report;
+struct prediction_report;
+struct performance_report;
+struct detector_report;
+struct alert_engine;
+
+/* Opaque settings: channels, gating, dedup timings, secrets. */
+struct alert_config;
+
+/* Caller destroys. Defaults: dry-run, critical -> slack+email, warning recorded. */
+struct alert_config *alert_config_create(void);
+void	alert_config_destroy(struct alert_config *c);
+/*
+ * Apply one setting from the config file ([alert], [slack], [email]
+ * sections). 0 ok, -1 unknown key or bad value (*cause, caller frees).
+ */
+int	alert_config_set(struct alert_config *c, const char *section,
+	    const char *key, const char *value, char **cause);
+/* True when the key holds a secret (the file must then be mode 0600). */
+bool	alert_config_is_secret(const char *section, const char *key);
+/* Apply MLMON_SLACK_WEBHOOK_URL, MLMON_SMTP_* and MLMON_EMAIL_* variables. */
+int	alert_config_from_env(struct alert_config *c, char **cause);
+/* --send: deliver for real instead of dry-run. */
+void	alert_config_set_send(struct alert_config *c, bool send);
+
+/* One batch's evidence; any report pointer may be NULL (not available). */
+struct alert_batch {
+	int64_t				 batch_id;
+	const struct store_schema	*schema;
+	const struct feature_report	*feature;
+	const struct prediction_report	*prediction;
+	const struct performance_report	*performance;
+	const struct detector_report	*detectors;
+};
+
+/* Caller destroys. log receives one line per decision (may be NULL). */
+struct alert_engine *alert_engine_create(struct store *s,
+	    const struct alert_config *c, FILE *log, char **cause);
+void	alert_engine_destroy(struct alert_engine *e);
+/* Evaluate the rules for one batch and queue what must be sent. */
+int	alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
+	    char **cause);
+/* Try every due page in the outbox; returns pages delivered, -1 on error. */
+int	alert_engine_deliver(struct alert_engine *e, char **cause);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * Chi-squared goodness of fit of observed class counts against expected
+ * proportions, with scipy.stats.chisquare(f_obs, f_exp) semantics where
+ * f_exp = proportion * total and a zero expected count is replaced by 1e-6.
+ * Degrees of freedom k - 1. The p-value keeps relative accuracy down to
+ * 1e-300 (label shift produces p ~ 1e-33) and is 0 only below DBL_MIN.
+ */
+#ifndef MLMON_CORE_DRIFT_CHISQ_H
+#define MLMON_CORE_DRIFT_CHISQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHISQ_ZERO_EXPECTED	1e-6
+
+struct chisq_result {
+	double	statistic;
+	double	p_value;
+	int	dof;
+};
+
+/* k >= 2 classes; proportions sum to 1 (not checked). */
+void	drift_chisq(const uint64_t *observed, const double *expected_prop,
+	    int k, struct chisq_result *out);
+
+/*
+ * Upper tail of the chi-squared distribution, scipy.stats.chi2.sf(x, dof),
+ * via the regularised upper incomplete gamma function Q(dof/2, x/2).
+ */
+double	chisq_sf(double x, double dof);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * Maximum mean discrepancy between two multivariate samples with an RBF
+ * kernel k(x, y) = exp(-||x - y||^2 / (2 sigma^2)), sigma from the median
+ * heuristic (median pairwise distance of the pooled sample), the biased
+ * V-statistic estimate of MMD^2, and a seeded permutation test. Cost is
+ * bounded: the reference is subsampled to at most max_ref rows (seeded).
+ */
+#ifndef MLMON_CORE_DRIFT_MMD_H
+#define MLMON_CORE_DRIFT_MMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mmd_params {
+	size_t		max_ref;	/* reference rows kept; default 200 */
+	int		permutations;	/* default 100 */
+	uint64_t	seed;		/* permutation and subsample seed */
+};
+
+struct mmd_result {
+	double	mmd2;		/* biased MMD^2 estimate, >= 0 */
+	double	sigma;		/* kernel bandwidth used */
+	double	p_value;	/* (1 + #perm >= observed) / (1 + permutations) */
+};
+
+void	drift_mmd_defaults(struct mmd_params *p);
+
+/* x is nx*d row-major, y is ny*d row-major; nx, ny, d >= 1. */
+void	drift_mmd(const double *x, size_t nx, const double *y, size_t ny,
+	    size_t d, const struct mmd_params *p, struct mmd_result *out);
+
+#endif

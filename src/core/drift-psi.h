@@ -1,0 +1,39 @@
+/*
+ * Population Stability Index with the seed article's definition: ten
+ * equal-width bins spanning the combined min..max of reference and current
+ * (edges as numpy.linspace, outer ends open to -inf/+inf, numpy.histogram
+ * bin membership), 1e-4 added to each bin proportion, proportions then
+ * renormalised to sum to 1; PSI = sum (cur - ref) * ln(cur / ref).
+ */
+#ifndef MLMON_CORE_DRIFT_PSI_H
+#define MLMON_CORE_DRIFT_PSI_H
+
+#include <stddef.h>
+
+#define PSI_BINS	10
+#define PSI_EPSILON	1e-4
+
+enum drift_severity {
+	DRIFT_NONE,
+	DRIFT_WARNING,
+	DRIFT_CRITICAL,
+};
+
+/* PSI of cur against ref; both sizes at least 1, no NaN. Result >= 0. */
+double	drift_psi(const double *ref, size_t nref, const double *cur,
+	    size_t ncur);
+
+/*
+ * Same, when the caller already knows min and max of ref (the reference
+ * column is fixed), saving a pass over it.
+ */
+double	drift_psi_range(const double *ref, size_t nref, double ref_min,
+	    double ref_max, const double *cur, size_t ncur);
+
+/* none below warning, warning from warning (0.10), critical above critical (0.20). */
+enum drift_severity drift_psi_severity(double psi, double warning,
+	    double critical);
+
+const char *drift_severity_name(enum drift_severity s);
+
+#endif

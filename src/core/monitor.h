@@ -1,0 +1,135 @@
+/*
+ * The three monitor layers, as plain data and functions:
+ *
+ *   reference (built once)  +  batch  ->  feature report      (input health)
+ *                                     ->  prediction report   (output health)
+ *                                     ->  performance report  (outcome health,
+ *                                                              labelled only)
+ *
+ * Report fields and defaults follow the seed article's FeatureMonitor,
+ * PredictionMonitor and PerformanceMonitor. Reports own their arrays and
+ * are released with the matching *_finish(). Nothing here does I/O.
+ */
+#ifndef MLMON_CORE_MONITOR_H
+#define MLMON_CORE_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drift-mmd.h"
+#include "metrics.h"
+
+#define MONITOR_MAX_FEATURES	4096
+#define MONITOR_MAX_CLASSES	1024
+
+struct monitor_config {
+	double		ks_alpha;		/* 0.01: KS drift when p < alpha */
+	double		psi_warning;		/* 0.10 */
+	double		psi_critical;		/* 0.20: PSI drift when psi > */
+	double		chisq_alpha;		/* 0.01 */
+	double		confidence_drift;	/* 0.08: |mean - ref mean| > */
+	double		decay;			/* 0.05: delta < -decay */
+	bool		mmd_enabled;		/* off by default */
+	struct mmd_params mmd;
+	double		mmd_alpha;		/* 0.01 */
+	double		adwin_delta;		/* 0.002 */
+};
+
+void	monitor_config_defaults(struct monitor_config *c);
+
+/*
+ * The reference window. Columns are kept sorted for KS; rows are kept
+ * row-major for MMD. Labels are optional: accuracy and F1 of the reference
+ * come from the rows whose true class is known (has_labels).
+ */
+struct monitor_reference {
+	size_t		 n_rows;
+	size_t		 n_features;
+	int		 n_classes;
+	double		*sorted;	/* n_features columns of n_rows, ascending */
+	double		*col_min;	/* n_features */
+	double		*col_max;	/* n_features */
+	double		*rows;		/* n_rows * n_features, input order */
+	double		*class_prop;	/* n_classes, predicted-class shares */
+	double		 mean_confidence;
+	bool		 has_labels;
+	double		 accuracy;
+	double		 f1_macro;
+};
+
+/*
+ * Build from row-major features. true_class may be NULL; entries < 0 mean
+ * unknown. All predicted values must be in 0..n_classes-1.
+ */
+void	monitor_reference_init(struct monitor_reference *ref,
+	    const double *features, size_t n_rows, size_t n_features,
+	    int n_classes, const int *predicted, const double *confidence,
+	    const int *true_class);
+void	monitor_reference_finish(struct monitor_reference *ref);
+
+/* One batch, borrowed from the caller. */
+struct monitor_batch {
+	int64_t		 batch_id;
+	size_t		 n_rows;
+	const double	*features;	/* n_rows * n_features, row-major */
+	const int	*predicted;	/* n_rows */
+	const double	*confidence;	/* n_rows */
+	const int	*true_class;	/* n_rows, or NULL when unlabelled */
+};
+
+struct feature_report {
+	size_t		 n_features;
+	double		*psi;		/* per feature */
+	double		*ks_statistic;
+	double		*ks_p_value;
+	bool		*drift_psi;	/* psi > psi_critical */
+	bool		*drift_ks;	/* ks p < ks_alpha */
+	bool		 any_drift;	/* any drift_psi or drift_ks */
+	size_t		 max_psi_feature;
+	bool		 mmd_run;
+	struct mmd_result mmd;
+	bool		 mmd_drift;	/* p < mmd_alpha */
+};
+
+struct prediction_report {
+	int		 n_classes;
+	uint64_t	*class_counts;	/* n_classes */
+	double		 label_shift_statistic;
+	double		 label_shift_p_value;
+	bool		 label_shift_drift;	/* p < chisq_alpha */
+	double		 mean_confidence;
+	double		 reference_mean_confidence;
+	bool		 confidence_drift;
+};
+
+struct performance_report {
+	size_t		 n_rows;
+	int		 n_classes;
+	double		 accuracy;
+	double		 f1_macro;
+	double		 ece;
+	double		 acc_delta;	/* accuracy - reference accuracy */
+	double		 f1_delta;
+	bool		 any_decay;	/* either delta < -decay */
+	uint64_t	*confusion;	/* n_classes^2, rows true */
+	struct reliability_bin bins[CALIB_BINS];
+};
+
+void	monitor_feature(const struct monitor_reference *ref,
+	    const struct monitor_config *c, const struct monitor_batch *b,
+	    struct feature_report *out);
+void	feature_report_finish(struct feature_report *r);
+
+void	monitor_prediction(const struct monitor_reference *ref,
+	    const struct monitor_config *c, const struct monitor_batch *b,
+	    struct prediction_report *out);
+void	prediction_report_finish(struct prediction_report *r);
+
+/* b->true_class must be non-NULL. */
+void	monitor_performance(const struct monitor_reference *ref,
+	    const struct monitor_config *c, const struct monitor_batch *b,
+	    struct performance_report *out);
+void	performance_report_finish(struct performance_report *r);
+
+#endif

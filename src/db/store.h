@@ -1,0 +1,162 @@
+/*
+ * The store: mlmon's only door to SQL. One SQLite file in WAL mode holds
+ * predictions, monitor reports, alerts (the seed article's three tables,
+ * same columns) plus the reference window, metadata, batch ledger,
+ * rejected input and detector state. docs/SCHEMA.md is the contract.
+ *
+ * Writers keep one IMMEDIATE transaction open and commit it on
+ * store_flush(); the caller decides when (every N rows or T ms). Several
+ * processes may write the same file (ingest and a labeler): every write
+ * waits for the lock up to the busy timeout. Readers (the console) open
+ * read-only and never block writers.
+ */
+#ifndef MLMON_DB_STORE_H
+#define MLMON_DB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct feature_report;
+struct prediction_report;
+struct performance_report;
+
+enum store_mode {
+	STORE_READ_WRITE,	/* creates the file and schema if missing */
+	STORE_READ_ONLY,	/* never creates, never writes */
+};
+
+/* Names of the feature and class axes; stored once per DB. */
+struct store_schema {
+	size_t	  n_features;
+	int	  n_classes;
+	char	**feature_names;	/* n_features, owned */
+	char	**class_names;		/* n_classes, owned */
+};
+
+/* The reference window, row-major, as stored. */
+struct store_reference {
+	size_t	 n_rows;
+	size_t	 n_features;
+	int	 n_classes;
+	double	*features;	/* n_rows * n_features */
+	int	*predicted;	/* n_rows */
+	double	*confidence;	/* n_rows */
+	double	*scores;	/* n_rows * n_classes */
+	int	*true_class;	/* n_rows, -1 unknown */
+};
+
+/* One prediction as logged; JSON texts are the compact arrays. */
+struct store_prediction {
+	int64_t		 batch_id;
+	int64_t		 row_in_batch;
+	const char	*features_json;
+	const char	*scores_json;
+	int		 predicted_class;
+	double		 confidence;
+	int		 true_class;	/* -1 for NULL */
+	double		 logged_at;	/* unix seconds */
+};
+
+/* A logged batch read back for the monitors, row_in_batch order. */
+struct store_batch {
+	int64_t	 batch_id;
+	size_t	 n_rows;
+	size_t	 n_features;
+	double	*features;	/* n_rows * n_features */
+	int	*predicted;
+	double	*confidence;
+	int	*true_class;	/* n_rows; NULL unless every row is labelled */
+};
+
+enum store_batch_state {
+	STORE_BATCH_UNKNOWN,	/* no row logged */
+	STORE_BATCH_OPEN,
+	STORE_BATCH_CLOSED,
+};
+
+/* Outcome of store_label_batch(). */
+enum store_label_result {
+	STORE_LABEL_APPLIED,
+	STORE_LABEL_SAME,	/* identical labels already there: no-op */
+	STORE_LABEL_CONFLICT,	/* different labels there; see allow_relabel */
+	STORE_LABEL_MISMATCH,	/* length differs from logged rows */
+	STORE_LABEL_NOT_CLOSED,	/* batch unknown or still open */
+	STORE_LABEL_ERROR,
+};
+
+/* Caller closes. NULL and *cause set (caller frees) on failure. */
+struct store	*store_open(const char *path, enum store_mode mode,
+		    char **cause);
+void		 store_close(struct store *s);
+/* Lock wait for writes, milliseconds (default 10000). */
+void		 store_set_busy_timeout(struct store *s, int ms);
+
+/* Commit the open write transaction, if any. */
+int	store_flush(struct store *s, char **cause);
+/* Rows inserted since the last flush. */
+size_t	store_pending(const struct store *s);
+
+/* 0 stored schema loaded, 1 none yet, -1 error. Caller finishes. */
+int	store_schema_get(struct store *s, struct store_schema *out,
+	    char **cause);
+int	store_schema_put(struct store *s, const struct store_schema *sc,
+	    char **cause);
+void	store_schema_finish(struct store_schema *sc);
+
+/* 0 loaded, 1 none stored, -1 error. Caller finishes. */
+int	store_reference_get(struct store *s, struct store_reference *out,
+	    char **cause);
+/*
+ * Store the reference. If one is stored already: identical (by content
+ * digest) is accepted silently; different is refused (-1, cause names
+ * both sizes) unless replace is set.
+ */
+int	store_reference_put(struct store *s, const struct store_reference *r,
+	    bool replace, char **cause);
+void	store_reference_finish(struct store_reference *r);
+
+/* 1 inserted, 0 already logged (replay: skipped), -1 error. */
+int	store_prediction_add(struct store *s, const struct store_prediction *p,
+	    char **cause);
+
+enum store_batch_state store_batch_state(struct store *s, int64_t batch_id);
+/* Record the batch as closed with its row count (idempotent). */
+int	store_batch_close(struct store *s, int64_t batch_id, char **cause);
+/* 0 ok, 1 no such batch, -1 error. Caller finishes. */
+int	store_batch_get(struct store *s, int64_t batch_id,
+	    struct store_batch *out, char **cause);
+void	store_batch_finish(struct store_batch *b);
+/* Number of rows logged for a batch (0 when unknown). */
+int64_t	store_batch_rows(struct store *s, int64_t batch_id);
+
+/*
+ * Apply delayed labels, in row_in_batch order. On MISMATCH the cause
+ * names both lengths; on CONFLICT nothing changes unless allow_relabel.
+ */
+enum store_label_result store_label_batch(struct store *s, int64_t batch_id,
+	    const int *labels, size_t n, bool allow_relabel, char **cause);
+
+/* Reports, one per (batch, type); a replay overwrites with the same. */
+int	store_report_put(struct store *s, int64_t batch_id, const char *type,
+	    const char *payload_json, char **cause);
+/* 0 found, 1 none, -1 error. *payload is the JSON text; caller frees. */
+int	store_report_get(struct store *s, int64_t batch_id, const char *type,
+	    char **payload, char **cause);
+
+/* Keep a rejected input line (text truncated to STORE_REJECT_TEXT_MAX). */
+#define STORE_REJECT_TEXT_MAX	4096
+int	store_reject_add(struct store *s, const char *source, uint64_t line,
+	    const char *reason, const char *text, size_t len, char **cause);
+
+/*
+ * Detector state, by name ("ddm", "adwin"): the text encoding and the
+ * last batch fed. 0 found, 1 none, -1 error. *state: caller frees.
+ */
+int	store_detector_get(struct store *s, const char *name,
+	    int64_t *last_batch, char **state, char **cause);
+int	store_detector_put(struct store *s, const char *name,
+	    int64_t last_batch, const char *state, char **cause);
+
+#endif
