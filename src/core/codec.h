@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CODEC_DOUBLE_MAX	32	/* buffer size for one formatted double */
+/* Buffer size for one formatted double. */
+#define CODEC_DOUBLE_MAX	32
 
 /* A growing NUL-terminated string. */
 struct codec_buf {

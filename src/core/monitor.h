@@ -17,8 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect-ddm.h"
 #include "drift-mmd.h"
 #include "metrics.h"
+
+struct adwin;
+struct monitor_ks_memo;
 
 #define MONITOR_MAX_FEATURES	4096
 #define MONITOR_MAX_CLASSES	1024
@@ -56,6 +60,14 @@ struct monitor_reference {
 	bool		 has_labels;
 	double		 accuracy;
 	double		 f1_macro;
+	/*
+	 * KS p-value memo, filled lazily by monitor_feature: for exact
+	 * tests the p-value depends only on (n_rows, batch rows, integer
+	 * statistic h), so repeated batches of one size reuse it. Mutated
+	 * through the const reference: do not run monitor_feature on one
+	 * reference from two threads at once.
+	 */
+	struct monitor_ks_memo *ks_memo;
 };
 
 /*
@@ -126,10 +138,48 @@ void	monitor_prediction(const struct monitor_reference *ref,
 	    struct prediction_report *out);
 void	prediction_report_finish(struct prediction_report *r);
 
-/* b->true_class must be non-NULL. */
+/*
+ * b->true_class must be non-NULL. Rows whose true or predicted class is
+ * outside 0..n_classes-1 (unknown label: < 0) are left out; n_rows counts
+ * the rows used. Deltas are 0 and any_decay false when the reference has
+ * no labels.
+ */
 void	monitor_performance(const struct monitor_reference *ref,
 	    const struct monitor_config *c, const struct monitor_batch *b,
 	    struct performance_report *out);
 void	performance_report_finish(struct performance_report *r);
+
+/*
+ * Stream detectors over the 0/1 error stream (predicted != true) of the
+ * labelled rows, in row order, batch after batch: DDM and ADWIN. Their
+ * state is serialised with detectors_encode so a restarted ingest resumes
+ * them exactly.
+ */
+struct detectors {
+	struct ddm	 ddm;
+	struct adwin	*adwin;		/* owned */
+};
+
+struct detector_report {
+	uint64_t	 n_fed;		/* labelled rows fed */
+	enum ddm_state	 ddm_state;	/* after the last row */
+	bool		 ddm_warning;	/* warned on some row */
+	bool		 ddm_drift;	/* drifted on some row */
+	bool		 adwin_drift;	/* cut on some row */
+	uint64_t	 adwin_width;	/* at batch end */
+	double		 adwin_mean;	/* window error rate */
+	uint64_t	 ddm_drifts;	/* cumulative */
+	uint64_t	 adwin_detections; /* cumulative */
+};
+
+void	detectors_init(struct detectors *d, const struct monitor_config *c);
+void	detectors_finish(struct detectors *d);
+/* Skips rows with true_class < 0, and all rows when true_class is NULL. */
+void	detectors_feed(struct detectors *d, const struct monitor_batch *b,
+	    struct detector_report *out);
+/* Caller frees. Two lines: the DDM text, then the ADWIN text. */
+char	*detectors_encode(const struct detectors *d);
+/* Writes *out (to be finished by the caller) only on success. */
+bool	detectors_decode(const char *s, struct detectors *out);
 
 #endif

@@ -1,0 +1,203 @@
+/*
+ * Hex floats by hand. A finite double is sign, an implicit leading digit
+ * (1 for normals, 0 for subnormals and zero), 52 fraction bits written as
+ * 13 hex digits with trailing zeros dropped, and a binary exponent.
+ */
+#include "codec.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void
+codec_buf_init(struct codec_buf *b)
+{
+	b->cap = 128;
+	b->len = 0;
+	b->s = xmalloc(b->cap);
+	b->s[0] = '\0';
+}
+
+void
+codec_buf_add(struct codec_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < b->cap - b->len)
+			break;
+		b->cap = 2 * b->cap + (size_t)n;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+	b->len += (size_t)n;
+}
+
+void
+codec_buf_double(struct codec_buf *b, double v)
+{
+	char tmp[CODEC_DOUBLE_MAX];
+
+	codec_format_double(v, tmp);
+	codec_buf_add(b, "%s", tmp);
+}
+
+char *
+codec_buf_take(struct codec_buf *b)
+{
+	char *s = b->s;
+
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void
+codec_format_double(double v, char out[CODEC_DOUBLE_MAX])
+{
+	uint64_t bits, frac;
+	int exp, lead, nd;
+	const char *sign;
+	char digits[14];
+
+	memcpy(&bits, &v, sizeof bits);
+	sign = (bits >> 63) ? "-" : "";
+	exp = (int)((bits >> 52) & 0x7ff);
+	frac = bits & 0xfffffffffffffULL;
+	if (exp == 0x7ff) {
+		snprintf(out, CODEC_DOUBLE_MAX, "%s", frac ? "nan" :
+		    ((bits >> 63) ? "-inf" : "inf"));
+		return;
+	}
+	if (exp == 0 && frac == 0) {
+		snprintf(out, CODEC_DOUBLE_MAX, "%s0x0p+0", sign);
+		return;
+	}
+	if (exp == 0) {
+		lead = 0;
+		exp = -1022;
+	} else {
+		lead = 1;
+		exp -= 1023;
+	}
+	snprintf(digits, sizeof digits, "%013llx", (unsigned long long)frac);
+	nd = 13;
+	while (nd > 0 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	snprintf(out, CODEC_DOUBLE_MAX, "%s0x%d%s%sp%+d", sign, lead,
+	    nd ? "." : "", digits, exp);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool
+codec_parse_double(const char **sp, double *out)
+{
+	const char *s = *sp;
+	bool neg = false, eneg = false;
+	uint64_t mant;
+	int lead, nd = 0, e = 0, ed = 0, h;
+	double v;
+
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (strncmp(s, "inf", 3) == 0) {
+		*out = neg ? -INFINITY : INFINITY;
+		*sp = s + 3;
+		return true;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return false;
+	s += 2;
+	if (*s != '0' && *s != '1')
+		return false;
+	lead = *s++ - '0';
+	mant = (uint64_t)lead;
+	if (*s == '.') {
+		s++;
+		while ((h = hexval(*s)) >= 0) {
+			if (++nd > 13)
+				return false;
+			mant = (mant << 4) | (uint64_t)h;
+			s++;
+		}
+		if (nd == 0)
+			return false;
+	}
+	if (*s != 'p' && *s != 'P')
+		return false;
+	s++;
+	if (*s == '+' || *s == '-')
+		eneg = *s++ == '-';
+	while (*s >= '0' && *s <= '9') {
+		if (++ed > 4 || (ed == 2 && e == 0))
+			return false;	/* too long, or a leading zero */
+		e = e * 10 + (*s++ - '0');
+	}
+	if (ed == 0)
+		return false;
+	if (eneg)
+		e = -e;
+	/* Normals have a leading 1 and exponent -1022..1023. */
+	if (lead == 1 && (e < -1022 || e > 1023))
+		return false;
+	if (lead == 0 && mant != 0 && e != -1022)
+		return false;
+	/* mant has 1 + 4 nd bits; exact: the product fits a double. */
+	v = ldexp((double)mant, e - 4 * nd);
+	*out = neg ? -v : v;
+	*sp = s;
+	return true;
+}
+
+bool
+codec_parse_u64(const char **sp, uint64_t *out)
+{
+	const char *s = *sp;
+	uint64_t v = 0;
+	int d;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9') {
+		d = *s++ - '0';
+		if (v > (UINT64_MAX - (uint64_t)d) / 10)
+			return false;
+		v = v * 10 + (uint64_t)d;
+	}
+	*out = v;
+	*sp = s;
+	return true;
+}
+
+bool
+codec_expect(const char **sp, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*sp, lit, n) != 0)
+		return false;
+	*sp += n;
+	return true;
+}

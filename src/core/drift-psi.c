@@ -1,0 +1,149 @@
+/*
+ * Population Stability Index, the seed's definition (see drift-psi.h).
+ *
+ * Edges are those of numpy.linspace(lo, hi, 11) bit for bit: step =
+ * (hi - lo) / 10, e[i] = i * step + lo, e[10] = hi; then e[0] and e[10]
+ * are opened to -inf and +inf. numpy.histogram membership follows: bin i
+ * holds e[i] <= x < e[i+1], the last bin is closed, so a value belongs to
+ * the bin numbered by how many of the interior edges e[1..9] are <= x.
+ * The index is estimated arithmetically and then corrected against the
+ * real edge values, so rounding in the estimate never misplaces a value.
+ */
+#include "drift-psi.h"
+
+#include <math.h>
+
+struct psi_edges {
+	double	lo;
+	double	step;
+	double	e[PSI_BINS + 1];	/* linspace(lo, hi, PSI_BINS + 1) */
+};
+
+static void	psi_edges_init(struct psi_edges *, double, double);
+static int	psi_bin(const struct psi_edges *, double);
+static void	psi_props(const struct psi_edges *, const double *, size_t,
+		    double *);
+
+static void
+psi_edges_init(struct psi_edges *pe, double lo, double hi)
+{
+	double delta = hi - lo, step = delta / PSI_BINS;
+	int i;
+
+	pe->lo = lo;
+	pe->step = step;
+	for (i = 0; i <= PSI_BINS; i++) {
+		if (step == 0.0)	/* numpy: (i / div) * delta */
+			pe->e[i] = (double)i / PSI_BINS * delta + lo;
+		else
+			pe->e[i] = (double)i * step + lo;
+	}
+	pe->e[PSI_BINS] = hi;
+}
+
+/* Bin of x: the number of interior edges e[1..PSI_BINS-1] that are <= x. */
+static int
+psi_bin(const struct psi_edges *pe, double x)
+{
+	double q;
+	int b;
+
+	if (pe->step > 0.0 && isfinite(pe->step)) {
+		q = (x - pe->lo) / pe->step;
+		if (q < 0.0)
+			b = 0;
+		else if (q >= PSI_BINS - 1)
+			b = PSI_BINS - 1;
+		else
+			b = (int)q;
+	} else
+		b = 0;
+	/* Correct the estimate against the real edges (one step at most). */
+	while (b < PSI_BINS - 1 && pe->e[b + 1] <= x)
+		b++;
+	while (b > 0 && pe->e[b] > x)
+		b--;
+	return b;
+}
+
+/* Bin proportions plus PSI_EPSILON, renormalised to sum to 1. */
+static void
+psi_props(const struct psi_edges *pe, const double *v, size_t n, double *p)
+{
+	size_t counts[PSI_BINS] = { 0 }, i;
+	double sum = 0.0;
+	int b;
+
+	for (i = 0; i < n; i++)
+		counts[psi_bin(pe, v[i])]++;
+	for (b = 0; b < PSI_BINS; b++) {
+		p[b] = (double)counts[b] / (double)n + PSI_EPSILON;
+		sum += p[b];
+	}
+	for (b = 0; b < PSI_BINS; b++)
+		p[b] /= sum;
+}
+
+double
+drift_psi_range(const double *ref, size_t nref, double ref_min,
+    double ref_max, const double *cur, size_t ncur)
+{
+	struct psi_edges pe;
+	double lo = ref_min, hi = ref_max, pr[PSI_BINS], pc[PSI_BINS], psi;
+	size_t i;
+	int b;
+
+	for (i = 0; i < ncur; i++) {
+		if (cur[i] < lo)
+			lo = cur[i];
+		if (cur[i] > hi)
+			hi = cur[i];
+	}
+	psi_edges_init(&pe, lo, hi);
+	psi_props(&pe, ref, nref, pr);
+	psi_props(&pe, cur, ncur, pc);
+	psi = 0.0;
+	for (b = 0; b < PSI_BINS; b++)
+		psi += (pc[b] - pr[b]) * log(pc[b] / pr[b]);
+	/* Each term is >= 0 mathematically; keep rounding from showing -0. */
+	return psi > 0.0 ? psi : 0.0;
+}
+
+double
+drift_psi(const double *ref, size_t nref, const double *cur, size_t ncur)
+{
+	double lo = ref[0], hi = ref[0];
+	size_t i;
+
+	for (i = 1; i < nref; i++) {
+		if (ref[i] < lo)
+			lo = ref[i];
+		if (ref[i] > hi)
+			hi = ref[i];
+	}
+	return drift_psi_range(ref, nref, lo, hi, cur, ncur);
+}
+
+enum drift_severity
+drift_psi_severity(double psi, double warning, double critical)
+{
+	if (psi > critical)
+		return DRIFT_CRITICAL;
+	if (psi >= warning)
+		return DRIFT_WARNING;
+	return DRIFT_NONE;
+}
+
+const char *
+drift_severity_name(enum drift_severity s)
+{
+	switch (s) {
+	case DRIFT_NONE:
+		return "none";
+	case DRIFT_WARNING:
+		return "warning";
+	case DRIFT_CRITICAL:
+		return "critical";
+	}
+	return "?";
+}

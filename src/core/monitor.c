@@ -1,0 +1,464 @@
+/*
+ * The monitors are pure functions of (reference, config, batch). The
+ * reference keeps each feature column sorted so a batch costs one sort of
+ * its own columns (in a stack buffer for batches up to SCRATCH_ROWS rows)
+ * plus a merge for KS and a histogram for PSI per feature; the only heap
+ * allocations in monitor_feature are the report's own arrays (and the MMD
+ * kernel matrix when MMD is enabled).
+ */
+#include "monitor.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "detect-adwin.h"
+#include "drift-chisq.h"
+#include "drift-ks.h"
+#include "drift-psi.h"
+#include "xalloc.h"
+
+#define SCRATCH_ROWS	1024
+#define KS_EXACT_MAX	10000	/* drift-ks.h: exact up to this size */
+#define KS_MEMO_MAX	65536	/* entries; larger lcm: no memo */
+
+/* p[h] for one batch size; NaN where not computed yet. */
+struct monitor_ks_memo {
+	size_t	 nb;		/* batch rows this table is for */
+	int64_t	 g;		/* gcd(n_rows, nb) */
+	int64_t	 lcm;
+	double	*p;		/* lcm + 1 entries */
+};
+
+/* xmalloc that accepts a zero count (returns a one-element block). */
+static void *
+alloc_n(size_t n, size_t size)
+{
+	return xcalloc(n ? n : 1, size);
+}
+
+static int64_t
+gcd64(int64_t a, int64_t b)
+{
+	int64_t t;
+
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * max over pooled values of |i nb - j na| (i, j: values <= x in a, b),
+ * i.e. the KS statistic times na nb, exactly in integers.
+ */
+static int64_t
+ks_scaled_statistic(const double *a, size_t na, const double *b, size_t nb)
+{
+	int64_t best = 0, diff;
+	size_t i = 0, j = 0;
+	double x;
+
+	while (i < na || j < nb) {
+		x = j >= nb || (i < na && a[i] <= b[j]) ? a[i] : b[j];
+		while (i < na && a[i] <= x)
+			i++;
+		while (j < nb && b[j] <= x)
+			j++;
+		diff = (int64_t)i * (int64_t)nb - (int64_t)j * (int64_t)na;
+		if (diff < 0)
+			diff = -diff;
+		if (diff > best)
+			best = diff;
+	}
+	return best;
+}
+
+/* The memo table for batches of nb rows, or NULL when not worth it. */
+static struct monitor_ks_memo *
+ks_memo_get(const struct monitor_reference *ref, size_t nb)
+{
+	struct monitor_ks_memo *m = ref->ks_memo;
+	int64_t g, lcm, h;
+
+	if (ref->n_rows > KS_EXACT_MAX || nb > KS_EXACT_MAX)
+		return NULL;
+	if (m != NULL && m->nb == nb)
+		return m;
+	g = gcd64((int64_t)ref->n_rows, (int64_t)nb);
+	lcm = (int64_t)ref->n_rows / g * (int64_t)nb;
+	if (lcm >= KS_MEMO_MAX)
+		return NULL;
+	if (m == NULL) {
+		m = xcalloc(1, sizeof *m);
+		/* Logically const: the memo is a cache (see monitor.h). */
+		((struct monitor_reference *)ref)->ks_memo = m;
+	}
+	free(m->p);
+	m->nb = nb;
+	m->g = g;
+	m->lcm = lcm;
+	m->p = xmalloc((size_t)(lcm + 1) * sizeof *m->p);
+	for (h = 0; h <= lcm; h++)
+		m->p[h] = NAN;
+	return m;
+}
+
+/* drift_ks_sorted, answered from the memo when this h was seen before. */
+static void
+ks_memoised(const struct monitor_reference *ref, const double *refcol,
+    const double *col, size_t n, struct ks_result *ks)
+{
+	struct monitor_ks_memo *m = ks_memo_get(ref, n);
+	int64_t h;
+
+	if (m == NULL) {
+		drift_ks_sorted(refcol, ref->n_rows, col, n, ks);
+		return;
+	}
+	h = ks_scaled_statistic(refcol, ref->n_rows, col, n) / m->g;
+	if (!isnan(m->p[h])) {
+		ks->statistic = (double)h / (double)m->lcm;
+		ks->p_value = m->p[h];
+		return;
+	}
+	drift_ks_sorted(refcol, ref->n_rows, col, n, ks);
+	/* Store only when drift-ks saw the same lattice statistic. */
+	if (ks->statistic == (double)h / (double)m->lcm)
+		m->p[h] = ks->p_value;
+}
+
+void
+monitor_config_defaults(struct monitor_config *c)
+{
+	c->ks_alpha = 0.01;
+	c->psi_warning = 0.10;
+	c->psi_critical = 0.20;
+	c->chisq_alpha = 0.01;
+	c->confidence_drift = 0.08;
+	c->decay = 0.05;
+	c->mmd_enabled = false;
+	drift_mmd_defaults(&c->mmd);
+	c->mmd.seed = 42;
+	c->mmd_alpha = 0.01;
+	c->adwin_delta = 0.002;
+}
+
+void
+monitor_reference_init(struct monitor_reference *ref, const double *features,
+    size_t n_rows, size_t n_features, int n_classes, const int *predicted,
+    const double *confidence, const int *true_class)
+{
+	size_t i, f, nl = 0;
+	double *col;
+	int *yt, *yp;
+
+	memset(ref, 0, sizeof *ref);
+	ref->n_rows = n_rows;
+	ref->n_features = n_features;
+	ref->n_classes = n_classes;
+	ref->sorted = alloc_n(n_rows * n_features, sizeof *ref->sorted);
+	ref->col_min = alloc_n(n_features, sizeof *ref->col_min);
+	ref->col_max = alloc_n(n_features, sizeof *ref->col_max);
+	ref->rows = alloc_n(n_rows * n_features, sizeof *ref->rows);
+	ref->class_prop = alloc_n((size_t)(n_classes > 0 ? n_classes : 0),
+	    sizeof *ref->class_prop);
+	if (n_rows > 0 && n_features > 0)
+		memcpy(ref->rows, features,
+		    n_rows * n_features * sizeof *ref->rows);
+
+	for (f = 0; f < n_features && n_rows > 0; f++) {
+		col = ref->sorted + f * n_rows;
+		for (i = 0; i < n_rows; i++)
+			col[i] = features[i * n_features + f];
+		drift_ks_sort(col, n_rows);
+		ref->col_min[f] = col[0];
+		ref->col_max[f] = col[n_rows - 1];
+	}
+
+	for (i = 0; i < n_rows; i++)
+		if (predicted[i] >= 0 && predicted[i] < n_classes)
+			ref->class_prop[predicted[i]] += 1.0;
+	for (i = 0; n_rows > 0 && i < (size_t)n_classes; i++)
+		ref->class_prop[i] /= (double)n_rows;
+	ref->mean_confidence = metrics_mean(confidence, n_rows);
+
+	if (true_class == NULL)
+		return;
+	yt = alloc_n(n_rows, sizeof *yt);
+	yp = alloc_n(n_rows, sizeof *yp);
+	for (i = 0; i < n_rows; i++) {
+		if (true_class[i] < 0 || true_class[i] >= n_classes ||
+		    predicted[i] < 0 || predicted[i] >= n_classes)
+			continue;
+		yt[nl] = true_class[i];
+		yp[nl] = predicted[i];
+		nl++;
+	}
+	if (nl > 0) {
+		ref->has_labels = true;
+		ref->accuracy = metrics_accuracy(yt, yp, nl);
+		ref->f1_macro = metrics_f1_macro(yt, yp, nl, n_classes);
+	}
+	free(yt);
+	free(yp);
+}
+
+void
+monitor_reference_finish(struct monitor_reference *ref)
+{
+	free(ref->sorted);
+	free(ref->col_min);
+	free(ref->col_max);
+	free(ref->rows);
+	free(ref->class_prop);
+	if (ref->ks_memo != NULL)
+		free(ref->ks_memo->p);
+	free(ref->ks_memo);
+	memset(ref, 0, sizeof *ref);
+}
+
+void
+monitor_feature(const struct monitor_reference *ref,
+    const struct monitor_config *c, const struct monitor_batch *b,
+    struct feature_report *out)
+{
+	double stack[SCRATCH_ROWS], *col, *refcol;
+	size_t nf = ref->n_features, nr = ref->n_rows, n = b->n_rows, i, f;
+	struct mmd_params mp;
+	struct ks_result ks;
+
+	memset(out, 0, sizeof *out);
+	out->n_features = nf;
+	out->psi = alloc_n(nf, sizeof *out->psi);
+	out->ks_statistic = alloc_n(nf, sizeof *out->ks_statistic);
+	out->ks_p_value = alloc_n(nf, sizeof *out->ks_p_value);
+	out->drift_psi = alloc_n(nf, sizeof *out->drift_psi);
+	out->drift_ks = alloc_n(nf, sizeof *out->drift_ks);
+	for (f = 0; f < nf; f++)
+		out->ks_p_value[f] = 1.0;
+	if (nf == 0 || nr == 0 || n == 0)
+		return;
+
+	col = n <= SCRATCH_ROWS ? stack : xmalloc(n * sizeof *col);
+	for (f = 0; f < nf; f++) {
+		for (i = 0; i < n; i++)
+			col[i] = b->features[i * nf + f];
+		drift_ks_sort(col, n);
+		refcol = ref->sorted + f * nr;
+		out->psi[f] = drift_psi_range(refcol, nr, ref->col_min[f],
+		    ref->col_max[f], col, n);
+		ks_memoised(ref, refcol, col, n, &ks);
+		out->ks_statistic[f] = ks.statistic;
+		out->ks_p_value[f] = ks.p_value;
+		out->drift_psi[f] = out->psi[f] > c->psi_critical;
+		out->drift_ks[f] = ks.p_value < c->ks_alpha;
+		if (out->drift_psi[f] || out->drift_ks[f])
+			out->any_drift = true;
+		if (out->psi[f] > out->psi[out->max_psi_feature])
+			out->max_psi_feature = f;
+	}
+	if (col != stack)
+		free(col);
+
+	if (c->mmd_enabled) {
+		/* A distinct, reproducible permutation stream per batch. */
+		mp = c->mmd;
+		mp.seed = c->mmd.seed ^
+		    ((uint64_t)b->batch_id * 0x9e3779b97f4a7c15ULL);
+		drift_mmd(ref->rows, nr, b->features, n, nf, &mp, &out->mmd);
+		out->mmd_run = true;
+		out->mmd_drift = out->mmd.p_value < c->mmd_alpha;
+	}
+}
+
+void
+feature_report_finish(struct feature_report *r)
+{
+	free(r->psi);
+	free(r->ks_statistic);
+	free(r->ks_p_value);
+	free(r->drift_psi);
+	free(r->drift_ks);
+	memset(r, 0, sizeof *r);
+}
+
+void
+monitor_prediction(const struct monitor_reference *ref,
+    const struct monitor_config *c, const struct monitor_batch *b,
+    struct prediction_report *out)
+{
+	int k = ref->n_classes;
+	uint64_t total = 0;
+	struct chisq_result cr;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	out->n_classes = k;
+	out->class_counts = alloc_n((size_t)(k > 0 ? k : 0),
+	    sizeof *out->class_counts);
+	for (i = 0; i < b->n_rows; i++) {
+		if (b->predicted[i] >= 0 && b->predicted[i] < k) {
+			out->class_counts[b->predicted[i]]++;
+			total++;
+		}
+	}
+	out->label_shift_p_value = 1.0;
+	if (k >= 2 && total > 0) {
+		drift_chisq(out->class_counts, ref->class_prop, k, &cr);
+		out->label_shift_statistic = cr.statistic;
+		out->label_shift_p_value = cr.p_value;
+		out->label_shift_drift = cr.p_value < c->chisq_alpha;
+	}
+	out->mean_confidence = metrics_mean(b->confidence, b->n_rows);
+	out->reference_mean_confidence = ref->mean_confidence;
+	out->confidence_drift = b->n_rows > 0 &&
+	    fabs(out->mean_confidence - ref->mean_confidence) >
+	    c->confidence_drift;
+}
+
+void
+prediction_report_finish(struct prediction_report *r)
+{
+	free(r->class_counts);
+	memset(r, 0, sizeof *r);
+}
+
+void
+monitor_performance(const struct monitor_reference *ref,
+    const struct monitor_config *c, const struct monitor_batch *b,
+    struct performance_report *out)
+{
+	int k = ref->n_classes, syt[SCRATCH_ROWS], syp[SCRATCH_ROWS];
+	unsigned char sok[SCRATCH_ROWS], *ok;
+	double sconf[SCRATCH_ROWS], *conf;
+	size_t n = b->n_rows, m = 0, i;
+	int *yt, *yp;
+	bool heap = n > SCRATCH_ROWS;
+
+	memset(out, 0, sizeof *out);
+	out->n_classes = k;
+	out->confusion = alloc_n((size_t)(k > 0 ? k : 0) * (size_t)k,
+	    sizeof *out->confusion);
+	if (b->true_class == NULL)
+		return;
+
+	yt = heap ? xmalloc(n * sizeof *yt) : syt;
+	yp = heap ? xmalloc(n * sizeof *yp) : syp;
+	ok = heap ? xmalloc(n * sizeof *ok) : sok;
+	conf = heap ? xmalloc(n * sizeof *conf) : sconf;
+	for (i = 0; i < n; i++) {
+		if (b->true_class[i] < 0 || b->true_class[i] >= k ||
+		    b->predicted[i] < 0 || b->predicted[i] >= k)
+			continue;
+		yt[m] = b->true_class[i];
+		yp[m] = b->predicted[i];
+		ok[m] = yt[m] == yp[m];
+		conf[m] = b->confidence[i];
+		m++;
+	}
+	out->n_rows = m;
+	if (m > 0) {
+		out->accuracy = metrics_accuracy(yt, yp, m);
+		out->f1_macro = metrics_f1_macro(yt, yp, m, k);
+		out->ece = metrics_ece(conf, ok, m, out->bins);
+		metrics_confusion(yt, yp, m, k, out->confusion);
+		if (ref->has_labels) {
+			out->acc_delta = out->accuracy - ref->accuracy;
+			out->f1_delta = out->f1_macro - ref->f1_macro;
+			out->any_decay = out->acc_delta < -c->decay ||
+			    out->f1_delta < -c->decay;
+		}
+	}
+	if (heap) {
+		free(yt);
+		free(yp);
+		free(ok);
+		free(conf);
+	}
+}
+
+void
+performance_report_finish(struct performance_report *r)
+{
+	free(r->confusion);
+	memset(r, 0, sizeof *r);
+}
+
+void
+detectors_init(struct detectors *d, const struct monitor_config *c)
+{
+	ddm_init(&d->ddm);
+	d->adwin = adwin_create(c->adwin_delta);
+}
+
+void
+detectors_finish(struct detectors *d)
+{
+	adwin_destroy(d->adwin);
+	d->adwin = NULL;
+}
+
+void
+detectors_feed(struct detectors *d, const struct monitor_batch *b,
+    struct detector_report *out)
+{
+	enum ddm_state st;
+	bool err;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	for (i = 0; b->true_class != NULL && i < b->n_rows; i++) {
+		if (b->true_class[i] < 0)
+			continue;
+		err = b->predicted[i] != b->true_class[i];
+		st = ddm_update(&d->ddm, err);
+		if (st == DDM_WARNING)
+			out->ddm_warning = true;
+		else if (st == DDM_DRIFT)
+			out->ddm_drift = true;
+		if (adwin_update(d->adwin, err ? 1.0 : 0.0))
+			out->adwin_drift = true;
+		out->n_fed++;
+	}
+	out->ddm_state = d->ddm.state;
+	out->adwin_width = adwin_width(d->adwin);
+	out->adwin_mean = adwin_mean(d->adwin);
+	out->ddm_drifts = d->ddm.drifts;
+	out->adwin_detections = adwin_detections(d->adwin);
+}
+
+char *
+detectors_encode(const struct detectors *d)
+{
+	char *ddm = ddm_encode(&d->ddm), *adwin = adwin_encode(d->adwin);
+	char *s = xasprintf("%s\n%s", ddm, adwin);
+
+	free(ddm);
+	free(adwin);
+	return s;
+}
+
+bool
+detectors_decode(const char *s, struct detectors *out)
+{
+	struct ddm ddm;
+	struct adwin *adwin;
+	const char *nl;
+	char *first;
+	bool ok;
+
+	if (s == NULL || (nl = strchr(s, '\n')) == NULL)
+		return false;
+	first = xstrndup(s, (size_t)(nl - s));
+	ok = ddm_decode(first, &ddm);
+	free(first);
+	if (!ok || (adwin = adwin_decode(nl + 1)) == NULL)
+		return false;
+	out->ddm = ddm;
+	out->adwin = adwin;
+	return true;
+}

@@ -1,0 +1,153 @@
+/*
+ * drift-psi against the numpy reference of the seed's PSI
+ * (tests/golden/psi.txt) plus properties.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/drift-psi.h"
+#include "core/rng.h"
+#include "core/xalloc.h"
+#include "golden.h"
+
+#define TOL_PSI	1e-9	/* relative */
+
+static void
+minmax(const double *v, size_t n, double *lo, double *hi)
+{
+	size_t i;
+
+	*lo = *hi = v[0];
+	for (i = 1; i < n; i++) {
+		if (v[i] < *lo)
+			*lo = v[i];
+		if (v[i] > *hi)
+			*hi = v[i];
+	}
+}
+
+START_TEST(golden_psi)
+{
+	struct golden g;
+	const char *tag;
+	int cases = 0;
+	double worst = 0;
+
+	golden_open(&g, "psi.txt");
+	while ((tag = golden_next(&g)) != NULL) {
+		size_t nr, nc, n1, n2;
+		double want, got, got2, lo, hi, e, *r, *c;
+		long id;
+
+		ck_assert_str_eq(tag, "psi");
+		id = golden_long(&g);
+		nr = (size_t)golden_long(&g);
+		nc = (size_t)golden_long(&g);
+		want = golden_double(&g);
+		r = golden_doubles(&g, "r", &n1);
+		c = golden_doubles(&g, "c", &n2);
+		ck_assert_uint_eq(n1, nr);
+		ck_assert_uint_eq(n2, nc);
+		got = drift_psi(r, nr, c, nc);
+		minmax(r, nr, &lo, &hi);
+		got2 = drift_psi_range(r, nr, lo, hi, c, nc);
+		ck_assert(got == got2);
+		/* PSI of exact 0 is compared absolutely. */
+		e = want == 0.0 ? fabs(got) : golden_relerr(got, want);
+		if (e > worst)
+			worst = e;
+		ck_assert_msg(e <= TOL_PSI, "psi %ld: %.17g want %.17g", id,
+		    got, want);
+		ck_assert(got >= 0.0);
+		cases++;
+		free(r);
+		free(c);
+	}
+	golden_close(&g);
+	printf("psi: %d golden cases; worst rel err %.3g\n", cases, worst);
+	ck_assert_int_ge(cases, 200);
+}
+END_TEST
+
+/* PSI >= 0 always, 0 for identical samples and for equal histograms. */
+START_TEST(properties)
+{
+	struct rng rg;
+	int t;
+
+	rng_seed(&rg, 3);
+	for (t = 0; t < 300; t++) {
+		size_t nr = 1 + rng_below(&rg, 500), nc = 1 + rng_below(&rg, 500);
+		double *r = xreallocarray(NULL, nr, sizeof *r);
+		double *c = xreallocarray(NULL, nc, sizeof *c);
+		double *r2 = xreallocarray(NULL, 2 * nr, sizeof *r2);
+		double shift = (double)rng_below(&rg, 5) / 2, p;
+		size_t i;
+
+		for (i = 0; i < nr; i++)
+			r[i] = rng_uniform(&rg);
+		for (i = 0; i < nc; i++)
+			c[i] = rng_uniform(&rg) * (1 + shift) + shift;
+		p = drift_psi(r, nr, c, nc);
+		ck_assert_msg(p >= 0.0 && isfinite(p), "psi %g", p);
+		ck_assert(drift_psi(r, nr, r, nr) == 0.0);
+		/* Each value twice: same proportions, same histogram. */
+		for (i = 0; i < nr; i++)
+			r2[2 * i] = r2[2 * i + 1] = r[i];
+		ck_assert(drift_psi(r, nr, r2, 2 * nr) == 0.0);
+		free(r);
+		free(c);
+		free(r2);
+	}
+}
+END_TEST
+
+START_TEST(severity)
+{
+	static const struct {
+		double			psi;
+		enum drift_severity	want;
+	} rows[] = {
+		{ 0.0, DRIFT_NONE }, { 0.0999, DRIFT_NONE },
+		{ 0.10, DRIFT_WARNING }, { 0.15, DRIFT_WARNING },
+		{ 0.20, DRIFT_WARNING }, { 0.2001, DRIFT_CRITICAL },
+		{ 3.0, DRIFT_CRITICAL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		ck_assert_int_eq(drift_psi_severity(rows[i].psi, 0.10, 0.20),
+		    rows[i].want);
+	ck_assert_str_eq(drift_severity_name(DRIFT_NONE), "none");
+	ck_assert_str_eq(drift_severity_name(DRIFT_WARNING), "warning");
+	ck_assert_str_eq(drift_severity_name(DRIFT_CRITICAL), "critical");
+}
+END_TEST
+
+static Suite *
+psi_suite(void)
+{
+	Suite *s = suite_create("drift-psi");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, golden_psi);
+	tcase_add_test(tc, properties);
+	tcase_add_test(tc, severity);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	SRunner *sr = srunner_create(psi_suite());
+	int failed;
+
+	golden_set_dir(argc > 1 ? argv[1] : NULL);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
