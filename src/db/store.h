@@ -86,7 +86,12 @@ enum store_label_result {
 	STORE_LABEL_ERROR,
 };
 
-/* Caller closes. NULL and *cause set (caller frees) on failure. */
+/*
+ * Caller closes. NULL and *cause set (caller frees) on failure. A read-only
+ * open of a WAL database needs its -shm file to exist or to be creatable
+ * (docs/SCHEMA.md). store_close commits pending work best effort: flush
+ * first to see errors.
+ */
 struct store	*store_open(const char *path, enum store_mode mode,
 		    char **cause);
 void		 store_close(struct store *s);
@@ -104,6 +109,16 @@ int	store_schema_get(struct store *s, struct store_schema *out,
 int	store_schema_put(struct store *s, const struct store_schema *sc,
 	    char **cause);
 void	store_schema_finish(struct store_schema *sc);
+/*
+ * store_schema_put refuses (-1) a schema that differs from the stored one;
+ * an identical one is a no-op. Names must be non-empty and unique.
+ * store_schema_replace overwrites a different one.
+ */
+int	store_schema_replace(struct store *s, const struct store_schema *sc,
+	    char **cause);
+/* Default names: feature_0.., and "0".. for classes. Caller finishes. */
+void	store_schema_default(struct store_schema *sc, size_t n_features,
+	    int n_classes);
 
 /* 0 loaded, 1 none stored, -1 error. Caller finishes. */
 int	store_reference_get(struct store *s, struct store_reference *out,
@@ -116,13 +131,20 @@ int	store_reference_get(struct store *s, struct store_reference *out,
 int	store_reference_put(struct store *s, const struct store_reference *r,
 	    bool replace, char **cause);
 void	store_reference_finish(struct store_reference *r);
+/* FNV-1a 64 over the canonical values (docs/SCHEMA.md, meta). */
+uint64_t store_reference_digest(const struct store_reference *r);
 
 /* 1 inserted, 0 already logged (replay: skipped), -1 error. */
 int	store_prediction_add(struct store *s, const struct store_prediction *p,
 	    char **cause);
 
 enum store_batch_state store_batch_state(struct store *s, int64_t batch_id);
-/* Record the batch as closed with its row count (idempotent). */
+/*
+ * Record the batch as closed with its row and label counts (idempotent;
+ * a batch with no logged row is left alone and 0 returned). Later rows for
+ * a closed batch are refused by store_prediction_add unless already
+ * logged (replay: 0).
+ */
 int	store_batch_close(struct store *s, int64_t batch_id, char **cause);
 /* 0 ok, 1 no such batch, -1 error. Caller finishes. */
 int	store_batch_get(struct store *s, int64_t batch_id,

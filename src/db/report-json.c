@@ -1,0 +1,812 @@
+/*
+ * Report <-> JSON with cJSON. Numbers are inserted as raw text (cJSON's
+ * own printer tries %1.15g and accepts it when it reads back *nearly*
+ * equal, which loses the last bits), so every double goes through
+ * store_format_double and every count through %llu. The decoders build
+ * into a local report and hand it over only when everything checked out.
+ */
+#include "db/report-json.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/monitor.h"
+#include "core/xalloc.h"
+#include "db/store-internal.h"
+#include "db/store.h"
+
+#define COUNT_MAX	9007199254740992.0	/* 2^53: exact in a double */
+
+static const char *const ddm_state_names[] = {
+	[DDM_STABLE] = "stable",
+	[DDM_WARNING] = "warning",
+	[DDM_DRIFT] = "drift",
+};
+
+/* ---- Encoding -------------------------------------------------------- */
+
+static cJSON *
+json_number(double v)
+{
+	char buf[40];
+
+	store_format_double(buf, sizeof buf, v);
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *
+json_count(uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+	return cJSON_CreateRaw(buf);
+}
+
+static void
+add(cJSON *o, const char *key, cJSON *item)
+{
+	if (item == NULL || !cJSON_AddItemToObject(o, key, item)) {
+		fprintf(stderr, "mlmon: out of memory building JSON\n");
+		abort();
+	}
+}
+
+/* Caller frees. Prints and deletes root. */
+static char *
+json_finish(cJSON *root)
+{
+	char *text, *copy;
+
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL) {
+		fprintf(stderr, "mlmon: out of memory printing JSON\n");
+		abort();
+	}
+	copy = xstrdup(text);
+	cJSON_free(text);
+	return copy;
+}
+
+static cJSON *
+json_object(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL) {
+		fprintf(stderr, "mlmon: out of memory building JSON\n");
+		abort();
+	}
+	return o;
+}
+
+static cJSON *
+json_array(void)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (a == NULL) {
+		fprintf(stderr, "mlmon: out of memory building JSON\n");
+		abort();
+	}
+	return a;
+}
+
+static void
+append(cJSON *a, cJSON *item)
+{
+	if (item == NULL || !cJSON_AddItemToArray(a, item)) {
+		fprintf(stderr, "mlmon: out of memory building JSON\n");
+		abort();
+	}
+}
+
+/* {name: value} over the features. */
+static cJSON *
+feature_map(const double *v, const struct store_schema *sc)
+{
+	cJSON *o = json_object();
+	size_t i;
+
+	for (i = 0; i < sc->n_features; i++)
+		add(o, sc->feature_names[i], json_number(v[i]));
+	return o;
+}
+
+static cJSON *
+feature_list(const bool *flag, const struct store_schema *sc)
+{
+	cJSON *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sc->n_features; i++)
+		if (flag[i])
+			append(a, cJSON_CreateString(sc->feature_names[i]));
+	return a;
+}
+
+static bool
+schema_usable(const struct store_schema *sc, char **cause)
+{
+	if (sc == NULL || sc->n_features == 0 || sc->n_classes < 1 ||
+	    sc->feature_names == NULL || sc->class_names == NULL) {
+		*cause = xstrdup("report JSON needs the feature and class "
+		    "names of a stored schema");
+		return false;
+	}
+	return true;
+}
+
+char *
+report_json_encode_feature(const struct feature_report *r,
+    const struct store_schema *sc, char **cause)
+{
+	cJSON *root, *mmd;
+
+	if (!schema_usable(sc, cause))
+		return NULL;
+	if (r->n_features != sc->n_features ||
+	    r->max_psi_feature >= r->n_features) {
+		*cause = xasprintf("feature report has %zu features (max PSI "
+		    "at %zu), the schema %zu", r->n_features,
+		    r->max_psi_feature, sc->n_features);
+		return NULL;
+	}
+	root = json_object();
+	add(root, "any_drift", cJSON_CreateBool(r->any_drift));
+	add(root, "drifted_features_ks", feature_list(r->drift_ks, sc));
+	add(root, "drifted_features_psi", feature_list(r->drift_psi, sc));
+	add(root, "psi_values", feature_map(r->psi, sc));
+	add(root, "ks_p_values", feature_map(r->ks_p_value, sc));
+	add(root, "ks_statistics", feature_map(r->ks_statistic, sc));
+	add(root, "max_psi", json_number(r->psi[r->max_psi_feature]));
+	add(root, "max_psi_feature",
+	    cJSON_CreateString(sc->feature_names[r->max_psi_feature]));
+	if (r->mmd_run) {
+		mmd = json_object();
+		add(mmd, "mmd2", json_number(r->mmd.mmd2));
+		add(mmd, "sigma", json_number(r->mmd.sigma));
+		add(mmd, "p_value", json_number(r->mmd.p_value));
+		add(mmd, "drift", cJSON_CreateBool(r->mmd_drift));
+		add(root, "mmd", mmd);
+	}
+	return json_finish(root);
+}
+
+char *
+report_json_encode_prediction(const struct prediction_report *r,
+    const struct store_schema *sc, char **cause)
+{
+	cJSON *root, *counts;
+	int i;
+
+	if (!schema_usable(sc, cause))
+		return NULL;
+	if (r->n_classes != sc->n_classes) {
+		*cause = xasprintf("prediction report has %d classes, the "
+		    "schema %d", r->n_classes, sc->n_classes);
+		return NULL;
+	}
+	root = json_object();
+	add(root, "label_shift_drift", cJSON_CreateBool(r->label_shift_drift));
+	add(root, "label_shift_p_value", json_number(r->label_shift_p_value));
+	add(root, "label_shift_statistic",
+	    json_number(r->label_shift_statistic));
+	add(root, "confidence_drift", cJSON_CreateBool(r->confidence_drift));
+	add(root, "mean_confidence", json_number(r->mean_confidence));
+	add(root, "reference_mean_confidence",
+	    json_number(r->reference_mean_confidence));
+	counts = json_object();
+	for (i = 0; i < r->n_classes; i++)
+		add(counts, sc->class_names[i], json_count(r->class_counts[i]));
+	add(root, "class_counts", counts);
+	return json_finish(root);
+}
+
+char *
+report_json_encode_performance(const struct performance_report *r,
+    const struct store_schema *sc, char **cause)
+{
+	cJSON *root, *cm, *row, *bins, *bin;
+	size_t k, i, j;
+
+	if (!schema_usable(sc, cause))
+		return NULL;
+	if (r->n_classes != sc->n_classes) {
+		*cause = xasprintf("performance report has %d classes, the "
+		    "schema %d", r->n_classes, sc->n_classes);
+		return NULL;
+	}
+	k = (size_t)r->n_classes;
+	root = json_object();
+	add(root, "accuracy", json_number(r->accuracy));
+	add(root, "f1_macro", json_number(r->f1_macro));
+	add(root, "ece", json_number(r->ece));
+	add(root, "acc_delta", json_number(r->acc_delta));
+	add(root, "f1_delta", json_number(r->f1_delta));
+	add(root, "any_decay", cJSON_CreateBool(r->any_decay));
+	add(root, "n_rows", json_count(r->n_rows));
+	cm = json_array();
+	for (i = 0; i < k; i++) {
+		row = json_array();
+		for (j = 0; j < k; j++)
+			append(row, json_count(r->confusion[i * k + j]));
+		append(cm, row);
+	}
+	add(root, "confusion", cm);
+	bins = json_array();
+	for (i = 0; i < CALIB_BINS; i++) {
+		bin = json_object();
+		add(bin, "count", json_count(r->bins[i].count));
+		add(bin, "mean_confidence",
+		    json_number(r->bins[i].mean_confidence));
+		add(bin, "accuracy", json_number(r->bins[i].accuracy));
+		append(bins, bin);
+	}
+	add(root, "reliability", bins);
+	return json_finish(root);
+}
+
+char *
+report_json_encode_detectors(const struct detector_report *r, char **cause)
+{
+	cJSON *root;
+
+	if ((unsigned)r->ddm_state > DDM_DRIFT) {
+		*cause = xasprintf("detector report has DDM state %d",
+		    (int)r->ddm_state);
+		return NULL;
+	}
+	root = json_object();
+	add(root, "n_fed", json_count(r->n_fed));
+	add(root, "ddm_state",
+	    cJSON_CreateString(ddm_state_names[r->ddm_state]));
+	add(root, "ddm_warning", cJSON_CreateBool(r->ddm_warning));
+	add(root, "ddm_drift", cJSON_CreateBool(r->ddm_drift));
+	add(root, "ddm_drifts", json_count(r->ddm_drifts));
+	add(root, "adwin_drift", cJSON_CreateBool(r->adwin_drift));
+	add(root, "adwin_width", json_count(r->adwin_width));
+	add(root, "adwin_mean", json_number(r->adwin_mean));
+	add(root, "adwin_detections", json_count(r->adwin_detections));
+	return json_finish(root);
+}
+
+/* ---- Decoding -------------------------------------------------------- */
+
+/* Parse a whole JSON object; NULL and *cause if not exactly that. */
+static cJSON *
+json_parse(const char *text, size_t len, const char *what, char **cause)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (text == NULL || len == 0) {
+		*cause = xasprintf("%s report: empty", what);
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root == NULL) {
+		*cause = xasprintf("%s report: malformed JSON", what);
+		return NULL;
+	}
+	while (end != NULL && end < text + len && (*end == ' ' ||
+	    *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end == NULL || end != text + len || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		*cause = xasprintf("%s report: not a single JSON object", what);
+		return NULL;
+	}
+	return root;
+}
+
+static const cJSON *
+get(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+/* A number or null (NaN). Missing: NaN unless required. */
+static int
+get_double(const cJSON *o, const char *key, bool required, double *out,
+    char **cause)
+{
+	const cJSON *it = get(o, key);
+
+	if (it == NULL && !required) {
+		*out = NAN;
+		return 0;
+	}
+	if (it == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	if (cJSON_IsNull(it)) {
+		*out = NAN;
+		return 0;
+	}
+	if (!cJSON_IsNumber(it)) {
+		*cause = xasprintf("\"%s\" is not a number", key);
+		return -1;
+	}
+	*out = it->valuedouble;
+	return 0;
+}
+
+static int
+get_bool(const cJSON *o, const char *key, bool *out, char **cause)
+{
+	const cJSON *it = get(o, key);
+
+	if (it == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	if (!cJSON_IsBool(it)) {
+		*cause = xasprintf("\"%s\" is not true or false", key);
+		return -1;
+	}
+	*out = cJSON_IsTrue(it);
+	return 0;
+}
+
+/* A count: an integral number in 0..2^53. */
+static int
+item_count(const cJSON *it, const char *key, uint64_t *out, char **cause)
+{
+	double v;
+
+	if (!cJSON_IsNumber(it)) {
+		*cause = xasprintf("\"%s\" is not a count", key);
+		return -1;
+	}
+	v = it->valuedouble;
+	if (!(v >= 0 && v <= COUNT_MAX) || v != floor(v)) {
+		*cause = xasprintf("\"%s\" is not a count", key);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* Missing: 0 unless required. */
+static int
+get_count(const cJSON *o, const char *key, bool required, uint64_t *out,
+    char **cause)
+{
+	const cJSON *it = get(o, key);
+
+	if (it == NULL && !required) {
+		*out = 0;
+		return 0;
+	}
+	if (it == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	return item_count(it, key, out, cause);
+}
+
+/* Index of name in names (hint tried first), or -1. */
+static long
+name_index(char *const *names, size_t n, const char *name, size_t hint)
+{
+	size_t i;
+
+	if (hint < n && strcmp(names[hint], name) == 0)
+		return (long)hint;
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * An object {name: value} with exactly one entry per name. Values are
+ * numbers or null (doubles) when v is set, else counts into c. Missing
+ * (when not required): NaN or 0 everywhere.
+ */
+static int
+get_name_map(const cJSON *o, const char *key, char *const *names, size_t n,
+    bool required, double *v, uint64_t *c, char **cause)
+{
+	const cJSON *map, *it;
+	bool *seen;
+	size_t i = 0;
+	long at;
+	int ret = -1;
+
+	map = get(o, key);
+	if (map == NULL && !required) {
+		for (i = 0; i < n; i++) {
+			if (v != NULL)
+				v[i] = NAN;
+			else
+				c[i] = 0;
+		}
+		return 0;
+	}
+	if (map == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	if (!cJSON_IsObject(map)) {
+		*cause = xasprintf("\"%s\" is not an object", key);
+		return -1;
+	}
+	seen = xcalloc(n, sizeof *seen);
+	cJSON_ArrayForEach(it, map) {
+		at = it->string == NULL ? -1 : name_index(names, n,
+		    it->string, i);
+		if (at < 0 || seen[at]) {
+			*cause = xasprintf("\"%s\" has an unknown or repeated "
+			    "name", key);
+			goto out;
+		}
+		seen[at] = true;
+		if (v != NULL) {
+			if (cJSON_IsNull(it))
+				v[at] = NAN;
+			else if (cJSON_IsNumber(it))
+				v[at] = it->valuedouble;
+			else {
+				*cause = xasprintf("\"%s\" holds a value that "
+				    "is not a number", key);
+				goto out;
+			}
+		} else if (item_count(it, key, &c[at], cause) == -1)
+			goto out;
+		i++;
+	}
+	if (i != n) {
+		*cause = xasprintf("\"%s\" has %zu entries, not %zu", key, i,
+		    n);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(seen);
+	return ret;
+}
+
+/* An array of distinct names: flag[index] set for each. */
+static int
+get_name_list(const cJSON *o, const char *key, char *const *names, size_t n,
+    bool *flag, char **cause)
+{
+	const cJSON *list, *it;
+	long at;
+
+	list = get(o, key);
+	if (list == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	if (!cJSON_IsArray(list)) {
+		*cause = xasprintf("\"%s\" is not an array", key);
+		return -1;
+	}
+	cJSON_ArrayForEach(it, list) {
+		if (!cJSON_IsString(it)) {
+			*cause = xasprintf("\"%s\" holds a non-string", key);
+			return -1;
+		}
+		at = name_index(names, n, it->valuestring, 0);
+		if (at < 0 || flag[at]) {
+			*cause = xasprintf("\"%s\" has an unknown or repeated "
+			    "name", key);
+			return -1;
+		}
+		flag[at] = true;
+	}
+	return 0;
+}
+
+static void
+feature_free(struct feature_report *r)
+{
+	free(r->psi);
+	free(r->ks_statistic);
+	free(r->ks_p_value);
+	free(r->drift_psi);
+	free(r->drift_ks);
+}
+
+/* Prefix a decoder's cause with the report type; frees the old cause. */
+static void
+decode_fail(const char *what, char **cause)
+{
+	char *inner = *cause;
+
+	*cause = xasprintf("%s report: %s", what, inner);
+	free(inner);
+}
+
+int
+report_json_decode_feature(const char *text, size_t len,
+    const struct store_schema *sc, struct feature_report *out, char **cause)
+{
+	struct feature_report r;
+	const cJSON *mmd, *name;
+	cJSON *root;
+	size_t n, i;
+	long at;
+	double max;
+
+	if (!schema_usable(sc, cause))
+		return -1;
+	root = json_parse(text, len, "feature", cause);
+	if (root == NULL)
+		return -1;
+	n = sc->n_features;
+	memset(&r, 0, sizeof r);
+	r.n_features = n;
+	r.psi = xcalloc(n, sizeof *r.psi);
+	r.ks_statistic = xcalloc(n, sizeof *r.ks_statistic);
+	r.ks_p_value = xcalloc(n, sizeof *r.ks_p_value);
+	r.drift_psi = xcalloc(n, sizeof *r.drift_psi);
+	r.drift_ks = xcalloc(n, sizeof *r.drift_ks);
+	if (get_bool(root, "any_drift", &r.any_drift, cause) == -1 ||
+	    get_name_list(root, "drifted_features_ks", sc->feature_names, n,
+	    r.drift_ks, cause) == -1 ||
+	    get_name_list(root, "drifted_features_psi", sc->feature_names, n,
+	    r.drift_psi, cause) == -1 ||
+	    get_name_map(root, "psi_values", sc->feature_names, n, true,
+	    r.psi, NULL, cause) == -1 ||
+	    get_name_map(root, "ks_p_values", sc->feature_names, n, true,
+	    r.ks_p_value, NULL, cause) == -1 ||
+	    get_name_map(root, "ks_statistics", sc->feature_names, n, false,
+	    r.ks_statistic, NULL, cause) == -1 ||
+	    get_double(root, "max_psi", false, &max, cause) == -1)
+		goto fail;
+	name = get(root, "max_psi_feature");
+	if (name != NULL) {
+		at = cJSON_IsString(name) ? name_index(sc->feature_names, n,
+		    name->valuestring, 0) : -1;
+		if (at < 0) {
+			*cause = xstrdup("\"max_psi_feature\" is not a "
+			    "feature name");
+			goto fail;
+		}
+		r.max_psi_feature = (size_t)at;
+	} else {
+		for (i = 1; i < n; i++)
+			if (r.psi[i] > r.psi[r.max_psi_feature])
+				r.max_psi_feature = i;
+	}
+	mmd = get(root, "mmd");
+	if (mmd != NULL && !cJSON_IsNull(mmd)) {
+		if (!cJSON_IsObject(mmd)) {
+			*cause = xstrdup("\"mmd\" is not an object");
+			goto fail;
+		}
+		r.mmd_run = true;
+		if (get_double(mmd, "mmd2", true, &r.mmd.mmd2, cause) == -1 ||
+		    get_double(mmd, "sigma", true, &r.mmd.sigma, cause) == -1 ||
+		    get_double(mmd, "p_value", true, &r.mmd.p_value,
+		    cause) == -1 ||
+		    get_bool(mmd, "drift", &r.mmd_drift, cause) == -1)
+			goto fail;
+	}
+	cJSON_Delete(root);
+	*out = r;
+	return 0;
+fail:
+	decode_fail("feature", cause);
+	cJSON_Delete(root);
+	feature_free(&r);
+	return -1;
+}
+
+int
+report_json_decode_prediction(const char *text, size_t len,
+    const struct store_schema *sc, struct prediction_report *out,
+    char **cause)
+{
+	struct prediction_report r;
+	cJSON *root;
+
+	if (!schema_usable(sc, cause))
+		return -1;
+	root = json_parse(text, len, "prediction", cause);
+	if (root == NULL)
+		return -1;
+	memset(&r, 0, sizeof r);
+	r.n_classes = sc->n_classes;
+	r.class_counts = xcalloc((size_t)r.n_classes, sizeof *r.class_counts);
+	if (get_bool(root, "label_shift_drift", &r.label_shift_drift,
+	    cause) == -1 ||
+	    get_double(root, "label_shift_p_value", true,
+	    &r.label_shift_p_value, cause) == -1 ||
+	    get_double(root, "label_shift_statistic", false,
+	    &r.label_shift_statistic, cause) == -1 ||
+	    get_bool(root, "confidence_drift", &r.confidence_drift,
+	    cause) == -1 ||
+	    get_double(root, "mean_confidence", true, &r.mean_confidence,
+	    cause) == -1 ||
+	    get_double(root, "reference_mean_confidence", true,
+	    &r.reference_mean_confidence, cause) == -1 ||
+	    get_name_map(root, "class_counts", sc->class_names,
+	    (size_t)r.n_classes, false, NULL, r.class_counts, cause) == -1) {
+		decode_fail("prediction", cause);
+		cJSON_Delete(root);
+		free(r.class_counts);
+		return -1;
+	}
+	cJSON_Delete(root);
+	*out = r;
+	return 0;
+}
+
+/* confusion: k arrays of k counts, or missing (zeros). */
+static int
+get_confusion(const cJSON *o, size_t k, uint64_t *cm, char **cause)
+{
+	const cJSON *rows, *row, *it;
+	size_t i = 0, j;
+
+	rows = get(o, "confusion");
+	if (rows == NULL)
+		return 0;
+	if (!cJSON_IsArray(rows)) {
+		*cause = xstrdup("\"confusion\" is not an array");
+		return -1;
+	}
+	cJSON_ArrayForEach(row, rows) {
+		if (i == k || !cJSON_IsArray(row)) {
+			*cause = xasprintf("\"confusion\" is not %zu arrays",
+			    k);
+			return -1;
+		}
+		j = 0;
+		cJSON_ArrayForEach(it, row) {
+			if (j == k) {
+				*cause = xasprintf("\"confusion\" row %zu is "
+				    "longer than %zu", i, k);
+				return -1;
+			}
+			if (item_count(it, "confusion", &cm[i * k + j],
+			    cause) == -1)
+				return -1;
+			j++;
+		}
+		if (j != k) {
+			*cause = xasprintf("\"confusion\" row %zu has %zu "
+			    "counts, not %zu", i, j, k);
+			return -1;
+		}
+		i++;
+	}
+	if (i != k) {
+		*cause = xasprintf("\"confusion\" has %zu rows, not %zu", i, k);
+		return -1;
+	}
+	return 0;
+}
+
+/* reliability: CALIB_BINS objects, or missing (zeros). */
+static int
+get_bins(const cJSON *o, struct reliability_bin *bins, char **cause)
+{
+	const cJSON *arr, *it;
+	size_t i = 0;
+
+	arr = get(o, "reliability");
+	if (arr == NULL)
+		return 0;
+	if (!cJSON_IsArray(arr)) {
+		*cause = xstrdup("\"reliability\" is not an array");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		if (i == CALIB_BINS || !cJSON_IsObject(it)) {
+			*cause = xasprintf("\"reliability\" is not %d bins",
+			    CALIB_BINS);
+			return -1;
+		}
+		if (get_count(it, "count", true, &bins[i].count,
+		    cause) == -1 ||
+		    get_double(it, "mean_confidence", true,
+		    &bins[i].mean_confidence, cause) == -1 ||
+		    get_double(it, "accuracy", true, &bins[i].accuracy,
+		    cause) == -1)
+			return -1;
+		i++;
+	}
+	if (i != CALIB_BINS) {
+		*cause = xasprintf("\"reliability\" has %zu bins, not %d", i,
+		    CALIB_BINS);
+		return -1;
+	}
+	return 0;
+}
+
+int
+report_json_decode_performance(const char *text, size_t len,
+    const struct store_schema *sc, struct performance_report *out,
+    char **cause)
+{
+	struct performance_report r;
+	uint64_t n_rows;
+	cJSON *root;
+	size_t k;
+
+	if (!schema_usable(sc, cause))
+		return -1;
+	root = json_parse(text, len, "performance", cause);
+	if (root == NULL)
+		return -1;
+	memset(&r, 0, sizeof r);
+	r.n_classes = sc->n_classes;
+	k = (size_t)r.n_classes;
+	r.confusion = xcalloc(k * k, sizeof *r.confusion);
+	if (get_double(root, "accuracy", true, &r.accuracy, cause) == -1 ||
+	    get_double(root, "f1_macro", true, &r.f1_macro, cause) == -1 ||
+	    get_double(root, "ece", true, &r.ece, cause) == -1 ||
+	    get_double(root, "acc_delta", true, &r.acc_delta, cause) == -1 ||
+	    get_double(root, "f1_delta", true, &r.f1_delta, cause) == -1 ||
+	    get_bool(root, "any_decay", &r.any_decay, cause) == -1 ||
+	    get_count(root, "n_rows", false, &n_rows, cause) == -1 ||
+	    get_confusion(root, k, r.confusion, cause) == -1 ||
+	    get_bins(root, r.bins, cause) == -1) {
+		decode_fail("performance", cause);
+		cJSON_Delete(root);
+		free(r.confusion);
+		return -1;
+	}
+	r.n_rows = (size_t)n_rows;
+	cJSON_Delete(root);
+	*out = r;
+	return 0;
+}
+
+int
+report_json_decode_detectors(const char *text, size_t len,
+    struct detector_report *out, char **cause)
+{
+	struct detector_report r;
+	const cJSON *state;
+	cJSON *root;
+	int i;
+
+	root = json_parse(text, len, "detectors", cause);
+	if (root == NULL)
+		return -1;
+	memset(&r, 0, sizeof r);
+	state = get(root, "ddm_state");
+	for (i = DDM_STABLE; i <= DDM_DRIFT; i++)
+		if (cJSON_IsString(state) &&
+		    strcmp(state->valuestring, ddm_state_names[i]) == 0)
+			break;
+	if (i > DDM_DRIFT) {
+		*cause = xstrdup("\"ddm_state\" is not stable, warning or "
+		    "drift");
+		goto fail;
+	}
+	r.ddm_state = (enum ddm_state)i;
+	if (get_count(root, "n_fed", true, &r.n_fed, cause) == -1 ||
+	    get_bool(root, "ddm_warning", &r.ddm_warning, cause) == -1 ||
+	    get_bool(root, "ddm_drift", &r.ddm_drift, cause) == -1 ||
+	    get_count(root, "ddm_drifts", true, &r.ddm_drifts, cause) == -1 ||
+	    get_bool(root, "adwin_drift", &r.adwin_drift, cause) == -1 ||
+	    get_count(root, "adwin_width", true, &r.adwin_width,
+	    cause) == -1 ||
+	    get_double(root, "adwin_mean", true, &r.adwin_mean, cause) == -1 ||
+	    get_count(root, "adwin_detections", true, &r.adwin_detections,
+	    cause) == -1)
+		goto fail;
+	cJSON_Delete(root);
+	*out = r;
+	return 0;
+fail:
+	decode_fail("detectors", cause);
+	cJSON_Delete(root);
+	return -1;
+}

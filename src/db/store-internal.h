@@ -1,0 +1,111 @@
+/*
+ * The body of struct store and the helpers shared by the files of src/db
+ * (store.c, schema.c, alert-store.c, query.c, report-json.c). Only src/db
+ * includes this header; it is the one header that pulls in sqlite3.h.
+ *
+ * Write model: the first write after a flush opens a BEGIN IMMEDIATE
+ * transaction (store_write_begin); store_flush() commits it. Both retry on
+ * SQLITE_BUSY on top of the busy timeout, so another process holding the
+ * write lock briefly never surfaces as an error. A failed statement that
+ * makes SQLite roll the whole transaction back is noticed by store_error(),
+ * which resets the transaction state and says so in the cause.
+ *
+ * Statements: prepare with store_prepare(s, SQL, cause) where SQL is a
+ * string literal (or any string that lives as long as the store): the
+ * prepared statement is cached by that pointer, prepared once, and handed
+ * back reset with its bindings cleared. Reset it (sqlite3_reset) when done
+ * stepping so no read transaction stays open.
+ */
+#ifndef MLMON_DB_STORE_INTERNAL_H
+#define MLMON_DB_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "db/store.h"
+
+/* The schema version this code writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION	1
+#define STORE_BUSY_TIMEOUT_MS	10000
+
+struct store_cached_stmt {
+	const char	*sql;		/* borrowed, the cache key */
+	sqlite3_stmt	*stmt;		/* owned */
+};
+
+struct store {
+	sqlite3		*db;
+	char		*path;		/* as given to store_open, owned */
+	bool		 readonly;
+	int		 busy_ms;	/* lock wait, milliseconds */
+
+	bool		 in_tx;		/* BEGIN IMMEDIATE done, no COMMIT */
+	size_t		 pending;	/* predictions inserted in this tx */
+	size_t		 tx_writes;	/* write statements in this tx */
+
+	/* The batch whose ledger row is known to exist (-1: none). */
+	int64_t		 cur_batch;
+	bool		 cur_batch_closed;
+
+	/* Hot-path statements, prepared on first use. */
+	sqlite3_stmt	*st_pred_insert;
+	sqlite3_stmt	*st_pred_exists;
+	sqlite3_stmt	*st_batch_open;
+	sqlite3_stmt	*st_batch_get;
+
+	struct store_cached_stmt *cache;	/* other statements, by SQL */
+	size_t		 n_cache;
+	size_t		 cap_cache;
+};
+
+/* Cached prepared statement for sql (a literal); NULL and *cause on error. */
+sqlite3_stmt	*store_prepare(struct store *s, const char *sql, char **cause);
+
+/*
+ * Open the write transaction if none is open (BEGIN IMMEDIATE, retried on
+ * SQLITE_BUSY). -1 with *cause for a read-only store or a failure.
+ */
+int		 store_write_begin(struct store *s, char **cause);
+
+/* Step a statement that returns no rows, then reset it. 0 or -1. */
+int		 store_step_done(struct store *s, sqlite3_stmt *st,
+		     const char *what, char **cause);
+
+/* Run SQL text without results (DDL, pragmas). 0 or -1. */
+int		 store_exec(struct store *s, const char *sql, const char *what,
+		     char **cause);
+
+/*
+ * Caller frees. "<sqlite error> while <what> (<path>)"; notices when SQLite
+ * rolled the open transaction back and resets the store's transaction state.
+ */
+char		*store_error(struct store *s, int rc, const char *what);
+
+/* Wall clock, unix seconds. */
+double		 store_now(void);
+
+/* meta table. get: 0 found (*value caller frees), 1 none, -1 error. */
+int		 store_meta_get(struct store *s, const char *key, char **value,
+		     char **cause);
+/* Writes inside the write transaction. */
+int		 store_meta_set(struct store *s, const char *key,
+		     const char *value, char **cause);
+
+/*
+ * Decode a JSON array of numbers ("[1, -2.5e3]") into out (grown with
+ * xreallocarray, *cap elements). Returns the count, or -1 if malformed.
+ * Locale independent; on the hot path of store_batch_get.
+ */
+long		 store_json_doubles(const char *text, size_t len, double **out,
+		     size_t *cap);
+/* Append a double as JSON (%.17g, C locale; null for NaN, +-1e999 Inf). */
+size_t		 store_format_double(char *buf, size_t size, double v);
+
+/* schema.c: create or migrate (read-write) or check (read-only). */
+int		 schema_migrate(struct store *s, char **cause);
+int		 schema_check(struct store *s, char **cause);
+
+#endif

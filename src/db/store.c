@@ -1,0 +1,1794 @@
+/*
+ * The SQLite store. One connection per struct store. A read-write store
+ * opens the file in WAL mode with synchronous=NORMAL, creates or migrates
+ * the schema (schema.c) and then keeps at most one write transaction open:
+ * BEGIN IMMEDIATE on the first write after a flush, COMMIT in store_flush.
+ * Hot statements are prepared once and reused; everything else goes
+ * through the store_prepare() cache.
+ *
+ * The batch ledger (batches) gets its row in the transaction that inserts
+ * the batch's first prediction; the store remembers the current batch so
+ * the ledger costs nothing per row. n_rows and n_labelled are recounted
+ * over the UNIQUE(batch_id, row_in_batch) range at close and on labelling.
+ */
+#include "db/store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/xalloc.h"
+#include "db/store-internal.h"
+
+/* Retries on SQLITE_BUSY for BEGIN and COMMIT go on this many timeouts. */
+#define STORE_BUSY_RETRY_FACTOR	6
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+static const char sql_pred_insert[] =
+    "INSERT OR IGNORE INTO predictions (batch_id, row_in_batch, features,"
+    " predicted_class, confidence, scores, true_class, logged_at,"
+    " labeled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char sql_pred_exists[] =
+    "SELECT 1 FROM predictions WHERE batch_id = ?1 AND row_in_batch = ?2";
+static const char sql_batch_open[] =
+    "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at)"
+    " VALUES (?1, 0, 0, ?2) ON CONFLICT (batch_id) DO NOTHING";
+static const char sql_batch_closed[] =
+    "SELECT closed_at IS NOT NULL FROM batches WHERE batch_id = ?1";
+static const char sql_batch_get[] =
+    "SELECT features, predicted_class, confidence, true_class"
+    " FROM predictions WHERE batch_id = ?1 ORDER BY row_in_batch";
+static const char sql_batch_count[] =
+    "SELECT count(*), count(true_class), max(labeled_at)"
+    " FROM predictions WHERE batch_id = ?1";
+static const char sql_batch_close[] =
+    "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
+    " closed_at, labelled_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)"
+    " ON CONFLICT (batch_id) DO UPDATE SET n_rows = excluded.n_rows,"
+    " n_labelled = excluded.n_labelled,"
+    " closed_at = coalesce(closed_at, excluded.closed_at),"
+    " labelled_at = CASE WHEN excluded.labelled_at IS NULL THEN NULL"
+    " ELSE coalesce(labelled_at, excluded.labelled_at) END";
+static const char sql_label_rows[] =
+    "SELECT id, true_class FROM predictions WHERE batch_id = ?1"
+    " ORDER BY row_in_batch";
+static const char sql_label_set[] =
+    "UPDATE predictions SET true_class = ?2, labeled_at = ?3 WHERE id = ?1";
+static const char sql_label_ledger[] =
+    "UPDATE batches SET n_labelled = ?2, labelled_at = ?3"
+    " WHERE batch_id = ?1";
+static const char sql_meta_get[] = "SELECT value FROM meta WHERE key = ?1";
+static const char sql_meta_set[] =
+    "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char sql_report_put[] =
+    "INSERT INTO monitor_reports (batch_id, report_type, payload,"
+    " created_at) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (batch_id, report_type) DO UPDATE SET"
+    " payload = excluded.payload, created_at = excluded.created_at"
+    " WHERE payload IS NOT excluded.payload";
+static const char sql_report_get[] =
+    "SELECT payload FROM monitor_reports"
+    " WHERE batch_id = ?1 AND report_type = ?2";
+static const char sql_reject_add[] =
+    "INSERT INTO rejected (source, line, reason, text, truncated, at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_detector_get[] =
+    "SELECT last_batch, state FROM detector_state WHERE name = ?1";
+static const char sql_detector_put[] =
+    "INSERT INTO detector_state (name, last_batch, state, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET"
+    " last_batch = excluded.last_batch, state = excluded.state,"
+    " updated_at = excluded.updated_at";
+static const char sql_ref_clear[] = "DELETE FROM reference";
+static const char sql_ref_insert[] =
+    "INSERT INTO reference (row, features, predicted_class, confidence,"
+    " scores, true_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_ref_select[] =
+    "SELECT row, features, predicted_class, confidence, scores, true_class"
+    " FROM reference ORDER BY row";
+
+/* ---- Locale-independent numbers ------------------------------------ */
+
+static pthread_once_t	 c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t		 c_locale;
+
+static void
+c_locale_init(void)
+{
+	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* Switch this thread to the C numeric locale; returns the previous one. */
+static locale_t
+c_locale_push(void)
+{
+	pthread_once(&c_locale_once, c_locale_init);
+	if (c_locale == (locale_t)0)
+		return (locale_t)0;
+	return uselocale(c_locale);
+}
+
+static void
+c_locale_pop(locale_t old)
+{
+	if (old != (locale_t)0)
+		uselocale(old);
+}
+
+size_t
+store_format_double(char *buf, size_t size, double v)
+{
+	locale_t old;
+	double back;
+	int n = 0, prec;
+
+	if (isnan(v))
+		return (size_t)snprintf(buf, size, "null");
+	if (isinf(v))
+		return (size_t)snprintf(buf, size, v > 0 ? "1e999" : "-1e999");
+	old = c_locale_push();
+	/* The shortest of %.15g..%.17g that reads back to the same bits. */
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		back = strtod(buf, NULL);
+		if (memcmp(&back, &v, sizeof v) == 0)
+			break;
+	}
+	c_locale_pop(old);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+long
+store_json_doubles(const char *text, size_t len, double **out, size_t *cap)
+{
+	const char *p = text, *end = text + len;
+	char *next;
+	locale_t old;
+	size_t n = 0;
+	double v;
+
+	p = skip_ws(p, end);
+	if (p == end || *p != '[')
+		return -1;
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == ']')
+		return skip_ws(p + 1, end) == end ? 0 : -1;
+	old = c_locale_push();
+	for (;;) {
+		/* JSON numbers start with '-' or a digit: no nan, inf, hex. */
+		if (p == end || (*p != '-' && (*p < '0' || *p > '9')))
+			goto bad;
+		errno = 0;
+		v = strtod(p, &next);
+		if (next == p || next > end || !isfinite(v))
+			goto bad;
+		if (n == *cap) {
+			*cap = *cap == 0 ? 16 : *cap * 2;
+			*out = xreallocarray(*out, *cap, sizeof **out);
+		}
+		(*out)[n++] = v;
+		p = skip_ws(next, end);
+		if (p == end)
+			goto bad;
+		if (*p == ']')
+			break;
+		if (*p != ',')
+			goto bad;
+		p = skip_ws(p + 1, end);
+	}
+	c_locale_pop(old);
+	if (skip_ws(p + 1, end) != end || n > (size_t)LONG_MAX)
+		return -1;
+	return (long)n;
+bad:
+	c_locale_pop(old);
+	return -1;
+}
+
+/* ---- Errors, statements, transactions ------------------------------ */
+
+double
+store_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Forget the transaction (it was committed or rolled back). */
+static void
+store_tx_reset(struct store *s, bool rolled_back)
+{
+	s->in_tx = false;
+	s->pending = 0;
+	s->tx_writes = 0;
+	if (rolled_back)
+		s->cur_batch = -1;
+}
+
+char *
+store_error(struct store *s, int rc, const char *what)
+{
+	const char *msg;
+	size_t lost;
+
+	if ((sqlite3_extended_errcode(s->db) & 0xff) == (rc & 0xff))
+		msg = sqlite3_errmsg(s->db);
+	else
+		msg = sqlite3_errstr(rc);
+	if (s->in_tx && sqlite3_get_autocommit(s->db)) {
+		lost = s->pending;
+		store_tx_reset(s, true);
+		return xasprintf("%s: %s while %s (the transaction was rolled "
+		    "back: %zu rows since the last flush are not stored)",
+		    s->path, msg, what, lost);
+	}
+	return xasprintf("%s: %s while %s", s->path, msg, what);
+}
+
+sqlite3_stmt *
+store_prepare(struct store *s, const char *sql, char **cause)
+{
+	struct store_cached_stmt *c;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	/* By pointer first (literals), then by text. */
+	for (i = 0; i < s->n_cache; i++)
+		if (s->cache[i].sql == sql)
+			break;
+	if (i == s->n_cache) {
+		for (i = 0; i < s->n_cache; i++)
+			if (strcmp(sqlite3_sql(s->cache[i].stmt), sql) == 0)
+				break;
+	}
+	if (i < s->n_cache) {
+		c = &s->cache[i];
+		sqlite3_reset(c->stmt);
+		sqlite3_clear_bindings(c->stmt);
+		return c->stmt;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st, NULL);
+	if (rc != SQLITE_OK) {
+		*cause = store_error(s, rc, "preparing a statement");
+		return NULL;
+	}
+	if (s->n_cache == s->cap_cache) {
+		s->cap_cache = s->cap_cache == 0 ? 32 : 2 * s->cap_cache;
+		s->cache = xreallocarray(s->cache, s->cap_cache,
+		    sizeof *s->cache);
+	}
+	s->cache[s->n_cache].sql = sql;
+	s->cache[s->n_cache].stmt = st;
+	s->n_cache++;
+	return st;
+}
+
+/* A hot statement kept in its own field. */
+static sqlite3_stmt *
+store_prepare_hot(struct store *s, sqlite3_stmt **slot, const char *sql,
+    char **cause)
+{
+	int rc;
+
+	if (*slot != NULL)
+		return *slot;
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    slot, NULL);
+	if (rc != SQLITE_OK) {
+		*slot = NULL;
+		*cause = store_error(s, rc, "preparing a statement");
+		return NULL;
+	}
+	return *slot;
+}
+
+int
+store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+    char **cause)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		*cause = store_error(s, rc, what);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_exec(struct store *s, const char *sql, const char *what, char **cause)
+{
+	char *err = NULL;
+	int rc;
+
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		*cause = store_error(s, rc, what);
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * Step BEGIN IMMEDIATE or COMMIT, retrying on SQLITE_BUSY (on top of the
+ * busy handler's own wait) until STORE_BUSY_RETRY_FACTOR busy timeouts
+ * have passed. Both statements leave the transaction state unchanged when
+ * they fail with SQLITE_BUSY, so retrying is safe.
+ */
+static int
+store_step_retry(struct store *s, const char *sql, const char *what,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	double start, limit;
+	int rc, delay = 1;
+
+	st = store_prepare(s, sql, cause);
+	if (st == NULL)
+		return -1;
+	start = monotonic_now();
+	limit = (double)s->busy_ms * STORE_BUSY_RETRY_FACTOR / 1000.0;
+	for (;;) {
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		if (monotonic_now() - start >= limit) {
+			*cause = xasprintf("%s: the database stayed locked by "
+			    "another process for %.0f s while %s", s->path,
+			    monotonic_now() - start, what);
+			return -1;
+		}
+		sleep_ms(delay);
+		if (delay < 64)
+			delay *= 2;
+	}
+	*cause = store_error(s, rc, what);
+	return -1;
+}
+
+int
+store_write_begin(struct store *s, char **cause)
+{
+	if (s->in_tx)
+		return 0;
+	if (s->readonly) {
+		*cause = xasprintf("%s: opened read-only, cannot write",
+		    s->path);
+		return -1;
+	}
+	if (store_step_retry(s, sql_begin, "starting a write transaction",
+	    cause) == -1)
+		return -1;
+	s->in_tx = true;
+	s->pending = 0;
+	s->tx_writes = 0;
+	return 0;
+}
+
+int
+store_flush(struct store *s, char **cause)
+{
+	char what[96];
+
+	if (!s->in_tx)
+		return 0;
+	if (s->pending > 0)
+		snprintf(what, sizeof what, "committing %zu rows", s->pending);
+	else
+		snprintf(what, sizeof what, "committing");
+	if (store_step_retry(s, sql_commit, what, cause) == -1) {
+		/*
+		 * A failed COMMIT (disk full, I/O error) may leave the
+		 * transaction open: roll it back so the store is usable and
+		 * say what was lost.
+		 */
+		if (s->in_tx && !sqlite3_get_autocommit(s->db)) {
+			sqlite3_exec(s->db, sql_rollback, NULL, NULL, NULL);
+			store_tx_reset(s, true);
+		}
+		return -1;
+	}
+	store_tx_reset(s, false);
+	return 0;
+}
+
+size_t
+store_pending(const struct store *s)
+{
+	return s->pending;
+}
+
+void
+store_set_busy_timeout(struct store *s, int ms)
+{
+	if (ms < 0)
+		ms = 0;
+	s->busy_ms = ms;
+	sqlite3_busy_timeout(s->db, ms);
+}
+
+/* ---- Open and close ------------------------------------------------ */
+
+/* Settings for a writer; journal_mode must be set outside a transaction. */
+static int
+store_setup_writer(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	const char *mode;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		*cause = store_error(s, rc, "switching to WAL mode");
+		return -1;
+	}
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_BUSY)
+			break;
+		sqlite3_reset(st);
+		sleep_ms(10);
+	}
+	if (rc != SQLITE_ROW) {
+		*cause = store_error(s, rc, "switching to WAL mode");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		*cause = xasprintf("%s: cannot switch to WAL mode (journal "
+		    "mode stays %s)", s->path, mode == NULL ? "?" : mode);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return store_exec(s, "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = OFF;"
+	    "PRAGMA cache_size = -16384;"
+	    "PRAGMA temp_store = MEMORY;", "configuring the connection", cause);
+}
+
+/*
+ * A read-only connection to a WAL database needs the -shm file: it uses
+ * an existing one or creates it. With no writer around (the last
+ * connection removes -wal and -shm) and a directory we cannot write,
+ * neither works; replace SQLite's "attempt to write a readonly database"
+ * with what is going on.
+ */
+static void
+store_explain_readonly(struct store *s, char **cause)
+{
+	char *shm;
+	int ext;
+
+	ext = sqlite3_extended_errcode(s->db) & 0xff;
+	if (ext != SQLITE_READONLY && ext != SQLITE_CANTOPEN)
+		return;
+	shm = xasprintf("%s-shm", s->path);
+	if (access(shm, F_OK) == -1) {
+		free(*cause);
+		*cause = xasprintf("%s: cannot read this WAL database "
+		    "read-only: its -shm file is missing and cannot be "
+		    "created (is the directory writable?); open it while "
+		    "mlmon-ingest runs, or once read-write", s->path);
+	}
+	free(shm);
+}
+
+/*
+ * Process-wide SQLite settings, before the library initialises: no memory
+ * statistics (a global mutex taken on every allocation, ~10% of an
+ * insert). Harmless (SQLITE_MISUSE, ignored) if SQLite is already running.
+ */
+static pthread_once_t	 sqlite_once = PTHREAD_ONCE_INIT;
+
+static void
+sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+struct store *
+store_open(const char *path, enum store_mode mode, char **cause)
+{
+	struct store *s;
+	int flags, rc;
+
+	pthread_once(&sqlite_once, sqlite_configure);
+	s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	s->readonly = (mode == STORE_READ_ONLY);
+	s->busy_ms = STORE_BUSY_TIMEOUT_MS;
+	s->cur_batch = -1;
+
+	if (s->readonly)
+		flags = SQLITE_OPEN_READONLY;
+	else
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	flags |= SQLITE_OPEN_NOMUTEX;
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		if (s->db == NULL)
+			*cause = xasprintf("%s: %s while opening", path,
+			    sqlite3_errstr(rc));
+		else if (s->readonly && access(path, F_OK) == -1)
+			*cause = xasprintf("%s: no such database (a read-only "
+			    "open never creates one)", path);
+		else
+			*cause = store_error(s, rc, "opening");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+
+	if (s->readonly) {
+		if (schema_check(s, cause) == -1) {
+			store_explain_readonly(s, cause);
+			goto fail;
+		}
+		return s;
+	}
+	/* SQLite silently falls back to read-only for an unwritable file. */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		*cause = xasprintf("%s: the file is read-only (check its "
+		    "permissions and its directory's); cannot open it for "
+		    "writing", path);
+		goto fail;
+	}
+	if (store_setup_writer(s, cause) == -1)
+		goto fail;
+	if (schema_migrate(s, cause) == -1)
+		goto fail;
+	return s;
+
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->in_tx && s->db != NULL) {
+		/* Best effort: callers flush first to see errors. */
+		if (sqlite3_exec(s->db, sql_commit, NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			sqlite3_exec(s->db, sql_rollback, NULL, NULL, NULL);
+	}
+	for (i = 0; i < s->n_cache; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	free(s->cache);
+	sqlite3_finalize(s->st_pred_insert);
+	sqlite3_finalize(s->st_pred_exists);
+	sqlite3_finalize(s->st_batch_open);
+	sqlite3_finalize(s->st_batch_get);
+	if (s->db != NULL)
+		sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+/* ---- meta ------------------------------------------------------------ */
+
+int
+store_meta_get(struct store *s, const char *key, char **value, char **cause)
+{
+	sqlite3_stmt *st;
+	const unsigned char *v;
+	int rc;
+
+	st = store_prepare(s, sql_meta_get, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		*cause = store_error(s, rc, "reading meta");
+		return -1;
+	}
+	v = sqlite3_column_text(st, 0);
+	*value = xstrdup(v == NULL ? "" : (const char *)v);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value,
+    char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	st = store_prepare(s, sql_meta_set, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	s->tx_writes++;
+	return store_step_done(s, st, "writing meta", cause);
+}
+
+/* ---- Schema (axis names) ------------------------------------------- */
+
+void
+store_schema_finish(struct store_schema *sc)
+{
+	size_t i;
+
+	if (sc->feature_names != NULL) {
+		for (i = 0; i < sc->n_features; i++)
+			free(sc->feature_names[i]);
+		free(sc->feature_names);
+	}
+	if (sc->class_names != NULL) {
+		for (i = 0; i < (size_t)sc->n_classes; i++)
+			free(sc->class_names[i]);
+		free(sc->class_names);
+	}
+	memset(sc, 0, sizeof *sc);
+}
+
+/* Parse a JSON array of n strings. Caller frees. NULL if malformed. */
+static char **
+names_decode(const char *text, size_t n)
+{
+	cJSON *arr, *it;
+	char **names;
+	size_t i = 0;
+
+	arr = cJSON_Parse(text);
+	if (arr == NULL || !cJSON_IsArray(arr) ||
+	    (size_t)cJSON_GetArraySize(arr) != n || n == 0) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	names = xcalloc(n, sizeof *names);
+	cJSON_ArrayForEach(it, arr) {
+		if (!cJSON_IsString(it)) {
+			while (i > 0)
+				free(names[--i]);
+			free(names);
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		names[i++] = xstrdup(it->valuestring);
+	}
+	cJSON_Delete(arr);
+	return names;
+}
+
+/* Caller frees. A JSON array of strings. */
+static char *
+names_encode(char *const *names, size_t n)
+{
+	cJSON *arr;
+	char *text;
+	size_t i;
+
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
+	text = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	if (text == NULL) {
+		fprintf(stderr, "mlmon: out of memory encoding names\n");
+		abort();
+	}
+	return text;
+}
+
+static bool
+parse_size(const char *text, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < 1 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int
+store_schema_get(struct store *s, struct store_schema *out, char **cause)
+{
+	struct store_schema sc;
+	char *nf = NULL, *nc = NULL, *fn = NULL, *cn = NULL;
+	long long vf, vc;
+	int rc, ret = -1;
+
+	memset(&sc, 0, sizeof sc);
+	rc = store_meta_get(s, "n_features", &nf, cause);
+	if (rc != 0) {
+		ret = rc;
+		goto out;
+	}
+	if ((rc = store_meta_get(s, "n_classes", &nc, cause)) != 0 ||
+	    (rc = store_meta_get(s, "feature_names", &fn, cause)) != 0 ||
+	    (rc = store_meta_get(s, "class_names", &cn, cause)) != 0) {
+		if (rc == 1)
+			*cause = xasprintf("%s: meta holds n_features but not "
+			    "the rest of the schema", s->path);
+		goto out;
+	}
+	if (!parse_size(nf, 1 << 20, &vf) || !parse_size(nc, 1 << 20, &vc)) {
+		*cause = xasprintf("%s: meta has a bad n_features (%s) or "
+		    "n_classes (%s)", s->path, nf, nc);
+		goto out;
+	}
+	sc.n_features = (size_t)vf;
+	sc.n_classes = (int)vc;
+	sc.feature_names = names_decode(fn, sc.n_features);
+	sc.class_names = names_decode(cn, (size_t)sc.n_classes);
+	if (sc.feature_names == NULL || sc.class_names == NULL) {
+		*cause = xasprintf("%s: meta feature_names or class_names is "
+		    "not a JSON array of %zu/%d strings", s->path,
+		    sc.n_features, sc.n_classes);
+		store_schema_finish(&sc);
+		goto out;
+	}
+	*out = sc;
+	ret = 0;
+out:
+	free(nf);
+	free(nc);
+	free(fn);
+	free(cn);
+	return ret;
+}
+
+/* Names must be non-empty and unique (they are JSON object keys). */
+static int
+names_check(char *const *names, size_t n, const char *axis, char **cause)
+{
+	size_t i, j;
+
+	if (names == NULL) {
+		*cause = xasprintf("%s names missing", axis);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL || names[i][0] == '\0') {
+			*cause = xasprintf("%s name %zu is empty", axis, i);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(names[i], names[j]) == 0) {
+				*cause = xasprintf("%s name \"%s\" appears "
+				    "twice (%zu and %zu)", axis, names[i],
+				    j, i);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool
+schema_equal(const struct store_schema *a, const struct store_schema *b)
+{
+	size_t i;
+
+	if (a->n_features != b->n_features || a->n_classes != b->n_classes)
+		return false;
+	for (i = 0; i < a->n_features; i++)
+		if (strcmp(a->feature_names[i], b->feature_names[i]) != 0)
+			return false;
+	for (i = 0; i < (size_t)a->n_classes; i++)
+		if (strcmp(a->class_names[i], b->class_names[i]) != 0)
+			return false;
+	return true;
+}
+
+static int
+schema_write(struct store *s, const struct store_schema *sc, bool replace,
+    char **cause)
+{
+	struct store_schema old;
+	char *fn, *cn, buf[32];
+	int rc;
+
+	if (sc->n_features < 1 || sc->n_features > (1 << 20) ||
+	    sc->n_classes < 2 || sc->n_classes > (1 << 20)) {
+		*cause = xasprintf("%s: schema needs >= 1 feature and >= 2 "
+		    "classes (got %zu and %d)", s->path, sc->n_features,
+		    sc->n_classes);
+		return -1;
+	}
+	if (names_check(sc->feature_names, sc->n_features, "feature",
+	    cause) == -1 || names_check(sc->class_names,
+	    (size_t)sc->n_classes, "class", cause) == -1)
+		return -1;
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	rc = store_schema_get(s, &old, cause);
+	if (rc == -1)
+		return -1;
+	if (rc == 0) {
+		if (schema_equal(&old, sc)) {
+			store_schema_finish(&old);
+			return 0;
+		}
+		if (!replace) {
+			*cause = xasprintf("%s: a different schema is stored "
+			    "(%zu features, %d classes; given %zu features, "
+			    "%d classes or other names)", s->path,
+			    old.n_features, old.n_classes, sc->n_features,
+			    sc->n_classes);
+			store_schema_finish(&old);
+			return -1;
+		}
+		store_schema_finish(&old);
+	}
+	fn = names_encode(sc->feature_names, sc->n_features);
+	cn = names_encode(sc->class_names, (size_t)sc->n_classes);
+	snprintf(buf, sizeof buf, "%zu", sc->n_features);
+	rc = store_meta_set(s, "n_features", buf, cause);
+	snprintf(buf, sizeof buf, "%d", sc->n_classes);
+	if (rc == 0)
+		rc = store_meta_set(s, "n_classes", buf, cause);
+	if (rc == 0)
+		rc = store_meta_set(s, "feature_names", fn, cause);
+	if (rc == 0)
+		rc = store_meta_set(s, "class_names", cn, cause);
+	free(fn);
+	free(cn);
+	return rc;
+}
+
+int
+store_schema_put(struct store *s, const struct store_schema *sc,
+    char **cause)
+{
+	return schema_write(s, sc, false, cause);
+}
+
+int
+store_schema_replace(struct store *s, const struct store_schema *sc,
+    char **cause)
+{
+	return schema_write(s, sc, true, cause);
+}
+
+void
+store_schema_default(struct store_schema *sc, size_t n_features,
+    int n_classes)
+{
+	size_t i;
+
+	memset(sc, 0, sizeof *sc);
+	sc->n_features = n_features;
+	sc->n_classes = n_classes;
+	sc->feature_names = xcalloc(n_features, sizeof *sc->feature_names);
+	for (i = 0; i < n_features; i++)
+		sc->feature_names[i] = xasprintf("feature_%zu", i);
+	sc->class_names = xcalloc((size_t)n_classes, sizeof *sc->class_names);
+	for (i = 0; i < (size_t)n_classes; i++)
+		sc->class_names[i] = xasprintf("%zu", i);
+}
+
+/* ---- Reference ------------------------------------------------------ */
+
+#define FNV_OFFSET	0xcbf29ce484222325ULL
+#define FNV_PRIME	0x100000001b3ULL
+
+static uint64_t
+fnv_add(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+static uint64_t
+fnv_add_u64(uint64_t h, uint64_t v)
+{
+	unsigned char b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));	/* little endian */
+	return fnv_add(h, b, sizeof b);
+}
+
+static uint64_t
+fnv_add_double(uint64_t h, double v)
+{
+	uint64_t bits;
+
+	if (v == 0)
+		v = 0;	/* -0 and +0 hash alike */
+	memcpy(&bits, &v, sizeof bits);
+	return fnv_add_u64(h, bits);
+}
+
+/*
+ * FNV-1a 64 over the canonical values: the three sizes, then per row its
+ * features, predicted class, confidence, scores and true class (-1 for
+ * unknown), integers as 64-bit little endian, doubles by their IEEE bits.
+ */
+uint64_t
+store_reference_digest(const struct store_reference *r)
+{
+	uint64_t h = FNV_OFFSET;
+	size_t i, j;
+
+	h = fnv_add_u64(h, r->n_rows);
+	h = fnv_add_u64(h, r->n_features);
+	h = fnv_add_u64(h, (uint64_t)r->n_classes);
+	for (i = 0; i < r->n_rows; i++) {
+		for (j = 0; j < r->n_features; j++)
+			h = fnv_add_double(h, r->features[i * r->n_features +
+			    j]);
+		h = fnv_add_u64(h, (uint64_t)(int64_t)r->predicted[i]);
+		h = fnv_add_double(h, r->confidence[i]);
+		for (j = 0; j < (size_t)r->n_classes; j++)
+			h = fnv_add_double(h, r->scores[i * r->n_classes + j]);
+		h = fnv_add_u64(h, (uint64_t)(int64_t)(r->true_class == NULL ?
+		    -1 : (r->true_class[i] < 0 ? -1 : r->true_class[i])));
+	}
+	return h;
+}
+
+void
+store_reference_finish(struct store_reference *r)
+{
+	free(r->features);
+	free(r->predicted);
+	free(r->confidence);
+	free(r->scores);
+	free(r->true_class);
+	memset(r, 0, sizeof *r);
+}
+
+/* Encode a JSON array of doubles into a reused buffer. */
+static void
+json_doubles_encode(char **buf, size_t *cap, const double *v, size_t n)
+{
+	size_t need = 3 + n * 32, len = 0, i;
+
+	if (*cap < need) {
+		*cap = need;
+		*buf = xreallocarray(*buf, *cap, 1);
+	}
+	(*buf)[len++] = '[';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			(*buf)[len++] = ',';
+		len += store_format_double(*buf + len, *cap - len, v[i]);
+	}
+	(*buf)[len++] = ']';
+	(*buf)[len] = '\0';
+}
+
+static int
+reference_check(struct store *s, const struct store_reference *r,
+    char **cause)
+{
+	size_t i;
+
+	if (r->n_rows == 0 || r->n_features == 0 || r->n_classes < 2) {
+		*cause = xasprintf("%s: an empty reference (%zu rows, %zu "
+		    "features, %d classes) cannot be stored", s->path,
+		    r->n_rows, r->n_features, r->n_classes);
+		return -1;
+	}
+	for (i = 0; i < r->n_rows; i++) {
+		if (r->predicted[i] < 0 || r->predicted[i] >= r->n_classes) {
+			*cause = xasprintf("%s: reference row %zu predicts "
+			    "class %d of %d", s->path, i, r->predicted[i],
+			    r->n_classes);
+			return -1;
+		}
+		if (r->true_class != NULL &&
+		    r->true_class[i] >= r->n_classes) {
+			*cause = xasprintf("%s: reference row %zu has true "
+			    "class %d of %d", s->path, i, r->true_class[i],
+			    r->n_classes);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+store_reference_put(struct store *s, const struct store_reference *r,
+    bool replace, char **cause)
+{
+	sqlite3_stmt *st;
+	char *old = NULL, *old_size = NULL, digest[40], size[64];
+	char *fbuf = NULL, *sbuf = NULL;
+	size_t fcap = 0, scap = 0, i;
+	int rc;
+
+	if (reference_check(s, r, cause) == -1)
+		return -1;
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	snprintf(digest, sizeof digest, "fnv1a64:%016llx",
+	    (unsigned long long)store_reference_digest(r));
+	snprintf(size, sizeof size, "%zu rows x %zu features x %d classes",
+	    r->n_rows, r->n_features, r->n_classes);
+	rc = store_meta_get(s, "reference_digest", &old, cause);
+	if (rc == -1)
+		return -1;
+	if (rc == 0) {
+		if (strcmp(old, digest) == 0) {
+			free(old);
+			return 0;
+		}
+		if (!replace) {
+			if (store_meta_get(s, "reference_size", &old_size,
+			    cause) == -1) {
+				free(old);
+				return -1;
+			}
+			*cause = xasprintf("%s: a different reference is "
+			    "stored (%s, %s) than the one given (%s, %s); "
+			    "replacing it needs the replace option", s->path,
+			    old_size == NULL ? "?" : old_size, old, size,
+			    digest);
+			free(old);
+			free(old_size);
+			return -1;
+		}
+	}
+	free(old);
+	s->tx_writes++;
+	st = store_prepare(s, sql_ref_clear, cause);
+	if (st == NULL || store_step_done(s, st, "clearing the reference",
+	    cause) == -1)
+		return -1;
+	st = store_prepare(s, sql_ref_insert, cause);
+	if (st == NULL)
+		return -1;
+	for (i = 0; i < r->n_rows; i++) {
+		json_doubles_encode(&fbuf, &fcap, r->features +
+		    i * r->n_features, r->n_features);
+		json_doubles_encode(&sbuf, &scap, r->scores +
+		    i * (size_t)r->n_classes, (size_t)r->n_classes);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 2, fbuf, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, r->predicted[i]);
+		sqlite3_bind_double(st, 4, r->confidence[i]);
+		sqlite3_bind_text(st, 5, sbuf, -1, SQLITE_STATIC);
+		if (r->true_class == NULL || r->true_class[i] < 0)
+			sqlite3_bind_null(st, 6);
+		else
+			sqlite3_bind_int(st, 6, r->true_class[i]);
+		if (store_step_done(s, st, "storing the reference",
+		    cause) == -1) {
+			free(fbuf);
+			free(sbuf);
+			return -1;
+		}
+	}
+	free(fbuf);
+	free(sbuf);
+	if (store_meta_set(s, "reference_digest", digest, cause) == -1 ||
+	    store_meta_set(s, "reference_size", size, cause) == -1)
+		return -1;
+	snprintf(size, sizeof size, "%.6f", store_now());
+	return store_meta_set(s, "reference_stored_at", size, cause);
+}
+
+int
+store_reference_get(struct store *s, struct store_reference *out,
+    char **cause)
+{
+	struct store_reference r;
+	sqlite3_stmt *st;
+	double *tmp = NULL;
+	size_t tcap = 0, cap = 0, i;
+	char *digest = NULL, want[40];
+	long n;
+	int rc, ret = -1;
+
+	memset(&r, 0, sizeof r);
+	rc = store_meta_get(s, "reference_digest", &digest, cause);
+	if (rc != 0)
+		return rc;
+	st = store_prepare(s, sql_ref_select, cause);
+	if (st == NULL)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) != (sqlite3_int64)r.n_rows) {
+			*cause = xasprintf("%s: reference rows are not "
+			    "numbered 0..n-1", s->path);
+			goto out;
+		}
+		n = store_json_doubles((const char *)sqlite3_column_text(st,
+		    1), (size_t)sqlite3_column_bytes(st, 1), &tmp, &tcap);
+		if (n <= 0 || (r.n_rows > 0 && (size_t)n != r.n_features)) {
+			*cause = xasprintf("%s: reference row %zu has bad "
+			    "features", s->path, r.n_rows);
+			goto out;
+		}
+		if (r.n_rows == cap) {
+			cap = cap == 0 ? 256 : 2 * cap;
+			r.n_features = (size_t)n;
+			r.features = xreallocarray(r.features, cap,
+			    r.n_features * sizeof *r.features);
+			r.predicted = xreallocarray(r.predicted, cap,
+			    sizeof *r.predicted);
+			r.confidence = xreallocarray(r.confidence, cap,
+			    sizeof *r.confidence);
+			r.true_class = xreallocarray(r.true_class, cap,
+			    sizeof *r.true_class);
+		}
+		memcpy(r.features + r.n_rows * r.n_features, tmp,
+		    r.n_features * sizeof *tmp);
+		r.predicted[r.n_rows] = sqlite3_column_int(st, 2);
+		r.confidence[r.n_rows] = sqlite3_column_double(st, 3);
+		r.true_class[r.n_rows] = sqlite3_column_type(st, 5) ==
+		    SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+		n = store_json_doubles((const char *)sqlite3_column_text(st,
+		    4), (size_t)sqlite3_column_bytes(st, 4), &tmp, &tcap);
+		if (n < 2 || (r.n_rows > 0 && n != r.n_classes)) {
+			*cause = xasprintf("%s: reference row %zu has bad "
+			    "scores", s->path, r.n_rows);
+			goto out;
+		}
+		if (r.n_rows == 0)
+			r.n_classes = (int)n;
+		r.scores = xreallocarray(r.scores, r.n_rows + 1,
+		    (size_t)r.n_classes * sizeof *r.scores);
+		memcpy(r.scores + r.n_rows * (size_t)r.n_classes, tmp,
+		    (size_t)r.n_classes * sizeof *tmp);
+		r.n_rows++;
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "reading the reference");
+		goto out;
+	}
+	for (i = 0; i < r.n_rows; i++)
+		if (r.predicted[i] < 0 || r.predicted[i] >= r.n_classes)
+			break;
+	snprintf(want, sizeof want, "fnv1a64:%016llx",
+	    (unsigned long long)store_reference_digest(&r));
+	if (r.n_rows == 0 || i < r.n_rows || strcmp(want, digest) != 0) {
+		*cause = xasprintf("%s: the stored reference (%zu rows) does "
+		    "not match its digest %s (computed %s)", s->path,
+		    r.n_rows, digest, want);
+		goto out;
+	}
+	*out = r;
+	memset(&r, 0, sizeof r);
+	ret = 0;
+out:
+	if (st != NULL)
+		sqlite3_reset(st);
+	store_reference_finish(&r);
+	free(tmp);
+	free(digest);
+	return ret;
+}
+
+/* ---- Predictions and batches --------------------------------------- */
+
+/* Make sure the ledger row of batch exists; learn whether it is closed. */
+static int
+store_batch_touch(struct store *s, int64_t batch_id, double now,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_prepare_hot(s, &s->st_batch_open, sql_batch_open, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_double(st, 2, now);
+	if (store_step_done(s, st, "opening a batch", cause) == -1)
+		return -1;
+	st = store_prepare(s, sql_batch_closed, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		*cause = store_error(s, rc, "opening a batch");
+		return -1;
+	}
+	s->cur_batch_closed = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	s->cur_batch = batch_id;
+	return 0;
+}
+
+/* A row for a closed batch: 0 if logged already (replay), else -1. */
+static int
+store_prediction_closed(struct store *s, const struct store_prediction *p,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_prepare_hot(s, &s->st_pred_exists, sql_pred_exists, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, p->batch_id);
+	sqlite3_bind_int64(st, 2, p->row_in_batch);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "looking up a prediction");
+		return -1;
+	}
+	*cause = xasprintf("batch %lld is closed: row %lld cannot be added",
+	    (long long)p->batch_id, (long long)p->row_in_batch);
+	return -1;
+}
+
+int
+store_prediction_add(struct store *s, const struct store_prediction *p,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	double at;
+	char what[96];
+	int rc, n;
+
+	if (p->batch_id < 0 || p->row_in_batch < 0 ||
+	    p->features_json == NULL || p->scores_json == NULL ||
+	    p->predicted_class < 0) {
+		*cause = xasprintf("bad prediction (batch %lld row %lld)",
+		    (long long)p->batch_id, (long long)p->row_in_batch);
+		return -1;
+	}
+	if (!s->in_tx && store_write_begin(s, cause) == -1)
+		return -1;
+	at = p->logged_at > 0 ? p->logged_at : store_now();
+	if (p->batch_id != s->cur_batch &&
+	    store_batch_touch(s, p->batch_id, at, cause) == -1)
+		return -1;
+	if (s->cur_batch_closed)
+		return store_prediction_closed(s, p, cause);
+
+	st = s->st_pred_insert;
+	if (st == NULL && (st = store_prepare_hot(s, &s->st_pred_insert,
+	    sql_pred_insert, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, p->batch_id);
+	sqlite3_bind_int64(st, 2, p->row_in_batch);
+	sqlite3_bind_text(st, 3, p->features_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, p->predicted_class);
+	sqlite3_bind_double(st, 5, p->confidence);
+	sqlite3_bind_text(st, 6, p->scores_json, -1, SQLITE_STATIC);
+	if (p->true_class >= 0) {
+		sqlite3_bind_int(st, 7, p->true_class);
+		sqlite3_bind_double(st, 9, at);
+	} else {
+		sqlite3_bind_null(st, 7);
+		sqlite3_bind_null(st, 9);
+	}
+	sqlite3_bind_double(st, 8, at);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		snprintf(what, sizeof what, "logging batch %lld row %lld",
+		    (long long)p->batch_id, (long long)p->row_in_batch);
+		*cause = store_error(s, rc, what);
+		return -1;
+	}
+	n = sqlite3_changes(s->db);
+	sqlite3_reset(st);
+	s->pending += (size_t)n;
+	s->tx_writes += (size_t)n;
+	return n;
+}
+
+enum store_batch_state
+store_batch_state(struct store *s, int64_t batch_id)
+{
+	sqlite3_stmt *st;
+	char *cause = NULL;
+	int rc, closed;
+
+	st = store_prepare(s, sql_batch_closed, &cause);
+	if (st == NULL) {
+		free(cause);
+		return STORE_BATCH_UNKNOWN;
+	}
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	closed = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_reset(st);
+	if (closed == 1)
+		return STORE_BATCH_CLOSED;
+	if (closed == 0)
+		return STORE_BATCH_OPEN;
+	/* No ledger row: rows written by something else still count. */
+	return store_batch_rows(s, batch_id) > 0 ? STORE_BATCH_OPEN :
+	    STORE_BATCH_UNKNOWN;
+}
+
+int64_t
+store_batch_rows(struct store *s, int64_t batch_id)
+{
+	sqlite3_stmt *st;
+	char *cause = NULL;
+	int64_t n = 0;
+
+	st = store_prepare(s, sql_batch_count, &cause);
+	if (st == NULL) {
+		free(cause);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, batch_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* Count rows and labels of a batch. */
+static int
+store_batch_count(struct store *s, int64_t batch_id, int64_t *rows,
+    int64_t *labelled, double *last_label, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_prepare(s, sql_batch_count, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		*cause = store_error(s, rc, "counting a batch");
+		return -1;
+	}
+	*rows = sqlite3_column_int64(st, 0);
+	*labelled = sqlite3_column_int64(st, 1);
+	*last_label = sqlite3_column_double(st, 2);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_batch_close(struct store *s, int64_t batch_id, char **cause)
+{
+	sqlite3_stmt *st;
+	int64_t rows, labelled;
+	double last, now;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if (store_batch_count(s, batch_id, &rows, &labelled, &last,
+	    cause) == -1)
+		return -1;
+	if (rows == 0)
+		return 0;	/* nothing logged: no ledger row */
+	st = store_prepare(s, sql_batch_close, cause);
+	if (st == NULL)
+		return -1;
+	now = store_now();
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int64(st, 2, rows);
+	sqlite3_bind_int64(st, 3, labelled);
+	sqlite3_bind_double(st, 4, now);
+	if (labelled == rows)
+		sqlite3_bind_double(st, 5, last);
+	else
+		sqlite3_bind_null(st, 5);
+	s->tx_writes++;
+	if (store_step_done(s, st, "closing a batch", cause) == -1)
+		return -1;
+	if (batch_id == s->cur_batch)
+		s->cur_batch_closed = true;
+	return 0;
+}
+
+void
+store_batch_finish(struct store_batch *b)
+{
+	free(b->features);
+	free(b->predicted);
+	free(b->confidence);
+	free(b->true_class);
+	memset(b, 0, sizeof *b);
+}
+
+int
+store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
+    char **cause)
+{
+	struct store_batch b;
+	sqlite3_stmt *st;
+	double *tmp = NULL;
+	size_t tcap = 0, cap = 0;
+	bool all_labelled = true;
+	long n;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	b.batch_id = batch_id;
+	st = store_prepare_hot(s, &s->st_batch_get, sql_batch_get, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n = store_json_doubles((const char *)sqlite3_column_text(st,
+		    0), (size_t)sqlite3_column_bytes(st, 0), &tmp, &tcap);
+		if (n <= 0 || (b.n_rows > 0 && (size_t)n != b.n_features)) {
+			sqlite3_reset(st);
+			*cause = xasprintf("%s: batch %lld row %zu has a "
+			    "malformed features array (or a different "
+			    "length)", s->path, (long long)batch_id,
+			    b.n_rows);
+			goto fail;
+		}
+		if (b.n_rows == cap) {
+			cap = cap == 0 ? 256 : 2 * cap;
+			b.n_features = (size_t)n;
+			b.features = xreallocarray(b.features, cap,
+			    b.n_features * sizeof *b.features);
+			b.predicted = xreallocarray(b.predicted, cap,
+			    sizeof *b.predicted);
+			b.confidence = xreallocarray(b.confidence, cap,
+			    sizeof *b.confidence);
+			b.true_class = xreallocarray(b.true_class, cap,
+			    sizeof *b.true_class);
+		}
+		memcpy(b.features + b.n_rows * b.n_features, tmp,
+		    b.n_features * sizeof *tmp);
+		b.predicted[b.n_rows] = sqlite3_column_int(st, 1);
+		b.confidence[b.n_rows] = sqlite3_column_double(st, 2);
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
+			all_labelled = false;
+			b.true_class[b.n_rows] = -1;
+		} else
+			b.true_class[b.n_rows] = sqlite3_column_int(st, 3);
+		b.n_rows++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "reading a batch");
+		goto fail;
+	}
+	free(tmp);
+	if (b.n_rows == 0) {
+		store_batch_finish(&b);
+		return 1;
+	}
+	if (!all_labelled) {
+		free(b.true_class);
+		b.true_class = NULL;
+	}
+	*out = b;
+	return 0;
+fail:
+	free(tmp);
+	store_batch_finish(&b);
+	return -1;
+}
+
+/* ---- Labels ----------------------------------------------------------- */
+
+enum store_label_result
+store_label_batch(struct store *s, int64_t batch_id, const int *labels,
+    size_t n, bool allow_relabel, char **cause)
+{
+	sqlite3_stmt *st;
+	int64_t *ids = NULL;
+	int *old = NULL;
+	size_t rows = 0, cap = 0, i, differ = 0, first = 0, fill = 0;
+	enum store_label_result ret = STORE_LABEL_ERROR;
+	enum store_batch_state state;
+	double now;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (labels[i] < 0) {
+			*cause = xasprintf("labels for batch %lld: value %zu "
+			    "is %d, not a class", (long long)batch_id, i,
+			    labels[i]);
+			return STORE_LABEL_ERROR;
+		}
+	}
+	if (store_write_begin(s, cause) == -1)
+		return STORE_LABEL_ERROR;
+	state = store_batch_state(s, batch_id);
+	if (state != STORE_BATCH_CLOSED) {
+		*cause = xasprintf(state == STORE_BATCH_OPEN ?
+		    "labels for batch %lld: the batch is still open" :
+		    "labels for batch %lld: no predictions are logged for it",
+		    (long long)batch_id);
+		return STORE_LABEL_NOT_CLOSED;
+	}
+	st = store_prepare(s, sql_label_rows, cause);
+	if (st == NULL)
+		return STORE_LABEL_ERROR;
+	sqlite3_bind_int64(st, 1, batch_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (rows == cap) {
+			cap = cap == 0 ? 256 : 2 * cap;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+			old = xreallocarray(old, cap, sizeof *old);
+		}
+		ids[rows] = sqlite3_column_int64(st, 0);
+		old[rows] = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 1);
+		rows++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "reading a batch to label");
+		goto out;
+	}
+	if (rows != n) {
+		*cause = xasprintf("labels for batch %lld have %zu values but "
+		    "%zu predictions are logged", (long long)batch_id, n,
+		    rows);
+		ret = STORE_LABEL_MISMATCH;
+		goto out;
+	}
+	for (i = 0; i < rows; i++) {
+		if (old[i] == -1)
+			fill++;
+		else if (old[i] != labels[i] && differ++ == 0)
+			first = i;
+	}
+	if (differ == 0 && fill == 0) {
+		ret = STORE_LABEL_SAME;
+		goto out;
+	}
+	if (differ > 0 && !allow_relabel) {
+		*cause = xasprintf("labels for batch %lld differ from the "
+		    "stored ones at %zu of %zu rows (first: row %zu has %d, "
+		    "new %d)", (long long)batch_id, differ, rows, first,
+		    old[first], labels[first]);
+		ret = STORE_LABEL_CONFLICT;
+		goto out;
+	}
+	now = store_now();
+	st = store_prepare(s, sql_label_set, cause);
+	if (st == NULL)
+		goto out;
+	s->tx_writes++;
+	for (i = 0; i < rows; i++) {
+		if (old[i] == labels[i])
+			continue;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_int(st, 2, labels[i]);
+		sqlite3_bind_double(st, 3, now);
+		if (store_step_done(s, st, "storing labels", cause) == -1)
+			goto out;
+	}
+	st = store_prepare(s, sql_label_ledger, cause);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)rows);
+	sqlite3_bind_double(st, 3, now);
+	if (store_step_done(s, st, "updating the batch ledger", cause) == -1)
+		goto out;
+	ret = STORE_LABEL_APPLIED;
+out:
+	free(ids);
+	free(old);
+	return ret;
+}
+
+/* ---- Reports, rejects, detectors ------------------------------------ */
+
+int
+store_report_put(struct store *s, int64_t batch_id, const char *type,
+    const char *payload_json, char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (type == NULL || type[0] == '\0' || payload_json == NULL) {
+		*cause = xasprintf("report for batch %lld: no type or payload",
+		    (long long)batch_id);
+		return -1;
+	}
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	st = store_prepare(s, sql_report_put, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, payload_json, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, store_now());
+	s->tx_writes++;
+	return store_step_done(s, st, "storing a report", cause);
+}
+
+int
+store_report_get(struct store *s, int64_t batch_id, const char *type,
+    char **payload, char **cause)
+{
+	sqlite3_stmt *st;
+	const unsigned char *v;
+	int rc;
+
+	st = store_prepare(s, sql_report_get, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		*cause = store_error(s, rc, "reading a report");
+		return -1;
+	}
+	v = sqlite3_column_text(st, 0);
+	*payload = xstrdup(v == NULL ? "" : (const char *)v);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Cut at most max bytes without splitting a UTF-8 sequence. */
+static size_t
+utf8_cut(const char *text, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	while (n > 0 && n > max - 4 &&
+	    ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+int
+store_reject_add(struct store *s, const char *source, uint64_t line,
+    const char *reason, const char *text, size_t len, char **cause)
+{
+	sqlite3_stmt *st;
+	size_t keep;
+
+	if (text == NULL)
+		len = 0;
+	keep = utf8_cut(text == NULL ? "" : text, len, STORE_REJECT_TEXT_MAX);
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	st = store_prepare(s, sql_reject_add, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, source == NULL ? "" : source, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, line > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)line);
+	sqlite3_bind_text(st, 3, reason == NULL ? "" : reason, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, text == NULL ? "" : text, (int)keep,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, keep < len);
+	sqlite3_bind_double(st, 6, store_now());
+	s->tx_writes++;
+	return store_step_done(s, st, "storing a rejected line", cause);
+}
+
+int
+store_detector_get(struct store *s, const char *name, int64_t *last_batch,
+    char **state, char **cause)
+{
+	sqlite3_stmt *st;
+	const unsigned char *v;
+	int rc;
+
+	st = store_prepare(s, sql_detector_get, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		*cause = store_error(s, rc, "reading detector state");
+		return -1;
+	}
+	*last_batch = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 0);
+	v = sqlite3_column_text(st, 1);
+	*state = xstrdup(v == NULL ? "" : (const char *)v);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_detector_put(struct store *s, const char *name, int64_t last_batch,
+    const char *state, char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	st = store_prepare(s, sql_detector_put, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, last_batch);
+	sqlite3_bind_text(st, 3, state == NULL ? "" : state, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, store_now());
+	s->tx_writes++;
+	return store_step_done(s, st, "storing detector state", cause);
+}

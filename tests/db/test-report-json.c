@@ -1,0 +1,504 @@
+/*
+ * Report JSON: exact round trips (bit for bit, NaN and Inf included), the
+ * seed's key names, seed-style payloads, and malformed input refused
+ * without crashing or leaking (every truncation of a valid payload, and a
+ * table of hand-made bad ones).
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/monitor.h"
+#include "core/xalloc.h"
+#include "db/report-json.h"
+#include "db/store.h"
+
+static char *fnames[] = { "age", "income", "score \"q\"", "f\xc3\xa9" };
+static char *cnames[] = { "cat", "dog", "emu" };
+static const struct store_schema schema = { 4, 3, fnames, cnames };
+
+static bool
+same_bits(double a, double b)
+{
+	if (isnan(a) && isnan(b))
+		return true;
+	return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void
+feature_make(struct feature_report *r, bool mmd)
+{
+	static const double psi[] = { 0.1, 1.0 / 3.0, 5e-324,
+	    0.30000000000000004 };
+	static const double ks[] = { 0.123456789012345678, NAN, 1e-300, 1 };
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	r->n_features = 4;
+	r->psi = xcalloc(4, sizeof *r->psi);
+	r->ks_statistic = xcalloc(4, sizeof *r->ks_statistic);
+	r->ks_p_value = xcalloc(4, sizeof *r->ks_p_value);
+	r->drift_psi = xcalloc(4, sizeof *r->drift_psi);
+	r->drift_ks = xcalloc(4, sizeof *r->drift_ks);
+	for (i = 0; i < 4; i++) {
+		r->psi[i] = psi[i];
+		r->ks_p_value[i] = ks[i];
+		r->ks_statistic[i] = nextafter(psi[i], 2);
+		r->drift_psi[i] = i == 1 || i == 3;
+		r->drift_ks[i] = i == 2;
+	}
+	r->ks_statistic[0] = INFINITY;
+	r->any_drift = true;
+	r->max_psi_feature = 1;
+	r->mmd_run = mmd;
+	r->mmd.mmd2 = 0.0123;
+	r->mmd.sigma = sqrt(2);
+	r->mmd.p_value = 1.0 / 101;
+	r->mmd_drift = true;
+}
+
+START_TEST(test_feature_round_trip)
+{
+	struct feature_report a, b;
+	char *text, *cause = NULL;
+	size_t i;
+	int mmd;
+
+	for (mmd = 0; mmd <= 1; mmd++) {
+		feature_make(&a, mmd);
+		text = report_json_encode_feature(&a, &schema, &cause);
+		ck_assert_msg(text != NULL, "%s", cause);
+		ck_assert_msg(report_json_decode_feature(text, strlen(text),
+		    &schema, &b, &cause) == 0, "%s: %s", cause, text);
+		ck_assert_uint_eq(b.n_features, 4);
+		for (i = 0; i < 4; i++) {
+			ck_assert(same_bits(a.psi[i], b.psi[i]));
+			ck_assert(same_bits(a.ks_p_value[i], b.ks_p_value[i]));
+			ck_assert(same_bits(a.ks_statistic[i],
+			    b.ks_statistic[i]));
+			ck_assert_int_eq(a.drift_psi[i], b.drift_psi[i]);
+			ck_assert_int_eq(a.drift_ks[i], b.drift_ks[i]);
+		}
+		ck_assert_int_eq(b.any_drift, 1);
+		ck_assert_uint_eq(b.max_psi_feature, 1);
+		ck_assert_int_eq(b.mmd_run, mmd);
+		if (mmd) {
+			ck_assert(same_bits(a.mmd.sigma, b.mmd.sigma));
+			ck_assert(same_bits(a.mmd.p_value, b.mmd.p_value));
+			ck_assert_int_eq(b.mmd_drift, 1);
+		}
+		free(text);
+		feature_report_finish(&a);
+		feature_report_finish(&b);
+	}
+}
+END_TEST
+
+START_TEST(test_feature_seed_keys)
+{
+	static const char *keys[] = { "any_drift", "drifted_features_ks",
+	    "drifted_features_psi", "psi_values", "ks_p_values",
+	    "ks_statistics", "max_psi", "max_psi_feature" };
+	struct feature_report a;
+	cJSON *root, *it;
+	char *text, *cause = NULL;
+	size_t i;
+
+	feature_make(&a, false);
+	text = report_json_encode_feature(&a, &schema, &cause);
+	root = cJSON_Parse(text);
+	ck_assert_ptr_nonnull(root);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		ck_assert_msg(cJSON_GetObjectItemCaseSensitive(root, keys[i]) !=
+		    NULL, "key %s", keys[i]);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(root, "mmd"));
+	it = cJSON_GetObjectItemCaseSensitive(root, "drifted_features_psi");
+	ck_assert_int_eq(cJSON_GetArraySize(it), 2);
+	ck_assert_str_eq(cJSON_GetArrayItem(it, 0)->valuestring, "income");
+	it = cJSON_GetObjectItemCaseSensitive(root, "psi_values");
+	ck_assert(cJSON_GetObjectItemCaseSensitive(it, "age")->valuedouble ==
+	    0.1);
+	/* Shortest exact text: 0.1 prints as 0.1, not 0.10000000000000001. */
+	ck_assert_ptr_nonnull(strstr(text, "\"age\":0.1,"));
+	/* NaN is null, Inf 1e999. */
+	ck_assert_ptr_nonnull(strstr(text, "\"ks_p_values\":{\"age\":"
+	    "0.12345678901234568,\"income\":null"));
+	ck_assert_ptr_nonnull(strstr(text, "\"ks_statistics\":{\"age\":1e999"));
+	cJSON_Delete(root);
+	free(text);
+	feature_report_finish(&a);
+}
+END_TEST
+
+/* A payload as the seed's Python json.dumps writes it. */
+START_TEST(test_feature_seed_payload)
+{
+	static const char seed[] = "{\"any_drift\": true, "
+	    "\"drifted_features_ks\": [\"age\"], \"drifted_features_psi\": "
+	    "[\"age\", \"income\"], \"psi_values\": {\"age\": 0.31, "
+	    "\"income\": 0.25, \"score \\\"q\\\"\": 0.01, \"f\\u00e9\": 0.0}, "
+	    "\"ks_p_values\": {\"age\": 1e-05, \"income\": 0.2, "
+	    "\"score \\\"q\\\"\": 0.9, \"f\\u00e9\": 1.0}}";
+	struct feature_report b;
+	char *cause = NULL;
+
+	ck_assert_msg(report_json_decode_feature(seed, strlen(seed), &schema,
+	    &b, &cause) == 0, "%s", cause);
+	ck_assert(b.psi[0] == 0.31);
+	ck_assert(b.ks_p_value[3] == 1.0);
+	ck_assert(isnan(b.ks_statistic[0]));
+	ck_assert_uint_eq(b.max_psi_feature, 0);
+	ck_assert_int_eq(b.drift_ks[0], 1);
+	ck_assert_int_eq(b.drift_psi[1], 1);
+	ck_assert_int_eq(b.drift_psi[2], 0);
+	feature_report_finish(&b);
+}
+END_TEST
+
+START_TEST(test_prediction_round_trip)
+{
+	struct prediction_report a, b;
+	char *text, *cause = NULL;
+	uint64_t counts[3] = { 0, 9007199254740992ULL, 17 };
+
+	memset(&a, 0, sizeof a);
+	a.n_classes = 3;
+	a.class_counts = counts;
+	a.label_shift_statistic = 12.75;
+	a.label_shift_p_value = 1.7e-300;
+	a.label_shift_drift = true;
+	a.mean_confidence = 2.0 / 3.0;
+	a.reference_mean_confidence = 0.7;
+	a.confidence_drift = false;
+	text = report_json_encode_prediction(&a, &schema, &cause);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"class_counts\":{\"cat\":0,"
+	    "\"dog\":9007199254740992,\"emu\":17}"));
+	ck_assert_int_eq(report_json_decode_prediction(text, strlen(text),
+	    &schema, &b, &cause), 0);
+	ck_assert(same_bits(a.mean_confidence, b.mean_confidence));
+	ck_assert(same_bits(a.label_shift_p_value, b.label_shift_p_value));
+	ck_assert(same_bits(a.label_shift_statistic, b.label_shift_statistic));
+	ck_assert(same_bits(a.reference_mean_confidence,
+	    b.reference_mean_confidence));
+	ck_assert_int_eq(b.label_shift_drift, 1);
+	ck_assert_int_eq(b.confidence_drift, 0);
+	ck_assert(memcmp(b.class_counts, counts, sizeof counts) == 0);
+	free(text);
+	prediction_report_finish(&b);
+	/* A report of the wrong size is refused at encode time. */
+	a.n_classes = 2;
+	ck_assert_ptr_null(report_json_encode_prediction(&a, &schema, &cause));
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_performance_round_trip)
+{
+	struct performance_report a, b;
+	char *text, *cause = NULL;
+	size_t i;
+
+	memset(&a, 0, sizeof a);
+	a.n_rows = 200;
+	a.n_classes = 3;
+	a.accuracy = 0.815;
+	a.f1_macro = 0.8123456789012345;
+	a.ece = 0.0421;
+	a.acc_delta = -0.06000000000000005;
+	a.f1_delta = -0.1;
+	a.any_decay = true;
+	a.confusion = xcalloc(9, sizeof *a.confusion);
+	for (i = 0; i < 9; i++)
+		a.confusion[i] = i * 7;
+	for (i = 0; i < CALIB_BINS; i++) {
+		a.bins[i].count = i;
+		a.bins[i].mean_confidence = (double)i / 10 + 0.05;
+		a.bins[i].accuracy = i == 0 ? 0 : 1.0 / (double)i;
+	}
+	text = report_json_encode_performance(&a, &schema, &cause);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"confusion\":[[0,7,14],"));
+	ck_assert_int_eq(report_json_decode_performance(text, strlen(text),
+	    &schema, &b, &cause), 0);
+	ck_assert_uint_eq(b.n_rows, 200);
+	ck_assert(same_bits(a.f1_macro, b.f1_macro));
+	ck_assert(same_bits(a.acc_delta, b.acc_delta));
+	ck_assert(same_bits(a.ece, b.ece));
+	ck_assert_int_eq(b.any_decay, 1);
+	ck_assert(memcmp(a.confusion, b.confusion, 9 * sizeof *a.confusion) ==
+	    0);
+	for (i = 0; i < CALIB_BINS; i++) {
+		ck_assert_uint_eq(b.bins[i].count, i);
+		ck_assert(same_bits(a.bins[i].accuracy, b.bins[i].accuracy));
+		ck_assert(same_bits(a.bins[i].mean_confidence,
+		    b.bins[i].mean_confidence));
+	}
+	free(text);
+	performance_report_finish(&a);
+	performance_report_finish(&b);
+}
+END_TEST
+
+START_TEST(test_detectors_round_trip)
+{
+	struct detector_report a, b;
+	char *text, *cause = NULL;
+
+	memset(&a, 0, sizeof a);
+	a.n_fed = 200;
+	a.ddm_state = DDM_WARNING;
+	a.ddm_warning = true;
+	a.adwin_drift = true;
+	a.adwin_width = 1234;
+	a.adwin_mean = 0.1 + 0.2;
+	a.ddm_drifts = 3;
+	a.adwin_detections = 4;
+	text = report_json_encode_detectors(&a, &cause);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"ddm_state\":\"warning\""));
+	ck_assert_int_eq(report_json_decode_detectors(text, strlen(text), &b,
+	    &cause), 0);
+	ck_assert(memcmp(&a.adwin_mean, &b.adwin_mean, sizeof(double)) == 0);
+	ck_assert_int_eq(b.ddm_state, DDM_WARNING);
+	ck_assert_uint_eq(b.adwin_width, 1234);
+	ck_assert_uint_eq(b.ddm_drifts, 3);
+	ck_assert_int_eq(b.ddm_drift, 0);
+	ck_assert_int_eq(b.ddm_warning, 1);
+	free(text);
+}
+END_TEST
+
+/* Every prefix and a byte-flip of every position: refused or decoded. */
+START_TEST(test_truncations_and_flips)
+{
+	struct feature_report a, b;
+	struct performance_report pa, pb;
+	char *text, *ptext, *cause, *copy;
+	size_t len, i, bad = 0;
+
+	feature_make(&a, true);
+	cause = NULL;
+	text = report_json_encode_feature(&a, &schema, &cause);
+	len = strlen(text);
+	copy = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		memcpy(copy, text, i);
+		cause = NULL;
+		if (report_json_decode_feature(copy, i, &schema, &b,
+		    &cause) == 0)
+			feature_report_finish(&b);
+		else {
+			ck_assert_ptr_nonnull(cause);
+			free(cause);
+			bad++;
+		}
+	}
+	ck_assert_uint_eq(bad, len);	/* no proper prefix is valid */
+	for (i = 0; i < len; i++) {
+		memcpy(copy, text, len + 1);
+		copy[i] ^= 0x55;
+		cause = NULL;
+		if (report_json_decode_feature(copy, len, &schema, &b,
+		    &cause) == 0)
+			feature_report_finish(&b);
+		else
+			free(cause);
+	}
+	free(copy);
+	free(text);
+	feature_report_finish(&a);
+
+	memset(&pa, 0, sizeof pa);
+	pa.n_classes = 3;
+	pa.confusion = xcalloc(9, sizeof *pa.confusion);
+	cause = NULL;
+	ptext = report_json_encode_performance(&pa, &schema, &cause);
+	len = strlen(ptext);
+	copy = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		memcpy(copy, ptext, len + 1);
+		copy[i] = copy[i] == '0' ? '-' : (char)(copy[i] + 1);
+		cause = NULL;
+		if (report_json_decode_performance(copy, len, &schema, &pb,
+		    &cause) == 0)
+			performance_report_finish(&pb);
+		else
+			free(cause);
+	}
+	free(copy);
+	free(ptext);
+	performance_report_finish(&pa);
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+	static const struct {
+		int		 kind;	/* feature, prediction, perf, det */
+		const char	*text;
+		const char	*cause;
+	} cases[] = {
+		{ 0, "", "empty" },
+		{ 0, "[]", "not a single JSON object" },
+		{ 0, "{} {}", "not a single JSON object" },
+		{ 0, "{\"any_drift\":tru", "malformed JSON" },
+		{ 0, "{}", "missing key \"any_drift\"" },
+		{ 0, "{\"any_drift\":1}", "not true or false" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":{}}",
+		    "not an array" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":[1]}",
+		    "non-string" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":[\"zz\"]}",
+		    "unknown or repeated" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":[\"age\","
+		    "\"age\"]}", "unknown or repeated" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":[],"
+		    "\"drifted_features_psi\":[],\"psi_values\":{\"age\":1}}",
+		    "has 1 entries, not 4" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":[],"
+		    "\"drifted_features_psi\":[],\"psi_values\":{\"age\":1,"
+		    "\"age\":2,\"income\":3,\"x\":4}}", "unknown or repeated" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":[],"
+		    "\"drifted_features_psi\":[],\"psi_values\":{\"age\":\"1\","
+		    "\"income\":3}}", "not a number" },
+		{ 0, "{\"any_drift\":true,\"drifted_features_ks\":[],"
+		    "\"drifted_features_psi\":[],\"psi_values\":[1,2,3,4]}",
+		    "not an object" },
+		{ 1, "{\"label_shift_drift\":false}",
+		    "missing key \"label_shift_p_value\"" },
+		{ 1, "{\"label_shift_drift\":false,\"label_shift_p_value\":0.5,"
+		    "\"confidence_drift\":false,\"mean_confidence\":0.5,"
+		    "\"reference_mean_confidence\":0.5,\"class_counts\":"
+		    "{\"cat\":-1,\"dog\":0,\"emu\":0}}", "not a count" },
+		{ 1, "{\"label_shift_drift\":false,\"label_shift_p_value\":0.5,"
+		    "\"confidence_drift\":false,\"mean_confidence\":0.5,"
+		    "\"reference_mean_confidence\":0.5,\"class_counts\":"
+		    "{\"cat\":1.5,\"dog\":0,\"emu\":0}}", "not a count" },
+		{ 1, "{\"label_shift_drift\":false,\"label_shift_p_value\":0.5,"
+		    "\"confidence_drift\":false,\"mean_confidence\":0.5,"
+		    "\"reference_mean_confidence\":0.5,\"class_counts\":"
+		    "{\"cat\":1e300,\"dog\":0,\"emu\":0}}", "not a count" },
+		{ 2, "{\"accuracy\":0.5,\"f1_macro\":0.5,\"ece\":0,"
+		    "\"acc_delta\":0,\"f1_delta\":0,\"any_decay\":false,"
+		    "\"confusion\":[[1,2,3],[1,2,3]]}", "has 2 rows, not 3" },
+		{ 2, "{\"accuracy\":0.5,\"f1_macro\":0.5,\"ece\":0,"
+		    "\"acc_delta\":0,\"f1_delta\":0,\"any_decay\":false,"
+		    "\"confusion\":[[1,2,3],[1,2,3],[1,2,3],[1,2,3]]}",
+		    "is not 3 arrays" },
+		{ 2, "{\"accuracy\":0.5,\"f1_macro\":0.5,\"ece\":0,"
+		    "\"acc_delta\":0,\"f1_delta\":0,\"any_decay\":false,"
+		    "\"confusion\":[[1,2,3,4],[1,2,3],[1,2,3]]}",
+		    "longer than 3" },
+		{ 2, "{\"accuracy\":0.5,\"f1_macro\":0.5,\"ece\":0,"
+		    "\"acc_delta\":0,\"f1_delta\":0,\"any_decay\":false,"
+		    "\"reliability\":[{}]}", "missing key \"count\"" },
+		{ 2, "{\"accuracy\":0.5,\"f1_macro\":0.5,\"ece\":0,"
+		    "\"acc_delta\":0,\"f1_delta\":0,\"any_decay\":false,"
+		    "\"reliability\":[]}", "has 0 bins" },
+		{ 2, "{\"accuracy\":[0.5]}", "not a number" },
+		{ 3, "{\"ddm_state\":\"calm\"}", "not stable, warning" },
+		{ 3, "{\"ddm_state\":3}", "not stable, warning" },
+		{ 3, "{\"ddm_state\":\"drift\",\"n_fed\":true}",
+		    "not a count" },
+	};
+	struct feature_report f;
+	struct prediction_report p;
+	struct performance_report q;
+	struct detector_report d;
+	char *cause;
+	size_t i, len;
+	int rc = 0;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cause = NULL;
+		len = strlen(cases[i].text);
+		switch (cases[i].kind) {
+		case 0:
+			rc = report_json_decode_feature(cases[i].text, len,
+			    &schema, &f, &cause);
+			break;
+		case 1:
+			rc = report_json_decode_prediction(cases[i].text, len,
+			    &schema, &p, &cause);
+			break;
+		case 2:
+			rc = report_json_decode_performance(cases[i].text, len,
+			    &schema, &q, &cause);
+			break;
+		case 3:
+			rc = report_json_decode_detectors(cases[i].text, len,
+			    &d, &cause);
+			break;
+		}
+		ck_assert_msg(rc == -1, "case %zu accepted", i);
+		ck_assert_msg(cause != NULL && strstr(cause,
+		    cases[i].cause) != NULL, "case %zu: %s", i, cause);
+		free(cause);
+	}
+}
+END_TEST
+
+/* A huge array of names is checked against the schema, not trusted. */
+START_TEST(test_huge_input)
+{
+	struct feature_report f;
+	char *text, *cause = NULL, *p;
+	size_t i, n = 200000;
+
+	text = xmalloc(n * 8 + 256);
+	p = text + sprintf(text, "{\"any_drift\":true,"
+	    "\"drifted_features_ks\":[");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s\"age\"", i ? "," : "");
+	strcpy(p, "]}");
+	ck_assert_int_eq(report_json_decode_feature(text, strlen(text),
+	    &schema, &f, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "repeated"));
+	free(cause);
+	/* Deep nesting. */
+	memset(text, '[', n);
+	text[n] = '\0';
+	cause = NULL;
+	ck_assert_int_eq(report_json_decode_feature(text, n, &schema, &f,
+	    &cause), -1);
+	free(cause);
+	free(text);
+}
+END_TEST
+
+static Suite *
+report_json_suite(void)
+{
+	Suite *s = suite_create("report-json");
+	TCase *tc = tcase_create("report-json");
+
+	tcase_add_test(tc, test_feature_round_trip);
+	tcase_add_test(tc, test_feature_seed_keys);
+	tcase_add_test(tc, test_feature_seed_payload);
+	tcase_add_test(tc, test_prediction_round_trip);
+	tcase_add_test(tc, test_performance_round_trip);
+	tcase_add_test(tc, test_detectors_round_trip);
+	tcase_add_test(tc, test_truncations_and_flips);
+	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_huge_input);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(report_json_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
