@@ -85,17 +85,18 @@ char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap, ap2;
+	char probe[1], *p;
 	int n;
-	char *p;
 
 	va_start(ap, fmt);
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(probe, sizeof probe, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("xasprintf: format", 0, 0);
 	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	if (vsnprintf(p, (size_t)n + 1, fmt, ap2) != n)
+		fatal("xasprintf: format", 0, 0);
 	va_end(ap2);
 	return p;
 }
