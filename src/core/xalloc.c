@@ -88,6 +88,8 @@ xasprintf(const char *fmt, ...)
 	char probe[1], *p;
 	int n;
 
+	if (fmt == NULL)	/* also keeps gcc's -Wformat-truncation quiet */
+		fatal("xasprintf: no format", 0, 0);
 	va_start(ap, fmt);
 	va_copy(ap2, ap);
 	n = vsnprintf(probe, sizeof probe, fmt, ap);
