@@ -1,0 +1,220 @@
+/*
+ * query: the console's model layer, every SQL statement mlmon-top runs.
+ *
+ * A struct query owns one read-only SQLite connection to the store (its
+ * own, with a short busy timeout: the console must never wait on ingest).
+ * query_refresh() is cheap when nothing changed: it stats the file and
+ * reads PRAGMA data_version. When the store changed it re-reads the
+ * overview in one read transaction, O(1) in predictions:
+ *
+ *   batches ledger      -> latest batch, rows, share labelled, last write
+ *   latest reports      -> accuracy, F1, ECE, label shift, confidence
+ *   monitor_reports     -> drift counts at PSI 0.10 and 0.20 and the first
+ *     (rowid > last)       batch each detector fired, folded in
+ *                          incrementally: each report is decoded once
+ *
+ * Everything else is read on demand for what is on screen: the reports
+ * of a batch range (query_series_load), a page of alerts, one batch's
+ * predictions for the calibration view. No function here draws; strings
+ * are returned as stored and the console sanitises them.
+ */
+#ifndef MLMON_DB_QUERY_H
+#define MLMON_DB_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/metrics.h"
+
+struct query;
+
+enum query_state {
+	QUERY_MISSING,		/* no file at the path yet */
+	QUERY_EMPTY,		/* file there, no schema or no batch yet */
+	QUERY_DELETED,		/* the file went away while we had it open */
+	QUERY_UNREADABLE,	/* not a database, no permission, ... */
+	QUERY_OK,
+};
+
+/* Detectors whose first firing the console shows. */
+enum query_detector {
+	QUERY_DET_PSI,		/* PSI > 0.20 on some feature */
+	QUERY_DET_KS,		/* KS p < 0.01 on some feature */
+	QUERY_DET_LABEL_SHIFT,	/* chi-squared on predicted classes */
+	QUERY_DET_CONFIDENCE,	/* mean confidence moved > 0.08 */
+	QUERY_DET_DECAY,	/* accuracy or F1 delta < -0.05 */
+	QUERY_DET_DDM,
+	QUERY_DET_ADWIN,
+	QUERY_DET_COUNT,
+};
+
+#define QUERY_PSI_WARNING	0.10
+#define QUERY_PSI_CRITICAL	0.20
+#define QUERY_KS_ALPHA		0.01
+
+struct query_overview {
+	int64_t		 n_batches;
+	int64_t		 first_batch;
+	int64_t		 latest_batch;	/* -1 when there is none */
+	int64_t		 rows;
+	int64_t		 labelled;
+	double		 last_write;	/* unix seconds, 0 unknown */
+
+	size_t		 n_features;
+	int		 n_classes;
+	char		**feature_names;	/* n_features, owned, raw */
+	char		**class_names;		/* n_classes, owned, raw */
+
+	bool		 has_perf;	/* latest performance report */
+	int64_t		 perf_batch;
+	double		 accuracy;
+	double		 f1;
+	double		 ece;
+	double		 acc_delta;
+	double		 f1_delta;
+
+	bool		 has_pred;	/* latest prediction report */
+	int64_t		 pred_batch;
+	double		 ls_p;		/* label-shift p-value */
+	bool		 ls_drift;
+	double		 mean_conf;
+	double		 ref_conf;
+	bool		 conf_drift;
+
+	/* Over every feature report seen so far. */
+	int64_t		 n_feature_reports;
+	int64_t		 drift_psi_warning;	/* max PSI > 0.10 */
+	int64_t		 drift_psi_critical;	/* max PSI > 0.20 */
+	int64_t		 first_fired[QUERY_DET_COUNT];	/* -1 never */
+
+	int64_t		 n_alerts;
+};
+
+/* Per-batch flags in a series. */
+#define QUERY_HAS_FEATURE	0x01
+#define QUERY_HAS_PREDICTION	0x02
+#define QUERY_HAS_PERFORMANCE	0x04
+#define QUERY_DRIFT_PSI		0x08
+#define QUERY_DRIFT_KS		0x10
+#define QUERY_LABEL_SHIFT	0x20
+#define QUERY_CONF_DRIFT	0x40
+#define QUERY_DECAY		0x80
+
+/* Report types a series load reads (a view asks only for what it draws). */
+#define QUERY_REPORT_FEATURE		0x01
+#define QUERY_REPORT_PREDICTION		0x02
+#define QUERY_REPORT_PERFORMANCE	0x04
+#define QUERY_REPORT_TYPES		3
+
+/* Reports for batches lo..hi, one slot per batch id; NAN when missing. */
+struct query_series {
+	int64_t		 lo;
+	int64_t		 hi;
+	size_t		 n;		/* hi - lo + 1, or 0 */
+	size_t		 n_features;
+	double		*psi;		/* n * n_features, [i * nf + f] */
+	double		*ks_p;		/* n * n_features */
+	double		*ls_p;		/* n each from here on */
+	double		*mean_conf;
+	double		*ref_conf;
+	double		*acc;
+	double		*f1;
+	double		*ece;
+	double		*ref_acc;	/* accuracy - acc_delta */
+	double		*ref_f1;
+	unsigned char	*flags;
+	/* Cache stamps: rowid and created_at of each report decoded. */
+	int64_t		*rowid;		/* n * QUERY_REPORT_TYPES */
+	double		*created;	/* n * QUERY_REPORT_TYPES */
+	size_t		 cap;		/* batches allocated */
+	size_t		 cap_features;
+	uint64_t	 gen;		/* store file the cache came from */
+};
+
+#define QUERY_TEXT_MAX	256
+
+struct query_alert {
+	int64_t		 id;
+	int64_t		 batch_id;
+	double		 sent_at;
+	int		 attempts;
+	char		 severity[16];
+	char		 kind[16];	/* firing|repeat|resolved */
+	char		 status[16];	/* recorded|dry_run|pending|... */
+	char		 channel[16];
+	char		 message[QUERY_TEXT_MAX];
+};
+
+/* Which alerts a page shows. */
+struct query_alert_filter {
+	const char	*severity;	/* NULL: all */
+	const char	*search;	/* NULL or "": all; substring */
+};
+
+struct query_alert_page {
+	size_t		 n;
+	size_t		 cap;
+	struct query_alert *rows;	/* newest first */
+	int64_t		 total;		/* alerts matching the filter */
+};
+
+/* One batch's predictions, folded for the calibration view. */
+struct query_calib {
+	int64_t		 batch_id;
+	bool		 exists;
+	bool		 labelled;	/* every row has a true class */
+	int64_t		 n_rows;
+	int64_t		 n_labelled;
+	int		 n_classes;
+	uint64_t	*confusion;	/* n_classes^2, rows true, owned */
+	struct reliability_bin bins[CALIB_BINS];
+	double		 ece;
+	double		 accuracy;
+};
+
+/* Never fails: a missing store is a state, not an error. Caller destroys. */
+struct query	*query_create(const char *path);
+void		 query_destroy(struct query *q);
+
+/*
+ * Look at the store: reopen if needed, re-read the overview if it
+ * changed. 1 changed, 0 unchanged, -1 busy (the old snapshot stays;
+ * try again next tick).
+ */
+int		 query_refresh(struct query *q);
+enum query_state query_state(const struct query *q);
+/* Why the state is not QUERY_OK, for the waiting screen. */
+const char	*query_message(const struct query *q);
+const struct query_overview *query_overview(const struct query *q);
+const char	*query_path(const struct query *q);
+
+/*
+ * Reports of the given types for batch ids lo..hi (at most 4096). out is
+ * also a cache: a report already decoded into it (same rowid and
+ * created_at) is not read again, so a reload after one new batch decodes
+ * one batch's reports. 0 or -1 (busy).
+ */
+int		 query_series_load(struct query *q, int64_t lo, int64_t hi,
+		     unsigned types, struct query_series *out);
+void		 query_series_finish(struct query_series *s);
+
+/* Newest first, skipping offset. 0 or -1 (busy). */
+int		 query_alerts_load(struct query *q,
+		     const struct query_alert_filter *f, int64_t offset,
+		     size_t limit, struct query_alert_page *out);
+void		 query_alert_page_finish(struct query_alert_page *p);
+
+/*
+ * The batch id `steps` batches after (steps > 0) or before (< 0) from,
+ * clamped to the first or last batch; the nearest batch when from is not
+ * a batch. -1 when there is no batch.
+ */
+int64_t		 query_batch_step(struct query *q, int64_t from, int steps);
+
+/* 0 loaded (exists may be false), -1 busy. Caller finishes. */
+int		 query_calib_load(struct query *q, int64_t batch_id,
+		     struct query_calib *out);
+void		 query_calib_finish(struct query_calib *c);
+
+#endif

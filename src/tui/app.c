@@ -1,0 +1,421 @@
+/*
+ * The frame around the views and the keys every tab shares.
+ *
+ *   row 0      tab bar (digits shown, active tab marked) + refresh delay
+ *   row 1      store line: path, latest batch, last write with STALE badge
+ *   rows 2..   the current view, or the waiting / too-small message
+ *   last row   function bar (keys, PAUSED), or the open prompt
+ *
+ * The help overlay is drawn last, on top of everything.
+ */
+#include "tui/app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "tui/glyphs.h"
+
+const char *const severity_names[4] = { NULL, "critical", "warning",
+    "info" };
+
+static const struct view *const app_views[TAB_COUNT] = {
+	&view_overview,
+	&view_drift,
+	&view_calibration,
+	&view_alerts,
+};
+
+const struct view *
+app_view(int tab)
+{
+	if (tab < 0 || tab >= TAB_COUNT)
+		tab = 0;
+	return app_views[tab];
+}
+
+void
+app_init(struct app *a, const struct options *o)
+{
+	memset(a, 0, sizeof *a);
+	a->opt = *o;
+	a->tab = o->tab;
+	a->delay = o->delay;
+	a->calib_batch = o->batch;
+	a->q = query_create(o->db);
+}
+
+void
+app_finish(struct app *a)
+{
+	query_destroy(a->q);
+	query_series_finish(&a->series);
+	query_alert_page_finish(&a->recent);
+	query_alert_page_finish(&a->alerts);
+	query_calib_finish(&a->calib);
+	memset(a, 0, sizeof *a);
+}
+
+const char *
+severity_marker(const char *severity, enum role *role)
+{
+	if (strcmp(severity, "critical") == 0) {
+		*role = ROLE_CRIT;
+		return "[CRIT]";
+	}
+	if (strcmp(severity, "warning") == 0) {
+		*role = ROLE_WARN;
+		return "[WARN]";
+	}
+	*role = ROLE_INFO;
+	return "[INFO]";
+}
+
+void
+app_series_range(const struct app *a, int w, int64_t *lo, int64_t *hi)
+{
+	const struct query_overview *ov = query_overview(a->q);
+	int64_t n = w > 0 ? w : 1;
+
+	*hi = ov->latest_batch;
+	*lo = *hi - n + 1;
+	if (*lo < ov->first_batch)
+		*lo = ov->first_batch;
+}
+
+static bool
+app_too_small(int w, int h)
+{
+	return w < MIN_WIDTH || h < MIN_HEIGHT;
+}
+
+int
+app_load(struct app *a, int w, int h)
+{
+	const struct view *v = app_view(a->tab);
+
+	a->body = (struct rect){ 0, 2, w, h - 3 };
+	if (app_too_small(w, h) || query_state(a->q) != QUERY_OK)
+		return 0;
+	return v->load(a);
+}
+
+/* ---- drawing ---- */
+
+static void
+draw_tabs(const struct app *a, struct canvas *c)
+{
+	char buf[32];
+	int x = 0, t, n;
+
+	canvas_fill(c, (struct rect){ 0, 0, c->w, 1 }, ' ', ROLE_NORMAL);
+	for (t = 0; t < TAB_COUNT && x < c->w; t++) {
+		if (t > 0)
+			x += canvas_text(c, x, 0, c->w - x, ROLE_DIM, " |");
+		snprintf(buf, sizeof buf, "%s [%d]", app_view(t)->name, t + 1);
+		if (t == a->tab) {
+			canvas_put(c, x++, 0, glyph(G_ACTIVE), ROLE_TAB_ACTIVE);
+			x += canvas_text(c, x, 0, c->w - x, ROLE_TAB_ACTIVE,
+			    buf);
+		} else {
+			canvas_put(c, x++, 0, ' ', ROLE_TAB);
+			x += canvas_text(c, x, 0, c->w - x, ROLE_TAB, buf);
+		}
+	}
+	snprintf(buf, sizeof buf, "%d.%ds", a->delay / 10, a->delay % 10);
+	n = (int)strlen(buf);
+	if (x + n + 2 <= c->w)
+		canvas_text_right(c, c->w, 0, n, ROLE_DIM, buf);
+}
+
+static void
+draw_store_line(const struct app *a, struct canvas *c)
+{
+	const struct query_overview *ov = query_overview(a->q);
+	char age[32], buf[64];
+	int x = 0;
+	bool stale;
+
+	x += canvas_text(c, x, 1, c->w - x, ROLE_DIM, query_path(a->q));
+	if (query_state(a->q) != QUERY_OK)
+		return;
+	snprintf(buf, sizeof buf, "  batch %lld", (long long)ov->latest_batch);
+	x += canvas_text(c, x, 1, c->w - x, ROLE_NORMAL, buf);
+	if (ov->last_write <= 0)
+		return;
+	format_age(age, sizeof age, a->now - ov->last_write);
+	snprintf(buf, sizeof buf, "  last write %s", age);
+	x += canvas_text(c, x, 1, c->w - x, ROLE_NORMAL, buf);
+	stale = a->now - ov->last_write > STALE_SECONDS;
+	if (stale)
+		x += canvas_text(c, x + 1, 1, c->w - x - 1, ROLE_CRIT,
+		    "[STALE]") + 1;
+	if (a->busy)
+		canvas_text(c, x + 1, 1, c->w - x - 1, ROLE_DIM, "(busy)");
+}
+
+/* "key|label|key|label|": keys bold, labels in the bar colour. */
+static int
+draw_hints(struct canvas *c, int x, int y, int maxx, const char *hints)
+{
+	char buf[256], *key, *label, *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", hints);
+	for (key = strtok_r(buf, "|", &save); key != NULL && x < maxx;
+	    key = strtok_r(NULL, "|", &save)) {
+		if ((label = strtok_r(NULL, "|", &save)) == NULL)
+			break;
+		x += canvas_text(c, x, y, maxx - x, ROLE_FUNC_KEY, key);
+		x += canvas_printf(c, x, y, maxx - x, ROLE_FUNC_TEXT, "%s ",
+		    label);
+	}
+	return x;
+}
+
+static void
+draw_function_bar(const struct app *a, struct canvas *c)
+{
+	int y = c->h - 1, x = 0, right = c->w;
+
+	canvas_fill(c, (struct rect){ 0, y, c->w, 1 }, ' ', ROLE_FUNC_TEXT);
+	if (a->prompt != PROMPT_NONE) {
+		x += canvas_text(c, 0, y, c->w, ROLE_PROMPT,
+		    a->prompt == PROMPT_GOTO ? "Go to batch: " : "Search: ");
+		x += canvas_text(c, x, y, c->w - x - 1, ROLE_PROMPT, a->input);
+		canvas_put(c, x, y, '_', ROLE_PROMPT);
+		canvas_text_right(c, c->w, y, 30, ROLE_FUNC_TEXT,
+		    " Enter ok  Esc cancel");
+		return;
+	}
+	if (a->paused) {
+		canvas_text_right(c, c->w, y, 8, ROLE_PAUSED, " PAUSED ");
+		right -= 9;
+	}
+	if (a->note[0] != '\0') {
+		canvas_text(c, 0, y, right, ROLE_WARN, a->note);
+		return;
+	}
+	x = draw_hints(c, x, y, right, "?|Help|1-4|Tabs|Spc|Pause|+-|Delay|"
+	    "q|Quit|");
+	draw_hints(c, x, y, right, app_view(a->tab)->hints);
+}
+
+static void
+draw_center(struct canvas *c, struct rect r, int dy, enum role role,
+    const char *s)
+{
+	char clean[512];
+	int w;
+
+	text_sanitize(s, clean, sizeof clean);
+	w = text_width(clean);
+	if (w > r.w)
+		w = r.w;
+	canvas_text(c, r.x + (r.w - w) / 2, r.y + dy, r.w, role, clean);
+}
+
+static void
+draw_too_small(const struct app *a, struct canvas *c)
+{
+	struct rect r = { 0, 0, c->w, c->h };
+	char buf[64];
+	int y = c->h / 2 - 2, x;
+
+	(void)a;
+	if (y < 0)
+		y = 0;
+	draw_center(c, r, y, ROLE_BOLD, "Terminal size too small:");
+	snprintf(buf, sizeof buf, "Width = %d Height = %d", c->w, c->h);
+	draw_center(c, r, y + 1, ROLE_NORMAL, buf);
+	/* Colour the failing numbers. */
+	x = (c->w - (int)strlen(buf)) / 2;
+	if (x < 0)
+		x = 0;
+	if (c->w < MIN_WIDTH)
+		canvas_role(c, x + 8, y + 1, snprintf(NULL, 0, "%d", c->w),
+		    ROLE_BAD);
+	if (c->h < MIN_HEIGHT)
+		canvas_role(c, x + (int)strlen(buf) -
+		    snprintf(NULL, 0, "%d", c->h), y + 1,
+		    snprintf(NULL, 0, "%d", c->h), ROLE_BAD);
+	snprintf(buf, sizeof buf, "Needed: %dx%d", MIN_WIDTH, MIN_HEIGHT);
+	draw_center(c, r, y + 2, ROLE_NORMAL, buf);
+	draw_center(c, r, y + 3, ROLE_DIM, "q quits");
+}
+
+static void
+draw_waiting(const struct app *a, struct canvas *c, struct rect r)
+{
+	enum query_state st = query_state(a->q);
+	int y = r.h / 2 - 2;
+
+	if (y < 0)
+		y = 0;
+	switch (st) {
+	case QUERY_DELETED:
+		draw_center(c, r, y, ROLE_BAD, "The store was deleted.");
+		break;
+	case QUERY_UNREADABLE:
+		draw_center(c, r, y, ROLE_BAD, "Cannot read the store.");
+		break;
+	default:
+		draw_center(c, r, y, ROLE_BOLD, "Waiting for data...");
+		break;
+	}
+	draw_center(c, r, y + 1, ROLE_NORMAL, query_message(a->q));
+	draw_center(c, r, y + 3, ROLE_DIM, "This screen turns into data as "
+	    "soon as mlmon-ingest writes to");
+	draw_center(c, r, y + 4, ROLE_DIM, query_path(a->q));
+}
+
+static void
+draw_help(const struct app *a, struct canvas *c)
+{
+	struct rect r, in;
+	int n = 0, i, y;
+
+	(void)a;
+	while (help_lines[n].keys != NULL)
+		n++;
+	r.w = c->w < 64 ? c->w : 64;
+	r.h = n + 5 < c->h ? n + 5 : c->h;
+	r.x = (c->w - r.w) / 2;
+	r.y = (c->h - r.h) / 2;
+	canvas_fill(c, r, ' ', ROLE_NORMAL);
+	in = canvas_box(c, r, "Help (Esc closes)", ROLE_BOLD);
+	for (i = 0, y = in.y; i < n && y < in.y + in.h - 2; i++, y++) {
+		canvas_text(c, in.x + 1, y, 14, ROLE_FUNC_KEY,
+		    help_lines[i].keys);
+		canvas_text(c, in.x + 16, y, in.w - 17, ROLE_NORMAL,
+		    help_lines[i].what);
+	}
+	canvas_text(c, in.x + 1, in.y + in.h - 1, in.w - 2, ROLE_DIM,
+	    "Graphs look wrong? Run with --ascii.");
+}
+
+void
+app_draw(const struct app *a, struct canvas *c)
+{
+	canvas_clear(c);
+	if (app_too_small(c->w, c->h)) {
+		draw_too_small(a, c);
+		return;
+	}
+	draw_tabs(a, c);
+	draw_store_line(a, c);
+	if (query_state(a->q) == QUERY_OK)
+		app_view(a->tab)->draw(a, c, a->body);
+	else
+		draw_waiting(a, c, a->body);
+	draw_function_bar(a, c);
+	if (a->help)
+		draw_help(a, c);
+}
+
+/* ---- keys ---- */
+
+int
+app_key(struct app *a, enum action act)
+{
+	int tab;
+
+	a->note[0] = '\0';
+	if (a->help) {
+		/* The overlay takes every key; these close it. */
+		if (act == ACT_ESCAPE || act == ACT_HELP || act == ACT_ENTER) {
+			a->help = false;
+			return VIEW_REDRAW;
+		}
+		if (act == ACT_QUIT)
+			return VIEW_QUIT;
+		return VIEW_HANDLED;
+	}
+	switch (act) {
+	case ACT_QUIT:
+		return VIEW_QUIT;
+	case ACT_HELP:
+		a->help = true;
+		return VIEW_REDRAW;
+	case ACT_NEXT_TAB:
+	case ACT_PREV_TAB:
+		tab = a->tab + (act == ACT_NEXT_TAB ? 1 : TAB_COUNT - 1);
+		a->tab = tab % TAB_COUNT;
+		return VIEW_RESCAN;
+	case ACT_TAB1:
+	case ACT_TAB2:
+	case ACT_TAB3:
+	case ACT_TAB4:
+		a->tab = (int)(act - ACT_TAB1);
+		return VIEW_RESCAN;
+	case ACT_FASTER:
+		a->delay = a->delay - 1 < DELAY_MIN ? DELAY_MIN : a->delay - 1;
+		return VIEW_REDRAW;
+	case ACT_SLOWER:
+		a->delay = a->delay + 1 > DELAY_MAX ? DELAY_MAX : a->delay + 1;
+		return VIEW_REDRAW;
+	case ACT_PAUSE:
+		a->paused = !a->paused;
+		return VIEW_RESCAN;
+	case ACT_REPAINT:
+	case ACT_RESIZE:
+		return VIEW_RESIZE;
+	default:
+		break;
+	}
+	if (query_state(a->q) != QUERY_OK)
+		return VIEW_IGNORED;
+	return app_view(a->tab)->key(a, act);
+}
+
+int
+app_prompt_key(struct app *a, int ch)
+{
+	size_t n = strlen(a->input);
+	enum prompt_kind kind = a->prompt;
+	char *end;
+	long long id;
+
+	if (ch == 27) {			/* Esc: cancel */
+		a->prompt = PROMPT_NONE;
+		if (kind == PROMPT_SEARCH) {
+			a->alerts_search[0] = '\0';
+			a->alerts_top = 0;
+		}
+		return VIEW_RESCAN;
+	}
+	if (ch == '\n' || ch == '\r') {
+		a->prompt = PROMPT_NONE;
+		if (kind == PROMPT_GOTO && n > 0) {
+			id = strtoll(a->input, &end, 10);
+			if (*end != '\0') {
+				snprintf(a->note, sizeof a->note,
+				    "not a batch id: %.40s", a->input);
+				return VIEW_REDRAW;
+			}
+			a->calib_batch = query_batch_step(a->q, id, 0);
+			if (a->calib_batch != id)
+				snprintf(a->note, sizeof a->note, "no batch "
+				    "%lld; showing the nearest", id);
+		}
+		return VIEW_RESCAN;
+	}
+	if (ch == 8 || ch == 127) {
+		if (n > 0)
+			a->input[n - 1] = '\0';
+	} else if (ch >= 0x20 && ch < 0x7F && n + 1 < sizeof a->input) {
+		if (kind == PROMPT_GOTO && (ch < '0' || ch > '9') && ch != '-')
+			return VIEW_HANDLED;
+		a->input[n] = (char)ch;
+		a->input[n + 1] = '\0';
+	} else
+		return VIEW_HANDLED;
+	if (kind == PROMPT_SEARCH) {	/* incremental */
+		snprintf(a->alerts_search, sizeof a->alerts_search, "%s",
+		    a->input);
+		a->alerts_top = 0;
+		return VIEW_RESCAN;
+	}
+	return VIEW_REDRAW;
+}

@@ -1,0 +1,182 @@
+/*
+ * The console's state and its views. struct app is everything a frame is
+ * drawn from: options, the model (struct query), the data loaded for the
+ * visible part of each view, and each view's own position (selection,
+ * scroll, chosen batch, filter). Views are const vtables: load reads what
+ * the view shows from the model, draw is pure (app -> canvas), key turns
+ * an action into a change of state and a VIEW_* mask; it never draws.
+ */
+#ifndef MLMON_TUI_APP_H
+#define MLMON_TUI_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/query.h"
+#include "tui/render.h"
+
+enum tab {
+	TAB_OVERVIEW,
+	TAB_DRIFT,
+	TAB_CALIBRATION,
+	TAB_ALERTS,
+	TAB_COUNT,
+};
+
+/* What a key handler asks the loop to do. */
+#define VIEW_IGNORED	0x00
+#define VIEW_HANDLED	0x01
+#define VIEW_REDRAW	0x02	/* draw again */
+#define VIEW_RESCAN	0x04	/* load the view again, then draw */
+#define VIEW_RESIZE	0x08	/* lay out again and repaint all */
+#define VIEW_QUIT	0x10
+
+/* Keys, after the one key table (keys.c) has mapped them. */
+enum action {
+	ACT_NONE,
+	ACT_QUIT,
+	ACT_HELP,
+	ACT_ESCAPE,
+	ACT_NEXT_TAB,
+	ACT_PREV_TAB,
+	ACT_TAB1,
+	ACT_TAB2,
+	ACT_TAB3,
+	ACT_TAB4,
+	ACT_FASTER,
+	ACT_SLOWER,
+	ACT_PAUSE,
+	ACT_REPAINT,
+	ACT_UP,
+	ACT_DOWN,
+	ACT_LEFT,
+	ACT_RIGHT,
+	ACT_PAGE_UP,
+	ACT_PAGE_DOWN,
+	ACT_HALF_UP,
+	ACT_HALF_DOWN,
+	ACT_HOME,
+	ACT_END,
+	ACT_GOTO,		/* g: type a batch id */
+	ACT_SEARCH,		/* / */
+	ACT_SEVERITY,		/* s: cycle the severity filter */
+	ACT_CLEAR,		/* Delete: clear the filter */
+	ACT_ENTER,
+	ACT_RESIZE,
+	ACT_COUNT,
+};
+
+/* Refresh delay, tenths of a second. */
+#define DELAY_MIN	1
+#define DELAY_MAX	100
+#define DELAY_DEFAULT	10
+/* Seconds without a write before the badge says STALE. */
+#define STALE_SECONDS	60
+/* Smallest frame any tab lays out in. */
+#define MIN_WIDTH	60
+#define MIN_HEIGHT	16
+
+enum prompt_kind {
+	PROMPT_NONE,
+	PROMPT_GOTO,
+	PROMPT_SEARCH,
+};
+
+struct options {
+	const char	*db;
+	int		 delay;		/* tenths */
+	bool		 ascii;
+	bool		 no_color;
+	bool		 once;
+	int		 tab;
+	int64_t		 batch;		/* -1: latest */
+	int		 width;		/* --once size */
+	int		 height;
+	long		 max_iterations;	/* 0: no limit */
+	bool		 dump_roles;	/* --once: style letters after */
+};
+
+struct app {
+	struct options	 opt;
+	struct query	*q;
+	double		 now;		/* unix seconds, this frame */
+	bool		 frozen_now;	/* MLMON_NOW set */
+	bool		 utf8;
+	bool		 color;
+	int		 tab;
+	bool		 paused;
+	bool		 help;
+	int		 delay;		/* tenths */
+	bool		 busy;		/* last read met a busy store */
+
+	enum prompt_kind prompt;
+	char		 input[64];
+	char		 note[96];	/* one-frame message, e.g. bad id */
+
+	struct rect	 body;		/* where the current view draws */
+
+	/* Overview */
+	struct query_series series;	/* shared with Drift */
+	struct query_alert_page recent;
+
+	/* Drift */
+	size_t		 drift_sel;
+	size_t		 drift_top;
+
+	/* Calibration */
+	int64_t		 calib_batch;	/* -1: follow the latest */
+	struct query_calib calib;
+
+	/* Alerts */
+	int64_t		 alerts_top;
+	int		 alerts_sev;	/* severity_names index; 0 all */
+	char		 alerts_search[64];
+	struct query_alert_page alerts;
+};
+
+struct view {
+	const char	*name;
+	const char	*hints;		/* function-bar text for this view */
+	int		(*load)(struct app *a);	/* 0 or -1 busy */
+	void		(*draw)(const struct app *a, struct canvas *c,
+			    struct rect r);
+	int		(*key)(struct app *a, enum action act);
+};
+
+extern const struct view view_overview;
+extern const struct view view_drift;
+extern const struct view view_calibration;
+extern const struct view view_alerts;
+
+const struct view *app_view(int tab);
+
+void	app_init(struct app *a, const struct options *o);
+void	app_finish(struct app *a);
+/* Lay out for a w x h frame and load the current view. 0 or -1 busy. */
+int	app_load(struct app *a, int w, int h);
+/* Draw the whole frame: tab bar, view or message, function bar. */
+void	app_draw(const struct app *a, struct canvas *c);
+/* Global keys first, then the view's. Returns a VIEW_* mask. */
+int	app_key(struct app *a, enum action act);
+/* Typed text for an open prompt (g, /). Returns a VIEW_* mask. */
+int	app_prompt_key(struct app *a, int ch);
+
+/* Shared drawing helpers for views (frame.c). */
+extern const char *const severity_names[4];
+/* "[CRIT]" / "[WARN]" / "[INFO]" and its role. */
+const char *severity_marker(const char *severity, enum role *role);
+/* The batch window a chart of width w shows, newest last. */
+void	app_series_range(const struct app *a, int w, int64_t *lo,
+	    int64_t *hi);
+
+/* keys.c: the one key table. */
+void	keys_init(void);
+enum action keys_lookup(int key);
+/* Help overlay lines: key, description. */
+struct help_line {
+	const char	*keys;
+	const char	*what;
+};
+extern const struct help_line help_lines[];
+
+#endif

@@ -1,0 +1,355 @@
+/*
+ * The loop (htop ScreenManager_run): one place owns tabs, timing, input
+ * and the terminal.
+ *
+ *   tick (every delay, unless paused): query_refresh; on change reload
+ *   key: one key table -> action -> app_key -> VIEW_* mask
+ *   frame: app_draw into the canvas, copy it to stdscr, one doupdate()
+ *
+ * getch() blocks with a timeout equal to the time left to the next tick,
+ * so an idle console sleeps in poll() and a key takes effect at once. A
+ * tick with no change in the store costs a stat() and a PRAGMA. ncurses
+ * diffs the frames, so only changed cells go over the wire; the screen
+ * is cleared only on resize and Ctrl-L.
+ */
+#include "tui/console.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "tui/curses-compat.h"
+#include "tui/glyphs.h"
+#include "tui/options.h"
+#include "tui/theme.h"
+
+static volatile sig_atomic_t console_active;
+static enum theme_scheme console_scheme = THEME_COLOR;
+
+static double
+clock_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+clock_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* MLMON_NOW freezes the clock (tests). */
+static void
+console_now(struct app *a)
+{
+	const char *env = getenv("MLMON_NOW");
+	char *end;
+	double t;
+
+	if (env != NULL && *env != '\0') {
+		t = strtod(env, &end);
+		if (*end == '\0' && isfinite(t)) {
+			a->now = t;
+			a->frozen_now = true;
+			return;
+		}
+	}
+	a->now = clock_wall();
+}
+
+/* Restore the terminal; safe to call twice and from the fatal hook. */
+static void
+console_done(void)
+{
+	if (console_active) {
+		console_active = 0;
+		endwin();
+	}
+}
+
+static void
+console_signal(int sig)
+{
+	console_done();
+	_exit(sig == SIGINT ? 0 : 128 + sig);
+}
+
+static void
+console_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+console_once(struct app *a, FILE *out)
+{
+	struct canvas c;
+	int i, rc = 0;
+
+	/* A busy store (writer checkpointing) clears within moments. */
+	for (i = 0; i < 40 && query_refresh(a->q) == -1; i++)
+		console_sleep_ms(50);
+	console_now(a);
+	for (i = 0; i < 40 && app_load(a, a->opt.width, a->opt.height) == -1;
+	    i++)
+		console_sleep_ms(50);
+	canvas_init(&c, a->opt.width, a->opt.height);
+	app_draw(a, &c);
+	canvas_print(&c, out);
+	if (a->opt.dump_roles) {
+		fprintf(out, "--\n");
+		canvas_print_roles(&c, a->color ? THEME_COLOR : THEME_MONO,
+		    out);
+	}
+	canvas_finish(&c);
+	if (fflush(out) != 0)
+		rc = 1;
+	return rc;
+}
+
+/* ---- curses backend ---- */
+
+static attr_t
+console_attr(enum role r, short *pair)
+{
+	const struct theme_style *st = theme_style(console_scheme, r);
+	attr_t at = A_NORMAL;
+
+	if (st->attrs & THEME_BOLD)
+		at |= A_BOLD;
+	if (st->attrs & THEME_REVERSE)
+		at |= A_REVERSE;
+	if (st->attrs & THEME_UNDERLINE)
+		at |= A_UNDERLINE;
+	if (st->attrs & THEME_DIM)
+		at |= A_DIM;
+	*pair = console_scheme == THEME_COLOR ? (short)(r + 1) : 0;
+	return at;
+}
+
+static void
+console_colors(void)
+{
+	const struct theme_style *st;
+	int r;
+
+	start_color();
+	use_default_colors();
+	for (r = 0; r < ROLE_COUNT; r++) {
+		st = theme_style(THEME_COLOR, (enum role)r);
+		init_pair((short)(r + 1), st->fg, st->bg);
+	}
+}
+
+/* Copy the canvas to stdscr; ncurses sends only what changed. */
+static void
+console_present(const struct canvas *c, bool full)
+{
+	const struct cell *p;
+	wchar_t wc[2] = { 0, 0 };
+	cchar_t cc;
+	attr_t at;
+	short pair;
+	int x, y;
+
+	if (full)
+		clearok(curscr, TRUE);
+	for (y = 0; y < c->h; y++) {
+		for (x = 0; x < c->w; x++) {
+			p = canvas_at(c, x, y);
+			if (p->ch == 0)
+				continue;
+			at = console_attr((enum role)p->role, &pair);
+			wc[0] = (wchar_t)p->ch;
+			setcchar(&cc, wc, at, pair, NULL);
+			mvwadd_wch(stdscr, y, x, &cc);
+		}
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* Refuse to start where curses would print garbage. */
+static int
+console_check_terminal(void)
+{
+	const char *term = getenv("TERM");
+	char *cup;
+	int err = 0;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "mlmon-top: not a terminal; use --once to "
+		    "print one frame as plain text\n");
+		return -1;
+	}
+	if (term == NULL || *term == '\0' ||
+	    setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		fprintf(stderr, "mlmon-top: unknown terminal type '%s'; set "
+		    "TERM, or use --once for plain text\n",
+		    term != NULL ? term : "");
+		return -1;
+	}
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		fprintf(stderr, "mlmon-top: terminal '%s' cannot move the "
+		    "cursor; use --once for plain text\n", term);
+		del_curterm(cur_term);
+		return -1;
+	}
+	del_curterm(cur_term);
+	return 0;
+}
+
+static int
+console_init(struct app *a)
+{
+	struct sigaction sa;
+	const char *nc = getenv("NO_COLOR");
+
+	if (console_check_terminal() == -1)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = console_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	xalloc_set_fatal_hook(console_done);
+	if (newterm(NULL, stdout, stdin) == NULL) {
+		fprintf(stderr, "mlmon-top: cannot initialise the terminal\n");
+		return -1;
+	}
+	console_active = 1;
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	a->color = !a->opt.no_color && (nc == NULL || *nc == '\0') &&
+	    has_colors();
+	if (a->color)
+		console_colors();
+	console_scheme = a->color ? THEME_COLOR : THEME_MONO;
+	return 0;
+}
+
+static int
+console_run(struct app *a)
+{
+	struct canvas c;
+	double next = 0, t;
+	long ticks = 0;
+	bool dirty = true, load = true, full = true;
+	int ch, mask, ms, rc;
+
+	if (console_init(a) == -1)
+		return 1;
+	canvas_init(&c, COLS, LINES);
+	for (;;) {
+		t = clock_mono();
+		if (t >= next) {
+			if (!a->paused) {
+				rc = query_refresh(a->q);
+				a->busy = rc == -1;
+				if (rc == 1)
+					load = true;
+			}
+			next = t + a->delay / 10.0;
+			dirty = true;
+			ticks++;
+		}
+		if (c.w != COLS || c.h != LINES) {
+			canvas_resize(&c, COLS, LINES);
+			load = full = dirty = true;
+		}
+		if (load) {
+			if (app_load(a, c.w, c.h) == -1)
+				a->busy = true;
+			load = false;
+			dirty = true;
+		}
+		if (dirty) {
+			console_now(a);
+			app_draw(a, &c);
+			console_present(&c, full);
+			dirty = full = false;
+		}
+		if (a->opt.max_iterations > 0 &&
+		    ticks >= a->opt.max_iterations)
+			break;
+		ms = (int)ceil((next - clock_mono()) * 1000);
+		timeout(ms < 0 ? 0 : ms);
+		ch = getch();
+		if (ch == ERR)
+			continue;
+		if (a->prompt != PROMPT_NONE)
+			mask = app_prompt_key(a, ch == KEY_BACKSPACE ? 127 :
+			    ch == KEY_ENTER ? '\n' : ch);
+		else
+			mask = app_key(a, keys_lookup(ch));
+		if (mask & VIEW_QUIT)
+			break;
+		if (mask & VIEW_RESIZE)
+			load = full = dirty = true;
+		if (mask & VIEW_RESCAN)
+			load = dirty = true;
+		if (mask & (VIEW_REDRAW | VIEW_HANDLED))
+			dirty = true;
+	}
+	console_done();
+	canvas_finish(&c);
+	return 0;
+}
+
+int
+console_main(int argc, char **argv)
+{
+	struct options o;
+	struct app a;
+	char *cause = NULL;
+	const char *codeset, *nc;
+	bool utf8;
+	int rc;
+
+	setlocale(LC_ALL, "");
+	rc = options_parse(argc, argv, &o, stdout, &cause);
+	if (rc == 1)
+		return 0;
+	if (rc == -1) {
+		fprintf(stderr, "mlmon-top: %s\n", cause);
+		free(cause);
+		return 2;
+	}
+	codeset = nl_langinfo(CODESET);
+	utf8 = !o.ascii && codeset != NULL && (strcmp(codeset, "UTF-8") == 0 ||
+	    strcmp(codeset, "utf8") == 0);
+	glyphs_init(utf8);
+	keys_init();
+	app_init(&a, &o);
+	a.utf8 = utf8;
+	if (o.once) {
+		nc = getenv("NO_COLOR");
+		a.color = !o.no_color && (nc == NULL || *nc == '\0');
+		rc = console_once(&a, stdout);
+	} else
+		rc = console_run(&a);
+	app_finish(&a);
+	return rc;
+}

@@ -1,0 +1,217 @@
+/*
+ * Flags (htop printHelpFlag is the model): --db, -d/--delay seconds,
+ * -U/--ascii, -C/--no-color, -n/--max-iterations, the batch mode
+ * --once with --tab, --batch, --width and --height. Bad values are
+ * refused with a message naming the flag; the caller exits 2.
+ */
+#include "tui/options.h"
+
+#include <getopt.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlmon-config.h"
+#include "core/xalloc.h"
+
+static const char *const tab_names[TAB_COUNT] = {
+	"overview", "drift", "calibration", "alerts",
+};
+
+void
+options_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: mlmon-top [--db PATH] [-d SECONDS] [--ascii] [--no-color]\n"
+	    "                 [-n N] [--once [--tab NAME] [--batch N]\n"
+	    "                 [--width W] [--height H]]\n"
+	    "\n"
+	    "The live console of an mlmon store (read-only).\n"
+	    "\n"
+	    "  --db PATH             store to read (default $MLMON_DB, else\n"
+	    "                        ./monitoring.db)\n"
+	    "  -d, --delay SECONDS   refresh every SECONDS, 0.1 to 10"
+	    " (default 1)\n"
+	    "  -U, --ascii           ASCII glyphs only (automatic when the\n"
+	    "                        locale is not UTF-8)\n"
+	    "  -C, --no-color        monochrome (also when NO_COLOR is set)\n"
+	    "  -n, --max-iterations N  quit after N refreshes\n"
+	    "      --once            print one frame as plain text and exit\n"
+	    "      --tab NAME        overview, drift, calibration or alerts\n"
+	    "      --batch N         batch for the calibration tab\n"
+	    "      --width W, --height H  size of the --once frame"
+	    " (default 80x24)\n"
+	    "      --dump-roles      --once: also print a style letter per"
+	    " cell\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         the version\n"
+	    "\n"
+	    "Keys: 1-4 tabs, ? help, space pause, +/- delay, q quit.\n"
+	    "Graphs look wrong? Use --ascii.\n");
+}
+
+int
+options_tab(const char *s)
+{
+	int i;
+
+	for (i = 0; i < TAB_COUNT; i++) {
+		if (strcmp(s, tab_names[i]) == 0)
+			return i;
+	}
+	if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
+		return s[0] - '1';
+	return -1;
+}
+
+/* Whole-string integer in [min, max]. */
+static bool
+parse_long(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (*s == '\0')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int
+options_parse(int argc, char **argv, struct options *o, FILE *out,
+    char **cause)
+{
+	enum { OPT_DB = 256, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
+	    OPT_HEIGHT, OPT_DUMP };
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "ascii", no_argument, NULL, 'U' },
+		{ "no-unicode", no_argument, NULL, 'U' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "no-colour", no_argument, NULL, 'C' },
+		{ "max-iterations", required_argument, NULL, 'n' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "tab", required_argument, NULL, OPT_TAB },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ "height", required_argument, NULL, OPT_HEIGHT },
+		{ "dump-roles", no_argument, NULL, OPT_DUMP },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env;
+	long long v;
+	double d;
+	char *end;
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	env = getenv("MLMON_DB");
+	o->db = env != NULL && *env != '\0' ? env : "monitoring.db";
+	o->delay = DELAY_DEFAULT;
+	o->batch = -1;
+	o->width = 80;
+	o->height = 24;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":d:UCn:hV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case OPT_DB:
+			if (*optarg == '\0') {
+				*cause = xstrdup("--db: empty path");
+				return -1;
+			}
+			o->db = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			d = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !isfinite(d) || d < 0.1 - 1e-9 || d > 10 + 1e-9) {
+				*cause = xasprintf("-d/--delay: '%s' is not a "
+				    "number of seconds from 0.1 to 10", optarg);
+				return -1;
+			}
+			o->delay = (int)lround(d * 10);
+			break;
+		case 'U':
+			o->ascii = true;
+			break;
+		case 'C':
+			o->no_color = true;
+			break;
+		case 'n':
+			if (!parse_long(optarg, 1, LONG_MAX, &v)) {
+				*cause = xasprintf("-n/--max-iterations: '%s' "
+				    "is not a positive integer", optarg);
+				return -1;
+			}
+			o->max_iterations = (long)v;
+			break;
+		case OPT_ONCE:
+			o->once = true;
+			break;
+		case OPT_TAB:
+			if ((o->tab = options_tab(optarg)) == -1) {
+				*cause = xasprintf("--tab: '%s' is not one of "
+				    "overview, drift, calibration, alerts",
+				    optarg);
+				return -1;
+			}
+			break;
+		case OPT_BATCH:
+			if (!parse_long(optarg, 0, INT64_MAX, &v)) {
+				*cause = xasprintf("--batch: '%s' is not a "
+				    "batch id", optarg);
+				return -1;
+			}
+			o->batch = (int64_t)v;
+			break;
+		case OPT_WIDTH:
+		case OPT_HEIGHT:
+			if (!parse_long(optarg, 1, 1000, &v)) {
+				*cause = xasprintf("--%s: '%s' is not a size "
+				    "from 1 to 1000", ch == OPT_WIDTH ?
+				    "width" : "height", optarg);
+				return -1;
+			}
+			if (ch == OPT_WIDTH)
+				o->width = (int)v;
+			else
+				o->height = (int)v;
+			break;
+		case OPT_DUMP:
+			o->dump_roles = true;
+			break;
+		case 'h':
+			options_usage(out);
+			return 1;
+		case 'V':
+			fprintf(out, "mlmon-top %s\n", MLMON_VERSION);
+			return 1;
+		case ':':
+			*cause = xasprintf("%s needs a value",
+			    argv[optind - 1]);
+			return -1;
+		default:
+			*cause = xasprintf("unknown option '%s' (see --help)",
+			    argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		*cause = xasprintf("unexpected argument '%s' (see --help)",
+		    argv[optind]);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,315 @@
+/*
+ * Overview: the state of the model at a glance.
+ *
+ *   latest batch, rows, share labelled
+ *   accuracy and macro F1 with deltas against the reference; ECE band
+ *   drifted batches at PSI 0.20 and at 0.10, each labelled with its line
+ *   label shift and mean confidence against the reference
+ *   [ chart: accuracy and F1 across the visible batches, reference lines ]
+ *   [ latest alerts ]
+ */
+#include "tui/app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/glyphs.h"
+
+#define OV_STATS	6
+
+static int overview_load(struct app *a);
+static void overview_draw(const struct app *a, struct canvas *c,
+    struct rect r);
+static int overview_key(struct app *a, enum action act);
+
+const struct view view_overview = {
+	.name = "Overview",
+	.hints = "",
+	.load = overview_load,
+	.draw = overview_draw,
+	.key = overview_key,
+};
+
+/* Heights of the chart box and the alert list in a body of h rows. */
+static void
+overview_split(int h, int *chart_h, int *alerts_h)
+{
+	int rest = h - OV_STATS;
+
+	if (rest < 0)
+		rest = 0;
+	*chart_h = rest * 55 / 100;
+	if (*chart_h < 4)
+		*chart_h = rest < 4 ? rest : 4;
+	*alerts_h = rest - *chart_h;
+}
+
+static int
+overview_load(struct app *a)
+{
+	int64_t lo, hi;
+	int chart_h, alerts_h;
+
+	overview_split(a->body.h, &chart_h, &alerts_h);
+	app_series_range(a, (int)render_chart_capacity(a->body.w - 2), &lo,
+	    &hi);
+	if (query_series_load(a->q, lo, hi, QUERY_REPORT_PERFORMANCE,
+	    &a->series) == -1)
+		return -1;
+	return query_alerts_load(a->q, NULL, 0,
+	    alerts_h > 1 ? (size_t)(alerts_h - 1) : 0, &a->recent);
+}
+
+static int
+overview_key(struct app *a, enum action act)
+{
+	(void)a;
+	(void)act;
+	return VIEW_IGNORED;
+}
+
+/* "+0.012" with an up/down mark; role by sign when it matters. */
+static int
+draw_delta(struct canvas *c, int x, int y, int maxw, double d, double bad)
+{
+	char buf[32];
+	enum role role = ROLE_GOOD;
+	uint32_t mark;
+
+	if (isnan(d))
+		return canvas_text(c, x, y, maxw, ROLE_DIM, "n/a");
+	if (d < -bad)
+		role = ROLE_BAD;
+	else if (d < 0)
+		role = ROLE_WARN;
+	mark = d < 0 ? glyph(G_DOWN) : glyph(G_UP);
+	if (maxw < 8)
+		return 0;
+	canvas_put(c, x, y, mark, role);
+	snprintf(buf, sizeof buf, "%+.3f", d);
+	return 1 + canvas_text(c, x + 1, y, maxw - 1, role, buf);
+}
+
+static const char *
+ece_band(double ece, enum role *role)
+{
+	if (ece <= 0.05) {
+		*role = ROLE_GOOD;
+		return "good";
+	}
+	if (ece <= 0.10) {
+		*role = ROLE_WARN;
+		return "watch";
+	}
+	*role = ROLE_BAD;
+	return "bad";
+}
+
+static void
+draw_stats(const struct app *a, struct canvas *c, struct rect r)
+{
+	const struct query_overview *ov = query_overview(a->q);
+	char n1[32], n2[32], buf[160];
+	enum role role;
+	const char *s;
+	int x, y = r.y, end = r.x + r.w;
+	double share;
+
+	/* 1: batch, rows, labelled */
+	format_count(n1, sizeof n1, ov->rows);
+	format_count(n2, sizeof n2, ov->labelled);
+	share = ov->rows > 0 ? 100.0 * (double)ov->labelled /
+	    (double)ov->rows : 0;
+	x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_BOLD, "Latest batch %lld",
+	    (long long)ov->latest_batch);
+	x += canvas_printf(c, x, y, end - x, ROLE_NORMAL, "   rows %s   "
+	    "labelled %s (%.1f%%)", n1, n2, share);
+	x += canvas_printf(c, x, y, end - x, ROLE_DIM, "   %lld batches",
+	    (long long)ov->n_batches);
+
+	/* 2: accuracy and F1 */
+	y++;
+	if (!ov->has_perf) {
+		canvas_text(c, r.x, y, r.w, ROLE_DIM, "Accuracy / F1: no "
+		    "labelled batch yet (ground truth pending)");
+	} else {
+		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
+		    "Accuracy %.3f ", ov->accuracy);
+		x += draw_delta(c, x, y, end - x, ov->acc_delta, 0.05);
+		x += canvas_printf(c, x, y, end - x, ROLE_DIM, " (ref %.3f)",
+		    ov->accuracy - ov->acc_delta);
+		x += canvas_printf(c, x, y, end - x, ROLE_NORMAL,
+		    "  Macro F1 %.3f ", ov->f1);
+		x += draw_delta(c, x, y, end - x, ov->f1_delta, 0.05);
+		x += canvas_printf(c, x, y, end - x, ROLE_DIM, " (ref %.3f)",
+		    ov->f1 - ov->f1_delta);
+		canvas_printf(c, x, y, end - x, ROLE_DIM, "  batch %lld",
+		    (long long)ov->perf_batch);
+	}
+
+	/* 3: ECE band */
+	y++;
+	if (ov->has_perf && !isnan(ov->ece)) {
+		s = ece_band(ov->ece, &role);
+		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
+		    "ECE %.3f ", ov->ece);
+		snprintf(buf, sizeof buf, "[%s]", s);
+		x += canvas_text(c, x, y, end - x, role, buf);
+		canvas_text(c, x, y, end - x, ROLE_DIM,
+		    "  bands: <=0.05 good, <=0.10 watch, worse bad");
+	} else
+		canvas_text(c, r.x, y, r.w, ROLE_DIM, "ECE: n/a");
+
+	/* 4: drift counts, each with its threshold */
+	y++;
+	x = r.x + canvas_text(c, r.x, y, r.w, ROLE_NORMAL,
+	    "Drifted batches: ");
+	snprintf(buf, sizeof buf, "%lld/%lld at PSI>0.20 (critical)",
+	    (long long)ov->drift_psi_critical,
+	    (long long)ov->n_feature_reports);
+	x += canvas_text(c, x, y, end - x, ov->drift_psi_critical > 0 ?
+	    ROLE_BAD : ROLE_GOOD, buf);
+	snprintf(buf, sizeof buf, ", %lld/%lld at PSI>0.10 (investigate)",
+	    (long long)ov->drift_psi_warning,
+	    (long long)ov->n_feature_reports);
+	canvas_text(c, x, y, end - x, ov->drift_psi_warning > 0 ?
+	    ROLE_WARN : ROLE_GOOD, buf);
+
+	/* 5: label shift */
+	y++;
+	x = r.x + canvas_text(c, r.x, y, r.w, ROLE_NORMAL, "Label shift: ");
+	if (!ov->has_pred)
+		x += canvas_text(c, x, y, end - x, ROLE_DIM, "n/a");
+	else {
+		x += canvas_text(c, x, y, end - x, ov->ls_drift ? ROLE_BAD :
+		    ROLE_GOOD, ov->ls_drift ? "[SHIFT]" : "none");
+		x += canvas_printf(c, x, y, end - x, ROLE_DIM,
+		    " chi2 p=%.3g at batch %lld", ov->ls_p,
+		    (long long)ov->pred_batch);
+	}
+	if (ov->first_fired[QUERY_DET_LABEL_SHIFT] != -1)
+		canvas_printf(c, x, y, end - x, ROLE_WARN,
+		    ", first fired at batch %lld",
+		    (long long)ov->first_fired[QUERY_DET_LABEL_SHIFT]);
+
+	/* 6: mean confidence */
+	y++;
+	if (ov->has_pred && !isnan(ov->mean_conf)) {
+		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
+		    "Mean confidence %.3f vs ref %.3f ", ov->mean_conf,
+		    ov->ref_conf);
+		x += draw_delta(c, x, y, end - x, ov->mean_conf - ov->ref_conf,
+		    0.08);
+		canvas_text(c, x + 1, y, end - x - 1, ov->conf_drift ?
+		    ROLE_BAD : ROLE_GOOD, ov->conf_drift ?
+		    "[DRIFT] moved > 0.08" : "within 0.08");
+	} else
+		canvas_text(c, r.x, y, r.w, ROLE_DIM, "Mean confidence: n/a");
+}
+
+static void
+draw_chart(const struct app *a, struct canvas *c, struct rect r)
+{
+	const struct query_series *s = &a->series;
+	struct chart_series ser[2];
+	struct chart_line lines[2];
+	char title[96];
+	struct rect in;
+	double lo = 1, hi = 0, v, ref_acc = NAN, ref_f1 = NAN;
+	size_t i, nl = 0;
+
+	for (i = 0; i < s->n; i++) {
+		const double vals[4] = { s->acc[i], s->f1[i], s->ref_acc[i],
+		    s->ref_f1[i] };
+
+		for (int k = 0; k < 4; k++) {
+			v = vals[k];
+			if (isnan(v))
+				continue;
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		if (!isnan(s->ref_acc[i]))
+			ref_acc = s->ref_acc[i];
+		if (!isnan(s->ref_f1[i]))
+			ref_f1 = s->ref_f1[i];
+	}
+	if (hi < lo) {
+		lo = 0;
+		hi = 1;
+	}
+	lo = floor((lo - 0.02) * 20) / 20;
+	hi = ceil((hi + 0.02) * 20) / 20;
+	lo = lo < 0 ? 0 : lo;
+	hi = hi > 1 ? 1 : hi;
+	snprintf(title, sizeof title, "Accuracy and macro F1, batches "
+	    "%lld-%lld", (long long)s->lo, (long long)s->hi);
+	in = canvas_box(c, r, title, ROLE_DIM);
+	if (in.w <= 0 || in.h <= 0)
+		return;
+	/* Legend in the top border, right end. */
+	if (in.w > 60) {
+		int x = in.x + in.w - 27;
+
+		x += canvas_text(c, x, r.y, 6, ROLE_SERIES1, " acc ");
+		x += canvas_text(c, x, r.y, 5, ROLE_SERIES2, " F1 ");
+		canvas_text(c, x, r.y, 16, ROLE_REF, " dashed: ref ");
+	}
+	if (!isnan(ref_acc))
+		lines[nl++] = (struct chart_line){ ref_acc, ROLE_REF,
+		    "ref acc" };
+	if (!isnan(ref_f1) && fabs(ref_f1 - ref_acc) > 0.005)
+		lines[nl++] = (struct chart_line){ ref_f1, ROLE_REF,
+		    "ref F1" };
+	ser[0] = (struct chart_series){ s->f1, s->n, 1, ROLE_SERIES2 };
+	ser[1] = (struct chart_series){ s->acc, s->n, 1, ROLE_SERIES1 };
+	render_chart(c, in, lo, hi, ser, 2, lines, nl);
+	if (s->n > 0 && !(s->flags[s->n - 1] & QUERY_HAS_PERFORMANCE) &&
+	    in.w > 40)
+		canvas_text_right(c, in.x + in.w, in.y + in.h - 1, 30,
+		    ROLE_DIM, "newest batches: no labels yet");
+}
+
+static void
+draw_alert_row(const struct app *a, struct canvas *c, int x, int y, int w,
+    const struct query_alert *al)
+{
+	char age[32], buf[64];
+	const char *status;
+	enum role role;
+	int used;
+
+	canvas_text(c, x, y, 6, ROLE_NORMAL, severity_marker(al->severity,
+	    &role));
+	canvas_role(c, x, y, 6, role);
+	status = strcmp(al->kind, "resolved") == 0 ? "resolved" : al->status;
+	format_age(age, sizeof age, a->now - al->sent_at);
+	snprintf(buf, sizeof buf, " b%-5lld %-10.10s %-12.12s ",
+	    (long long)al->batch_id, status, age);
+	used = 6 + canvas_text(c, x + 6, y, w - 6, ROLE_DIM, buf);
+	canvas_text(c, x + used, y, w - used, ROLE_NORMAL, al->message);
+}
+
+static void
+overview_draw(const struct app *a, struct canvas *c, struct rect r)
+{
+	const struct query_overview *ov = query_overview(a->q);
+	int chart_h, alerts_h, y, i;
+	char buf[64];
+
+	overview_split(r.h, &chart_h, &alerts_h);
+	draw_stats(a, c, (struct rect){ r.x, r.y, r.w, OV_STATS });
+	draw_chart(a, c, (struct rect){ r.x, r.y + OV_STATS, r.w, chart_h });
+	if (alerts_h <= 0)
+		return;
+	y = r.y + OV_STATS + chart_h;
+	snprintf(buf, sizeof buf, "Latest alerts (%lld in all; 4 for the "
+	    "feed)", (long long)ov->n_alerts);
+	canvas_text(c, r.x, y, r.w, ROLE_TITLE, buf);
+	if (a->recent.n == 0 && alerts_h > 1)
+		canvas_text(c, r.x + 2, y + 1, r.w - 2, ROLE_DIM,
+		    "no alerts");
+	for (i = 0; i < (int)a->recent.n && i < alerts_h - 1; i++)
+		draw_alert_row(a, c, r.x, y + 1 + i, r.w, &a->recent.rows[i]);
+}

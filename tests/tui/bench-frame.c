@@ -1,0 +1,104 @@
+/*
+ * bench-frame: how long a frame takes to build, per tab.
+ *
+ *   bench-frame DB [W H [N]]
+ *
+ * "Frame" = app_load (the model reads for what is on screen) + app_draw
+ * (render into the cell buffer), the work of a tick where the store
+ * changed. Also times an unchanged tick (stat + PRAGMA data_version) and
+ * the first refresh (which folds every report once), and prints the
+ * peak RSS. Not a test: numbers for docs and the report.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui/app.h"
+#include "tui/glyphs.h"
+#include "tui/options.h"
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long
+peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = atol(line + 6);
+	}
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct app a;
+	struct canvas c;
+	char *cause = NULL;
+	char *args[] = { "bench", "--db", NULL, NULL };
+	int w = argc > 2 ? atoi(argv[2]) : 120, h = argc > 3 ? atoi(argv[3]) :
+	    40, n = argc > 4 ? atoi(argv[4]) : 200, tab, i;
+	double t0, *ms;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench-frame DB [W H [N]]\n");
+		return 2;
+	}
+	setlocale(LC_ALL, "C.UTF-8");
+	args[2] = argv[1];
+	if (options_parse(3, args, &o, stdout, &cause) != 0)
+		return 2;
+	glyphs_init(true);
+	app_init(&a, &o);
+	canvas_init(&c, w, h);
+	ms = calloc((size_t)n, sizeof *ms);
+	t0 = now_ms();
+	query_refresh(a.q);
+	printf("first refresh (folds all reports): %.2f ms\n", now_ms() - t0);
+	t0 = now_ms();
+	for (i = 0; i < 1000; i++)
+		query_refresh(a.q);
+	printf("unchanged tick: %.4f ms\n", (now_ms() - t0) / 1000);
+	for (tab = 0; tab < TAB_COUNT; tab++) {
+		a.tab = tab;
+		for (i = 0; i < n; i++) {
+			t0 = now_ms();
+			app_load(&a, w, h);
+			app_draw(&a, &c);
+			ms[i] = now_ms() - t0;
+		}
+		qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+		printf("%-12s frame %dx%d: median %.3f ms  p95 %.3f ms  "
+		    "max %.3f ms\n", app_view(tab)->name, w, h, ms[n / 2],
+		    ms[n * 95 / 100], ms[n - 1]);
+	}
+	printf("peak RSS: %ld kB\n", peak_rss_kb());
+	free(ms);
+	canvas_finish(&c);
+	app_finish(&a);
+	return 0;
+}

@@ -1,0 +1,340 @@
+/*
+ * The console's model layer against a real store written through the
+ * store API (tests/tui/fixture.c): overview numbers, incremental drift
+ * counts, change detection, series, alert pages, calibration, and the
+ * states a store can be in (missing, empty, garbage, deleted, back).
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/query.h"
+#include "fixture.h"
+
+static char dir[] = "/tmp/mlmon-tui-query-XXXXXX";
+static char path[256];
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/m.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	strcpy(dir, "/tmp/mlmon-tui-query-XXXXXX");
+}
+
+static void
+write_fixture(int64_t first, int64_t last)
+{
+	struct fixture_opts o = { first, last, 16, 14, true, false };
+
+	ck_assert_int_eq(fixture_write(path, &o), 0);
+}
+
+START_TEST(overview_numbers)
+{
+	static const struct {
+		enum query_detector	d;
+		int64_t			first;
+	} fired[] = {
+		{ QUERY_DET_PSI, 10 }, { QUERY_DET_KS, 11 },
+		{ QUERY_DET_LABEL_SHIFT, 12 }, { QUERY_DET_DDM, 13 },
+		{ QUERY_DET_ADWIN, 14 }, { QUERY_DET_CONFIDENCE, -1 },
+	};
+	struct query *q;
+	const struct query_overview *ov;
+	size_t i;
+
+	write_fixture(1, 20);
+	q = query_create(path);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert_int_eq(query_state(q), QUERY_OK);
+	ov = query_overview(q);
+	ck_assert_int_eq(ov->latest_batch, 20);
+	ck_assert_int_eq(ov->first_batch, 1);
+	ck_assert_int_eq(ov->n_batches, 20);
+	ck_assert_int_eq(ov->rows, 20 * FIXTURE_ROWS);
+	ck_assert_int_eq(ov->labelled, 16 * FIXTURE_ROWS);
+	ck_assert_int_eq(ov->n_feature_reports, 20);
+	/* 10..20 past 0.20; those plus batch 5 past 0.10. */
+	ck_assert_int_eq(ov->drift_psi_critical, 11);
+	ck_assert_int_eq(ov->drift_psi_warning, 12);
+	for (i = 0; i < sizeof fired / sizeof fired[0]; i++)
+		ck_assert_int_eq(ov->first_fired[fired[i].d], fired[i].first);
+	ck_assert_int_eq(ov->n_features, FIXTURE_FEATURES);
+	ck_assert_str_eq(ov->feature_names[1], "income");
+	ck_assert_str_eq(ov->class_names[2], "bird");
+	ck_assert(ov->has_perf);
+	ck_assert_int_eq(ov->perf_batch, 16);
+	ck_assert(fabs(ov->accuracy - ov->acc_delta - 0.70) < 1e-9);
+	ck_assert(ov->has_pred);
+	ck_assert_int_eq(ov->pred_batch, 20);
+	ck_assert(ov->ls_drift);
+	ck_assert(fabs(ov->ref_conf - 0.70) < 1e-12);
+	ck_assert_int_eq(ov->n_alerts, 14);
+		/* The newest clock: batch 20's reports (pinned at +42). */
+	ck_assert(fabs(ov->last_write - (FIXTURE_T0 + 20 * 60 + 42)) < 1e-6);
+	/* Nothing changed: nothing read. */
+	ck_assert_int_eq(query_refresh(q), 0);
+	ck_assert_int_eq(query_refresh(q), 0);
+	query_destroy(q);
+}
+END_TEST
+
+START_TEST(appends_are_folded_incrementally)
+{
+	struct query *q;
+	const struct query_overview *ov;
+
+	write_fixture(1, 12);
+	q = query_create(path);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ov = query_overview(q);
+	ck_assert_int_eq(ov->latest_batch, 12);
+	ck_assert_int_eq(ov->drift_psi_critical, 3);
+	write_fixture(13, 15);		/* another connection writes */
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert_int_eq(ov->latest_batch, 15);
+	ck_assert_int_eq(ov->n_feature_reports, 15);
+	ck_assert_int_eq(ov->drift_psi_critical, 6);
+	ck_assert_int_eq(ov->drift_psi_warning, 7);
+	ck_assert_int_eq(ov->first_fired[QUERY_DET_ADWIN], 14);
+	/* A replay of the same batches changes nothing in the counts. */
+	write_fixture(13, 15);
+	query_refresh(q);
+	ck_assert_int_eq(ov->n_feature_reports, 15);
+	ck_assert_int_eq(ov->drift_psi_critical, 6);
+	query_destroy(q);
+}
+END_TEST
+
+START_TEST(series_window)
+{
+	struct query_series s;
+	struct query *q;
+	size_t nf = FIXTURE_FEATURES;
+
+	memset(&s, 0, sizeof s);
+	write_fixture(1, 20);
+	q = query_create(path);
+	query_refresh(q);
+	ck_assert_int_eq(query_series_load(q, 15, 22, QUERY_REPORT_FEATURE |
+	    QUERY_REPORT_PREDICTION | QUERY_REPORT_PERFORMANCE, &s), 0);
+	ck_assert_int_eq(s.n, 8);
+	ck_assert_int_eq(s.n_features, nf);
+	/* income at batch 20: 0.22 + 0.02 * 10 */
+	ck_assert(fabs(s.psi[5 * nf + 1] - 0.42) < 1e-9);
+	ck_assert(s.ks_p[5 * nf + 1] < 0.01);
+	ck_assert(s.flags[5] & QUERY_DRIFT_PSI);
+	ck_assert(s.flags[5] & QUERY_DRIFT_KS);
+	ck_assert(s.flags[5] & QUERY_LABEL_SHIFT);
+	ck_assert(s.flags[1] & QUERY_HAS_PERFORMANCE);	/* 16 labelled */
+	ck_assert(!(s.flags[2] & QUERY_HAS_PERFORMANCE));	/* 17 not */
+	ck_assert(isnan(s.acc[2]));
+	ck_assert(!isnan(s.acc[1]));
+	ck_assert(fabs(s.ref_acc[1] - 0.70) < 1e-9);
+	ck_assert_int_eq(s.flags[6], 0);		/* 21: no batch */
+	ck_assert(isnan(s.psi[6 * nf]));
+	/* The cache: a shifted window keeps what it decoded. */
+	ck_assert_int_eq(query_series_load(q, 16, 23, QUERY_REPORT_FEATURE,
+	    &s), 0);
+	ck_assert(fabs(s.psi[4 * nf + 1] - 0.42) < 1e-9);
+	ck_assert(!isnan(s.acc[0]));		/* 16, kept from before */
+	/* A new batch is read; the rest comes from the cache. */
+	write_fixture(21, 21);
+	query_refresh(q);
+	ck_assert_int_eq(query_series_load(q, 16, 23, QUERY_REPORT_FEATURE,
+	    &s), 0);
+	ck_assert(s.flags[5] & QUERY_HAS_FEATURE);
+	ck_assert(fabs(s.psi[5 * nf + 1] - 0.44) < 1e-9);
+	/* An empty range is empty. */
+	ck_assert_int_eq(query_series_load(q, 5, 4, 7, &s), 0);
+	ck_assert_int_eq(s.n, 0);
+	query_series_finish(&s);
+	query_destroy(q);
+}
+END_TEST
+
+START_TEST(alert_pages)
+{
+	static const struct {
+		const char	*sev;
+		const char	*search;
+		int64_t		 offset;
+		size_t		 limit;
+		int64_t		 total;
+		size_t		 n;
+		int64_t		 first_batch;
+	} rows[] = {
+		{ NULL, NULL, 0, 5, 14, 5, 16 },
+		{ NULL, NULL, 12, 5, 14, 2, 9 },
+		{ "critical", NULL, 0, 20, 8, 8, 16 },
+		{ "warning", NULL, 0, 20, 5, 5, 16 },
+		{ NULL, "INCOME", 0, 20, 6, 6, 16 },
+		{ "critical", "decay", 0, 20, 2, 2, 13 },
+		{ NULL, "no such text", 0, 20, 0, 0, -1 },
+		{ NULL, "", 0, 0, 14, 0, -1 },
+	};
+	struct query_alert_page p;
+	struct query_alert_filter f;
+	struct query *q;
+	size_t i;
+
+	memset(&p, 0, sizeof p);
+	write_fixture(1, 20);
+	q = query_create(path);
+	query_refresh(q);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		f.severity = rows[i].sev;
+		f.search = rows[i].search;
+		ck_assert_int_eq(query_alerts_load(q, &f, rows[i].offset,
+		    rows[i].limit, &p), 0);
+		ck_assert_msg(p.total == rows[i].total, "row %zu: total %lld",
+		    i, (long long)p.total);
+		ck_assert_msg(p.n == rows[i].n, "row %zu: n %zu", i, p.n);
+		if (p.n > 0)
+			ck_assert_int_eq(p.rows[0].batch_id,
+			    rows[i].first_batch);
+	}
+	/* Newest first; raw text kept (the console sanitises). */
+	f.severity = NULL;
+	f.search = "pwned";
+	query_alerts_load(q, &f, 0, 5, &p);
+	ck_assert_int_eq(p.n, 1);
+	ck_assert_ptr_nonnull(strchr(p.rows[0].message, '\x1b'));
+	ck_assert_str_eq(p.rows[0].status, "pending");
+	query_alert_page_finish(&p);
+	query_destroy(q);
+}
+END_TEST
+
+START_TEST(calibration_and_steps)
+{
+	struct query_calib c;
+	struct query *q;
+	uint64_t sum = 0;
+	int i;
+
+	memset(&c, 0, sizeof c);
+	write_fixture(1, 20);
+	q = query_create(path);
+	query_refresh(q);
+	ck_assert_int_eq(query_calib_load(q, 5, &c), 0);
+	ck_assert(c.exists);
+	ck_assert(c.labelled);
+	ck_assert_int_eq(c.n_rows, FIXTURE_ROWS);
+	ck_assert_int_eq(c.n_classes, FIXTURE_CLASSES);
+	for (i = 0; i < FIXTURE_CLASSES * FIXTURE_CLASSES; i++)
+		sum += c.confusion[i];
+	ck_assert_uint_eq(sum, FIXTURE_ROWS);
+	sum = 0;
+	for (i = 0; i < CALIB_BINS; i++)
+		sum += c.bins[i].count;
+	ck_assert_uint_eq(sum, FIXTURE_ROWS);
+	ck_assert(c.ece >= 0 && c.ece <= 1);
+	ck_assert_int_eq(query_calib_load(q, 18, &c), 0);
+	ck_assert(c.exists);
+	ck_assert(!c.labelled);
+	ck_assert_int_eq(c.n_labelled, 0);
+	ck_assert_int_eq(query_calib_load(q, 99, &c), 0);
+	ck_assert(!c.exists);
+	query_calib_finish(&c);
+
+	ck_assert_int_eq(query_batch_step(q, 5, 1), 6);
+	ck_assert_int_eq(query_batch_step(q, 5, -1), 4);
+	ck_assert_int_eq(query_batch_step(q, 5, 10), 15);
+	ck_assert_int_eq(query_batch_step(q, 5, -10), 1);	/* clamped */
+	ck_assert_int_eq(query_batch_step(q, 15, 10), 20);
+	ck_assert_int_eq(query_batch_step(q, 7, 0), 7);
+	ck_assert_int_eq(query_batch_step(q, 99, 0), 20);
+	query_destroy(q);
+}
+END_TEST
+
+START_TEST(store_states)
+{
+	struct query *q;
+	FILE *f;
+
+	q = query_create(path);
+	ck_assert_int_eq(query_refresh(q), 0);
+	ck_assert_int_eq(query_state(q), QUERY_MISSING);
+	/* An empty file: no schema yet. */
+	f = fopen(path, "w");
+	fclose(f);
+	query_refresh(q);
+	ck_assert_int_eq(query_state(q), QUERY_EMPTY);
+	/* Ingest starts: the same console turns into data. */
+	unlink(path);
+	query_refresh(q);
+	write_fixture(1, 3);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert_int_eq(query_state(q), QUERY_OK);
+	ck_assert_int_eq(query_overview(q)->latest_batch, 3);
+	/* Deleted under us. */
+	unlink(path);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert_int_eq(query_state(q), QUERY_DELETED);
+	ck_assert_ptr_nonnull(strstr(query_message(q), "deleted"));
+	ck_assert_int_eq(query_refresh(q), 0);
+	ck_assert_int_eq(query_state(q), QUERY_DELETED);
+	/* And back, as a new file. */
+	write_fixture(1, 5);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert_int_eq(query_state(q), QUERY_OK);
+	ck_assert_int_eq(query_overview(q)->latest_batch, 5);
+	query_destroy(q);
+	/* Not a database at all. */
+	unlink(path);
+	f = fopen(path, "w");
+	fputs("this is not sqlite, just text long enough to be a header "
+	    "of something else entirely................................",
+	    f);
+	fclose(f);
+	q = query_create(path);
+	query_refresh(q);
+	ck_assert_int_eq(query_state(q), QUERY_UNREADABLE);
+	query_destroy(q);
+}
+END_TEST
+
+static Suite *
+query_suite(void)
+{
+	Suite *s = suite_create("query");
+	TCase *tc = tcase_create("fixture");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, overview_numbers);
+	tcase_add_test(tc, appends_are_folded_incrementally);
+	tcase_add_test(tc, series_window);
+	tcase_add_test(tc, alert_pages);
+	tcase_add_test(tc, calibration_and_steps);
+	tcase_add_test(tc, store_states);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(query_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

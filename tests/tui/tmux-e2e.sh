@@ -1,0 +1,192 @@
+#!/bin/sh
+# End-to-end: the real mlmon-top in a private tmux server (fish-shell's
+# isolated-tmux pattern, tmux regress/*.sh). Poll capture-pane until a
+# marker shows (no fixed sleeps), send keys, assert what is on screen.
+#
+#   tmux-e2e.sh MLMON_TOP MKFIXTURE
+set -eu
+
+top=$1
+mkfixture=$2
+sock=mlmon-test-$$
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-e2e.XXXXXX")
+T() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() {
+	T kill-server 2>/dev/null || true
+	[ -n "${writer:-}" ] && kill "$writer" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+fail=0
+step=""
+
+# wait_for TEXT [SECONDS]: poll the pane until TEXT appears.
+wait_for() {
+	i=0
+	limit=$(( ${2:-10} * 10 ))
+	while [ "$i" -lt "$limit" ]; do
+		if T capture-pane -p -t t 2>/dev/null | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "FAIL [$step]: '$1' never appeared; screen:"
+	T capture-pane -p -t t 2>/dev/null | sed 's/^/  | /' || true
+	fail=1
+	return 1
+}
+
+# wait_gone TEXT: poll until TEXT is no longer on screen.
+wait_gone() {
+	i=0
+	while [ "$i" -lt 100 ]; do
+		T capture-pane -p -t t | grep -qF -- "$1" || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "FAIL [$step]: '$1' still on screen"
+	fail=1
+}
+
+start() {
+	T kill-session -t t 2>/dev/null || true
+	T new-session -d -s t -x 100 -y 30 "$*; echo EXITED=\$?; sleep 60"
+	T set-option -t t remain-on-exit on >/dev/null
+}
+
+keys() { T send-keys -t t "$@"; }
+
+# A session that outlives the others, so killing one never stops the
+# server under the next new-session.
+T new-session -d -s keep "sleep 600"
+"$mkfixture" "$tmp/fx.db"
+env_utf8="env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color MLMON_NOW=1700001300"
+
+# ---- every tab, keys, help, resize, pause, quit ----
+step=tabs
+start "$env_utf8 $top --db $tmp/fx.db -d 0.2"
+wait_for "Overview [1]"
+wait_for "Drifted batches: 11/20 at PSI>0.20"
+keys 2;		wait_for "PSI of age"
+keys Down;	wait_for "PSI of income"
+keys 3;		wait_for "Reliability"
+wait_for "Batch 16 of 1-20"
+keys Left;	wait_for "Batch 15 of"
+keys End;	wait_for "Batch 16 of 1-20 (newest labelled)"
+keys Home;	wait_for "Batch 1 of"
+keys g 1 8 Enter; wait_for "no ground truth yet"
+keys 4;		wait_for "1-14 of 14, newest first"
+keys s;		wait_for "Severity: critical"
+keys / d e c a y; wait_for 'Search: "decay"'
+keys Enter;	wait_for "1-2 of 2"
+keys Escape;	wait_for "Severity: all"
+step=help
+keys '?';	wait_for "Help (Esc closes)"
+keys Escape;	wait_gone "Help (Esc closes)"
+keys Tab;	wait_for "Latest alerts"
+keys BTab;	wait_for "newest first"
+step=pause
+keys Space;	wait_for "PAUSED"
+keys p;		wait_gone "PAUSED"
+keys + +;	wait_for "0.4s"
+step=resize
+T resize-window -t t -x 50 -y 12; wait_for "Terminal size too small"
+wait_for "Width = 50 Height = 12"
+T resize-window -t t -x 100 -y 30; wait_for "newest first"
+keys C-l;	wait_for "newest first"
+step=quit
+keys q;		wait_for "EXITED=0"
+
+# ---- ASCII, C locale, NO_COLOR: not one non-ASCII byte ----
+step=ascii
+start "env LANG=C LC_ALL=C NO_COLOR=1 TERM=screen MLMON_NOW=1700001300 $top --db $tmp/fx.db"
+wait_for "Overview [1]"
+for k in 1 2 3 4; do
+	keys "$k"
+	sleep 0.3
+	if T capture-pane -p -t t | LC_ALL=C grep -q '[^ -~]'; then
+		echo "FAIL [ascii]: non-ASCII byte on tab $k"; fail=1
+	fi
+done
+wait_for "newest first"
+keys q;		wait_for "EXITED=0"
+step=ascii-flag
+start "$env_utf8 $top --db $tmp/fx.db --ascii"
+wait_for "Overview [1]"
+keys 2; wait_for "PSI of age"
+if T capture-pane -p -t t | LC_ALL=C grep -q '[^ -~]'; then
+	echo "FAIL [ascii-flag]: non-ASCII byte with --ascii"; fail=1
+fi
+keys q;		wait_for "EXITED=0"
+
+# ---- a store that does not exist yet, then ingest starts ----
+step=empty
+start "$env_utf8 $top --db $tmp/late.db -d 0.2"
+wait_for "Waiting for data"
+"$mkfixture" "$tmp/late.db" --last 3
+wait_for "Latest batch 3"
+step=deleted
+rm -f "$tmp/late.db" "$tmp/late.db-wal" "$tmp/late.db-shm"
+wait_for "was deleted"
+"$mkfixture" "$tmp/late.db" --last 4
+wait_for "Latest batch 4"
+keys q;		wait_for "EXITED=0"
+
+# ---- live: a writer appends batches while the console runs ----
+step=live
+"$mkfixture" "$tmp/live.db" --live --last 3
+start "env LANG=C.UTF-8 TERM=screen-256color $top --db $tmp/live.db -d 0.1"
+wait_for "Latest batch 3"
+keys 4
+"$mkfixture" "$tmp/live.db" --live --first 4 --last 14 --sleep-ms 100 &
+writer=$!
+wait_for "batch 9" 20
+wait_for "batch 14" 20
+wait_for "1-10 of 10, newest first" 20
+wait "$writer"; writer=""
+keys 1;		wait_for "Latest batch 14"
+keys Space;	wait_for "PAUSED"
+"$mkfixture" "$tmp/live.db" --live --first 15 --last 15
+sleep 0.5
+if T capture-pane -p -t t | grep -qF "Latest batch 15"; then
+	echo "FAIL [live]: updated while paused"; fail=1
+fi
+keys Space;	wait_for "Latest batch 15"
+
+# ---- idle CPU over 3 s at -d 0.1 on a store nobody writes ----
+step=idle
+pid=$(pgrep -n -f "mlmon-top --db $tmp/live.db" || true)
+if [ -n "$pid" ]; then
+	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	sleep 3
+	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	ticks=$(getconf CLK_TCK)
+	pct=$(awk -v a="$t0" -v b="$t1" -v hz="$ticks" \
+	    'BEGIN { printf "%.2f", (b - a) * 100 / hz / 3 }')
+	echo "idle CPU at -d 0.1: ${pct}%"
+	if awk -v p="$pct" 'BEGIN { exit !(p > 5) }'; then
+		echo "FAIL [idle]: ${pct}% CPU"; fail=1
+	fi
+fi
+keys q;		wait_for "EXITED=0"
+
+# ---- terminals curses cannot drive ----
+step=dumb
+start "env TERM=dumb $top --db $tmp/fx.db"
+wait_for "cannot move the cursor"
+wait_for "EXITED=1"
+if "$top" --db "$tmp/fx.db" </dev/null >"$tmp/out" 2>&1; then
+	echo "FAIL [notty]: started without a terminal"; fail=1
+fi
+grep -q -- "--once" "$tmp/out" || { echo "FAIL [notty]: no hint"; fail=1; }
+
+# ---- SIGTERM restores the terminal ----
+step=sigterm
+start "$env_utf8 $top --db $tmp/fx.db"
+wait_for "Overview [1]"
+pkill -TERM -n -f "mlmon-top --db $tmp/fx.db" || true
+wait_for "EXITED=143"
+
+[ "$fail" -eq 0 ] && echo "ok: tmux end-to-end"
+exit "$fail"
