@@ -1,0 +1,582 @@
+/*
+ * The alert engine: rules -> conditions -> decisions -> outbox.
+ *
+ * A condition is keyed by its rule and the sorted names of the features
+ * it is about, never by message text. Its state is a row of
+ * alert_conditions, so a restarted ingest carries on where it stopped:
+ *
+ *   closed --fires--> open            decision "firing"
+ *   open   --fires--> open            "repeat" if repeat_interval has
+ *                                      passed since the last notification,
+ *                                      else a "suppressed" log row
+ *   open   --clear--> open            clear_streak + 1
+ *   open   --clear, streak = K-->     closed, decision "resolved"
+ *
+ * A condition is only judged by batches that evaluated its rule's family
+ * (rules.h): a batch without labels neither fires nor clears
+ * performance_decay. Each decision becomes one alerts row per channel the
+ * gate gives it (pending with --send, dry_run without), or one "log" row
+ * with status recorded when no channel takes it.
+ *
+ * Delivery works the outbox oldest first within one round bounded by the
+ * configured timeout. A row is claimed (a lease on next_attempt_at, so two
+ * processes never send it at once), sent, and its outcome committed in
+ * its own transaction right after. Per channel, rows go out in order: the
+ * first that is not due or not delivered holds the rest of that channel
+ * back until the next round.
+ */
+#include "alert/alert.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "alert/config.h"
+#include "alert/engine.h"
+#include "alert/gate.h"
+#include "alert/rules.h"
+#include "alert/sink.h"
+#include "alert/text.h"
+#include "core/xalloc.h"
+#include "db/alert-store.h"
+#include "db/store.h"
+
+/* Longest wait a Retry-After may ask for, seconds. */
+#define ENGINE_RETRY_AFTER_MAX	3600.0
+/* Lease on a claimed row beyond the round's own timeouts, seconds. */
+#define ENGINE_LEASE_MARGIN	60.0
+
+struct alert_engine {
+	struct store			*store;
+	const struct alert_config	*config;	/* borrowed */
+	FILE				*log;		/* borrowed, or NULL */
+	double				(*clock)(void *);
+	void				*clock_arg;
+	bool				 noted_pending;	/* dry-run note given */
+};
+
+static double
+engine_real_clock(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+engine_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+engine_sleep(double seconds)
+{
+	struct timespec ts;
+
+	if (seconds <= 0)
+		return;
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static double
+engine_now(struct alert_engine *e)
+{
+	return e->clock(e->clock_arg);
+}
+
+static void engine_log(struct alert_engine *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+engine_log(struct alert_engine *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->log == NULL)
+		return;
+	va_start(ap, fmt);
+	fputs("alert: ", e->log);
+	vfprintf(e->log, fmt, ap);
+	fputc('\n', e->log);
+	va_end(ap);
+	fflush(e->log);
+}
+
+struct alert_engine *
+alert_engine_create(struct store *s, const struct alert_config *c, FILE *log,
+    char **cause)
+{
+	struct alert_engine *e;
+
+	if (s == NULL || c == NULL) {
+		*cause = xstrdup("alert engine: no store or no config");
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		*cause = xstrdup("alert engine: curl_global_init failed");
+		return NULL;
+	}
+	e = xcalloc(1, sizeof *e);
+	e->store = s;
+	e->config = c;
+	e->log = log;
+	e->clock = engine_real_clock;
+	return e;
+}
+
+void
+alert_engine_destroy(struct alert_engine *e)
+{
+	if (e == NULL)
+		return;
+	curl_global_cleanup();
+	free(e);
+}
+
+void
+alert_engine_set_clock(struct alert_engine *e, double (*clock)(void *),
+    void *arg)
+{
+	e->clock = clock != NULL ? clock : engine_real_clock;
+	e->clock_arg = clock != NULL ? arg : NULL;
+}
+
+static struct alert_message
+engine_message(const struct alert_row *r)
+{
+	struct alert_message m;
+	enum alert_severity sev;
+
+	if (!parse_alert_severity(r->severity, &sev))
+		sev = ALERT_SEVERITY_WARNING;
+	m.id = r->id;
+	m.batch_id = r->batch_id;
+	m.severity = sev;
+	m.kind = r->kind;
+	m.condition_key = r->condition_key;
+	m.text = r->message;
+	m.created_at = r->sent_at;
+	return m;
+}
+
+/* One decision: a row per gated channel, or one "log" row. */
+static int
+engine_decide(struct alert_engine *e, int64_t batch, const char *key,
+    enum alert_severity sev, const char *kind, const char *message,
+    double now, char **cause)
+{
+	const struct alert_config *c = e->config;
+	enum alert_channel chs[ALERT_CHANNEL_COUNT];
+	const struct alert_sink *sink;
+	struct alert_message m;
+	struct alert_row r;
+	char *preview, *why;
+	size_t n, i;
+	bool ready;
+
+	memset(&r, 0, sizeof r);
+	r.batch_id = batch;
+	r.severity = (char *)alert_severity_name(sev);
+	r.message = (char *)message;
+	r.condition_key = (char *)key;
+	r.kind = (char *)kind;
+	r.sent_at = now;
+
+	n = alert_gate(c, sev, chs);
+	if (n == 0) {
+		r.channel = (char *)"log";
+		r.status = (char *)"recorded";
+		if (alert_store_add(e->store, &r, &r.id, cause) == -1)
+			return -1;
+		engine_log(e, "%s %s %s, recorded: %s", kind,
+		    alert_severity_name(sev), key, message);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		sink = alert_sink_get(chs[i]);
+		ready = alert_config_channel_ready(c, chs[i]);
+		r.channel = (char *)sink->name;
+		r.last_error = NULL;
+		r.next_attempt_at = 0;
+		why = NULL;
+		if (!c->send)
+			r.status = (char *)"dry_run";
+		else if (!ready) {
+			r.status = (char *)"failed";
+			why = xasprintf("%s: channel not configured",
+			    sink->name);
+			r.last_error = why;
+		} else {
+			r.status = (char *)"pending";
+			r.next_attempt_at = now;
+		}
+		if (alert_store_add(e->store, &r, &r.id, cause) == -1) {
+			free(why);
+			return -1;
+		}
+		engine_log(e, "%s %s %s -> %s (%s%s%s): %s", kind,
+		    alert_severity_name(sev), key, sink->name, r.status,
+		    why != NULL ? ": " : "", why != NULL ? why : "", message);
+		if (!c->send) {
+			m = engine_message(&r);
+			preview = sink->preview(c, &m);
+			engine_log(e, "dry run, would send %s", preview);
+			free(preview);
+		}
+		free(why);
+	}
+	return 0;
+}
+
+/* A finding on batch b: open, repeat or suppress. */
+static int
+engine_fire(struct alert_engine *e, const struct rule_finding *f,
+    int64_t batch, double now, char **cause)
+{
+	const struct alert_config *c = e->config;
+	struct alert_condition cond;
+	struct alert_row r;
+	char *text;
+	int rc;
+
+	rc = alert_store_condition_get(e->store, f->key, &cond, cause);
+	if (rc == -1)
+		return -1;
+	if (rc == 1 || !cond.open) {
+		if (rc == 0)
+			alert_condition_finish(&cond);
+		memset(&cond, 0, sizeof cond);
+		cond.key = xstrdup(f->key);
+		cond.rule = xstrdup(f->rule->name);
+		cond.severity = xstrdup(alert_severity_name(f->rule->severity));
+		cond.features = f->features != NULL ? xstrdup(f->features) :
+		    NULL;
+		cond.open = true;
+		cond.first_batch = batch;
+		cond.last_fired_batch = batch;
+		cond.last_seen_batch = batch;
+		cond.clear_streak = 0;
+		cond.last_notified_at = now;
+		cond.opened_at = now;
+		rc = alert_store_condition_put(e->store, &cond, cause);
+		if (rc == 0)
+			rc = engine_decide(e, batch, f->key, f->rule->severity,
+			    "firing", f->message, now, cause);
+		alert_condition_finish(&cond);
+		return rc;
+	}
+
+	cond.last_seen_batch = batch;
+	cond.clear_streak = 0;
+	if (now - cond.last_notified_at >= c->repeat_interval) {
+		text = xasprintf("%s (still firing, open since batch %lld)",
+		    f->message, (long long)cond.first_batch);
+		cond.last_notified_at = now;
+		cond.last_fired_batch = batch;
+		rc = alert_store_condition_put(e->store, &cond, cause);
+		if (rc == 0)
+			rc = engine_decide(e, batch, f->key, f->rule->severity,
+			    "repeat", text, now, cause);
+		free(text);
+		alert_condition_finish(&cond);
+		return rc;
+	}
+
+	/* Within the repeat interval: a trace for the console, no page. */
+	rc = alert_store_condition_put(e->store, &cond, cause);
+	if (rc == 0) {
+		memset(&r, 0, sizeof r);
+		r.batch_id = batch;
+		r.severity = (char *)alert_severity_name(f->rule->severity);
+		r.channel = (char *)"log";
+		r.message = xasprintf("%s (suppressed: notified at batch %lld, "
+		    "next repeat in %.0f s)", f->message,
+		    (long long)cond.last_fired_batch,
+		    ceil(c->repeat_interval - (now - cond.last_notified_at)));
+		r.condition_key = f->key;
+		r.kind = (char *)"repeat";
+		r.status = (char *)"suppressed";
+		r.sent_at = now;
+		rc = alert_store_add(e->store, &r, NULL, cause);
+		free(r.message);
+	}
+	alert_condition_finish(&cond);
+	return rc;
+}
+
+/* An open condition whose family was evaluated and did not fire. */
+static int
+engine_clear(struct alert_engine *e, struct alert_condition *cond,
+    const struct rule *rule, int64_t batch, double now, char **cause)
+{
+	enum alert_severity sev;
+	const char *names;
+	char *text;
+	int rc;
+
+	cond->clear_streak++;
+	if (cond->clear_streak < (int64_t)e->config->resolve_after)
+		return alert_store_condition_put(e->store, cond, cause);
+	cond->open = false;
+	cond->resolved_at = now;
+	if (alert_store_condition_put(e->store, cond, cause) == -1)
+		return -1;
+	if (!parse_alert_severity(cond->severity, &sev))
+		sev = rule->severity;
+	/* The key's feature part names them for people: "age,income". */
+	names = strchr(cond->key, ':');
+	text = xasprintf("batch %lld: resolved: %s%s%s (open since batch "
+	    "%lld, last seen in batch %lld, clear for %lld evaluations)",
+	    (long long)batch, rule->title, names != NULL ? " on " : "",
+	    names != NULL ? names + 1 : "",
+	    (long long)cond->first_batch, (long long)cond->last_seen_batch,
+	    (long long)cond->clear_streak);
+	rc = engine_decide(e, batch, cond->key, sev, "resolved", text, now,
+	    cause);
+	free(text);
+	return rc;
+}
+
+/*
+ * Families evaluated when a batch closes are evaluated once per batch in
+ * batch order; a replayed batch (id not above the last) is skipped.
+ * Families of labelled batches follow label arrival, in any batch order;
+ * labels are applied once (store_label_batch), so they are not replayed.
+ */
+static int
+engine_replay_guard(struct alert_engine *e, int64_t batch,
+    unsigned *families, char **cause)
+{
+	static const enum rule_family close_families[] = {
+		RULE_FAMILY_FEATURE, RULE_FAMILY_PREDICTION };
+	const char *name;
+	int64_t last;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 2; i++) {
+		if (!(*families & (1u << close_families[i])))
+			continue;
+		name = rule_family_name(close_families[i]);
+		rc = alert_store_last_batch(e->store, name, &last, cause);
+		if (rc == -1)
+			return -1;
+		if (rc == 0 && batch <= last) {
+			engine_log(e, "batch %lld: %s rules already evaluated "
+			    "(up to batch %lld), skipped", (long long)batch,
+			    name, (long long)last);
+			*families &= ~(1u << close_families[i]);
+			continue;
+		}
+		if (alert_store_set_last_batch(e->store, name, batch,
+		    cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
+    char **cause)
+{
+	struct alert_condition *open = NULL;
+	struct rule_result res;
+	const struct rule *rule;
+	unsigned families;
+	size_t n_open = 0, i, j;
+	double now = engine_now(e);
+	bool fired;
+	int rc = -1;
+
+	rules_evaluate(b, &res);
+	families = res.families;
+	if (families == 0) {
+		rule_result_finish(&res);
+		return 0;
+	}
+	if (engine_replay_guard(e, b->batch_id, &families, cause) == -1)
+		goto out;
+	/* The open set before this batch: what may clear. */
+	if (alert_store_conditions_open(e->store, &open, &n_open, cause) == -1)
+		goto out;
+	for (i = 0; i < res.n; i++) {
+		if (!(families & (1u << res.findings[i].rule->family)))
+			continue;
+		if (engine_fire(e, &res.findings[i], b->batch_id, now,
+		    cause) == -1)
+			goto out;
+	}
+	for (i = 0; i < n_open; i++) {
+		rule = rules_find(open[i].rule);
+		if (rule == NULL || !(families & (1u << rule->family)))
+			continue;
+		fired = false;
+		for (j = 0; j < res.n && !fired; j++)
+			fired = strcmp(res.findings[j].key, open[i].key) == 0;
+		if (fired)
+			continue;
+		if (engine_clear(e, &open[i], rule, b->batch_id, now,
+		    cause) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n_open; i++)
+		alert_condition_finish(&open[i]);
+	free(open);
+	rule_result_finish(&res);
+	return rc;
+}
+
+/* Seconds to wait before the next attempt after attempts failures. */
+static double
+engine_backoff(const struct alert_config *c, int64_t attempts,
+    const struct sink_result *res)
+{
+	double wait;
+
+	if (res->retry_after >= 0)
+		return res->retry_after < ENGINE_RETRY_AFTER_MAX ?
+		    res->retry_after : ENGINE_RETRY_AFTER_MAX;
+	wait = c->backoff * pow(2, (double)(attempts > 0 ? attempts - 1 : 0));
+	return wait < c->backoff_max ? wait : c->backoff_max;
+}
+
+/*
+ * Attempts on one claimed row within the round. 1 delivered, 0 not
+ * (settled as pending or failed), -1 store error. *hold when the channel
+ * should wait for a later round.
+ */
+static int
+engine_attempt(struct alert_engine *e, const struct alert_row *row,
+    const struct alert_sink *sink, double deadline, bool *hold,
+    char **cause)
+{
+	const struct alert_config *c = e->config;
+	struct alert_message m = engine_message(row);
+	struct sink_result res;
+	int64_t attempts = row->attempts;
+	unsigned tries = 0;
+	double wait, left;
+
+	for (;;) {
+		left = deadline - engine_mono();
+		sink->send(c, &m, left, &res);
+		attempts++;
+		tries++;
+		if (res.outcome == SINK_DELIVERED) {
+			/* Committed at once: the at-least-once window ends. */
+			if (alert_store_settle(e->store, row->id, attempts,
+			    "delivered", NULL, 0, engine_now(e), cause) == -1)
+				return -1;
+			engine_log(e, "delivered alert %lld to %s (attempt "
+			    "%lld, status %ld)", (long long)row->id,
+			    sink->name, (long long)attempts, res.status);
+			return 1;
+		}
+		if (res.outcome == SINK_FAILED || (c->max_attempts > 0 &&
+		    attempts >= (int64_t)c->max_attempts)) {
+			if (alert_store_settle(e->store, row->id, attempts,
+			    "failed", res.error, 0, 0, cause) == -1)
+				return -1;
+			engine_log(e, "alert %lld to %s failed after %lld "
+			    "attempts: %s", (long long)row->id, sink->name,
+			    (long long)attempts, res.error);
+			return 0;
+		}
+		wait = engine_backoff(c, attempts, &res);
+		if (tries <= c->retries && engine_mono() + wait < deadline) {
+			engine_log(e, "alert %lld to %s: %s; retrying in "
+			    "%.3g s", (long long)row->id, sink->name,
+			    res.error, wait);
+			engine_sleep(wait);
+			continue;
+		}
+		if (alert_store_settle(e->store, row->id, attempts, "pending",
+		    res.error, engine_now(e) + wait, 0, cause) == -1)
+			return -1;
+		engine_log(e, "alert %lld to %s: %s; still pending, next "
+		    "attempt in %.3g s", (long long)row->id, sink->name,
+		    res.error, wait);
+		*hold = true;
+		return 0;
+	}
+}
+
+int
+alert_engine_deliver(struct alert_engine *e, char **cause)
+{
+	const struct alert_config *c = e->config;
+	bool hold[ALERT_CHANNEL_COUNT] = { false };
+	const struct alert_sink *sink;
+	struct alert_row *rows = NULL;
+	enum alert_channel ch;
+	size_t n = 0, i;
+	double deadline, now;
+	int delivered = 0, rc;
+
+	/* Decisions become durable, and no lock is held during I/O. */
+	if (store_flush(e->store, cause) == -1)
+		return -1;
+	if (alert_store_pending(e->store, &rows, &n, cause) == -1)
+		return -1;
+	if (!c->send) {
+		if (n > 0 && !e->noted_pending) {
+			engine_log(e, "%zu page%s pending from a --send run; "
+			    "dry-run leaves them pending", n,
+			    n == 1 ? "" : "s");
+			e->noted_pending = true;
+		}
+		goto out;
+	}
+	deadline = engine_mono() + c->timeout;
+	for (i = 0; i < n; i++) {
+		if (!parse_alert_channel(rows[i].channel, &ch) || hold[ch])
+			continue;
+		sink = alert_sink_get(ch);
+		now = engine_now(e);
+		if (rows[i].next_attempt_at > now) {
+			hold[ch] = true;
+			continue;
+		}
+		if (deadline - engine_mono() < 0.001)
+			break;
+		rc = alert_store_claim(e->store, rows[i].id, now, now +
+		    c->timeout + c->connect_timeout + ENGINE_LEASE_MARGIN,
+		    cause);
+		if (rc == -1)
+			goto fail;
+		if (rc == 0) {
+			hold[ch] = true;
+			continue;
+		}
+		rc = engine_attempt(e, &rows[i], sink, deadline, &hold[ch],
+		    cause);
+		if (rc == -1)
+			goto fail;
+		delivered += rc;
+	}
+out:
+	for (i = 0; i < n; i++)
+		alert_row_finish(&rows[i]);
+	free(rows);
+	return delivered;
+fail:
+	delivered = -1;
+	goto out;
+}

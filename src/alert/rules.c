@@ -1,0 +1,327 @@
+/*
+ * The rules: one table, one evaluation function per rule. A finding
+ * carries the condition key (rule name, then ":" and the sorted names of
+ * the affected features when the rule is about features) and a message
+ * that names the batch, the features and the numbers that fired.
+ */
+#include "alert/rules.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "alert/alert.h"
+#include "alert/text.h"
+#include "core/monitor.h"
+#include "core/xalloc.h"
+#include "db/store.h"
+
+enum {
+	RULE_CONFIRMED_DRIFT,
+	RULE_PSI_UNCONFIRMED,
+	RULE_PERFORMANCE_DECAY,
+	RULE_LABEL_SHIFT,
+	RULE_CONFIDENCE_DRIFT,
+	RULE_DDM_DRIFT,
+	RULE_ADWIN_DRIFT,
+	RULE_COUNT,
+};
+
+static const struct rule rule_table[RULE_COUNT] = {
+	[RULE_CONFIRMED_DRIFT] = { "confirmed_drift", RULE_FAMILY_FEATURE,
+	    ALERT_SEVERITY_CRITICAL, "confirmed drift" },
+	[RULE_PSI_UNCONFIRMED] = { "psi_unconfirmed", RULE_FAMILY_FEATURE,
+	    ALERT_SEVERITY_WARNING, "PSI drift without KS confirmation" },
+	[RULE_PERFORMANCE_DECAY] = { "performance_decay",
+	    RULE_FAMILY_PERFORMANCE, ALERT_SEVERITY_CRITICAL,
+	    "performance decay" },
+	[RULE_LABEL_SHIFT] = { "label_shift", RULE_FAMILY_PREDICTION,
+	    ALERT_SEVERITY_WARNING, "label shift" },
+	[RULE_CONFIDENCE_DRIFT] = { "confidence_drift", RULE_FAMILY_PREDICTION,
+	    ALERT_SEVERITY_WARNING, "confidence drift" },
+	[RULE_DDM_DRIFT] = { "ddm_drift", RULE_FAMILY_DETECTOR,
+	    ALERT_SEVERITY_WARNING, "DDM drift" },
+	[RULE_ADWIN_DRIFT] = { "adwin_drift", RULE_FAMILY_DETECTOR,
+	    ALERT_SEVERITY_WARNING, "ADWIN drift" },
+};
+
+static const char *const family_names[RULE_FAMILY_COUNT] = {
+	[RULE_FAMILY_FEATURE] = "feature",
+	[RULE_FAMILY_PREDICTION] = "prediction",
+	[RULE_FAMILY_PERFORMANCE] = "performance",
+	[RULE_FAMILY_DETECTOR] = "detector",
+};
+
+/* A growing string. */
+struct rule_buf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void rule_buf_add(struct rule_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+rule_buf_add(struct rule_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Caller frees: the feature's name from the schema, cleaned. */
+static char *
+rule_feature_name(const struct store_schema *sc, size_t i)
+{
+	if (sc != NULL && i < sc->n_features && sc->feature_names != NULL &&
+	    sc->feature_names[i] != NULL && sc->feature_names[i][0] != '\0')
+		return alert_text_clean(sc->feature_names[i], RULE_NAME_MAX);
+	return xasprintf("feature_%zu", i);
+}
+
+static int
+rule_cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static struct rule_finding *
+rule_add(struct rule_result *r, int rule)
+{
+	struct rule_finding *f;
+
+	r->findings = xreallocarray(r->findings, r->n + 1, sizeof *f);
+	f = &r->findings[r->n++];
+	memset(f, 0, sizeof *f);
+	f->rule = &rule_table[rule];
+	return f;
+}
+
+/* A feature rule over the features with sel[i] set. */
+static void
+rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
+    const bool *sel, size_t n_sel, const char *what)
+{
+	const struct feature_report *fr = b->feature;
+	struct rule_finding *f;
+	struct rule_buf key = { 0 }, msg = { 0 };
+	char **names;
+	cJSON *arr;
+	size_t i, k;
+
+	names = xcalloc(n_sel, sizeof *names);
+	for (i = 0, k = 0; i < fr->n_features; i++) {
+		if (sel[i])
+			names[k++] = rule_feature_name(b->schema, i);
+	}
+
+	rule_buf_add(&msg, "batch %lld: %s on %zu feature%s: ",
+	    (long long)b->batch_id, what, n_sel, n_sel == 1 ? "" : "s");
+	for (i = 0, k = 0; i < fr->n_features; i++) {
+		if (!sel[i])
+			continue;
+		if (k == RULE_MESSAGE_FEATURES) {
+			rule_buf_add(&msg, ", and %zu more", n_sel - k);
+			break;
+		}
+		rule_buf_add(&msg, "%s%s (PSI %.3f, KS D %.3f p %.2g)",
+		    k == 0 ? "" : ", ", names[k], fr->psi[i],
+		    fr->ks_statistic[i], fr->ks_p_value[i]);
+		k++;
+	}
+
+	qsort(names, n_sel, sizeof *names, rule_cmp_names);
+	if ((arr = cJSON_CreateArray()) == NULL)
+		abort();	/* cJSON only fails on allocation */
+	for (k = 0; k < n_sel; k++) {
+		rule_buf_add(&key, "%s%s", k == 0 ? "" : ",", names[k]);
+		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(names[k])))
+			abort();
+		free(names[k]);
+	}
+	free(names);
+
+	f = rule_add(r, rule);
+	if ((f->features = cJSON_PrintUnformatted(arr)) == NULL)
+		abort();
+	cJSON_Delete(arr);
+	f->key = xasprintf("%s:%s", f->rule->name, key.s);
+	free(key.s);
+	f->message = msg.s;
+}
+
+static void
+rules_feature(const struct alert_batch *b, struct rule_result *r)
+{
+	const struct feature_report *fr = b->feature;
+	bool *confirmed, *unconfirmed;
+	size_t i, n_c = 0, n_u = 0;
+
+	if (fr->n_features == 0)
+		return;
+	confirmed = xcalloc(fr->n_features, sizeof *confirmed);
+	unconfirmed = xcalloc(fr->n_features, sizeof *unconfirmed);
+	for (i = 0; i < fr->n_features; i++) {
+		if (!fr->drift_psi[i])
+			continue;
+		if (fr->drift_ks[i]) {
+			confirmed[i] = true;
+			n_c++;
+		} else {
+			unconfirmed[i] = true;
+			n_u++;
+		}
+	}
+	/* The seed's dispatcher: PSI alone only matters if nothing agrees. */
+	if (n_c > 0)
+		rule_features(r, RULE_CONFIRMED_DRIFT, b, confirmed, n_c,
+		    "confirmed drift (PSI and KS agree)");
+	else if (n_u > 0)
+		rule_features(r, RULE_PSI_UNCONFIRMED, b, unconfirmed, n_u,
+		    "PSI critical without KS confirmation, investigate "
+		    "before acting");
+	free(confirmed);
+	free(unconfirmed);
+}
+
+static void
+rules_prediction(const struct alert_batch *b, struct rule_result *r)
+{
+	const struct prediction_report *pr = b->prediction;
+	struct rule_finding *f;
+
+	if (pr->label_shift_drift) {
+		f = rule_add(r, RULE_LABEL_SHIFT);
+		f->key = xstrdup(f->rule->name);
+		f->message = xasprintf("batch %lld: label shift in the "
+		    "predicted classes (chi-squared %.3f, p %.2g)",
+		    (long long)b->batch_id, pr->label_shift_statistic,
+		    pr->label_shift_p_value);
+	}
+	if (pr->confidence_drift) {
+		f = rule_add(r, RULE_CONFIDENCE_DRIFT);
+		f->key = xstrdup(f->rule->name);
+		f->message = xasprintf("batch %lld: confidence drift (mean "
+		    "confidence %.3f vs reference %.3f, delta %+.3f)",
+		    (long long)b->batch_id, pr->mean_confidence,
+		    pr->reference_mean_confidence,
+		    pr->mean_confidence - pr->reference_mean_confidence);
+	}
+}
+
+static void
+rules_performance(const struct alert_batch *b, struct rule_result *r)
+{
+	const struct performance_report *p = b->performance;
+	struct rule_finding *f;
+
+	if (!p->any_decay)
+		return;
+	f = rule_add(r, RULE_PERFORMANCE_DECAY);
+	f->key = xstrdup(f->rule->name);
+	f->message = xasprintf("batch %lld: performance decay (accuracy %.3f, "
+	    "delta %+.3f; F1 macro %.3f, delta %+.3f; %zu labelled rows)",
+	    (long long)b->batch_id, p->accuracy, p->acc_delta, p->f1_macro,
+	    p->f1_delta, p->n_rows);
+}
+
+static void
+rules_detector(const struct alert_batch *b, struct rule_result *r)
+{
+	const struct detector_report *d = b->detectors;
+	struct rule_finding *f;
+
+	if (d->ddm_drift) {
+		f = rule_add(r, RULE_DDM_DRIFT);
+		f->key = xstrdup(f->rule->name);
+		f->message = xasprintf("batch %lld: DDM detected drift in the "
+		    "error stream (%llu labelled rows fed, %llu DDM drifts "
+		    "so far)", (long long)b->batch_id,
+		    (unsigned long long)d->n_fed,
+		    (unsigned long long)d->ddm_drifts);
+	}
+	if (d->adwin_drift) {
+		f = rule_add(r, RULE_ADWIN_DRIFT);
+		f->key = xstrdup(f->rule->name);
+		f->message = xasprintf("batch %lld: ADWIN detected a change in "
+		    "the error rate (window %llu rows, error rate %.3f, %llu "
+		    "detections so far)", (long long)b->batch_id,
+		    (unsigned long long)d->adwin_width, d->adwin_mean,
+		    (unsigned long long)d->adwin_detections);
+	}
+}
+
+void
+rules_evaluate(const struct alert_batch *b, struct rule_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (b->feature != NULL && b->feature->n_features > 0) {
+		out->families |= 1u << RULE_FAMILY_FEATURE;
+		rules_feature(b, out);
+	}
+	if (b->prediction != NULL) {
+		out->families |= 1u << RULE_FAMILY_PREDICTION;
+		rules_prediction(b, out);
+	}
+	/* No labelled row used: no evidence about performance either way. */
+	if (b->performance != NULL && b->performance->n_rows > 0) {
+		out->families |= 1u << RULE_FAMILY_PERFORMANCE;
+		rules_performance(b, out);
+	}
+	if (b->detectors != NULL && b->detectors->n_fed > 0) {
+		out->families |= 1u << RULE_FAMILY_DETECTOR;
+		rules_detector(b, out);
+	}
+}
+
+void
+rule_result_finish(struct rule_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->findings[i].key);
+		free(r->findings[i].features);
+		free(r->findings[i].message);
+	}
+	free(r->findings);
+	memset(r, 0, sizeof *r);
+}
+
+const struct rule *
+rules_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < RULE_COUNT; i++) {
+		if (strcmp(rule_table[i].name, name) == 0)
+			return &rule_table[i];
+	}
+	return NULL;
+}
+
+const char *
+rule_family_name(enum rule_family f)
+{
+	if ((unsigned)f >= RULE_FAMILY_COUNT)
+		return "?";
+	return family_names[f];
+}

@@ -1,0 +1,67 @@
+/*
+ * The alert rules, all in one table (docs/ALERTS.md is their prose):
+ *
+ *   confirmed_drift     PSI and KS agree on >= 1 feature      critical
+ *   psi_unconfirmed     PSI critical, KS agrees on none        warning
+ *   performance_decay   accuracy or F1 delta < -decay          critical
+ *   label_shift         chi-squared on predicted classes       warning
+ *   confidence_drift    mean confidence moved                  warning
+ *   ddm_drift           DDM drifted on the error stream        warning
+ *   adwin_drift         ADWIN cut the error stream             warning
+ *
+ * Each rule belongs to the family of the report it reads. A family is
+ * evaluated by a batch only when that report is present, so a condition
+ * only fires and only clears on evidence of its own kind.
+ */
+#ifndef MLMON_ALERT_RULES_H
+#define MLMON_ALERT_RULES_H
+
+#include <stddef.h>
+
+#include "alert/config.h"
+
+struct alert_batch;
+
+enum rule_family {
+	RULE_FAMILY_FEATURE,		/* feature report: every closed batch */
+	RULE_FAMILY_PREDICTION,		/* prediction report: every batch */
+	RULE_FAMILY_PERFORMANCE,	/* performance: labelled batches */
+	RULE_FAMILY_DETECTOR,		/* DDM/ADWIN: labelled batches */
+};
+#define RULE_FAMILY_COUNT	4
+
+struct rule {
+	const char		*name;		/* key prefix, alerts rule */
+	enum rule_family	 family;
+	enum alert_severity	 severity;
+	const char		*title;		/* "confirmed drift" */
+};
+
+/* One rule that fired on a batch. */
+struct rule_finding {
+	const struct rule	*rule;
+	char			*key;		/* condition key, owned */
+	char			*features;	/* JSON array, sorted; or NULL */
+	char			*message;	/* owned */
+};
+
+struct rule_result {
+	unsigned		 families;	/* 1u << family: evaluated */
+	struct rule_finding	*findings;	/* owned */
+	size_t			 n;
+};
+
+/* Longest feature name kept in keys and messages, bytes. */
+#define RULE_NAME_MAX		128
+/* Features named in one message; the rest are counted. */
+#define RULE_MESSAGE_FEATURES	10
+
+/* Evaluate every rule on b. Caller finishes out. */
+void		 rules_evaluate(const struct alert_batch *b,
+		    struct rule_result *out);
+void		 rule_result_finish(struct rule_result *r);
+/* NULL when no rule has this name. */
+const struct rule *rules_find(const char *name);
+const char	*rule_family_name(enum rule_family f);
+
+#endif

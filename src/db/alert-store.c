@@ -1,0 +1,414 @@
+/*
+ * alert-store: the SQL of alerting (alert-store.h). alert_conditions holds
+ * one row per condition key; alerts holds every decision and is the
+ * outbox. Statements are cached by their literal (store_prepare).
+ */
+#include "db/alert-store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "db/store-internal.h"
+
+static const char sql_condition_get[] =
+    "SELECT condition_key, rule, severity, features, open, first_batch,"
+    " last_fired_batch, last_seen_batch, clear_streak, last_notified_at,"
+    " opened_at, resolved_at FROM alert_conditions WHERE condition_key = ?";
+
+static const char sql_conditions_open[] =
+    "SELECT condition_key, rule, severity, features, open, first_batch,"
+    " last_fired_batch, last_seen_batch, clear_streak, last_notified_at,"
+    " opened_at, resolved_at FROM alert_conditions WHERE open = 1"
+    " ORDER BY condition_key";
+
+static const char sql_condition_put[] =
+    "INSERT OR REPLACE INTO alert_conditions (condition_key, rule,"
+    " severity, features, open, first_batch, last_fired_batch,"
+    " last_seen_batch, clear_streak, last_notified_at, opened_at,"
+    " resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+static const char sql_alert_add[] =
+    "INSERT INTO alerts (batch_id, severity, channel, message, sent_at,"
+    " delivered, condition_key, kind, status, attempts, last_error,"
+    " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
+
+#define ALERT_COLUMNS \
+    "SELECT id, batch_id, severity, channel, message, condition_key," \
+    " kind, status, sent_at, delivered, attempts, last_error," \
+    " next_attempt_at, delivered_at FROM alerts"
+
+static const char sql_alert_pending[] =
+    ALERT_COLUMNS " WHERE status = 'pending' ORDER BY id";
+
+static const char sql_alert_get[] = ALERT_COLUMNS " WHERE id = ?";
+
+static const char sql_alert_claim[] =
+    "UPDATE alerts SET next_attempt_at = ? WHERE id = ?"
+    " AND status = 'pending'"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)";
+
+static const char sql_alert_settle[] =
+    "UPDATE alerts SET attempts = ?, status = ?,"
+    " last_error = ?, next_attempt_at = ?, delivered = ?,"
+    " delivered_at = ? WHERE id = ?";
+
+/* Caller frees; NULL for SQL NULL. */
+static char *
+alert_column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+static double
+alert_column_time(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return 0;
+	return sqlite3_column_double(st, i);
+}
+
+static void
+alert_bind_time(sqlite3_stmt *st, int i, double t)
+{
+	if (t == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, t);
+}
+
+static void
+alert_bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+	if (t == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
+}
+
+static void
+alert_condition_read(sqlite3_stmt *st, struct alert_condition *c)
+{
+	memset(c, 0, sizeof *c);
+	c->key = alert_column_text(st, 0);
+	c->rule = alert_column_text(st, 1);
+	c->severity = alert_column_text(st, 2);
+	c->features = alert_column_text(st, 3);
+	c->open = sqlite3_column_int(st, 4) != 0;
+	c->first_batch = sqlite3_column_int64(st, 5);
+	c->last_fired_batch = sqlite3_column_int64(st, 6);
+	c->last_seen_batch = sqlite3_column_int64(st, 7);
+	c->clear_streak = sqlite3_column_int64(st, 8);
+	c->last_notified_at = alert_column_time(st, 9);
+	c->opened_at = alert_column_time(st, 10);
+	c->resolved_at = alert_column_time(st, 11);
+	if (c->key == NULL)
+		c->key = xstrdup("");
+	if (c->rule == NULL)
+		c->rule = xstrdup("");
+	if (c->severity == NULL)
+		c->severity = xstrdup("warning");
+}
+
+static void
+alert_row_read(sqlite3_stmt *st, struct alert_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	r->batch_id = sqlite3_column_int64(st, 1);
+	r->severity = alert_column_text(st, 2);
+	r->channel = alert_column_text(st, 3);
+	r->message = alert_column_text(st, 4);
+	r->condition_key = alert_column_text(st, 5);
+	r->kind = alert_column_text(st, 6);
+	r->status = alert_column_text(st, 7);
+	r->sent_at = alert_column_time(st, 8);
+	r->delivered = sqlite3_column_int(st, 9) != 0;
+	r->attempts = sqlite3_column_int64(st, 10);
+	r->last_error = alert_column_text(st, 11);
+	r->next_attempt_at = alert_column_time(st, 12);
+	r->delivered_at = alert_column_time(st, 13);
+	/* Rows written by the seed's Python have no kind or status. */
+	if (r->kind == NULL)
+		r->kind = xstrdup("firing");
+	if (r->status == NULL)
+		r->status = xstrdup(r->delivered ? "delivered" : "recorded");
+	if (r->severity == NULL)
+		r->severity = xstrdup("warning");
+	if (r->channel == NULL)
+		r->channel = xstrdup("log");
+	if (r->message == NULL)
+		r->message = xstrdup("");
+}
+
+int
+alert_store_condition_get(struct store *s, const char *key,
+    struct alert_condition *out, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_prepare(s, sql_condition_get, cause)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		alert_condition_read(st, out);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	*cause = store_error(s, rc, "reading an alert condition");
+	return -1;
+}
+
+int
+alert_store_conditions_open(struct store *s, struct alert_condition **out,
+    size_t *n, char **cause)
+{
+	struct alert_condition *v = NULL;
+	sqlite3_stmt *st;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = store_prepare(s, sql_conditions_open, cause)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, k + 1, sizeof *v);
+		alert_condition_read(st, &v[k++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "reading open alert conditions");
+		while (k > 0)
+			alert_condition_finish(&v[--k]);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int
+alert_store_condition_put(struct store *s, const struct alert_condition *c,
+    char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if ((st = store_prepare(s, sql_condition_put, cause)) == NULL)
+		return -1;
+	alert_bind_text(st, 1, c->key);
+	alert_bind_text(st, 2, c->rule);
+	alert_bind_text(st, 3, c->severity);
+	alert_bind_text(st, 4, c->features);
+	sqlite3_bind_int(st, 5, c->open ? 1 : 0);
+	sqlite3_bind_int64(st, 6, c->first_batch);
+	sqlite3_bind_int64(st, 7, c->last_fired_batch);
+	sqlite3_bind_int64(st, 8, c->last_seen_batch);
+	sqlite3_bind_int64(st, 9, c->clear_streak);
+	alert_bind_time(st, 10, c->last_notified_at);
+	alert_bind_time(st, 11, c->opened_at);
+	alert_bind_time(st, 12, c->resolved_at);
+	return store_step_done(s, st, "writing an alert condition", cause);
+}
+
+void
+alert_condition_finish(struct alert_condition *c)
+{
+	free(c->key);
+	free(c->rule);
+	free(c->severity);
+	free(c->features);
+	memset(c, 0, sizeof *c);
+}
+
+int
+alert_store_add(struct store *s, const struct alert_row *r, int64_t *id,
+    char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if ((st = store_prepare(s, sql_alert_add, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->batch_id);
+	alert_bind_text(st, 2, r->severity);
+	alert_bind_text(st, 3, r->channel);
+	alert_bind_text(st, 4, r->message);
+	sqlite3_bind_double(st, 5, r->sent_at);
+	sqlite3_bind_int(st, 6, r->delivered ? 1 : 0);
+	alert_bind_text(st, 7, r->condition_key);
+	alert_bind_text(st, 8, r->kind);
+	alert_bind_text(st, 9, r->status);
+	alert_bind_text(st, 10, r->last_error);
+	alert_bind_time(st, 11, r->next_attempt_at);
+	if (store_step_done(s, st, "recording an alert", cause) == -1)
+		return -1;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int
+alert_rows(struct store *s, const char *sql, int64_t id,
+    struct alert_row **out, size_t *n, char **cause)
+{
+	struct alert_row *v = NULL;
+	sqlite3_stmt *st;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = store_prepare(s, sql, cause)) == NULL)
+		return -1;
+	if (id != 0)
+		sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, k + 1, sizeof *v);
+		alert_row_read(st, &v[k++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "reading the alert outbox");
+		while (k > 0)
+			alert_row_finish(&v[--k]);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int
+alert_store_pending(struct store *s, struct alert_row **out, size_t *n,
+    char **cause)
+{
+	return alert_rows(s, sql_alert_pending, 0, out, n, cause);
+}
+
+int
+alert_store_row_get(struct store *s, int64_t id, struct alert_row *out,
+    char **cause)
+{
+	struct alert_row *v;
+	size_t n;
+
+	if (alert_rows(s, sql_alert_get, id, &v, &n, cause) == -1)
+		return -1;
+	if (n == 0)
+		return 1;
+	*out = v[0];
+	free(v);
+	return 0;
+}
+
+int
+alert_store_claim(struct store *s, int64_t id, double now, double until,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int changed;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if ((st = store_prepare(s, sql_alert_claim, cause)) == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, until);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_double(st, 3, now);
+	if (store_step_done(s, st, "claiming an alert for delivery",
+	    cause) == -1)
+		return -1;
+	changed = sqlite3_changes(s->db);
+	if (store_flush(s, cause) == -1)
+		return -1;
+	return changed > 0 ? 1 : 0;
+}
+
+int
+alert_store_settle(struct store *s, int64_t id, int64_t attempts,
+    const char *status, const char *last_error, double next_attempt_at,
+    double delivered_at, char **cause)
+{
+	sqlite3_stmt *st;
+	bool delivered = strcmp(status, "delivered") == 0;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if ((st = store_prepare(s, sql_alert_settle, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, attempts);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+	alert_bind_text(st, 3, last_error);
+	alert_bind_time(st, 4, next_attempt_at);
+	sqlite3_bind_int(st, 5, delivered ? 1 : 0);
+	alert_bind_time(st, 6, delivered ? delivered_at : 0);
+	sqlite3_bind_int64(st, 7, id);
+	if (store_step_done(s, st, "recording a delivery attempt",
+	    cause) == -1)
+		return -1;
+	return store_flush(s, cause);
+}
+
+void
+alert_row_finish(struct alert_row *r)
+{
+	free(r->severity);
+	free(r->channel);
+	free(r->message);
+	free(r->condition_key);
+	free(r->kind);
+	free(r->status);
+	free(r->last_error);
+	memset(r, 0, sizeof *r);
+}
+
+int
+alert_store_last_batch(struct store *s, const char *family, int64_t *batch,
+    char **cause)
+{
+	char key[64], *value, *end;
+	long long v;
+	int rc;
+
+	snprintf(key, sizeof key, "alert.last_batch.%s", family);
+	rc = store_meta_get(s, key, &value, cause);
+	if (rc != 0)
+		return rc;
+	v = strtoll(value, &end, 10);
+	if (end == value || *end != '\0') {
+		*cause = xasprintf("meta %s: \"%s\" is not a batch id", key,
+		    value);
+		free(value);
+		return -1;
+	}
+	free(value);
+	*batch = (int64_t)v;
+	return 0;
+}
+
+int
+alert_store_set_last_batch(struct store *s, const char *family,
+    int64_t batch, char **cause)
+{
+	char key[64], value[32];
+
+	snprintf(key, sizeof key, "alert.last_batch.%s", family);
+	snprintf(value, sizeof value, "%lld", (long long)batch);
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	return store_meta_set(s, key, value, cause);
+}
