@@ -1,0 +1,85 @@
+/*
+ * Scenario definitions for mlmon-gen: small "key = value" files, one per
+ * scenario (scenarios/README.md has the format). A scenario is a kind of
+ * mean shift (none, step, ramp) and a kind of prior change (none, step)
+ * with their parameters; command-line overrides go through scn_set too.
+ */
+#ifndef MLMON_SCENARIOS_SCN_H
+#define MLMON_SCENARIOS_SCN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum scn_mean {
+	SCN_MEAN_NONE,
+	SCN_MEAN_STEP,		/* +magnitude from change_point on */
+	SCN_MEAN_RAMP,		/* 0 at ramp_start, magnitude at ramp_end */
+};
+
+enum scn_prior {
+	SCN_PRIOR_NONE,
+	SCN_PRIOR_STEP,		/* after_priors from change_point */
+};
+
+/* Which keys were given (file or override). */
+enum {
+	SCN_HAVE_MAGNITUDE = 1 << 0,
+	SCN_HAVE_CHANGE_POINT = 1 << 1,
+	SCN_HAVE_RAMP_START = 1 << 2,
+	SCN_HAVE_RAMP_END = 1 << 3,
+	SCN_HAVE_PRIORS = 1 << 4,
+	SCN_HAVE_AFTER_PRIORS = 1 << 5,
+	SCN_HAVE_SHIFT_FEATURES = 1 << 6,
+	SCN_HAVE_MEAN_SHIFT = 1 << 7,
+	SCN_HAVE_PRIOR_SHIFT = 1 << 8,
+};
+
+struct scn {
+	char		*name;		/* file name without .scn */
+	char		*path;
+	char		*description;
+	enum scn_mean	 mean_shift;
+	double		 magnitude;	/* added to each shifted mean */
+	long		 change_point;	/* first batch after a step */
+	long		 ramp_start;	/* last batch with no shift */
+	long		 ramp_end;	/* first with the full shift */
+	int		*shift_features; /* feature indices; NULL = all */
+	int		 nshift;
+	enum scn_prior	 prior_shift;
+	double		*priors;	/* class priors; NULL = uniform */
+	int		 npriors;
+	double		*after_priors;
+	int		 nafter;
+	unsigned	 have;		/* SCN_HAVE_* */
+};
+
+void	scn_init(struct scn *s);
+void	scn_finish(struct scn *s);
+/* Read a definition file into s (scn_init first). */
+int	scn_load(struct scn *s, const char *path, char **cause);
+/* Set one key from its text value, as in a file. */
+int	scn_set(struct scn *s, const char *key, const char *value,
+	    char **cause);
+/* Check s is complete and fits features x classes. */
+int	scn_check(const struct scn *s, int features, int classes,
+	    char **cause);
+/* Mean shift at a batch id: 0, magnitude, or a point on the ramp. */
+double	scn_shift_at(const struct scn *s, long batch);
+/* Whether feature j is shifted. */
+bool	scn_shifts_feature(const struct scn *s, int j);
+
+/*
+ * Find a scenario: a path (contains '/' or ends in ".scn") is used as
+ * is; a name is looked up as <dir>/<name>.scn in dirs (NULL-terminated).
+ * Caller frees.
+ */
+char	*scn_resolve(const char *name, const char *const *dirs,
+	    char **cause);
+/* Print "name  description" for every *.scn in dirs, sorted. */
+int	scn_list(const char *const *dirs, FILE *f, char **cause);
+
+/* Parsers: write *out only on success. */
+bool	scn_parse_long(const char *s, long min, long max, long *out);
+bool	scn_parse_double(const char *s, double *out);
+
+#endif
