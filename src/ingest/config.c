@@ -1,0 +1,472 @@
+/*
+ * The config file: one table of the keys mlmon-ingest knows ([ingest] and
+ * [monitor]) with their type, bounds and place in struct ingest_config;
+ * alert sections pass through to src/alert. Parsing works on a buffer so
+ * the fuzzer can drive it; config_load_file() adds the file and its mode.
+ */
+#include "ingest/config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alert/alert.h"
+#include "core/xalloc.h"
+
+enum opt_type {
+	OPT_DOUBLE,	/* lo < v < hi unless inclusive */
+	OPT_INT,
+	OPT_BOOL,
+	OPT_STRING,
+};
+
+struct opt {
+	const char	*section;
+	const char	*key;
+	enum opt_type	 type;
+	double		 lo, hi;
+	bool		 inclusive;	/* [lo, hi], not (lo, hi) */
+	size_t		 offset;
+	int		 size;		/* of an OPT_INT field */
+};
+
+#define OFF(f)	offsetof(struct ingest_config, f)
+#define MOFF(f)	(offsetof(struct ingest_config, monitor) + \
+		    offsetof(struct monitor_config, f))
+
+static const struct opt opts[] = {
+	{ "ingest", "db", OPT_STRING, 0, 0, false, OFF(db), 0 },
+	{ "ingest", "flush_rows", OPT_INT, 1, 10000000, true,
+	  OFF(flush_rows), sizeof(size_t) },
+	{ "ingest", "flush_ms", OPT_INT, 0, 3600000, true, OFF(flush_ms),
+	  sizeof(int) },
+	{ "ingest", "busy_timeout_ms", OPT_INT, 0, 3600000, true,
+	  OFF(busy_timeout_ms), sizeof(int) },
+	{ "ingest", "allow_relabel", OPT_BOOL, 0, 0, false,
+	  OFF(allow_relabel), 0 },
+	{ "ingest", "replace_reference", OPT_BOOL, 0, 0, false,
+	  OFF(replace_reference), 0 },
+	{ "monitor", "ks_alpha", OPT_DOUBLE, 0, 1, false, MOFF(ks_alpha), 0 },
+	{ "monitor", "psi_warning", OPT_DOUBLE, 0, 100, false,
+	  MOFF(psi_warning), 0 },
+	{ "monitor", "psi_critical", OPT_DOUBLE, 0, 100, false,
+	  MOFF(psi_critical), 0 },
+	{ "monitor", "chisq_alpha", OPT_DOUBLE, 0, 1, false,
+	  MOFF(chisq_alpha), 0 },
+	{ "monitor", "confidence_drift", OPT_DOUBLE, 0, 1, true,
+	  MOFF(confidence_drift), 0 },
+	{ "monitor", "decay", OPT_DOUBLE, 0, 1, true, MOFF(decay), 0 },
+	{ "monitor", "mmd", OPT_BOOL, 0, 0, false, MOFF(mmd_enabled), 0 },
+	{ "monitor", "mmd_alpha", OPT_DOUBLE, 0, 1, false, MOFF(mmd_alpha),
+	  0 },
+	{ "monitor", "mmd_permutations", OPT_INT, 1, 100000, true,
+	  MOFF(mmd.permutations), sizeof(int) },
+	{ "monitor", "mmd_max_ref", OPT_INT, 2, 100000, true,
+	  MOFF(mmd.max_ref), sizeof(size_t) },
+	{ "monitor", "adwin_delta", OPT_DOUBLE, 0, 1, false,
+	  MOFF(adwin_delta), 0 },
+};
+
+static const char *const alert_sections[] = { "alert", "slack", "email" };
+
+static bool
+is_alert_section(const char *section)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof alert_sections / sizeof alert_sections[0]; i++)
+		if (strcmp(section, alert_sections[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "on", "true", "yes", "1" };
+	static const char *const no[] = { "off", "false", "no", "0" };
+	size_t			 i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+parse_double(const char *v, double *out)
+{
+	char	*end;
+	double	 d;
+
+	if (*v == '\0')
+		return false;
+	errno = 0;
+	d = strtod(v, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(d))
+		return false;
+	*out = d;
+	return true;
+}
+
+static bool
+parse_llong(const char *v, long long *out)
+{
+	char		*end;
+	long long	 n;
+
+	if (*v == '\0')
+		return false;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return false;
+	*out = n;
+	return true;
+}
+
+static int
+set_opt(struct ingest_config *c, const struct opt *o, const char *value,
+    char **cause)
+{
+	char		*base = (char *)c + o->offset;
+	double		 d;
+	long long	 n;
+	bool		 b;
+
+	switch (o->type) {
+	case OPT_STRING:
+		if (*value == '\0') {
+			*cause = xasprintf("%s is empty", o->key);
+			return -1;
+		}
+		free(*(char **)(void *)base);
+		*(char **)(void *)base = xstrdup(value);
+		return 0;
+	case OPT_BOOL:
+		if (!parse_bool(value, &b)) {
+			*cause = xasprintf("%s must be on or off", o->key);
+			return -1;
+		}
+		*(bool *)(void *)base = b;
+		return 0;
+	case OPT_DOUBLE:
+		if (!parse_double(value, &d) ||
+		    (o->inclusive ? d < o->lo || d > o->hi :
+		    d <= o->lo || d >= o->hi)) {
+			*cause = xasprintf("%s must be a number in %c%g, %g%c",
+			    o->key, o->inclusive ? '[' : '(', o->lo, o->hi,
+			    o->inclusive ? ']' : ')');
+			return -1;
+		}
+		*(double *)(void *)base = d;
+		return 0;
+	case OPT_INT:
+		if (!parse_llong(value, &n) || n < (long long)o->lo ||
+		    n > (long long)o->hi) {
+			*cause = xasprintf("%s must be an integer in [%.0f, "
+			    "%.0f]", o->key, o->lo, o->hi);
+			return -1;
+		}
+		if (o->size == sizeof(int))
+			*(int *)(void *)base = (int)n;
+		else
+			*(size_t *)(void *)base = (size_t)n;
+		return 0;
+	}
+	return -1;
+}
+
+void
+config_init(struct ingest_config *c, bool with_alert)
+{
+	memset(c, 0, sizeof *c);
+	c->flush_rows = 2000;
+	c->flush_ms = 200;
+	c->busy_timeout_ms = 10000;
+	monitor_config_defaults(&c->monitor);
+	if (with_alert)
+		c->alert = alert_config_create();
+}
+
+void
+config_finish(struct ingest_config *c)
+{
+	free(c->db);
+	if (c->alert != NULL)
+		alert_config_destroy(c->alert);
+	memset(c, 0, sizeof *c);
+}
+
+int
+config_set(struct ingest_config *c, const char *section, const char *key,
+    const char *value, char **cause)
+{
+	size_t	i;
+
+	if (is_alert_section(section)) {
+		if (alert_config_is_secret(section, key))
+			c->has_secret = true;
+		if (c->alert == NULL)
+			return 0;
+		return alert_config_set(c->alert, section, key, value, cause);
+	}
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		if (strcmp(opts[i].section, section) == 0 &&
+		    strcmp(opts[i].key, key) == 0)
+			return set_opt(c, &opts[i], value, cause);
+	}
+	if (strcmp(section, "ingest") == 0 || strcmp(section, "monitor") == 0)
+		*cause = xasprintf("unknown key %s in [%s]", key, section);
+	else
+		*cause = xasprintf("unknown section [%s]", section);
+	return -1;
+}
+
+/* Trim spaces and tabs from both ends of s[0..*n); returns the start. */
+static const char *
+trim(const char *s, size_t *n)
+{
+	while (*n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t' ||
+	    s[*n - 1] == '\r'))
+		(*n)--;
+	return s;
+}
+
+static bool
+valid_word(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || n > 64)
+		return false;
+	for (i = 0; i < n; i++) {
+		char	ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* One "section.key" already set, for duplicate detection. */
+struct seen_key {
+	char		section[65];
+	char		key[65];
+	unsigned	line;
+};
+
+int
+config_parse(struct ingest_config *c, const char *name, const char *buf,
+    size_t len, char **cause)
+{
+	struct seen_key	*seen = NULL;
+	size_t		 n_seen = 0, pos = 0, i;
+	char		 section[65] = "";
+	char		 key[65], value[CONFIG_LINE_MAX + 1];
+	char		*why;
+	unsigned	 line = 0;
+	int		 rc = -1;
+
+	while (pos < len) {
+		const char	*s = buf + pos, *eol, *eq, *k, *v;
+		size_t		 n, kn, vn;
+
+		eol = memchr(s, '\n', len - pos);
+		n = eol != NULL ? (size_t)(eol - s) : len - pos;
+		pos += n + (eol != NULL);
+		line++;
+		if (memchr(s, '\0', n) != NULL) {
+			*cause = xasprintf("%s:%u: NUL byte in line", name,
+			    line);
+			goto out;
+		}
+		if (n > CONFIG_LINE_MAX) {
+			*cause = xasprintf("%s:%u: line longer than %d bytes",
+			    name, line, CONFIG_LINE_MAX);
+			goto out;
+		}
+		s = trim(s, &n);
+		if (n == 0 || s[0] == '#' || s[0] == ';')
+			continue;
+		if (s[0] == '[') {
+			if (s[n - 1] != ']' || !valid_word(s + 1, n - 2)) {
+				*cause = xasprintf("%s:%u: bad section header "
+				    "(want [name])", name, line);
+				goto out;
+			}
+			memcpy(section, s + 1, n - 2);
+			section[n - 2] = '\0';
+			if (!is_alert_section(section) &&
+			    strcmp(section, "ingest") != 0 &&
+			    strcmp(section, "monitor") != 0) {
+				*cause = xasprintf("%s:%u: unknown section "
+				    "[%s]", name, line, section);
+				goto out;
+			}
+			continue;
+		}
+		eq = memchr(s, '=', n);
+		if (eq == NULL) {
+			*cause = xasprintf("%s:%u: expected key = value", name,
+			    line);
+			goto out;
+		}
+		kn = (size_t)(eq - s);
+		k = trim(s, &kn);
+		vn = n - (size_t)(eq + 1 - s);
+		v = trim(eq + 1, &vn);
+		if (!valid_word(k, kn)) {
+			*cause = xasprintf("%s:%u: bad key (want lower-case "
+			    "letters, digits, _)", name, line);
+			goto out;
+		}
+		if (section[0] == '\0') {
+			*cause = xasprintf("%s:%u: key outside of a [section]",
+			    name, line);
+			goto out;
+		}
+		memcpy(key, k, kn);
+		key[kn] = '\0';
+		if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
+			v++;
+			vn -= 2;
+		}
+		memcpy(value, v, vn);
+		value[vn] = '\0';
+		for (i = 0; i < n_seen; i++) {
+			if (strcmp(seen[i].section, section) == 0 &&
+			    strcmp(seen[i].key, key) == 0) {
+				*cause = xasprintf("%s:%u: duplicate key %s "
+				    "in [%s] (first set on line %u)", name,
+				    line, key, section, seen[i].line);
+				goto out;
+			}
+		}
+		why = NULL;
+		if (config_set(c, section, key, value, &why) != 0) {
+			*cause = xasprintf("%s:%u: %s", name, line,
+			    why != NULL ? why : "invalid setting");
+			free(why);
+			goto out;
+		}
+		seen = xreallocarray(seen, n_seen + 1, sizeof *seen);
+		memcpy(seen[n_seen].section, section, sizeof section);
+		memcpy(seen[n_seen].key, key, sizeof key);
+		seen[n_seen].line = line;
+		n_seen++;
+	}
+	if (c->monitor.psi_warning > c->monitor.psi_critical) {
+		*cause = xasprintf("%s: psi_warning %g is above psi_critical "
+		    "%g", name, c->monitor.psi_warning,
+		    c->monitor.psi_critical);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(seen);
+	return rc;
+}
+
+int
+config_load_file(struct ingest_config *c, const char *path, char **cause)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*cause = xasprintf("%s: not a regular file", path);
+		goto out;
+	}
+	buf = xmalloc(CONFIG_FILE_MAX + 1);
+	for (;;) {
+		n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_FILE_MAX) {
+			*cause = xasprintf("%s: larger than %d bytes", path,
+			    CONFIG_FILE_MAX);
+			goto out;
+		}
+	}
+	c->has_secret = false;
+	if (config_parse(c, path, buf, len, cause) != 0)
+		goto out;
+	if (c->has_secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		*cause = xasprintf("%s: holds a secret but its mode is %04o; "
+		    "it must be readable by its owner only (chmod 600 %s)",
+		    path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* Caller frees. path when it names an existing file, else NULL. */
+static char *
+existing(char *path)
+{
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+char *
+config_default_path(void)
+{
+	const char	*env;
+
+	env = getenv("MLMON_CONFIG");
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	env = getenv("XDG_CONFIG_HOME");
+	if (env != NULL && *env == '/')
+		return existing(xasprintf("%s/mlmon/mlmon.conf", env));
+	env = getenv("HOME");
+	if (env != NULL && *env != '\0')
+		return existing(xasprintf("%s/.config/mlmon/mlmon.conf", env));
+	return NULL;
+}

@@ -1,0 +1,63 @@
+/*
+ * mlmon-ingest settings: built-in defaults, then the config file
+ * ("key = value" lines under [ingest], [monitor], [alert], [slack],
+ * [email]; docs/CONFIG.md), then command-line flags, each overriding the
+ * one before. [alert], [slack] and [email] are handed to alert_config_set()
+ * untouched. A file that holds any secret must be mode 0600 or stricter.
+ */
+#ifndef MLMON_INGEST_CONFIG_H
+#define MLMON_INGEST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/monitor.h"
+
+struct alert_config;
+
+#define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes of a config file */
+#define CONFIG_LINE_MAX		4096		/* bytes of one line */
+
+struct ingest_config {
+	char			*db;		/* owned; NULL: not set */
+	size_t			 flush_rows;	/* commit after N rows */
+	int			 flush_ms;	/* ... or this many ms */
+	int			 busy_timeout_ms;
+	bool			 allow_relabel;
+	bool			 replace_reference;
+	struct monitor_config	 monitor;
+	struct alert_config	*alert;		/* owned; NULL: parse only */
+	bool			 has_secret;	/* a secret key was set */
+};
+
+/*
+ * Defaults. With_alert false leaves alert NULL: alert keys are then only
+ * syntax-checked (fuzzing, tests).
+ */
+void	config_init(struct ingest_config *c, bool with_alert);
+void	config_finish(struct ingest_config *c);
+
+/* Set one key of one section; 0 ok, -1 with *cause (caller frees). */
+int	config_set(struct ingest_config *c, const char *section,
+	    const char *key, const char *value, char **cause);
+
+/*
+ * Parse a whole file's text. name prefixes every error ("name:line:
+ * reason"). Never prints values. 0 ok, -1 with *cause (caller frees).
+ */
+int	config_parse(struct ingest_config *c, const char *name,
+	    const char *buf, size_t len, char **cause);
+
+/* Read and parse a file, refusing one with a secret and group/other bits. */
+int	config_load_file(struct ingest_config *c, const char *path,
+	    char **cause);
+
+/*
+ * The file to read when --config is not given: $MLMON_CONFIG (must then
+ * exist), else $XDG_CONFIG_HOME/mlmon/mlmon.conf or
+ * ~/.config/mlmon/mlmon.conf when present. NULL when there is none.
+ * Caller frees.
+ */
+char	*config_default_path(void);
+
+#endif

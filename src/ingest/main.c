@@ -1,0 +1,471 @@
+/*
+ * mlmon-ingest: NDJSON predictions, references and labels in; the store,
+ * monitor reports and alerts out (docs/PROTOCOL.md, docs/CONFIG.md).
+ *
+ * One poll() loop reads the input into a fixed buffer (lines are bounded
+ * by PIPELINE_LINE_MAX; a longer one is rejected and skipped without being
+ * buffered), a signalfd for SIGINT/SIGTERM, and a timeout that is the
+ * pipeline's flush deadline, so uncommitted rows are committed within
+ * flush_ms even while the input is idle.
+ */
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mlmon-config.h"
+
+#include "alert/alert.h"
+#include "core/xalloc.h"
+#include "db/store.h"
+#include "ingest/config.h"
+#include "ingest/pipeline.h"
+
+#define EXIT_REJECTED	65
+#define EXIT_FATAL	1
+#define EXIT_USAGE	2
+#define PROGRESS_MS	250
+
+/* A command-line setting, applied after the config file. */
+struct override {
+	const char	*section;
+	const char	*key;
+	const char	*value;
+};
+
+enum {
+	OPT_CONFIG = 256,
+	OPT_SEND,
+	OPT_ALLOW_RELABEL,
+	OPT_REPLACE_REFERENCE,
+	OPT_MMD,
+	OPT_NO_MMD,
+	OPT_SETTING,	/* + index into settings[] */
+};
+
+/* Flags that set one config key with their argument. */
+static const struct {
+	const char	*flag;
+	const char	*section;
+	const char	*key;
+} settings[] = {
+	{ "flush-rows", "ingest", "flush_rows" },
+	{ "flush-ms", "ingest", "flush_ms" },
+	{ "busy-timeout", "ingest", "busy_timeout_ms" },
+	{ "ks-alpha", "monitor", "ks_alpha" },
+	{ "psi-warning", "monitor", "psi_warning" },
+	{ "psi-critical", "monitor", "psi_critical" },
+	{ "chisq-alpha", "monitor", "chisq_alpha" },
+	{ "confidence-drift", "monitor", "confidence_drift" },
+	{ "decay", "monitor", "decay" },
+	{ "mmd-alpha", "monitor", "mmd_alpha" },
+	{ "mmd-permutations", "monitor", "mmd_permutations" },
+	{ "mmd-max-ref", "monitor", "mmd_max_ref" },
+	{ "adwin-delta", "monitor", "adwin_delta" },
+};
+#define N_SETTINGS	(sizeof settings / sizeof settings[0])
+
+static const char usage_text[] =
+"usage: mlmon-ingest [--db PATH] [options] [FILE]\n"
+"\n"
+"Read NDJSON records (docs/PROTOCOL.md) from FILE or stdin, log every\n"
+"prediction to the store, run the monitors per batch and the alert rules.\n"
+"\n"
+"  --db PATH              store file (default $MLMON_DB, else monitoring.db)\n"
+"  --config PATH          config file (default $MLMON_CONFIG, else\n"
+"                         $XDG_CONFIG_HOME/mlmon/mlmon.conf if present)\n"
+"  -q, --quiet            no per-batch lines, progress or summary\n"
+"  --send                 deliver alerts for real (default: dry-run)\n"
+"  --allow-relabel        let labels replace different stored labels\n"
+"  --replace-reference    let a different reference replace the stored one\n"
+"  --flush-rows N         commit after N rows (default 2000)\n"
+"  --flush-ms MS          ... or MS milliseconds (default 200)\n"
+"  --busy-timeout MS      wait for another writer's lock (default 10000)\n"
+"  --ks-alpha P           KS drift when p < P (default 0.01)\n"
+"  --psi-warning X        PSI warning level (default 0.10)\n"
+"  --psi-critical X       PSI drift when PSI > X (default 0.20)\n"
+"  --chisq-alpha P        label shift when p < P (default 0.01)\n"
+"  --confidence-drift X   mean confidence moved by more than X (0.08)\n"
+"  --decay X              accuracy or F1 delta below -X (default 0.05)\n"
+"  --mmd, --no-mmd        multivariate MMD test on or off (default off)\n"
+"  --mmd-alpha P, --mmd-permutations N, --mmd-max-ref N\n"
+"  --adwin-delta D        ADWIN confidence (default 0.002)\n"
+"  -h, --help             this text\n"
+"  -V, --version          the version\n"
+"\n"
+"Exit status: 0 all lines accepted, 65 some lines rejected, 1 fatal error\n"
+"(after committing what was accepted), 2 usage or configuration error.\n";
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+progress(struct pipeline *p, int64_t start, int64_t now)
+{
+	const struct pipeline_stats	*st = pipeline_stats(p);
+	double				 secs;
+
+	secs = (double)(now - start) / 1000;
+
+	fprintf(stderr, "\r\033[K%llu rows, %llu skipped, %llu rejected, "
+	    "%llu batches, %.0f rows/s", (unsigned long long)st->rows,
+	    (unsigned long long)st->skipped,
+	    (unsigned long long)st->rejected,
+	    (unsigned long long)st->batches,
+	    secs > 0 ? (double)st->rows / secs : 0.0);
+	pipeline_set_progress_shown(p, true);
+}
+
+/* What ended the read loop. */
+enum stop {
+	STOP_EOF,
+	STOP_SIGNAL,
+	STOP_FATAL,
+};
+
+/*
+ * Read lines from fd into the pipeline until end of input, a signal or a
+ * fatal error (*cause).
+ */
+static enum stop
+read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
+    int64_t start, char **cause)
+{
+	static char		 buf[PIPELINE_LINE_MAX + 1];
+	struct pollfd		 pfd[2];
+	size_t			 end = 0, pos, cap = sizeof buf;
+	uint64_t		 lineno = 0;
+	bool			 discarding = false;
+	int64_t			 now, last_progress = 0;
+	int			 timeout, n;
+	ssize_t			 got;
+	char			*nl;
+
+	for (;;) {
+		now = now_ms();
+		timeout = pipeline_timeout(p, now);
+		if (show_progress && (timeout < 0 || timeout > PROGRESS_MS))
+			timeout = PROGRESS_MS;
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sfd;
+		pfd[1].events = POLLIN;
+		n = poll(pfd, sfd >= 0 ? 2 : 1, timeout);
+		if (n < 0 && errno != EINTR) {
+			*cause = xasprintf("poll: %s", strerror(errno));
+			return STOP_FATAL;
+		}
+		now = now_ms();
+		if (n > 0 && sfd >= 0 && (pfd[1].revents & POLLIN))
+			return STOP_SIGNAL;
+		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			got = read(fd, buf + end, cap - end);
+			if (got < 0 && errno != EINTR && errno != EAGAIN) {
+				*cause = xasprintf("read: %s", strerror(errno));
+				return STOP_FATAL;
+			}
+			if (got == 0)
+				break;
+			if (got > 0)
+				end += (size_t)got;
+			pos = 0;
+			while ((nl = memchr(buf + pos, '\n', end - pos)) !=
+			    NULL) {
+				size_t	len = (size_t)(nl - (buf + pos));
+
+				lineno++;
+				if (discarding)
+					discarding = false;
+				else if (pipeline_line(p, buf + pos, len,
+				    lineno, now, cause) == PIPELINE_FATAL)
+					return STOP_FATAL;
+				pos += len + 1;
+			}
+			if (pos > 0) {
+				memmove(buf, buf + pos, end - pos);
+				end -= pos;
+			}
+			if (end == cap) {
+				/* No newline in a full buffer: too long. */
+				if (!discarding && pipeline_reject(p,
+				    lineno + 1, "line longer than 1048576 "
+				    "bytes", buf, end, cause) ==
+				    PIPELINE_FATAL)
+					return STOP_FATAL;
+				discarding = true;
+				end = 0;
+			}
+		}
+		if (pipeline_tick(p, now, cause) != 0)
+			return STOP_FATAL;
+		if (show_progress && now - last_progress >= PROGRESS_MS) {
+			progress(p, start, now);
+			last_progress = now;
+		}
+	}
+	/* A last line without its newline. */
+	if (end > 0 && !discarding &&
+	    pipeline_line(p, buf, end, lineno + 1, now_ms(), cause) ==
+	    PIPELINE_FATAL)
+		return STOP_FATAL;
+	return STOP_EOF;
+}
+
+static int
+set_override(struct override *ov, size_t *n, const char *section,
+    const char *key, const char *value)
+{
+	ov[*n].section = section;
+	ov[*n].key = key;
+	ov[*n].value = value;
+	(*n)++;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct option		 longopts[N_SETTINGS + 16];
+	struct override		*ov;
+	struct ingest_config	 cfg;
+	struct store		*s = NULL;
+	struct alert_engine	*engine = NULL;
+	struct pipeline		*p = NULL;
+	const struct pipeline_stats *st;
+	const char		*db_flag = NULL, *config_flag = NULL;
+	const char		*input = NULL, *source = "stdin";
+	char			*cause = NULL, *path = NULL;
+	bool			 quiet = false, send = false, show_progress;
+	size_t			 n_ov = 0, i, k = 0;
+	int			 ch, fd = STDIN_FILENO, sfd = -1;
+	int			 status = EXIT_SUCCESS;
+	int64_t			 start;
+	sigset_t		 mask;
+	enum stop		 stop = STOP_EOF;
+	double			 secs;
+
+	ov = xcalloc((size_t)argc + 1, sizeof *ov);
+	for (i = 0; i < N_SETTINGS; i++) {
+		longopts[k].name = settings[i].flag;
+		longopts[k].has_arg = required_argument;
+		longopts[k].flag = NULL;
+		longopts[k++].val = OPT_SETTING + (int)i;
+	}
+#define LONGOPT(n, a, v) do {						\
+	longopts[k].name = (n);						\
+	longopts[k].has_arg = (a);					\
+	longopts[k].flag = NULL;					\
+	longopts[k++].val = (v);					\
+} while (0)
+	LONGOPT("db", required_argument, 'd');
+	LONGOPT("config", required_argument, OPT_CONFIG);
+	LONGOPT("quiet", no_argument, 'q');
+	LONGOPT("help", no_argument, 'h');
+	LONGOPT("version", no_argument, 'V');
+	LONGOPT("send", no_argument, OPT_SEND);
+	LONGOPT("allow-relabel", no_argument, OPT_ALLOW_RELABEL);
+	LONGOPT("replace-reference", no_argument, OPT_REPLACE_REFERENCE);
+	LONGOPT("mmd", no_argument, OPT_MMD);
+	LONGOPT("no-mmd", no_argument, OPT_NO_MMD);
+	LONGOPT(NULL, 0, 0);
+#undef LONGOPT
+
+	while ((ch = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db_flag = optarg;
+			break;
+		case OPT_CONFIG:
+			config_flag = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			free(ov);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("mlmon-ingest %s\n", MLMON_VERSION);
+			free(ov);
+			return EXIT_SUCCESS;
+		case OPT_SEND:
+			send = true;
+			break;
+		case OPT_ALLOW_RELABEL:
+			set_override(ov, &n_ov, "ingest", "allow_relabel",
+			    "on");
+			break;
+		case OPT_REPLACE_REFERENCE:
+			set_override(ov, &n_ov, "ingest", "replace_reference",
+			    "on");
+			break;
+		case OPT_MMD:
+			set_override(ov, &n_ov, "monitor", "mmd", "on");
+			break;
+		case OPT_NO_MMD:
+			set_override(ov, &n_ov, "monitor", "mmd", "off");
+			break;
+		default:
+			if (ch >= OPT_SETTING &&
+			    ch < OPT_SETTING + (int)N_SETTINGS) {
+				i = (size_t)(ch - OPT_SETTING);
+				set_override(ov, &n_ov, settings[i].section,
+				    settings[i].key, optarg);
+				break;
+			}
+			fputs(usage_text, stderr);
+			free(ov);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "mlmon-ingest: one input file at most\n");
+		fputs(usage_text, stderr);
+		free(ov);
+		return EXIT_USAGE;
+	}
+	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
+		input = source = argv[optind];
+
+	/* Settings: defaults, file, environment, flags. */
+	config_init(&cfg, true);
+	path = config_flag != NULL ? xstrdup(config_flag) :
+	    config_default_path();
+	if (path != NULL && config_load_file(&cfg, path, &cause) != 0) {
+		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (alert_config_from_env(cfg.alert, &cause) != 0) {
+		fprintf(stderr, "mlmon-ingest: environment: %s\n", cause);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	for (i = 0; i < n_ov; i++) {
+		if (config_set(&cfg, ov[i].section, ov[i].key, ov[i].value,
+		    &cause) != 0) {
+			fprintf(stderr, "mlmon-ingest: --%s: %s\n",
+			    ov[i].key, cause);
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (cfg.monitor.psi_warning > cfg.monitor.psi_critical) {
+		fprintf(stderr, "mlmon-ingest: psi_warning %g is above "
+		    "psi_critical %g\n", cfg.monitor.psi_warning,
+		    cfg.monitor.psi_critical);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	alert_config_set_send(cfg.alert, send);
+	if (db_flag == NULL)
+		db_flag = getenv("MLMON_DB");
+	if (db_flag == NULL || *db_flag == '\0')
+		db_flag = cfg.db != NULL ? cfg.db : "monitoring.db";
+
+	if (input != NULL) {
+		fd = open(input, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "mlmon-ingest: %s: %s\n", input,
+			    strerror(errno));
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+
+	/* SIGINT/SIGTERM are read in the loop, so the commit happens. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		sigprocmask(SIG_UNBLOCK, &mask, NULL);	/* default: die */
+
+	s = store_open(db_flag, STORE_READ_WRITE, &cause);
+	if (s == NULL) {
+		fprintf(stderr, "mlmon-ingest: %s: %s\n", db_flag, cause);
+		status = EXIT_FATAL;
+		goto out;
+	}
+	store_set_busy_timeout(s, cfg.busy_timeout_ms);
+	engine = alert_engine_create(s, cfg.alert, quiet ? NULL : stderr,
+	    &cause);
+	if (engine == NULL) {
+		fprintf(stderr, "mlmon-ingest: alerting: %s\n", cause);
+		status = EXIT_FATAL;
+		goto out;
+	}
+	p = pipeline_create(s, &cfg, engine, quiet ? NULL : stderr, stderr,
+	    &cause);
+	if (p == NULL) {
+		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		status = EXIT_FATAL;
+		goto out;
+	}
+	pipeline_set_source(p, source);
+	show_progress = !quiet && isatty(STDERR_FILENO);
+
+	start = now_ms();
+	stop = read_loop(p, fd, sfd, show_progress, start, &cause);
+	if (stop == STOP_EOF && pipeline_end(p, &cause) != 0)
+		stop = STOP_FATAL;
+	if (stop == STOP_FATAL) {
+		fprintf(stderr, "%smlmon-ingest: %s\n",
+		    show_progress ? "\r\033[K" : "", cause);
+		free(cause);
+		cause = NULL;
+		if (pipeline_flush(p, &cause) != 0)
+			fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		status = EXIT_FATAL;
+	} else if (pipeline_flush(p, &cause) != 0) {
+		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		status = EXIT_FATAL;
+	}
+	st = pipeline_stats(p);
+	if (status == EXIT_SUCCESS && st->rejected > 0)
+		status = EXIT_REJECTED;
+	if (!quiet) {
+		secs = (double)(now_ms() - start) / 1000;
+		fprintf(stderr, "%smlmon-ingest: %s%llu accepted (%llu rows), "
+		    "%llu skipped, %llu rejected, %llu batches, %.2f s, "
+		    "%.0f rows/s\n", show_progress ? "\r\033[K" : "",
+		    stop == STOP_SIGNAL ? "interrupted: " : "",
+		    (unsigned long long)st->accepted,
+		    (unsigned long long)st->rows,
+		    (unsigned long long)st->skipped,
+		    (unsigned long long)st->rejected,
+		    (unsigned long long)st->batches, secs,
+		    secs > 0 ? (double)st->rows / secs : 0.0);
+	}
+out:
+	free(cause);
+	pipeline_destroy(p);
+	alert_engine_destroy(engine);
+	store_close(s);
+	config_finish(&cfg);
+	free(path);
+	free(ov);
+	if (sfd >= 0)
+		close(sfd);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return status;
+}

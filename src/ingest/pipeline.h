@@ -1,0 +1,79 @@
+/*
+ * The ingest pipeline: protocol records in, store writes and monitor runs
+ * out. It holds the current batch in memory (row-major arrays reused from
+ * batch to batch), the reference window until the first data record, and
+ * the flush policy (every N rows or T ms of uncommitted work).
+ *
+ * Per line: pipeline_line() returns PIPELINE_OK (accepted), PIPELINE_SKIP
+ * (already logged: a replay), PIPELINE_REJECT (reported on the log and in
+ * the rejected table) or PIPELINE_FATAL (*cause set; the caller flushes
+ * what it can and exits 1).
+ */
+#ifndef MLMON_INGEST_PIPELINE_H
+#define MLMON_INGEST_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct store;
+struct alert_engine;
+struct ingest_config;
+struct pipeline;
+
+#define PIPELINE_LINE_MAX	(1024 * 1024)	/* longer lines are refused */
+
+enum pipeline_result {
+	PIPELINE_OK,
+	PIPELINE_SKIP,
+	PIPELINE_REJECT,
+	PIPELINE_FATAL,
+};
+
+struct pipeline_stats {
+	uint64_t	lines;		/* non-blank lines seen */
+	uint64_t	accepted;	/* records accepted (rows and others) */
+	uint64_t	rows;		/* predictions logged */
+	uint64_t	skipped;	/* already logged (replay) */
+	uint64_t	rejected;
+	uint64_t	batches;	/* closed in this run */
+	uint64_t	labelled;	/* label records applied */
+	uint64_t	flushes;
+};
+
+/*
+ * Caller destroys. log gets the per-batch lines (NULL: quiet); rejections
+ * and warnings always go to err. alert may be NULL (no alerting).
+ */
+struct pipeline	*pipeline_create(struct store *s,
+		    const struct ingest_config *cfg, struct alert_engine *alert,
+		    FILE *log, FILE *err, char **cause);
+void		 pipeline_destroy(struct pipeline *p);
+
+/* Name used in "<source>:<line>: <reason>" (e.g. "stdin", a file path). */
+void		 pipeline_set_source(struct pipeline *p, const char *source);
+
+/* One input line (without its newline), numbered from 1. */
+enum pipeline_result pipeline_line(struct pipeline *p, const char *line,
+		    size_t len, uint64_t lineno, int64_t now_ms, char **cause);
+/* Reject a line the reader could not hand over whole (too long). */
+enum pipeline_result pipeline_reject(struct pipeline *p, uint64_t lineno,
+		    const char *reason, const char *text, size_t len,
+		    char **cause);
+
+/* End of input: settle the reference and close the open batch. */
+int		 pipeline_end(struct pipeline *p, char **cause);
+/* Commit now if there is uncommitted work. */
+int		 pipeline_flush(struct pipeline *p, char **cause);
+/* Commit if the T ms deadline has passed. */
+int		 pipeline_tick(struct pipeline *p, int64_t now_ms,
+		    char **cause);
+/* Milliseconds until the flush deadline; -1 when nothing is pending. */
+int		 pipeline_timeout(const struct pipeline *p, int64_t now_ms);
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
+/* The live progress line is on screen: clear it before printing. */
+void		 pipeline_set_progress_shown(struct pipeline *p, bool shown);
+
+#endif

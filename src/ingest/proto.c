@@ -1,0 +1,1140 @@
+/*
+ * A hand-written parser for one NDJSON protocol line.
+ *
+ * The line is first checked to be UTF-8 (so string contents can be copied
+ * byte for byte), then walked once by a recursive-descent JSON parser that
+ * knows the protocol's keys. Known keys are decoded into the parser's
+ * buffers as they are met; unknown keys have their values validated and
+ * skipped (nesting bounded by PROTO_MAX_DEPTH). Only after the closing
+ * brace, when "type" is known, are the fields checked against the kind.
+ *
+ * Buffers: text holds, from its start, the compact JSON of the arrays and
+ * the decoded schema names; its size is at least 2 * len + 64 so that the
+ * outputs (never longer than their source) fit in the first half and a
+ * long number token can be copied, NUL-terminated, at its end for strtod.
+ */
+#include "ingest/proto.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+/* Which known key a member is. */
+enum key {
+	KEY_UNKNOWN = -1,
+	KEY_TYPE,
+	KEY_BATCH_ID,
+	KEY_ROW,
+	KEY_FEATURES,
+	KEY_SCORES,
+	KEY_PREDICTED,
+	KEY_CONFIDENCE,
+	KEY_TRUE_CLASS,
+	KEY_FEATURE_NAMES,
+	KEY_CLASS_NAMES,
+	KEY_COUNT,
+};
+
+/* The shape true_class was given in. */
+enum tc_shape {
+	TC_ABSENT,
+	TC_NULL,
+	TC_INT,
+	TC_ARRAY,
+};
+
+/* One number token, validated against the JSON grammar. */
+struct num {
+	const char	*tok;
+	size_t		 len;
+	bool		 is_int;	/* no fraction, no exponent */
+	bool		 exact;		/* m holds every significant digit */
+	uint64_t	 m;		/* significand, at most 19 digits */
+	int		 e10;		/* value = m * 10^e10 when exact */
+};
+
+struct ctx {
+	struct proto_parser	*p;
+	const char		*s;
+	size_t			 len;
+	size_t			 pos;
+	char			*reason;
+	size_t			 tused;		/* bytes of p->text used */
+	unsigned		 seen;		/* bit per enum key */
+	enum proto_kind		 kind;
+	enum tc_shape		 tc;
+	struct proto_record	*r;
+};
+
+static const char *const key_names[KEY_COUNT] = {
+	[KEY_TYPE] = "type",
+	[KEY_BATCH_ID] = "batch_id",
+	[KEY_ROW] = "row_in_batch",
+	[KEY_FEATURES] = "features",
+	[KEY_SCORES] = "scores",
+	[KEY_PREDICTED] = "predicted_class",
+	[KEY_CONFIDENCE] = "confidence",
+	[KEY_TRUE_CLASS] = "true_class",
+	[KEY_FEATURE_NAMES] = "feature_names",
+	[KEY_CLASS_NAMES] = "class_names",
+};
+
+static const char *const kind_names[] = {
+	[PROTO_PREDICTION] = "prediction",
+	[PROTO_REFERENCE] = "reference",
+	[PROTO_SCHEMA] = "schema",
+	[PROTO_LABELS] = "labels",
+	[PROTO_END_BATCH] = "end_batch",
+};
+
+#define BIT(k)	(1u << (k))
+
+/* Keys each kind may carry, and those it must. */
+static const unsigned kind_allowed[] = {
+	[PROTO_PREDICTION] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) | BIT(KEY_ROW) |
+	    BIT(KEY_FEATURES) | BIT(KEY_SCORES) | BIT(KEY_PREDICTED) |
+	    BIT(KEY_CONFIDENCE) | BIT(KEY_TRUE_CLASS),
+	[PROTO_REFERENCE] = BIT(KEY_TYPE) | BIT(KEY_FEATURES) |
+	    BIT(KEY_SCORES) | BIT(KEY_PREDICTED) | BIT(KEY_CONFIDENCE) |
+	    BIT(KEY_TRUE_CLASS),
+	[PROTO_SCHEMA] = BIT(KEY_TYPE) | BIT(KEY_FEATURE_NAMES) |
+	    BIT(KEY_CLASS_NAMES),
+	[PROTO_LABELS] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) |
+	    BIT(KEY_TRUE_CLASS),
+	[PROTO_END_BATCH] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID),
+};
+static const unsigned kind_required[] = {
+	[PROTO_PREDICTION] = BIT(KEY_BATCH_ID) | BIT(KEY_FEATURES) |
+	    BIT(KEY_SCORES),
+	[PROTO_REFERENCE] = BIT(KEY_FEATURES) | BIT(KEY_SCORES),
+	[PROTO_SCHEMA] = 0,
+	[PROTO_LABELS] = BIT(KEY_BATCH_ID) | BIT(KEY_TRUE_CLASS),
+	[PROTO_END_BATCH] = BIT(KEY_BATCH_ID),
+};
+
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static bool	parse_value_skip(struct ctx *c, int depth);
+
+/* Set the reason (always returns false, for "return fail(...)"). */
+static bool __attribute__((format(printf, 2, 3)))
+fail(struct ctx *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->reason, PROTO_REASON_MAX, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Check that s[0..len) is well-formed UTF-8 (no overlongs, surrogates). */
+static bool
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t		i = 0;
+	uint64_t	w;
+
+	while (i < len) {
+		unsigned char	b;
+
+		/* ASCII eight bytes at a time. */
+		while (len - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		b = s[i];
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf) {
+			if (len - i < 2 || (s[i + 1] & 0xc0) != 0x80)
+				return false;
+			i += 2;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			unsigned char	lo = 0x80, hi = 0xbf;
+
+			if (b == 0xe0)
+				lo = 0xa0;
+			else if (b == 0xed)
+				hi = 0x9f;
+			if (len - i < 3 || s[i + 1] < lo || s[i + 1] > hi ||
+			    (s[i + 2] & 0xc0) != 0x80)
+				return false;
+			i += 3;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			unsigned char	lo = 0x80, hi = 0xbf;
+
+			if (b == 0xf0)
+				lo = 0x90;
+			else if (b == 0xf4)
+				hi = 0x8f;
+			if (len - i < 4 || s[i + 1] < lo || s[i + 1] > hi ||
+			    (s[i + 2] & 0xc0) != 0x80 ||
+			    (s[i + 3] & 0xc0) != 0x80)
+				return false;
+			i += 4;
+		} else
+			return false;
+	}
+	return true;
+}
+
+static void
+skip_ws(struct ctx *c)
+{
+	while (c->pos < c->len) {
+		char	ch = c->s[c->pos];
+
+		if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
+			break;
+		c->pos++;
+	}
+}
+
+static int
+peek(const struct ctx *c)
+{
+	if (c->pos >= c->len)
+		return -1;
+	return (unsigned char)c->s[c->pos];
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Read 4 hex digits at pos; -1 if there are not. */
+static long
+read_hex4(struct ctx *c)
+{
+	long	v = 0;
+	int	i, h;
+
+	if (c->len - c->pos < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		h = hexval((unsigned char)c->s[c->pos + i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	c->pos += 4;
+	return v;
+}
+
+static size_t
+put_utf8(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Parse a string at pos (which is '"'). Decoded bytes go to dst when it is
+ * not NULL, at most cap of them (*n counts them all; a longer string sets
+ * *n > cap). *has_nul is set when the text contains U+0000.
+ */
+static bool
+parse_string(struct ctx *c, char *dst, size_t cap, size_t *n, bool *has_nul)
+{
+	size_t	 out = 0;
+	char	 tmp[4];
+	size_t	 k, i;
+
+	if (has_nul != NULL)
+		*has_nul = false;
+	c->pos++;	/* '"' */
+	for (;;) {
+		size_t	 start = c->pos;
+
+		/* Fast run of plain bytes. */
+		while (c->pos < c->len) {
+			unsigned char	ch = (unsigned char)c->s[c->pos];
+
+			if (ch == '"' || ch == '\\' || ch < 0x20)
+				break;
+			c->pos++;
+		}
+		k = c->pos - start;
+		if (dst != NULL && out < cap)
+			memcpy(dst + out, c->s + start, k < cap - out ? k :
+			    cap - out);
+		out += k;
+		if (c->pos >= c->len)
+			return fail(c, "unterminated string");
+		if (c->s[c->pos] == '"') {
+			c->pos++;
+			break;
+		}
+		if ((unsigned char)c->s[c->pos] < 0x20)
+			return fail(c, "control character in string");
+		/* Escape. */
+		c->pos++;
+		if (c->pos >= c->len)
+			return fail(c, "unterminated string");
+		switch (c->s[c->pos++]) {
+		case '"':  tmp[0] = '"'; k = 1; break;
+		case '\\': tmp[0] = '\\'; k = 1; break;
+		case '/':  tmp[0] = '/'; k = 1; break;
+		case 'b':  tmp[0] = '\b'; k = 1; break;
+		case 'f':  tmp[0] = '\f'; k = 1; break;
+		case 'n':  tmp[0] = '\n'; k = 1; break;
+		case 'r':  tmp[0] = '\r'; k = 1; break;
+		case 't':  tmp[0] = '\t'; k = 1; break;
+		case 'u': {
+			long	cp = read_hex4(c), lo;
+
+			if (cp < 0)
+				return fail(c, "invalid \\u escape");
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return fail(c, "lone low surrogate in \\u "
+				    "escape");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (c->len - c->pos < 2 ||
+				    c->s[c->pos] != '\\' ||
+				    c->s[c->pos + 1] != 'u')
+					return fail(c, "lone high surrogate "
+					    "in \\u escape");
+				c->pos += 2;
+				lo = read_hex4(c);
+				if (lo < 0)
+					return fail(c, "invalid \\u escape");
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return fail(c, "lone high surrogate "
+					    "in \\u escape");
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+			}
+			if (cp == 0 && has_nul != NULL)
+				*has_nul = true;
+			k = put_utf8(tmp, (unsigned long)cp);
+			break;
+		}
+		default:
+			return fail(c, "invalid escape in string");
+		}
+		for (i = 0; i < k; i++, out++) {
+			if (dst != NULL && out < cap)
+				dst[out] = tmp[i];
+		}
+	}
+	*n = out;
+	return true;
+}
+
+/*
+ * Scan a number token at pos against the JSON grammar, accumulating its
+ * significand (up to 19 digits) and decimal exponent on the way so that
+ * the common case converts without a second pass.
+ */
+static bool
+scan_number(struct ctx *c, struct num *nm)
+{
+	const char	*s = c->s;
+	size_t		 start = c->pos, i = c->pos, len = c->len;
+	uint64_t	 m = 0;
+	int		 nd = 0, e10 = 0, e = 0;
+	bool		 exact = true, eneg = false;
+
+	nm->is_int = true;
+	if (i < len && s[i] == '-')
+		i++;
+	if (i < len && s[i] == '0')
+		i++;
+	else if (i < len && s[i] >= '1' && s[i] <= '9') {
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (nd < 19) {
+				m = m * 10 + (uint64_t)(s[i] - '0');
+				nd++;
+			} else
+				exact = false;
+		}
+	} else {
+		c->pos = i;
+		return fail(c, "invalid number");
+	}
+	if (i < len && s[i] == '.') {
+		nm->is_int = false;
+		i++;
+		if (!(i < len && s[i] >= '0' && s[i] <= '9')) {
+			c->pos = i;
+			return fail(c, "invalid number");
+		}
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (nd < 19) {
+				m = m * 10 + (uint64_t)(s[i] - '0');
+				if (m != 0)
+					nd++;
+				e10--;
+			} else
+				exact = false;
+		}
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		nm->is_int = false;
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			eneg = s[i++] == '-';
+		if (!(i < len && s[i] >= '0' && s[i] <= '9')) {
+			c->pos = i;
+			return fail(c, "invalid number");
+		}
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (e < 100000)
+				e = e * 10 + (s[i] - '0');
+		}
+		e10 += eneg ? -e : e;
+	}
+	c->pos = i;
+	nm->tok = s + start;
+	nm->len = i - start;
+	nm->m = m;
+	nm->e10 = e10;
+	nm->exact = exact;
+	return true;
+}
+
+/*
+ * The value of a scanned number: exact fast path when the significand has
+ * at most 19 digits, fits in 53 bits and the power of ten is exact
+ * (Clinger); strtod on a NUL-terminated copy otherwise.
+ */
+static double
+num_value(struct ctx *c, const struct num *nm)
+{
+	double	 d;
+	char	*copy;
+
+	if (nm->exact && nm->m <= (UINT64_C(1) << 53) && nm->e10 >= -22 &&
+	    nm->e10 <= 22) {
+		d = (double)nm->m;
+		if (nm->e10 < 0)
+			d /= pow10_exact[-nm->e10];
+		else
+			d *= pow10_exact[nm->e10];
+		return nm->tok[0] == '-' ? -d : d;
+	}
+	/* The second half of text is free scratch (see the file comment). */
+	copy = c->p->text + c->p->text_size - nm->len - 1;
+	memcpy(copy, nm->tok, nm->len);
+	copy[nm->len] = '\0';
+	return strtod(copy, NULL);
+}
+
+/* Convert an integer token; 0 ok, -1 negative, -2 too large. */
+static int
+num_int64(const struct num *nm, int64_t *out)
+{
+	size_t		i = 0;
+	uint64_t	v = 0;
+	bool		neg = false;
+
+	if (nm->tok[0] == '-') {
+		neg = true;
+		i++;
+	}
+	for (; i < nm->len; i++) {
+		unsigned	d = (unsigned)(nm->tok[i] - '0');
+
+		if (v > ((uint64_t)INT64_MAX - d) / 10)
+			return -2;
+		v = v * 10 + d;
+	}
+	if (neg && v != 0)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* True when pos starts the bare word w (used for NaN and Infinity). */
+static bool
+at_word(const struct ctx *c, const char *w)
+{
+	size_t	n = strlen(w);
+
+	return c->len - c->pos >= n && memcmp(c->s + c->pos, w, n) == 0;
+}
+
+static bool
+parse_literal(struct ctx *c, const char *w)
+{
+	if (!at_word(c, w))
+		return fail(c, "invalid JSON value");
+	c->pos += strlen(w);
+	return true;
+}
+
+/* Parse and discard any value (validating it), nesting bounded. */
+static bool
+parse_value_skip(struct ctx *c, int depth)
+{
+	struct num	nm;
+	size_t		n;
+	int		ch;
+
+	if (depth > PROTO_MAX_DEPTH)
+		return fail(c, "nesting deeper than %d levels",
+		    PROTO_MAX_DEPTH);
+	skip_ws(c);
+	ch = peek(c);
+	switch (ch) {
+	case '"':
+		return parse_string(c, NULL, 0, &n, NULL);
+	case 't':
+		return parse_literal(c, "true");
+	case 'f':
+		return parse_literal(c, "false");
+	case 'n':
+		return parse_literal(c, "null");
+	case '[':
+		c->pos++;
+		skip_ws(c);
+		if (peek(c) == ']') {
+			c->pos++;
+			return true;
+		}
+		for (;;) {
+			if (!parse_value_skip(c, depth + 1))
+				return false;
+			skip_ws(c);
+			ch = peek(c);
+			c->pos++;
+			if (ch == ']')
+				return true;
+			if (ch != ',')
+				return fail(c, "expected , or ] in array");
+		}
+	case '{':
+		c->pos++;
+		skip_ws(c);
+		if (peek(c) == '}') {
+			c->pos++;
+			return true;
+		}
+		for (;;) {
+			skip_ws(c);
+			if (peek(c) != '"')
+				return fail(c, "expected a string key");
+			if (!parse_string(c, NULL, 0, &n, NULL))
+				return false;
+			skip_ws(c);
+			if (peek(c) != ':')
+				return fail(c, "expected : after key");
+			c->pos++;
+			if (!parse_value_skip(c, depth + 1))
+				return false;
+			skip_ws(c);
+			ch = peek(c);
+			c->pos++;
+			if (ch == '}')
+				return true;
+			if (ch != ',')
+				return fail(c, "expected , or } in object");
+		}
+	default:
+		if (ch == '-' || (ch >= '0' && ch <= '9'))
+			return scan_number(c, &nm);
+		if (ch < 0)
+			return fail(c, "unexpected end of line");
+		return fail(c, "invalid JSON value");
+	}
+}
+
+/* Append bytes to the output area of text. */
+static char *
+text_put(struct ctx *c, const char *b, size_t n)
+{
+	char	*at = c->p->text + c->tused;
+
+	memcpy(at, b, n);
+	c->tused += n;
+	return at;
+}
+
+/*
+ * Parse an array of finite numbers into vals (at most max), writing its
+ * compact JSON text (the tokens joined by commas) to text.
+ */
+static bool
+parse_number_array(struct ctx *c, const char *name, double *vals, size_t max,
+    size_t *count, const char **json)
+{
+	struct num	 nm;
+	size_t		 n = 0;
+	char		*start;
+	int		 ch;
+
+	skip_ws(c);
+	if (peek(c) != '[')
+		return fail(c, "%s is not an array", name);
+	c->pos++;
+	start = text_put(c, "[", 1);
+	skip_ws(c);
+	if (peek(c) == ']')
+		c->pos++;
+	else {
+		for (;;) {
+			skip_ws(c);
+			ch = peek(c);
+			if (!(ch == '-' || (ch >= '0' && ch <= '9'))) {
+				if (at_word(c, "NaN") ||
+				    at_word(c, "Infinity") ||
+				    at_word(c, "-Infinity"))
+					return fail(c, "%s[%zu] is not a "
+					    "finite number", name, n);
+				return fail(c, "%s[%zu] is not a number",
+				    name, n);
+			}
+			if (n == max)
+				return fail(c, "%s has more than %zu values",
+				    name, max);
+			if (!scan_number(c, &nm))
+				return fail(c, "%s[%zu] is not a valid number",
+				    name, n);
+			vals[n] = num_value(c, &nm);
+			if (!isfinite(vals[n]))
+				return fail(c, "%s[%zu] is not a finite "
+				    "number", name, n);
+			if (n > 0)
+				text_put(c, ",", 1);
+			text_put(c, nm.tok, nm.len);
+			n++;
+			skip_ws(c);
+			ch = peek(c);
+			c->pos++;
+			if (ch == ']')
+				break;
+			if (ch != ',')
+				return fail(c, "expected , or ] in %s", name);
+		}
+	}
+	text_put(c, "]", 2);	/* with its NUL */
+	*count = n;
+	*json = start;
+	return true;
+}
+
+/* Parse a non-negative integer (for batch_id and the like). */
+static bool
+parse_index(struct ctx *c, const char *name, int64_t max, int64_t *out)
+{
+	struct num	nm;
+	int64_t		v;
+	int		ch, rc;
+
+	skip_ws(c);
+	ch = peek(c);
+	if (!(ch == '-' || (ch >= '0' && ch <= '9'))) {
+		if (ch == '"' || ch == 't' || ch == 'f' || ch == 'n' ||
+		    ch == '[' || ch == '{')
+			return fail(c, "%s is not an integer", name);
+		return fail(c, "invalid JSON value for %s", name);
+	}
+	if (!scan_number(c, &nm))
+		return false;
+	if (!nm.is_int)
+		return fail(c, "%s is not an integer", name);
+	rc = num_int64(&nm, &v);
+	if (rc == -1)
+		return fail(c, "%s is negative", name);
+	if (rc == -2 || v > max)
+		return fail(c, "%s is too large", name);
+	*out = v;
+	return true;
+}
+
+/* Grow the labels buffer to hold at least n. */
+static void
+labels_reserve(struct proto_parser *p, size_t n)
+{
+	size_t	size = p->labels_size ? p->labels_size : 256;
+
+	if (n <= p->labels_size)
+		return;
+	while (size < n)
+		size *= 2;
+	p->labels = xreallocarray(p->labels, size, sizeof *p->labels);
+	p->labels_size = size;
+}
+
+/* true_class: an integer, null, or (labels) an array of integers. */
+static bool
+parse_true_class(struct ctx *c)
+{
+	struct proto_parser	*p = c->p;
+	int64_t			 v;
+	size_t			 n = 0;
+	char			 name[48];
+	int			 ch;
+
+	skip_ws(c);
+	ch = peek(c);
+	if (ch == 'n') {
+		if (!parse_literal(c, "null"))
+			return false;
+		c->tc = TC_NULL;
+		c->r->true_class = -1;
+		return true;
+	}
+	if (ch != '[') {
+		if (!parse_index(c, "true_class", INT_MAX, &v))
+			return false;
+		c->tc = TC_INT;
+		c->r->true_class = (int)v;
+		return true;
+	}
+	c->pos++;
+	skip_ws(c);
+	if (peek(c) == ']')
+		c->pos++;
+	else {
+		for (;;) {
+			snprintf(name, sizeof name, "true_class[%zu]", n);
+			if (!parse_index(c, name, INT_MAX, &v))
+				return false;
+			labels_reserve(p, n + 1);
+			p->labels[n++] = (int)v;
+			skip_ws(c);
+			ch = peek(c);
+			c->pos++;
+			if (ch == ']')
+				break;
+			if (ch != ',')
+				return fail(c, "expected , or ] in true_class");
+		}
+	}
+	c->tc = TC_ARRAY;
+	c->r->labels = p->labels;
+	c->r->n_labels = n;
+	return true;
+}
+
+/* Parse an array of names (schema) into text and the names table. */
+static bool
+parse_names(struct ctx *c, const char *name, size_t first, size_t max,
+    size_t *count, const char *const **out)
+{
+	struct proto_parser	*p = c->p;
+	size_t			 n = 0, len, i, j;
+	bool			 nul;
+	char			*at;
+	int			 ch;
+
+	skip_ws(c);
+	if (peek(c) != '[')
+		return fail(c, "%s is not an array", name);
+	c->pos++;
+	if (p->names == NULL) {
+		p->names_size = PROTO_MAX_FEATURES + PROTO_MAX_CLASSES;
+		p->names = xcalloc(p->names_size, sizeof *p->names);
+	}
+	skip_ws(c);
+	if (peek(c) == ']')
+		c->pos++;
+	else {
+		for (;;) {
+			skip_ws(c);
+			if (peek(c) != '"')
+				return fail(c, "%s[%zu] is not a string",
+				    name, n);
+			if (n == max)
+				return fail(c, "%s has more than %zu names",
+				    name, max);
+			at = c->p->text + c->tused;
+			if (!parse_string(c, at, PROTO_MAX_NAME, &len, &nul))
+				return false;
+			if (len > PROTO_MAX_NAME)
+				return fail(c, "%s[%zu] is longer than %d "
+				    "bytes", name, n, PROTO_MAX_NAME);
+			if (len == 0)
+				return fail(c, "%s[%zu] is empty", name, n);
+			if (nul)
+				return fail(c, "%s[%zu] contains U+0000",
+				    name, n);
+			at[len] = '\0';
+			c->tused += len + 1;
+			p->names[first + n] = at;
+			n++;
+			skip_ws(c);
+			ch = peek(c);
+			c->pos++;
+			if (ch == ']')
+				break;
+			if (ch != ',')
+				return fail(c, "expected , or ] in %s", name);
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (strcmp(p->names[first + i],
+			    p->names[first + j]) == 0)
+				return fail(c, "%s[%zu] repeats %s[%zu]",
+				    name, j, name, i);
+	*count = n;
+	*out = (const char *const *)p->names + first;
+	return true;
+}
+
+/* Quote an untrusted short string for a reason: printable ASCII only. */
+static void
+quote_for_reason(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < n && o + 5 < cap; i++) {
+		unsigned char	ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
+	}
+	if (i < n && o + 4 <= cap) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
+static bool
+parse_type(struct ctx *c)
+{
+	char	buf[16], q[48];
+	size_t	n;
+	int	k;
+
+	skip_ws(c);
+	if (peek(c) != '"')
+		return fail(c, "type is not a string");
+	if (!parse_string(c, buf, sizeof buf, &n, NULL))
+		return false;
+	for (k = 0; k < (int)(sizeof kind_names / sizeof kind_names[0]);
+	    k++) {
+		if (n == strlen(kind_names[k]) &&
+		    memcmp(buf, kind_names[k], n) == 0) {
+			c->kind = (enum proto_kind)k;
+			return true;
+		}
+	}
+	quote_for_reason(buf, n < sizeof buf ? n : sizeof buf, q, 24);
+	return fail(c, "unknown type \"%s%s\"", q,
+	    n > sizeof buf ? "..." : "");
+}
+
+static enum key
+key_lookup(const char *k, size_t n)
+{
+	static const unsigned char	len[KEY_COUNT] = {
+		[KEY_TYPE] = 4, [KEY_BATCH_ID] = 8, [KEY_ROW] = 12,
+		[KEY_FEATURES] = 8, [KEY_SCORES] = 6, [KEY_PREDICTED] = 15,
+		[KEY_CONFIDENCE] = 10, [KEY_TRUE_CLASS] = 10,
+		[KEY_FEATURE_NAMES] = 13, [KEY_CLASS_NAMES] = 11,
+	};
+	int				i;
+
+	for (i = 0; i < KEY_COUNT; i++)
+		if (n == len[i] && k[0] == key_names[i][0] &&
+		    memcmp(k, key_names[i], n) == 0)
+			return (enum key)i;
+	return KEY_UNKNOWN;
+}
+
+static bool
+parse_member_value(struct ctx *c, enum key k)
+{
+	struct proto_record	*r = c->r;
+	int64_t			 v;
+
+	switch (k) {
+	case KEY_TYPE:
+		return parse_type(c);
+	case KEY_BATCH_ID:
+		return parse_index(c, "batch_id", INT64_MAX, &r->batch_id);
+	case KEY_ROW:
+		if (!parse_index(c, "row_in_batch", INT64_MAX,
+		    &r->row_in_batch))
+			return false;
+		r->has_row = true;
+		return true;
+	case KEY_FEATURES:
+		return parse_number_array(c, "features", c->p->features,
+		    PROTO_MAX_FEATURES, &r->n_features, &r->features_json);
+	case KEY_SCORES:
+		return parse_number_array(c, "scores", c->p->scores,
+		    PROTO_MAX_CLASSES, &r->n_scores, &r->scores_json);
+	case KEY_PREDICTED:
+		if (!parse_index(c, "predicted_class", INT_MAX, &v))
+			return false;
+		r->predicted_class = (int)v;
+		return true;
+	case KEY_CONFIDENCE: {
+		struct num	nm;
+		int		ch;
+
+		skip_ws(c);
+		ch = peek(c);
+		if (!(ch == '-' || (ch >= '0' && ch <= '9'))) {
+			if (at_word(c, "NaN") || at_word(c, "Infinity"))
+				return fail(c, "confidence is not a finite "
+				    "number");
+			return fail(c, "confidence is not a number");
+		}
+		if (!scan_number(c, &nm))
+			return false;
+		r->confidence = num_value(c, &nm);
+		if (!isfinite(r->confidence))
+			return fail(c, "confidence is not a finite number");
+		if (r->confidence < 0 || r->confidence > 1)
+			return fail(c, "confidence is not in [0, 1]");
+		return true;
+	}
+	case KEY_TRUE_CLASS:
+		return parse_true_class(c);
+	case KEY_FEATURE_NAMES:
+		return parse_names(c, "feature_names", 0, PROTO_MAX_FEATURES,
+		    &r->n_feature_names, &r->feature_names);
+	case KEY_CLASS_NAMES:
+		return parse_names(c, "class_names", PROTO_MAX_FEATURES,
+		    PROTO_MAX_CLASSES,
+		    &r->n_class_names, &r->class_names);
+	default:
+		return parse_value_skip(c, 1);
+	}
+}
+
+/* Check fields against the kind and fill in defaults. */
+static bool
+finish_record(struct ctx *c)
+{
+	struct proto_record	*r = c->r;
+	unsigned		 extra, missing;
+	double			 sum = 0, best;
+	size_t			 i;
+	int			 k;
+
+	r->kind = c->kind;
+	extra = c->seen & ~kind_allowed[c->kind];
+	missing = kind_required[c->kind] & ~c->seen;
+	for (k = 0; k < KEY_COUNT; k++) {
+		if (missing & BIT(k))
+			return fail(c, "missing field %s", key_names[k]);
+	}
+	for (k = 0; k < KEY_COUNT; k++) {
+		if (extra & BIT(k))
+			return fail(c, "field %s is not allowed in %s "
+			    "records", key_names[k], kind_names[c->kind]);
+	}
+	switch (c->kind) {
+	case PROTO_SCHEMA:
+		if (r->n_feature_names == 0 && r->n_class_names == 0)
+			return fail(c, "schema has neither feature_names nor "
+			    "class_names");
+		if (r->n_class_names == 1)
+			return fail(c, "class_names has 1 name, need at "
+			    "least 2");
+		return true;
+	case PROTO_LABELS:
+		if (c->tc != TC_ARRAY)
+			return fail(c, "true_class of a labels record is not "
+			    "an array");
+		return true;
+	case PROTO_END_BATCH:
+		return true;
+	case PROTO_PREDICTION:
+	case PROTO_REFERENCE:
+		break;
+	}
+	if (c->tc == TC_ARRAY)
+		return fail(c, "true_class is not an integer or null");
+	if (r->n_features == 0)
+		return fail(c, "features is empty");
+	if (r->n_scores < 2)
+		return fail(c, "scores has %zu value%s, need at least 2 "
+		    "classes", r->n_scores, r->n_scores == 1 ? "" : "s");
+	best = r->scores[0];
+	k = 0;
+	for (i = 0; i < r->n_scores; i++) {
+		if (r->scores[i] < 0 || r->scores[i] > 1)
+			return fail(c, "scores[%zu] is not in [0, 1]", i);
+		sum += r->scores[i];
+		if (r->scores[i] > best) {
+			best = r->scores[i];
+			k = (int)i;
+		}
+	}
+	if (fabs(sum - 1.0) > PROTO_SCORE_TOLERANCE)
+		return fail(c, "scores sum to %.6g, not 1 within 1e-3", sum);
+	if (c->seen & BIT(KEY_PREDICTED)) {
+		if ((size_t)r->predicted_class >= r->n_scores)
+			return fail(c, "predicted_class %d is out of range for "
+			    "%zu classes", r->predicted_class, r->n_scores);
+	} else
+		r->predicted_class = k;
+	if (!(c->seen & BIT(KEY_CONFIDENCE)))
+		r->confidence = best;
+	if (r->true_class >= 0 && (size_t)r->true_class >= r->n_scores)
+		return fail(c, "true_class %d is out of range for %zu classes",
+		    r->true_class, r->n_scores);
+	return true;
+}
+
+static bool
+parse_object(struct ctx *c)
+{
+	char		kbuf[24], q[48];
+	size_t		kn;
+	enum key	k;
+	int		ch;
+
+	skip_ws(c);
+	if (peek(c) < 0)
+		return fail(c, "empty line");
+	if (peek(c) != '{')
+		return fail(c, "line is not a JSON object");
+	c->pos++;
+	skip_ws(c);
+	if (peek(c) == '}')
+		c->pos++;
+	else {
+		for (;;) {
+			skip_ws(c);
+			if (peek(c) != '"')
+				return fail(c, "expected a string key");
+			if (!parse_string(c, kbuf, sizeof kbuf, &kn, NULL))
+				return false;
+			k = kn <= sizeof kbuf ? key_lookup(kbuf, kn) :
+			    KEY_UNKNOWN;
+			if (k != KEY_UNKNOWN) {
+				if (c->seen & BIT(k)) {
+					quote_for_reason(kbuf, kn, q, sizeof q);
+					return fail(c, "duplicate key \"%s\"",
+					    q);
+				}
+				c->seen |= BIT(k);
+			}
+			skip_ws(c);
+			if (peek(c) != ':')
+				return fail(c, "expected : after key");
+			c->pos++;
+			if (!parse_member_value(c, k))
+				return false;
+			skip_ws(c);
+			ch = peek(c);
+			if (ch < 0)
+				return fail(c, "unexpected end of line");
+			c->pos++;
+			if (ch == '}')
+				break;
+			if (ch != ',')
+				return fail(c, "expected , or } in object");
+		}
+	}
+	skip_ws(c);
+	if (c->pos != c->len)
+		return fail(c, "trailing data after object");
+	return finish_record(c);
+}
+
+void
+proto_parser_init(struct proto_parser *p)
+{
+	memset(p, 0, sizeof *p);
+}
+
+void
+proto_parser_finish(struct proto_parser *p)
+{
+	free(p->text);
+	free(p->labels);
+	free(p->names);
+	memset(p, 0, sizeof *p);
+}
+
+bool
+proto_parse_line(struct proto_parser *p, const char *line, size_t len,
+    struct proto_record *out, char *reason)
+{
+	struct ctx	c;
+	size_t		need;
+
+	reason[0] = '\0';
+	if (!utf8_valid((const unsigned char *)line, len)) {
+		snprintf(reason, PROTO_REASON_MAX, "line is not valid UTF-8");
+		return false;
+	}
+	need = 2 * len + 64;
+	if (need < len) {
+		snprintf(reason, PROTO_REASON_MAX, "line is too long");
+		return false;
+	}
+	if (p->text_size < need) {
+		size_t	size = p->text_size ? p->text_size : 4096;
+
+		while (size < need)
+			size *= 2;
+		free(p->text);
+		p->text = xmalloc(size);
+		p->text_size = size;
+	}
+	memset(out, 0, sizeof *out);
+	out->true_class = -1;
+	out->predicted_class = -1;
+	out->features = p->features;
+	out->scores = p->scores;
+	memset(&c, 0, sizeof c);
+	c.p = p;
+	c.s = line;
+	c.len = len;
+	c.reason = reason;
+	c.kind = PROTO_PREDICTION;
+	c.r = out;
+	return parse_object(&c);
+}
+
+const char *
+proto_kind_name(enum proto_kind k)
+{
+	if ((unsigned)k >= sizeof kind_names / sizeof kind_names[0])
+		return "?";
+	return kind_names[k];
+}

@@ -1,0 +1,67 @@
+#!/bin/sh
+# Two writers on one DB: an ingest logging predictions (batches 21..40,
+# throttled) while a labels-only ingest (a separate process, as a labeler
+# would be) applies delayed labels to batches 1..20. Both must finish with
+# exit 0 and no error; every label and every report must be there.
+#
+# usage: run-concurrent.sh MLMON-INGEST MLMON-GEN
+set -u
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+ingest=$(abspath "$1")
+gen=$(abspath "$2")
+tmp=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT INT TERM
+cd "$tmp" || exit 1
+export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
+unset MLMON_DB MLMON_CONFIG
+fails=0
+check() {
+	if [ "$2" = "$3" ]; then
+		echo "ok   $1"
+	else
+		echo "FAIL $1: got '$2', want '$3'"
+		fails=$((fails + 1))
+	fi
+}
+
+"$gen" --batches 20 --label-delay 1 >first.ndjson
+grep -v '"type":"labels"' first.ndjson >preds.ndjson
+grep '"type":"labels"' first.ndjson >labels.ndjson
+nlabels=$(wc -l <labels.ndjson)
+"$ingest" --quiet --db t.db <preds.ndjson
+check "first half" $? 0
+
+# Writer A: 4000 rows at 1000 rows/s, committing every 50 ms. Writer B:
+# one labels record every 50 ms, committed at once (--flush-ms 0). Each
+# label waits for A's open transaction (at most A's flush interval).
+"$gen" --batches 20 --first-batch 21 --label-delay 1 --rate 1000 |
+    grep --line-buffered -v '"type":"labels"' |
+    "$ingest" --db t.db --flush-ms 50 2>a.err &
+a=$!
+while IFS= read -r line; do
+	printf '%s\n' "$line"
+	sleep 0.05
+done <labels.ndjson | "$ingest" --db t.db --flush-ms 0 2>b.err &
+b=$!
+wait "$a"
+check "predictions writer exit" $? 0
+# Labels were applied while the predictions writer ran (both started
+# together): the two really wrote concurrently.
+check "overlap" "$(test "$(sqlite3 t.db 'SELECT count(*) FROM predictions
+    WHERE true_class IS NOT NULL')" -gt 0 && echo yes)" yes
+wait "$b"
+check "labels writer exit" $? 0
+check "predictions writer errors" "$(grep -c -e '^stdin:' -e 'mlmon-ingest: [^0-9]' a.err)" 0
+check "labels writer errors" "$(grep -c -e '^stdin:' -e 'mlmon-ingest: [^0-9]' b.err)" 0
+check "labels applied" "$(grep -c ": $nlabels accepted (0 rows)" b.err)" 1
+check "rows" "$(sqlite3 t.db 'SELECT count(*) FROM predictions')" 8000
+check "labelled rows" "$(sqlite3 t.db 'SELECT count(*) FROM predictions
+    WHERE true_class IS NOT NULL')" $((nlabels * 200))
+check "performance reports" "$(sqlite3 t.db "SELECT count(*) FROM
+    monitor_reports WHERE report_type = 'performance'")" "$nlabels"
+check "feature reports" "$(sqlite3 t.db "SELECT count(*) FROM
+    monitor_reports WHERE report_type = 'feature'")" 40
+check "batch lines" "$(grep -c '^batch' a.err) $(grep -c '^batch' b.err)" \
+    "20 $nlabels"
+echo "$fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,247 @@
+/*
+ * The config file parser: values land in the right fields, every error
+ * names file:line and its reason, secrets force mode 0600 and never
+ * appear in a message.
+ */
+#include <sys/stat.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alert/alert.h"
+#include "ingest/config.h"
+
+#define SECRET_URL	"https://hooks.slack.com/services/T000/B000/sEcReT123"
+
+START_TEST(test_values)
+{
+	static const char text[] =
+	    "# comment\n"
+	    "; another\n"
+	    "\n"
+	    "[ingest]\n"
+	    "db = /tmp/m.db\n"
+	    "flush_rows=500\n"
+	    "  flush_ms =  50  \r\n"
+	    "allow_relabel = yes\n"
+	    "replace_reference = off\n"
+	    "[monitor]\n"
+	    "ks_alpha = 0.05\n"
+	    "psi_warning = 0.12\n"
+	    "psi_critical = \"0.3\"\n"
+	    "chisq_alpha = 0.001\n"
+	    "confidence_drift = 0.1\n"
+	    "decay = 0\n"
+	    "mmd = on\n"
+	    "mmd_permutations = 50\n"
+	    "mmd_max_ref = 300\n"
+	    "[alert]\n"
+	    "repeat_interval = 60s\n";
+	struct ingest_config	 c;
+	char			*cause = NULL;
+
+	config_init(&c, true);
+	ck_assert_msg(config_parse(&c, "t.conf", text, strlen(text),
+	    &cause) == 0, "%s", cause);
+	ck_assert_str_eq(c.db, "/tmp/m.db");
+	ck_assert_uint_eq(c.flush_rows, 500);
+	ck_assert_int_eq(c.flush_ms, 50);
+	ck_assert(c.allow_relabel);
+	ck_assert(!c.replace_reference);
+	ck_assert_double_eq(c.monitor.ks_alpha, 0.05);
+	ck_assert_double_eq(c.monitor.psi_warning, 0.12);
+	ck_assert_double_eq(c.monitor.psi_critical, 0.3);
+	ck_assert_double_eq(c.monitor.chisq_alpha, 0.001);
+	ck_assert_double_eq(c.monitor.confidence_drift, 0.1);
+	ck_assert_double_eq(c.monitor.decay, 0);
+	ck_assert(c.monitor.mmd_enabled);
+	ck_assert_int_eq(c.monitor.mmd.permutations, 50);
+	ck_assert_uint_eq(c.monitor.mmd.max_ref, 300);
+	ck_assert(!c.has_secret);
+	config_finish(&c);
+}
+END_TEST
+
+struct bad {
+	const char	*text;
+	const char	*cause;
+};
+
+static const struct bad bads[] = {
+	{ "db = x\n", "t.conf:1: key outside of a [section]" },
+	{ "[ingest]\nflush_rows = 0\n",
+	  "t.conf:2: flush_rows must be an integer in [1, 10000000]" },
+	{ "[ingest]\nflush_rows = 12abc\n",
+	  "t.conf:2: flush_rows must be an integer in [1, 10000000]" },
+	{ "[ingest]\nflush_ms = -1\n",
+	  "t.conf:2: flush_ms must be an integer in [0, 3600000]" },
+	{ "[ingest]\nallow_relabel = maybe\n",
+	  "t.conf:2: allow_relabel must be on or off" },
+	{ "[ingest]\ndb =\n", "t.conf:2: db is empty" },
+	{ "[ingest]\nfoo = 1\n", "t.conf:2: unknown key foo in [ingest]" },
+	{ "[monitor]\nks_alpha = 1\n",
+	  "t.conf:2: ks_alpha must be a number in (0, 1)" },
+	{ "[monitor]\nks_alpha = nan\n",
+	  "t.conf:2: ks_alpha must be a number in (0, 1)" },
+	{ "[monitor]\n\n\nmmd = 2\n", "t.conf:4: mmd must be on or off" },
+	{ "[monitor]\npsi_warning = 0.5\n",
+	  "t.conf: psi_warning 0.5 is above psi_critical 0.2" },
+	{ "[nope]\n", "t.conf:1: unknown section [nope]" },
+	{ "[Ingest]\n", "t.conf:1: bad section header (want [name])" },
+	{ "[ingest\n", "t.conf:1: bad section header (want [name])" },
+	{ "[ingest]\njust words\n", "t.conf:2: expected key = value" },
+	{ "[ingest]\nFlush = 1\n",
+	  "t.conf:2: bad key (want lower-case letters, digits, _)" },
+	{ "[ingest]\nflush_ms = 1\nflush_ms = 2\n",
+	  "t.conf:3: duplicate key flush_ms in [ingest] (first set on line "
+	  "2)" },
+	{ "[ingest]\nflush_ms = 1\0\n", "t.conf:2: NUL byte in line" },
+};
+
+START_TEST(test_errors)
+{
+	struct ingest_config	 c;
+	char			*cause;
+	size_t			 i, len;
+
+	for (i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+		cause = NULL;
+		config_init(&c, true);
+		len = strlen(bads[i].text);
+		if (strstr(bads[i].cause, "NUL") != NULL)
+			len += 2;	/* the embedded NUL and the newline */
+		ck_assert_msg(config_parse(&c, "t.conf", bads[i].text, len,
+		    &cause) == -1, "case %zu accepted", i);
+		ck_assert_msg(strcmp(cause, bads[i].cause) == 0,
+		    "case %zu: got \"%s\"", i, cause);
+		free(cause);
+		config_finish(&c);
+	}
+}
+END_TEST
+
+/* A long line is refused, not truncated into a different setting. */
+START_TEST(test_long_line)
+{
+	struct ingest_config	 c;
+	char			*text, *cause = NULL;
+	size_t			 n = CONFIG_LINE_MAX + 100;
+
+	text = malloc(n + 32);
+	strcpy(text, "[ingest]\ndb = ");
+	memset(text + 14, 'x', n);
+	text[14 + n] = '\n';
+	config_init(&c, true);
+	ck_assert(config_parse(&c, "t.conf", text, 15 + n, &cause) == -1);
+	ck_assert_str_eq(cause, "t.conf:2: line longer than 4096 bytes");
+	free(cause);
+	free(text);
+	config_finish(&c);
+}
+END_TEST
+
+static char *
+write_file(const char *text, mode_t mode)
+{
+	char	*path = strdup("/tmp/mlmon-test-config-XXXXXX");
+	int	 fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+/* A secret in a group- or world-readable file is refused, unprinted. */
+START_TEST(test_secret_mode)
+{
+	static const char text[] = "[slack]\nwebhook_url = " SECRET_URL "\n";
+	struct ingest_config	 c;
+	char			*path, *cause = NULL;
+
+	ck_assert(alert_config_is_secret("slack", "webhook_url"));
+	path = write_file(text, 0644);
+	config_init(&c, true);
+	ck_assert(config_load_file(&c, path, &cause) == -1);
+	ck_assert_ptr_nonnull(strstr(cause, "holds a secret"));
+	ck_assert_ptr_nonnull(strstr(cause, "0644"));
+	ck_assert_ptr_null(strstr(cause, "sEcReT123"));
+	free(cause);
+	cause = NULL;
+	config_finish(&c);
+
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	config_init(&c, true);
+	ck_assert_msg(config_load_file(&c, path, &cause) == 0, "%s", cause);
+	ck_assert(c.has_secret);
+	config_finish(&c);
+	unlink(path);
+	free(path);
+
+	/* No secret: any mode is fine. */
+	path = write_file("[monitor]\ndecay = 0.1\n", 0644);
+	config_init(&c, true);
+	ck_assert_msg(config_load_file(&c, path, &cause) == 0, "%s", cause);
+	config_finish(&c);
+	unlink(path);
+	free(path);
+
+	config_init(&c, true);
+	ck_assert(config_load_file(&c, "/nonexistent/mlmon.conf", &cause) ==
+	    -1);
+	ck_assert_str_eq(cause, "/nonexistent/mlmon.conf: No such file or "
+	    "directory");
+	free(cause);
+	config_finish(&c);
+}
+END_TEST
+
+/* $MLMON_CONFIG, then XDG, then ~/.config; absent files are skipped. */
+START_TEST(test_default_path)
+{
+	char	*p;
+
+	setenv("MLMON_CONFIG", "/etc/x.conf", 1);
+	p = config_default_path();
+	ck_assert_str_eq(p, "/etc/x.conf");
+	free(p);
+	unsetenv("MLMON_CONFIG");
+	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+	ck_assert_ptr_null(config_default_path());
+	unsetenv("XDG_CONFIG_HOME");
+	setenv("HOME", "/nonexistent", 1);
+	ck_assert_ptr_null(config_default_path());
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_long_line);
+	tcase_add_test(tc, test_secret_mode);
+	tcase_add_test(tc, test_default_path);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(config_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

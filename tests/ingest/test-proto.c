@@ -1,0 +1,324 @@
+/*
+ * The NDJSON line parser: every field, every default, escapes, and every
+ * rejection reason, table-driven.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/proto.h"
+
+#define P3	"\"features\":[1,2.5,-3e-1],\"scores\":[0.2,0.7,0.1]"
+
+/* A line that must parse, and what it must give. */
+struct good {
+	const char	*line;
+	enum proto_kind	 kind;
+	int64_t		 batch_id;
+	int		 has_row;
+	int64_t		 row;
+	const char	*features_json;
+	const char	*scores_json;
+	int		 predicted;
+	double		 confidence;
+	int		 true_class;
+};
+
+static const struct good goods[] = {
+	{ "{\"batch_id\":0," P3 "}", PROTO_PREDICTION, 0, 0, 0,
+	  "[1,2.5,-3e-1]", "[0.2,0.7,0.1]", 1, 0.7, -1 },
+	{ "{\"type\":\"prediction\",\"batch_id\":7,\"row_in_batch\":3," P3
+	  ",\"predicted_class\":2,\"confidence\":0.25,\"true_class\":0}",
+	  PROTO_PREDICTION, 7, 1, 3, "[1,2.5,-3e-1]", "[0.2,0.7,0.1]", 2,
+	  0.25, 0 },
+	{ "  { \"batch_id\" : 9223372036854775807 , \"features\" : [ 1E2 , "
+	  "-0 ] , \"scores\" : [ 0.5 , 0.5 ] , \"true_class\" : null }\r",
+	  PROTO_PREDICTION, INT64_MAX, 0, 0, "[1E2,-0]", "[0.5,0.5]", 0, 0.5,
+	  -1 },
+	/* Unknown keys, nested, are skipped; type may come last. */
+	{ "{\"x\":{\"a\":[1,{\"b\":null},true,false,\"s\\u00e9\"]}," P3
+	  ",\"type\":\"reference\"}", PROTO_REFERENCE, 0, 0, 0,
+	  "[1,2.5,-3e-1]", "[0.2,0.7,0.1]", 1, 0.7, -1 },
+	/* Escaped key names are decoded before matching. */
+	{ "{\"b\\u0061tch_id\":5," P3 "}", PROTO_PREDICTION, 5, 0, 0,
+	  "[1,2.5,-3e-1]", "[0.2,0.7,0.1]", 1, 0.7, -1 },
+	/* Scores within the tolerance; ties pick the first class. */
+	{ "{\"batch_id\":1,\"features\":[0.1],\"scores\":[0.4996,0.4996]}",
+	  PROTO_PREDICTION, 1, 0, 0, "[0.1]", "[0.4996,0.4996]", 0, 0.4996,
+	  -1 },
+	{ "{\"type\":\"end_batch\",\"batch_id\":12}", PROTO_END_BATCH, 12, 0,
+	  0, NULL, NULL, -1, 0, -1 },
+};
+
+/* A line that must be refused with this exact reason. */
+struct bad {
+	const char	*line;
+	const char	*reason;
+};
+
+static const struct bad bads[] = {
+	{ "", "empty line" },
+	{ "   ", "empty line" },
+	{ "[1,2]", "line is not a JSON object" },
+	{ "{\"batch_id\":1," P3 "} x", "trailing data after object" },
+	{ "{\"batch_id\":1," P3 "}{}", "trailing data after object" },
+	{ "{\"batch_id\":1," P3, "unexpected end of line" },
+	{ "{\"batch_id\":1,\"features\":[1,2", "expected , or ] in features" },
+	{ "{" P3 "}", "missing field batch_id" },
+	{ "{\"batch_id\":1,\"scores\":[0.5,0.5]}", "missing field features" },
+	{ "{\"batch_id\":1,\"features\":[1]}", "missing field scores" },
+	{ "{\"batch_id\":1,\"batch_id\":2," P3 "}",
+	  "duplicate key \"batch_id\"" },
+	{ "{\"type\":\"foo\",\"batch_id\":1}", "unknown type \"foo\"" },
+	{ "{\"type\":7}", "type is not a string" },
+	{ "{\"batch_id\":\"1\"," P3 "}", "batch_id is not an integer" },
+	{ "{\"batch_id\":1.0," P3 "}", "batch_id is not an integer" },
+	{ "{\"batch_id\":-1," P3 "}", "batch_id is negative" },
+	{ "{\"batch_id\":9223372036854775808," P3 "}",
+	  "batch_id is too large" },
+	{ "{\"batch_id\":1,\"row_in_batch\":true," P3 "}",
+	  "row_in_batch is not an integer" },
+	{ "{\"batch_id\":1,\"features\":[1,2,3,NaN],\"scores\":[0.5,0.5]}",
+	  "features[3] is not a finite number" },
+	{ "{\"batch_id\":1,\"features\":[Infinity],\"scores\":[0.5,0.5]}",
+	  "features[0] is not a finite number" },
+	{ "{\"batch_id\":1,\"features\":[1e999],\"scores\":[0.5,0.5]}",
+	  "features[0] is not a finite number" },
+	{ "{\"batch_id\":1,\"features\":[1,\"2\"],\"scores\":[0.5,0.5]}",
+	  "features[1] is not a number" },
+	{ "{\"batch_id\":1,\"features\":[01],\"scores\":[0.5,0.5]}",
+	  "expected , or ] in features" },
+	{ "{\"batch_id\":1,\"features\":[1.],\"scores\":[0.5,0.5]}",
+	  "features[0] is not a valid number" },
+	{ "{\"batch_id\":1,\"features\":{},\"scores\":[0.5,0.5]}",
+	  "features is not an array" },
+	{ "{\"batch_id\":1,\"features\":[],\"scores\":[0.5,0.5]}",
+	  "features is empty" },
+	{ "{\"batch_id\":1,\"features\":[1],\"scores\":[1]}",
+	  "scores has 1 value, need at least 2 classes" },
+	{ "{\"batch_id\":1,\"features\":[1],\"scores\":[1.5,-0.5]}",
+	  "scores[0] is not in [0, 1]" },
+	{ "{\"batch_id\":1,\"features\":[1],\"scores\":[0.5,0.5042]}",
+	  "scores sum to 1.0042, not 1 within 1e-3" },
+	{ "{\"batch_id\":1," P3 ",\"predicted_class\":3}",
+	  "predicted_class 3 is out of range for 3 classes" },
+	{ "{\"batch_id\":1," P3 ",\"true_class\":5}",
+	  "true_class 5 is out of range for 3 classes" },
+	{ "{\"batch_id\":1," P3 ",\"true_class\":[1]}",
+	  "true_class is not an integer or null" },
+	{ "{\"batch_id\":1," P3 ",\"confidence\":1.5}",
+	  "confidence is not in [0, 1]" },
+	{ "{\"batch_id\":1," P3 ",\"confidence\":\"high\"}",
+	  "confidence is not a number" },
+	{ "{\"batch_id\":1," P3 ",\"feature_names\":[\"a\"]}",
+	  "field feature_names is not allowed in prediction records" },
+	{ "{\"type\":\"reference\",\"batch_id\":1," P3 "}",
+	  "field batch_id is not allowed in reference records" },
+	{ "{\"type\":\"labels\",\"batch_id\":1,\"true_class\":1}",
+	  "true_class of a labels record is not an array" },
+	{ "{\"type\":\"labels\",\"batch_id\":1,\"true_class\":[0,-1]}",
+	  "true_class[1] is negative" },
+	{ "{\"type\":\"labels\",\"true_class\":[0]}",
+	  "missing field batch_id" },
+	{ "{\"type\":\"end_batch\"}", "missing field batch_id" },
+	{ "{\"type\":\"schema\"}",
+	  "schema has neither feature_names nor class_names" },
+	{ "{\"type\":\"schema\",\"feature_names\":[\"a\",\"a\"]}",
+	  "feature_names[1] repeats feature_names[0]" },
+	{ "{\"type\":\"schema\",\"feature_names\":[\"a\",1]}",
+	  "feature_names[1] is not a string" },
+	{ "{\"type\":\"schema\",\"feature_names\":[\"\"]}",
+	  "feature_names[0] is empty" },
+	{ "{\"type\":\"schema\",\"feature_names\":[\"a\\u0000\"]}",
+	  "feature_names[0] contains U+0000" },
+	{ "{\"type\":\"schema\",\"class_names\":[\"a\"]}",
+	  "class_names has 1 name, need at least 2" },
+	{ "{\"x\":\"\xff\"}", "line is not valid UTF-8" },
+	{ "{\"x\":\"\xc0\xaf\"}", "line is not valid UTF-8" },
+	{ "{\"x\":\"\xed\xa0\x80\"}", "line is not valid UTF-8" },
+	{ "{\"x\":\"\\ud800\"}", "lone high surrogate in \\u escape" },
+	{ "{\"x\":\"\\udc00\"}", "lone low surrogate in \\u escape" },
+	{ "{\"x\":\"\\ud800\\u0041\"}", "lone high surrogate in \\u escape" },
+	{ "{\"x\":\"\\u12g4\"}", "invalid \\u escape" },
+	{ "{\"x\":\"\\q\"}", "invalid escape in string" },
+	{ "{\"x\":\"a\tb\"}", "control character in string" },
+	{ "{\"x\":\"abc", "unterminated string" },
+	{ "{\"x\":tru}", "invalid JSON value" },
+	{ "{\"x\":[1,]}", "invalid JSON value" },
+	{ "{\"x\" 1}", "expected : after key" },
+	{ "{x:1}", "expected a string key" },
+	{ "{\"x\":1 \"y\":2}", "expected , or } in object" },
+};
+
+START_TEST(test_good_lines)
+{
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX];
+	size_t			i;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof goods / sizeof goods[0]; i++) {
+		const struct good	*g = &goods[i];
+
+		ck_assert_msg(proto_parse_line(&p, g->line, strlen(g->line),
+		    &r, reason), "line %zu: %s", i, reason);
+		ck_assert_int_eq(r.kind, g->kind);
+		ck_assert_int_eq(r.batch_id, g->batch_id);
+		ck_assert_int_eq(r.has_row, g->has_row);
+		if (g->has_row)
+			ck_assert_int_eq(r.row_in_batch, g->row);
+		if (g->features_json != NULL) {
+			ck_assert_str_eq(r.features_json, g->features_json);
+			ck_assert_str_eq(r.scores_json, g->scores_json);
+			ck_assert_int_eq(r.predicted_class, g->predicted);
+			ck_assert_double_eq_tol(r.confidence, g->confidence,
+			    1e-15);
+		}
+		ck_assert_int_eq(r.true_class, g->true_class);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+START_TEST(test_bad_lines)
+{
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX];
+	size_t			i;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+		const struct bad	*b = &bads[i];
+
+		ck_assert_msg(!proto_parse_line(&p, b->line, strlen(b->line),
+		    &r, reason), "line %zu accepted: %s", i, b->line);
+		ck_assert_msg(strcmp(reason, b->reason) == 0,
+		    "line %zu: got \"%s\", want \"%s\"", i, reason, b->reason);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+/* Number conversion agrees with strtod on the fast and slow paths. */
+START_TEST(test_numbers)
+{
+	static const char *const toks[] = {
+		"0", "-0", "1", "0.1", "0.30000000000000004",
+		"123456789012345678", "1234567890123456789012",
+		"1e22", "1e23", "1.7976931348623157e308", "4.9e-324",
+		"2.2250738585072014e-308", "0.000001", "-12.5E-3",
+		"9007199254740993", "0.12345678901234567890123",
+		"1e-400", "3.141592653589793",
+	};
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			line[256], reason[PROTO_REASON_MAX];
+	size_t			i;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof toks / sizeof toks[0]; i++) {
+		snprintf(line, sizeof line, "{\"batch_id\":0,\"features\":[%s],"
+		    "\"scores\":[0.5,0.5]}", toks[i]);
+		ck_assert_msg(proto_parse_line(&p, line, strlen(line), &r,
+		    reason), "%s: %s", toks[i], reason);
+		ck_assert_msg(r.features[0] == strtod(toks[i], NULL) &&
+		    signbit(r.features[0]) == signbit(strtod(toks[i], NULL)),
+		    "%s: %.17g", toks[i], r.features[0]);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+START_TEST(test_labels_and_schema)
+{
+	static const char labels[] =
+	    "{\"type\":\"labels\",\"batch_id\":4,\"true_class\":[2,0,1,1]}";
+	static const char schema[] =
+	    "{\"type\":\"schema\",\"feature_names\":[\"age\",\"caf\\u00e9\","
+	    "\"\\ud83d\\ude00\",\"a\\\"b\"],\"class_names\":[\"no\",\"yes\"]}";
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX];
+
+	proto_parser_init(&p);
+	ck_assert(proto_parse_line(&p, labels, strlen(labels), &r, reason));
+	ck_assert_int_eq(r.kind, PROTO_LABELS);
+	ck_assert_int_eq(r.batch_id, 4);
+	ck_assert_uint_eq(r.n_labels, 4);
+	ck_assert_int_eq(r.labels[0], 2);
+	ck_assert_int_eq(r.labels[3], 1);
+
+	ck_assert_msg(proto_parse_line(&p, schema, strlen(schema), &r,
+	    reason), "%s", reason);
+	ck_assert_int_eq(r.kind, PROTO_SCHEMA);
+	ck_assert_uint_eq(r.n_feature_names, 4);
+	ck_assert_str_eq(r.feature_names[0], "age");
+	ck_assert_str_eq(r.feature_names[1], "caf\xc3\xa9");
+	ck_assert_str_eq(r.feature_names[2], "\xf0\x9f\x98\x80");
+	ck_assert_str_eq(r.feature_names[3], "a\"b");
+	ck_assert_uint_eq(r.n_class_names, 2);
+	ck_assert_str_eq(r.class_names[1], "yes");
+	proto_parser_finish(&p);
+}
+END_TEST
+
+/* Deep nesting is refused, not a stack overflow; any byte is survivable. */
+START_TEST(test_hostile)
+{
+	struct proto_parser	 p;
+	struct proto_record	 r;
+	char			 reason[PROTO_REASON_MAX];
+	char			*line;
+	size_t			 n = 100000, i;
+	unsigned		 seed = 1;
+
+	proto_parser_init(&p);
+	line = malloc(n + 16);
+	memcpy(line, "{\"x\":", 5);
+	for (i = 5; i < n; i++)
+		line[i] = '[';
+	ck_assert(!proto_parse_line(&p, line, n, &r, reason));
+	ck_assert_str_eq(reason, "nesting deeper than 64 levels");
+	for (i = 0; i < 2000; i++) {
+		size_t	len = (size_t)(rand_r(&seed) % 200), j;
+
+		for (j = 0; j < len; j++)
+			line[j] = "{}[]\",:0123456789.eE-+tfnul\\ \xc3\xa9x"
+			    [rand_r(&seed) % 33];
+		(void)proto_parse_line(&p, line, len, &r, reason);
+	}
+	free(line);
+	proto_parser_finish(&p);
+}
+END_TEST
+
+static Suite *
+proto_suite(void)
+{
+	Suite	*s = suite_create("proto");
+	TCase	*tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_good_lines);
+	tcase_add_test(tc, test_bad_lines);
+	tcase_add_test(tc, test_numbers);
+	tcase_add_test(tc, test_labels_and_schema);
+	tcase_add_test(tc, test_hostile);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(proto_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
