@@ -21,7 +21,7 @@
  */
 static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS predictions ("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " id INTEGER PRIMARY KEY,"
     " batch_id INTEGER NOT NULL,"
     " row_in_batch INTEGER NOT NULL,"
     " features TEXT NOT NULL,"		/* JSON array of numbers */
