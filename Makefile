@@ -6,6 +6,7 @@ ASAN      ?= build-asan
 SCENARIO  ?= abrupt
 DEMO_DB   ?= demo.db
 RATE      ?= 400
+BATCHES   ?= 60
 SECONDS   ?= 60
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
@@ -42,8 +43,9 @@ test-fast: build
 # console on the same store. Quit the console with q.
 demo: build
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@echo "demo: mlmon-gen --scenario $(SCENARIO) --rate $(RATE) | mlmon-ingest --db $(DEMO_DB)"
-	@($(BUILD)/scenarios/mlmon-gen --scenario $(SCENARIO) --rate $(RATE) | \
+	@echo "demo: mlmon-gen --scenario $(SCENARIO) --batches $(BATCHES) --rate $(RATE) | mlmon-ingest --db $(DEMO_DB)"
+	@($(BUILD)/scenarios/mlmon-gen --scenario $(SCENARIO) \
+		--batches $(BATCHES) --rate $(RATE) | \
 		$(BUILD)/src/ingest/mlmon-ingest --db $(DEMO_DB) --quiet \
 		2>$(DEMO_DB).log & echo $$! > $(DEMO_DB).pid)
 	@$(BUILD)/src/tui/mlmon-top --db $(DEMO_DB); \
@@ -68,7 +70,8 @@ golden:
 	for f in tests/golden/make-*.py; do /usr/bin/python3 $$f tests/golden || exit 1; done
 
 scenarios-doc: build
-	scripts/scenarios-table > docs/SCENARIOS.md
+	scripts/scenarios-table > docs/SCENARIOS.md.tmp
+	mv docs/SCENARIOS.md.tmp docs/SCENARIOS.md
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
