@@ -6,7 +6,6 @@
  */
 #include "alert/rules.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "alert/alert.h"
 #include "alert/text.h"
 #include "core/monitor.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 
@@ -56,37 +56,6 @@ static const char *const family_names[RULE_FAMILY_COUNT] = {
 	[RULE_FAMILY_DETECTOR] = "detector",
 };
 
-/* A growing string. */
-struct rule_buf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void rule_buf_add(struct rule_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-rule_buf_add(struct rule_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* Caller frees: the feature's name from the schema, cleaned. */
 static char *
 rule_feature_name(const struct store_schema *sc, size_t i)
@@ -122,7 +91,7 @@ rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
 {
 	const struct feature_report *fr = b->feature;
 	struct rule_finding *f;
-	struct rule_buf key = { 0 }, msg = { 0 };
+	struct strbuf key = STRBUF_INIT, msg = STRBUF_INIT;
 	char **names;
 	cJSON *arr;
 	size_t i, k;
@@ -133,16 +102,16 @@ rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
 			names[k++] = rule_feature_name(b->schema, i);
 	}
 
-	rule_buf_add(&msg, "batch %lld: %s on %zu feature%s: ",
+	strbuf_addf(&msg, "batch %lld: %s on %zu feature%s: ",
 	    (long long)b->batch_id, what, n_sel, n_sel == 1 ? "" : "s");
 	for (i = 0, k = 0; i < fr->n_features; i++) {
 		if (!sel[i])
 			continue;
 		if (k == RULE_MESSAGE_FEATURES) {
-			rule_buf_add(&msg, ", and %zu more", n_sel - k);
+			strbuf_addf(&msg, ", and %zu more", n_sel - k);
 			break;
 		}
-		rule_buf_add(&msg, "%s%s (PSI %.3f, KS D %.3f p %.2g)",
+		strbuf_addf(&msg, "%s%s (PSI %.3f, KS D %.3f p %.2g)",
 		    k == 0 ? "" : ", ", names[k], fr->psi[i],
 		    fr->ks_statistic[i], fr->ks_p_value[i]);
 		k++;
@@ -152,7 +121,7 @@ rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
 	if ((arr = cJSON_CreateArray()) == NULL)
 		abort();	/* cJSON only fails on allocation */
 	for (k = 0; k < n_sel; k++) {
-		rule_buf_add(&key, "%s%s", k == 0 ? "" : ",", names[k]);
+		strbuf_addf(&key, "%s%s", k == 0 ? "" : ",", names[k]);
 		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(names[k])))
 			abort();
 		free(names[k]);
@@ -164,8 +133,8 @@ rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
 		abort();
 	cJSON_Delete(arr);
 	f->key = xasprintf("%s:%s", f->rule->name, key.s);
-	free(key.s);
-	f->message = msg.s;
+	strbuf_finish(&key);
+	f->message = strbuf_take(&msg);
 }
 
 static void

@@ -16,7 +16,6 @@
  */
 #include "alert/sink.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include <time.h>
 
 #include "alert/text.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 /* Subject text after the prefix, bytes. */
@@ -31,41 +31,11 @@
 /* Body wrap column. */
 #define EMAIL_WRAP		76
 
-struct email_buf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
-
 struct email_upload {
 	const char	*data;
 	size_t		 len;
 	size_t		 off;
 };
-
-static void email_add(struct email_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-email_add(struct email_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
 
 /* RFC 5322 date in UTC, independent of the locale. */
 static void
@@ -106,7 +76,7 @@ email_domain(const char *from, char *buf, size_t size)
 }
 
 static void
-email_base64(struct email_buf *b, const unsigned char *p, size_t n)
+email_base64(struct strbuf *b, const unsigned char *p, size_t n)
 {
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -115,22 +85,22 @@ email_base64(struct email_buf *b, const unsigned char *p, size_t n)
 
 	for (i = 0; i + 2 < n; i += 3) {
 		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		email_add(b, "%c%c%c%c", tab[v >> 18], tab[(v >> 12) & 63],
+		strbuf_addf(b, "%c%c%c%c", tab[v >> 18], tab[(v >> 12) & 63],
 		    tab[(v >> 6) & 63], tab[v & 63]);
 	}
 	if (n - i == 1) {
 		v = (unsigned)p[i] << 16;
-		email_add(b, "%c%c==", tab[v >> 18], tab[(v >> 12) & 63]);
+		strbuf_addf(b, "%c%c==", tab[v >> 18], tab[(v >> 12) & 63]);
 	} else if (n - i == 2) {
 		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-		email_add(b, "%c%c%c=", tab[v >> 18], tab[(v >> 12) & 63],
+		strbuf_addf(b, "%c%c%c=", tab[v >> 18], tab[(v >> 12) & 63],
 		    tab[(v >> 6) & 63]);
 	}
 }
 
 /* Subject: as is when ASCII, else RFC 2047 B words of <= 39 bytes. */
 static void
-email_subject(struct email_buf *b, const char *s)
+email_subject(struct strbuf *b, const char *s)
 {
 	const unsigned char *p;
 	size_t left, take;
@@ -141,27 +111,27 @@ email_subject(struct email_buf *b, const char *s)
 			ascii = false;
 	}
 	if (ascii) {
-		email_add(b, "Subject: %s\r\n", s);
+		strbuf_addf(b, "Subject: %s\r\n", s);
 		return;
 	}
-	email_add(b, "Subject:");
+	strbuf_addf(b, "Subject:");
 	left = strlen(s);
 	while (left > 0) {
 		take = alert_text_cut(s, 39);
 		if (take == 0)
 			take = left < 39 ? left : 39;
-		email_add(b, " =?UTF-8?B?");
+		strbuf_addf(b, " =?UTF-8?B?");
 		email_base64(b, (const unsigned char *)s, take);
-		email_add(b, "?=%s", left > take ? "\r\n" : "");
+		strbuf_addf(b, "?=%s", left > take ? "\r\n" : "");
 		s += take;
 		left -= take;
 	}
-	email_add(b, "\r\n");
+	strbuf_addf(b, "\r\n");
 }
 
 /* One paragraph (already clean), wrapped at spaces, CRLF ended. */
 static void
-email_wrap(struct email_buf *b, const char *s)
+email_wrap(struct strbuf *b, const char *s)
 {
 	size_t len, cut;
 
@@ -176,40 +146,40 @@ email_wrap(struct email_buf *b, const char *s)
 				;
 			cut = alert_text_cut(s, cut);
 		}
-		email_add(b, "%.*s\r\n", (int)cut, s);
+		strbuf_addf(b, "%.*s\r\n", (int)cut, s);
 		s += cut;
 		while (*s == ' ')
 			s++;
 	}
-	email_add(b, "%s\r\n", s);
+	strbuf_addf(b, "%s\r\n", s);
 }
 
 char *
 sink_email_render(const struct alert_config *c,
     const struct alert_message *m)
 {
-	struct email_buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char date[64], domain[256], *subject, *text, *line, *para, *key;
 	const char *p, *nl;
 
 	email_date(m->created_at, date, sizeof date);
 	email_domain(c->email_from, domain, sizeof domain);
-	email_add(&b, "Date: %s\r\n", date);
-	email_add(&b, "From: %s\r\n", c->email_from != NULL ? c->email_from :
+	strbuf_addf(&b, "Date: %s\r\n", date);
+	strbuf_addf(&b, "From: %s\r\n", c->email_from != NULL ? c->email_from :
 	    "mlmon@mlmon.invalid");
-	email_add(&b, "To: %s\r\n", c->email_to != NULL ? c->email_to :
+	strbuf_addf(&b, "To: %s\r\n", c->email_to != NULL ? c->email_to :
 	    "undisclosed-recipients:;");
 	text = alert_text_clean(m->text, EMAIL_SUBJECT_MAX);
 	subject = xasprintf("%s%s", sink_prefix(m), text);
 	email_subject(&b, subject);
 	free(subject);
 	free(text);
-	email_add(&b, "Message-ID: <mlmon.%lld.%lld@%s>\r\n",
+	strbuf_addf(&b, "Message-ID: <mlmon.%lld.%lld@%s>\r\n",
 	    (long long)m->id, (long long)m->created_at, domain);
-	email_add(&b, "MIME-Version: 1.0\r\n");
-	email_add(&b, "Content-Type: text/plain; charset=utf-8\r\n");
-	email_add(&b, "Content-Transfer-Encoding: 8bit\r\n");
-	email_add(&b, "\r\n");
+	strbuf_addf(&b, "MIME-Version: 1.0\r\n");
+	strbuf_addf(&b, "Content-Type: text/plain; charset=utf-8\r\n");
+	strbuf_addf(&b, "Content-Transfer-Encoding: 8bit\r\n");
+	strbuf_addf(&b, "\r\n");
 
 	/* Body: the message, one paragraph per line of it. */
 	for (p = m->text; ; p = nl + 1) {
@@ -228,15 +198,15 @@ sink_email_render(const struct alert_config *c,
 	para = alert_text_clean(key, 900);
 	free(key);
 	key = para;
-	email_add(&b, "\r\n");
-	email_add(&b, "Severity: %s\r\n", alert_severity_name(m->severity));
-	email_add(&b, "Notification: %s\r\n", m->kind);
+	strbuf_addf(&b, "\r\n");
+	strbuf_addf(&b, "Severity: %s\r\n", alert_severity_name(m->severity));
+	strbuf_addf(&b, "Notification: %s\r\n", m->kind);
 	email_wrap(&b, key);
-	email_add(&b, "Batch: %lld\r\n", (long long)m->batch_id);
-	email_add(&b, "Alert: %lld\r\n", (long long)m->id);
-	email_add(&b, "\r\n-- \r\nmlmon\r\n");
+	strbuf_addf(&b, "Batch: %lld\r\n", (long long)m->batch_id);
+	strbuf_addf(&b, "Alert: %lld\r\n", (long long)m->id);
+	strbuf_addf(&b, "\r\n-- \r\nmlmon\r\n");
 	free(key);
-	return b.s;
+	return strbuf_take(&b);
 }
 
 static size_t
