@@ -3,11 +3,13 @@
 # isolated-tmux pattern, tmux regress/*.sh). Poll capture-pane until a
 # marker shows (no fixed sleeps), send keys, assert what is on screen.
 #
-#   tmux-e2e.sh MLMON_TOP MKFIXTURE
+#   tmux-e2e.sh MLMON_TOP MKFIXTURE [MLMON_GEN MLMON_INGEST]
 set -eu
 
 top=$1
 mkfixture=$2
+gen=${3:-}
+ingest=${4:-}
 sock=mlmon-test-$$
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-e2e.XXXXXX")
 T() { tmux -L "$sock" -f /dev/null "$@"; }
@@ -32,6 +34,23 @@ wait_for() {
 		i=$((i + 1))
 	done
 	echo "FAIL [$step]: '$1' never appeared; screen:"
+	T capture-pane -p -t t 2>/dev/null | sed 's/^/  | /' || true
+	fail=1
+	return 1
+}
+
+# wait_re REGEX [SECONDS]: poll the pane until an extended regex matches.
+wait_re() {
+	i=0
+	limit=$(( ${2:-10} * 10 ))
+	while [ "$i" -lt "$limit" ]; do
+		if T capture-pane -p -t t 2>/dev/null | grep -qE -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "FAIL [$step]: /$1/ never matched; screen:"
 	T capture-pane -p -t t 2>/dev/null | sed 's/^/  | /' || true
 	fail=1
 	return 1
@@ -153,6 +172,22 @@ if T capture-pane -p -t t | grep -qF "Latest batch 15"; then
 	echo "FAIL [live]: updated while paused"; fail=1
 fi
 keys Space;	wait_for "Latest batch 15"
+
+# ---- live with the real pipeline: mlmon-gen --rate | mlmon-ingest ----
+if [ -n "$gen" ] && [ -n "$ingest" ]; then
+	step=live-ingest
+	start "env LANG=C.UTF-8 TERM=screen-256color $top --db $tmp/real.db -d 0.1"
+	wait_for "Waiting for data"
+	"$gen" --scenario abrupt --batches 12 --rate 2000 |
+	    "$ingest" --db "$tmp/real.db" --quiet --flush-ms 50 &
+	writer=$!
+	# Some batch while the stream is still running, then the last one.
+	wait_re "Latest batch ([1-9]|1[01]) " 20
+	wait_for "Latest batch 12" 30
+	wait "$writer"; writer=""
+	keys 2;		wait_for "First fired: PSI b5"
+	keys q;		wait_for "EXITED=0"
+fi
 
 # ---- idle CPU over 3 s at -d 0.1 on a store nobody writes ----
 step=idle
