@@ -1,0 +1,83 @@
+# Helpers for bench/run-all (POSIX sh, sourced).
+
+# Seconds since the epoch, with nanoseconds (GNU date).
+now() {
+	date +%s.%N
+}
+
+# stats FILE: "median min max" of the numbers in FILE, one a line.
+stats() {
+	sort -g "$1" | awk '
+	{ v[NR] = $1 }
+	END {
+		if (NR == 0) { print "nan nan nan"; exit }
+		if (NR % 2) m = v[(NR + 1) / 2]
+		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+		print m, v[1], v[NR]
+	}'
+}
+
+# med FILE: the median only.
+med() {
+	stats "$1" | cut -d' ' -f1
+}
+
+# field NAME LINE: the value of NAME=value in a "k=v k=v" line.
+field() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+# int N: an integer with thousands separators (1,234,567).
+int() {
+	printf '%.0f\n' "$1" | awk '{
+		s = $1; neg = ""
+		if (substr(s, 1, 1) == "-") { neg = "-"; s = substr(s, 2) }
+		o = ""
+		while (length(s) > 3) {
+			o = "," substr(s, length(s) - 2) o
+			s = substr(s, 1, length(s) - 3)
+		}
+		print neg s o
+	}'
+}
+
+# irange FILE: "median (min-max)" as integers with separators.
+irange() {
+	set -- $(stats "$1")
+	echo "$(int "$1") ($(int "$2")–$(int "$3"))"
+}
+
+# frange FILE DIGITS: "median (min-max)" with DIGITS decimals.
+frange() {
+	set -- $(stats "$1") "$2"
+	printf "%.${4}f (%.${4}f–%.${4}f)\n" "$1" "$2" "$3"
+}
+
+# mib BYTES: megabytes (10^6, as the seed article counts them), 2 decimals.
+mb() {
+	awk -v b="$1" 'BEGIN { printf "%.2f MB\n", b / 1e6 }'
+}
+
+# calc EXPR: floating point arithmetic through awk.
+calc() {
+	awk "BEGIN { printf \"%.6g\n\", $1 }"
+}
+
+# size_of DB: bytes of the DB file plus its -wal, if any.
+size_of() {
+	a=$(stat -c %s "$1" 2>/dev/null || echo 0)
+	b=$(stat -c %s "$1-wal" 2>/dev/null || echo 0)
+	echo $((a + b))
+}
+
+rmdb() {
+	rm -f "$1" "$1-wal" "$1-shm" "$1-journal"
+}
+
+# The machine, for the header of every table.
+machine() {
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' \
+	    /proc/meminfo)
+	echo "$(nproc) cores ($cpu), $mem RAM, Linux $(uname -r)"
+}

@@ -1,0 +1,88 @@
+# Helpers for the reliability scripts (POSIX sh, sourced). Each script
+# gets the binaries as arguments, works in a private temp dir and prints
+# "ok"/"FAIL" lines and a final "N failed".
+
+abspath() {
+	echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+}
+
+# rel_setup: a private temp dir as cwd, no user config or DB.
+rel_setup() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-rel.XXXXXX")
+	trap '[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
+	trap 'exit 130' INT TERM
+	cd "$tmp" || exit 1
+	export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
+	unset MLMON_DB MLMON_CONFIG
+	fails=0
+}
+
+# check NAME GOT WANT
+check() {
+	if [ "$2" = "$3" ]; then
+		echo "ok   $1"
+	else
+		echo "FAIL $1: got '$2', want '$3'"
+		fails=$((fails + 1))
+	fi
+}
+
+# yes_if NAME CONDITION-COMMAND...: ok when the command succeeds.
+yes_if() {
+	name=$1
+	shift
+	if "$@"; then
+		echo "ok   $name"
+	else
+		echo "FAIL $name"
+		fails=$((fails + 1))
+	fi
+}
+
+finish() {
+	echo "$fails failed"
+	[ "$fails" -eq 0 ]
+}
+
+rmdb() {
+	rm -f "$1" "$1-wal" "$1-shm" "$1-journal"
+}
+
+# dump DB: everything a replay must reproduce, without the wall-clock
+# columns (logged_at, labeled_at, created_at, sent_at, ...). Alert
+# messages of suppressed repeats name the seconds left of the repeat
+# interval ("next repeat in 299 s"): wall clock too, so normalised.
+dump() {
+	sqlite3 "$1" "SELECT 'P', batch_id, row_in_batch, features,
+	    predicted_class, confidence, scores, true_class FROM predictions
+	    ORDER BY batch_id, row_in_batch;
+	  SELECT 'R', batch_id, report_type, payload FROM monitor_reports
+	    ORDER BY batch_id, report_type;
+	  SELECT 'B', batch_id, n_rows, n_labelled, closed_at IS NOT NULL,
+	    labelled_at IS NOT NULL FROM batches ORDER BY batch_id;
+	  SELECT 'D', name, last_batch, state FROM detector_state
+	    ORDER BY name;
+	  SELECT 'A', batch_id, severity, channel, message, condition_key,
+	    kind, status FROM alerts
+	    ORDER BY batch_id, condition_key, kind, channel, message;
+	  SELECT 'C', condition_key, rule, severity, features, open,
+	    first_batch, last_fired_batch, last_seen_batch, clear_streak
+	    FROM alert_conditions ORDER BY condition_key;" |
+	    sed 's/next repeat in [0-9]* s/next repeat in N s/'
+}
+
+integrity() {
+	sqlite3 "$1" 'PRAGMA integrity_check' 2>&1 | tr '\n' ' ' |
+	    sed 's/ $//'
+}
+
+count() {
+	sqlite3 "$1" "$2" 2>/dev/null
+}
+
+# rand_between SEED I LO HI: a reproducible pseudo-random decimal.
+rand_between() {
+	awk -v s="$1" -v i="$2" -v lo="$3" -v hi="$4" 'BEGIN {
+		srand(s * 1000 + i); printf "%.3f\n", lo + rand() * (hi - lo)
+	}'
+}
