@@ -21,12 +21,29 @@ codec_buf_init(struct codec_buf *b)
 	b->s[0] = '\0';
 }
 
+/* Append n bytes (and keep the text NUL-terminated). */
+static void
+codec_buf_put(struct codec_buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len <= n) {
+		b->cap = 2 * b->cap + n;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
 void
 codec_buf_add(struct codec_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
+	if (strchr(fmt, '%') == NULL) {	/* plain text: no printf */
+		codec_buf_put(b, fmt, strlen(fmt));
+		return;
+	}
 	for (;;) {
 		va_start(ap, fmt);
 		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
@@ -47,7 +64,7 @@ codec_buf_double(struct codec_buf *b, double v)
 	char tmp[CODEC_DOUBLE_MAX];
 
 	codec_format_double(v, tmp);
-	codec_buf_add(b, "%s", tmp);
+	codec_buf_put(b, tmp, strlen(tmp));
 }
 
 char *
@@ -63,22 +80,23 @@ codec_buf_take(struct codec_buf *b)
 void
 codec_format_double(double v, char out[CODEC_DOUBLE_MAX])
 {
+	static const char hex[] = "0123456789abcdef";
 	uint64_t bits, frac;
-	int exp, lead, nd;
-	const char *sign;
-	char digits[14];
+	int exp, lead, nd, i;
+	char *o = out, ebuf[8];
+	unsigned e;
 
 	memcpy(&bits, &v, sizeof bits);
-	sign = (bits >> 63) ? "-" : "";
 	exp = (int)((bits >> 52) & 0x7ff);
 	frac = bits & 0xfffffffffffffULL;
 	if (exp == 0x7ff) {
-		snprintf(out, CODEC_DOUBLE_MAX, "%s", frac ? "nan" :
-		    ((bits >> 63) ? "-inf" : "inf"));
+		strcpy(out, frac ? "nan" : ((bits >> 63) ? "-inf" : "inf"));
 		return;
 	}
+	if (bits >> 63)
+		*o++ = '-';
 	if (exp == 0 && frac == 0) {
-		snprintf(out, CODEC_DOUBLE_MAX, "%s0x0p+0", sign);
+		strcpy(o, "0x0p+0");
 		return;
 	}
 	if (exp == 0) {
@@ -88,13 +106,29 @@ codec_format_double(double v, char out[CODEC_DOUBLE_MAX])
 		lead = 1;
 		exp -= 1023;
 	}
-	snprintf(digits, sizeof digits, "%013llx", (unsigned long long)frac);
+	/* "0x" lead ["." 13 hex digits, trailing zeros dropped] "p" %+d */
+	*o++ = '0';
+	*o++ = 'x';
+	*o++ = (char)('0' + lead);
 	nd = 13;
-	while (nd > 0 && digits[nd - 1] == '0')
+	while (nd > 0 && ((frac >> (4 * (13 - nd))) & 0xf) == 0)
 		nd--;
-	digits[nd] = '\0';
-	snprintf(out, CODEC_DOUBLE_MAX, "%s0x%d%s%sp%+d", sign, lead,
-	    nd ? "." : "", digits, exp);
+	if (nd > 0) {
+		*o++ = '.';
+		for (i = 0; i < nd; i++)
+			*o++ = hex[(frac >> (4 * (12 - i))) & 0xf];
+	}
+	*o++ = 'p';
+	*o++ = exp < 0 ? '-' : '+';
+	e = (unsigned)(exp < 0 ? -exp : exp);
+	i = 0;
+	do {
+		ebuf[i++] = (char)('0' + e % 10);
+		e /= 10;
+	} while (e != 0);
+	while (i > 0)
+		*o++ = ebuf[--i];
+	*o = '\0';
 }
 
 static int

@@ -324,7 +324,11 @@ adwin_parse(const char *s, struct adwin *a)
 	/* The last row is never empty unless the window is. */
 	if (rows > 1 && a->rows[rows - 1].count == 0)
 		return false;
-	return width == a->width;
+	/*
+	 * A width near 2^64 would wrap on the next updates and leave a
+	 * state that no longer decodes; 2^53 values is beyond any stream.
+	 */
+	return width == a->width && width <= (UINT64_C(1) << 53);
 }
 
 struct adwin *

@@ -126,8 +126,12 @@ ddm_decode(const char *s, struct ddm *out)
 	if (*s != '\0')
 		return false;
 
-	/* Values a running DDM can actually hold. */
-	if (state > DDM_DRIFT)
+	/*
+	 * Values a running DDM can actually hold. n is bounded so that
+	 * n++ cannot wrap to 0 (a division by zero that makes p NaN for
+	 * good); 2^53 values is far beyond any stream.
+	 */
+	if (state > DDM_DRIFT || d.n > (UINT64_C(1) << 53))
 		return false;
 	if (!isfinite(d.warning_level) || !isfinite(d.drift_level) ||
 	    d.warning_level < 0.0 || d.drift_level < 0.0)

@@ -59,7 +59,6 @@ static double	ks_durbin_cdf(int, double);
 static double	ks_pomeranz_cdf(int, double);
 static double	ks_pelz_good_cdf(int, double);
 static double	ks_kolmogn_sf(int, double);
-static int	ks_cmp_double(const void *, const void *);
 
 static double
 ks_clip(double p)
@@ -825,19 +824,71 @@ ks_kolmogn_sf(int n, double x)
 	return ks_clip(1.0 - ks_clip(p));
 }
 
-static int
-ks_cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
+#define KS_SORT_RUN	8	/* insertion-sorted run length */
+#define KS_SORT_STACK	1024	/* merge buffer on the stack */
 
-	return (a > b) - (a < b);
+/* Merge sorted a[0..na) and b[0..nb) into out, stably (a first on ties). */
+static void
+ks_merge(const double *a, size_t na, const double *b, size_t nb,
+    double *out)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	while (i < na && j < nb) {
+		if (b[j] < a[i])
+			out[k++] = b[j++];
+		else
+			out[k++] = a[i++];
+	}
+	while (i < na)
+		out[k++] = a[i++];
+	while (j < nb)
+		out[k++] = b[j++];
 }
 
+/*
+ * A stable ascending sort with the comparison inlined: insertion sort of
+ * short runs, then bottom-up merges between v and a buffer. Stable like
+ * glibc's qsort (a merge sort), so the order of equal keys (-0 and +0) is
+ * what qsort with a (a > b) - (a < b) comparison gave.
+ */
 void
 drift_ks_sort(double *v, size_t n)
 {
-	if (n > 1)
-		qsort(v, n, sizeof *v, ks_cmp_double);
+	double stack[KS_SORT_STACK], *tmp, *src, *dst, *t, x;
+	size_t i, j, w, lo, mid, hi;
+
+	if (n < 2)
+		return;
+	for (lo = 0; lo < n; lo += KS_SORT_RUN) {
+		hi = lo + KS_SORT_RUN < n ? lo + KS_SORT_RUN : n;
+		for (i = lo + 1; i < hi; i++) {
+			x = v[i];
+			for (j = i; j > lo && x < v[j - 1]; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	}
+	if (n <= KS_SORT_RUN)
+		return;
+	tmp = n <= KS_SORT_STACK ? stack : xmalloc(n * sizeof *tmp);
+	src = v;
+	dst = tmp;
+	for (w = KS_SORT_RUN; w < n; w *= 2) {
+		for (lo = 0; lo < n; lo += 2 * w) {
+			mid = lo + w < n ? lo + w : n;
+			hi = lo + 2 * w < n ? lo + 2 * w : n;
+			ks_merge(src + lo, mid - lo, src + mid, hi - mid,
+			    dst + lo);
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	if (tmp != stack)
+		free(tmp);
 }
 
 void

@@ -23,6 +23,8 @@ static void	psi_edges_init(struct psi_edges *, double, double);
 static int	psi_bin(const struct psi_edges *, double);
 static void	psi_props(const struct psi_edges *, const double *, size_t,
 		    double *);
+static void	psi_props_sorted(const struct psi_edges *, const double *,
+		    size_t, double *);
 
 static void
 psi_edges_init(struct psi_edges *pe, double lo, double hi)
@@ -82,6 +84,77 @@ psi_props(const struct psi_edges *pe, const double *v, size_t n, double *p)
 	}
 	for (b = 0; b < PSI_BINS; b++)
 		p[b] /= sum;
+}
+
+/* Number of values in sorted v[0..n) that are < x. */
+static size_t
+psi_count_below(const double *v, size_t n, double x)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * psi_props for ascending v: the edges are non-decreasing (i * step + lo
+ * is monotone in i), so bin b holds the values in [e[b], e[b+1]) and its
+ * count is a difference of two binary searches. Same counts, same sums.
+ */
+static void
+psi_props_sorted(const struct psi_edges *pe, const double *v, size_t n,
+    double *p)
+{
+	size_t counts[PSI_BINS], below[PSI_BINS + 1];
+	double sum = 0.0;
+	int b;
+
+	below[0] = 0;
+	below[PSI_BINS] = n;
+	for (b = 1; b < PSI_BINS; b++)
+		below[b] = psi_count_below(v, n, pe->e[b]);
+	for (b = 0; b < PSI_BINS; b++)
+		counts[b] = below[b + 1] - below[b];
+	for (b = 0; b < PSI_BINS; b++) {
+		p[b] = (double)counts[b] / (double)n + PSI_EPSILON;
+		sum += p[b];
+	}
+	for (b = 0; b < PSI_BINS; b++)
+		p[b] /= sum;
+}
+
+double
+drift_psi_sorted(const double *ref, size_t nref, const double *cur,
+    size_t ncur)
+{
+	struct psi_edges pe;
+	double lo, hi, pr[PSI_BINS], pc[PSI_BINS], psi;
+	int b;
+
+	/* As drift_psi_range picks them (the sign of a zero included). */
+	lo = ref[0];
+	hi = ref[nref - 1];
+	if (cur[0] < lo)
+		lo = cur[0];
+	if (cur[ncur - 1] > hi)
+		hi = cur[ncur - 1];
+	psi_edges_init(&pe, lo, hi);
+	for (b = 1; b < PSI_BINS; b++)
+		if (pe.e[b] < pe.e[b - 1])	/* cannot happen; be safe */
+			return drift_psi_range(ref, nref, ref[0],
+			    ref[nref - 1], cur, ncur);
+	psi_props_sorted(&pe, ref, nref, pr);
+	psi_props_sorted(&pe, cur, ncur, pc);
+	psi = 0.0;
+	for (b = 0; b < PSI_BINS; b++)
+		psi += (pc[b] - pr[b]) * log(pc[b] / pr[b]);
+	return psi > 0.0 ? psi : 0.0;
 }
 
 double

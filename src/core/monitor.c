@@ -52,27 +52,71 @@ gcd64(int64_t a, int64_t b)
 }
 
 /*
- * max over pooled values of |i nb - j na| (i, j: values <= x in a, b),
- * i.e. the KS statistic times na nb, exactly in integers.
+ * First index in a[lo..n) whose value is >= x (strict: > x). Gallops
+ * from lo first: successive searches move forward by a few places.
+ */
+static size_t
+ks_search(const double *a, size_t lo, size_t n, double x, bool strict)
+{
+	size_t hi, step = 1, mid;
+
+	/* Invariant: everything before lo is below (strict: not above) x. */
+	for (;;) {
+		hi = lo + step;
+		if (hi >= n) {
+			hi = n;
+			break;
+		}
+		if (strict ? a[hi - 1] > x : a[hi - 1] >= x)
+			break;
+		lo = hi;
+		step *= 2;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strict ? a[mid] <= x : a[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * max over pooled values x of |i nb - j na| (i, j: values <= x in a, b),
+ * i.e. the KS statistic times na nb, exactly in integers. Walks the
+ * distinct values of b only (a, the reference, is the long one): while
+ * j stays put, i nb - j na is monotone in i, so over the pooled values
+ * from one b value up to the next its extremes are at the two ends,
+ * i = #(a <= u) and i = #(a < next u), found by binary search.
  */
 static int64_t
 ks_scaled_statistic(const double *a, size_t na, const double *b, size_t nb)
 {
-	int64_t best = 0, diff;
-	size_t i = 0, j = 0;
-	double x;
+	int64_t best, diff, ina = (int64_t)na, inb = (int64_t)nb;
+	size_t i, j = 0, k;
 
-	while (i < na || j < nb) {
-		x = j >= nb || (i < na && a[i] <= b[j]) ? a[i] : b[j];
-		while (i < na && a[i] <= x)
-			i++;
-		while (j < nb && b[j] <= x)
+	/* Values below b[0]: j = 0. */
+	i = ks_search(a, 0, na, b[0], false);
+	best = (int64_t)i * inb;
+	while (j < nb) {
+		double u = b[j];
+
+		while (j < nb && b[j] <= u)
 			j++;
-		diff = (int64_t)i * (int64_t)nb - (int64_t)j * (int64_t)na;
+		i = ks_search(a, i, na, u, true);	/* #(a <= u) */
+		diff = (int64_t)i * inb - (int64_t)j * ina;
 		if (diff < 0)
 			diff = -diff;
 		if (diff > best)
 			best = diff;
+		k = j < nb ? ks_search(a, i, na, b[j], false) : na;
+		diff = (int64_t)k * inb - (int64_t)j * ina;
+		if (diff < 0)
+			diff = -diff;
+		if (diff > best)
+			best = diff;
+		i = k;
 	}
 	return best;
 }
@@ -249,8 +293,7 @@ monitor_feature(const struct monitor_reference *ref,
 			col[i] = b->features[i * nf + f];
 		drift_ks_sort(col, n);
 		refcol = ref->sorted + f * nr;
-		out->psi[f] = drift_psi_range(refcol, nr, ref->col_min[f],
-		    ref->col_max[f], col, n);
+		out->psi[f] = drift_psi_sorted(refcol, nr, col, n);
 		ks_memoised(ref, refcol, col, n, &ks);
 		out->ks_statistic[f] = ks.statistic;
 		out->ks_p_value[f] = ks.p_value;

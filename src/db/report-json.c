@@ -1,8 +1,9 @@
 /*
- * Report <-> JSON with cJSON. Numbers are inserted as raw text (cJSON's
- * own printer tries %1.15g and accepts it when it reads back *nearly*
- * equal, which loses the last bits), so every double goes through
- * store_format_double and every count through %llu. The decoders build
+ * Report <-> JSON. The encoders write the compact text directly (the
+ * bytes cJSON_PrintUnformatted gave for the same tree); every double goes
+ * through store_format_double (cJSON's own printer tries %1.15g and
+ * accepts it when it reads back *nearly* equal, which loses the last
+ * bits) and every count is a plain decimal. The decoders build
  * into a local report and hand it over only when everything checked out.
  */
 #include "db/report-json.h"
@@ -17,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/monitor.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 #include "db/store.h"
@@ -31,105 +33,141 @@ static const char *const ddm_state_names[] = {
 
 /* ---- Encoding -------------------------------------------------------- */
 
-static cJSON *
-json_number(double v)
+/*
+ * The encoders write the text directly into a strbuf, byte for byte what
+ * building a cJSON tree and cJSON_PrintUnformatted gave (compact, keys in
+ * insertion order, cJSON's string escapes), without a node per value.
+ */
+
+/* A string as cJSON prints it: \" \\ \b \f \n \r \t, \u00xx below 32. */
+static void
+json_string(struct strbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run;
+	char esc[6];
+
+	strbuf_add(b, "\"", 1);
+	for (;;) {
+		run = p;
+		while (*p > 31 && *p != '"' && *p != '\\')
+			p++;
+		strbuf_add(b, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		esc[0] = '\\';
+		switch (*p) {
+		case '"':
+		case '\\':
+			esc[1] = (char)*p;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 0xf];
+			strbuf_add(b, esc, 6);
+			p++;
+			continue;
+		}
+		strbuf_add(b, esc, 2);
+		p++;
+	}
+	strbuf_add(b, "\"", 1);
+}
+
+/* "key": after a comma unless it is the first member. */
+static void
+json_key(struct strbuf *b, bool *first, const char *key)
+{
+	if (!*first)
+		strbuf_add(b, ",", 1);
+	*first = false;
+	json_string(b, key);
+	strbuf_add(b, ":", 1);
+}
+
+static void
+json_number(struct strbuf *b, double v)
 {
 	char buf[40];
+	size_t n;
 
-	store_format_double(buf, sizeof buf, v);
-	return cJSON_CreateRaw(buf);
-}
-
-static cJSON *
-json_count(uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-	return cJSON_CreateRaw(buf);
+	n = store_format_double(buf, sizeof buf, v);
+	strbuf_add(b, buf, n < sizeof buf ? n : strlen(buf));
 }
 
 static void
-add(cJSON *o, const char *key, cJSON *item)
+json_count(struct strbuf *b, uint64_t v)
 {
-	if (item == NULL || !cJSON_AddItemToObject(o, key, item)) {
-		fprintf(stderr, "mlmon: out of memory building JSON\n");
-		abort();
-	}
-}
+	char buf[24];
+	size_t i = sizeof buf;
 
-/* Caller frees. Prints and deletes root. */
-static char *
-json_finish(cJSON *root)
-{
-	char *text, *copy;
-
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL) {
-		fprintf(stderr, "mlmon: out of memory printing JSON\n");
-		abort();
-	}
-	copy = xstrdup(text);
-	cJSON_free(text);
-	return copy;
-}
-
-static cJSON *
-json_object(void)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o == NULL) {
-		fprintf(stderr, "mlmon: out of memory building JSON\n");
-		abort();
-	}
-	return o;
-}
-
-static cJSON *
-json_array(void)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	if (a == NULL) {
-		fprintf(stderr, "mlmon: out of memory building JSON\n");
-		abort();
-	}
-	return a;
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	strbuf_add(b, buf + i, sizeof buf - i);
 }
 
 static void
-append(cJSON *a, cJSON *item)
+json_bool(struct strbuf *b, bool v)
 {
-	if (item == NULL || !cJSON_AddItemToArray(a, item)) {
-		fprintf(stderr, "mlmon: out of memory building JSON\n");
-		abort();
-	}
+	if (v)
+		strbuf_add(b, "true", 4);
+	else
+		strbuf_add(b, "false", 5);
 }
+
+#define JSON_LIT(b, lit)	strbuf_add((b), (lit), sizeof(lit) - 1)
 
 /* {name: value} over the features. */
-static cJSON *
-feature_map(const double *v, const struct store_schema *sc)
+static void
+feature_map(struct strbuf *b, const double *v, const struct store_schema *sc)
 {
-	cJSON *o = json_object();
+	bool first = true;
 	size_t i;
 
-	for (i = 0; i < sc->n_features; i++)
-		add(o, sc->feature_names[i], json_number(v[i]));
-	return o;
+	strbuf_add(b, "{", 1);
+	for (i = 0; i < sc->n_features; i++) {
+		json_key(b, &first, sc->feature_names[i]);
+		json_number(b, v[i]);
+	}
+	strbuf_add(b, "}", 1);
 }
 
-static cJSON *
-feature_list(const bool *flag, const struct store_schema *sc)
+static void
+feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
 {
-	cJSON *a = json_array();
+	bool first = true;
 	size_t i;
 
-	for (i = 0; i < sc->n_features; i++)
-		if (flag[i])
-			append(a, cJSON_CreateString(sc->feature_names[i]));
-	return a;
+	strbuf_add(b, "[", 1);
+	for (i = 0; i < sc->n_features; i++) {
+		if (!flag[i])
+			continue;
+		if (!first)
+			strbuf_add(b, ",", 1);
+		first = false;
+		json_string(b, sc->feature_names[i]);
+	}
+	strbuf_add(b, "]", 1);
 }
 
 static bool
@@ -148,7 +186,8 @@ char *
 report_json_encode_feature(const struct feature_report *r,
     const struct store_schema *sc, char **cause)
 {
-	cJSON *root, *mmd;
+	struct strbuf b = STRBUF_INIT;
+	bool first = true, mfirst = true;
 
 	if (!schema_usable(sc, cause))
 		return NULL;
@@ -159,32 +198,46 @@ report_json_encode_feature(const struct feature_report *r,
 		    r->max_psi_feature, sc->n_features);
 		return NULL;
 	}
-	root = json_object();
-	add(root, "any_drift", cJSON_CreateBool(r->any_drift));
-	add(root, "drifted_features_ks", feature_list(r->drift_ks, sc));
-	add(root, "drifted_features_psi", feature_list(r->drift_psi, sc));
-	add(root, "psi_values", feature_map(r->psi, sc));
-	add(root, "ks_p_values", feature_map(r->ks_p_value, sc));
-	add(root, "ks_statistics", feature_map(r->ks_statistic, sc));
-	add(root, "max_psi", json_number(r->psi[r->max_psi_feature]));
-	add(root, "max_psi_feature",
-	    cJSON_CreateString(sc->feature_names[r->max_psi_feature]));
+	strbuf_add(&b, "{", 1);
+	json_key(&b, &first, "any_drift");
+	json_bool(&b, r->any_drift);
+	json_key(&b, &first, "drifted_features_ks");
+	feature_list(&b, r->drift_ks, sc);
+	json_key(&b, &first, "drifted_features_psi");
+	feature_list(&b, r->drift_psi, sc);
+	json_key(&b, &first, "psi_values");
+	feature_map(&b, r->psi, sc);
+	json_key(&b, &first, "ks_p_values");
+	feature_map(&b, r->ks_p_value, sc);
+	json_key(&b, &first, "ks_statistics");
+	feature_map(&b, r->ks_statistic, sc);
+	json_key(&b, &first, "max_psi");
+	json_number(&b, r->psi[r->max_psi_feature]);
+	json_key(&b, &first, "max_psi_feature");
+	json_string(&b, sc->feature_names[r->max_psi_feature]);
 	if (r->mmd_run) {
-		mmd = json_object();
-		add(mmd, "mmd2", json_number(r->mmd.mmd2));
-		add(mmd, "sigma", json_number(r->mmd.sigma));
-		add(mmd, "p_value", json_number(r->mmd.p_value));
-		add(mmd, "drift", cJSON_CreateBool(r->mmd_drift));
-		add(root, "mmd", mmd);
+		json_key(&b, &first, "mmd");
+		strbuf_add(&b, "{", 1);
+		json_key(&b, &mfirst, "mmd2");
+		json_number(&b, r->mmd.mmd2);
+		json_key(&b, &mfirst, "sigma");
+		json_number(&b, r->mmd.sigma);
+		json_key(&b, &mfirst, "p_value");
+		json_number(&b, r->mmd.p_value);
+		json_key(&b, &mfirst, "drift");
+		json_bool(&b, r->mmd_drift);
+		strbuf_add(&b, "}", 1);
 	}
-	return json_finish(root);
+	strbuf_add(&b, "}", 1);
+	return strbuf_take(&b);
 }
 
 char *
 report_json_encode_prediction(const struct prediction_report *r,
     const struct store_schema *sc, char **cause)
 {
-	cJSON *root, *counts;
+	struct strbuf b = STRBUF_INIT;
+	bool first = true, cfirst = true;
 	int i;
 
 	if (!schema_usable(sc, cause))
@@ -194,27 +247,35 @@ report_json_encode_prediction(const struct prediction_report *r,
 		    "schema %d", r->n_classes, sc->n_classes);
 		return NULL;
 	}
-	root = json_object();
-	add(root, "label_shift_drift", cJSON_CreateBool(r->label_shift_drift));
-	add(root, "label_shift_p_value", json_number(r->label_shift_p_value));
-	add(root, "label_shift_statistic",
-	    json_number(r->label_shift_statistic));
-	add(root, "confidence_drift", cJSON_CreateBool(r->confidence_drift));
-	add(root, "mean_confidence", json_number(r->mean_confidence));
-	add(root, "reference_mean_confidence",
-	    json_number(r->reference_mean_confidence));
-	counts = json_object();
-	for (i = 0; i < r->n_classes; i++)
-		add(counts, sc->class_names[i], json_count(r->class_counts[i]));
-	add(root, "class_counts", counts);
-	return json_finish(root);
+	strbuf_add(&b, "{", 1);
+	json_key(&b, &first, "label_shift_drift");
+	json_bool(&b, r->label_shift_drift);
+	json_key(&b, &first, "label_shift_p_value");
+	json_number(&b, r->label_shift_p_value);
+	json_key(&b, &first, "label_shift_statistic");
+	json_number(&b, r->label_shift_statistic);
+	json_key(&b, &first, "confidence_drift");
+	json_bool(&b, r->confidence_drift);
+	json_key(&b, &first, "mean_confidence");
+	json_number(&b, r->mean_confidence);
+	json_key(&b, &first, "reference_mean_confidence");
+	json_number(&b, r->reference_mean_confidence);
+	json_key(&b, &first, "class_counts");
+	strbuf_add(&b, "{", 1);
+	for (i = 0; i < r->n_classes; i++) {
+		json_key(&b, &cfirst, sc->class_names[i]);
+		json_count(&b, r->class_counts[i]);
+	}
+	strbuf_add(&b, "}}", 2);
+	return strbuf_take(&b);
 }
 
 char *
 report_json_encode_performance(const struct performance_report *r,
     const struct store_schema *sc, char **cause)
 {
-	cJSON *root, *cm, *row, *bins, *bin;
+	struct strbuf b = STRBUF_INIT;
+	bool first = true;
 	size_t k, i, j;
 
 	if (!schema_usable(sc, cause))
@@ -225,60 +286,112 @@ report_json_encode_performance(const struct performance_report *r,
 		return NULL;
 	}
 	k = (size_t)r->n_classes;
-	root = json_object();
-	add(root, "accuracy", json_number(r->accuracy));
-	add(root, "f1_macro", json_number(r->f1_macro));
-	add(root, "ece", json_number(r->ece));
-	add(root, "acc_delta", json_number(r->acc_delta));
-	add(root, "f1_delta", json_number(r->f1_delta));
-	add(root, "any_decay", cJSON_CreateBool(r->any_decay));
-	add(root, "n_rows", json_count(r->n_rows));
-	cm = json_array();
+	strbuf_add(&b, "{", 1);
+	json_key(&b, &first, "accuracy");
+	json_number(&b, r->accuracy);
+	json_key(&b, &first, "f1_macro");
+	json_number(&b, r->f1_macro);
+	json_key(&b, &first, "ece");
+	json_number(&b, r->ece);
+	json_key(&b, &first, "acc_delta");
+	json_number(&b, r->acc_delta);
+	json_key(&b, &first, "f1_delta");
+	json_number(&b, r->f1_delta);
+	json_key(&b, &first, "any_decay");
+	json_bool(&b, r->any_decay);
+	json_key(&b, &first, "n_rows");
+	json_count(&b, r->n_rows);
+	json_key(&b, &first, "confusion");
+	strbuf_add(&b, "[", 1);
 	for (i = 0; i < k; i++) {
-		row = json_array();
-		for (j = 0; j < k; j++)
-			append(row, json_count(r->confusion[i * k + j]));
-		append(cm, row);
+		strbuf_add(&b, i ? ",[" : "[", i ? 2 : 1);
+		for (j = 0; j < k; j++) {
+			if (j > 0)
+				strbuf_add(&b, ",", 1);
+			json_count(&b, r->confusion[i * k + j]);
+		}
+		strbuf_add(&b, "]", 1);
 	}
-	add(root, "confusion", cm);
-	bins = json_array();
+	strbuf_add(&b, "]", 1);
+	json_key(&b, &first, "reliability");
+	strbuf_add(&b, "[", 1);
 	for (i = 0; i < CALIB_BINS; i++) {
-		bin = json_object();
-		add(bin, "count", json_count(r->bins[i].count));
-		add(bin, "mean_confidence",
-		    json_number(r->bins[i].mean_confidence));
-		add(bin, "accuracy", json_number(r->bins[i].accuracy));
-		append(bins, bin);
+		if (i > 0)
+			strbuf_add(&b, ",", 1);
+		JSON_LIT(&b, "{\"count\":");
+		json_count(&b, r->bins[i].count);
+		JSON_LIT(&b, ",\"mean_confidence\":");
+		json_number(&b, r->bins[i].mean_confidence);
+		JSON_LIT(&b, ",\"accuracy\":");
+		json_number(&b, r->bins[i].accuracy);
+		strbuf_add(&b, "}", 1);
 	}
-	add(root, "reliability", bins);
-	return json_finish(root);
+	strbuf_add(&b, "]}", 2);
+	return strbuf_take(&b);
 }
 
 char *
 report_json_encode_detectors(const struct detector_report *r, char **cause)
 {
-	cJSON *root;
+	struct strbuf b = STRBUF_INIT;
+	bool first = true;
 
 	if ((unsigned)r->ddm_state > DDM_DRIFT) {
 		*cause = xasprintf("detector report has DDM state %d",
 		    (int)r->ddm_state);
 		return NULL;
 	}
-	root = json_object();
-	add(root, "n_fed", json_count(r->n_fed));
-	add(root, "ddm_state",
-	    cJSON_CreateString(ddm_state_names[r->ddm_state]));
-	add(root, "ddm_warning", cJSON_CreateBool(r->ddm_warning));
-	add(root, "ddm_drift", cJSON_CreateBool(r->ddm_drift));
-	add(root, "ddm_drifts", json_count(r->ddm_drifts));
-	add(root, "adwin_drift", cJSON_CreateBool(r->adwin_drift));
-	add(root, "adwin_width", json_count(r->adwin_width));
-	add(root, "adwin_mean", json_number(r->adwin_mean));
-	add(root, "adwin_detections", json_count(r->adwin_detections));
-	return json_finish(root);
+	strbuf_add(&b, "{", 1);
+	json_key(&b, &first, "n_fed");
+	json_count(&b, r->n_fed);
+	json_key(&b, &first, "ddm_state");
+	json_string(&b, ddm_state_names[r->ddm_state]);
+	json_key(&b, &first, "ddm_warning");
+	json_bool(&b, r->ddm_warning);
+	json_key(&b, &first, "ddm_drift");
+	json_bool(&b, r->ddm_drift);
+	json_key(&b, &first, "ddm_drifts");
+	json_count(&b, r->ddm_drifts);
+	json_key(&b, &first, "adwin_drift");
+	json_bool(&b, r->adwin_drift);
+	json_key(&b, &first, "adwin_width");
+	json_count(&b, r->adwin_width);
+	json_key(&b, &first, "adwin_mean");
+	json_number(&b, r->adwin_mean);
+	json_key(&b, &first, "adwin_detections");
+	json_count(&b, r->adwin_detections);
+	strbuf_add(&b, "}", 1);
+	return strbuf_take(&b);
 }
 
 /* ---- Decoding -------------------------------------------------------- */
+
+/*
+ * True when text holds U+0000, raw or as a \u0000 escape in a string.
+ * cJSON decodes either into a NUL that ends the C string it hands back, so
+ * "x0\u0000junk" would match the name "x0" and "stable\u0000" the DDM
+ * state; no valid payload holds one.
+ */
+static bool
+json_has_nul(const char *text, size_t len)
+{
+	bool in_string = false;
+	size_t i;
+
+	if (memchr(text, '\0', len) != NULL)
+		return true;
+	for (i = 0; i < len; i++) {
+		if (text[i] == '"')
+			in_string = !in_string;
+		else if (in_string && text[i] == '\\' && i + 1 < len) {
+			if (text[i + 1] == 'u' && len - i >= 6 &&
+			    memcmp(text + i + 2, "0000", 4) == 0)
+				return true;
+			i++;	/* the escaped character */
+		}
+	}
+	return false;
+}
 
 /* Parse a whole JSON object; NULL and *cause if not exactly that. */
 static cJSON *
@@ -289,6 +402,10 @@ json_parse(const char *text, size_t len, const char *what, char **cause)
 
 	if (text == NULL || len == 0) {
 		*cause = xasprintf("%s report: empty", what);
+		return NULL;
+	}
+	if (json_has_nul(text, len)) {
+		*cause = xasprintf("%s report: holds U+0000", what);
 		return NULL;
 	}
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);

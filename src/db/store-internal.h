@@ -49,12 +49,25 @@ struct store {
 	/* The batch whose ledger row is known to exist (-1: none). */
 	int64_t		 cur_batch;
 	bool		 cur_batch_closed;
+	/*
+	 * cur_counted: this connection created cur_batch's ledger row, so
+	 * every row of it went through store_prediction_add here; while no
+	 * other connection has committed (PRAGMA data_version still
+	 * cur_data_version) the counts below are what store_batch_close
+	 * would count, and it uses them instead of reading the rows back.
+	 */
+	bool		 cur_counted;
+	int64_t		 cur_data_version;
+	int64_t		 cur_rows;	/* inserted */
+	int64_t		 cur_labelled;	/* inserted with a true_class */
+	double		 cur_last_label;	/* max labeled_at of those */
 
 	/* Hot-path statements, prepared on first use. */
 	sqlite3_stmt	*st_pred_insert;
 	sqlite3_stmt	*st_pred_exists;
 	sqlite3_stmt	*st_batch_open;
 	sqlite3_stmt	*st_batch_get;
+	sqlite3_stmt	*st_data_version;
 
 	struct store_cached_stmt *cache;	/* other statements, by SQL */
 	size_t		 n_cache;

@@ -45,6 +45,7 @@ static const char sql_pred_exists[] =
 static const char sql_batch_open[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at)"
     " VALUES (?1, 0, 0, ?2) ON CONFLICT (batch_id) DO NOTHING";
+static const char sql_data_version[] = "PRAGMA data_version";
 static const char sql_batch_closed[] =
     "SELECT closed_at IS NOT NULL FROM batches WHERE batch_id = ?1";
 static const char sql_batch_get[] =
@@ -128,19 +129,15 @@ c_locale_pop(locale_t old)
 		uselocale(old);
 }
 
-size_t
-store_format_double(char *buf, size_t size, double v)
+/* The reference definition: %.15g, %.16g, %.17g, the first that reads back. */
+static size_t
+format_double_slow(char *buf, size_t size, double v)
 {
 	locale_t old;
 	double back;
 	int n = 0, prec;
 
-	if (isnan(v))
-		return (size_t)snprintf(buf, size, "null");
-	if (isinf(v))
-		return (size_t)snprintf(buf, size, v > 0 ? "1e999" : "-1e999");
 	old = c_locale_push();
-	/* The shortest of %.15g..%.17g that reads back to the same bits. */
 	for (prec = 15; prec <= 17; prec++) {
 		n = snprintf(buf, size, "%.*g", prec, v);
 		back = strtod(buf, NULL);
@@ -149,6 +146,213 @@ store_format_double(char *buf, size_t size, double v)
 	}
 	c_locale_pop(old);
 	return n < 0 ? 0 : (size_t)n;
+}
+
+/*
+ * Write "%.<prec>g" of the value whose first prec significant digits
+ * (ASCII, already rounded) are d and whose decimal exponent is x, into
+ * out (at least 32 bytes). Returns the length.
+ */
+static size_t
+format_g(char *out, bool neg, const char *d, int prec, int x)
+{
+	char *o = out;
+	int k = prec, i, ax;
+
+	while (k > 1 && d[k - 1] == '0')
+		k--;
+	if (neg)
+		*o++ = '-';
+	if (x >= -4 && x < prec) {
+		if (x >= 0) {
+			for (i = 0; i <= x; i++)
+				*o++ = i < k ? d[i] : '0';
+			if (k > x + 1) {
+				*o++ = '.';
+				for (i = x + 1; i < k; i++)
+					*o++ = d[i];
+			}
+		} else {
+			*o++ = '0';
+			*o++ = '.';
+			for (i = 0; i < -x - 1; i++)
+				*o++ = '0';
+			for (i = 0; i < k; i++)
+				*o++ = d[i];
+		}
+	} else {
+		*o++ = d[0];
+		if (k > 1) {
+			*o++ = '.';
+			for (i = 1; i < k; i++)
+				*o++ = d[i];
+		}
+		*o++ = 'e';
+		*o++ = x < 0 ? '-' : '+';
+		ax = x < 0 ? -x : x;
+		if (ax >= 100) {
+			*o++ = (char)('0' + ax / 100);
+			ax %= 100;
+		}
+		*o++ = (char)('0' + ax / 10);
+		*o++ = (char)('0' + ax % 10);
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+static const double fmt_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * Values with a round-tripping decimal of at most 15 significant digits
+ * (short inputs, counts over batch sizes), without printf. A candidate
+ * m * 10^e with 15 digits is guessed in floating point and then checked
+ * exactly: m < 2^53 and |e| <= 22 make m * 10^e (or m / 10^-e) a single
+ * correctly rounded operation, i.e. what strtod gives. A 15-digit decimal
+ * that reads back to v is what %.15g prints (15 digits are always
+ * within half a step of every double they round-trip to), so a passing
+ * candidate is the answer; any other case returns 0 for the general path.
+ */
+static size_t
+format_double_short(char *out, double v)
+{
+	double a = fabs(v), back, scaled;
+	int64_t m;
+	char d[16];
+	int x, e, i, tries;
+
+	if (!(a >= 1e-7 && a < 1e36))
+		return 0;
+	x = (int)floor(log10(a));
+	for (tries = 0; tries < 2; tries++) {
+		e = x - 14;
+		if (e < -22 || e > 22)
+			return 0;
+		scaled = e < 0 ? a * fmt_pow10[-e] : a / fmt_pow10[e];
+		m = (int64_t)llround(scaled);
+		if (m >= INT64_C(1000000000000000))
+			x++;
+		else if (m < INT64_C(100000000000000))
+			x--;
+		else
+			break;
+	}
+	if (tries == 2 || m >= INT64_C(1000000000000000) ||
+	    m < INT64_C(100000000000000))
+		return 0;
+	back = e < 0 ? (double)m / fmt_pow10[-e] : (double)m * fmt_pow10[e];
+	if (back != a)
+		return 0;
+	for (i = 14; i >= 0; i--) {
+		d[i] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	return format_g(out, signbit(v) != 0, d, 15, x);
+}
+
+/*
+ * The double nearest to the decimal d[0..n) * 10^(x - n + 1), without
+ * strtod when that is one correctly rounded operation on exact operands
+ * (significand <= 2^53, |power| <= 22); false otherwise.
+ */
+static bool
+decimal_exact(const char *d, int n, int x, bool neg, double *out)
+{
+	uint64_t m = 0;
+	double v;
+	int i, e = x - n + 1;
+
+	if (e < -22 || e > 22)
+		return false;
+	for (i = 0; i < n; i++)
+		m = m * 10 + (uint64_t)(d[i] - '0');
+	if (m > (UINT64_C(1) << 53))
+		return false;
+	v = (double)m;
+	v = e < 0 ? v / fmt_pow10[-e] : v * fmt_pow10[e];
+	*out = neg ? -v : v;
+	return true;
+}
+
+/*
+ * Same result as format_double_slow with one snprintf: the 17 correctly
+ * rounded significant digits are printed once and the 15- and 16-digit
+ * candidates derived from them by rounding. That is exact except when the
+ * dropped digits are exactly "5" / "50" (the true value may lie on either
+ * side of the halfway point): those rare cases take the slow path.
+ */
+size_t
+store_format_double(char *buf, size_t size, double v)
+{
+	char e17[40], d[20], out[40];
+	double back;
+	size_t n;
+	int x, prec, i, carry;
+	bool neg;
+
+	if (isnan(v))
+		return (size_t)snprintf(buf, size, "null");
+	if (isinf(v))
+		return (size_t)snprintf(buf, size, v > 0 ? "1e999" : "-1e999");
+	if (v == 0.0)
+		return (size_t)snprintf(buf, size, signbit(v) ? "-0" : "0");
+	if ((n = format_double_short(out, v)) > 0)
+		goto done;
+	/* "-d.dddddddddddddddde-xxx": no locale-dependent part but the dot. */
+	snprintf(e17, sizeof e17, "%.16e", v);
+	neg = e17[0] == '-';
+	{
+		const char *p = e17 + neg, *e;
+
+		if (p[1] != '.' || (e = strchr(p, 'e')) == NULL || e - p != 18)
+			return format_double_slow(buf, size, v);
+		x = atoi(e + 1);
+		d[0] = p[0];
+		memcpy(d + 1, p + 2, 16);
+	}
+	for (prec = 15; prec <= 17; prec++) {
+		char r[20];
+		int rx = x;
+
+		memcpy(r, d, 17);
+		if (prec < 17) {
+			/* Dropped digits: d[prec..16]. */
+			if (d[prec] == '5' && (prec == 16 || d[16] == '0'))
+				return format_double_slow(buf, size, v);
+			if (d[prec] >= '5') {
+				carry = 1;
+				for (i = prec - 1; i >= 0 && carry; i--) {
+					if (r[i] == '9')
+						r[i] = '0';
+					else {
+						r[i]++;
+						carry = 0;
+					}
+				}
+				if (carry) {	/* 99..9 -> 100..0 */
+					r[0] = '1';
+					rx++;
+				}
+			}
+		}
+		n = format_g(out, neg, r, prec, rx);
+		if (prec == 17)
+			break;
+		if (!decimal_exact(r, prec, rx, neg, &back))
+			back = strtod(out, NULL);
+		if (memcmp(&back, &v, sizeof v) == 0)
+			break;
+	}
+done:
+	if (size > 0) {
+		memcpy(buf, out, n < size ? n + 1 : size);
+		if (n >= size)
+			buf[size - 1] = '\0';
+	}
+	return n;
 }
 
 static const char *
@@ -234,8 +438,10 @@ store_tx_reset(struct store *s, bool rolled_back)
 	s->in_tx = false;
 	s->pending = 0;
 	s->tx_writes = 0;
-	if (rolled_back)
+	if (rolled_back) {
 		s->cur_batch = -1;
+		s->cur_counted = false;
+	}
 }
 
 char *
@@ -468,6 +674,14 @@ store_setup_writer(struct store *s, char **cause)
 	const char *mode;
 	int rc;
 
+	/*
+	 * 16 KiB pages for new files (a no-op on existing ones): a quarter
+	 * of the WAL and checkpoint syscalls of 4 KiB pages, ~10% less CPU
+	 * per logged row. Must come before the first write, i.e. before WAL.
+	 */
+	if (store_exec(s, "PRAGMA page_size = 16384", "setting the page size",
+	    cause) == -1)
+		return -1;
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL);
 	if (rc != SQLITE_OK) {
@@ -617,6 +831,7 @@ store_close(struct store *s)
 	sqlite3_finalize(s->st_pred_insert);
 	sqlite3_finalize(s->st_pred_exists);
 	sqlite3_finalize(s->st_batch_open);
+	sqlite3_finalize(s->st_data_version);
 	sqlite3_finalize(s->st_batch_get);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
@@ -1235,6 +1450,27 @@ out:
 
 /* ---- Predictions and batches --------------------------------------- */
 
+/* PRAGMA data_version: changes when another connection commits. */
+static int
+store_data_version(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st;
+	char *cause = NULL;
+	int rc;
+
+	st = store_prepare_hot(s, &s->st_data_version, sql_data_version,
+	    &cause);
+	if (st == NULL) {
+		free(cause);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 /* Make sure the ledger row of batch exists; learn whether it is closed. */
 static int
 store_batch_touch(struct store *s, int64_t batch_id, double now,
@@ -1250,6 +1486,11 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	sqlite3_bind_double(st, 2, now);
 	if (store_step_done(s, st, "opening a batch", cause) == -1)
 		return -1;
+	s->cur_counted = sqlite3_changes(s->db) == 1 &&
+	    store_data_version(s, &s->cur_data_version) == 0;
+	s->cur_rows = 0;
+	s->cur_labelled = 0;
+	s->cur_last_label = 0.0;
 	st = store_prepare(s, sql_batch_closed, cause);
 	if (st == NULL)
 		return -1;
@@ -1345,6 +1586,14 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 	}
 	n = sqlite3_changes(s->db);
 	sqlite3_reset(st);
+	if (n == 1 && s->cur_counted) {
+		s->cur_rows++;
+		if (p->true_class >= 0) {
+			s->cur_labelled++;
+			if (s->cur_labelled == 1 || at > s->cur_last_label)
+				s->cur_last_label = at;
+		}
+	}
 	s->pending += (size_t)n;
 	s->tx_writes += (size_t)n;
 	return n;
@@ -1423,12 +1672,19 @@ int
 store_batch_close(struct store *s, int64_t batch_id, char **cause)
 {
 	sqlite3_stmt *st;
-	int64_t rows, labelled;
+	int64_t rows, labelled, version;
 	double last, now;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if (store_batch_count(s, batch_id, &rows, &labelled, &last,
+	if (batch_id == s->cur_batch && s->cur_counted &&
+	    store_data_version(s, &version) == 0 &&
+	    version == s->cur_data_version) {
+		/* Every row of the batch was inserted here: no read-back. */
+		rows = s->cur_rows;
+		labelled = s->cur_labelled;
+		last = s->cur_last_label;
+	} else if (store_batch_count(s, batch_id, &rows, &labelled, &last,
 	    cause) == -1)
 		return -1;
 	if (rows == 0)
@@ -1448,8 +1704,10 @@ store_batch_close(struct store *s, int64_t batch_id, char **cause)
 	s->tx_writes++;
 	if (store_step_done(s, st, "closing a batch", cause) == -1)
 		return -1;
-	if (batch_id == s->cur_batch)
+	if (batch_id == s->cur_batch) {
 		s->cur_batch_closed = true;
+		s->cur_counted = false;
+	}
 	return 0;
 }
 

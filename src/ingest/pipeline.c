@@ -25,7 +25,10 @@
  *
  * Detectors (DDM, ADWIN) see the error stream in batch order only: when a
  * batch becomes fully labelled, every consecutive fully labelled batch
- * after the last one fed is fed, and the state is stored with it.
+ * after the last one fed is fed. The decoded detectors stay cached here;
+ * their stored row is re-read once per write transaction (a labeler may
+ * have fed them) and written once, before the commit, by pipeline_flush:
+ * the state still commits together with the reports it produced.
  */
 #include "ingest/pipeline.h"
 
@@ -90,6 +93,18 @@ struct pipeline {
 	int64_t			*rowid;
 	bool			 all_labelled;
 	bool			 in_order;
+
+	/*
+	 * Detectors, kept decoded between batches. The stored state is read
+	 * again once per write transaction (another process may have fed
+	 * them) and written once, by pipeline_flush, before the commit.
+	 */
+	bool			 det_loaded;	/* det, det_last, det_text valid */
+	bool			 det_checked;	/* revalidated in this transaction */
+	bool			 det_dirty;	/* fed since last stored */
+	struct detectors	 det;
+	int64_t			 det_last;	/* last batch fed; -1 none */
+	char			*det_text;	/* as stored; NULL none stored */
 
 	/* Uncommitted work; alert decisions not yet delivered. */
 	bool			 deliver;
@@ -464,51 +479,119 @@ monitor_batch_from_store(struct monitor_batch *mb, const struct store_batch *b)
 	mb->true_class = b->true_class;
 }
 
+/* Forget the cached detectors; the next use reads the stored state. */
+static void
+detectors_forget(struct pipeline *p)
+{
+	if (p->det_loaded)
+		detectors_finish(&p->det);
+	free(p->det_text);
+	p->det_text = NULL;
+	p->det_loaded = false;
+	p->det_checked = false;
+	p->det_dirty = false;
+}
+
+/*
+ * Make p->det the current detector state. Once per write transaction the
+ * stored row is read and compared with what this process last read or
+ * wrote: equal keeps the cache, different (another process fed them, or
+ * our last write was lost) decodes the stored one.
+ */
+static int
+detectors_load(struct pipeline *p, char **cause)
+{
+	int64_t	 last = -1;
+	char	*text = NULL, *why = NULL;
+	int	 rc;
+
+	if (p->det_loaded && p->det_checked)
+		return 0;
+	rc = store_detector_get(p->s, DETECTORS_NAME, &last, &text, &why);
+	if (rc < 0) {
+		fatal(cause, why, "loading detector state");
+		return -1;
+	}
+	if (p->det_loaded && !p->det_dirty && (rc == 1 ?
+	    p->det_text == NULL : p->det_text != NULL &&
+	    last == p->det_last && strcmp(text, p->det_text) == 0)) {
+		free(text);
+		p->det_checked = true;
+		return 0;
+	}
+	detectors_forget(p);
+	if (rc == 0) {
+		if (!detectors_decode(text, &p->det)) {
+			free(text);
+			*cause = xstrdup("stored detector state is corrupt");
+			return -1;
+		}
+		p->det_text = text;	/* p owns it */
+	} else {
+		detectors_init(&p->det, &p->cfg->monitor);
+		last = -1;
+	}
+	p->det_last = last;
+	p->det_loaded = true;
+	p->det_checked = true;
+	return 0;
+}
+
+/* Write the cached detector state if it was fed; called before commit. */
+static int
+detectors_store(struct pipeline *p, char **cause)
+{
+	char	*text, *why = NULL;
+
+	if (!p->det_loaded || !p->det_dirty)
+		return 0;
+	text = detectors_encode(&p->det);
+	if (store_detector_put(p->s, DETECTORS_NAME, p->det_last, text,
+	    &why) != 0) {
+		free(text);
+		detectors_forget(p);
+		fatal(cause, why, "storing detector state");
+		return -1;
+	}
+	free(p->det_text);
+	p->det_text = text;	/* p owns it */
+	p->det_dirty = false;
+	return 0;
+}
+
 /*
  * Batch `batch` (rows in mb) has become fully labelled: feed the detectors
  * every consecutive labelled batch from the one after the last fed, up to
  * and past this one. *fed tells whether this batch was fed (and *out is
- * its report).
+ * its report). The new state is stored by the next pipeline_flush, in the
+ * same transaction as the reports.
  */
 static int
 detectors_catch_up(struct pipeline *p, int64_t batch,
     const struct monitor_batch *mb, struct detector_report *out, bool *fed,
     char **cause)
 {
-	struct detectors	 d;
+	struct detectors	*d;
 	struct store_batch	 sb;
 	struct monitor_batch	 other;
 	struct detector_report	 dr;
 	enum store_batch_state	 state;
-	int64_t			 last = -1, b;
-	char			*state_text = NULL, *why = NULL;
+	int64_t			 last, b;
+	char			*why = NULL;
 	unsigned		 gap = 0;
 	int			 rc;
 
 	*fed = false;
-	rc = store_detector_get(p->s, DETECTORS_NAME, &last, &state_text,
-	    &why);
-	if (rc < 0) {
-		fatal(cause, why, "loading detector state");
+	if (detectors_load(p, cause) != 0)
 		return -1;
-	}
-	if (rc == 0) {
-		if (!detectors_decode(state_text, &d)) {
-			free(state_text);
-			*cause = xstrdup("stored detector state is corrupt");
-			return -1;
-		}
-		free(state_text);
-	} else
-		detectors_init(&d, &p->cfg->monitor);
-	if (batch <= last) {
-		detectors_finish(&d);
+	d = &p->det;
+	last = p->det_last;
+	if (batch <= last)
 		return 0;
-	}
 	rc = 0;
 	for (b = last + 1; rc == 0; b++) {
 		if (b == batch) {
-			rc = feed_one(p, &d, b, mb, out, cause);
+			rc = feed_one(p, d, b, mb, out, cause);
 			*fed = rc == 0;
 			last = b;
 			gap = 0;
@@ -537,26 +620,23 @@ detectors_catch_up(struct pipeline *p, int64_t batch,
 			break;
 		}
 		monitor_batch_from_store(&other, &sb);
-		rc = feed_one(p, &d, b, &other, &dr, cause);
+		rc = feed_one(p, d, b, &other, &dr, cause);
 		store_batch_finish(&sb);
 		if (rc == 0) {
 			last = b;
 			rc = alert_batch(p, b, NULL, NULL, NULL, &dr, cause);
 		}
 	}
-	if (rc == 0 && last >= 0) {
-		char	*text = detectors_encode(&d);
-
-		if (store_detector_put(p->s, DETECTORS_NAME, last, text,
-		    &why) != 0) {
-			fatal(cause, why, "storing detector state");
-			rc = -1;
-		}
-		free(text);
+	if (rc != 0) {
+		detectors_forget(p);
+		return rc;
+	}
+	if (last != p->det_last) {
+		p->det_last = last;
+		p->det_dirty = true;
 		mark_dirty(p);
 	}
-	detectors_finish(&d);
-	return rc;
+	return 0;
 }
 
 /* Performance report, detectors, alert for a fully labelled batch. */
@@ -1065,6 +1145,7 @@ pipeline_destroy(struct pipeline *p)
 	if (p->have_ref)
 		monitor_reference_finish(&p->ref);
 	store_reference_finish(&p->col);
+	detectors_forget(p);
 	free(p->feat);
 	free(p->pred);
 	free(p->conf);
@@ -1180,7 +1261,12 @@ pipeline_flush(struct pipeline *p, char **cause)
 
 	if (!p->dirty)
 		return 0;
+	if (detectors_store(p, cause) != 0)
+		return -1;
+	/* The next transaction reads the stored detector state again. */
+	p->det_checked = false;
 	if (store_flush(p->s, &why) != 0) {
+		detectors_forget(p);
 		fatal(cause, why, "committing");
 		return -1;
 	}

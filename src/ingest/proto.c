@@ -362,18 +362,69 @@ parse_string(struct ctx *c, char *dst, size_t cap, size_t *n, bool *has_nul)
 	return true;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PROTO_SWAR	1
+#else
+#define PROTO_SWAR	0
+#endif
+
+static const uint64_t pow10_u64[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+};
+
+/*
+ * How many of the 8 bytes at s (s + 8 <= end) are ASCII digits, counting
+ * from the first; *val is their value. Little endian: s[0] is the low byte.
+ * Bytes after the first non-digit do not matter (a carry out of it only
+ * disturbs the later bytes).
+ */
+static int
+digits8(const char *s, uint64_t *val)
+{
+	uint64_t w, t, mask;
+	int k;
+
+	memcpy(&w, s, 8);
+	t = w ^ UINT64_C(0x3030303030303030);
+	mask = ((t + UINT64_C(0x7676767676767676)) | t) &
+	    UINT64_C(0x8080808080808080);
+	k = mask == 0 ? 8 : __builtin_ctzll(mask) / 8;
+	if (k == 0)
+		return 0;
+	t <<= 8 * (8 - k);	/* leading zero digits in the high places */
+	t = t * 10 + (t >> 8);
+	t = (((t & UINT64_C(0x000000ff000000ff)) *
+	    (100 + (UINT64_C(1000000) << 32))) +
+	    (((t >> 16) & UINT64_C(0x000000ff000000ff)) *
+	    (1 + (UINT64_C(10000) << 32)))) >> 32;
+	*val = t & 0xffffffff;
+	return k;
+}
+
+/* Significant digits of v < 10^8 (0 for 0). */
+static int
+digit_count(uint64_t v)
+{
+	int n = 0;
+
+	while (n < 8 && v >= pow10_u64[n])
+		n++;
+	return n;
+}
+
 /*
  * Scan a number token at pos against the JSON grammar, accumulating its
  * significand (up to 19 digits) and decimal exponent on the way so that
- * the common case converts without a second pass.
+ * the common case converts without a second pass. Fraction digits are
+ * taken eight bytes at a time while all of them fit in the 19 kept.
  */
 static bool
 scan_number(struct ctx *c, struct num *nm)
 {
 	const char	*s = c->s;
 	size_t		 start = c->pos, i = c->pos, len = c->len;
-	uint64_t	 m = 0;
-	int		 nd = 0, e10 = 0, e = 0;
+	uint64_t	 m = 0, v;
+	int		 nd = 0, e10 = 0, e = 0, k;
 	bool		 exact = true, eneg = false;
 
 	nm->is_int = true;
@@ -399,6 +450,16 @@ scan_number(struct ctx *c, struct num *nm)
 		if (!(i < len && s[i] >= '0' && s[i] <= '9')) {
 			c->pos = i;
 			return fail(c, "invalid number");
+		}
+		while (PROTO_SWAR && len - i >= 8 && nd <= 11 &&
+		    (k = digits8(s + i, &v)) > 0) {
+			/* Leading zeros of a zero significand do not count. */
+			nd += m != 0 ? k : digit_count(v);
+			m = m * pow10_u64[k] + v;
+			e10 -= k;
+			i += k;
+			if (k < 8)
+				break;
 		}
 		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
 			if (nd < 19) {
@@ -1075,6 +1136,151 @@ parse_object(struct ctx *c)
 	return finish_record(c);
 }
 
+/* Match the literal lit at pos and step over it. */
+static bool
+fast_lit(struct ctx *c, const char *lit, size_t n)
+{
+	if (c->len - c->pos < n || memcmp(c->s + c->pos, lit, n) != 0)
+		return false;
+	c->pos += n;
+	return true;
+}
+
+#define FAST_LIT(c, lit)	fast_lit((c), (lit), sizeof(lit) - 1)
+
+/* A non-negative integer token up to max; false leaves it to the slow path. */
+static bool
+fast_index(struct ctx *c, int64_t max, int64_t *out)
+{
+	const char	*s = c->s;
+	size_t		 i = c->pos, start = i;
+	uint64_t	 v = 0;
+
+	if (i >= c->len || s[i] < '0' || s[i] > '9')
+		return false;
+	if (s[i] == '0')
+		i++;
+	else
+		for (; i < c->len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (i - start >= 18)
+				return false;
+			v = v * 10 + (uint64_t)(s[i] - '0');
+		}
+	if (i < c->len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+	    (s[i] >= '0' && s[i] <= '9')))
+		return false;
+	if (v > (uint64_t)max)
+		return false;
+	c->pos = i;
+	*out = (int64_t)v;
+	return true;
+}
+
+/* A compact array of finite numbers; its JSON text is the source bytes. */
+static bool
+fast_numbers(struct ctx *c, double *vals, size_t max, size_t *count,
+    const char **json)
+{
+	struct num	 nm;
+	size_t		 n = 0, start = c->pos;
+	char		*out;
+	int		 ch;
+
+	if (c->pos >= c->len || c->s[c->pos] != '[')
+		return false;
+	c->pos++;
+	for (;;) {
+		ch = peek(c);
+		if (n == max || !(ch == '-' || (ch >= '0' && ch <= '9')) ||
+		    !scan_number(c, &nm))
+			return false;
+		vals[n] = num_value(c, &nm);
+		if (!isfinite(vals[n]))
+			return false;
+		n++;
+		ch = peek(c);
+		c->pos++;
+		if (ch == ']')
+			break;
+		if (ch != ',')
+			return false;
+	}
+	out = text_put(c, c->s + start, c->pos - start);
+	text_put(c, "", 1);
+	*count = n;
+	*json = out;
+	return true;
+}
+
+/*
+ * The common prediction line, compact and with the keys in the order of
+ * docs/PROTOCOL.md's example: {"batch_id":B,"row_in_batch":R,"features":
+ * [...],"scores":[...]} then optionally "predicted_class", "confidence",
+ * "true_class" (integer or null) in that order. Every byte is matched
+ * exactly (so the line is ASCII, hence valid UTF-8) and the record then
+ * goes through finish_record as usual. Anything else (whitespace, another
+ * order, escapes, an unusual number, a line the checks refuse) returns
+ * false with nothing decided, and the general parser reads the line.
+ */
+static bool
+parse_fast(struct ctx *c)
+{
+	struct proto_record	*r = c->r;
+	struct num		 nm;
+	int64_t			 v;
+
+	if (!FAST_LIT(c, "{\"batch_id\":") ||
+	    !fast_index(c, INT64_MAX, &r->batch_id))
+		return false;
+	c->seen |= BIT(KEY_BATCH_ID);
+	if (FAST_LIT(c, ",\"row_in_batch\":")) {
+		if (!fast_index(c, INT64_MAX, &r->row_in_batch))
+			return false;
+		r->has_row = true;
+		c->seen |= BIT(KEY_ROW);
+	}
+	if (!FAST_LIT(c, ",\"features\":") ||
+	    !fast_numbers(c, c->p->features, PROTO_MAX_FEATURES,
+	    &r->n_features, &r->features_json) ||
+	    !FAST_LIT(c, ",\"scores\":") ||
+	    !fast_numbers(c, c->p->scores, PROTO_MAX_CLASSES, &r->n_scores,
+	    &r->scores_json))
+		return false;
+	c->seen |= BIT(KEY_FEATURES) | BIT(KEY_SCORES);
+	if (FAST_LIT(c, ",\"predicted_class\":")) {
+		if (!fast_index(c, INT_MAX, &v))
+			return false;
+		r->predicted_class = (int)v;
+		c->seen |= BIT(KEY_PREDICTED);
+	}
+	if (FAST_LIT(c, ",\"confidence\":")) {
+		if (peek(c) != '-' && (peek(c) < '0' || peek(c) > '9'))
+			return false;
+		if (!scan_number(c, &nm))
+			return false;
+		r->confidence = num_value(c, &nm);
+		if (!isfinite(r->confidence) || r->confidence < 0 ||
+		    r->confidence > 1)
+			return false;
+		c->seen |= BIT(KEY_CONFIDENCE);
+	}
+	if (FAST_LIT(c, ",\"true_class\":")) {
+		if (FAST_LIT(c, "null")) {
+			c->tc = TC_NULL;
+			r->true_class = -1;
+		} else {
+			if (!fast_index(c, INT_MAX, &v))
+				return false;
+			c->tc = TC_INT;
+			r->true_class = (int)v;
+		}
+		c->seen |= BIT(KEY_TRUE_CLASS);
+	}
+	if (!FAST_LIT(c, "}") || c->pos != c->len)
+		return false;
+	return finish_record(c);
+}
+
 void
 proto_parser_init(struct proto_parser *p)
 {
@@ -1096,12 +1302,9 @@ proto_parse_line(struct proto_parser *p, const char *line, size_t len,
 {
 	struct ctx	c;
 	size_t		need;
+	int		pass;
 
 	reason[0] = '\0';
-	if (!utf8_valid((const unsigned char *)line, len)) {
-		snprintf(reason, PROTO_REASON_MAX, "line is not valid UTF-8");
-		return false;
-	}
 	need = 2 * len + 64;
 	if (need < len) {
 		snprintf(reason, PROTO_REASON_MAX, "line is too long");
@@ -1116,18 +1319,27 @@ proto_parse_line(struct proto_parser *p, const char *line, size_t len,
 		p->text = xmalloc(size);
 		p->text_size = size;
 	}
-	memset(out, 0, sizeof *out);
-	out->true_class = -1;
-	out->predicted_class = -1;
-	out->features = p->features;
-	out->scores = p->scores;
-	memset(&c, 0, sizeof c);
-	c.p = p;
-	c.s = line;
-	c.len = len;
-	c.reason = reason;
-	c.kind = PROTO_PREDICTION;
-	c.r = out;
+	for (pass = 0; pass < 2; pass++) {
+		memset(out, 0, sizeof *out);
+		out->true_class = -1;
+		out->predicted_class = -1;
+		out->features = p->features;
+		out->scores = p->scores;
+		memset(&c, 0, sizeof c);
+		c.p = p;
+		c.s = line;
+		c.len = len;
+		c.reason = reason;
+		c.kind = PROTO_PREDICTION;
+		c.r = out;
+		if (pass == 0 && parse_fast(&c))
+			return true;
+		reason[0] = '\0';
+	}
+	if (!utf8_valid((const unsigned char *)line, len)) {
+		snprintf(reason, PROTO_REASON_MAX, "line is not valid UTF-8");
+		return false;
+	}
 	return parse_object(&c);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/report-json.h"
+#include "db/store-internal.h"
 #include "db/store.h"
 
 static char *fnames[] = { "age", "income", "score \"q\"", "f\xc3\xa9" };
@@ -471,6 +473,100 @@ START_TEST(test_huge_input)
 }
 END_TEST
 
+/* The formatter: what %.15g/%.16g/%.17g (first to read back) gives. */
+static size_t
+format_reference(char *buf, size_t size, double v)
+{
+	double back;
+	int n = 0, prec;
+
+	if (isnan(v))
+		return (size_t)snprintf(buf, size, "null");
+	if (isinf(v))
+		return (size_t)snprintf(buf, size, v > 0 ? "1e999" : "-1e999");
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		back = strtod(buf, NULL);
+		if (memcmp(&back, &v, sizeof v) == 0)
+			break;
+	}
+	return (size_t)n;
+}
+
+START_TEST(test_format_double_exact)
+{
+	static const double fixed[] = { 0.0, -0.0, 0.1, 1.0 / 3.0, 1e-7,
+	    9.9999999999999995e-8, 1e15, 1e16, 1e17, 1e22, 1e36, 5e-324,
+	    1.7976931348623157e308, 0.30000000000000004, 2.5, -0.000063,
+	    123456789012345.0, 1234567890123456.0, 0.1 + 0.2, 100, 1e-5,
+	    0.0001, 1e21 };
+	uint64_t st = 7, r;
+	char got[64], want[64];
+	size_t i, ng, nw;
+	double v;
+
+	for (i = 0; i < 400000 + sizeof fixed / sizeof fixed[0]; i++) {
+		st ^= st << 13;
+		st ^= st >> 7;
+		st ^= st << 17;
+		r = st;
+		if (i < sizeof fixed / sizeof fixed[0])
+			v = fixed[i];
+		else if (i % 4 == 0)
+			memcpy(&v, &r, sizeof v);	/* any bits */
+		else if (i % 4 == 1)		/* [0, 1) */
+			v = (double)(r >> 11) / 9007199254740992.0;
+		else if (i % 4 == 2)		/* short decimals */
+			v = (double)(r % 10000000) / 1000.0 *
+			    pow(10, (double)(r % 41) - 20);
+		else				/* ratios of counts */
+			v = (double)(r % 100000) / (double)(1 + (r >> 40) % 997);
+		ng = store_format_double(got, sizeof got, v);
+		nw = format_reference(want, sizeof want, v);
+		ck_assert_msg(ng == nw && strcmp(got, want) == 0,
+		    "%a: got %s, want %s", v, got, want);
+	}
+}
+END_TEST
+
+/* Names are escaped as cJSON escapes them, and read back. */
+START_TEST(test_names_escaped)
+{
+	static char n0[] = "q\"b\\s/\b\f\n\r\t";
+	static char n1[] = "\x01\x1f\x7f \xc3\xa9";
+	static char n2[] = "plain";
+	static char n3[] = "";
+	static char *names[] = { n0, n1, n2, n3 };
+	static const struct store_schema sc = { 4, 3, names, cnames };
+	struct feature_report r;
+	cJSON *root, *m, *item;
+	char *text, *cause = NULL;
+	size_t i;
+
+	n3[0] = '\0';
+	feature_make(&r, false);
+	text = report_json_encode_feature(&r, &sc, &cause);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\":"));
+	ck_assert_ptr_nonnull(strstr(text, "\"\\u0001\\u001f\x7f \xc3\xa9\":"));
+	root = cJSON_Parse(text);
+	ck_assert_ptr_nonnull(root);
+	m = cJSON_GetObjectItemCaseSensitive(root, "psi_values");
+	ck_assert_ptr_nonnull(m);
+	i = 0;
+	cJSON_ArrayForEach(item, m) {
+		ck_assert_uint_lt(i, 4);
+		ck_assert_str_eq(item->string, names[i]);
+		i++;
+	}
+	ck_assert_uint_eq(i, 4);
+	cJSON_Delete(root);
+	free(text);
+	feature_report_finish(&r);
+}
+END_TEST
+
 static Suite *
 report_json_suite(void)
 {
@@ -486,6 +582,8 @@ report_json_suite(void)
 	tcase_add_test(tc, test_truncations_and_flips);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_huge_input);
+	tcase_add_test(tc, test_format_double_exact);
+	tcase_add_test(tc, test_names_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,142 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+/* A small xorshift for the randomised tests below (fixed seed). */
+static uint64_t
+test_rand(uint64_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return *st;
+}
+
+/* Random decimals (any length, signs, exponents) read exactly as strtod. */
+START_TEST(test_numbers_random)
+{
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			tok[96], line[256], want[100];
+	char			reason[PROTO_REASON_MAX];
+	uint64_t		st = 42;
+	double			d;
+	int			i, k, j, nd, fd;
+
+	proto_parser_init(&p);
+	for (i = 0; i < 300000; i++) {
+		k = 0;
+		if (test_rand(&st) % 2)
+			tok[k++] = '-';
+		nd = 1 + (int)(test_rand(&st) % 20);
+		fd = (int)(test_rand(&st) % 26);
+		if (test_rand(&st) % 4 == 0)
+			tok[k++] = '0';
+		else {
+			tok[k++] = (char)('1' + test_rand(&st) % 9);
+			for (j = 1; j < nd; j++)
+				tok[k++] = (char)('0' + test_rand(&st) % 10);
+		}
+		if (fd > 0) {
+			tok[k++] = '.';
+			for (j = 0; j < fd; j++)
+				tok[k++] = j < (int)(test_rand(&st) % 8) ? '0' :
+				    (char)('0' + test_rand(&st) % 10);
+		}
+		if (test_rand(&st) % 3 == 0)
+			k += snprintf(tok + k, sizeof tok - (size_t)k, "e%d",
+			    (int)(test_rand(&st) % 80) - 40);
+		tok[k] = '\0';
+		snprintf(line, sizeof line, "{\"batch_id\":0,\"features\":"
+		    "[%s,1],\"scores\":[0.5,0.5]}", tok);
+		ck_assert_msg(proto_parse_line(&p, line, strlen(line), &r,
+		    reason), "%s: %s", tok, reason);
+		d = strtod(tok, NULL);
+		ck_assert_msg(memcmp(&r.features[0], &d, sizeof d) == 0,
+		    "%s: %a, strtod %a", tok, r.features[0], d);
+		snprintf(want, sizeof want, "[%s,1]", tok);
+		ck_assert_str_eq(r.features_json, want);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+static void
+record_eq(const struct proto_record *a, const struct proto_record *b,
+    const char *line)
+{
+	ck_assert_msg(a->kind == b->kind && a->batch_id == b->batch_id &&
+	    a->has_row == b->has_row && a->row_in_batch == b->row_in_batch &&
+	    a->n_features == b->n_features && a->n_scores == b->n_scores &&
+	    a->predicted_class == b->predicted_class &&
+	    a->true_class == b->true_class &&
+	    memcmp(&a->confidence, &b->confidence, sizeof(double)) == 0,
+	    "fields differ: %s", line);
+	ck_assert_msg(memcmp(a->features, b->features, a->n_features *
+	    sizeof(double)) == 0 && memcmp(a->scores, b->scores,
+	    a->n_scores * sizeof(double)) == 0, "values differ: %s", line);
+	ck_assert_str_eq(a->features_json, b->features_json);
+	ck_assert_str_eq(a->scores_json, b->scores_json);
+}
+
+/*
+ * The compact prediction line takes a fast path; the same record with a
+ * space after "{" (or its keys in another order) takes the general
+ * parser. Both must give the same record, and the same verdict and
+ * reason when the line is refused.
+ */
+START_TEST(test_fast_path_same)
+{
+	static const char *const bodies[] = {
+		"\"batch_id\":3,\"row_in_batch\":7,\"features\":[1.5,-2,"
+		    "3e-4,0.000063],\"scores\":[0.2,0.7,0.1],"
+		    "\"predicted_class\":1,\"confidence\":0.7,"
+		    "\"true_class\":2",
+		"\"batch_id\":0,\"features\":[-0],\"scores\":[1,0]",
+		"\"batch_id\":9,\"row_in_batch\":0,\"features\":[1],"
+		    "\"scores\":[0.5,0.5],\"true_class\":null",
+		"\"batch_id\":9,\"row_in_batch\":0,\"features\":[1],"
+		    "\"scores\":[0.5,0.5],\"confidence\":0.25",
+		"\"batch_id\":1,\"row_in_batch\":0,\"features\":[1],"
+		    "\"scores\":[0.5,0.6]",
+		"\"batch_id\":1,\"row_in_batch\":0,\"features\":[1],"
+		    "\"scores\":[0.5,0.5],\"predicted_class\":2",
+		"\"batch_id\":1,\"row_in_batch\":0,\"features\":[1],"
+		    "\"scores\":[0.5,0.5],\"true_class\":5",
+		"\"batch_id\":1,\"row_in_batch\":0,\"features\":[1e999],"
+		    "\"scores\":[0.5,0.5]",
+		"\"batch_id\":1,\"row_in_batch\":0,\"features\":[],"
+		    "\"scores\":[0.5,0.5]",
+		"\"batch_id\":01,\"features\":[1],\"scores\":[0.5,0.5]",
+		"\"batch_id\":1,\"row_in_batch\":0,\"features\":[1],"
+		    "\"scores\":[0.5,0.5],\"confidence\":1.5",
+		"\"batch_id\":99999999999999999999,\"features\":[1],"
+		    "\"scores\":[0.5,0.5]",
+	};
+	struct proto_parser	p, q;
+	struct proto_record	a, b;
+	char			fast[512], slow[512], ra[PROTO_REASON_MAX];
+	char			rb[PROTO_REASON_MAX];
+	size_t			i;
+	bool			oka, okb;
+
+	proto_parser_init(&p);
+	proto_parser_init(&q);
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		snprintf(fast, sizeof fast, "{%s}", bodies[i]);
+		snprintf(slow, sizeof slow, "{ %s}", bodies[i]);
+		oka = proto_parse_line(&p, fast, strlen(fast), &a, ra);
+		okb = proto_parse_line(&q, slow, strlen(slow), &b, rb);
+		ck_assert_msg(oka == okb, "%s: %d vs %d", fast, oka, okb);
+		if (oka)
+			record_eq(&a, &b, fast);
+		else
+			ck_assert_str_eq(ra, rb);
+	}
+	proto_parser_finish(&p);
+	proto_parser_finish(&q);
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -307,6 +444,8 @@ proto_suite(void)
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_labels_and_schema);
 	tcase_add_test(tc, test_hostile);
+	tcase_add_test(tc, test_numbers_random);
+	tcase_add_test(tc, test_fast_path_same);
 	suite_add_tcase(s, tc);
 	return s;
 }
