@@ -42,7 +42,7 @@ test-fast: build
 # Pipe a scenario into ingest (throttled so it fills up live) and open the
 # console on the same store. Quit the console with q.
 demo: build
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB)-wait
 	@echo "demo: mlmon-gen --scenario $(SCENARIO) --batches $(BATCHES) --rate $(RATE) | mlmon-ingest --db $(DEMO_DB)"
 	@($(BUILD)/scenarios/mlmon-gen --scenario $(SCENARIO) \
 		--batches $(BATCHES) --rate $(RATE) | \

@@ -71,7 +71,7 @@ size_of() {
 }
 
 rmdb() {
-	rm -f "$1" "$1-wal" "$1-shm" "$1-journal"
+	rm -f "$1" "$1-wal" "$1-shm" "$1-wait" "$1-journal"
 }
 
 # The machine, for the header of every table.

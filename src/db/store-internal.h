@@ -41,6 +41,12 @@ struct store {
 	char		*path;		/* as given to store_open, owned */
 	bool		 readonly;
 	int		 busy_ms;	/* lock wait, milliseconds */
+	double		 busy_since;	/* monotonic start of this wait */
+
+	/* Turn-taking between writers (store-turn.c). */
+	int		 turn_fd;	/* "<db>-wait", or -1 */
+	bool		 turn_wanted;	/* a BEGIN IMMEDIATE is waiting */
+	bool		 turn_announced;	/* holding the waiter lock */
 
 	bool		 in_tx;		/* BEGIN IMMEDIATE done, no COMMIT */
 	size_t		 pending;	/* predictions inserted in this tx */
@@ -73,6 +79,18 @@ struct store {
 	size_t		 n_cache;
 	size_t		 cap_cache;
 };
+
+/*
+ * store-turn.c: fair turns between writer processes. open installs the
+ * busy handler (every store) and opens "<db>-wait" (writers); want/got
+ * bracket a BEGIN IMMEDIATE, announcing the wait while it lasts; yield,
+ * after a COMMIT, lets an announced writer take the lock first.
+ */
+void		 store_turn_open(struct store *s);
+void		 store_turn_close(struct store *s);
+void		 store_turn_want(struct store *s);
+void		 store_turn_got(struct store *s);
+void		 store_turn_yield(struct store *s);
 
 /* Cached prepared statement for sql (a literal); NULL and *cause on error. */
 sqlite3_stmt	*store_prepare(struct store *s, const char *sql, char **cause);

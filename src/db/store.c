@@ -613,9 +613,13 @@ store_write_begin(struct store *s, char **cause)
 		    s->path);
 		return -1;
 	}
+	store_turn_want(s);
 	if (store_step_retry(s, sql_begin, "starting a write transaction",
-	    cause) == -1)
+	    cause) == -1) {
+		store_turn_got(s);
 		return -1;
+	}
+	store_turn_got(s);
 	s->in_tx = true;
 	s->pending = 0;
 	s->tx_writes = 0;
@@ -646,6 +650,7 @@ store_flush(struct store *s, char **cause)
 		return -1;
 	}
 	store_tx_reset(s, false);
+	store_turn_yield(s);
 	return 0;
 }
 
@@ -661,7 +666,6 @@ store_set_busy_timeout(struct store *s, int ms)
 	if (ms < 0)
 		ms = 0;
 	s->busy_ms = ms;
-	sqlite3_busy_timeout(s->db, ms);
 }
 
 /* ---- Open and close ------------------------------------------------ */
@@ -766,6 +770,7 @@ store_open(const char *path, enum store_mode mode, char **cause)
 	s->readonly = (mode == STORE_READ_ONLY);
 	s->busy_ms = STORE_BUSY_TIMEOUT_MS;
 	s->cur_batch = -1;
+	s->turn_fd = -1;
 
 	if (s->readonly)
 		flags = SQLITE_OPEN_READONLY;
@@ -785,7 +790,7 @@ store_open(const char *path, enum store_mode mode, char **cause)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, s->busy_ms);
+	store_turn_open(s);
 
 	if (s->readonly) {
 		if (schema_check(s, cause) == -1) {
@@ -835,6 +840,7 @@ store_close(struct store *s)
 	sqlite3_finalize(s->st_batch_get);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
+	store_turn_close(s);
 	free(s->path);
 	free(s);
 }

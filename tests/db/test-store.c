@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -862,6 +863,73 @@ ro_dir_child(void)
 	return 0;
 }
 
+/*
+ * Turns: a writer that holds the lock for 20 ms, commits and re-locks at
+ * once (an ingest at full speed) must not starve a second writer process
+ * (a labeler). The looping writer sees the waiter announced in "<db>-wait"
+ * after its commit and lets it take the lock first, so the wait is about
+ * one hold. Without that, the waiter's polls only rarely fall into the
+ * microseconds between COMMIT and BEGIN: it waits dozens of holds.
+ */
+START_TEST(test_writer_turns)
+{
+	struct timespec t0, t1;
+	struct store *a, *b;
+	char *cause = NULL, c;
+	int go[2], stop[2], st;
+	long commits = 0;
+	double waited;
+	pid_t pid;
+
+	a = open_rw();
+	store_close(a);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(stop), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(go[0]);
+		close(stop[1]);
+		fcntl(stop[0], F_SETFL, O_NONBLOCK);
+		a = store_open(db_path, STORE_READ_WRITE, &cause);
+		if (a == NULL || write(go[1], "x", 1) != 1)
+			_exit(1);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			if (store_detector_put(a, "ddm", commits++, "x",
+			    &cause) == -1 || usleep(20000) == -1 ||
+			    store_flush(a, &cause) == -1) {
+				fprintf(stderr, "looping writer: %s\n", cause);
+				_exit(1);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+		} while (read(stop[0], &c, 1) != 1 && t1.tv_sec - t0.tv_sec < 5);
+		store_close(a);
+		_exit(commits >= 2 ? 0 : 2);
+	}
+	close(go[1]);
+	close(stop[0]);
+	ck_assert_int_eq(read(go[0], &c, 1), 1);
+	usleep(100000);		/* the loop is running */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	b = open_rw();
+	ck_assert_msg(add_row(b, 7, 0, 1, &cause) == 1 &&
+	    store_flush(b, &cause) == 0, "second writer: %s", cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* A starved writer finds the loop gone (the pipe broken). */
+	signal(SIGPIPE, SIG_IGN);
+	if (write(stop[1], "x", 1) != 1)
+		ck_abort_msg("second writer waited %.3f s", waited);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d",
+	    WEXITSTATUS(st));
+	ck_assert_msg(waited < 0.2, "second writer waited %.3f s", waited);
+	store_close(b);
+}
+END_TEST
+
 START_TEST(test_read_only_file)
 {
 	struct store *s;
@@ -1044,6 +1112,7 @@ store_suite(void)
 	tcase_add_test(tc, test_reports);
 	tcase_add_test(tc, test_two_processes);
 	tcase_add_test(tc, test_busy_waits);
+	tcase_add_test(tc, test_writer_turns);
 	tcase_add_test(tc, test_read_only_file);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_seed_database_upgrade);

@@ -45,7 +45,7 @@ finish() {
 }
 
 rmdb() {
-	rm -f "$1" "$1-wal" "$1-shm" "$1-journal"
+	rm -f "$1" "$1-wal" "$1-shm" "$1-wait" "$1-journal"
 }
 
 # dump DB: everything a replay must reproduce, without the wall-clock
