@@ -56,7 +56,7 @@ main(int argc, char **argv)
 	if (argc > 2)
 		max = (size_t)atol(argv[2]);
 	if ((s = store_open(argv[1], STORE_READ_ONLY, &cause)) == NULL)
-		die(argv[1], cause);
+		die("open", cause);	/* the cause names the path */
 	if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT batch_id FROM "
 	    "predictions ORDER BY batch_id", -1, &st, NULL) != SQLITE_OK)
 		die("prepare", sqlite3_errmsg(s->db));

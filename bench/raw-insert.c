@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	unlink(argv[optind + 1]);
 	if ((s = store_open(argv[optind + 1], STORE_READ_WRITE, &cause)) ==
 	    NULL)
-		die(argv[optind + 1], cause);
+		die("open", cause);	/* the cause names the path */
 	store_close(s);
 	if (sqlite3_open_v2(argv[optind + 1], &db, SQLITE_OPEN_READWRITE,
 	    NULL) != SQLITE_OK)

@@ -2,11 +2,15 @@
  * query: the console's reads. See query.h for the model.
  *
  * Cost model. A tick with no change costs one stat() and one PRAGMA
- * data_version. A change costs a handful of indexed single-row reads, one
- * pass over the batches ledger (one small row per batch, never the
- * predictions) and the decoding of the reports written since the last
- * change (rowid > last_rowid). Per-batch drift bits are kept in a small
- * hash so that a report rewritten by a replay is not counted twice.
+ * data_version. A change costs a handful of indexed single-row reads
+ * (meta, the newest report of two types, the newest rows) and one
+ * aggregate pass over the batches ledger: a few dozen bytes a batch, never
+ * the predictions and never a report's JSON. The drift counts and the
+ * first batch each detector fired come from the ledger's summary columns
+ * (schema version 2, written with each report; docs/SCHEMA.md). On a
+ * version 1 file, not yet opened by a newer mlmon-ingest, the same pass
+ * computes them from the reports with SQLite's JSON functions: correct,
+ * but O(reports) until ingest upgrades the file.
  *
  * Payload keys: report payloads are the seed's JSON; the readers below
  * accept the names listed in one place (the key tables) so a renamed key
@@ -24,25 +28,18 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "core/metrics.h"
 #include "core/xalloc.h"
+#include "db/store-internal.h"
 
 #define QUERY_BUSY_MS		100
 #define QUERY_SERIES_MAX	4096
-
-/* Per-batch bits of the incremental fold. */
-#define FOLD_SEEN	0x01
-#define FOLD_PSI_WARN	0x02
-#define FOLD_PSI_CRIT	0x04
-
-struct fold_map {
-	int64_t		*keys;
-	unsigned char	*vals;	/* 0: empty slot */
-	size_t		 cap;	/* power of two */
-	size_t		 n;
-};
+#define QUERY_MESSAGE_MAX	1024
 
 struct query {
 	char		*path;
@@ -51,12 +48,10 @@ struct query {
 	ino_t		 ino;
 	int64_t		 data_version;	/* -1: read everything next time */
 	enum query_state state;
-	char		 message[256];
+	char		 message[QUERY_MESSAGE_MAX];
 
 	struct query_overview ov;
-	int64_t		 last_rowid;	/* monitor_reports folded so far */
 	uint64_t	 gen;		/* bumped on every (re)open */
-	struct fold_map	 fold;
 };
 
 /* ---- payload keys: the one place that knows the JSON names ---- */
@@ -79,8 +74,6 @@ static const char *const key_acc_delta[] = { "acc_delta",
     "accuracy_delta", NULL };
 static const char *const key_f1_delta[] = { "f1_delta", NULL };
 static const char *const key_decay[] = { "any_decay", NULL };
-static const char *const key_ddm[] = { "ddm_drift", "ddm", NULL };
-static const char *const key_adwin[] = { "adwin_drift", "adwin", NULL };
 
 static const cJSON *
 json_find(const cJSON *obj, const char *const *names)
@@ -106,37 +99,19 @@ json_number(const cJSON *obj, const char *const *names)
 }
 
 /*
- * A detector flag: true, a non-zero number, "drift", or an object whose
- * "drift" or "detected" member is true.
+ * A detector flag: true or a non-zero number (the rule of the ledger's
+ * summary columns, src/db/schema.c, so both views of a batch agree).
  */
 static bool
-json_flag_value(const cJSON *v)
+json_flag(const cJSON *obj, const char *const *names)
 {
-	const cJSON *m;
+	const cJSON *v = json_find(obj, names);
 
 	if (v == NULL)
 		return false;
 	if (cJSON_IsBool(v))
 		return cJSON_IsTrue(v);
-	if (cJSON_IsNumber(v))
-		return v->valuedouble != 0;
-	if (cJSON_IsString(v))
-		return strcmp(v->valuestring, "drift") == 0;
-	if (cJSON_IsObject(v)) {
-		m = cJSON_GetObjectItemCaseSensitive(v, "drift");
-		if (m == NULL)
-			m = cJSON_GetObjectItemCaseSensitive(v, "detected");
-		if (m == NULL)
-			m = cJSON_GetObjectItemCaseSensitive(v, "state");
-		return m != NULL && json_flag_value(m);
-	}
-	return false;
-}
-
-static bool
-json_flag(const cJSON *obj, const char *const *names)
-{
-	return json_flag_value(json_find(obj, names));
+	return cJSON_IsNumber(v) && v->valuedouble != 0;
 }
 
 /*
@@ -182,62 +157,6 @@ json_feature_count(const cJSON *obj)
 	return (size_t)cJSON_GetArraySize(v);
 }
 
-/* ---- fold map ---- */
-
-static size_t
-fold_hash(int64_t k, size_t cap)
-{
-	uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ULL;
-
-	return (size_t)(h >> 17) & (cap - 1);
-}
-
-static unsigned char *
-fold_slot(struct fold_map *m, int64_t k)
-{
-	size_t i, j, old_cap;
-	int64_t *old_keys;
-	unsigned char *old_vals;
-
-	if (m->cap == 0 || (m->n + 1) * 2 > m->cap) {
-		old_cap = m->cap;
-		old_keys = m->keys;
-		old_vals = m->vals;
-		m->cap = old_cap == 0 ? 1024 : old_cap * 2;
-		m->keys = xcalloc(m->cap, sizeof *m->keys);
-		m->vals = xcalloc(m->cap, 1);
-		m->n = 0;
-		for (i = 0; i < old_cap; i++) {
-			if (old_vals[i] == 0)
-				continue;
-			j = fold_hash(old_keys[i], m->cap);
-			while (m->vals[j] != 0)
-				j = (j + 1) & (m->cap - 1);
-			m->keys[j] = old_keys[i];
-			m->vals[j] = old_vals[i];
-			m->n++;
-		}
-		free(old_keys);
-		free(old_vals);
-	}
-	i = fold_hash(k, m->cap);
-	while (m->vals[i] != 0 && m->keys[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	if (m->vals[i] == 0) {
-		m->keys[i] = k;
-		m->n++;
-	}
-	return &m->vals[i];
-}
-
-static void
-fold_reset(struct fold_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
-}
-
 /* ---- connection ---- */
 
 static void
@@ -269,8 +188,6 @@ query_forget(struct query *q)
 	q->ov.first_batch = -1;
 	for (i = 0; i < QUERY_DET_COUNT; i++)
 		q->ov.first_fired[i] = -1;
-	q->last_rowid = 0;
-	fold_reset(&q->fold);
 	q->data_version = -1;
 }
 
@@ -298,6 +215,80 @@ rc_busy(int rc)
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
+/* 1 if path starts with an SQLite header saying WAL (bytes 18, 19 = 2). */
+static int
+query_is_wal(const char *path)
+{
+	unsigned char h[20];
+	int fd;
+	ssize_t n;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, h, sizeof h);
+	close(fd);
+	return n == (ssize_t)sizeof h && memcmp(h, "SQLite format 3", 16) ==
+	    0 && h[18] == 2 && h[19] == 2;
+}
+
+/*
+ * The store cannot be read: say why and what to do. The one cause that
+ * needs explaining is a WAL file with no -shm beside it in a directory we
+ * cannot write: a read-only connection must then create -shm, and fails
+ * with SQLite's bare "unable to open database file" (docs/SCHEMA.md,
+ * Concurrency).
+ */
+static void
+query_unreadable(struct query *q, int rc)
+{
+	char *shm, *wal, *copy, *reason = NULL;
+	const char *dir, *base;
+	bool has_wal;
+	int e;
+
+	rc &= 0xff;
+	shm = xasprintf("%s-shm", q->path);
+	wal = xasprintf("%s-wal", q->path);
+	copy = xstrdup(q->path);
+	dir = dirname(copy);
+	if ((rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) &&
+	    access(shm, F_OK) == -1 && query_is_wal(q->path) &&
+	    access(dir, W_OK) == -1) {
+		e = errno;
+		if (e == EROFS)
+			reason = xasprintf("%s is on a read-only file system",
+			    dir);
+		else
+			reason = xasprintf("you cannot write to %s (%s)", dir,
+			    strerror(e));
+	}
+	if (reason == NULL) {
+		snprintf(q->message, sizeof q->message, "%s: %s", q->path,
+		    sqlite3_errstr(rc));
+		q->state = QUERY_UNREADABLE;
+		free(shm);
+		free(wal);
+		free(copy);
+		return;
+	}
+	has_wal = access(wal, F_OK) == 0;
+	free(copy);
+	copy = xstrdup(q->path);
+	base = basename(copy);
+	snprintf(q->message, sizeof q->message, "%s is a WAL database and its "
+	    "-shm file is missing: SQLite needs %s to read it and cannot "
+	    "create it, because %s. Run mlmon-top while mlmon-ingest has the "
+	    "store open (the -shm file exists then), make the directory "
+	    "writable, or open a copy: cp %s%s%s /tmp/ && mlmon-top --db "
+	    "/tmp/%s", q->path, shm, reason, q->path, has_wal ? " " : "",
+	    has_wal ? wal : "", base);
+	q->state = QUERY_UNREADABLE;
+	free(reason);
+	free(shm);
+	free(wal);
+	free(copy);
+}
+
 static int
 query_open_db(struct query *q, const struct stat *st)
 {
@@ -309,8 +300,7 @@ query_open_db(struct query *q, const struct stat *st)
 	    SQLITE_OPEN_NOMUTEX, NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
-		query_set_state(q, QUERY_UNREADABLE, "%s",
-		    q->db != NULL ? sqlite3_errmsg(q->db) : "cannot open");
+		query_unreadable(q, rc);
 		if (q->db != NULL)
 			sqlite3_close_v2(q->db);
 		q->db = NULL;
@@ -458,100 +448,6 @@ query_read_meta(struct query *q)
 	return SQLITE_OK;
 }
 
-/* Fold one report into the running counts. */
-static void
-query_fold_report(struct query *q, int64_t batch, const char *type,
-    const cJSON *root)
-{
-	struct query_overview *ov = &q->ov;
-	const cJSON *v, *e;
-	unsigned char *slot, bits;
-	double maxpsi = -1, minp = 2;
-	int det;
-
-#define FIRE(d) do {							\
-	if (ov->first_fired[d] == -1 || batch < ov->first_fired[d])	\
-		ov->first_fired[d] = batch;				\
-} while (0)
-	if (strcmp(type, "feature") == 0) {
-		if ((v = json_find(root, key_psi)) != NULL) {
-			cJSON_ArrayForEach(e, v) {
-				if (cJSON_IsNumber(e) &&
-				    e->valuedouble > maxpsi)
-					maxpsi = e->valuedouble;
-			}
-		}
-		if ((v = json_find(root, key_ks_p)) != NULL) {
-			cJSON_ArrayForEach(e, v) {
-				if (cJSON_IsNumber(e) && e->valuedouble < minp)
-					minp = e->valuedouble;
-			}
-		}
-		bits = FOLD_SEEN;
-		if (maxpsi > QUERY_PSI_WARNING)
-			bits |= FOLD_PSI_WARN;
-		if (maxpsi > QUERY_PSI_CRITICAL)
-			bits |= FOLD_PSI_CRIT;
-		slot = fold_slot(&q->fold, batch);
-		if (*slot & FOLD_SEEN) {
-			ov->n_feature_reports--;
-			ov->drift_psi_warning -= (*slot & FOLD_PSI_WARN) != 0;
-			ov->drift_psi_critical -= (*slot & FOLD_PSI_CRIT) != 0;
-		}
-		*slot = bits;
-		ov->n_feature_reports++;
-		ov->drift_psi_warning += (bits & FOLD_PSI_WARN) != 0;
-		ov->drift_psi_critical += (bits & FOLD_PSI_CRIT) != 0;
-		if (bits & FOLD_PSI_CRIT)
-			FIRE(QUERY_DET_PSI);
-		if (minp < QUERY_KS_ALPHA)
-			FIRE(QUERY_DET_KS);
-	} else if (strcmp(type, "prediction") == 0) {
-		if (json_flag(root, key_ls_drift))
-			FIRE(QUERY_DET_LABEL_SHIFT);
-		if (json_flag(root, key_conf_drift))
-			FIRE(QUERY_DET_CONFIDENCE);
-	} else if (strcmp(type, "performance") == 0) {
-		if (json_flag(root, key_decay))
-			FIRE(QUERY_DET_DECAY);
-	} else if (strcmp(type, "detectors") == 0) {
-		for (det = QUERY_DET_DDM; det <= QUERY_DET_ADWIN; det++) {
-			if (json_flag(root, det == QUERY_DET_DDM ? key_ddm :
-			    key_adwin))
-				FIRE(det);
-		}
-	}
-#undef FIRE
-}
-
-static int
-query_fold_new_reports(struct query *q)
-{
-	sqlite3_stmt *st;
-	const char *type, *payload;
-	cJSON *root;
-	int rc;
-
-	st = query_prepare(q, "SELECT rowid, batch_id, report_type, payload"
-	    " FROM monitor_reports WHERE rowid > ? ORDER BY rowid");
-	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	sqlite3_bind_int64(st, 1, q->last_rowid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		q->last_rowid = sqlite3_column_int64(st, 0);
-		type = (const char *)sqlite3_column_text(st, 2);
-		payload = (const char *)sqlite3_column_text(st, 3);
-		if (type == NULL || payload == NULL)
-			continue;
-		if ((root = cJSON_Parse(payload)) == NULL)
-			continue;
-		query_fold_report(q, sqlite3_column_int64(st, 1), type, root);
-		cJSON_Delete(root);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
 /* Payload of the newest report of a type; caller frees. */
 static char *
 query_latest_report(struct query *q, const char *type, int64_t *batch,
@@ -616,18 +512,132 @@ query_read_latest(struct query *q)
 	return err;
 }
 
+/*
+ * The aggregates of the ledger's summary columns: value i is
+ * "SELECT agg FROM batches WHERE cond", ?1..?3 the thresholds. On a
+ * version 2 file each is one query answered from an index (schema.c):
+ * a count of an index range or the first entry of a partial index. On a
+ * version 1 file they are all computed in one pass with FILTER over the
+ * ledger joined to its reports (schema_summary_select).
+ */
+enum {
+	SUM_FEATURE_REPORTS,
+	SUM_PSI_WARNING,
+	SUM_PSI_CRITICAL,
+	SUM_FIRST,		/* + enum query_detector */
+	SUM_COUNT = SUM_FIRST + QUERY_DET_COUNT,
+};
+
+static const struct query_summary {
+	const char	*agg;
+	const char	*cond;
+} query_summaries[SUM_COUNT] = {
+	[SUM_FEATURE_REPORTS] = { "count(*)", "max_psi IS NOT NULL" },
+	[SUM_PSI_WARNING] = { "count(*)", "max_psi > ?1" },
+	[SUM_PSI_CRITICAL] = { "count(*)", "max_psi > ?2" },
+	[SUM_FIRST + QUERY_DET_PSI] = { "min(batch_id)", "max_psi > ?2" },
+	[SUM_FIRST + QUERY_DET_KS] = { "min(batch_id)", "min_ks_p < ?3" },
+	[SUM_FIRST + QUERY_DET_LABEL_SHIFT] = { "min(batch_id)",
+	    "label_shift_drift = 1" },
+	[SUM_FIRST + QUERY_DET_CONFIDENCE] = { "min(batch_id)",
+	    "confidence_drift = 1" },
+	[SUM_FIRST + QUERY_DET_DECAY] = { "min(batch_id)", "any_decay = 1" },
+	[SUM_FIRST + QUERY_DET_DDM] = { "min(batch_id)", "ddm_drift = 1" },
+	[SUM_FIRST + QUERY_DET_ADWIN] = { "min(batch_id)",
+	    "adwin_drift = 1" },
+};
+
+/* Prepare sql, bind the thresholds, step: v[from..] get the columns. */
+static int
+query_summary_step(struct query *q, const char *sql, int64_t *v, int from)
+{
+	sqlite3_stmt *st;
+	int rc, i, n;
+
+	if ((st = query_prepare(q, sql)) == NULL)
+		return sqlite3_errcode(q->db);
+	sqlite3_bind_double(st, 1, QUERY_PSI_WARNING);
+	sqlite3_bind_double(st, 2, QUERY_PSI_CRITICAL);
+	sqlite3_bind_double(st, 3, QUERY_KS_ALPHA);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_count(st);
+		for (i = 0; i < n; i++)
+			v[from + i] = sqlite3_column_type(st, i) ==
+			    SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int
+query_read_summary(struct query *q, int64_t version)
+{
+	struct query_overview *ov = &q->ov;
+	int64_t v[SUM_COUNT];
+	char *sql, *part;
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; i < SUM_COUNT; i++)
+		v[i] = -1;
+	if (version >= 2) {
+		for (i = 0; i < SUM_COUNT && rc == SQLITE_OK; i++) {
+			sql = xasprintf("SELECT %s FROM batches WHERE %s",
+			    query_summaries[i].agg, query_summaries[i].cond);
+			rc = query_summary_step(q, sql, v, i);
+			free(sql);
+		}
+	} else {
+		sql = xstrdup("SELECT");
+		for (i = 0; i < SUM_COUNT; i++) {
+			part = xasprintf("%s%s %s FILTER (WHERE %s)", sql,
+			    i == 0 ? "" : ",", query_summaries[i].agg,
+			    query_summaries[i].cond);
+			free(sql);
+			sql = part;
+		}
+		part = xasprintf("%s FROM (%s)", sql, schema_summary_select);
+		free(sql);
+		rc = query_summary_step(q, part, v, 0);
+		free(part);
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	ov->n_feature_reports = v[SUM_FEATURE_REPORTS] > 0 ?
+	    v[SUM_FEATURE_REPORTS] : 0;
+	ov->drift_psi_warning = v[SUM_PSI_WARNING] > 0 ?
+	    v[SUM_PSI_WARNING] : 0;
+	ov->drift_psi_critical = v[SUM_PSI_CRITICAL] > 0 ?
+	    v[SUM_PSI_CRITICAL] : 0;
+	for (i = 0; i < QUERY_DET_COUNT; i++)
+		ov->first_fired[i] = v[SUM_FIRST + i];
+	return SQLITE_OK;
+}
+
+/*
+ * The ledger's counts and times. Everything but the two sums is an index
+ * seek (count(*) walks the table's pages without decoding rows); the sums
+ * are one light pass, a fraction of a microsecond a batch.
+ */
 static int
 query_read_ledger(struct query *q)
 {
 	struct query_overview *ov = &q->ov;
 	sqlite3_stmt *st;
 	double t;
-	int rc, err = 0;
+	int rc, err = 0, c;
 	int64_t open_rows;
 
-	st = query_prepare(q, "SELECT count(*), min(batch_id), max(batch_id),"
-	    " total(n_rows), total(n_labelled), max(opened_at),"
-	    " max(closed_at), max(labelled_at) FROM batches");
+	ov->n_batches = query_int(q, "SELECT count(*) FROM batches", 0, &err);
+	ov->first_batch = query_int(q, "SELECT min(batch_id) FROM batches",
+	    -1, &err);
+	ov->latest_batch = query_int(q, "SELECT max(batch_id) FROM batches",
+	    -1, &err);
+	if (err)
+		return err;
+	st = query_prepare(q, "SELECT total(n_rows), total(n_labelled),"
+	    " max(labelled_at) FROM batches");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	rc = sqlite3_step(st);
@@ -635,40 +645,40 @@ query_read_ledger(struct query *q)
 		sqlite3_finalize(st);
 		return rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
-	ov->n_batches = sqlite3_column_int64(st, 0);
-	ov->first_batch = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, 1);
-	ov->latest_batch = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, 2);
-	ov->rows = (int64_t)sqlite3_column_double(st, 3);
-	ov->labelled = (int64_t)sqlite3_column_double(st, 4);
-	ov->last_write = 0;
-	for (int c = 5; c <= 7; c++) {
-		t = sqlite3_column_double(st, c);
-		if (t > ov->last_write)
-			ov->last_write = t;
-	}
+	ov->rows = (int64_t)sqlite3_column_double(st, 0);
+	ov->labelled = (int64_t)sqlite3_column_double(st, 1);
+	ov->last_write = sqlite3_column_double(st, 2);
 	sqlite3_finalize(st);
+	if (ov->latest_batch == -1)
+		goto rest;
 
-	/* Rows of a batch still open may not be in the ledger yet. */
-	if (ov->latest_batch != -1) {
-		st = query_prepare(q, "SELECT (SELECT count(*) FROM predictions"
-		    " WHERE batch_id = b.batch_id) - b.n_rows FROM batches b"
-		    " WHERE b.batch_id = (SELECT max(batch_id) FROM batches)"
-		    " AND b.closed_at IS NULL");
-		if (st == NULL)
-			return sqlite3_errcode(q->db);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			open_rows = sqlite3_column_int64(st, 0);
-			if (open_rows > 0)
-				ov->rows += open_rows;
-		} else if (rc != SQLITE_DONE)
-			err = rc;
-		sqlite3_finalize(st);
-		if (err)
-			return err;
-	}
+	/*
+	 * The newest batch: its times, and the rows of it still open, which
+	 * are not in the ledger's count yet.
+	 */
+	st = query_prepare(q, "SELECT opened_at, closed_at, CASE WHEN"
+	    " closed_at IS NULL THEN (SELECT count(*) FROM predictions"
+	    " WHERE batch_id = b.batch_id) - b.n_rows ELSE 0 END"
+	    " FROM batches b WHERE b.batch_id = ?1");
+	if (st == NULL)
+		return sqlite3_errcode(q->db);
+	sqlite3_bind_int64(st, 1, ov->latest_batch);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (c = 0; c <= 1; c++) {
+			t = sqlite3_column_double(st, c);
+			if (t > ov->last_write)
+				ov->last_write = t;
+		}
+		open_rows = sqlite3_column_int64(st, 2);
+		if (open_rows > 0)
+			ov->rows += open_rows;
+	} else if (rc != SQLITE_DONE)
+		err = rc;
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+rest:
 	t = query_double(q, "SELECT logged_at FROM predictions"
 	    " ORDER BY id DESC LIMIT 1", &err);
 	if (t > ov->last_write)
@@ -705,13 +715,10 @@ query_read_all(struct query *q)
 	if (rc == 0)
 		rc = query_read_ledger(q);
 	if (rc == 0)
-		rc = query_read_latest(q);
+		rc = query_read_summary(q, version);
 	if (rc == 0)
-		rc = query_fold_new_reports(q);
+		rc = query_read_latest(q);
 	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == 0 && q->ov.n_features == 0 && q->ov.n_feature_reports > 0) {
-		/* No meta yet: name features by position later. */
-	}
 	return rc;
 }
 
@@ -765,8 +772,7 @@ query_refresh(struct query *q)
 	if (err != 0) {
 		if (rc_busy(err))
 			return -1;
-		query_set_state(q, QUERY_UNREADABLE, "%s",
-		    sqlite3_errstr(err));
+		query_unreadable(q, err);
 		query_close_db(q);
 		return before != q->state;
 	}
@@ -785,7 +791,7 @@ query_refresh(struct query *q)
 		return before != q->state;
 	}
 	if (rc != SQLITE_OK) {
-		query_set_state(q, QUERY_UNREADABLE, "%s", sqlite3_errstr(rc));
+		query_unreadable(q, rc);
 		query_close_db(q);
 		return 1;
 	}

@@ -5,13 +5,13 @@
  * own, with a short busy timeout: the console must never wait on ingest).
  * query_refresh() is cheap when nothing changed: it stats the file and
  * reads PRAGMA data_version. When the store changed it re-reads the
- * overview in one read transaction, O(1) in predictions:
+ * overview in one read transaction, O(1) in predictions and reports:
  *
- *   batches ledger      -> latest batch, rows, share labelled, last write
+ *   batches ledger      -> latest batch, rows, share labelled, last write,
+ *     (one aggregate       and from its summary columns the drift counts
+ *      pass)               at PSI 0.10 and 0.20 and the first batch each
+ *                          detector fired (no report is decoded)
  *   latest reports      -> accuracy, F1, ECE, label shift, confidence
- *   monitor_reports     -> drift counts at PSI 0.10 and 0.20 and the first
- *     (rowid > last)       batch each detector fired, folded in
- *                          incrementally: each report is decoded once
  *
  * Everything else is read on demand for what is on screen: the reports
  * of a batch range (query_series_load), a page of alerts, one batch's
@@ -82,8 +82,8 @@ struct query_overview {
 	double		 ref_conf;
 	bool		 conf_drift;
 
-	/* Over every feature report seen so far. */
-	int64_t		 n_feature_reports;
+	/* Over the ledger's summary columns (docs/SCHEMA.md, batches). */
+	int64_t		 n_feature_reports;	/* batches with a max PSI */
 	int64_t		 drift_psi_warning;	/* max PSI > 0.10 */
 	int64_t		 drift_psi_critical;	/* max PSI > 0.20 */
 	int64_t		 first_fired[QUERY_DET_COUNT];	/* -1 never */

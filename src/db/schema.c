@@ -6,6 +6,13 @@
  * upgraded in place: the missing tables and alert columns are added, the
  * UNIQUE indexes created and the batch ledger rebuilt from predictions.
  * docs/SCHEMA.md describes every table and column.
+ *
+ * Version 2 adds the report summary columns of the batch ledger (max_psi,
+ * min_ks_p and the detector flags): what the console aggregates, kept per
+ * batch so that it never decodes the history of reports. They are derived
+ * from monitor_reports by the SQL below and nothing else: store_report_put
+ * runs the one-batch form after every report, the migration the all-batch
+ * form once, and the console a read-only form on a version 1 file.
  */
 #include "db/store-internal.h"
 
@@ -147,6 +154,125 @@ static const char schema_indexes[] =
     "CREATE INDEX IF NOT EXISTS alerts_batch ON alerts(batch_id);"
     "CREATE INDEX IF NOT EXISTS rejected_at ON rejected(at);";
 
+/*
+ * ---- Version 2: report summaries in the batch ledger ----
+ *
+ * Each expression reads the column `payload` of one monitor_reports row
+ * (valid JSON: the rows are filtered with json_valid first). Numbers:
+ * the largest / smallest finite-or-infinite value of a per-feature map
+ * (NaN is stored as null and skipped), NULL when there is none. Flags:
+ * 1 when the key is true or a non-zero number, else 0.
+ */
+#define SUMMARY_MAX(key)						\
+	"(SELECT max(value) FROM json_each(payload, '$." key "')"	\
+	" WHERE type IN ('integer', 'real'))"
+#define SUMMARY_MIN(key)						\
+	"(SELECT min(value) FROM json_each(payload, '$." key "')"	\
+	" WHERE type IN ('integer', 'real'))"
+#define SUMMARY_FLAG(key)						\
+	"(CASE json_type(payload, '$." key "') WHEN 'true' THEN 1"	\
+	" WHEN 'integer' THEN json_extract(payload, '$." key "') <> 0"	\
+	" WHEN 'real' THEN json_extract(payload, '$." key "') <> 0"	\
+	" ELSE 0 END)"
+/* The stored report of type t of the batch being updated (migration). */
+#define SUMMARY_FROM(t)							\
+	" FROM monitor_reports WHERE monitor_reports.batch_id ="	\
+	" batches.batch_id AND report_type = '" t "'"			\
+	" AND json_valid(payload)"
+/* The payload being stored, bound to ?2 (store_report_put). */
+#define SUMMARY_FROM_BOUND						\
+	" FROM (SELECT ?2 AS payload) WHERE json_valid(payload)"
+
+/* "columns = (SELECT expressions", to finish with a FROM and ")". */
+#define SUMMARY_FEATURE							\
+	"(max_psi, min_ks_p) = (SELECT " SUMMARY_MAX("psi_values") ", "	\
+	SUMMARY_MIN("ks_p_values")
+#define SUMMARY_PREDICTION						\
+	"(label_shift_drift, confidence_drift) = (SELECT "		\
+	SUMMARY_FLAG("label_shift_drift") ", "				\
+	SUMMARY_FLAG("confidence_drift")
+#define SUMMARY_PERFORMANCE						\
+	"any_decay = (SELECT " SUMMARY_FLAG("any_decay")
+#define SUMMARY_DETECTORS						\
+	"(ddm_drift, adwin_drift) = (SELECT " SUMMARY_FLAG("ddm_drift")	\
+	", " SUMMARY_FLAG("adwin_drift")
+#define SUMMARY_ONE(set)						\
+	"UPDATE batches SET " set SUMMARY_FROM_BOUND ") WHERE batch_id = ?1"
+#define SUMMARY_ALL(set, t)						\
+	"UPDATE batches SET " set SUMMARY_FROM(t) ")"
+
+/* The columns, NULL while the batch has no (valid) report of the type. */
+static const struct schema_column schema_summary_columns[] = {
+	{ "batches", "max_psi", "REAL" },	/* feature: max PSI */
+	{ "batches", "min_ks_p", "REAL" },	/* feature: min KS p */
+	{ "batches", "label_shift_drift", "INTEGER" },	/* prediction */
+	{ "batches", "confidence_drift", "INTEGER" },	/* prediction */
+	{ "batches", "any_decay", "INTEGER" },		/* performance */
+	{ "batches", "ddm_drift", "INTEGER" },		/* detectors */
+	{ "batches", "adwin_drift", "INTEGER" },	/* detectors */
+};
+
+/*
+ * What the console asks of them, each answered from an index: counts of
+ * max_psi and min_ks_p ranges, and the first batch a flag is 1 (partial
+ * indexes: only the batches where the detector fired).
+ */
+static const char schema_summary_indexes[] =
+    "CREATE INDEX IF NOT EXISTS batches_max_psi ON batches(max_psi);"
+    "CREATE INDEX IF NOT EXISTS batches_min_ks_p ON batches(min_ks_p);"
+    "CREATE INDEX IF NOT EXISTS batches_label_shift_drift"
+    " ON batches(label_shift_drift) WHERE label_shift_drift = 1;"
+    "CREATE INDEX IF NOT EXISTS batches_confidence_drift"
+    " ON batches(confidence_drift) WHERE confidence_drift = 1;"
+    "CREATE INDEX IF NOT EXISTS batches_any_decay"
+    " ON batches(any_decay) WHERE any_decay = 1;"
+    "CREATE INDEX IF NOT EXISTS batches_ddm_drift"
+    " ON batches(ddm_drift) WHERE ddm_drift = 1;"
+    "CREATE INDEX IF NOT EXISTS batches_adwin_drift"
+    " ON batches(adwin_drift) WHERE adwin_drift = 1;";
+
+/*
+ * Per report type: refresh batch ?1 from the payload ?2 being stored, or
+ * every batch from its stored report (migration).
+ */
+static const struct schema_summary {
+	const char	*type;
+	const char	*one;
+	const char	*all;
+} schema_summaries[] = {
+	{ "feature", SUMMARY_ONE(SUMMARY_FEATURE),
+	    SUMMARY_ALL(SUMMARY_FEATURE, "feature") },
+	{ "prediction", SUMMARY_ONE(SUMMARY_PREDICTION),
+	    SUMMARY_ALL(SUMMARY_PREDICTION, "prediction") },
+	{ "performance", SUMMARY_ONE(SUMMARY_PERFORMANCE),
+	    SUMMARY_ALL(SUMMARY_PERFORMANCE, "performance") },
+	{ "detectors", SUMMARY_ONE(SUMMARY_DETECTORS),
+	    SUMMARY_ALL(SUMMARY_DETECTORS, "detectors") },
+};
+
+/*
+ * The ledger with its summary columns computed from the reports, for a
+ * reader of a version 1 file (which has no such columns yet).
+ */
+const char schema_summary_select[] =
+    "SELECT batch_id, n_rows, n_labelled, opened_at, closed_at,"
+    " labelled_at,"
+    " (SELECT " SUMMARY_MAX("psi_values") SUMMARY_FROM("feature")
+    ") AS max_psi,"
+    " (SELECT " SUMMARY_MIN("ks_p_values") SUMMARY_FROM("feature")
+    ") AS min_ks_p,"
+    " (SELECT " SUMMARY_FLAG("label_shift_drift")
+    SUMMARY_FROM("prediction") ") AS label_shift_drift,"
+    " (SELECT " SUMMARY_FLAG("confidence_drift")
+    SUMMARY_FROM("prediction") ") AS confidence_drift,"
+    " (SELECT " SUMMARY_FLAG("any_decay") SUMMARY_FROM("performance")
+    ") AS any_decay,"
+    " (SELECT " SUMMARY_FLAG("ddm_drift") SUMMARY_FROM("detectors")
+    ") AS ddm_drift,"
+    " (SELECT " SUMMARY_FLAG("adwin_drift") SUMMARY_FROM("detectors")
+    ") AS adwin_drift"
+    " FROM batches";
+
 static int
 schema_user_version(struct store *s, int *version, char **cause)
 {
@@ -223,16 +349,16 @@ schema_has_column(struct store *s, const char *table, const char *column,
 }
 
 static int
-schema_add_columns(struct store *s, char **cause)
+schema_add_columns(struct store *s, const struct schema_column *cols,
+    size_t n, char **cause)
 {
 	const struct schema_column *c;
 	size_t i;
 	char *sql;
 	int has;
 
-	for (i = 0; i < sizeof schema_columns / sizeof schema_columns[0];
-	    i++) {
-		c = &schema_columns[i];
+	for (i = 0; i < n; i++) {
+		c = &cols[i];
 		has = schema_has_column(s, c->table, c->column, cause);
 		if (has == -1)
 			return -1;
@@ -258,6 +384,26 @@ static const char schema_seed_ledger[] =
     "  CASE WHEN count(true_class) = count(*) THEN max(labeled_at) END"
     " FROM predictions GROUP BY batch_id;";
 
+/* Version 1 -> 2: add the summary columns and fill them from the reports. */
+static int
+schema_v2(struct store *s, char **cause)
+{
+	size_t i;
+
+	if (schema_add_columns(s, schema_summary_columns,
+	    sizeof schema_summary_columns / sizeof schema_summary_columns[0],
+	    cause) == -1)
+		return -1;
+	for (i = 0; i < sizeof schema_summaries / sizeof schema_summaries[0];
+	    i++) {
+		if (store_exec(s, schema_summaries[i].all, "filling the batch "
+		    "summaries from the stored reports", cause) == -1)
+			return -1;
+	}
+	return store_exec(s, schema_summary_indexes, "indexing the batch "
+	    "summaries", cause);
+}
+
 int
 schema_migrate(struct store *s, char **cause)
 {
@@ -281,28 +427,53 @@ schema_migrate(struct store *s, char **cause)
 		if (store_exec(s, schema_v1, "creating the schema",
 		    cause) == -1)
 			return -1;
-		if (schema_add_columns(s, cause) == -1)
-			return -1;
 		if (seed && store_exec(s, schema_seed_ledger,
 		    "rebuilding the batch ledger of a seed database",
 		    cause) == -1)
 			return -1;
+	}
+	if (schema_add_columns(s, schema_columns,
+	    sizeof schema_columns / sizeof schema_columns[0], cause) == -1)
+		return -1;
+	if (version < 2 && schema_v2(s, cause) == -1)
+		return -1;
+	/* Future versions: if (version < 3 && schema_v3(s, cause) == -1). */
+	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
+		return -1;
+	if (version < STORE_SCHEMA_VERSION) {
 		snprintf(buf, sizeof buf, "PRAGMA user_version = %d",
 		    STORE_SCHEMA_VERSION);
 		if (store_exec(s, buf, "setting the schema version",
 		    cause) == -1)
 			return -1;
-	} else if (schema_add_columns(s, cause) == -1)
-		return -1;
-	/* Future versions: if (version < 2) { ALTER ...; } and so on. */
-	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
-		return -1;
-	if (version < STORE_SCHEMA_VERSION) {
 		snprintf(buf, sizeof buf, "%d", STORE_SCHEMA_VERSION);
 		if (store_meta_set(s, "schema_version", buf, cause) == -1)
 			return -1;
 	}
 	return store_flush(s, cause);
+}
+
+int
+schema_summary_update(struct store *s, int64_t batch_id, const char *type,
+    const char *payload, char **cause)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < sizeof schema_summaries / sizeof schema_summaries[0];
+	    i++) {
+		if (strcmp(type, schema_summaries[i].type) != 0)
+			continue;
+		st = store_prepare(s, schema_summaries[i].one, cause);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, batch_id);
+		sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
+		s->tx_writes++;
+		return store_step_done(s, st, "updating the batch summary",
+		    cause);
+	}
+	return 0;
 }
 
 int

@@ -28,7 +28,7 @@
 #include "db/store.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_BUSY_TIMEOUT_MS	10000
 
 struct store_cached_stmt {
@@ -78,6 +78,14 @@ struct store {
 	struct store_cached_stmt *cache;	/* other statements, by SQL */
 	size_t		 n_cache;
 	size_t		 cap_cache;
+
+	/* store_file_check: the file's identity at the first check. */
+	bool		 file_known;
+	uint64_t	 file_dev;
+	uint64_t	 file_ino;
+	/* store_rollbacks: counted by a rollback hook once asked for. */
+	bool		 rollback_hooked;
+	uint64_t	 rollbacks;
 };
 
 /*
@@ -138,5 +146,14 @@ size_t		 store_format_double(char *buf, size_t size, double v);
 /* schema.c: create or migrate (read-write) or check (read-only). */
 int		 schema_migrate(struct store *s, char **cause);
 int		 schema_check(struct store *s, char **cause);
+/*
+ * Set batch_id's summary columns in the ledger from the report of this
+ * type being stored (no-op for a type without summary columns, or a batch
+ * with no ledger row). Inside the write transaction.
+ */
+int		 schema_summary_update(struct store *s, int64_t batch_id,
+		     const char *type, const char *payload, char **cause);
+/* The ledger with summaries computed from the reports (version 1 files). */
+extern const char schema_summary_select[];
 
 #endif

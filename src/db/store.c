@@ -13,6 +13,8 @@
  */
 #include "db/store.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -1362,6 +1364,22 @@ store_reference_put(struct store *s, const struct store_reference *r,
 	return store_meta_set(s, "reference_stored_at", size, cause);
 }
 
+/*
+ * Double the capacity of the parallel row arrays that store_reference and
+ * store_batch share (features is row-major, n_features per row).
+ */
+static void
+rows_grow(size_t *cap, size_t n_features, double **features, int **predicted,
+    double **confidence, int **true_class)
+{
+	*cap = *cap == 0 ? 256 : 2 * *cap;
+	*features = xreallocarray(*features, *cap,
+	    n_features * sizeof **features);
+	*predicted = xreallocarray(*predicted, *cap, sizeof **predicted);
+	*confidence = xreallocarray(*confidence, *cap, sizeof **confidence);
+	*true_class = xreallocarray(*true_class, *cap, sizeof **true_class);
+}
+
 int
 store_reference_get(struct store *s, struct store_reference *out,
     char **cause)
@@ -1369,7 +1387,7 @@ store_reference_get(struct store *s, struct store_reference *out,
 	struct store_reference r;
 	sqlite3_stmt *st;
 	double *tmp = NULL;
-	size_t tcap = 0, cap = 0, i;
+	size_t tcap = 0, cap = 0, scap = 0, i;
 	char *digest = NULL, want[40];
 	long n;
 	int rc, ret = -1;
@@ -1395,16 +1413,9 @@ store_reference_get(struct store *s, struct store_reference *out,
 			goto out;
 		}
 		if (r.n_rows == cap) {
-			cap = cap == 0 ? 256 : 2 * cap;
 			r.n_features = (size_t)n;
-			r.features = xreallocarray(r.features, cap,
-			    r.n_features * sizeof *r.features);
-			r.predicted = xreallocarray(r.predicted, cap,
-			    sizeof *r.predicted);
-			r.confidence = xreallocarray(r.confidence, cap,
-			    sizeof *r.confidence);
-			r.true_class = xreallocarray(r.true_class, cap,
-			    sizeof *r.true_class);
+			rows_grow(&cap, r.n_features, &r.features,
+			    &r.predicted, &r.confidence, &r.true_class);
 		}
 		memcpy(r.features + r.n_rows * r.n_features, tmp,
 		    r.n_features * sizeof *tmp);
@@ -1421,8 +1432,11 @@ store_reference_get(struct store *s, struct store_reference *out,
 		}
 		if (r.n_rows == 0)
 			r.n_classes = (int)n;
-		r.scores = xreallocarray(r.scores, r.n_rows + 1,
-		    (size_t)r.n_classes * sizeof *r.scores);
+		if (scap < cap) {	/* scores grow with the other columns */
+			scap = cap;
+			r.scores = xreallocarray(r.scores, scap,
+			    (size_t)r.n_classes * sizeof *r.scores);
+		}
 		memcpy(r.scores + r.n_rows * (size_t)r.n_classes, tmp,
 		    (size_t)r.n_classes * sizeof *tmp);
 		r.n_rows++;
@@ -1475,6 +1489,68 @@ store_data_version(struct store *s, int64_t *out)
 		*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int64_t
+store_version(struct store *s)
+{
+	int64_t v;
+
+	return store_data_version(s, &v) == 0 ? v : -1;
+}
+
+static void
+store_on_rollback(void *arg)
+{
+	struct store *s = arg;
+
+	s->rollbacks++;
+}
+
+uint64_t
+store_rollbacks(struct store *s)
+{
+	if (!s->rollback_hooked) {
+		sqlite3_rollback_hook(s->db, store_on_rollback, s);
+		s->rollback_hooked = true;
+	}
+	return s->rollbacks;
+}
+
+int
+store_file_check(struct store *s, char **cause)
+{
+	struct stat sb;
+	const char *file;
+	int moved = 0;
+
+	/* Its full path; "" for an in-memory or temporary DB. */
+	file = sqlite3_db_filename(s->db, "main");
+	if (file == NULL || *file == '\0')
+		return 0;
+	/* SQLite compares the path with the inode it opened. */
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &moved) != SQLITE_OK)
+		moved = 0;
+	if (stat(file, &sb) == -1) {
+		if (errno != ENOENT && !moved)
+			return 0;	/* cannot tell (EACCES, ...) */
+		*cause = xasprintf("%s was deleted or replaced while it was "
+		    "open (no file there now)", s->path);
+		return -1;
+	}
+	if (!moved && s->file_known && (s->file_dev != (uint64_t)sb.st_dev ||
+	    s->file_ino != (uint64_t)sb.st_ino))
+		moved = 1;
+	if (moved) {
+		*cause = xasprintf("%s was deleted or replaced while it was "
+		    "open (another file is there now)", s->path);
+		return -1;
+	}
+	s->file_known = true;
+	s->file_dev = (uint64_t)sb.st_dev;
+	s->file_ino = (uint64_t)sb.st_ino;
+	return 0;
 }
 
 /* Make sure the ledger row of batch exists; learn whether it is closed. */
@@ -1757,16 +1833,9 @@ store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
 			goto fail;
 		}
 		if (b.n_rows == cap) {
-			cap = cap == 0 ? 256 : 2 * cap;
 			b.n_features = (size_t)n;
-			b.features = xreallocarray(b.features, cap,
-			    b.n_features * sizeof *b.features);
-			b.predicted = xreallocarray(b.predicted, cap,
-			    sizeof *b.predicted);
-			b.confidence = xreallocarray(b.confidence, cap,
-			    sizeof *b.confidence);
-			b.true_class = xreallocarray(b.true_class, cap,
-			    sizeof *b.true_class);
+			rows_grow(&cap, b.n_features, &b.features,
+			    &b.predicted, &b.confidence, &b.true_class);
 		}
 		memcpy(b.features + b.n_rows * b.n_features, tmp,
 		    b.n_features * sizeof *tmp);
@@ -1931,7 +2000,10 @@ store_report_put(struct store *s, int64_t batch_id, const char *type,
 	sqlite3_bind_text(st, 3, payload_json, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 4, store_now());
 	s->tx_writes++;
-	return store_step_done(s, st, "storing a report", cause);
+	if (store_step_done(s, st, "storing a report", cause) == -1)
+		return -1;
+	/* The ledger's summary of it, in the same transaction. */
+	return schema_summary_update(s, batch_id, type, payload_json, cause);
 }
 
 int

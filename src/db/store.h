@@ -103,6 +103,26 @@ int	store_flush(struct store *s, char **cause);
 /* Rows inserted since the last flush. */
 size_t	store_pending(const struct store *s);
 
+/*
+ * PRAGMA data_version: it moves when another connection commits (never
+ * for this one's own commits). -1 on error.
+ */
+int64_t	store_version(struct store *s);
+/*
+ * Write transactions rolled back so far (a failed COMMIT, or a failed
+ * statement that made SQLite roll back the whole transaction), counted
+ * from the first call on.
+ */
+uint64_t store_rollbacks(struct store *s);
+/*
+ * Is the file at the store's path still the one opened (device and inode:
+ * SQLite's own record from the open, and this function's from its first
+ * call)? 0 yes; -1 and *cause ("<path> was deleted or replaced while it
+ * was open (...)") when it was deleted, renamed or replaced: writes would
+ * go to a file nobody sees.
+ */
+int	store_file_check(struct store *s, char **cause);
+
 /* 0 stored schema loaded, 1 none yet, -1 error. Caller finishes. */
 int	store_schema_get(struct store *s, struct store_schema *out,
 	    char **cause);

@@ -401,19 +401,13 @@ main(int argc, char **argv)
 
 	s = store_open(db_flag, STORE_READ_WRITE, &cause);
 	if (s == NULL) {
-		fprintf(stderr, "mlmon-ingest: %s: %s\n", db_flag, cause);
+		/* Store causes name the path already. */
+		fprintf(stderr, "mlmon-ingest: %s\n", cause);
 		status = EXIT_FATAL;
 		goto out;
 	}
 	store_set_busy_timeout(s, cfg.busy_timeout_ms);
-	engine = alert_engine_create(s, cfg.alert, quiet ? NULL : stderr,
-	    &cause);
-	if (engine == NULL) {
-		fprintf(stderr, "mlmon-ingest: alerting: %s\n", cause);
-		status = EXIT_FATAL;
-		goto out;
-	}
-	p = pipeline_create(s, &cfg, engine, quiet ? NULL : stderr, stderr,
+	p = pipeline_create(s, &cfg, NULL, quiet ? NULL : stderr, stderr,
 	    &cause);
 	if (p == NULL) {
 		fprintf(stderr, "mlmon-ingest: %s\n", cause);
@@ -421,6 +415,20 @@ main(int argc, char **argv)
 		goto out;
 	}
 	pipeline_set_source(p, source);
+	/* Decisions are printed once the commit holding them succeeded. */
+	engine = alert_engine_create(s, cfg.alert, pipeline_log(p), &cause);
+	if (engine == NULL) {
+		fprintf(stderr, "mlmon-ingest: alerting: %s\n", cause);
+		status = EXIT_FATAL;
+		goto out;
+	}
+	pipeline_set_alert(p, engine);
+	/* Pages an earlier run left pending go out now, input or not. */
+	if (pipeline_start(p, &cause) != 0) {
+		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		status = EXIT_FATAL;
+		goto out;
+	}
 	show_progress = !quiet && isatty(STDERR_FILENO);
 
 	start = now_ms();
@@ -457,8 +465,8 @@ main(int argc, char **argv)
 	}
 out:
 	free(cause);
+	alert_engine_destroy(engine);	/* before its log, the pipeline's */
 	pipeline_destroy(p);
-	alert_engine_destroy(engine);
 	store_close(s);
 	config_finish(&cfg);
 	free(path);

@@ -3,8 +3,13 @@
  *
  * Axes: the feature and class counts are fixed by the first of the stored
  * schema, a schema record, the reference, or the first row; a schema is
- * stored as soon as both are known (names from a schema record, default
- * names otherwise).
+ * stored as soon as both are known from this stream's own schema,
+ * reference or prediction records (names from a schema record, default
+ * names otherwise). A stream without any (a labeler) never stores or pins
+ * a schema: it reads the stored schema and reference when a record needs
+ * them, again whenever another process has committed since it last found
+ * none (PRAGMA data_version), so a labeler started before the predictions
+ * writer picks up that writer's schema.
  *
  * Reference: reference records are collected in memory; at the first
  * record of any other kind (or at end of input) the reference "settles":
@@ -23,6 +28,14 @@
  * input lines, every flush_rows rows or flush_ms ms); the outbox is
  * worked right after each commit.
  *
+ * Accounting: records count as accepted, and their batch lines (and the
+ * alert engine's lines, through pipeline_log) are printed, only once the
+ * transaction holding them has committed. When a commit fails or SQLite
+ * rolls the transaction back, that work is dropped from the counts and
+ * the cause names the input lines to send again. Each flush also checks
+ * that the DB file is still the one opened (store_file_check): rows
+ * written to a deleted or replaced file are reported as not stored.
+ *
  * Detectors (DDM, ADWIN) see the error stream in batch order only: when a
  * batch becomes fully labelled, every consecutive fully labelled batch
  * after the last one fed is fed. The decoded detectors stay cached here;
@@ -32,6 +45,7 @@
  */
 #include "ingest/pipeline.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,7 +68,10 @@ struct pipeline {
 	struct store		*s;
 	const struct ingest_config	*cfg;
 	struct alert_engine	*alert;
-	FILE			*log;	/* batch lines; NULL quiet */
+	FILE			*out;	/* held lines go here; NULL quiet */
+	FILE			*log;	/* held lines (memstream); NULL quiet */
+	char			*log_buf;	/* log's buffer, owned */
+	size_t			 log_len;
 	FILE			*err;
 	char			 source[256];
 	struct proto_parser	 parser;
@@ -67,6 +84,9 @@ struct pipeline {
 	int			 n_classes;	/* 0: unknown */
 	bool			 schema_stored;
 	struct store_schema	 schema;	/* when stored */
+	/* None was stored at data_version schema_version. */
+	bool			 schema_looked;
+	int64_t			 schema_version;
 	char			**pend_features;	/* schema record */
 	size_t			 n_pend_features;
 	char			**pend_classes;
@@ -76,6 +96,9 @@ struct pipeline {
 	bool			 settled;
 	bool			 have_ref;
 	bool			 warned_no_ref;
+	bool			 warned_no_schema;
+	bool			 ref_looked;	/* as schema_looked */
+	int64_t			 ref_version;
 	struct monitor_reference	 ref;
 	struct store_reference	 col;	/* collected rows */
 	size_t			 col_cap;
@@ -110,6 +133,20 @@ struct pipeline {
 	bool			 deliver;
 	bool			 dirty;
 	int64_t			 dirty_since;
+	/*
+	 * Its counts (waiting for the commit), input lines (0: none) and
+	 * batches (-1: none).
+	 */
+	struct pipeline_stats	 pend;
+	uint64_t		 line_lo, line_hi;
+	int64_t			 batch_lo, batch_hi;
+	uint64_t		 rollbacks;	/* store_rollbacks() seen */
+	bool			 dead;	/* work lost: store no more */
+	uint64_t		 last_line;	/* latest input line seen */
+
+	/* What is known to be in the file at the path (store_file_check). */
+	struct pipeline_stats	 sure;	/* st at the last check */
+	uint64_t		 sure_line;	/* first line after that work */
 };
 
 static void
@@ -141,6 +178,32 @@ mark_dirty(struct pipeline *p)
 		p->dirty = true;
 		p->dirty_since = p->now;
 	}
+}
+
+/* Batch `batch` has work in the open transaction. */
+static void
+touch(struct pipeline *p, int64_t batch)
+{
+	if (p->batch_lo < 0 || batch < p->batch_lo)
+		p->batch_lo = batch;
+	if (batch > p->batch_hi)
+		p->batch_hi = batch;
+}
+
+/* Print the held lines (committed work) to out, or drop them. */
+static void
+held_release(struct pipeline *p, bool print)
+{
+	if (p->log == NULL)
+		return;
+	fflush(p->log);
+	if (print && p->log_len > 0) {
+		say_clear(p, p->out);
+		fwrite(p->log_buf, 1, p->log_len, p->out);
+		fflush(p->out);
+	}
+	/* The next lines overwrite these (the length follows the position). */
+	rewind(p->log);
 }
 
 static enum pipeline_result
@@ -189,7 +252,73 @@ copy_names(const char *const *v, size_t n)
 	return out;
 }
 
-/* Store the schema once both axes are known. */
+/* Do the names of this stream's schema record agree with sc? */
+static bool
+pending_names_match(const struct pipeline *p, const struct store_schema *sc)
+{
+	size_t	i;
+
+	if ((p->n_pend_features > 0 && p->n_pend_features != sc->n_features) ||
+	    (p->n_pend_classes > 0 &&
+	    p->n_pend_classes != (size_t)sc->n_classes))
+		return false;
+	for (i = 0; i < p->n_pend_features; i++)
+		if (strcmp(p->pend_features[i], sc->feature_names[i]) != 0)
+			return false;
+	for (i = 0; i < p->n_pend_classes; i++)
+		if (strcmp(p->pend_classes[i], sc->class_names[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Read the stored schema while this process has none: at the first need,
+ * then only after another process has committed (the data_version moved).
+ * Found, it fixes the axes; it must agree with what this stream has set.
+ */
+static int
+schema_refresh(struct pipeline *p, char **cause)
+{
+	struct store_schema	 sc;
+	char			*why = NULL;
+	int64_t			 v;
+	int			 rc;
+
+	if (p->schema_stored)
+		return 0;
+	v = store_version(p->s);
+	if (p->schema_looked && v >= 0 && v == p->schema_version)
+		return 0;
+	rc = store_schema_get(p->s, &sc, &why);
+	if (rc < 0) {
+		fatal(cause, why, "loading the schema");
+		return -1;
+	}
+	p->schema_looked = true;
+	p->schema_version = v;
+	if (rc == 1)
+		return 0;
+	if ((p->n_features != 0 && p->n_features != sc.n_features) ||
+	    (p->n_classes != 0 && p->n_classes != sc.n_classes) ||
+	    !pending_names_match(p, &sc)) {
+		*cause = xasprintf("another process stored a different schema "
+		    "(%zu features, %d classes) than this stream's (%zu "
+		    "features, %d classes, or other names)", sc.n_features,
+		    sc.n_classes, p->n_features, p->n_classes);
+		store_schema_finish(&sc);
+		return -1;
+	}
+	p->schema = sc;
+	p->schema_stored = true;
+	p->n_features = sc.n_features;
+	p->n_classes = sc.n_classes;
+	return 0;
+}
+
+/*
+ * Store the schema once both axes are known from this stream's records
+ * (never for a stream of labels alone), unless one is stored already.
+ */
 static int
 schema_settle(struct pipeline *p, char **cause)
 {
@@ -198,6 +327,10 @@ schema_settle(struct pipeline *p, char **cause)
 	size_t			 i;
 
 	if (p->schema_stored || p->n_features == 0 || p->n_classes == 0)
+		return 0;
+	if (schema_refresh(p, cause) != 0)
+		return -1;
+	if (p->schema_stored)
 		return 0;
 	store_schema_default(&sc, p->n_features, p->n_classes);
 	for (i = 0; i < p->n_pend_features; i++) {
@@ -287,13 +420,57 @@ collect_reference(struct pipeline *p, const struct proto_record *r)
 	c->n_rows++;
 }
 
+/*
+ * Load the stored reference while this process has none (after the
+ * stream's own reference records, if any, are settled): at the first
+ * need, then only after another process has committed. It never stores
+ * a schema: the axes it sets stay in memory.
+ */
+static int
+reference_load(struct pipeline *p, char **cause)
+{
+	struct store_reference	 sr;
+	char			*why = NULL;
+	int64_t			 v;
+	int			 rc;
+
+	if (p->have_ref || !p->settled)
+		return 0;
+	v = store_version(p->s);
+	if (p->ref_looked && v >= 0 && v == p->ref_version)
+		return 0;
+	rc = store_reference_get(p->s, &sr, &why);
+	if (rc < 0) {
+		fatal(cause, why, "loading the reference");
+		return -1;
+	}
+	p->ref_looked = true;
+	p->ref_version = v;
+	if (rc == 1)
+		return 0;
+	if ((p->n_features != 0 && sr.n_features != p->n_features) ||
+	    (p->n_classes != 0 && sr.n_classes != p->n_classes)) {
+		*cause = xasprintf("the stored reference has %zu features and "
+		    "%d classes, the schema %zu and %d", sr.n_features,
+		    sr.n_classes, p->n_features, p->n_classes);
+		store_reference_finish(&sr);
+		return -1;
+	}
+	p->n_features = sr.n_features;
+	p->n_classes = sr.n_classes;
+	monitor_reference_init(&p->ref, sr.features, sr.n_rows,
+	    sr.n_features, sr.n_classes, sr.predicted, sr.confidence,
+	    sr.true_class);
+	p->have_ref = true;
+	store_reference_finish(&sr);
+	return 0;
+}
+
 /* The first non-reference record (or end of input): fix the reference. */
 static int
 reference_settle(struct pipeline *p, char **cause)
 {
-	struct store_reference	 sr;
 	char			*why = NULL;
-	int			 rc;
 
 	if (p->settled)
 		return 0;
@@ -317,33 +494,7 @@ reference_settle(struct pipeline *p, char **cause)
 		p->col_cap = 0;
 		return 0;
 	}
-	rc = store_reference_get(p->s, &sr, &why);
-	if (rc < 0) {
-		fatal(cause, why, "loading the reference");
-		return -1;
-	}
-	if (rc == 1)
-		return 0;
-	if ((p->n_features != 0 && sr.n_features != p->n_features) ||
-	    (p->n_classes != 0 && sr.n_classes != p->n_classes)) {
-		*cause = xasprintf("the stored reference has %zu features and "
-		    "%d classes, the schema %zu and %d", sr.n_features,
-		    sr.n_classes, p->n_features, p->n_classes);
-		store_reference_finish(&sr);
-		return -1;
-	}
-	p->n_features = sr.n_features;
-	p->n_classes = sr.n_classes;
-	if (schema_settle(p, cause) != 0) {
-		store_reference_finish(&sr);
-		return -1;
-	}
-	monitor_reference_init(&p->ref, sr.features, sr.n_rows,
-	    sr.n_features, sr.n_classes, sr.predicted, sr.confidence,
-	    sr.true_class);
-	p->have_ref = true;
-	store_reference_finish(&sr);
-	return 0;
+	return reference_load(p, cause);
 }
 
 /* Append "name,name,+k" for the flagged features to buf. */
@@ -380,7 +531,6 @@ print_batch(struct pipeline *p, int64_t batch, size_t rows,
 
 	if (p->log == NULL)
 		return;
-	say_clear(p, p->log);
 	fprintf(p->log, "batch %lld: %zu rows", (long long)batch, rows);
 	if (fr != NULL && p->schema_stored) {
 		list_features(p, fr->drift_ks, fr->drift_psi, fr->n_features,
@@ -655,6 +805,31 @@ run_performance(struct pipeline *p, int64_t batch,
 	return detectors_catch_up(p, batch, mb, dr, fed, cause);
 }
 
+/*
+ * The reference and schema the monitors need, read from the store when
+ * this stream did not bring them (another process may have stored them
+ * since the last look). 0 also when they are still missing: that is
+ * warned about once.
+ */
+static int
+stored_axes(struct pipeline *p, char **cause)
+{
+	if (reference_load(p, cause) != 0 || schema_refresh(p, cause) != 0)
+		return -1;
+	if (!p->have_ref) {
+		if (!p->warned_no_ref)
+			warn(p, "no reference window (send reference records "
+			    "first): batches are logged, monitors do not run");
+		p->warned_no_ref = true;
+	} else if (!p->schema_stored) {
+		if (!p->warned_no_schema)
+			warn(p, "no schema is stored yet: monitors do not "
+			    "run until one is");
+		p->warned_no_schema = true;
+	}
+	return 0;
+}
+
 /* The monitors of one closed batch, over the rows in mb. */
 static int
 run_monitors(struct pipeline *p, const struct monitor_batch *mb,
@@ -669,11 +844,9 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	char				*why = NULL, *json;
 	int				rc = -1;
 
-	if (!p->have_ref) {
-		if (!p->warned_no_ref)
-			warn(p, "no reference window (send reference records "
-			    "first): batches are logged, monitors do not run");
-		p->warned_no_ref = true;
+	if (stored_axes(p, cause) != 0)
+		return -1;
+	if (!p->have_ref || !p->schema_stored) {
 		print_batch(p, mb->batch_id, mb->n_rows, NULL, NULL, NULL,
 		    NULL);
 		return 0;
@@ -729,7 +902,9 @@ run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 	monitor_batch_from_store(&mb, &sb);
 	if (!labels_only)
 		rc = run_monitors(p, &mb, cause);
-	else if (!p->have_ref || sb.true_class == NULL)
+	else if (stored_axes(p, cause) != 0)
+		rc = -1;
+	else if (!p->have_ref || !p->schema_stored || sb.true_class == NULL)
 		rc = 0;
 	else {
 		rc = run_performance(p, batch, &mb, &perf, &dr, &fed, cause);
@@ -737,7 +912,6 @@ run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 			rc = alert_batch(p, batch, NULL, NULL, &perf,
 			    fed ? &dr : NULL, cause);
 		if (rc == 0 && p->log != NULL) {
-			say_clear(p, p->log);
 			fprintf(p->log, "batch %lld: labelled %zu rows, "
 			    "accuracy %.3f (%+.3f), F1 %.3f%s%s\n",
 			    (long long)batch, sb.n_rows, perf.accuracy,
@@ -817,7 +991,8 @@ close_batch(struct pipeline *p, char **cause)
 		return -1;
 	}
 	mark_dirty(p);
-	p->st.batches++;
+	touch(p, p->batch);
+	p->pend.batches++;
 	if (p->was == STORE_BATCH_CLOSED)
 		return 0;
 	if (p->was == STORE_BATCH_OPEN)
@@ -941,8 +1116,9 @@ do_prediction(struct pipeline *p, const struct proto_record *r,
 	mark_dirty(p);
 	if (rc == 1) {
 		p->arrivals++;
-		p->st.rows++;
-		p->st.accepted++;
+		p->pend.rows++;
+		p->pend.accepted++;
+		touch(p, r->batch_id);
 		if (p->was == STORE_BATCH_UNKNOWN)
 			keep_row(p, r, row);
 		return PIPELINE_OK;
@@ -977,7 +1153,7 @@ do_end_batch(struct pipeline *p, const struct proto_record *r,
 	if (p->open && p->batch == r->batch_id) {
 		if (close_batch(p, cause) != 0)
 			return PIPELINE_FATAL;
-		p->st.accepted++;
+		p->pend.accepted++;
 		return PIPELINE_OK;
 	}
 	st = store_batch_state(p->s, r->batch_id);
@@ -992,11 +1168,12 @@ do_end_batch(struct pipeline *p, const struct proto_record *r,
 		if (store_batch_close(p->s, r->batch_id, &why) != 0)
 			return fatal(cause, why, "closing a batch");
 		mark_dirty(p);
-		p->st.batches++;
+		touch(p, r->batch_id);
+		p->pend.batches++;
 		if (run_stored(p, r->batch_id, false, cause) != 0)
 			return PIPELINE_FATAL;
 	}
-	p->st.accepted++;
+	p->pend.accepted++;
 	return PIPELINE_OK;
 }
 
@@ -1015,14 +1192,15 @@ do_labels(struct pipeline *p, const struct proto_record *r,
 	switch (res) {
 	case STORE_LABEL_APPLIED:
 		free(why);
-		p->st.labelled++;
-		p->st.accepted++;
+		p->pend.labelled++;
+		p->pend.accepted++;
+		touch(p, r->batch_id);
 		if (run_stored(p, r->batch_id, true, cause) != 0)
 			return PIPELINE_FATAL;
 		return PIPELINE_OK;
 	case STORE_LABEL_SAME:
 		free(why);
-		p->st.accepted++;
+		p->pend.accepted++;
 		return PIPELINE_OK;
 	case STORE_LABEL_CONFLICT:
 	case STORE_LABEL_MISMATCH:
@@ -1081,7 +1259,7 @@ do_schema(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 		}
 		if (schema_settle(p, cause) != 0)
 			return PIPELINE_FATAL;
-		p->st.accepted++;
+		p->pend.accepted++;
 		return PIPELINE_OK;
 	}
 	/* A schema is stored: this one must match it (the store decides). */
@@ -1099,7 +1277,7 @@ do_schema(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 		free(why);
 		return reject(p, lineno, reason, line, len, cause);
 	}
-	p->st.accepted++;
+	p->pend.accepted++;
 	return PIPELINE_OK;
 }
 
@@ -1109,25 +1287,31 @@ pipeline_create(struct store *s, const struct ingest_config *cfg,
 {
 	struct pipeline	*p = xcalloc(1, sizeof *p);
 	char		*why = NULL;
-	int		 rc;
 
 	p->s = s;
 	p->cfg = cfg;
 	p->alert = alert;
-	p->log = log;
+	p->out = log;
 	p->err = err;
+	p->batch_lo = p->batch_hi = -1;
+	p->sure_line = 1;
 	snprintf(p->source, sizeof p->source, "stdin");
 	proto_parser_init(&p->parser);
-	rc = store_schema_get(s, &p->schema, &why);
-	if (rc < 0) {
-		fatal(cause, why, "loading the schema");
+	if (log != NULL) {
+		p->log = open_memstream(&p->log_buf, &p->log_len);
+		if (p->log == NULL) {
+			*cause = xasprintf("open_memstream: %s",
+			    strerror(errno));
+			pipeline_destroy(p);
+			return NULL;
+		}
+	}
+	p->rollbacks = store_rollbacks(s);
+	/* Note the file's identity now (store_file_check at each flush). */
+	if (store_file_check(s, &why) != 0) {
+		*cause = why;
 		pipeline_destroy(p);
 		return NULL;
-	}
-	if (rc == 0) {
-		p->schema_stored = true;
-		p->n_features = p->schema.n_features;
-		p->n_classes = p->schema.n_classes;
 	}
 	return p;
 }
@@ -1151,7 +1335,22 @@ pipeline_destroy(struct pipeline *p)
 	free(p->conf);
 	free(p->truth);
 	free(p->rowid);
+	if (p->log != NULL)
+		fclose(p->log);
+	free(p->log_buf);
 	free(p);
+}
+
+void
+pipeline_set_alert(struct pipeline *p, struct alert_engine *alert)
+{
+	p->alert = alert;
+}
+
+FILE *
+pipeline_log(struct pipeline *p)
+{
+	return p->log;
 }
 
 void
@@ -1160,11 +1359,118 @@ pipeline_set_source(struct pipeline *p, const char *source)
 	snprintf(p->source, sizeof p->source, "%s", source);
 }
 
+/* Line lineno belongs to the open transaction's work. */
+static void
+note_line(struct pipeline *p, uint64_t lineno)
+{
+	if (p->line_lo == 0)
+		p->line_lo = lineno;
+	p->line_hi = lineno;
+}
+
+/* Forget the (committed or lost) work of the transaction. */
+static void
+work_reset(struct pipeline *p)
+{
+	memset(&p->pend, 0, sizeof p->pend);
+	p->line_lo = p->line_hi = 0;
+	p->batch_lo = p->batch_hi = -1;
+}
+
+/* ", batches 20-29" (or ", batch 20", or "") into buf. */
+static void
+batch_range(const struct pipeline *p, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (p->batch_lo < 0)
+		return;
+	if (p->batch_lo == p->batch_hi)
+		snprintf(buf, size, " of batch %lld", (long long)p->batch_lo);
+	else
+		snprintf(buf, size, " of batches %lld-%lld",
+		    (long long)p->batch_lo, (long long)p->batch_hi);
+}
+
+/*
+ * The open transaction's work is gone (a failed commit, or SQLite rolled
+ * the transaction back): none of it counts as accepted, its held lines
+ * are dropped and nothing more is stored. *cause is why (taken) and the
+ * input lines to send again.
+ */
+static void
+work_lost(struct pipeline *p, char *why, char **cause)
+{
+	char	batches[64];
+
+	detectors_forget(p);
+	held_release(p, false);
+	batch_range(p, batches, sizeof batches);
+	if (p->line_lo > 0)
+		*cause = xasprintf("%s; not stored: %s lines %llu-%llu (%llu "
+		    "rows%s), send them again", why, p->source,
+		    (unsigned long long)p->line_lo,
+		    (unsigned long long)p->line_hi,
+		    (unsigned long long)p->pend.rows, batches);
+	else
+		*cause = xstrdup(why);
+	free(why);
+	work_reset(p);
+	p->dirty = false;
+	p->dead = true;
+}
+
+/*
+ * The DB file was deleted or replaced: everything written since the last
+ * check that found it in place went to a file nobody sees. Those rows no
+ * longer count; nothing more is stored.
+ */
+static void
+file_lost(struct pipeline *p, char *why, char **cause)
+{
+	uint64_t	rows;
+
+	rows = p->st.rows + p->pend.rows - p->sure.rows;
+	*cause = xasprintf("%s; ingest stopped: %llu rows since line %llu of "
+	    "%s are not stored", why, (unsigned long long)rows,
+	    (unsigned long long)p->sure_line, p->source);
+	free(why);
+	p->st.accepted = p->sure.accepted;
+	p->st.rows = p->sure.rows;
+	p->st.batches = p->sure.batches;
+	p->st.labelled = p->sure.labelled;
+	detectors_forget(p);
+	held_release(p, false);
+	work_reset(p);
+	p->dirty = false;
+	p->dead = true;
+}
+
+/* The transaction's work is committed: count it. */
+static void
+work_committed(struct pipeline *p)
+{
+	p->st.accepted += p->pend.accepted;
+	p->st.rows += p->pend.rows;
+	p->st.batches += p->pend.batches;
+	p->st.labelled += p->pend.labelled;
+	work_reset(p);
+}
+
+/* Everything counted so far is in the file at the path. */
+static void
+file_sure(struct pipeline *p)
+{
+	p->sure = p->st;
+	p->sure_line = p->line_lo > 0 ? p->line_lo : p->last_line + 1;
+}
+
 enum pipeline_result
 pipeline_reject(struct pipeline *p, uint64_t lineno, const char *reason,
     const char *text, size_t len, char **cause)
 {
 	p->st.lines++;
+	p->last_line = lineno;
+	note_line(p, lineno);
 	return reject(p, lineno, reason, text, len, cause);
 }
 
@@ -1189,9 +1495,11 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 	bool			 failed;
 
 	p->now = now_ms;
+	p->last_line = lineno;
 	if (blank(line, len))
 		return PIPELINE_OK;
 	p->st.lines++;
+	note_line(p, lineno);
 	if (len > PIPELINE_LINE_MAX) {
 		snprintf(reason, sizeof reason, "line longer than %d bytes",
 		    PIPELINE_LINE_MAX);
@@ -1203,6 +1511,9 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 		return reject(p, lineno, "reference record after the first "
 		    "prediction", line, len, cause);
 	}
+	/* Another process may have stored a schema since the last look. */
+	if (schema_refresh(p, cause) != 0)
+		return PIPELINE_FATAL;
 	if (r.kind != PROTO_REFERENCE && r.kind != PROTO_SCHEMA &&
 	    reference_settle(p, cause) != 0)
 		return PIPELINE_FATAL;
@@ -1215,7 +1526,7 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 	switch (r.kind) {
 	case PROTO_REFERENCE:
 		collect_reference(p, &r);
-		p->st.accepted++;
+		p->pend.accepted++;
 		res = PIPELINE_OK;
 		break;
 	case PROTO_PREDICTION:
@@ -1232,6 +1543,12 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 		res = do_schema(p, &r, lineno, line, len, cause);
 		break;
 	}
+	/* A store error SQLite answered by rolling everything back. */
+	if (res != PIPELINE_FATAL && store_rollbacks(p->s) != p->rollbacks) {
+		work_lost(p, xstrdup("the write transaction was rolled back"),
+		    cause);
+		return PIPELINE_FATAL;
+	}
 	if (res != PIPELINE_FATAL && p->dirty &&
 	    store_pending(p->s) >= p->cfg->flush_rows &&
 	    pipeline_flush(p, cause) != 0)
@@ -1242,6 +1559,8 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 int
 pipeline_end(struct pipeline *p, char **cause)
 {
+	if (p->dead)
+		return 0;
 	if (reference_settle(p, cause) != 0)
 		return -1;
 	if (p->open && close_batch(p, cause) != 0)
@@ -1249,32 +1568,12 @@ pipeline_end(struct pipeline *p, char **cause)
 	return pipeline_flush(p, cause);
 }
 
-/*
- * Commit, then work the alert outbox if rules ran since the last delivery:
- * pages are durable before they are sent, and sending never holds the
- * write lock.
- */
-int
-pipeline_flush(struct pipeline *p, char **cause)
+/* Work the alert outbox, then commit its state; warnings on failure. */
+static int
+deliver(struct pipeline *p, char **cause)
 {
 	char	*why = NULL;
 
-	if (!p->dirty)
-		return 0;
-	if (detectors_store(p, cause) != 0)
-		return -1;
-	/* The next transaction reads the stored detector state again. */
-	p->det_checked = false;
-	if (store_flush(p->s, &why) != 0) {
-		detectors_forget(p);
-		fatal(cause, why, "committing");
-		return -1;
-	}
-	p->dirty = false;
-	p->st.flushes++;
-	if (!p->deliver || p->alert == NULL)
-		return 0;
-	p->deliver = false;
 	if (alert_engine_deliver(p->alert, &why) < 0) {
 		warn(p, "alert delivery: %s", why != NULL ? why : "failed");
 		free(why);
@@ -1284,7 +1583,77 @@ pipeline_flush(struct pipeline *p, char **cause)
 		fatal(cause, why, "committing alert delivery state");
 		return -1;
 	}
+	p->rollbacks = store_rollbacks(p->s);
 	return 0;
+}
+
+int
+pipeline_start(struct pipeline *p, char **cause)
+{
+	int	rc = 0;
+
+	if (p->alert != NULL)
+		rc = deliver(p, cause);
+	held_release(p, true);
+	return rc;
+}
+
+/*
+ * Commit, then work the alert outbox if rules ran since the last delivery:
+ * pages are durable before they are sent, and sending never holds the
+ * write lock. The file is checked before the commit (no commit into a
+ * deleted file) and after it (the rows are where readers look).
+ */
+int
+pipeline_flush(struct pipeline *p, char **cause)
+{
+	char	*why = NULL, *lost;
+	int	 rc = 0;
+
+	if (p->dead)
+		return 0;
+	if (store_rollbacks(p->s) != p->rollbacks) {
+		work_lost(p, xstrdup("the write transaction was rolled back"),
+		    cause);
+		return -1;
+	}
+	if (!p->dirty) {
+		/* Records that needed no write (replays, no-ops). */
+		work_committed(p);
+		held_release(p, true);
+		return 0;
+	}
+	if (store_file_check(p->s, &why) != 0) {
+		file_lost(p, why, cause);
+		return -1;
+	}
+	file_sure(p);
+	if (detectors_store(p, cause) != 0)
+		return -1;
+	/* The next transaction reads the stored detector state again. */
+	p->det_checked = false;
+	if (store_flush(p->s, &why) != 0) {
+		lost = xasprintf("committing: %s", why != NULL ? why :
+		    "failed");
+		free(why);
+		work_lost(p, lost, cause);
+		return -1;
+	}
+	p->rollbacks = store_rollbacks(p->s);
+	p->dirty = false;
+	p->st.flushes++;
+	if (store_file_check(p->s, &why) != 0) {
+		file_lost(p, why, cause);
+		return -1;
+	}
+	work_committed(p);
+	file_sure(p);
+	if (p->deliver && p->alert != NULL) {
+		p->deliver = false;
+		rc = deliver(p, cause);
+	}
+	held_release(p, true);
+	return rc;
 }
 
 int

@@ -4,6 +4,10 @@
  * batch to batch), the reference window until the first data record, and
  * the flush policy (every N rows or T ms of uncommitted work).
  *
+ * Counts and batch lines cover committed work only: a failed commit, a
+ * transaction SQLite rolled back, or a DB file deleted or replaced under
+ * the run is a fatal error that names the input lines not stored.
+ *
  * Per line: pipeline_line() returns PIPELINE_OK (accepted), PIPELINE_SKIP
  * (already logged: a replay), PIPELINE_REJECT (reported on the log and in
  * the rejected table) or PIPELINE_FATAL (*cause set; the caller flushes
@@ -31,6 +35,7 @@ enum pipeline_result {
 	PIPELINE_FATAL,
 };
 
+/* accepted, rows, batches and labelled count committed work only. */
 struct pipeline_stats {
 	uint64_t	lines;		/* non-blank lines seen */
 	uint64_t	accepted;	/* records accepted (rows and others) */
@@ -50,6 +55,21 @@ struct pipeline	*pipeline_create(struct store *s,
 		    const struct ingest_config *cfg, struct alert_engine *alert,
 		    FILE *log, FILE *err, char **cause);
 void		 pipeline_destroy(struct pipeline *p);
+
+/* The alert engine, when it is created after the pipeline (may be NULL). */
+void		 pipeline_set_alert(struct pipeline *p,
+		    struct alert_engine *alert);
+/*
+ * Where lines about uncommitted work go (the alert engine's log): they are
+ * printed to log after the commit that holds that work, dropped if it
+ * fails. NULL when quiet.
+ */
+FILE		*pipeline_log(struct pipeline *p);
+/*
+ * Before the first line: deliver alert pages left pending by an earlier
+ * run, so a restart retries them whatever its input holds.
+ */
+int		 pipeline_start(struct pipeline *p, char **cause);
 
 /* Name used in "<source>:<line>: <reason>" (e.g. "stdin", a file path). */
 void		 pipeline_set_source(struct pipeline *p, const char *source);

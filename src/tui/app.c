@@ -245,12 +245,63 @@ draw_too_small(const struct app *a, struct canvas *c)
 	draw_center(c, r, y + 3, ROLE_DIM, "q quits");
 }
 
+/*
+ * Word-wrap s to lines of at most width columns, each centred, from row
+ * dy (draw false: only count). Returns the number of lines.
+ */
+static int
+draw_wrapped(struct canvas *c, struct rect r, int dy, int width,
+    enum role role, const char *s, bool draw)
+{
+	char clean[1024], line[1024], try[1024];
+	const char *p = clean, *e;
+	size_t k;
+	int n = 0;
+
+	text_sanitize(s, clean, sizeof clean);
+	line[0] = '\0';
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		/* line, a space, the word: fits, both come from clean. */
+		k = strlen(line);
+		memcpy(try, line, k);
+		if (k > 0)
+			try[k++] = ' ';
+		memcpy(try + k, p, (size_t)(e - p));
+		try[k + (size_t)(e - p)] = '\0';
+		if (line[0] != '\0' && text_width(try) > width) {
+			if (draw)
+				draw_center(c, r, dy + n, role, line);
+			n++;
+			snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
+		} else
+			memcpy(line, try, sizeof line);
+		p = e;
+	}
+	if (line[0] != '\0' || n == 0) {
+		if (draw)
+			draw_center(c, r, dy + n, role, line);
+		n++;
+	}
+	return n;
+}
+
 static void
 draw_waiting(const struct app *a, struct canvas *c, struct rect r)
 {
 	enum query_state st = query_state(a->q);
-	int y = r.h / 2 - 2;
+	int width = r.w > 8 ? r.w - 4 : r.w, n, y;
 
+	/* A long message (how to read a WAL file) wraps; keep it centred. */
+	n = draw_wrapped(c, r, 0, width, ROLE_NORMAL, query_message(a->q),
+	    false);
+	y = r.h / 2 - 2 - (n - 1) / 2;
 	if (y < 0)
 		y = 0;
 	switch (st) {
@@ -264,7 +315,9 @@ draw_waiting(const struct app *a, struct canvas *c, struct rect r)
 		draw_center(c, r, y, ROLE_BOLD, "Waiting for data...");
 		break;
 	}
-	draw_center(c, r, y + 1, ROLE_NORMAL, query_message(a->q));
+	draw_wrapped(c, r, y + 1, width, ROLE_NORMAL, query_message(a->q),
+	    true);
+	y += n - 1;
 	draw_center(c, r, y + 3, ROLE_DIM, "This screen turns into data as "
 	    "soon as mlmon-ingest writes to");
 	draw_center(c, r, y + 4, ROLE_DIM, query_path(a->q));

@@ -103,6 +103,14 @@ console_once(struct app *a, FILE *out)
 	/* A busy store (writer checkpointing) clears within moments. */
 	for (i = 0; i < 40 && query_refresh(a->q) == -1; i++)
 		console_sleep_ms(50);
+	/*
+	 * A store that is not there yet (or has no batch) prints the waiting
+	 * frame; one that cannot be read is an error for a script to see.
+	 */
+	if (query_state(a->q) == QUERY_UNREADABLE) {
+		fprintf(stderr, "mlmon-top: %s\n", query_message(a->q));
+		return 1;
+	}
 	console_now(a);
 	for (i = 0; i < 40 && app_load(a, a->opt.width, a->opt.height) == -1;
 	    i++)

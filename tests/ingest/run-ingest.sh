@@ -113,8 +113,11 @@ check "bad threshold" $? 2
 "$ingest" --help >/dev/null
 check "--help" $? 0
 check "--version" "$("$ingest" --version | cut -d' ' -f1)" mlmon-ingest
-"$ingest" --quiet --db "$tmp/no/such/dir/x.db" </dev/null 2>/dev/null
+"$ingest" --quiet --db "no/such/dir/x.db" </dev/null 2>open.err
 check "unopenable db" $? 1
+# Store errors name the path once (not "x.db: x.db: ...").
+check "unopenable db: path named once" \
+    "$(grep -o 'no/such/dir/x\.db' open.err | wc -l)" 1
 MLMON_DB=env.db "$ingest" --quiet </dev/null
 check "MLMON_DB" "$(test -f env.db && echo yes)" yes
 

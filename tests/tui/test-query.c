@@ -1,7 +1,8 @@
 /*
  * The console's model layer against a real store written through the
- * store API (tests/tui/fixture.c): overview numbers, incremental drift
- * counts, change detection, series, alert pages, calibration, and the
+ * store API (tests/tui/fixture.c): overview numbers, drift counts from
+ * the ledger's summaries (and from the reports on a version 1 file),
+ * change detection, series, alert pages, calibration, and the
  * states a store can be in (missing, empty, garbage, deleted, back).
  */
 #include <check.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "db/query.h"
 #include "fixture.h"
@@ -88,6 +91,55 @@ START_TEST(overview_numbers)
 	/* Nothing changed: nothing read. */
 	ck_assert_int_eq(query_refresh(q), 0);
 	ck_assert_int_eq(query_refresh(q), 0);
+	query_destroy(q);
+}
+END_TEST
+
+/*
+ * A version 1 file (no summary columns yet: an older mlmon-ingest wrote
+ * it) gives the same counts, computed from the reports.
+ */
+START_TEST(version1_file_same_numbers)
+{
+	static const char downgrade[] =
+	    "DROP INDEX batches_max_psi; DROP INDEX batches_min_ks_p;"
+	    "DROP INDEX batches_label_shift_drift;"
+	    "DROP INDEX batches_confidence_drift; DROP INDEX batches_any_decay;"
+	    "DROP INDEX batches_ddm_drift; DROP INDEX batches_adwin_drift;"
+	    "ALTER TABLE batches DROP COLUMN max_psi;"
+	    "ALTER TABLE batches DROP COLUMN min_ks_p;"
+	    "ALTER TABLE batches DROP COLUMN label_shift_drift;"
+	    "ALTER TABLE batches DROP COLUMN confidence_drift;"
+	    "ALTER TABLE batches DROP COLUMN any_decay;"
+	    "ALTER TABLE batches DROP COLUMN ddm_drift;"
+	    "ALTER TABLE batches DROP COLUMN adwin_drift;"
+	    "PRAGMA user_version = 1;";
+	struct query_overview want;
+	struct query *q;
+	const struct query_overview *ov;
+	sqlite3 *db;
+	int i;
+
+	write_fixture(1, 20);
+	q = query_create(path);
+	ck_assert_int_eq(query_refresh(q), 1);
+	want = *query_overview(q);
+	query_destroy(q);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, downgrade, NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	q = query_create(path);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert_int_eq(query_state(q), QUERY_OK);
+	ov = query_overview(q);
+	ck_assert_int_eq(ov->n_feature_reports, 20);
+	ck_assert_int_eq(ov->n_feature_reports, want.n_feature_reports);
+	ck_assert_int_eq(ov->drift_psi_critical, want.drift_psi_critical);
+	ck_assert_int_eq(ov->drift_psi_warning, want.drift_psi_warning);
+	for (i = 0; i < QUERY_DET_COUNT; i++)
+		ck_assert_int_eq(ov->first_fired[i], want.first_fired[i]);
+	ck_assert_int_eq(ov->rows, want.rows);
 	query_destroy(q);
 }
 END_TEST
@@ -318,6 +370,7 @@ query_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, overview_numbers);
+	tcase_add_test(tc, version1_file_same_numbers);
 	tcase_add_test(tc, appends_are_folded_incrementally);
 	tcase_add_test(tc, series_window);
 	tcase_add_test(tc, alert_pages);

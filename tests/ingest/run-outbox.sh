@@ -1,0 +1,100 @@
+#!/bin/sh
+# Pending alert pages and restarts: a --send run whose Slack webhook is
+# down leaves its pages pending; a restart with empty input (nothing to
+# batch, so no delivery round after a commit) must still deliver them to
+# the real local webhook receiver (tests/alert/webhook-receiver.py), once.
+#
+# usage: run-outbox.sh MLMON-INGEST MLMON-GEN WEBHOOK-RECEIVER
+set -u
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+ingest=$(abspath "$1")
+gen=$(abspath "$2")
+receiver=$(abspath "$3")
+py=/usr/bin/python3
+if [ ! -x "$py" ]; then
+	echo "SKIP: no $py for the webhook receiver"
+	exit 77
+fi
+tmp=$(mktemp -d)
+rpid=""
+trap '[ -n "$rpid" ] && kill "$rpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+cd "$tmp" || exit 1
+export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
+unset MLMON_DB MLMON_CONFIG MLMON_SLACK_WEBHOOK_URL MLMON_SMTP_URL \
+    MLMON_SMTP_USER MLMON_SMTP_PASSWORD MLMON_EMAIL_FROM MLMON_EMAIL_TO
+fails=0
+
+check() {	# check NAME GOT WANT
+	if [ "$2" = "$3" ]; then
+		echo "ok   $1"
+	else
+		echo "FAIL $1: got '$2', want '$3'"
+		fails=$((fails + 1))
+	fi
+}
+q() { sqlite3 "$1" "$2" | tr '\n' ' ' | sed 's/ $//'; }
+
+# start_receiver DIR: the webhook receiver on a free port; sets rpid, port.
+start_receiver() {
+	mkdir -p "$1"
+	"$py" "$receiver" "$1" 200 >"$1.port" &
+	rpid=$!
+	n=0
+	while [ ! -s "$1.port" ] && [ $n -lt 100 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	port=$(cat "$1.port")
+}
+
+# Short timings: a refused connection is retried 50 ms later.
+cat >mlmon.conf <<'EOF'
+[alert]
+min_severity_email = off
+retries = 0
+backoff = 50ms
+backoff_max = 50ms
+connect_timeout = 1s
+timeout = 2s
+EOF
+"$gen" --scenario abrupt --batches 8 >in.ndjson
+
+# 1. The webhook is down: a receiver's port, closed again.
+start_receiver down
+kill "$rpid"
+wait "$rpid" 2>/dev/null
+rpid=""
+MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
+    "$ingest" --send --quiet --config mlmon.conf --db o.db in.ndjson
+check "webhook down: ingest exit" $? 0
+pending=$(q o.db "SELECT count(*) FROM alerts WHERE channel = 'slack'
+    AND status = 'pending'")
+echo "     $pending pages pending"
+check "webhook down: pages pending" "$([ "$pending" -gt 0 ] && echo yes)" yes
+
+# 2. Restart with empty input and the webhook up: all of them delivered.
+start_receiver up
+sleep 0.1	# past next_attempt_at
+MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
+    "$ingest" --send --config mlmon.conf --db o.db </dev/null 2>up.err
+check "restart, empty input: exit" $? 0
+check "restart, empty input: nothing pending" "$(q o.db "SELECT count(*)
+    FROM alerts WHERE status = 'pending'")" 0
+check "restart, empty input: delivered" "$(q o.db "SELECT count(*)
+    FROM alerts WHERE channel = 'slack' AND status = 'delivered'")" \
+    "$pending"
+check "restart, empty input: requests received" \
+    "$(ls up | grep -c '^req-[0-9]*\.json$')" "$pending"
+check "restart, empty input: delivery logged" \
+    "$(grep -c '^alert: delivered alert [0-9]* to slack' up.err)" "$pending"
+
+# 3. Again: nothing is sent twice.
+MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
+    "$ingest" --send --quiet --config mlmon.conf --db o.db </dev/null
+check "second restart: exit" $? 0
+check "second restart: no new request" \
+    "$(ls up | grep -c '^req-[0-9]*\.json$')" "$pending"
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]
