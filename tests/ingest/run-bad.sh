@@ -7,11 +7,10 @@
 #
 # usage: run-bad.sh MLMON-INGEST CORPUS-DIR
 set -u
-ingest=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/../lib.sh"
+ingest=$(abspath "$1")
 corpus=$(cd "$2" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
+sandbox bad
 n=0
 
 for input in "$corpus"/*.ndjson; do
@@ -47,11 +46,11 @@ for input in "$corpus"/*.ndjson; do
 		echo "FAIL $name: $problem"
 		echo "  want: $want"
 		sed 's/^/  got:  /' "$dir/err"
-		fail=$((fail + 1))
+		fails=$((fails + 1))
 	else
 		echo "ok   $name"
 	fi
 done
-echo "$n cases, $fail failed"
+echo "$n cases, $fails failed"
 [ "$n" -ge 30 ] || { echo "corpus has fewer than 30 cases"; exit 1; }
-[ "$fail" -eq 0 ]
+[ "$fails" -eq 0 ]

@@ -6,23 +6,10 @@
 #
 # usage: run-concurrent.sh MLMON-INGEST MLMON-GEN
 set -u
-abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
-tmp=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 1
-export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
-unset MLMON_DB MLMON_CONFIG
-fails=0
-check() {
-	if [ "$2" = "$3" ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1: got '$2', want '$3'"
-		fails=$((fails + 1))
-	fi
-}
+sandbox concurrent
 
 "$gen" --batches 20 --label-delay 1 >first.ndjson
 grep -v '"type":"labels"' first.ndjson >preds.ndjson
@@ -64,5 +51,4 @@ check "feature reports" "$(sqlite3 t.db "SELECT count(*) FROM
     monitor_reports WHERE report_type = 'feature'")" 40
 check "batch lines" "$(grep -c '^batch' a.err) $(grep -c '^batch' b.err)" \
     "20 $nlabels"
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

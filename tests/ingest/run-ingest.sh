@@ -8,26 +8,10 @@
 #
 # usage: run-ingest.sh MLMON-INGEST MLMON-GEN
 set -u
-abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 1
-export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
-unset MLMON_DB MLMON_CONFIG MLMON_SLACK_WEBHOOK_URL MLMON_SMTP_URL \
-    MLMON_SMTP_USER MLMON_SMTP_PASSWORD MLMON_EMAIL_FROM MLMON_EMAIL_TO
-fails=0
-
-check() {	# check NAME GOT WANT
-	if [ "$2" = "$3" ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1: got '$2', want '$3'"
-		fails=$((fails + 1))
-	fi
-}
-q() { sqlite3 "$1" "$2" | tr '\n' ' ' | sed 's/ $//'; }
+sandbox ingest
 
 # 1. A scenario with delayed labels: every row, every report.
 "$gen" --scenario abrupt --batches 6 --label-delay 1 >in.ndjson
@@ -163,5 +147,4 @@ check "SIGTERM rows" "$(q i.db 'SELECT count(*) FROM predictions')" 10
 check "SIGTERM batch left open" "$(q i.db 'SELECT count(*) FROM
     monitor_reports')" 0
 
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -6,7 +6,7 @@
 #
 # usage: run-outbox.sh MLMON-INGEST MLMON-GEN WEBHOOK-RECEIVER
 set -u
-abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
 receiver=$(abspath "$3")
@@ -15,25 +15,9 @@ if [ ! -x "$py" ]; then
 	echo "SKIP: no $py for the webhook receiver"
 	exit 77
 fi
-tmp=$(mktemp -d)
+sandbox outbox
 rpid=""
-trap '[ -n "$rpid" ] && kill "$rpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-cd "$tmp" || exit 1
-export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
-unset MLMON_DB MLMON_CONFIG MLMON_SLACK_WEBHOOK_URL MLMON_SMTP_URL \
-    MLMON_SMTP_USER MLMON_SMTP_PASSWORD MLMON_EMAIL_FROM MLMON_EMAIL_TO
-fails=0
-
-check() {	# check NAME GOT WANT
-	if [ "$2" = "$3" ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1: got '$2', want '$3'"
-		fails=$((fails + 1))
-	fi
-}
-q() { sqlite3 "$1" "$2" | tr '\n' ' ' | sed 's/ $//'; }
+on_exit='[ -n "$rpid" ] && kill "$rpid" 2>/dev/null'
 
 # start_receiver DIR: the webhook receiver on a free port; sets rpid, port.
 start_receiver() {
@@ -96,5 +80,4 @@ check "second restart: exit" $? 0
 check "second restart: no new request" \
     "$(ls up | grep -c '^req-[0-9]*\.json$')" "$pending"
 
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -6,15 +6,10 @@
 #
 # usage: run-replay.sh MLMON-INGEST MLMON-GEN
 set -u
-abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-cd "$tmp" || exit 1
-export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
-unset MLMON_DB MLMON_CONFIG
-fails=0
+sandbox replay
 
 # Delayed labels (labels records), end_batch records, drift, 30 batches.
 args="--scenario abrupt --batches 30 --label-delay 2"
@@ -36,7 +31,7 @@ total=$(sqlite3 full.db 'SELECT count(*) FROM predictions')
 
 mid=0
 for delay in 0.3 0.6 0.9 1.2; do
-	rm -f k.db k.db-wal k.db-shm
+	rmdb k.db
 	# 6000 rows at 4000 rows/s: about 1.5 s of stream after the reference.
 	"$gen" $args --rate 4000 |
 	    "$ingest" --quiet --db k.db --flush-rows 70 --flush-ms 20 &
@@ -67,5 +62,4 @@ if [ "$mid" -lt 2 ]; then
 	echo "FAIL only $mid kills landed mid-stream (machine too slow/fast?)"
 	fails=$((fails + 1))
 fi
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

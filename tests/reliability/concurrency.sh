@@ -21,7 +21,7 @@ gen=$(abspath "$2")
 top=$(abspath "$3")
 secs=${4:-10}
 max_slow=${MAX_SLOWDOWN:-}
-rel_setup
+sandbox rel
 echo "# concurrency: $secs s${max_slow:+, max slowdown $max_slow}"
 
 # Enough batches that the stream outlasts SECONDS at any speed.

@@ -15,7 +15,7 @@ gen=$(abspath "$2")
 points=${3:-20}
 batches=${4:-300}
 seed=${SEED:-$(date +%s)}
-rel_setup
+sandbox rel
 echo "# crash-replay: $points kills, $batches batches, SEED=$seed"
 
 # Rows arrive at RATE rows/s, so a stream lasts about batches*200/RATE s

@@ -17,7 +17,7 @@ set -u
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
 top=$(abspath "$3")
-rel_setup
+sandbox rel
 ran=0
 mounts=""
 cleanup_mounts() {
@@ -25,8 +25,7 @@ cleanup_mounts() {
 		umount "$m" 2>/dev/null
 	done
 }
-trap 'cleanup_mounts; [ -n "${KEEP:-}" ] && echo "kept $tmp" ||
-    rm -rf "$tmp"' EXIT
+on_exit=cleanup_mounts
 chmod 755 "$tmp"
 
 # tmpfs DIR SIZE: mount a size-limited tmpfs, or fail.

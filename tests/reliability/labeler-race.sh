@@ -14,7 +14,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
-rel_setup
+sandbox rel
 
 "$gen" --batches 10 --label-delay 1 >all.ndjson
 grep -v '"type":"labels"' all.ndjson >preds.ndjson

@@ -1,52 +1,10 @@
-# Helpers for the reliability scripts (POSIX sh, sourced). Each script
-# gets the binaries as arguments, works in a private temp dir and prints
-# "ok"/"FAIL" lines and a final "N failed".
+# Helpers for the reliability scripts (POSIX sh, sourced with
+# . "$(dirname "$0")/lib.sh"). It brings in tests/lib.sh (abspath,
+# sandbox, check, yes_if, finish, q, rmdb) and adds what only these
+# scripts need. Each script gets the binaries as arguments, runs in
+# `sandbox rel` and prints "ok"/"FAIL" lines and a final "N failed".
 
-abspath() {
-	echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-}
-
-# rel_setup: a private temp dir as cwd, no user config or DB.
-rel_setup() {
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-rel.XXXXXX")
-	trap '[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
-	trap 'exit 130' INT TERM
-	cd "$tmp" || exit 1
-	export HOME="$tmp" XDG_CONFIG_HOME="$tmp/xdg"
-	unset MLMON_DB MLMON_CONFIG
-	fails=0
-}
-
-# check NAME GOT WANT
-check() {
-	if [ "$2" = "$3" ]; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1: got '$2', want '$3'"
-		fails=$((fails + 1))
-	fi
-}
-
-# yes_if NAME CONDITION-COMMAND...: ok when the command succeeds.
-yes_if() {
-	name=$1
-	shift
-	if "$@"; then
-		echo "ok   $name"
-	else
-		echo "FAIL $name"
-		fails=$((fails + 1))
-	fi
-}
-
-finish() {
-	echo "$fails failed"
-	[ "$fails" -eq 0 ]
-}
-
-rmdb() {
-	rm -f "$1" "$1-wal" "$1-shm" "$1-wait" "$1-journal"
-}
+. "$(dirname "$0")/../lib.sh"
 
 # dump DB: everything a replay must reproduce, without the wall-clock
 # columns (logged_at, labeled_at, created_at, sent_at, ...). Alert

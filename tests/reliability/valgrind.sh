@@ -18,7 +18,7 @@ if nm "$ingest" 2>/dev/null | grep -q __asan_init; then
 	echo "SKIP: $ingest is built with AddressSanitizer"
 	exit 77
 fi
-rel_setup
+sandbox rel
 
 vg() {
 	log=$1
