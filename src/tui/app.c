@@ -4,9 +4,14 @@
  *   row 0      tab bar (digits shown, active tab marked) + refresh delay
  *   row 1      store line: path, latest batch, last write with STALE badge
  *   rows 2..   the current view, or the waiting / too-small message
- *   last row   function bar (keys, PAUSED), or the open prompt
+ *   last row   function bar (keys, PAUSED, a timed status), or the prompt
  *
  * The help overlay is drawn last, on top of everything.
+ *
+ * Timed marks (the status message, highlights of what just arrived) run
+ * on app.mono, a monotonic clock the loop sets each frame, so a frozen
+ * MLMON_NOW never freezes them; app_next_expiry() tells the loop when
+ * to draw again to take one off.
  */
 #include "tui/app.h"
 
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/xalloc.h"
 #include "tui/glyphs.h"
@@ -44,6 +50,7 @@ app_init(struct app *a, const struct options *o)
 	a->tab = o->tab;
 	a->delay = o->delay;
 	a->calib_batch = o->batch;
+	a->highlight = !o->once && !o->no_highlight;
 	a->q = query_create(o->db);
 }
 
@@ -102,6 +109,156 @@ app_load(struct app *a, int w, int h)
 	return v->load(a);
 }
 
+/* ---- tab bar layout, shared by drawing and the mouse ---- */
+
+#define TAB_SEP	" |"
+
+/* "Drift [2]": the label of tab t, after its one-column marker. */
+static void
+tab_label(int t, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s [%d]", app_view(t)->name, t + 1);
+}
+
+int
+app_tab_at(int x)
+{
+	char buf[32];
+	int t, start = 0, w;
+
+	for (t = 0; t < TAB_COUNT; t++) {
+		if (t > 0)
+			start += (int)strlen(TAB_SEP);
+		tab_label(t, buf, sizeof buf);
+		w = 1 + (int)strlen(buf);	/* marker + label */
+		if (x >= start && x < start + w)
+			return t;
+		start += w;
+	}
+	return -1;
+}
+
+/* ---- what changed since the last refresh ---- */
+
+int
+app_track_changes(struct app *a)
+{
+	const struct query_overview *ov;
+	struct query_alert_page p = { 0 };
+	int64_t k;
+	size_t i, j, old;
+
+	if (!a->highlight)
+		return 0;
+	if (query_state(a->q) != QUERY_OK) {
+		a->hl_known = false;	/* a new store starts a new baseline */
+		return 0;
+	}
+	ov = query_overview(a->q);
+	if (!a->hl_known) {
+		a->hl_batch = ov->latest_batch;
+		a->hl_alerts = ov->n_alerts;
+		a->hl_known = true;
+		return 0;
+	}
+	if (ov->latest_batch > a->hl_batch)
+		a->hl_batch_since = a->mono;
+	a->hl_batch = ov->latest_batch;
+	if (ov->n_alerts <= a->hl_alerts) {
+		a->hl_alerts = ov->n_alerts;
+		return 0;
+	}
+	k = ov->n_alerts - a->hl_alerts;
+	if (k > HIGHLIGHT_MAX)
+		k = HIGHLIGHT_MAX;
+	if (query_alerts_load(a->q, NULL, 0, (size_t)k, &p) == -1) {
+		query_alert_page_finish(&p);
+		return -1;		/* busy: the next refresh tries again */
+	}
+	for (i = 0; i < p.n; i++) {
+		if (app_alert_is_new(a, p.rows[i].id))
+			continue;
+		if (a->hl_n < HIGHLIGHT_MAX)
+			j = a->hl_n++;
+		else {			/* replace the oldest */
+			for (j = 0, old = 1; old < a->hl_n; old++) {
+				if (a->hl_new[old].since < a->hl_new[j].since)
+					j = old;
+			}
+		}
+		a->hl_new[j] = (struct app_new_alert){ p.rows[i].id, a->mono };
+	}
+	query_alert_page_finish(&p);
+	a->hl_alerts = ov->n_alerts;
+	return 0;
+}
+
+static bool
+app_fresh(const struct app *a, double since)
+{
+	return a->highlight && since > 0 && a->mono >= since &&
+	    a->mono < since + HIGHLIGHT_SECONDS;
+}
+
+bool
+app_alert_is_new(const struct app *a, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < a->hl_n; i++) {
+		if (a->hl_new[i].id == id && app_fresh(a, a->hl_new[i].since))
+			return true;
+	}
+	return false;
+}
+
+bool
+app_batch_is_new(const struct app *a)
+{
+	return app_fresh(a, a->hl_batch_since);
+}
+
+double
+app_stale_after(const struct app *a)
+{
+	double ten = STALE_INTERVALS * (a->delay / 10.0);
+
+	return ten > STALE_SECONDS ? ten : STALE_SECONDS;
+}
+
+void
+app_set_status(struct app *a, bool bad, const char *msg)
+{
+	snprintf(a->status, sizeof a->status, "%s", msg);
+	a->status_bad = bad;
+	a->status_until = a->mono + STATUS_SECONDS;
+}
+
+/* Keep the earliest end after now. */
+static void
+expiry_min(const struct app *a, double end, double *best)
+{
+	if (end > a->mono && (*best == 0 || end < *best))
+		*best = end;
+}
+
+double
+app_next_expiry(const struct app *a)
+{
+	double best = 0;
+	size_t i;
+
+	if (a->status[0] != '\0')
+		expiry_min(a, a->status_until, &best);
+	if (!a->highlight)
+		return best;
+	if (a->hl_batch_since > 0)
+		expiry_min(a, a->hl_batch_since + HIGHLIGHT_SECONDS, &best);
+	for (i = 0; i < a->hl_n; i++)
+		expiry_min(a, a->hl_new[i].since + HIGHLIGHT_SECONDS, &best);
+	return best;
+}
+
 /* ---- drawing ---- */
 
 static void
@@ -113,8 +270,8 @@ draw_tabs(const struct app *a, struct canvas *c)
 	canvas_fill(c, (struct rect){ 0, 0, c->w, 1 }, ' ', ROLE_NORMAL);
 	for (t = 0; t < TAB_COUNT && x < c->w; t++) {
 		if (t > 0)
-			x += canvas_text(c, x, 0, c->w - x, ROLE_DIM, " |");
-		snprintf(buf, sizeof buf, "%s [%d]", app_view(t)->name, t + 1);
+			x += canvas_text(c, x, 0, c->w - x, ROLE_DIM, TAB_SEP);
+		tab_label(t, buf, sizeof buf);
 		if (t == a->tab) {
 			canvas_put(c, x++, 0, glyph(G_ACTIVE), ROLE_TAB_ACTIVE);
 			x += canvas_text(c, x, 0, c->w - x, ROLE_TAB_ACTIVE,
@@ -134,7 +291,9 @@ static void
 draw_store_line(const struct app *a, struct canvas *c)
 {
 	const struct query_overview *ov = query_overview(a->q);
-	char age[32], buf[64];
+	char age[32], hms[16], buf[80];
+	struct tm tm;
+	time_t t;
 	int x = 0;
 	bool stale;
 
@@ -146,11 +305,19 @@ draw_store_line(const struct app *a, struct canvas *c)
 	if (ov->last_write <= 0)
 		return;
 	format_age(age, sizeof age, a->now - ov->last_write);
-	snprintf(buf, sizeof buf, "  last write %s", age);
-	x += canvas_text(c, x, 1, c->w - x, ROLE_NORMAL, buf);
-	stale = a->now - ov->last_write > STALE_SECONDS;
+	t = (time_t)ov->last_write;
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(hms, sizeof hms, "%H:%M:%S", &tm) == 0)
+		snprintf(hms, sizeof hms, "?");
+	/* Bad once ingest has been quiet for long; an empty store is not. */
+	stale = ov->n_batches > 0 &&
+	    a->now - ov->last_write > app_stale_after(a);
+	x += canvas_text(c, x, 1, c->w - x, ROLE_NORMAL, "  ");
+	snprintf(buf, sizeof buf, "last write %s (%s)", hms, age);
+	x += canvas_text(c, x, 1, c->w - x, stale ? ROLE_BAD : ROLE_NORMAL,
+	    buf);
 	if (stale)
-		x += canvas_text(c, x + 1, 1, c->w - x - 1, ROLE_CRIT,
+		x += canvas_text(c, x + 1, 1, c->w - x - 1, ROLE_BAD,
 		    "[STALE]") + 1;
 	if (a->busy)
 		canvas_text(c, x + 1, 1, c->w - x - 1, ROLE_DIM, "(busy)");
@@ -197,8 +364,13 @@ draw_function_bar(const struct app *a, struct canvas *c)
 		canvas_text(c, 0, y, right, ROLE_WARN, a->note);
 		return;
 	}
+	if (a->status[0] != '\0' && a->mono < a->status_until) {
+		canvas_text(c, 0, y, right, a->status_bad ? ROLE_BAD :
+		    ROLE_FUNC_KEY, a->status);
+		return;
+	}
 	x = draw_hints(c, x, y, right, "?|Help|1-4|Tabs|Spc|Pause|+-|Delay|"
-	    "q|Quit|");
+	    "s|Snap|q|Quit|");
 	draw_hints(c, x, y, right, app_view(a->tab)->hints);
 }
 
@@ -329,7 +501,6 @@ draw_help(const struct app *a, struct canvas *c)
 	struct rect r, in;
 	int n = 0, i, y;
 
-	(void)a;
 	while (help_lines[n].keys != NULL)
 		n++;
 	r.w = c->w < 64 ? c->w : 64;
@@ -345,7 +516,8 @@ draw_help(const struct app *a, struct canvas *c)
 		    help_lines[i].what);
 	}
 	canvas_text(c, in.x + 1, in.y + in.h - 1, in.w - 2, ROLE_DIM,
-	    "Graphs look wrong? Run with --ascii.");
+	    a->opt.no_mouse ? "Graphs look wrong? Run with --ascii. "
+	    "Mouse off." : "Graphs look wrong? Run with --ascii.");
 }
 
 void
@@ -414,6 +586,8 @@ app_key(struct app *a, enum action act)
 	case ACT_REPAINT:
 	case ACT_RESIZE:
 		return VIEW_RESIZE;
+	case ACT_SNAPSHOT:
+		return VIEW_SNAPSHOT;
 	default:
 		break;
 	}
@@ -471,4 +645,54 @@ app_prompt_key(struct app *a, int ch)
 		return VIEW_RESCAN;
 	}
 	return VIEW_REDRAW;
+}
+
+/*
+ * Mouse (htop's small mask): a click on a tab label switches tab, the
+ * wheel does what Up / Down do on the current tab (feature in Drift,
+ * scroll in Alerts, batch in Calibration). A click closes the help.
+ */
+int
+app_mouse(struct app *a, int x, int y, enum mouse_kind kind)
+{
+	int t;
+
+	if (a->prompt != PROMPT_NONE)
+		return VIEW_IGNORED;
+	if (a->help) {
+		if (kind != MOUSE_CLICK)
+			return VIEW_IGNORED;
+		a->help = false;
+		return VIEW_REDRAW;
+	}
+	if (app_too_small(a->body.w, a->body.h + 3))
+		return VIEW_IGNORED;
+	switch (kind) {
+	case MOUSE_CLICK:
+		if (y != 0 || x >= a->body.w || (t = app_tab_at(x)) == -1)
+			return VIEW_IGNORED;
+		a->note[0] = '\0';
+		if (t == a->tab)
+			return VIEW_HANDLED;
+		a->tab = t;
+		return VIEW_RESCAN;
+	case MOUSE_WHEEL_UP:
+		return app_key(a, ACT_UP);
+	case MOUSE_WHEEL_DOWN:
+		return app_key(a, ACT_DOWN);
+	}
+	return VIEW_IGNORED;
+}
+
+/* Newest non-missing value of column f; NAN if none. */
+double
+app_series_last(const double *v, size_t n, size_t stride, size_t f)
+{
+	size_t i;
+
+	for (i = n; i > 0; i--) {
+		if (!isnan(v[(i - 1) * stride + f]))
+			return v[(i - 1) * stride + f];
+	}
+	return NAN;
 }

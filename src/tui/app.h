@@ -30,6 +30,7 @@ enum tab {
 #define VIEW_RESCAN	0x04	/* load the view again, then draw */
 #define VIEW_RESIZE	0x08	/* lay out again and repaint all */
 #define VIEW_QUIT	0x10
+#define VIEW_SNAPSHOT	0x20	/* write the frame to a file (s) */
 
 /* Keys, after the one key table (keys.c) has mapped them. */
 enum action {
@@ -59,7 +60,8 @@ enum action {
 	ACT_END,
 	ACT_GOTO,		/* g: type a batch id */
 	ACT_SEARCH,		/* / */
-	ACT_SEVERITY,		/* s: cycle the severity filter */
+	ACT_SEVERITY,		/* v: cycle the severity filter */
+	ACT_SNAPSHOT,		/* s: write the current tab to a file */
 	ACT_CLEAR,		/* Delete: clear the filter */
 	ACT_ENTER,
 	ACT_RESIZE,
@@ -70,11 +72,33 @@ enum action {
 #define DELAY_MIN	1
 #define DELAY_MAX	100
 #define DELAY_DEFAULT	10
-/* Seconds without a write before the badge says STALE. */
+/* Seconds without a write before the badge says STALE, at least. */
 #define STALE_SECONDS	60
+/* ... and at least this many refresh intervals. */
+#define STALE_INTERVALS	10
+/* Seconds a new alert or batch stays highlighted. */
+#define HIGHLIGHT_SECONDS	5.0
+/* New alerts remembered for highlighting at once. */
+#define HIGHLIGHT_MAX	32
+/* Seconds a status message (snapshot written) stays in the bar. */
+#define STATUS_SECONDS	4.0
 /* Smallest frame any tab lays out in. */
 #define MIN_WIDTH	60
 #define MIN_HEIGHT	16
+
+/* --once output. */
+enum out_format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+	FORMAT_CSV,
+};
+
+/* Mouse events, after the backend has decoded them. */
+enum mouse_kind {
+	MOUSE_CLICK,		/* button 1 pressed */
+	MOUSE_WHEEL_UP,
+	MOUSE_WHEEL_DOWN,
+};
 
 enum prompt_kind {
 	PROMPT_NONE,
@@ -94,12 +118,23 @@ struct options {
 	int		 height;
 	long		 max_iterations;	/* 0: no limit */
 	bool		 dump_roles;	/* --once: style letters after */
+	enum out_format	 format;	/* --once output */
+	bool		 format_set;	/* --format given */
+	bool		 no_mouse;
+	bool		 no_highlight;
+};
+
+/* An alert first seen in a refresh while the console ran. */
+struct app_new_alert {
+	int64_t		 id;
+	double		 since;		/* app.mono when it arrived */
 };
 
 struct app {
 	struct options	 opt;
 	struct query	*q;
 	double		 now;		/* unix seconds, this frame */
+	double		 mono;		/* monotonic seconds, for timers */
 	bool		 frozen_now;	/* MLMON_NOW set */
 	bool		 utf8;
 	bool		 color;
@@ -112,6 +147,18 @@ struct app {
 	enum prompt_kind prompt;
 	char		 input[64];
 	char		 note[96];	/* one-frame message, e.g. bad id */
+	char		 status[256];	/* timed message, e.g. snapshot path */
+	double		 status_until;	/* mono; shown while mono < this */
+	bool		 status_bad;
+
+	/* Highlight of what arrived since the last refresh. */
+	bool		 highlight;	/* live console, not --no-highlight */
+	bool		 hl_known;	/* baseline below is set */
+	int64_t		 hl_batch;	/* latest batch at the last look */
+	int64_t		 hl_alerts;	/* alert count at the last look */
+	double		 hl_batch_since;	/* mono; 0 never */
+	size_t		 hl_n;
+	struct app_new_alert hl_new[HIGHLIGHT_MAX];
 
 	struct rect	 body;		/* where the current view draws */
 
@@ -160,6 +207,23 @@ void	app_draw(const struct app *a, struct canvas *c);
 int	app_key(struct app *a, enum action act);
 /* Typed text for an open prompt (g, /). Returns a VIEW_* mask. */
 int	app_prompt_key(struct app *a, int ch);
+/* A mouse event at cell (x, y) of the frame. Returns a VIEW_* mask. */
+int	app_mouse(struct app *a, int x, int y, enum mouse_kind kind);
+/* The tab whose label covers column x of the tab bar; -1 none. */
+int	app_tab_at(int x);
+/*
+ * After a refresh: note the batches and alerts that arrived since the
+ * last one (not on the first look) for highlighting. 0 or -1 busy.
+ */
+int	app_track_changes(struct app *a);
+bool	app_alert_is_new(const struct app *a, int64_t id);
+bool	app_batch_is_new(const struct app *a);
+/* Seconds the store has been quiet before the badge turns bad. */
+double	app_stale_after(const struct app *a);
+/* Show msg in the function bar for STATUS_SECONDS. */
+void	app_set_status(struct app *a, bool bad, const char *msg);
+/* The next mono time a timed mark ends (status, highlight); 0 none. */
+double	app_next_expiry(const struct app *a);
 
 /* Shared drawing helpers for views (frame.c). */
 extern const char *const severity_names[4];
@@ -178,5 +242,12 @@ struct help_line {
 	const char	*what;
 };
 extern const struct help_line help_lines[];
+
+/*
+ * Newest non-missing (not NaN) value of column f of a series of n rows of
+ * stride values; NAN if none.
+ */
+double		 app_series_last(const double *v, size_t n, size_t stride,
+		     size_t f);
 
 #endif

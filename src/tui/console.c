@@ -3,7 +3,9 @@
  * and the terminal.
  *
  *   tick (every delay, unless paused): query_refresh; on change reload
+ *     and note what arrived (app_track_changes) for highlighting
  *   key: one key table -> action -> app_key -> VIEW_* mask
+ *   mouse: KEY_MOUSE -> app_mouse -> VIEW_* mask (-M leaves it off)
  *   frame: app_draw into the canvas, copy it to stdscr, one doupdate()
  *
  * getch() blocks with a timeout equal to the time left to the next tick,
@@ -25,9 +27,18 @@
 
 #include "core/xalloc.h"
 #include "tui/curses-compat.h"
+#include "tui/export.h"
 #include "tui/glyphs.h"
 #include "tui/options.h"
+#include "tui/snapshot.h"
 #include "tui/theme.h"
+
+/* The wheel's second half: BUTTON5 needs the extended mouse ABI. */
+#ifdef BUTTON5_PRESSED
+#define CONSOLE_WHEEL_DOWN	BUTTON5_PRESSED
+#else
+#define CONSOLE_WHEEL_DOWN	0
+#endif
 
 static volatile sig_atomic_t console_active;
 static enum theme_scheme console_scheme = THEME_COLOR;
@@ -115,6 +126,15 @@ console_once(struct app *a, FILE *out)
 	for (i = 0; i < 40 && app_load(a, a->opt.width, a->opt.height) == -1;
 	    i++)
 		console_sleep_ms(50);
+	if (a->opt.format != FORMAT_TEXT) {
+		for (i = 0; i < 40 && export_load(a) == -1; i++)
+			console_sleep_ms(50);
+		if (export_write(a, a->opt.format, out) == -1)
+			rc = 1;
+		if (fflush(out) != 0)
+			rc = 1;
+		return rc;
+	}
 	canvas_init(&c, a->opt.width, a->opt.height);
 	app_draw(a, &c);
 	canvas_print(&c, out);
@@ -250,6 +270,12 @@ console_init(struct app *a)
 	nonl();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	/* Click and wheel only; Shift-drag still selects text. */
+	if (!a->opt.no_mouse) {
+		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED |
+		    CONSOLE_WHEEL_DOWN, NULL);
+		mouseinterval(0);	/* act on the press, no click wait */
+	}
 	a->color = !a->opt.no_color && (nc == NULL || *nc == '\0') &&
 	    has_colors();
 	if (a->color)
@@ -258,13 +284,30 @@ console_init(struct app *a)
 	return 0;
 }
 
+/* Decode one KEY_MOUSE into app_mouse. */
+static int
+console_mouse(struct app *a)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return VIEW_IGNORED;
+	if (ev.bstate & BUTTON1_PRESSED)
+		return app_mouse(a, ev.x, ev.y, MOUSE_CLICK);
+	if (ev.bstate & BUTTON4_PRESSED)
+		return app_mouse(a, ev.x, ev.y, MOUSE_WHEEL_UP);
+	if (ev.bstate & CONSOLE_WHEEL_DOWN)
+		return app_mouse(a, ev.x, ev.y, MOUSE_WHEEL_DOWN);
+	return VIEW_IGNORED;
+}
+
 static int
 console_run(struct app *a)
 {
 	struct canvas c;
-	double next = 0, t;
+	double next = 0, wake = 0, t;
 	long ticks = 0;
-	bool dirty = true, load = true, full = true;
+	bool dirty = true, load = true, full = true, track = false;
 	int ch, mask, ms, rc;
 
 	if (console_init(a) == -1)
@@ -272,17 +315,23 @@ console_run(struct app *a)
 	canvas_init(&c, COLS, LINES);
 	for (;;) {
 		t = clock_mono();
+		a->mono = t;
 		if (t >= next) {
 			if (!a->paused) {
 				rc = query_refresh(a->q);
 				a->busy = rc == -1;
 				if (rc == 1)
-					load = true;
+					load = track = true;
 			}
 			next = t + a->delay / 10.0;
 			dirty = true;
 			ticks++;
 		}
+		/* A busy store: try again on the next pass. */
+		if (track && app_track_changes(a) == 0)
+			track = false;
+		if (wake > 0 && t >= wake)	/* a highlight or status ends */
+			dirty = true;
 		if (c.w != COLS || c.h != LINES) {
 			canvas_resize(&c, COLS, LINES);
 			load = full = dirty = true;
@@ -298,22 +347,31 @@ console_run(struct app *a)
 			app_draw(a, &c);
 			console_present(&c, full);
 			dirty = full = false;
+			wake = app_next_expiry(a);
 		}
 		if (a->opt.max_iterations > 0 &&
 		    ticks >= a->opt.max_iterations)
 			break;
-		ms = (int)ceil((next - clock_mono()) * 1000);
+		t = wake > 0 && wake < next ? wake : next;
+		ms = (int)ceil((t - clock_mono()) * 1000);
 		timeout(ms < 0 ? 0 : ms);
 		ch = getch();
 		if (ch == ERR)
 			continue;
-		if (a->prompt != PROMPT_NONE)
+		a->mono = clock_mono();
+		if (ch == KEY_MOUSE)
+			mask = console_mouse(a);
+		else if (a->prompt != PROMPT_NONE)
 			mask = app_prompt_key(a, ch == KEY_BACKSPACE ? 127 :
 			    ch == KEY_ENTER ? '\n' : ch);
 		else
 			mask = app_key(a, keys_lookup(ch));
 		if (mask & VIEW_QUIT)
 			break;
+		if (mask & VIEW_SNAPSHOT) {
+			snapshot_take(a, c.w, c.h);
+			dirty = true;
+		}
 		if (mask & VIEW_RESIZE)
 			load = full = dirty = true;
 		if (mask & VIEW_RESCAN)
@@ -337,6 +395,7 @@ console_main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	tzset();		/* HH:MM:SS and snapshot names in local time */
 	rc = options_parse(argc, argv, &o, stdout, &cause);
 	if (rc == 1)
 		return 0;

@@ -23,6 +23,7 @@ static const uint32_t glyphs_utf8_table[G_COUNT] = {
 	[G_TICK] = 0x2502,
 	[G_MISSING] = 0x00B7,
 	[G_ACTIVE] = 0x25B8,
+	[G_NEW] = 0x2022,
 };
 
 static const uint32_t glyphs_ascii_table[G_COUNT] = {
@@ -41,6 +42,7 @@ static const uint32_t glyphs_ascii_table[G_COUNT] = {
 	[G_TICK] = '|',
 	[G_MISSING] = ' ',
 	[G_ACTIVE] = '>',
+	[G_NEW] = '*',
 };
 
 static const uint32_t *glyphs_table = glyphs_utf8_table;

@@ -22,6 +22,7 @@ enum glyph {
 	G_TICK,			/* the diagonal on a reliability bar */
 	G_MISSING,		/* no value for this batch */
 	G_ACTIVE,		/* active tab */
+	G_NEW,			/* arrived in the last refresh */
 	G_COUNT,
 };
 

@@ -20,10 +20,13 @@ const struct help_line help_lines[] = {
 	{ "Home End G", "first / last (End follows the newest)" },
 	{ "^U ^D", "half a page up / down" },
 	{ "g", "go to a batch id (Calibration)" },
-	{ "/  s", "search alerts / cycle severity filter" },
+	{ "/  v", "search alerts / cycle severity filter" },
 	{ "Del Esc", "clear the alert filter" },
 	{ "Space p Z", "pause / resume the refresh" },
 	{ "+ -", "refresh delay +/- 0.1 s (0.1 to 10 s)" },
+	{ "s", "save this tab to a text file (snapshot)" },
+	{ "mouse", "click a tab; the wheel is Up / Down" },
+	{ "Shift+drag", "select text to copy (or run with --no-mouse)" },
 	{ "^L", "repaint the whole screen" },
 	{ "? F1 h", "this help; Esc closes it" },
 	{ "q F10 ^C", "quit" },
@@ -63,7 +66,8 @@ keys_init(void)
 	k[KEY_END] = k['G'] = ACT_END;
 	k['g'] = ACT_GOTO;
 	k['/'] = ACT_SEARCH;
-	k['s'] = ACT_SEVERITY;
+	k['v'] = ACT_SEVERITY;
+	k['s'] = ACT_SNAPSHOT;
 	k[KEY_DC] = ACT_CLEAR;
 	k['\n'] = k['\r'] = k[KEY_ENTER] = ACT_ENTER;
 	k[KEY_RESIZE] = ACT_RESIZE;

@@ -1,8 +1,9 @@
 /*
  * Flags (htop printHelpFlag is the model): --db, -d/--delay seconds,
- * -U/--ascii, -C/--no-color, -n/--max-iterations, the batch mode
- * --once with --tab, --batch, --width and --height. Bad values are
- * refused with a message naming the flag; the caller exits 2.
+ * -U/--ascii, -C/--no-color, -M/--no-mouse, --no-highlight,
+ * -n/--max-iterations, the batch mode --once with --format, --tab,
+ * --batch, --width and --height. Bad values are refused with a message
+ * naming the flag; the caller exits 2.
  */
 #include "tui/options.h"
 
@@ -25,8 +26,9 @@ options_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mlmon-top [--db PATH] [-d SECONDS] [--ascii] [--no-color]\n"
-	    "                 [-n N] [--once [--tab NAME] [--batch N]\n"
-	    "                 [--width W] [--height H]]\n"
+	    "                 [--no-mouse] [--no-highlight] [-n N]\n"
+	    "                 [--once [--format text|json|csv] [--tab NAME]\n"
+	    "                 [--batch N] [--width W] [--height H]]\n"
 	    "\n"
 	    "The live console of an mlmon store (read-only).\n"
 	    "\n"
@@ -37,8 +39,15 @@ options_usage(FILE *f)
 	    "  -U, --ascii           ASCII glyphs only (automatic when the\n"
 	    "                        locale is not UTF-8)\n"
 	    "  -C, --no-color        monochrome (also when NO_COLOR is set)\n"
+	    "  -M, --no-mouse        leave the mouse to the terminal\n"
+	    "                        (with it on, hold Shift to select text)\n"
+	    "      --no-highlight    do not mark alerts and batches that just\n"
+	    "                        arrived\n"
 	    "  -n, --max-iterations N  quit after N refreshes\n"
-	    "      --once            print one frame as plain text and exit\n"
+	    "      --once            print the tab once and exit\n"
+	    "      --format FMT      --once output: text (the frame,\n"
+	    "                        default), json (the tab's data) or csv\n"
+	    "                        (its main table)\n"
 	    "      --tab NAME        overview, drift, calibration or alerts\n"
 	    "      --batch N         batch for the calibration tab\n"
 	    "      --width W, --height H  size of the --once frame"
@@ -48,7 +57,10 @@ options_usage(FILE *f)
 	    "  -h, --help            this text\n"
 	    "  -V, --version         the version\n"
 	    "\n"
-	    "Keys: 1-4 tabs, ? help, space pause, +/- delay, q quit.\n"
+	    "Keys: 1-4 tabs, ? help, space pause, +/- delay, s snapshot,"
+	    " q quit.\n"
+	    "s writes the tab as text to $XDG_STATE_HOME/mlmon-top/\n"
+	    "(default ~/.local/state/mlmon-top/) snap-YYYYmmdd-HHMMSS.txt.\n"
 	    "Graphs look wrong? Use --ascii.\n");
 }
 
@@ -64,6 +76,21 @@ options_tab(const char *s)
 	if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
 		return s[0] - '1';
 	return -1;
+}
+
+bool
+parse_format(const char *s, enum out_format *out)
+{
+	static const char *const names[] = { "text", "json", "csv" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum out_format)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Whole-string integer in [min, max]. */
@@ -88,7 +115,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
     char **cause)
 {
 	enum { OPT_DB = 256, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
-	    OPT_HEIGHT, OPT_DUMP };
+	    OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "delay", required_argument, NULL, 'd' },
@@ -96,6 +123,9 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 		{ "no-unicode", no_argument, NULL, 'U' },
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "no-colour", no_argument, NULL, 'C' },
+		{ "no-mouse", no_argument, NULL, 'M' },
+		{ "no-highlight", no_argument, NULL, OPT_NO_HIGHLIGHT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "max-iterations", required_argument, NULL, 'n' },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "tab", required_argument, NULL, OPT_TAB },
@@ -122,7 +152,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 	o->height = 24;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":d:UCn:hV", longopts,
+	while ((ch = getopt_long(argc, argv, ":d:UCMn:hV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_DB:
@@ -148,6 +178,20 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 			break;
 		case 'C':
 			o->no_color = true;
+			break;
+		case 'M':
+			o->no_mouse = true;
+			break;
+		case OPT_NO_HIGHLIGHT:
+			o->no_highlight = true;
+			break;
+		case OPT_FORMAT:
+			if (!parse_format(optarg, &o->format)) {
+				*cause = xasprintf("--format: '%s' is not one "
+				    "of text, json, csv", optarg);
+				return -1;
+			}
+			o->format_set = true;
 			break;
 		case 'n':
 			if (!parse_long(optarg, 1, LONG_MAX, &v)) {
@@ -211,6 +255,10 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 	if (optind < argc) {
 		*cause = xasprintf("unexpected argument '%s' (see --help)",
 		    argv[optind]);
+		return -1;
+	}
+	if (o->format_set && !o->once) {
+		*cause = xstrdup("--format needs --once");
 		return -1;
 	}
 	return 0;

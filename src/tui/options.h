@@ -15,6 +15,8 @@
 int	options_parse(int argc, char **argv, struct options *o, FILE *out,
 	    char **cause);
 void	options_usage(FILE *f);
+/* "text", "json" or "csv". */
+bool	parse_format(const char *s, enum out_format *out);
 /* "overview", "drift", "calibration", "alerts" or 1..4; -1 if unknown. */
 int	options_tab(const char *s);
 

@@ -365,29 +365,41 @@ canvas_box(struct canvas *c, struct rect r, const char *title, enum role role)
 	return in;
 }
 
+size_t
+canvas_row_text(const struct canvas *c, int y, char *buf, size_t size)
+{
+	char enc[4];
+	size_t o = 0, k, end = 0;
+	int x;
+
+	for (x = 0; x < c->w && size > 0; x++) {
+		const struct cell *p = &c->cells[y * c->w + x];
+
+		if (p->ch == 0)
+			continue;
+		k = utf8_encode(p->ch, enc);
+		if (o + k >= size)
+			break;
+		memcpy(buf + o, enc, k);
+		o += k;
+		if (p->ch != ' ')
+			end = o;
+	}
+	if (size > 0)
+		buf[end] = '\0';
+	return end;
+}
+
 void
 canvas_print(const struct canvas *c, FILE *f)
 {
-	char line[16384], enc[4];
-	size_t o, k, end;
-	int x, y;
+	char line[16384];
+	size_t n;
+	int y;
 
 	for (y = 0; y < c->h; y++) {
-		o = end = 0;
-		for (x = 0; x < c->w; x++) {
-			const struct cell *p = &c->cells[y * c->w + x];
-
-			if (p->ch == 0)
-				continue;
-			k = utf8_encode(p->ch, enc);
-			if (o + k >= sizeof line)
-				break;
-			memcpy(line + o, enc, k);
-			o += k;
-			if (p->ch != ' ')
-				end = o;
-		}
-		fwrite(line, 1, end, f);
+		n = canvas_row_text(c, y, line, sizeof line);
+		fwrite(line, 1, n, f);
 		fputc('\n', f);
 	}
 }

@@ -67,6 +67,12 @@ void	canvas_hline(struct canvas *c, int x, int y, int w, enum role r);
 struct rect canvas_box(struct canvas *c, struct rect r, const char *title,
 	    enum role role);
 
+/*
+ * Row y as NUL-terminated UTF-8 in buf (trailing blanks trimmed, cut at
+ * a whole character when buf is short). Returns the bytes written.
+ */
+size_t	canvas_row_text(const struct canvas *c, int y, char *buf,
+	    size_t size);
 /* Print rows as UTF-8 (trailing blanks trimmed). */
 void	canvas_print(const struct canvas *c, FILE *f);
 /* Print one letter per cell naming its style (theme_letter). */

@@ -41,6 +41,7 @@ static const struct theme_style theme_schemes[2][ROLE_COUNT] = {
 		[ROLE_SHADE2] = { C_BLUE, C_DEF, THEME_BOLD },
 		[ROLE_SHADE3] = { C_CYAN, C_DEF, 0 },
 		[ROLE_SHADE4] = { C_CYAN, C_DEF, THEME_BOLD },
+		[ROLE_NEW] = { C_DEF, C_DEF, THEME_REVERSE | THEME_BOLD },
 	},
 	[THEME_MONO] = {
 		[ROLE_NORMAL] = { C_DEF, C_DEF, 0 },
@@ -68,6 +69,7 @@ static const struct theme_style theme_schemes[2][ROLE_COUNT] = {
 		[ROLE_SHADE2] = { C_DEF, C_DEF, 0 },
 		[ROLE_SHADE3] = { C_DEF, C_DEF, THEME_BOLD },
 		[ROLE_SHADE4] = { C_DEF, C_DEF, THEME_BOLD },
+		[ROLE_NEW] = { C_DEF, C_DEF, THEME_REVERSE | THEME_BOLD },
 	},
 };
 

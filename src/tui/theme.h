@@ -35,6 +35,7 @@ enum role {
 	ROLE_SHADE2,
 	ROLE_SHADE3,
 	ROLE_SHADE4,
+	ROLE_NEW,	/* just arrived: reverse, never colour alone */
 	ROLE_COUNT,
 };
 

@@ -1,7 +1,7 @@
 /*
  * Alerts: the feed, newest first, one page read at a time.
  *
- *   filter line: severity filter (s cycles), search (/), counts
+ *   filter line: severity filter (v cycles), search (/), counts
  *   header: sev, batch, status, channel, age, message
  *   rows, scrolled with up/down, PgUp/PgDn, Home/End
  *
@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tui/glyphs.h"
+
 static int alerts_load(struct app *a);
 static void alerts_draw(const struct app *a, struct canvas *c,
     struct rect r);
@@ -22,7 +24,7 @@ static int alerts_key(struct app *a, enum action act);
 
 const struct view view_alerts = {
 	.name = "Alerts",
-	.hints = "s|Severity|/|Search|Del|Clear|",
+	.hints = "v|Severity|/|Search|Del|Clear|",
 	.load = alerts_load,
 	.draw = alerts_draw,
 	.key = alerts_key,
@@ -173,5 +175,10 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 		canvas_text(c, r.x + 34, y, 12, ROLE_DIM, age);
 		canvas_text(c, r.x + 47, y, r.w - 47, ROLE_NORMAL,
 		    al->message);
+		/* Arrived in a recent refresh: reverse, with a mark. */
+		if (app_alert_is_new(a, al->id)) {
+			canvas_role(c, r.x + 6, y, r.w - 6, ROLE_NEW);
+			canvas_put(c, r.x + 6, y, glyph(G_NEW), ROLE_NEW);
+		}
 	}
 }

@@ -130,19 +130,6 @@ drift_key(struct app *a, enum action act)
 	return VIEW_REDRAW;
 }
 
-/* Newest non-missing value of column f; NAN if none. */
-static double
-series_last(const double *v, size_t n, size_t stride, size_t f)
-{
-	size_t i;
-
-	for (i = n; i > 0; i--) {
-		if (!isnan(v[(i - 1) * stride + f]))
-			return v[(i - 1) * stride + f];
-	}
-	return NAN;
-}
-
 static void
 draw_feature_row(const struct app *a, struct canvas *c, int y, struct rect r,
     const struct drift_layout *l, size_t f, double *tmp)
@@ -166,7 +153,7 @@ draw_feature_row(const struct app *a, struct canvas *c, int y, struct rect r,
 	render_sparkline(c, x, y, l->spark_w, s->psi + f, s->n, nf, PSI_TOP,
 	    &psi_bands, ROLE_NORMAL);
 	x += l->spark_w + 1;
-	psi = series_last(s->psi, s->n, nf, f);
+	psi = app_series_last(s->psi, s->n, nf, f);
 	snprintf(buf, sizeof buf, "%5.3f", psi);
 	canvas_text(c, x, y, LAST_W, isnan(psi) ? ROLE_DIM :
 	    bands_role(&psi_bands, psi), isnan(psi) ? "  -" : buf);
@@ -178,7 +165,7 @@ draw_feature_row(const struct app *a, struct canvas *c, int y, struct rect r,
 	render_sparkline(c, x, y, l->spark_w, tmp, s->n, 1, KS_TOP,
 	    &ks_bands, ROLE_NORMAL);
 	x += l->spark_w + 1;
-	p = series_last(s->ks_p, s->n, nf, f);
+	p = app_series_last(s->ks_p, s->n, nf, f);
 	if (isnan(p))
 		snprintf(buf, sizeof buf, "  -");
 	else if (p < 0.001)
@@ -303,7 +290,7 @@ drift_draw(const struct app *a, struct canvas *c, struct rect r)
 	    ROLE_NORMAL);
 	x += sw;
 	{
-		double p = series_last(s->ls_p, s->n, 1, 0);
+		double p = app_series_last(s->ls_p, s->n, 1, 0);
 
 		snprintf(buf, sizeof buf, " %.3g ", p);
 		x += canvas_text(c, x, y, r.x + r.w - x, isnan(p) ? ROLE_DIM :
@@ -315,8 +302,8 @@ drift_draw(const struct app *a, struct canvas *c, struct rect r)
 	    ROLE_SERIES1);
 	x += sw;
 	{
-		double m = series_last(s->mean_conf, s->n, 1, 0);
-		double ref = series_last(s->ref_conf, s->n, 1, 0);
+		double m = app_series_last(s->mean_conf, s->n, 1, 0);
+		double ref = app_series_last(s->ref_conf, s->n, 1, 0);
 
 		if (!isnan(m)) {
 			snprintf(buf, sizeof buf, " %.3f (ref %.3f)", m, ref);

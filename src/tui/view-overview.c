@@ -121,7 +121,9 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	format_count(n2, sizeof n2, ov->labelled);
 	share = ov->rows > 0 ? 100.0 * (double)ov->labelled /
 	    (double)ov->rows : 0;
-	x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_BOLD, "Latest batch %lld",
+	/* A batch that just arrived shows in reverse for a few seconds. */
+	x = r.x + canvas_printf(c, r.x, y, r.w, app_batch_is_new(a) ?
+	    ROLE_NEW : ROLE_BOLD, "Latest batch %lld",
 	    (long long)ov->latest_batch);
 	x += canvas_printf(c, x, y, end - x, ROLE_NORMAL, "   rows %s   "
 	    "labelled %s (%.1f%%)", n1, n2, share);
@@ -288,7 +290,12 @@ draw_alert_row(const struct app *a, struct canvas *c, int x, int y, int w,
 	snprintf(buf, sizeof buf, " b%-5lld %-10.10s %-12.12s ",
 	    (long long)al->batch_id, status, age);
 	used = 6 + canvas_text(c, x + 6, y, w - 6, ROLE_DIM, buf);
-	canvas_text(c, x + used, y, w - used, ROLE_NORMAL, al->message);
+	used += canvas_text(c, x + used, y, w - used, ROLE_NORMAL,
+	    al->message);
+	if (app_alert_is_new(a, al->id)) {
+		canvas_role(c, x + 6, y, used - 6, ROLE_NEW);
+		canvas_put(c, x + 6, y, glyph(G_NEW), ROLE_NEW);
+	}
 }
 
 static void

@@ -93,9 +93,11 @@ if command -v tmux >/dev/null 2>&1; then
 	run env LC_ALL=C.UTF-8 TERM=xterm tmux -L "$sock" -f /dev/null \
 	    new-session -d -x 80 -y 24 "$top --db '$db'"
 	i=0
+	# Wait for the line under the message: ncurses paints top down, so
+	# a capture that has it has the whole message (no half frames).
 	while [ $i -lt 50 ]; do
 		tmux -L "$sock" capture-pane -p >"$tmp/pane" 2>/dev/null
-		grep -q "Cannot read the store" "$tmp/pane" && break
+		grep -q "This screen turns into data" "$tmp/pane" && break
 		sleep 0.1
 		i=$((i + 1))
 	done

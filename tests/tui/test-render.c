@@ -20,21 +20,8 @@ static char *
 row_text(const struct canvas *c, int y)
 {
 	static char buf[4096];
-	char *p = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&p, &len);
-	struct canvas one;
-	int x;
 
-	canvas_init(&one, c->w, 1);
-	for (x = 0; x < c->w; x++)
-		one.cells[x] = *canvas_at(c, x, y);
-	canvas_print(&one, f);
-	fclose(f);
-	canvas_finish(&one);
-	snprintf(buf, sizeof buf, "%s", p);
-	free(p);
-	buf[strcspn(buf, "\n")] = '\0';
+	canvas_row_text(c, y, buf, sizeof buf);
 	return buf;
 }
 

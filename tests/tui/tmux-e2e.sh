@@ -2,6 +2,8 @@
 # End-to-end: the real mlmon-top in a private tmux server (fish-shell's
 # isolated-tmux pattern, tmux regress/*.sh). Poll capture-pane until a
 # marker shows (no fixed sleeps), send keys, assert what is on screen.
+# Mouse events are SGR sequences sent as literal keys; tmux's pane flags
+# (#{mouse_standard_flag}) tell whether the app asked for the mouse.
 #
 #   tmux-e2e.sh MLMON_TOP MKFIXTURE [MLMON_GEN MLMON_INGEST]
 set -eu
@@ -80,7 +82,7 @@ keys() { T send-keys -t t "$@"; }
 # server under the next new-session.
 T new-session -d -s keep "sleep 600"
 "$mkfixture" "$tmp/fx.db"
-env_utf8="env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color MLMON_NOW=1700001300"
+env_utf8="env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color TZ=UTC XDG_STATE_HOME=$tmp/state MLMON_NOW=1700001300"
 
 # ---- every tab, keys, help, resize, pause, quit ----
 step=tabs
@@ -96,10 +98,20 @@ keys End;	wait_for "Batch 16 of 1-20 (newest labelled)"
 keys Home;	wait_for "Batch 1 of"
 keys g 1 8 Enter; wait_for "no ground truth yet"
 keys 4;		wait_for "1-14 of 14, newest first"
-keys s;		wait_for "Severity: critical"
+keys v;		wait_for "Severity: critical"
 keys / d e c a y; wait_for 'Search: "decay"'
 keys Enter;	wait_for "1-2 of 2"
 keys Escape;	wait_for "Severity: all"
+step=snapshot
+snap=$tmp/state/mlmon-top/snap-20231114-223500.txt
+keys s;		wait_for "saved $snap"
+if [ ! -f "$snap" ] || ! grep -qF "1-14 of 14, newest first" "$snap"; then
+	echo "FAIL [snapshot]: $snap missing or not the Alerts tab"; fail=1
+fi
+for d in "$tmp/state" "$tmp/state/mlmon-top"; do
+	[ "$(stat -c %a "$d")" = 700 ] || { echo "FAIL [snapshot]: $d not 0700"; fail=1; }
+done
+wait_gone "saved $snap"
 step=help
 keys '?';	wait_for "Help (Esc closes)"
 keys Escape;	wait_gone "Help (Esc closes)"
@@ -115,6 +127,32 @@ wait_for "Width = 50 Height = 12"
 T resize-window -t t -x 100 -y 30; wait_for "newest first"
 keys C-l;	wait_for "newest first"
 step=quit
+keys q;		wait_for "EXITED=0"
+
+# ---- mouse: SGR click on a tab label, the wheel, -M ----
+step=mouse
+esc=$(printf '\033')
+click() { keys -l "$esc[<0;$1;$2M"; keys -l "$esc[<0;$1;$2m"; }
+start "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color MLMON_NOW=1700001300 $top --db $tmp/fx.db -d 0.2"
+wait_for "Overview [1]"
+[ "$(T display -p -t t '#{mouse_standard_flag}')" = 1 ] || {
+	echo "FAIL [mouse]: the console did not ask for the mouse"; fail=1; }
+click 51 1;	wait_for "newest first"		# "Alerts [4]"
+click 19 1;	wait_for "PSI of age"		# "Drift [2]"
+keys -l "$esc[<65;30;12M";	wait_for "PSI of income"	# wheel down
+keys -l "$esc[<64;30;12M";	wait_for "PSI of age"		# wheel up
+click 14 1;	sleep 0.3			# the " |" between tabs
+T capture-pane -p -t t | grep -qF "PSI of age" || {
+	echo "FAIL [mouse]: a click between tabs did something"; fail=1; }
+keys '?';	wait_for "Shift+drag"
+keys q;		wait_for "EXITED=0"
+[ "$(T display -p -t t '#{mouse_standard_flag}')" = 0 ] || {
+	echo "FAIL [mouse]: mouse mode left on after exit"; fail=1; }
+step=no-mouse
+start "env LANG=C.UTF-8 TERM=xterm-256color $top --db $tmp/fx.db -M"
+wait_for "Overview [1]"
+[ "$(T display -p -t t '#{mouse_standard_flag}')" = 0 ] || {
+	echo "FAIL [no-mouse]: -M still asked for the mouse"; fail=1; }
 keys q;		wait_for "EXITED=0"
 
 # ---- ASCII, C locale, NO_COLOR: not one non-ASCII byte ----
@@ -164,6 +202,11 @@ writer=$!
 wait_re "  batch ([4-9]|1[0-4])  " 20
 wait_for "batch 14" 20
 wait_for "1-10 of 10, newest first" 20
+# Alerts that arrived while it ran are marked for a few seconds.
+step=highlight
+wait_for "•" 5
+wait_gone "•"
+step=live
 wait "$writer"; writer=""
 keys 1;		wait_for "Latest batch 14"
 keys Space;	wait_for "PAUSED"
@@ -173,6 +216,36 @@ if T capture-pane -p -t t | grep -qF "Latest batch 15"; then
 	echo "FAIL [live]: updated while paused"; fail=1
 fi
 keys Space;	wait_for "Latest batch 15"
+# The batch that just arrived is in reverse (SGR 7), then plain again.
+step=highlight-batch
+if ! T capture-pane -e -p -t t | grep -F "Latest batch 15" | grep -q '7m'; then
+	echo "FAIL [highlight-batch]: new batch not in reverse"; fail=1
+fi
+i=0
+while T capture-pane -e -p -t t | grep -F "Latest batch 15" | grep -q '7m'; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { echo "FAIL [highlight-batch]: still reverse"; fail=1; break; }
+	sleep 0.1
+done
+step=live
+
+# ---- idle CPU over 3 s at -d 0.1 on a store nobody writes ----
+# (the live console above, before the next step replaces it)
+step=idle
+pid=$(pgrep -n -f "mlmon-top --db $tmp/live.db" || true)
+if [ -n "$pid" ]; then
+	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	sleep 3
+	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	ticks=$(getconf CLK_TCK)
+	pct=$(awk -v a="$t0" -v b="$t1" -v hz="$ticks" \
+	    'BEGIN { printf "%.2f", (b - a) * 100 / hz / 3 }')
+	echo "idle CPU at -d 0.1: ${pct}%"
+	if awk -v p="$pct" 'BEGIN { exit !(p > 5) }'; then
+		echo "FAIL [idle]: ${pct}% CPU"; fail=1
+	fi
+fi
+keys q;		wait_for "EXITED=0"
 
 # ---- live with the real pipeline: mlmon-gen --rate | mlmon-ingest ----
 if [ -n "$gen" ] && [ -n "$ingest" ]; then
@@ -190,22 +263,6 @@ if [ -n "$gen" ] && [ -n "$ingest" ]; then
 	keys q;		wait_for "EXITED=0"
 fi
 
-# ---- idle CPU over 3 s at -d 0.1 on a store nobody writes ----
-step=idle
-pid=$(pgrep -n -f "mlmon-top --db $tmp/live.db" || true)
-if [ -n "$pid" ]; then
-	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-	sleep 3
-	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-	ticks=$(getconf CLK_TCK)
-	pct=$(awk -v a="$t0" -v b="$t1" -v hz="$ticks" \
-	    'BEGIN { printf "%.2f", (b - a) * 100 / hz / 3 }')
-	echo "idle CPU at -d 0.1: ${pct}%"
-	if awk -v p="$pct" 'BEGIN { exit !(p > 5) }'; then
-		echo "FAIL [idle]: ${pct}% CPU"; fail=1
-	fi
-fi
-keys q;		wait_for "EXITED=0"
 
 # ---- terminals curses cannot drive ----
 step=dumb

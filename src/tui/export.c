@@ -1,0 +1,605 @@
+/*
+ * JSON and CSV for --once (see export.h). The numbers come from the same
+ * loaded data the views draw (struct app), so an export and a frame of
+ * the same tab never disagree; only what a frame has no room for (every
+ * alert, every report type of the overview's batches) is read on top.
+ */
+#include "tui/export.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/xalloc.h"
+#include "tui/render.h"
+
+static const char *const export_tabs[TAB_COUNT] = {
+	"overview", "drift", "calibration", "alerts",
+};
+
+static const char *const export_detectors[QUERY_DET_COUNT] = {
+	"psi", "ks", "label_shift", "confidence", "decay", "ddm", "adwin",
+};
+
+/* ---- shared ---- */
+
+/* Sanitised copy of untrusted text. Caller frees. */
+static char *
+export_clean(const char *s)
+{
+	size_t size;
+	char *out;
+
+	if (s == NULL)
+		s = "";
+	size = strlen(s) * 3 + 1;	/* each bad byte may become U+FFFD */
+	out = xmalloc(size);
+	text_sanitize(s, out, size);
+	return out;
+}
+
+/* Largest PSI of batch slot i over the features; NAN when none. */
+static double
+series_max_psi(const struct query_series *s, size_t i)
+{
+	double m = NAN, v;
+	size_t f;
+
+	for (f = 0; f < s->n_features; f++) {
+		v = s->psi[i * s->n_features + f];
+		if (!isnan(v) && (isnan(m) || v > m))
+			m = v;
+	}
+	return m;
+}
+
+static const char *
+export_ece_band(double ece)
+{
+	if (isnan(ece))
+		return NULL;
+	if (ece <= 0.05)
+		return "good";
+	return ece <= 0.10 ? "watch" : "bad";
+}
+
+/* Drift flags of one feature's latest values, as the Drift tab marks. */
+static int
+export_flags(double psi, double p, const char *out[2])
+{
+	int n = 0;
+
+	if (psi > QUERY_PSI_CRITICAL)
+		out[n++] = "psi_critical";
+	else if (psi > QUERY_PSI_WARNING)
+		out[n++] = "psi_warning";
+	if (p < QUERY_KS_ALPHA)
+		out[n++] = "ks";
+	return n;
+}
+
+int
+export_load(struct app *a)
+{
+	const struct query_overview *ov;
+	struct query_alert_filter f;
+	int64_t lo, hi;
+
+	if (query_state(a->q) != QUERY_OK)
+		return 0;
+	ov = query_overview(a->q);
+	switch (a->tab) {
+	case TAB_OVERVIEW:
+		/* The chart's batches, with every column of the table. */
+		app_series_range(a, (int)render_chart_capacity(a->body.w - 2),
+		    &lo, &hi);
+		return query_series_load(a->q, lo, hi, QUERY_REPORT_FEATURE |
+		    QUERY_REPORT_PREDICTION | QUERY_REPORT_PERFORMANCE,
+		    &a->series);
+	case TAB_ALERTS:
+		/* Every alert the filter matches, not one screen of them. */
+		f.severity = severity_names[a->alerts_sev];
+		f.search = a->alerts_search;
+		if (ov->n_alerts <= 0)
+			return 0;
+		return query_alerts_load(a->q, &f, 0, (size_t)ov->n_alerts,
+		    &a->alerts);
+	default:
+		return 0;
+	}
+}
+
+/* ---- JSON ---- */
+
+static void
+json_num(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *
+json_num_item(double v)
+{
+	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+/* A batch id, or null for -1 (never / none). */
+static void
+json_batch(cJSON *o, const char *k, int64_t b)
+{
+	if (b < 0)
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddNumberToObject(o, k, (double)b);
+}
+
+static void
+json_str(cJSON *o, const char *k, const char *s)
+{
+	char *clean = export_clean(s);
+
+	cJSON_AddStringToObject(o, k, clean);
+	free(clean);
+}
+
+static void
+json_str_or_null(cJSON *o, const char *k, const char *s)
+{
+	if (s == NULL)
+		cJSON_AddNullToObject(o, k);
+	else
+		json_str(o, k, s);
+}
+
+static void
+json_bool_if(cJSON *o, const char *k, bool known, bool v)
+{
+	if (known)
+		cJSON_AddBoolToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *
+json_first_fired(const struct query_overview *ov)
+{
+	cJSON *o = cJSON_CreateObject();
+	int i;
+
+	for (i = 0; i < QUERY_DET_COUNT; i++)
+		json_batch(o, export_detectors[i], ov->first_fired[i]);
+	return o;
+}
+
+static cJSON *
+json_alert(const struct query_alert *al)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)al->id);
+	cJSON_AddNumberToObject(o, "batch", (double)al->batch_id);
+	json_num(o, "sent_at", al->sent_at);
+	json_str(o, "severity", al->severity);
+	json_str(o, "kind", al->kind);
+	json_str(o, "status", al->status);
+	json_str(o, "channel", al->channel);
+	cJSON_AddNumberToObject(o, "attempts", al->attempts);
+	json_str(o, "message", al->message);
+	return o;
+}
+
+static cJSON *
+json_alerts(const struct query_alert_page *p)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		cJSON_AddItemToArray(arr, json_alert(&p->rows[i]));
+	return arr;
+}
+
+/* The batch ids of a series, lo..hi. */
+static cJSON *
+json_batches(const struct query_series *s)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)(s->lo +
+		    (int64_t)i)));
+	return arr;
+}
+
+static cJSON *
+json_column(const double *v, size_t n, size_t stride, size_t f)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, json_num_item(v[i * stride + f]));
+	return arr;
+}
+
+static void
+json_overview(const struct app *a, cJSON *o)
+{
+	const struct query_overview *ov = query_overview(a->q);
+	bool perf = ov->has_perf, pred = ov->has_pred;
+	double age = ov->last_write > 0 ? a->now - ov->last_write : NAN;
+
+	cJSON_AddNumberToObject(o, "latest_batch", (double)ov->latest_batch);
+	cJSON_AddNumberToObject(o, "first_batch", (double)ov->first_batch);
+	cJSON_AddNumberToObject(o, "batches", (double)ov->n_batches);
+	cJSON_AddNumberToObject(o, "rows", (double)ov->rows);
+	cJSON_AddNumberToObject(o, "labelled_rows", (double)ov->labelled);
+	json_num(o, "labelled_share", ov->rows > 0 ? (double)ov->labelled /
+	    (double)ov->rows : NAN);
+	json_num(o, "last_write", ov->last_write > 0 ? ov->last_write : NAN);
+	json_num(o, "last_write_age_s", age);
+	json_bool_if(o, "stale", !isnan(age), ov->n_batches > 0 &&
+	    age > app_stale_after(a));
+
+	json_batch(o, "performance_batch", perf ? ov->perf_batch : -1);
+	json_num(o, "accuracy", perf ? ov->accuracy : NAN);
+	json_num(o, "accuracy_delta", perf ? ov->acc_delta : NAN);
+	json_num(o, "accuracy_ref", perf ? ov->accuracy - ov->acc_delta :
+	    NAN);
+	json_num(o, "f1", perf ? ov->f1 : NAN);
+	json_num(o, "f1_delta", perf ? ov->f1_delta : NAN);
+	json_num(o, "f1_ref", perf ? ov->f1 - ov->f1_delta : NAN);
+	json_num(o, "ece", perf ? ov->ece : NAN);
+	json_str_or_null(o, "ece_band", export_ece_band(perf ? ov->ece :
+	    NAN));
+
+	cJSON_AddNumberToObject(o, "feature_reports",
+	    (double)ov->n_feature_reports);
+	cJSON_AddNumberToObject(o, "drifted_batches_psi_0_20",
+	    (double)ov->drift_psi_critical);
+	cJSON_AddNumberToObject(o, "drifted_batches_psi_0_10",
+	    (double)ov->drift_psi_warning);
+
+	json_batch(o, "prediction_batch", pred ? ov->pred_batch : -1);
+	json_num(o, "label_shift_p", pred ? ov->ls_p : NAN);
+	json_bool_if(o, "label_shift", pred, ov->ls_drift);
+	json_num(o, "mean_confidence", pred ? ov->mean_conf : NAN);
+	json_num(o, "mean_confidence_ref", pred ? ov->ref_conf : NAN);
+	json_bool_if(o, "confidence_drift", pred && !isnan(ov->mean_conf),
+	    ov->conf_drift);
+	cJSON_AddItemToObject(o, "first_fired", json_first_fired(ov));
+
+	cJSON_AddNumberToObject(o, "alerts_total", (double)ov->n_alerts);
+	cJSON_AddItemToObject(o, "latest_alerts", json_alerts(&a->recent));
+}
+
+static void
+json_drift(const struct app *a, cJSON *o)
+{
+	const struct query_series *s = &a->series;
+	const struct query_overview *ov = query_overview(a->q);
+	const char *flags[2];
+	cJSON *arr, *f, *fl;
+	size_t k, nf = s->n_features;
+	double psi, p;
+	int i, n;
+
+	cJSON_AddNumberToObject(o, "psi_warning", QUERY_PSI_WARNING);
+	cJSON_AddNumberToObject(o, "psi_critical", QUERY_PSI_CRITICAL);
+	cJSON_AddNumberToObject(o, "ks_alpha", QUERY_KS_ALPHA);
+	cJSON_AddItemToObject(o, "batches", json_batches(s));
+	arr = cJSON_AddArrayToObject(o, "features");
+	for (k = 0; k < ov->n_features; k++) {
+		f = cJSON_CreateObject();
+		json_str(f, "name", ov->feature_names[k]);
+		psi = k < nf ? app_series_last(s->psi, s->n, nf, k) : NAN;
+		p = k < nf ? app_series_last(s->ks_p, s->n, nf, k) : NAN;
+		json_num(f, "psi", psi);
+		json_num(f, "ks_p", p);
+		fl = cJSON_AddArrayToObject(f, "flags");
+		n = export_flags(psi, p, flags);
+		for (i = 0; i < n; i++)
+			cJSON_AddItemToArray(fl, cJSON_CreateString(flags[i]));
+		cJSON_AddItemToObject(f, "psi_series", k < nf ?
+		    json_column(s->psi, s->n, nf, k) : cJSON_CreateArray());
+		cJSON_AddItemToObject(f, "ks_p_series", k < nf ?
+		    json_column(s->ks_p, s->n, nf, k) : cJSON_CreateArray());
+		cJSON_AddItemToArray(arr, f);
+	}
+	cJSON_AddItemToObject(o, "label_shift_p", json_column(s->ls_p, s->n,
+	    1, 0));
+	cJSON_AddItemToObject(o, "mean_confidence", json_column(s->mean_conf,
+	    s->n, 1, 0));
+	cJSON_AddItemToObject(o, "first_fired", json_first_fired(ov));
+}
+
+static void
+json_calibration(const struct app *a, cJSON *o)
+{
+	const struct query_calib *q = &a->calib;
+	const struct query_overview *ov = query_overview(a->q);
+	const struct reliability_bin *b;
+	cJSON *arr, *row, *bin;
+	char *clean;
+	int t, p, i;
+
+	json_batch(o, "batch", q->batch_id);
+	cJSON_AddBoolToObject(o, "exists", q->exists);
+	cJSON_AddBoolToObject(o, "labelled", q->exists && q->labelled);
+	if (!q->exists)
+		return;
+	cJSON_AddNumberToObject(o, "rows", (double)q->n_rows);
+	cJSON_AddNumberToObject(o, "labelled_rows", (double)q->n_labelled);
+	if (!q->labelled)
+		return;
+	json_num(o, "accuracy", q->accuracy);
+	json_num(o, "ece", q->ece);
+	json_str_or_null(o, "ece_band", export_ece_band(q->ece));
+	arr = cJSON_AddArrayToObject(o, "classes");	/* null: no name */
+	for (t = 0; t < q->n_classes; t++) {
+		if (t < ov->n_classes && ov->class_names != NULL) {
+			clean = export_clean(ov->class_names[t]);
+			cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
+			free(clean);
+		} else
+			cJSON_AddItemToArray(arr, cJSON_CreateNull());
+	}
+	arr = cJSON_AddArrayToObject(o, "confusion");	/* rows true */
+	for (t = 0; t < q->n_classes && q->confusion != NULL; t++) {
+		row = cJSON_CreateArray();
+		for (p = 0; p < q->n_classes; p++)
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)
+			    q->confusion[(size_t)t * (size_t)q->n_classes +
+			    (size_t)p]));
+		cJSON_AddItemToArray(arr, row);
+	}
+	arr = cJSON_AddArrayToObject(o, "reliability");
+	for (i = 0; i < CALIB_BINS; i++) {
+		b = &q->bins[i];
+		bin = cJSON_CreateObject();
+		cJSON_AddNumberToObject(bin, "lo", i / (double)CALIB_BINS);
+		cJSON_AddNumberToObject(bin, "hi", (i + 1) /
+		    (double)CALIB_BINS);
+		cJSON_AddNumberToObject(bin, "count", (double)b->count);
+		json_num(bin, "mean_confidence", b->count > 0 ?
+		    b->mean_confidence : NAN);
+		json_num(bin, "accuracy", b->count > 0 ? b->accuracy : NAN);
+		cJSON_AddItemToArray(arr, bin);
+	}
+}
+
+static int
+export_json(const struct app *a, FILE *out)
+{
+	cJSON *o = cJSON_CreateObject();
+	enum query_state st = query_state(a->q);
+	static const char *const states[] = {
+		[QUERY_MISSING] = "missing", [QUERY_EMPTY] = "empty",
+		[QUERY_DELETED] = "deleted", [QUERY_UNREADABLE] = "unreadable",
+		[QUERY_OK] = "ok",
+	};
+	char *text;
+	int rc = 0;
+
+	cJSON_AddStringToObject(o, "tab", export_tabs[a->tab]);
+	json_str(o, "store", query_path(a->q));
+	cJSON_AddStringToObject(o, "state", states[st]);
+	json_num(o, "now", a->now);
+	if (st != QUERY_OK)
+		json_str(o, "message", query_message(a->q));
+	else {
+		switch (a->tab) {
+		case TAB_OVERVIEW:
+			json_overview(a, o);
+			break;
+		case TAB_DRIFT:
+			json_drift(a, o);
+			break;
+		case TAB_CALIBRATION:
+			json_calibration(a, o);
+			break;
+		default:
+			cJSON_AddNumberToObject(o, "total",
+			    (double)a->alerts.total);
+			cJSON_AddItemToObject(o, "alerts",
+			    json_alerts(&a->alerts));
+			break;
+		}
+	}
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text == NULL)
+		return -1;
+	if (fputs(text, out) == EOF || fputc('\n', out) == EOF)
+		rc = -1;
+	cJSON_free(text);
+	return rc;
+}
+
+/* ---- CSV ---- */
+
+void
+export_csv_field(FILE *out, const char *s)
+{
+	char *clean = export_clean(s), *p;
+	size_t n = strlen(clean);
+	bool quote, formula;
+
+	/*
+	 * Text that a spreadsheet would run as a formula (=, +, -, @ first)
+	 * gets a leading apostrophe, quoted (OWASP "CSV injection").
+	 */
+	formula = n > 0 && strchr("=+-@", clean[0]) != NULL;
+	quote = formula || strpbrk(clean, ",\"") != NULL || (n > 0 &&
+	    (clean[0] == ' ' || clean[n - 1] == ' '));
+	if (!quote) {
+		fputs(clean, out);
+		free(clean);
+		return;
+	}
+	fputc('"', out);
+	if (formula)
+		fputc('\'', out);
+	for (p = clean; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+	free(clean);
+}
+
+void
+export_csv_number(FILE *out, double v)
+{
+	char buf[32];
+
+	/* 15 digits, as cJSON prints: 0.79, not 0.78999999999999992. */
+	if (!isfinite(v))
+		return;
+	snprintf(buf, sizeof buf, "%.15g", v);
+	fputs(buf, out);
+}
+
+static void
+csv_int(FILE *out, int64_t v)
+{
+	fprintf(out, "%lld", (long long)v);
+}
+
+static void
+csv_overview(const struct app *a, FILE *out)
+{
+	const struct query_series *s = &a->series;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		csv_int(out, s->lo + (int64_t)i);
+		fputc(',', out);
+		export_csv_number(out, s->acc[i]);
+		fputc(',', out);
+		export_csv_number(out, s->f1[i]);
+		fputc(',', out);
+		export_csv_number(out, s->ece[i]);
+		fputc(',', out);
+		export_csv_number(out, series_max_psi(s, i));
+		fputc(',', out);
+		export_csv_number(out, s->ls_p[i]);
+		fputc('\n', out);
+	}
+}
+
+static void
+csv_drift(const struct app *a, FILE *out)
+{
+	const struct query_series *s = &a->series;
+	const struct query_overview *ov = query_overview(a->q);
+	const char *flags[2];
+	size_t f, i, nf = s->n_features;
+	double psi, p;
+	int k, n;
+
+	for (f = 0; f < ov->n_features && f < nf; f++) {
+		for (i = 0; i < s->n; i++) {
+			psi = s->psi[i * nf + f];
+			p = s->ks_p[i * nf + f];
+			export_csv_field(out, ov->feature_names[f]);
+			fputc(',', out);
+			csv_int(out, s->lo + (int64_t)i);
+			fputc(',', out);
+			export_csv_number(out, psi);
+			fputc(',', out);
+			export_csv_number(out, p);
+			fputc(',', out);
+			n = export_flags(psi, p, flags);
+			for (k = 0; k < n; k++)
+				fprintf(out, "%s%s", k > 0 ? " " : "",
+				    flags[k]);
+			fputc('\n', out);
+		}
+	}
+}
+
+static void
+csv_calibration(const struct app *a, FILE *out)
+{
+	const struct query_calib *q = &a->calib;
+	const struct reliability_bin *b;
+	int i;
+
+	if (!q->exists || !q->labelled)
+		return;
+	for (i = 0; i < CALIB_BINS; i++) {
+		b = &q->bins[i];
+		fprintf(out, "%lld,%.1f,%.1f,%llu,", (long long)q->batch_id,
+		    i / (double)CALIB_BINS, (i + 1) / (double)CALIB_BINS,
+		    (unsigned long long)b->count);
+		if (b->count > 0) {
+			export_csv_number(out, b->mean_confidence);
+			fputc(',', out);
+			export_csv_number(out, b->accuracy);
+		} else
+			fputc(',', out);
+		fputc('\n', out);
+	}
+}
+
+static void
+csv_alerts(const struct app *a, FILE *out)
+{
+	const struct query_alert *al;
+	size_t i;
+
+	for (i = 0; i < a->alerts.n; i++) {
+		al = &a->alerts.rows[i];
+		fprintf(out, "%lld,%lld,", (long long)al->id,
+		    (long long)al->batch_id);
+		export_csv_number(out, al->sent_at);
+		fputc(',', out);
+		export_csv_field(out, al->severity);
+		fputc(',', out);
+		export_csv_field(out, al->kind);
+		fputc(',', out);
+		export_csv_field(out, al->status);
+		fputc(',', out);
+		export_csv_field(out, al->channel);
+		fprintf(out, ",%d,", al->attempts);
+		export_csv_field(out, al->message);
+		fputc('\n', out);
+	}
+}
+
+static int
+export_csv(const struct app *a, FILE *out)
+{
+	static void (*const tables[TAB_COUNT])(const struct app *, FILE *) = {
+		csv_overview, csv_drift, csv_calibration, csv_alerts,
+	};
+	static const char *const headers[TAB_COUNT] = {
+		"batch,accuracy,f1,ece,max_psi,label_shift_p\n",
+		"feature,batch,psi,ks_p,flags\n",
+		"batch,bin_lo,bin_hi,count,mean_confidence,accuracy\n",
+		"id,batch,sent_at,severity,kind,status,channel,attempts,"
+		    "message\n",
+	};
+
+	/* No data yet: the header alone, so a script sees the columns. */
+	fputs(headers[a->tab], out);
+	if (query_state(a->q) == QUERY_OK)
+		tables[a->tab](a, out);
+	return ferror(out) ? -1 : 0;
+}
+
+int
+export_write(const struct app *a, enum out_format f, FILE *out)
+{
+	if (f == FORMAT_JSON)
+		return export_json(a, out);
+	return export_csv(a, out);
+}
