@@ -94,6 +94,13 @@ row_push(struct adwin_row *r, double total, double var)
 }
 
 /* Drop the n oldest buckets of a row. */
+/* Values per bucket of row i: 2^i, exactly what ldexp(1.0, i) gives. */
+static double
+row_size(int i)
+{
+	return (double)((uint64_t)1 << i);
+}
+
 static void
 row_shift(struct adwin_row *r, int n)
 {
@@ -129,7 +136,7 @@ adwin_compress(struct adwin *a)
 			memset(&a->rows[i + 1], 0, sizeof a->rows[i + 1]);
 		}
 		next = &a->rows[i + 1];
-		n = ldexp(1.0, i);
+		n = row_size(i);
 		mu1 = r->total[0] / n;
 		mu2 = r->total[1] / n;
 		t = r->total[0] + r->total[1];
@@ -145,7 +152,7 @@ static double
 adwin_drop_oldest(struct adwin *a)
 {
 	struct adwin_row *r = &a->rows[a->n_rows - 1];
-	double n = ldexp(1.0, a->n_rows - 1);
+	double n = row_size(a->n_rows - 1);
 	double u = r->total[0], v = r->var[0], mu = u / n, muw;
 
 	a->width -= (uint64_t)n;
@@ -163,11 +170,18 @@ adwin_drop_oldest(struct adwin *a)
 	return n;
 }
 
+/* log(2 ln(width) / delta): the same for every cut of one pass. */
+static double
+adwin_dp(const struct adwin *a)
+{
+	return log(2.0 * log((double)a->width) / a->delta);
+}
+
 static bool
-adwin_cut(const struct adwin *a, double n0, double n1, double diff)
+adwin_cut(const struct adwin *a, double dp, double n0, double n1,
+    double diff)
 {
 	double w = (double)a->width;
-	double dp = log(2.0 * log(w) / a->delta);
 	double m = 1.0 / (n0 - ADWIN_MIN_WINDOW + 1) +
 	    1.0 / (n1 - ADWIN_MIN_WINDOW + 1);
 	double var = a->variance / w;
@@ -182,12 +196,13 @@ adwin_reduce(struct adwin *a)
 {
 	const struct adwin_row *r;
 	double n0 = 0.0, n1 = (double)a->width, u0 = 0.0, u1 = a->total;
-	double size;
+	double size, dp = 0.0;
+	bool have_dp = false;
 	int i, k;
 
 	for (i = a->n_rows - 1; i >= 0; i--) {
 		r = &a->rows[i];
-		size = ldexp(1.0, i);
+		size = row_size(i);
 		for (k = 0; k < r->count; k++) {
 			n0 += size;
 			n1 -= size;
@@ -195,8 +210,14 @@ adwin_reduce(struct adwin *a)
 			u1 -= r->total[k];
 			if (n1 <= 0.0)
 				return false;
-			if (n0 >= ADWIN_MIN_WINDOW && n1 >= ADWIN_MIN_WINDOW &&
-			    adwin_cut(a, n0, n1, u0 / n0 - u1 / n1)) {
+			if (n0 < ADWIN_MIN_WINDOW || n1 < ADWIN_MIN_WINDOW)
+				continue;
+			/* The width changes only when a cut drops rows. */
+			if (!have_dp) {
+				dp = adwin_dp(a);
+				have_dp = true;
+			}
+			if (adwin_cut(a, dp, n0, n1, u0 / n0 - u1 / n1)) {
 				adwin_drop_oldest(a);
 				return true;
 			}

@@ -140,6 +140,14 @@ int		 store_meta_set(struct store *s, const char *key,
  */
 long		 store_json_doubles(const char *text, size_t len, double **out,
 		     size_t *cap);
+/*
+ * store-mem.c: make its allocator SQLite's (before SQLite initialises;
+ * SQLITE_MISUSE after). Returns sqlite3_config's code.
+ */
+int		 store_mem_install(void);
+
+/* strtod in the C numeric locale, whatever this thread's locale is. */
+double		 store_strtod(const char *s, char **end);
 /* Append a double as JSON (%.17g, C locale; null for NaN, +-1e999 Inf). */
 size_t		 store_format_double(char *buf, size_t size, double v);
 
@@ -152,6 +160,29 @@ int		 schema_check(struct store *s, char **cause);
  * with no ledger row). Inside the write transaction.
  */
 int		 schema_summary_update(struct store *s, int64_t batch_id,
+		     const char *type, const char *payload, char **cause);
+/*
+ * The two ways schema_summary_update computes the columns, apart (the
+ * test compares them on every payload). A column value as SQL would
+ * bind it: type SQLITE_NULL, SQLITE_INTEGER (i) or SQLITE_FLOAT (r).
+ */
+struct schema_summary_value {
+	int		 type;
+	int64_t		 i;
+	double		 r;
+};
+#define SCHEMA_SUMMARY_MAX_COLUMNS	2
+/*
+ * In C: true and out[0..*n) (the type's columns in schema.c order; *n 0
+ * for a type without summary columns), or false when the payload is not
+ * in the strict subset of JSON the C reader decides exactly (whitespace,
+ * non-ASCII, a key given twice, huge integers ...): then only the SQL
+ * form knows.
+ */
+bool		 schema_summary_compute(const char *type, const char *payload,
+		     struct schema_summary_value *out, size_t *n);
+/* In SQL (json_each, json_extract): the definition. 0 or -1. */
+int		 schema_summary_update_sql(struct store *s, int64_t batch_id,
 		     const char *type, const char *payload, char **cause);
 /* The ledger with summaries computed from the reports (version 1 files). */
 extern const char schema_summary_select[];

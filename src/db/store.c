@@ -131,6 +131,18 @@ c_locale_pop(locale_t old)
 		uselocale(old);
 }
 
+double
+store_strtod(const char *s, char **end)
+{
+	locale_t old;
+	double v;
+
+	old = c_locale_push();
+	v = strtod(s, end);
+	c_locale_pop(old);
+	return v;
+}
+
 /* The reference definition: %.15g, %.16g, %.17g, the first that reads back. */
 static size_t
 format_double_slow(char *buf, size_t size, double v)
@@ -207,6 +219,108 @@ static const double fmt_pow10[] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
+
+/* snprintf(buf, size, "%s", s) for a literal s, without printf. */
+static size_t
+format_literal(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s), m;
+
+	if (size > 0) {
+		m = n < size ? n : size - 1;
+		memcpy(buf, s, m);
+		buf[m] = '\0';
+	}
+	return n;
+}
+
+/*
+ * The 17 significant digits "%.16e" prints for a (> 0), without printf:
+ * d[0..16] and the decimal exponent *x, or false (then printf decides).
+ * a = M * 2^E exactly, so a * 10^k = M * 5^k * 2^(E + k): with
+ * 1e-11 <= a < 1e17 and 10^16 <= a * 10^k < 10^17, k is at most 27 and
+ * M * 5^k < 2^116 is exact in 128 bits, and the one rounding (to nearest;
+ * an exact tie is left to printf) is done on the exact remainder. *dir
+ * says which way it went: 1 up (the digits are above a), -1 down, 0 exact.
+ */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 fmt_u128;
+
+static bool
+format_digits17(double a, char *d, int *x, int *dir)
+{
+	static const uint64_t p5[] = {
+		1, 5, 25, 125, 625, 3125, 15625, 78125, 390625, 1953125,
+		9765625, 48828125, 244140625, 1220703125, 6103515625,
+		30517578125, 152587890625, 762939453125, 3814697265625,
+		19073486328125, 95367431640625, 476837158203125,
+		2384185791015625, 11920928955078125, 59604644775390625,
+		298023223876953125, 1490116119384765625,
+		UINT64_C(7450580596923828125),
+	};
+	const uint64_t lo = UINT64_C(10000000000000000);	/* 10^16 */
+	fmt_u128 p, rem, half;
+	uint64_t bits, m, q;
+	int e, k, t, s, tries, i;
+
+	if (!(a >= 1e-11 && a < 1e17))
+		return false;
+	memcpy(&bits, &a, sizeof bits);
+	m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+	e = (int)((bits >> 52) & 0x7ff) - 1075;
+	*x = (int)floor(log10(a));
+	for (tries = 0; tries < 2; tries++) {
+		k = 16 - *x;
+		if (k < 0 || k > 27)
+			return false;
+		p = (fmt_u128)m * p5[k];
+		t = e + k;
+		if (t >= 0) {
+			if (t > 10)
+				return false;
+			p <<= t;
+			rem = 0;
+			half = 1;
+		} else {
+			s = -t;
+			if (s >= 120)
+				return false;
+			rem = p & (((fmt_u128)1 << s) - 1);
+			half = (fmt_u128)1 << (s - 1);
+			p >>= s;
+		}
+		if (p < lo)
+			(*x)--;
+		else if (p >= 10 * (fmt_u128)lo)
+			(*x)++;
+		else
+			break;
+	}
+	if (tries == 2 || rem == half)
+		return false;
+	q = (uint64_t)p + (rem > half);
+	*dir = rem > half ? 1 : rem != 0 ? -1 : 0;
+	if (q == 10 * lo) {	/* 9.99..95 rounds up to 10.0 */
+		q = lo;
+		(*x)++;
+	}
+	for (i = 16; i >= 0; i--) {
+		d[i] = (char)('0' + q % 10);
+		q /= 10;
+	}
+	return true;
+}
+#else
+static bool
+format_digits17(double a, char *d, int *x, int *dir)
+{
+	(void)a;
+	(void)d;
+	(void)x;
+	(void)dir;
+	return false;
+}
+#endif
 
 /*
  * Values with a round-tripping decimal of at most 15 significant digits
@@ -292,23 +406,24 @@ store_format_double(char *buf, size_t size, double v)
 	char e17[40], d[20], out[40];
 	double back;
 	size_t n;
-	int x, prec, i, carry;
-	bool neg;
+	int x, prec, i, carry, dir;
+	bool neg, up;
 
 	if (isnan(v))
-		return (size_t)snprintf(buf, size, "null");
+		return format_literal(buf, size, "null");
 	if (isinf(v))
-		return (size_t)snprintf(buf, size, v > 0 ? "1e999" : "-1e999");
+		return format_literal(buf, size, v > 0 ? "1e999" : "-1e999");
 	if (v == 0.0)
-		return (size_t)snprintf(buf, size, signbit(v) ? "-0" : "0");
+		return format_literal(buf, size, signbit(v) ? "-0" : "0");
 	if ((n = format_double_short(out, v)) > 0)
 		goto done;
-	/* "-d.dddddddddddddddde-xxx": no locale-dependent part but the dot. */
-	snprintf(e17, sizeof e17, "%.16e", v);
-	neg = e17[0] == '-';
-	{
+	neg = signbit(v) != 0;
+	if (!format_digits17(fabs(v), d, &x, &dir)) {
 		const char *p = e17 + neg, *e;
 
+		dir = 0;	/* unknown */
+		/* "-d.dddddddddddddddde-xxx": only the dot is locale's. */
+		snprintf(e17, sizeof e17, "%.16e", v);
 		if (p[1] != '.' || (e = strchr(p, 'e')) == NULL || e - p != 18)
 			return format_double_slow(buf, size, v);
 		x = atoi(e + 1);
@@ -321,10 +436,19 @@ store_format_double(char *buf, size_t size, double v)
 
 		memcpy(r, d, 17);
 		if (prec < 17) {
-			/* Dropped digits: d[prec..16]. */
-			if (d[prec] == '5' && (prec == 16 || d[16] == '0'))
-				return format_double_slow(buf, size, v);
-			if (d[prec] >= '5') {
+			/*
+			 * Dropped digits: d[prec..16]. Exactly 5 then zeros
+			 * is a tie of the 17 digits, not necessarily of v:
+			 * the direction d was rounded in decides.
+			 */
+			if (d[prec] == '5' && (prec == 16 || d[16] == '0')) {
+				if (dir == 0)
+					return format_double_slow(buf, size,
+					    v);
+				up = dir < 0;
+			} else
+				up = d[prec] >= '5';
+			if (up) {
 				carry = 1;
 				for (i = prec - 1; i >= 0 && carry; i--) {
 					if (r[i] == '9')
@@ -750,7 +874,8 @@ store_explain_readonly(struct store *s, char **cause)
 /*
  * Process-wide SQLite settings, before the library initialises: no memory
  * statistics (a global mutex taken on every allocation, ~10% of an
- * insert). Harmless (SQLITE_MISUSE, ignored) if SQLite is already running.
+ * insert) and store-mem.c's allocator. Harmless (SQLITE_MISUSE, ignored)
+ * if SQLite is already running.
  */
 static pthread_once_t	 sqlite_once = PTHREAD_ONCE_INIT;
 
@@ -758,6 +883,7 @@ static void
 sqlite_configure(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	store_mem_install();
 }
 
 struct store *

@@ -191,8 +191,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > FUZZ_REPORT_MAX)
 		return 0;
-	/* Exactly size bytes, no NUL after them. */
-	if ((text = malloc(size ? size : 1)) == NULL)
+	/* Exactly size bytes, no NUL after them (calloc: nothing unset). */
+	if ((text = calloc(size ? size : 1, 1)) == NULL)
 		abort();
 	if (size > 0)
 		memcpy(text, data, size);
