@@ -134,12 +134,19 @@ int		 store_meta_set(struct store *s, const char *key,
 		     const char *value, char **cause);
 
 /*
- * Decode a JSON array of numbers ("[1, -2.5e3]") into out (grown with
+ * store-number.c. Decode a JSON array of numbers ("[1, -2.5e3]") into out (grown with
  * xreallocarray, *cap elements). Returns the count, or -1 if malformed.
  * Locale independent; on the hot path of store_batch_get.
  */
 long		 store_json_doubles(const char *text, size_t len, double **out,
 		     size_t *cap);
+/*
+ * Double the capacity of the parallel row arrays that store_reference and
+ * store_batch share (features is row-major, n_features per row).
+ */
+void		 store_rows_grow(size_t *cap, size_t n_features,
+		     double **features, int **predicted, double **confidence,
+		     int **true_class);
 /*
  * store-mem.c: make its allocator SQLite's (before SQLite initialises;
  * SQLITE_MISUSE after). Returns sqlite3_config's code.

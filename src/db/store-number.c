@@ -1,0 +1,453 @@
+/*
+ * Numbers as the store writes and reads them, the same in every locale:
+ * doubles formatted as the shortest of %.15g, %.16g, %.17g that reads
+ * back exactly (without printf on the common paths: it is on the hot path
+ * of every report), strtod in the C numeric locale, and JSON arrays of
+ * numbers decoded for store_batch_get.
+ */
+#include "db/store-internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+static pthread_once_t	 c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t		 c_locale;
+
+static void
+c_locale_init(void)
+{
+	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* Switch this thread to the C numeric locale; returns the previous one. */
+static locale_t
+c_locale_push(void)
+{
+	pthread_once(&c_locale_once, c_locale_init);
+	if (c_locale == (locale_t)0)
+		return (locale_t)0;
+	return uselocale(c_locale);
+}
+
+static void
+c_locale_pop(locale_t old)
+{
+	if (old != (locale_t)0)
+		uselocale(old);
+}
+
+double
+store_strtod(const char *s, char **end)
+{
+	locale_t old;
+	double v;
+
+	old = c_locale_push();
+	v = strtod(s, end);
+	c_locale_pop(old);
+	return v;
+}
+
+/* The reference definition: %.15g, %.16g, %.17g, the first that reads back. */
+static size_t
+format_double_slow(char *buf, size_t size, double v)
+{
+	locale_t old;
+	double back;
+	int n = 0, prec;
+
+	old = c_locale_push();
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		back = strtod(buf, NULL);
+		if (memcmp(&back, &v, sizeof v) == 0)
+			break;
+	}
+	c_locale_pop(old);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/*
+ * Write "%.<prec>g" of the value whose first prec significant digits
+ * (ASCII, already rounded) are d and whose decimal exponent is x, into
+ * out (at least 32 bytes). Returns the length.
+ */
+static size_t
+format_g(char *out, bool neg, const char *d, int prec, int x)
+{
+	char *o = out;
+	int k = prec, i, ax;
+
+	while (k > 1 && d[k - 1] == '0')
+		k--;
+	if (neg)
+		*o++ = '-';
+	if (x >= -4 && x < prec) {
+		if (x >= 0) {
+			for (i = 0; i <= x; i++)
+				*o++ = i < k ? d[i] : '0';
+			if (k > x + 1) {
+				*o++ = '.';
+				for (i = x + 1; i < k; i++)
+					*o++ = d[i];
+			}
+		} else {
+			*o++ = '0';
+			*o++ = '.';
+			for (i = 0; i < -x - 1; i++)
+				*o++ = '0';
+			for (i = 0; i < k; i++)
+				*o++ = d[i];
+		}
+	} else {
+		*o++ = d[0];
+		if (k > 1) {
+			*o++ = '.';
+			for (i = 1; i < k; i++)
+				*o++ = d[i];
+		}
+		*o++ = 'e';
+		*o++ = x < 0 ? '-' : '+';
+		ax = x < 0 ? -x : x;
+		if (ax >= 100) {
+			*o++ = (char)('0' + ax / 100);
+			ax %= 100;
+		}
+		*o++ = (char)('0' + ax / 10);
+		*o++ = (char)('0' + ax % 10);
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+static const double fmt_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* snprintf(buf, size, "%s", s) for a literal s, without printf. */
+static size_t
+format_literal(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s), m;
+
+	if (size > 0) {
+		m = n < size ? n : size - 1;
+		memcpy(buf, s, m);
+		buf[m] = '\0';
+	}
+	return n;
+}
+
+/*
+ * The 17 significant digits "%.16e" prints for a (> 0), without printf:
+ * d[0..16] and the decimal exponent *x, or false (then printf decides).
+ * a = M * 2^E exactly, so a * 10^k = M * 5^k * 2^(E + k): with
+ * 1e-11 <= a < 1e17 and 10^16 <= a * 10^k < 10^17, k is at most 27 and
+ * M * 5^k < 2^116 is exact in 128 bits, and the one rounding (to nearest;
+ * an exact tie is left to printf) is done on the exact remainder. *dir
+ * says which way it went: 1 up (the digits are above a), -1 down, 0 exact.
+ */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 fmt_u128;
+
+static bool
+format_digits17(double a, char *d, int *x, int *dir)
+{
+	static const uint64_t p5[] = {
+		1, 5, 25, 125, 625, 3125, 15625, 78125, 390625, 1953125,
+		9765625, 48828125, 244140625, 1220703125, 6103515625,
+		30517578125, 152587890625, 762939453125, 3814697265625,
+		19073486328125, 95367431640625, 476837158203125,
+		2384185791015625, 11920928955078125, 59604644775390625,
+		298023223876953125, 1490116119384765625,
+		UINT64_C(7450580596923828125),
+	};
+	const uint64_t lo = UINT64_C(10000000000000000);	/* 10^16 */
+	fmt_u128 p, rem, half;
+	uint64_t bits, m, q;
+	int e, k, t, s, tries, i;
+
+	if (!(a >= 1e-11 && a < 1e17))
+		return false;
+	memcpy(&bits, &a, sizeof bits);
+	m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+	e = (int)((bits >> 52) & 0x7ff) - 1075;
+	*x = (int)floor(log10(a));
+	for (tries = 0; tries < 2; tries++) {
+		k = 16 - *x;
+		if (k < 0 || k > 27)
+			return false;
+		p = (fmt_u128)m * p5[k];
+		t = e + k;
+		if (t >= 0) {
+			if (t > 10)
+				return false;
+			p <<= t;
+			rem = 0;
+			half = 1;
+		} else {
+			s = -t;
+			if (s >= 120)
+				return false;
+			rem = p & (((fmt_u128)1 << s) - 1);
+			half = (fmt_u128)1 << (s - 1);
+			p >>= s;
+		}
+		if (p < lo)
+			(*x)--;
+		else if (p >= 10 * (fmt_u128)lo)
+			(*x)++;
+		else
+			break;
+	}
+	if (tries == 2 || rem == half)
+		return false;
+	q = (uint64_t)p + (rem > half);
+	*dir = rem > half ? 1 : rem != 0 ? -1 : 0;
+	if (q == 10 * lo) {	/* 9.99..95 rounds up to 10.0 */
+		q = lo;
+		(*x)++;
+	}
+	for (i = 16; i >= 0; i--) {
+		d[i] = (char)('0' + q % 10);
+		q /= 10;
+	}
+	return true;
+}
+#else
+static bool
+format_digits17(double a, char *d, int *x, int *dir)
+{
+	(void)a;
+	(void)d;
+	(void)x;
+	(void)dir;
+	return false;
+}
+#endif
+
+/*
+ * Values with a round-tripping decimal of at most 15 significant digits
+ * (short inputs, counts over batch sizes), without printf. A candidate
+ * m * 10^e with 15 digits is guessed in floating point and then checked
+ * exactly: m < 2^53 and |e| <= 22 make m * 10^e (or m / 10^-e) a single
+ * correctly rounded operation, i.e. what strtod gives. A 15-digit decimal
+ * that reads back to v is what %.15g prints (15 digits are always
+ * within half a step of every double they round-trip to), so a passing
+ * candidate is the answer; any other case returns 0 for the general path.
+ */
+static size_t
+format_double_short(char *out, double v)
+{
+	double a = fabs(v), back, scaled;
+	int64_t m;
+	char d[16];
+	int x, e, i, tries;
+
+	if (!(a >= 1e-7 && a < 1e36))
+		return 0;
+	x = (int)floor(log10(a));
+	for (tries = 0; tries < 2; tries++) {
+		e = x - 14;
+		if (e < -22 || e > 22)
+			return 0;
+		scaled = e < 0 ? a * fmt_pow10[-e] : a / fmt_pow10[e];
+		m = (int64_t)llround(scaled);
+		if (m >= INT64_C(1000000000000000))
+			x++;
+		else if (m < INT64_C(100000000000000))
+			x--;
+		else
+			break;
+	}
+	if (tries == 2 || m >= INT64_C(1000000000000000) ||
+	    m < INT64_C(100000000000000))
+		return 0;
+	back = e < 0 ? (double)m / fmt_pow10[-e] : (double)m * fmt_pow10[e];
+	if (back != a)
+		return 0;
+	for (i = 14; i >= 0; i--) {
+		d[i] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	return format_g(out, signbit(v) != 0, d, 15, x);
+}
+
+/*
+ * The double nearest to the decimal d[0..n) * 10^(x - n + 1), without
+ * strtod when that is one correctly rounded operation on exact operands
+ * (significand <= 2^53, |power| <= 22); false otherwise.
+ */
+static bool
+decimal_exact(const char *d, int n, int x, bool neg, double *out)
+{
+	uint64_t m = 0;
+	double v;
+	int i, e = x - n + 1;
+
+	if (e < -22 || e > 22)
+		return false;
+	for (i = 0; i < n; i++)
+		m = m * 10 + (uint64_t)(d[i] - '0');
+	if (m > (UINT64_C(1) << 53))
+		return false;
+	v = (double)m;
+	v = e < 0 ? v / fmt_pow10[-e] : v * fmt_pow10[e];
+	*out = neg ? -v : v;
+	return true;
+}
+
+/*
+ * Same result as format_double_slow with one snprintf: the 17 correctly
+ * rounded significant digits are printed once and the 15- and 16-digit
+ * candidates derived from them by rounding. That is exact except when the
+ * dropped digits are exactly "5" / "50" (the true value may lie on either
+ * side of the halfway point): those rare cases take the slow path.
+ */
+size_t
+store_format_double(char *buf, size_t size, double v)
+{
+	char e17[40], d[20], out[40];
+	double back;
+	size_t n;
+	int x, prec, i, carry, dir;
+	bool neg, up;
+
+	if (isnan(v))
+		return format_literal(buf, size, "null");
+	if (isinf(v))
+		return format_literal(buf, size, v > 0 ? "1e999" : "-1e999");
+	if (v == 0.0)
+		return format_literal(buf, size, signbit(v) ? "-0" : "0");
+	if ((n = format_double_short(out, v)) > 0)
+		goto done;
+	neg = signbit(v) != 0;
+	if (!format_digits17(fabs(v), d, &x, &dir)) {
+		const char *p = e17 + neg, *e;
+
+		dir = 0;	/* unknown */
+		/* "-d.dddddddddddddddde-xxx": only the dot is locale's. */
+		snprintf(e17, sizeof e17, "%.16e", v);
+		if (p[1] != '.' || (e = strchr(p, 'e')) == NULL || e - p != 18)
+			return format_double_slow(buf, size, v);
+		x = atoi(e + 1);
+		d[0] = p[0];
+		memcpy(d + 1, p + 2, 16);
+	}
+	for (prec = 15; prec <= 17; prec++) {
+		char r[20];
+		int rx = x;
+
+		memcpy(r, d, 17);
+		if (prec < 17) {
+			/*
+			 * Dropped digits: d[prec..16]. Exactly 5 then zeros
+			 * is a tie of the 17 digits, not necessarily of v:
+			 * the direction d was rounded in decides.
+			 */
+			if (d[prec] == '5' && (prec == 16 || d[16] == '0')) {
+				if (dir == 0)
+					return format_double_slow(buf, size,
+					    v);
+				up = dir < 0;
+			} else
+				up = d[prec] >= '5';
+			if (up) {
+				carry = 1;
+				for (i = prec - 1; i >= 0 && carry; i--) {
+					if (r[i] == '9')
+						r[i] = '0';
+					else {
+						r[i]++;
+						carry = 0;
+					}
+				}
+				if (carry) {	/* 99..9 -> 100..0 */
+					r[0] = '1';
+					rx++;
+				}
+			}
+		}
+		n = format_g(out, neg, r, prec, rx);
+		if (prec == 17)
+			break;
+		if (!decimal_exact(r, prec, rx, neg, &back))
+			back = strtod(out, NULL);
+		if (memcmp(&back, &v, sizeof v) == 0)
+			break;
+	}
+done:
+	if (size > 0) {
+		memcpy(buf, out, n < size ? n + 1 : size);
+		if (n >= size)
+			buf[size - 1] = '\0';
+	}
+	return n;
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+long
+store_json_doubles(const char *text, size_t len, double **out, size_t *cap)
+{
+	const char *p = text, *end = text + len;
+	char *next;
+	locale_t old;
+	size_t n = 0;
+	double v;
+
+	p = skip_ws(p, end);
+	if (p == end || *p != '[')
+		return -1;
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == ']')
+		return skip_ws(p + 1, end) == end ? 0 : -1;
+	old = c_locale_push();
+	for (;;) {
+		/* JSON numbers start with '-' or a digit: no nan, inf, hex. */
+		if (p == end || (*p != '-' && (*p < '0' || *p > '9')))
+			goto bad;
+		errno = 0;
+		v = strtod(p, &next);
+		if (next == p || next > end || !isfinite(v))
+			goto bad;
+		if (n == *cap) {
+			*cap = *cap == 0 ? 16 : *cap * 2;
+			*out = xreallocarray(*out, *cap, sizeof **out);
+		}
+		(*out)[n++] = v;
+		p = skip_ws(next, end);
+		if (p == end)
+			goto bad;
+		if (*p == ']')
+			break;
+		if (*p != ',')
+			goto bad;
+		p = skip_ws(p + 1, end);
+	}
+	c_locale_pop(old);
+	if (skip_ws(p + 1, end) != end || n > (size_t)LONG_MAX)
+		return -1;
+	return (long)n;
+bad:
+	c_locale_pop(old);
+	return -1;
+}
