@@ -1,5 +1,10 @@
 /*
- * query: the console's reads. See query.h for the model.
+ * query: the console's reads. See query.h for the model. This file holds
+ * the connection, its states, query_refresh and the overview (meta, the
+ * latest reports, the ledger and its summaries); the rest is read on
+ * demand elsewhere: query-series.c (a batch range's reports), query-alerts.c
+ * (a page of alerts), query-batch.c (stepping between batches, one batch's
+ * calibration), and query-payload.c knows the payloads' JSON names.
  *
  * Cost model. A tick with no change costs one stat() and one PRAGMA
  * data_version. A change costs a handful of indexed single-row reads
@@ -11,18 +16,12 @@
  * version 1 file, not yet opened by a newer mlmon-ingest, the same pass
  * computes them from the reports with SQLite's JSON functions: correct,
  * but O(reports) until ingest upgrades the file.
- *
- * Payload keys: report payloads are the seed's JSON; the readers below
- * accept the names listed in one place (the key tables) so a renamed key
- * is a one-line change.
  */
 #include "db/query.h"
 
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,129 +32,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include "core/metrics.h"
 #include "core/xalloc.h"
+#include "db/query-internal.h"
 #include "db/store-internal.h"
 
 #define QUERY_BUSY_MS		100
-#define QUERY_SERIES_MAX	4096
-#define QUERY_MESSAGE_MAX	1024
-
-struct query {
-	char		*path;
-	sqlite3		*db;
-	dev_t		 dev;
-	ino_t		 ino;
-	int64_t		 data_version;	/* -1: read everything next time */
-	enum query_state state;
-	char		 message[QUERY_MESSAGE_MAX];
-
-	struct query_overview ov;
-	uint64_t	 gen;		/* bumped on every (re)open */
-};
-
-/* ---- payload keys: the one place that knows the JSON names ---- */
-
-static const char *const key_psi[] = { "psi_values", "psi", NULL };
-static const char *const key_ks_p[] = { "ks_p_values", "ks_p_value",
-    "ks_pvalues", NULL };
-static const char *const key_ls_p[] = { "label_shift_p_value",
-    "label_shift_p", "chi2_p_value", NULL };
-static const char *const key_ls_drift[] = { "label_shift_drift",
-    "label_shift_detected", "label_shift", NULL };
-static const char *const key_mean_conf[] = { "mean_confidence", NULL };
-static const char *const key_ref_conf[] = { "reference_mean_confidence",
-    "ref_mean_confidence", NULL };
-static const char *const key_conf_drift[] = { "confidence_drift", NULL };
-static const char *const key_acc[] = { "accuracy", NULL };
-static const char *const key_f1[] = { "f1_macro", "f1", NULL };
-static const char *const key_ece[] = { "ece", NULL };
-static const char *const key_acc_delta[] = { "acc_delta",
-    "accuracy_delta", NULL };
-static const char *const key_f1_delta[] = { "f1_delta", NULL };
-static const char *const key_decay[] = { "any_decay", NULL };
-
-static const cJSON *
-json_find(const cJSON *obj, const char *const *names)
-{
-	const cJSON *v;
-
-	for (; *names != NULL; names++) {
-		v = cJSON_GetObjectItemCaseSensitive(obj, *names);
-		if (v != NULL)
-			return v;
-	}
-	return NULL;
-}
-
-static double
-json_number(const cJSON *obj, const char *const *names)
-{
-	const cJSON *v = json_find(obj, names);
-
-	if (v == NULL || !cJSON_IsNumber(v))
-		return NAN;
-	return v->valuedouble;
-}
-
-/*
- * A detector flag: true or a non-zero number (the rule of the ledger's
- * summary columns, src/db/schema.c, so both views of a batch agree).
- */
-static bool
-json_flag(const cJSON *obj, const char *const *names)
-{
-	const cJSON *v = json_find(obj, names);
-
-	if (v == NULL)
-		return false;
-	if (cJSON_IsBool(v))
-		return cJSON_IsTrue(v);
-	return cJSON_IsNumber(v) && v->valuedouble != 0;
-}
-
-/*
- * Per-feature values into out[0..nf): from an array (by position) or an
- * object keyed by feature name (by name when known, else by position).
- */
-static void
-json_features(const cJSON *obj, const char *const *names, double *out,
-    size_t nf, char **feature_names)
-{
-	const cJSON *v, *e;
-	size_t i, f;
-
-	for (i = 0; i < nf; i++)
-		out[i] = NAN;
-	v = json_find(obj, names);
-	if (v == NULL || (!cJSON_IsArray(v) && !cJSON_IsObject(v)))
-		return;
-	i = 0;
-	cJSON_ArrayForEach(e, v) {
-		f = i++;
-		if (cJSON_IsObject(v) && feature_names != NULL &&
-		    e->string != NULL) {
-			for (f = 0; f < nf; f++) {
-				if (feature_names[f] != NULL &&
-				    strcmp(feature_names[f], e->string) == 0)
-					break;
-			}
-		}
-		if (f < nf && cJSON_IsNumber(e))
-			out[f] = e->valuedouble;
-	}
-}
-
-/* Number of per-feature entries in a payload (for stores without meta). */
-static size_t
-json_feature_count(const cJSON *obj)
-{
-	const cJSON *v = json_find(obj, key_psi);
-
-	if (v == NULL)
-		return 0;
-	return (size_t)cJSON_GetArraySize(v);
-}
 
 /* ---- connection ---- */
 
@@ -208,8 +89,8 @@ query_set_state(struct query *q, enum query_state st, const char *fmt,
 	snprintf(q->message, sizeof q->message, fmt, arg);
 }
 
-static bool
-rc_busy(int rc)
+bool
+query_rc_busy(int rc)
 {
 	rc &= 0xff;
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
@@ -314,7 +195,7 @@ query_open_db(struct query *q, const struct stat *st)
 	return 0;
 }
 
-static sqlite3_stmt *
+sqlite3_stmt *
 query_prepare(struct query *q, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -489,11 +370,11 @@ query_read_latest(struct query *q)
 	p = query_latest_report(q, "performance", &ov->perf_batch, &err);
 	if (p != NULL && (root = cJSON_Parse(p)) != NULL) {
 		ov->has_perf = true;
-		ov->accuracy = json_number(root, key_acc);
-		ov->f1 = json_number(root, key_f1);
-		ov->ece = json_number(root, key_ece);
-		ov->acc_delta = json_number(root, key_acc_delta);
-		ov->f1_delta = json_number(root, key_f1_delta);
+		ov->accuracy = query_json_number(root, QUERY_KEY_ACC);
+		ov->f1 = query_json_number(root, QUERY_KEY_F1);
+		ov->ece = query_json_number(root, QUERY_KEY_ECE);
+		ov->acc_delta = query_json_number(root, QUERY_KEY_ACC_DELTA);
+		ov->f1_delta = query_json_number(root, QUERY_KEY_F1_DELTA);
 		cJSON_Delete(root);
 	}
 	free(p);
@@ -501,11 +382,11 @@ query_read_latest(struct query *q)
 	p = query_latest_report(q, "prediction", &ov->pred_batch, &err);
 	if (p != NULL && (root = cJSON_Parse(p)) != NULL) {
 		ov->has_pred = true;
-		ov->ls_p = json_number(root, key_ls_p);
-		ov->ls_drift = json_flag(root, key_ls_drift);
-		ov->mean_conf = json_number(root, key_mean_conf);
-		ov->ref_conf = json_number(root, key_ref_conf);
-		ov->conf_drift = json_flag(root, key_conf_drift);
+		ov->ls_p = query_json_number(root, QUERY_KEY_LS_P);
+		ov->ls_drift = query_json_flag(root, QUERY_KEY_LS_DRIFT);
+		ov->mean_conf = query_json_number(root, QUERY_KEY_MEAN_CONF);
+		ov->ref_conf = query_json_number(root, QUERY_KEY_REF_CONF);
+		ov->conf_drift = query_json_flag(root, QUERY_KEY_CONF_DRIFT);
 		cJSON_Delete(root);
 	}
 	free(p);
@@ -770,7 +651,7 @@ query_refresh(struct query *q)
 
 	dv = query_int(q, "PRAGMA data_version", -1, &err);
 	if (err != 0) {
-		if (rc_busy(err))
+		if (query_rc_busy(err))
 			return -1;
 		query_unreadable(q, err);
 		query_close_db(q);
@@ -779,7 +660,7 @@ query_refresh(struct query *q)
 	if (dv == q->data_version && q->state == QUERY_OK)
 		return 0;
 	rc = query_read_all(q);
-	if (rc_busy(rc)) {
+	if (query_rc_busy(rc)) {
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -826,494 +707,4 @@ const char *
 query_path(const struct query *q)
 {
 	return q->path;
-}
-
-/* ---- series ---- */
-
-static const char *const series_types[QUERY_REPORT_TYPES] = {
-	"feature", "prediction", "performance",
-};
-
-static void
-series_slot_clear(struct query_series *s, size_t i)
-{
-	size_t f, nf = s->cap_features;
-	int t;
-
-	for (f = 0; f < nf; f++) {
-		s->psi[i * nf + f] = NAN;
-		s->ks_p[i * nf + f] = NAN;
-	}
-	s->ls_p[i] = s->mean_conf[i] = s->ref_conf[i] = NAN;
-	s->acc[i] = s->f1[i] = s->ece[i] = NAN;
-	s->ref_acc[i] = s->ref_f1[i] = NAN;
-	s->flags[i] = 0;
-	for (t = 0; t < QUERY_REPORT_TYPES; t++) {
-		s->rowid[i * QUERY_REPORT_TYPES + t] = 0;
-		s->created[i * QUERY_REPORT_TYPES + t] = 0;
-	}
-}
-
-/* Copy slot j of src into slot i of dst (same feature count). */
-static void
-series_slot_copy(struct query_series *dst, size_t i,
-    const struct query_series *src, size_t j)
-{
-	size_t nf = dst->cap_features;
-
-	memcpy(dst->psi + i * nf, src->psi + j * nf, nf * sizeof *dst->psi);
-	memcpy(dst->ks_p + i * nf, src->ks_p + j * nf,
-	    nf * sizeof *dst->ks_p);
-	dst->ls_p[i] = src->ls_p[j];
-	dst->mean_conf[i] = src->mean_conf[j];
-	dst->ref_conf[i] = src->ref_conf[j];
-	dst->acc[i] = src->acc[j];
-	dst->f1[i] = src->f1[j];
-	dst->ece[i] = src->ece[j];
-	dst->ref_acc[i] = src->ref_acc[j];
-	dst->ref_f1[i] = src->ref_f1[j];
-	dst->flags[i] = src->flags[j];
-	memcpy(dst->rowid + i * QUERY_REPORT_TYPES, src->rowid + j *
-	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->rowid);
-	memcpy(dst->created + i * QUERY_REPORT_TYPES, src->created + j *
-	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->created);
-}
-
-static void
-series_alloc(struct query_series *s, size_t n, size_t nf)
-{
-	size_t nfa = nf > 0 ? nf : 1, cap = n > 0 ? n : 1;
-
-	memset(s, 0, sizeof *s);
-	s->cap = cap;
-	s->cap_features = nfa;
-	s->psi = xcalloc(cap * nfa, sizeof *s->psi);
-	s->ks_p = xcalloc(cap * nfa, sizeof *s->ks_p);
-	s->ls_p = xcalloc(cap, sizeof *s->ls_p);
-	s->mean_conf = xcalloc(cap, sizeof *s->mean_conf);
-	s->ref_conf = xcalloc(cap, sizeof *s->ref_conf);
-	s->acc = xcalloc(cap, sizeof *s->acc);
-	s->f1 = xcalloc(cap, sizeof *s->f1);
-	s->ece = xcalloc(cap, sizeof *s->ece);
-	s->ref_acc = xcalloc(cap, sizeof *s->ref_acc);
-	s->ref_f1 = xcalloc(cap, sizeof *s->ref_f1);
-	s->flags = xcalloc(cap, 1);
-	s->rowid = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->rowid);
-	s->created = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->created);
-}
-
-void
-query_series_finish(struct query_series *s)
-{
-	free(s->psi);
-	free(s->ks_p);
-	free(s->ls_p);
-	free(s->mean_conf);
-	free(s->ref_conf);
-	free(s->acc);
-	free(s->f1);
-	free(s->ece);
-	free(s->ref_acc);
-	free(s->ref_f1);
-	free(s->flags);
-	free(s->rowid);
-	free(s->created);
-	memset(s, 0, sizeof *s);
-}
-
-/* Decode one report into slot i, replacing what that type put there. */
-static void
-series_put(struct query_series *s, size_t i, int type, const cJSON *root,
-    char **names)
-{
-	size_t f, nf = s->n_features;
-	double *psi = s->psi + i * s->cap_features;
-	double *ks = s->ks_p + i * s->cap_features;
-	double delta;
-
-	switch (type) {
-	case 0:
-		s->flags[i] &= ~(QUERY_HAS_FEATURE | QUERY_DRIFT_PSI |
-		    QUERY_DRIFT_KS);
-		s->flags[i] |= QUERY_HAS_FEATURE;
-		json_features(root, key_psi, psi, nf, names);
-		json_features(root, key_ks_p, ks, nf, names);
-		for (f = 0; f < nf; f++) {
-			if (psi[f] > QUERY_PSI_CRITICAL)
-				s->flags[i] |= QUERY_DRIFT_PSI;
-			if (ks[f] < QUERY_KS_ALPHA)
-				s->flags[i] |= QUERY_DRIFT_KS;
-		}
-		break;
-	case 1:
-		s->flags[i] &= ~(QUERY_LABEL_SHIFT | QUERY_CONF_DRIFT);
-		s->flags[i] |= QUERY_HAS_PREDICTION;
-		s->ls_p[i] = json_number(root, key_ls_p);
-		s->mean_conf[i] = json_number(root, key_mean_conf);
-		s->ref_conf[i] = json_number(root, key_ref_conf);
-		if (json_flag(root, key_ls_drift))
-			s->flags[i] |= QUERY_LABEL_SHIFT;
-		if (json_flag(root, key_conf_drift))
-			s->flags[i] |= QUERY_CONF_DRIFT;
-		break;
-	default:
-		s->flags[i] &= ~QUERY_DECAY;
-		s->flags[i] |= QUERY_HAS_PERFORMANCE;
-		s->acc[i] = json_number(root, key_acc);
-		s->f1[i] = json_number(root, key_f1);
-		s->ece[i] = json_number(root, key_ece);
-		delta = json_number(root, key_acc_delta);
-		s->ref_acc[i] = s->acc[i] - delta;
-		delta = json_number(root, key_f1_delta);
-		s->ref_f1[i] = s->f1[i] - delta;
-		if (json_flag(root, key_decay))
-			s->flags[i] |= QUERY_DECAY;
-		break;
-	}
-}
-
-static int
-series_type(const char *t)
-{
-	int i;
-
-	for (i = 0; i < QUERY_REPORT_TYPES; i++) {
-		if (strcmp(t, series_types[i]) == 0)
-			return i;
-	}
-	return -1;
-}
-
-/* Features in the first feature report of the range (no meta stored). */
-static size_t
-series_guess_features(struct query *q, int64_t lo, int64_t hi)
-{
-	sqlite3_stmt *st;
-	const char *payload;
-	cJSON *root;
-	size_t nf = 0;
-
-	st = query_prepare(q, "SELECT payload FROM monitor_reports WHERE"
-	    " batch_id BETWEEN ? AND ? AND report_type = 'feature' LIMIT 1");
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		payload = (const char *)sqlite3_column_text(st, 0);
-		if (payload != NULL && (root = cJSON_Parse(payload)) != NULL) {
-			nf = json_feature_count(root);
-			cJSON_Delete(root);
-		}
-	}
-	sqlite3_finalize(st);
-	return nf;
-}
-
-int
-query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
-    struct query_series *out)
-{
-	struct query_series next;
-	sqlite3_stmt *st, *pst = NULL;
-	const char *tname, *payload;
-	cJSON *root;
-	size_t nf, n, i, k;
-	int64_t b, rowid;
-	double created;
-	int rc, t;
-
-	if (hi - lo >= QUERY_SERIES_MAX)
-		lo = hi - QUERY_SERIES_MAX + 1;
-	n = hi >= lo ? (size_t)(hi - lo + 1) : 0;
-	nf = q->ov.n_features;
-	if (q->db != NULL && n > 0 && nf == 0)
-		nf = series_guess_features(q, lo, hi);
-	/* Keep the decoded slots still in the window; start the rest empty. */
-	if (out->gen != q->gen) {
-		query_series_finish(out);	/* another file: drop it all */
-		out->gen = q->gen;
-	}
-	if (out->cap >= n && out->cap > 0 && out->cap_features >= nf &&
-	    out->n_features == nf && out->lo == lo && out->hi == hi) {
-		next = *out;
-	} else {
-		series_alloc(&next, n, nf);
-		next.gen = q->gen;
-		next.n_features = nf;
-		for (i = 0; i < next.cap; i++)
-			series_slot_clear(&next, i);
-		if (out->n_features == nf && out->cap_features ==
-		    next.cap_features) {
-			for (i = 0; i < n; i++) {
-				b = lo + (int64_t)i;
-				if (b >= out->lo && b <= out->hi)
-					series_slot_copy(&next, i, out,
-					    (size_t)(b - out->lo));
-			}
-		}
-		query_series_finish(out);
-	}
-	next.lo = lo;
-	next.hi = hi;
-	next.n = n;
-	next.n_features = nf;
-	*out = next;
-	if (q->db == NULL || n == 0)
-		return 0;
-
-	/* Stamps first (index and row headers only), payloads if changed. */
-	st = query_prepare(q, "SELECT batch_id, report_type, rowid, created_at"
-	    " FROM monitor_reports WHERE batch_id BETWEEN ? AND ?");
-	if (st == NULL)
-		return rc_busy(sqlite3_errcode(q->db)) ? -1 : 0;
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		b = sqlite3_column_int64(st, 0);
-		tname = (const char *)sqlite3_column_text(st, 1);
-		if (tname == NULL || (t = series_type(tname)) == -1 ||
-		    !(types & (1u << t)))
-			continue;
-		i = (size_t)(b - lo);
-		k = i * QUERY_REPORT_TYPES + (size_t)t;
-		rowid = sqlite3_column_int64(st, 2);
-		created = sqlite3_column_double(st, 3);
-		if (out->rowid[k] == rowid && out->created[k] == created)
-			continue;
-		if (pst == NULL && (pst = query_prepare(q, "SELECT payload"
-		    " FROM monitor_reports WHERE rowid = ?")) == NULL)
-			break;
-		sqlite3_bind_int64(pst, 1, rowid);
-		if (sqlite3_step(pst) == SQLITE_ROW &&
-		    (payload = (const char *)sqlite3_column_text(pst, 0)) !=
-		    NULL && (root = cJSON_Parse(payload)) != NULL) {
-			series_put(out, i, t, root, q->ov.feature_names);
-			cJSON_Delete(root);
-			out->rowid[k] = rowid;
-			out->created[k] = created;
-		}
-		sqlite3_reset(pst);
-	}
-	sqlite3_finalize(st);
-	if (pst != NULL)
-		sqlite3_finalize(pst);
-	return rc == SQLITE_DONE ? 0 : (rc_busy(rc) ? -1 : 0);
-}
-
-/* ---- alerts ---- */
-
-static void
-copy_text(char *dst, size_t size, const unsigned char *src)
-{
-	snprintf(dst, size, "%s", src != NULL ? (const char *)src : "");
-}
-
-int
-query_alerts_load(struct query *q, const struct query_alert_filter *f,
-    int64_t offset, size_t limit, struct query_alert_page *out)
-{
-	static const char sql_page[] =
-	    "SELECT id, batch_id, sent_at, coalesce(attempts, 0), severity,"
-	    " coalesce(kind, 'firing'),"
-	    " coalesce(status, CASE WHEN delivered THEN 'delivered'"
-	    "  ELSE 'recorded' END), channel, message FROM alerts"
-	    " WHERE (?1 IS NULL OR severity = ?1)"
-	    " AND (?2 IS NULL OR instr(lower(message), lower(?2)) > 0"
-	    "  OR instr(lower(coalesce(condition_key, '')), lower(?2)) > 0)"
-	    " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
-	static const char sql_count[] =
-	    "SELECT count(*) FROM alerts WHERE (?1 IS NULL OR severity = ?1)"
-	    " AND (?2 IS NULL OR instr(lower(message), lower(?2)) > 0"
-	    "  OR instr(lower(coalesce(condition_key, '')), lower(?2)) > 0)";
-	const char *sev = f != NULL ? f->severity : NULL;
-	const char *search = f != NULL ? f->search : NULL;
-	struct query_alert *a;
-	sqlite3_stmt *st;
-	int rc;
-
-	out->n = 0;
-	out->total = 0;
-	if (q->db == NULL || q->state != QUERY_OK)
-		return 0;
-	if (search != NULL && *search == '\0')
-		search = NULL;
-	if (limit > out->cap) {
-		out->rows = xreallocarray(out->rows, limit, sizeof *out->rows);
-		out->cap = limit;
-	}
-	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	if ((st = query_prepare(q, sql_count)) == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, sev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, search, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		out->total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
-	if (limit == 0)
-		goto done;
-	if ((st = query_prepare(q, sql_page)) == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, sev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, search, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)limit);
-	sqlite3_bind_int64(st, 4, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n < limit) {
-		a = &out->rows[out->n++];
-		a->id = sqlite3_column_int64(st, 0);
-		a->batch_id = sqlite3_column_int64(st, 1);
-		a->sent_at = sqlite3_column_double(st, 2);
-		a->attempts = sqlite3_column_int(st, 3);
-		copy_text(a->severity, sizeof a->severity,
-		    sqlite3_column_text(st, 4));
-		copy_text(a->kind, sizeof a->kind, sqlite3_column_text(st, 5));
-		copy_text(a->status, sizeof a->status,
-		    sqlite3_column_text(st, 6));
-		copy_text(a->channel, sizeof a->channel,
-		    sqlite3_column_text(st, 7));
-		copy_text(a->message, sizeof a->message,
-		    sqlite3_column_text(st, 8));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		goto fail;
-done:
-	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
-	return 0;
-fail:
-	rc = sqlite3_errcode(q->db);
-	sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-	out->n = 0;
-	return rc_busy(rc) ? -1 : 0;
-}
-
-void
-query_alert_page_finish(struct query_alert_page *p)
-{
-	free(p->rows);
-	memset(p, 0, sizeof *p);
-}
-
-/* ---- batches ---- */
-
-int64_t
-query_batch_step(struct query *q, int64_t from, int steps)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	const char *sql;
-	int n;
-
-	if (q->db == NULL || q->ov.latest_batch == -1)
-		return -1;
-	if (steps >= 0) {
-		sql = "SELECT batch_id FROM batches WHERE batch_id > ?"
-		    " ORDER BY batch_id LIMIT 1 OFFSET ?";
-		n = steps;
-	} else {
-		sql = "SELECT batch_id FROM batches WHERE batch_id < ?"
-		    " ORDER BY batch_id DESC LIMIT 1 OFFSET ?";
-		n = -steps;
-	}
-	if (steps == 0) {
-		/* Nearest batch at or after from, else the last one. */
-		sql = "SELECT batch_id FROM batches WHERE batch_id >= ?"
-		    " ORDER BY batch_id LIMIT 1 OFFSET ?";
-		n = 1;
-	}
-	if ((st = query_prepare(q, sql)) == NULL)
-		return from;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int(st, 2, n - 1);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (v != -1)
-		return v;
-	/* Past either end: clamp. */
-	if (steps < 0)
-		return q->ov.first_batch;
-	return q->ov.latest_batch;
-}
-
-int
-query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
-{
-	sqlite3_stmt *st;
-	int k, rc, p, t;
-	size_t n = 0, cap = 0;
-	double *conf = NULL;
-	unsigned char *correct = NULL;
-	int64_t labelled = 0;
-
-	query_calib_finish(out);
-	out->batch_id = batch_id;
-	if (q->db == NULL || q->state != QUERY_OK)
-		return 0;
-	k = q->ov.n_classes;
-	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	st = query_prepare(q, "SELECT predicted_class, confidence, true_class"
-	    " FROM predictions WHERE batch_id = ? ORDER BY row_in_batch");
-	if (st == NULL) {
-		rc = sqlite3_errcode(q->db);
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, batch_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			conf = xreallocarray(conf, cap, sizeof *conf);
-			correct = xreallocarray(correct, cap, 1);
-			if (k > 0 && out->confusion == NULL)
-				out->confusion = xcalloc((size_t)k * (size_t)k,
-				    sizeof *out->confusion);
-		}
-		p = sqlite3_column_int(st, 0);
-		conf[n] = sqlite3_column_double(st, 1);
-		correct[n] = 0;
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-			t = sqlite3_column_int(st, 2);
-			labelled++;
-			correct[n] = (t == p);
-			if (k > 0 && p >= 0 && p < k && t >= 0 && t < k)
-				out->confusion[(size_t)t * (size_t)k +
-				    (size_t)p]++;
-		}
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-out:
-	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
-	out->exists = n > 0;
-	out->n_rows = (int64_t)n;
-	out->n_labelled = labelled;
-	out->n_classes = k;
-	out->labelled = n > 0 && labelled == (int64_t)n;
-	if (out->labelled) {
-		out->ece = metrics_ece(conf, correct, n, out->bins);
-		for (size_t i = 0; i < n; i++)
-			out->accuracy += correct[i];
-		out->accuracy /= (double)n;
-	}
-	free(conf);
-	free(correct);
-	if (rc != SQLITE_OK) {
-		out->exists = false;
-		return rc_busy(rc) ? -1 : 0;
-	}
-	return 0;
-}
-
-void
-query_calib_finish(struct query_calib *c)
-{
-	free(c->confusion);
-	memset(c, 0, sizeof *c);
 }

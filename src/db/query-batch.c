@@ -1,0 +1,137 @@
+/*
+ * query-batch: reads about one batch. Stepping from a batch to the next
+ * or previous ones in the ledger (query_batch_step), and one batch's
+ * predictions folded into a confusion matrix and reliability bins for the
+ * calibration view (query_calib_load).
+ */
+#include "db/query.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/metrics.h"
+#include "core/xalloc.h"
+#include "db/query-internal.h"
+
+int64_t
+query_batch_step(struct query *q, int64_t from, int steps)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	const char *sql;
+	int n;
+
+	if (q->db == NULL || q->ov.latest_batch == -1)
+		return -1;
+	if (steps >= 0) {
+		sql = "SELECT batch_id FROM batches WHERE batch_id > ?"
+		    " ORDER BY batch_id LIMIT 1 OFFSET ?";
+		n = steps;
+	} else {
+		sql = "SELECT batch_id FROM batches WHERE batch_id < ?"
+		    " ORDER BY batch_id DESC LIMIT 1 OFFSET ?";
+		n = -steps;
+	}
+	if (steps == 0) {
+		/* Nearest batch at or after from, else the last one. */
+		sql = "SELECT batch_id FROM batches WHERE batch_id >= ?"
+		    " ORDER BY batch_id LIMIT 1 OFFSET ?";
+		n = 1;
+	}
+	if ((st = query_prepare(q, sql)) == NULL)
+		return from;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int(st, 2, n - 1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (v != -1)
+		return v;
+	/* Past either end: clamp. */
+	if (steps < 0)
+		return q->ov.first_batch;
+	return q->ov.latest_batch;
+}
+
+int
+query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
+{
+	sqlite3_stmt *st;
+	int k, rc, p, t;
+	size_t n = 0, cap = 0;
+	double *conf = NULL;
+	unsigned char *correct = NULL;
+	int64_t labelled = 0;
+
+	query_calib_finish(out);
+	out->batch_id = batch_id;
+	if (q->db == NULL || q->state != QUERY_OK)
+		return 0;
+	k = q->ov.n_classes;
+	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	st = query_prepare(q, "SELECT predicted_class, confidence, true_class"
+	    " FROM predictions WHERE batch_id = ? ORDER BY row_in_batch");
+	if (st == NULL) {
+		rc = sqlite3_errcode(q->db);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, batch_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			conf = xreallocarray(conf, cap, sizeof *conf);
+			correct = xreallocarray(correct, cap, 1);
+			if (k > 0 && out->confusion == NULL)
+				out->confusion = xcalloc((size_t)k * (size_t)k,
+				    sizeof *out->confusion);
+		}
+		p = sqlite3_column_int(st, 0);
+		conf[n] = sqlite3_column_double(st, 1);
+		correct[n] = 0;
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			t = sqlite3_column_int(st, 2);
+			labelled++;
+			correct[n] = (t == p);
+			if (k > 0 && p >= 0 && p < k && t >= 0 && t < k)
+				out->confusion[(size_t)t * (size_t)k +
+				    (size_t)p]++;
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+out:
+	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+	out->exists = n > 0;
+	out->n_rows = (int64_t)n;
+	out->n_labelled = labelled;
+	out->n_classes = k;
+	out->labelled = n > 0 && labelled == (int64_t)n;
+	if (out->labelled) {
+		out->ece = metrics_ece(conf, correct, n, out->bins);
+		for (size_t i = 0; i < n; i++)
+			out->accuracy += correct[i];
+		out->accuracy /= (double)n;
+	}
+	free(conf);
+	free(correct);
+	if (rc != SQLITE_OK) {
+		out->exists = false;
+		return query_rc_busy(rc) ? -1 : 0;
+	}
+	return 0;
+}
+
+void
+query_calib_finish(struct query_calib *c)
+{
+	free(c->confusion);
+	memset(c, 0, sizeof *c);
+}

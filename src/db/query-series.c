@@ -1,0 +1,294 @@
+/*
+ * query-series: the reports of a batch range, one slot per batch id, for
+ * the console's sparklines (query_series_load). The series is also a
+ * cache: each slot keeps the rowid and created_at of the report decoded
+ * into it, so a reload reads the stamps of the range (index and row
+ * headers only) and decodes only the payloads that changed; after one new
+ * batch that is one batch's reports.
+ */
+#include "db/query.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "core/xalloc.h"
+#include "db/query-internal.h"
+
+#define QUERY_SERIES_MAX	4096
+
+static const char *const series_types[QUERY_REPORT_TYPES] = {
+	"feature", "prediction", "performance",
+};
+
+static void
+series_slot_clear(struct query_series *s, size_t i)
+{
+	size_t f, nf = s->cap_features;
+	int t;
+
+	for (f = 0; f < nf; f++) {
+		s->psi[i * nf + f] = NAN;
+		s->ks_p[i * nf + f] = NAN;
+	}
+	s->ls_p[i] = s->mean_conf[i] = s->ref_conf[i] = NAN;
+	s->acc[i] = s->f1[i] = s->ece[i] = NAN;
+	s->ref_acc[i] = s->ref_f1[i] = NAN;
+	s->flags[i] = 0;
+	for (t = 0; t < QUERY_REPORT_TYPES; t++) {
+		s->rowid[i * QUERY_REPORT_TYPES + t] = 0;
+		s->created[i * QUERY_REPORT_TYPES + t] = 0;
+	}
+}
+
+/* Copy slot j of src into slot i of dst (same feature count). */
+static void
+series_slot_copy(struct query_series *dst, size_t i,
+    const struct query_series *src, size_t j)
+{
+	size_t nf = dst->cap_features;
+
+	memcpy(dst->psi + i * nf, src->psi + j * nf, nf * sizeof *dst->psi);
+	memcpy(dst->ks_p + i * nf, src->ks_p + j * nf,
+	    nf * sizeof *dst->ks_p);
+	dst->ls_p[i] = src->ls_p[j];
+	dst->mean_conf[i] = src->mean_conf[j];
+	dst->ref_conf[i] = src->ref_conf[j];
+	dst->acc[i] = src->acc[j];
+	dst->f1[i] = src->f1[j];
+	dst->ece[i] = src->ece[j];
+	dst->ref_acc[i] = src->ref_acc[j];
+	dst->ref_f1[i] = src->ref_f1[j];
+	dst->flags[i] = src->flags[j];
+	memcpy(dst->rowid + i * QUERY_REPORT_TYPES, src->rowid + j *
+	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->rowid);
+	memcpy(dst->created + i * QUERY_REPORT_TYPES, src->created + j *
+	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->created);
+}
+
+static void
+series_alloc(struct query_series *s, size_t n, size_t nf)
+{
+	size_t nfa = nf > 0 ? nf : 1, cap = n > 0 ? n : 1;
+
+	memset(s, 0, sizeof *s);
+	s->cap = cap;
+	s->cap_features = nfa;
+	s->psi = xcalloc(cap * nfa, sizeof *s->psi);
+	s->ks_p = xcalloc(cap * nfa, sizeof *s->ks_p);
+	s->ls_p = xcalloc(cap, sizeof *s->ls_p);
+	s->mean_conf = xcalloc(cap, sizeof *s->mean_conf);
+	s->ref_conf = xcalloc(cap, sizeof *s->ref_conf);
+	s->acc = xcalloc(cap, sizeof *s->acc);
+	s->f1 = xcalloc(cap, sizeof *s->f1);
+	s->ece = xcalloc(cap, sizeof *s->ece);
+	s->ref_acc = xcalloc(cap, sizeof *s->ref_acc);
+	s->ref_f1 = xcalloc(cap, sizeof *s->ref_f1);
+	s->flags = xcalloc(cap, 1);
+	s->rowid = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->rowid);
+	s->created = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->created);
+}
+
+void
+query_series_finish(struct query_series *s)
+{
+	free(s->psi);
+	free(s->ks_p);
+	free(s->ls_p);
+	free(s->mean_conf);
+	free(s->ref_conf);
+	free(s->acc);
+	free(s->f1);
+	free(s->ece);
+	free(s->ref_acc);
+	free(s->ref_f1);
+	free(s->flags);
+	free(s->rowid);
+	free(s->created);
+	memset(s, 0, sizeof *s);
+}
+
+/* Decode one report into slot i, replacing what that type put there. */
+static void
+series_put(struct query_series *s, size_t i, int type, const cJSON *root,
+    char **names)
+{
+	size_t f, nf = s->n_features;
+	double *psi = s->psi + i * s->cap_features;
+	double *ks = s->ks_p + i * s->cap_features;
+	double delta;
+
+	switch (type) {
+	case 0:
+		s->flags[i] &= ~(QUERY_HAS_FEATURE | QUERY_DRIFT_PSI |
+		    QUERY_DRIFT_KS);
+		s->flags[i] |= QUERY_HAS_FEATURE;
+		query_json_features(root, QUERY_KEY_PSI, psi, nf, names);
+		query_json_features(root, QUERY_KEY_KS_P, ks, nf, names);
+		for (f = 0; f < nf; f++) {
+			if (psi[f] > QUERY_PSI_CRITICAL)
+				s->flags[i] |= QUERY_DRIFT_PSI;
+			if (ks[f] < QUERY_KS_ALPHA)
+				s->flags[i] |= QUERY_DRIFT_KS;
+		}
+		break;
+	case 1:
+		s->flags[i] &= ~(QUERY_LABEL_SHIFT | QUERY_CONF_DRIFT);
+		s->flags[i] |= QUERY_HAS_PREDICTION;
+		s->ls_p[i] = query_json_number(root, QUERY_KEY_LS_P);
+		s->mean_conf[i] = query_json_number(root, QUERY_KEY_MEAN_CONF);
+		s->ref_conf[i] = query_json_number(root, QUERY_KEY_REF_CONF);
+		if (query_json_flag(root, QUERY_KEY_LS_DRIFT))
+			s->flags[i] |= QUERY_LABEL_SHIFT;
+		if (query_json_flag(root, QUERY_KEY_CONF_DRIFT))
+			s->flags[i] |= QUERY_CONF_DRIFT;
+		break;
+	default:
+		s->flags[i] &= ~QUERY_DECAY;
+		s->flags[i] |= QUERY_HAS_PERFORMANCE;
+		s->acc[i] = query_json_number(root, QUERY_KEY_ACC);
+		s->f1[i] = query_json_number(root, QUERY_KEY_F1);
+		s->ece[i] = query_json_number(root, QUERY_KEY_ECE);
+		delta = query_json_number(root, QUERY_KEY_ACC_DELTA);
+		s->ref_acc[i] = s->acc[i] - delta;
+		delta = query_json_number(root, QUERY_KEY_F1_DELTA);
+		s->ref_f1[i] = s->f1[i] - delta;
+		if (query_json_flag(root, QUERY_KEY_DECAY))
+			s->flags[i] |= QUERY_DECAY;
+		break;
+	}
+}
+
+static int
+series_type(const char *t)
+{
+	int i;
+
+	for (i = 0; i < QUERY_REPORT_TYPES; i++) {
+		if (strcmp(t, series_types[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Features in the first feature report of the range (no meta stored). */
+static size_t
+series_guess_features(struct query *q, int64_t lo, int64_t hi)
+{
+	sqlite3_stmt *st;
+	const char *payload;
+	cJSON *root;
+	size_t nf = 0;
+
+	st = query_prepare(q, "SELECT payload FROM monitor_reports WHERE"
+	    " batch_id BETWEEN ? AND ? AND report_type = 'feature' LIMIT 1");
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		payload = (const char *)sqlite3_column_text(st, 0);
+		if (payload != NULL && (root = cJSON_Parse(payload)) != NULL) {
+			nf = query_json_feature_count(root);
+			cJSON_Delete(root);
+		}
+	}
+	sqlite3_finalize(st);
+	return nf;
+}
+
+int
+query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
+    struct query_series *out)
+{
+	struct query_series next;
+	sqlite3_stmt *st, *pst = NULL;
+	const char *tname, *payload;
+	cJSON *root;
+	size_t nf, n, i, k;
+	int64_t b, rowid;
+	double created;
+	int rc, t;
+
+	if (hi - lo >= QUERY_SERIES_MAX)
+		lo = hi - QUERY_SERIES_MAX + 1;
+	n = hi >= lo ? (size_t)(hi - lo + 1) : 0;
+	nf = q->ov.n_features;
+	if (q->db != NULL && n > 0 && nf == 0)
+		nf = series_guess_features(q, lo, hi);
+	/* Keep the decoded slots still in the window; start the rest empty. */
+	if (out->gen != q->gen) {
+		query_series_finish(out);	/* another file: drop it all */
+		out->gen = q->gen;
+	}
+	if (out->cap >= n && out->cap > 0 && out->cap_features >= nf &&
+	    out->n_features == nf && out->lo == lo && out->hi == hi) {
+		next = *out;
+	} else {
+		series_alloc(&next, n, nf);
+		next.gen = q->gen;
+		next.n_features = nf;
+		for (i = 0; i < next.cap; i++)
+			series_slot_clear(&next, i);
+		if (out->n_features == nf && out->cap_features ==
+		    next.cap_features) {
+			for (i = 0; i < n; i++) {
+				b = lo + (int64_t)i;
+				if (b >= out->lo && b <= out->hi)
+					series_slot_copy(&next, i, out,
+					    (size_t)(b - out->lo));
+			}
+		}
+		query_series_finish(out);
+	}
+	next.lo = lo;
+	next.hi = hi;
+	next.n = n;
+	next.n_features = nf;
+	*out = next;
+	if (q->db == NULL || n == 0)
+		return 0;
+
+	/* Stamps first (index and row headers only), payloads if changed. */
+	st = query_prepare(q, "SELECT batch_id, report_type, rowid, created_at"
+	    " FROM monitor_reports WHERE batch_id BETWEEN ? AND ?");
+	if (st == NULL)
+		return query_rc_busy(sqlite3_errcode(q->db)) ? -1 : 0;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b = sqlite3_column_int64(st, 0);
+		tname = (const char *)sqlite3_column_text(st, 1);
+		if (tname == NULL || (t = series_type(tname)) == -1 ||
+		    !(types & (1u << t)))
+			continue;
+		i = (size_t)(b - lo);
+		k = i * QUERY_REPORT_TYPES + (size_t)t;
+		rowid = sqlite3_column_int64(st, 2);
+		created = sqlite3_column_double(st, 3);
+		if (out->rowid[k] == rowid && out->created[k] == created)
+			continue;
+		if (pst == NULL && (pst = query_prepare(q, "SELECT payload"
+		    " FROM monitor_reports WHERE rowid = ?")) == NULL)
+			break;
+		sqlite3_bind_int64(pst, 1, rowid);
+		if (sqlite3_step(pst) == SQLITE_ROW &&
+		    (payload = (const char *)sqlite3_column_text(pst, 0)) !=
+		    NULL && (root = cJSON_Parse(payload)) != NULL) {
+			series_put(out, i, t, root, q->ov.feature_names);
+			cJSON_Delete(root);
+			out->rowid[k] = rowid;
+			out->created[k] = created;
+		}
+		sqlite3_reset(pst);
+	}
+	sqlite3_finalize(st);
+	if (pst != NULL)
+		sqlite3_finalize(pst);
+	return rc == SQLITE_DONE ? 0 : (query_rc_busy(rc) ? -1 : 0);
+}

@@ -1,0 +1,159 @@
+/*
+ * The body of struct pipeline and the helpers shared by the files of the
+ * ingest pipeline (pipeline.h is its public face). Only the pipeline's
+ * own files include this header; a helper one file uses stays static in
+ * that file.
+ *
+ *   pipeline.c           records in, the open batch's rows, lifecycle,
+ *                        accounting of committed work, flushing
+ *   pipeline-axes.c      feature and class counts, schema names, the
+ *                        reference window
+ *   pipeline-monitors.c  closing a batch and what runs then: monitors,
+ *                        reports, detectors, alert rules, the batch line
+ */
+#ifndef MLMON_INGEST_PIPELINE_INTERNAL_H
+#define MLMON_INGEST_PIPELINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/monitor.h"
+#include "db/store.h"
+#include "ingest/pipeline.h"
+#include "ingest/proto.h"
+
+struct pipeline {
+	struct store		*s;
+	const struct ingest_config	*cfg;
+	struct alert_engine	*alert;
+	FILE			*out;	/* held lines go here; NULL quiet */
+	FILE			*log;	/* held lines (memstream); NULL quiet */
+	char			*log_buf;	/* log's buffer, owned */
+	size_t			 log_len;
+	FILE			*err;
+	char			 source[256];
+	struct proto_parser	 parser;
+	struct pipeline_stats	 st;
+	bool			 progress_shown;
+	int64_t			 now;	/* ms, of the current line */
+
+	/* Axes and names. */
+	size_t			 n_features;	/* 0: unknown */
+	int			 n_classes;	/* 0: unknown */
+	bool			 schema_stored;
+	struct store_schema	 schema;	/* when stored */
+	/* None was stored at data_version schema_version. */
+	bool			 schema_looked;
+	int64_t			 schema_version;
+	char			**pend_features;	/* schema record */
+	size_t			 n_pend_features;
+	char			**pend_classes;
+	size_t			 n_pend_classes;
+
+	/* Reference. */
+	bool			 settled;
+	bool			 have_ref;
+	bool			 warned_no_ref;
+	bool			 warned_no_schema;
+	bool			 ref_looked;	/* as schema_looked */
+	int64_t			 ref_version;
+	struct monitor_reference	 ref;
+	struct store_reference	 col;	/* collected rows */
+	size_t			 col_cap;
+
+	/* The open batch. */
+	bool			 open;
+	int64_t			 batch;
+	enum store_batch_state	 was;	/* its state when opened */
+	uint64_t		 arrivals;
+	size_t			 n, cap;
+	double			*feat;
+	int			*pred;
+	double			*conf;
+	int			*truth;
+	int64_t			*rowid;
+	bool			 all_labelled;
+	bool			 in_order;
+
+	/*
+	 * Detectors, kept decoded between batches. The stored state is read
+	 * again once per write transaction (another process may have fed
+	 * them) and written once, by pipeline_flush, before the commit.
+	 */
+	bool			 det_loaded;	/* det, det_last, det_text valid */
+	bool			 det_checked;	/* revalidated in this transaction */
+	bool			 det_dirty;	/* fed since last stored */
+	struct detectors	 det;
+	int64_t			 det_last;	/* last batch fed; -1 none */
+	char			*det_text;	/* as stored; NULL none stored */
+
+	/* Uncommitted work; alert decisions not yet delivered. */
+	bool			 deliver;
+	bool			 dirty;
+	int64_t			 dirty_since;
+	/*
+	 * Its counts (waiting for the commit), input lines (0: none) and
+	 * batches (-1: none).
+	 */
+	struct pipeline_stats	 pend;
+	uint64_t		 line_lo, line_hi;
+	int64_t			 batch_lo, batch_hi;
+	uint64_t		 rollbacks;	/* store_rollbacks() seen */
+	bool			 dead;	/* work lost: store no more */
+	uint64_t		 last_line;	/* latest input line seen */
+
+	/* What is known to be in the file at the path (store_file_check). */
+	struct pipeline_stats	 sure;	/* st at the last check */
+	uint64_t		 sure_line;	/* first line after that work */
+};
+
+/*
+ * pipeline.c. Warn on err ("mlmon-ingest: ...", clearing the progress
+ * line first); mark the transaction dirty (starting the flush_ms clock);
+ * note that batch has work in it; set *cause to "<what>: <why>" (why is
+ * taken; NULL says "failed") and return PIPELINE_FATAL.
+ */
+void		 pl_warn(struct pipeline *p, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 pl_mark_dirty(struct pipeline *p);
+void		 pl_touch(struct pipeline *p, int64_t batch);
+enum pipeline_result pl_fatal(char **cause, char *why, const char *what);
+
+/* pipeline-axes.c. Name vectors; a copy the caller frees (pl_free_names). */
+void		 pl_free_names(char **v, size_t n);
+char		**pl_copy_names(const char *const *v, size_t n);
+/* Read the stored schema while this process has none. 0 or -1. */
+int		 pl_schema_refresh(struct pipeline *p, char **cause);
+/* Store the schema once both axes are known. 0 or -1. */
+int		 pl_schema_settle(struct pipeline *p, char **cause);
+/*
+ * Check a prediction, reference or labels record's axes (fixing them when
+ * unknown): false with reason (PROTO_REASON_MAX) on a mismatch; *failed
+ * with *cause when storing the schema failed.
+ */
+bool		 pl_check_axes(struct pipeline *p, const struct proto_record *r,
+		    char *reason, char **cause, bool *failed);
+/* Append one reference row to the collected window. */
+void		 pl_collect_reference(struct pipeline *p,
+		    const struct proto_record *r);
+/* Store the collected reference or load the stored one, once. 0 or -1. */
+int		 pl_reference_settle(struct pipeline *p, char **cause);
+/*
+ * Load the reference and schema the monitors need when this stream did
+ * not bring them; warns once while they are missing. 0 or -1.
+ */
+int		 pl_stored_axes(struct pipeline *p, char **cause);
+
+/* pipeline-monitors.c. Drop the cached detectors (read again on use). */
+void		 pl_detectors_forget(struct pipeline *p);
+/* Write the detector state if it was fed; before each commit. 0 or -1. */
+int		 pl_detectors_store(struct pipeline *p, char **cause);
+/* Run the monitors (labels_only: performance) on stored rows. 0 or -1. */
+int		 pl_run_stored(struct pipeline *p, int64_t batch,
+		    bool labels_only, char **cause);
+/* Close the open batch and run what its state calls for. 0 or -1. */
+int		 pl_close_batch(struct pipeline *p, char **cause);
+
+#endif

@@ -1,0 +1,531 @@
+/*
+ * Closing a batch and what runs then: the feature and prediction monitors,
+ * the performance monitor and the detectors once a batch is labelled,
+ * their stored reports, the alert rules and the batch line on the log.
+ *
+ * Batches: rows of the current batch are logged and kept in memory. When
+ * the batch closes (end_batch, another batch_id, labels for it, end of
+ * input) the store marks it closed and the monitors run: on the in-memory
+ * rows when the batch was new in this run, on the stored rows when it
+ * already had rows before (a replay after a crash: the in-memory copy may
+ * be partial), not at all when it was already closed (its reports exist).
+ * A batch's close, its reports, the detector state and the alert outbox
+ * entries are written in one transaction (commits happen only between
+ * input lines, every flush_rows rows or flush_ms ms); the outbox is
+ * worked right after each commit.
+ *
+ * Detectors (DDM, ADWIN) see the error stream in batch order only: when a
+ * batch becomes fully labelled, every consecutive fully labelled batch
+ * after the last one fed is fed. The decoded detectors stay cached here;
+ * their stored row is re-read once per write transaction (a labeler may
+ * have fed them) and written once, before the commit, by pipeline_flush:
+ * the state still commits together with the reports it produced.
+ */
+#include "ingest/pipeline-internal.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert/alert.h"
+#include "core/monitor.h"
+#include "core/xalloc.h"
+#include "db/report-json.h"
+#include "db/store.h"
+#include "ingest/config.h"
+
+#define DETECTORS_NAME		"detectors"
+#define DETECT_GAP_MAX		10000	/* unknown batch ids probed in a row */
+#define NAMES_SHOWN		4	/* feature names on a batch line */
+
+/* Append "name,name,+k" for the flagged features to buf. */
+static void
+list_features(const struct pipeline *p, const bool *a, const bool *b,
+    size_t n, char *buf, size_t cap)
+{
+	size_t	i, shown = 0, more = 0, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (!a[i] || (b != NULL && !b[i]))
+			continue;
+		if (shown == NAMES_SHOWN) {
+			more++;
+			continue;
+		}
+		o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, "%s%s",
+		    shown ? "," : "", p->schema.feature_names[i]);
+		shown++;
+	}
+	if (more > 0 && o < cap)
+		snprintf(buf + o, cap - o, ",+%zu", more);
+	if (shown == 0)
+		snprintf(buf, cap, "none");
+}
+
+static void
+print_batch(struct pipeline *p, int64_t batch, size_t rows,
+    const struct feature_report *fr, const struct prediction_report *pr,
+    const struct performance_report *perf, const struct detector_report *dr)
+{
+	char	ks[256];
+
+	if (p->log == NULL)
+		return;
+	fprintf(p->log, "batch %lld: %zu rows", (long long)batch, rows);
+	if (fr != NULL && p->schema_stored) {
+		list_features(p, fr->drift_ks, fr->drift_psi, fr->n_features,
+		    ks, sizeof ks);
+		fprintf(p->log, ", max PSI %.3f (%s), KS-confirmed: %s",
+		    fr->psi[fr->max_psi_feature],
+		    p->schema.feature_names[fr->max_psi_feature], ks);
+		if (fr->mmd_run)
+			fprintf(p->log, ", MMD p=%.3g", fr->mmd.p_value);
+	}
+	if (pr != NULL)
+		fprintf(p->log, ", label shift p=%.3g%s",
+		    pr->label_shift_p_value,
+		    pr->confidence_drift ? ", confidence drift" : "");
+	if (perf != NULL)
+		fprintf(p->log, ", accuracy %.3f (%+.3f), F1 %.3f",
+		    perf->accuracy, perf->acc_delta, perf->f1_macro);
+	if (dr != NULL && (dr->ddm_drift || dr->adwin_drift))
+		fprintf(p->log, ",%s%s", dr->ddm_drift ? " DDM drift" : "",
+		    dr->adwin_drift ? " ADWIN drift" : "");
+	fputc('\n', p->log);
+}
+
+static int
+put_report(struct pipeline *p, int64_t batch, const char *type, char *json,
+    char *why, char **cause)
+{
+	if (json == NULL) {
+		*cause = xasprintf("encoding the %s report of batch %lld: %s",
+		    type, (long long)batch, why != NULL ? why : "failed");
+		free(why);
+		return -1;
+	}
+	if (store_report_put(p->s, batch, type, json, &why) != 0) {
+		free(json);
+		*cause = xasprintf("storing the %s report of batch %lld: %s",
+		    type, (long long)batch, why != NULL ? why : "failed");
+		free(why);
+		return -1;
+	}
+	free(json);
+	pl_mark_dirty(p);
+	return 0;
+}
+
+/* Run the alert rules for one batch's evidence. */
+static int
+alert_batch(struct pipeline *p, int64_t batch,
+    const struct feature_report *fr, const struct prediction_report *pr,
+    const struct performance_report *perf, const struct detector_report *dr,
+    char **cause)
+{
+	struct alert_batch	 ab;
+	char			*why = NULL;
+
+	if (p->alert == NULL)
+		return 0;
+	memset(&ab, 0, sizeof ab);
+	ab.batch_id = batch;
+	ab.schema = p->schema_stored ? &p->schema : NULL;
+	ab.feature = fr;
+	ab.prediction = pr;
+	ab.performance = perf;
+	ab.detectors = dr;
+	if (alert_engine_batch(p->alert, &ab, &why) != 0) {
+		pl_fatal(cause, why, "alert rules");
+		return -1;
+	}
+	pl_mark_dirty(p);
+	p->deliver = true;
+	return 0;
+}
+
+/* Feed one labelled batch to the detectors and store its report. */
+static int
+feed_one(struct pipeline *p, struct detectors *d, int64_t batch,
+    const struct monitor_batch *mb, struct detector_report *out,
+    char **cause)
+{
+	char	*why = NULL, *json;
+
+	detectors_feed(d, mb, out);
+	json = report_json_encode_detectors(out, &why);
+	return put_report(p, batch, REPORT_TYPE_DETECTORS, json, why, cause);
+}
+
+static void
+monitor_batch_from_store(struct monitor_batch *mb, const struct store_batch *b)
+{
+	memset(mb, 0, sizeof *mb);
+	mb->batch_id = b->batch_id;
+	mb->n_rows = b->n_rows;
+	mb->features = b->features;
+	mb->predicted = b->predicted;
+	mb->confidence = b->confidence;
+	mb->true_class = b->true_class;
+}
+
+/* Forget the cached detectors; the next use reads the stored state. */
+void
+pl_detectors_forget(struct pipeline *p)
+{
+	if (p->det_loaded)
+		detectors_finish(&p->det);
+	free(p->det_text);
+	p->det_text = NULL;
+	p->det_loaded = false;
+	p->det_checked = false;
+	p->det_dirty = false;
+}
+
+/*
+ * Make p->det the current detector state. Once per write transaction the
+ * stored row is read and compared with what this process last read or
+ * wrote: equal keeps the cache, different (another process fed them, or
+ * our last write was lost) decodes the stored one.
+ */
+static int
+detectors_load(struct pipeline *p, char **cause)
+{
+	int64_t	 last = -1;
+	char	*text = NULL, *why = NULL;
+	int	 rc;
+
+	if (p->det_loaded && p->det_checked)
+		return 0;
+	rc = store_detector_get(p->s, DETECTORS_NAME, &last, &text, &why);
+	if (rc < 0) {
+		pl_fatal(cause, why, "loading detector state");
+		return -1;
+	}
+	if (p->det_loaded && !p->det_dirty && (rc == 1 ?
+	    p->det_text == NULL : p->det_text != NULL &&
+	    last == p->det_last && strcmp(text, p->det_text) == 0)) {
+		free(text);
+		p->det_checked = true;
+		return 0;
+	}
+	pl_detectors_forget(p);
+	if (rc == 0) {
+		if (!detectors_decode(text, &p->det)) {
+			free(text);
+			*cause = xstrdup("stored detector state is corrupt");
+			return -1;
+		}
+		p->det_text = text;	/* p owns it */
+	} else {
+		detectors_init(&p->det, &p->cfg->monitor);
+		last = -1;
+	}
+	p->det_last = last;
+	p->det_loaded = true;
+	p->det_checked = true;
+	return 0;
+}
+
+/* Write the cached detector state if it was fed; called before commit. */
+int
+pl_detectors_store(struct pipeline *p, char **cause)
+{
+	char	*text, *why = NULL;
+
+	if (!p->det_loaded || !p->det_dirty)
+		return 0;
+	text = detectors_encode(&p->det);
+	if (store_detector_put(p->s, DETECTORS_NAME, p->det_last, text,
+	    &why) != 0) {
+		free(text);
+		pl_detectors_forget(p);
+		pl_fatal(cause, why, "storing detector state");
+		return -1;
+	}
+	free(p->det_text);
+	p->det_text = text;	/* p owns it */
+	p->det_dirty = false;
+	return 0;
+}
+
+/*
+ * Batch `batch` (rows in mb) has become fully labelled: feed the detectors
+ * every consecutive labelled batch from the one after the last fed, up to
+ * and past this one. *fed tells whether this batch was fed (and *out is
+ * its report). The new state is stored by the next pipeline_flush, in the
+ * same transaction as the reports.
+ */
+static int
+detectors_catch_up(struct pipeline *p, int64_t batch,
+    const struct monitor_batch *mb, struct detector_report *out, bool *fed,
+    char **cause)
+{
+	struct detectors	*d;
+	struct store_batch	 sb;
+	struct monitor_batch	 other;
+	struct detector_report	 dr;
+	enum store_batch_state	 state;
+	int64_t			 last, b;
+	char			*why = NULL;
+	unsigned		 gap = 0;
+	int			 rc;
+
+	*fed = false;
+	if (detectors_load(p, cause) != 0)
+		return -1;
+	d = &p->det;
+	last = p->det_last;
+	if (batch <= last)
+		return 0;
+	rc = 0;
+	for (b = last + 1; rc == 0; b++) {
+		if (b == batch) {
+			rc = feed_one(p, d, b, mb, out, cause);
+			*fed = rc == 0;
+			last = b;
+			gap = 0;
+			continue;
+		}
+		state = store_batch_state(p->s, b);
+		if (state == STORE_BATCH_UNKNOWN) {
+			if (b > batch)
+				break;
+			if (++gap > DETECT_GAP_MAX)
+				b = batch - 1;	/* sparse ids: jump */
+			continue;
+		}
+		gap = 0;
+		if (state != STORE_BATCH_CLOSED)
+			break;
+		rc = store_batch_get(p->s, b, &sb, &why);
+		if (rc < 0) {
+			pl_fatal(cause, why,
+			    "loading a batch for the detectors");
+			break;
+		}
+		if (rc == 1 || sb.true_class == NULL) {
+			if (rc == 0)
+				store_batch_finish(&sb);
+			rc = 0;
+			break;
+		}
+		monitor_batch_from_store(&other, &sb);
+		rc = feed_one(p, d, b, &other, &dr, cause);
+		store_batch_finish(&sb);
+		if (rc == 0) {
+			last = b;
+			rc = alert_batch(p, b, NULL, NULL, NULL, &dr, cause);
+		}
+	}
+	if (rc != 0) {
+		pl_detectors_forget(p);
+		return rc;
+	}
+	if (last != p->det_last) {
+		p->det_last = last;
+		p->det_dirty = true;
+		pl_mark_dirty(p);
+	}
+	return 0;
+}
+
+/* Performance report, detectors, alert for a fully labelled batch. */
+static int
+run_performance(struct pipeline *p, int64_t batch,
+    const struct monitor_batch *mb, struct performance_report *perf,
+    struct detector_report *dr, bool *fed, char **cause)
+{
+	char	*why = NULL, *json;
+
+	monitor_performance(&p->ref, &p->cfg->monitor, mb, perf);
+	json = report_json_encode_performance(perf, &p->schema, &why);
+	if (put_report(p, batch, REPORT_TYPE_PERFORMANCE, json, why,
+	    cause) != 0)
+		return -1;
+	return detectors_catch_up(p, batch, mb, dr, fed, cause);
+}
+
+/* The monitors of one closed batch, over the rows in mb. */
+static int
+run_monitors(struct pipeline *p, const struct monitor_batch *mb,
+    char **cause)
+{
+	struct feature_report		fr;
+	struct prediction_report	pr;
+	struct performance_report	perf;
+	struct detector_report		dr;
+	bool				labelled = mb->true_class != NULL;
+	bool				fed = false;
+	char				*why = NULL, *json;
+	int				rc = -1;
+
+	if (pl_stored_axes(p, cause) != 0)
+		return -1;
+	if (!p->have_ref || !p->schema_stored) {
+		print_batch(p, mb->batch_id, mb->n_rows, NULL, NULL, NULL,
+		    NULL);
+		return 0;
+	}
+	memset(&perf, 0, sizeof perf);
+	monitor_feature(&p->ref, &p->cfg->monitor, mb, &fr);
+	monitor_prediction(&p->ref, &p->cfg->monitor, mb, &pr);
+	json = report_json_encode_feature(&fr, &p->schema, &why);
+	if (put_report(p, mb->batch_id, REPORT_TYPE_FEATURE, json, why,
+	    cause) != 0)
+		goto out;
+	json = report_json_encode_prediction(&pr, &p->schema, &why);
+	if (put_report(p, mb->batch_id, REPORT_TYPE_PREDICTION, json, why,
+	    cause) != 0)
+		goto out;
+	if (labelled && run_performance(p, mb->batch_id, mb, &perf, &dr,
+	    &fed, cause) != 0)
+		goto out;
+	if (alert_batch(p, mb->batch_id, &fr, &pr, labelled ? &perf : NULL,
+	    fed ? &dr : NULL, cause) != 0)
+		goto out;
+	print_batch(p, mb->batch_id, mb->n_rows, &fr, &pr,
+	    labelled ? &perf : NULL, fed ? &dr : NULL);
+	rc = 0;
+out:
+	feature_report_finish(&fr);
+	prediction_report_finish(&pr);
+	if (labelled)
+		performance_report_finish(&perf);
+	return rc;
+}
+
+/* Monitors of a batch whose rows are in the store. */
+int
+pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
+    char **cause)
+{
+	struct store_batch		 sb;
+	struct monitor_batch		 mb;
+	struct performance_report	 perf;
+	struct detector_report		 dr;
+	bool				 fed = false;
+	char				*why = NULL;
+	int				 rc;
+
+	rc = store_batch_get(p->s, batch, &sb, &why);
+	if (rc < 0) {
+		pl_fatal(cause, why, "loading a batch");
+		return -1;
+	}
+	if (rc == 1)
+		return 0;
+	monitor_batch_from_store(&mb, &sb);
+	if (!labels_only)
+		rc = run_monitors(p, &mb, cause);
+	else if (pl_stored_axes(p, cause) != 0)
+		rc = -1;
+	else if (!p->have_ref || !p->schema_stored || sb.true_class == NULL)
+		rc = 0;
+	else {
+		rc = run_performance(p, batch, &mb, &perf, &dr, &fed, cause);
+		if (rc == 0)
+			rc = alert_batch(p, batch, NULL, NULL, &perf,
+			    fed ? &dr : NULL, cause);
+		if (rc == 0 && p->log != NULL) {
+			fprintf(p->log, "batch %lld: labelled %zu rows, "
+			    "accuracy %.3f (%+.3f), F1 %.3f%s%s\n",
+			    (long long)batch, sb.n_rows, perf.accuracy,
+			    perf.acc_delta, perf.f1_macro,
+			    fed && dr.ddm_drift ? ", DDM drift" : "",
+			    fed && dr.adwin_drift ? ", ADWIN drift" : "");
+		}
+		performance_report_finish(&perf);
+	}
+	store_batch_finish(&sb);
+	return rc;
+}
+
+static int
+cmp_rowid(const void *a, const void *b, void *ctx)
+{
+	const int64_t	*r = ctx;
+	size_t		 i = *(const size_t *)a, j = *(const size_t *)b;
+
+	return (r[i] > r[j]) - (r[i] < r[j]);
+}
+
+/* Sort the in-memory batch into row_in_batch order (rarely needed). */
+static void
+sort_batch(struct pipeline *p)
+{
+	size_t	*idx, i, nf = p->n_features;
+	double	*feat, *conf;
+	int	*pred, *truth;
+
+	idx = xcalloc(p->n, sizeof *idx);
+	for (i = 0; i < p->n; i++)
+		idx[i] = i;
+	/* Insertion sort keeps this portable (no qsort_r); n is a batch. */
+	for (i = 1; i < p->n; i++) {
+		size_t	v = idx[i], j = i;
+
+		while (j > 0 && cmp_rowid(&idx[j - 1], &v, p->rowid) > 0) {
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = v;
+	}
+	feat = xcalloc(p->n * nf, sizeof *feat);
+	conf = xcalloc(p->n, sizeof *conf);
+	pred = xcalloc(p->n, sizeof *pred);
+	truth = xcalloc(p->n, sizeof *truth);
+	for (i = 0; i < p->n; i++) {
+		memcpy(feat + i * nf, p->feat + idx[i] * nf,
+		    nf * sizeof *feat);
+		conf[i] = p->conf[idx[i]];
+		pred[i] = p->pred[idx[i]];
+		truth[i] = p->truth[idx[i]];
+	}
+	memcpy(p->feat, feat, p->n * nf * sizeof *feat);
+	memcpy(p->conf, conf, p->n * sizeof *conf);
+	memcpy(p->pred, pred, p->n * sizeof *pred);
+	memcpy(p->truth, truth, p->n * sizeof *truth);
+	free(idx);
+	free(feat);
+	free(conf);
+	free(pred);
+	free(truth);
+	p->in_order = true;
+}
+
+/* Close the open batch and run what its state calls for. */
+int
+pl_close_batch(struct pipeline *p, char **cause)
+{
+	struct monitor_batch	 mb;
+	char			*why = NULL;
+
+	p->open = false;
+	if (store_batch_close(p->s, p->batch, &why) != 0) {
+		pl_fatal(cause, why, "closing a batch");
+		return -1;
+	}
+	pl_mark_dirty(p);
+	pl_touch(p, p->batch);
+	p->pend.batches++;
+	if (p->was == STORE_BATCH_CLOSED)
+		return 0;
+	if (p->was == STORE_BATCH_OPEN)
+		return pl_run_stored(p, p->batch, false, cause);
+	if (p->n == 0)
+		return 0;
+	if (!p->in_order)
+		sort_batch(p);
+	memset(&mb, 0, sizeof mb);
+	mb.batch_id = p->batch;
+	mb.n_rows = p->n;
+	mb.features = p->feat;
+	mb.predicted = p->pred;
+	mb.confidence = p->conf;
+	mb.true_class = p->all_labelled ? p->truth : NULL;
+	return run_monitors(p, &mb, cause);
+}
