@@ -15,7 +15,7 @@
 
 #include <curl/curl.h>
 
-#include "alert/text.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 
 enum config_type {
@@ -413,7 +413,7 @@ check_address_list(const char *v, char **out, char **cause)
 			len--;
 		if (!check_address(a, len)) {
 			bad = xstrndup(a, len);
-			shown = alert_text_clean(bad, 80);
+			shown = sanitize_dup(bad, 80);
 			*cause = xasprintf("\"%s\" is not an address like "
 			    "name@example.com", shown);
 			free(shown);
@@ -507,7 +507,7 @@ config_apply(struct alert_config *c, const struct config_key *k,
 			*cause = xasprintf("[%s] %s: %s", k->section, k->key,
 			    why);
 		else {
-			shown = alert_text_clean(value, 80);
+			shown = sanitize_dup(value, 80);
 			*cause = xasprintf("[%s] %s: \"%s\": %s", k->section,
 			    k->key, shown, why);
 			free(shown);

@@ -42,7 +42,6 @@
 #include "alert/gate.h"
 #include "alert/rules.h"
 #include "alert/sink.h"
-#include "alert/text.h"
 #include "core/xalloc.h"
 #include "db/alert-store.h"
 #include "db/store.h"

@@ -14,8 +14,8 @@
 #include <cjson/cJSON.h>
 
 #include "alert/alert.h"
-#include "alert/text.h"
 #include "core/monitor.h"
+#include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "db/store.h"
@@ -62,7 +62,7 @@ rule_feature_name(const struct store_schema *sc, size_t i)
 {
 	if (sc != NULL && i < sc->n_features && sc->feature_names != NULL &&
 	    sc->feature_names[i] != NULL && sc->feature_names[i][0] != '\0')
-		return alert_text_clean(sc->feature_names[i], RULE_NAME_MAX);
+		return sanitize_dup(sc->feature_names[i], RULE_NAME_MAX);
 	return xasprintf("feature_%zu", i);
 }
 

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "alert/text.h"
+#include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
@@ -117,7 +117,7 @@ email_subject(struct strbuf *b, const char *s)
 	strbuf_addf(b, "Subject:");
 	left = strlen(s);
 	while (left > 0) {
-		take = alert_text_cut(s, 39);
+		take = sanitize_cut(s, 39);
 		if (take == 0)
 			take = left < 39 ? left : 39;
 		strbuf_addf(b, " =?UTF-8?B?");
@@ -144,7 +144,7 @@ email_wrap(struct strbuf *b, const char *s)
 			for (cut = EMAIL_WRAP; cut < len && s[cut] != ' ' &&
 			    cut < 900; cut++)
 				;
-			cut = alert_text_cut(s, cut);
+			cut = sanitize_cut(s, cut);
 		}
 		strbuf_addf(b, "%.*s\r\n", (int)cut, s);
 		s += cut;
@@ -169,7 +169,7 @@ sink_email_render(const struct alert_config *c,
 	    "mlmon@mlmon.invalid");
 	strbuf_addf(&b, "To: %s\r\n", c->email_to != NULL ? c->email_to :
 	    "undisclosed-recipients:;");
-	text = alert_text_clean(m->text, EMAIL_SUBJECT_MAX);
+	text = sanitize_dup(m->text, EMAIL_SUBJECT_MAX);
 	subject = xasprintf("%s%s", sink_prefix(m), text);
 	email_subject(&b, subject);
 	free(subject);
@@ -186,7 +186,7 @@ sink_email_render(const struct alert_config *c,
 		nl = strchr(p, '\n');
 		line = nl != NULL ? xstrndup(p, (size_t)(nl - p)) :
 		    xstrdup(p);
-		para = alert_text_clean(line, 8192);
+		para = sanitize_dup(line, 8192);
 		email_wrap(&b, para);
 		free(para);
 		free(line);
@@ -195,7 +195,7 @@ sink_email_render(const struct alert_config *c,
 	}
 	key = xasprintf("Condition: %s", m->condition_key != NULL ?
 	    m->condition_key : "-");
-	para = alert_text_clean(key, 900);
+	para = sanitize_dup(key, 900);
 	free(key);
 	key = para;
 	strbuf_addf(&b, "\r\n");
@@ -227,7 +227,7 @@ email_preview(const struct alert_config *c, const struct alert_message *m)
 {
 	char *text, *line;
 
-	text = alert_text_clean(m->text, EMAIL_SUBJECT_MAX);
+	text = sanitize_dup(m->text, EMAIL_SUBJECT_MAX);
 	line = xasprintf("SMTP %s from %s to %s: Subject: %s%s",
 	    c->smtp_url != NULL ? c->smtp_url : "(unset)",
 	    c->email_from != NULL ? c->email_from : "(unset)",

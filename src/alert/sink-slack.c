@@ -11,19 +11,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
-#include "alert/text.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 
-/* Start of the response body kept for last_error, bytes. */
-#define SLACK_BODY_MAX	200
+/*
+ * Start of the response body read for last_error, bytes. The error is
+ * scrubbed of every secret first and cut to its field after, so a body
+ * echoing the token never leaves part of it behind.
+ */
+#define SLACK_BODY_MAX	16384
 
 struct slack_body {
 	char	buf[SLACK_BODY_MAX + 1];
 	size_t	len;
+	double	retry_after;	/* delay-seconds of Retry-After; < 0 none */
 };
+
+/*
+ * Retry-After as delay-seconds, read here because libcurl reports 0 for a
+ * value it cannot hold (10^20): a huge ask must be capped, not dropped.
+ * An HTTP-date is left to CURLINFO_RETRY_AFTER.
+ */
+static size_t
+slack_header(char *data, size_t size, size_t n, void *arg)
+{
+	static const char name[] = "retry-after:";
+	struct slack_body *b = arg;
+	size_t len = size * n, i = sizeof name - 1;
+	double v = 0;
+
+	if (len < i || strncasecmp(data, name, i) != 0)
+		return len;
+	while (i < len && (data[i] == ' ' || data[i] == '\t'))
+		i++;
+	if (i == len || data[i] < '0' || data[i] > '9')
+		return len;
+	for (; i < len && data[i] >= '0' && data[i] <= '9'; i++)
+		v = v * 10 + (data[i] - '0');
+	b->retry_after = v;
+	return len;
+}
 
 static size_t
 slack_write(char *data, size_t size, size_t n, void *arg)
@@ -74,7 +105,7 @@ sink_slack_payload(const struct alert_message *m)
 	char *clean, *text, *esc, *json;
 	cJSON *root;
 
-	clean = alert_text_clean(m->text, 3000);
+	clean = sanitize_dup(m->text, 3000);
 	text = xasprintf("%s%s", sink_prefix(m), clean);
 	esc = slack_escape(text);
 	root = cJSON_CreateObject();
@@ -110,7 +141,7 @@ slack_send(const struct alert_config *c, const struct alert_message *m,
 {
 	char errbuf[CURL_ERROR_SIZE], *json;
 	struct curl_slist *hdr = NULL;
-	struct slack_body body = { .len = 0 };
+	struct slack_body body = { .len = 0, .retry_after = -1 };
 	curl_off_t after = -1;
 	CURLcode rc;
 	CURL *h;
@@ -138,6 +169,8 @@ slack_send(const struct alert_config *c, const struct alert_message *m,
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, slack_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, slack_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &body);
 
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
@@ -152,7 +185,9 @@ slack_send(const struct alert_config *c, const struct alert_message *m,
 		goto out;
 	}
 	if (code == 408 || code == 429 || code >= 500) {
-		if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &after) ==
+		if (body.retry_after > 0)
+			r->retry_after = body.retry_after;
+		else if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &after) ==
 		    CURLE_OK && after > 0)
 			r->retry_after = (double)after;
 		sink_result_set(r, SINK_RETRY, c, "slack: HTTP %ld: %s", code,

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 
 #include "alert/text.h"
 #include "core/xalloc.h"
+
+/* Most secret strings one configuration yields (URL parts, user...). */
+#define SINK_SECRETS_MAX	64
 
 const struct alert_sink *
 alert_sink_get(enum alert_channel ch)
@@ -71,12 +75,57 @@ sink_curl_setup(CURL *h, const struct alert_config *c, double timeout,
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "mlmon/" MLMON_VERSION);
 }
 
+/* Add s[0..n) to the list when it is long enough to be a secret. */
+static void
+secret_add(char **list, size_t *n, size_t cap, const char *s, size_t len)
+{
+	if (len >= 4 && *n < cap)
+		list[(*n)++] = xstrndup(s, len);
+}
+
+/*
+ * The secret components of url: its user and password and, when the path
+ * is the token (a webhook), the whole URL, the path and each of its
+ * segments, the query and each name and value in it.
+ */
+static void
+secret_url_parts(char **list, size_t *n, size_t cap, const char *url,
+    bool path_secret)
+{
+	const char *p, *auth, *end, *at, *colon, *seg;
+
+	if (path_secret)
+		secret_add(list, n, cap, url, strlen(url));
+	p = strstr(url, "://");
+	auth = p != NULL ? p + 3 : url;
+	end = auth + strcspn(auth, "/?#");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	if (at != NULL) {
+		colon = memchr(auth, ':', (size_t)(at - auth));
+		secret_add(list, n, cap, auth, (size_t)((colon != NULL ?
+		    colon : at) - auth));
+		if (colon != NULL)
+			secret_add(list, n, cap, colon + 1,
+			    (size_t)(at - colon - 1));
+	}
+	if (!path_secret)
+		return;
+	secret_add(list, n, cap, end, strlen(end));	/* path and query */
+	for (seg = end; *seg == '/' || *seg == '?' || *seg == '&' ||
+	    *seg == '='; seg += strcspn(seg + 1, "/?&=#") + 1) {
+		p = seg + 1;
+		secret_add(list, n, cap, p, strcspn(p, "/?&=#"));
+		if (*seg == '?')
+			secret_add(list, n, cap, p, strcspn(p, "#"));
+	}
+}
+
 void
 sink_result_set(struct sink_result *r, enum sink_outcome o,
     const struct alert_config *c, const char *fmt, ...)
 {
-	const char *secrets[5] = { NULL };
-	char *raw, *clean, *path = NULL, probe[1];
+	char *secrets[SINK_SECRETS_MAX + 1];
+	char *raw, *clean, probe[1];
 	va_list ap;
 	size_t n = 0;
 	int len;
@@ -93,19 +142,24 @@ sink_result_set(struct sink_result *r, enum sink_outcome o,
 	va_start(ap, fmt);
 	vsnprintf(raw, (size_t)len + 1, fmt, ap);
 	va_end(ap);
-	if (c->slack_url != NULL) {
-		secrets[n++] = c->slack_url;
-		/* The path alone, as an error might quote it. */
-		path = strstr(c->slack_url, "://");
-		if (path != NULL)
-			path = strchr(path + 3, '/');
-		if (path != NULL && strlen(path) > 1)
-			secrets[n++] = path;
-	}
+	if (c->slack_url != NULL)
+		secret_url_parts(secrets, &n, SINK_SECRETS_MAX, c->slack_url,
+		    true);
+	if (c->smtp_url != NULL)
+		secret_url_parts(secrets, &n, SINK_SECRETS_MAX, c->smtp_url,
+		    false);
+	if (c->smtp_user != NULL)
+		secret_add(secrets, &n, SINK_SECRETS_MAX, c->smtp_user,
+		    strlen(c->smtp_user));
 	if (c->smtp_password != NULL)
-		secrets[n++] = c->smtp_password;
-	clean = alert_text_scrub(raw, secrets, sizeof r->error - 1);
+		secret_add(secrets, &n, SINK_SECRETS_MAX, c->smtp_password,
+		    strlen(c->smtp_password));
+	secrets[n] = NULL;
+	clean = alert_text_scrub(raw, (const char *const *)secrets,
+	    sizeof r->error - 1);
 	snprintf(r->error, sizeof r->error, "%s", clean);
 	free(clean);
 	free(raw);
+	while (n > 0)
+		free(secrets[--n]);
 }

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "mlmon-config.h"
 
 #include "alert/alert.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
@@ -104,6 +106,22 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 all lines accepted, 65 some lines rejected, 1 fatal error\n"
 "(after committing what was accepted), 2 usage or configuration error.\n";
+
+static void	say(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line to stderr, cleaned: causes quote paths and names. */
+static void
+say(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*m;
+
+	va_start(ap, fmt);
+	m = sanitize_vformat(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mlmon-ingest: %s\n", m);
+	free(m);
+}
 
 static int64_t
 now_ms(void)
@@ -335,7 +353,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (argc - optind > 1) {
-		fprintf(stderr, "mlmon-ingest: one input file at most\n");
+		say("one input file at most");
 		fputs(usage_text, stderr);
 		free(ov);
 		return EXIT_USAGE;
@@ -348,20 +366,19 @@ main(int argc, char **argv)
 	path = config_flag != NULL ? xstrdup(config_flag) :
 	    config_default_path();
 	if (path != NULL && config_load_file(&cfg, path, &cause) != 0) {
-		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		say("%s", cause);
 		status = EXIT_USAGE;
 		goto out;
 	}
 	if (alert_config_from_env(cfg.alert, &cause) != 0) {
-		fprintf(stderr, "mlmon-ingest: environment: %s\n", cause);
+		say("environment: %s", cause);
 		status = EXIT_USAGE;
 		goto out;
 	}
 	for (i = 0; i < n_ov; i++) {
 		if (config_set(&cfg, ov[i].section, ov[i].key, ov[i].value,
 		    &cause) != 0) {
-			fprintf(stderr, "mlmon-ingest: --%s: %s\n",
-			    ov[i].key, cause);
+			say("--%s: %s", ov[i].key, cause);
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -382,7 +399,7 @@ main(int argc, char **argv)
 	if (input != NULL) {
 		fd = open(input, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			fprintf(stderr, "mlmon-ingest: %s: %s\n", input,
+			say("%s: %s", input,
 			    strerror(errno));
 			status = EXIT_USAGE;
 			goto out;
@@ -402,7 +419,7 @@ main(int argc, char **argv)
 	s = store_open(db_flag, STORE_READ_WRITE, &cause);
 	if (s == NULL) {
 		/* Store causes name the path already. */
-		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		say("%s", cause);
 		status = EXIT_FATAL;
 		goto out;
 	}
@@ -410,7 +427,7 @@ main(int argc, char **argv)
 	p = pipeline_create(s, &cfg, NULL, quiet ? NULL : stderr, stderr,
 	    &cause);
 	if (p == NULL) {
-		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		say("%s", cause);
 		status = EXIT_FATAL;
 		goto out;
 	}
@@ -418,14 +435,14 @@ main(int argc, char **argv)
 	/* Decisions are printed once the commit holding them succeeded. */
 	engine = alert_engine_create(s, cfg.alert, pipeline_log(p), &cause);
 	if (engine == NULL) {
-		fprintf(stderr, "mlmon-ingest: alerting: %s\n", cause);
+		say("alerting: %s", cause);
 		status = EXIT_FATAL;
 		goto out;
 	}
 	pipeline_set_alert(p, engine);
 	/* Pages an earlier run left pending go out now, input or not. */
 	if (pipeline_start(p, &cause) != 0) {
-		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		say("%s", cause);
 		status = EXIT_FATAL;
 		goto out;
 	}
@@ -436,15 +453,16 @@ main(int argc, char **argv)
 	if (stop == STOP_EOF && pipeline_end(p, &cause) != 0)
 		stop = STOP_FATAL;
 	if (stop == STOP_FATAL) {
-		fprintf(stderr, "%smlmon-ingest: %s\n",
-		    show_progress ? "\r\033[K" : "", cause);
+		if (show_progress)
+			fputs("\r\033[K", stderr);
+		say("%s", cause);
 		free(cause);
 		cause = NULL;
 		if (pipeline_flush(p, &cause) != 0)
-			fprintf(stderr, "mlmon-ingest: %s\n", cause);
+			say("%s", cause);
 		status = EXIT_FATAL;
 	} else if (pipeline_flush(p, &cause) != 0) {
-		fprintf(stderr, "mlmon-ingest: %s\n", cause);
+		say("%s", cause);
 		status = EXIT_FATAL;
 	}
 	st = pipeline_stats(p);

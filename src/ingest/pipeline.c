@@ -26,6 +26,7 @@
 
 #include "alert/alert.h"
 #include "core/monitor.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
@@ -44,14 +45,15 @@ say_clear(struct pipeline *p, FILE *f)
 void
 pl_warn(struct pipeline *p, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*m;
 
 	say_clear(p, p->err);
-	fputs("mlmon-ingest: ", p->err);
 	va_start(ap, fmt);
-	vfprintf(p->err, fmt, ap);
+	m = sanitize_vformat(fmt, ap);
 	va_end(ap);
-	fputc('\n', p->err);
+	fprintf(p->err, "mlmon-ingest: %s\n", m);
+	free(m);
 }
 
 void
@@ -73,6 +75,27 @@ pl_touch(struct pipeline *p, int64_t batch)
 		p->batch_hi = batch;
 }
 
+/* The held lines, each cleaned (they quote feature names). */
+static void
+held_print(const char *buf, size_t len, FILE *out)
+{
+	const char *end;
+	char *line, *clean;
+
+	while (len > 0) {
+		end = memchr(buf, '\n', len);
+		if (end == NULL)
+			end = buf + len;
+		line = xstrndup(buf, (size_t)(end - buf));
+		clean = sanitize_dup(line, SIZE_MAX);
+		fprintf(out, "%s\n", clean);
+		free(clean);
+		free(line);
+		len -= (size_t)(end - buf) + (end < buf + len);
+		buf = end + 1;
+	}
+}
+
 /* Print the held lines (committed work) to out, or drop them. */
 static void
 held_release(struct pipeline *p, bool print)
@@ -82,7 +105,7 @@ held_release(struct pipeline *p, bool print)
 	fflush(p->log);
 	if (print && p->log_len > 0) {
 		say_clear(p, p->out);
-		fwrite(p->log_buf, 1, p->log_len, p->out);
+		held_print(p->log_buf, p->log_len, p->out);
 		fflush(p->out);
 	}
 	/* The next lines overwrite these (the length follows the position). */
@@ -101,11 +124,16 @@ static enum pipeline_result
 reject(struct pipeline *p, uint64_t lineno, const char *reason,
     const char *text, size_t len, char **cause)
 {
-	char	*why = NULL;
+	char	*why = NULL, *src, *why_shown;
 
 	say_clear(p, p->err);
-	fprintf(p->err, "%s:%llu: %s\n", p->source, (unsigned long long)lineno,
-	    reason);
+	/* The source is a file name from the command line: untrusted. */
+	src = sanitize_dup(p->source, SIZE_MAX);
+	why_shown = sanitize_dup(reason, SIZE_MAX);
+	fprintf(p->err, "%s:%llu: %s\n", src, (unsigned long long)lineno,
+	    why_shown);
+	free(why_shown);
+	free(src);
 	p->st.rejected++;
 	if (store_reject_add(p->s, p->source, lineno, reason, text, len,
 	    &why) != 0)

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/glyphs.h"
 
@@ -381,7 +382,7 @@ draw_center(struct canvas *c, struct rect r, int dy, enum role role,
 	char clean[512];
 	int w;
 
-	text_sanitize(s, clean, sizeof clean);
+	sanitize_into(s, clean, sizeof clean);
 	w = text_width(clean);
 	if (w > r.w)
 		w = r.w;
@@ -430,7 +431,7 @@ draw_wrapped(struct canvas *c, struct rect r, int dy, int width,
 	size_t k;
 	int n = 0;
 
-	text_sanitize(s, clean, sizeof clean);
+	sanitize_into(s, clean, sizeof clean);
 	line[0] = '\0';
 	while (*p != '\0') {
 		while (*p == ' ')

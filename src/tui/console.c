@@ -20,11 +20,14 @@
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/curses-compat.h"
 #include "tui/export.h"
@@ -39,6 +42,22 @@
 #else
 #define CONSOLE_WHEEL_DOWN	0
 #endif
+
+static void	say(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line to stderr, cleaned: it may quote a path or $TERM. */
+static void
+say(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*m;
+
+	va_start(ap, fmt);
+	m = sanitize_vformat(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mlmon-top: %s\n", m);
+	free(m);
+}
 
 static volatile sig_atomic_t console_active;
 static enum theme_scheme console_scheme = THEME_COLOR;
@@ -119,7 +138,7 @@ console_once(struct app *a, FILE *out)
 	 * frame; one that cannot be read is an error for a script to see.
 	 */
 	if (query_state(a->q) == QUERY_UNREADABLE) {
-		fprintf(stderr, "mlmon-top: %s\n", query_message(a->q));
+		say("%s", query_message(a->q));
 		return 1;
 	}
 	console_now(a);
@@ -220,21 +239,21 @@ console_check_terminal(void)
 	int err = 0;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "mlmon-top: not a terminal; use --once to "
-		    "print one frame as plain text\n");
+		say("not a terminal; use --once to "
+		    "print one frame as plain text");
 		return -1;
 	}
 	if (term == NULL || *term == '\0' ||
 	    setupterm(NULL, STDOUT_FILENO, &err) != OK) {
-		fprintf(stderr, "mlmon-top: unknown terminal type '%s'; set "
-		    "TERM, or use --once for plain text\n",
+		say("unknown terminal type '%s'; set "
+		    "TERM, or use --once for plain text",
 		    term != NULL ? term : "");
 		return -1;
 	}
 	cup = tigetstr("cup");
 	if (cup == NULL || cup == (char *)-1) {
-		fprintf(stderr, "mlmon-top: terminal '%s' cannot move the "
-		    "cursor; use --once for plain text\n", term);
+		say("terminal '%s' cannot move the "
+		    "cursor; use --once for plain text", term);
 		del_curterm(cur_term);
 		return -1;
 	}
@@ -259,7 +278,7 @@ console_init(struct app *a)
 	sigaction(SIGHUP, &sa, NULL);
 	xalloc_set_fatal_hook(console_done);
 	if (newterm(NULL, stdout, stdin) == NULL) {
-		fprintf(stderr, "mlmon-top: cannot initialise the terminal\n");
+		say("cannot initialise the terminal");
 		return -1;
 	}
 	console_active = 1;
@@ -400,7 +419,7 @@ console_main(int argc, char **argv)
 	if (rc == 1)
 		return 0;
 	if (rc == -1) {
-		fprintf(stderr, "mlmon-top: %s\n", cause);
+		say("%s", cause);
 		free(cause);
 		return 2;
 	}

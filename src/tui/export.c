@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/render.h"
 
@@ -36,7 +37,7 @@ export_clean(const char *s)
 		s = "";
 	size = strlen(s) * 3 + 1;	/* each bad byte may become U+FFFD */
 	out = xmalloc(size);
-	text_sanitize(s, out, size);
+	sanitize_into(s, out, size);
 	return out;
 }
 

@@ -10,109 +10,11 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/glyphs.h"
 
 #define REPLACEMENT	0xFFFD
-
-/* Decode one UTF-8 sequence; 0 when malformed (overlong, surrogate...). */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	uint32_t c;
-	size_t n, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
-	    c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-static size_t
-utf8_encode(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xC0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xE0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
-/* Characters that must never reach the terminal. */
-static bool
-text_is_control(uint32_t c)
-{
-	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
-	    (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-	    c == 0x200E || c == 0x200F || c == 0x061C;
-}
-
-size_t
-text_sanitize(const char *in, char *out, size_t size)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	char enc[4];
-	size_t o = 0, n, k;
-	uint32_t c;
-
-	if (size == 0)
-		return 0;
-	while (in != NULL && *s != '\0') {
-		n = utf8_decode(s, &c);
-		if (n == 0) {
-			c = REPLACEMENT;
-			n = 1;
-		}
-		s += n;
-		if (c == '\t' || c == '\n' || c == '\r')
-			c = ' ';
-		else if (text_is_control(c))
-			continue;
-		k = utf8_encode(c, enc);
-		if (o + k + 1 > size)
-			break;
-		memcpy(out + o, enc, k);
-		o += k;
-	}
-	out[o] = '\0';
-	return o;
-}
 
 /* Columns for one clean code point: 0 drop, 1 or 2. */
 static int
@@ -152,7 +54,7 @@ text_width(const char *s)
 	int w = 0;
 
 	while (*p != '\0') {
-		if ((n = utf8_decode(p, &c)) == 0) {
+		if ((n = sanitize_decode(p, 4, &c)) == 0) {
 			c = REPLACEMENT;
 			n = 1;
 		}
@@ -275,11 +177,11 @@ canvas_text(struct canvas *c, int x, int y, int maxw, enum role r,
 
 	if (maxw <= 0 || s == NULL)
 		return 0;
-	text_sanitize(s, clean, sizeof clean);
+	sanitize_into(s, clean, sizeof clean);
 	total = text_width(clean);
 	p = (const unsigned char *)clean;
 	while (*p != '\0') {
-		n = utf8_decode(p, &cp);
+		n = sanitize_decode(p, 4, &cp);
 		p += n;
 		if ((w = cp_width(cp)) == 0)
 			continue;
@@ -321,7 +223,7 @@ canvas_text_right(struct canvas *c, int xend, int y, int maxw, enum role r,
 	char clean[1024];
 	int w;
 
-	text_sanitize(s, clean, sizeof clean);
+	sanitize_into(s, clean, sizeof clean);
 	w = text_width(clean);
 	if (w > maxw)
 		w = maxw;
@@ -377,7 +279,7 @@ canvas_row_text(const struct canvas *c, int y, char *buf, size_t size)
 
 		if (p->ch == 0)
 			continue;
-		k = utf8_encode(p->ch, enc);
+		k = sanitize_encode(p->ch, enc);
 		if (o + k >= size)
 			break;
 		memcpy(buf + o, enc, k);

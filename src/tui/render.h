@@ -6,8 +6,8 @@
  * rectangle and cope with any size down to zero. The curses backend and
  * the --once printer are the only readers.
  *
- * All text goes through text_sanitize() on its way in: control and escape
- * characters are dropped and invalid UTF-8 is replaced, so nothing from
+ * All text goes through sanitize_into() (core/sanitize.h) on its way
+ * in: control and escape characters are dropped and invalid UTF-8 is replaced, so nothing from
  * the store reaches the terminal raw.
  */
 #ifndef MLMON_TUI_RENDER_H
@@ -79,12 +79,6 @@ void	canvas_print(const struct canvas *c, FILE *f);
 void	canvas_print_roles(const struct canvas *c, enum theme_scheme s,
 	    FILE *f);
 
-/*
- * Sanitise untrusted text into out (always NUL-terminated): C0/C1
- * controls, DEL, ESC and bidi overrides are dropped, tabs and newlines
- * become spaces, invalid UTF-8 becomes U+FFFD. Returns the length.
- */
-size_t	text_sanitize(const char *in, char *out, size_t size);
 /* Columns a sanitised string takes in the current glyph mode. */
 int	text_width(const char *s);
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/glyphs.h"
 
@@ -142,8 +143,8 @@ draw_top_confusions(const struct app *a, struct canvas *c, struct rect r)
 		}
 		if (best_t < 0)
 			break;
-		text_sanitize(class_name(ov, best_t), tn, sizeof tn);
-		text_sanitize(class_name(ov, best_p), pn, sizeof pn);
+		sanitize_into(class_name(ov, best_t), tn, sizeof tn);
+		sanitize_into(class_name(ov, best_p), pn, sizeof pn);
 		snprintf(buf, sizeof buf, "%6llu  %s -> %s",
 		    (unsigned long long)best, tn, pn);
 		canvas_text(c, r.x, r.y + row, r.w, ROLE_NORMAL, buf);

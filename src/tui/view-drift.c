@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/glyphs.h"
 
@@ -198,7 +199,7 @@ draw_feature_chart(const struct app *a, struct canvas *c, struct rect r)
 	double top = 0.3, v;
 	size_t i, f = a->drift_sel, nf = s->n_features;
 
-	text_sanitize(f < ov->n_features ? ov->feature_names[f] : "?", name,
+	sanitize_into(f < ov->n_features ? ov->feature_names[f] : "?", name,
 	    sizeof name);
 	snprintf(title, sizeof title, "PSI of %s, batches %lld-%lld, lines at "
 	    "0.10 (investigate) and 0.20 (critical)", name, (long long)s->lo,

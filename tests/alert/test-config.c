@@ -11,6 +11,7 @@
 #include "alert/config.h"
 #include "alert/gate.h"
 #include "alert/text.h"
+#include "core/sanitize.h"
 
 START_TEST(defaults)
 {
@@ -296,6 +297,9 @@ START_TEST(gate_table)
 }
 END_TEST
 
+/* U+FFFD, what each invalid byte becomes. */
+#define R "\xef\xbf\xbd"
+
 START_TEST(text_clean)
 {
 	static const struct {
@@ -308,10 +312,11 @@ START_TEST(text_clean)
 		{ "x\x01\x1b[31my\x7f", 100, "x[31my" },
 		{ "\xc2\x85next-line\xc2\x9f", 100, "next-line" },
 		{ "caf\xc3\xa9", 100, "caf\xc3\xa9" },
-		{ "bad\xff\xfe", 100, "bad??" },
-		{ "overlong\xc0\xaf", 100, "overlong??" },
-		{ "surrogate\xed\xa0\x80", 100, "surrogate???" },
-		{ "truncated\xe2\x82", 100, "truncated??" },
+		{ "bad\xff\xfe", 100, "bad" R R },
+		{ "overlong\xc0\xaf", 100, "overlong" R R },
+		{ "surrogate\xed\xa0\x80", 100, "surrogate" R R R },
+		{ "truncated\xe2\x82", 100, "truncated" R R },
+		{ "bidi \xe2\x80\xae" "evil", 100, "bidi evil" },
 		{ "abcdefghij", 8, "abcde..." },
 		{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7,
 		    "\xc3\xa9\xc3\xa9..." },
@@ -321,7 +326,7 @@ START_TEST(text_clean)
 	char *s;
 
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		s = alert_text_clean(rows[i].in, rows[i].max);
+		s = sanitize_dup(rows[i].in, rows[i].max);
 		ck_assert_msg(strcmp(s, rows[i].out) == 0, "row %zu: \"%s\"",
 		    i, s);
 		free(s);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "tui/app.h"
 #include "tui/glyphs.h"
 #include "tui/options.h"
@@ -46,12 +47,12 @@ START_TEST(sanitize_table)
 	size_t i;
 
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		text_sanitize(rows[i].in, out, sizeof out);
+		sanitize_into(rows[i].in, out, sizeof out);
 		ck_assert_msg(strcmp(out, rows[i].out) == 0,
 		    "row %zu: got '%s' want '%s'", i, out, rows[i].out);
 	}
 	/* Truncation never splits a sequence. */
-	text_sanitize("\xc3\xa9\xc3\xa9\xc3\xa9", out, 4);
+	sanitize_into("\xc3\xa9\xc3\xa9\xc3\xa9", out, 4);
 	ck_assert_str_eq(out, "\xc3\xa9");
 }
 END_TEST
