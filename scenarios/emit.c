@@ -181,6 +181,17 @@ emit_fixed6(struct emit *e, double x)
 }
 
 void
+emit_g17(struct emit *e, double x)
+{
+	int n;
+
+	emit_reserve(e, EMIT_SLACK);
+	n = snprintf(e->buf + e->len, EMIT_SLACK, "%.17g", x);
+	if (n > 0 && n < EMIT_SLACK)
+		e->len += (size_t)n;
+}
+
+void
 emit_micro(struct emit *e, uint32_t micro)
 {
 	char *p;

@@ -31,6 +31,11 @@ void	emit_char(struct emit *e, char c);
 void	emit_long(struct emit *e, long long v);
 /* Fixed point with 6 decimals, rounded half away from zero: "-1.250000". */
 void	emit_fixed6(struct emit *e, double x);
+/*
+ * x with 17 significant digits ("%.17g"): enough to read back the same
+ * double. Used by --rng numpy; x must be finite.
+ */
+void	emit_g17(struct emit *e, double x);
 /* A count of millionths in [0, 1000000] as "0.123456" or "1.000000". */
 void	emit_micro(struct emit *e, uint32_t micro);
 

@@ -11,6 +11,11 @@
  *   millionths that sum to exactly 1; predicted_class = first argmax of
  *   the printed scores; confidence = the printed maximum.
  *
+ * With --rng numpy the data and the model come from gen-numpy.c instead
+ * (numpy's generator, the seed repository's call order) and every number
+ * is printed with 17 significant digits: features exactly, scores as
+ * doubles (not millionths), confidence = the largest score.
+ *
  * Every random stream is its own xoshiro256** seeded from (seed, stream,
  * index) through gen_stream_seed: "means", "train" and one per batch id.
  * So batch b's rows do not depend on --batches, --label-delay or the
@@ -30,6 +35,7 @@
 #include "core/rng.h"
 #include "core/xalloc.h"
 #include "emit.h"
+#include "gen-numpy.h"
 #include "pmath.h"
 #include "scn.h"
 
@@ -56,6 +62,9 @@ struct gen {
 	double		*x;		/* features of this row */
 	double		*dist;		/* to each centroid */
 	uint32_t	*q;		/* scores in millionths */
+	struct gen_numpy *np;		/* --rng numpy, else NULL */
+	double		*score;		/* --rng numpy: scores */
+	int		 pred;		/* predicted class of g->x */
 	uint16_t	*ring;		/* labels, nring x batch_size */
 	long		 nring;
 
@@ -173,6 +182,40 @@ gen_predict(struct gen *g)
 	return best;
 }
 
+/* Score g->x with the model in use into g->pred (and q or score). */
+static void
+gen_score(struct gen *g)
+{
+	if (g->np != NULL)
+		g->pred = gen_numpy_predict(g->centroids, g->cfg.classes,
+		    g->cfg.features, g->x, g->dist, g->score);
+	else
+		g->pred = gen_predict(g);
+}
+
+/* A training row (batch < 0) or a row of batch b into g->x; its class. */
+static int
+gen_numpy_row(struct gen *g, long batch, long i)
+{
+	const double *x;
+	int y;
+
+	x = batch < 0 ? gen_numpy_train_row(g->np, i, &y) :
+	    gen_numpy_batch_row(g->np, i, &y);
+	memcpy(g->x, x, (size_t)g->cfg.features * sizeof *g->x);
+	return y;
+}
+
+/* The largest score, as printed. */
+static void
+gen_emit_confidence(struct gen *g, struct emit *e)
+{
+	if (g->np != NULL)
+		emit_g17(e, g->score[g->pred]);
+	else
+		emit_micro(e, g->q[g->pred]);
+}
+
 static void
 gen_emit_vectors(struct gen *g, struct emit *e)
 {
@@ -182,13 +225,19 @@ gen_emit_vectors(struct gen *g, struct emit *e)
 	for (j = 0; j < g->cfg.features; j++) {
 		if (j > 0)
 			emit_char(e, ',');
-		emit_fixed6(e, g->x[j]);
+		if (g->np != NULL)
+			emit_g17(e, g->x[j]);
+		else
+			emit_fixed6(e, g->x[j]);
 	}
 	emit_str(e, "],\"scores\":[");
 	for (j = 0; j < g->cfg.classes; j++) {
 		if (j > 0)
 			emit_char(e, ',');
-		emit_micro(e, g->q[j]);
+		if (g->np != NULL)
+			emit_g17(e, g->score[j]);
+		else
+			emit_micro(e, g->q[j]);
 	}
 	emit_char(e, ']');
 }
@@ -266,17 +315,20 @@ gen_emit_reference(struct gen *g, struct emit *e)
 	struct pmath_gauss gs;
 	struct rng r;
 	long i;
-	int y, pred;
+	int y;
 
 	gen_stream_seed(&r, g->cfg.seed, GEN_STREAM_TRAIN, 0);
 	pmath_gauss_init(&gs);
 	for (i = 0; i < g->cfg.reference_rows; i++) {
-		y = gen_draw_row(g, &r, &gs, g->base_cum, NULL);
-		pred = gen_predict(g);
+		if (g->np != NULL)
+			y = gen_numpy_row(g, -1, i);
+		else
+			y = gen_draw_row(g, &r, &gs, g->base_cum, NULL);
+		gen_score(g);
 		emit_str(e, "{\"type\":\"reference\",");
 		gen_emit_vectors(g, e);
 		emit_str(e, ",\"predicted_class\":");
-		emit_long(e, pred);
+		emit_long(e, g->pred);
 		emit_str(e, ",\"true_class\":");
 		emit_long(e, y);
 		emit_str(e, "}\n");
@@ -357,7 +409,7 @@ gen_batch(struct gen *g, struct emit *e, long b)
 	uint16_t *lab = NULL;
 	double shift;
 	long i;
-	int j, y, pred;
+	int j, y;
 
 	if (s->prior_shift == SCN_PRIOR_STEP && b >= s->change_point)
 		cum = g->after_cum;
@@ -369,9 +421,14 @@ gen_batch(struct gen *g, struct emit *e, long b)
 
 	gen_stream_seed(&r, g->cfg.seed, GEN_STREAM_BATCH, (uint64_t)b);
 	pmath_gauss_init(&gs);
+	if (g->np != NULL)
+		gen_numpy_draw_batch(g->np, b);
 	for (i = 0; i < g->cfg.batch_size; i++) {
-		y = gen_draw_row(g, &r, &gs, cum, g->shift);
-		pred = gen_predict(g);
+		if (g->np != NULL)
+			y = gen_numpy_row(g, b, i);
+		else
+			y = gen_draw_row(g, &r, &gs, cum, g->shift);
+		gen_score(g);
 		emit_str(e, "{\"batch_id\":");
 		emit_long(e, b);
 		emit_str(e, ",\"row_in_batch\":");
@@ -379,9 +436,9 @@ gen_batch(struct gen *g, struct emit *e, long b)
 		emit_char(e, ',');
 		gen_emit_vectors(g, e);
 		emit_str(e, ",\"predicted_class\":");
-		emit_long(e, pred);
+		emit_long(e, g->pred);
 		emit_str(e, ",\"confidence\":");
-		emit_micro(e, g->q[pred]);
+		gen_emit_confidence(g, e);
 		if (g->cfg.labels && g->cfg.label_delay == 0) {
 			emit_str(e, ",\"true_class\":");
 			emit_long(e, y);
@@ -418,6 +475,7 @@ gen_config_init(struct gen_config *cfg)
 	cfg->schema = true;
 	cfg->end_batch = true;
 	cfg->rate = 0.0;
+	cfg->rng = GEN_RNG_MLMON;
 	cfg->scn = NULL;
 }
 
@@ -448,6 +506,7 @@ gen_create(const struct gen_config *cfg, char **cause)
 	g->x = xcalloc(nf, sizeof *g->x);
 	g->dist = xcalloc(nc, sizeof *g->dist);
 	g->q = xcalloc(nc, sizeof *g->q);
+	g->score = xcalloc(nc, sizeof *g->score);
 	gen_cumulate(g->base_cum, s->priors, cfg->classes);
 	gen_cumulate(g->after_cum,
 	    s->after_priors != NULL ? s->after_priors : s->priors,
@@ -464,7 +523,13 @@ gen_create(const struct gen_config *cfg, char **cause)
 		if (g->tick == 0)
 			g->tick = 1;
 	}
-	if (gen_train(g, cause) != 0) {
+	if (cfg->rng == GEN_RNG_NUMPY) {
+		g->np = gen_numpy_create(cfg, g->means, g->centroids, cause);
+		if (g->np == NULL) {
+			gen_destroy(g);
+			return NULL;
+		}
+	} else if (gen_train(g, cause) != 0) {
 		gen_destroy(g);
 		return NULL;
 	}
@@ -484,6 +549,8 @@ gen_destroy(struct gen *g)
 	free(g->x);
 	free(g->dist);
 	free(g->q);
+	free(g->score);
+	gen_numpy_destroy(g->np);
 	free(g->ring);
 	free(g);
 }

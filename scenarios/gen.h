@@ -14,7 +14,14 @@ struct emit;
 struct scn;
 struct gen;
 
+/* Which random generator draws the stream. */
+enum gen_rng {
+	GEN_RNG_MLMON,		/* xoshiro256**, batch by batch (default) */
+	GEN_RNG_NUMPY,		/* numpy's, as the seed repository draws */
+};
+
 struct gen_config {
+	enum gen_rng	 rng;
 	uint64_t	 seed;
 	long		 first_batch;	/* id of the first batch (1) */
 	long		 batches;	/* how many batches */

@@ -46,6 +46,7 @@ enum {
 	OPT_RATE,
 	OPT_LIST,
 	OPT_FIRST_BATCH,
+	OPT_RNG,
 	OPT_SCN,		/* scenario keys: see main_scn_keys */
 };
 
@@ -54,6 +55,7 @@ static const struct option main_options[] = {
 	{ "scenario-dir", required_argument, NULL, OPT_SCENARIO_DIR },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "seed", required_argument, NULL, 'S' },
+	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "batches", required_argument, NULL, OPT_BATCHES },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "first-batch", required_argument, NULL, OPT_FIRST_BATCH },
@@ -106,6 +108,10 @@ main_usage(FILE *f)
 "                            $MLMON_SCENARIO_DIR, else the built-in dirs)\n"
 "      --list                list the scenarios and exit\n"
 "  -S, --seed N              64-bit seed (default 42)\n"
+"      --rng mlmon|numpy     random generator: mlmon's own (default), or\n"
+"                            numpy's default_rng(seed) drawn exactly as the\n"
+"                            seed article's generators.py, numbers printed\n"
+"                            with 17 significant digits\n"
 "      --batches N           number of batches (default 15)\n"
 "      --batch-size N        rows per batch (default 200)\n"
 "      --first-batch N       id of the first batch (default 1)\n"
@@ -226,6 +232,15 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			cfg.seed = main_seed(optarg);
+			break;
+		case OPT_RNG:
+			if (strcmp(optarg, "mlmon") == 0)
+				cfg.rng = GEN_RNG_MLMON;
+			else if (strcmp(optarg, "numpy") == 0)
+				cfg.rng = GEN_RNG_NUMPY;
+			else
+				main_bad("--rng: expected mlmon or numpy, got "
+				    "'%s'", optarg);
 			break;
 		case OPT_BATCHES:
 			cfg.batches = main_long("batches", optarg, 0,

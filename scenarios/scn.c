@@ -452,6 +452,25 @@ scn_shift_at(const struct scn *s, long batch)
 	return 0.0;
 }
 
+double
+scn_shift_fraction(const struct scn *s, long batch)
+{
+	switch (s->mean_shift) {
+	case SCN_MEAN_STEP:
+		return batch >= s->change_point ? 1.0 : 0.0;
+	case SCN_MEAN_RAMP:
+		if (batch <= s->ramp_start)
+			return 0.0;
+		if (batch >= s->ramp_end)
+			return 1.0;
+		return (double)(batch - s->ramp_start) /
+		    (double)(s->ramp_end - s->ramp_start);
+	case SCN_MEAN_NONE:
+		break;
+	}
+	return 0.0;
+}
+
 bool
 scn_shifts_feature(const struct scn *s, int j)
 {

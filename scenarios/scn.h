@@ -65,6 +65,12 @@ int	scn_check(const struct scn *s, int features, int classes,
 	    char **cause);
 /* Mean shift at a batch id: 0, magnitude, or a point on the ramp. */
 double	scn_shift_at(const struct scn *s, long batch);
+/*
+ * How much of the shift is in force at a batch id, 0 to 1, rounded once:
+ * (batch - ramp_start) / (ramp_end - ramp_start) on a ramp. The numpy
+ * generator multiplies it by magnitude, as generators.py does.
+ */
+double	scn_shift_fraction(const struct scn *s, long batch);
 /* Whether feature j is shifted. */
 bool	scn_shifts_feature(const struct scn *s, int j);
 
