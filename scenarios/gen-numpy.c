@@ -31,7 +31,7 @@
 struct gen_numpy {
 	struct rng_numpy rng;		/* training set, then batches */
 	const struct scn *scn;		/* borrowed */
-	const double	*means;		/* borrowed: classes x features */
+	const double	*means;		/* borrowed: classes x nf */
 	int		 nf;
 	int		 nc;
 	long		 ntrain;

@@ -11,12 +11,12 @@
 
 #include <stdint.h>
 
-/* Where the tail starts, and its reciprocal as numpy rounds it. */
-#define RNG_NUMPY_ZIG_R		0x1.d3bb48209ad33p+1	/* 3.6541528853610088 */
-#define RNG_NUMPY_ZIG_INV_R	0x1.183aa6c20e8c1p-2	/* 0.27366123732975828 */
+/* Where the tail starts (3.6541528853610088), and 1 / R. */
+#define RNG_NUMPY_ZIG_R		0x1.d3bb48209ad33p+1
+#define RNG_NUMPY_ZIG_INV_R	0x1.183aa6c20e8c1p-2
 
 extern const uint64_t	rng_numpy_zig_k[256];	/* rectangle bounds */
 extern const double	rng_numpy_zig_w[256];	/* abscissa scale */
-extern const double	rng_numpy_zig_f[256];	/* density at layer tops */
+extern const double	rng_numpy_zig_f[256];	/* density at tops */
 
 #endif

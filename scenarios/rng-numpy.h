@@ -29,7 +29,7 @@ struct rng_numpy {
 	uint64_t	state_lo;
 	uint64_t	inc_hi;		/* 128-bit odd increment */
 	uint64_t	inc_lo;
-	bool		has_spare;	/* spare holds an unused 32-bit half */
+	bool		has_spare;	/* spare: an unused 32-bit half */
 	uint32_t	spare;
 };
 
@@ -53,6 +53,7 @@ uint32_t	rng_numpy_below(struct rng_numpy *r, uint32_t n);
  */
 void		rng_numpy_cdf(const double *p, int n, double *cdf);
 /* One Generator.choice(n, p=p) draw from rng_numpy_cdf's table. */
-int		rng_numpy_choice(struct rng_numpy *r, const double *cdf, int n);
+int		rng_numpy_choice(struct rng_numpy *r, const double *cdf,
+		    int n);
 
 #endif
