@@ -24,6 +24,21 @@ void	drift_chisq(const uint64_t *observed, const double *expected_prop,
 	    int k, struct chisq_result *out);
 
 /*
+ * Chi-squared homogeneity test of two count vectors over the same k
+ * categories, with scipy.stats.chi2_contingency semantics on the 2 x k
+ * table [a; b] (Pearson statistic, expected = row sum * column sum / total,
+ * Yates' continuity correction when the degrees of freedom are 1). Unlike
+ * scipy, which refuses a table with an empty column, a category with no
+ * count in either row is left out first, so a reference category absent
+ * from both or an empty "new" column does not stop the test. Degrees of
+ * freedom are (categories left) - 1; with none (one category left) the
+ * statistic is 0 and p is 1, as scipy's degenerate case. Both rows must
+ * hold at least one count (the caller says "no values" otherwise).
+ */
+void	drift_chisq_homogeneity(const uint64_t *a, const uint64_t *b, int k,
+	    struct chisq_result *out);
+
+/*
  * Upper tail of the chi-squared distribution, scipy.stats.chi2.sf(x, dof),
  * via the regularised upper incomplete gamma function Q(dof/2, x/2).
  */

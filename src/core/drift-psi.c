@@ -182,6 +182,36 @@ drift_psi_range(const double *ref, size_t nref, double ref_min,
 	return psi > 0.0 ? psi : 0.0;
 }
 
+/* Share of bin b: count / total + PSI_EPSILON, over the sum of those. */
+static double
+psi_share(const uint64_t *counts, int b, double total, double norm)
+{
+	return ((double)counts[b] / total + PSI_EPSILON) / norm;
+}
+
+double
+drift_psi_counts(const uint64_t *ref, const uint64_t *cur, int bins)
+{
+	double tr = 0.0, tc = 0.0, nr = 0.0, nc = 0.0, psi = 0.0;
+	int b;
+
+	for (b = 0; b < bins; b++) {
+		tr += (double)ref[b];
+		tc += (double)cur[b];
+	}
+	for (b = 0; b < bins; b++) {
+		nr += (double)ref[b] / tr + PSI_EPSILON;
+		nc += (double)cur[b] / tc + PSI_EPSILON;
+	}
+	for (b = 0; b < bins; b++) {
+		double pr = psi_share(ref, b, tr, nr);
+		double pc = psi_share(cur, b, tc, nc);
+
+		psi += (pc - pr) * log(pc / pr);
+	}
+	return psi > 0.0 ? psi : 0.0;
+}
+
 double
 drift_psi(const double *ref, size_t nref, const double *cur, size_t ncur)
 {

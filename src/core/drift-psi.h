@@ -9,6 +9,7 @@
 #define MLMON_CORE_DRIFT_PSI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PSI_BINS	10
 #define PSI_EPSILON	1e-4
@@ -36,6 +37,13 @@ double	drift_psi_range(const double *ref, size_t nref, double ref_min,
  */
 double	drift_psi_sorted(const double *ref, size_t nref, const double *cur,
 	    size_t ncur);
+
+/*
+ * PSI between two count vectors over the same `bins` bins (categories),
+ * each share plus PSI_EPSILON and renormalised as above. Both totals must
+ * be at least 1.
+ */
+double	drift_psi_counts(const uint64_t *ref, const uint64_t *cur, int bins);
 
 /* none below warning, warning from warning (0.10), critical above critical (0.20). */
 enum drift_severity drift_psi_severity(double psi, double warning,
