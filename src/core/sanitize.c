@@ -51,6 +51,62 @@ sanitize_decode(const unsigned char *s, size_t left, uint32_t *cp)
 	return n;
 }
 
+bool
+sanitize_valid(const unsigned char *s, size_t len)
+{
+	size_t		i = 0;
+	uint64_t	w;
+
+	while (i < len) {
+		unsigned char	b;
+
+		/* ASCII eight bytes at a time. */
+		while (len - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		b = s[i];
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf) {
+			if (len - i < 2 || (s[i + 1] & 0xc0) != 0x80)
+				return false;
+			i += 2;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			unsigned char	lo = 0x80, hi = 0xbf;
+
+			if (b == 0xe0)
+				lo = 0xa0;
+			else if (b == 0xed)
+				hi = 0x9f;
+			if (len - i < 3 || s[i + 1] < lo || s[i + 1] > hi ||
+			    (s[i + 2] & 0xc0) != 0x80)
+				return false;
+			i += 3;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			unsigned char	lo = 0x80, hi = 0xbf;
+
+			if (b == 0xf0)
+				lo = 0x90;
+			else if (b == 0xf4)
+				hi = 0x8f;
+			if (len - i < 4 || s[i + 1] < lo || s[i + 1] > hi ||
+			    (s[i + 2] & 0xc0) != 0x80 ||
+			    (s[i + 3] & 0xc0) != 0x80)
+				return false;
+			i += 4;
+		} else
+			return false;
+	}
+	return true;
+}
+
 size_t
 sanitize_encode(uint32_t c, char *out)
 {

@@ -17,6 +17,9 @@
 /* Bytes of the valid UTF-8 sequence at s (1..4, at most left), 0 if
  * malformed (overlong, surrogate, truncated, > U+10FFFF). */
 size_t	 sanitize_decode(const unsigned char *s, size_t left, uint32_t *cp);
+/* s[0..len) is well-formed UTF-8 (no overlong, surrogate, > U+10FFFF);
+ * ASCII is checked eight bytes at a time. */
+bool	 sanitize_valid(const unsigned char *s, size_t len);
 /* Bytes written to out (1..4) for code point c. */
 size_t	 sanitize_encode(uint32_t c, char *out);
 /* True for code points that must never reach a terminal. */

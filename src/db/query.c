@@ -104,7 +104,7 @@ query_is_wal(const char *path)
 	int fd;
 	ssize_t n;
 
-	if ((fd = open(path, O_RDONLY)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return 0;
 	n = read(fd, h, sizeof h);
 	close(fd);
@@ -576,6 +576,36 @@ rest:
 	return err;
 }
 
+/*
+ * The console reads the current schema and the one before it (their
+ * summary columns differ; query_read_summary). 0 is a file ingest has
+ * not set up yet. Any other version is refused by name: true, with the
+ * state set.
+ */
+static bool
+query_version_refused(struct query *q, int64_t version)
+{
+	const int newest = STORE_SCHEMA_VERSION, oldest = newest - 1;
+
+	if (version == 0 || (version >= oldest && version <= newest))
+		return false;
+	if (version > newest)
+		snprintf(q->message, sizeof q->message, "%s was made by a "
+		    "newer mlmon (schema %lld); this mlmon-top reads schema "
+		    "%d and %d", q->path, (long long)version, oldest, newest);
+	else if (version > 0)
+		snprintf(q->message, sizeof q->message, "%s has schema %lld, "
+		    "older than this mlmon-top reads (%d and %d); open it once "
+		    "with mlmon-ingest to upgrade it", q->path,
+		    (long long)version, oldest, newest);
+	else
+		snprintf(q->message, sizeof q->message, "%s has schema "
+		    "version %lld: not an mlmon store", q->path,
+		    (long long)version);
+	q->state = QUERY_UNREADABLE;
+	return true;
+}
+
 /* Re-read the overview inside one read transaction. */
 static int
 query_read_all(struct query *q)
@@ -586,6 +616,10 @@ query_read_all(struct query *q)
 	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return sqlite3_errcode(q->db);
 	version = query_int(q, "PRAGMA user_version", 0, &err);
+	if (err == 0 && query_version_refused(q, version)) {
+		sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+		return SQLITE_FORMAT;	/* state and message are set */
+	}
 	if (err == 0 && version < 1) {
 		sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
 		return SQLITE_EMPTY;
@@ -644,6 +678,13 @@ query_refresh(struct query *q)
 		}
 		return before != q->state;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		/* A FIFO would block SQLite's first read forever. */
+		query_close_db(q);
+		query_set_state(q, QUERY_UNREADABLE, "%s: not a regular file",
+		    q->path);
+		return before != q->state;
+	}
 	if (q->db != NULL && (st.st_dev != q->dev || st.st_ino != q->ino))
 		query_close_db(q);	/* replaced under us: start over */
 	if (q->db == NULL && query_open_db(q, &st) == -1)
@@ -665,6 +706,10 @@ query_refresh(struct query *q)
 		return -1;
 	}
 	q->data_version = dv;
+	if (rc == SQLITE_FORMAT) {
+		query_close_db(q);	/* re-read from scratch next time */
+		return before != q->state;
+	}
 	if (rc == SQLITE_EMPTY || (rc & 0xff) == SQLITE_ERROR) {
 		/* No schema (or a table missing): ingest has not started. */
 		query_set_state(q, QUERY_EMPTY, "%s", "the store has no "

@@ -436,6 +436,28 @@ schema_v2(struct store *s, char **cause)
 	    "summaries", cause);
 }
 
+/*
+ * A version this mlmon must not touch: newer than it (a later release
+ * made the file; migrating down or reading it as ours would lose data)
+ * or negative (never written by mlmon). Sets *cause.
+ */
+static bool
+schema_version_refused(const struct store *s, int version, char **cause)
+{
+	if (version > STORE_SCHEMA_VERSION) {
+		*cause = xasprintf("%s was made by a newer mlmon (schema %d); "
+		    "this mlmon reads schema %d at most", s->path, version,
+		    STORE_SCHEMA_VERSION);
+		return true;
+	}
+	if (version < 0) {
+		*cause = xasprintf("%s has schema version %d: not an mlmon "
+		    "store", s->path, version);
+		return true;
+	}
+	return false;
+}
+
 int
 schema_migrate(struct store *s, char **cause)
 {
@@ -446,12 +468,8 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (schema_user_version(s, &version, cause) == -1)
 		return -1;
-	if (version > STORE_SCHEMA_VERSION) {
-		*cause = xasprintf("%s has schema version %d, newer than this "
-		    "mlmon understands (%d)", s->path, version,
-		    STORE_SCHEMA_VERSION);
+	if (schema_version_refused(s, version, cause))
 		return -1;
-	}
 	if (version < 1) {
 		seed = schema_has_table(s, "predictions", cause);
 		if (seed == -1)
@@ -870,11 +888,7 @@ schema_check(struct store *s, char **cause)
 		    "yet: run mlmon-ingest on it first)", s->path);
 		return -1;
 	}
-	if (version > STORE_SCHEMA_VERSION) {
-		*cause = xasprintf("%s has schema version %d, newer than this "
-		    "mlmon understands (%d)", s->path, version,
-		    STORE_SCHEMA_VERSION);
+	if (schema_version_refused(s, version, cause))
 		return -1;
-	}
 	return 0;
 }

@@ -445,6 +445,7 @@ struct store *
 store_open(const char *path, enum store_mode mode, char **cause)
 {
 	struct store *s;
+	struct stat sb;
 	int flags, rc;
 
 	pthread_once(&sqlite_once, sqlite_configure);
@@ -460,6 +461,11 @@ store_open(const char *path, enum store_mode mode, char **cause)
 	else
 		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	flags |= SQLITE_OPEN_NOMUTEX;
+	/* A FIFO would block SQLite's first read forever. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		*cause = xasprintf("%s: not a regular file", path);
+		goto fail;
+	}
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (s->db == NULL)
@@ -498,6 +504,21 @@ store_open(const char *path, enum store_mode mode, char **cause)
 fail:
 	store_close(s);
 	return NULL;
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+void
+store_discard(struct store *s)
+{
+	if (s->in_tx && s->db != NULL) {
+		sqlite3_exec(s->db, sql_rollback, NULL, NULL, NULL);
+		store_tx_reset(s, true);
+	}
 }
 
 void

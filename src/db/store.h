@@ -100,6 +100,10 @@ void		 store_set_busy_timeout(struct store *s, int ms);
 
 /* Commit the open write transaction, if any. */
 int	store_flush(struct store *s, char **cause);
+/* Roll the open write transaction back, if any: its work is dropped. */
+void	store_discard(struct store *s);
+/* The path the store was opened with. */
+const char	*store_path(const struct store *s);
 /* Rows inserted since the last flush. */
 size_t	store_pending(const struct store *s);
 

@@ -397,7 +397,8 @@ config_load_file(struct ingest_config *c, const char *path, char **cause)
 	ssize_t		 n;
 	int		 fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO must not hang the open (refused below). */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return -1;

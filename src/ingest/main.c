@@ -9,6 +9,7 @@
  * flush_ms even while the input is idle.
  */
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -157,6 +158,24 @@ enum stop {
 };
 
 /*
+ * One input line without its terminator to the pipeline: a CR before the
+ * LF belongs to the terminator (so the length limit is the same for CRLF
+ * and LF), and a UTF-8 byte order mark opening the input is not content.
+ */
+static enum pipeline_result
+line_in(struct pipeline *p, const char *line, size_t len, uint64_t lineno,
+    int64_t now, char **cause)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	return pipeline_line(p, line, len, lineno, now, cause);
+}
+
+/*
  * Read lines from fd into the pipeline until end of input, a signal or a
  * fatal error (*cause).
  */
@@ -164,7 +183,8 @@ static enum stop
 read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
     int64_t start, char **cause)
 {
-	static char		 buf[PIPELINE_LINE_MAX + 1];
+	/* A longest line, its CR and its LF. */
+	static char		 buf[PIPELINE_LINE_MAX + 2];
 	struct pollfd		 pfd[2];
 	size_t			 end = 0, pos, cap = sizeof buf;
 	uint64_t		 lineno = 0;
@@ -209,8 +229,8 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 				lineno++;
 				if (discarding)
 					discarding = false;
-				else if (pipeline_line(p, buf + pos, len,
-				    lineno, now, cause) == PIPELINE_FATAL)
+				else if (line_in(p, buf + pos, len, lineno, now,
+				    cause) == PIPELINE_FATAL)
 					return STOP_FATAL;
 				pos += len + 1;
 			}
@@ -238,7 +258,7 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 	}
 	/* A last line without its newline. */
 	if (end > 0 && !discarding &&
-	    pipeline_line(p, buf, end, lineno + 1, now_ms(), cause) ==
+	    line_in(p, buf, end, lineno + 1, now_ms(), cause) ==
 	    PIPELINE_FATAL)
 		return STOP_FATAL;
 	return STOP_EOF;
@@ -265,6 +285,7 @@ main(int argc, char **argv)
 	struct alert_engine	*engine = NULL;
 	struct pipeline		*p = NULL;
 	const struct pipeline_stats *st;
+	struct stat		 st_in;
 	const char		*db_flag = NULL, *config_flag = NULL;
 	const char		*input = NULL, *source = "stdin";
 	char			*cause = NULL, *path = NULL;
@@ -398,9 +419,10 @@ main(int argc, char **argv)
 
 	if (input != NULL) {
 		fd = open(input, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			say("%s: %s", input,
-			    strerror(errno));
+		if (fd < 0 || (fstat(fd, &st_in) == 0 &&
+		    S_ISDIR(st_in.st_mode))) {
+			say("%s: %s", input, fd < 0 ? strerror(errno) :
+			    "is a directory, not an input file");
 			status = EXIT_USAGE;
 			goto out;
 		}

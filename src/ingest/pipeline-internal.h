@@ -120,6 +120,12 @@ void		 pl_warn(struct pipeline *p, const char *fmt, ...)
 void		 pl_mark_dirty(struct pipeline *p);
 void		 pl_touch(struct pipeline *p, int64_t batch);
 enum pipeline_result pl_fatal(char **cause, char *why, const char *what);
+/*
+ * The open transaction's work is lost (a failed commit, a rollback, state
+ * that cannot be read): nothing of it counts, nothing more is stored.
+ * *cause is why (taken) and the input lines to send again.
+ */
+void	pl_work_lost(struct pipeline *p, char *why, char **cause);
 
 /* pipeline-axes.c. Name vectors; a copy the caller frees (pl_free_names). */
 void		 pl_free_names(char **v, size_t n);

@@ -216,7 +216,11 @@ detectors_load(struct pipeline *p, char **cause)
 	if (rc == 0) {
 		if (!detectors_decode(text, &p->det)) {
 			free(text);
-			*cause = xstrdup("stored detector state is corrupt");
+			pl_work_lost(p, xasprintf("%s: the stored detector "
+			    "state (detector_state row '%s') is corrupt; "
+			    "reading stopped at %s line %llu", store_path(p->s),
+			    DETECTORS_NAME, p->source,
+			    (unsigned long long)p->last_line), cause);
 			return -1;
 		}
 		p->det_text = text;	/* p owns it */

@@ -528,11 +528,12 @@ batch_range(const struct pipeline *p, char *buf, size_t size)
  * are dropped and nothing more is stored. *cause is why (taken) and the
  * input lines to send again.
  */
-static void
-work_lost(struct pipeline *p, char *why, char **cause)
+void
+pl_work_lost(struct pipeline *p, char *why, char **cause)
 {
 	char	batches[64];
 
+	store_discard(p->s);	/* store_close would commit it */
 	pl_detectors_forget(p);
 	held_release(p, false);
 	batch_range(p, batches, sizeof batches);
@@ -676,7 +677,7 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 	}
 	/* A store error SQLite answered by rolling everything back. */
 	if (res != PIPELINE_FATAL && store_rollbacks(p->s) != p->rollbacks) {
-		work_lost(p, xstrdup("the write transaction was rolled back"),
+		pl_work_lost(p, xstrdup("the write transaction was rolled back"),
 		    cause);
 		return PIPELINE_FATAL;
 	}
@@ -744,7 +745,7 @@ pipeline_flush(struct pipeline *p, char **cause)
 	if (p->dead)
 		return 0;
 	if (store_rollbacks(p->s) != p->rollbacks) {
-		work_lost(p, xstrdup("the write transaction was rolled back"),
+		pl_work_lost(p, xstrdup("the write transaction was rolled back"),
 		    cause);
 		return -1;
 	}
@@ -767,7 +768,7 @@ pipeline_flush(struct pipeline *p, char **cause)
 		lost = xasprintf("committing: %s", why != NULL ? why :
 		    "failed");
 		free(why);
-		work_lost(p, lost, cause);
+		pl_work_lost(p, lost, cause);
 		return -1;
 	}
 	p->rollbacks = store_rollbacks(p->s);

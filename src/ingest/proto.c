@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 
 /* Which known key a member is. */
@@ -136,63 +137,6 @@ fail(struct ctx *c, const char *fmt, ...)
 	return false;
 }
 
-/* Check that s[0..len) is well-formed UTF-8 (no overlongs, surrogates). */
-static bool
-utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t		i = 0;
-	uint64_t	w;
-
-	while (i < len) {
-		unsigned char	b;
-
-		/* ASCII eight bytes at a time. */
-		while (len - i >= 8) {
-			memcpy(&w, s + i, 8);
-			if (w & UINT64_C(0x8080808080808080))
-				break;
-			i += 8;
-		}
-		if (i >= len)
-			break;
-		b = s[i];
-		if (b < 0x80) {
-			i++;
-			continue;
-		}
-		if (b >= 0xc2 && b <= 0xdf) {
-			if (len - i < 2 || (s[i + 1] & 0xc0) != 0x80)
-				return false;
-			i += 2;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			unsigned char	lo = 0x80, hi = 0xbf;
-
-			if (b == 0xe0)
-				lo = 0xa0;
-			else if (b == 0xed)
-				hi = 0x9f;
-			if (len - i < 3 || s[i + 1] < lo || s[i + 1] > hi ||
-			    (s[i + 2] & 0xc0) != 0x80)
-				return false;
-			i += 3;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			unsigned char	lo = 0x80, hi = 0xbf;
-
-			if (b == 0xf0)
-				lo = 0x90;
-			else if (b == 0xf4)
-				hi = 0x8f;
-			if (len - i < 4 || s[i + 1] < lo || s[i + 1] > hi ||
-			    (s[i + 2] & 0xc0) != 0x80 ||
-			    (s[i + 3] & 0xc0) != 0x80)
-				return false;
-			i += 4;
-		} else
-			return false;
-	}
-	return true;
-}
-
 static void
 skip_ws(struct ctx *c)
 {
@@ -242,31 +186,6 @@ read_hex4(struct ctx *c)
 	}
 	c->pos += 4;
 	return v;
-}
-
-static size_t
-put_utf8(char *out, unsigned long cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /*
@@ -347,7 +266,7 @@ parse_string(struct ctx *c, char *dst, size_t cap, size_t *n, bool *has_nul)
 			}
 			if (cp == 0 && has_nul != NULL)
 				*has_nul = true;
-			k = put_utf8(tmp, (unsigned long)cp);
+			k = sanitize_encode((uint32_t)cp, tmp);
 			break;
 		}
 		default:
@@ -1336,7 +1255,7 @@ proto_parse_line(struct proto_parser *p, const char *line, size_t len,
 			return true;
 		reason[0] = '\0';
 	}
-	if (!utf8_valid((const unsigned char *)line, len)) {
+	if (!sanitize_valid((const unsigned char *)line, len)) {
 		snprintf(reason, PROTO_REASON_MAX, "line is not valid UTF-8");
 		return false;
 	}

@@ -134,9 +134,13 @@ console_once(struct app *a, FILE *out)
 	for (i = 0; i < 40 && query_refresh(a->q) == -1; i++)
 		console_sleep_ms(50);
 	/*
-	 * A store that is not there yet (or has no batch) prints the waiting
-	 * frame; one that cannot be read is an error for a script to see.
+	 * A store with no batch yet prints the waiting frame; one that is not
+	 * there or cannot be read is an error for a script to see.
 	 */
+	if (query_state(a->q) == QUERY_MISSING) {
+		say("cannot read %s: %s", a->opt.db, query_message(a->q));
+		return 1;
+	}
 	if (query_state(a->q) == QUERY_UNREADABLE) {
 		say("%s", query_message(a->q));
 		return 1;

@@ -1,6 +1,7 @@
 /* sanitize: the one cleaner (escapes, bidi, invalid UTF-8, cuts). */
 #include <check.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,30 @@ START_TEST(sanitize_into_cuts_on_boundary)
 }
 END_TEST
 
+START_TEST(sanitize_valid_table)
+{
+	static const struct {
+		const char	*in;
+		bool		 ok;
+	} rows[] = {
+		{ "plain ascii, longer than eight bytes", true },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", true },
+		{ "12345678\xc3", false },		/* cut after the fast path */
+		{ "\xc0\xaf", false },			/* overlong */
+		{ "\xe0\x80\xaf", false },		/* overlong, 3 bytes */
+		{ "\xed\xa0\x80", false },		/* surrogate */
+		{ "\xf4\x90\x80\x80", false },		/* > U+10FFFF */
+		{ "\xef\xbb\xbf{}", true },		/* a BOM is valid text */
+		{ "", true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		ck_assert_msg(sanitize_valid((const unsigned char *)rows[i].in,
+		    strlen(rows[i].in)) == rows[i].ok, "row %zu", i);
+}
+END_TEST
+
 static char *
 format(const char *fmt, ...)
 {
@@ -86,6 +111,7 @@ sanitize_suite(void)
 	tcase_add_test(tc, sanitize_table);
 	tcase_add_test(tc, sanitize_into_cuts_on_boundary);
 	tcase_add_test(tc, sanitize_format_whole_line);
+	tcase_add_test(tc, sanitize_valid_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,7 +3,8 @@
 # names and in the FILE argument never reach stderr raw; files that are
 # not what they seem (FIFO, directory, a store from a newer mlmon) are
 # refused with their name; a 1 MiB line is the same with LF and CRLF; a
-# leading UTF-8 BOM is accepted.
+# leading UTF-8 BOM is accepted; a corrupt detector_state stops ingest
+# naming the store and the lines not stored.
 #
 # usage: run-edges.sh MLMON-INGEST MLMON-TOP
 set -u
@@ -55,5 +56,102 @@ check "evil file name shown" "$(grep -c '^in\]0;pwned\.ndjson:1: ' f.err)" 1
 "$ingest" --db f.db "missing$(printf '\033[2J').ndjson" 2>g.err
 check "missing evil file exit" $? 2
 yes_if "missing evil file not raw" raw_free g.err
+
+# 3. Files that are not what they seem: FIFOs, a directory, a missing
+# store, a store from a newer mlmon or with a negative version. Each is
+# refused at once, by name (timeout: a FIFO used to block in open()).
+mkfifo fifo
+timeout 10 "$ingest" --db fifo </dev/null 2>h.err
+check "ingest --db FIFO exit" $? 1
+check "ingest --db FIFO named" "$(grep -c 'fifo: not a regular file' h.err)" 1
+timeout 10 "$ingest" --config fifo --db c.db </dev/null 2>h.err
+check "ingest --config FIFO exit" $? 2
+check "ingest --config FIFO named" "$(grep -c 'fifo: not a regular file' h.err)" 1
+timeout 10 "$top" --once --db fifo >/dev/null 2>h.err
+check "console --db FIFO exit" $? 1
+check "console --db FIFO named" "$(grep -c 'fifo: not a regular file' h.err)" 1
+timeout 10 "$top" --once --format csv --db "$tmp/nonexistent" >h.out 2>h.err
+check "console missing store exit" $? 1
+check "console missing store named" "$(grep -c "$tmp/nonexistent" h.err)" 1
+check "console missing store prints nothing" "$(wc -c <h.out)" 0
+mkdir adir
+"$ingest" --db d.db adir 2>h.err
+check "directory as FILE exit" $? 2
+check "directory as FILE named" "$(grep -c '^mlmon-ingest: adir: is a directory' h.err)" 1
+
+for v in 99 -1; do
+	cp e.db v.db
+	sqlite3 v.db "PRAGMA user_version = $v"
+	echo '{"batch_id":5,"features":[1,2,3],"scores":[0.5,0.5]}' |
+	    "$ingest" --db v.db 2>h.err
+	check "ingest schema $v exit" $? 1
+	check "ingest schema $v untouched" "$(q v.db 'PRAGMA user_version')" "$v"
+	check "ingest schema $v rows" "$(q v.db 'SELECT count(*) FROM predictions')" 200
+	timeout 10 "$top" --once --db v.db >h.out 2>h2.err
+	check "console schema $v exit" $? 1
+	if [ "$v" = 99 ]; then
+		want='made by a newer mlmon (schema 99)'
+	else
+		want='schema version -1: not an mlmon store'
+	fi
+	check "ingest schema $v message" "$(grep -c "v.db.*$want" h.err)" 1
+	check "console schema $v message" "$(grep -c "v.db.*$want" h2.err)" 1
+done
+
+# 4. The 1 MiB line limit is the same with LF and CRLF; a leading BOM is
+# accepted. A line of exactly 1048576 bytes is accepted, one more byte
+# is rejected, whatever the terminator.
+line() {	# a prediction padded with blanks to $1 bytes
+	pre='{"batch_id":0,"features":[1,2,3],"scores":[0.5,0.5]'
+	printf "%s" "$pre"
+	head -c $(($1 - ${#pre} - 1)) /dev/zero | tr '\0' ' '
+	printf '}'
+}
+for eol in lf crlf; do
+	[ $eol = lf ] && t='\n' || t='\r\n'
+	{ line 1048576; printf "$t"; } >max.ndjson
+	check "1 MiB line $eol bytes" "$(wc -c <max.ndjson)" \
+	    $((1048576 + ${#t} / 2))
+	rmdb m.db
+	"$ingest" --quiet --db m.db max.ndjson 2>h.err
+	check "1 MiB line $eol accepted" $? 0
+	check "1 MiB line $eol stored" "$(q m.db 'SELECT count(*) FROM predictions')" 1
+	{ line 1048577; printf "$t"; line 60; printf "$t"; } >over.ndjson
+	rmdb m.db
+	"$ingest" --quiet --db m.db over.ndjson 2>h.err
+	check "1 MiB + 1 line $eol exit" $? 65
+	check "1 MiB + 1 line $eol reason" "$(grep -c '^over.ndjson:1: line longer than 1048576 bytes' h.err)" 1
+	check "1 MiB + 1 line $eol next line stored" "$(q m.db 'SELECT count(*) FROM predictions')" 1
+done
+printf '\357\273\277{"batch_id":0,"features":[1,2,3],"scores":[0.5,0.5]}\r\n' >bom.ndjson
+"$ingest" --quiet --db b.db bom.ndjson 2>h.err
+check "BOM accepted" $? 0
+check "BOM row stored" "$(q b.db 'SELECT count(*) FROM predictions')" 1
+
+# 5. A corrupt detector_state stops ingest naming the store and the input
+# lines not stored; nothing of the open transaction is committed.
+labels() {	# labels record for batch $1: 200 classes
+	printf '{"type":"labels","batch_id":%d,"true_class":[0' "$1"
+	i=1
+	while [ $i -lt 200 ]; do printf ',%d' $((i % 2)); i=$((i + 1)); done
+	printf ']}\n'
+}
+labels 1 | "$ingest" --quiet --db e.db
+check "labels exit" $? 0
+check "detector state stored" "$(q e.db 'SELECT count(*) FROM detector_state')" 1
+sqlite3 e.db "UPDATE detector_state SET state = '{corrupt'"
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		printf '{"batch_id":2,"features":[%d,%d,%d],"scores":[0.4,0.6]}\n' \
+		    $((i % 10)) $((i % 7)) $((i % 5))
+		i=$((i + 1))
+	done
+	labels 2
+} >more.ndjson
+"$ingest" --db e.db more.ndjson 2>h.err
+check "corrupt state exit" $? 1
+check "corrupt state message" "$(grep -c "^mlmon-ingest: e.db: the stored detector state (detector_state row 'detectors') is corrupt; reading stopped at more.ndjson line 201; not stored: more.ndjson lines 1-201 (200 rows of batch 2), send them again" h.err)" 1
+check "corrupt state nothing committed" "$(q e.db 'SELECT count(*) FROM predictions WHERE batch_id = 2')" 0
 
 finish

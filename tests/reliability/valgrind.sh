@@ -84,5 +84,5 @@ for tab in overview drift calibration alerts; do
 done
 run "mlmon-top --once --tab calibration --batch 2" 0 "$top" --once \
     --db v.db --tab calibration --batch 2
-run "mlmon-top --once, missing DB" 0 "$top" --once --db missing.db
+run "mlmon-top --once, missing DB" 1 "$top" --once --db missing.db
 finish

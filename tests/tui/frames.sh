@@ -80,11 +80,19 @@ check calibration-batch18.json C --tab calibration --batch 18 \
     --format json
 # --format text is today's frame.
 check overview-80x24-utf8 C.UTF-8 --format text
-# A store that is not there yet.
-rm -f "$tmp/none.db"
+# A store ingest has not set up yet (an empty file): the waiting frame.
+: >"$tmp/none.db"
 env -i PATH=/usr/bin:/bin LC_ALL=C MLMON_NOW=1700001300 \
     "$top" --db "$tmp/none.db" --once >"$tmp/out"
 grep -q "Waiting for data" "$tmp/out" || { echo "FAIL: no waiting"; fail=1; }
+# A store that is not there: exit 1 naming it (issue 11), no frame.
+rm -f "$tmp/none.db"
+if env -i PATH=/usr/bin:/bin LC_ALL=C MLMON_NOW=1700001300 \
+    "$top" --db "$tmp/none.db" --once >"$tmp/out" 2>"$tmp/err"; then
+	echo "FAIL: a missing store exits 0"; fail=1
+fi
+grep -q "none.db" "$tmp/err" || { echo "FAIL: missing store not named"; fail=1; }
+[ -s "$tmp/out" ] && { echo "FAIL: a frame for a missing store"; fail=1; }
 # Bad flags exit 2 with a message.
 for bad in "-d 0" "-d x" "--tab nope" "--width 0" "--bogus" \
     "--format xml" "--format"; do
