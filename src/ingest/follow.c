@@ -367,74 +367,6 @@ drain_inotify(struct follow *f)
 			;
 }
 
-enum follow_status
-follow_next(struct follow *f, int64_t now, struct follow_line *out,
-    char **cause)
-{
-	enum follow_status	st;
-	bool			moved;
-
-	drain_inotify(f);
-	for (;;) {
-		if (f->fd < 0 && !open_file(f, f->path, 0, ST_LIVE))
-			return FOLLOW_WAIT;
-		if (take_line(f, out))
-			return FOLLOW_LINE;
-		switch (read_more(f, now)) {
-		case GOT_BYTES:
-			continue;
-		case GOT_ERROR:
-			*cause = xasprintf("%s: %s", f->name, strerror(errno));
-			return FOLLOW_ERROR;
-		case GOT_CHANGED:
-			if (truncated(f, out))
-				return FOLLOW_LINE;
-			continue;
-		case GOT_EOF:
-			break;
-		}
-		st = at_end(f, now, out, &moved);
-		if (st == FOLLOW_LINE || !moved)
-			return st;
-	}
-}
-
-void
-follow_position(const struct follow *f, struct follow_pos *out)
-{
-	size_t	k = f->start < FOLLOW_TAIL ? f->start : FOLLOW_TAIL;
-
-	if (f->discarding) {
-		*out = f->held;
-		return;
-	}
-	out->dev = f->fd >= 0 ? f->dev : 0;
-	out->ino = f->fd >= 0 ? f->ino : 0;
-	out->offset = f->off;
-	out->line = f->lineno;
-	out->hash = tail_hash(f->buf + f->start - k, k);
-}
-
-int
-follow_fd(const struct follow *f)
-{
-	return f->ifd;
-}
-
-int
-follow_wait_ms(const struct follow *f, int64_t now)
-{
-	int64_t	wait = f->ifd >= 0 ? WAIT_WATCHED_MS : WAIT_BLIND_MS;
-	int64_t	left;
-
-	if (f->state == ST_ROTATED) {
-		left = f->quiet_since + f->grace_ms - now;
-		if (left < wait)
-			wait = left > 0 ? left : 0;
-	}
-	return (int)wait;
-}
-
 /*
  * Whether name holds pos: the same inode (any file when by_content), at
  * least offset bytes, and the stored hash of the bytes before it.
@@ -511,6 +443,74 @@ watch_dir(struct follow *f, char **cause)
 	}
 	free(dir);
 	return ok;
+}
+
+enum follow_status
+follow_next(struct follow *f, int64_t now, struct follow_line *out,
+    char **cause)
+{
+	enum follow_status	st;
+	bool			moved;
+
+	drain_inotify(f);
+	for (;;) {
+		if (f->fd < 0 && !open_file(f, f->path, 0, ST_LIVE))
+			return FOLLOW_WAIT;
+		if (take_line(f, out))
+			return FOLLOW_LINE;
+		switch (read_more(f, now)) {
+		case GOT_BYTES:
+			continue;
+		case GOT_ERROR:
+			*cause = xasprintf("%s: %s", f->name, strerror(errno));
+			return FOLLOW_ERROR;
+		case GOT_CHANGED:
+			if (truncated(f, out))
+				return FOLLOW_LINE;
+			continue;
+		case GOT_EOF:
+			break;
+		}
+		st = at_end(f, now, out, &moved);
+		if (st == FOLLOW_LINE || !moved)
+			return st;
+	}
+}
+
+void
+follow_position(const struct follow *f, struct follow_pos *out)
+{
+	size_t	k = f->start < FOLLOW_TAIL ? f->start : FOLLOW_TAIL;
+
+	if (f->discarding) {
+		*out = f->held;
+		return;
+	}
+	out->dev = f->fd >= 0 ? f->dev : 0;
+	out->ino = f->fd >= 0 ? f->ino : 0;
+	out->offset = f->off;
+	out->line = f->lineno;
+	out->hash = tail_hash(f->buf + f->start - k, k);
+}
+
+int
+follow_fd(const struct follow *f)
+{
+	return f->ifd;
+}
+
+int
+follow_wait_ms(const struct follow *f, int64_t now)
+{
+	int64_t	wait = f->ifd >= 0 ? WAIT_WATCHED_MS : WAIT_BLIND_MS;
+	int64_t	left;
+
+	if (f->state == ST_ROTATED) {
+		left = f->quiet_since + f->grace_ms - now;
+		if (left < wait)
+			wait = left > 0 ? left : 0;
+	}
+	return (int)wait;
 }
 
 struct follow *
