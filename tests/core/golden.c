@@ -2,6 +2,7 @@
 #include "golden.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,22 @@ golden_longs(struct golden *g, const char *tag, size_t *n)
 	}
 	*n = len;
 	return v;
+}
+
+int *
+golden_ints(struct golden *g, const char *tag, size_t *n)
+{
+	long *v = golden_longs(g, tag, n);
+	int *o = xreallocarray(NULL, *n ? *n : 1, sizeof *o);
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (v[i] < INT_MIN || v[i] > INT_MAX)
+			golden_fail(g, "integer out of range");
+		o[i] = (int)v[i];
+	}
+	free(v);
+	return o;
 }
 
 double

@@ -36,6 +36,8 @@ long	 golden_long(struct golden *g);
  */
 double	*golden_doubles(struct golden *g, const char *tag, size_t *n);
 long	*golden_longs(struct golden *g, const char *tag, size_t *n);
+/* The same as int (class labels); aborts on a value outside int. */
+int	*golden_ints(struct golden *g, const char *tag, size_t *n);
 
 /* |got - want| / |want|; |got| when want is 0. */
 double	 golden_relerr(double got, double want);

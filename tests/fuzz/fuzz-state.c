@@ -1,7 +1,8 @@
 /*
- * Fuzz the detector state decoders: detectors_decode, ddm_decode,
- * adwin_decode and the codec number parsers under them. A restarted
- * mlmon-ingest reads this text back from the store, so it is untrusted.
+ * Fuzz the saved-state decoders: detectors_decode, ddm_decode,
+ * adwin_decode, calib_decode (the reference's calibration map) and the
+ * codec number parsers under them. A restarted mlmon-ingest reads this
+ * text back from the store, so it is untrusted.
  *
  * The input is the state text, optionally followed by a NUL and the error
  * stream to feed after decoding, one bit per update (without a NUL the
@@ -11,14 +12,18 @@
  * re-encodes to the same text (the encoding is exact, so equal text means
  * equal state); a decoded state survives further updates without undefined
  * behaviour, and the state after them is still decodable (for ADWIN:
- * unless absurd decoded sums overflowed to a non-finite number); every
- * double goes through format and parse with its bits unchanged.
+ * unless absurd decoded sums overflowed to a non-finite number); a decoded
+ * calibration map gives probabilities in [0, 1] and CBPE numbers in
+ * [0, 1] for any scores in [0, 1]; every double goes through format and
+ * parse with its bits unchanged.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/calibrate.h"
+#include "core/cbpe.h"
 #include "core/codec.h"
 #include "core/detect-adwin.h"
 #include "core/detect-ddm.h"
@@ -155,6 +160,59 @@ fuzz_detectors(const char *s, const struct stream *st)
 	detectors_finish(&d);
 }
 
+/*
+ * A decoded map re-encodes exactly; a batch of a few rows with scores in
+ * [0, 1] taken from the stream maps and estimates inside [0, 1].
+ */
+static void
+fuzz_calib(const char *s, const struct stream *st)
+{
+	enum { ROWS = 4 };
+	struct cbpe_estimate e;
+	struct calib *c, *c2;
+	char *e1, *e2, *cause = NULL;
+	double *scores, *p;
+	int pred[ROWS], j;
+	size_t i, k;
+
+	if ((c = calib_decode(s, &cause)) == NULL) {
+		FUZZ_CHECK(cause != NULL);
+		free(cause);
+		return;
+	}
+	e1 = calib_encode(c);
+	FUZZ_CHECK((c2 = calib_decode(e1, &cause)) != NULL);
+	e2 = calib_encode(c2);
+	FUZZ_CHECK(strcmp(e1, e2) == 0);
+	free(e1);
+	free(e2);
+	calib_destroy(c2);
+
+	k = (size_t)c->k;
+	scores = calloc(ROWS * k, sizeof *scores);
+	p = calloc(k, sizeof *p);
+	if (scores == NULL || p == NULL)
+		abort();
+	for (i = 0; i < ROWS * k; i++)
+		scores[i] = input_bit(st, 3 * i) * 0.5 +
+		    input_bit(st, 3 * i + 1) * 0.25 +
+		    input_bit(st, 3 * i + 2) * 0.25;
+	for (i = 0; i < ROWS; i++) {
+		pred[i] = (int)(i % k);
+		calib_apply(c, scores + i * k, p);
+		for (j = 0; j < c->k; j++)
+			FUZZ_CHECK(p[j] >= 0.0 && p[j] <= 1.0);
+	}
+	cbpe_estimate(c, scores, pred, ROWS, c->k, &e);
+	FUZZ_CHECK(e.accuracy_lower >= 0.0 && e.accuracy_upper <= 1.0);
+	FUZZ_CHECK(e.f1_lower >= 0.0 && e.f1_upper <= 1.0);
+	FUZZ_CHECK(isfinite(e.accuracy_se) && isfinite(e.f1_se));
+	cbpe_estimate_finish(&e);
+	free(scores);
+	free(p);
+	calib_destroy(c);
+}
+
 /* Parse doubles and integers at every offset where one may start. */
 static void
 fuzz_codec(const char *s, const uint8_t *data, size_t size)
@@ -227,6 +285,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_detectors(s, &st);
 	fuzz_ddm(s, &st);
 	fuzz_adwin(s, &st);
+	fuzz_calib(s, &st);
 	fuzz_codec(s, data, size);
 
 	free(s);

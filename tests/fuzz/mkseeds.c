@@ -3,7 +3,8 @@
  * DIR/report/enc-*.json (reports of real monitor runs on the fuzz schemas,
  * encoded by report_json_encode_*) and DIR/state/enc-*.txt (detector
  * states after error streams of several lengths, by detectors_encode,
- * ddm_encode and adwin_encode). Deterministic; rerun it after an encoder
+ * ddm_encode and adwin_encode; calibration maps fitted on random scores,
+ * by calib_encode). Deterministic; rerun it after an encoder
  * changes: tests/fuzz/mkseeds tests/fuzz/corpus
  */
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/calibrate.h"
 #include "core/detect-adwin.h"
 #include "core/monitor.h"
 #include "core/rng.h"
@@ -173,6 +175,43 @@ state(size_t n, double err, double err2)
 	detectors_finish(&det);
 }
 
+/* A calibration map over k classes fitted on n random labelled rows. */
+static void
+calib_seed(int k, size_t n)
+{
+	double *scores = xcalloc(n * (size_t)k, sizeof *scores);
+	int *pred = xcalloc(n, sizeof *pred), *truth = xcalloc(n, sizeof *truth);
+	struct calib *c;
+	struct rng r;
+	char name[64], *s;
+	size_t i;
+	int j;
+
+	rng_seed(&r, 29 + n);
+	for (i = 0; i < n; i++) {
+		double sum = 0.0, *row = scores + i * (size_t)k;
+
+		for (j = 0; j < k; j++)
+			sum += row[j] = 0.05 + rng_uniform(&r);
+		for (j = 0; j < k; j++) {
+			row[j] = (double)(int)(row[j] / sum * 100.0) / 100.0;
+			if (row[j] > row[pred[i]])
+				pred[i] = j;
+		}
+		truth[i] = rng_uniform(&r) < 0.7 ? pred[i] :
+		    (int)rng_below(&r, (uint64_t)k);
+	}
+	c = calib_fit(scores, pred, truth, n, k);
+	snprintf(name, sizeof name, "enc-calib-%d-%zu.txt", k, n);
+	s = calib_encode(c);
+	put("state", name, s);
+	free(s);
+	calib_destroy(c);
+	free(scores);
+	free(pred);
+	free(truth);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,5 +226,8 @@ main(int argc, char **argv)
 	state(40, 0.1, 0.1);
 	state(500, 0.05, 0.6);
 	state(20000, 0.1, 0.3);
+	calib_seed(2, 10);
+	calib_seed(2, 400);
+	calib_seed(4, 300);
 	return 0;
 }

@@ -1,0 +1,169 @@
+/*
+ * CBPE estimates of one batch (see cbpe.h). Two passes over the rows, each
+ * mapping a row's scores again, so memory stays O(k^2) whatever the batch
+ * size: the first builds the expected confusion matrix and the accuracy
+ * variance, the second the delta-method variance of macro F1, which needs
+ * the per-class totals of the first.
+ */
+#include "cbpe.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calibrate.h"
+#include "xalloc.h"
+
+/* Per-class totals shared by the two passes. */
+struct cbpe_totals {
+	double	*npred;		/* rows predicted c (exact, not summed P) */
+	double	*d;		/* npred + expected true count */
+	double	*a;		/* dF1/dTP_c: 2 / (K D_c), 0 when inactive */
+	double	*b;		/* dF1/dNtrue_c: -2 TP_c / (K D_c^2) */
+};
+
+static void
+cbpe_row(const struct calib *calib, const double *scores, int k, double *p)
+{
+	if (calib != NULL)
+		calib_apply(calib, scores, p);
+	else
+		memcpy(p, scores, (size_t)k * sizeof *p);
+}
+
+static double
+cbpe_clip(double v)
+{
+	return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+}
+
+/* Pass 1: expected confusion, n_rows, accuracy and its variance. */
+static void
+cbpe_pass_confusion(const struct calib *calib, const double *scores,
+    const int *y_pred, size_t n, int k, struct cbpe_estimate *e,
+    struct cbpe_totals *tt, double *p)
+{
+	size_t uk = (size_t)k, i;
+	double right = 0.0, var = 0.0;
+	int t;
+
+	for (i = 0; i < n; i++) {
+		int pr = y_pred[i];
+
+		if (pr < 0 || pr >= k)
+			continue;
+		cbpe_row(calib, scores + i * uk, k, p);
+		for (t = 0; t < k; t++)
+			e->confusion[(size_t)t * uk + (size_t)pr] += p[t];
+		tt->npred[pr] += 1.0;
+		right += p[pr];
+		var += fmax(p[pr] * (1.0 - p[pr]), 0.0);	/* p may be 1+ulp */
+		e->n_rows++;
+	}
+	if (e->n_rows == 0)
+		return;
+	e->accuracy = right / (double)e->n_rows;
+	e->accuracy_se = sqrt(var) / (double)e->n_rows;
+}
+
+/* Macro F1 from the expected confusion; fills the delta-method slopes. */
+static void
+cbpe_f1(struct cbpe_estimate *e, struct cbpe_totals *tt)
+{
+	size_t uk = (size_t)e->k;
+	double sum = 0.0;
+	int c, t, active = 0;
+
+	for (c = 0; c < e->k; c++) {
+		double ntrue = 0.0;
+
+		for (t = 0; t < e->k; t++)
+			ntrue += e->confusion[(size_t)c * uk + (size_t)t];
+		tt->d[c] = tt->npred[c] + ntrue;
+		if (tt->d[c] > 0.0)
+			active++;
+	}
+	if (active == 0)
+		return;
+	for (c = 0; c < e->k; c++) {
+		double tp = e->confusion[(size_t)c * uk + (size_t)c];
+
+		if (!(tt->d[c] > 0.0))
+			continue;
+		sum += 2.0 * tp / tt->d[c];
+		tt->a[c] = 2.0 / (active * tt->d[c]);
+		tt->b[c] = -2.0 * tp / (active * tt->d[c] * tt->d[c]);
+	}
+	e->f1_macro = sum / active;
+}
+
+/* Pass 2: the delta-method variance of macro F1, summed over rows. */
+static double
+cbpe_pass_f1_var(const struct calib *calib, const double *scores,
+    const int *y_pred, size_t n, int k, const struct cbpe_totals *tt,
+    double *p)
+{
+	size_t uk = (size_t)k, i;
+	double var = 0.0;
+	int t;
+
+	for (i = 0; i < n; i++) {
+		int pr = y_pred[i];
+		double mean = 0.0, v = 0.0;
+
+		if (pr < 0 || pr >= k)
+			continue;
+		cbpe_row(calib, scores + i * uk, k, p);
+		for (t = 0; t < k; t++)
+			mean += p[t] * ((t == pr ? tt->a[t] : 0.0) + tt->b[t]);
+		for (t = 0; t < k; t++) {
+			double g = (t == pr ? tt->a[t] : 0.0) + tt->b[t] - mean;
+
+			v += p[t] * g * g;
+		}
+		var += v;
+	}
+	return var;
+}
+
+void
+cbpe_estimate(const struct calib *calib, const double *scores,
+    const int *y_pred, size_t n, int k, struct cbpe_estimate *out)
+{
+	size_t uk = (size_t)k;
+	struct cbpe_totals tt;
+	double *p = xcalloc(uk, sizeof *p);
+
+	memset(out, 0, sizeof *out);
+	out->k = k;
+	out->calibrated = calib != NULL && calib->enabled;
+	out->confusion = xcalloc(uk * uk, sizeof *out->confusion);
+	tt.npred = xcalloc(uk, sizeof *tt.npred);
+	tt.d = xcalloc(uk, sizeof *tt.d);
+	tt.a = xcalloc(uk, sizeof *tt.a);
+	tt.b = xcalloc(uk, sizeof *tt.b);
+	cbpe_pass_confusion(calib, scores, y_pred, n, k, out, &tt, p);
+	if (out->n_rows > 0) {
+		cbpe_f1(out, &tt);
+		out->f1_se = sqrt(cbpe_pass_f1_var(calib, scores, y_pred, n,
+		    k, &tt, p));
+	}
+	free(tt.npred);
+	free(tt.d);
+	free(tt.a);
+	free(tt.b);
+	out->accuracy_lower = cbpe_clip(out->accuracy -
+	    CBPE_SIGMAS * out->accuracy_se);
+	out->accuracy_upper = cbpe_clip(out->accuracy +
+	    CBPE_SIGMAS * out->accuracy_se);
+	out->f1_lower = cbpe_clip(out->f1_macro - CBPE_SIGMAS * out->f1_se);
+	out->f1_upper = cbpe_clip(out->f1_macro + CBPE_SIGMAS * out->f1_se);
+	free(p);
+}
+
+void
+cbpe_estimate_finish(struct cbpe_estimate *e)
+{
+	free(e->confusion);
+	e->confusion = NULL;
+}
