@@ -29,11 +29,21 @@ static void	psi_props_sorted(const struct psi_edges *, const double *,
 static void
 psi_edges_init(struct psi_edges *pe, double lo, double hi)
 {
-	double delta = hi - lo, step = delta / PSI_BINS;
+	double delta = hi - lo, step = delta / PSI_BINS, t;
 	int i;
 
 	pe->lo = lo;
 	pe->step = step;
+	if (!isfinite(delta)) {
+		/* hi - lo overflowed: each term stays finite. */
+		for (i = 0; i < PSI_BINS; i++) {
+			t = (double)i / PSI_BINS;
+			pe->e[i] = lo * (1.0 - t) + hi * t;
+		}
+		pe->e[PSI_BINS] = hi;
+		pe->step = hi / PSI_BINS - lo / PSI_BINS;
+		return;
+	}
 	for (i = 0; i <= PSI_BINS; i++) {
 		if (step == 0.0)	/* numpy: (i / div) * delta */
 			pe->e[i] = (double)i / PSI_BINS * delta + lo;
@@ -51,6 +61,8 @@ psi_bin(const struct psi_edges *pe, double x)
 	int b;
 
 	if (pe->step > 0.0 && isfinite(pe->step)) {
+		/* x - lo may overflow to inf: the estimate is then the last
+		 * bin and the walk below corrects it. */
 		q = (x - pe->lo) / pe->step;
 		if (q < 0.0)
 			b = 0;
@@ -133,10 +145,34 @@ double
 drift_psi_sorted(const double *ref, size_t nref, const double *cur,
     size_t ncur)
 {
+	bool outlier;
+
+	return drift_psi_sorted_note(ref, nref, cur, ncur, &outlier);
+}
+
+/* Does one bin hold at least PSI_OUTLIER_SHARE of both samples? */
+static bool
+psi_one_bin(const double *pr, const double *pc)
+{
+	int b;
+
+	/* Proportions carry PSI_EPSILON; the share is judged without it. */
+	for (b = 0; b < PSI_BINS; b++)
+		if (pr[b] - PSI_EPSILON >= PSI_OUTLIER_SHARE &&
+		    pc[b] - PSI_EPSILON >= PSI_OUTLIER_SHARE)
+			return true;
+	return false;
+}
+
+double
+drift_psi_sorted_note(const double *ref, size_t nref, const double *cur,
+    size_t ncur, bool *outlier)
+{
 	struct psi_edges pe;
 	double lo, hi, pr[PSI_BINS], pc[PSI_BINS], psi;
 	int b;
 
+	*outlier = false;
 	/* As drift_psi_range picks them (the sign of a zero included). */
 	lo = ref[0];
 	hi = ref[nref - 1];
@@ -151,6 +187,7 @@ drift_psi_sorted(const double *ref, size_t nref, const double *cur,
 			    ref[nref - 1], cur, ncur);
 	psi_props_sorted(&pe, ref, nref, pr);
 	psi_props_sorted(&pe, cur, ncur, pc);
+	*outlier = psi_one_bin(pr, pc);
 	psi = 0.0;
 	for (b = 0; b < PSI_BINS; b++)
 		psi += (pc[b] - pr[b]) * log(pc[b] / pr[b]);

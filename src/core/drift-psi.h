@@ -4,10 +4,14 @@
  * (edges as numpy.linspace, outer ends open to -inf/+inf, numpy.histogram
  * bin membership), 1e-4 added to each bin proportion, proportions then
  * renormalised to sum to 1; PSI = sum (cur - ref) * ln(cur / ref).
+ * Where max - min overflows a double (values near +/-1.8e308, which
+ * numpy turns into NaN edges and a PSI of 0), the edges are computed
+ * without the overflow: lo * (1 - i/10) + hi * (i/10).
  */
 #ifndef MLMON_CORE_DRIFT_PSI_H
 #define MLMON_CORE_DRIFT_PSI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +48,16 @@ double	drift_psi_sorted(const double *ref, size_t nref, const double *cur,
  * be at least 1.
  */
 double	drift_psi_counts(const uint64_t *ref, const uint64_t *cur, int bins);
+
+/*
+ * drift_psi_sorted, and *outlier set when an outlier dominates the range:
+ * one bin holds at least PSI_OUTLIER_SHARE of the reference and of the
+ * batch, so the ten equal-width bins say little about the bulk of either
+ * (a report should say so beside the PSI).
+ */
+#define PSI_OUTLIER_SHARE	0.9
+double	drift_psi_sorted_note(const double *ref, size_t nref,
+	    const double *cur, size_t ncur, bool *outlier);
 
 /* none below warning, warning from warning (0.10), critical above critical (0.20). */
 enum drift_severity drift_psi_severity(double psi, double warning,

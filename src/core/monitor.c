@@ -282,6 +282,7 @@ monitor_feature(const struct monitor_reference *ref,
 	out->ks_p_value = alloc_n(nf, sizeof *out->ks_p_value);
 	out->drift_psi = alloc_n(nf, sizeof *out->drift_psi);
 	out->drift_ks = alloc_n(nf, sizeof *out->drift_ks);
+	out->psi_outlier = alloc_n(nf, sizeof *out->psi_outlier);
 	for (f = 0; f < nf; f++)
 		out->ks_p_value[f] = 1.0;
 	if (nf == 0 || nr == 0 || n == 0)
@@ -293,7 +294,8 @@ monitor_feature(const struct monitor_reference *ref,
 			col[i] = b->features[i * nf + f];
 		drift_ks_sort(col, n);
 		refcol = ref->sorted + f * nr;
-		out->psi[f] = drift_psi_sorted(refcol, nr, col, n);
+		out->psi[f] = drift_psi_sorted_note(refcol, nr, col, n,
+		    &out->psi_outlier[f]);
 		ks_memoised(ref, refcol, col, n, &ks);
 		out->ks_statistic[f] = ks.statistic;
 		out->ks_p_value[f] = ks.p_value;
@@ -326,7 +328,40 @@ feature_report_finish(struct feature_report *r)
 	free(r->ks_p_value);
 	free(r->drift_psi);
 	free(r->drift_ks);
+	free(r->psi_outlier);
 	memset(r, 0, sizeof *r);
+}
+
+/* The reference's class counts (n_rows * proportion, exact below 2^53)
+ * against the batch's, as a 2 x K homogeneity test. */
+static void
+label_shift_homogeneity(const struct monitor_reference *ref,
+    struct prediction_report *out, const struct monitor_config *c)
+{
+	struct chisq_result cr;
+	uint64_t *rc, nr = 0, nc = 0;
+	int i, k = out->n_classes;
+
+	out->label_shift_homog_p_value = 1.0;
+	if (k < 2)
+		return;
+	rc = alloc_n((size_t)k, sizeof *rc);
+	for (i = 0; i < k; i++) {
+		rc[i] = (uint64_t)llround(ref->class_prop[i] *
+		    (double)ref->n_rows);
+		nr += rc[i];
+		nc += out->class_counts[i];
+	}
+	if (nr == 0 || nc == 0) {	/* the test needs both rows */
+		free(rc);
+		return;
+	}
+	drift_chisq_homogeneity(rc, out->class_counts, k, &cr);
+	free(rc);
+	out->label_shift_homog_statistic = cr.statistic;
+	out->label_shift_homog_p_value = cr.p_value;
+	out->label_shift_homog_dof = cr.dof;
+	out->label_shift_homog_drift = cr.p_value < c->chisq_alpha;
 }
 
 void
@@ -356,6 +391,7 @@ monitor_prediction(const struct monitor_reference *ref,
 		out->label_shift_p_value = cr.p_value;
 		out->label_shift_drift = cr.p_value < c->chisq_alpha;
 	}
+	label_shift_homogeneity(ref, out, c);
 	out->mean_confidence = metrics_mean(b->confidence, b->n_rows);
 	out->reference_mean_confidence = ref->mean_confidence;
 	out->confidence_drift = b->n_rows > 0 &&

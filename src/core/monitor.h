@@ -97,6 +97,7 @@ struct feature_report {
 	double		*ks_p_value;
 	bool		*drift_psi;	/* psi > psi_critical */
 	bool		*drift_ks;	/* ks p < ks_alpha */
+	bool		*psi_outlier;	/* an outlier dominates the PSI range */
 	bool		 any_drift;	/* any drift_psi or drift_ks */
 	size_t		 max_psi_feature;
 	bool		 mmd_run;
@@ -110,6 +111,16 @@ struct prediction_report {
 	double		 label_shift_statistic;
 	double		 label_shift_p_value;
 	bool		 label_shift_drift;	/* p < chisq_alpha */
+	/*
+	 * The 2 x K homogeneity test of the reference's and the batch's
+	 * counts (drift_chisq_homogeneity): it allows for the reference's
+	 * own sampling error. Stored beside the goodness-of-fit test above,
+	 * which the alert rules still use.
+	 */
+	double		 label_shift_homog_statistic;
+	double		 label_shift_homog_p_value;
+	int		 label_shift_homog_dof;
+	bool		 label_shift_homog_drift;	/* p < chisq_alpha */
 	double		 mean_confidence;
 	double		 reference_mean_confidence;
 	bool		 confidence_drift;

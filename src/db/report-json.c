@@ -8,6 +8,7 @@
  */
 #include "db/report-json.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -213,6 +214,11 @@ report_json_encode_feature(const struct feature_report *r,
 	feature_map(&b, r->ks_statistic, sc);
 	json_key(&b, &first, "max_psi");
 	json_number(&b, r->psi[r->max_psi_feature]);
+	if (r->psi_outlier != NULL) {
+		/* Features whose PSI bins an outlier dominates. */
+		json_key(&b, &first, "psi_outlier_range");
+		feature_list(&b, r->psi_outlier, sc);
+	}
 	json_key(&b, &first, "max_psi_feature");
 	json_string(&b, sc->feature_names[r->max_psi_feature]);
 	if (r->mmd_run) {
@@ -237,7 +243,7 @@ report_json_encode_prediction(const struct prediction_report *r,
     const struct store_schema *sc, char **cause)
 {
 	struct strbuf b = STRBUF_INIT;
-	bool first = true, cfirst = true;
+	bool first = true, cfirst = true, hfirst = true;
 	int i;
 
 	if (!schema_usable(sc, cause))
@@ -254,6 +260,17 @@ report_json_encode_prediction(const struct prediction_report *r,
 	json_number(&b, r->label_shift_p_value);
 	json_key(&b, &first, "label_shift_statistic");
 	json_number(&b, r->label_shift_statistic);
+	json_key(&b, &first, "label_shift_homogeneity");
+	strbuf_add(&b, "{", 1);
+	json_key(&b, &hfirst, "statistic");
+	json_number(&b, r->label_shift_homog_statistic);
+	json_key(&b, &hfirst, "p_value");
+	json_number(&b, r->label_shift_homog_p_value);
+	json_key(&b, &hfirst, "dof");
+	strbuf_addf(&b, "%d", r->label_shift_homog_dof);
+	json_key(&b, &hfirst, "drift");
+	json_bool(&b, r->label_shift_homog_drift);
+	strbuf_add(&b, "}", 1);
 	json_key(&b, &first, "confidence_drift");
 	json_bool(&b, r->confidence_drift);
 	json_key(&b, &first, "mean_confidence");
@@ -634,6 +651,7 @@ feature_free(struct feature_report *r)
 	free(r->ks_p_value);
 	free(r->drift_psi);
 	free(r->drift_ks);
+	free(r->psi_outlier);
 }
 
 /* Prefix a decoder's cause with the report type; frees the old cause. */
@@ -670,6 +688,12 @@ report_json_decode_feature(const char *text, size_t len,
 	r.ks_p_value = xcalloc(n, sizeof *r.ks_p_value);
 	r.drift_psi = xcalloc(n, sizeof *r.drift_psi);
 	r.drift_ks = xcalloc(n, sizeof *r.drift_ks);
+	r.psi_outlier = xcalloc(n, sizeof *r.psi_outlier);
+	/* Reports before issue 11 have no outlier note. */
+	if (get(root, "psi_outlier_range") != NULL &&
+	    get_name_list(root, "psi_outlier_range", sc->feature_names, n,
+	    r.psi_outlier, cause) == -1)
+		goto fail;
 	if (get_bool(root, "any_drift", &r.any_drift, cause) == -1 ||
 	    get_name_list(root, "drifted_features_ks", sc->feature_names, n,
 	    r.drift_ks, cause) == -1 ||
@@ -722,6 +746,42 @@ fail:
 	return -1;
 }
 
+/*
+ * The 2 x K homogeneity test; reports before issue 11 have none: NaN,
+ * no drift.
+ */
+static int
+get_homogeneity(const cJSON *root, struct prediction_report *r,
+    char **cause)
+{
+	const cJSON *h = get(root, "label_shift_homogeneity"), *dof;
+
+	r->label_shift_homog_statistic = NAN;
+	r->label_shift_homog_p_value = NAN;
+	if (h == NULL || cJSON_IsNull(h))
+		return 0;
+	if (!cJSON_IsObject(h)) {
+		*cause = xstrdup("\"label_shift_homogeneity\" is not an "
+		    "object");
+		return -1;
+	}
+	dof = get(h, "dof");
+	if (dof == NULL || !cJSON_IsNumber(dof) || dof->valuedouble < 0 ||
+	    dof->valuedouble > INT_MAX || dof->valuedouble !=
+	    floor(dof->valuedouble)) {
+		*cause = xstrdup("\"label_shift_homogeneity\": \"dof\" is "
+		    "not a count");
+		return -1;
+	}
+	r->label_shift_homog_dof = (int)dof->valuedouble;
+	if (get_double(h, "statistic", true, &r->label_shift_homog_statistic,
+	    cause) == -1 || get_double(h, "p_value", true,
+	    &r->label_shift_homog_p_value, cause) == -1 ||
+	    get_bool(h, "drift", &r->label_shift_homog_drift, cause) == -1)
+		return -1;
+	return 0;
+}
+
 int
 report_json_decode_prediction(const char *text, size_t len,
     const struct store_schema *sc, struct prediction_report *out,
@@ -751,7 +811,8 @@ report_json_decode_prediction(const char *text, size_t len,
 	    get_double(root, "reference_mean_confidence", true,
 	    &r.reference_mean_confidence, cause) == -1 ||
 	    get_name_map(root, "class_counts", sc->class_names,
-	    (size_t)r.n_classes, false, NULL, r.class_counts, cause) == -1) {
+	    (size_t)r.n_classes, false, NULL, r.class_counts, cause) == -1 ||
+	    get_homogeneity(root, &r, cause) == -1) {
 		decode_fail("prediction", cause);
 		cJSON_Delete(root);
 		free(r.class_counts);

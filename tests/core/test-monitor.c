@@ -357,6 +357,74 @@ START_TEST(label_shift)
 }
 END_TEST
 
+static double
+relerr(double got, double want)
+{
+	return fabs(got - want) / fabs(want);
+}
+
+/*
+ * Issue 11: a stable batch against a 2,000-row reference. The
+ * goodness-of-fit test treats the reference proportions as exact and
+ * flags it; the 2 x K homogeneity test stored beside it does not. The
+ * numbers are scipy's (stats.chisquare(cur, ref / 2000 * 10000) and
+ * stats.chi2_contingency([ref, cur]); tests/golden/homog.txt has ten
+ * such cases).
+ */
+START_TEST(label_shift_homogeneity)
+{
+	static const int refc[3] = { 1009, 618, 373 };
+	static const int curc[3] = { 4989, 2966, 2045 };
+	static double x[10000], conf[10000];
+	static int rp[2000], cp[10000];
+	struct monitor_reference ref;
+	struct monitor_config c;
+	struct monitor_batch b;
+	struct prediction_report pr;
+	int i, k, n;
+
+	monitor_config_defaults(&c);
+	for (i = 0; i < 10000; i++) {
+		x[i] = i % 17;
+		conf[i] = 0.8;
+	}
+	for (k = 0, n = 0; k < 3; k++)
+		for (i = 0; i < refc[k]; i++)
+			rp[n++] = k;
+	for (k = 0, n = 0; k < 3; k++)
+		for (i = 0; i < curc[k]; i++)
+			cp[n++] = k;
+	monitor_reference_init(&ref, x, 2000, 1, 3, rp, conf, NULL);
+	b = (struct monitor_batch){ .batch_id = 1, .n_rows = 10000,
+	    .features = x, .predicted = cp, .confidence = conf };
+	monitor_prediction(&ref, &c, &b, &pr);
+	ck_assert(relerr(pr.label_shift_statistic,
+	    22.97031148548079) < 1e-9);
+	ck_assert(relerr(pr.label_shift_p_value,
+	    1.0281588950210829e-05) < 1e-9);
+	ck_assert(pr.label_shift_drift);
+	ck_assert(relerr(pr.label_shift_homog_statistic,
+	    3.642504648099048) < 1e-9);
+	ck_assert(relerr(pr.label_shift_homog_p_value,
+	    0.16182296919007352) < 1e-9);
+	ck_assert_int_eq(pr.label_shift_homog_dof, 2);
+	ck_assert(!pr.label_shift_homog_drift);
+	prediction_report_finish(&pr);
+
+	/* A real shift: both tests agree. */
+	b.n_rows = 2000;
+	for (i = 0; i < 2000; i++)
+		cp[i] = i < 1600 ? 2 : 0;
+	b.predicted = cp;
+	monitor_prediction(&ref, &c, &b, &pr);
+	ck_assert(pr.label_shift_drift);
+	ck_assert(pr.label_shift_homog_drift);
+	ck_assert(pr.label_shift_homog_p_value < 1e-100);
+	prediction_report_finish(&pr);
+	monitor_reference_finish(&ref);
+}
+END_TEST
+
 START_TEST(confidence_drift)
 {
 	static const struct {
@@ -652,6 +720,7 @@ monitor_suite(void)
 	tcase_add_test(tc, one_feature_shift);
 	tcase_add_test(tc, ks_memo_batch_sizes);
 	tcase_add_test(tc, label_shift);
+	tcase_add_test(tc, label_shift_homogeneity);
 	tcase_add_test(tc, confidence_drift);
 	tcase_add_test(tc, perfect_predictions);
 	tcase_add_test(tc, decay_logic);

@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,65 @@ START_TEST(properties)
 }
 END_TEST
 
+/*
+ * Issue 11: values near +/-1.8e308. max - min overflows; the PSI must be
+ * what the same data scaled by 2^-8 (no overflow, the numpy edges) gives,
+ * not 0. The batch moves half its values to the top (KS D = 0.5).
+ */
+START_TEST(extreme_values)
+{
+	static double r[100], c[100], rs[100], cs[100];
+	double p, ps;
+	bool outlier;
+	size_t i;
+
+	for (i = 0; i < 100; i++) {
+		r[i] = ((double)i - 50.0) * 3.5e306;
+		c[i] = i < 50 ? r[i] : 1.79e308;
+		rs[i] = ldexp(r[i], -8);
+		cs[i] = ldexp(c[i], -8);
+	}
+	ck_assert(!isfinite(c[99] - r[0]));
+	ps = drift_psi_sorted(rs, 100, cs, 100);
+	p = drift_psi_sorted(r, 100, c, 100);
+	ck_assert_msg(p > 1.0 && fabs(p - ps) <= 1e-12 * ps,
+	    "psi %.17g, scaled %.17g", p, ps);
+	p = drift_psi(r, 100, c, 100);
+	ck_assert_msg(fabs(p - ps) <= 1e-12 * ps, "psi %.17g", p);
+	p = drift_psi_sorted_note(r, 100, r, 100, &outlier);
+	ck_assert(p == 0.0 && !outlier);
+	/* Both ends at the limits. */
+	c[0] = -1.7976931348623157e308;
+	c[99] = 1.7976931348623157e308;
+	p = drift_psi_sorted(r, 100, c, 100);
+	ck_assert_msg(p > 1.0 && isfinite(p), "psi %.17g", p);
+}
+END_TEST
+
+/* One value far out puts the bulk of both samples in one bin: noted. */
+START_TEST(outlier_note)
+{
+	static double r[100], c[100];
+	bool outlier;
+	size_t i;
+
+	for (i = 0; i < 100; i++) {
+		r[i] = (double)i / 100;
+		c[i] = (double)i / 100 + 0.005;
+	}
+	drift_psi_sorted_note(r, 100, c, 100, &outlier);
+	ck_assert(!outlier);
+	r[99] = 1e9;
+	drift_psi_sorted_note(r, 100, c, 100, &outlier);
+	ck_assert(outlier);
+	/* The outlier in the batch alone does it too (inputs sorted). */
+	r[99] = 0.99;
+	c[0] = -1e9;
+	drift_psi_sorted_note(r, 100, c, 100, &outlier);
+	ck_assert(outlier);
+}
+END_TEST
+
 START_TEST(severity)
 {
 	static const struct {
@@ -142,6 +202,8 @@ psi_suite(void)
 
 	tcase_add_test(tc, golden_psi);
 	tcase_add_test(tc, properties);
+	tcase_add_test(tc, extreme_values);
+	tcase_add_test(tc, outlier_note);
 	tcase_add_test(tc, severity);
 	suite_add_tcase(s, tc);
 	return s;

@@ -46,6 +46,8 @@ feature_make(struct feature_report *r, bool mmd)
 	r->ks_p_value = xcalloc(4, sizeof *r->ks_p_value);
 	r->drift_psi = xcalloc(4, sizeof *r->drift_psi);
 	r->drift_ks = xcalloc(4, sizeof *r->drift_ks);
+	r->psi_outlier = xcalloc(4, sizeof *r->psi_outlier);
+	r->psi_outlier[3] = true;
 	for (i = 0; i < 4; i++) {
 		r->psi[i] = psi[i];
 		r->ks_p_value[i] = ks[i];
@@ -84,6 +86,7 @@ START_TEST(test_feature_round_trip)
 			    b.ks_statistic[i]));
 			ck_assert_int_eq(a.drift_psi[i], b.drift_psi[i]);
 			ck_assert_int_eq(a.drift_ks[i], b.drift_ks[i]);
+			ck_assert_int_eq(a.psi_outlier[i], b.psi_outlier[i]);
 		}
 		ck_assert_int_eq(b.any_drift, 1);
 		ck_assert_uint_eq(b.max_psi_feature, 1);
@@ -176,8 +179,17 @@ START_TEST(test_prediction_round_trip)
 	a.mean_confidence = 2.0 / 3.0;
 	a.reference_mean_confidence = 0.7;
 	a.confidence_drift = false;
+	a.label_shift_homog_statistic = 3.642504648099048;
+	a.label_shift_homog_p_value = 0.16182296919007352;
+	a.label_shift_homog_dof = 2;
+	a.label_shift_homog_drift = false;
 	text = report_json_encode_prediction(&a, &schema, &cause);
 	ck_assert_ptr_nonnull(text);
+	/* Beside the seed's goodness-of-fit keys, which keep their meaning. */
+	ck_assert_ptr_nonnull(strstr(text, "\"label_shift_p_value\":1.7e-300,"
+	    "\"label_shift_statistic\":12.75,\"label_shift_homogeneity\":{"
+	    "\"statistic\":3.642504648099048,\"p_value\":0.16182296919007352,"
+	    "\"dof\":2,\"drift\":false}"));
 	ck_assert_ptr_nonnull(strstr(text, "\"class_counts\":{\"cat\":0,"
 	    "\"dog\":9007199254740992,\"emu\":17}"));
 	ck_assert_int_eq(report_json_decode_prediction(text, strlen(text),
@@ -189,6 +201,12 @@ START_TEST(test_prediction_round_trip)
 	    b.reference_mean_confidence));
 	ck_assert_int_eq(b.label_shift_drift, 1);
 	ck_assert_int_eq(b.confidence_drift, 0);
+	ck_assert(same_bits(a.label_shift_homog_p_value,
+	    b.label_shift_homog_p_value));
+	ck_assert(same_bits(a.label_shift_homog_statistic,
+	    b.label_shift_homog_statistic));
+	ck_assert_int_eq(b.label_shift_homog_dof, 2);
+	ck_assert_int_eq(b.label_shift_homog_drift, 0);
 	ck_assert(memcmp(b.class_counts, counts, sizeof counts) == 0);
 	free(text);
 	prediction_report_finish(&b);

@@ -92,6 +92,17 @@ def homog_cases(rng):
     cases.append(([100000, 100000, 1], [1, 1, 100000], "p underflows"))
     cases.append(([3000000000, 1000000000], [3000000001, 999999999],
                   "counts above 2^31"))
+    # Issue 11, label shift: a 2,000-row reference and stable 10,000-row
+    # batches drawn from the same class proportions. Their own generator,
+    # so cat.txt and missing.txt keep their draws. Goodness of fit against
+    # the reference proportions flags 7 of the 10 at p < 0.01 (p down to
+    # 3.6e-9); this test none (smallest p 0.043).
+    r11 = np.random.default_rng(SEED + 11)
+    prop = np.array([0.5, 0.3, 0.2])
+    for _ in range(10):
+        cases.append((r11.multinomial(2000, prop),
+                      r11.multinomial(10000, prop),
+                      "issue 11: stable batch, 2,000-row reference"))
     return cases
 
 
