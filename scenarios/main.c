@@ -15,18 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mlmon-config.h"
+#include "mlmon-version.h"
 #include "core/xalloc.h"
 #include "emit.h"
 #include "gen.h"
 #include "scn.h"
-
-#ifndef MLMON_GEN_SCN_SRCDIR
-#define MLMON_GEN_SCN_SRCDIR "scenarios"
-#endif
-#ifndef MLMON_GEN_SCN_DATADIR
-#define MLMON_GEN_SCN_DATADIR "/usr/local/share/mlmon/scenarios"
-#endif
+#include "scn-dirs.h"
 
 /* Output buffer: big enough that a pipe gets full-sized writes. */
 #define MAIN_OUTBUF (1 << 20)
@@ -205,13 +199,13 @@ main_check_effect(const struct scn *s, const struct main_override *o)
 int
 main(int argc, char **argv)
 {
-	const char *scenario = "stable", *dir = NULL, *dirs[3];
+	const char *scenario = "stable", *dir = NULL, *dirs[SCN_DIRS_MAX];
 	struct main_override ov[MAIN_MAX_OVERRIDES];
 	struct gen_config cfg;
 	struct scn s;
 	struct emit e;
 	struct gen *g;
-	char *path, *cause;
+	char *path, *cause, *own = NULL;
 	double rate;
 	bool list = false;
 	int opt, nov = 0, i, err;
@@ -290,7 +284,7 @@ main(int argc, char **argv)
 			main_usage(stdout);
 			return 0;
 		case 'V':
-			printf("mlmon-gen %s\n", MLMON_VERSION);
+			printf("mlmon-gen %s\n", MLMON_VERSION_STRING);
 			return 0;
 		case ':':
 			main_bad("%s: missing argument", argv[optind - 1]);
@@ -322,12 +316,12 @@ main(int argc, char **argv)
 		dirs[0] = dir;
 		dirs[1] = NULL;
 	} else {
-		dirs[0] = MLMON_GEN_SCN_SRCDIR;
-		dirs[1] = MLMON_GEN_SCN_DATADIR;
-		dirs[2] = NULL;
+		scn_dirs_default(dirs, &own);
 	}
 	if (list) {
-		if (scn_list(dirs, stdout, &cause) != 0) {
+		err = scn_list(dirs, stdout, &cause);
+		free(own);
+		if (err != 0) {
 			fprintf(stderr, "mlmon-gen: %s\n", cause);
 			free(cause);
 			return 2;
@@ -337,6 +331,7 @@ main(int argc, char **argv)
 
 	scn_init(&s);
 	path = scn_resolve(scenario, dirs, &cause);
+	free(own);
 	if (path == NULL || scn_load(&s, path, &cause) != 0) {
 		fprintf(stderr, "mlmon-gen: %s\n", cause);
 		free(cause);

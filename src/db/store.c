@@ -618,6 +618,12 @@ store_data_version(struct store *s, int64_t *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+int
+store_schema_version(void)
+{
+	return STORE_SCHEMA_VERSION;
+}
+
 int64_t
 store_version(struct store *s)
 {

@@ -113,6 +113,11 @@ size_t	store_pending(const struct store *s);
  */
 int64_t	store_version(struct store *s);
 /*
+ * The schema version this code writes (PRAGMA user_version), and the
+ * newest it reads: for --version.
+ */
+int	store_schema_version(void);
+/*
  * Write transactions rolled back so far (a failed COMMIT, or a failed
  * statement that made SQLite roll back the whole transaction), counted
  * from the first call on.

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mlmon-config.h"
+#include "mlmon-version.h"
 
 #include "alert/alert.h"
 #include "core/sanitize.h"
@@ -340,7 +340,8 @@ main(int argc, char **argv)
 			free(ov);
 			return EXIT_SUCCESS;
 		case 'V':
-			printf("mlmon-ingest %s\n", MLMON_VERSION);
+			printf("mlmon-ingest %s\nstore schema version %d\n",
+			    MLMON_VERSION_STRING, store_schema_version());
 			free(ov);
 			return EXIT_SUCCESS;
 		case OPT_SEND:

@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mlmon-config.h"
+#include "mlmon-version.h"
 #include "core/xalloc.h"
+#include "db/store.h"
 
 static const char *const tab_names[TAB_COUNT] = {
 	"overview", "drift", "calibration", "alerts",
@@ -240,7 +241,8 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 			options_usage(out);
 			return 1;
 		case 'V':
-			fprintf(out, "mlmon-top %s\n", MLMON_VERSION);
+			fprintf(out, "mlmon-top %s\nstore schema version %d\n",
+			    MLMON_VERSION_STRING, store_schema_version());
 			return 1;
 		case ':':
 			*cause = xasprintf("%s needs a value",
