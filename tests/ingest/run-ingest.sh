@@ -96,7 +96,7 @@ check "two files" $? 2
 check "bad threshold" $? 2
 "$ingest" --help >/dev/null
 check "--help" $? 0
-check "--version" "$("$ingest" --version | cut -d' ' -f1)" mlmon-ingest
+check "--version" "$("$ingest" --version | head -n 1 | cut -d' ' -f1)" mlmon-ingest
 "$ingest" --quiet --db "no/such/dir/x.db" </dev/null 2>open.err
 check "unopenable db" $? 1
 # Store errors name the path once (not "x.db: x.db: ...").
