@@ -146,6 +146,8 @@ check "complete mlmon-gen --sc" "$(comp mlmon-gen _mlmon_gen mlmon-gen --sc)" \
     "--scenario --scenario-dir "
 check "complete mlmon-gen --mean-shift" \
     "$(comp mlmon-gen _mlmon_gen mlmon-gen --mean-shift r)" "ramp "
+check "complete mlmon-gen --rng" \
+    "$(comp mlmon-gen _mlmon_gen mlmon-gen --rng '')" "mlmon numpy "
 check "complete mlmon-top --tab" \
     "$(comp mlmon-top _mlmon_top mlmon-top --tab '')" \
     "alerts calibration drift overview "
