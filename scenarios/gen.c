@@ -1,11 +1,17 @@
 /*
  * The generator. Data model, all from one 64-bit seed:
  *
- * - Class means mu[c][j] ~ N(0, 3^2), drawn class by class, feature by
- *   feature, from the "means" stream.
- * - A row of class y is x[j] = mu[y][j] + shift(b) + N(0, 1); shift(b) is
- *   the scenario's mean shift at batch b on the shifted features, 0 in the
- *   training set. y is drawn from the class priors in force at batch b.
+ * - Class means mu[c][j] ~ N(0, class_spread^2) (3 unless the scenario
+ *   says), drawn class by class, feature by feature, from the "means"
+ *   stream.
+ * - A row drawn from component z is x[j] = mu[z][j] + shift(b) + N(0, 1);
+ *   shift(b) is the scenario's mean shift at batch b on the shifted
+ *   features, 0 in the training set. z is drawn from the class priors in
+ *   force at batch b. The true class y is z, or with true_class =
+ *   posterior a draw from the training distribution's P(y|x) (base
+ *   priors, unshifted means: p_c proportional to prior_c
+ *   exp(-||x - mu_c||^2 / 2)), one more uniform of the row's stream; then
+ *   P(y|x) is the same in every batch whatever moves x.
  * - The model is nearest-centroid: centroid[c] = mean of the training
  *   rows of class c; scores = softmax(-||x - centroid[c]||), printed as
  *   millionths that sum to exactly 1; predicted_class = first argmax of
@@ -45,8 +51,6 @@ enum {
 	GEN_STREAM_BATCH = 3,
 };
 
-/* Class means are N(0, GEN_MEAN_SD^2). */
-#define GEN_MEAN_SD 3.0
 /* Scores are printed in millionths. */
 #define GEN_SCALE 1000000
 /* Throttle wake-ups per second at most. */
@@ -61,6 +65,8 @@ struct gen {
 	double		*shift;		/* per feature, this batch */
 	double		*x;		/* features of this row */
 	double		*dist;		/* to each centroid */
+	double		*logprior;	/* log base priors (true_class) */
+	double		*post;		/* P(y|x) of this row */
 	uint32_t	*q;		/* scores in millionths */
 	struct gen_numpy *np;		/* --rng numpy, else NULL */
 	double		*score;		/* --rng numpy: scores */
@@ -123,7 +129,33 @@ gen_draw_class(struct rng *r, const double *cum, int classes)
 	return classes - 1;
 }
 
-/* Draw one row into g->x; returns its class. */
+/* A class drawn from the training distribution's P(y | g->x). */
+static int
+gen_posterior_class(struct gen *g, struct rng *r)
+{
+	int c, j, nc = g->cfg.classes, nf = g->cfg.features;
+	double top = -INFINITY, sum = 0.0;
+
+	for (c = 0; c < nc; c++) {
+		const double *mu = g->means + (size_t)c * nf;
+		double d2 = 0.0;
+
+		for (j = 0; j < nf; j++)
+			d2 += (g->x[j] - mu[j]) * (g->x[j] - mu[j]);
+		g->post[c] = g->logprior[c] - 0.5 * d2;
+		if (g->post[c] > top)
+			top = g->post[c];
+	}
+	for (c = 0; c < nc; c++) {
+		g->post[c] = exp(g->post[c] - top);
+		sum += g->post[c];
+	}
+	for (c = 0; c < nc; c++)
+		g->post[c] = (c > 0 ? g->post[c - 1] : 0.0) + g->post[c] / sum;
+	return gen_draw_class(r, g->post, nc);
+}
+
+/* Draw one row into g->x; returns its true class. */
 static int
 gen_draw_row(struct gen *g, struct rng *r, struct pmath_gauss *gs,
     const double *cum, const double *shift)
@@ -138,6 +170,8 @@ gen_draw_row(struct gen *g, struct rng *r, struct pmath_gauss *gs,
 		if (shift != NULL)
 			g->x[j] += shift[j];
 	}
+	if (g->cfg.scn->true_class == SCN_LABEL_POSTERIOR)
+		y = gen_posterior_class(g, r);
 	return y;
 }
 
@@ -277,7 +311,8 @@ gen_train(struct gen *g, char **cause)
 	for (c = 0; c < nc; c++) {
 		for (j = 0; j < nf; j++) {
 			g->means[(size_t)c * nf + j] =
-			    GEN_MEAN_SD * pmath_gauss_next(&gs, &r);
+			    g->cfg.scn->class_spread *
+			    pmath_gauss_next(&gs, &r);
 		}
 	}
 
@@ -507,6 +542,11 @@ gen_create(const struct gen_config *cfg, char **cause)
 	g->dist = xcalloc(nc, sizeof *g->dist);
 	g->q = xcalloc(nc, sizeof *g->q);
 	g->score = xcalloc(nc, sizeof *g->score);
+	g->post = xcalloc(nc, sizeof *g->post);
+	g->logprior = xcalloc(nc, sizeof *g->logprior);
+	for (size_t c = 0; c < nc; c++)
+		g->logprior[c] = log(s->priors != NULL ? s->priors[c] :
+		    1.0 / (double)nc);
 	gen_cumulate(g->base_cum, s->priors, cfg->classes);
 	gen_cumulate(g->after_cum,
 	    s->after_priors != NULL ? s->after_priors : s->priors,
@@ -522,6 +562,14 @@ gen_create(const struct gen_config *cfg, char **cause)
 		g->tick = (uint64_t)(cfg->rate / GEN_TICKS);
 		if (g->tick == 0)
 			g->tick = 1;
+	}
+	if (cfg->rng == GEN_RNG_NUMPY &&
+	    (s->have & (SCN_HAVE_CLASS_SPREAD | SCN_HAVE_TRUE_CLASS))) {
+		*cause = xstrdup("class_spread and true_class are mlmon-gen's "
+		    "own keys: generators.py has neither, so --rng numpy "
+		    "cannot draw them");
+		gen_destroy(g);
+		return NULL;
 	}
 	if (cfg->rng == GEN_RNG_NUMPY) {
 		g->np = gen_numpy_create(cfg, g->means, g->centroids, cause);
@@ -550,6 +598,8 @@ gen_destroy(struct gen *g)
 	free(g->dist);
 	free(g->q);
 	free(g->score);
+	free(g->post);
+	free(g->logprior);
 	gen_numpy_destroy(g->np);
 	free(g->ring);
 	free(g);

@@ -70,6 +70,8 @@ static const struct option main_options[] = {
 	{ "prior-shift", required_argument, NULL, OPT_SCN + 6 },
 	{ "priors", required_argument, NULL, OPT_SCN + 7 },
 	{ "after-priors", required_argument, NULL, OPT_SCN + 8 },
+	{ "class-spread", required_argument, NULL, OPT_SCN + 9 },
+	{ "true-class", required_argument, NULL, OPT_SCN + 10 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -79,6 +81,7 @@ static const struct option main_options[] = {
 static const char *const main_scn_keys[] = {
 	"mean_shift", "magnitude", "change_point", "ramp_start", "ramp_end",
 	"shift_features", "prior_shift", "priors", "after_priors",
+	"class_spread", "true_class",
 };
 
 struct main_override {
@@ -124,6 +127,7 @@ main_usage(FILE *f)
 "      --change-point B              --ramp-start B   --ramp-end B\n"
 "      --shift-features all|i,j,...  --prior-shift none|step\n"
 "      --priors p0,p1,...            --after-priors p0,p1,...\n"
+"      --class-spread SD             --true-class component|posterior\n"
 "\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
@@ -293,7 +297,8 @@ main(int argc, char **argv)
 			main_bad("unknown option '%s'", argv[optind - 1]);
 			break;
 		default:
-			if (opt < OPT_SCN || opt >= OPT_SCN + 9)
+			if (opt < OPT_SCN || opt >= OPT_SCN + (int)(sizeof
+			    main_scn_keys / sizeof main_scn_keys[0]))
 				main_bad("unknown option");
 			if (nov == MAIN_MAX_OVERRIDES)
 				main_bad("too many scenario overrides");

@@ -24,6 +24,9 @@
 
 /* Limits that keep every generated number finite and printable. */
 #define SCN_MAX_MAGNITUDE 1e6
+/* Class means are N(0, class_spread^2); the seed article's 3. */
+#define SCN_DEFAULT_SPREAD 3.0
+#define SCN_MAX_SPREAD 1e3
 #define SCN_MAX_BATCH 1000000000000L
 
 static char *
@@ -209,6 +212,8 @@ scn_init(struct scn *s)
 	memset(s, 0, sizeof *s);
 	s->mean_shift = SCN_MEAN_NONE;
 	s->prior_shift = SCN_PRIOR_NONE;
+	s->class_spread = SCN_DEFAULT_SPREAD;
+	s->true_class = SCN_LABEL_COMPONENT;
 }
 
 void
@@ -223,11 +228,50 @@ scn_finish(struct scn *s)
 	scn_init(s);
 }
 
-int
-scn_set(struct scn *s, const char *key, const char *value, char **cause)
+/*
+ * The keys of the data itself: class_spread and true_class. Returns 1
+ * when key is not one of them.
+ */
+static int
+scn_set_data(struct scn *s, const char *key, const char *value,
+    char **cause)
 {
 	double d;
 
+	if (strcmp(key, "class_spread") == 0) {
+		if (!scn_parse_double(value, &d) || !(d > 0.0) ||
+		    d > SCN_MAX_SPREAD) {
+			*cause = xasprintf("class_spread: expected a number in "
+			    "(0, 1000], got '%s'", value);
+			return -1;
+		}
+		s->class_spread = d;
+		s->have |= SCN_HAVE_CLASS_SPREAD;
+	} else if (strcmp(key, "true_class") == 0) {
+		if (strcmp(value, "component") == 0) {
+			s->true_class = SCN_LABEL_COMPONENT;
+		} else if (strcmp(value, "posterior") == 0) {
+			s->true_class = SCN_LABEL_POSTERIOR;
+		} else {
+			*cause = xasprintf("true_class: expected component or "
+			    "posterior, got '%s'", value);
+			return -1;
+		}
+		s->have |= SCN_HAVE_TRUE_CLASS;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+int
+scn_set(struct scn *s, const char *key, const char *value, char **cause)
+{
+	int r = scn_set_data(s, key, value, cause);
+	double d;
+
+	if (r <= 0)
+		return r;
 	if (strcmp(key, "description") == 0) {
 		free(s->description);
 		s->description = xstrdup(value);

@@ -2,7 +2,9 @@
  * Scenario definitions for mlmon-gen: small "key = value" files, one per
  * scenario (scenarios/README.md has the format). A scenario is a kind of
  * mean shift (none, step, ramp) and a kind of prior change (none, step)
- * with their parameters; command-line overrides go through scn_set too.
+ * with their parameters, how far apart the classes are (class_spread)
+ * and how a row's true class is drawn (true_class); command-line
+ * overrides go through scn_set too.
  */
 #ifndef MLMON_SCENARIOS_SCN_H
 #define MLMON_SCENARIOS_SCN_H
@@ -21,6 +23,12 @@ enum scn_prior {
 	SCN_PRIOR_STEP,		/* after_priors from change_point */
 };
 
+/* How a row's true class is drawn. */
+enum scn_label {
+	SCN_LABEL_COMPONENT,	/* the class x was drawn from (default) */
+	SCN_LABEL_POSTERIOR,	/* from P(y|x) of the training distribution */
+};
+
 /* Which keys were given (file or override). */
 enum {
 	SCN_HAVE_MAGNITUDE = 1 << 0,
@@ -32,6 +40,8 @@ enum {
 	SCN_HAVE_SHIFT_FEATURES = 1 << 6,
 	SCN_HAVE_MEAN_SHIFT = 1 << 7,
 	SCN_HAVE_PRIOR_SHIFT = 1 << 8,
+	SCN_HAVE_CLASS_SPREAD = 1 << 9,
+	SCN_HAVE_TRUE_CLASS = 1 << 10,
 };
 
 struct scn {
@@ -50,6 +60,8 @@ struct scn {
 	int		 npriors;
 	double		*after_priors;
 	int		 nafter;
+	double		 class_spread;	/* sd of the class means (3) */
+	enum scn_label	 true_class;
 	unsigned	 have;		/* SCN_HAVE_* */
 };
 

@@ -26,6 +26,7 @@
 
 #include "core/rng.h"
 #include "emit.h"
+#include "gen.h"
 #include "pmath.h"
 #include "scn.h"
 
@@ -372,6 +373,9 @@ START_TEST(test_scn_errors)
 		{ "priors = 0.5, -0.5, 1\n", ":1: priors: each prior" },
 		{ "change_point = -1\n", ":1: change_point: expected a batch" },
 		{ "shift_features = 1, x\n", ":1: shift_features: expected" },
+		{ "class_spread = 0\n", ":1: class_spread: expected a number" },
+		{ "class_spread = wide\n", ":1: class_spread: expected" },
+		{ "true_class = oracle\n", ":1: true_class: expected component" },
 	};
 	char path[] = "/tmp/test-gen-scn-XXXXXX";
 	struct scn s;
@@ -699,6 +703,145 @@ START_TEST(test_label_shift_priors)
 		ck_assert_double_le(fabs((double)post[c] / npost - after[c]),
 		    0.02);
 	}
+	stream_free(&s);
+}
+END_TEST
+
+/* P(true class = c | x) of the training distribution, for one row. */
+static void
+posterior_of(const struct gen *g, const cJSON *features, const double *prior,
+    double *post)
+{
+	double top = -INFINITY, sum = 0.0;
+	int c, j;
+
+	for (c = 0; c < 3; c++) {
+		double d2 = 0.0;
+
+		for (j = 0; j < 5; j++) {
+			double x = cJSON_GetArrayItem(features, j)->valuedouble;
+			double d = x - gen_class_mean(g, c, j);
+
+			d2 += d * d;
+		}
+		post[c] = log(prior[c]) - 0.5 * d2;
+		top = post[c] > top ? post[c] : top;
+	}
+	for (c = 0; c < 3; c++)
+		sum += post[c] = exp(post[c] - top);
+	for (c = 0; c < 3; c++)
+		post[c] /= sum;
+}
+
+/*
+ * covariate_shift: x follows the mixture weights (class 0 predicted far
+ * more often from batch 5), yet the true classes still follow the
+ * training posterior: over 10,000 rows after the shift, the share of each
+ * true class equals the mean posterior within 0.02 (4 standard errors).
+ * The same stream with true_class = component (label shift) misses it by
+ * more than 0.05: the check can tell the two apart.
+ */
+START_TEST(test_covariate_shift_posterior)
+{
+	static const char *args[] = { "--scenario", "covariate_shift",
+	    "--batches", "14", "--batch-size", "1000", "--no-schema",
+	    "--no-end-batch", NULL, NULL, NULL };
+	static const double prior[] = { 0.34, 0.33, 0.33 };
+	static const char *const kinds[] = { "posterior", "component" };
+	struct gen_config cfg;
+	struct scn scn;
+	struct gen *g;
+	char *cause = NULL;
+	int k;
+
+	scn_init(&scn);
+	ck_assert_int_eq(scn_set(&scn, "class_spread", "1.0", &cause), 0);
+	ck_assert_int_eq(scn_set(&scn, "priors", "0.34,0.33,0.33", &cause), 0);
+	gen_config_init(&cfg);
+	cfg.scn = &scn;
+	g = gen_create(&cfg, &cause);
+	ck_assert_msg(g != NULL, "%s", cause);
+	for (k = 0; k < 2; k++) {
+		double mean_post[3] = { 0 }, share[3] = { 0 }, post[3];
+		long pred0[2] = { 0 }, n[2] = { 0 };
+		struct stream s;
+		size_t i;
+		int c;
+
+		args[8] = "--true-class";
+		args[9] = kinds[k];
+		gen_stream(&s, args);
+		for (i = 0; i < s.n; i++) {
+			const cJSON *o = s.line[i];
+			int late;
+
+			if (strcmp(line_type(o), "prediction") != 0)
+				continue;
+			late = int_field(o, "batch_id") >= 5;
+			n[late]++;
+			pred0[late] += int_field(o, "predicted_class") == 0;
+			if (!late)
+				continue;
+			posterior_of(g, field(o, "features"), prior, post);
+			for (c = 0; c < 3; c++) {
+				mean_post[c] += post[c];
+				share[c] += int_field(o, "true_class") == c;
+			}
+		}
+		ck_assert_int_eq(n[1], 10000);
+		/* x moved: class 0 predicted on 0.33 -> about 0.6 of rows. */
+		ck_assert_double_ge((double)pred0[1] / n[1] -
+		    (double)pred0[0] / n[0], 0.15);
+		for (c = 0; c < 3; c++) {
+			double gap = fabs(share[c] - mean_post[c]) / n[1];
+
+			if (k == 0)
+				ck_assert_msg(gap <= 0.02, "class %d: %g", c, gap);
+			else if (c == 0)
+				ck_assert_msg(gap > 0.05, "class 0: %g", gap);
+		}
+		stream_free(&s);
+	}
+	gen_destroy(g);
+	scn_finish(&scn);
+}
+END_TEST
+
+/*
+ * stable_overlap: the classes overlap (accuracy 0.75-0.9 on the
+ * reference, seed 42) and the scores are underconfident: mean confidence
+ * at least 0.1 below accuracy, so raw scores are not calibrated.
+ */
+START_TEST(test_stable_overlap)
+{
+	static const char *const args[] = { "--scenario", "stable_overlap",
+	    "--batches", "1", "--no-schema", "--no-end-batch", NULL };
+	double right = 0.0, conf = 0.0;
+	long n = 0;
+	struct stream s;
+	size_t i;
+
+	gen_stream(&s, args);
+	for (i = 0; i < s.n; i++) {
+		const cJSON *o = s.line[i];
+		const cJSON *sc = field(o, "scores");
+		double top = 0.0;
+		int c;
+
+		if (strcmp(line_type(o), "reference") != 0)
+			continue;
+		for (c = 0; c < cJSON_GetArraySize(sc); c++)
+			if (cJSON_GetArrayItem(sc, c)->valuedouble > top)
+				top = cJSON_GetArrayItem(sc, c)->valuedouble;
+		right += int_field(o, "predicted_class") ==
+		    int_field(o, "true_class");
+		conf += top;
+		n++;
+	}
+	ck_assert_int_eq(n, 1000);
+	ck_assert_double_ge(right / n, 0.75);
+	ck_assert_double_le(right / n, 0.9);
+	ck_assert_double_le(conf / n, right / n - 0.1);
 	stream_free(&s);
 }
 END_TEST
@@ -1071,6 +1214,8 @@ gen_suite(void)
 	tcase_add_loop_test(tc, test_protocol, 0, 4);
 	tcase_add_test(tc, test_mean_shift);
 	tcase_add_test(tc, test_label_shift_priors);
+	tcase_add_test(tc, test_covariate_shift_posterior);
+	tcase_add_test(tc, test_stable_overlap);
 	tcase_add_test(tc, test_label_delay);
 	tcase_add_test(tc, test_no_labels);
 	tcase_add_test(tc, test_shapes);
