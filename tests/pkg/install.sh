@@ -43,6 +43,7 @@ for f in man1/mlmon-ingest.1 man1/mlmon-top.1 man1/mlmon-gen.1 \
 done
 for f in mlmon/scenarios/stable.scn mlmon/scenarios/abrupt.scn \
     mlmon/scenarios/gradual.scn mlmon/scenarios/label_shift.scn \
+    mlmon/scenarios/stable_overlap.scn mlmon/scenarios/covariate_shift.scn \
     doc/mlmon/examples/mlmon.conf \
     bash-completion/completions/mlmon-ingest \
     bash-completion/completions/mlmon-top \
@@ -125,7 +126,7 @@ mv "$tmp/dest$prefix" moved/tree
 rel=${bindir#"$prefix"}
 check "moved tree lists its scenarios" \
     "$(env -i PATH=/usr/bin:/bin "moved/tree$rel/mlmon-gen" --list |
-    cut -d' ' -f1 | tr '\n' ' ')" "abrupt gradual label_shift stable "
+    cut -d' ' -f1 | tr '\n' ' ')" "abrupt covariate_shift gradual label_shift stable stable_overlap "
 mv moved/tree "$tmp/dest$prefix"
 
 # 6. Bash completion, each installed file for its command.
@@ -141,13 +142,15 @@ comp() {	# comp FILE FUNCTION WORD... : COMPREPLY for the last word
 }
 check "complete mlmon-gen --scenario" \
     "$(comp mlmon-gen _mlmon_gen mlmon-gen --scenario '')" \
-    "abrupt gradual label_shift stable "
+    "abrupt covariate_shift gradual label_shift stable stable_overlap "
 check "complete mlmon-gen --sc" "$(comp mlmon-gen _mlmon_gen mlmon-gen --sc)" \
     "--scenario --scenario-dir "
 check "complete mlmon-gen --mean-shift" \
     "$(comp mlmon-gen _mlmon_gen mlmon-gen --mean-shift r)" "ramp "
 check "complete mlmon-gen --rng" \
     "$(comp mlmon-gen _mlmon_gen mlmon-gen --rng '')" "mlmon numpy "
+check "complete mlmon-gen --true-class" \
+    "$(comp mlmon-gen _mlmon_gen mlmon-gen --true-class p)" "posterior "
 check "complete mlmon-top --tab" \
     "$(comp mlmon-top _mlmon_top mlmon-top --tab '')" \
     "alerts calibration drift overview "
