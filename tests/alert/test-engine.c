@@ -634,6 +634,21 @@ START_TEST(retry_after_429)
 	ck_assert_int_eq(alert_engine_deliver(fx.e, &cause), 1);
 	fx_finish(&fx);
 	receiver_stop(&web);
+
+	/* Retry-After: 10^20 (too big for libcurl) is capped at 1 h. */
+	receiver_start(&web, "webhook-receiver.py", "429-huge");
+	fx_init(&fx);
+	fx_slack(&fx, web.port);
+	fx_set(&fx, "alert", "min_severity_email", "off");
+	fx_set(&fx, "alert", "timeout", "500ms");
+	alert_config_set_send(fx.c, true);
+	fx_open_engine(&fx);
+	run_feature(&fx, 1, "100", "100", false);
+	ck_assert_int_eq(alert_engine_deliver(fx.e, &cause), 0);
+	ck_assert_int_eq(q(&fx, "SELECT CAST(round(next_attempt_at - sent_at) "
+	    "AS INTEGER) FROM alerts WHERE status = 'pending'"), 3600);
+	fx_finish(&fx);
+	receiver_stop(&web);
 }
 END_TEST
 

@@ -144,6 +144,35 @@ START_TEST(test_long_line)
 }
 END_TEST
 
+/*
+ * Issue 11: a line of exactly CONFIG_LINE_MAX bytes is accepted with CRLF
+ * as with LF, and a leading UTF-8 BOM is not part of the first line.
+ */
+START_TEST(test_crlf_and_bom)
+{
+	static const char *const ends[] = { "\n", "\r\n" };
+	struct ingest_config	 c;
+	char			*text, *cause = NULL;
+	size_t			 i, n;
+
+	for (i = 0; i < 2; i++) {
+		text = malloc(CONFIG_LINE_MAX + 64);
+		n = (size_t)sprintf(text, "\xef\xbb\xbf[ingest]%sdb = ",
+		    ends[i]);
+		memset(text + n, 'x', CONFIG_LINE_MAX - 5);
+		n += CONFIG_LINE_MAX - 5;
+		n += (size_t)sprintf(text + n, "%s", ends[i]);
+		config_init(&c, true);
+		ck_assert_msg(config_parse(&c, "t.conf", text, n, &cause) == 0,
+		    "%s: %s", i ? "CRLF" : "LF", cause);
+		ck_assert_uint_eq(strlen(c.db), CONFIG_LINE_MAX - 5);
+		ck_assert(c.db[0] == 'x' && c.db[CONFIG_LINE_MAX - 6] == 'x');
+		free(text);
+		config_finish(&c);
+	}
+}
+END_TEST
+
 static char *
 write_file(const char *text, mode_t mode)
 {
@@ -228,6 +257,7 @@ config_suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_long_line);
+	tcase_add_test(tc, test_crlf_and_bom);
 	tcase_add_test(tc, test_secret_mode);
 	tcase_add_test(tc, test_default_path);
 	suite_add_tcase(s, tc);
