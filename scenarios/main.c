@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mlmon-version.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "emit.h"
 #include "gen.h"
@@ -136,19 +137,35 @@ main_usage(FILE *f)
 
 static void main_bad(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
+static void main_say(const char *, ...) __attribute__((format(printf, 1, 2)));
 
-/* Report a usage error and exit 2. */
+/* Report a usage error and exit 2 (cleaned: it may quote an argument). */
 static void
 main_bad(const char *fmt, ...)
 {
 	va_list ap;
+	char *m;
 
-	fprintf(stderr, "mlmon-gen: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	m = sanitize_vformat(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'mlmon-gen --help'.\n");
+	fprintf(stderr, "mlmon-gen: %s\nTry 'mlmon-gen --help'.\n", m);
+	free(m);
 	exit(2);
+}
+
+/* One line to stderr, cleaned: causes quote paths and names. */
+static void
+main_say(const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	m = sanitize_vformat(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mlmon-gen: %s\n", m);
+	free(m);
 }
 
 static long
@@ -327,7 +344,7 @@ main(int argc, char **argv)
 		err = scn_list(dirs, stdout, &cause);
 		free(own);
 		if (err != 0) {
-			fprintf(stderr, "mlmon-gen: %s\n", cause);
+			main_say("%s", cause);
 			free(cause);
 			return 2;
 		}
@@ -338,7 +355,7 @@ main(int argc, char **argv)
 	path = scn_resolve(scenario, dirs, &cause);
 	free(own);
 	if (path == NULL || scn_load(&s, path, &cause) != 0) {
-		fprintf(stderr, "mlmon-gen: %s\n", cause);
+		main_say("%s", cause);
 		free(cause);
 		free(path);
 		scn_finish(&s);
@@ -347,8 +364,7 @@ main(int argc, char **argv)
 	free(path);
 	for (i = 0; i < nov; i++) {
 		if (scn_set(&s, ov[i].key, ov[i].value, &cause) != 0) {
-			fprintf(stderr, "mlmon-gen: --%s: %s\n", ov[i].flag,
-			    cause);
+			main_say("--%s: %s", ov[i].flag, cause);
 			free(cause);
 			scn_finish(&s);
 			return 2;
@@ -359,7 +375,7 @@ main(int argc, char **argv)
 	cfg.scn = &s;
 	g = gen_create(&cfg, &cause);
 	if (g == NULL) {
-		fprintf(stderr, "mlmon-gen: %s\n", cause);
+		main_say("%s", cause);
 		free(cause);
 		scn_finish(&s);
 		return 2;

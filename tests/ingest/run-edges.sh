@@ -6,11 +6,12 @@
 # leading UTF-8 BOM is accepted; a corrupt detector_state stops ingest
 # naming the store and the lines not stored.
 #
-# usage: run-edges.sh MLMON-INGEST MLMON-TOP
+# usage: run-edges.sh MLMON-INGEST MLMON-TOP MLMON-GEN
 set -u
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 top=$(abspath "$2")
+gen=$(abspath "$3")
 sandbox edges
 
 esc=$(printf '\033')
@@ -56,6 +57,13 @@ check "evil file name shown" "$(grep -c '^in\]0;pwned\.ndjson:1: ' f.err)" 1
 "$ingest" --db f.db "missing$(printf '\033[2J').ndjson" 2>g.err
 check "missing evil file exit" $? 2
 yes_if "missing evil file not raw" raw_free g.err
+# mlmon-gen quotes its arguments in errors too.
+"$gen" --scenario "x$(printf '\033]0;t\007')" >/dev/null 2>g.err
+check "gen evil scenario exit" $? 2
+yes_if "gen evil scenario not raw" raw_free g.err
+"$gen" --batches "$(printf '\033[2J')" >/dev/null 2>g.err
+check "gen evil flag exit" $? 2
+yes_if "gen evil flag not raw" raw_free g.err
 
 # 3. Files that are not what they seem: FIFOs, a directory, a missing
 # store, a store from a newer mlmon or with a negative version. Each is
