@@ -138,34 +138,40 @@ main_usage(FILE *f)
 static void main_bad(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 static void main_say(const char *, ...) __attribute__((format(printf, 1, 2)));
+static void main_vsay(const char *, va_list)
+	    __attribute__((format(printf, 1, 0)));
 
-/* Report a usage error and exit 2 (cleaned: it may quote an argument). */
+/* One line to stderr, cleaned: causes quote paths and arguments. */
 static void
-main_bad(const char *fmt, ...)
+main_vsay(const char *fmt, va_list ap)
 {
-	va_list ap;
-	char *m;
+	char *m = sanitize_vformat(fmt, ap);
 
-	va_start(ap, fmt);
-	m = sanitize_vformat(fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "mlmon-gen: %s\nTry 'mlmon-gen --help'.\n", m);
+	fprintf(stderr, "mlmon-gen: %s\n", m);
 	free(m);
-	exit(2);
 }
 
-/* One line to stderr, cleaned: causes quote paths and names. */
 static void
 main_say(const char *fmt, ...)
 {
 	va_list ap;
-	char *m;
 
 	va_start(ap, fmt);
-	m = sanitize_vformat(fmt, ap);
+	main_vsay(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "mlmon-gen: %s\n", m);
-	free(m);
+}
+
+/* Report a usage error and exit 2. */
+static void
+main_bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	main_vsay(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'mlmon-gen --help'.\n");
+	exit(2);
 }
 
 static long

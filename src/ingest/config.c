@@ -296,8 +296,10 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 		n = eol != NULL ? (size_t)(eol - s) : len - pos;
 		pos += n + (eol != NULL);
 		line++;
-		/* The CR of a CRLF ends the line (the limit is the same for
-		 * both); a UTF-8 byte order mark opening the file is not text. */
+		/*
+		 * The CR of a CRLF ends the line (the limit is the same for
+		 * both); a UTF-8 byte order mark opening the file is not text.
+		 */
 		if (n > 0 && s[n - 1] == '\r')
 			n--;
 		if (line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {

@@ -677,8 +677,8 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 	}
 	/* A store error SQLite answered by rolling everything back. */
 	if (res != PIPELINE_FATAL && store_rollbacks(p->s) != p->rollbacks) {
-		pl_work_lost(p, xstrdup("the write transaction was rolled back"),
-		    cause);
+		pl_work_lost(p,
+		    xstrdup("the write transaction was rolled back"), cause);
 		return PIPELINE_FATAL;
 	}
 	if (res != PIPELINE_FATAL && p->dirty &&
@@ -745,8 +745,8 @@ pipeline_flush(struct pipeline *p, char **cause)
 	if (p->dead)
 		return 0;
 	if (store_rollbacks(p->s) != p->rollbacks) {
-		pl_work_lost(p, xstrdup("the write transaction was rolled back"),
-		    cause);
+		pl_work_lost(p,
+		    xstrdup("the write transaction was rolled back"), cause);
 		return -1;
 	}
 	if (!p->dirty) {

@@ -7,8 +7,8 @@
  * the --once printer are the only readers.
  *
  * All text goes through sanitize_into() (core/sanitize.h) on its way
- * in: control and escape characters are dropped and invalid UTF-8 is replaced, so nothing from
- * the store reaches the terminal raw.
+ * in: control and escape characters are dropped and invalid UTF-8 is
+ * replaced, so nothing from the store reaches the terminal raw.
  */
 #ifndef MLMON_TUI_RENDER_H
 #define MLMON_TUI_RENDER_H

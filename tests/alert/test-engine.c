@@ -591,6 +591,22 @@ START_TEST(retry_500_later_and_after_restart)
 }
 END_TEST
 
+/* A Slack-only engine with --send against a receiver in mode, one
+ * firing feature alert queued. */
+static void
+retry_fixture(struct fixture *fx, struct receiver *web, const char *mode,
+    const char *timeout)
+{
+	receiver_start(web, "webhook-receiver.py", mode);
+	fx_init(fx);
+	fx_slack(fx, web->port);
+	fx_set(fx, "alert", "min_severity_email", "off");
+	fx_set(fx, "alert", "timeout", timeout);
+	alert_config_set_send(fx->c, true);
+	fx_open_engine(fx);
+	run_feature(fx, 1, "100", "100", false);
+}
+
 START_TEST(retry_after_429)
 {
 	struct receiver web;
@@ -599,14 +615,7 @@ START_TEST(retry_after_429)
 	double t0, dt;
 
 	/* Budget enough: waits the 1 s asked for, then delivers. */
-	receiver_start(&web, "webhook-receiver.py", "429");
-	fx_init(&fx);
-	fx_slack(&fx, web.port);
-	fx_set(&fx, "alert", "min_severity_email", "off");
-	fx_set(&fx, "alert", "timeout", "5s");
-	alert_config_set_send(fx.c, true);
-	fx_open_engine(&fx);
-	run_feature(&fx, 1, "100", "100", false);
+	retry_fixture(&fx, &web, "429", "5s");
 	t0 = mono();
 	ck_assert_int_eq(alert_engine_deliver(fx.e, &cause), 1);
 	dt = mono() - t0;
@@ -619,14 +628,7 @@ START_TEST(retry_after_429)
 	receiver_stop(&web);
 
 	/* Budget too small: pending, next attempt when Retry-After says. */
-	receiver_start(&web, "webhook-receiver.py", "429");
-	fx_init(&fx);
-	fx_slack(&fx, web.port);
-	fx_set(&fx, "alert", "min_severity_email", "off");
-	fx_set(&fx, "alert", "timeout", "500ms");
-	alert_config_set_send(fx.c, true);
-	fx_open_engine(&fx);
-	run_feature(&fx, 1, "100", "100", false);
+	retry_fixture(&fx, &web, "429", "500ms");
 	ck_assert_int_eq(alert_engine_deliver(fx.e, &cause), 0);
 	ck_assert_int_eq(q(&fx, "SELECT CAST(round(next_attempt_at - sent_at) "
 	    "AS INTEGER) FROM alerts WHERE status = 'pending'"), 1);
@@ -636,14 +638,7 @@ START_TEST(retry_after_429)
 	receiver_stop(&web);
 
 	/* Retry-After: 10^20 (too big for libcurl) is capped at 1 h. */
-	receiver_start(&web, "webhook-receiver.py", "429-huge");
-	fx_init(&fx);
-	fx_slack(&fx, web.port);
-	fx_set(&fx, "alert", "min_severity_email", "off");
-	fx_set(&fx, "alert", "timeout", "500ms");
-	alert_config_set_send(fx.c, true);
-	fx_open_engine(&fx);
-	run_feature(&fx, 1, "100", "100", false);
+	retry_fixture(&fx, &web, "429-huge", "500ms");
 	ck_assert_int_eq(alert_engine_deliver(fx.e, &cause), 0);
 	ck_assert_int_eq(q(&fx, "SELECT CAST(round(next_attempt_at - sent_at) "
 	    "AS INTEGER) FROM alerts WHERE status = 'pending'"), 3600);

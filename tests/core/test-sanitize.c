@@ -65,12 +65,12 @@ START_TEST(sanitize_valid_table)
 	} rows[] = {
 		{ "plain ascii, longer than eight bytes", true },
 		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", true },
-		{ "12345678\xc3", false },		/* cut after the fast path */
+		{ "12345678\xc3", false },	/* cut after the fast path */
 		{ "\xc0\xaf", false },			/* overlong */
 		{ "\xe0\x80\xaf", false },		/* overlong, 3 bytes */
 		{ "\xed\xa0\x80", false },		/* surrogate */
 		{ "\xf4\x90\x80\x80", false },		/* > U+10FFFF */
-		{ "\xef\xbb\xbf{}", true },		/* a BOM is valid text */
+		{ "\xef\xbb\xbf{}", true },	/* a BOM is valid text */
 		{ "", true },
 	};
 	size_t i;
