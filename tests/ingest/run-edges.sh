@@ -87,6 +87,14 @@ mkdir adir
 check "directory as FILE exit" $? 2
 check "directory as FILE named" "$(grep -c '^mlmon-ingest: adir: is a directory' h.err)" 1
 
+# The console reads the current schema (2) and the previous one (1).
+for v in 2 1; do
+	cp e.db v.db
+	sqlite3 v.db "PRAGMA user_version = $v"
+	timeout 10 "$top" --once --format csv --db v.db >h.out 2>h.err
+	check "console schema $v exit" $? 0
+	check "console schema $v rows" "$(grep -c '^1,' h.out)" 1
+done
 for v in 99 -1; do
 	cp e.db v.db
 	sqlite3 v.db "PRAGMA user_version = $v"
