@@ -11,7 +11,7 @@ SECONDS   ?= 60
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
 .PHONY: all deps build test test-fast test-asan demo bench reliability fuzz \
-	golden scenarios-doc clean
+	golden scenarios-doc estimation-doc clean
 
 all: build
 
@@ -72,6 +72,10 @@ golden:
 scenarios-doc: build
 	scripts/scenarios-table > docs/SCENARIOS.md.tmp
 	mv docs/SCENARIOS.md.tmp docs/SCENARIOS.md
+
+estimation-doc: build
+	scripts/cbpe-table > docs/ESTIMATION.md.tmp
+	mv docs/ESTIMATION.md.tmp docs/ESTIMATION.md
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

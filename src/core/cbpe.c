@@ -161,6 +161,16 @@ cbpe_estimate(const struct calib *calib, const double *scores,
 	free(p);
 }
 
+bool
+cbpe_decayed(const struct cbpe_estimate *e, double ref_accuracy,
+    double ref_f1_macro, double decay)
+{
+	if (e->n_rows == 0)
+		return false;
+	return e->accuracy_upper < ref_accuracy - decay ||
+	    e->f1_upper < ref_f1_macro - decay;
+}
+
 void
 cbpe_estimate_finish(struct cbpe_estimate *e)
 {

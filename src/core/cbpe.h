@@ -71,4 +71,14 @@ void	cbpe_estimate(const struct calib *calib, const double *scores,
 	    const int *y_pred, size_t n, int k, struct cbpe_estimate *out);
 void	cbpe_estimate_finish(struct cbpe_estimate *e);
 
+/*
+ * The estimated-decay verdict, decided here only: the estimate's upper
+ * bound of accuracy or of macro F1 is below the reference's realized
+ * metric minus decay (the labelled performance monitor's any_decay, with
+ * the bound in place of the realized value). False when no row was
+ * estimated.
+ */
+bool	cbpe_decayed(const struct cbpe_estimate *e, double ref_accuracy,
+	    double ref_f1_macro, double decay);
+
 #endif

@@ -272,6 +272,13 @@ START_TEST(by_hand)
 	ck_assert_double_eq_tol(e.f1_macro, 0.375, 1e-15);
 	ck_assert_double_eq_tol(e.accuracy_lower,
 	    0.6 - CBPE_SIGMAS * sqrt(2.4) / 10.0, 1e-15);
+	/* Upper bound 0.6 + 3 * 0.155 = 1.06 -> 1: no decay at any level. */
+	ck_assert(!cbpe_decayed(&e, 0.99, 0.0, 0.05));
+	/* Decayed exactly when f1_upper < ref F1 - decay: just past, just short. */
+	ck_assert(cbpe_decayed(&e, 0.0, 0.375 + CBPE_SIGMAS * e.f1_se + 0.06,
+	    0.05));
+	ck_assert(!cbpe_decayed(&e, 0.0, 0.375 + CBPE_SIGMAS * e.f1_se + 0.04,
+	    0.05));
 	cbpe_estimate_finish(&e);
 	/* Raw scores say 0.9. */
 	cbpe_estimate(NULL, bs, bp, 10, 2, &e);
@@ -303,6 +310,7 @@ START_TEST(edges)
 	/* No usable batch row: every number 0. */
 	cbpe_estimate(NULL, s, bad, 3, 2, &e);
 	ck_assert_uint_eq(e.n_rows, 0);
+	ck_assert(!cbpe_decayed(&e, 1.0, 1.0, 0.05));
 	ck_assert(e.accuracy == 0.0 && e.f1_macro == 0.0);
 	ck_assert(e.accuracy_upper == 0.0 && e.f1_se == 0.0);
 	cbpe_estimate_finish(&e);
