@@ -12,6 +12,10 @@
  *   open   --clear--> open            clear_streak + 1
  *   open   --clear, streak = K-->     closed, decision "resolved"
  *
+ * Batches are judged in arrival order, whatever their ids; evidence from a
+ * batch older than the newest batch that fired a condition is recorded
+ * but neither clears nor resolves it.
+ *
  * A condition is only judged by batches that evaluated its rule's family
  * (rules.h): a batch without labels neither fires nor clears
  * performance_decay. Each decision becomes one alerts row per channel the
@@ -42,6 +46,7 @@
 #include "alert/gate.h"
 #include "alert/rules.h"
 #include "alert/sink.h"
+#include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/alert-store.h"
 #include "db/store.h"
@@ -280,7 +285,9 @@ engine_fire(struct alert_engine *e, const struct rule_finding *f,
 		return rc;
 	}
 
-	cond.last_seen_batch = batch;
+	/* The newest batch that fired it; older ones arrive late. */
+	if (batch > cond.last_seen_batch)
+		cond.last_seen_batch = batch;
 	cond.clear_streak = 0;
 	if (now - cond.last_notified_at >= c->repeat_interval) {
 		text = xasprintf("%s (still firing, open since batch %lld)",
@@ -328,6 +335,18 @@ engine_clear(struct alert_engine *e, struct alert_condition *cond,
 	char *text;
 	int rc;
 
+	/*
+	 * Evidence older than the newest batch that fired it (batches are
+	 * judged in arrival order, whatever their ids) is recorded in its
+	 * reports but neither clears nor resolves the condition.
+	 */
+	if (batch < cond->last_seen_batch) {
+		engine_log(e, "batch %lld: %s is clear here, but batch %lld "
+		    "fired it later: not counted towards resolving",
+		    (long long)batch, cond->key,
+		    (long long)cond->last_seen_batch);
+		return 0;
+	}
 	cond->clear_streak++;
 	if (cond->clear_streak < (int64_t)e->config->resolve_after)
 		return alert_store_condition_put(e->store, cond, cause);
@@ -352,14 +371,15 @@ engine_clear(struct alert_engine *e, struct alert_condition *cond,
 }
 
 /*
- * Families evaluated when a batch closes are evaluated once per batch in
- * batch order; a replayed batch (id not above the last) is skipped.
- * Families of labelled batches follow label arrival, in any batch order;
- * labels are applied once (store_label_batch), so they are not replayed.
+ * Families evaluated when a batch closes run once per batch: the store
+ * lets only the writer that claims a batch's judgement judge it
+ * (store_batch_claim), whatever the order of batch ids. The newest batch
+ * id evaluated per family is kept for people (meta alert.last_batch.*);
+ * it never skips a batch.
  */
 static int
-engine_replay_guard(struct alert_engine *e, int64_t batch,
-    unsigned *families, char **cause)
+engine_note_evaluated(struct alert_engine *e, int64_t batch,
+    unsigned families, char **cause)
 {
 	static const enum rule_family close_families[] = {
 		RULE_FAMILY_FEATURE, RULE_FAMILY_PREDICTION };
@@ -369,19 +389,14 @@ engine_replay_guard(struct alert_engine *e, int64_t batch,
 	int rc;
 
 	for (i = 0; i < 2; i++) {
-		if (!(*families & (1u << close_families[i])))
+		if (!(families & (1u << close_families[i])))
 			continue;
 		name = rule_family_name(close_families[i]);
 		rc = alert_store_last_batch(e->store, name, &last, cause);
 		if (rc == -1)
 			return -1;
-		if (rc == 0 && batch <= last) {
-			engine_log(e, "batch %lld: %s rules already evaluated "
-			    "(up to batch %lld), skipped", (long long)batch,
-			    name, (long long)last);
-			*families &= ~(1u << close_families[i]);
+		if (rc == 0 && batch <= last)
 			continue;
-		}
 		if (alert_store_set_last_batch(e->store, name, batch,
 		    cause) == -1)
 			return -1;
@@ -408,7 +423,7 @@ alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
 		rule_result_finish(&res);
 		return 0;
 	}
-	if (engine_replay_guard(e, b->batch_id, &families, cause) == -1)
+	if (engine_note_evaluated(e, b->batch_id, families, cause) == -1)
 		goto out;
 	/* The open set before this batch: what may clear. */
 	if (alert_store_conditions_open(e->store, &open, &n_open, cause) == -1)
@@ -499,7 +514,8 @@ engine_attempt(struct alert_engine *e, const struct alert_row *row,
 			return 0;
 		}
 		wait = engine_backoff(c, attempts, &res);
-		if (tries <= c->retries && engine_mono() + wait < deadline) {
+		if (tries <= c->retries && engine_mono() + wait < deadline &&
+		    !stop_requested()) {
 			engine_log(e, "alert %lld to %s: %s; retrying in "
 			    "%.3g s", (long long)row->id, sink->name,
 			    res.error, wait);
@@ -553,7 +569,8 @@ alert_engine_deliver(struct alert_engine *e, char **cause)
 			hold[ch] = true;
 			continue;
 		}
-		if (deadline - engine_mono() < 0.001)
+		/* Stopping: the rest stays pending for the next start. */
+		if (deadline - engine_mono() < 0.001 || stop_requested())
 			break;
 		rc = alert_store_claim(e->store, rows[i].id, now, now +
 		    c->timeout + c->connect_timeout + ENGINE_LEASE_MARGIN,

@@ -14,6 +14,7 @@
 #include "mlmon-config.h"
 
 #include "alert/text.h"
+#include "core/stop.h"
 #include "core/xalloc.h"
 
 /* Most secret strings one configuration yields (URL parts, user...). */
@@ -57,6 +58,19 @@ sink_ms(double seconds)
 	return (long)ms;
 }
 
+/* curl's progress callback: a stop request aborts the transfer. */
+static int
+sink_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return stop_requested() ? 1 : 0;
+}
+
 void
 sink_curl_setup(CURL *h, const struct alert_config *c, double timeout,
     char *errbuf)
@@ -73,6 +87,8 @@ sink_curl_setup(CURL *h, const struct alert_config *c, double timeout,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "mlmon/" MLMON_VERSION);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, sink_progress);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 }
 
 /* Add s[0..n) to the list when it is long enough to be a secret. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "stop.h"
 #include "xalloc.h"
 
 void
@@ -170,6 +171,8 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 	d2 = xmalloc((npair ? npair : 1) * sizeof *d2);
 	t = 0;
 	for (i = 0; i < n; i++) {
+		if (stop_requested())
+			goto stopped;
 		K[i * n + i] = 0.0;
 		for (j = i + 1; j < n; j++) {
 			s = 0.0;
@@ -182,8 +185,10 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 		}
 	}
 	free(z);
+	z = NULL;
 	sigma = npair ? median_sqrt(d2, npair) : 0.0;
 	free(d2);
+	d2 = NULL;
 	if (!(sigma > 0.0) || !isfinite(sigma))
 		sigma = 1.0;
 
@@ -191,6 +196,8 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 	inv = 1.0 / (2.0 * sigma * sigma);
 	kxx = kyy = kxy = 0.0;
 	for (i = 0; i < n; i++) {
+		if (stop_requested())
+			goto stopped;
 		for (j = 0; j < n; j++) {
 			tmp = exp(-K[i * n + j] * inv);
 			K[i * n + j] = tmp;
@@ -216,6 +223,10 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 		label[i] = i < mx ? 0.0 : 1.0;
 	observed = mmd2_labelled(K, n, label, mx, my, total);
 	for (perm = 0; perm < p->permutations; perm++) {
+		if (stop_requested()) {
+			free(label);
+			goto stopped;
+		}
 		for (i = n - 1; i > 0; i--) {
 			j = (size_t)rng_below(&r, i + 1);
 			tmp = label[i];
@@ -230,4 +241,11 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 	    (1.0 + above) / (1.0 + p->permutations) : 1.0;
 	free(label);
 	free(K);
+	return;
+stopped:
+	/* Cut short by a stop request: no result (the caller drops it). */
+	free(z);
+	free(d2);
+	free(K);
+	out->mmd2 = out->sigma = out->p_value = NAN;
 }

@@ -10,7 +10,8 @@
  * (seeded, without replacement), and so is the current sample when it is
  * larger than max_ref, so the pooled n is at most 2 max_ref. The pooled
  * kernel matrix is computed once; each permutation re-sums it in O(n^2).
- * The same seed and inputs always give the same result.
+ * The same seed and inputs always give the same result. A stop request
+ * (core/stop.h) cuts it short: every field of the result is NaN.
  */
 #ifndef MLMON_CORE_DRIFT_MMD_H
 #define MLMON_CORE_DRIFT_MMD_H

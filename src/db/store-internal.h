@@ -100,6 +100,13 @@ void		 store_turn_want(struct store *s);
 void		 store_turn_got(struct store *s);
 void		 store_turn_yield(struct store *s);
 
+/*
+ * A stop was requested (core/stop.h) long enough ago that lock waits must
+ * give up now, so that ingest still exits within its second.
+ */
+#define STORE_STOP_WAIT_MS	500
+bool		 store_stop_due(void);
+
 /* Cached prepared statement for sql (a literal); NULL and *cause on error. */
 sqlite3_stmt	*store_prepare(struct store *s, const char *sql, char **cause);
 

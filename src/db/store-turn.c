@@ -93,7 +93,7 @@ store_busy_wait(void *arg, int count)
 	if (s->turn_wanted && !s->turn_announced && s->turn_fd != -1)
 		s->turn_announced = turn_lock(s->turn_fd, F_RDLCK) == 0;
 	waited = turn_clock() - s->busy_since;
-	if (waited * 1000.0 >= (double)s->busy_ms)
+	if (waited * 1000.0 >= (double)s->busy_ms || store_stop_due())
 		return 0;
 	turn_sleep_ms(waited < 1.0 ? STORE_POLL_FAST_MS : STORE_POLL_SLOW_MS);
 	return 1;

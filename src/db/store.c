@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 
@@ -39,7 +40,8 @@ static const char sql_pred_insert[] =
     " predicted_class, confidence, scores, true_class, logged_at,"
     " labeled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char sql_pred_exists[] =
-    "SELECT 1 FROM predictions WHERE batch_id = ?1 AND row_in_batch = ?2";
+    "SELECT features, scores, predicted_class, confidence, true_class"
+    " FROM predictions WHERE batch_id = ?1 AND row_in_batch = ?2";
 static const char sql_batch_open[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at)"
     " VALUES (?1, 0, 0, ?2) ON CONFLICT (batch_id) DO NOTHING";
@@ -52,6 +54,15 @@ static const char sql_batch_get[] =
 static const char sql_batch_count[] =
     "SELECT count(*), count(true_class), max(labeled_at)"
     " FROM predictions WHERE batch_id = ?1";
+static const char sql_abandoned[] =
+    "SELECT CAST(substr(key, 17) AS INTEGER) AS b FROM meta"
+    " WHERE key GLOB 'abandoned_batch.*' ORDER BY b";
+static const char sql_unabandon[] =
+    "DELETE FROM meta WHERE key = 'abandoned_batch.' || ?1";
+/* Rows logged after the batch was judged (its ledger n_rows). */
+static const char sql_batch_late[] =
+    "SELECT max(0, (SELECT count(*) FROM predictions WHERE batch_id = ?1)"
+    " - n_rows) FROM batches WHERE batch_id = ?1 AND closed_at IS NOT NULL";
 static const char sql_batch_close[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
     " closed_at, labelled_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)"
@@ -235,6 +246,12 @@ store_exec(struct store *s, const char *sql, const char *what, char **cause)
 	return 0;
 }
 
+bool
+store_stop_due(void)
+{
+	return stop_requested() && stop_elapsed_ms() >= STORE_STOP_WAIT_MS;
+}
+
 static void
 sleep_ms(int ms)
 {
@@ -270,6 +287,12 @@ store_step_retry(struct store *s, const char *sql, const char *what,
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
+		if (store_stop_due()) {
+			*cause = xasprintf("%s: interrupted while waiting for "
+			    "the lock held by another process (%s)", s->path,
+			    what);
+			return -1;
+		}
 		if (monotonic_now() - start >= limit) {
 			*cause = xasprintf("%s: the database stayed locked by "
 			    "another process for %.0f s while %s", s->path,
@@ -722,56 +745,73 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	return 0;
 }
 
-/* A row for a closed batch: 0 if logged already (replay), else -1. */
-static int
-store_prediction_closed(struct store *s, const struct store_prediction *p,
+/* Does the stored row st (sql_pred_exists) hold the content of p? */
+static bool
+store_prediction_same(sqlite3_stmt *st, const struct store_prediction *p)
+{
+	const char *features, *scores;
+
+	features = (const char *)sqlite3_column_text(st, 0);
+	scores = (const char *)sqlite3_column_text(st, 1);
+	if (features == NULL || scores == NULL ||
+	    strcmp(features, p->features_json) != 0 ||
+	    strcmp(scores, p->scores_json) != 0 ||
+	    sqlite3_column_int(st, 2) != p->predicted_class ||
+	    sqlite3_column_double(st, 3) != p->confidence)
+		return false;
+	/* A replay without true_class matches labels stored since. */
+	return p->true_class < 0 ||
+	    (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+	    sqlite3_column_int(st, 4) == p->true_class);
+}
+
+/*
+ * The key of p (batch_id, row_in_batch) is taken, or not: REPLAY when the
+ * stored row has the same content, CONFLICT (and *cause) when it differs,
+ * NEW when there is no such row.
+ */
+static enum store_add_result
+store_prediction_known(struct store *s, const struct store_prediction *p,
     char **cause)
 {
 	sqlite3_stmt *st;
+	bool same;
 	int rc;
 
 	st = store_prepare_hot(s, &s->st_pred_exists, sql_pred_exists, cause);
 	if (st == NULL)
-		return -1;
+		return STORE_ADD_ERROR;
 	sqlite3_bind_int64(st, 1, p->batch_id);
 	sqlite3_bind_int64(st, 2, p->row_in_batch);
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "looking up a prediction");
-		return -1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return STORE_ADD_NEW;
 	}
-	*cause = xasprintf("batch %lld is closed: row %lld cannot be added",
-	    (long long)p->batch_id, (long long)p->row_in_batch);
-	return -1;
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		*cause = store_error(s, rc, "looking up a prediction");
+		return STORE_ADD_ERROR;
+	}
+	same = store_prediction_same(st, p);
+	sqlite3_reset(st);
+	if (same)
+		return STORE_ADD_REPLAY;
+	*cause = xasprintf("batch %lld row_in_batch %lld is logged already "
+	    "with different content (writers sharing a batch must send "
+	    "distinct row_in_batch values)", (long long)p->batch_id,
+	    (long long)p->row_in_batch);
+	return STORE_ADD_CONFLICT;
 }
 
-int
-store_prediction_add(struct store *s, const struct store_prediction *p,
-    char **cause)
+/* INSERT OR IGNORE p: 1 inserted, 0 its key is taken, -1 error. */
+static int
+store_prediction_insert(struct store *s, const struct store_prediction *p,
+    double at, char **cause)
 {
 	sqlite3_stmt *st;
-	double at;
 	char what[96];
 	int rc, n;
-
-	if (p->batch_id < 0 || p->row_in_batch < 0 ||
-	    p->features_json == NULL || p->scores_json == NULL ||
-	    p->predicted_class < 0) {
-		*cause = xasprintf("bad prediction (batch %lld row %lld)",
-		    (long long)p->batch_id, (long long)p->row_in_batch);
-		return -1;
-	}
-	if (!s->in_tx && store_write_begin(s, cause) == -1)
-		return -1;
-	at = p->logged_at > 0 ? p->logged_at : store_now();
-	if (p->batch_id != s->cur_batch &&
-	    store_batch_touch(s, p->batch_id, at, cause) == -1)
-		return -1;
-	if (s->cur_batch_closed)
-		return store_prediction_closed(s, p, cause);
 
 	st = s->st_pred_insert;
 	if (st == NULL && (st = store_prepare_hot(s, &s->st_pred_insert,
@@ -801,7 +841,46 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 	}
 	n = sqlite3_changes(s->db);
 	sqlite3_reset(st);
-	if (n == 1 && s->cur_counted) {
+	s->pending += (size_t)n;
+	s->tx_writes += (size_t)n;
+	return n;
+}
+
+enum store_add_result
+store_prediction_add(struct store *s, const struct store_prediction *p,
+    char **cause)
+{
+	enum store_add_result known;
+	double at;
+	int n;
+
+	if (p->batch_id < 0 || p->row_in_batch < 0 ||
+	    p->features_json == NULL || p->scores_json == NULL ||
+	    p->predicted_class < 0) {
+		*cause = xasprintf("bad prediction (batch %lld row %lld)",
+		    (long long)p->batch_id, (long long)p->row_in_batch);
+		return STORE_ADD_ERROR;
+	}
+	if (!s->in_tx && store_write_begin(s, cause) == -1)
+		return STORE_ADD_ERROR;
+	at = p->logged_at > 0 ? p->logged_at : store_now();
+	if (p->batch_id != s->cur_batch &&
+	    store_batch_touch(s, p->batch_id, at, cause) == -1)
+		return STORE_ADD_ERROR;
+	if (s->cur_batch_closed) {
+		/* Judged already: a replay, a conflict or a late row. */
+		known = store_prediction_known(s, p, cause);
+		if (known != STORE_ADD_NEW)
+			return known;
+		n = store_prediction_insert(s, p, at, cause);
+		return n == 1 ? STORE_ADD_LATE : STORE_ADD_ERROR;
+	}
+	n = store_prediction_insert(s, p, at, cause);
+	if (n == -1)
+		return STORE_ADD_ERROR;
+	if (n == 0)
+		return store_prediction_known(s, p, cause);
+	if (s->cur_counted) {
 		s->cur_rows++;
 		if (p->true_class >= 0) {
 			s->cur_labelled++;
@@ -809,9 +888,7 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 				s->cur_last_label = at;
 		}
 	}
-	s->pending += (size_t)n;
-	s->tx_writes += (size_t)n;
-	return n;
+	return STORE_ADD_NEW;
 }
 
 enum store_batch_state
@@ -884,14 +961,19 @@ store_batch_count(struct store *s, int64_t batch_id, int64_t *rows,
 }
 
 int
-store_batch_close(struct store *s, int64_t batch_id, char **cause)
+store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
+    char **cause)
 {
 	sqlite3_stmt *st;
 	int64_t rows, labelled, version;
 	double last, now;
 
+	*rows_out = 0;
+	/* The write lock is held from here to the commit: the once holds. */
 	if (store_write_begin(s, cause) == -1)
 		return -1;
+	if (store_batch_state(s, batch_id) == STORE_BATCH_CLOSED)
+		return 0;
 	if (batch_id == s->cur_batch && s->cur_counted &&
 	    store_data_version(s, &version) == 0 &&
 	    version == s->cur_data_version) {
@@ -923,7 +1005,114 @@ store_batch_close(struct store *s, int64_t batch_id, char **cause)
 		s->cur_batch_closed = true;
 		s->cur_counted = false;
 	}
+	/* Judged now: no longer waiting from an interrupted run. */
+	st = store_prepare(s, sql_unabandon, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	if (store_step_done(s, st, "closing a batch", cause) == -1)
+		return -1;
+	*rows_out = rows;
+	return 1;
+}
+
+int
+store_batch_close(struct store *s, int64_t batch_id, char **cause)
+{
+	int64_t rows;
+
+	return store_batch_claim(s, batch_id, &rows, cause) == -1 ? -1 : 0;
+}
+
+/* ---- Judging a batch: a savepoint, abandoned batches ---------------- */
+
+int
+store_judge_begin(struct store *s, char **cause)
+{
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	return store_exec(s, "SAVEPOINT judge", "starting a judgement", cause);
+}
+
+int
+store_judge_end(struct store *s, bool keep, char **cause)
+{
+	if (!keep) {
+		if (store_exec(s, "ROLLBACK TO judge", "undoing a judgement",
+		    cause) == -1)
+			return -1;
+		/* The ledger may have moved back: read it again. */
+		s->cur_batch = -1;
+		s->cur_batch_closed = false;
+		s->cur_counted = false;
+	}
+	return store_exec(s, "RELEASE judge", "ending a judgement", cause);
+}
+
+#define STORE_ABANDONED	"abandoned_batch."
+
+int
+store_batch_abandon(struct store *s, int64_t batch_id, char **cause)
+{
+	char key[48];
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if (store_batch_state(s, batch_id) != STORE_BATCH_OPEN)
+		return 0;
+	snprintf(key, sizeof key, STORE_ABANDONED "%lld",
+	    (long long)batch_id);
+	return store_meta_set(s, key, "1", cause);
+}
+
+int
+store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	st = store_prepare(s, sql_abandoned, cause);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : 2 * cap;
+			*ids = xreallocarray(*ids, cap, sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		*cause = store_error(s, rc, "listing abandoned batches");
+		return -1;
+	}
 	return 0;
+}
+
+int64_t
+store_batch_late(struct store *s, int64_t batch_id)
+{
+	sqlite3_stmt *st;
+	char *cause = NULL;
+	int64_t n = 0;
+
+	st = store_prepare(s, sql_batch_late, &cause);
+	if (st == NULL) {
+		free(cause);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, batch_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
 }
 
 void

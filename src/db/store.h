@@ -163,18 +163,52 @@ void	store_reference_finish(struct store_reference *r);
 /* FNV-1a 64 over the canonical values (docs/SCHEMA.md, meta). */
 uint64_t store_reference_digest(const struct store_reference *r);
 
-/* 1 inserted, 0 already logged (replay: skipped), -1 error. */
-int	store_prediction_add(struct store *s, const struct store_prediction *p,
-	    char **cause);
+/*
+ * Outcome of store_prediction_add(). A row's key is (batch_id,
+ * row_in_batch); its content is everything else but the times.
+ */
+enum store_add_result {
+	STORE_ADD_ERROR = -1,	/* *cause set */
+	STORE_ADD_REPLAY = 0,	/* the key holds this content: nothing done */
+	STORE_ADD_NEW = 1,	/* logged into a batch not judged yet */
+	STORE_ADD_LATE = 2,	/* logged into a judged batch: late, kept */
+	STORE_ADD_CONFLICT = 3,	/* the key holds other content; *cause */
+};
+enum store_add_result store_prediction_add(struct store *s,
+	    const struct store_prediction *p, char **cause);
 
 enum store_batch_state store_batch_state(struct store *s, int64_t batch_id);
 /*
- * Record the batch as closed with its row and label counts (idempotent;
- * a batch with no logged row is left alone and 0 returned). Later rows for
- * a closed batch are refused by store_prediction_add unless already
- * logged (replay: 0).
+ * Claim the judgement of a batch: in the open write transaction (the lock
+ * is held until the commit) record it as closed with its row and label
+ * counts. 1: this call closed it, *rows is the rows it holds, and the
+ * caller judges it over those; 0: it was closed already (whoever closed
+ * it judged it) or has no logged row (*rows 0); -1 error. Later rows for
+ * a closed batch are logged as late (store_prediction_add) and never
+ * change its row count.
  */
+int	store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows,
+	    char **cause);
+/* store_batch_claim without its answer: 0 or -1. */
 int	store_batch_close(struct store *s, int64_t batch_id, char **cause);
+/*
+ * Judging a batch (its claim, reports, detector state, alert decisions)
+ * within the write transaction: begin sets a savepoint, end keeps the
+ * work or (keep false: the judgement was interrupted) undoes it all,
+ * the claim included, leaving the rest of the transaction.
+ */
+int	store_judge_begin(struct store *s, char **cause);
+int	store_judge_end(struct store *s, bool keep, char **cause);
+/*
+ * An interrupted run left this open batch unjudged: record it so that
+ * the next start judges it (a batch not open is left alone). The list of
+ * such batches, ascending (caller frees *ids); a claim clears its entry.
+ */
+int	store_batch_abandon(struct store *s, int64_t batch_id, char **cause);
+int	store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
+	    char **cause);
+/* Rows logged into a batch after it was judged (0 when none or open). */
+int64_t	store_batch_late(struct store *s, int64_t batch_id);
 /* 0 ok, 1 no such batch, -1 error. Caller finishes. */
 int	store_batch_get(struct store *s, int64_t batch_id,
 	    struct store_batch *out, char **cause);

@@ -4,11 +4,13 @@
  *
  * One poll() loop reads the input into a fixed buffer (lines are bounded
  * by PIPELINE_LINE_MAX; a longer one is rejected and skipped without being
- * buffered), a signalfd for SIGINT/SIGTERM, and a timeout that is the
- * pipeline's flush deadline, so uncommitted rows are committed within
- * flush_ms even while the input is idle.
+ * buffered), a pipe the SIGINT/SIGTERM handler writes to (signals.c),
+ * and a timeout that is the pipeline's flush deadline, so uncommitted rows
+ * are committed within flush_ms even while the input is idle. A signal
+ * ends the loop between two lines (long work inside a line polls the stop
+ * flag); what was accepted is committed, the open batch is left for the
+ * next start to judge, and a watchdog exits 1 if that takes over a second.
  */
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -28,10 +30,12 @@
 
 #include "alert/alert.h"
 #include "core/sanitize.h"
+#include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
 #include "ingest/pipeline.h"
+#include "ingest/signals.h"
 
 #define EXIT_REJECTED	65
 #define EXIT_FATAL	1
@@ -154,6 +158,7 @@ progress(struct pipeline *p, int64_t start, int64_t now)
 enum stop {
 	STOP_EOF,
 	STOP_SIGNAL,
+	STOP_JUDGING,	/* a signal interrupted a judgement; *cause */
 	STOP_FATAL,
 };
 
@@ -191,6 +196,7 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 	bool			 discarding = false;
 	int64_t			 now, last_progress = 0;
 	int			 timeout, n;
+	enum pipeline_result	 res;
 	ssize_t			 got;
 	char			*nl;
 
@@ -209,7 +215,7 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 			return STOP_FATAL;
 		}
 		now = now_ms();
-		if (n > 0 && sfd >= 0 && (pfd[1].revents & POLLIN))
+		if (stop_requested())
 			return STOP_SIGNAL;
 		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			got = read(fd, buf + end, cap - end);
@@ -226,13 +232,18 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 			    NULL) {
 				size_t	len = (size_t)(nl - (buf + pos));
 
+				if (stop_requested())
+					return STOP_SIGNAL;
 				lineno++;
 				if (discarding)
 					discarding = false;
-				else if (line_in(p, buf + pos, len, lineno, now,
-				    cause) == PIPELINE_FATAL)
+				else if ((res = line_in(p, buf + pos, len,
+				    lineno, now, cause)) == PIPELINE_FATAL)
 					return STOP_FATAL;
+				else if (res == PIPELINE_STOP)
+					return STOP_JUDGING;
 				pos += len + 1;
+				signals_note(pipeline_first_uncommitted(p));
 			}
 			if (pos > 0) {
 				memmove(buf, buf + pos, end - pos);
@@ -251,17 +262,39 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 		}
 		if (pipeline_tick(p, now, cause) != 0)
 			return STOP_FATAL;
+		signals_note(pipeline_first_uncommitted(p));
 		if (show_progress && now - last_progress >= PROGRESS_MS) {
 			progress(p, start, now);
 			last_progress = now;
 		}
 	}
 	/* A last line without its newline. */
-	if (end > 0 && !discarding &&
-	    line_in(p, buf, end, lineno + 1, now_ms(), cause) ==
-	    PIPELINE_FATAL)
-		return STOP_FATAL;
+	if (end > 0 && !discarding) {
+		res = line_in(p, buf, end, lineno + 1, now_ms(), cause);
+		if (res == PIPELINE_FATAL)
+			return STOP_FATAL;
+		if (res == PIPELINE_STOP)
+			return STOP_JUDGING;
+	}
 	return STOP_EOF;
+}
+
+/*
+ * Say where the input stopped being read: after the last line handed over,
+ * or at it when a signal interrupted the judgement it started (why).
+ */
+static void
+interrupted(const struct pipeline *p, const char *source, const char *why)
+{
+	uint64_t	last = pipeline_stats(p)->lines > 0 ?
+			    pipeline_last_line(p) : 0;
+
+	if (why != NULL)
+		fprintf(stderr, "mlmon-ingest: %s; %s lines from %llu on were "
+		    "not processed\n", why, source, (unsigned long long)last);
+	else
+		fprintf(stderr, "mlmon-ingest: interrupted: %s lines after "
+		    "%llu were not read\n", source, (unsigned long long)last);
 }
 
 static int
@@ -292,9 +325,8 @@ main(int argc, char **argv)
 	bool			 quiet = false, send = false, show_progress;
 	size_t			 n_ov = 0, i, k = 0;
 	int			 ch, fd = STDIN_FILENO, sfd = -1;
-	int			 status = EXIT_SUCCESS;
+	int			 status = EXIT_SUCCESS, n_end;
 	int64_t			 start;
-	sigset_t		 mask;
 	enum stop		 stop = STOP_EOF;
 	double			 secs;
 
@@ -429,15 +461,14 @@ main(int argc, char **argv)
 		}
 	}
 
-	/* SIGINT/SIGTERM are read in the loop, so the commit happens. */
+	/* SIGINT/SIGTERM stop the work within a second (signals.c). */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		sigprocmask(SIG_UNBLOCK, &mask, NULL);	/* default: die */
+	sfd = signals_init(source, &cause);
+	if (sfd < 0) {
+		fprintf(stderr, "mlmon-ingest: signals: %s\n", cause);
+		status = EXIT_FATAL;
+		goto out;
+	}
 
 	s = store_open(db_flag, STORE_READ_WRITE, &cause);
 	if (s == NULL) {
@@ -473,8 +504,20 @@ main(int argc, char **argv)
 
 	start = now_ms();
 	stop = read_loop(p, fd, sfd, show_progress, start, &cause);
-	if (stop == STOP_EOF && pipeline_end(p, &cause) != 0)
-		stop = STOP_FATAL;
+	if (stop == STOP_EOF) {
+		n_end = pipeline_end(p, &cause);
+		if (n_end < 0)
+			stop = STOP_FATAL;
+		else if (n_end > 0)
+			stop = STOP_JUDGING;
+	}
+	if (stop == STOP_JUDGING || stop == STOP_SIGNAL) {
+		interrupted(p, source, stop == STOP_JUDGING ? cause : NULL);
+		free(cause);
+		cause = NULL;
+		if (pipeline_interrupt(p, &cause) != 0)
+			stop = STOP_FATAL;
+	}
 	if (stop == STOP_FATAL) {
 		if (show_progress)
 			fputs("\r\033[K", stderr);
@@ -492,13 +535,18 @@ main(int argc, char **argv)
 	if (status == EXIT_SUCCESS && st->rejected > 0)
 		status = EXIT_REJECTED;
 	if (!quiet) {
+		char	late[48] = "";
+
 		secs = (double)(now_ms() - start) / 1000;
-		fprintf(stderr, "%smlmon-ingest: %s%llu accepted (%llu rows), "
+		if (st->late > 0)
+			snprintf(late, sizeof late, ", %llu late",
+			    (unsigned long long)st->late);
+		fprintf(stderr, "%smlmon-ingest: %s%llu accepted (%llu rows%s), "
 		    "%llu skipped, %llu rejected, %llu batches, %.2f s, "
 		    "%.0f rows/s\n", show_progress ? "\r\033[K" : "",
 		    stop == STOP_SIGNAL ? "interrupted: " : "",
 		    (unsigned long long)st->accepted,
-		    (unsigned long long)st->rows,
+		    (unsigned long long)st->rows, late,
 		    (unsigned long long)st->skipped,
 		    (unsigned long long)st->rejected,
 		    (unsigned long long)st->batches, secs,
@@ -512,8 +560,6 @@ out:
 	config_finish(&cfg);
 	free(path);
 	free(ov);
-	if (sfd >= 0)
-		close(sfd);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return status;

@@ -58,6 +58,7 @@ struct pipeline {
 	bool			 warned_no_ref;
 	bool			 warned_no_schema;
 	bool			 ref_looked;	/* as schema_looked */
+	bool			 abandoned_done;	/* those batches judged */
 	int64_t			 ref_version;
 	struct monitor_reference	 ref;
 	struct store_reference	 col;	/* collected rows */
@@ -159,7 +160,14 @@ int		 pl_detectors_store(struct pipeline *p, char **cause);
 /* Run the monitors (labels_only: performance) on stored rows. 0 or -1. */
 int		 pl_run_stored(struct pipeline *p, int64_t batch,
 		    bool labels_only, char **cause);
-/* Close the open batch and run what its state calls for. 0 or -1. */
-int		 pl_close_batch(struct pipeline *p, char **cause);
+/*
+ * Claim a batch's judgement and judge it (over mem when those are all
+ * its rows, else the stored rows), undone on error or stop (then the
+ * batch is recorded abandoned): PIPELINE_OK, _STOP or _FATAL (*cause).
+ */
+enum pipeline_result pl_judge(struct pipeline *p, int64_t batch,
+		    const struct monitor_batch *mem, char **cause);
+/* Close the open batch and judge it: as pl_judge. */
+enum pipeline_result pl_close_batch(struct pipeline *p, char **cause);
 
 #endif

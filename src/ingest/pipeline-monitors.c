@@ -5,18 +5,21 @@
  *
  * Batches: rows of the current batch are logged and kept in memory. When
  * the batch closes (end_batch, another batch_id, labels for it, end of
- * input) the store marks it closed and the monitors run: on the in-memory
- * rows when the batch was new in this run, on the stored rows when it
- * already had rows before (a replay after a crash: the in-memory copy may
- * be partial), not at all when it was already closed (its reports exist).
+ * input) this writer claims its judgement in the store (store_batch_claim:
+ * the ledger row is closed in the same transaction as the reports, so a
+ * batch is judged exactly once, by whichever writer closes it) and the
+ * monitors run: on the in-memory rows when they are all of the batch's
+ * rows, on the stored rows otherwise (a replay after a crash, another
+ * writer's rows in the same batch), not at all when it was judged
+ * already (its reports exist; later rows are late, not re-judged).
  * A batch's close, its reports, the detector state and the alert outbox
  * entries are written in one transaction (commits happen only between
  * input lines, every flush_rows rows or flush_ms ms); the outbox is
  * worked right after each commit.
  *
- * Detectors (DDM, ADWIN) see the error stream in batch order only: when a
- * batch becomes fully labelled, every consecutive fully labelled batch
- * after the last one fed is fed. The decoded detectors stay cached here;
+ * Detectors (DDM, ADWIN) see the error stream in the order batches become
+ * fully labelled (arrival order, whatever the ids), each batch once. The
+ * decoded detectors stay cached here;
  * their stored row is re-read once per write transaction (a labeler may
  * have fed them) and written once, before the commit, by pipeline_flush:
  * the state still commits together with the reports it produced.
@@ -31,13 +34,13 @@
 
 #include "alert/alert.h"
 #include "core/monitor.h"
+#include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/report-json.h"
 #include "db/store.h"
 #include "ingest/config.h"
 
 #define DETECTORS_NAME		"detectors"
-#define DETECT_GAP_MAX		10000	/* unknown batch ids probed in a row */
 #define NAMES_SHOWN		4	/* feature names on a batch line */
 
 /* Append "name,name,+k" for the flagged features to buf. */
@@ -257,83 +260,42 @@ pl_detectors_store(struct pipeline *p, char **cause)
 }
 
 /*
- * Batch `batch` (rows in mb) has become fully labelled: feed the detectors
- * every consecutive labelled batch from the one after the last fed, up to
- * and past this one. *fed tells whether this batch was fed (and *out is
- * its report). The new state is stored by the next pipeline_flush, in the
- * same transaction as the reports.
+ * Batch `batch` (rows in mb) has become fully labelled: feed its errors to
+ * the detectors, in the order batches become labelled (docs/ALERTS.md:
+ * arrival order, whatever their ids), and once: a batch with a stored
+ * detector report was fed already (a relabel does not feed it again).
+ * *fed tells whether it was fed now (and *out is its report). The new
+ * state is stored by the next pipeline_flush, in the same transaction as
+ * the reports.
  */
 static int
-detectors_catch_up(struct pipeline *p, int64_t batch,
+detectors_advance(struct pipeline *p, int64_t batch,
     const struct monitor_batch *mb, struct detector_report *out, bool *fed,
     char **cause)
 {
-	struct detectors	*d;
-	struct store_batch	 sb;
-	struct monitor_batch	 other;
-	struct detector_report	 dr;
-	enum store_batch_state	 state;
-	int64_t			 last, b;
-	char			*why = NULL;
-	unsigned		 gap = 0;
-	int			 rc;
+	char	*payload = NULL, *why = NULL;
+	int	 rc;
 
 	*fed = false;
 	if (detectors_load(p, cause) != 0)
 		return -1;
-	d = &p->det;
-	last = p->det_last;
-	if (batch <= last)
+	rc = store_report_get(p->s, batch, REPORT_TYPE_DETECTORS, &payload,
+	    &why);
+	free(payload);
+	if (rc < 0) {
+		pl_fatal(cause, why, "looking up a detector report");
+		return -1;
+	}
+	if (rc == 0)
 		return 0;
-	rc = 0;
-	for (b = last + 1; rc == 0; b++) {
-		if (b == batch) {
-			rc = feed_one(p, d, b, mb, out, cause);
-			*fed = rc == 0;
-			last = b;
-			gap = 0;
-			continue;
-		}
-		state = store_batch_state(p->s, b);
-		if (state == STORE_BATCH_UNKNOWN) {
-			if (b > batch)
-				break;
-			if (++gap > DETECT_GAP_MAX)
-				b = batch - 1;	/* sparse ids: jump */
-			continue;
-		}
-		gap = 0;
-		if (state != STORE_BATCH_CLOSED)
-			break;
-		rc = store_batch_get(p->s, b, &sb, &why);
-		if (rc < 0) {
-			pl_fatal(cause, why,
-			    "loading a batch for the detectors");
-			break;
-		}
-		if (rc == 1 || sb.true_class == NULL) {
-			if (rc == 0)
-				store_batch_finish(&sb);
-			rc = 0;
-			break;
-		}
-		monitor_batch_from_store(&other, &sb);
-		rc = feed_one(p, d, b, &other, &dr, cause);
-		store_batch_finish(&sb);
-		if (rc == 0) {
-			last = b;
-			rc = alert_batch(p, b, NULL, NULL, NULL, &dr, cause);
-		}
-	}
-	if (rc != 0) {
+	if (feed_one(p, &p->det, batch, mb, out, cause) != 0) {
 		pl_detectors_forget(p);
-		return rc;
+		return -1;
 	}
-	if (last != p->det_last) {
-		p->det_last = last;
-		p->det_dirty = true;
-		pl_mark_dirty(p);
-	}
+	*fed = true;
+	p->det_last = batch;
+	p->det_dirty = true;
+	pl_mark_dirty(p);
 	return 0;
 }
 
@@ -350,7 +312,7 @@ run_performance(struct pipeline *p, int64_t batch,
 	if (put_report(p, batch, REPORT_TYPE_PERFORMANCE, json, why,
 	    cause) != 0)
 		return -1;
-	return detectors_catch_up(p, batch, mb, dr, fed, cause);
+	return detectors_advance(p, batch, mb, dr, fed, cause);
 }
 
 /* The monitors of one closed batch, over the rows in mb. */
@@ -501,27 +463,84 @@ sort_batch(struct pipeline *p)
 	p->in_order = true;
 }
 
-/* Close the open batch and run what its state calls for. */
-int
+/* Undo a judgement (the savepoint, the cached detectors, held lines). */
+static void
+judge_undo(struct pipeline *p, long mark)
+{
+	char	*why = NULL;
+
+	if (store_judge_end(p->s, false, &why) != 0) {
+		pl_warn(p, "undoing a judgement: %s", why);
+		free(why);
+	}
+	pl_detectors_forget(p);
+	if (p->log != NULL)
+		fseek(p->log, mark, SEEK_SET);
+}
+
+/*
+ * Claim batch's judgement (the store says whether it was judged already)
+ * and judge it: over mem, the rows kept in memory, when they are all of
+ * its rows, else over the stored ones (a replay after a crash, another
+ * writer's rows in the same batch). All in a savepoint: an error undoes
+ * it; so does a stop request, which records the batch as abandoned (the
+ * next start judges it) and returns PIPELINE_STOP with *cause.
+ */
+enum pipeline_result
+pl_judge(struct pipeline *p, int64_t batch, const struct monitor_batch *mem,
+    char **cause)
+{
+	char	*why = NULL;
+	int64_t	 rows;
+	long	 mark = 0;
+	int	 rc;
+
+	if (store_judge_begin(p->s, &why) != 0)
+		return pl_fatal(cause, why, "closing a batch");
+	if (p->log != NULL) {
+		fflush(p->log);
+		mark = ftell(p->log);
+	}
+	rc = store_batch_claim(p->s, batch, &rows, &why);
+	if (rc < 0) {
+		judge_undo(p, mark);
+		return pl_fatal(cause, why, "closing a batch");
+	}
+	if (rc == 1 && (mem != NULL && rows == (int64_t)mem->n_rows ?
+	    run_monitors(p, mem, cause) : pl_run_stored(p, batch, false,
+	    cause)) != 0) {
+		judge_undo(p, mark);
+		return PIPELINE_FATAL;
+	}
+	if (rc == 1 && stop_requested()) {
+		judge_undo(p, mark);
+		pl_mark_dirty(p);
+		if (store_batch_abandon(p->s, batch, &why) != 0)
+			return pl_fatal(cause, why, "recording a batch");
+		*cause = xasprintf("interrupted while judging batch %lld (its "
+		    "rows are kept; it is judged at the next start)",
+		    (long long)batch);
+		return PIPELINE_STOP;
+	}
+	if (store_judge_end(p->s, true, &why) != 0)
+		return pl_fatal(cause, why, "closing a batch");
+	if (rc == 1) {
+		pl_mark_dirty(p);
+		pl_touch(p, batch);
+		p->pend.batches++;
+	}
+	return PIPELINE_OK;
+}
+
+/* Close the open batch and judge it (pl_judge). */
+enum pipeline_result
 pl_close_batch(struct pipeline *p, char **cause)
 {
 	struct monitor_batch	 mb;
-	char			*why = NULL;
 
 	p->open = false;
-	if (store_batch_close(p->s, p->batch, &why) != 0) {
-		pl_fatal(cause, why, "closing a batch");
-		return -1;
-	}
-	pl_mark_dirty(p);
-	pl_touch(p, p->batch);
-	p->pend.batches++;
-	if (p->was == STORE_BATCH_CLOSED)
-		return 0;
-	if (p->was == STORE_BATCH_OPEN)
-		return pl_run_stored(p, p->batch, false, cause);
-	if (p->n == 0)
-		return 0;
+	if (p->was != STORE_BATCH_UNKNOWN || p->n == 0)
+		return pl_judge(p, p->batch, NULL, cause);
 	if (!p->in_order)
 		sort_batch(p);
 	memset(&mb, 0, sizeof mb);
@@ -531,5 +550,5 @@ pl_close_batch(struct pipeline *p, char **cause)
 	mb.predicted = p->pred;
 	mb.confidence = p->conf;
 	mb.true_class = p->all_labelled ? p->truth : NULL;
-	return run_monitors(p, &mb, cause);
+	return pl_judge(p, p->batch, &mb, cause);
 }

@@ -27,6 +27,7 @@
 #include "alert/alert.h"
 #include "core/monitor.h"
 #include "core/sanitize.h"
+#include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
@@ -179,42 +180,80 @@ keep_row(struct pipeline *p, const struct proto_record *r, int64_t row)
 	p->n++;
 }
 
+/* Fill a store row from a prediction record. */
+static void
+row_from_record(struct store_prediction *sp, const struct proto_record *r,
+    int64_t row)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->batch_id = r->batch_id;
+	sp->row_in_batch = row;
+	sp->features_json = r->features_json;
+	sp->scores_json = r->scores_json;
+	sp->predicted_class = r->predicted_class;
+	sp->confidence = r->confidence;
+	sp->true_class = r->true_class;
+}
+
 /*
- * A row for an already closed batch while another batch is being filled:
- * it must not close that batch. Skipped when that row is logged (a
- * replay), rejected otherwise.
+ * What store_prediction_add answered for line lineno: a new or late row
+ * counts (once committed), a replay is skipped, a conflict is rejected
+ * with the store's reason, an error is fatal.
+ */
+static enum pipeline_result
+row_added(struct pipeline *p, enum store_add_result rc, int64_t batch,
+    uint64_t lineno, const char *line, size_t len, char *why, char **cause)
+{
+	char	reason[PROTO_REASON_MAX];
+
+	switch (rc) {
+	case STORE_ADD_NEW:
+	case STORE_ADD_LATE:
+		p->pend.rows++;
+		p->pend.accepted++;
+		if (rc == STORE_ADD_LATE)
+			p->pend.late++;
+		pl_touch(p, batch);
+		return PIPELINE_OK;
+	case STORE_ADD_REPLAY:
+		p->st.skipped++;
+		return PIPELINE_SKIP;
+	case STORE_ADD_CONFLICT:
+		snprintf(reason, sizeof reason, "%s", why != NULL ? why :
+		    "row exists with different content");
+		free(why);
+		return reject(p, lineno, reason, line, len, cause);
+	case STORE_ADD_ERROR:
+	default:
+		break;
+	}
+	return pl_fatal(cause, why, "logging a prediction");
+}
+
+/*
+ * A row for an already judged batch while another batch is being filled:
+ * it must not close that batch. Logged as late, skipped as a replay or
+ * rejected as a conflict; without row_in_batch it cannot be told from a
+ * replay, so it is rejected.
  */
 static enum pipeline_result
 stray_row(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
     const char *line, size_t len, char **cause)
 {
 	struct store_prediction	 sp;
+	enum store_add_result	 rc;
 	char			 reason[PROTO_REASON_MAX], *why = NULL;
-	int			 rc;
 
 	if (!r->has_row) {
-		snprintf(reason, sizeof reason, "batch %lld is closed",
-		    (long long)r->batch_id);
+		snprintf(reason, sizeof reason, "late row for batch %lld, "
+		    "which is judged already, without row_in_batch (needed "
+		    "to tell it from a replay)", (long long)r->batch_id);
 		return reject(p, lineno, reason, line, len, cause);
 	}
-	memset(&sp, 0, sizeof sp);
-	sp.batch_id = r->batch_id;
-	sp.row_in_batch = r->row_in_batch;
-	sp.features_json = r->features_json;
-	sp.scores_json = r->scores_json;
-	sp.predicted_class = r->predicted_class;
-	sp.confidence = r->confidence;
-	sp.true_class = r->true_class;
+	row_from_record(&sp, r, r->row_in_batch);
 	rc = store_prediction_add(p->s, &sp, &why);
 	pl_mark_dirty(p);
-	if (rc == 0) {
-		p->st.skipped++;
-		return PIPELINE_SKIP;
-	}
-	snprintf(reason, sizeof reason, "%s", why != NULL ? why :
-	    "batch is closed");
-	free(why);
-	return reject(p, lineno, reason, line, len, cause);
+	return row_added(p, rc, r->batch_id, lineno, line, len, why, cause);
 }
 
 static enum pipeline_result
@@ -222,56 +261,30 @@ do_prediction(struct pipeline *p, const struct proto_record *r,
     uint64_t lineno, const char *line, size_t len, char **cause)
 {
 	struct store_prediction	 sp;
-	char			 reason[PROTO_REASON_MAX], *why = NULL;
+	enum store_add_result	 rc;
+	enum pipeline_result	 res;
+	char			*why = NULL;
 	int64_t			 row;
-	int			 rc;
 
 	if (p->open && p->batch != r->batch_id &&
 	    p->was != STORE_BATCH_CLOSED &&
 	    store_batch_state(p->s, r->batch_id) == STORE_BATCH_CLOSED)
 		return stray_row(p, r, lineno, line, len, cause);
-	if (p->open && p->batch != r->batch_id && pl_close_batch(p, cause) != 0)
-		return PIPELINE_FATAL;
+	if (p->open && p->batch != r->batch_id &&
+	    (res = pl_close_batch(p, cause)) != PIPELINE_OK)
+		return res;
 	if (!p->open)
 		open_batch(p, r->batch_id);
 	row = r->has_row ? r->row_in_batch : (int64_t)p->arrivals;
-	sp.batch_id = r->batch_id;
-	sp.row_in_batch = row;
-	sp.features_json = r->features_json;
-	sp.scores_json = r->scores_json;
-	sp.predicted_class = r->predicted_class;
-	sp.confidence = r->confidence;
-	sp.true_class = r->true_class;
-	sp.logged_at = 0;
+	row_from_record(&sp, r, row);
 	rc = store_prediction_add(p->s, &sp, &why);
 	pl_mark_dirty(p);
-	if (rc == 1) {
+	if (rc != STORE_ADD_ERROR)
 		p->arrivals++;
-		p->pend.rows++;
-		p->pend.accepted++;
-		pl_touch(p, r->batch_id);
-		if (p->was == STORE_BATCH_UNKNOWN)
-			keep_row(p, r, row);
-		return PIPELINE_OK;
-	}
-	if (rc == 0) {
-		p->arrivals++;
-		if (p->was == STORE_BATCH_UNKNOWN) {
-			snprintf(reason, sizeof reason, "duplicate "
-			    "row_in_batch %lld in batch %lld", (long long)row,
-			    (long long)r->batch_id);
-			return reject(p, lineno, reason, line, len, cause);
-		}
-		p->st.skipped++;
-		return PIPELINE_SKIP;
-	}
-	if (p->was == STORE_BATCH_CLOSED) {
-		snprintf(reason, sizeof reason, "%s", why != NULL ? why :
-		    "batch is closed");
-		free(why);
-		return reject(p, lineno, reason, line, len, cause);
-	}
-	return pl_fatal(cause, why, "logging a prediction");
+	res = row_added(p, rc, r->batch_id, lineno, line, len, why, cause);
+	if (rc == STORE_ADD_NEW && p->was == STORE_BATCH_UNKNOWN)
+		keep_row(p, r, row);
+	return res;
 }
 
 static enum pipeline_result
@@ -279,11 +292,12 @@ do_end_batch(struct pipeline *p, const struct proto_record *r,
     uint64_t lineno, const char *line, size_t len, char **cause)
 {
 	enum store_batch_state	st;
+	enum pipeline_result	res;
 	char			reason[PROTO_REASON_MAX];
 
 	if (p->open && p->batch == r->batch_id) {
-		if (pl_close_batch(p, cause) != 0)
-			return PIPELINE_FATAL;
+		if ((res = pl_close_batch(p, cause)) != PIPELINE_OK)
+			return res;
 		p->pend.accepted++;
 		return PIPELINE_OK;
 	}
@@ -293,17 +307,10 @@ do_end_batch(struct pipeline *p, const struct proto_record *r,
 		    "which has no logged predictions", (long long)r->batch_id);
 		return reject(p, lineno, reason, line, len, cause);
 	}
-	if (st == STORE_BATCH_OPEN) {
-		char	*why = NULL;
-
-		if (store_batch_close(p->s, r->batch_id, &why) != 0)
-			return pl_fatal(cause, why, "closing a batch");
-		pl_mark_dirty(p);
-		pl_touch(p, r->batch_id);
-		p->pend.batches++;
-		if (pl_run_stored(p, r->batch_id, false, cause) != 0)
-			return PIPELINE_FATAL;
-	}
+	/* Another writer's batch: judged here over its stored rows. */
+	if (st == STORE_BATCH_OPEN &&
+	    (res = pl_judge(p, r->batch_id, NULL, cause)) != PIPELINE_OK)
+		return res;
 	p->pend.accepted++;
 	return PIPELINE_OK;
 }
@@ -313,10 +320,12 @@ do_labels(struct pipeline *p, const struct proto_record *r,
     uint64_t lineno, const char *line, size_t len, char **cause)
 {
 	enum store_label_result	 res;
+	enum pipeline_result	 pres;
 	char			 reason[PROTO_REASON_MAX], *why = NULL;
 
-	if (p->open && p->batch == r->batch_id && pl_close_batch(p, cause) != 0)
-		return PIPELINE_FATAL;
+	if (p->open && p->batch == r->batch_id &&
+	    (pres = pl_close_batch(p, cause)) != PIPELINE_OK)
+		return pres;
 	res = store_label_batch(p->s, r->batch_id, r->labels, r->n_labels,
 	    p->cfg->allow_relabel, &why);
 	pl_mark_dirty(p);
@@ -583,6 +592,7 @@ work_committed(struct pipeline *p)
 {
 	p->st.accepted += p->pend.accepted;
 	p->st.rows += p->pend.rows;
+	p->st.late += p->pend.late;
 	p->st.batches += p->pend.batches;
 	p->st.labelled += p->pend.labelled;
 	work_reset(p);
@@ -617,6 +627,33 @@ blank(const char *s, size_t n)
 	return true;
 }
 
+/*
+ * Once the reference is settled (the first data record, or the end of
+ * input), judge the batches an interrupted run left unjudged.
+ */
+static enum pipeline_result
+judge_abandoned(struct pipeline *p, char **cause)
+{
+	enum pipeline_result	 res = PIPELINE_OK;
+	int64_t			*ids;
+	size_t			 n, i;
+	char			*why = NULL;
+
+	if (p->abandoned_done)
+		return PIPELINE_OK;
+	if (store_batch_abandoned(p->s, &ids, &n, &why) != 0)
+		return pl_fatal(cause, why, "looking for abandoned batches");
+	for (i = 0; i < n && res == PIPELINE_OK; i++) {
+		pl_warn(p, "judging batch %lld, left unjudged by an "
+		    "interrupted run", (long long)ids[i]);
+		res = pl_judge(p, ids[i], NULL, cause);
+	}
+	free(ids);
+	if (res == PIPELINE_OK)
+		p->abandoned_done = true;
+	return res;
+}
+
 enum pipeline_result
 pipeline_line(struct pipeline *p, const char *line, size_t len,
     uint64_t lineno, int64_t now_ms, char **cause)
@@ -649,6 +686,8 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 	if (r.kind != PROTO_REFERENCE && r.kind != PROTO_SCHEMA &&
 	    pl_reference_settle(p, cause) != 0)
 		return PIPELINE_FATAL;
+	if (p->settled && (res = judge_abandoned(p, cause)) != PIPELINE_OK)
+		return res;
 	if (r.kind != PROTO_SCHEMA) {
 		if (!pl_check_axes(p, &r, reason, cause, &failed))
 			return reject(p, lineno, reason, line, len, cause);
@@ -681,7 +720,7 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 		    xstrdup("the write transaction was rolled back"), cause);
 		return PIPELINE_FATAL;
 	}
-	if (res != PIPELINE_FATAL && p->dirty &&
+	if (res != PIPELINE_FATAL && res != PIPELINE_STOP && p->dirty &&
 	    store_pending(p->s) >= p->cfg->flush_rows &&
 	    pipeline_flush(p, cause) != 0)
 		return PIPELINE_FATAL;
@@ -695,8 +734,24 @@ pipeline_end(struct pipeline *p, char **cause)
 		return 0;
 	if (pl_reference_settle(p, cause) != 0)
 		return -1;
-	if (p->open && pl_close_batch(p, cause) != 0)
+	switch (judge_abandoned(p, cause)) {
+	case PIPELINE_STOP:
+		return 1;
+	case PIPELINE_FATAL:
 		return -1;
+	default:
+		break;
+	}
+	if (p->open) {
+		switch (pl_close_batch(p, cause)) {
+		case PIPELINE_STOP:
+			return 1;
+		case PIPELINE_FATAL:
+			return -1;
+		default:
+			break;
+		}
+	}
 	return pipeline_flush(p, cause);
 }
 
@@ -728,6 +783,35 @@ pipeline_start(struct pipeline *p, char **cause)
 		rc = deliver(p, cause);
 	held_release(p, true);
 	return rc;
+}
+
+int
+pipeline_interrupt(struct pipeline *p, char **cause)
+{
+	char	*why = NULL;
+
+	if (p->dead || !p->open || p->was == STORE_BATCH_CLOSED)
+		return 0;
+	if (store_batch_abandon(p->s, p->batch, &why) != 0) {
+		pl_fatal(cause, why, "recording an unjudged batch");
+		return -1;
+	}
+	pl_mark_dirty(p);
+	pl_warn(p, "batch %lld is left unjudged: it is judged at the next "
+	    "start", (long long)p->batch);
+	return 0;
+}
+
+uint64_t
+pipeline_last_line(const struct pipeline *p)
+{
+	return p->last_line;
+}
+
+uint64_t
+pipeline_first_uncommitted(const struct pipeline *p)
+{
+	return p->line_lo > 0 ? p->line_lo : p->last_line + 1;
 }
 
 /*
@@ -780,7 +864,8 @@ pipeline_flush(struct pipeline *p, char **cause)
 	}
 	work_committed(p);
 	file_sure(p);
-	if (p->deliver && p->alert != NULL) {
+	/* Stopping: pages stay pending, sent by the next start. */
+	if (p->deliver && p->alert != NULL && !stop_requested()) {
 		p->deliver = false;
 		rc = deliver(p, cause);
 	}

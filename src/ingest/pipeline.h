@@ -33,6 +33,7 @@ enum pipeline_result {
 	PIPELINE_SKIP,
 	PIPELINE_REJECT,
 	PIPELINE_FATAL,
+	PIPELINE_STOP,	/* a stop request undid the line's work; *cause */
 };
 
 /* accepted, rows, batches and labelled count committed work only. */
@@ -40,6 +41,7 @@ struct pipeline_stats {
 	uint64_t	lines;		/* non-blank lines seen */
 	uint64_t	accepted;	/* records accepted (rows and others) */
 	uint64_t	rows;		/* predictions logged */
+	uint64_t	late;		/* of rows: into a judged batch */
 	uint64_t	skipped;	/* already logged (replay) */
 	uint64_t	rejected;
 	uint64_t	batches;	/* closed in this run */
@@ -82,8 +84,20 @@ enum pipeline_result pipeline_reject(struct pipeline *p, uint64_t lineno,
 		    const char *reason, const char *text, size_t len,
 		    char **cause);
 
-/* End of input: settle the reference and close the open batch. */
+/*
+ * End of input: settle the reference and close the open batch. 0, -1
+ * (*cause), or 1 when a stop request interrupted its judgement (*cause).
+ */
 int		 pipeline_end(struct pipeline *p, char **cause);
+/*
+ * Stopping early (a signal): record the open batch, if any, as left
+ * unjudged (the next start judges it) in the work to commit. 0 or -1.
+ */
+int		 pipeline_interrupt(struct pipeline *p, char **cause);
+/* The latest input line handed over (0: none). */
+uint64_t	 pipeline_last_line(const struct pipeline *p);
+/* The first input line whose work is not committed yet. */
+uint64_t	 pipeline_first_uncommitted(const struct pipeline *p);
 /* Commit now if there is uncommitted work. */
 int		 pipeline_flush(struct pipeline *p, char **cause);
 /* Commit if the T ms deadline has passed. */
