@@ -280,21 +280,33 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 }
 
 /*
- * Say where the input stopped being read: after the last line handed over,
- * or at it when a signal interrupted the judgement it started (why).
+ * A signal stopped the run: record the open batch as left for the next
+ * start, and say where the input stopped being read (after the last line
+ * handed over, or at it when the signal interrupted the judgement it
+ * started: why). 0 or -1 (*cause).
  */
-static void
-interrupted(const struct pipeline *p, const char *source, const char *why)
+static int
+interrupted(struct pipeline *p, const char *source, const char *why,
+    char **cause)
 {
 	uint64_t	last = pipeline_stats(p)->lines > 0 ?
 			    pipeline_last_line(p) : 0;
+	int64_t		batch;
+	char		left[96] = "";
 
+	if (pipeline_interrupt(p, &batch, cause) != 0)
+		return -1;
+	if (batch >= 0)
+		snprintf(left, sizeof left, "; batch %lld is left unjudged "
+		    "(judged at the next start)", (long long)batch);
 	if (why != NULL)
 		fprintf(stderr, "mlmon-ingest: %s; %s lines from %llu on were "
 		    "not processed\n", why, source, (unsigned long long)last);
 	else
 		fprintf(stderr, "mlmon-ingest: interrupted: %s lines after "
-		    "%llu were not read\n", source, (unsigned long long)last);
+		    "%llu were not read%s\n", source,
+		    (unsigned long long)last, left);
+	return 0;
 }
 
 static int
@@ -321,7 +333,7 @@ main(int argc, char **argv)
 	struct stat		 st_in;
 	const char		*db_flag = NULL, *config_flag = NULL;
 	const char		*input = NULL, *source = "stdin";
-	char			*cause = NULL, *path = NULL;
+	char			*cause = NULL, *path = NULL, *why;
 	bool			 quiet = false, send = false, show_progress;
 	size_t			 n_ov = 0, i, k = 0;
 	int			 ch, fd = STDIN_FILENO, sfd = -1;
@@ -512,11 +524,12 @@ main(int argc, char **argv)
 			stop = STOP_JUDGING;
 	}
 	if (stop == STOP_JUDGING || stop == STOP_SIGNAL) {
-		interrupted(p, source, stop == STOP_JUDGING ? cause : NULL);
-		free(cause);
+		why = cause;
 		cause = NULL;
-		if (pipeline_interrupt(p, &cause) != 0)
+		if (interrupted(p, source, stop == STOP_JUDGING ? why : NULL,
+		    &cause) != 0)
 			stop = STOP_FATAL;
+		free(why);
 	}
 	if (stop == STOP_FATAL) {
 		if (show_progress)
@@ -544,7 +557,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "%smlmon-ingest: %s%llu accepted (%llu rows%s), "
 		    "%llu skipped, %llu rejected, %llu batches, %.2f s, "
 		    "%.0f rows/s\n", show_progress ? "\r\033[K" : "",
-		    stop == STOP_SIGNAL ? "interrupted: " : "",
+		    stop == STOP_SIGNAL || stop == STOP_JUDGING ?
+		    "interrupted: " : "",
 		    (unsigned long long)st->accepted,
 		    (unsigned long long)st->rows, late,
 		    (unsigned long long)st->skipped,

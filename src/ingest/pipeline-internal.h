@@ -157,7 +157,10 @@ int		 pl_stored_axes(struct pipeline *p, char **cause);
 void		 pl_detectors_forget(struct pipeline *p);
 /* Write the detector state if it was fed; before each commit. 0 or -1. */
 int		 pl_detectors_store(struct pipeline *p, char **cause);
-/* Run the monitors (labels_only: performance) on stored rows. 0 or -1. */
+/*
+ * Run the monitors (labels_only: performance) on stored rows. 0, -1, or
+ * 1 when a stop request cut them short (nothing stored).
+ */
 int		 pl_run_stored(struct pipeline *p, int64_t batch,
 		    bool labels_only, char **cause);
 /*

@@ -27,6 +27,7 @@
 #include "ingest/pipeline-internal.h"
 
 #include <stdbool.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,7 +316,10 @@ run_performance(struct pipeline *p, int64_t batch,
 	return detectors_advance(p, batch, mb, dr, fed, cause);
 }
 
-/* The monitors of one closed batch, over the rows in mb. */
+/*
+ * The monitors of one closed batch, over the rows in mb: 0, -1 (*cause),
+ * or 1 when a stop request cut the MMD test short (nothing is stored).
+ */
 static int
 run_monitors(struct pipeline *p, const struct monitor_batch *mb,
     char **cause)
@@ -338,6 +342,11 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	}
 	memset(&perf, 0, sizeof perf);
 	monitor_feature(&p->ref, &p->cfg->monitor, mb, &fr);
+	if (fr.mmd_run && isnan(fr.mmd.p_value) && stop_requested()) {
+		/* MMD was cut short: no judgement (pl_judge undoes it). */
+		feature_report_finish(&fr);
+		return 1;
+	}
 	monitor_prediction(&p->ref, &p->cfg->monitor, mb, &pr);
 	json = report_json_encode_feature(&fr, &p->schema, &why);
 	if (put_report(p, mb->batch_id, REPORT_TYPE_FEATURE, json, why,
@@ -506,13 +515,17 @@ pl_judge(struct pipeline *p, int64_t batch, const struct monitor_batch *mem,
 		judge_undo(p, mark);
 		return pl_fatal(cause, why, "closing a batch");
 	}
-	if (rc == 1 && (mem != NULL && rows == (int64_t)mem->n_rows ?
-	    run_monitors(p, mem, cause) : pl_run_stored(p, batch, false,
-	    cause)) != 0) {
+	if (rc == 1)
+		rc = mem != NULL && rows == (int64_t)mem->n_rows ?
+		    run_monitors(p, mem, cause) : pl_run_stored(p, batch,
+		    false, cause);
+	else
+		rc = 2;	/* judged already, or no row */
+	if (rc < 0) {
 		judge_undo(p, mark);
 		return PIPELINE_FATAL;
 	}
-	if (rc == 1 && stop_requested()) {
+	if (rc == 1) {
 		judge_undo(p, mark);
 		pl_mark_dirty(p);
 		if (store_batch_abandon(p->s, batch, &why) != 0)
@@ -524,7 +537,7 @@ pl_judge(struct pipeline *p, int64_t batch, const struct monitor_batch *mem,
 	}
 	if (store_judge_end(p->s, true, &why) != 0)
 		return pl_fatal(cause, why, "closing a batch");
-	if (rc == 1) {
+	if (rc == 0) {
 		pl_mark_dirty(p);
 		pl_touch(p, batch);
 		p->pend.batches++;

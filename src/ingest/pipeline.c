@@ -786,10 +786,11 @@ pipeline_start(struct pipeline *p, char **cause)
 }
 
 int
-pipeline_interrupt(struct pipeline *p, char **cause)
+pipeline_interrupt(struct pipeline *p, int64_t *batch, char **cause)
 {
 	char	*why = NULL;
 
+	*batch = -1;
 	if (p->dead || !p->open || p->was == STORE_BATCH_CLOSED)
 		return 0;
 	if (store_batch_abandon(p->s, p->batch, &why) != 0) {
@@ -797,8 +798,7 @@ pipeline_interrupt(struct pipeline *p, char **cause)
 		return -1;
 	}
 	pl_mark_dirty(p);
-	pl_warn(p, "batch %lld is left unjudged: it is judged at the next "
-	    "start", (long long)p->batch);
+	*batch = p->batch;
 	return 0;
 }
 

@@ -90,10 +90,12 @@ enum pipeline_result pipeline_reject(struct pipeline *p, uint64_t lineno,
  */
 int		 pipeline_end(struct pipeline *p, char **cause);
 /*
- * Stopping early (a signal): record the open batch, if any, as left
- * unjudged (the next start judges it) in the work to commit. 0 or -1.
+ * Stopping early (a signal): record the open batch, if any (*batch, else
+ * -1), as left unjudged (the next start judges it) in the work to
+ * commit. 0 or -1.
  */
-int		 pipeline_interrupt(struct pipeline *p, char **cause);
+int		 pipeline_interrupt(struct pipeline *p, int64_t *batch,
+		    char **cause);
 /* The latest input line handed over (0: none). */
 uint64_t	 pipeline_last_line(const struct pipeline *p);
 /* The first input line whose work is not committed yet. */

@@ -321,11 +321,14 @@ START_TEST(test_closed_batch)
 	ck_assert_int_eq(store_batch_close(s, 2, &cause), 0);
 	/* Replay of a logged row: skipped. */
 	ck_assert_int_eq(add_row(s, 2, 1, -1, &cause), 0);
-	/* A new row for a closed batch: refused. */
-	ck_assert_int_eq(add_row(s, 2, 3, -1, &cause), -1);
-	ck_assert_ptr_nonnull(strstr(cause, "batch 2 is closed"));
-	free(cause);
-	cause = NULL;
+	/* A new row for a closed (judged) batch: kept, late. */
+	ck_assert_int_eq(add_row(s, 2, 3, -1, &cause), STORE_ADD_LATE);
+	ck_assert_int_eq(store_batch_late(s, 2), 1);
+	ck_assert_int_eq(store_batch_rows(s, 2), 4);
+	/* Its replay is skipped; closing again claims nothing. */
+	ck_assert_int_eq(add_row(s, 2, 3, -1, &cause), STORE_ADD_REPLAY);
+	ck_assert_int_eq(store_batch_close(s, 2, &cause), 0);
+	ck_assert_int_eq(store_batch_late(s, 2), 1);
 	/* Closing an unknown batch leaves no ledger row. */
 	ck_assert_int_eq(store_batch_close(s, 99, &cause), 0);
 	ck_assert_int_eq(store_batch_state(s, 99), STORE_BATCH_UNKNOWN);
@@ -336,6 +339,60 @@ START_TEST(test_closed_batch)
 END_TEST
 
 /* The five label outcomes, in sequence on one batch. */
+/*
+ * Judged once: of two writers closing one batch, only the first claim
+ * wins; a judgement undone (a stop) leaves the batch open and listed as
+ * abandoned until a claim judges it.
+ */
+START_TEST(test_batch_claim)
+{
+	struct store *a, *b;
+	char *cause = NULL;
+	int64_t rows, *ids;
+	size_t n;
+
+	a = open_rw();
+	b = open_rw();
+	add_batch(a, 5, 3, false);
+	ck_assert_int_eq(store_flush(a, &cause), 0);
+	/* b adds a row of its own, a conflicting one is refused. */
+	ck_assert_int_eq(add_row(b, 5, 3, -1, &cause), STORE_ADD_NEW);
+	ck_assert_int_eq(add_row(b, 5, 4, -1, &cause), STORE_ADD_NEW);
+	ck_assert_int_eq(store_flush(b, &cause), 0);
+	ck_assert_int_eq(add_row(a, 5, 4, 1, &cause), STORE_ADD_CONFLICT);
+	free(cause);
+	cause = NULL;
+	/* a judges it over the 5 committed rows; b's claim finds it done. */
+	ck_assert_int_eq(store_batch_claim(a, 5, &rows, &cause), 1);
+	ck_assert_int_eq(rows, 5);
+	ck_assert_int_eq(store_flush(a, &cause), 0);
+	ck_assert_int_eq(store_batch_claim(b, 5, &rows, &cause), 0);
+	ck_assert_int_eq(rows, 0);
+	ck_assert_int_eq(store_flush(b, &cause), 0);
+
+	/* An undone judgement: open again, abandoned, judged later. */
+	add_batch(a, 6, 2, false);
+	ck_assert_int_eq(store_judge_begin(a, &cause), 0);
+	ck_assert_int_eq(store_batch_claim(a, 6, &rows, &cause), 1);
+	ck_assert_int_eq(store_judge_end(a, false, &cause), 0);
+	ck_assert_int_eq(store_batch_state(a, 6), STORE_BATCH_OPEN);
+	ck_assert_int_eq(store_batch_abandon(a, 6, &cause), 0);
+	ck_assert_int_eq(store_flush(a, &cause), 0);
+	ck_assert_int_eq(store_batch_abandoned(b, &ids, &n, &cause), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ids[0], 6);
+	free(ids);
+	ck_assert_int_eq(store_batch_claim(b, 6, &rows, &cause), 1);
+	ck_assert_int_eq(rows, 2);
+	ck_assert_int_eq(store_batch_abandoned(b, &ids, &n, &cause), 0);
+	ck_assert_uint_eq(n, 0);
+	free(ids);
+	ck_assert_int_eq(store_flush(b, &cause), 0);
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
 START_TEST(test_label_outcomes)
 {
 	static const struct {
@@ -1037,7 +1094,11 @@ START_TEST(test_seed_database_upgrade)
 	store_batch_finish(&b);
 	ck_assert_int_eq(store_label_batch(s, 0, (int[]){ 0, 1 }, 2, false,
 	    &cause), STORE_LABEL_APPLIED);
-	ck_assert_int_eq(add_row(s, 0, 1, -1, &cause), 0);
+	/* The seed's row 1 holds other content than add_row's: refused. */
+	ck_assert_int_eq(add_row(s, 0, 1, -1, &cause), STORE_ADD_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(cause, "different content"));
+	free(cause);
+	cause = NULL;
 	ck_assert_int_eq(store_flush(s, &cause), 0);
 	store_close(s);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM alerts WHERE status IS "
@@ -1103,6 +1164,7 @@ store_suite(void)
 	tcase_add_test(tc, test_read_only_beside_writer);
 	tcase_add_test(tc, test_batch_get_order_and_values);
 	tcase_add_test(tc, test_closed_batch);
+	tcase_add_test(tc, test_batch_claim);
 	tcase_add_test(tc, test_label_outcomes);
 	tcase_add_test(tc, test_inline_labels_count);
 	tcase_add_test(tc, test_reference);
