@@ -450,6 +450,9 @@ monitor_performance(const struct monitor_reference *ref,
 			out->f1_delta = out->f1_macro - ref->f1_macro;
 			out->any_decay = out->acc_delta < -c->decay ||
 			    out->f1_delta < -c->decay;
+		} else {
+			/* No reference accuracy: unknown, decay cannot fire. */
+			out->acc_delta = out->f1_delta = NAN;
 		}
 	}
 	if (heap) {

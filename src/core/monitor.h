@@ -132,7 +132,8 @@ struct performance_report {
 	double		 accuracy;
 	double		 f1_macro;
 	double		 ece;
-	double		 acc_delta;	/* accuracy - reference accuracy */
+	double		 acc_delta;	/* accuracy - reference accuracy; NaN
+					   when the reference is unlabelled */
 	double		 f1_delta;
 	bool		 any_decay;	/* either delta < -decay */
 	uint64_t	*confusion;	/* n_classes^2, rows true */

@@ -57,6 +57,7 @@ struct pipeline {
 	bool			 have_ref;
 	bool			 warned_no_ref;
 	bool			 warned_no_schema;
+	bool			 warned_ref_unlabelled;
 	bool			 ref_looked;	/* as schema_looked */
 	bool			 abandoned_done;	/* those batches judged */
 	int64_t			 ref_version;

@@ -69,12 +69,22 @@ list_features(const struct pipeline *p, const bool *a, const bool *b,
 		snprintf(buf, cap, "none");
 }
 
+/* "+0.012", or "ref unknown" when the reference has no labels. */
+static const char *
+delta_text(double delta, char *buf, size_t size)
+{
+	if (isnan(delta))
+		return "ref unknown";
+	snprintf(buf, size, "%+.3f", delta);
+	return buf;
+}
+
 static void
 print_batch(struct pipeline *p, int64_t batch, size_t rows,
     const struct feature_report *fr, const struct prediction_report *pr,
     const struct performance_report *perf, const struct detector_report *dr)
 {
-	char	ks[256];
+	char	ks[256], d[16];
 
 	if (p->log == NULL)
 		return;
@@ -93,8 +103,9 @@ print_batch(struct pipeline *p, int64_t batch, size_t rows,
 		    pr->label_shift_p_value,
 		    pr->confidence_drift ? ", confidence drift" : "");
 	if (perf != NULL)
-		fprintf(p->log, ", accuracy %.3f (%+.3f), F1 %.3f",
-		    perf->accuracy, perf->acc_delta, perf->f1_macro);
+		fprintf(p->log, ", accuracy %.3f (%s), F1 %.3f",
+		    perf->accuracy, delta_text(perf->acc_delta, d, sizeof d),
+		    perf->f1_macro);
 	if (dr != NULL && (dr->ddm_drift || dr->adwin_drift))
 		fprintf(p->log, ",%s%s", dr->ddm_drift ? " DDM drift" : "",
 		    dr->adwin_drift ? " ADWIN drift" : "");
@@ -308,6 +319,12 @@ run_performance(struct pipeline *p, int64_t batch,
 {
 	char	*why = NULL, *json;
 
+	if (!p->ref.has_labels && !p->warned_ref_unlabelled) {
+		pl_warn(p, "the reference has no true_class: accuracy and F1 "
+		    "against it are unknown, and performance decay cannot "
+		    "fire");
+		p->warned_ref_unlabelled = true;
+	}
 	monitor_performance(&p->ref, &p->cfg->monitor, mb, perf);
 	json = report_json_encode_performance(perf, &p->schema, &why);
 	if (put_report(p, batch, REPORT_TYPE_PERFORMANCE, json, why,
@@ -383,7 +400,7 @@ pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 	struct performance_report	 perf;
 	struct detector_report		 dr;
 	bool				 fed = false;
-	char				*why = NULL;
+	char				*why = NULL, d[16];
 	int				 rc;
 
 	rc = store_batch_get(p->s, batch, &sb, &why);
@@ -407,9 +424,10 @@ pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 			    fed ? &dr : NULL, cause);
 		if (rc == 0 && p->log != NULL) {
 			fprintf(p->log, "batch %lld: labelled %zu rows, "
-			    "accuracy %.3f (%+.3f), F1 %.3f%s%s\n",
+			    "accuracy %.3f (%s), F1 %.3f%s%s\n",
 			    (long long)batch, sb.n_rows, perf.accuracy,
-			    perf.acc_delta, perf.f1_macro,
+			    delta_text(perf.acc_delta, d, sizeof d),
+			    perf.f1_macro,
 			    fed && dr.ddm_drift ? ", DDM drift" : "",
 			    fed && dr.adwin_drift ? ", ADWIN drift" : "");
 		}

@@ -78,7 +78,7 @@ draw_delta(struct canvas *c, int x, int y, int maxw, double d, double bad)
 	uint32_t mark;
 
 	if (isnan(d))
-		return canvas_text(c, x, y, maxw, ROLE_DIM, "n/a");
+		return canvas_text(c, x, y, maxw, ROLE_DIM, "unknown");
 	if (d < -bad)
 		role = ROLE_BAD;
 	else if (d < 0)
@@ -89,6 +89,15 @@ draw_delta(struct canvas *c, int x, int y, int maxw, double d, double bad)
 	canvas_put(c, x, y, mark, role);
 	snprintf(buf, sizeof buf, "%+.3f", d);
 	return 1 + canvas_text(c, x + 1, y, maxw - 1, role, buf);
+}
+
+/* " (ref 0.912)", or " (ref unknown)" when the reference has no labels. */
+static int
+draw_ref(struct canvas *c, int x, int y, int maxw, double v, double d)
+{
+	if (isnan(d))
+		return canvas_text(c, x, y, maxw, ROLE_DIM, " (ref unknown)");
+	return canvas_printf(c, x, y, maxw, ROLE_DIM, " (ref %.3f)", v - d);
 }
 
 static const char *
@@ -139,13 +148,11 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
 		    "Accuracy %.3f ", ov->accuracy);
 		x += draw_delta(c, x, y, end - x, ov->acc_delta, 0.05);
-		x += canvas_printf(c, x, y, end - x, ROLE_DIM, " (ref %.3f)",
-		    ov->accuracy - ov->acc_delta);
+		x += draw_ref(c, x, y, end - x, ov->accuracy, ov->acc_delta);
 		x += canvas_printf(c, x, y, end - x, ROLE_NORMAL,
 		    "  Macro F1 %.3f ", ov->f1);
 		x += draw_delta(c, x, y, end - x, ov->f1_delta, 0.05);
-		x += canvas_printf(c, x, y, end - x, ROLE_DIM, " (ref %.3f)",
-		    ov->f1 - ov->f1_delta);
+		x += draw_ref(c, x, y, end - x, ov->f1, ov->f1_delta);
 		canvas_printf(c, x, y, end - x, ROLE_DIM, "  batch %lld",
 		    (long long)ov->perf_batch);
 	}

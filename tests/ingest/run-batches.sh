@@ -7,13 +7,16 @@
 #  - batch ids lower than ones already judged are judged all the same
 #    (feature rules, detectors), whatever the order of the streams;
 #  - two writers on the same batch ids: no row lost silently, every batch
-#    judged exactly once.
+#    judged exactly once;
+#  - a reference without true_class (defect 6): the deltas are unknown
+#    (null, "ref unknown" in the console), said once.
 #
-# usage: run-batches.sh MLMON-INGEST MLMON-GEN
+# usage: run-batches.sh MLMON-INGEST MLMON-GEN MLMON-TOP
 set -u
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
+top=$(abspath "$3")
 sandbox batches
 
 max=9223372036854775807
@@ -106,4 +109,20 @@ check "two writers: each batch judged once" "$(cat two1.err two2.err |
     sed -n 's/^batch \([0-9]*\): [0-9]* rows.*/\1/p' | sort -n | uniq -d |
     wc -l) $(cat two1.err two2.err | grep -c '^batch [0-9]*: [0-9]* rows')" \
     "0 20"
+
+# 5. A reference without true_class: nothing invented.
+"$gen" --batches 3 --batch-size 50 --reference-rows 60 |
+    sed '/"type":"reference"/s/,"true_class":[0-9]*//' >nolabels.ndjson
+"$ingest" --db nolabels.db <nolabels.ndjson 2>nolabels.err
+check "unlabelled reference: exit" $? 0
+check "unlabelled reference: deltas null" "$(q nolabels.db "SELECT
+    count(*) FROM monitor_reports WHERE report_type = 'performance' AND
+    json_type(payload, '$.acc_delta') = 'null' AND json_type(payload,
+    '$.f1_delta') = 'null' AND json_extract(payload, '$.any_decay') = 0")" 3
+check "unlabelled reference: one warning" "$(grep -c 'reference has no true_class.*decay cannot fire' nolabels.err)" 1
+check "unlabelled reference: batch lines" "$(grep -c 'accuracy 1.000 (ref unknown)' nolabels.err)" 3
+check "unlabelled reference: console" "$("$top" --db nolabels.db --once \
+    --width 100 --height 24 | grep -c 'Accuracy 1.000 unknown (ref unknown)')" 1
+check "unlabelled reference: console json" "$("$top" --db nolabels.db \
+    --once --format json | grep -o '"accuracy_ref":null' | wc -l)" 1
 finish
