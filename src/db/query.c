@@ -573,6 +573,10 @@ rest:
 	if (t > ov->last_write)
 		ov->last_write = t;
 	ov->n_alerts = query_int(q, "SELECT count(*) FROM alerts", 0, &err);
+	/* Late rows are not in the ledger's n_rows (they were not judged). */
+	ov->late = query_int(q, "SELECT CAST(value AS INTEGER) FROM meta"
+	    " WHERE key = 'late_rows'", 0, &err);
+	ov->rows += ov->late;
 	return err;
 }
 

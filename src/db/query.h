@@ -59,6 +59,7 @@ struct query_overview {
 	int64_t		 latest_batch;	/* -1 when there is none */
 	int64_t		 rows;
 	int64_t		 labelled;
+	int64_t		 late;		/* rows logged into judged batches */
 	double		 last_write;	/* unix seconds, 0 unknown */
 
 	size_t		 n_features;

@@ -59,6 +59,11 @@ static const char sql_abandoned[] =
     " WHERE key GLOB 'abandoned_batch.*' ORDER BY b";
 static const char sql_unabandon[] =
     "DELETE FROM meta WHERE key = 'abandoned_batch.' || ?1";
+/* The store's count of late rows, for the console (meta late_rows). */
+static const char sql_late_count[] =
+    "INSERT INTO meta (key, value) VALUES ('late_rows', '1')"
+    " ON CONFLICT (key) DO UPDATE SET value ="
+    " CAST(CAST(value AS INTEGER) + 1 AS TEXT)";
 /* Rows logged after the batch was judged (its ledger n_rows). */
 static const char sql_batch_late[] =
     "SELECT max(0, (SELECT count(*) FROM predictions WHERE batch_id = ?1)"
@@ -873,7 +878,10 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 		if (known != STORE_ADD_NEW)
 			return known;
 		n = store_prediction_insert(s, p, at, cause);
-		return n == 1 ? STORE_ADD_LATE : STORE_ADD_ERROR;
+		if (n != 1 || store_exec(s, sql_late_count, "counting a late row",
+		    cause) == -1)
+			return STORE_ADD_ERROR;
+		return STORE_ADD_LATE;
 	}
 	n = store_prediction_insert(s, p, at, cause);
 	if (n == -1)

@@ -278,6 +278,7 @@ json_overview(const struct app *a, cJSON *o)
 
 	cJSON_AddNumberToObject(o, "alerts_total", (double)ov->n_alerts);
 	cJSON_AddItemToObject(o, "latest_alerts", json_alerts(&a->recent));
+	cJSON_AddNumberToObject(o, "late_rows", (double)ov->late);
 }
 
 static void

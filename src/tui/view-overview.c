@@ -136,6 +136,9 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	    (long long)ov->latest_batch);
 	x += canvas_printf(c, x, y, end - x, ROLE_NORMAL, "   rows %s   "
 	    "labelled %s (%.1f%%)", n1, n2, share);
+	if (ov->late > 0)
+		x += canvas_printf(c, x, y, end - x, ROLE_WARN, "   late %lld",
+		    (long long)ov->late);
 	x += canvas_printf(c, x, y, end - x, ROLE_DIM, "   %lld batches",
 	    (long long)ov->n_batches);
 

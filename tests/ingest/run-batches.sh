@@ -57,6 +57,10 @@ check "late: summary" "$(grep -c '(22 rows, 2 late), 1 skipped, 1 rejected, 2 ba
 check "late: conflict named" "$(grep -c "^stdin:$conflict_line: batch 1 row_in_batch 0 is logged already with different content" late.err)" 1
 check "late: rejected table" "$(q late.db "SELECT line FROM rejected")" \
     "$conflict_line"
+check "late: console" "$("$top" --db late.db --once --width 100 \
+    --height 24 | grep -c 'rows 22 .* late 2 ')" 1
+check "late: console json" "$("$top" --db late.db --once --format json |
+    grep -o '"late_rows":2' | wc -l)" 1
 
 # 3. Streams with ids 1001-1030, then 1-30: both judged in full.
 "$gen" --scenario abrupt --batches 30 --first-batch 1001 >hi.ndjson
