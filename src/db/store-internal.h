@@ -107,6 +107,18 @@ void		 store_turn_yield(struct store *s);
 #define STORE_STOP_WAIT_MS	500
 bool		 store_stop_due(void);
 
+/*
+ * store.c, for store-batch.c: PRAGMA data_version (0 or -1); the first
+ * column of sql's first row for batch ?1 (0 if none); a batch's row and
+ * label counts and last labelled_at (0 or -1 and *cause).
+ */
+int		 store_data_version(struct store *s, int64_t *out);
+int64_t		 store_batch_number(struct store *s, const char *sql,
+		    int64_t batch_id);
+int		 store_batch_count(struct store *s, int64_t batch_id,
+		    int64_t *rows, int64_t *labelled, double *last_label,
+		    char **cause);
+
 /* Cached prepared statement for sql (a literal); NULL and *cause on error. */
 sqlite3_stmt	*store_prepare(struct store *s, const char *sql, char **cause);
 

@@ -54,28 +54,11 @@ static const char sql_batch_get[] =
 static const char sql_batch_count[] =
     "SELECT count(*), count(true_class), max(labeled_at)"
     " FROM predictions WHERE batch_id = ?1";
-static const char sql_abandoned[] =
-    "SELECT CAST(substr(key, 17) AS INTEGER) AS b FROM meta"
-    " WHERE key GLOB 'abandoned_batch.*' ORDER BY b";
-static const char sql_unabandon[] =
-    "DELETE FROM meta WHERE key = 'abandoned_batch.' || ?1";
 /* The store's count of late rows, for the console (meta late_rows). */
 static const char sql_late_count[] =
     "INSERT INTO meta (key, value) VALUES ('late_rows', '1')"
     " ON CONFLICT (key) DO UPDATE SET value ="
     " CAST(CAST(value AS INTEGER) + 1 AS TEXT)";
-/* Rows logged after the batch was judged (its ledger n_rows). */
-static const char sql_batch_late[] =
-    "SELECT max(0, (SELECT count(*) FROM predictions WHERE batch_id = ?1)"
-    " - n_rows) FROM batches WHERE batch_id = ?1 AND closed_at IS NOT NULL";
-static const char sql_batch_close[] =
-    "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
-    " closed_at, labelled_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)"
-    " ON CONFLICT (batch_id) DO UPDATE SET n_rows = excluded.n_rows,"
-    " n_labelled = excluded.n_labelled,"
-    " closed_at = coalesce(closed_at, excluded.closed_at),"
-    " labelled_at = CASE WHEN excluded.labelled_at IS NULL THEN NULL"
-    " ELSE coalesce(labelled_at, excluded.labelled_at) END";
 static const char sql_label_rows[] =
     "SELECT id, true_class FROM predictions WHERE batch_id = ?1"
     " ORDER BY row_in_batch";
@@ -626,7 +609,7 @@ store_meta_set(struct store *s, const char *key, const char *value,
 /* ---- Predictions and batches --------------------------------------- */
 
 /* PRAGMA data_version: changes when another connection commits. */
-static int
+int
 store_data_version(struct store *s, int64_t *out)
 {
 	sqlite3_stmt *st;
@@ -924,14 +907,15 @@ store_batch_state(struct store *s, int64_t batch_id)
 	    STORE_BATCH_UNKNOWN;
 }
 
+/* The first column of sql's first row for batch_id (?1); 0 if none. */
 int64_t
-store_batch_rows(struct store *s, int64_t batch_id)
+store_batch_number(struct store *s, const char *sql, int64_t batch_id)
 {
 	sqlite3_stmt *st;
 	char *cause = NULL;
 	int64_t n = 0;
 
-	st = store_prepare(s, sql_batch_count, &cause);
+	st = store_prepare(s, sql, &cause);
 	if (st == NULL) {
 		free(cause);
 		return 0;
@@ -943,8 +927,14 @@ store_batch_rows(struct store *s, int64_t batch_id)
 	return n;
 }
 
+int64_t
+store_batch_rows(struct store *s, int64_t batch_id)
+{
+	return store_batch_number(s, sql_batch_count, batch_id);
+}
+
 /* Count rows and labels of a batch. */
-static int
+int
 store_batch_count(struct store *s, int64_t batch_id, int64_t *rows,
     int64_t *labelled, double *last_label, char **cause)
 {
@@ -966,161 +956,6 @@ store_batch_count(struct store *s, int64_t batch_id, int64_t *rows,
 	*last_label = sqlite3_column_double(st, 2);
 	sqlite3_reset(st);
 	return 0;
-}
-
-int
-store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
-    char **cause)
-{
-	sqlite3_stmt *st;
-	int64_t rows, labelled, version;
-	double last, now;
-
-	*rows_out = 0;
-	/* The write lock is held from here to the commit: the once holds. */
-	if (store_write_begin(s, cause) == -1)
-		return -1;
-	if (store_batch_state(s, batch_id) == STORE_BATCH_CLOSED)
-		return 0;
-	if (batch_id == s->cur_batch && s->cur_counted &&
-	    store_data_version(s, &version) == 0 &&
-	    version == s->cur_data_version) {
-		/* Every row of the batch was inserted here: no read-back. */
-		rows = s->cur_rows;
-		labelled = s->cur_labelled;
-		last = s->cur_last_label;
-	} else if (store_batch_count(s, batch_id, &rows, &labelled, &last,
-	    cause) == -1)
-		return -1;
-	if (rows == 0)
-		return 0;	/* nothing logged: no ledger row */
-	st = store_prepare(s, sql_batch_close, cause);
-	if (st == NULL)
-		return -1;
-	now = store_now();
-	sqlite3_bind_int64(st, 1, batch_id);
-	sqlite3_bind_int64(st, 2, rows);
-	sqlite3_bind_int64(st, 3, labelled);
-	sqlite3_bind_double(st, 4, now);
-	if (labelled == rows)
-		sqlite3_bind_double(st, 5, last);
-	else
-		sqlite3_bind_null(st, 5);
-	s->tx_writes++;
-	if (store_step_done(s, st, "closing a batch", cause) == -1)
-		return -1;
-	if (batch_id == s->cur_batch) {
-		s->cur_batch_closed = true;
-		s->cur_counted = false;
-	}
-	/* Judged now: no longer waiting from an interrupted run. */
-	st = store_prepare(s, sql_unabandon, cause);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	if (store_step_done(s, st, "closing a batch", cause) == -1)
-		return -1;
-	*rows_out = rows;
-	return 1;
-}
-
-int
-store_batch_close(struct store *s, int64_t batch_id, char **cause)
-{
-	int64_t rows;
-
-	return store_batch_claim(s, batch_id, &rows, cause) == -1 ? -1 : 0;
-}
-
-/* ---- Judging a batch: a savepoint, abandoned batches ---------------- */
-
-int
-store_judge_begin(struct store *s, char **cause)
-{
-	if (store_write_begin(s, cause) == -1)
-		return -1;
-	return store_exec(s, "SAVEPOINT judge", "starting a judgement", cause);
-}
-
-int
-store_judge_end(struct store *s, bool keep, char **cause)
-{
-	if (!keep) {
-		if (store_exec(s, "ROLLBACK TO judge", "undoing a judgement",
-		    cause) == -1)
-			return -1;
-		/* The ledger may have moved back: read it again. */
-		s->cur_batch = -1;
-		s->cur_batch_closed = false;
-		s->cur_counted = false;
-	}
-	return store_exec(s, "RELEASE judge", "ending a judgement", cause);
-}
-
-#define STORE_ABANDONED	"abandoned_batch."
-
-int
-store_batch_abandon(struct store *s, int64_t batch_id, char **cause)
-{
-	char key[48];
-
-	if (store_write_begin(s, cause) == -1)
-		return -1;
-	if (store_batch_state(s, batch_id) != STORE_BATCH_OPEN)
-		return 0;
-	snprintf(key, sizeof key, STORE_ABANDONED "%lld",
-	    (long long)batch_id);
-	return store_meta_set(s, key, "1", cause);
-}
-
-int
-store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
-    char **cause)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
-
-	*ids = NULL;
-	*n = 0;
-	st = store_prepare(s, sql_abandoned, cause);
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap == 0 ? 8 : 2 * cap;
-			*ids = xreallocarray(*ids, cap, sizeof **ids);
-		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		*cause = store_error(s, rc, "listing abandoned batches");
-		return -1;
-	}
-	return 0;
-}
-
-int64_t
-store_batch_late(struct store *s, int64_t batch_id)
-{
-	sqlite3_stmt *st;
-	char *cause = NULL;
-	int64_t n = 0;
-
-	st = store_prepare(s, sql_batch_late, &cause);
-	if (st == NULL) {
-		free(cause);
-		return 0;
-	}
-	sqlite3_bind_int64(st, 1, batch_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
 }
 
 void

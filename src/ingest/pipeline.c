@@ -730,28 +730,18 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 int
 pipeline_end(struct pipeline *p, char **cause)
 {
+	enum pipeline_result	res;
+
 	if (p->dead)
 		return 0;
 	if (pl_reference_settle(p, cause) != 0)
 		return -1;
-	switch (judge_abandoned(p, cause)) {
-	case PIPELINE_STOP:
+	if ((res = judge_abandoned(p, cause)) == PIPELINE_OK && p->open)
+		res = pl_close_batch(p, cause);
+	if (res == PIPELINE_STOP)
 		return 1;
-	case PIPELINE_FATAL:
+	if (res == PIPELINE_FATAL)
 		return -1;
-	default:
-		break;
-	}
-	if (p->open) {
-		switch (pl_close_batch(p, cause)) {
-		case PIPELINE_STOP:
-			return 1;
-		case PIPELINE_FATAL:
-			return -1;
-		default:
-			break;
-		}
-	}
 	return pipeline_flush(p, cause);
 }
 
