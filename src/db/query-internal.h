@@ -8,6 +8,7 @@
  *   query-series.c   the reports of a batch range, for the sparklines
  *   query-alerts.c   a page of the alert feed
  *   query-batch.c    stepping between batches, one batch's calibration
+ *   query-metrics.c  what the Prometheus export reads beyond the overview
  *
  * sqlite3.h and cJSON.h stay out of it (forward declarations): the files
  * that step statements or parse payloads include them.
@@ -46,11 +47,18 @@ struct query {
 struct sqlite3_stmt *query_prepare(struct query *q, const char *sql);
 /* SQLITE_BUSY or SQLITE_LOCKED, extended codes too: try again next tick. */
 bool		 query_rc_busy(int rc);
+/*
+ * query.c: payload of the newest report of a type and its batch (NULL
+ * when there is none, or on error with *err set). Caller frees.
+ */
+char		*query_latest_report(struct query *q, const char *type,
+		     int64_t *batch, int *err);
 
 /* query-payload.c: the report fields the console reads, by meaning. */
 enum query_key {
 	QUERY_KEY_PSI,
 	QUERY_KEY_KS_P,
+	QUERY_KEY_KS_STAT,
 	QUERY_KEY_LS_P,
 	QUERY_KEY_LS_DRIFT,
 	QUERY_KEY_MEAN_CONF,

@@ -21,6 +21,7 @@ static const char *const query_keys[QUERY_KEY_COUNT][QUERY_KEY_NAMES] = {
 	[QUERY_KEY_PSI] = { "psi_values", "psi", NULL },
 	[QUERY_KEY_KS_P] = { "ks_p_values", "ks_p_value", "ks_pvalues",
 	    NULL },
+	[QUERY_KEY_KS_STAT] = { "ks_statistics", "ks_statistic", NULL },
 	[QUERY_KEY_LS_P] = { "label_shift_p_value", "label_shift_p",
 	    "chi2_p_value", NULL },
 	[QUERY_KEY_LS_DRIFT] = { "label_shift_drift", "label_shift_detected",

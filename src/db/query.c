@@ -329,8 +329,7 @@ query_read_meta(struct query *q)
 	return SQLITE_OK;
 }
 
-/* Payload of the newest report of a type; caller frees. */
-static char *
+char *
 query_latest_report(struct query *q, const char *type, int64_t *batch,
     int *err)
 {

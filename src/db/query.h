@@ -174,6 +174,23 @@ struct query_calib {
 	double		 accuracy;
 };
 
+/*
+ * What the Prometheus export (src/prom) reads beyond the overview, in one
+ * read transaction: the newest feature report, the open alert conditions
+ * by severity and the time of the newest batch.
+ */
+struct query_metrics {
+	int64_t		 feature_batch;	/* -1: no feature report */
+	size_t		 n_features;	/* the overview's */
+	double		*psi;		/* n_features each, NAN unknown */
+	double		*ks_stat;
+	double		*ks_p;
+	int64_t		 open_warning;	/* open alert conditions */
+	int64_t		 open_critical;
+	int64_t		 last_batch;	/* -1: none */
+	double		 last_batch_time; /* closed_at, else opened_at */
+};
+
 /* Never fails: a missing store is a state, not an error. Caller destroys. */
 struct query	*query_create(const char *path);
 void		 query_destroy(struct query *q);
@@ -217,5 +234,14 @@ int64_t		 query_batch_step(struct query *q, int64_t from, int steps);
 int		 query_calib_load(struct query *q, int64_t batch_id,
 		     struct query_calib *out);
 void		 query_calib_finish(struct query_calib *c);
+
+/*
+ * After a query_refresh: 0 loaded (nothing when the store is not
+ * QUERY_OK), or -1 and *cause (caller frees; a busy store is one, worth
+ * a retry). Caller finishes; out may be reused across loads.
+ */
+int		 query_metrics_load(struct query *q, struct query_metrics *out,
+		     char **cause);
+void		 query_metrics_finish(struct query_metrics *m);
 
 #endif

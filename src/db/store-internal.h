@@ -174,8 +174,6 @@ int		 store_mem_install(void);
 
 /* strtod in the C numeric locale, whatever this thread's locale is. */
 double		 store_strtod(const char *s, char **end);
-/* Append a double as JSON (%.17g, C locale; null for NaN, +-1e999 Inf). */
-size_t		 store_format_double(char *buf, size_t size, double v);
 
 /* schema.c: create or migrate (read-write) or check (read-only). */
 int		 schema_migrate(struct store *s, char **cause);

@@ -118,6 +118,13 @@ int64_t	store_version(struct store *s);
  */
 int	store_schema_version(void);
 /*
+ * v as the shortest of %.15g/%.16g/%.17g that reads back exactly, in the
+ * C locale whatever the caller's (JSON's spelling: null for NaN, +-1e999
+ * for the infinities). Like snprintf: returns the length it needs (32
+ * bytes always suffice) and writes at most size bytes with the NUL.
+ */
+size_t	store_format_double(char *buf, size_t size, double v);
+/*
  * Write transactions rolled back so far (a failed COMMIT, or a failed
  * statement that made SQLite roll back the whole transaction), counted
  * from the first call on.

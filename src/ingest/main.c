@@ -36,6 +36,7 @@
 #include "ingest/config.h"
 #include "ingest/pipeline.h"
 #include "ingest/signals.h"
+#include "prom/prom.h"
 
 #define EXIT_REJECTED	65
 #define EXIT_FATAL	1
@@ -56,6 +57,7 @@ enum {
 	OPT_REPLACE_REFERENCE,
 	OPT_MMD,
 	OPT_NO_MMD,
+	OPT_METRICS_FILE,
 	OPT_SETTING,	/* + index into settings[] */
 };
 
@@ -92,6 +94,8 @@ static const char usage_text[] =
 "                         $XDG_CONFIG_HOME/mlmon/mlmon.conf if present)\n"
 "  -q, --quiet            no per-batch lines, progress or summary\n"
 "  --send                 deliver alerts for real (default: dry-run)\n"
+"  --metrics-file PATH    rewrite PATH after each batch: the store's metrics\n"
+"                         in Prometheus text format (docs/METRICS.md)\n"
 "  --allow-relabel        let labels replace different stored labels\n"
 "  --replace-reference    let a different reference replace the stored one\n"
 "  --flush-rows N         commit after N rows (default 2000)\n"
@@ -114,6 +118,9 @@ static const char usage_text[] =
 
 static void	say(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/* --metrics-file, or NULL. */
+static struct prom_file	*metrics;
+
 /* One line to stderr, cleaned: causes quote paths and names. */
 static void
 say(const char *fmt, ...)
@@ -126,6 +133,23 @@ say(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "mlmon-ingest: %s\n", m);
 	free(m);
+}
+
+/*
+ * Rewrite the metrics file when a commit closed or labelled a batch since
+ * the last rewrite (the counts cover committed work only), or now.
+ */
+static void
+metrics_update(struct pipeline *p, int force)
+{
+	const struct pipeline_stats	*st = pipeline_stats(p);
+	char				*cause;
+
+	if (metrics != NULL && prom_file_update(metrics,
+	    st->batches + st->labelled, force, &cause) != 0) {
+		say("metrics file: %s", cause);
+		free(cause);
+	}
 }
 
 static int64_t
@@ -263,6 +287,7 @@ read_loop(struct pipeline *p, int fd, int sfd, bool show_progress,
 		if (pipeline_tick(p, now, cause) != 0)
 			return STOP_FATAL;
 		signals_note(pipeline_first_uncommitted(p));
+		metrics_update(p, 0);
 		if (show_progress && now - last_progress >= PROGRESS_MS) {
 			progress(p, start, now);
 			last_progress = now;
@@ -332,6 +357,7 @@ main(int argc, char **argv)
 	const struct pipeline_stats *st;
 	struct stat		 st_in;
 	const char		*db_flag = NULL, *config_flag = NULL;
+	const char		*metrics_path = NULL;
 	const char		*input = NULL, *source = "stdin";
 	char			*cause = NULL, *path = NULL, *why;
 	bool			 quiet = false, send = false, show_progress;
@@ -365,6 +391,7 @@ main(int argc, char **argv)
 	LONGOPT("replace-reference", no_argument, OPT_REPLACE_REFERENCE);
 	LONGOPT("mmd", no_argument, OPT_MMD);
 	LONGOPT("no-mmd", no_argument, OPT_NO_MMD);
+	LONGOPT("metrics-file", required_argument, OPT_METRICS_FILE);
 	LONGOPT(NULL, 0, 0);
 #undef LONGOPT
 
@@ -401,6 +428,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_MMD:
 			set_override(ov, &n_ov, "monitor", "mmd", "on");
+			break;
+		case OPT_METRICS_FILE:
+			metrics_path = optarg;
 			break;
 		case OPT_NO_MMD:
 			set_override(ov, &n_ov, "monitor", "mmd", "off");
@@ -512,6 +542,11 @@ main(int argc, char **argv)
 		status = EXIT_FATAL;
 		goto out;
 	}
+	if (metrics_path != NULL) {
+		metrics = prom_file_create(db_flag, metrics_path,
+		    PROM_MODEL_DEFAULT);
+		metrics_update(p, 1);
+	}
 	show_progress = !quiet && isatty(STDERR_FILENO);
 
 	start = now_ms();
@@ -544,6 +579,7 @@ main(int argc, char **argv)
 		say("%s", cause);
 		status = EXIT_FATAL;
 	}
+	metrics_update(p, 1);
 	st = pipeline_stats(p);
 	if (status == EXIT_SUCCESS && st->rejected > 0)
 		status = EXIT_REJECTED;
@@ -569,6 +605,7 @@ main(int argc, char **argv)
 out:
 	free(cause);
 	alert_engine_destroy(engine);	/* before its log, the pipeline's */
+	prom_file_destroy(metrics);
 	pipeline_destroy(p);
 	store_close(s);
 	config_finish(&cfg);

@@ -91,6 +91,7 @@ enum out_format {
 	FORMAT_TEXT,
 	FORMAT_JSON,
 	FORMAT_CSV,
+	FORMAT_PROMETHEUS,	/* the store's metrics, whatever the tab */
 };
 
 /* Mouse events, after the backend has decoded them. */

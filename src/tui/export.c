@@ -14,6 +14,7 @@
 
 #include "core/sanitize.h"
 #include "core/xalloc.h"
+#include "prom/prom.h"
 #include "tui/render.h"
 
 static const char *const export_tabs[TAB_COUNT] = {
@@ -601,6 +602,16 @@ export_csv(const struct app *a, FILE *out)
 int
 export_write(const struct app *a, enum out_format f, FILE *out)
 {
+	char *cause;
+
+	if (f == FORMAT_PROMETHEUS) {
+		if (prom_write(a->q, PROM_MODEL_DEFAULT, out, &cause) != 0) {
+			fprintf(stderr, "mlmon-top: %s\n", cause);
+			free(cause);
+			return -1;
+		}
+		return ferror(out) ? -1 : 0;
+	}
 	if (f == FORMAT_JSON)
 		return export_json(a, out);
 	return export_csv(a, out);

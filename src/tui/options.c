@@ -28,7 +28,8 @@ options_usage(FILE *f)
 	fprintf(f,
 	    "usage: mlmon-top [--db PATH] [-d SECONDS] [--ascii] [--no-color]\n"
 	    "                 [--no-mouse] [--no-highlight] [-n N]\n"
-	    "                 [--once [--format text|json|csv] [--tab NAME]\n"
+	    "                 [--once [--format text|json|csv|prometheus]\n"
+	    "                 [--tab NAME]\n"
 	    "                 [--batch N] [--width W] [--height H]]\n"
 	    "\n"
 	    "The live console of an mlmon store (read-only).\n"
@@ -47,8 +48,9 @@ options_usage(FILE *f)
 	    "  -n, --max-iterations N  quit after N refreshes\n"
 	    "      --once            print the tab once and exit\n"
 	    "      --format FMT      --once output: text (the frame,\n"
-	    "                        default), json (the tab's data) or csv\n"
-	    "                        (its main table)\n"
+	    "                        default), json (the tab's data), csv\n"
+	    "                        (its main table) or prometheus (the\n"
+	    "                        store's metrics, text exposition)\n"
 	    "      --tab NAME        overview, drift, calibration or alerts\n"
 	    "      --batch N         batch for the calibration tab\n"
 	    "      --width W, --height H  size of the --once frame"
@@ -82,7 +84,8 @@ options_tab(const char *s)
 bool
 parse_format(const char *s, enum out_format *out)
 {
-	static const char *const names[] = { "text", "json", "csv" };
+	static const char *const names[] = { "text", "json", "csv",
+	    "prometheus" };
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -189,7 +192,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 		case OPT_FORMAT:
 			if (!parse_format(optarg, &o->format)) {
 				*cause = xasprintf("--format: '%s' is not one "
-				    "of text, json, csv", optarg);
+				    "of text, json, csv, prometheus", optarg);
 				return -1;
 			}
 			o->format_set = true;

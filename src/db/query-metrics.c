@@ -1,0 +1,140 @@
+/*
+ * query-metrics: what the Prometheus export reads beyond the overview, in
+ * one read transaction. The per-feature values are those of the newest
+ * feature report, as stored (src/db/query-payload.c knows their keys);
+ * open conditions are counted from alert_conditions by the severity the
+ * alert engine stored; the newest batch's time is its close, or its open
+ * while it is still open (what a staleness alert compares with now).
+ */
+#include "db/query.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "core/xalloc.h"
+#include "db/query-internal.h"
+
+/* The newest feature report's per-feature values into m. */
+static int
+metrics_features(struct query *q, struct query_metrics *m)
+{
+	const struct query_overview *ov = &q->ov;
+	size_t nf = ov->n_features;
+	cJSON *root;
+	char *p;
+	int err = 0;
+
+	m->n_features = nf;
+	m->psi = xreallocarray(m->psi, nf + 1, sizeof *m->psi);
+	m->ks_stat = xreallocarray(m->ks_stat, nf + 1, sizeof *m->ks_stat);
+	m->ks_p = xreallocarray(m->ks_p, nf + 1, sizeof *m->ks_p);
+	m->feature_batch = -1;
+	p = query_latest_report(q, "feature", &m->feature_batch, &err);
+	root = p != NULL ? cJSON_Parse(p) : NULL;
+	free(p);
+	if (root == NULL) {
+		m->feature_batch = -1;
+		m->n_features = 0;
+		return err;
+	}
+	query_json_features(root, QUERY_KEY_PSI, m->psi, nf,
+	    ov->feature_names);
+	query_json_features(root, QUERY_KEY_KS_STAT, m->ks_stat, nf,
+	    ov->feature_names);
+	query_json_features(root, QUERY_KEY_KS_P, m->ks_p, nf,
+	    ov->feature_names);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* Open alert conditions by severity. */
+static int
+metrics_conditions(struct query *q, struct query_metrics *m)
+{
+	sqlite3_stmt *st;
+	const char *sev;
+	int rc;
+
+	m->open_warning = 0;
+	m->open_critical = 0;
+	st = query_prepare(q, "SELECT severity, count(*) FROM"
+	    " alert_conditions WHERE open = 1 GROUP BY severity");
+	if (st == NULL)
+		return sqlite3_errcode(q->db);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sev = (const char *)sqlite3_column_text(st, 0);
+		if (sev == NULL)
+			continue;
+		if (strcmp(sev, "warning") == 0)
+			m->open_warning = sqlite3_column_int64(st, 1);
+		else if (strcmp(sev, "critical") == 0)
+			m->open_critical = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
+/* The newest batch and its time. */
+static int
+metrics_last_batch(struct query *q, struct query_metrics *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	m->last_batch = -1;
+	m->last_batch_time = NAN;
+	st = query_prepare(q, "SELECT batch_id, coalesce(closed_at,"
+	    " opened_at) FROM batches ORDER BY batch_id DESC LIMIT 1");
+	if (st == NULL)
+		return sqlite3_errcode(q->db);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		m->last_batch = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			m->last_batch_time = sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc;
+}
+
+int
+query_metrics_load(struct query *q, struct query_metrics *m, char **cause)
+{
+	int err;
+
+	if (q->db == NULL || q->state != QUERY_OK) {
+		m->feature_batch = m->last_batch = -1;
+		m->n_features = 0;
+		m->open_warning = m->open_critical = 0;
+		m->last_batch_time = NAN;
+		return 0;
+	}
+	if ((err = sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL)) ==
+	    SQLITE_OK && (err = metrics_features(q, m)) == 0 &&
+	    (err = metrics_conditions(q, m)) == 0)
+		err = metrics_last_batch(q, m);
+	if (err != 0) {
+		*cause = xasprintf("%s: reading the metrics: %s%s", q->path,
+		    sqlite3_errstr(err), query_rc_busy(err) ?
+		    " (a writer holds the lock: try again)" : "");
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		m->n_features = 0;
+		return -1;
+	}
+	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+	return 0;
+}
+
+void
+query_metrics_finish(struct query_metrics *m)
+{
+	free(m->psi);
+	free(m->ks_stat);
+	free(m->ks_p);
+	memset(m, 0, sizeof *m);
+}
