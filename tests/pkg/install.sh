@@ -45,6 +45,9 @@ for f in mlmon/scenarios/stable.scn mlmon/scenarios/abrupt.scn \
     mlmon/scenarios/gradual.scn mlmon/scenarios/label_shift.scn \
     mlmon/scenarios/stable_overlap.scn mlmon/scenarios/covariate_shift.scn \
     doc/mlmon/examples/mlmon.conf \
+    doc/mlmon/examples/mlmon-rules.yml \
+    doc/mlmon/examples/mlmon-rules.test.yml \
+    doc/mlmon/examples/mlmon-dashboard.json \
     bash-completion/completions/mlmon-ingest \
     bash-completion/completions/mlmon-top \
     bash-completion/completions/mlmon-gen; do
@@ -52,7 +55,7 @@ for f in mlmon/scenarios/stable.scn mlmon/scenarios/abrupt.scn \
 done
 units=$(find "$tmp/dest" -path '*/systemd/system/*' -type f | sort)
 check "units" "$(echo "$units" | sed 's,.*/,,' | tr '\n' ' ')" \
-    "mlmon-ingest.service mlmon-ingest.socket mlmon-labeler.service mlmon-labeler.socket "
+    "mlmon-ingest.service mlmon-ingest.socket mlmon-labeler.service mlmon-labeler.socket mlmon-metrics.service mlmon-metrics.timer "
 [ -f "$tmp/dest$prefix/lib/sysusers.d/mlmon.conf" ] ||
     missing="$missing sysusers.d/mlmon.conf"
 check "installed files" "$missing" ""
@@ -120,6 +123,20 @@ check "example config = defaults" "$(sqlite3 conf.db "SELECT batch_id,
     monitor_reports ORDER BY 1, 2" | cksum)"
 cd "$tmp" || exit 1
 
+# The metrics timer's command as systemd runs it (its $$ is a $), with the
+# installed mlmon-top: the textfile the collector would read.
+metrics_unit=$(echo "$units" | grep '/mlmon-metrics.service$')
+cmd=$(sed -n 's/^ExecStart=//p' "$metrics_unit" | sed "s,$bindir/,$bin/,g" |
+    sed 's/\$\$/$/g')
+(cd run && export MLMON_DB=demo.db MLMON_METRICS_FILE=textfile.prom \
+    MLMON_NOW=2000000000 && eval "$cmd")
+check "mlmon-metrics.service command" $? 0
+inst mlmon-top --db run/demo.db --once --format prometheus >expected.prom
+check "mlmon-metrics.service writes the store's metrics" \
+    "$(cmp -s run/textfile.prom expected.prom && echo same)" same
+check "mlmon-metrics.service leaves no temporary file" \
+    "$(ls run | grep -c 'textfile.prom.tmp')" 0
+
 # 5. Relocated: the tree moved elsewhere still finds its scenarios.
 mkdir -p moved
 mv "$tmp/dest$prefix" moved/tree
@@ -178,8 +195,9 @@ else
 		sed "s,$bindir/,$bin/," "$u" >"units/$(basename "$u")"
 	done
 	check "units run $bindir/mlmon-ingest" \
-	    "$(grep -h '^ExecStart=' $units | cut -d' ' -f1 | sort -u)" \
-	    "ExecStart=$bindir/mlmon-ingest"
+	    "$(grep -h '^ExecStart=/' $units | cut -d' ' -f1 | sort -u)" \
+	    "ExecStart=/bin/sh
+ExecStart=$bindir/mlmon-ingest"
 	out=$(MANPATH="$tmp/dest$mandir" systemd-analyze verify units/* 2>&1)
 	check "systemd-analyze verify" "$?:$out" "0:"
 	printf '[Service]\nExecStart=%s/mlmon-ingest\nBogus=1\n' "$bin" \
