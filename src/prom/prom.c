@@ -220,7 +220,7 @@ prom_write(struct query *q, const char *model, FILE *out, char **cause)
 	if (query_state(q) == QUERY_EMPTY)
 		return 0;
 	if (query_state(q) != QUERY_OK) {
-		*cause = xstrdup(query_message(q));
+		*cause = xasprintf("%s: %s", query_path(q), query_message(q));
 		return -1;
 	}
 	memset(&m, 0, sizeof m);

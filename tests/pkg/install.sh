@@ -172,12 +172,16 @@ check "complete mlmon-top --tab" \
     "$(comp mlmon-top _mlmon_top mlmon-top --tab '')" \
     "alerts calibration drift overview "
 check "complete mlmon-top --format" \
-    "$(comp mlmon-top _mlmon_top mlmon-top --once --format j)" "json "
+    "$(comp mlmon-top _mlmon_top mlmon-top --once --format '')" \
+    "csv json prometheus text "
 check "complete mlmon-ingest --fl" \
     "$(comp mlmon-ingest _mlmon_ingest mlmon-ingest --fl)" \
     "--flush-ms --flush-rows "
 check "complete mlmon-ingest --flush-rows (a number)" \
     "$(comp mlmon-ingest _mlmon_ingest mlmon-ingest --flush-rows '')" " "
+check "complete mlmon-ingest --metrics-file (files)" \
+    "$(comp mlmon-ingest _mlmon_ingest mlmon-ingest --metrics-file inst.)" \
+    "inst.ndjson "
 check "complete mlmon-ingest --db (files)" \
     "$(comp mlmon-ingest _mlmon_ingest mlmon-ingest --db inst.)" \
     "inst.ndjson "
