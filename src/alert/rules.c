@@ -23,6 +23,7 @@
 enum {
 	RULE_CONFIRMED_DRIFT,
 	RULE_PSI_UNCONFIRMED,
+	RULE_MISSINGNESS,
 	RULE_PERFORMANCE_DECAY,
 	RULE_LABEL_SHIFT,
 	RULE_CONFIDENCE_DRIFT,
@@ -36,6 +37,8 @@ static const struct rule rule_table[RULE_COUNT] = {
 	    ALERT_SEVERITY_CRITICAL, "confirmed drift" },
 	[RULE_PSI_UNCONFIRMED] = { "psi_unconfirmed", RULE_FAMILY_FEATURE,
 	    ALERT_SEVERITY_WARNING, "PSI drift without KS confirmation" },
+	[RULE_MISSINGNESS] = { "missingness", RULE_FAMILY_FEATURE,
+	    ALERT_SEVERITY_WARNING, "missing values" },
 	[RULE_PERFORMANCE_DECAY] = { "performance_decay",
 	    RULE_FAMILY_PERFORMANCE, ALERT_SEVERITY_CRITICAL,
 	    "performance decay" },
@@ -84,10 +87,28 @@ rule_add(struct rule_result *r, int rule)
 	return f;
 }
 
+/* The numbers behind a drift finding on feature i. */
+static void
+detail_drift(struct strbuf *msg, const struct feature_report *fr, size_t i)
+{
+	strbuf_addf(msg, " (PSI %.3f, KS D %.3f p %.2g)", fr->psi[i],
+	    fr->ks_statistic[i], fr->ks_p_value[i]);
+}
+
+/* The numbers behind a missingness finding on feature i. */
+static void
+detail_missing(struct strbuf *msg, const struct feature_report *fr, size_t i)
+{
+	strbuf_addf(msg, " (missing %.1f%%, reference %.1f%%, h %.2f, p %.2g)",
+	    100 * fr->missing_share[i], 100 * fr->ref_missing_share[i],
+	    fr->missing_effect[i], fr->missing_p_value[i]);
+}
+
 /* A feature rule over the features with sel[i] set. */
 static void
 rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
-    const bool *sel, size_t n_sel, const char *what)
+    const bool *sel, size_t n_sel, const char *what,
+    void (*detail)(struct strbuf *, const struct feature_report *, size_t))
 {
 	const struct feature_report *fr = b->feature;
 	struct rule_finding *f;
@@ -111,9 +132,8 @@ rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
 			strbuf_addf(&msg, ", and %zu more", n_sel - k);
 			break;
 		}
-		strbuf_addf(&msg, "%s%s (PSI %.3f, KS D %.3f p %.2g)",
-		    k == 0 ? "" : ", ", names[k], fr->psi[i],
-		    fr->ks_statistic[i], fr->ks_p_value[i]);
+		strbuf_addf(&msg, "%s%s", k == 0 ? "" : ", ", names[k]);
+		detail(&msg, fr, i);
 		k++;
 	}
 
@@ -135,6 +155,23 @@ rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
 	f->key = xasprintf("%s:%s", f->rule->name, key.s);
 	strbuf_finish(&key);
 	f->message = strbuf_take(&msg);
+}
+
+/* missingness: the features whose missing share moved (stored verdict). */
+static void
+rules_missing(const struct alert_batch *b, struct rule_result *r)
+{
+	const struct feature_report *fr = b->feature;
+	size_t i, n = 0;
+
+	if (fr->drift_missing == NULL || !fr->any_missing_drift)
+		return;
+	for (i = 0; i < fr->n_features; i++)
+		if (fr->drift_missing[i])
+			n++;
+	if (n > 0)
+		rule_features(r, RULE_MISSINGNESS, b, fr->drift_missing, n,
+		    "missing share moved", detail_missing);
 }
 
 static void
@@ -162,13 +199,14 @@ rules_feature(const struct alert_batch *b, struct rule_result *r)
 	/* The seed's dispatcher: PSI alone only matters if nothing agrees. */
 	if (n_c > 0)
 		rule_features(r, RULE_CONFIRMED_DRIFT, b, confirmed, n_c,
-		    "confirmed drift (PSI and KS agree)");
+		    "confirmed drift (PSI and KS agree)", detail_drift);
 	else if (n_u > 0)
 		rule_features(r, RULE_PSI_UNCONFIRMED, b, unconfirmed, n_u,
 		    "PSI critical without KS confirmation, investigate "
-		    "before acting");
+		    "before acting", detail_drift);
 	free(confirmed);
 	free(unconfirmed);
+	rules_missing(b, r);
 }
 
 static void

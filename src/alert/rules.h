@@ -3,6 +3,7 @@
  *
  *   confirmed_drift     PSI and KS agree on >= 1 feature      critical
  *   psi_unconfirmed     PSI critical, KS agrees on none        warning
+ *   missingness         a feature's missing share moved        warning
  *   performance_decay   accuracy or F1 delta < -decay          critical
  *   label_shift         chi-squared on predicted classes       warning
  *   confidence_drift    mean confidence moved                  warning

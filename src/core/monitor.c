@@ -16,6 +16,7 @@
 #include "detect-adwin.h"
 #include "drift-chisq.h"
 #include "drift-ks.h"
+#include "drift-missing.h"
 #include "drift-psi.h"
 #include "xalloc.h"
 
@@ -151,16 +152,20 @@ ks_memo_get(const struct monitor_reference *ref, size_t nb)
 	return m;
 }
 
-/* drift_ks_sorted, answered from the memo when this h was seen before. */
+/*
+ * drift_ks_sorted, answered from the memo when this h was seen before.
+ * The memo is for full reference columns (nref == n_rows) only.
+ */
 static void
 ks_memoised(const struct monitor_reference *ref, const double *refcol,
-    const double *col, size_t n, struct ks_result *ks)
+    size_t nref, const double *col, size_t n, struct ks_result *ks)
 {
-	struct monitor_ks_memo *m = ks_memo_get(ref, n);
+	struct monitor_ks_memo *m;
 	int64_t h;
 
+	m = nref == ref->n_rows ? ks_memo_get(ref, n) : NULL;
 	if (m == NULL) {
-		drift_ks_sorted(refcol, ref->n_rows, col, n, ks);
+		drift_ks_sorted(refcol, nref, col, n, ks);
 		return;
 	}
 	h = ks_scaled_statistic(refcol, ref->n_rows, col, n) / m->g;
@@ -189,6 +194,32 @@ monitor_config_defaults(struct monitor_config *c)
 	c->mmd.seed = 42;
 	c->mmd_alpha = 0.01;
 	c->adwin_delta = 0.002;
+	c->missing_alpha = MISSING_ALPHA;
+	c->missing_effect = MISSING_MIN_EFFECT;
+}
+
+/* Whether row i of a row-major table has no missing value. */
+static bool
+row_complete(const double *rows, size_t i, size_t nf)
+{
+	size_t f;
+
+	for (f = 0; f < nf; f++)
+		if (isnan(rows[i * nf + f]))
+			return false;
+	return true;
+}
+
+/* Copy the complete rows of rows[0..n) to out; returns how many. */
+static size_t
+rows_complete(const double *rows, size_t n, size_t nf, double *out)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (row_complete(rows, i, nf))
+			memcpy(out + k++ * nf, rows + i * nf, nf * sizeof *out);
+	return k;
 }
 
 void
@@ -205,22 +236,24 @@ monitor_reference_init(struct monitor_reference *ref, const double *features,
 	ref->n_features = n_features;
 	ref->n_classes = n_classes;
 	ref->sorted = alloc_n(n_rows * n_features, sizeof *ref->sorted);
+	ref->n_present = alloc_n(n_features, sizeof *ref->n_present);
 	ref->col_min = alloc_n(n_features, sizeof *ref->col_min);
 	ref->col_max = alloc_n(n_features, sizeof *ref->col_max);
 	ref->rows = alloc_n(n_rows * n_features, sizeof *ref->rows);
 	ref->class_prop = alloc_n((size_t)(n_classes > 0 ? n_classes : 0),
 	    sizeof *ref->class_prop);
-	if (n_rows > 0 && n_features > 0)
-		memcpy(ref->rows, features,
-		    n_rows * n_features * sizeof *ref->rows);
+	if (n_features > 0)
+		ref->n_mmd_rows = rows_complete(features, n_rows, n_features,
+		    ref->rows);
 
-	for (f = 0; f < n_features && n_rows > 0; f++) {
+	for (f = 0; f < n_features; f++) {
 		col = ref->sorted + f * n_rows;
-		for (i = 0; i < n_rows; i++)
-			col[i] = features[i * n_features + f];
-		drift_ks_sort(col, n_rows);
-		ref->col_min[f] = col[0];
-		ref->col_max[f] = col[n_rows - 1];
+		ref->n_present[f] = drift_present(features + f, n_rows,
+		    n_features, col);
+		drift_ks_sort(col, ref->n_present[f]);
+		ref->col_min[f] = ref->n_present[f] > 0 ? col[0] : NAN;
+		ref->col_max[f] = ref->n_present[f] > 0 ?
+		    col[ref->n_present[f] - 1] : NAN;
 	}
 
 	for (i = 0; i < n_rows; i++)
@@ -255,6 +288,7 @@ void
 monitor_reference_finish(struct monitor_reference *ref)
 {
 	free(ref->sorted);
+	free(ref->n_present);
 	free(ref->col_min);
 	free(ref->col_max);
 	free(ref->rows);
@@ -265,15 +299,11 @@ monitor_reference_finish(struct monitor_reference *ref)
 	memset(ref, 0, sizeof *ref);
 }
 
-void
-monitor_feature(const struct monitor_reference *ref,
-    const struct monitor_config *c, const struct monitor_batch *b,
-    struct feature_report *out)
+/* The report's arrays, with the "nothing judged" values. */
+static void
+feature_report_alloc(struct feature_report *out, size_t nf)
 {
-	double stack[SCRATCH_ROWS], *col, *refcol;
-	size_t nf = ref->n_features, nr = ref->n_rows, n = b->n_rows, i, f;
-	struct mmd_params mp;
-	struct ks_result ks;
+	size_t f;
 
 	memset(out, 0, sizeof *out);
 	out->n_features = nf;
@@ -283,41 +313,121 @@ monitor_feature(const struct monitor_reference *ref,
 	out->drift_psi = alloc_n(nf, sizeof *out->drift_psi);
 	out->drift_ks = alloc_n(nf, sizeof *out->drift_ks);
 	out->psi_outlier = alloc_n(nf, sizeof *out->psi_outlier);
-	for (f = 0; f < nf; f++)
+	out->n_used = alloc_n(nf, sizeof *out->n_used);
+	out->no_values = alloc_n(nf, sizeof *out->no_values);
+	out->missing_share = alloc_n(nf, sizeof *out->missing_share);
+	out->ref_missing_share = alloc_n(nf, sizeof *out->ref_missing_share);
+	out->missing_p_value = alloc_n(nf, sizeof *out->missing_p_value);
+	out->missing_effect = alloc_n(nf, sizeof *out->missing_effect);
+	out->drift_missing = alloc_n(nf, sizeof *out->drift_missing);
+	for (f = 0; f < nf; f++) {
 		out->ks_p_value[f] = 1.0;
+		out->missing_p_value[f] = 1.0;
+	}
+}
+
+/*
+ * Feature f of the batch: the missingness test, then PSI and KS on the
+ * present values (col is scratch for n values).
+ */
+static void
+monitor_one_feature(const struct monitor_reference *ref,
+    const struct monitor_config *c, const struct monitor_batch *b,
+    size_t f, double *col, struct feature_report *out)
+{
+	size_t nf = ref->n_features, nr = ref->n_rows, n = b->n_rows, used;
+	size_t nref = ref->n_present[f];
+	const double *refcol = ref->sorted + f * nr;
+	struct missing_drift m;
+	struct ks_result ks;
+
+	used = drift_present(b->features + f, n, nf, col);
+	drift_missing(nr - nref, nr, n - used, n, &m);
+	out->n_used[f] = used;
+	out->missing_share[f] = m.cur_share;
+	out->ref_missing_share[f] = m.ref_share;
+	out->missing_p_value[f] = m.p_value;
+	out->missing_effect[f] = m.effect;
+	out->drift_missing[f] = drift_missing_verdict(&m, c->missing_alpha,
+	    c->missing_effect);
+	if (used == 0 || nref == 0) {
+		out->no_values[f] = true;
+		out->psi[f] = out->ks_statistic[f] = out->ks_p_value[f] = NAN;
+		return;
+	}
+	drift_ks_sort(col, used);
+	out->psi[f] = drift_psi_sorted_note(refcol, nref, col, used,
+	    &out->psi_outlier[f]);
+	ks_memoised(ref, refcol, nref, col, used, &ks);
+	out->ks_statistic[f] = ks.statistic;
+	out->ks_p_value[f] = ks.p_value;
+	out->drift_psi[f] = out->psi[f] > c->psi_critical;
+	out->drift_ks[f] = ks.p_value < c->ks_alpha;
+}
+
+/* MMD over the complete rows of the batch (numeric features only). */
+static void
+monitor_mmd(const struct monitor_reference *ref,
+    const struct monitor_config *c, const struct monitor_batch *b,
+    struct feature_report *out)
+{
+	size_t nf = ref->n_features, n = b->n_rows, k;
+	const double *rows = b->features;
+	double *own = NULL;
+	struct mmd_params mp;
+
+	for (k = 0; k < n && row_complete(b->features, k, nf); k++)
+		;
+	if (k < n) {
+		own = xmalloc(n * nf * sizeof *own);
+		k = rows_complete(b->features, n, nf, own);
+		rows = own;
+	}
+	if (k > 0 && ref->n_mmd_rows > 0) {
+		/* A distinct, reproducible permutation stream per batch. */
+		mp = c->mmd;
+		mp.seed = c->mmd.seed ^
+		    ((uint64_t)b->batch_id * 0x9e3779b97f4a7c15ULL);
+		drift_mmd(ref->rows, ref->n_mmd_rows, rows, k, nf, &mp,
+		    &out->mmd);
+		out->mmd_run = true;
+		out->mmd_drift = out->mmd.p_value < c->mmd_alpha;
+	}
+	free(own);
+}
+
+void
+monitor_feature(const struct monitor_reference *ref,
+    const struct monitor_config *c, const struct monitor_batch *b,
+    struct feature_report *out)
+{
+	double stack[SCRATCH_ROWS], *col;
+	size_t nf = ref->n_features, nr = ref->n_rows, n = b->n_rows, f;
+	bool have_max = false;
+
+	feature_report_alloc(out, nf);
 	if (nf == 0 || nr == 0 || n == 0)
 		return;
 
 	col = n <= SCRATCH_ROWS ? stack : xmalloc(n * sizeof *col);
 	for (f = 0; f < nf; f++) {
-		for (i = 0; i < n; i++)
-			col[i] = b->features[i * nf + f];
-		drift_ks_sort(col, n);
-		refcol = ref->sorted + f * nr;
-		out->psi[f] = drift_psi_sorted_note(refcol, nr, col, n,
-		    &out->psi_outlier[f]);
-		ks_memoised(ref, refcol, col, n, &ks);
-		out->ks_statistic[f] = ks.statistic;
-		out->ks_p_value[f] = ks.p_value;
-		out->drift_psi[f] = out->psi[f] > c->psi_critical;
-		out->drift_ks[f] = ks.p_value < c->ks_alpha;
+		monitor_one_feature(ref, c, b, f, col, out);
 		if (out->drift_psi[f] || out->drift_ks[f])
 			out->any_drift = true;
-		if (out->psi[f] > out->psi[out->max_psi_feature])
+		if (out->drift_missing[f])
+			out->any_missing_drift = true;
+		if (out->n_used[f] < n || ref->n_present[f] < nr)
+			out->missing_seen = true;
+		if (!out->no_values[f] && (!have_max ||
+		    out->psi[f] > out->psi[out->max_psi_feature])) {
 			out->max_psi_feature = f;
+			have_max = true;
+		}
 	}
 	if (col != stack)
 		free(col);
-
-	if (c->mmd_enabled) {
-		/* A distinct, reproducible permutation stream per batch. */
-		mp = c->mmd;
-		mp.seed = c->mmd.seed ^
-		    ((uint64_t)b->batch_id * 0x9e3779b97f4a7c15ULL);
-		drift_mmd(ref->rows, nr, b->features, n, nf, &mp, &out->mmd);
-		out->mmd_run = true;
-		out->mmd_drift = out->mmd.p_value < c->mmd_alpha;
-	}
+	if (c->mmd_enabled)
+		monitor_mmd(ref, c, b, out);
 }
 
 void
@@ -329,6 +439,13 @@ feature_report_finish(struct feature_report *r)
 	free(r->drift_psi);
 	free(r->drift_ks);
 	free(r->psi_outlier);
+	free(r->n_used);
+	free(r->no_values);
+	free(r->missing_share);
+	free(r->ref_missing_share);
+	free(r->missing_p_value);
+	free(r->missing_effect);
+	free(r->drift_missing);
 	memset(r, 0, sizeof *r);
 }
 

@@ -38,23 +38,29 @@ struct monitor_config {
 	struct mmd_params mmd;
 	double		mmd_alpha;		/* 0.01 */
 	double		adwin_delta;		/* 0.002 */
+	double		missing_alpha;		/* 0.01: missingness when p < */
+	double		missing_effect;		/* 0.2: ... and |Cohen's h| >= */
 };
 
 void	monitor_config_defaults(struct monitor_config *c);
 
 /*
- * The reference window. Columns are kept sorted for KS; rows are kept
- * row-major for MMD. Labels are optional: accuracy and F1 of the reference
- * come from the rows whose true class is known (has_labels).
+ * The reference window. Columns are kept sorted for KS, their present
+ * values only: column f holds n_present[f] values (a missing value is a
+ * NaN in the input). Rows are kept row-major for MMD, the complete rows
+ * only (n_mmd_rows). Labels are optional: accuracy and F1 of the
+ * reference come from the rows whose true class is known (has_labels).
  */
 struct monitor_reference {
 	size_t		 n_rows;
 	size_t		 n_features;
 	int		 n_classes;
 	double		*sorted;	/* n_features columns of n_rows, ascending */
-	double		*col_min;	/* n_features */
+	size_t		*n_present;	/* n_features: values in each column */
+	double		*col_min;	/* n_features, NaN for no values */
 	double		*col_max;	/* n_features */
-	double		*rows;		/* n_rows * n_features, input order */
+	double		*rows;		/* n_mmd_rows * n_features, input order */
+	size_t		 n_mmd_rows;	/* rows without a missing value */
 	double		*class_prop;	/* n_classes, predicted-class shares */
 	double		 mean_confidence;
 	bool		 has_labels;
@@ -84,7 +90,8 @@ void	monitor_reference_finish(struct monitor_reference *ref);
 struct monitor_batch {
 	int64_t		 batch_id;
 	size_t		 n_rows;
-	const double	*features;	/* n_rows * n_features, row-major */
+	const double	*features;	/* n_rows * n_features, row-major; */
+					/* NaN: missing */
 	const int	*predicted;	/* n_rows */
 	const double	*confidence;	/* n_rows */
 	const int	*true_class;	/* n_rows, or NULL when unlabelled */
@@ -98,6 +105,22 @@ struct feature_report {
 	bool		*drift_psi;	/* psi > psi_critical */
 	bool		*drift_ks;	/* ks p < ks_alpha */
 	bool		*psi_outlier;	/* an outlier dominates the PSI range */
+	/*
+	 * Missing values. PSI and KS use the present values only (n_used of
+	 * the batch's); a feature with no present value in the batch or the
+	 * reference has no_values set, PSI and KS NaN and no drift verdict.
+	 */
+	uint64_t	*n_used;	/* present values in the batch */
+	bool		*no_values;
+	double		*missing_share;		/* batch */
+	double		*ref_missing_share;	/* reference */
+	double		*missing_p_value;	/* drift-missing.h */
+	double		*missing_effect;	/* Cohen's h, batch - ref */
+	bool		*drift_missing;	/* p < missing_alpha, |h| >= effect */
+	bool		 any_missing_drift;
+	bool		 missing_seen;	/* a value was missing in batch or */
+					/* reference; else the above say */
+					/* "none missing", n_used unknown */
 	bool		 any_drift;	/* any drift_psi or drift_ks */
 	size_t		 max_psi_feature;
 	bool		 mmd_run;

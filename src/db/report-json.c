@@ -171,6 +171,54 @@ feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
 	strbuf_add(b, "]", 1);
 }
 
+/* {name: count} over the features. */
+static void
+feature_counts(struct strbuf *b, const uint64_t *v,
+    const struct store_schema *sc)
+{
+	bool first = true;
+	size_t i;
+
+	strbuf_add(b, "{", 1);
+	for (i = 0; i < sc->n_features; i++) {
+		json_key(b, &first, sc->feature_names[i]);
+		json_count(b, v[i]);
+	}
+	strbuf_add(b, "}", 1);
+}
+
+/*
+ * "missing": the missing-value block, written only when some value of
+ * the batch or the reference was missing (a complete stream's payload
+ * stays the seed's).
+ */
+static void
+feature_missing(struct strbuf *b, bool *first, const struct feature_report *r,
+    const struct store_schema *sc)
+{
+	bool mfirst = true;
+
+	if (!r->missing_seen)
+		return;
+	json_key(b, first, "missing");
+	strbuf_add(b, "{", 1);
+	json_key(b, &mfirst, "shares");
+	feature_map(b, r->missing_share, sc);
+	json_key(b, &mfirst, "reference_shares");
+	feature_map(b, r->ref_missing_share, sc);
+	json_key(b, &mfirst, "p_values");
+	feature_map(b, r->missing_p_value, sc);
+	json_key(b, &mfirst, "effects");
+	feature_map(b, r->missing_effect, sc);
+	json_key(b, &mfirst, "values_used");
+	feature_counts(b, r->n_used, sc);
+	json_key(b, &mfirst, "drifted_features");
+	feature_list(b, r->drift_missing, sc);
+	json_key(b, &mfirst, "no_values_features");
+	feature_list(b, r->no_values, sc);
+	strbuf_add(b, "}", 1);
+}
+
 static bool
 schema_usable(const struct store_schema *sc, char **cause)
 {
@@ -234,6 +282,7 @@ report_json_encode_feature(const struct feature_report *r,
 		json_bool(&b, r->mmd_drift);
 		strbuf_add(&b, "}", 1);
 	}
+	feature_missing(&b, &first, r, sc);
 	strbuf_add(&b, "}", 1);
 	return strbuf_take(&b);
 }
@@ -652,6 +701,63 @@ feature_free(struct feature_report *r)
 	free(r->drift_psi);
 	free(r->drift_ks);
 	free(r->psi_outlier);
+	free(r->n_used);
+	free(r->no_values);
+	free(r->missing_share);
+	free(r->ref_missing_share);
+	free(r->missing_p_value);
+	free(r->missing_effect);
+	free(r->drift_missing);
+}
+
+/*
+ * The "missing" block into r's arrays (allocated here); absent, nothing
+ * was missing: shares 0, p 1, no verdicts.
+ */
+static int
+decode_missing(const cJSON *root, const struct store_schema *sc,
+    struct feature_report *r, char **cause)
+{
+	const cJSON *m = get(root, "missing");
+	size_t n = sc->n_features, i;
+	char *const *names = sc->feature_names;
+
+	r->n_used = xcalloc(n, sizeof *r->n_used);
+	r->no_values = xcalloc(n, sizeof *r->no_values);
+	r->missing_share = xcalloc(n, sizeof *r->missing_share);
+	r->ref_missing_share = xcalloc(n, sizeof *r->ref_missing_share);
+	r->missing_p_value = xcalloc(n, sizeof *r->missing_p_value);
+	r->missing_effect = xcalloc(n, sizeof *r->missing_effect);
+	r->drift_missing = xcalloc(n, sizeof *r->drift_missing);
+	if (m == NULL || cJSON_IsNull(m)) {
+		for (i = 0; i < n; i++)
+			r->missing_p_value[i] = 1.0;
+		return 0;
+	}
+	if (!cJSON_IsObject(m)) {
+		*cause = xstrdup("\"missing\" is not an object");
+		return -1;
+	}
+	r->missing_seen = true;
+	if (get_name_map(m, "shares", names, n, true, r->missing_share, NULL,
+	    cause) == -1 ||
+	    get_name_map(m, "reference_shares", names, n, true,
+	    r->ref_missing_share, NULL, cause) == -1 ||
+	    get_name_map(m, "p_values", names, n, true, r->missing_p_value,
+	    NULL, cause) == -1 ||
+	    get_name_map(m, "effects", names, n, true, r->missing_effect,
+	    NULL, cause) == -1 ||
+	    get_name_map(m, "values_used", names, n, true, NULL, r->n_used,
+	    cause) == -1 ||
+	    get_name_list(m, "drifted_features", names, n, r->drift_missing,
+	    cause) == -1 ||
+	    get_name_list(m, "no_values_features", names, n, r->no_values,
+	    cause) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (r->drift_missing[i])
+			r->any_missing_drift = true;
+	return 0;
 }
 
 /* Prefix a decoder's cause with the report type; frees the old cause. */
@@ -736,6 +842,8 @@ report_json_decode_feature(const char *text, size_t len,
 		    get_bool(mmd, "drift", &r.mmd_drift, cause) == -1)
 			goto fail;
 	}
+	if (decode_missing(root, sc, &r, cause) == -1)
+		goto fail;
 	cJSON_Delete(root);
 	*out = r;
 	return 0;

@@ -159,6 +159,9 @@ int		 store_meta_set(struct store *s, const char *key,
  */
 long		 store_json_doubles(const char *text, size_t len, double **out,
 		     size_t *cap);
+/* The same for a features array, where null is a missing value (NaN). */
+long		 store_json_features(const char *text, size_t len,
+		     double **out, size_t *cap);
 /*
  * Double the capacity of the parallel row arrays that store_reference and
  * store_batch share (features is row-major, n_features per row).

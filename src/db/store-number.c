@@ -405,10 +405,12 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
-long
-store_json_doubles(const char *text, size_t len, double **out, size_t *cap)
+/* The array parser of both; null_ok reads null as NaN. */
+static long
+json_doubles(const char *text, size_t len, double **out, size_t *cap,
+    bool null_ok)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *after;
 	char *next;
 	locale_t old;
 	size_t n = 0;
@@ -422,19 +424,26 @@ store_json_doubles(const char *text, size_t len, double **out, size_t *cap)
 		return skip_ws(p + 1, end) == end ? 0 : -1;
 	old = c_locale_push();
 	for (;;) {
-		/* JSON numbers start with '-' or a digit: no nan, inf, hex. */
-		if (p == end || (*p != '-' && (*p < '0' || *p > '9')))
-			goto bad;
-		errno = 0;
-		v = strtod(p, &next);
-		if (next == p || next > end || !isfinite(v))
-			goto bad;
+		if (null_ok && end - p >= 4 && memcmp(p, "null", 4) == 0) {
+			v = NAN;
+			after = p + 4;
+		} else {
+			/* JSON numbers start with '-' or a digit: no nan,
+			 * inf, hex. */
+			if (p == end || (*p != '-' && (*p < '0' || *p > '9')))
+				goto bad;
+			errno = 0;
+			v = strtod(p, &next);
+			if (next == p || next > end || !isfinite(v))
+				goto bad;
+			after = next;
+		}
 		if (n == *cap) {
 			*cap = *cap == 0 ? 16 : *cap * 2;
 			*out = xreallocarray(*out, *cap, sizeof **out);
 		}
 		(*out)[n++] = v;
-		p = skip_ws(next, end);
+		p = skip_ws(after, end);
 		if (p == end)
 			goto bad;
 		if (*p == ']')
@@ -450,4 +459,16 @@ store_json_doubles(const char *text, size_t len, double **out, size_t *cap)
 bad:
 	c_locale_pop(old);
 	return -1;
+}
+
+long
+store_json_doubles(const char *text, size_t len, double **out, size_t *cap)
+{
+	return json_doubles(text, len, out, cap, false);
+}
+
+long
+store_json_features(const char *text, size_t len, double **out, size_t *cap)
+{
+	return json_doubles(text, len, out, cap, true);
 }

@@ -7,6 +7,7 @@
 #include "db/store-internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,8 @@ fnv_add_double(uint64_t h, double v)
 
 	if (v == 0)
 		v = 0;	/* -0 and +0 hash alike */
+	if (isnan(v))
+		v = NAN;	/* a missing value: one NaN */
 	memcpy(&bits, &v, sizeof bits);
 	return fnv_add_u64(h, bits);
 }
@@ -519,7 +522,7 @@ store_reference_get(struct store *s, struct store_reference *out,
 			    "numbered 0..n-1", s->path);
 			goto out;
 		}
-		n = store_json_doubles((const char *)sqlite3_column_text(st,
+		n = store_json_features((const char *)sqlite3_column_text(st,
 		    1), (size_t)sqlite3_column_bytes(st, 1), &tmp, &tcap);
 		if (n <= 0 || (r.n_rows > 0 && (size_t)n != r.n_features)) {
 			*cause = xasprintf("%s: reference row %zu has bad "

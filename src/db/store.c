@@ -999,7 +999,7 @@ store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
 		return -1;
 	sqlite3_bind_int64(st, 1, batch_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		n = store_json_doubles((const char *)sqlite3_column_text(st,
+		n = store_json_features((const char *)sqlite3_column_text(st,
 		    0), (size_t)sqlite3_column_bytes(st, 0), &tmp, &tcap);
 		if (n <= 0 || (b.n_rows > 0 && (size_t)n != b.n_features)) {
 			sqlite3_reset(st);

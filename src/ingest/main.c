@@ -601,6 +601,11 @@ main(int argc, char **argv)
 		    (unsigned long long)st->rejected,
 		    (unsigned long long)st->batches, secs,
 		    secs > 0 ? (double)st->rows / secs : 0.0);
+		if (st->missing > 0)
+			fprintf(stderr, "mlmon-ingest: %llu missing feature "
+			    "values (%llu of them NaN or Infinity)\n",
+			    (unsigned long long)st->missing,
+			    (unsigned long long)st->bare_missing);
 	}
 out:
 	free(cause);

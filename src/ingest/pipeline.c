@@ -654,6 +654,22 @@ judge_abandoned(struct pipeline *p, char **cause)
 	return res;
 }
 
+/*
+ * Count a record's missing feature values; the first bare NaN/Infinity
+ * of the stream gets one warning (strict JSON has null for them).
+ */
+static void
+count_missing(struct pipeline *p, const struct proto_record *r,
+    uint64_t lineno)
+{
+	if (r->n_bare_missing > 0 && p->st.bare_missing == 0)
+		pl_warn(p, "%s:%llu: NaN/Infinity read as a missing value "
+		    "(not JSON: send null); counted, no further warning",
+		    p->source, (unsigned long long)lineno);
+	p->st.missing += r->n_missing;
+	p->st.bare_missing += r->n_bare_missing;
+}
+
 enum pipeline_result
 pipeline_line(struct pipeline *p, const char *line, size_t len,
     uint64_t lineno, int64_t now_ms, char **cause)
@@ -714,6 +730,8 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 		res = do_schema(p, &r, lineno, line, len, cause);
 		break;
 	}
+	if (res == PIPELINE_OK && r.n_missing > 0)
+		count_missing(p, &r, lineno);
 	/* A store error SQLite answered by rolling everything back. */
 	if (res != PIPELINE_FATAL && store_rollbacks(p->s) != p->rollbacks) {
 		pl_work_lost(p,

@@ -47,6 +47,8 @@ struct pipeline_stats {
 	uint64_t	batches;	/* closed in this run */
 	uint64_t	labelled;	/* label records applied */
 	uint64_t	flushes;
+	uint64_t	missing;	/* feature values null, NaN, +-Infinity */
+	uint64_t	bare_missing;	/* of which NaN or +-Infinity */
 };
 
 /*

@@ -572,14 +572,79 @@ text_put(struct ctx *c, const char *b, size_t n)
 }
 
 /*
+ * A missing value at pos: null, or one of the bare tokens Python's
+ * json.dumps writes for NaN and infinities. Consumes it and counts it.
+ */
+static bool
+parse_missing(struct ctx *c)
+{
+	static const char *const bare[] = { "NaN", "Infinity", "-Infinity" };
+	size_t i;
+
+	if (at_word(c, "null")) {
+		c->pos += 4;
+		c->r->n_missing++;
+		return true;
+	}
+	for (i = 0; i < sizeof bare / sizeof bare[0]; i++)
+		if (at_word(c, bare[i])) {
+			c->pos += strlen(bare[i]);
+			c->r->n_missing++;
+			c->r->n_bare_missing++;
+			return true;
+		}
+	return false;
+}
+
+/* The reason a value that is not a number is refused. */
+static bool
+fail_not_number(struct ctx *c, const char *name, size_t n, bool missing_ok)
+{
+	int ch = peek(c);
+
+	if (ch == '{' || ch == '[')
+		return fail(c, "%s[%zu] is %s, not a number%s", name, n,
+		    ch == '{' ? "an object" : "an array",
+		    missing_ok ? " or null" : "");
+	if (ch == '"')
+		return fail(c, "%s[%zu] is a string, not a number%s", name, n,
+		    missing_ok ? " or null" : "");
+	if (!missing_ok && (at_word(c, "NaN") || at_word(c, "Infinity") ||
+	    at_word(c, "-Infinity")))
+		return fail(c, "%s[%zu] is not a finite number", name, n);
+	return fail(c, "%s[%zu] is not a number", name, n);
+}
+
+/* One finite number into *v, its token to text. */
+static bool
+parse_finite(struct ctx *c, const char *name, size_t n, bool missing_ok,
+    double *v)
+{
+	struct num	nm;
+	int		ch = peek(c);
+
+	if (!(ch == '-' || (ch >= '0' && ch <= '9')) ||
+	    at_word(c, "-Infinity"))
+		return fail_not_number(c, name, n, missing_ok);
+	if (!scan_number(c, &nm))
+		return fail(c, "%s[%zu] is not a valid number", name, n);
+	*v = num_value(c, &nm);
+	if (!isfinite(*v))
+		return fail(c, "%s[%zu] is not a finite number", name, n);
+	text_put(c, nm.tok, nm.len);
+	return true;
+}
+
+/*
  * Parse an array of finite numbers into vals (at most max), writing its
- * compact JSON text (the tokens joined by commas) to text.
+ * compact JSON text (the tokens joined by commas) to text. With
+ * missing_ok, null and the bare NaN/Infinity/-Infinity are missing
+ * values: NaN in vals, null in the text.
  */
 static bool
 parse_number_array(struct ctx *c, const char *name, double *vals, size_t max,
-    size_t *count, const char **json)
+    size_t *count, const char **json, bool missing_ok)
 {
-	struct num	 nm;
 	size_t		 n = 0;
 	char		*start;
 	int		 ch;
@@ -595,29 +660,17 @@ parse_number_array(struct ctx *c, const char *name, double *vals, size_t max,
 	else {
 		for (;;) {
 			skip_ws(c);
-			ch = peek(c);
-			if (!(ch == '-' || (ch >= '0' && ch <= '9'))) {
-				if (at_word(c, "NaN") ||
-				    at_word(c, "Infinity") ||
-				    at_word(c, "-Infinity"))
-					return fail(c, "%s[%zu] is not a "
-					    "finite number", name, n);
-				return fail(c, "%s[%zu] is not a number",
-				    name, n);
-			}
 			if (n == max)
 				return fail(c, "%s has more than %zu values",
 				    name, max);
-			if (!scan_number(c, &nm))
-				return fail(c, "%s[%zu] is not a valid number",
-				    name, n);
-			vals[n] = num_value(c, &nm);
-			if (!isfinite(vals[n]))
-				return fail(c, "%s[%zu] is not a finite "
-				    "number", name, n);
 			if (n > 0)
 				text_put(c, ",", 1);
-			text_put(c, nm.tok, nm.len);
+			if (missing_ok && parse_missing(c)) {
+				vals[n] = NAN;
+				text_put(c, "null", 4);
+			} else if (!parse_finite(c, name, n, missing_ok,
+			    &vals[n]))
+				return false;
 			n++;
 			skip_ws(c);
 			ch = peek(c);
@@ -878,10 +931,11 @@ parse_member_value(struct ctx *c, enum key k)
 		return true;
 	case KEY_FEATURES:
 		return parse_number_array(c, "features", c->p->features,
-		    PROTO_MAX_FEATURES, &r->n_features, &r->features_json);
+		    PROTO_MAX_FEATURES, &r->n_features, &r->features_json,
+		    true);
 	case KEY_SCORES:
 		return parse_number_array(c, "scores", c->p->scores,
-		    PROTO_MAX_CLASSES, &r->n_scores, &r->scores_json);
+		    PROTO_MAX_CLASSES, &r->n_scores, &r->scores_json, false);
 	case KEY_PREDICTED:
 		if (!parse_index(c, "predicted_class", INT_MAX, &v))
 			return false;

@@ -8,7 +8,9 @@
  * stream allocates nothing. A record is valid until the next call.
  *
  * The parser checks everything a single line can tell: JSON syntax, UTF-8,
- * types, required fields, finite numbers, scores in [0, 1] summing to 1,
+ * types, required fields, finite numbers (a feature may be missing:
+ * null, or Python's bare NaN/Infinity/-Infinity), scores in [0, 1]
+ * summing to 1,
  * class indices in range of the line's own scores. What needs the stream
  * (feature count against the schema, closed batches) is the pipeline's job.
  */
@@ -48,8 +50,10 @@ struct proto_record {
 	int64_t		 row_in_batch;	/* when has_row */
 
 	size_t		 n_features;
-	const double	*features;
-	const char	*features_json;	/* "[1.5,2,-3e-2]" as sent, compact */
+	const double	*features;	/* NaN: missing */
+	const char	*features_json;	/* "[1.5,null,-3e-2]" as sent, compact */
+	size_t		 n_missing;	/* features null, NaN or +-Infinity */
+	size_t		 n_bare_missing;	/* of which NaN or +-Infinity */
 	size_t		 n_scores;	/* class count of this line */
 	const double	*scores;
 	const char	*scores_json;

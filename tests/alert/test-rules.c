@@ -135,6 +135,47 @@ START_TEST(feature_messages_exact)
 }
 END_TEST
 
+/* missingness fires beside the drift rules, from the stored verdict. */
+START_TEST(missingness_rule)
+{
+	static double share[NF] = { 0.2, 0, 0.5, 0 };
+	static double ref_share[NF] = { 0, 0, 0.05, 0 };
+	static double p[NF] = { 1e-12, 1, 2e-30, 0.003 };
+	static double h[NF] = { 0.927, 0, 1.12, 0.1 };
+	static bool verdict[NF] = { true, false, true, false };
+	struct rule_result res;
+	struct alert_batch b = { .batch_id = 9, .schema = &schema };
+	struct fr f;
+
+	fr_init(&f, "0100", "0100");
+	f.r.missing_share = share;
+	f.r.ref_missing_share = ref_share;
+	f.r.missing_p_value = p;
+	f.r.missing_effect = h;
+	f.r.drift_missing = verdict;
+	f.r.any_missing_drift = true;
+	b.feature = &f.r;
+	rules_evaluate(&b, &res);
+	ck_assert_uint_eq(res.n, 2);
+	ck_assert_str_eq(res.findings[0].key, "confirmed_drift:age");
+	ck_assert_str_eq(res.findings[1].rule->name, "missingness");
+	ck_assert_int_eq(res.findings[1].rule->severity,
+	    ALERT_SEVERITY_WARNING);
+	ck_assert_str_eq(res.findings[1].key, "missingness:income,zeta");
+	ck_assert_str_eq(res.findings[1].message, "batch 9: missing share "
+	    "moved on 2 features: zeta (missing 20.0%, reference 0.0%, h "
+	    "0.93, p 1e-12), income (missing 50.0%, reference 5.0%, h 1.12, "
+	    "p 2e-30)");
+	rule_result_finish(&res);
+
+	/* The verdict is read, never re-decided: p 0.003 alone is not one. */
+	f.r.any_missing_drift = false;
+	rules_evaluate(&b, &res);
+	ck_assert_uint_eq(res.n, 1);
+	rule_result_finish(&res);
+}
+END_TEST
+
 START_TEST(many_features_capped)
 {
 	enum { N = 25 };
@@ -263,6 +304,8 @@ START_TEST(rule_table)
 		    ALERT_SEVERITY_CRITICAL },
 		{ "psi_unconfirmed", RULE_FAMILY_FEATURE,
 		    ALERT_SEVERITY_WARNING },
+		{ "missingness", RULE_FAMILY_FEATURE,
+		    ALERT_SEVERITY_WARNING },
 		{ "performance_decay", RULE_FAMILY_PERFORMANCE,
 		    ALERT_SEVERITY_CRITICAL },
 		{ "label_shift", RULE_FAMILY_PREDICTION,
@@ -294,6 +337,7 @@ rules_suite(void)
 
 	tcase_add_test(tc, feature_rules);
 	tcase_add_test(tc, feature_messages_exact);
+	tcase_add_test(tc, missingness_rule);
 	tcase_add_test(tc, many_features_capped);
 	tcase_add_test(tc, other_families);
 	tcase_add_test(tc, rule_table);

@@ -103,6 +103,66 @@ START_TEST(test_feature_round_trip)
 }
 END_TEST
 
+/* The missing-value block: written only when seen, read back bit for bit. */
+START_TEST(test_feature_missing_round_trip)
+{
+	static const double share[] = { 0, 0.25, 1, 1.0 / 3.0 };
+	struct feature_report a, b;
+	char *text, *cause = NULL;
+	size_t i;
+	int seen;
+
+	for (seen = 0; seen <= 1; seen++) {
+		feature_make(&a, false);
+		a.n_used = xcalloc(4, sizeof *a.n_used);
+		a.no_values = xcalloc(4, sizeof *a.no_values);
+		a.missing_share = xcalloc(4, sizeof *a.missing_share);
+		a.ref_missing_share = xcalloc(4, sizeof *a.ref_missing_share);
+		a.missing_p_value = xcalloc(4, sizeof *a.missing_p_value);
+		a.missing_effect = xcalloc(4, sizeof *a.missing_effect);
+		a.drift_missing = xcalloc(4, sizeof *a.drift_missing);
+		a.missing_seen = seen;
+		for (i = 0; i < 4; i++) {
+			a.n_used[i] = 300 - 100 * i;
+			a.no_values[i] = i == 2;
+			a.missing_share[i] = share[i];
+			a.ref_missing_share[i] = share[3 - i];
+			a.missing_p_value[i] = seen ? 1e-3 * (double)i : 1;
+			a.missing_effect[i] = -0.5 + (double)i / 7;
+			a.drift_missing[i] = seen && i >= 2;
+		}
+		text = report_json_encode_feature(&a, &schema, &cause);
+		ck_assert_msg(text != NULL, "%s", cause);
+		ck_assert_int_eq(strstr(text, "\"missing\"") != NULL, seen);
+		ck_assert_msg(report_json_decode_feature(text, strlen(text),
+		    &schema, &b, &cause) == 0, "%s: %s", cause, text);
+		ck_assert_int_eq(b.missing_seen, seen);
+		ck_assert_int_eq(b.any_missing_drift, seen);
+		for (i = 0; seen && i < 4; i++) {
+			ck_assert_uint_eq(b.n_used[i], a.n_used[i]);
+			ck_assert_int_eq(b.no_values[i], a.no_values[i]);
+			ck_assert(same_bits(a.missing_share[i],
+			    b.missing_share[i]));
+			ck_assert(same_bits(a.ref_missing_share[i],
+			    b.ref_missing_share[i]));
+			ck_assert(same_bits(a.missing_p_value[i],
+			    b.missing_p_value[i]));
+			ck_assert(same_bits(a.missing_effect[i],
+			    b.missing_effect[i]));
+			ck_assert_int_eq(b.drift_missing[i], a.drift_missing[i]);
+		}
+		for (i = 0; !seen && i < 4; i++) {
+			ck_assert(b.missing_share[i] == 0);
+			ck_assert(b.missing_p_value[i] == 1);
+			ck_assert(!b.drift_missing[i] && !b.no_values[i]);
+		}
+		free(text);
+		feature_report_finish(&a);
+		feature_report_finish(&b);
+	}
+}
+END_TEST
+
 START_TEST(test_feature_seed_keys)
 {
 	static const char *keys[] = { "any_drift", "drifted_features_ks",
@@ -597,6 +657,7 @@ report_json_suite(void)
 	TCase *tc = tcase_create("report-json");
 
 	tcase_add_test(tc, test_feature_round_trip);
+	tcase_add_test(tc, test_feature_missing_round_trip);
 	tcase_add_test(tc, test_feature_seed_keys);
 	tcase_add_test(tc, test_feature_seed_payload);
 	tcase_add_test(tc, test_prediction_round_trip);

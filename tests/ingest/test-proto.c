@@ -81,14 +81,22 @@ static const struct bad bads[] = {
 	  "batch_id is too large" },
 	{ "{\"batch_id\":1,\"row_in_batch\":true," P3 "}",
 	  "row_in_batch is not an integer" },
-	{ "{\"batch_id\":1,\"features\":[1,2,3,NaN],\"scores\":[0.5,0.5]}",
-	  "features[3] is not a finite number" },
-	{ "{\"batch_id\":1,\"features\":[Infinity],\"scores\":[0.5,0.5]}",
-	  "features[0] is not a finite number" },
+	{ "{\"batch_id\":1,\"features\":[1],\"scores\":[NaN,0.5]}",
+	  "scores[0] is not a finite number" },
+	{ "{\"batch_id\":1,\"features\":[1],\"scores\":[null,1]}",
+	  "scores[0] is not a number" },
+	{ "{\"batch_id\":1,\"features\":[1,{}],\"scores\":[0.5,0.5]}",
+	  "features[1] is an object, not a number or null" },
+	{ "{\"batch_id\":1,\"features\":[[1]],\"scores\":[0.5,0.5]}",
+	  "features[0] is an array, not a number or null" },
+	{ "{\"batch_id\":1,\"features\":[nan],\"scores\":[0.5,0.5]}",
+	  "features[0] is not a number" },
+	{ "{\"batch_id\":1,\"features\":[NaNa],\"scores\":[0.5,0.5]}",
+	  "expected , or ] in features" },
 	{ "{\"batch_id\":1,\"features\":[1e999],\"scores\":[0.5,0.5]}",
 	  "features[0] is not a finite number" },
 	{ "{\"batch_id\":1,\"features\":[1,\"2\"],\"scores\":[0.5,0.5]}",
-	  "features[1] is not a number" },
+	  "features[1] is a string, not a number or null" },
 	{ "{\"batch_id\":1,\"features\":[01],\"scores\":[0.5,0.5]}",
 	  "expected , or ] in features" },
 	{ "{\"batch_id\":1,\"features\":[1.],\"scores\":[0.5,0.5]}",
@@ -179,6 +187,43 @@ START_TEST(test_good_lines)
 			    1e-15);
 		}
 		ck_assert_int_eq(r.true_class, g->true_class);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+/* Missing feature values: null and Python's bare tokens. */
+static const struct {
+	const char	*features;	/* the array as sent */
+	const char	*json;		/* as stored */
+	size_t		 missing, bare;
+} missings[] = {
+	{ "[1,null,3]", "[1,null,3]", 1, 0 },
+	{ "[ NaN , Infinity ,-Infinity ]", "[null,null,null]", 3, 3 },
+	{ "[null]", "[null]", 1, 0 },
+	{ "[-0.5,NaN]", "[-0.5,null]", 1, 1 },
+	{ "[1e-3,2]", "[1e-3,2]", 0, 0 },
+};
+
+START_TEST(test_missing_values)
+{
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX], line[256];
+	size_t			i, f, k;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof missings / sizeof missings[0]; i++) {
+		snprintf(line, sizeof line, "{\"batch_id\":1,\"features\":%s,"
+		    "\"scores\":[0.5,0.5]}", missings[i].features);
+		ck_assert_msg(proto_parse_line(&p, line, strlen(line), &r,
+		    reason), "%s: %s", line, reason);
+		ck_assert_str_eq(r.features_json, missings[i].json);
+		ck_assert_uint_eq(r.n_missing, missings[i].missing);
+		ck_assert_uint_eq(r.n_bare_missing, missings[i].bare);
+		for (f = 0, k = 0; f < r.n_features; f++)
+			k += isnan(r.features[f]) != 0;
+		ck_assert_uint_eq(k, missings[i].missing);
 	}
 	proto_parser_finish(&p);
 }
@@ -441,6 +486,7 @@ proto_suite(void)
 
 	tcase_add_test(tc, test_good_lines);
 	tcase_add_test(tc, test_bad_lines);
+	tcase_add_test(tc, test_missing_values);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_labels_and_schema);
 	tcase_add_test(tc, test_hostile);

@@ -1,0 +1,86 @@
+#!/bin/sh
+# Missing feature values through mlmon-ingest (issue 15): null and the
+# bare NaN/Infinity/-Infinity tokens are accepted as missing, counted,
+# warned about once; rows are stored with null so SQLite's JSON functions
+# read them; each feature report carries the missing block, and the
+# missingness rule fires at the batch whose missing share moved.
+#
+# Stream: features a (complete), b (20% missing in the reference and in
+# batches 0-2, 60% from batch 3, some of it as NaN/Infinity), c (complete
+# until batch 4, then entirely null).
+#
+# usage: run-missing.sh MLMON-INGEST
+set -u
+. "$(dirname "$0")/../lib.sh"
+ingest=$(abspath "$1")
+sandbox missing
+
+awk 'BEGIN {
+	print "{\"type\":\"schema\",\"feature_names\":[\"a\",\"b\",\"c\"],\"class_names\":[\"n\",\"y\"]}"
+	for (i = 0; i < 500; i++) {
+		b = (i % 5 == 0) ? "null" : (i * 13 % 29) / 7
+		printf "{\"type\":\"reference\",\"features\":[%g,%s,%g],\"scores\":[0.4,0.6]}\n", (i * 37 % 101) / 10, b, (i * 7 % 23) / 3
+	}
+	for (t = 0; t < 6; t++)
+		for (i = 0; i < 200; i++) {
+			k = i + 1000 * t
+			if (t < 3)
+				b = (i % 5 == 0) ? "null" : (k * 13 % 29) / 7
+			else if (i % 5 < 3)
+				b = (i % 5 == 0) ? "NaN" : (i % 5 == 1 ? "Infinity" : "null")
+			else
+				b = (k * 13 % 29) / 7
+			c = t >= 4 ? "null" : (k * 7 % 23) / 3
+			printf "{\"batch_id\":%d,\"features\":[%g,%s,%s],\"scores\":[0.4,0.6]}\n", t, (k * 37 % 101) / 10, b, c
+		}
+}' >in.ndjson
+
+"$ingest" --db m.db in.ndjson 2>err.txt
+check "exit" $? 0
+check "one warning for bare tokens" \
+    "$(grep -c 'NaN/Infinity read as a missing value' err.txt)" 1
+check "the warning names the first line" \
+    "$(grep -c '^mlmon-ingest: in.ndjson:1102: NaN/Infinity' err.txt)" 1
+check "summary counts" "$(grep -c '^mlmon-ingest: 980 missing feature values (240 of them NaN or Infinity)$' err.txt)" 1
+check "rows stored" "$(q m.db 'SELECT count(*) FROM predictions')" 1200
+check "null read by SQLite" "$(q m.db "SELECT count(*) FROM predictions \
+    WHERE json_type(features, '\$[1]') = 'null'")" 480
+check "reference nulls" "$(q m.db "SELECT count(*) FROM reference \
+    WHERE json_extract(features, '\$[1]') IS NULL")" 100
+
+missing() {
+	q m.db "SELECT json_extract(payload, '\$.missing.$2') FROM \
+	    monitor_reports WHERE report_type = 'feature' AND batch_id = $1"
+}
+check "batch 0 shares" "$(missing 0 shares)" '{"a":0,"b":0.2,"c":0}'
+check "batch 0 no verdict" "$(missing 0 drifted_features)" '[]'
+check "batch 2 no verdict" "$(missing 2 drifted_features)" '[]'
+check "batch 3 b moved" "$(missing 3 drifted_features)" '["b"]'
+check "batch 3 values used" "$(missing 3 values_used)" \
+    '{"a":200,"b":80,"c":200}'
+check "batch 4 b and c" "$(missing 4 drifted_features)" '["b","c"]'
+check "batch 4 c has no values" "$(missing 4 no_values_features)" '["c"]'
+check "batch 4 c PSI is null" "$(q m.db "SELECT json_type(payload, \
+    '\$.psi_values.c') FROM monitor_reports WHERE report_type = 'feature' \
+    AND batch_id = 4")" null
+check "alerts" "$(q m.db "SELECT group_concat(batch_id || ' ' || \
+    condition_key, '; ') FROM (SELECT batch_id, condition_key FROM alerts \
+    WHERE condition_key LIKE 'missingness:%' AND kind = 'firing' \
+    ORDER BY id)")" \
+    '3 missingness:b; 4 missingness:b,c'
+
+# A complete stream's payload has no missing block.
+awk 'BEGIN {
+	for (i = 0; i < 100; i++)
+		printf "{\"type\":\"reference\",\"features\":[%d],\"scores\":[0.4,0.6]}\n", i % 10
+	for (i = 0; i < 100; i++)
+		printf "{\"batch_id\":1,\"features\":[%d],\"scores\":[0.4,0.6]}\n", i % 10
+}' | "$ingest" --db full.db 2>full.err
+check "complete exit" $? 0
+check "complete: no missing block" "$(q full.db "SELECT count(*) FROM \
+    monitor_reports WHERE report_type = 'feature' AND \
+    json_extract(payload, '\$.missing') IS NOT NULL")" 0
+check "complete: no count line" "$(grep -c 'missing feature values' \
+    full.err)" 0
+
+finish
