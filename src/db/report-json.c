@@ -692,23 +692,6 @@ get_name_list(const cJSON *o, const char *key, char *const *names, size_t n,
 	return 0;
 }
 
-static void
-feature_free(struct feature_report *r)
-{
-	free(r->psi);
-	free(r->ks_statistic);
-	free(r->ks_p_value);
-	free(r->drift_psi);
-	free(r->drift_ks);
-	free(r->psi_outlier);
-	free(r->n_used);
-	free(r->no_values);
-	free(r->missing_share);
-	free(r->ref_missing_share);
-	free(r->missing_p_value);
-	free(r->missing_effect);
-	free(r->drift_missing);
-}
 
 /*
  * The "missing" block into r's arrays (allocated here); absent, nothing
@@ -850,7 +833,7 @@ report_json_decode_feature(const char *text, size_t len,
 fail:
 	decode_fail("feature", cause);
 	cJSON_Delete(root);
-	feature_free(&r);
+	feature_report_finish(&r);
 	return -1;
 }
 
