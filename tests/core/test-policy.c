@@ -1,0 +1,404 @@
+/*
+ * policy.c and psi-null.c: Benjamini-Hochberg and the PSI null's tail
+ * against numpy/scipy (tests/golden/policy.txt from
+ * tests/golden/make-golden-policy.py), the resampled null against the
+ * large-sample theory, its calibration on simulated stable batches, its
+ * text form, and the knob's parsing and levels.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/codec.h"
+#include "core/drift-psi.h"
+#include "core/policy.h"
+#include "core/psi-null.h"
+#include "core/rng.h"
+#include "core/xalloc.h"
+#include "golden.h"
+
+#define TOL_BH		1e-15	/* relative: the same operations as numpy */
+#define TOL_NULL	1e-9	/* relative: chi2.sf against scipy */
+
+/* Standard normal by Box-Muller (one of the pair). */
+static double
+normal(struct rng *r)
+{
+	double u = 1.0 - rng_uniform(r), v = rng_uniform(r);
+
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+static double *
+normals(struct rng *r, size_t n, double shift)
+{
+	double *v = xreallocarray(NULL, n, sizeof *v);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v[i] = normal(r) + shift;
+	return v;
+}
+
+/* A fit's text with the given moments, through the parser. */
+static void
+null_of(double mean, double var, double m3, struct psi_null *out)
+{
+	char a[CODEC_DOUBLE_MAX], b[CODEC_DOUBLE_MAX], c[CODEC_DOUBLE_MAX];
+	char *s, *cause = NULL;
+
+	codec_format_double(mean, a);
+	codec_format_double(var, b);
+	codec_format_double(m3, c);
+	s = xasprintf("psi-null 1 nref 1000 nbatch 200 draws 1000 seed 7"
+	    " mean %s var %s m3 %s", a, b, c);
+	ck_assert_msg(psi_null_parse(s, out, &cause), "%s", cause);
+	free(s);
+}
+
+START_TEST(golden_bh)
+{
+	struct golden g;
+	const char *tag;
+	double worst = 0, *p, *adj, *got, e;
+	size_t m, n1, n2, i;
+	int cases = 0;
+
+	golden_open(&g, "policy.txt");
+	while ((tag = golden_next(&g)) != NULL) {
+		if (strcmp(tag, "bh") != 0)
+			continue;
+		m = (size_t)golden_long(&g);
+		p = golden_doubles(&g, "p", &n1);
+		adj = golden_doubles(&g, "adj", &n2);
+		ck_assert_uint_eq(n1, m);
+		ck_assert_uint_eq(n2, m);
+		got = xreallocarray(NULL, m, sizeof *got);
+		policy_bh_adjust(p, m, got);
+		for (i = 0; i < m; i++) {
+			e = adj[i] == 0.0 ? fabs(got[i]) :
+			    golden_relerr(got[i], adj[i]);
+			if (e > worst)
+				worst = e;
+			ck_assert_msg(e <= TOL_BH, "bh case %d test %zu: %.17g"
+			    " want %.17g", cases, i, got[i], adj[i]);
+		}
+		free(p);
+		free(adj);
+		free(got);
+		cases++;
+	}
+	golden_close(&g);
+	ck_assert_int_ge(cases, 27);
+	printf("bh: %d cases, worst relative error %.3g\n", cases, worst);
+}
+END_TEST
+
+START_TEST(golden_null_tail)
+{
+	struct golden g;
+	struct psi_null n;
+	const char *tag;
+	double mean, var, m3, psi, want, got, e, worst = 0;
+	int cases = 0;
+
+	golden_open(&g, "policy.txt");
+	while ((tag = golden_next(&g)) != NULL) {
+		if (strcmp(tag, "null") != 0) {
+			(void)golden_next(&g);	/* bh: skip p and adj */
+			(void)golden_next(&g);
+			continue;
+		}
+		mean = golden_double(&g);
+		var = golden_double(&g);
+		m3 = golden_double(&g);
+		psi = golden_double(&g);
+		want = golden_double(&g);
+		null_of(mean, var, m3, &n);
+		got = psi_null_p_value(&n, psi);
+		e = golden_relerr(got, want);
+		if (e > worst)
+			worst = e;
+		ck_assert_msg(e <= TOL_NULL, "null %d: p %.17g want %.17g",
+		    cases, got, want);
+		cases++;
+	}
+	golden_close(&g);
+	ck_assert_int_eq(cases, 300);
+	printf("psi null tail: %d cases, worst relative error %.3g\n", cases,
+	    worst);
+}
+END_TEST
+
+/* The step-up rule by its definition, against policy_bh_count. */
+START_TEST(bh_step_up)
+{
+	static const double p[] = { 0.04, 0.001, 0.03, 0.2, 0.011, 0.012 };
+	static const struct {
+		double	q;
+		size_t	want;
+	} rows[] = {
+		{ 0.001, 0 }, { 0.006, 1 }, { 0.023, 1 }, { 0.036, 3 },
+		{ 0.05, 5 }, { 0.24, 6 }, { 1.0, 6 },
+	};
+	double adj[6];
+	size_t i;
+
+	policy_bh_adjust(p, 6, adj);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		ck_assert_msg(policy_bh_count(adj, 6, rows[i].q) ==
+		    rows[i].want, "q %g: %zu want %zu", rows[i].q,
+		    policy_bh_count(adj, 6, rows[i].q), rows[i].want);
+}
+END_TEST
+
+/*
+ * Resampled mean near (PSI_BINS - 1)(1/m + 1/n), above it at small sizes;
+ * the fitted degrees of freedom at most PSI_BINS - 1 (a heavier tail).
+ */
+START_TEST(null_theory)
+{
+	static const struct {
+		size_t	nref, m;
+		double	most;	/* mean / theory at most */
+	} rows[] = {
+		{ 2000, 200, 1.35 }, { 5000, 2000, 1.15 }, { 1000, 50, 1.6 },
+		{ 30000, 200, 1.35 },
+	};
+	struct psi_null n;
+	struct rng r;
+	double *ref, theory;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		rng_seed(&r, 11 + i);
+		ref = normals(&r, rows[i].nref, 0.0);
+		psi_null_fit(ref, rows[i].nref, rows[i].m, PSI_NULL_DRAWS,
+		    42, &n);
+		theory = (PSI_BINS - 1) * (1.0 / (double)rows[i].m +
+		    1.0 / (double)rows[i].nref);
+		printf("null n=%zu m=%zu: mean %.5f (theory %.5f) dof %.2f"
+		    " scale %.3g\n", rows[i].nref, rows[i].m, n.mean, theory,
+		    n.dof, n.scale);
+		fflush(stdout);
+		/* Above theory at finite sizes (sparse outer bins), nearer
+		 * it as the sizes grow. */
+		ck_assert_msg(n.mean / theory > 0.95 &&
+		    n.mean / theory < rows[i].most,
+		    "n=%zu m=%zu: mean %g theory %g", rows[i].nref, rows[i].m,
+		    n.mean, theory);
+		ck_assert_msg(n.dof > 2.5 && n.dof < 13.0, "dof %g", n.dof);
+		free(ref);
+	}
+}
+END_TEST
+
+/*
+ * Stable batches (same distribution as the reference) against four
+ * references: the share with p <= alpha is alpha, within binomial
+ * noise. A null fitted at the wrong batch size (the seed's fixed
+ * thresholds in effect) fails this.
+ */
+START_TEST(null_calibration)
+{
+	static const size_t sizes[] = { 50, 200 };
+	static const double alphas[] = { 0.05, 0.01, 0.001 };
+	enum { REFS = 4, BATCHES = 5000, NREF = 2000 };
+	size_t hits[3], s, k, j, a, total = REFS * BATCHES;
+	struct psi_null n;
+	struct rng r;
+	double *ref, *cur, p, lo, hi, want;
+
+	rng_seed(&r, 2026);
+	for (s = 0; s < 2; s++) {
+		memset(hits, 0, sizeof hits);
+		for (k = 0; k < REFS; k++) {
+			ref = normals(&r, NREF, 0.0);
+			psi_null_fit(ref, NREF, sizes[s], PSI_NULL_DRAWS, k,
+			    &n);
+			for (j = 0; j < BATCHES; j++) {
+				cur = normals(&r, sizes[s], 0.0);
+				p = psi_null_p_value(&n,
+				    drift_psi(ref, NREF, cur, sizes[s]));
+				for (a = 0; a < 3; a++)
+					hits[a] += p <= alphas[a];
+				free(cur);
+			}
+			free(ref);
+		}
+		for (a = 0; a < 3; a++) {
+			want = alphas[a] * (double)total;
+			/* 4 binomial SDs, and 50% for the fitted tail. */
+			lo = 0.5 * want - 4.0 * sqrt(want);
+			hi = 1.5 * want + 4.0 * sqrt(want);
+			printf("calibration m=%zu alpha %g: %zu of %zu"
+			    " (expected %.0f)\n", sizes[s], alphas[a], hits[a],
+			    total, want);
+			ck_assert_msg((double)hits[a] >= lo &&
+			    (double)hits[a] <= hi, "m=%zu alpha %g: %zu hits,"
+			    " expected %.0f", sizes[s], alphas[a], hits[a],
+			    want);
+		}
+	}
+}
+END_TEST
+
+/* A real shift is far in the tail; the same seed gives the same fit. */
+START_TEST(null_power_and_seed)
+{
+	struct psi_null a, b;
+	struct rng r;
+	double *ref, *cur;
+
+	rng_seed(&r, 5);
+	ref = normals(&r, 3000, 0.0);
+	cur = normals(&r, 200, 0.5);
+	psi_null_fit(ref, 3000, 200, 500, 9, &a);
+	psi_null_fit(ref, 3000, 200, 500, 9, &b);
+	ck_assert(memcmp(&a, &b, sizeof a) == 0);
+	ck_assert(psi_null_p_value(&a, drift_psi(ref, 3000, cur, 200)) <
+	    1e-6);
+	ck_assert(psi_null_p_value(&a, 0.0) == 1.0);
+	free(ref);
+	free(cur);
+}
+END_TEST
+
+START_TEST(null_constant_reference)
+{
+	static const double ref[] = { 3.0, 3.0, 3.0, 3.0 };
+	struct psi_null n;
+
+	psi_null_fit(ref, 4, 10, 20, 1, &n);
+	ck_assert(n.var == 0.0 && n.scale == 0.0);
+	ck_assert(psi_null_p_value(&n, n.mean) == 1.0);
+	ck_assert(psi_null_p_value(&n, n.mean + 0.5) == 0.0);
+}
+END_TEST
+
+START_TEST(null_text)
+{
+	static const char *const bad[] = {
+		"",
+		"psi-null 2 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12",
+		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12 x",
+		"psi-null 1 nref 10 nbatch 5 draws 1 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12",
+		"psi-null 1 nref 0 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12",
+		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean -0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12",
+		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean inf"
+		    " var 0x1p-9 m3 0x1p-12",
+		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9",
+	};
+	struct psi_null a, b;
+	struct rng r;
+	double *ref;
+	char *s, *s2, *cause;
+	size_t i;
+
+	rng_seed(&r, 3);
+	ref = normals(&r, 500, 0.0);
+	psi_null_fit(ref, 500, 60, 200, 77, &a);
+	s = psi_null_format(&a);
+	cause = NULL;
+	ck_assert_msg(psi_null_parse(s, &b, &cause), "%s", cause);
+	ck_assert(memcmp(&a, &b, sizeof a) == 0);
+	s2 = psi_null_format(&b);
+	ck_assert_str_eq(s, s2);
+	free(s);
+	free(s2);
+	free(ref);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cause = NULL;
+		ck_assert_msg(!psi_null_parse(bad[i], &b, &cause),
+		    "accepted: %s", bad[i]);
+		ck_assert_ptr_nonnull(strstr(cause, "PSI null"));
+		free(cause);
+	}
+}
+END_TEST
+
+START_TEST(knob)
+{
+	static const struct {
+		const char	*s;
+		bool		 ok;
+		double		 page, warning;
+	} rows[] = {
+		{ "0.02", true, 2e-5, 2e-3 },
+		{ "1", true, 1e-3, 0.1 },
+		{ "5", true, 5e-3, 0.2 },
+		{ "100", true, 0.1, 0.2 },
+		{ "0", false, 0, 0 }, { "-1", false, 0, 0 },
+		{ "100.5", false, 0, 0 }, { "", false, 0, 0 },
+		{ "0.02x", false, 0, 0 }, { " 1", false, 0, 0 },
+		{ "nan", false, 0, 0 }, { "inf", false, 0, 0 },
+	};
+	struct policy_levels lv;
+	enum policy_kind k;
+	char *cause;
+	double v;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		cause = NULL;
+		ck_assert_msg(policy_parse_rate(rows[i].s, &v, &cause) ==
+		    rows[i].ok, "'%s'", rows[i].s);
+		if (!rows[i].ok) {
+			ck_assert_ptr_nonnull(cause);
+			free(cause);
+			continue;
+		}
+		policy_levels(v, &lv);
+		ck_assert(fabs(lv.page - rows[i].page) < 1e-18);
+		ck_assert(fabs(lv.warning - rows[i].warning) < 1e-15);
+	}
+	ck_assert(policy_parse("seed", &k) && k == POLICY_SEED);
+	ck_assert(policy_parse("calibrated", &k) && k == POLICY_CALIBRATED);
+	ck_assert(!policy_parse("Seed", &k));
+	ck_assert_str_eq(policy_name(POLICY_SEED), "seed");
+	ck_assert_str_eq(policy_name(POLICY_CALIBRATED), "calibrated");
+}
+END_TEST
+
+static Suite *
+policy_suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 100);
+	tcase_add_test(tc, golden_bh);
+	tcase_add_test(tc, golden_null_tail);
+	tcase_add_test(tc, bh_step_up);
+	tcase_add_test(tc, null_theory);
+	tcase_add_test(tc, null_calibration);
+	tcase_add_test(tc, null_power_and_seed);
+	tcase_add_test(tc, null_constant_reference);
+	tcase_add_test(tc, null_text);
+	tcase_add_test(tc, knob);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	SRunner *sr = srunner_create(policy_suite());
+	int failed;
+
+	golden_set_dir(argc > 1 ? argv[1] : NULL);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
