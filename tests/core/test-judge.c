@@ -1,0 +1,148 @@
+/*
+ * judge.c: the calibrated verdicts of one batch. Hand-worked families
+ * (BH by hand, levels at the default knob) and the family-wise rate on
+ * simulated stable batches of independent uniform p-values, which must
+ * be the level q.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/judge.h"
+#include "core/rng.h"
+
+#define NF	5
+
+START_TEST(families)
+{
+	/* Default knob: page 2e-5, warning 2e-3; m = 11 with label shift. */
+	static const struct {
+		double	ks[NF], psi[NF], ls;
+		size_t	confirmed, warning, tests;
+		enum drift_severity ls_v, ks0, psi0;
+		double	ks0_q;
+	} rows[] = {
+		/* stable */
+		{ { .5, .5, .5, .5, .5 }, { .5, .5, .5, .5, .5 }, .5,
+		  0, 0, 11, DRIFT_NONE, DRIFT_NONE, DRIFT_NONE, .5 },
+		/* feature 0 moved: both tests far in the tail */
+		{ { 1e-12, .5, .5, .5, .5 }, { 1e-10, .5, .5, .5, .5 }, .5,
+		  1, 0, 11, DRIFT_NONE, DRIFT_CRITICAL, DRIFT_CRITICAL,
+		  11e-12 },
+		/* KS alone: a warning, no page */
+		{ { 1e-9, .5, .5, .5, .5 }, { .3, .5, .5, .5, .5 }, .5,
+		  0, 1, 11, DRIFT_NONE, DRIFT_CRITICAL, DRIFT_NONE, 11e-9 },
+		/* 1e-6 * 11 / 1 = 1.1e-5 <= 2e-5: critical alone; PSI
+		 * 1e-4 ranks 2nd: 5.5e-4, a warning: not confirmed */
+		{ { 1e-6, .5, .5, .5, .5 }, { 1e-4, .5, .5, .5, .5 }, .9,
+		  0, 1, 11, DRIFT_NONE, DRIFT_CRITICAL, DRIFT_WARNING,
+		  1.1e-5 },
+		/* tied at ranks 1 and 2: 4e-6 * 11 / 2 = 2.2e-5, just
+		 * above the page level after the correction */
+		{ { 4e-6, .5, .5, .5, .5 }, { 4e-6, .5, .5, .5, .5 }, .9,
+		  0, 1, 11, DRIFT_NONE, DRIFT_WARNING, DRIFT_WARNING,
+		  2.2e-5 },
+		/* 2e-6 tied: 1.1e-5, a page */
+		{ { 2e-6, .5, .5, .5, .5 }, { 2e-6, .5, .5, .5, .5 }, .9,
+		  1, 0, 11, DRIFT_NONE, DRIFT_CRITICAL, DRIFT_CRITICAL,
+		  1.1e-5 },
+		/* label shift only */
+		{ { .5, .5, .5, .5, .5 }, { .5, .5, .5, .5, .5 }, 1e-8,
+		  0, 0, 11, DRIFT_CRITICAL, DRIFT_NONE, DRIFT_NONE, .5 },
+		/* no label-shift test: a family of 10, 1e-6 * 10 / 2 */
+		{ { 1e-6, .5, .5, .5, .5 }, { 1e-6, .5, .5, .5, .5 }, NAN,
+		  1, 0, 10, DRIFT_NONE, DRIFT_CRITICAL, DRIFT_CRITICAL,
+		  5e-6 },
+	};
+	struct policy_levels lv;
+	struct judge_input in;
+	struct judge_report r;
+	size_t i;
+
+	policy_levels(POLICY_FALSE_PAGE_RATE_DEFAULT, &lv);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		in.n_features = NF;
+		in.ks_p = rows[i].ks;
+		in.psi_p = rows[i].psi;
+		in.label_shift_p = rows[i].ls;
+		judge_batch(&in, &lv, &r);
+		ck_assert_msg(r.n_tests == rows[i].tests, "row %zu", i);
+		ck_assert_msg(r.n_confirmed == rows[i].confirmed &&
+		    r.n_warning == rows[i].warning, "row %zu: %zu %zu", i,
+		    r.n_confirmed, r.n_warning);
+		ck_assert_msg(r.label_shift == rows[i].ls_v, "row %zu", i);
+		ck_assert_msg(r.ks[0] == rows[i].ks0 &&
+		    r.psi[0] == rows[i].psi0, "row %zu: %d %d", i, r.ks[0],
+		    r.psi[0]);
+		ck_assert_msg(fabs(r.ks_q[0] - rows[i].ks0_q) <=
+		    1e-12 * rows[i].ks0_q, "row %zu: q %.17g", i, r.ks_q[0]);
+		ck_assert(isnan(rows[i].ls) == isnan(r.label_shift_q));
+		judge_report_finish(&r);
+	}
+}
+END_TEST
+
+/*
+ * Stable batches, every null true and independent: BH then rejects
+ * something with probability exactly q, so at a knob of 10 per 1,000
+ * (q = 0.01) 100,000 batches give 1,000 +- 4 SD with any critical test;
+ * pages (both tests of one feature) are rarer still.
+ */
+START_TEST(stable_rate)
+{
+	enum { BATCHES = 100000 };
+	double ks[NF], psi[NF], sd;
+	struct policy_levels lv;
+	struct judge_input in = { NF, ks, psi, 0 };
+	struct judge_report r;
+	size_t b, i, any = 0, pages = 0;
+	struct rng g;
+
+	rng_seed(&g, 17);
+	policy_levels(10.0, &lv);
+	for (b = 0; b < BATCHES; b++) {
+		bool crit = false;
+
+		for (i = 0; i < NF; i++) {
+			ks[i] = rng_uniform(&g);
+			psi[i] = rng_uniform(&g);
+		}
+		in.label_shift_p = rng_uniform(&g);
+		judge_batch(&in, &lv, &r);
+		for (i = 0; i < NF; i++)
+			crit |= r.ks[i] == DRIFT_CRITICAL ||
+			    r.psi[i] == DRIFT_CRITICAL;
+		crit |= r.label_shift == DRIFT_CRITICAL;
+		any += crit;
+		pages += r.n_confirmed > 0;
+		judge_report_finish(&r);
+	}
+	sd = sqrt(BATCHES * 0.01 * 0.99);
+	ck_assert_msg(fabs((double)any - 1000.0) <= 4 * sd, "%zu", any);
+	ck_assert_msg(pages <= 5, "%zu pages", pages);
+}
+END_TEST
+
+static Suite *
+judge_suite(void)
+{
+	Suite *s = suite_create("judge");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, families);
+	tcase_add_test(tc, stable_rate);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(judge_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
