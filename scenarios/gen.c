@@ -17,6 +17,12 @@
  *   millionths that sum to exactly 1; predicted_class = first argmax of
  *   the printed scores; confidence = the printed maximum.
  *
+ * - With missing_feature, that feature's value is printed as null with
+ *   the scenario's probability for the batch (scn_missing_at), drawn from
+ *   its own "missing" stream per batch (index 0: the training set), so
+ *   every other number of the stream is the same with or without it. The
+ *   model scores the full row: the value is lost on the way to the log.
+ *
  * With --rng numpy the data and the model come from gen-numpy.c instead
  * (numpy's generator, the seed repository's call order) and every number
  * is printed with 17 significant digits: features exactly, scores as
@@ -49,6 +55,7 @@ enum {
 	GEN_STREAM_MEANS = 1,
 	GEN_STREAM_TRAIN = 2,
 	GEN_STREAM_BATCH = 3,
+	GEN_STREAM_MISSING = 4,
 };
 
 /* Scores are printed in millionths. */
@@ -64,6 +71,7 @@ struct gen {
 	double		*after_cum;	/* ... after a prior change */
 	double		*shift;		/* per feature, this batch */
 	double		*x;		/* features of this row */
+	bool		*miss;		/* printed as null, this row */
 	double		*dist;		/* to each centroid */
 	double		*logprior;	/* log base priors (true_class) */
 	double		*post;		/* P(y|x) of this row */
@@ -250,6 +258,18 @@ gen_emit_confidence(struct gen *g, struct emit *e)
 		emit_micro(e, g->q[g->pred]);
 }
 
+/* Which values of this row go missing (r: the "missing" stream). */
+static void
+gen_draw_missing(struct gen *g, struct rng *r, long batch)
+{
+	const struct scn *s = g->cfg.scn;
+	int j = s->missing_feature;
+
+	if (j < 0)
+		return;
+	g->miss[j] = rng_uniform(r) < scn_missing_at(s, j, batch);
+}
+
 static void
 gen_emit_vectors(struct gen *g, struct emit *e)
 {
@@ -259,7 +279,9 @@ gen_emit_vectors(struct gen *g, struct emit *e)
 	for (j = 0; j < g->cfg.features; j++) {
 		if (j > 0)
 			emit_char(e, ',');
-		if (g->np != NULL)
+		if (g->miss[j])
+			emit_str(e, "null");
+		else if (g->np != NULL)
 			emit_g17(e, g->x[j]);
 		else
 			emit_fixed6(e, g->x[j]);
@@ -348,11 +370,12 @@ static void
 gen_emit_reference(struct gen *g, struct emit *e)
 {
 	struct pmath_gauss gs;
-	struct rng r;
+	struct rng r, mr;
 	long i;
 	int y;
 
 	gen_stream_seed(&r, g->cfg.seed, GEN_STREAM_TRAIN, 0);
+	gen_stream_seed(&mr, g->cfg.seed, GEN_STREAM_MISSING, 0);
 	pmath_gauss_init(&gs);
 	for (i = 0; i < g->cfg.reference_rows; i++) {
 		if (g->np != NULL)
@@ -360,6 +383,7 @@ gen_emit_reference(struct gen *g, struct emit *e)
 		else
 			y = gen_draw_row(g, &r, &gs, g->base_cum, NULL);
 		gen_score(g);
+		gen_draw_missing(g, &mr, -1);
 		emit_str(e, "{\"type\":\"reference\",");
 		gen_emit_vectors(g, e);
 		emit_str(e, ",\"predicted_class\":");
@@ -440,7 +464,7 @@ gen_batch(struct gen *g, struct emit *e, long b)
 	const struct scn *s = g->cfg.scn;
 	const double *cum = g->base_cum;
 	struct pmath_gauss gs;
-	struct rng r;
+	struct rng r, mr;
 	uint16_t *lab = NULL;
 	double shift;
 	long i;
@@ -455,6 +479,7 @@ gen_batch(struct gen *g, struct emit *e, long b)
 		lab = g->ring + (size_t)(b % g->nring) * g->cfg.batch_size;
 
 	gen_stream_seed(&r, g->cfg.seed, GEN_STREAM_BATCH, (uint64_t)b);
+	gen_stream_seed(&mr, g->cfg.seed, GEN_STREAM_MISSING, (uint64_t)b + 1);
 	pmath_gauss_init(&gs);
 	if (g->np != NULL)
 		gen_numpy_draw_batch(g->np, b);
@@ -464,6 +489,7 @@ gen_batch(struct gen *g, struct emit *e, long b)
 		else
 			y = gen_draw_row(g, &r, &gs, cum, g->shift);
 		gen_score(g);
+		gen_draw_missing(g, &mr, b);
 		emit_str(e, "{\"batch_id\":");
 		emit_long(e, b);
 		emit_str(e, ",\"row_in_batch\":");
@@ -539,6 +565,7 @@ gen_create(const struct gen_config *cfg, char **cause)
 	g->after_cum = xcalloc(nc, sizeof *g->after_cum);
 	g->shift = xcalloc(nf, sizeof *g->shift);
 	g->x = xcalloc(nf, sizeof *g->x);
+	g->miss = xcalloc(nf, sizeof *g->miss);
 	g->dist = xcalloc(nc, sizeof *g->dist);
 	g->q = xcalloc(nc, sizeof *g->q);
 	g->score = xcalloc(nc, sizeof *g->score);
@@ -595,6 +622,7 @@ gen_destroy(struct gen *g)
 	free(g->after_cum);
 	free(g->shift);
 	free(g->x);
+	free(g->miss);
 	free(g->dist);
 	free(g->q);
 	free(g->score);

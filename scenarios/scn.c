@@ -28,6 +28,7 @@
 #define SCN_DEFAULT_SPREAD 3.0
 #define SCN_MAX_SPREAD 1e3
 #define SCN_MAX_BATCH 1000000000000L
+#define SCN_MAX_FEATURE 1000000L
 
 static char *
 scn_trim(char *s)
@@ -214,6 +215,7 @@ scn_init(struct scn *s)
 	s->prior_shift = SCN_PRIOR_NONE;
 	s->class_spread = SCN_DEFAULT_SPREAD;
 	s->true_class = SCN_LABEL_COMPONENT;
+	s->missing_feature = -1;
 }
 
 void
@@ -247,6 +249,29 @@ scn_set_data(struct scn *s, const char *key, const char *value,
 		}
 		s->class_spread = d;
 		s->have |= SCN_HAVE_CLASS_SPREAD;
+	} else if (strcmp(key, "missing_feature") == 0) {
+		long v;
+
+		if (!scn_parse_long(value, 0, SCN_MAX_FEATURE, &v)) {
+			*cause = xasprintf("missing_feature: expected a feature "
+			    "index, got '%s'", value);
+			return -1;
+		}
+		s->missing_feature = (int)v;
+		s->have |= SCN_HAVE_MISSING_FEATURE;
+	} else if (strcmp(key, "missing_share") == 0 ||
+	    strcmp(key, "missing_after") == 0) {
+		if (!scn_parse_double(value, &d) || !(d >= 0.0 && d <= 1.0)) {
+			*cause = xasprintf("%s: expected a probability in "
+			    "[0, 1], got '%s'", key, value);
+			return -1;
+		}
+		if (strcmp(key, "missing_share") == 0) {
+			s->missing_share = d;
+		} else {
+			s->missing_after = d;
+			s->have |= SCN_HAVE_MISSING_AFTER;
+		}
 	} else if (strcmp(key, "true_class") == 0) {
 		if (strcmp(value, "component") == 0) {
 			s->true_class = SCN_LABEL_COMPONENT;
@@ -464,6 +489,16 @@ scn_check(const struct scn *s, int features, int classes, char **cause)
 			return -1;
 		}
 	}
+	if (s->missing_feature >= features) {
+		*cause = xasprintf("%s: missing_feature is %d, but there are "
+		    "only %d features", n, s->missing_feature, features);
+		return -1;
+	}
+	if ((s->have & SCN_HAVE_MISSING_AFTER) &&
+	    !(s->have & SCN_HAVE_CHANGE_POINT)) {
+		*cause = xasprintf("%s: missing_after needs change_point", n);
+		return -1;
+	}
 	if (s->priors != NULL && s->npriors != classes) {
 		*cause = xasprintf("%s: priors has %d values for %d classes",
 		    n, s->npriors, classes);
@@ -475,6 +510,16 @@ scn_check(const struct scn *s, int features, int classes, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+double
+scn_missing_at(const struct scn *s, int j, long batch)
+{
+	if (j != s->missing_feature)
+		return 0.0;
+	if ((s->have & SCN_HAVE_MISSING_AFTER) && batch >= s->change_point)
+		return s->missing_after;
+	return s->missing_share;
 }
 
 double

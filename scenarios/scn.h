@@ -42,6 +42,8 @@ enum {
 	SCN_HAVE_PRIOR_SHIFT = 1 << 8,
 	SCN_HAVE_CLASS_SPREAD = 1 << 9,
 	SCN_HAVE_TRUE_CLASS = 1 << 10,
+	SCN_HAVE_MISSING_FEATURE = 1 << 11,
+	SCN_HAVE_MISSING_AFTER = 1 << 12,
 };
 
 struct scn {
@@ -62,6 +64,9 @@ struct scn {
 	int		 nafter;
 	double		 class_spread;	/* sd of the class means (3) */
 	enum scn_label	 true_class;
+	int		 missing_feature; /* its values go missing; -1 none */
+	double		 missing_share;	/* probability, training and batches */
+	double		 missing_after;	/* from change_point on */
 	unsigned	 have;		/* SCN_HAVE_* */
 };
 
@@ -85,6 +90,12 @@ double	scn_shift_at(const struct scn *s, long batch);
 double	scn_shift_fraction(const struct scn *s, long batch);
 /* Whether feature j is shifted. */
 bool	scn_shifts_feature(const struct scn *s, int j);
+/*
+ * The probability that feature j is missing at a batch id (batch < 0:
+ * the training set): missing_share, missing_after from change_point on,
+ * 0 for the other features.
+ */
+double	scn_missing_at(const struct scn *s, int j, long batch);
 
 /*
  * Find a scenario: a path (contains '/' or ends in ".scn") is used as

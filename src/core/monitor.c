@@ -406,6 +406,8 @@ monitor_feature(const struct monitor_reference *ref,
 	bool have_max = false;
 
 	feature_report_alloc(out, nf);
+	out->missing_alpha = c->missing_alpha;
+	out->missing_min_effect = c->missing_effect;
 	if (nf == 0 || nr == 0 || n == 0)
 		return;
 

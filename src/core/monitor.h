@@ -38,7 +38,7 @@ struct monitor_config {
 	struct mmd_params mmd;
 	double		mmd_alpha;		/* 0.01 */
 	double		adwin_delta;		/* 0.002 */
-	double		missing_alpha;		/* 0.01: missingness when p < */
+	double		missing_alpha;		/* 0.001: missingness when p < */
 	double		missing_effect;		/* 0.2: ... and |Cohen's h| >= */
 };
 
@@ -118,6 +118,8 @@ struct feature_report {
 	double		*missing_effect;	/* Cohen's h, batch - ref */
 	bool		*drift_missing;	/* p < missing_alpha, |h| >= effect */
 	bool		 any_missing_drift;
+	double		 missing_alpha;	/* thresholds judged with */
+	double		 missing_min_effect;
 	bool		 missing_seen;	/* a value was missing in batch or */
 					/* reference; else the above say */
 					/* "none missing", n_used unknown */

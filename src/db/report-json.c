@@ -216,6 +216,10 @@ feature_missing(struct strbuf *b, bool *first, const struct feature_report *r,
 	feature_list(b, r->drift_missing, sc);
 	json_key(b, &mfirst, "no_values_features");
 	feature_list(b, r->no_values, sc);
+	json_key(b, &mfirst, "alpha");
+	json_number(b, r->missing_alpha);
+	json_key(b, &mfirst, "min_effect");
+	json_number(b, r->missing_min_effect);
 	strbuf_add(b, "}", 1);
 }
 
@@ -735,6 +739,9 @@ decode_missing(const cJSON *root, const struct store_schema *sc,
 	    get_name_list(m, "drifted_features", names, n, r->drift_missing,
 	    cause) == -1 ||
 	    get_name_list(m, "no_values_features", names, n, r->no_values,
+	    cause) == -1 ||
+	    get_double(m, "alpha", true, &r->missing_alpha, cause) == -1 ||
+	    get_double(m, "min_effect", true, &r->missing_min_effect,
 	    cause) == -1)
 		return -1;
 	for (i = 0; i < n; i++)

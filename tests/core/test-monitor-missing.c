@@ -107,6 +107,8 @@ START_TEST(present_values_only)
 
 	run(t, ref_miss, miss, 0.0);
 	ck_assert(t->fr.missing_seen);
+	ck_assert(t->fr.missing_alpha == MISSING_ALPHA);
+	ck_assert(t->fr.missing_min_effect == MISSING_MIN_EFFECT);
 	for (f = 0; f < NF; f++) {
 		nr = present(t->ref_x, NREF, f, rc);
 		nb = present(t->x, NB, f, bc);

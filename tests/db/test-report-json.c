@@ -122,6 +122,8 @@ START_TEST(test_feature_missing_round_trip)
 		a.missing_effect = xcalloc(4, sizeof *a.missing_effect);
 		a.drift_missing = xcalloc(4, sizeof *a.drift_missing);
 		a.missing_seen = seen;
+		a.missing_alpha = 0.001;
+		a.missing_min_effect = 0.2;
 		for (i = 0; i < 4; i++) {
 			a.n_used[i] = 300 - 100 * i;
 			a.no_values[i] = i == 2;
@@ -138,6 +140,10 @@ START_TEST(test_feature_missing_round_trip)
 		    &schema, &b, &cause) == 0, "%s: %s", cause, text);
 		ck_assert_int_eq(b.missing_seen, seen);
 		ck_assert_int_eq(b.any_missing_drift, seen);
+		if (seen) {
+			ck_assert(b.missing_alpha == 0.001);
+			ck_assert(b.missing_min_effect == 0.2);
+		}
 		for (i = 0; seen && i < 4; i++) {
 			ck_assert_uint_eq(b.n_used[i], a.n_used[i]);
 			ck_assert_int_eq(b.no_values[i], a.no_values[i]);

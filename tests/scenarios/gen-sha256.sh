@@ -3,7 +3,8 @@
 # default stream (seed 42, 15 x 200 rows) against golden/SHA256SUMS.
 # usage: gen-sha256.sh MLMON_GEN SHA256SUMS
 # Regenerate after an intended format change with:
-#   for s in stable abrupt gradual label_shift stable_overlap covariate_shift; do
+#   for s in stable abrupt gradual label_shift stable_overlap covariate_shift \
+#       missing missing_stable; do
 #     printf '%s  %s\n' "$(mlmon-gen --scenario $s | sha256sum | cut -c1-64)" $s
 #   done > tests/scenarios/golden/SHA256SUMS
 set -eu
