@@ -59,6 +59,25 @@ void	alert_engine_destroy(struct alert_engine *e);
 /* Evaluate the rules for one batch and queue what must be sent. */
 int	alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
 	    char **cause);
+/*
+ * A stream's liveness, judged by ingest's clock (not by a batch): rule is
+ * "stream_silent" or "labels_late", the condition key "<rule>:<model>".
+ * silent opens the condition with one "firing" page (an open one stays
+ * as it is: one page per silence); !silent resolves an open one with a
+ * "resolved" page. message says what fired or what ended it. batch_id
+ * is the newest batch seen (0: none), for the alert feed.
+ */
+struct alert_stream {
+	const char	*rule;
+	const char	*model;
+	bool		 silent;
+	int64_t		 batch_id;
+	const char	*message;
+};
+
+/* 1 when a decision was queued, 0 when none was due, -1 (*cause). */
+int	alert_engine_stream(struct alert_engine *e,
+	    const struct alert_stream *s, char **cause);
 /* Try every due page in the outbox; returns pages delivered, -1 on error. */
 int	alert_engine_deliver(struct alert_engine *e, char **cause);
 

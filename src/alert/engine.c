@@ -457,6 +457,65 @@ out:
 	return rc;
 }
 
+/* An open stream condition ends: closed, one "resolved" decision. */
+static int
+engine_stream_resolve(struct alert_engine *e, struct alert_condition *cond,
+    const struct rule *rule, const struct alert_stream *s, double now,
+    char **cause)
+{
+	enum alert_severity sev;
+
+	cond->open = false;
+	cond->clear_streak = 1;
+	cond->resolved_at = now;
+	if (s->batch_id > cond->last_seen_batch)
+		cond->last_seen_batch = s->batch_id;
+	if (alert_store_condition_put(e->store, cond, cause) == -1)
+		return -1;
+	if (!parse_alert_severity(cond->severity, &sev))
+		sev = rule->severity;
+	return engine_decide(e, s->batch_id, cond->key, sev, "resolved",
+	    s->message, now, cause);
+}
+
+int
+alert_engine_stream(struct alert_engine *e, const struct alert_stream *s,
+    char **cause)
+{
+	struct alert_condition cond;
+	struct rule_finding f;
+	double now = engine_now(e);
+	bool open;
+	int rc, got;
+
+	memset(&f, 0, sizeof f);
+	f.rule = rules_find(s->rule);
+	if (f.rule == NULL || f.rule->family != RULE_FAMILY_STREAM) {
+		*cause = xasprintf("alert engine: %s is not a stream rule",
+		    s->rule);
+		return -1;
+	}
+	f.key = xasprintf("%s:%s", s->rule, s->model);
+	f.message = (char *)s->message;
+	got = alert_store_condition_get(e->store, f.key, &cond, cause);
+	if (got == -1) {
+		free(f.key);
+		return -1;
+	}
+	open = got == 0 && cond.open;
+	if (s->silent && !open)
+		rc = engine_fire(e, &f, s->batch_id, now, cause) == -1 ? -1 : 1;
+	else if (!s->silent && open)
+		rc = engine_stream_resolve(e, &cond, f.rule, s, now,
+		    cause) == -1 ? -1 : 1;
+	else
+		rc = 0;	/* one page per silence; nothing open to resolve */
+	if (got == 0)
+		alert_condition_finish(&cond);
+	free(f.key);
+	return rc;
+}
+
 /* Seconds to wait before the next attempt after attempts failures. */
 static double
 engine_backoff(const struct alert_config *c, int64_t attempts,

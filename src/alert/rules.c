@@ -29,6 +29,8 @@ enum {
 	RULE_CONFIDENCE_DRIFT,
 	RULE_DDM_DRIFT,
 	RULE_ADWIN_DRIFT,
+	RULE_STREAM_SILENT,
+	RULE_LABELS_LATE,
 	RULE_COUNT,
 };
 
@@ -50,6 +52,10 @@ static const struct rule rule_table[RULE_COUNT] = {
 	    ALERT_SEVERITY_WARNING, "DDM drift" },
 	[RULE_ADWIN_DRIFT] = { "adwin_drift", RULE_FAMILY_DETECTOR,
 	    ALERT_SEVERITY_WARNING, "ADWIN drift" },
+	[RULE_STREAM_SILENT] = { "stream_silent", RULE_FAMILY_STREAM,
+	    ALERT_SEVERITY_CRITICAL, "stream silent" },
+	[RULE_LABELS_LATE] = { "labels_late", RULE_FAMILY_STREAM,
+	    ALERT_SEVERITY_WARNING, "labels late" },
 };
 
 static const char *const family_names[RULE_FAMILY_COUNT] = {
@@ -57,6 +63,7 @@ static const char *const family_names[RULE_FAMILY_COUNT] = {
 	[RULE_FAMILY_PREDICTION] = "prediction",
 	[RULE_FAMILY_PERFORMANCE] = "performance",
 	[RULE_FAMILY_DETECTOR] = "detector",
+	[RULE_FAMILY_STREAM] = "stream",
 };
 
 /* Caller frees: the feature's name from the schema, cleaned. */

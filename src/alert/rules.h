@@ -9,10 +9,15 @@
  *   confidence_drift    mean confidence moved                  warning
  *   ddm_drift           DDM drifted on the error stream        warning
  *   adwin_drift         ADWIN cut the error stream             warning
+ *   stream_silent       no prediction for --expect-every       critical
+ *   labels_late         no labels --expect-labels-within       warning
+ *                       after a batch closed
  *
  * Each rule belongs to the family of the report it reads. A family is
  * evaluated by a batch only when that report is present, so a condition
- * only fires and only clears on evidence of its own kind.
+ * only fires and only clears on evidence of its own kind. The stream
+ * family is never evaluated by a batch: ingest's clock judges it
+ * (alert_engine_stream).
  */
 #ifndef MLMON_ALERT_RULES_H
 #define MLMON_ALERT_RULES_H
@@ -28,8 +33,9 @@ enum rule_family {
 	RULE_FAMILY_PREDICTION,		/* prediction report: every batch */
 	RULE_FAMILY_PERFORMANCE,	/* performance: labelled batches */
 	RULE_FAMILY_DETECTOR,		/* DDM/ADWIN: labelled batches */
+	RULE_FAMILY_STREAM,		/* arrivals: ingest's timer */
 };
-#define RULE_FAMILY_COUNT	4
+#define RULE_FAMILY_COUNT	5
 
 struct rule {
 	const char		*name;		/* key prefix, alerts rule */

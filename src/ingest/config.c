@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "alert/alert.h"
+#include "core/window.h"
 #include "core/xalloc.h"
 
 enum opt_type {
@@ -26,6 +27,7 @@ enum opt_type {
 	OPT_INT,
 	OPT_BOOL,
 	OPT_STRING,
+	OPT_DURATION,	/* "30s", "5m", "2h", "1d"; "0" is off */
 };
 
 struct opt {
@@ -54,6 +56,10 @@ static const struct opt opts[] = {
 	  OFF(allow_relabel), 0 },
 	{ "ingest", "replace_reference", OPT_BOOL, 0, 0, false,
 	  OFF(replace_reference), 0 },
+	{ "ingest", "expect_every", OPT_DURATION, 0, 0, false,
+	  OFF(expect_every_us), 0 },
+	{ "ingest", "expect_labels_within", OPT_DURATION, 0, 0, false,
+	  OFF(expect_labels_us), 0 },
 	{ "monitor", "ks_alpha", OPT_DOUBLE, 0, 1, false, MOFF(ks_alpha), 0 },
 	{ "monitor", "psi_warning", OPT_DOUBLE, 0, 100, false,
 	  MOFF(psi_warning), 0 },
@@ -147,9 +153,19 @@ set_opt(struct ingest_config *c, const struct opt *o, const char *value,
 	char		*base = (char *)c + o->offset;
 	double		 d;
 	long long	 n;
+	int64_t		 us;
 	bool		 b;
+	char		*why;
 
 	switch (o->type) {
+	case OPT_DURATION:
+		if (!window_duration_parse(value, true, &us, &why)) {
+			*cause = xasprintf("%s: %s", o->key, why);
+			free(why);
+			return -1;
+		}
+		*(int64_t *)(void *)base = us;
+		return 0;
 	case OPT_STRING:
 		if (*value == '\0') {
 			*cause = xasprintf("%s is empty", o->key);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/monitor.h"
 
@@ -25,6 +26,9 @@ struct ingest_config {
 	int			 busy_timeout_ms;
 	bool			 allow_relabel;
 	bool			 replace_reference;
+	/* The silence alarm (pipeline-watch.c), microseconds; 0: off. */
+	int64_t			 expect_every_us;	/* predictions */
+	int64_t			 expect_labels_us;	/* labels */
 	struct monitor_config	 monitor;
 	struct alert_config	*alert;		/* owned; NULL: parse only */
 	bool			 has_secret;	/* a secret key was set */

@@ -5,8 +5,9 @@
  * One poll() loop reads the input into a fixed buffer (lines are bounded
  * by PIPELINE_LINE_MAX; a longer one is rejected and skipped without being
  * buffered), a pipe the SIGINT/SIGTERM handler writes to (signals.c),
- * and a timeout that is the pipeline's flush deadline, so uncommitted rows
- * are committed within flush_ms even while the input is idle. A signal
+ * and a timeout that is the pipeline's nearest deadline: its flush (so
+ * uncommitted rows are committed within flush_ms even while the input is
+ * idle) or the silence alarm's (pipeline-watch.c, --expect-every). A signal
  * ends the loop between two lines (long work inside a line polls the stop
  * flag); what was accepted is committed, the open batch is left for the
  * next start to judge, and a watchdog exits 1 if that takes over a second.
@@ -80,6 +81,8 @@ static const struct {
 	{ "mmd-permutations", "monitor", "mmd_permutations" },
 	{ "mmd-max-ref", "monitor", "mmd_max_ref" },
 	{ "adwin-delta", "monitor", "adwin_delta" },
+	{ "expect-every", "ingest", "expect_every" },
+	{ "expect-labels-within", "ingest", "expect_labels_within" },
 };
 #define N_SETTINGS	(sizeof settings / sizeof settings[0])
 
@@ -110,6 +113,11 @@ static const char usage_text[] =
 "  --mmd, --no-mmd        multivariate MMD test on or off (default off)\n"
 "  --mmd-alpha P, --mmd-permutations N, --mmd-max-ref N\n"
 "  --adwin-delta D        ADWIN confidence (default 0.002)\n"
+"  --expect-every D       page stream_silent when no prediction arrived\n"
+"                         for D (30s, 5m, 1h, 1d; default 0: off)\n"
+"  --expect-labels-within D\n"
+"                         page labels_late when no labels arrived D\n"
+"                         after a batch closed (default 0: off)\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
 "\n"

@@ -24,6 +24,22 @@
 #include "ingest/pipeline.h"
 #include "ingest/proto.h"
 
+/* The silence alarm's clock (pipeline-watch.c); ms are p->now's. */
+struct pl_watch {
+	bool		 started;	/* last_pred holds the run's start */
+	int64_t		 last_pred;	/* ms: last prediction (or start) */
+	double		 last_pred_wall;	/* its Unix time; 0: none */
+	double		 was_wall;	/* last arrival before the silence */
+	bool		 silent;	/* stream_silent fired, not resolved */
+	bool		 pred_resumed;	/* an earlier run's condition seen */
+	int64_t		 unlabelled_since;	/* ms a batch closed; -1 */
+	double		 unlabelled_wall;
+	int64_t		 unlabelled_batch;
+	bool		 labels_late;	/* labels_late fired, not resolved */
+	bool		 labels_resumed;
+	int64_t		 batch;		/* newest batch seen (the feed's) */
+};
+
 struct pipeline {
 	struct store		*s;
 	const struct ingest_config	*cfg;
@@ -106,6 +122,8 @@ struct pipeline {
 	bool			 dead;	/* work lost: store no more */
 	uint64_t		 last_line;	/* latest input line seen */
 
+	struct pl_watch		 watch;
+
 	/* What is known to be in the file at the path (store_file_check). */
 	struct pipeline_stats	 sure;	/* st at the last check */
 	uint64_t		 sure_line;	/* first line after that work */
@@ -173,5 +191,19 @@ enum pipeline_result pl_judge(struct pipeline *p, int64_t batch,
 		    const struct monitor_batch *mem, char **cause);
 /* Close the open batch and judge it: as pl_judge. */
 enum pipeline_result pl_close_batch(struct pipeline *p, char **cause);
+
+/*
+ * pipeline-watch.c: the silence alarm. Arrivals of predictions and labels
+ * and batch closes move its clock; tick fires what is due (and commits
+ * it), timeout is the ms until the next deadline (-1 none). 0 or -1.
+ */
+void		 pl_watch_init(struct pipeline *p);
+int		 pl_watch_prediction(struct pipeline *p, int64_t batch,
+		    char **cause);
+int		 pl_watch_labels(struct pipeline *p, int64_t batch,
+		    char **cause);
+void		 pl_watch_closed(struct pipeline *p, int64_t batch);
+int		 pl_watch_tick(struct pipeline *p, char **cause);
+int64_t		 pl_watch_timeout(const struct pipeline *p, int64_t now);
 
 #endif

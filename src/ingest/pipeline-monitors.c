@@ -570,6 +570,9 @@ pl_close_batch(struct pipeline *p, char **cause)
 	struct monitor_batch	 mb;
 
 	p->open = false;
+	/* Labels are now expected, unless its rows brought them. */
+	if (p->was == STORE_BATCH_UNKNOWN && !(p->n > 0 && p->all_labelled))
+		pl_watch_closed(p, p->batch);
 	if (p->was != STORE_BATCH_UNKNOWN || p->n == 0)
 		return pl_judge(p, p->batch, NULL, cause);
 	if (!p->in_order)

@@ -436,6 +436,7 @@ pipeline_create(struct store *s, const struct ingest_config *cfg,
 	p->batch_lo = p->batch_hi = -1;
 	p->sure_line = 1;
 	snprintf(p->source, sizeof p->source, "stdin");
+	pl_watch_init(p);
 	proto_parser_init(&p->parser);
 	if (log != NULL) {
 		p->log = open_memstream(&p->log_buf, &p->log_len);
@@ -718,12 +719,18 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 		break;
 	case PROTO_PREDICTION:
 		res = do_prediction(p, &r, lineno, line, len, cause);
+		if (res != PIPELINE_FATAL && res != PIPELINE_STOP &&
+		    pl_watch_prediction(p, r.batch_id, cause) != 0)
+			res = PIPELINE_FATAL;
 		break;
 	case PROTO_END_BATCH:
 		res = do_end_batch(p, &r, lineno, line, len, cause);
 		break;
 	case PROTO_LABELS:
 		res = do_labels(p, &r, lineno, line, len, cause);
+		if (res == PIPELINE_OK &&
+		    pl_watch_labels(p, r.batch_id, cause) != 0)
+			res = PIPELINE_FATAL;
 		break;
 	case PROTO_SCHEMA:
 	default:
@@ -885,6 +892,8 @@ int
 pipeline_tick(struct pipeline *p, int64_t now_ms, char **cause)
 {
 	p->now = now_ms;
+	if (pl_watch_tick(p, cause) != 0)
+		return -1;
 	if (p->dirty && now_ms - p->dirty_since >= p->cfg->flush_ms)
 		return pipeline_flush(p, cause);
 	return 0;
@@ -893,13 +902,17 @@ pipeline_tick(struct pipeline *p, int64_t now_ms, char **cause)
 int
 pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 {
-	int64_t	left;
+	int64_t	left = -1, watch = pl_watch_timeout(p, now_ms);
 
-	if (!p->dirty)
-		return -1;
-	left = p->dirty_since + p->cfg->flush_ms - now_ms;
+	if (p->dirty) {
+		left = p->dirty_since + p->cfg->flush_ms - now_ms;
+		if (left < 0)
+			left = 0;
+	}
+	if (watch >= 0 && (left < 0 || watch < left))
+		left = watch;
 	if (left < 0)
-		return 0;
+		return -1;
 	return left > 60000 ? 60000 : (int)left;
 }
 

@@ -399,6 +399,68 @@ START_TEST(restart_mid_incident)
 }
 END_TEST
 
+/* One stream verdict; returns alert_engine_stream's answer. */
+static int
+run_stream(struct fixture *fx, const char *rule, bool silent, int64_t batch)
+{
+	struct alert_stream st = { rule, "fraud", silent, batch,
+	    silent ? "went quiet" : "back" };
+	char *cause = NULL;
+	int rc;
+
+	rc = alert_engine_stream(fx->e, &st, &cause);
+	ck_assert_msg(rc >= 0, "%s", cause);
+	ck_assert_msg(store_flush(fx->s, &cause) == 0, "%s", cause);
+	return rc;
+}
+
+/*
+ * The clock's verdicts: one page per silence however often it is judged
+ * silent, one resolution, nothing while clear; batches never touch them;
+ * a restart keeps the open one; a batch rule is refused.
+ */
+START_TEST(stream_silence_once)
+{
+	struct alert_stream bad = { "confirmed_drift", "fraud", true, 1, "x" };
+	struct fixture fx;
+	char *cause = NULL, *text;
+	int64_t b;
+
+	fx_init(&fx);
+	fx_open_engine(&fx);
+	ck_assert_int_eq(run_stream(&fx, "stream_silent", false, 0), 0);
+	ck_assert_int_eq(run_stream(&fx, "stream_silent", true, 3), 1);
+	fake_now += 7200;	/* past any repeat interval */
+	ck_assert_int_eq(run_stream(&fx, "stream_silent", true, 3), 0);
+	/* Batches of every family neither clear nor resolve it. */
+	for (b = 4; b <= 8; b++)
+		run_feature(&fx, b, "000", "000", true);
+	fx_close_engine(&fx);
+	fx_open_engine(&fx);
+	ck_assert_int_eq(q(&fx, "SELECT open FROM alert_conditions WHERE "
+	    "condition_key = 'stream_silent:fraud'"), 1);
+	ck_assert_int_eq(run_stream(&fx, "stream_silent", false, 9), 1);
+	ck_assert_int_eq(run_stream(&fx, "stream_silent", false, 9), 0);
+	text = qs(&fx, "SELECT group_concat(kind || ':' || severity || ':' || "
+	    "channel || ':' || batch_id || ':' || message, ' ') FROM alerts "
+	    "WHERE condition_key = 'stream_silent:fraud' AND channel = "
+	    "'slack'");
+	ck_assert_str_eq(text, "firing:critical:slack:3:went quiet "
+	    "resolved:critical:slack:9:back");
+	free(text);
+	/* labels_late is a warning: recorded, not paged. */
+	ck_assert_int_eq(run_stream(&fx, "labels_late", true, 9), 1);
+	ck_assert_int_eq(q(&fx, "SELECT count(*) FROM alerts WHERE "
+	    "condition_key = 'labels_late:fraud' AND channel = 'log' AND "
+	    "severity = 'warning'"), 1);
+	ck_assert_int_eq(alert_engine_stream(fx.e, &bad, &cause), -1);
+	ck_assert_str_eq(cause, "alert engine: confirmed_drift is not a "
+	    "stream rule");
+	free(cause);
+	fx_finish(&fx);
+}
+END_TEST
+
 START_TEST(families_judge_their_own)
 {
 	struct performance_report perf = { .n_rows = 100, .accuracy = 0.7,
@@ -849,6 +911,7 @@ engine_suite(void)
 	tcase_add_test(dedup, restart_mid_incident);
 	tcase_add_test(dedup, families_judge_their_own);
 	tcase_add_test(dedup, older_evidence_does_not_resolve);
+	tcase_add_test(dedup, stream_silence_once);
 	suite_add_tcase(s, dedup);
 
 	tcase_set_timeout(outbox, 60);

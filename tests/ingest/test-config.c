@@ -29,6 +29,8 @@ START_TEST(test_values)
 	    "  flush_ms =  50  \r\n"
 	    "allow_relabel = yes\n"
 	    "replace_reference = off\n"
+	    "expect_every = 5m\n"
+	    "expect_labels_within = 2h\n"
 	    "[monitor]\n"
 	    "ks_alpha = 0.05\n"
 	    "psi_warning = 0.12\n"
@@ -52,6 +54,8 @@ START_TEST(test_values)
 	ck_assert_int_eq(c.flush_ms, 50);
 	ck_assert(c.allow_relabel);
 	ck_assert(!c.replace_reference);
+	ck_assert_int_eq(c.expect_every_us, 300 * 1000000LL);
+	ck_assert_int_eq(c.expect_labels_us, 7200 * 1000000LL);
 	ck_assert_double_eq(c.monitor.ks_alpha, 0.05);
 	ck_assert_double_eq(c.monitor.psi_warning, 0.12);
 	ck_assert_double_eq(c.monitor.psi_critical, 0.3);
@@ -79,6 +83,12 @@ static const struct bad bads[] = {
 	  "t.conf:2: flush_rows must be an integer in [1, 10000000]" },
 	{ "[ingest]\nflush_ms = -1\n",
 	  "t.conf:2: flush_ms must be an integer in [0, 3600000]" },
+	{ "[ingest]\nexpect_every = 2\n",
+	  "t.conf:2: expect_every: duration \"2\" is not a count and a unit "
+	  "(30s, 5m, 1h, 7d) or 0" },
+	{ "[ingest]\nexpect_labels_within = 3w\n",
+	  "t.conf:2: expect_labels_within: duration \"3w\" has unit 'w', "
+	  "not s, m, h or d" },
 	{ "[ingest]\nallow_relabel = maybe\n",
 	  "t.conf:2: allow_relabel must be on or off" },
 	{ "[ingest]\ndb =\n", "t.conf:2: db is empty" },
