@@ -22,6 +22,10 @@
 # q DB SQL		the result of SQL on DB on one line, rows separated
 #			by spaces (sqlite3 CLI).
 # rmdb DB		removes DB and its -wal, -shm, -wait and -journal.
+# webhook_start RECEIVER DIR
+#			the webhook receiver (tests/alert/webhook-receiver.py,
+#			run by /usr/bin/python3) on a free port, answering
+#			200, its requests in DIR; sets rpid and port.
 
 abspath() {
 	echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -80,4 +84,16 @@ q() {
 
 rmdb() {
 	rm -f "$1" "$1-wal" "$1-shm" "$1-wait" "$1-journal"
+}
+
+webhook_start() {
+	mkdir -p "$2"
+	/usr/bin/python3 "$1" "$2" 200 >"$2.port" &
+	rpid=$!
+	n=0
+	while [ ! -s "$2.port" ] && [ $n -lt 100 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	port=$(cat "$2.port")
 }

@@ -315,6 +315,9 @@ START_TEST(rule_table)
 		{ "ddm_drift", RULE_FAMILY_DETECTOR, ALERT_SEVERITY_WARNING },
 		{ "adwin_drift", RULE_FAMILY_DETECTOR,
 		    ALERT_SEVERITY_WARNING },
+		{ "stream_silent", RULE_FAMILY_STREAM,
+		    ALERT_SEVERITY_CRITICAL },
+		{ "labels_late", RULE_FAMILY_STREAM, ALERT_SEVERITY_WARNING },
 	};
 	const struct rule *r;
 	size_t i;
@@ -326,6 +329,7 @@ START_TEST(rule_table)
 		ck_assert_int_eq(r->severity, rows[i].severity);
 	}
 	ck_assert_ptr_null(rules_find("mmd_drift"));
+	ck_assert_str_eq(rule_family_name(RULE_FAMILY_STREAM), "stream");
 }
 END_TEST
 

@@ -19,19 +19,6 @@ sandbox outbox
 rpid=""
 on_exit='[ -n "$rpid" ] && kill "$rpid" 2>/dev/null'
 
-# start_receiver DIR: the webhook receiver on a free port; sets rpid, port.
-start_receiver() {
-	mkdir -p "$1"
-	"$py" "$receiver" "$1" 200 >"$1.port" &
-	rpid=$!
-	n=0
-	while [ ! -s "$1.port" ] && [ $n -lt 100 ]; do
-		sleep 0.05
-		n=$((n + 1))
-	done
-	port=$(cat "$1.port")
-}
-
 # Short timings: a refused connection is retried 50 ms later.
 cat >mlmon.conf <<'EOF'
 [alert]
@@ -45,7 +32,7 @@ EOF
 "$gen" --scenario abrupt --batches 8 >in.ndjson
 
 # 1. The webhook is down: a receiver's port, closed again.
-start_receiver down
+webhook_start "$receiver" down
 kill "$rpid"
 wait "$rpid" 2>/dev/null
 rpid=""
@@ -58,7 +45,7 @@ echo "     $pending pages pending"
 check "webhook down: pages pending" "$([ "$pending" -gt 0 ] && echo yes)" yes
 
 # 2. Restart with empty input and the webhook up: all of them delivered.
-start_receiver up
+webhook_start "$receiver" up
 sleep 0.1	# past next_attempt_at
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
     "$ingest" --send --config mlmon.conf --db o.db </dev/null 2>up.err

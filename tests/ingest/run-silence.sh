@@ -24,15 +24,7 @@ ipid=""
 on_exit='[ -n "$rpid" ] && kill "$rpid" 2>/dev/null;
     [ -n "$ipid" ] && kill "$ipid" 2>/dev/null'
 
-mkdir hook
-"$py" "$receiver" hook 200 >hook.port &
-rpid=$!
-n=0
-while [ ! -s hook.port ] && [ $n -lt 100 ]; do
-	sleep 0.05
-	n=$((n + 1))
-done
-port=$(cat hook.port)
+webhook_start "$receiver" hook
 cat >mlmon.conf <<'EOF'
 [alert]
 min_severity_email = off
@@ -55,6 +47,16 @@ wait_page() {
 		sleep 0.05
 	done
 	awk "BEGIN { printf \"%.2f\", $(now) - $t0 }"
+}
+# wait_rows DB KEY COUNT: until the alerts of condition KEY number COUNT
+# (5 s at most).
+wait_rows() {
+	n=0
+	while [ "$(q "$1" "SELECT count(*) FROM alerts WHERE condition_key =
+	    '$2'" 2>/dev/null)" != "$3" ] && [ $n -lt 100 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
 }
 
 "$gen" --scenario stable --batches 3 --batch-size 50 >part1.ndjson
@@ -134,12 +136,7 @@ mkfifo in3.fifo
 ipid=$!
 exec 3>in3.fifo
 cat nolab.ndjson >&3
-n=0
-while [ "$(q l.db "SELECT count(*) FROM alerts WHERE condition_key =
-    'labels_late:default'" 2>/dev/null)" != 1 ] && [ $n -lt 100 ]; do
-	sleep 0.05
-	n=$((n + 1))
-done
+wait_rows l.db labels_late:default 1
 check "labels late: recorded once" "$(q l.db "SELECT kind || ':' ||
     severity || ':' || channel || ':' || status FROM alerts
     WHERE condition_key = 'labels_late:default'")" \
@@ -147,12 +144,7 @@ check "labels late: recorded once" "$(q l.db "SELECT kind || ':' ||
 check "labels late: names the batch" "$(q l.db "SELECT count(*) FROM
     alerts WHERE message LIKE '%since batch 1 closed at %'")" 1
 grep '"type":"labels"' lab.ndjson | head -1 >&3
-n=0
-while [ "$(q l.db "SELECT count(*) FROM alerts WHERE condition_key =
-    'labels_late:default'")" != 2 ] && [ $n -lt 100 ]; do
-	sleep 0.05
-	n=$((n + 1))
-done
+wait_rows l.db labels_late:default 2
 check "labels late: resolved by a labels record" "$(q l.db "SELECT
     group_concat(kind, ' ') FROM alerts
     WHERE condition_key = 'labels_late:default'")" "firing resolved"
