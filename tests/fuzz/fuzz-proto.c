@@ -5,8 +5,9 @@
  * across lines (so buffer reuse and growth are exercised), twice.
  *
  * Invariants: a refused line has a NUL-terminated reason; an accepted one
- * satisfies everything proto.h promises (finite features, scores in
- * [0, 1] summing to 1, classes in range, unique non-empty UTF-8 names),
+ * satisfies everything proto.h promises (finite or missing features, as
+ * many missing as it counts, scores in [0, 1] summing to 1, classes in
+ * range, unique non-empty UTF-8 names),
  * its features_json/scores_json read back with strtod to exactly the
  * doubles the monitors get, and parsing the same line again, or with a
  * leading space (off the parser's fast path for compact prediction
@@ -61,7 +62,10 @@ utf8_ok(const unsigned char *s)
 	return true;
 }
 
-/* json is "[v,v,...]", compact, and reads back to exactly vals[0..n). */
+/*
+ * json is "[v,v,...]", compact, and reads back to exactly vals[0..n);
+ * null stands for a missing value (NaN in vals).
+ */
 static void
 check_array_json(const char *json, const double *vals, size_t n)
 {
@@ -73,6 +77,13 @@ check_array_json(const char *json, const double *vals, size_t n)
 	FUZZ_CHECK(json != NULL && *p == '[');
 	p++;
 	for (i = 0; i < n; i++) {
+		if (strncmp(p, "null", 4) == 0) {
+			FUZZ_CHECK(isnan(vals[i]));
+			p += 4;
+			FUZZ_CHECK(*p == (i + 1 == n ? ']' : ','));
+			p++;
+			continue;
+		}
 		v = strtod(p, &end);
 		FUZZ_CHECK(end > p);
 		if (memcmp(&v, &vals[i], sizeof v) != 0) {
@@ -105,7 +116,7 @@ static void
 check_record(const struct proto_record *r)
 {
 	double sum = 0;
-	size_t i;
+	size_t i, missing = 0;
 
 	switch (r->kind) {
 	case PROTO_PREDICTION:
@@ -114,8 +125,14 @@ check_record(const struct proto_record *r)
 		    r->n_features <= PROTO_MAX_FEATURES);
 		FUZZ_CHECK(r->n_scores >= 2 &&
 		    r->n_scores <= PROTO_MAX_CLASSES);
-		for (i = 0; i < r->n_features; i++)
-			FUZZ_CHECK(isfinite(r->features[i]));
+		/* A feature is finite, or missing (NaN, null in the text). */
+		for (i = 0; i < r->n_features; i++) {
+			FUZZ_CHECK(isfinite(r->features[i]) ||
+			    isnan(r->features[i]));
+			missing += isnan(r->features[i]) != 0;
+		}
+		FUZZ_CHECK(missing == r->n_missing);
+		FUZZ_CHECK(r->n_bare_missing <= r->n_missing);
 		for (i = 0; i < r->n_scores; i++) {
 			FUZZ_CHECK(r->scores[i] >= 0 && r->scores[i] <= 1);
 			sum += r->scores[i];
