@@ -223,6 +223,21 @@ rows_complete(const double *rows, size_t n, size_t nf, double *out)
 }
 
 void
+feature_thresholds_from_config(struct feature_thresholds *t,
+    const struct monitor_config *c)
+{
+	t->psi_warning = c->psi_warning;
+	t->psi_critical = c->psi_critical;
+	t->ks_alpha = c->ks_alpha;
+}
+
+enum drift_severity
+feature_psi_verdict(double psi, const struct feature_thresholds *t)
+{
+	return drift_psi_severity(psi, t->psi_warning, t->psi_critical);
+}
+
+void
 monitor_reference_init(struct monitor_reference *ref, const double *features,
     size_t n_rows, size_t n_features, int n_classes, const int *predicted,
     const double *confidence, const int *true_class)
@@ -320,6 +335,8 @@ feature_report_alloc(struct feature_report *out, size_t nf)
 	out->missing_p_value = alloc_n(nf, sizeof *out->missing_p_value);
 	out->missing_effect = alloc_n(nf, sizeof *out->missing_effect);
 	out->drift_missing = alloc_n(nf, sizeof *out->drift_missing);
+	out->investigate_psi = alloc_n(nf, sizeof *out->investigate_psi);
+	out->thresholds = alloc_n(nf, sizeof *out->thresholds);
 	for (f = 0; f < nf; f++) {
 		out->ks_p_value[f] = 1.0;
 		out->missing_p_value[f] = 1.0;
@@ -340,6 +357,7 @@ monitor_one_feature(const struct monitor_reference *ref,
 	const double *refcol = ref->sorted + f * nr;
 	struct missing_drift m;
 	struct ks_result ks;
+	enum drift_severity sev;
 
 	used = drift_present(b->features + f, n, nf, col);
 	drift_missing(nr - nref, nr, n - used, n, &m);
@@ -361,8 +379,10 @@ monitor_one_feature(const struct monitor_reference *ref,
 	ks_memoised(ref, refcol, nref, col, used, &ks);
 	out->ks_statistic[f] = ks.statistic;
 	out->ks_p_value[f] = ks.p_value;
-	out->drift_psi[f] = out->psi[f] > c->psi_critical;
-	out->drift_ks[f] = ks.p_value < c->ks_alpha;
+	sev = feature_psi_verdict(out->psi[f], &out->thresholds[f]);
+	out->drift_psi[f] = sev == DRIFT_CRITICAL;
+	out->investigate_psi[f] = sev == DRIFT_WARNING;
+	out->drift_ks[f] = ks.p_value < out->thresholds[f].ks_alpha;
 }
 
 /* MMD over the complete rows of the batch (numeric features only). */
@@ -408,6 +428,10 @@ monitor_feature(const struct monitor_reference *ref,
 	feature_report_alloc(out, nf);
 	out->missing_alpha = c->missing_alpha;
 	out->missing_min_effect = c->missing_effect;
+	/* The thresholds every verdict below is judged with, kept with it. */
+	out->thresholds_stored = true;
+	for (f = 0; f < nf; f++)
+		feature_thresholds_from_config(&out->thresholds[f], c);
 	if (nf == 0 || nr == 0 || n == 0)
 		return;
 
@@ -448,6 +472,8 @@ feature_report_finish(struct feature_report *r)
 	free(r->missing_p_value);
 	free(r->missing_effect);
 	free(r->drift_missing);
+	free(r->investigate_psi);
+	free(r->thresholds);
 	memset(r, 0, sizeof *r);
 }
 
@@ -495,6 +521,9 @@ monitor_prediction(const struct monitor_reference *ref,
 
 	memset(out, 0, sizeof *out);
 	out->n_classes = k;
+	out->chisq_alpha = c->chisq_alpha;
+	out->confidence_delta = c->confidence_drift;
+	out->thresholds_stored = true;
 	out->class_counts = alloc_n((size_t)(k > 0 ? k : 0),
 	    sizeof *out->class_counts);
 	for (i = 0; i < b->n_rows; i++) {
@@ -539,6 +568,8 @@ monitor_performance(const struct monitor_reference *ref,
 
 	memset(out, 0, sizeof *out);
 	out->n_classes = k;
+	out->decay_delta = c->decay;
+	out->thresholds_stored = true;
 	out->confusion = alloc_n((size_t)(k > 0 ? k : 0) * (size_t)k,
 	    sizeof *out->confusion);
 	if (b->true_class == NULL)

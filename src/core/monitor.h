@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "detect-ddm.h"
+#include "drift-psi.h"
 #include "drift-mmd.h"
 #include "metrics.h"
 
@@ -97,12 +98,36 @@ struct monitor_batch {
 	const int	*true_class;	/* n_rows, or NULL when unlabelled */
 };
 
+/*
+ * The thresholds one feature was judged with, stored with the verdicts so
+ * that every reader shows the decision made here and never re-decides it.
+ * Today every feature gets the monitor_config's values; the report keeps
+ * them per feature so a later calibration can differ by feature and batch.
+ */
+struct feature_thresholds {
+	double		psi_warning;	/* investigate from here */
+	double		psi_critical;	/* drift above */
+	double		ks_alpha;	/* drift below */
+};
+
+/*
+ * The verdicts, decided here and nowhere else: the monitors use them, and
+ * a reader of a report stored without verdicts or thresholds (an older
+ * store) derives them once, at decode time, with the same functions.
+ */
+void	feature_thresholds_from_config(struct feature_thresholds *t,
+	    const struct monitor_config *c);
+/* PSI: none, investigate (DRIFT_WARNING: warning <= psi <= critical), drift. */
+enum drift_severity feature_psi_verdict(double psi,
+	    const struct feature_thresholds *t);
+
 struct feature_report {
 	size_t		 n_features;
 	double		*psi;		/* per feature */
 	double		*ks_statistic;
 	double		*ks_p_value;
 	bool		*drift_psi;	/* psi > psi_critical */
+	bool		*investigate_psi;	/* warning <= psi <= critical */
 	bool		*drift_ks;	/* ks p < ks_alpha */
 	bool		*psi_outlier;	/* an outlier dominates the PSI range */
 	/*
@@ -123,6 +148,8 @@ struct feature_report {
 	bool		 missing_seen;	/* a value was missing in batch or */
 					/* reference; else the above say */
 					/* "none missing", n_used unknown */
+	struct feature_thresholds *thresholds;	/* per feature */
+	bool		 thresholds_stored;	/* false: defaults assumed */
 	bool		 any_drift;	/* any drift_psi or drift_ks */
 	size_t		 max_psi_feature;
 	bool		 mmd_run;
@@ -148,7 +175,10 @@ struct prediction_report {
 	bool		 label_shift_homog_drift;	/* p < chisq_alpha */
 	double		 mean_confidence;
 	double		 reference_mean_confidence;
-	bool		 confidence_drift;
+	bool		 confidence_drift;	/* |mean - ref| > confidence_delta */
+	double		 chisq_alpha;		/* thresholds judged with */
+	double		 confidence_delta;
+	bool		 thresholds_stored;	/* false: defaults assumed */
 };
 
 struct performance_report {
@@ -160,7 +190,9 @@ struct performance_report {
 	double		 acc_delta;	/* accuracy - reference accuracy; NaN
 					   when the reference is unlabelled */
 	double		 f1_delta;
-	bool		 any_decay;	/* either delta < -decay */
+	bool		 any_decay;	/* either delta < -decay_delta */
+	double		 decay_delta;	/* threshold judged with */
+	bool		 thresholds_stored;	/* false: defaults assumed */
 	uint64_t	*confusion;	/* n_classes^2, rows true */
 	struct reliability_bin bins[CALIB_BINS];
 };

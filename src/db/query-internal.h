@@ -3,15 +3,13 @@
  * reads share. Only they include this header:
  *
  *   query.c          the connection, its states, refresh and the overview
- *   query-payload.c  report payload keys: the one place that knows the
- *                    JSON names
  *   query-series.c   the reports of a batch range, for the sparklines
  *   query-alerts.c   a page of the alert feed
  *   query-batch.c    stepping between batches, one batch's calibration
  *   query-metrics.c  what the Prometheus export reads beyond the overview
  *
- * sqlite3.h and cJSON.h stay out of it (forward declarations): the files
- * that step statements or parse payloads include them.
+ * sqlite3.h stays out of it (forward declarations): the files that step
+ * statements include it. Payloads are decoded with db/report-json.h only.
  */
 #ifndef MLMON_DB_QUERY_INTERNAL_H
 #define MLMON_DB_QUERY_INTERNAL_H
@@ -24,7 +22,6 @@
 
 #include "db/query.h"
 
-struct cJSON;
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -54,40 +51,11 @@ bool		 query_rc_busy(int rc);
 char		*query_latest_report(struct query *q, const char *type,
 		     int64_t *batch, int *err);
 
-/* query-payload.c: the report fields the console reads, by meaning. */
-enum query_key {
-	QUERY_KEY_PSI,
-	QUERY_KEY_KS_P,
-	QUERY_KEY_KS_STAT,
-	QUERY_KEY_LS_P,
-	QUERY_KEY_LS_DRIFT,
-	QUERY_KEY_MEAN_CONF,
-	QUERY_KEY_REF_CONF,
-	QUERY_KEY_CONF_DRIFT,
-	QUERY_KEY_ACC,
-	QUERY_KEY_F1,
-	QUERY_KEY_ECE,
-	QUERY_KEY_ACC_DELTA,
-	QUERY_KEY_F1_DELTA,
-	QUERY_KEY_DECAY,
-	QUERY_KEY_COUNT,
-};
-
-/* A number field; NAN when missing or not a number. */
-double		 query_json_number(const struct cJSON *obj, enum query_key key);
 /*
- * A detector flag: true or a non-zero number (the rule of the ledger's
- * summary columns, src/db/schema.c, so both views of a batch agree).
+ * query.c: the stored feature and class names as a store_schema borrowing
+ * q's overview (for the report decoders). false when none is stored yet.
  */
-bool		 query_json_flag(const struct cJSON *obj, enum query_key key);
-/*
- * Per-feature values into out[0..nf): from an array (by position) or an
- * object keyed by feature name (by name when known, else by position).
- */
-void		 query_json_features(const struct cJSON *obj,
-		     enum query_key key, double *out, size_t nf,
-		     char **feature_names);
-/* Number of per-feature entries in a payload (for stores without meta). */
-size_t		 query_json_feature_count(const struct cJSON *obj);
+struct store_schema;
+bool		 query_schema(const struct query *q, struct store_schema *sc);
 
 #endif

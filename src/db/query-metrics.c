@@ -1,7 +1,7 @@
 /*
  * query-metrics: what the Prometheus export reads beyond the overview, in
  * one read transaction. The per-feature values are those of the newest
- * feature report, as stored (src/db/query-payload.c knows their keys);
+ * feature report, as stored (decoded with db/report-json.h);
  * open conditions are counted from alert_conditions by the severity the
  * alert engine stored; the newest batch's time is its close, or its open
  * while it is still open (what a staleness alert compares with now).
@@ -13,21 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/query-internal.h"
+#include "db/report-json.h"
+#include "db/store.h"
 
 /* The newest feature report's per-feature values into m. */
 static int
 metrics_features(struct query *q, struct query_metrics *m)
 {
-	const struct query_overview *ov = &q->ov;
-	size_t nf = ov->n_features;
-	cJSON *root;
-	char *p;
-	int err = 0;
+	struct feature_report r;
+	struct store_schema sc;
+	size_t nf = q->ov.n_features;
+	char *p, *cause = NULL;
+	int err = 0, rc = -1;
 
 	m->n_features = nf;
 	m->psi = xreallocarray(m->psi, nf + 1, sizeof *m->psi);
@@ -35,20 +37,19 @@ metrics_features(struct query *q, struct query_metrics *m)
 	m->ks_p = xreallocarray(m->ks_p, nf + 1, sizeof *m->ks_p);
 	m->feature_batch = -1;
 	p = query_latest_report(q, "feature", &m->feature_batch, &err);
-	root = p != NULL ? cJSON_Parse(p) : NULL;
+	if (p != NULL && query_schema(q, &sc))
+		rc = report_json_decode_feature(p, strlen(p), &sc, &r, &cause);
 	free(p);
-	if (root == NULL) {
+	free(cause);
+	if (rc != 0) {
 		m->feature_batch = -1;
 		m->n_features = 0;
 		return err;
 	}
-	query_json_features(root, QUERY_KEY_PSI, m->psi, nf,
-	    ov->feature_names);
-	query_json_features(root, QUERY_KEY_KS_STAT, m->ks_stat, nf,
-	    ov->feature_names);
-	query_json_features(root, QUERY_KEY_KS_P, m->ks_p, nf,
-	    ov->feature_names);
-	cJSON_Delete(root);
+	memcpy(m->psi, r.psi, nf * sizeof *m->psi);
+	memcpy(m->ks_stat, r.ks_statistic, nf * sizeof *m->ks_stat);
+	memcpy(m->ks_p, r.ks_p_value, nf * sizeof *m->ks_p);
+	feature_report_finish(&r);
 	return 0;
 }
 

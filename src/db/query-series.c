@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/query-internal.h"
+#include "db/report-json.h"
+#include "db/store.h"
 
 #define QUERY_SERIES_MAX	4096
 
@@ -35,6 +37,10 @@ series_slot_clear(struct query_series *s, size_t i)
 	for (f = 0; f < nf; f++) {
 		s->psi[i * nf + f] = NAN;
 		s->ks_p[i * nf + f] = NAN;
+		s->psi_warning[i * nf + f] = NAN;
+		s->psi_critical[i * nf + f] = NAN;
+		s->ks_alpha[i * nf + f] = NAN;
+		s->fverdict[i * nf + f] = 0;
 	}
 	s->ls_p[i] = s->mean_conf[i] = s->ref_conf[i] = NAN;
 	s->acc[i] = s->f1[i] = s->ece[i] = NAN;
@@ -56,6 +62,13 @@ series_slot_copy(struct query_series *dst, size_t i,
 	memcpy(dst->psi + i * nf, src->psi + j * nf, nf * sizeof *dst->psi);
 	memcpy(dst->ks_p + i * nf, src->ks_p + j * nf,
 	    nf * sizeof *dst->ks_p);
+	memcpy(dst->psi_warning + i * nf, src->psi_warning + j * nf,
+	    nf * sizeof *dst->psi_warning);
+	memcpy(dst->psi_critical + i * nf, src->psi_critical + j * nf,
+	    nf * sizeof *dst->psi_critical);
+	memcpy(dst->ks_alpha + i * nf, src->ks_alpha + j * nf,
+	    nf * sizeof *dst->ks_alpha);
+	memcpy(dst->fverdict + i * nf, src->fverdict + j * nf, nf);
 	dst->ls_p[i] = src->ls_p[j];
 	dst->mean_conf[i] = src->mean_conf[j];
 	dst->ref_conf[i] = src->ref_conf[j];
@@ -81,6 +94,10 @@ series_alloc(struct query_series *s, size_t n, size_t nf)
 	s->cap_features = nfa;
 	s->psi = xcalloc(cap * nfa, sizeof *s->psi);
 	s->ks_p = xcalloc(cap * nfa, sizeof *s->ks_p);
+	s->psi_warning = xcalloc(cap * nfa, sizeof *s->psi_warning);
+	s->psi_critical = xcalloc(cap * nfa, sizeof *s->psi_critical);
+	s->ks_alpha = xcalloc(cap * nfa, sizeof *s->ks_alpha);
+	s->fverdict = xcalloc(cap * nfa, 1);
 	s->ls_p = xcalloc(cap, sizeof *s->ls_p);
 	s->mean_conf = xcalloc(cap, sizeof *s->mean_conf);
 	s->ref_conf = xcalloc(cap, sizeof *s->ref_conf);
@@ -99,6 +116,10 @@ query_series_finish(struct query_series *s)
 {
 	free(s->psi);
 	free(s->ks_p);
+	free(s->psi_warning);
+	free(s->psi_critical);
+	free(s->ks_alpha);
+	free(s->fverdict);
 	free(s->ls_p);
 	free(s->mean_conf);
 	free(s->ref_conf);
@@ -113,55 +134,76 @@ query_series_finish(struct query_series *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* Decode one report into slot i, replacing what that type put there. */
+/* A feature report into slot i: values, stored verdicts, thresholds. */
 static void
-series_put(struct query_series *s, size_t i, int type, const cJSON *root,
-    char **names)
+series_put_feature(struct query_series *s, size_t i,
+    const struct feature_report *r)
 {
-	size_t f, nf = s->n_features;
-	double *psi = s->psi + i * s->cap_features;
-	double *ks = s->ks_p + i * s->cap_features;
-	double delta;
+	size_t f, at, nf = s->n_features;
 
-	switch (type) {
-	case 0:
-		s->flags[i] &= ~(QUERY_HAS_FEATURE | QUERY_DRIFT_PSI |
-		    QUERY_DRIFT_KS);
-		s->flags[i] |= QUERY_HAS_FEATURE;
-		query_json_features(root, QUERY_KEY_PSI, psi, nf, names);
-		query_json_features(root, QUERY_KEY_KS_P, ks, nf, names);
-		for (f = 0; f < nf; f++) {
-			if (psi[f] > QUERY_PSI_CRITICAL)
-				s->flags[i] |= QUERY_DRIFT_PSI;
-			if (ks[f] < QUERY_KS_ALPHA)
-				s->flags[i] |= QUERY_DRIFT_KS;
-		}
-		break;
-	case 1:
-		s->flags[i] &= ~(QUERY_LABEL_SHIFT | QUERY_CONF_DRIFT);
-		s->flags[i] |= QUERY_HAS_PREDICTION;
-		s->ls_p[i] = query_json_number(root, QUERY_KEY_LS_P);
-		s->mean_conf[i] = query_json_number(root, QUERY_KEY_MEAN_CONF);
-		s->ref_conf[i] = query_json_number(root, QUERY_KEY_REF_CONF);
-		if (query_json_flag(root, QUERY_KEY_LS_DRIFT))
-			s->flags[i] |= QUERY_LABEL_SHIFT;
-		if (query_json_flag(root, QUERY_KEY_CONF_DRIFT))
-			s->flags[i] |= QUERY_CONF_DRIFT;
-		break;
-	default:
-		s->flags[i] &= ~QUERY_DECAY;
-		s->flags[i] |= QUERY_HAS_PERFORMANCE;
-		s->acc[i] = query_json_number(root, QUERY_KEY_ACC);
-		s->f1[i] = query_json_number(root, QUERY_KEY_F1);
-		s->ece[i] = query_json_number(root, QUERY_KEY_ECE);
-		delta = query_json_number(root, QUERY_KEY_ACC_DELTA);
-		s->ref_acc[i] = s->acc[i] - delta;
-		delta = query_json_number(root, QUERY_KEY_F1_DELTA);
-		s->ref_f1[i] = s->f1[i] - delta;
-		if (query_json_flag(root, QUERY_KEY_DECAY))
-			s->flags[i] |= QUERY_DECAY;
-		break;
+	s->flags[i] &= ~(QUERY_DRIFT_PSI | QUERY_DRIFT_KS);
+	s->flags[i] |= QUERY_HAS_FEATURE;
+	for (f = 0; f < nf && f < r->n_features; f++) {
+		at = i * s->cap_features + f;
+		s->psi[at] = r->psi[f];
+		s->ks_p[at] = r->ks_p_value[f];
+		s->psi_warning[at] = r->thresholds[f].psi_warning;
+		s->psi_critical[at] = r->thresholds[f].psi_critical;
+		s->ks_alpha[at] = r->thresholds[f].ks_alpha;
+		s->fverdict[at] = (r->drift_psi[f] ? QUERY_F_PSI_DRIFT : 0) |
+		    (r->investigate_psi[f] ? QUERY_F_PSI_INVESTIGATE : 0) |
+		    (r->drift_ks[f] ? QUERY_F_KS_DRIFT : 0);
+		if (r->drift_psi[f])
+			s->flags[i] |= QUERY_DRIFT_PSI;
+		if (r->drift_ks[f])
+			s->flags[i] |= QUERY_DRIFT_KS;
 	}
+}
+
+/*
+ * Decode one payload of type t with the one decoder (db/report-json.h)
+ * into slot i, replacing what that type put there. false: undecodable
+ * (the slot keeps what it had).
+ */
+static bool
+series_put(struct query_series *s, size_t i, int t, const char *text,
+    size_t len, const struct store_schema *sc)
+{
+	struct feature_report fr;
+	struct prediction_report pr;
+	struct performance_report perf;
+	char *cause = NULL;
+
+	if (t == 0 && report_json_decode_feature(text, len, sc, &fr,
+	    &cause) == 0) {
+		series_put_feature(s, i, &fr);
+		feature_report_finish(&fr);
+	} else if (t == 1 && report_json_decode_prediction(text, len, sc, &pr,
+	    &cause) == 0) {
+		s->flags[i] &= ~(QUERY_LABEL_SHIFT | QUERY_CONF_DRIFT);
+		s->flags[i] |= QUERY_HAS_PREDICTION |
+		    (pr.label_shift_drift ? QUERY_LABEL_SHIFT : 0) |
+		    (pr.confidence_drift ? QUERY_CONF_DRIFT : 0);
+		s->ls_p[i] = pr.label_shift_p_value;
+		s->mean_conf[i] = pr.mean_confidence;
+		s->ref_conf[i] = pr.reference_mean_confidence;
+		prediction_report_finish(&pr);
+	} else if (t == 2 && report_json_decode_performance(text, len, sc,
+	    &perf, &cause) == 0) {
+		s->flags[i] &= ~QUERY_DECAY;
+		s->flags[i] |= QUERY_HAS_PERFORMANCE |
+		    (perf.any_decay ? QUERY_DECAY : 0);
+		s->acc[i] = perf.accuracy;
+		s->f1[i] = perf.f1_macro;
+		s->ece[i] = perf.ece;
+		s->ref_acc[i] = perf.accuracy - perf.acc_delta;
+		s->ref_f1[i] = perf.f1_macro - perf.f1_delta;
+		performance_report_finish(&perf);
+	} else {
+		free(cause);
+		return false;
+	}
+	return true;
 }
 
 static int
@@ -176,32 +218,6 @@ series_type(const char *t)
 	return -1;
 }
 
-/* Features in the first feature report of the range (no meta stored). */
-static size_t
-series_guess_features(struct query *q, int64_t lo, int64_t hi)
-{
-	sqlite3_stmt *st;
-	const char *payload;
-	cJSON *root;
-	size_t nf = 0;
-
-	st = query_prepare(q, "SELECT payload FROM monitor_reports WHERE"
-	    " batch_id BETWEEN ? AND ? AND report_type = 'feature' LIMIT 1");
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		payload = (const char *)sqlite3_column_text(st, 0);
-		if (payload != NULL && (root = cJSON_Parse(payload)) != NULL) {
-			nf = query_json_feature_count(root);
-			cJSON_Delete(root);
-		}
-	}
-	sqlite3_finalize(st);
-	return nf;
-}
-
 int
 query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
     struct query_series *out)
@@ -209,7 +225,7 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 	struct query_series next;
 	sqlite3_stmt *st, *pst = NULL;
 	const char *tname, *payload;
-	cJSON *root;
+	struct store_schema sc;
 	size_t nf, n, i, k;
 	int64_t b, rowid;
 	double created;
@@ -218,9 +234,8 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 	if (hi - lo >= QUERY_SERIES_MAX)
 		lo = hi - QUERY_SERIES_MAX + 1;
 	n = hi >= lo ? (size_t)(hi - lo + 1) : 0;
-	nf = q->ov.n_features;
-	if (q->db != NULL && n > 0 && nf == 0)
-		nf = series_guess_features(q, lo, hi);
+	/* Without stored names no payload decodes: the slots stay empty. */
+	nf = query_schema(q, &sc) ? sc.n_features : 0;
 	/* Keep the decoded slots still in the window; start the rest empty. */
 	if (out->gen != q->gen) {
 		query_series_finish(out);	/* another file: drop it all */
@@ -251,7 +266,7 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 	next.n = n;
 	next.n_features = nf;
 	*out = next;
-	if (q->db == NULL || n == 0)
+	if (q->db == NULL || n == 0 || nf == 0)
 		return 0;
 
 	/* Stamps first (index and row headers only), payloads if changed. */
@@ -279,9 +294,8 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 		sqlite3_bind_int64(pst, 1, rowid);
 		if (sqlite3_step(pst) == SQLITE_ROW &&
 		    (payload = (const char *)sqlite3_column_text(pst, 0)) !=
-		    NULL && (root = cJSON_Parse(payload)) != NULL) {
-			series_put(out, i, t, root, q->ov.feature_names);
-			cJSON_Delete(root);
+		    NULL && series_put(out, i, t, payload,
+		    (size_t)sqlite3_column_bytes(pst, 0), &sc)) {
 			out->rowid[k] = rowid;
 			out->created[k] = created;
 		}

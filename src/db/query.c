@@ -32,8 +32,10 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/query-internal.h"
+#include "db/report-json.h"
 #include "db/store-internal.h"
 
 #define QUERY_BUSY_MS		100
@@ -357,38 +359,97 @@ query_latest_report(struct query *q, const char *type, int64_t *batch,
 	return out;
 }
 
+bool
+query_schema(const struct query *q, struct store_schema *sc)
+{
+	sc->n_features = q->ov.n_features;
+	sc->n_classes = q->ov.n_classes;
+	sc->feature_names = q->ov.feature_names;
+	sc->class_names = q->ov.class_names;
+	return sc->n_features > 0 && sc->n_classes > 0 &&
+	    sc->feature_names != NULL && sc->class_names != NULL;
+}
+
+/* The feature thresholds of the latest feature report, as stored. */
+static void
+query_feature_thresholds(struct query_thresholds *t,
+    const struct feature_report *r)
+{
+	const struct feature_thresholds *a = &r->thresholds[0], *b;
+	size_t f;
+
+	t->known = true;
+	t->stored = r->thresholds_stored;
+	t->uniform = true;
+	t->psi_warning = a->psi_warning;
+	t->psi_critical = a->psi_critical;
+	t->ks_alpha = a->ks_alpha;
+	for (f = 1; f < r->n_features; f++) {
+		b = &r->thresholds[f];
+		if (memcmp(a, b, sizeof *a) != 0)
+			t->uniform = false;
+	}
+}
+
+/*
+ * The newest report of each type, decoded with the one decoder: the
+ * numbers of the overview and the thresholds they were judged with.
+ */
 static int
 query_read_latest(struct query *q)
 {
 	struct query_overview *ov = &q->ov;
-	cJSON *root;
-	char *p;
+	struct feature_report fr;
+	struct prediction_report pr;
+	struct performance_report perf;
+	struct store_schema sc;
+	int64_t batch;
+	char *p, *cause = NULL;
 	int err = 0;
 
-	ov->has_perf = false;
+	ov->has_perf = ov->has_pred = false;
+	memset(&ov->thresholds, 0, sizeof ov->thresholds);
+	if (!query_schema(q, &sc))
+		return 0;
+	p = query_latest_report(q, "feature", &batch, &err);
+	if (p != NULL && report_json_decode_feature(p, strlen(p), &sc, &fr,
+	    &cause) == 0) {
+		query_feature_thresholds(&ov->thresholds, &fr);
+		feature_report_finish(&fr);
+	}
+	free(p);
+	free(cause);
+	cause = NULL;
 	p = query_latest_report(q, "performance", &ov->perf_batch, &err);
-	if (p != NULL && (root = cJSON_Parse(p)) != NULL) {
+	if (p != NULL && report_json_decode_performance(p, strlen(p), &sc,
+	    &perf, &cause) == 0) {
 		ov->has_perf = true;
-		ov->accuracy = query_json_number(root, QUERY_KEY_ACC);
-		ov->f1 = query_json_number(root, QUERY_KEY_F1);
-		ov->ece = query_json_number(root, QUERY_KEY_ECE);
-		ov->acc_delta = query_json_number(root, QUERY_KEY_ACC_DELTA);
-		ov->f1_delta = query_json_number(root, QUERY_KEY_F1_DELTA);
-		cJSON_Delete(root);
+		ov->accuracy = perf.accuracy;
+		ov->f1 = perf.f1_macro;
+		ov->ece = perf.ece;
+		ov->acc_delta = perf.acc_delta;
+		ov->f1_delta = perf.f1_delta;
+		ov->thresholds.decay_delta = perf.decay_delta;
+		performance_report_finish(&perf);
 	}
 	free(p);
-	ov->has_pred = false;
+	free(cause);
+	cause = NULL;
 	p = query_latest_report(q, "prediction", &ov->pred_batch, &err);
-	if (p != NULL && (root = cJSON_Parse(p)) != NULL) {
+	if (p != NULL && report_json_decode_prediction(p, strlen(p), &sc,
+	    &pr, &cause) == 0) {
 		ov->has_pred = true;
-		ov->ls_p = query_json_number(root, QUERY_KEY_LS_P);
-		ov->ls_drift = query_json_flag(root, QUERY_KEY_LS_DRIFT);
-		ov->mean_conf = query_json_number(root, QUERY_KEY_MEAN_CONF);
-		ov->ref_conf = query_json_number(root, QUERY_KEY_REF_CONF);
-		ov->conf_drift = query_json_flag(root, QUERY_KEY_CONF_DRIFT);
-		cJSON_Delete(root);
+		ov->ls_p = pr.label_shift_p_value;
+		ov->ls_drift = pr.label_shift_drift;
+		ov->mean_conf = pr.mean_confidence;
+		ov->ref_conf = pr.reference_mean_confidence;
+		ov->conf_drift = pr.confidence_drift;
+		ov->thresholds.chisq_alpha = pr.chisq_alpha;
+		ov->thresholds.confidence_delta = pr.confidence_delta;
+		prediction_report_finish(&pr);
 	}
 	free(p);
+	free(cause);
 	return err;
 }
 
@@ -413,10 +474,10 @@ static const struct query_summary {
 	const char	*cond;
 } query_summaries[SUM_COUNT] = {
 	[SUM_FEATURE_REPORTS] = { "count(*)", "max_psi IS NOT NULL" },
-	[SUM_PSI_WARNING] = { "count(*)", "max_psi > ?1" },
-	[SUM_PSI_CRITICAL] = { "count(*)", "max_psi > ?2" },
-	[SUM_FIRST + QUERY_DET_PSI] = { "min(batch_id)", "max_psi > ?2" },
-	[SUM_FIRST + QUERY_DET_KS] = { "min(batch_id)", "min_ks_p < ?3" },
+	[SUM_PSI_WARNING] = { "count(*)", "psi_verdict > 0" },
+	[SUM_PSI_CRITICAL] = { "count(*)", "psi_verdict = 2" },
+	[SUM_FIRST + QUERY_DET_PSI] = { "min(batch_id)", "psi_verdict = 2" },
+	[SUM_FIRST + QUERY_DET_KS] = { "min(batch_id)", "ks_drift = 1" },
 	[SUM_FIRST + QUERY_DET_LABEL_SHIFT] = { "min(batch_id)",
 	    "label_shift_drift = 1" },
 	[SUM_FIRST + QUERY_DET_CONFIDENCE] = { "min(batch_id)",
@@ -427,18 +488,22 @@ static const struct query_summary {
 	    "adwin_drift = 1" },
 };
 
-/* Prepare sql, bind the thresholds, step: v[from..] get the columns. */
+/*
+ * Prepare sql, bind ?1 of an old file's form (schema_summary_select),
+ * step: v[from..] get the columns.
+ */
 static int
 query_summary_step(struct query *q, const char *sql, int64_t *v, int from)
 {
+	struct monitor_config c;
 	sqlite3_stmt *st;
 	int rc, i, n;
 
 	if ((st = query_prepare(q, sql)) == NULL)
 		return sqlite3_errcode(q->db);
-	sqlite3_bind_double(st, 1, QUERY_PSI_WARNING);
-	sqlite3_bind_double(st, 2, QUERY_PSI_CRITICAL);
-	sqlite3_bind_double(st, 3, QUERY_KS_ALPHA);
+	monitor_config_defaults(&c);
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_double(st, 1, c.psi_warning);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		n = sqlite3_column_count(st);
@@ -461,7 +526,7 @@ query_read_summary(struct query *q, int64_t version)
 
 	for (i = 0; i < SUM_COUNT; i++)
 		v[i] = -1;
-	if (version >= 2) {
+	if (version >= 3) {
 		for (i = 0; i < SUM_COUNT && rc == SQLITE_OK; i++) {
 			sql = xasprintf("SELECT %s FROM batches WHERE %s",
 			    query_summaries[i].agg, query_summaries[i].cond);

@@ -39,8 +39,8 @@ enum query_state {
 
 /* Detectors whose first firing the console shows. */
 enum query_detector {
-	QUERY_DET_PSI,		/* PSI > 0.20 on some feature */
-	QUERY_DET_KS,		/* KS p < 0.01 on some feature */
+	QUERY_DET_PSI,		/* PSI drift verdict on some feature */
+	QUERY_DET_KS,		/* KS drift verdict on some feature */
 	QUERY_DET_LABEL_SHIFT,	/* chi-squared on predicted classes */
 	QUERY_DET_CONFIDENCE,	/* mean confidence moved > 0.08 */
 	QUERY_DET_DECAY,	/* accuracy or F1 delta < -0.05 */
@@ -49,9 +49,22 @@ enum query_detector {
 	QUERY_DET_COUNT,
 };
 
-#define QUERY_PSI_WARNING	0.10
-#define QUERY_PSI_CRITICAL	0.20
-#define QUERY_KS_ALPHA		0.01
+/*
+ * Thresholds a report was judged with, as stored with it (or, for a
+ * report written before schema version 3, the monitors' defaults: stored
+ * is then false). The console shows them; it never judges with them.
+ */
+struct query_thresholds {
+	bool		 known;		/* a feature report was read */
+	bool		 stored;	/* false: defaults assumed */
+	bool		 uniform;	/* the same for every feature */
+	double		 psi_warning;	/* of the first feature */
+	double		 psi_critical;
+	double		 ks_alpha;
+	double		 chisq_alpha;	/* of the latest prediction report */
+	double		 confidence_delta;
+	double		 decay_delta;	/* of the latest performance report */
+};
 
 struct query_overview {
 	int64_t		 n_batches;
@@ -83,10 +96,13 @@ struct query_overview {
 	double		 ref_conf;
 	bool		 conf_drift;
 
-	/* Over the ledger's summary columns (docs/SCHEMA.md, batches). */
+	/* Of the latest reports of each type. */
+	struct query_thresholds thresholds;
+
+	/* Over the ledger's stored verdicts (docs/SCHEMA.md, batches). */
 	int64_t		 n_feature_reports;	/* batches with a max PSI */
-	int64_t		 drift_psi_warning;	/* max PSI > 0.10 */
-	int64_t		 drift_psi_critical;	/* max PSI > 0.20 */
+	int64_t		 drift_psi_warning;	/* PSI investigate or drift */
+	int64_t		 drift_psi_critical;	/* PSI drift */
 	int64_t		 first_fired[QUERY_DET_COUNT];	/* -1 never */
 
 	int64_t		 n_alerts;
@@ -102,6 +118,11 @@ struct query_overview {
 #define QUERY_CONF_DRIFT	0x40
 #define QUERY_DECAY		0x80
 
+/* Per-feature verdicts in a series (fverdict), as the reports stored them. */
+#define QUERY_F_PSI_DRIFT	0x01
+#define QUERY_F_PSI_INVESTIGATE	0x02
+#define QUERY_F_KS_DRIFT	0x04
+
 /* Report types a series load reads (a view asks only for what it draws). */
 #define QUERY_REPORT_FEATURE		0x01
 #define QUERY_REPORT_PREDICTION		0x02
@@ -116,6 +137,11 @@ struct query_series {
 	size_t		 n_features;
 	double		*psi;		/* n * n_features, [i * nf + f] */
 	double		*ks_p;		/* n * n_features */
+	/* The stored verdicts and thresholds, n * n_features each. */
+	unsigned char	*fverdict;	/* QUERY_F_* */
+	double		*psi_warning;
+	double		*psi_critical;
+	double		*ks_alpha;
 	double		*ls_p;		/* n each from here on */
 	double		*mean_conf;
 	double		*ref_conf;

@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -171,6 +172,43 @@ feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
 	strbuf_add(b, "]", 1);
 }
 
+/*
+ * "thresholds":{name:{"psi_warning":..,"psi_critical":..,"ks_alpha":..}}.
+ * The object text is formatted once and reused while the next feature's
+ * thresholds are the same (the usual case: one set for every feature).
+ */
+static void
+feature_thresholds(struct strbuf *b, const struct feature_thresholds *t,
+    const struct store_schema *sc)
+{
+	char obj[3 * 40 + 64];
+	size_t i, n = 0;
+
+	JSON_LIT(b, ",\"thresholds\":{");
+	for (i = 0; i < sc->n_features; i++) {
+		if (i > 0)
+			strbuf_add(b, ",", 1);
+		json_string(b, sc->feature_names[i]);
+		if (i == 0 || memcmp(&t[i], &t[i - 1], sizeof t[i]) != 0) {
+			n = (size_t)snprintf(obj, sizeof obj,
+			    ":{\"psi_warning\":");
+			n += store_format_double(obj + n, sizeof obj - n,
+			    t[i].psi_warning);
+			n += (size_t)snprintf(obj + n, sizeof obj - n,
+			    ",\"psi_critical\":");
+			n += store_format_double(obj + n, sizeof obj - n,
+			    t[i].psi_critical);
+			n += (size_t)snprintf(obj + n, sizeof obj - n,
+			    ",\"ks_alpha\":");
+			n += store_format_double(obj + n, sizeof obj - n,
+			    t[i].ks_alpha);
+			n += (size_t)snprintf(obj + n, sizeof obj - n, "}");
+		}
+		strbuf_add(b, obj, n);
+	}
+	strbuf_add(b, "}", 1);
+}
+
 /* {name: count} over the features. */
 static void
 feature_counts(struct strbuf *b, const uint64_t *v,
@@ -273,6 +311,10 @@ report_json_encode_feature(const struct feature_report *r,
 	}
 	json_key(&b, &first, "max_psi_feature");
 	json_string(&b, sc->feature_names[r->max_psi_feature]);
+	json_key(&b, &first, "investigate_features_psi");
+	feature_list(&b, r->investigate_psi, sc);
+	if (r->thresholds_stored)
+		feature_thresholds(&b, r->thresholds, sc);
 	if (r->mmd_run) {
 		json_key(&b, &first, "mmd");
 		strbuf_add(&b, "{", 1);
@@ -336,7 +378,15 @@ report_json_encode_prediction(const struct prediction_report *r,
 		json_key(&b, &cfirst, sc->class_names[i]);
 		json_count(&b, r->class_counts[i]);
 	}
-	strbuf_add(&b, "}}", 2);
+	strbuf_add(&b, "}", 1);
+	if (r->thresholds_stored) {
+		JSON_LIT(&b, ",\"thresholds\":{\"chisq_alpha\":");
+		json_number(&b, r->chisq_alpha);
+		JSON_LIT(&b, ",\"confidence_delta\":");
+		json_number(&b, r->confidence_delta);
+		strbuf_add(&b, "}", 1);
+	}
+	strbuf_add(&b, "}", 1);
 	return strbuf_take(&b);
 }
 
@@ -396,7 +446,13 @@ report_json_encode_performance(const struct performance_report *r,
 		json_number(&b, r->bins[i].accuracy);
 		strbuf_add(&b, "}", 1);
 	}
-	strbuf_add(&b, "]}", 2);
+	strbuf_add(&b, "]", 1);
+	if (r->thresholds_stored) {
+		JSON_LIT(&b, ",\"thresholds\":{\"decay_delta\":");
+		json_number(&b, r->decay_delta);
+		strbuf_add(&b, "}", 1);
+	}
+	strbuf_add(&b, "}", 1);
 	return strbuf_take(&b);
 }
 
@@ -696,6 +752,95 @@ get_name_list(const cJSON *o, const char *key, char *const *names, size_t n,
 	return 0;
 }
 
+/*
+ * "thresholds": one object per feature name with the three thresholds.
+ * Missing (a store written before version 3): the monitors' defaults,
+ * the values those reports were judged with unless ingest was given
+ * others, and thresholds_stored says they were not stored.
+ */
+static int
+get_feature_thresholds(const cJSON *o, const struct store_schema *sc,
+    struct feature_report *r, char **cause)
+{
+	struct monitor_config c;
+	const cJSON *map, *it;
+	bool *seen;
+	size_t i = 0, n = sc->n_features;
+	long at;
+	int ret = -1;
+
+	map = get(o, "thresholds");
+	if (map == NULL) {
+		monitor_config_defaults(&c);
+		for (i = 0; i < n; i++)
+			feature_thresholds_from_config(&r->thresholds[i], &c);
+		return 0;
+	}
+	if (!cJSON_IsObject(map)) {
+		*cause = xstrdup("\"thresholds\" is not an object");
+		return -1;
+	}
+	seen = xcalloc(n, sizeof *seen);
+	cJSON_ArrayForEach(it, map) {
+		at = it->string == NULL ? -1 : name_index(sc->feature_names,
+		    n, it->string, i);
+		if (at < 0 || seen[at] || !cJSON_IsObject(it)) {
+			*cause = xstrdup("\"thresholds\" has an unknown or "
+			    "repeated name, or a value not an object");
+			goto out;
+		}
+		seen[at] = true;
+		if (get_double(it, "psi_warning", true,
+		    &r->thresholds[at].psi_warning, cause) == -1 ||
+		    get_double(it, "psi_critical", true,
+		    &r->thresholds[at].psi_critical, cause) == -1 ||
+		    get_double(it, "ks_alpha", true,
+		    &r->thresholds[at].ks_alpha, cause) == -1)
+			goto out;
+		i++;
+	}
+	if (i != n) {
+		*cause = xasprintf("\"thresholds\" has %zu entries, not %zu",
+		    i, n);
+		goto out;
+	}
+	r->thresholds_stored = true;
+	ret = 0;
+out:
+	free(seen);
+	return ret;
+}
+
+/*
+ * "investigate_features_psi", or for a report written before version 3
+ * (which has no such verdict) the monitors' own verdict under the
+ * thresholds just read, for the features not already drifted.
+ */
+static int
+get_investigate(const cJSON *o, const struct store_schema *sc,
+    struct feature_report *r, char **cause)
+{
+	size_t f;
+
+	if (get(o, "investigate_features_psi") == NULL) {
+		for (f = 0; f < r->n_features; f++)
+			r->investigate_psi[f] = !r->drift_psi[f] &&
+			    feature_psi_verdict(r->psi[f],
+			    &r->thresholds[f]) != DRIFT_NONE;
+		return 0;
+	}
+	if (get_name_list(o, "investigate_features_psi", sc->feature_names,
+	    r->n_features, r->investigate_psi, cause) == -1)
+		return -1;
+	for (f = 0; f < r->n_features; f++) {
+		if (r->investigate_psi[f] && r->drift_psi[f]) {
+			*cause = xstrdup("\"investigate_features_psi\" names "
+			    "a feature also in \"drifted_features_psi\"");
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /*
  * The "missing" block into r's arrays (allocated here); absent, nothing
@@ -784,6 +929,8 @@ report_json_decode_feature(const char *text, size_t len,
 	r.ks_p_value = xcalloc(n, sizeof *r.ks_p_value);
 	r.drift_psi = xcalloc(n, sizeof *r.drift_psi);
 	r.drift_ks = xcalloc(n, sizeof *r.drift_ks);
+	r.investigate_psi = xcalloc(n, sizeof *r.investigate_psi);
+	r.thresholds = xcalloc(n, sizeof *r.thresholds);
 	r.psi_outlier = xcalloc(n, sizeof *r.psi_outlier);
 	/* Reports before issue 11 have no outlier note. */
 	if (get(root, "psi_outlier_range") != NULL &&
@@ -801,7 +948,9 @@ report_json_decode_feature(const char *text, size_t len,
 	    r.ks_p_value, NULL, cause) == -1 ||
 	    get_name_map(root, "ks_statistics", sc->feature_names, n, false,
 	    r.ks_statistic, NULL, cause) == -1 ||
-	    get_double(root, "max_psi", false, &max, cause) == -1)
+	    get_double(root, "max_psi", false, &max, cause) == -1 ||
+	    get_feature_thresholds(root, sc, &r, cause) == -1 ||
+	    get_investigate(root, sc, &r, cause) == -1)
 		goto fail;
 	name = get(root, "max_psi_feature");
 	if (name != NULL) {
@@ -880,6 +1029,50 @@ get_homogeneity(const cJSON *root, struct prediction_report *r,
 	return 0;
 }
 
+/* The default of a report-wide threshold, by its key. */
+static double
+threshold_default(const char *key)
+{
+	struct monitor_config c;
+
+	monitor_config_defaults(&c);
+	if (strcmp(key, "chisq_alpha") == 0)
+		return c.chisq_alpha;
+	if (strcmp(key, "confidence_delta") == 0)
+		return c.confidence_drift;
+	return c.decay;		/* decay_delta */
+}
+
+/*
+ * "thresholds": {key: number, ...} with the (key, double *) pairs given,
+ * NULL-terminated. Missing: the monitors' defaults, *stored false.
+ */
+static int
+get_thresholds(const cJSON *o, bool *stored, char **cause, ...)
+{
+	const cJSON *t = get(o, "thresholds");
+	const char *key;
+	double *out;
+	va_list ap;
+	int ret = 0;
+
+	if (t != NULL && !cJSON_IsObject(t)) {
+		*cause = xstrdup("\"thresholds\" is not an object");
+		return -1;
+	}
+	*stored = t != NULL;
+	va_start(ap, cause);
+	while (ret == 0 && (key = va_arg(ap, const char *)) != NULL) {
+		out = va_arg(ap, double *);
+		if (t == NULL)
+			*out = threshold_default(key);
+		else
+			ret = get_double(t, key, true, out, cause);
+	}
+	va_end(ap);
+	return ret;
+}
+
 int
 report_json_decode_prediction(const char *text, size_t len,
     const struct store_schema *sc, struct prediction_report *out,
@@ -910,7 +1103,10 @@ report_json_decode_prediction(const char *text, size_t len,
 	    &r.reference_mean_confidence, cause) == -1 ||
 	    get_name_map(root, "class_counts", sc->class_names,
 	    (size_t)r.n_classes, false, NULL, r.class_counts, cause) == -1 ||
-	    get_homogeneity(root, &r, cause) == -1) {
+	    get_homogeneity(root, &r, cause) == -1 ||
+	    get_thresholds(root, &r.thresholds_stored, cause,
+	    "chisq_alpha", &r.chisq_alpha, "confidence_delta",
+	    &r.confidence_delta, (const char *)NULL) == -1) {
 		decode_fail("prediction", cause);
 		cJSON_Delete(root);
 		free(r.class_counts);
@@ -1031,7 +1227,9 @@ report_json_decode_performance(const char *text, size_t len,
 	    get_bool(root, "any_decay", &r.any_decay, cause) == -1 ||
 	    get_count(root, "n_rows", false, &n_rows, cause) == -1 ||
 	    get_confusion(root, k, r.confusion, cause) == -1 ||
-	    get_bins(root, r.bins, cause) == -1) {
+	    get_bins(root, r.bins, cause) == -1 ||
+	    get_thresholds(root, &r.thresholds_stored, cause,
+	    "decay_delta", &r.decay_delta, (const char *)NULL) == -1) {
 		decode_fail("performance", cause);
 		cJSON_Delete(root);
 		free(r.confusion);

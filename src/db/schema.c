@@ -9,14 +9,11 @@
  *
  * Version 2 adds the report summary columns of the batch ledger (max_psi,
  * min_ks_p and the detector flags): what the console aggregates, kept per
- * batch so that it never decodes the history of reports. They are defined
- * by the SQL below over monitor_reports: the migration runs its all-batch
- * form once, and the console a read-only form on a version 1 file.
- * store_report_put computes the same values in C from the payload it
- * stores (schema_summary_compute, the table schema_summaries says which
- * key and extreme each column is) and falls back to the one-batch SQL
- * form for any payload outside the strict JSON the C reader decides
- * exactly; tests/db/test-summary.c checks that both agree bit for bit.
+ * batch so that it never decodes the history of reports. Version 3 adds
+ * the stored PSI and KS verdicts (psi_verdict, ks_drift). New reports
+ * fill them from the report structs (store-report.c); the SQL below over
+ * monitor_reports defines them for older files: the migration runs it
+ * once, and the console a read-only form on a file older than version 3.
  */
 #include "db/store-internal.h"
 
@@ -24,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/monitor.h"
 #include "core/xalloc.h"
 
 /*
@@ -183,9 +181,6 @@ static const char schema_indexes[] =
 	" FROM monitor_reports WHERE monitor_reports.batch_id ="	\
 	" batches.batch_id AND report_type = '" t "'"			\
 	" AND json_valid(payload)"
-/* The payload being stored, bound to ?2 (store_report_put). */
-#define SUMMARY_FROM_BOUND						\
-	" FROM (SELECT ?2 AS payload) WHERE json_valid(payload)"
 
 /* "columns = (SELECT expressions", to finish with a FROM and ")". */
 #define SUMMARY_FEATURE							\
@@ -200,8 +195,6 @@ static const char schema_indexes[] =
 #define SUMMARY_DETECTORS						\
 	"(ddm_drift, adwin_drift) = (SELECT " SUMMARY_FLAG("ddm_drift")	\
 	", " SUMMARY_FLAG("adwin_drift")
-#define SUMMARY_ONE(set)						\
-	"UPDATE batches SET " set SUMMARY_FROM_BOUND ") WHERE batch_id = ?1"
 #define SUMMARY_ALL(set, t)						\
 	"UPDATE batches SET " set SUMMARY_FROM(t) ")"
 
@@ -235,56 +228,51 @@ static const char schema_summary_indexes[] =
     "CREATE INDEX IF NOT EXISTS batches_adwin_drift"
     " ON batches(adwin_drift) WHERE adwin_drift = 1;";
 
-/* What the C reader computes for a column: the SQL macro of the same name. */
-enum summary_kind {
-	SUMMARY_KIND_MAX,
-	SUMMARY_KIND_MIN,
-	SUMMARY_KIND_FLAG,
+/* Version 1 -> 2: every batch's summary from its stored report. */
+static const char *const schema_v2_fill[] = {
+	SUMMARY_ALL(SUMMARY_FEATURE, "feature"),
+	SUMMARY_ALL(SUMMARY_PREDICTION, "prediction"),
+	SUMMARY_ALL(SUMMARY_PERFORMANCE, "performance"),
+	SUMMARY_ALL(SUMMARY_DETECTORS, "detectors"),
 };
 
 /*
- * Per report type: refresh batch ?1 from the payload ?2 being stored, or
- * every batch from its stored report (migration); set, the columns to
- * the values ?2, ?3 computed in C, key by key as the SQL does.
+ * ---- Version 3: the stored verdicts in the batch ledger ----
+ *
+ * psi_verdict is the worst PSI verdict of the batch's features (0 none,
+ * 1 investigate, 2 drift), ks_drift whether KS drifted on any. A report
+ * written before version 3 has the drift verdicts (its drifted_features_*
+ * lists) but no investigate verdict and no thresholds: the investigate
+ * band is then the monitors' default warning level (?1, bound from
+ * monitor_config_defaults), the level the previous console showed.
  */
-static const struct schema_summary {
-	const char	*type;
-	const char	*one;
-	const char	*all;
-	const char	*set;
-	size_t		 n;
-	struct {
-		const char		*key;
-		enum summary_kind	 kind;
-	}		 col[SCHEMA_SUMMARY_MAX_COLUMNS];
-} schema_summaries[] = {
-	{ "feature", SUMMARY_ONE(SUMMARY_FEATURE),
-	    SUMMARY_ALL(SUMMARY_FEATURE, "feature"),
-	    "UPDATE batches SET max_psi = ?2, min_ks_p = ?3"
-	    " WHERE batch_id = ?1", 2,
-	    { { "psi_values", SUMMARY_KIND_MAX },
-	    { "ks_p_values", SUMMARY_KIND_MIN } } },
-	{ "prediction", SUMMARY_ONE(SUMMARY_PREDICTION),
-	    SUMMARY_ALL(SUMMARY_PREDICTION, "prediction"),
-	    "UPDATE batches SET label_shift_drift = ?2, confidence_drift = ?3"
-	    " WHERE batch_id = ?1", 2,
-	    { { "label_shift_drift", SUMMARY_KIND_FLAG },
-	    { "confidence_drift", SUMMARY_KIND_FLAG } } },
-	{ "performance", SUMMARY_ONE(SUMMARY_PERFORMANCE),
-	    SUMMARY_ALL(SUMMARY_PERFORMANCE, "performance"),
-	    "UPDATE batches SET any_decay = ?2 WHERE batch_id = ?1", 1,
-	    { { "any_decay", SUMMARY_KIND_FLAG } } },
-	{ "detectors", SUMMARY_ONE(SUMMARY_DETECTORS),
-	    SUMMARY_ALL(SUMMARY_DETECTORS, "detectors"),
-	    "UPDATE batches SET ddm_drift = ?2, adwin_drift = ?3"
-	    " WHERE batch_id = ?1", 2,
-	    { { "ddm_drift", SUMMARY_KIND_FLAG },
-	    { "adwin_drift", SUMMARY_KIND_FLAG } } },
+#define SUMMARY_PSI_VERDICT						\
+	"CASE WHEN json_array_length(payload,"				\
+	" '$.drifted_features_psi') > 0 THEN 2"				\
+	" WHEN " SUMMARY_MAX("psi_values") " >= ?1 THEN 1 ELSE 0 END"
+#define SUMMARY_KS_DRIFT						\
+	"coalesce(json_array_length(payload,"				\
+	" '$.drifted_features_ks') > 0, 0)"
+
+static const struct schema_column schema_verdict_columns[] = {
+	{ "batches", "psi_verdict", "INTEGER" },	/* feature: 0, 1, 2 */
+	{ "batches", "ks_drift", "INTEGER" },		/* feature */
 };
+
+static const char schema_verdict_fill[] =
+    "UPDATE batches SET (psi_verdict, ks_drift) = (SELECT "
+    SUMMARY_PSI_VERDICT ", " SUMMARY_KS_DRIFT SUMMARY_FROM("feature") ")";
+
+static const char schema_verdict_indexes[] =
+    "CREATE INDEX IF NOT EXISTS batches_psi_verdict"
+    " ON batches(psi_verdict) WHERE psi_verdict > 0;"
+    "CREATE INDEX IF NOT EXISTS batches_ks_drift"
+    " ON batches(ks_drift) WHERE ks_drift = 1;";
 
 /*
  * The ledger with its summary columns computed from the reports, for a
- * reader of a version 1 file (which has no such columns yet).
+ * reader of a file older than version 3 (the console opens read-only and
+ * never migrates); ?1 as in SUMMARY_PSI_VERDICT.
  */
 const char schema_summary_select[] =
     "SELECT batch_id, n_rows, n_labelled, opened_at, closed_at,"
@@ -302,7 +290,10 @@ const char schema_summary_select[] =
     " (SELECT " SUMMARY_FLAG("ddm_drift") SUMMARY_FROM("detectors")
     ") AS ddm_drift,"
     " (SELECT " SUMMARY_FLAG("adwin_drift") SUMMARY_FROM("detectors")
-    ") AS adwin_drift"
+    ") AS adwin_drift,"
+    " (SELECT " SUMMARY_PSI_VERDICT SUMMARY_FROM("feature")
+    ") AS psi_verdict,"
+    " (SELECT " SUMMARY_KS_DRIFT SUMMARY_FROM("feature") ") AS ks_drift"
     " FROM batches";
 
 static int
@@ -426,9 +417,9 @@ schema_v2(struct store *s, char **cause)
 	    sizeof schema_summary_columns / sizeof schema_summary_columns[0],
 	    cause) == -1)
 		return -1;
-	for (i = 0; i < sizeof schema_summaries / sizeof schema_summaries[0];
+	for (i = 0; i < sizeof schema_v2_fill / sizeof schema_v2_fill[0];
 	    i++) {
-		if (store_exec(s, schema_summaries[i].all, "filling the batch "
+		if (store_exec(s, schema_v2_fill[i], "filling the batch "
 		    "summaries from the stored reports", cause) == -1)
 			return -1;
 	}
@@ -456,6 +447,50 @@ schema_version_refused(const struct store *s, int version, char **cause)
 		return true;
 	}
 	return false;
+}
+
+static int
+schema_v3_verdicts(struct store *s, char **cause)
+{
+	struct monitor_config c;
+	sqlite3_stmt *st;
+
+	if (schema_add_columns(s, schema_verdict_columns,
+	    sizeof schema_verdict_columns / sizeof schema_verdict_columns[0],
+	    cause) == -1)
+		return -1;
+	if ((st = store_prepare(s, schema_verdict_fill, cause)) == NULL)
+		return -1;
+	monitor_config_defaults(&c);
+	sqlite3_bind_double(st, 1, c.psi_warning);
+	s->tx_writes++;
+	if (store_step_done(s, st, "filling the batch verdicts from the "
+	    "stored reports", cause) == -1)
+		return -1;
+	return store_exec(s, schema_verdict_indexes, "indexing the batch "
+	    "verdicts", cause);
+}
+
+/*
+ * Version 2 -> 3, one step per change, all in the migration's one
+ * transaction; each must be safe on any version 2 file. Append new steps.
+ */
+static const struct schema_step {
+	int	(*run)(struct store *, char **);
+} schema_v3_steps[] = {
+	{ schema_v3_verdicts },
+};
+
+static int
+schema_v3(struct store *s, char **cause)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof schema_v3_steps / sizeof schema_v3_steps[0];
+	    i++)
+		if (schema_v3_steps[i].run(s, cause) == -1)
+			return -1;
+	return 0;
 }
 
 int
@@ -487,7 +522,9 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (version < 2 && schema_v2(s, cause) == -1)
 		return -1;
-	/* Future versions: if (version < 3 && schema_v3(s, cause) == -1). */
+	if (version < 3 && schema_v3(s, cause) == -1)
+		return -1;
+	/* Future versions: if (version < 4 && schema_v4(s, cause) == -1). */
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;
 	if (version < STORE_SCHEMA_VERSION) {
@@ -501,379 +538,6 @@ schema_migrate(struct store *s, char **cause)
 			return -1;
 	}
 	return store_flush(s, cause);
-}
-
-/* ---- The summaries in C ---------------------------------------------- */
-
-/*
- * The C reader accepts a strict subset of what SQLite's JSON functions
- * accept: RFC 8259 without any whitespace, printable ASCII strings, at
- * most SUMMARY_DEPTH levels. Within it, the values match the SQL ones:
- * json_each goes over the members of an object or the elements of an
- * array (not deeper), and its value of a number is an integer for
- * digits only (which SQLite reads exactly up to 18 digits; longer ones
- * are left to SQL) and otherwise strtod's double, as SQLite's JSON
- * functions read it (not CAST: it rounds some 16 and 17 digit numbers
- * differently; test-summary has such numbers). Anything else, the
- * reader returns NULL (for "leave it to SQL"), never a guess.
- */
-#define SUMMARY_DEPTH		32
-#define SUMMARY_INT_DIGITS	18
-#define SUMMARY_EXACT		((int64_t)1 << 53)	/* exact as a double */
-
-static bool
-summary_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Past the string at p (at its '"'), or NULL. */
-static const char *
-summary_string(const char *p)
-{
-	int i;
-
-	for (p++; *p != '"'; p++) {
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			return NULL;
-		if (*p != '\\')
-			continue;
-		p++;
-		if (*p == 'u') {
-			for (i = 1; i <= 4; i++)
-				if (!summary_digit(p[i]) &&
-				    !(p[i] >= 'a' && p[i] <= 'f') &&
-				    !(p[i] >= 'A' && p[i] <= 'F'))
-					return NULL;
-			p += 4;
-		} else if (*p == '\0' || strchr("\"\\/bfnrt", *p) == NULL) {
-			return NULL;
-		}
-	}
-	return p + 1;
-}
-
-/* Past the number at p, or NULL; *real unless it is digits only. */
-static const char *
-summary_number(const char *p, bool *real)
-{
-	*real = false;
-	if (*p == '-')
-		p++;
-	if (*p == '0') {
-		p++;
-	} else if (*p >= '1' && *p <= '9') {
-		while (summary_digit(*p))
-			p++;
-	} else {
-		return NULL;
-	}
-	if (*p == '.') {
-		*real = true;
-		if (!summary_digit(*++p))
-			return NULL;
-		while (summary_digit(*p))
-			p++;
-	}
-	if (*p == 'e' || *p == 'E') {
-		*real = true;
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!summary_digit(*p))
-			return NULL;
-		while (summary_digit(*p))
-			p++;
-	}
-	return p;
-}
-
-/* Past the value at p, or NULL. */
-static const char *
-summary_skip(const char *p, int depth)
-{
-	bool real, object;
-
-	if (depth > SUMMARY_DEPTH)
-		return NULL;
-	switch (*p) {
-	case '"':
-		return summary_string(p);
-	case 't':
-		return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
-	case 'f':
-		return strncmp(p, "false", 5) == 0 ? p + 5 : NULL;
-	case 'n':
-		return strncmp(p, "null", 4) == 0 ? p + 4 : NULL;
-	case '{':
-	case '[':
-		object = (*p == '{');
-		p++;
-		if (*p == (object ? '}' : ']'))
-			return p + 1;
-		for (;;) {
-			if (object) {
-				if (*p != '"' || (p = summary_string(p)) ==
-				    NULL || *p != ':')
-					return NULL;
-				p++;
-			}
-			if ((p = summary_skip(p, depth + 1)) == NULL)
-				return NULL;
-			if (*p == (object ? '}' : ']'))
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	default:
-		return summary_number(p, &real);
-	}
-}
-
-/*
- * The number [p, end) as json_each's value: false for an integer too
- * long to be sure of.
- */
-static bool
-summary_number_value(const char *p, const char *end, bool real,
-    struct schema_summary_value *v)
-{
-	const char *q;
-	int64_t i = 0;
-
-	if (real) {
-		v->type = SQLITE_FLOAT;
-		v->r = store_strtod(p, NULL);
-		return true;
-	}
-	q = (*p == '-') ? p + 1 : p;
-	if (end - q > SUMMARY_INT_DIGITS)
-		return false;
-	for (; q < end; q++)
-		i = i * 10 + (*q - '0');
-	v->type = SQLITE_INTEGER;
-	v->i = (*p == '-') ? -i : i;
-	return true;
-}
-
-/*
- * a < b (or a > b with greater): SQLite's order of an integer and a real,
- * here within 2^53 where the double of the integer is exact; -1 when the
- * pair is out of that range.
- */
-static int
-summary_beats(const struct schema_summary_value *a,
-    const struct schema_summary_value *b, bool greater)
-{
-	double x, y;
-
-	if (a->type == SQLITE_INTEGER && b->type == SQLITE_INTEGER)
-		return greater ? a->i > b->i : a->i < b->i;
-	if ((a->type == SQLITE_INTEGER && (a->i > SUMMARY_EXACT ||
-	    a->i < -SUMMARY_EXACT)) || (b->type == SQLITE_INTEGER &&
-	    (b->i > SUMMARY_EXACT || b->i < -SUMMARY_EXACT)))
-		return -1;
-	x = a->type == SQLITE_INTEGER ? (double)a->i : a->r;
-	y = b->type == SQLITE_INTEGER ? (double)b->i : b->r;
-	return greater ? x > y : x < y;
-}
-
-/*
- * SUMMARY_MAX/MIN: the first largest (smallest) number among the members
- * of the object or array at p, NULL when there is none. Past it, or NULL
- * (a scalar there is left to SQL too).
- */
-static const char *
-summary_extreme(const char *p, bool greater, struct schema_summary_value *v)
-{
-	struct schema_summary_value c;
-	const char *end;
-	bool object, real;
-	int beats;
-
-	v->type = SQLITE_NULL;
-	if (*p != '{' && *p != '[')
-		return NULL;
-	object = (*p == '{');
-	p++;
-	if (*p == (object ? '}' : ']'))
-		return p + 1;
-	for (;;) {
-		if (object) {
-			if (*p != '"' || (p = summary_string(p)) == NULL ||
-			    *p != ':')
-				return NULL;
-			p++;
-		}
-		if (*p == '-' || summary_digit(*p)) {
-			if ((end = summary_number(p, &real)) == NULL ||
-			    !summary_number_value(p, end, real, &c))
-				return NULL;
-			if (v->type == SQLITE_NULL)
-				*v = c;
-			else if ((beats = summary_beats(&c, v, greater)) == -1)
-				return NULL;
-			else if (beats)
-				*v = c;
-			p = end;
-		} else if ((p = summary_skip(p, 2)) == NULL) {
-			return NULL;
-		}
-		if (*p == (object ? '}' : ']'))
-			return p + 1;
-		if (*p != ',')
-			return NULL;
-		p++;
-	}
-}
-
-/*
- * SUMMARY_FLAG: 1 for true or a non-zero number, else 0. Past the value
- * at p, or NULL.
- */
-static const char *
-summary_flag(const char *p, struct schema_summary_value *v)
-{
-	const char *end, *q;
-	bool real;
-
-	v->type = SQLITE_INTEGER;
-	v->i = 0;
-	if (*p != '-' && !summary_digit(*p)) {
-		if ((end = summary_skip(p, 1)) != NULL && *p == 't')
-			v->i = 1;
-		return end;
-	}
-	if ((end = summary_number(p, &real)) == NULL)
-		return NULL;
-	if (real) {
-		v->i = store_strtod(p, NULL) != 0;
-	} else {
-		for (q = p; q < end; q++)
-			if (*q >= '1' && *q <= '9')
-				v->i = 1;
-	}
-	return end;
-}
-
-bool
-schema_summary_compute(const char *type, const char *payload,
-    struct schema_summary_value *out, size_t *n)
-{
-	const struct schema_summary *sm = NULL;
-	const char *p = payload, *key;
-	bool seen[SCHEMA_SUMMARY_MAX_COLUMNS] = { false };
-	size_t i, k, len;
-
-	for (i = 0; i < sizeof schema_summaries / sizeof schema_summaries[0];
-	    i++)
-		if (strcmp(type, schema_summaries[i].type) == 0)
-			sm = &schema_summaries[i];
-	*n = 0;
-	if (sm == NULL)
-		return true;
-	/* Valid JSON without the key: NULL extremes, 0 flags. */
-	for (k = 0; k < sm->n; k++) {
-		out[k].type = sm->col[k].kind == SUMMARY_KIND_FLAG ?
-		    SQLITE_INTEGER : SQLITE_NULL;
-		out[k].i = 0;
-		out[k].r = 0.0;
-	}
-	/* Another top-level value is valid too, but left to SQL. */
-	if (*p++ != '{')
-		return false;
-	if (*p == '}')
-		p++;
-	while (p[-1] != '}') {
-		if (*p != '"')
-			return false;
-		key = p + 1;
-		if ((p = summary_string(p)) == NULL || *p != ':')
-			return false;
-		len = (size_t)(p - 1 - key);
-		p++;
-		/* An escaped key might spell one of ours: SQL decides. */
-		if (memchr(key, '\\', len) != NULL)
-			return false;
-		for (k = 0; k < sm->n; k++)
-			if (strlen(sm->col[k].key) == len &&
-			    memcmp(sm->col[k].key, key, len) == 0)
-				break;
-		if (k == sm->n) {
-			p = summary_skip(p, 1);
-		} else if (seen[k]) {
-			return false;	/* SQLite takes the first; rare */
-		} else {
-			seen[k] = true;
-			if (sm->col[k].kind == SUMMARY_KIND_FLAG)
-				p = summary_flag(p, &out[k]);
-			else
-				p = summary_extreme(p, sm->col[k].kind ==
-				    SUMMARY_KIND_MAX, &out[k]);
-		}
-		if (p == NULL || (*p != ',' && *p != '}'))
-			return false;
-		p++;
-	}
-	if (*p != '\0')
-		return false;
-	*n = sm->n;
-	return true;
-}
-
-int
-schema_summary_update_sql(struct store *s, int64_t batch_id,
-    const char *type, const char *payload, char **cause)
-{
-	sqlite3_stmt *st;
-	size_t i;
-
-	for (i = 0; i < sizeof schema_summaries / sizeof schema_summaries[0];
-	    i++) {
-		if (strcmp(type, schema_summaries[i].type) != 0)
-			continue;
-		st = store_prepare(s, schema_summaries[i].one, cause);
-		if (st == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, batch_id);
-		sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
-		s->tx_writes++;
-		return store_step_done(s, st, "updating the batch summary",
-		    cause);
-	}
-	return 0;
-}
-
-int
-schema_summary_update(struct store *s, int64_t batch_id, const char *type,
-    const char *payload, char **cause)
-{
-	struct schema_summary_value v[SCHEMA_SUMMARY_MAX_COLUMNS];
-	sqlite3_stmt *st;
-	size_t i, k, n;
-
-	if (!schema_summary_compute(type, payload, v, &n))
-		return schema_summary_update_sql(s, batch_id, type, payload,
-		    cause);
-	if (n == 0)
-		return 0;
-	for (i = 0; strcmp(type, schema_summaries[i].type) != 0; i++)
-		;
-	st = store_prepare(s, schema_summaries[i].set, cause);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	for (k = 0; k < n; k++) {
-		if (v[k].type == SQLITE_INTEGER)
-			sqlite3_bind_int64(st, (int)k + 2, v[k].i);
-		else if (v[k].type == SQLITE_FLOAT)
-			sqlite3_bind_double(st, (int)k + 2, v[k].r);
-		else
-			sqlite3_bind_null(st, (int)k + 2);
-	}
-	s->tx_writes++;
-	return store_step_done(s, st, "updating the batch summary", cause);
 }
 
 int

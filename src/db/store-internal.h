@@ -28,7 +28,7 @@
 #include "db/store.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 #define STORE_BUSY_TIMEOUT_MS	10000
 
 struct store_cached_stmt {
@@ -182,36 +182,9 @@ double		 store_strtod(const char *s, char **end);
 int		 schema_migrate(struct store *s, char **cause);
 int		 schema_check(struct store *s, char **cause);
 /*
- * Set batch_id's summary columns in the ledger from the report of this
- * type being stored (no-op for a type without summary columns, or a batch
- * with no ledger row). Inside the write transaction.
+ * The ledger with summaries computed from the reports, for files older than
+ * version 3; ?1 is the default PSI warning level (schema.c).
  */
-int		 schema_summary_update(struct store *s, int64_t batch_id,
-		     const char *type, const char *payload, char **cause);
-/*
- * The two ways schema_summary_update computes the columns, apart (the
- * test compares them on every payload). A column value as SQL would
- * bind it: type SQLITE_NULL, SQLITE_INTEGER (i) or SQLITE_FLOAT (r).
- */
-struct schema_summary_value {
-	int		 type;
-	int64_t		 i;
-	double		 r;
-};
-#define SCHEMA_SUMMARY_MAX_COLUMNS	2
-/*
- * In C: true and out[0..*n) (the type's columns in schema.c order; *n 0
- * for a type without summary columns), or false when the payload is not
- * in the strict subset of JSON the C reader decides exactly (whitespace,
- * non-ASCII, a key given twice, huge integers ...): then only the SQL
- * form knows.
- */
-bool		 schema_summary_compute(const char *type, const char *payload,
-		     struct schema_summary_value *out, size_t *n);
-/* In SQL (json_each, json_extract): the definition. 0 or -1. */
-int		 schema_summary_update_sql(struct store *s, int64_t batch_id,
-		     const char *type, const char *payload, char **cause);
-/* The ledger with summaries computed from the reports (version 1 files). */
 extern const char schema_summary_select[];
 
 #endif

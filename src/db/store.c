@@ -71,12 +71,6 @@ static const char sql_meta_get[] = "SELECT value FROM meta WHERE key = ?1";
 static const char sql_meta_set[] =
     "INSERT INTO meta (key, value) VALUES (?1, ?2)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-static const char sql_report_put[] =
-    "INSERT INTO monitor_reports (batch_id, report_type, payload,"
-    " created_at) VALUES (?1, ?2, ?3, ?4)"
-    " ON CONFLICT (batch_id, report_type) DO UPDATE SET"
-    " payload = excluded.payload, created_at = excluded.created_at"
-    " WHERE payload IS NOT excluded.payload";
 static const char sql_report_get[] =
     "SELECT payload FROM monitor_reports"
     " WHERE batch_id = ?1 AND report_type = ?2";
@@ -1155,33 +1149,6 @@ out:
 }
 
 /* ---- Reports, rejects, detectors ------------------------------------ */
-
-int
-store_report_put(struct store *s, int64_t batch_id, const char *type,
-    const char *payload_json, char **cause)
-{
-	sqlite3_stmt *st;
-
-	if (type == NULL || type[0] == '\0' || payload_json == NULL) {
-		*cause = xasprintf("report for batch %lld: no type or payload",
-		    (long long)batch_id);
-		return -1;
-	}
-	if (store_write_begin(s, cause) == -1)
-		return -1;
-	st = store_prepare(s, sql_report_put, cause);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, payload_json, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, store_now());
-	s->tx_writes++;
-	if (store_step_done(s, st, "storing a report", cause) == -1)
-		return -1;
-	/* The ledger's summary of it, in the same transaction. */
-	return schema_summary_update(s, batch_id, type, payload_json, cause);
-}
 
 int
 store_report_get(struct store *s, int64_t batch_id, const char *type,

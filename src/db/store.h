@@ -21,6 +21,7 @@ struct store;
 struct feature_report;
 struct prediction_report;
 struct performance_report;
+struct detector_report;
 
 enum store_mode {
 	STORE_READ_WRITE,	/* creates the file and schema if missing */
@@ -230,9 +231,23 @@ int64_t	store_batch_rows(struct store *s, int64_t batch_id);
 enum store_label_result store_label_batch(struct store *s, int64_t batch_id,
 	    const int *labels, size_t n, bool allow_relabel, char **cause);
 
-/* Reports, one per (batch, type); a replay overwrites with the same. */
-int	store_report_put(struct store *s, int64_t batch_id, const char *type,
-	    const char *payload_json, char **cause);
+/*
+ * Reports, one per (batch, type); a replay overwrites with the same. The
+ * store encodes the payload once (db/report-json.h, the names of sc) and
+ * fills the batch ledger's summary columns from the struct: the verdicts
+ * and thresholds stored are the monitor's (store-report.c).
+ */
+int	store_report_put_feature(struct store *s, int64_t batch_id,
+	    const struct store_schema *sc, const struct feature_report *r,
+	    char **cause);
+int	store_report_put_prediction(struct store *s, int64_t batch_id,
+	    const struct store_schema *sc, const struct prediction_report *r,
+	    char **cause);
+int	store_report_put_performance(struct store *s, int64_t batch_id,
+	    const struct store_schema *sc, const struct performance_report *r,
+	    char **cause);
+int	store_report_put_detectors(struct store *s, int64_t batch_id,
+	    const struct detector_report *r, char **cause);
 /* 0 found, 1 none, -1 error. *payload is the JSON text; caller frees. */
 int	store_report_get(struct store *s, int64_t batch_id, const char *type,
 	    char **payload, char **cause);

@@ -112,24 +112,17 @@ print_batch(struct pipeline *p, int64_t batch, size_t rows,
 	fputc('\n', p->log);
 }
 
+/* After a store_report_put_* that returned rc: mark dirty, or say why. */
 static int
-put_report(struct pipeline *p, int64_t batch, const char *type, char *json,
+put_done(struct pipeline *p, int64_t batch, const char *type, int rc,
     char *why, char **cause)
 {
-	if (json == NULL) {
-		*cause = xasprintf("encoding the %s report of batch %lld: %s",
-		    type, (long long)batch, why != NULL ? why : "failed");
-		free(why);
-		return -1;
-	}
-	if (store_report_put(p->s, batch, type, json, &why) != 0) {
-		free(json);
+	if (rc != 0) {
 		*cause = xasprintf("storing the %s report of batch %lld: %s",
 		    type, (long long)batch, why != NULL ? why : "failed");
 		free(why);
 		return -1;
 	}
-	free(json);
 	pl_mark_dirty(p);
 	return 0;
 }
@@ -168,11 +161,11 @@ feed_one(struct pipeline *p, struct detectors *d, int64_t batch,
     const struct monitor_batch *mb, struct detector_report *out,
     char **cause)
 {
-	char	*why = NULL, *json;
+	char	*why = NULL;
 
 	detectors_feed(d, mb, out);
-	json = report_json_encode_detectors(out, &why);
-	return put_report(p, batch, REPORT_TYPE_DETECTORS, json, why, cause);
+	return put_done(p, batch, REPORT_TYPE_DETECTORS,
+	    store_report_put_detectors(p->s, batch, out, &why), why, cause);
 }
 
 static void
@@ -317,7 +310,7 @@ run_performance(struct pipeline *p, int64_t batch,
     const struct monitor_batch *mb, struct performance_report *perf,
     struct detector_report *dr, bool *fed, char **cause)
 {
-	char	*why = NULL, *json;
+	char	*why = NULL;
 
 	if (!p->ref.has_labels && !p->warned_ref_unlabelled) {
 		pl_warn(p, "the reference has no true_class: accuracy and F1 "
@@ -326,9 +319,9 @@ run_performance(struct pipeline *p, int64_t batch,
 		p->warned_ref_unlabelled = true;
 	}
 	monitor_performance(&p->ref, &p->cfg->monitor, mb, perf);
-	json = report_json_encode_performance(perf, &p->schema, &why);
-	if (put_report(p, batch, REPORT_TYPE_PERFORMANCE, json, why,
-	    cause) != 0)
+	if (put_done(p, batch, REPORT_TYPE_PERFORMANCE,
+	    store_report_put_performance(p->s, batch, &p->schema, perf, &why),
+	    why, cause) != 0)
 		return -1;
 	return detectors_advance(p, batch, mb, dr, fed, cause);
 }
@@ -347,7 +340,7 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	struct detector_report		dr;
 	bool				labelled = mb->true_class != NULL;
 	bool				fed = false;
-	char				*why = NULL, *json;
+	char				*why = NULL;
 	int				rc = -1;
 
 	if (pl_stored_axes(p, cause) != 0)
@@ -365,13 +358,13 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 		return 1;
 	}
 	monitor_prediction(&p->ref, &p->cfg->monitor, mb, &pr);
-	json = report_json_encode_feature(&fr, &p->schema, &why);
-	if (put_report(p, mb->batch_id, REPORT_TYPE_FEATURE, json, why,
-	    cause) != 0)
+	if (put_done(p, mb->batch_id, REPORT_TYPE_FEATURE,
+	    store_report_put_feature(p->s, mb->batch_id, &p->schema, &fr,
+	    &why), why, cause) != 0)
 		goto out;
-	json = report_json_encode_prediction(&pr, &p->schema, &why);
-	if (put_report(p, mb->batch_id, REPORT_TYPE_PREDICTION, json, why,
-	    cause) != 0)
+	if (put_done(p, mb->batch_id, REPORT_TYPE_PREDICTION,
+	    store_report_put_prediction(p->s, mb->batch_id, &p->schema, &pr,
+	    &why), why, cause) != 0)
 		goto out;
 	if (labelled && run_performance(p, mb->batch_id, mb, &perf, &dr,
 	    &fed, cause) != 0)

@@ -685,15 +685,24 @@ app_mouse(struct app *a, int x, int y, enum mouse_kind kind)
 	return VIEW_IGNORED;
 }
 
-/* Newest non-missing value of column f; NAN if none. */
-double
-app_series_last(const double *v, size_t n, size_t stride, size_t f)
+/* Index of the newest non-missing value of column f; n if none. */
+size_t
+app_series_last_at(const double *v, size_t n, size_t stride, size_t f)
 {
 	size_t i;
 
 	for (i = n; i > 0; i--) {
 		if (!isnan(v[(i - 1) * stride + f]))
-			return v[(i - 1) * stride + f];
+			return i - 1;
 	}
-	return NAN;
+	return n;
+}
+
+/* Newest non-missing value of column f; NAN if none. */
+double
+app_series_last(const double *v, size_t n, size_t stride, size_t f)
+{
+	size_t i = app_series_last_at(v, n, stride, f);
+
+	return i < n ? v[i * stride + f] : NAN;
 }

@@ -248,6 +248,8 @@ extern const struct help_line help_lines[];
  * Newest non-missing (not NaN) value of column f of a series of n rows of
  * stride values; NAN if none.
  */
+size_t		 app_series_last_at(const double *v, size_t n,
+		     size_t stride, size_t f);
 double		 app_series_last(const double *v, size_t n, size_t stride,
 		     size_t f);
 

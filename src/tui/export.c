@@ -67,17 +67,17 @@ export_ece_band(double ece)
 	return ece <= 0.10 ? "watch" : "bad";
 }
 
-/* Drift flags of one feature's latest values, as the Drift tab marks. */
+/* Drift flags of one stored feature verdict, as the Drift tab marks. */
 static int
-export_flags(double psi, double p, const char *out[2])
+export_flags(unsigned char v, const char *out[2])
 {
 	int n = 0;
 
-	if (psi > QUERY_PSI_CRITICAL)
+	if (v & QUERY_F_PSI_DRIFT)
 		out[n++] = "psi_critical";
-	else if (psi > QUERY_PSI_WARNING)
+	else if (v & QUERY_F_PSI_INVESTIGATE)
 		out[n++] = "psi_warning";
-	if (p < QUERY_KS_ALPHA)
+	if (v & QUERY_F_KS_DRIFT)
 		out[n++] = "ks";
 	return n;
 }
@@ -282,6 +282,18 @@ json_overview(const struct app *a, cJSON *o)
 	cJSON_AddNumberToObject(o, "late_rows", (double)ov->late);
 }
 
+/* The thresholds the latest feature report was judged with, or nulls. */
+static void
+json_thresholds(cJSON *o, const struct query_thresholds *t)
+{
+	json_num(o, "psi_warning", t->known ? t->psi_warning : NAN);
+	json_num(o, "psi_critical", t->known ? t->psi_critical : NAN);
+	json_num(o, "ks_alpha", t->known ? t->ks_alpha : NAN);
+	cJSON_AddBoolToObject(o, "thresholds_stored", t->known && t->stored);
+	cJSON_AddBoolToObject(o, "thresholds_uniform", !t->known ||
+	    t->uniform);
+}
+
 static void
 json_drift(const struct app *a, cJSON *o)
 {
@@ -289,30 +301,38 @@ json_drift(const struct app *a, cJSON *o)
 	const struct query_overview *ov = query_overview(a->q);
 	const char *flags[2];
 	cJSON *arr, *f, *fl;
-	size_t k, nf = s->n_features;
-	double psi, p;
+	size_t k, nf = s->n_features, last, at;
+	bool has;
 	int i, n;
 
-	cJSON_AddNumberToObject(o, "psi_warning", QUERY_PSI_WARNING);
-	cJSON_AddNumberToObject(o, "psi_critical", QUERY_PSI_CRITICAL);
-	cJSON_AddNumberToObject(o, "ks_alpha", QUERY_KS_ALPHA);
+	json_thresholds(o, &ov->thresholds);
 	cJSON_AddItemToObject(o, "batches", json_batches(s));
 	arr = cJSON_AddArrayToObject(o, "features");
 	for (k = 0; k < ov->n_features; k++) {
 		f = cJSON_CreateObject();
 		json_str(f, "name", ov->feature_names[k]);
-		psi = k < nf ? app_series_last(s->psi, s->n, nf, k) : NAN;
-		p = k < nf ? app_series_last(s->ks_p, s->n, nf, k) : NAN;
-		json_num(f, "psi", psi);
-		json_num(f, "ks_p", p);
+		last = k < nf ? app_series_last_at(s->psi, s->n, nf, k) : 0;
+		at = last * nf + k;
+		has = k < nf && last < s->n;
+		json_num(f, "psi", has ? s->psi[at] : NAN);
+		json_num(f, "ks_p", has ? s->ks_p[at] : NAN);
 		fl = cJSON_AddArrayToObject(f, "flags");
-		n = export_flags(psi, p, flags);
+		n = export_flags(has ? s->fverdict[at] : 0, flags);
 		for (i = 0; i < n; i++)
 			cJSON_AddItemToArray(fl, cJSON_CreateString(flags[i]));
 		cJSON_AddItemToObject(f, "psi_series", k < nf ?
 		    json_column(s->psi, s->n, nf, k) : cJSON_CreateArray());
 		cJSON_AddItemToObject(f, "ks_p_series", k < nf ?
 		    json_column(s->ks_p, s->n, nf, k) : cJSON_CreateArray());
+		cJSON_AddItemToObject(f, "psi_warning_series", k < nf ?
+		    json_column(s->psi_warning, s->n, nf, k) :
+		    cJSON_CreateArray());
+		cJSON_AddItemToObject(f, "psi_critical_series", k < nf ?
+		    json_column(s->psi_critical, s->n, nf, k) :
+		    cJSON_CreateArray());
+		cJSON_AddItemToObject(f, "ks_alpha_series", k < nf ?
+		    json_column(s->ks_alpha, s->n, nf, k) :
+		    cJSON_CreateArray());
 		cJSON_AddItemToArray(arr, f);
 	}
 	cJSON_AddItemToObject(o, "label_shift_p", json_column(s->ls_p, s->n,
@@ -520,7 +540,7 @@ csv_drift(const struct app *a, FILE *out)
 			fputc(',', out);
 			export_csv_number(out, p);
 			fputc(',', out);
-			n = export_flags(psi, p, flags);
+			n = export_flags(s->fverdict[i * nf + f], flags);
 			for (k = 0; k < n; k++)
 				fprintf(out, "%s%s", k > 0 ? " " : "",
 				    flags[k]);

@@ -337,10 +337,11 @@ bands_role(const struct bands *b, double v)
 	return ROLE_GOOD;
 }
 
-void
-render_sparkline(struct canvas *c, int x, int y, int w, const double *v,
+/* One bar per value; its role from roles[i], bands, or role, in order. */
+static void
+sparkline(struct canvas *c, int x, int y, int w, const double *v,
     size_t n, size_t stride, double top, const struct bands *b,
-    enum role role)
+    const enum role *roles, enum role role)
 {
 	size_t i, first;
 	int col, level;
@@ -364,8 +365,25 @@ render_sparkline(struct canvas *c, int x, int y, int w, const double *v,
 		if (level > 8)
 			level = 8;
 		canvas_put(c, col, y, glyph(G_SPARK1 + level - 1),
-		    b != NULL ? bands_role(b, val) : role);
+		    roles != NULL ? roles[i] : b != NULL ? bands_role(b, val) :
+		    role);
 	}
+}
+
+void
+render_sparkline(struct canvas *c, int x, int y, int w, const double *v,
+    size_t n, size_t stride, double top, const struct bands *b,
+    enum role role)
+{
+	sparkline(c, x, y, w, v, n, stride, top, b, NULL, role);
+}
+
+void
+render_sparkline_roles(struct canvas *c, int x, int y, int w,
+    const double *v, size_t n, size_t stride, double top,
+    const enum role *roles)
+{
+	sparkline(c, x, y, w, v, n, stride, top, NULL, roles, ROLE_NORMAL);
 }
 
 void

@@ -100,6 +100,10 @@ enum role bands_role(const struct bands *b, double v);
 void	render_sparkline(struct canvas *c, int x, int y, int w,
 	    const double *v, size_t n, size_t stride, double top,
 	    const struct bands *b, enum role role);
+/* Same, each value coloured by roles[i] (a stored verdict per value). */
+void	render_sparkline_roles(struct canvas *c, int x, int y, int w,
+	    const double *v, size_t n, size_t stride, double top,
+	    const enum role *roles);
 
 /* A horizontal bar of frac (0..1) of w columns, eighth-cell resolution. */
 void	render_bar(struct canvas *c, int x, int y, int w, double frac,

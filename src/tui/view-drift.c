@@ -1,9 +1,10 @@
 /*
  * Drift: one row per feature, then the selected feature in large.
  *
- *   feature  PSI sparkline (0.10/0.20 bands)  last  KS -log10 p  last p  flags
+ *   feature  PSI sparkline (verdict colours)  last  KS -log10 p  last p  flags
  *   ...      (up/down selects; the table scrolls)
- *   [ PSI of the selected feature, threshold lines at 0.10 and 0.20 ]
+ *   [ PSI of the selected feature, its stored investigate and critical
+ *     thresholds as lines (straight, or batch by batch when they vary) ]
  *   label-shift p and mean-confidence sparklines
  *   the first batch at which each detector fired
  *
@@ -39,10 +40,11 @@ const struct view view_drift = {
 	.key = drift_key,
 };
 
-static const struct bands psi_bands = { QUERY_PSI_WARNING,
-    QUERY_PSI_CRITICAL, false };
-/* On -log10 p: past 2 is p < 0.01. */
-static const struct bands ks_bands = { 2.0, 2.0, false };
+/*
+ * Every colour and flag here is a verdict the monitors stored with the
+ * report (query_series fverdict and flags); threshold lines and labels
+ * are the thresholds stored with it. Nothing is judged here.
+ */
 
 struct drift_layout {
 	int	rows;		/* feature rows shown */
@@ -131,13 +133,39 @@ drift_key(struct app *a, enum action act)
 	return VIEW_REDRAW;
 }
 
+/* The colour of a stored PSI verdict. */
+static enum role
+psi_role(unsigned char v)
+{
+	if (v & QUERY_F_PSI_DRIFT)
+		return ROLE_BAD;
+	return v & QUERY_F_PSI_INVESTIGATE ? ROLE_WARN : ROLE_GOOD;
+}
+
+/* "KS -log10 p (2=.01)": the line at the stored alpha. */
+static void
+ks_header(const struct app *a, char *buf, size_t size)
+{
+	const struct query_thresholds *t = &query_overview(a->q)->thresholds;
+	char alpha[32];
+
+	if (!t->known || !t->uniform || !(t->ks_alpha > 0)) {
+		snprintf(buf, size, "KS -log10 p");
+		return;
+	}
+	snprintf(alpha, sizeof alpha, "%g", t->ks_alpha);
+	snprintf(buf, size, "KS -log10 p (%.3g=%s)", -log10(t->ks_alpha),
+	    strncmp(alpha, "0.", 2) == 0 ? alpha + 1 : alpha);
+}
+
 static void
 draw_feature_row(const struct app *a, struct canvas *c, int y, struct rect r,
-    const struct drift_layout *l, size_t f, double *tmp)
+    const struct drift_layout *l, size_t f, double *tmp, enum role *roles)
 {
 	const struct query_series *s = &a->series;
 	const struct query_overview *ov = query_overview(a->q);
-	size_t nf = s->n_features, i;
+	size_t nf = s->n_features, i, last;
+	unsigned char v = 0;
 	double psi, p;
 	char buf[32];
 	int x = r.x;
@@ -151,37 +179,63 @@ draw_feature_row(const struct app *a, struct canvas *c, int y, struct rect r,
 	x += NAME_W + 1;
 	if (f >= nf)
 		return;
-	render_sparkline(c, x, y, l->spark_w, s->psi + f, s->n, nf, PSI_TOP,
-	    &psi_bands, ROLE_NORMAL);
+	for (i = 0; i < s->n; i++)
+		roles[i] = psi_role(s->fverdict[i * nf + f]);
+	render_sparkline_roles(c, x, y, l->spark_w, s->psi + f, s->n, nf,
+	    PSI_TOP, roles);
 	x += l->spark_w + 1;
-	psi = app_series_last(s->psi, s->n, nf, f);
+	last = app_series_last_at(s->psi, s->n, nf, f);
+	psi = last < s->n ? s->psi[last * nf + f] : NAN;
+	if (last < s->n)
+		v = s->fverdict[last * nf + f];
 	snprintf(buf, sizeof buf, "%5.3f", psi);
-	canvas_text(c, x, y, LAST_W, isnan(psi) ? ROLE_DIM :
-	    bands_role(&psi_bands, psi), isnan(psi) ? "  -" : buf);
+	canvas_text(c, x, y, LAST_W, isnan(psi) ? ROLE_DIM : psi_role(v),
+	    isnan(psi) ? "  -" : buf);
 	x += LAST_W + 1;
 	for (i = 0; i < s->n; i++) {
 		p = s->ks_p[i * nf + f];
 		tmp[i] = isnan(p) ? NAN : (p <= 1e-12 ? 12 : -log10(p));
+		roles[i] = s->fverdict[i * nf + f] & QUERY_F_KS_DRIFT ?
+		    ROLE_BAD : ROLE_GOOD;
 	}
-	render_sparkline(c, x, y, l->spark_w, tmp, s->n, 1, KS_TOP,
-	    &ks_bands, ROLE_NORMAL);
+	render_sparkline_roles(c, x, y, l->spark_w, tmp, s->n, 1, KS_TOP,
+	    roles);
 	x += l->spark_w + 1;
-	p = app_series_last(s->ks_p, s->n, nf, f);
+	p = last < s->n ? s->ks_p[last * nf + f] : NAN;
 	if (isnan(p))
 		snprintf(buf, sizeof buf, "  -");
 	else if (p < 0.001)
 		snprintf(buf, sizeof buf, "<.001");
 	else
 		snprintf(buf, sizeof buf, "%5.3f", p);
-	canvas_text(c, x, y, LAST_W, isnan(p) ? ROLE_DIM : p <
-	    QUERY_KS_ALPHA ? ROLE_BAD : ROLE_GOOD, buf);
+	canvas_text(c, x, y, LAST_W, isnan(p) ? ROLE_DIM :
+	    v & QUERY_F_KS_DRIFT ? ROLE_BAD : ROLE_GOOD, buf);
 	x += LAST_W + 1;
-	if (psi > QUERY_PSI_CRITICAL)
+	if (v & QUERY_F_PSI_DRIFT)
 		x += canvas_text(c, x, y, r.x + r.w - x, ROLE_BAD, "PSI! ");
-	else if (psi > QUERY_PSI_WARNING)
+	else if (v & QUERY_F_PSI_INVESTIGATE)
 		x += canvas_text(c, x, y, r.x + r.w - x, ROLE_WARN, "psi? ");
-	if (p < QUERY_KS_ALPHA)
+	if (v & QUERY_F_KS_DRIFT)
 		canvas_text(c, x, y, r.x + r.w - x, ROLE_BAD, "KS!");
+}
+
+/* true when column f of v is the same wherever it is not NaN. */
+static bool
+column_uniform(const double *v, size_t n, size_t stride, size_t f,
+    double *out)
+{
+	size_t i;
+
+	*out = NAN;
+	for (i = 0; i < n; i++) {
+		if (isnan(v[i * stride + f]))
+			continue;
+		if (isnan(*out))
+			*out = v[i * stride + f];
+		else if (v[i * stride + f] != *out)
+			return false;
+	}
+	return !isnan(*out);
 }
 
 static void
@@ -189,21 +243,30 @@ draw_feature_chart(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_series *s = &a->series;
 	const struct query_overview *ov = query_overview(a->q);
-	struct chart_line lines[2] = {
-		{ QUERY_PSI_WARNING, ROLE_WARN, "0.10" },
-		{ QUERY_PSI_CRITICAL, ROLE_BAD, "0.20" },
-	};
-	struct chart_series ser;
-	char title[256], name[64];
+	struct chart_line lines[2];
+	struct chart_series ser[3];
+	char title[256], name[64], lw[16], lc[16];
 	struct rect in;
-	double top = 0.3, v;
-	size_t i, f = a->drift_sel, nf = s->n_features;
+	double top = 0.3, v, warn, crit;
+	size_t i, f = a->drift_sel, nf = s->n_features, nl = 0, ns = 1;
 
 	sanitize_into(f < ov->n_features ? ov->feature_names[f] : "?", name,
 	    sizeof name);
-	snprintf(title, sizeof title, "PSI of %s, batches %lld-%lld, lines at "
-	    "0.10 (investigate) and 0.20 (critical)", name, (long long)s->lo,
-	    (long long)s->hi);
+	if (f < nf && column_uniform(s->psi_warning, s->n, nf, f, &warn) &&
+	    column_uniform(s->psi_critical, s->n, nf, f, &crit)) {
+		snprintf(lw, sizeof lw, "%.2f", warn);
+		snprintf(lc, sizeof lc, "%.2f", crit);
+		lines[0] = (struct chart_line){ warn, ROLE_WARN, lw };
+		lines[1] = (struct chart_line){ crit, ROLE_BAD, lc };
+		nl = 2;
+		snprintf(title, sizeof title, "PSI of %s, batches %lld-%lld, "
+		    "lines at %s (investigate) and %s (critical)", name,
+		    (long long)s->lo, (long long)s->hi, lw, lc);
+	} else {
+		snprintf(title, sizeof title, "PSI of %s, batches %lld-%lld, "
+		    "lines at each batch's investigate and critical "
+		    "thresholds", name, (long long)s->lo, (long long)s->hi);
+	}
 	in = canvas_box(c, r, title, ROLE_DIM);
 	if (in.w <= 0 || in.h <= 0 || f >= nf)
 		return;
@@ -211,10 +274,19 @@ draw_feature_chart(const struct app *a, struct canvas *c, struct rect r)
 		v = s->psi[i * nf + f];
 		if (!isnan(v) && v > top)
 			top = v;
+		v = s->psi_critical[i * nf + f];
+		if (nl == 0 && !isnan(v) && v > top && v < 10 * top)
+			top = v;
 	}
 	top = ceil(top * 10) / 10;
-	ser = (struct chart_series){ s->psi + f, s->n, nf, ROLE_SERIES1 };
-	render_chart(c, in, 0, top, &ser, 1, lines, 2);
+	if (nl == 0) {
+		ser[ns++] = (struct chart_series){ s->psi_warning + f, s->n,
+		    nf, ROLE_WARN };
+		ser[ns++] = (struct chart_series){ s->psi_critical + f, s->n,
+		    nf, ROLE_BAD };
+	}
+	ser[0] = (struct chart_series){ s->psi + f, s->n, nf, ROLE_SERIES1 };
+	render_chart(c, in, 0, top, ser, ns, lines, nl);
 }
 
 static void
@@ -246,6 +318,8 @@ drift_draw(const struct app *a, struct canvas *c, struct rect r)
 	struct drift_layout l = drift_layout(a, r);
 	size_t f, nf = query_overview(a->q)->n_features, top = a->drift_top;
 	double *tmp;
+	enum role *roles;
+	size_t last;
 	char buf[64];
 	int y = r.y, x, sw;
 
@@ -264,7 +338,8 @@ drift_draw(const struct app *a, struct canvas *c, struct rect r)
 	x += l.spark_w + 1;
 	canvas_text(c, x, y, LAST_W, ROLE_HEADER, "  psi");
 	x += LAST_W + 1;
-	canvas_text(c, x, y, l.spark_w, ROLE_HEADER, "KS -log10 p (2=.01)");
+	ks_header(a, buf, sizeof buf);
+	canvas_text(c, x, y, l.spark_w, ROLE_HEADER, buf);
 	x += l.spark_w + 1;
 	canvas_text(c, x, y, LAST_W, ROLE_HEADER, "    p");
 	x += LAST_W + 1;
@@ -273,8 +348,9 @@ drift_draw(const struct app *a, struct canvas *c, struct rect r)
 	if (top + (size_t)l.rows > nf)
 		top = nf > (size_t)l.rows ? nf - (size_t)l.rows : 0;
 	tmp = xcalloc(s->n > 0 ? s->n : 1, sizeof *tmp);
+	roles = xcalloc(s->n > 0 ? s->n : 1, sizeof *roles);
 	for (f = top; f < nf && y < r.y + 1 + l.rows; f++, y++)
-		draw_feature_row(a, c, y, r, &l, f, tmp);
+		draw_feature_row(a, c, y, r, &l, f, tmp, roles);
 	y = r.y + 1 + l.rows;
 	if (l.chart_h > 0) {
 		draw_feature_chart(a, c, (struct rect){ r.x, y, r.w,
@@ -284,11 +360,13 @@ drift_draw(const struct app *a, struct canvas *c, struct rect r)
 	/* Label shift p and mean confidence. */
 	sw = (r.w - 60) > 8 ? (r.w - 60) / 2 : 8;
 	x = r.x + canvas_text(c, r.x, y, r.w, ROLE_NORMAL, "Label-shift p ");
-	for (f = 0; f < s->n; f++)
+	for (f = 0; f < s->n; f++) {
 		tmp[f] = isnan(s->ls_p[f]) ? NAN : (s->ls_p[f] <= 1e-12 ? 12 :
 		    -log10(s->ls_p[f]));
-	render_sparkline(c, x, y, sw, tmp, s->n, 1, KS_TOP, &ks_bands,
-	    ROLE_NORMAL);
+		roles[f] = s->flags[f] & QUERY_LABEL_SHIFT ? ROLE_BAD :
+		    ROLE_GOOD;
+	}
+	render_sparkline_roles(c, x, y, sw, tmp, s->n, 1, KS_TOP, roles);
 	x += sw;
 	{
 		double p = app_series_last(s->ls_p, s->n, 1, 0);
@@ -302,17 +380,15 @@ drift_draw(const struct app *a, struct canvas *c, struct rect r)
 	render_sparkline(c, x, y, sw, s->mean_conf, s->n, 1, 1.0, NULL,
 	    ROLE_SERIES1);
 	x += sw;
-	{
-		double m = app_series_last(s->mean_conf, s->n, 1, 0);
-		double ref = app_series_last(s->ref_conf, s->n, 1, 0);
-
-		if (!isnan(m)) {
-			snprintf(buf, sizeof buf, " %.3f (ref %.3f)", m, ref);
-			canvas_text(c, x, y, r.x + r.w - x, fabs(m - ref) >
-			    0.08 ? ROLE_BAD : ROLE_NORMAL, buf);
-		}
+	last = app_series_last_at(s->mean_conf, s->n, 1, 0);
+	if (last < s->n) {
+		snprintf(buf, sizeof buf, " %.3f (ref %.3f)",
+		    s->mean_conf[last], s->ref_conf[last]);
+		canvas_text(c, x, y, r.x + r.w - x, s->flags[last] &
+		    QUERY_CONF_DRIFT ? ROLE_BAD : ROLE_NORMAL, buf);
 	}
 	free(tmp);
+	free(roles);
 	draw_detectors(a, c, y + 1, r);
 	if (nf > (size_t)l.rows)
 		canvas_printf(c, r.x, y + 2, r.w, ROLE_DIM, "features %zu-%zu "

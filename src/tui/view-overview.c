@@ -3,7 +3,8 @@
  *
  *   latest batch, rows, share labelled
  *   accuracy and macro F1 with deltas against the reference; ECE band
- *   drifted batches at PSI 0.20 and at 0.10, each labelled with its line
+ *   drifted batches by their stored PSI verdicts (drift, investigate),
+ *   labelled with the latest stored thresholds
  *   label shift and mean confidence against the reference
  *   [ chart: accuracy and F1 across the visible batches, reference lines ]
  *   [ latest alerts ]
@@ -119,7 +120,8 @@ static void
 draw_stats(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_overview *ov = query_overview(a->q);
-	char n1[32], n2[32], buf[160];
+	const struct query_thresholds *t = &ov->thresholds;
+	char n1[32], n2[32], buf[160], crit[32], warn[32];
 	enum role role;
 	const char *s;
 	int x, y = r.y, end = r.x + r.w;
@@ -150,11 +152,13 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	} else {
 		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
 		    "Accuracy %.3f ", ov->accuracy);
-		x += draw_delta(c, x, y, end - x, ov->acc_delta, 0.05);
+		x += draw_delta(c, x, y, end - x, ov->acc_delta,
+		    ov->thresholds.decay_delta);
 		x += draw_ref(c, x, y, end - x, ov->accuracy, ov->acc_delta);
 		x += canvas_printf(c, x, y, end - x, ROLE_NORMAL,
 		    "  Macro F1 %.3f ", ov->f1);
-		x += draw_delta(c, x, y, end - x, ov->f1_delta, 0.05);
+		x += draw_delta(c, x, y, end - x, ov->f1_delta,
+		    ov->thresholds.decay_delta);
 		x += draw_ref(c, x, y, end - x, ov->f1, ov->f1_delta);
 		canvas_printf(c, x, y, end - x, ROLE_DIM, "  batch %lld",
 		    (long long)ov->perf_batch);
@@ -177,14 +181,20 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	y++;
 	x = r.x + canvas_text(c, r.x, y, r.w, ROLE_NORMAL,
 	    "Drifted batches: ");
-	snprintf(buf, sizeof buf, "%lld/%lld at PSI>0.20 (critical)",
+	/* The stored verdicts, labelled with the latest stored thresholds. */
+	if (t->known && t->uniform) {
+		snprintf(crit, sizeof crit, "at PSI>%.2f ", t->psi_critical);
+		snprintf(warn, sizeof warn, "at PSI>%.2f ", t->psi_warning);
+	} else
+		crit[0] = warn[0] = '\0';
+	snprintf(buf, sizeof buf, "%lld/%lld %s(critical)",
 	    (long long)ov->drift_psi_critical,
-	    (long long)ov->n_feature_reports);
+	    (long long)ov->n_feature_reports, crit);
 	x += canvas_text(c, x, y, end - x, ov->drift_psi_critical > 0 ?
 	    ROLE_BAD : ROLE_GOOD, buf);
-	snprintf(buf, sizeof buf, ", %lld/%lld at PSI>0.10 (investigate)",
+	snprintf(buf, sizeof buf, ", %lld/%lld %s(investigate)",
 	    (long long)ov->drift_psi_warning,
-	    (long long)ov->n_feature_reports);
+	    (long long)ov->n_feature_reports, warn);
 	canvas_text(c, x, y, end - x, ov->drift_psi_warning > 0 ?
 	    ROLE_WARN : ROLE_GOOD, buf);
 
@@ -212,10 +222,12 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 		    "Mean confidence %.3f vs ref %.3f ", ov->mean_conf,
 		    ov->ref_conf);
 		x += draw_delta(c, x, y, end - x, ov->mean_conf - ov->ref_conf,
-		    0.08);
+		    ov->thresholds.confidence_delta);
+		snprintf(buf, sizeof buf, ov->conf_drift ?
+		    "[DRIFT] moved > %.2f" : "within %.2f",
+		    ov->thresholds.confidence_delta);
 		canvas_text(c, x + 1, y, end - x - 1, ov->conf_drift ?
-		    ROLE_BAD : ROLE_GOOD, ov->conf_drift ?
-		    "[DRIFT] moved > 0.08" : "within 0.08");
+		    ROLE_BAD : ROLE_GOOD, buf);
 	} else
 		canvas_text(c, r.x, y, r.w, ROLE_DIM, "Mean confidence: n/a");
 }

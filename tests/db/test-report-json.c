@@ -48,12 +48,20 @@ feature_make(struct feature_report *r, bool mmd)
 	r->drift_ks = xcalloc(4, sizeof *r->drift_ks);
 	r->psi_outlier = xcalloc(4, sizeof *r->psi_outlier);
 	r->psi_outlier[3] = true;
+	r->investigate_psi = xcalloc(4, sizeof *r->investigate_psi);
+	r->thresholds = xcalloc(4, sizeof *r->thresholds);
+	r->thresholds_stored = true;
 	for (i = 0; i < 4; i++) {
 		r->psi[i] = psi[i];
 		r->ks_p_value[i] = ks[i];
 		r->ks_statistic[i] = nextafter(psi[i], 2);
 		r->drift_psi[i] = i == 1 || i == 3;
+		r->investigate_psi[i] = i == 0;
 		r->drift_ks[i] = i == 2;
+		/* Per feature: the last one judged with its own levels. */
+		r->thresholds[i].psi_warning = i == 3 ? 0.3 : 0.1;
+		r->thresholds[i].psi_critical = i == 3 ? 1.0 / 7 : 0.2;
+		r->thresholds[i].ks_alpha = i == 3 ? 1e-9 : 0.01;
 	}
 	r->ks_statistic[0] = INFINITY;
 	r->any_drift = true;
@@ -87,7 +95,12 @@ START_TEST(test_feature_round_trip)
 			ck_assert_int_eq(a.drift_psi[i], b.drift_psi[i]);
 			ck_assert_int_eq(a.drift_ks[i], b.drift_ks[i]);
 			ck_assert_int_eq(a.psi_outlier[i], b.psi_outlier[i]);
+			ck_assert_int_eq(a.investigate_psi[i],
+			    b.investigate_psi[i]);
+			ck_assert(memcmp(&a.thresholds[i], &b.thresholds[i],
+			    sizeof a.thresholds[i]) == 0);
 		}
+		ck_assert_int_eq(b.thresholds_stored, 1);
 		ck_assert_int_eq(b.any_drift, 1);
 		ck_assert_uint_eq(b.max_psi_feature, 1);
 		ck_assert_int_eq(b.mmd_run, mmd);
@@ -226,7 +239,58 @@ START_TEST(test_feature_seed_payload)
 	ck_assert_int_eq(b.drift_ks[0], 1);
 	ck_assert_int_eq(b.drift_psi[1], 1);
 	ck_assert_int_eq(b.drift_psi[2], 0);
+	/*
+	 * Written before the thresholds were stored: the monitors' defaults,
+	 * said so, and the investigate band derived from them for the
+	 * features not drifted (score at 0.01 and f\u00e9 at 0 are not).
+	 */
+	ck_assert_int_eq(b.thresholds_stored, 0);
+	ck_assert(b.thresholds[2].psi_warning == 0.10 &&
+	    b.thresholds[2].psi_critical == 0.20 &&
+	    b.thresholds[2].ks_alpha == 0.01);
+	ck_assert_int_eq(b.investigate_psi[0], 0);
+	ck_assert_int_eq(b.investigate_psi[2], 0);
 	feature_report_finish(&b);
+}
+END_TEST
+
+/* The new keys of version 3: refused when they contradict themselves. */
+START_TEST(test_feature_verdict_keys)
+{
+	static const char *const bad[] = {
+		/* investigated and drifted at once */
+		"\"investigate_features_psi\":[\"income\"]",
+		"\"investigate_features_psi\":[\"nope\"]",
+		"\"thresholds\":[]",
+		"\"thresholds\":{\"age\":{\"psi_warning\":0.1,"
+		    "\"psi_critical\":0.2}}",
+	};
+	struct feature_report a, b;
+	char *text, *cut, *cause = NULL, *bad_text;
+	size_t i;
+
+	feature_make(&a, false);
+	text = report_json_encode_feature(&a, &schema, &cause);
+	ck_assert_ptr_nonnull(strstr(text, "\"investigate_features_psi\":"
+	    "[\"age\"],\"thresholds\":{\"age\":{\"psi_warning\":0.1,"
+	    "\"psi_critical\":0.2,\"ks_alpha\":0.01}"));
+	/* The seed's keys come first, unchanged; ours follow. */
+	ck_assert_ptr_nonnull(strstr(text, "\"max_psi_feature\":\"income\","
+	    "\"investigate_features_psi\""));
+	cut = strstr(text, ",\"investigate_features_psi\"");
+	*cut = '\0';
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		bad_text = xasprintf("%s,%s}", text, bad[i]);
+		ck_assert_msg(report_json_decode_feature(bad_text,
+		    strlen(bad_text), &schema, &b, &cause) == -1, "%s",
+		    bad_text);
+		ck_assert_ptr_nonnull(cause);
+		free(cause);
+		cause = NULL;
+		free(bad_text);
+	}
+	free(text);
+	feature_report_finish(&a);
 }
 END_TEST
 
@@ -249,8 +313,13 @@ START_TEST(test_prediction_round_trip)
 	a.label_shift_homog_p_value = 0.16182296919007352;
 	a.label_shift_homog_dof = 2;
 	a.label_shift_homog_drift = false;
+	a.chisq_alpha = 1e-9;
+	a.confidence_delta = 0.5;
+	a.thresholds_stored = true;
 	text = report_json_encode_prediction(&a, &schema, &cause);
 	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"emu\":17},\"thresholds\":"
+	    "{\"chisq_alpha\":1e-09,\"confidence_delta\":0.5}}"));
 	/* Beside the seed's goodness-of-fit keys, which keep their meaning. */
 	ck_assert_ptr_nonnull(strstr(text, "\"label_shift_p_value\":1.7e-300,"
 	    "\"label_shift_statistic\":12.75,\"label_shift_homogeneity\":{"
@@ -274,6 +343,18 @@ START_TEST(test_prediction_round_trip)
 	ck_assert_int_eq(b.label_shift_homog_dof, 2);
 	ck_assert_int_eq(b.label_shift_homog_drift, 0);
 	ck_assert(memcmp(b.class_counts, counts, sizeof counts) == 0);
+	ck_assert(b.chisq_alpha == 1e-9 && b.confidence_delta == 0.5 &&
+	    b.thresholds_stored);
+	free(text);
+	prediction_report_finish(&b);
+	/* Without thresholds (an older store): the defaults, not stored. */
+	a.thresholds_stored = false;
+	text = report_json_encode_prediction(&a, &schema, &cause);
+	ck_assert_ptr_null(strstr(text, "thresholds"));
+	ck_assert_int_eq(report_json_decode_prediction(text, strlen(text),
+	    &schema, &b, &cause), 0);
+	ck_assert(b.chisq_alpha == 0.01 && b.confidence_delta == 0.08 &&
+	    !b.thresholds_stored);
 	free(text);
 	prediction_report_finish(&b);
 	/* A report of the wrong size is refused at encode time. */
@@ -298,6 +379,8 @@ START_TEST(test_performance_round_trip)
 	a.acc_delta = -0.06000000000000005;
 	a.f1_delta = -0.1;
 	a.any_decay = true;
+	a.decay_delta = 0.025;
+	a.thresholds_stored = true;
 	a.confusion = xcalloc(9, sizeof *a.confusion);
 	for (i = 0; i < 9; i++)
 		a.confusion[i] = i * 7;
@@ -316,6 +399,7 @@ START_TEST(test_performance_round_trip)
 	ck_assert(same_bits(a.acc_delta, b.acc_delta));
 	ck_assert(same_bits(a.ece, b.ece));
 	ck_assert_int_eq(b.any_decay, 1);
+	ck_assert(b.decay_delta == 0.025 && b.thresholds_stored);
 	ck_assert(memcmp(a.confusion, b.confusion, 9 * sizeof *a.confusion) ==
 	    0);
 	for (i = 0; i < CALIB_BINS; i++) {
@@ -666,6 +750,7 @@ report_json_suite(void)
 	tcase_add_test(tc, test_feature_missing_round_trip);
 	tcase_add_test(tc, test_feature_seed_keys);
 	tcase_add_test(tc, test_feature_seed_payload);
+	tcase_add_test(tc, test_feature_verdict_keys);
 	tcase_add_test(tc, test_prediction_round_trip);
 	tcase_add_test(tc, test_performance_round_trip);
 	tcase_add_test(tc, test_detectors_round_trip);

@@ -21,6 +21,7 @@
 
 #include "core/xalloc.h"
 #include "db/store-internal.h"
+#include "core/monitor.h"
 #include "db/store.h"
 
 static char	 dir[64];
@@ -227,6 +228,7 @@ START_TEST(test_read_only_beside_writer)
 {
 	struct store *w, *r;
 	struct store_batch b;
+	struct detector_report dr;
 	char *cause = NULL, *none;
 
 	/* A read-only open never creates a file. */
@@ -252,7 +254,8 @@ START_TEST(test_read_only_beside_writer)
 	ck_assert_ptr_nonnull(strstr(cause, "read-only"));
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(store_report_put(r, 3, "feature", "{}", &cause), -1);
+	memset(&dr, 0, sizeof dr);
+	ck_assert_int_eq(store_report_put_detectors(r, 3, &dr, &cause), -1);
 	free(cause);
 	cause = NULL;
 	ck_assert_int_eq(store_flush(w, &cause), 0);
@@ -685,28 +688,32 @@ END_TEST
 
 START_TEST(test_reports)
 {
+	struct detector_report dr;
 	struct store *s;
 	char *cause = NULL, *payload;
 
 	s = open_rw();
 	ck_assert_int_eq(store_report_get(s, 1, "performance", &payload,
 	    &cause), 1);
-	ck_assert_int_eq(store_report_put(s, 1, "performance",
-	    "{\"accuracy\":0.5}", &cause), 0);
-	ck_assert_int_eq(store_report_put(s, 1, "feature", "{\"any_drift\":"
-	    "false}", &cause), 0);
-	ck_assert_int_eq(store_report_put(s, 1, "performance",
-	    "{\"accuracy\":0.75}", &cause), 0);
+	memset(&dr, 0, sizeof dr);
+	dr.n_fed = 5;
+	ck_assert_int_eq(store_report_put_detectors(s, 1, &dr, &cause), 0);
+	dr.n_fed = 75;
+	dr.adwin_drift = true;
+	ck_assert_int_eq(store_report_put_detectors(s, 2, &dr, &cause), 0);
+	dr.n_fed = 7;
+	ck_assert_int_eq(store_report_put_detectors(s, 1, &dr, &cause), 0);
 	ck_assert_int_eq(store_flush(s, &cause), 0);
-	ck_assert_int_eq(store_report_get(s, 1, "performance", &payload,
+	ck_assert_int_eq(store_report_get(s, 1, "detectors", &payload,
 	    &cause), 0);
-	ck_assert_str_eq(payload, "{\"accuracy\":0.75}");
+	ck_assert_ptr_nonnull(strstr(payload, "\"n_fed\":7,"));
 	free(payload);
 	/* The seed's reader query works on our file. */
 	ck_assert_int_eq(q_int("SELECT count(payload) FROM monitor_reports "
-	    "WHERE report_type='performance'"), 1);
-	ck_assert_int_eq(q_int("SELECT json_extract(payload, '$.accuracy') "
-	    "* 100 FROM monitor_reports WHERE report_type='performance'"), 75);
+	    "WHERE report_type='detectors'"), 2);
+	ck_assert_int_eq(q_int("SELECT json_extract(payload, '$.n_fed') "
+	    "FROM monitor_reports WHERE report_type='detectors' AND"
+	    " batch_id = 2"), 75);
 	store_close(s);
 }
 END_TEST

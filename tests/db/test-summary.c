@@ -1,12 +1,10 @@
 /*
- * The batch ledger's report summaries (schema version 2): written by
- * store_report_put with each report, and filled by the migration of a
- * version 1 file made with raw SQL. Every summary column is checked
- * against a table of expected values and against the same numbers
- * computed here, independently, from the stored payloads with cJSON.
- * store_report_put computes them in C (schema_summary_compute) and
- * leaves payloads outside the C reader's strict JSON to the SQL form:
- * for every payload here both must store the same bits.
+ * The batch ledger's report summaries of a version 1 file made with raw
+ * SQL, filled by its migration (to version 3) from the SQL definitions in
+ * schema.c. Every summary column is checked against a table of expected
+ * values and against the same numbers computed here, independently, from
+ * the stored payloads with cJSON. (New reports fill the columns from the
+ * report structs: tests/db/test-verdicts.c.)
  */
 #include <check.h>
 #include <math.h>
@@ -284,12 +282,12 @@ check_schema(sqlite3 *db)
 {
 	ck_assert_int_eq(int_of(db, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 2);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
 	ck_assert_int_eq(int_of(db, "SELECT value FROM meta WHERE key ="
-	    " 'schema_version'"), 2);
+	    " 'schema_version'"), 3);
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'batches' AND name LIKE"
-	    " 'batches_%'"), 7);
+	    " 'batches_%'"), 9);
 	/* The seed's tables keep their columns. */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
 	    " pragma_table_info('monitor_reports')"), 5);
@@ -297,84 +295,6 @@ check_schema(sqlite3 *db)
 	    " pragma_table_info('predictions')"), 10);
 }
 
-static void
-put_cases(struct store *s)
-{
-	char *cause = NULL;
-	size_t i;
-
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		ck_assert_msg(store_report_put(s, cases[i].batch,
-		    cases[i].type, cases[i].payload, &cause) == 0,
-		    "put %zu: %s", i, cause);
-}
-
-/* Ledger rows for batches 1..N_BATCHES, one closed prediction each. */
-static void
-add_batches(struct store *s)
-{
-	struct store_prediction p;
-	char *cause = NULL;
-	int64_t b;
-
-	memset(&p, 0, sizeof p);
-	p.features_json = "[1.0, 2.0]";
-	p.scores_json = "[0.25, 0.75]";
-	p.predicted_class = 1;
-	p.confidence = 0.75;
-	p.true_class = -1;
-	p.logged_at = 1.7e9;
-	for (b = 1; b <= N_BATCHES; b++) {
-		p.batch_id = b;
-		ck_assert_int_eq(store_prediction_add(s, &p, &cause), 1);
-		ck_assert_int_eq(store_batch_close(s, b, &cause), 0);
-	}
-}
-
-START_TEST(test_written_with_reports)
-{
-	struct store *s;
-	sqlite3 *db;
-	char *cause = NULL;
-
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
-	ck_assert_msg(s != NULL, "open: %s", cause);
-	add_batches(s);
-	put_cases(s);
-	/* A report for a batch without a ledger row is still stored. */
-	ck_assert_int_eq(store_report_put(s, 7, "feature",
-	    "{\"psi_values\":{\"a\":0.9}}", &cause), 0);
-	ck_assert_int_eq(store_flush(s, &cause), 0);
-	db = raw_open();
-	check_schema(db);
-	check_table(db);
-	sqlite3_close(db);
-
-	/* A replay rewrites nothing; a different payload is followed. */
-	put_cases(s);
-	ck_assert_int_eq(store_report_put(s, 4, "feature",
-	    "{\"psi_values\":{\"a\":0.15},\"ks_p_values\":{\"a\":0.005}}",
-	    &cause), 0);
-	ck_assert_int_eq(store_report_put(s, 1, "detectors",
-	    "{\"ddm_drift\":true,\"adwin_drift\":false}", &cause), 0);
-	ck_assert_int_eq(store_flush(s, &cause), 0);
-	db = raw_open();
-	ck_assert(column_of(db, 4, "max_psi") == 0.15);
-	ck_assert(column_of(db, 4, "min_ks_p") == 0.005);
-	ck_assert(column_of(db, 1, "ddm_drift") == 1);
-	ck_assert(column_of(db, 1, "adwin_drift") == 0);
-	ck_assert(column_of(db, 1, "max_psi") == 0.31);
-	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM monitor_reports"),
-	    (int64_t)(sizeof cases / sizeof cases[0]) + 1);
-	sqlite3_close(db);
-	store_close(s);
-}
-END_TEST
-
-/*
- * A version 1 file as the previous mlmon wrote it: the v1 tables, the
- * ledger without summary columns, reports in monitor_reports.
- */
 static const char v1_schema[] =
     "CREATE TABLE predictions (id INTEGER PRIMARY KEY,"
     " batch_id INTEGER NOT NULL, row_in_batch INTEGER NOT NULL,"
@@ -478,202 +398,11 @@ START_TEST(test_migration_of_v1_file)
 	/* Opening again migrates nothing twice. */
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "reopen: %s", cause);
-	put_cases(s);
-	ck_assert_int_eq(store_flush(s, &cause), 0);
 	store_close(s);
 	db = raw_open();
 	check_schema(db);
 	check_table(db);
 	sqlite3_close(db);
-}
-END_TEST
-
-/* The independent check on a store written through the API, too. */
-START_TEST(test_api_matches_reports)
-{
-	struct store *s;
-	sqlite3 *db;
-	char *cause = NULL;
-
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
-	ck_assert_msg(s != NULL, "open: %s", cause);
-	add_batches(s);
-	put_cases(s);
-	ck_assert_int_eq(store_flush(s, &cause), 0);
-	store_close(s);
-	db = raw_open();
-	check_against_reports(db);
-	sqlite3_close(db);
-}
-END_TEST
-
-/*
- * Payloads for the C reader against the SQL form, beyond cases[]. c: 1
- * when the C reader must decide it (the encoder's shapes, and numbers
- * where SQLite's CAST and strtod differ), 0 when it must leave it to SQL.
- */
-static const struct agree_case {
-	const char	*type;
-	const char	*payload;
-	int		 c;
-} agree_cases[] = {
-	/* CAST(text AS REAL) rounds these differently from strtod. */
-	{ "feature", "{\"psi_values\":{\"a\":33.35181638630959,"
-	    "\"b\":25.56472114297428},\"ks_p_values\":{\"a\":"
-	    "4.59102989211909e-10,\"b\":5.796935468012546}}", 1 },
-	{ "feature", "{\"any_drift\":true,\"drifted_features_ks\":[\"b\"],"
-	    "\"psi_values\":{\"a\":5.287359752385139,\"b\":null},"
-	    "\"ks_p_values\":{\"a\":null,\"b\":0.09478875499329385},"
-	    "\"max_psi\":5.287359752385139,\"max_psi_feature\":\"a\","
-	    "\"mmd\":{\"mmd2\":0.5,\"drift\":false}}", 1 },
-	/* Integers and reals, ties (the first wins), signed zeros. */
-	{ "feature", "{\"psi_values\":{\"a\":1,\"b\":0.5,\"c\":1.0},"
-	    "\"ks_p_values\":[2,1e-3,-0.0,0,0.001]}", 1 },
-	{ "feature", "{\"psi_values\":[-0.0,0],\"ks_p_values\":[0.0,-0]}",
-	    1 },
-	{ "feature", "{\"psi_values\":[0,-0.0],\"ks_p_values\":[-0.0,0]}",
-	    1 },
-	{ "feature", "{\"psi_values\":[9007199254740993,9007199254740992],"
-	    "\"ks_p_values\":[-123456789012345678,3]}", 1 },
-	/* Infinities, as the encoder writes them; underflow. */
-	{ "feature", "{\"psi_values\":{\"a\":1e999,\"b\":-1e999},"
-	    "\"ks_p_values\":{\"a\":1e999,\"b\":1E-400}}", 1 },
-	/* Only numbers count; json_each does not go deeper. */
-	{ "feature", "{\"psi_values\":{\"a\":[9],\"b\":{\"c\":9},"
-	    "\"d\":\"9\",\"e\":true,\"f\":0.25},\"ks_p_values\":[]}", 1 },
-	{ "feature", "{\"psi_values\":{},\"ks_p_values\":[null,false]}", 1 },
-	/* Escapes in strings; keys are compared as written. */
-	{ "feature", "{\"x\":\"}\\\"{\",\"psi_values\":{\"a\\\"b\":0.1,"
-	    "\"\\u00e9\":0.2},\"ks_p_values\":{\"x\\\\\":0.3}}", 1 },
-	{ "prediction", "{\"label_shift_drift\":1e-400,"
-	    "\"confidence_drift\":-0.0}", 1 },
-	{ "prediction", "{\"label_shift_drift\":\"true\","
-	    "\"confidence_drift\":null}", 1 },
-	{ "prediction", "{\"label_shift_drift\":-0,"
-	    "\"confidence_drift\":0.5e1}", 1 },
-	{ "prediction", "{\"label_shift_drift\":100000000000000000000000,"
-	    "\"confidence_drift\":-3}", 1 },
-	{ "detectors", "{\"ddm_drift\":[1],\"adwin_drift\":{\"x\":true}}",
-	    1 },
-	{ "performance", "{\"any_decay\":-5,\"confusion\":[[1,2],[3,4]]}",
-	    1 },
-	{ "performance", "{}", 1 },
-	{ "alerts", "{\"whatever\":1}", 1 },
-	/* Left to SQL. */
-	{ "feature", "{ \"psi_values\": [0.5], \"ks_p_values\": [0.25] }",
-	    0 },
-	{ "feature", "{\"psi_values\":[0.1],\"psi_values\":[0.9]}", 0 },
-	{ "feature", "{\"psi\\u005fvalues\":[0.7]}", 0 },
-	{ "feature", "{\"psi_values\":0.5,\"ks_p_values\":7}", 0 },
-	{ "feature", "{\"psi_values\":{\"\xc3\xa9\":0.5}}", 0 },
-	{ "feature", "{\"psi_values\":[9007199254740993,1.5]}", 0 },
-	{ "feature", "{\"psi_values\":[12345678901234567890,1]}", 0 },
-	{ "feature", "[0.5]", 0 },
-	{ "feature", "", 0 },
-	{ "feature", "{\"psi_values\":[01]}", 0 },
-	{ "feature", "{\"psi_values\":[1.]}", 0 },
-	{ "feature", "{\"psi_values\":[0.5]}x", 0 },
-	{ "prediction", "{\"label_shift_drift\":tru}", 0 },
-	{ "detectors", "{\"ddm_drift\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", 0 },
-};
-
-/* Column col of batch b, as stored: its type and its bits. */
-static void
-stored_of(sqlite3 *db, int64_t b, const char *col, int *type, int64_t *i,
-    double *r)
-{
-	sqlite3_stmt *st;
-	char *sql;
-
-	sql = xasprintf("SELECT %s FROM batches WHERE batch_id = %lld", col,
-	    (long long)b);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	*type = sqlite3_column_type(st, 0);
-	*i = sqlite3_column_int64(st, 0);
-	*r = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	free(sql);
-}
-
-/*
- * Each payload twice: batch 2k + 1 through the SQL form, batch 2k + 2
- * through store_report_put's path (C when it decides). Same bits in
- * every column, and the C reader decides exactly the payloads it should.
- */
-START_TEST(test_c_matches_sql)
-{
-	struct schema_summary_value v[SCHEMA_SUMMARY_MAX_COLUMNS];
-	struct store_prediction p;
-	struct store *s;
-	sqlite3 *db;
-	const char *type, *payload;
-	char *cause = NULL;
-	size_t n_cases, k, n, c_decided = 0;
-	int64_t b, ia, ib;
-	double ra, rb;
-	int ta, tb, decides;
-
-	n_cases = sizeof cases / sizeof cases[0] +
-	    sizeof agree_cases / sizeof agree_cases[0];
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
-	ck_assert_msg(s != NULL, "open: %s", cause);
-	memset(&p, 0, sizeof p);
-	p.features_json = "[1.0]";
-	p.scores_json = "[1.0]";
-	p.true_class = -1;
-	p.logged_at = 1.7e9;
-	for (b = 1; b <= 2 * (int64_t)n_cases; b++) {
-		p.batch_id = b;
-		ck_assert_int_eq(store_prediction_add(s, &p, &cause), 1);
-		ck_assert_int_eq(store_batch_close(s, b, &cause), 0);
-	}
-	for (k = 0; k < n_cases; k++) {
-		if (k < sizeof cases / sizeof cases[0]) {
-			type = cases[k].type;
-			payload = cases[k].payload;
-			decides = cases[k].batch != 5;	/* 5: not JSON */
-		} else {
-			type = agree_cases[k - sizeof cases /
-			    sizeof cases[0]].type;
-			payload = agree_cases[k - sizeof cases /
-			    sizeof cases[0]].payload;
-			decides = agree_cases[k - sizeof cases /
-			    sizeof cases[0]].c;
-		}
-		ck_assert_msg(schema_summary_compute(type, payload, v, &n) ==
-		    (decides != 0), "%s %s: C reader %s", type, payload,
-		    decides ? "left it to SQL" : "decided");
-		c_decided += decides != 0;
-		ck_assert_msg(schema_summary_update_sql(s, 2 * (int64_t)k + 1,
-		    type, payload, &cause) == 0, "sql: %s", cause);
-		ck_assert_msg(schema_summary_update(s, 2 * (int64_t)k + 2,
-		    type, payload, &cause) == 0, "update: %s", cause);
-	}
-	ck_assert_int_eq(store_flush(s, &cause), 0);
-	store_close(s);
-
-	db = raw_open();
-	for (k = 0; k < n_cases; k++) {
-		for (n = 0; n < N_COLUMNS; n++) {
-			stored_of(db, 2 * (int64_t)k + 1, summary_columns[n],
-			    &ta, &ia, &ra);
-			stored_of(db, 2 * (int64_t)k + 2, summary_columns[n],
-			    &tb, &ib, &rb);
-			ck_assert_msg(ta == tb && ia == ib &&
-			    memcmp(&ra, &rb, sizeof ra) == 0, "case %zu %s: "
-			    "SQL type %d %lld %a, C type %d %lld %a", k,
-			    summary_columns[n], ta, (long long)ia, ra, tb,
-			    (long long)ib, rb);
-		}
-	}
-	/* The tricky numbers made it to the columns (not all NULL). */
-	ck_assert(column_of(db, 2 * (int64_t)(sizeof cases /
-	    sizeof cases[0]) + 2, "max_psi") == 33.35181638630959);
-	sqlite3_close(db);
-	ck_assert_uint_ge(c_decided, n_cases / 2);
 }
 END_TEST
 
@@ -684,10 +413,7 @@ summary_suite(void)
 	TCase *tc = tcase_create("summary");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_written_with_reports);
 	tcase_add_test(tc, test_migration_of_v1_file);
-	tcase_add_test(tc, test_api_matches_reports);
-	tcase_add_test(tc, test_c_matches_sql);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -55,8 +55,12 @@ fx_feature_report(struct store *s, const struct store_schema *sc, int64_t b)
 	double psi[FIXTURE_FEATURES], ksp[FIXTURE_FEATURES];
 	double kss[FIXTURE_FEATURES];
 	bool dpsi[FIXTURE_FEATURES], dks[FIXTURE_FEATURES];
+	bool inv[FIXTURE_FEATURES];
+	struct feature_thresholds th[FIXTURE_FEATURES];
+	struct monitor_config c;
+	enum drift_severity sev;
 	struct feature_report r;
-	char *json, *cause = NULL;
+	char *cause = NULL;
 	size_t f;
 	int rc;
 
@@ -79,17 +83,21 @@ fx_feature_report(struct store *s, const struct store_schema *sc, int64_t b)
 	r.ks_p_value = ksp;
 	r.drift_psi = dpsi;
 	r.drift_ks = dks;
+	r.investigate_psi = inv;
+	r.thresholds = th;
+	r.thresholds_stored = true;
+	monitor_config_defaults(&c);
 	for (f = 0; f < FIXTURE_FEATURES; f++) {
-		dpsi[f] = psi[f] > 0.20;
-		dks[f] = ksp[f] < 0.01;
+		feature_thresholds_from_config(&th[f], &c);
+		sev = feature_psi_verdict(psi[f], &th[f]);
+		dpsi[f] = sev == DRIFT_CRITICAL;
+		inv[f] = sev == DRIFT_WARNING;
+		dks[f] = ksp[f] < th[f].ks_alpha;
 		r.any_drift |= dpsi[f] || dks[f];
 		if (psi[f] > psi[r.max_psi_feature])
 			r.max_psi_feature = f;
 	}
-	if ((json = report_json_encode_feature(&r, sc, &cause)) == NULL)
-		return fx_fail("encode feature", cause);
-	rc = store_report_put(s, b, REPORT_TYPE_FEATURE, json, &cause);
-	free(json);
+	rc = store_report_put_feature(s, b, sc, &r, &cause);
 	return rc == -1 ? fx_fail("feature report", cause) : 0;
 }
 
@@ -99,7 +107,7 @@ fx_prediction_report(struct store *s, const struct store_schema *sc,
 {
 	uint64_t counts[FIXTURE_CLASSES] = { 0 };
 	struct prediction_report r;
-	char *json, *cause = NULL;
+	char *cause = NULL;
 	int i, rc;
 
 	memset(&r, 0, sizeof r);
@@ -110,14 +118,14 @@ fx_prediction_report(struct store *s, const struct store_schema *sc,
 	r.label_shift_p_value = b >= 12 ? 0.001 / (double)(b - 11) :
 	    0.2 + 0.05 * (double)(b % 5);
 	r.label_shift_statistic = 3.0;
+	r.chisq_alpha = 0.01;
+	r.confidence_delta = 0.08;
+	r.thresholds_stored = true;
 	r.label_shift_drift = r.label_shift_p_value < 0.01;
 	r.mean_confidence = metrics_mean(conf, FIXTURE_ROWS);
 	r.reference_mean_confidence = 0.70;
 	r.confidence_drift = fabs(r.mean_confidence - 0.70) > 0.08;
-	if ((json = report_json_encode_prediction(&r, sc, &cause)) == NULL)
-		return fx_fail("encode prediction", cause);
-	rc = store_report_put(s, b, REPORT_TYPE_PREDICTION, json, &cause);
-	free(json);
+	rc = store_report_put_prediction(s, b, sc, &r, &cause);
 	return rc == -1 ? fx_fail("prediction report", cause) : 0;
 }
 
@@ -128,7 +136,7 @@ fx_performance_report(struct store *s, const struct store_schema *sc,
 	uint64_t cm[FIXTURE_CLASSES * FIXTURE_CLASSES];
 	unsigned char correct[FIXTURE_ROWS];
 	struct performance_report r;
-	char *json, *cause = NULL;
+	char *cause = NULL;
 	int i, rc;
 
 	memset(&r, 0, sizeof r);
@@ -142,13 +150,12 @@ fx_performance_report(struct store *s, const struct store_schema *sc,
 	r.ece = metrics_ece(conf, correct, FIXTURE_ROWS, r.bins);
 	r.acc_delta = r.accuracy - 0.70;
 	r.f1_delta = r.f1_macro - 0.69;
+	r.decay_delta = 0.05;
+	r.thresholds_stored = true;
 	r.any_decay = r.acc_delta < -0.05 || r.f1_delta < -0.05;
 	metrics_confusion(truth, pred, FIXTURE_ROWS, FIXTURE_CLASSES, cm);
 	r.confusion = cm;
-	if ((json = report_json_encode_performance(&r, sc, &cause)) == NULL)
-		return fx_fail("encode performance", cause);
-	rc = store_report_put(s, b, REPORT_TYPE_PERFORMANCE, json, &cause);
-	free(json);
+	rc = store_report_put_performance(s, b, sc, &r, &cause);
 	return rc == -1 ? fx_fail("performance report", cause) : 0;
 }
 
@@ -156,7 +163,7 @@ static int
 fx_detector_report(struct store *s, int64_t b)
 {
 	struct detector_report r;
-	char *json, *cause = NULL;
+	char *cause = NULL;
 	int rc;
 
 	memset(&r, 0, sizeof r);
@@ -166,10 +173,7 @@ fx_detector_report(struct store *s, int64_t b)
 	r.adwin_drift = b == 14;
 	r.adwin_width = 100;
 	r.adwin_mean = 0.2;
-	if ((json = report_json_encode_detectors(&r, &cause)) == NULL)
-		return fx_fail("encode detectors", cause);
-	rc = store_report_put(s, b, REPORT_TYPE_DETECTORS, json, &cause);
-	free(json);
+	rc = store_report_put_detectors(s, b, &r, &cause);
 	return rc == -1 ? fx_fail("detector report", cause) : 0;
 }
 

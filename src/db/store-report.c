@@ -1,0 +1,193 @@
+/*
+ * Reports into the store, as typed values. The monitors hand over their
+ * report structs; here each is encoded once to the seed's JSON payload
+ * (report-json.c) and stored, and the batch ledger's summary columns
+ * (docs/SCHEMA.md, batches) are filled from the same struct in the same
+ * transaction: the verdicts the monitor decided, never re-derived from
+ * the text just written.
+ *
+ *   feature      max_psi, min_ks_p (NULL when every value is NaN),
+ *                psi_verdict (0 none, 1 investigate, 2 drift: the worst
+ *                feature's), ks_drift
+ *   prediction   label_shift_drift, confidence_drift
+ *   performance  any_decay
+ *   detectors    ddm_drift, adwin_drift
+ *
+ * Stores written before version 3 get the same columns from the SQL in
+ * schema.c (the migration, and the console's read of an old file).
+ */
+#include "db/store-internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/monitor.h"
+#include "core/xalloc.h"
+#include "db/report-json.h"
+
+static const char sql_report_put[] =
+    "INSERT INTO monitor_reports (batch_id, report_type, payload,"
+    " created_at) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (batch_id, report_type) DO UPDATE SET"
+    " payload = excluded.payload, created_at = excluded.created_at"
+    " WHERE payload IS NOT excluded.payload";
+
+static const char sql_summary_feature[] =
+    "UPDATE batches SET max_psi = ?2, min_ks_p = ?3, psi_verdict = ?4,"
+    " ks_drift = ?5 WHERE batch_id = ?1";
+static const char sql_summary_prediction[] =
+    "UPDATE batches SET label_shift_drift = ?2, confidence_drift = ?3"
+    " WHERE batch_id = ?1";
+static const char sql_summary_performance[] =
+    "UPDATE batches SET any_decay = ?2 WHERE batch_id = ?1";
+static const char sql_summary_detectors[] =
+    "UPDATE batches SET ddm_drift = ?2, adwin_drift = ?3"
+    " WHERE batch_id = ?1";
+
+/* Store the payload (taken: freed here) of batch_id's report of type. */
+static int
+report_insert(struct store *s, int64_t batch_id, const char *type,
+    char *payload, char *why, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (payload == NULL) {
+		*cause = xasprintf("encoding the %s report of batch %lld: %s",
+		    type, (long long)batch_id, why != NULL ? why : "failed");
+		free(why);
+		return -1;
+	}
+	if (store_write_begin(s, cause) == -1)
+		goto out;
+	if ((st = store_prepare(s, sql_report_put, cause)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, store_now());
+	s->tx_writes++;
+	rc = store_step_done(s, st, "storing a report", cause);
+out:
+	free(payload);
+	return rc;
+}
+
+/* Prepare sql (a summary UPDATE) with batch_id bound as ?1. */
+static sqlite3_stmt *
+summary_prepare(struct store *s, const char *sql, int64_t batch_id,
+    char **cause)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_prepare(s, sql, cause)) != NULL)
+		sqlite3_bind_int64(st, 1, batch_id);
+	return st;
+}
+
+static int
+summary_done(struct store *s, sqlite3_stmt *st, char **cause)
+{
+	s->tx_writes++;
+	return store_step_done(s, st, "updating the batch summary", cause);
+}
+
+/* A double, or NULL for NaN (no value), as the ledger holds it. */
+static void
+bind_value(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+int
+store_report_put_feature(struct store *s, int64_t batch_id,
+    const struct store_schema *sc, const struct feature_report *r,
+    char **cause)
+{
+	double max_psi = NAN, min_ks_p = NAN;
+	int verdict = 0, ks = 0;
+	sqlite3_stmt *st;
+	char *why = NULL;
+	size_t f;
+
+	if (report_insert(s, batch_id, REPORT_TYPE_FEATURE,
+	    report_json_encode_feature(r, sc, &why), why, cause) == -1)
+		return -1;
+	for (f = 0; f < r->n_features; f++) {
+		if (!isnan(r->psi[f]) && !(r->psi[f] <= max_psi))
+			max_psi = r->psi[f];
+		if (!isnan(r->ks_p_value[f]) && !(r->ks_p_value[f] >= min_ks_p))
+			min_ks_p = r->ks_p_value[f];
+		if (r->drift_psi[f])
+			verdict = 2;
+		else if (r->investigate_psi[f] && verdict == 0)
+			verdict = 1;
+		ks |= r->drift_ks[f];
+	}
+	if ((st = summary_prepare(s, sql_summary_feature, batch_id,
+	    cause)) == NULL)
+		return -1;
+	bind_value(st, 2, max_psi);
+	bind_value(st, 3, min_ks_p);
+	sqlite3_bind_int(st, 4, verdict);
+	sqlite3_bind_int(st, 5, ks);
+	return summary_done(s, st, cause);
+}
+
+int
+store_report_put_prediction(struct store *s, int64_t batch_id,
+    const struct store_schema *sc, const struct prediction_report *r,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	char *why = NULL;
+
+	if (report_insert(s, batch_id, REPORT_TYPE_PREDICTION,
+	    report_json_encode_prediction(r, sc, &why), why, cause) == -1)
+		return -1;
+	if ((st = summary_prepare(s, sql_summary_prediction, batch_id,
+	    cause)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 2, r->label_shift_drift);
+	sqlite3_bind_int(st, 3, r->confidence_drift);
+	return summary_done(s, st, cause);
+}
+
+int
+store_report_put_performance(struct store *s, int64_t batch_id,
+    const struct store_schema *sc, const struct performance_report *r,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	char *why = NULL;
+
+	if (report_insert(s, batch_id, REPORT_TYPE_PERFORMANCE,
+	    report_json_encode_performance(r, sc, &why), why, cause) == -1)
+		return -1;
+	if ((st = summary_prepare(s, sql_summary_performance, batch_id,
+	    cause)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 2, r->any_decay);
+	return summary_done(s, st, cause);
+}
+
+int
+store_report_put_detectors(struct store *s, int64_t batch_id,
+    const struct detector_report *r, char **cause)
+{
+	sqlite3_stmt *st;
+	char *why = NULL;
+
+	if (report_insert(s, batch_id, REPORT_TYPE_DETECTORS,
+	    report_json_encode_detectors(r, &why), why, cause) == -1)
+		return -1;
+	if ((st = summary_prepare(s, sql_summary_detectors, batch_id,
+	    cause)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 2, r->ddm_drift);
+	sqlite3_bind_int(st, 3, r->adwin_drift);
+	return summary_done(s, st, cause);
+}
