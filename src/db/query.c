@@ -489,7 +489,7 @@ static const struct query_summary {
 };
 
 /*
- * Prepare sql, bind ?1 of an old file's form (schema_summary_select),
+ * Prepare sql, bind ?1, ?2 of an old file's form (schema_summary_select),
  * step: v[from..] get the columns.
  */
 static int
@@ -502,8 +502,10 @@ query_summary_step(struct query *q, const char *sql, int64_t *v, int from)
 	if ((st = query_prepare(q, sql)) == NULL)
 		return sqlite3_errcode(q->db);
 	monitor_config_defaults(&c);
-	if (sqlite3_bind_parameter_count(st) > 0)
+	if (sqlite3_bind_parameter_count(st) > 0) {
 		sqlite3_bind_double(st, 1, c.psi_warning);
+		sqlite3_bind_double(st, 2, c.psi_critical);
+	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		n = sqlite3_column_count(st);
@@ -674,6 +676,40 @@ query_version_refused(struct query *q, int64_t version)
 	return true;
 }
 
+/*
+ * Were all batches judged with the latest feature report's PSI thresholds
+ * (the ledger's psi_warning and psi_critical, one pass over it)? A file
+ * older than version 3 stored none: every report assumes the defaults.
+ */
+static int
+query_read_history(struct query *q, int64_t version)
+{
+	struct query_thresholds *t = &q->ov.thresholds;
+	sqlite3_stmt *st;
+	int rc;
+
+	t->history_uniform = t->known && t->uniform;
+	if (version < 3 || !t->known)
+		return SQLITE_OK;
+	st = query_prepare(q, "SELECT min(psi_warning), max(psi_warning),"
+	    " min(psi_critical), max(psi_critical), count(psi_critical),"
+	    " count(psi_verdict) FROM batches");
+	if (st == NULL)
+		return sqlite3_errcode(q->db);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		t->history_uniform = t->uniform &&
+		    sqlite3_column_int64(st, 4) == sqlite3_column_int64(st, 5) &&
+		    sqlite3_column_double(st, 0) == t->psi_warning &&
+		    sqlite3_column_double(st, 1) == t->psi_warning &&
+		    sqlite3_column_double(st, 2) == t->psi_critical &&
+		    sqlite3_column_double(st, 3) == t->psi_critical;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Re-read the overview inside one read transaction. */
 static int
 query_read_all(struct query *q)
@@ -701,6 +737,8 @@ query_read_all(struct query *q)
 		rc = query_read_summary(q, version);
 	if (rc == 0)
 		rc = query_read_latest(q);
+	if (rc == 0)
+		rc = query_read_history(q, version);
 	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

@@ -58,6 +58,7 @@ struct query_thresholds {
 	bool		 known;		/* a feature report was read */
 	bool		 stored;	/* false: defaults assumed */
 	bool		 uniform;	/* the same for every feature */
+	bool		 history_uniform;	/* and every batch */
 	double		 psi_warning;	/* of the first feature */
 	double		 psi_critical;
 	double		 ks_alpha;

@@ -240,11 +240,13 @@ static const char *const schema_v2_fill[] = {
  * ---- Version 3: the stored verdicts in the batch ledger ----
  *
  * psi_verdict is the worst PSI verdict of the batch's features (0 none,
- * 1 investigate, 2 drift), ks_drift whether KS drifted on any. A report
- * written before version 3 has the drift verdicts (its drifted_features_*
- * lists) but no investigate verdict and no thresholds: the investigate
- * band is then the monitors' default warning level (?1, bound from
- * monitor_config_defaults), the level the previous console showed.
+ * 1 investigate, 2 drift), ks_drift whether KS drifted on any,
+ * psi_warning and psi_critical the batch's PSI thresholds (NULL when its
+ * features had different ones). A report written before version 3 has
+ * the drift verdicts (its drifted_features_* lists) but no investigate
+ * verdict and no thresholds: they are then the monitors' defaults (?1
+ * warning, ?2 critical, bound from monitor_config_defaults), the levels
+ * the previous console showed.
  */
 #define SUMMARY_PSI_VERDICT						\
 	"CASE WHEN json_array_length(payload,"				\
@@ -257,11 +259,14 @@ static const char *const schema_v2_fill[] = {
 static const struct schema_column schema_verdict_columns[] = {
 	{ "batches", "psi_verdict", "INTEGER" },	/* feature: 0, 1, 2 */
 	{ "batches", "ks_drift", "INTEGER" },		/* feature */
+	{ "batches", "psi_warning", "REAL" },		/* feature */
+	{ "batches", "psi_critical", "REAL" },		/* feature */
 };
 
 static const char schema_verdict_fill[] =
-    "UPDATE batches SET (psi_verdict, ks_drift) = (SELECT "
-    SUMMARY_PSI_VERDICT ", " SUMMARY_KS_DRIFT SUMMARY_FROM("feature") ")";
+    "UPDATE batches SET (psi_verdict, ks_drift, psi_warning, psi_critical)"
+    " = (SELECT " SUMMARY_PSI_VERDICT ", " SUMMARY_KS_DRIFT ", ?1, ?2"
+    SUMMARY_FROM("feature") ")";
 
 static const char schema_verdict_indexes[] =
     "CREATE INDEX IF NOT EXISTS batches_psi_verdict"
@@ -293,7 +298,9 @@ const char schema_summary_select[] =
     ") AS adwin_drift,"
     " (SELECT " SUMMARY_PSI_VERDICT SUMMARY_FROM("feature")
     ") AS psi_verdict,"
-    " (SELECT " SUMMARY_KS_DRIFT SUMMARY_FROM("feature") ") AS ks_drift"
+    " (SELECT " SUMMARY_KS_DRIFT SUMMARY_FROM("feature") ") AS ks_drift,"
+    " (SELECT ?1" SUMMARY_FROM("feature") ") AS psi_warning,"
+    " (SELECT ?2" SUMMARY_FROM("feature") ") AS psi_critical"
     " FROM batches";
 
 static int
@@ -463,6 +470,7 @@ schema_v3_verdicts(struct store *s, char **cause)
 		return -1;
 	monitor_config_defaults(&c);
 	sqlite3_bind_double(st, 1, c.psi_warning);
+	sqlite3_bind_double(st, 2, c.psi_critical);
 	s->tx_writes++;
 	if (store_step_done(s, st, "filling the batch verdicts from the "
 	    "stored reports", cause) == -1)

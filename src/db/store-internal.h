@@ -183,7 +183,8 @@ int		 schema_migrate(struct store *s, char **cause);
 int		 schema_check(struct store *s, char **cause);
 /*
  * The ledger with summaries computed from the reports, for files older than
- * version 3; ?1 is the default PSI warning level (schema.c).
+ * version 3; ?1 and ?2 are the default PSI warning and critical levels
+ * (schema.c).
  */
 extern const char schema_summary_select[];
 

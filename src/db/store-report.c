@@ -8,7 +8,8 @@
  *
  *   feature      max_psi, min_ks_p (NULL when every value is NaN),
  *                psi_verdict (0 none, 1 investigate, 2 drift: the worst
- *                feature's), ks_drift
+ *                feature's), ks_drift, psi_warning and psi_critical
+ *                (the batch's PSI thresholds; NULL when features differ)
  *   prediction   label_shift_drift, confidence_drift
  *   performance  any_decay
  *   detectors    ddm_drift, adwin_drift
@@ -34,7 +35,8 @@ static const char sql_report_put[] =
 
 static const char sql_summary_feature[] =
     "UPDATE batches SET max_psi = ?2, min_ks_p = ?3, psi_verdict = ?4,"
-    " ks_drift = ?5 WHERE batch_id = ?1";
+    " ks_drift = ?5, psi_warning = ?6, psi_critical = ?7"
+    " WHERE batch_id = ?1";
 static const char sql_summary_prediction[] =
     "UPDATE batches SET label_shift_drift = ?2, confidence_drift = ?3"
     " WHERE batch_id = ?1";
@@ -107,7 +109,7 @@ store_report_put_feature(struct store *s, int64_t batch_id,
     const struct store_schema *sc, const struct feature_report *r,
     char **cause)
 {
-	double max_psi = NAN, min_ks_p = NAN;
+	double max_psi = NAN, min_ks_p = NAN, warn = NAN, crit = NAN;
 	int verdict = 0, ks = 0;
 	sqlite3_stmt *st;
 	char *why = NULL;
@@ -127,6 +129,15 @@ store_report_put_feature(struct store *s, int64_t batch_id,
 			verdict = 1;
 		ks |= r->drift_ks[f];
 	}
+	for (f = 0; f < r->n_features; f++)
+		if (r->thresholds[f].psi_warning != r->thresholds[0].psi_warning ||
+		    r->thresholds[f].psi_critical !=
+		    r->thresholds[0].psi_critical)
+			break;
+	if (r->n_features > 0 && f == r->n_features) {
+		warn = r->thresholds[0].psi_warning;
+		crit = r->thresholds[0].psi_critical;
+	}
 	if ((st = summary_prepare(s, sql_summary_feature, batch_id,
 	    cause)) == NULL)
 		return -1;
@@ -134,6 +145,8 @@ store_report_put_feature(struct store *s, int64_t batch_id,
 	bind_value(st, 3, min_ks_p);
 	sqlite3_bind_int(st, 4, verdict);
 	sqlite3_bind_int(st, 5, ks);
+	bind_value(st, 6, warn);
+	bind_value(st, 7, crit);
 	return summary_done(s, st, cause);
 }
 

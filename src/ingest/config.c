@@ -402,16 +402,26 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 		seen[n_seen].line = line;
 		n_seen++;
 	}
-	if (c->monitor.psi_warning > c->monitor.psi_critical) {
-		*cause = xasprintf("%s: psi_warning %g is above psi_critical "
-		    "%g", name, c->monitor.psi_warning,
-		    c->monitor.psi_critical);
+	if (config_check(c, &why) != 0) {
+		*cause = xasprintf("%s: %s", name, why);
+		free(why);
 		goto out;
 	}
 	rc = 0;
 out:
 	free(seen);
 	return rc;
+}
+
+int
+config_check(const struct ingest_config *c, char **cause)
+{
+	if (c->monitor.psi_warning > c->monitor.psi_critical) {
+		*cause = xasprintf("psi_warning %g is above psi_critical %g",
+		    c->monitor.psi_warning, c->monitor.psi_critical);
+		return -1;
+	}
+	return 0;
 }
 
 int

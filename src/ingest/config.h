@@ -52,6 +52,12 @@ int	config_set(struct ingest_config *c, const char *section,
 int	config_parse(struct ingest_config *c, const char *name,
 	    const char *buf, size_t len, char **cause);
 
+/*
+ * The settings that depend on each other (psi_warning <= psi_critical):
+ * checked after a file and again after the flags. 0 ok, -1 and *cause.
+ */
+int	config_check(const struct ingest_config *c, char **cause);
+
 /* Read and parse a file, refusing one with a secret and group/other bits. */
 int	config_load_file(struct ingest_config *c, const char *path,
 	    char **cause);

@@ -487,10 +487,8 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (cfg.monitor.psi_warning > cfg.monitor.psi_critical) {
-		fprintf(stderr, "mlmon-ingest: psi_warning %g is above "
-		    "psi_critical %g\n", cfg.monitor.psi_warning,
-		    cfg.monitor.psi_critical);
+	if (config_check(&cfg, &cause) != 0) {
+		fprintf(stderr, "mlmon-ingest: %s\n", cause);
 		status = EXIT_USAGE;
 		goto out;
 	}

@@ -292,6 +292,8 @@ json_thresholds(cJSON *o, const struct query_thresholds *t)
 	cJSON_AddBoolToObject(o, "thresholds_stored", t->known && t->stored);
 	cJSON_AddBoolToObject(o, "thresholds_uniform", !t->known ||
 	    t->uniform);
+	cJSON_AddBoolToObject(o, "thresholds_same_in_every_batch",
+	    !t->known || t->history_uniform);
 }
 
 static void

@@ -247,7 +247,7 @@ draw_feature_chart(const struct app *a, struct canvas *c, struct rect r)
 	struct chart_series ser[3];
 	char title[256], name[64], lw[16], lc[16];
 	struct rect in;
-	double top = 0.3, v, warn, crit;
+	double top = 0.3, v, warn, crit, *th;
 	size_t i, f = a->drift_sel, nf = s->n_features, nl = 0, ns = 1;
 
 	sanitize_into(f < ov->n_features ? ov->feature_names[f] : "?", name,
@@ -264,8 +264,9 @@ draw_feature_chart(const struct app *a, struct canvas *c, struct rect r)
 		    (long long)s->lo, (long long)s->hi, lw, lc);
 	} else {
 		snprintf(title, sizeof title, "PSI of %s, batches %lld-%lld, "
-		    "lines at each batch's investigate and critical "
-		    "thresholds", name, (long long)s->lo, (long long)s->hi);
+		    "lines at each batch's thresholds (off-chart: not "
+		    "drawn)", name,
+		    (long long)s->lo, (long long)s->hi);
 	}
 	in = canvas_box(c, r, title, ROLE_DIM);
 	if (in.w <= 0 || in.h <= 0 || f >= nf)
@@ -279,14 +280,23 @@ draw_feature_chart(const struct app *a, struct canvas *c, struct rect r)
 			top = v;
 	}
 	top = ceil(top * 10) / 10;
-	if (nl == 0) {
-		ser[ns++] = (struct chart_series){ s->psi_warning + f, s->n,
-		    nf, ROLE_WARN };
-		ser[ns++] = (struct chart_series){ s->psi_critical + f, s->n,
-		    nf, ROLE_BAD };
-	}
 	ser[0] = (struct chart_series){ s->psi + f, s->n, nf, ROLE_SERIES1 };
-	render_chart(c, in, 0, top, ser, ns, lines, nl);
+	if (nl > 0) {
+		render_chart(c, in, 0, top, ser, ns, lines, nl);
+		return;
+	}
+	/* The thresholds batch by batch; a gap where one is off the chart. */
+	th = xcalloc(2 * (s->n > 0 ? s->n : 1), sizeof *th);
+	for (i = 0; i < s->n; i++) {
+		v = s->psi_warning[i * nf + f];
+		th[i] = v <= top ? v : NAN;
+		v = s->psi_critical[i * nf + f];
+		th[s->n + i] = v <= top ? v : NAN;
+	}
+	ser[ns++] = (struct chart_series){ th, s->n, 1, ROLE_WARN };
+	ser[ns++] = (struct chart_series){ th + s->n, s->n, 1, ROLE_BAD };
+	render_chart(c, in, 0, top, ser, ns, lines, 0);
+	free(th);
 }
 
 static void

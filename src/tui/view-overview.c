@@ -182,11 +182,14 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	x = r.x + canvas_text(c, r.x, y, r.w, ROLE_NORMAL,
 	    "Drifted batches: ");
 	/* The stored verdicts, labelled with the latest stored thresholds. */
-	if (t->known && t->uniform) {
+	if (t->known && t->history_uniform) {
 		snprintf(crit, sizeof crit, "at PSI>%.2f ", t->psi_critical);
 		snprintf(warn, sizeof warn, "at PSI>%.2f ", t->psi_warning);
-	} else
-		crit[0] = warn[0] = '\0';
+	} else {
+		/* Each batch by its own thresholds: no one line to name. */
+		snprintf(crit, sizeof crit, "by batch thresholds ");
+		snprintf(warn, sizeof warn, "by batch thresholds ");
+	}
 	snprintf(buf, sizeof buf, "%lld/%lld %s(critical)",
 	    (long long)ov->drift_psi_critical,
 	    (long long)ov->n_feature_reports, crit);
