@@ -130,6 +130,20 @@ json_num_item(double v)
 	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
+/* The thresholds the latest feature report was judged with, or nulls. */
+static void
+json_thresholds(cJSON *o, const struct query_thresholds *t)
+{
+	json_num(o, "psi_warning", t->known ? t->psi_warning : NAN);
+	json_num(o, "psi_critical", t->known ? t->psi_critical : NAN);
+	json_num(o, "ks_alpha", t->known ? t->ks_alpha : NAN);
+	cJSON_AddBoolToObject(o, "thresholds_stored", t->known && t->stored);
+	cJSON_AddBoolToObject(o, "thresholds_uniform", !t->known ||
+	    t->uniform);
+	cJSON_AddBoolToObject(o, "thresholds_same_in_every_batch",
+	    !t->known || t->history_uniform);
+}
+
 /* A batch id, or null for -1 (never / none). */
 static void
 json_batch(cJSON *o, const char *k, int64_t b)
@@ -267,6 +281,21 @@ json_overview(const struct app *a, cJSON *o)
 	    (double)ov->drift_psi_critical);
 	cJSON_AddNumberToObject(o, "drifted_batches_psi_0_10",
 	    (double)ov->drift_psi_warning);
+	/*
+	 * The two keys above are the previous release's names: they count
+	 * the stored verdicts (drift; investigate or drift), whatever the
+	 * thresholds were. The same under names that say so, and the
+	 * thresholds of the latest reports.
+	 */
+	cJSON_AddNumberToObject(o, "drifted_batches_psi_critical",
+	    (double)ov->drift_psi_critical);
+	cJSON_AddNumberToObject(o, "drifted_batches_psi_investigate",
+	    (double)ov->drift_psi_warning);
+	json_thresholds(o, &ov->thresholds);
+	json_num(o, "chisq_alpha", pred ? ov->thresholds.chisq_alpha : NAN);
+	json_num(o, "confidence_delta", pred ?
+	    ov->thresholds.confidence_delta : NAN);
+	json_num(o, "decay_delta", perf ? ov->thresholds.decay_delta : NAN);
 
 	json_batch(o, "prediction_batch", pred ? ov->pred_batch : -1);
 	json_num(o, "label_shift_p", pred ? ov->ls_p : NAN);
@@ -280,20 +309,6 @@ json_overview(const struct app *a, cJSON *o)
 	cJSON_AddNumberToObject(o, "alerts_total", (double)ov->n_alerts);
 	cJSON_AddItemToObject(o, "latest_alerts", json_alerts(&a->recent));
 	cJSON_AddNumberToObject(o, "late_rows", (double)ov->late);
-}
-
-/* The thresholds the latest feature report was judged with, or nulls. */
-static void
-json_thresholds(cJSON *o, const struct query_thresholds *t)
-{
-	json_num(o, "psi_warning", t->known ? t->psi_warning : NAN);
-	json_num(o, "psi_critical", t->known ? t->psi_critical : NAN);
-	json_num(o, "ks_alpha", t->known ? t->ks_alpha : NAN);
-	cJSON_AddBoolToObject(o, "thresholds_stored", t->known && t->stored);
-	cJSON_AddBoolToObject(o, "thresholds_uniform", !t->known ||
-	    t->uniform);
-	cJSON_AddBoolToObject(o, "thresholds_same_in_every_batch",
-	    !t->known || t->history_uniform);
 }
 
 static void
