@@ -4,16 +4,17 @@
  * latest reports, the ledger and its summaries); the rest is read on
  * demand elsewhere: query-series.c (a batch range's reports), query-alerts.c
  * (a page of alerts), query-batch.c (stepping between batches, one batch's
- * calibration), and query-payload.c knows the payloads' JSON names.
+ * calibration). Payloads are decoded only with report_json_decode_*
+ * (db/report-json.h); verdicts and thresholds are shown as stored.
  *
  * Cost model. A tick with no change costs one stat() and one PRAGMA
  * data_version. A change costs a handful of indexed single-row reads
  * (meta, the newest report of two types, the newest rows) and one
  * aggregate pass over the batches ledger: a few dozen bytes a batch, never
  * the predictions and never a report's JSON. The drift counts and the
- * first batch each detector fired come from the ledger's summary columns
- * (schema version 2, written with each report; docs/SCHEMA.md). On a
- * version 1 file, not yet opened by a newer mlmon-ingest, the same pass
+ * first batch each detector fired come from the ledger's stored verdicts
+ * (schema version 3, written with each report; docs/SCHEMA.md). On an
+ * older file, not yet opened by a newer mlmon-ingest, the same pass
  * computes them from the reports with SQLite's JSON functions: correct,
  * but O(reports) until ingest upgrades the file.
  */
@@ -455,10 +456,10 @@ query_read_latest(struct query *q)
 
 /*
  * The aggregates of the ledger's summary columns: value i is
- * "SELECT agg FROM batches WHERE cond", ?1..?3 the thresholds. On a
- * version 2 file each is one query answered from an index (schema.c):
- * a count of an index range or the first entry of a partial index. On a
- * version 1 file they are all computed in one pass with FILTER over the
+ * "SELECT agg FROM batches WHERE cond" over the stored verdicts. On a
+ * version 3 file each is one query answered from an index (schema.c):
+ * a count of an index range or the first entry of a partial index. On an
+ * older file they are all computed in one pass with FILTER over the
  * ledger joined to its reports (schema_summary_select).
  */
 enum {
