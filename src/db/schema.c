@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/monitor.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 /*
@@ -91,15 +92,6 @@ static const char schema_v1[] =
     " confidence REAL NOT NULL,"
     " scores TEXT NOT NULL,"
     " true_class INTEGER"
-    ");"
-
-    "CREATE TABLE IF NOT EXISTS batches ("
-    " batch_id INTEGER PRIMARY KEY,"
-    " n_rows INTEGER NOT NULL DEFAULT 0,"
-    " n_labelled INTEGER NOT NULL DEFAULT 0,"
-    " opened_at REAL NOT NULL,"
-    " closed_at REAL,"
-    " labelled_at REAL"
     ");"
 
     "CREATE TABLE IF NOT EXISTS rejected ("
@@ -456,6 +448,50 @@ schema_version_refused(const struct store *s, int version, char **cause)
 	return false;
 }
 
+/*
+ * The batch ledger's columns of version 1 (the later ones are added by
+ * their migrations). A file without the table gets every column of this
+ * version in its CREATE: each ALTER TABLE ADD COLUMN rewrites and
+ * re-parses the whole schema (about 0.3 M instructions a column).
+ */
+static const char schema_batches_v1[] =
+    "CREATE TABLE IF NOT EXISTS batches ("
+    " batch_id INTEGER PRIMARY KEY,"
+    " n_rows INTEGER NOT NULL DEFAULT 0,"
+    " n_labelled INTEGER NOT NULL DEFAULT 0,"
+    " opened_at REAL NOT NULL,"
+    " closed_at REAL,"
+    " labelled_at REAL";
+
+static int
+schema_create_batches(struct store *s, char **cause)
+{
+	const struct schema_column *later[] = { schema_summary_columns,
+	    schema_verdict_columns };
+	const size_t n_later[] = { sizeof schema_summary_columns /
+	    sizeof schema_summary_columns[0], sizeof schema_verdict_columns /
+	    sizeof schema_verdict_columns[0] };
+	struct strbuf b = STRBUF_INIT;
+	size_t i, k;
+	char *sql;
+	int rc;
+
+	strbuf_add(&b, schema_batches_v1, strlen(schema_batches_v1));
+	for (k = 0; k < sizeof later / sizeof later[0]; k++) {
+		for (i = 0; i < n_later[k]; i++) {
+			sql = xasprintf(", %s %s", later[k][i].column,
+			    later[k][i].decl);
+			strbuf_add(&b, sql, strlen(sql));
+			free(sql);
+		}
+	}
+	strbuf_add(&b, ")", 1);
+	sql = strbuf_take(&b);
+	rc = store_exec(s, sql, "creating the batch ledger", cause);
+	free(sql);
+	return rc;
+}
+
 static int
 schema_v3_verdicts(struct store *s, char **cause)
 {
@@ -518,7 +554,7 @@ schema_migrate(struct store *s, char **cause)
 		if (seed == -1)
 			return -1;
 		if (store_exec(s, schema_v1, "creating the schema",
-		    cause) == -1)
+		    cause) == -1 || schema_create_batches(s, cause) == -1)
 			return -1;
 		if (seed && store_exec(s, schema_seed_ledger,
 		    "rebuilding the batch ledger of a seed database",
