@@ -96,24 +96,19 @@ START_TEST(overview_numbers)
 END_TEST
 
 /*
- * A version 1 file (no summary columns yet: an older mlmon-ingest wrote
- * it) gives the same counts, computed from the reports.
+ * A file of the version before (2: no stored verdicts or thresholds yet,
+ * an older mlmon-ingest wrote it) gives the same counts, computed from
+ * the reports (the console reads the current version and the one before).
  */
-START_TEST(version1_file_same_numbers)
+START_TEST(previous_version_file_same_numbers)
 {
 	static const char downgrade[] =
-	    "DROP INDEX batches_max_psi; DROP INDEX batches_min_ks_p;"
-	    "DROP INDEX batches_label_shift_drift;"
-	    "DROP INDEX batches_confidence_drift; DROP INDEX batches_any_decay;"
-	    "DROP INDEX batches_ddm_drift; DROP INDEX batches_adwin_drift;"
-	    "ALTER TABLE batches DROP COLUMN max_psi;"
-	    "ALTER TABLE batches DROP COLUMN min_ks_p;"
-	    "ALTER TABLE batches DROP COLUMN label_shift_drift;"
-	    "ALTER TABLE batches DROP COLUMN confidence_drift;"
-	    "ALTER TABLE batches DROP COLUMN any_decay;"
-	    "ALTER TABLE batches DROP COLUMN ddm_drift;"
-	    "ALTER TABLE batches DROP COLUMN adwin_drift;"
-	    "PRAGMA user_version = 1;";
+	    "DROP INDEX batches_psi_verdict; DROP INDEX batches_ks_drift;"
+	    "ALTER TABLE batches DROP COLUMN psi_verdict;"
+	    "ALTER TABLE batches DROP COLUMN ks_drift;"
+	    "ALTER TABLE batches DROP COLUMN psi_warning;"
+	    "ALTER TABLE batches DROP COLUMN psi_critical;"
+	    "PRAGMA user_version = 2;";
 	struct query_overview want;
 	struct query *q;
 	const struct query_overview *ov;
@@ -370,7 +365,7 @@ query_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, overview_numbers);
-	tcase_add_test(tc, version1_file_same_numbers);
+	tcase_add_test(tc, previous_version_file_same_numbers);
 	tcase_add_test(tc, appends_are_folded_incrementally);
 	tcase_add_test(tc, series_window);
 	tcase_add_test(tc, alert_pages);
