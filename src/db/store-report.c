@@ -112,11 +112,12 @@ store_report_put_feature(struct store *s, int64_t batch_id,
 	double max_psi = NAN, min_ks_p = NAN, warn = NAN, crit = NAN;
 	int verdict = 0, ks = 0;
 	sqlite3_stmt *st;
-	char *why = NULL;
+	char *why = NULL, *payload;
 	size_t f;
 
-	if (report_insert(s, batch_id, REPORT_TYPE_FEATURE,
-	    report_json_encode_feature(r, sc, &why), why, cause) == -1)
+	payload = report_json_encode_feature(r, sc, &why);
+	if (report_insert(s, batch_id, REPORT_TYPE_FEATURE, payload, why,
+	    cause) == -1)
 		return -1;
 	for (f = 0; f < r->n_features; f++) {
 		if (!isnan(r->psi[f]) && !(r->psi[f] <= max_psi))
@@ -156,10 +157,11 @@ store_report_put_prediction(struct store *s, int64_t batch_id,
     char **cause)
 {
 	sqlite3_stmt *st;
-	char *why = NULL;
+	char *why = NULL, *payload;
 
-	if (report_insert(s, batch_id, REPORT_TYPE_PREDICTION,
-	    report_json_encode_prediction(r, sc, &why), why, cause) == -1)
+	payload = report_json_encode_prediction(r, sc, &why);
+	if (report_insert(s, batch_id, REPORT_TYPE_PREDICTION, payload, why,
+	    cause) == -1)
 		return -1;
 	if ((st = summary_prepare(s, sql_summary_prediction, batch_id,
 	    cause)) == NULL)
@@ -175,10 +177,11 @@ store_report_put_performance(struct store *s, int64_t batch_id,
     char **cause)
 {
 	sqlite3_stmt *st;
-	char *why = NULL;
+	char *why = NULL, *payload;
 
-	if (report_insert(s, batch_id, REPORT_TYPE_PERFORMANCE,
-	    report_json_encode_performance(r, sc, &why), why, cause) == -1)
+	payload = report_json_encode_performance(r, sc, &why);
+	if (report_insert(s, batch_id, REPORT_TYPE_PERFORMANCE, payload, why,
+	    cause) == -1)
 		return -1;
 	if ((st = summary_prepare(s, sql_summary_performance, batch_id,
 	    cause)) == NULL)
@@ -192,10 +195,11 @@ store_report_put_detectors(struct store *s, int64_t batch_id,
     const struct detector_report *r, char **cause)
 {
 	sqlite3_stmt *st;
-	char *why = NULL;
+	char *why = NULL, *payload;
 
-	if (report_insert(s, batch_id, REPORT_TYPE_DETECTORS,
-	    report_json_encode_detectors(r, &why), why, cause) == -1)
+	payload = report_json_encode_detectors(r, &why);
+	if (report_insert(s, batch_id, REPORT_TYPE_DETECTORS, payload, why,
+	    cause) == -1)
 		return -1;
 	if ((st = summary_prepare(s, sql_summary_detectors, batch_id,
 	    cause)) == NULL)

@@ -112,15 +112,19 @@ print_batch(struct pipeline *p, int64_t batch, size_t rows,
 	fputc('\n', p->log);
 }
 
-/* After a store_report_put_* that returned rc: mark dirty, or say why. */
+/*
+ * After a store_report_put_* that returned rc: mark dirty, or say why
+ * (*why, read here: after the put has set it).
+ */
 static int
 put_done(struct pipeline *p, int64_t batch, const char *type, int rc,
-    char *why, char **cause)
+    char **why, char **cause)
 {
 	if (rc != 0) {
 		*cause = xasprintf("storing the %s report of batch %lld: %s",
-		    type, (long long)batch, why != NULL ? why : "failed");
-		free(why);
+		    type, (long long)batch, *why != NULL ? *why : "failed");
+		free(*why);
+		*why = NULL;
 		return -1;
 	}
 	pl_mark_dirty(p);
@@ -165,7 +169,7 @@ feed_one(struct pipeline *p, struct detectors *d, int64_t batch,
 
 	detectors_feed(d, mb, out);
 	return put_done(p, batch, REPORT_TYPE_DETECTORS,
-	    store_report_put_detectors(p->s, batch, out, &why), why, cause);
+	    store_report_put_detectors(p->s, batch, out, &why), &why, cause);
 }
 
 static void
@@ -321,7 +325,7 @@ run_performance(struct pipeline *p, int64_t batch,
 	monitor_performance(&p->ref, &p->cfg->monitor, mb, perf);
 	if (put_done(p, batch, REPORT_TYPE_PERFORMANCE,
 	    store_report_put_performance(p->s, batch, &p->schema, perf, &why),
-	    why, cause) != 0)
+	    &why, cause) != 0)
 		return -1;
 	return detectors_advance(p, batch, mb, dr, fed, cause);
 }
@@ -360,11 +364,11 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	monitor_prediction(&p->ref, &p->cfg->monitor, mb, &pr);
 	if (put_done(p, mb->batch_id, REPORT_TYPE_FEATURE,
 	    store_report_put_feature(p->s, mb->batch_id, &p->schema, &fr,
-	    &why), why, cause) != 0)
+	    &why), &why, cause) != 0)
 		goto out;
 	if (put_done(p, mb->batch_id, REPORT_TYPE_PREDICTION,
 	    store_report_put_prediction(p->s, mb->batch_id, &p->schema, &pr,
-	    &why), why, cause) != 0)
+	    &why), &why, cause) != 0)
 		goto out;
 	if (labelled && run_performance(p, mb->batch_id, mb, &perf, &dr,
 	    &fed, cause) != 0)
