@@ -46,6 +46,7 @@
 #include "alert/gate.h"
 #include "alert/rules.h"
 #include "alert/sink.h"
+#include "core/clock.h"
 #include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/alert-store.h"
@@ -68,20 +69,8 @@ struct alert_engine {
 static double
 engine_real_clock(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-engine_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_wall();
 }
 
 static void
@@ -548,7 +537,7 @@ engine_attempt(struct alert_engine *e, const struct alert_row *row,
 	double wait, left;
 
 	for (;;) {
-		left = deadline - engine_mono();
+		left = deadline - clock_mono();
 		sink->send(c, &m, left, &res);
 		attempts++;
 		tries++;
@@ -573,7 +562,7 @@ engine_attempt(struct alert_engine *e, const struct alert_row *row,
 			return 0;
 		}
 		wait = engine_backoff(c, attempts, &res);
-		if (tries <= c->retries && engine_mono() + wait < deadline &&
+		if (tries <= c->retries && clock_mono() + wait < deadline &&
 		    !stop_requested()) {
 			engine_log(e, "alert %lld to %s: %s; retrying in "
 			    "%.3g s", (long long)row->id, sink->name,
@@ -618,7 +607,7 @@ alert_engine_deliver(struct alert_engine *e, char **cause)
 		}
 		goto out;
 	}
-	deadline = engine_mono() + c->timeout;
+	deadline = clock_mono() + c->timeout;
 	for (i = 0; i < n; i++) {
 		if (!parse_alert_channel(rows[i].channel, &ch) || hold[ch])
 			continue;
@@ -629,7 +618,7 @@ alert_engine_deliver(struct alert_engine *e, char **cause)
 			continue;
 		}
 		/* Stopping: the rest stays pending for the next start. */
-		if (deadline - engine_mono() < 0.001 || stop_requested())
+		if (deadline - clock_mono() < 0.001 || stop_requested())
 			break;
 		rc = alert_store_claim(e->store, rows[i].id, now, now +
 		    c->timeout + c->connect_timeout + ENGINE_LEASE_MARGIN,

@@ -6,18 +6,18 @@
 #include "core/stop.h"
 
 #include <stdatomic.h>
-#include <time.h>
+#include <stdint.h>
+
+#include "core/clock.h"
 
 static atomic_bool		stop_flag;
 static _Atomic int_least64_t	stop_at_ms = -1;
 
+/* clock_mono is clock_gettime: async-signal-safe, callable from here. */
 static int64_t
 stop_now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(clock_mono() * 1000.0);
 }
 
 void

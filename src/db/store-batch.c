@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 
@@ -61,7 +62,7 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 	st = store_prepare(s, sql_batch_close, cause);
 	if (st == NULL)
 		return -1;
-	now = store_now();
+	now = clock_wall();
 	sqlite3_bind_int64(st, 1, batch_id);
 	sqlite3_bind_int64(st, 2, rows);
 	sqlite3_bind_int64(st, 3, labelled);

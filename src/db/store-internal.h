@@ -142,8 +142,6 @@ int		 store_exec(struct store *s, const char *sql, const char *what,
  */
 char		*store_error(struct store *s, int rc, const char *what);
 
-/* Wall clock, unix seconds. */
-double		 store_now(void);
 
 /* meta table. get: 0 found (*value caller frees), 1 none, -1 error. */
 int		 store_meta_get(struct store *s, const char *key, char **value,

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 
 static const char sql_ref_clear[] = "DELETE FROM reference";
@@ -493,7 +494,7 @@ store_reference_put(struct store *s, const struct store_reference *r,
 	if (store_meta_set(s, "reference_digest", digest, cause) == -1 ||
 	    store_meta_set(s, "reference_size", size, cause) == -1)
 		return -1;
-	snprintf(size, sizeof size, "%.6f", store_now());
+	snprintf(size, sizeof size, "%.6f", clock_wall());
 	return store_meta_set(s, "reference_stored_at", size, cause);
 }
 

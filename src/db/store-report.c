@@ -22,6 +22,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/report-json.h"
@@ -67,7 +68,7 @@ report_insert(struct store *s, int64_t batch_id, const char *type,
 	sqlite3_bind_int64(st, 1, batch_id);
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, payload, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, store_now());
+	sqlite3_bind_double(st, 4, clock_wall());
 	s->tx_writes++;
 	rc = store_step_done(s, st, "storing a report", cause);
 out:

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 
@@ -36,15 +37,6 @@
 /* The busy handler polls this often for the first second, then slower. */
 #define STORE_POLL_FAST_MS	1
 #define STORE_POLL_SLOW_MS	5
-
-static double
-turn_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 turn_sleep_ms(int ms)
@@ -89,10 +81,10 @@ store_busy_wait(void *arg, int count)
 	double waited;
 
 	if (count == 0)
-		s->busy_since = turn_clock();
+		s->busy_since = clock_mono();
 	if (s->turn_wanted && !s->turn_announced && s->turn_fd != -1)
 		s->turn_announced = turn_lock(s->turn_fd, F_RDLCK) == 0;
-	waited = turn_clock() - s->busy_since;
+	waited = clock_mono() - s->busy_since;
 	if (waited * 1000.0 >= (double)s->busy_ms || store_stop_due())
 		return 0;
 	turn_sleep_ms(waited < 1.0 ? STORE_POLL_FAST_MS : STORE_POLL_SLOW_MS);
@@ -143,8 +135,8 @@ store_turn_yield(struct store *s)
 
 	if (s->turn_fd == -1 || !turn_someone_waits(s->turn_fd))
 		return;
-	until = turn_clock() + STORE_TURN_MAX_MS / 1000.0;
+	until = clock_mono() + STORE_TURN_MAX_MS / 1000.0;
 	do
 		turn_sleep_ms(STORE_POLL_FAST_MS);
-	while (turn_someone_waits(s->turn_fd) && turn_clock() < until);
+	while (turn_someone_waits(s->turn_fd) && clock_mono() < until);
 }

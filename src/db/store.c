@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
@@ -86,24 +87,6 @@ static const char sql_detector_put[] =
     " updated_at = excluded.updated_at";
 
 /* ---- Errors, statements, transactions ------------------------------ */
-
-double
-store_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-monotonic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Forget the transaction (it was committed or rolled back). */
 static void
@@ -260,7 +243,7 @@ store_step_retry(struct store *s, const char *sql, const char *what,
 	st = store_prepare(s, sql, cause);
 	if (st == NULL)
 		return -1;
-	start = monotonic_now();
+	start = clock_mono();
 	limit = (double)s->busy_ms * STORE_BUSY_RETRY_FACTOR / 1000.0;
 	for (;;) {
 		rc = sqlite3_step(st);
@@ -275,10 +258,10 @@ store_step_retry(struct store *s, const char *sql, const char *what,
 			    what);
 			return -1;
 		}
-		if (monotonic_now() - start >= limit) {
+		if (clock_mono() - start >= limit) {
 			*cause = xasprintf("%s: the database stayed locked by "
 			    "another process for %.0f s while %s", s->path,
-			    monotonic_now() - start, what);
+			    clock_mono() - start, what);
 			return -1;
 		}
 		sleep_ms(delay);
@@ -845,7 +828,7 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 	}
 	if (!s->in_tx && store_write_begin(s, cause) == -1)
 		return STORE_ADD_ERROR;
-	at = p->logged_at > 0 ? p->logged_at : store_now();
+	at = p->logged_at > 0 ? p->logged_at : clock_wall();
 	if (p->batch_id != s->cur_batch &&
 	    store_batch_touch(s, p->batch_id, at, cause) == -1)
 		return STORE_ADD_ERROR;
@@ -1119,7 +1102,7 @@ store_label_batch(struct store *s, int64_t batch_id, const int *labels,
 		ret = STORE_LABEL_CONFLICT;
 		goto out;
 	}
-	now = store_now();
+	now = clock_wall();
 	st = store_prepare(s, sql_label_set, cause);
 	if (st == NULL)
 		goto out;
@@ -1218,7 +1201,7 @@ store_reject_add(struct store *s, const char *source, uint64_t line,
 	sqlite3_bind_text(st, 4, text == NULL ? "" : text, (int)keep,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, keep < len);
-	sqlite3_bind_double(st, 6, store_now());
+	sqlite3_bind_double(st, 6, clock_wall());
 	s->tx_writes++;
 	return store_step_done(s, st, "storing a rejected line", cause);
 }
@@ -1268,7 +1251,7 @@ store_detector_put(struct store *s, const char *name, int64_t last_batch,
 	sqlite3_bind_int64(st, 2, last_batch);
 	sqlite3_bind_text(st, 3, state == NULL ? "" : state, -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, store_now());
+	sqlite3_bind_double(st, 4, clock_wall());
 	s->tx_writes++;
 	return store_step_done(s, st, "storing detector state", cause);
 }

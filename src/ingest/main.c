@@ -30,6 +30,7 @@
 #include "mlmon-version.h"
 
 #include "alert/alert.h"
+#include "core/clock.h"
 #include "core/sanitize.h"
 #include "core/stop.h"
 #include "core/xalloc.h"
@@ -163,10 +164,7 @@ metrics_update(struct pipeline *p, int force)
 static int64_t
 now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(clock_mono() * 1000.0);
 }
 
 static void

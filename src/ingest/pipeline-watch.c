@@ -20,21 +20,13 @@
 #include <time.h>
 
 #include "alert/alert.h"
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "ingest/config.h"
 #include "ingest/pipeline-internal.h"
 
 /* The stream's model until the store knows models. */
 #define WATCH_MODEL	"default"
-
-static double
-watch_wall(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Unix seconds as "2026-12-06T08:10:00Z" into buf. */
 static const char *
@@ -105,7 +97,7 @@ pl_watch_prediction(struct pipeline *p, int64_t batch, char **cause)
 	}
 	gap = (double)(p->now - w->last_pred) / 1000;
 	w->last_pred = p->now;
-	w->last_pred_wall = watch_wall();
+	w->last_pred_wall = clock_wall();
 	if (p->alert == NULL || p->cfg->expect_every_us == 0 ||
 	    (w->pred_resumed && !w->silent))
 		return 0;
@@ -150,7 +142,7 @@ pl_watch_closed(struct pipeline *p, int64_t batch)
 	if (w->unlabelled_since >= 0)
 		return;
 	w->unlabelled_since = p->now;
-	w->unlabelled_wall = watch_wall();
+	w->unlabelled_wall = clock_wall();
 	w->unlabelled_batch = batch;
 }
 

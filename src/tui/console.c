@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/curses-compat.h"
@@ -61,24 +62,6 @@ say(const char *fmt, ...)
 
 static volatile sig_atomic_t console_active;
 static enum theme_scheme console_scheme = THEME_COLOR;
-
-static double
-clock_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-clock_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* MLMON_NOW freezes the clock (tests). */
 static void

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "core/monitor.h"
 #include "core/xalloc.h"
@@ -224,7 +225,7 @@ fx_alert(struct store *s, int i, int64_t b)
 	r.condition_key = (char *)"fixture";
 	r.kind = (char *)fx_alerts[k].kind;
 	r.status = (char *)fx_alerts[k].status;
-	r.sent_at = store_now();
+	r.sent_at = clock_wall();
 	rc = alert_store_add(s, &r, &id, &cause);
 	free(msg);
 	return rc == -1 ? fx_fail("alert", cause) : 0;
