@@ -23,6 +23,9 @@ struct prediction_report;
 struct performance_report;
 struct detector_report;
 
+/* The store both binaries open when neither --db nor $MLMON_DB says. */
+#define STORE_DEFAULT_PATH	"monitoring.db"
+
 enum store_mode {
 	STORE_READ_WRITE,	/* creates the file and schema if missing */
 	STORE_READ_ONLY,	/* never creates, never writes */

@@ -494,7 +494,7 @@ main(int argc, char **argv)
 	if (db_flag == NULL)
 		db_flag = getenv("MLMON_DB");
 	if (db_flag == NULL || *db_flag == '\0')
-		db_flag = cfg.db != NULL ? cfg.db : "monitoring.db";
+		db_flag = cfg.db != NULL ? cfg.db : STORE_DEFAULT_PATH;
 
 	if (input != NULL) {
 		fd = open(input, O_RDONLY | O_CLOEXEC);

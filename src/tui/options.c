@@ -149,7 +149,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 
 	memset(o, 0, sizeof *o);
 	env = getenv("MLMON_DB");
-	o->db = env != NULL && *env != '\0' ? env : "monitoring.db";
+	o->db = env != NULL && *env != '\0' ? env : STORE_DEFAULT_PATH;
 	o->delay = DELAY_DEFAULT;
 	o->batch = -1;
 	o->width = 80;
