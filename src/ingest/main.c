@@ -106,7 +106,7 @@ static const char usage_text[] =
 "  --flush-ms MS          ... or MS milliseconds (default 200)\n"
 "  --busy-timeout MS      wait for another writer's lock (default 10000)\n"
 "  --ks-alpha P           KS drift when p < P (default 0.01)\n"
-"  --psi-warning X        PSI warning level (default 0.10)\n"
+"  --psi-warning X        PSI from X is \"investigate\" (default 0.10)\n"
 "  --psi-critical X       PSI drift when PSI > X (default 0.20)\n"
 "  --chisq-alpha P        label shift when p < P (default 0.01)\n"
 "  --confidence-drift X   mean confidence moved by more than X (0.08)\n"
