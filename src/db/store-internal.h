@@ -101,8 +101,9 @@ void		 store_turn_got(struct store *s);
 void		 store_turn_yield(struct store *s);
 
 /*
- * A stop was requested (core/stop.h) long enough ago that lock waits must
- * give up now, so that ingest still exits within its second.
+ * store-turn.c: a stop was requested (core/stop.h) long enough ago that
+ * lock waits must give up now, so that ingest still exits within its
+ * second.
  */
 #define STORE_STOP_WAIT_MS	500
 bool		 store_stop_due(void);

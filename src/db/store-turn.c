@@ -28,8 +28,16 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
+
+/* Waiting belongs here: store.c's lock retries ask it too. */
+bool
+store_stop_due(void)
+{
+	return stop_requested() && stop_elapsed_ms() >= STORE_STOP_WAIT_MS;
+}
 
 /* Longest a committed writer waits for an announced one to take over. */
 #define STORE_TURN_MAX_MS	100

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 
@@ -209,12 +208,6 @@ store_exec(struct store *s, const char *sql, const char *what, char **cause)
 		return -1;
 	}
 	return 0;
-}
-
-bool
-store_stop_due(void)
-{
-	return stop_requested() && stop_elapsed_ms() >= STORE_STOP_WAIT_MS;
 }
 
 static void
