@@ -38,6 +38,8 @@ enum key {
 	KEY_TRUE_CLASS,
 	KEY_FEATURE_NAMES,
 	KEY_CLASS_NAMES,
+	KEY_ID,
+	KEY_TS,
 	KEY_COUNT,
 };
 
@@ -83,6 +85,8 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_TRUE_CLASS] = "true_class",
 	[KEY_FEATURE_NAMES] = "feature_names",
 	[KEY_CLASS_NAMES] = "class_names",
+	[KEY_ID] = "id",
+	[KEY_TS] = "ts",
 };
 
 static const char *const kind_names[] = {
@@ -91,6 +95,7 @@ static const char *const kind_names[] = {
 	[PROTO_SCHEMA] = "schema",
 	[PROTO_LABELS] = "labels",
 	[PROTO_END_BATCH] = "end_batch",
+	[PROTO_LABEL] = "label",
 };
 
 #define BIT(k)	(1u << (k))
@@ -99,7 +104,8 @@ static const char *const kind_names[] = {
 static const unsigned kind_allowed[] = {
 	[PROTO_PREDICTION] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) | BIT(KEY_ROW) |
 	    BIT(KEY_FEATURES) | BIT(KEY_SCORES) | BIT(KEY_PREDICTED) |
-	    BIT(KEY_CONFIDENCE) | BIT(KEY_TRUE_CLASS),
+	    BIT(KEY_CONFIDENCE) | BIT(KEY_TRUE_CLASS) | BIT(KEY_ID) |
+	    BIT(KEY_TS),
 	[PROTO_REFERENCE] = BIT(KEY_TYPE) | BIT(KEY_FEATURES) |
 	    BIT(KEY_SCORES) | BIT(KEY_PREDICTED) | BIT(KEY_CONFIDENCE) |
 	    BIT(KEY_TRUE_CLASS),
@@ -108,14 +114,16 @@ static const unsigned kind_allowed[] = {
 	[PROTO_LABELS] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) |
 	    BIT(KEY_TRUE_CLASS),
 	[PROTO_END_BATCH] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID),
+	[PROTO_LABEL] = BIT(KEY_TYPE) | BIT(KEY_ID) | BIT(KEY_TRUE_CLASS),
 };
 static const unsigned kind_required[] = {
-	[PROTO_PREDICTION] = BIT(KEY_BATCH_ID) | BIT(KEY_FEATURES) |
-	    BIT(KEY_SCORES),
+	/* batch_id: the pipeline knows whether a window stands in. */
+	[PROTO_PREDICTION] = BIT(KEY_FEATURES) | BIT(KEY_SCORES),
 	[PROTO_REFERENCE] = BIT(KEY_FEATURES) | BIT(KEY_SCORES),
 	[PROTO_SCHEMA] = 0,
 	[PROTO_LABELS] = BIT(KEY_BATCH_ID) | BIT(KEY_TRUE_CLASS),
 	[PROTO_END_BATCH] = BIT(KEY_BATCH_ID),
+	[PROTO_LABEL] = BIT(KEY_ID) | BIT(KEY_TRUE_CLASS),
 };
 
 static const double pow10_exact[] = {
@@ -869,6 +877,81 @@ quote_for_reason(const char *s, size_t n, char *out, size_t cap)
 	out[o < cap ? o : cap - 1] = '\0';
 }
 
+/* fail() with an allocated cause, which it frees. */
+static bool
+fail_cause(struct ctx *c, char *cause)
+{
+	fail(c, "%s", cause);
+	free(cause);
+	return false;
+}
+
+/* "id": a string of 1..EVENT_ID_MAX bytes or a non-negative integer. */
+static bool
+parse_id(struct ctx *c)
+{
+	struct proto_record	*r = c->r;
+	struct num		 nm;
+	char			*at, *cause = NULL;
+	size_t			 n;
+	int			 ch;
+
+	skip_ws(c);
+	ch = peek(c);
+	if (ch == '"') {
+		/* Decoded text is never longer than its source. */
+		at = c->p->text + c->tused;
+		if (!parse_string(c, at, EVENT_ID_MAX + 1, &n, NULL))
+			return false;
+		if (!event_id_check_text(at, n, &cause))
+			return fail_cause(c, cause);
+		c->tused += n;
+		r->id_kind = PROTO_ID_TEXT;
+		r->id_text = at;
+		r->id_len = n;
+		return true;
+	}
+	if (ch != '-' && (ch < '0' || ch > '9'))
+		return fail(c, "id is not a string or an integer");
+	if (!scan_number(c, &nm))
+		return false;
+	if (!event_id_from_number(nm.tok, nm.len, &r->id_int, &cause))
+		return fail_cause(c, cause);
+	r->id_kind = PROTO_ID_INT;
+	return true;
+}
+
+/* "ts": an RFC 3339 string with a zone, or Unix seconds. */
+static bool
+parse_ts(struct ctx *c)
+{
+	struct num	 nm;
+	char		 buf[64], *cause = NULL;
+	size_t		 n;
+	int		 ch;
+	bool		 ok;
+
+	skip_ws(c);
+	ch = peek(c);
+	if (ch == '"') {
+		if (!parse_string(c, buf, sizeof buf, &n, NULL))
+			return false;
+		if (n > sizeof buf)
+			return fail(c, "ts is not an RFC 3339 time (%zu "
+			    "bytes)", n);
+		ok = event_ts_from_text(buf, n, &c->r->ts, &cause);
+	} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+		if (!scan_number(c, &nm))
+			return false;
+		ok = event_ts_from_number(nm.tok, nm.len, &c->r->ts, &cause);
+	} else
+		return fail(c, "ts is not a string or a number");
+	if (!ok)
+		return fail_cause(c, cause);
+	c->r->has_ts = true;
+	return true;
+}
+
 static bool
 parse_type(struct ctx *c)
 {
@@ -902,6 +985,7 @@ key_lookup(const char *k, size_t n)
 		[KEY_FEATURES] = 8, [KEY_SCORES] = 6, [KEY_PREDICTED] = 15,
 		[KEY_CONFIDENCE] = 10, [KEY_TRUE_CLASS] = 10,
 		[KEY_FEATURE_NAMES] = 13, [KEY_CLASS_NAMES] = 11,
+		[KEY_ID] = 2, [KEY_TS] = 2,
 	};
 	int				i;
 
@@ -971,6 +1055,10 @@ parse_member_value(struct ctx *c, enum key k)
 		return parse_names(c, "class_names", PROTO_MAX_FEATURES,
 		    PROTO_MAX_CLASSES,
 		    &r->n_class_names, &r->class_names);
+	case KEY_ID:
+		return parse_id(c);
+	case KEY_TS:
+		return parse_ts(c);
 	default:
 		return parse_value_skip(c, 1);
 	}
@@ -1014,7 +1102,16 @@ finish_record(struct ctx *c)
 		return true;
 	case PROTO_END_BATCH:
 		return true;
+	case PROTO_LABEL:
+		if (c->tc != TC_INT)
+			return fail(c, "true_class of a label record is not "
+			    "an integer");
+		return true;
 	case PROTO_PREDICTION:
+		r->has_batch = (c->seen & BIT(KEY_BATCH_ID)) != 0;
+		if (r->has_row && !r->has_batch)
+			return fail(c, "row_in_batch without batch_id");
+		break;
 	case PROTO_REFERENCE:
 		break;
 	}

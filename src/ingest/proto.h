@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/event.h"
 #include "core/monitor.h"
 
 #define PROTO_MAX_FEATURES	MONITOR_MAX_FEATURES
@@ -36,6 +37,14 @@ enum proto_kind {
 	PROTO_SCHEMA,
 	PROTO_LABELS,
 	PROTO_END_BATCH,
+	PROTO_LABEL,		/* one prediction's label, by id */
+};
+
+/* How a record's "id" was given. */
+enum proto_id {
+	PROTO_ID_NONE,
+	PROTO_ID_TEXT,
+	PROTO_ID_INT,
 };
 
 /*
@@ -45,7 +54,14 @@ enum proto_kind {
 struct proto_record {
 	enum proto_kind	 kind;
 
+	bool		 has_batch;	/* a prediction may leave it out */
 	int64_t		 batch_id;	/* prediction, labels, end_batch */
+	enum proto_id	 id_kind;	/* prediction, label */
+	const char	*id_text;	/* PROTO_ID_TEXT: 1..128 bytes */
+	size_t		 id_len;
+	int64_t		 id_int;	/* PROTO_ID_INT */
+	bool		 has_ts;
+	int64_t		 ts;		/* event time, us since the epoch */
 	bool		 has_row;
 	int64_t		 row_in_batch;	/* when has_row */
 
@@ -59,7 +75,8 @@ struct proto_record {
 	const char	*scores_json;
 	int		 predicted_class;	/* given, or argmax of scores */
 	double		 confidence;		/* given, or max of scores */
-	int		 true_class;		/* -1: null or absent */
+	int		 true_class;		/* -1: null or absent;
+						 * label: the class */
 
 	size_t		 n_labels;	/* labels: true_class array */
 	const int	*labels;

@@ -67,7 +67,7 @@ static const struct bad bads[] = {
 	{ "{\"batch_id\":1," P3 "}{}", "trailing data after object" },
 	{ "{\"batch_id\":1," P3, "unexpected end of line" },
 	{ "{\"batch_id\":1,\"features\":[1,2", "expected , or ] in features" },
-	{ "{" P3 "}", "missing field batch_id" },
+	{ "{\"row_in_batch\":1," P3 "}", "row_in_batch without batch_id" },
 	{ "{\"batch_id\":1,\"scores\":[0.5,0.5]}", "missing field features" },
 	{ "{\"batch_id\":1,\"features\":[1]}", "missing field scores" },
 	{ "{\"batch_id\":1,\"batch_id\":2," P3 "}",
@@ -132,6 +132,43 @@ static const struct bad bads[] = {
 	{ "{\"type\":\"labels\",\"true_class\":[0]}",
 	  "missing field batch_id" },
 	{ "{\"type\":\"end_batch\"}", "missing field batch_id" },
+	/* ids, event times and labels by id (issue 14) */
+	{ "{\"id\":1.5," P3 "}", "id is not an integer (a number id must "
+	  "be written as one)" },
+	{ "{\"id\":1e3," P3 "}", "id is not an integer (a number id must "
+	  "be written as one)" },
+	{ "{\"id\":-4," P3 "}", "id is negative" },
+	{ "{\"id\":\"\"," P3 "}", "id is empty" },
+	{ "{\"id\":\"\\u0000\"," P3 "}", "id contains U+0000" },
+	{ "{\"id\":null," P3 "}", "id is not a string or an integer" },
+	{ "{\"id\":[1]," P3 "}", "id is not a string or an integer" },
+	{ "{\"id\":9223372036854775808," P3 "}", "id is larger than "
+	  "9223372036854775807" },
+	{ "{\"ts\":\"2026-12-06T07:12:10\"," P3 "}", "ts has no time zone "
+	  "(end it with Z or +HH:MM)" },
+	{ "{\"ts\":\"2026-12-06T25:00:00Z\"," P3 "}", "ts hour 25 is out "
+	  "of range" },
+	{ "{\"ts\":\"99999-12-06T07:12:10Z\"," P3 "}", "ts year must be 4 "
+	  "digits (YYYY-MM-DDTHH:MM:SSZ)" },
+	{ "{\"ts\":-1," P3 "}", "ts is before 1970-01-01T00:00:00Z" },
+	{ "{\"ts\":true," P3 "}", "ts is not a string or a number" },
+	{ "{\"ts\":\"2026-12-06T07:12:10.0000000000000000000000000000000000"
+	  "0000000000000000000000000000Z\"," P3 "}", "ts is not an RFC 3339 "
+	  "time (83 bytes)" },
+	{ "{\"id\":1,\"id\":2," P3 "}", "duplicate key \"id\"" },
+	{ "{\"type\":\"reference\",\"id\":1," P3 "}",
+	  "field id is not allowed in reference records" },
+	{ "{\"type\":\"label\",\"true_class\":1}", "missing field id" },
+	{ "{\"type\":\"label\",\"id\":1}", "missing field true_class" },
+	{ "{\"type\":\"label\",\"id\":1,\"true_class\":null}",
+	  "true_class of a label record is not an integer" },
+	{ "{\"type\":\"label\",\"id\":1,\"true_class\":[1]}",
+	  "true_class of a label record is not an integer" },
+	{ "{\"type\":\"label\",\"id\":1,\"true_class\":-1}",
+	  "true_class is negative" },
+	{ "{\"type\":\"label\",\"id\":1,\"batch_id\":3,"
+	  "\"true_class\":1}", "field batch_id is not allowed in label "
+	  "records" },
 	{ "{\"type\":\"schema\"}",
 	  "schema has neither feature_names nor class_names" },
 	{ "{\"type\":\"schema\",\"feature_names\":[\"a\",\"a\"]}",
@@ -274,6 +311,80 @@ START_TEST(test_numbers)
 		ck_assert_msg(r.features[0] == strtod(toks[i], NULL) &&
 		    signbit(r.features[0]) == signbit(strtod(toks[i], NULL)),
 		    "%s: %.17g", toks[i], r.features[0]);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+/* id, ts and the label record, and a prediction without batch_id. */
+START_TEST(test_ids_and_times)
+{
+	static const struct {
+		const char	*line;
+		enum proto_kind	 kind;
+		bool		 has_batch;
+		enum proto_id	 id_kind;
+		const char	*id_text;
+		int64_t		 id_int;
+		int64_t		 ts;		/* -1: none */
+		int		 true_class;
+	} t[] = {
+		{ "{" P3 "}", PROTO_PREDICTION, false, PROTO_ID_NONE, NULL, 0,
+		  -1, -1 },
+		{ "{\"id\":\"req-7\",\"ts\":\"2026-12-06T07:12:10.25Z\","
+		  P3 "}", PROTO_PREDICTION, false, PROTO_ID_TEXT, "req-7", 0,
+		  INT64_C(1796541130250000), -1 },
+		{ "{\"batch_id\":2,\"id\":0,\"ts\":1796541130," P3 "}",
+		  PROTO_PREDICTION, true, PROTO_ID_INT, NULL, 0,
+		  INT64_C(1796541130000000), -1 },
+		{ "{\"id\":\"caf\\u00e9\"," P3 "}", PROTO_PREDICTION,
+		  false, PROTO_ID_TEXT, "caf\xc3\xa9", 0, -1, -1 },
+		{ "{\"id\":\"7\"," P3 "}", PROTO_PREDICTION, false,
+		  PROTO_ID_TEXT, "7", 0, -1, -1 },
+		{ "{\"id\":9223372036854775807," P3 "}", PROTO_PREDICTION,
+		  false, PROTO_ID_INT, NULL, INT64_MAX, -1, -1 },
+		{ "{\"type\":\"label\",\"id\":\"req-7\",\"true_class\":2}",
+		  PROTO_LABEL, false, PROTO_ID_TEXT, "req-7", 0, -1, 2 },
+		{ "{\"true_class\":0,\"id\":42,\"type\":\"label\"}",
+		  PROTO_LABEL, false, PROTO_ID_INT, NULL, 42, -1, 0 },
+	};
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX], id[130];
+	size_t			i;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ck_assert_msg(proto_parse_line(&p, t[i].line,
+		    strlen(t[i].line), &r, reason), "%zu: %s", i, reason);
+		ck_assert_int_eq(r.kind, t[i].kind);
+		ck_assert_int_eq(r.has_batch, t[i].has_batch);
+		ck_assert_int_eq(r.id_kind, t[i].id_kind);
+		if (t[i].id_kind == PROTO_ID_TEXT) {
+			ck_assert_uint_eq(r.id_len, strlen(t[i].id_text));
+			ck_assert(memcmp(r.id_text, t[i].id_text,
+			    r.id_len) == 0);
+		} else if (t[i].id_kind == PROTO_ID_INT)
+			ck_assert_int_eq(r.id_int, t[i].id_int);
+		ck_assert_int_eq(r.has_ts, t[i].ts >= 0);
+		if (t[i].ts >= 0)
+			ck_assert_int_eq(r.ts, t[i].ts);
+		ck_assert_int_eq(r.true_class, t[i].true_class);
+	}
+	/* 128 bytes are an id, 129 are not. */
+	memset(id, 'x', sizeof id);
+	for (i = 128; i <= 129; i++) {
+		char	line[300];
+
+		snprintf(line, sizeof line, "{\"id\":\"%.*s\"," P3 "}",
+		    (int)i, id);
+		ck_assert_int_eq(proto_parse_line(&p, line, strlen(line), &r,
+		    reason), i == 128);
+		if (i == 128)
+			ck_assert_uint_eq(r.id_len, 128);
+		else
+			ck_assert_str_eq(reason, "id is 129 bytes, more than "
+			    "128");
 	}
 	proto_parser_finish(&p);
 }
@@ -489,6 +600,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_missing_values);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_labels_and_schema);
+	tcase_add_test(tc, test_ids_and_times);
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_numbers_random);
 	tcase_add_test(tc, test_fast_path_same);
