@@ -523,6 +523,7 @@ static const struct schema_step {
 	int	(*run)(struct store *, char **);
 } schema_v3_steps[] = {
 	{ schema_v3_verdicts },
+	{ store_event_schema },		/* ids, held labels, positions */
 };
 
 static int

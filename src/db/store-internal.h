@@ -177,6 +177,17 @@ int		 store_mem_install(void);
 /* strtod in the C numeric locale, whatever this thread's locale is. */
 double		 store_strtod(const char *s, char **end);
 
+/*
+ * store-event.c. The schema 3 step for ids, held labels and input
+ * positions; an id bound at i (NULL: SQL NULL); a logged prediction with p's id: 2 none, 1 the same
+ * content (a replay), 0 other content (*cause names its line), -1 error.
+ */
+int		 store_event_schema(struct store *s, char **cause);
+void		 store_event_bind(sqlite3_stmt *st, int i,
+		     const struct store_event_id *id);
+int		 store_event_find(struct store *s,
+		     const struct store_prediction *p, char **cause);
+
 /* schema.c: create or migrate (read-write) or check (read-only). */
 int		 schema_migrate(struct store *s, char **cause);
 int		 schema_check(struct store *s, char **cause);

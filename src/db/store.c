@@ -38,7 +38,8 @@ static const char sql_rollback[] = "ROLLBACK";
 static const char sql_pred_insert[] =
     "INSERT OR IGNORE INTO predictions (batch_id, row_in_batch, features,"
     " predicted_class, confidence, scores, true_class, logged_at,"
-    " labeled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    " labeled_at, event_id, event_ts, src_line)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 static const char sql_pred_exists[] =
     "SELECT features, scores, predicted_class, confidence, true_class"
     " FROM predictions WHERE batch_id = ?1 AND row_in_batch = ?2";
@@ -724,9 +725,9 @@ store_prediction_same(sqlite3_stmt *st, const struct store_prediction *p)
 }
 
 /*
- * The key of p (batch_id, row_in_batch) is taken, or not: REPLAY when the
- * stored row has the same content, CONFLICT (and *cause) when it differs,
- * NEW when there is no such row.
+ * The key of p (its event id, else batch_id and row_in_batch) is taken,
+ * or not: REPLAY when the stored row has the same content, CONFLICT (and
+ * *cause) when it differs, NEW when there is no such row.
  */
 static enum store_add_result
 store_prediction_known(struct store *s, const struct store_prediction *p,
@@ -736,6 +737,11 @@ store_prediction_known(struct store *s, const struct store_prediction *p,
 	bool same;
 	int rc;
 
+	/* A repeated event id is a replay or a conflict, wherever it is. */
+	if (p->event_id != NULL &&
+	    (rc = store_event_find(s, p, cause)) != 2)
+		return rc == 1 ? STORE_ADD_REPLAY : rc == 0 ?
+		    STORE_ADD_CONFLICT : STORE_ADD_ERROR;
 	st = store_prepare_hot(s, &s->st_pred_exists, sql_pred_exists, cause);
 	if (st == NULL)
 		return STORE_ADD_ERROR;
@@ -789,6 +795,15 @@ store_prediction_insert(struct store *s, const struct store_prediction *p,
 		sqlite3_bind_null(st, 9);
 	}
 	sqlite3_bind_double(st, 8, at);
+	store_event_bind(st, 10, p->event_id);
+	if (p->has_event_ts)
+		sqlite3_bind_int64(st, 11, p->event_ts);
+	else
+		sqlite3_bind_null(st, 11);
+	if (p->line > 0)
+		sqlite3_bind_int64(st, 12, p->line);
+	else
+		sqlite3_bind_null(st, 12);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		sqlite3_reset(st);

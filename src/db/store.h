@@ -51,6 +51,13 @@ struct store_reference {
 	int	*true_class;	/* n_rows, -1 unknown */
 };
 
+/* A producer's id of a prediction: text (1..128 bytes) or an integer. */
+struct store_event_id {
+	const char	*text;		/* NULL: the integer */
+	size_t		 len;
+	int64_t		 num;
+};
+
 /* One prediction as logged; JSON texts are the compact arrays. */
 struct store_prediction {
 	int64_t		 batch_id;
@@ -61,6 +68,12 @@ struct store_prediction {
 	double		 confidence;
 	int		 true_class;	/* -1 for NULL */
 	double		 logged_at;	/* unix seconds */
+	/* Zero (memset) means none, unknown, not given. */
+	const struct store_event_id *event_id;	/* NULL: none */
+	bool		 has_event_ts;
+	int64_t		 event_ts;	/* us since the epoch */
+	int64_t		 line;		/* input line; 0 unknown */
+	bool		 batch_given;	/* batch_id came with the record */
 };
 
 /* A logged batch read back for the monitors, row_in_batch order. */
@@ -87,6 +100,7 @@ enum store_label_result {
 	STORE_LABEL_CONFLICT,	/* different labels there; see allow_relabel */
 	STORE_LABEL_MISMATCH,	/* length differs from logged rows */
 	STORE_LABEL_NOT_CLOSED,	/* batch unknown or still open */
+	STORE_LABEL_PENDING,	/* by id: no such prediction yet, held */
 	STORE_LABEL_ERROR,
 };
 
@@ -176,14 +190,18 @@ uint64_t store_reference_digest(const struct store_reference *r);
 
 /*
  * Outcome of store_prediction_add(). A row's key is (batch_id,
- * row_in_batch); its content is everything else but the times.
+ * row_in_batch), and its event id when it has one (an id logged with
+ * the same content is a replay wherever it was logged); its content is
+ * everything else but the times.
  */
 enum store_add_result {
 	STORE_ADD_ERROR = -1,	/* *cause set */
 	STORE_ADD_REPLAY = 0,	/* the key holds this content: nothing done */
 	STORE_ADD_NEW = 1,	/* logged into a batch not judged yet */
 	STORE_ADD_LATE = 2,	/* logged into a judged batch: late, kept */
-	STORE_ADD_CONFLICT = 3,	/* the key holds other content; *cause */
+	STORE_ADD_CONFLICT = 3,	/* the key (or the producer's id: its
+				 * content and earlier line are in *cause)
+				 * holds other content */
 };
 enum store_add_result store_prediction_add(struct store *s,
 	    const struct store_prediction *p, char **cause);
@@ -268,5 +286,64 @@ int	store_detector_get(struct store *s, const char *name,
 	    int64_t *last_batch, char **state, char **cause);
 int	store_detector_put(struct store *s, const char *name,
 	    int64_t last_batch, const char *state, char **cause);
+
+/* ---- store-event.c: ids, labels by id, input positions ---- */
+
+/* The next free row_in_batch of a batch (0 for a new one). 0 or -1. */
+int	store_batch_next_row(struct store *s, int64_t batch_id, int64_t *row,
+	    char **cause);
+/*
+ * Label the prediction with this id. APPLIED (*batch is its batch; the
+ * ledger counts it), SAME, CONFLICT (unless allow_relabel), PENDING (no
+ * such prediction yet: held until it arrives; a held label is replaced
+ * only with allow_relabel), ERROR.
+ */
+enum store_label_result store_label_id(struct store *s,
+	    const struct store_event_id *id, int true_class, bool allow_relabel,
+	    int64_t *batch, char **cause);
+/* Any label held for a prediction not yet logged? 0 or -1. */
+int	store_pending_any(struct store *s, bool *any, char **cause);
+/* Take the label held for id: 1 (*true_class, removed), 0 none, -1. */
+int	store_pending_take(struct store *s, const struct store_event_id *id,
+	    int *true_class, char **cause);
+/*
+ * Drop held labels older than ttl seconds, adding their number to *n and
+ * to the store's count (meta labels_expired). 0 or -1.
+ */
+int	store_pending_expire(struct store *s, double ttl, int64_t *n,
+	    char **cause);
+/* Held labels now, and dropped ones so far. 0 or -1. */
+int	store_pending_counts(struct store *s, int64_t *held, int64_t *expired,
+	    char **cause);
+/* The id for a message: the integer, or the text quoted and cut. */
+char	*store_event_id_show(const struct store_event_id *id);
+/* Open batches from `from` up, ascending (*ids: caller frees). 0 or -1. */
+int	store_open_batches(struct store *s, int64_t from, int64_t **ids,
+	    size_t *n, char **cause);
+/* Rows and labelled rows of a batch, from the ledger. 0 or -1. */
+int	store_batch_counts(struct store *s, int64_t batch_id, int64_t *rows,
+	    int64_t *labelled, char **cause);
+
+/*
+ * Where an input stands, committed with the rows read from it: the file
+ * (device, inode, offset, line, hash of the bytes before the offset) and
+ * the windowing state. Keyed by the input's name.
+ */
+struct store_position {
+	uint64_t	 dev;
+	uint64_t	 ino;
+	int64_t		 offset;
+	int64_t		 line;
+	uint64_t	 hash;
+	int64_t		 next_row;
+	int64_t		 frontier;
+	int64_t		 max_ts;
+};
+/* 0 found, 1 none, -1 error. */
+int	store_position_get(struct store *s, const char *source,
+	    struct store_position *out, char **cause);
+/* Inside the write transaction. 0 or -1. */
+int	store_position_put(struct store *s, const char *source,
+	    const struct store_position *pos, char **cause);
 
 #endif

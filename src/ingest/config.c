@@ -28,6 +28,7 @@ enum opt_type {
 	OPT_BOOL,
 	OPT_STRING,
 	OPT_DURATION,	/* "30s", "5m", "2h", "1d"; "0" is off */
+	OPT_WINDOW,
 };
 
 struct opt {
@@ -60,6 +61,14 @@ static const struct opt opts[] = {
 	  OFF(expect_every_us), 0 },
 	{ "ingest", "expect_labels_within", OPT_DURATION, 0, 0, false,
 	  OFF(expect_labels_us), 0 },
+	{ "ingest", "window", OPT_WINDOW, 0, 0, false, OFF(window), 0 },
+	{ "ingest", "lateness", OPT_DURATION, 0, 0, false, OFF(lateness), 0 },
+	{ "ingest", "idle_close", OPT_DURATION, 0, 0, false, OFF(idle_close),
+	  0 },
+	{ "ingest", "label_ttl", OPT_DURATION, 1, 0, false, OFF(label_ttl),
+	  0 },
+	{ "ingest", "follow", OPT_STRING, 0, 0, false, OFF(follow), 0 },
+	{ "ingest", "rotated", OPT_STRING, 0, 0, false, OFF(rotated), 0 },
 	{ "monitor", "ks_alpha", OPT_DOUBLE, 0, 1, false, MOFF(ks_alpha), 0 },
 	{ "monitor", "psi_warning", OPT_DOUBLE, 0, 100, false,
 	  MOFF(psi_warning), 0 },
@@ -158,8 +167,11 @@ set_opt(struct ingest_config *c, const struct opt *o, const char *value,
 	char		*why;
 
 	switch (o->type) {
+	case OPT_WINDOW:
+		return window_spec_parse(value,
+		    (struct window_spec *)(void *)base, cause) ? 0 : -1;
 	case OPT_DURATION:
-		if (!window_duration_parse(value, true, &us, &why)) {
+		if (!window_duration_parse(value, o->lo == 0, &us, &why)) {
 			*cause = xasprintf("%s: %s", o->key, why);
 			free(why);
 			return -1;
@@ -215,6 +227,8 @@ config_init(struct ingest_config *c, bool with_alert)
 	c->flush_rows = 2000;
 	c->flush_ms = 200;
 	c->busy_timeout_ms = 10000;
+	c->idle_close = -1;
+	c->label_ttl = INT64_C(7) * 86400 * 1000000;
 	monitor_config_defaults(&c->monitor);
 	if (with_alert)
 		c->alert = alert_config_create();
@@ -224,6 +238,8 @@ void
 config_finish(struct ingest_config *c)
 {
 	free(c->db);
+	free(c->follow);
+	free(c->rotated);
 	if (c->alert != NULL)
 		alert_config_destroy(c->alert);
 	memset(c, 0, sizeof *c);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/monitor.h"
+#include "core/window.h"
 
 struct alert_config;
 
@@ -29,6 +30,13 @@ struct ingest_config {
 	/* The silence alarm (pipeline-watch.c), microseconds; 0: off. */
 	int64_t			 expect_every_us;	/* predictions */
 	int64_t			 expect_labels_us;	/* labels */
+	/* Producers without batch ids (docs/PROTOCOL.md, issue 14). */
+	struct window_spec	 window;	/* kind NONE: batch_id given */
+	int64_t			 lateness;	/* us */
+	int64_t			 idle_close;	/* us; -1: the window length */
+	int64_t			 label_ttl;	/* us a held label waits */
+	char			*follow;	/* owned; NULL: stdin/FILE */
+	char			*rotated;	/* owned glob; NULL: PATH.1 */
 	struct monitor_config	 monitor;
 	struct alert_config	*alert;		/* owned; NULL: parse only */
 	bool			 has_secret;	/* a secret key was set */

@@ -493,6 +493,12 @@ follow_position(const struct follow *f, struct follow_pos *out)
 	out->hash = tail_hash(f->buf + f->start - k, k);
 }
 
+bool
+follow_switching(const struct follow *f)
+{
+	return f->state != ST_LIVE;
+}
+
 int
 follow_fd(const struct follow *f)
 {

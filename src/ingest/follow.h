@@ -86,6 +86,8 @@ enum follow_status follow_next(struct follow *f, int64_t now_ms,
 /* The position just after the last line handed out. */
 void		 follow_position(const struct follow *f,
 		    struct follow_pos *out);
+/* Finishing a rotated file or a copy: lines may be waiting elsewhere. */
+bool		 follow_switching(const struct follow *f);
 /* A descriptor that becomes readable when the directory changes, or -1. */
 int		 follow_fd(const struct follow *f);
 /* How long the caller may wait before calling follow_next() again. */

@@ -36,6 +36,7 @@
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
+#include "ingest/follow.h"
 #include "ingest/pipeline.h"
 #include "ingest/signals.h"
 #include "prom/prom.h"
@@ -44,6 +45,7 @@
 #define EXIT_FATAL	1
 #define EXIT_USAGE	2
 #define PROGRESS_MS	250
+#define ROTATE_GRACE_MS	1000	/* a rotated file must be quiet this long */
 
 /* A command-line setting, applied after the config file. */
 struct override {
@@ -84,6 +86,12 @@ static const struct {
 	{ "adwin-delta", "monitor", "adwin_delta" },
 	{ "expect-every", "ingest", "expect_every" },
 	{ "expect-labels-within", "ingest", "expect_labels_within" },
+	{ "window", "ingest", "window" },
+	{ "lateness", "ingest", "lateness" },
+	{ "idle-close", "ingest", "idle_close" },
+	{ "label-ttl", "ingest", "label_ttl" },
+	{ "follow", "ingest", "follow" },
+	{ "rotated", "ingest", "rotated" },
 };
 #define N_SETTINGS	(sizeof settings / sizeof settings[0])
 
@@ -119,6 +127,16 @@ static const char usage_text[] =
 "  --expect-labels-within D\n"
 "                         page labels_late when no labels arrived D\n"
 "                         after a batch closed (default 0: off)\n"
+"  --window rows:N|time:D batch predictions that carry no batch_id: every\n"
+"                         N rows, or tumbling windows of event time (30s)\n"
+"  --lateness D           a time window closes once an event D past its\n"
+"                         end arrives (default 0)\n"
+"  --idle-close D         ... or after D without events (default: the\n"
+"                         window length; 0: never)\n"
+"  --label-ttl D          labels wait this long for their prediction (7d)\n"
+"  --follow PATH          read PATH like tail -F, resuming where the last\n"
+"                         commit stopped; never ends\n"
+"  --rotated GLOB         where rotated files of PATH go (default PATH.1)\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
 "\n"
@@ -340,6 +358,110 @@ interrupted(struct pipeline *p, const char *source, const char *why,
 	return 0;
 }
 
+/* One line from the follow reader into the pipeline. */
+static enum pipeline_result
+follow_line(struct pipeline *p, const struct follow_line *l, int64_t now,
+    char **cause)
+{
+	static const char too_long[] = "line longer than 1048576 bytes";
+	static const char cut[] = "incomplete line (no newline before the "
+	    "file was rotated or truncated)";
+
+	pipeline_set_source(p, l->name);
+	if (l->kind == FOLLOW_COMPLETE)
+		return pipeline_line(p, l->text, l->len, (uint64_t)l->lineno,
+		    now, cause);
+	return pipeline_reject(p, (uint64_t)l->lineno,
+	    l->kind == FOLLOW_CUT ? cut : too_long, l->text, l->len, cause);
+}
+
+/* --follow: lines as they are appended, until a signal or a fatal error. */
+static enum stop
+follow_loop(struct pipeline *p, struct follow *f, int sfd, char **cause)
+{
+	struct follow_line	 l;
+	enum follow_status	 st = FOLLOW_WAIT;
+	enum pipeline_result	 res;
+	struct pollfd		 pfd[2];
+	int64_t			 now;
+	int			 timeout, wait, k;
+
+	for (;;) {
+		now = now_ms();
+		for (k = 0; k < 1024; k++) {
+			if (stop_requested())
+				return STOP_SIGNAL;
+			st = follow_next(f, now, &l, cause);
+			if (st != FOLLOW_LINE)
+				break;
+			res = follow_line(p, &l, now, cause);
+			if (res == PIPELINE_FATAL)
+				return STOP_FATAL;
+			if (res == PIPELINE_STOP)
+				return STOP_JUDGING;
+			signals_note(pipeline_first_uncommitted(p));
+		}
+		if (st == FOLLOW_ERROR)
+			return STOP_FATAL;
+		if (pipeline_tick(p, now, cause) != 0)
+			return STOP_FATAL;
+		signals_note(pipeline_first_uncommitted(p));
+		timeout = pipeline_timeout(p, now);
+		wait = follow_wait_ms(f, now);
+		if (st == FOLLOW_LINE)
+			timeout = 0;	/* more to read: only look at signals */
+		else if (timeout < 0 || wait < timeout)
+			timeout = wait;
+		pfd[0].fd = sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = follow_fd(f);
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+			*cause = xasprintf("poll: %s", strerror(errno));
+			return STOP_FATAL;
+		}
+		if (stop_requested())
+			return STOP_SIGNAL;
+	}
+}
+
+/*
+ * Name the input for its stored position; with --follow, open the reader
+ * where the last commit stopped. 0 or -1 with *cause.
+ */
+static int
+input_open(struct pipeline *p, const struct ingest_config *cfg,
+    const char *source, struct follow **f, char **cause)
+{
+	struct follow_opts	 o;
+	struct follow_pos	 pos;
+	char			*note = NULL;
+	bool			 found;
+
+	*f = NULL;
+	if (cfg->follow == NULL && cfg->window.kind == WINDOW_NONE)
+		return 0;
+	if (pipeline_resume(p, cfg->follow != NULL ? cfg->follow : source,
+	    now_ms(), &pos, &found, cause) != 0)
+		return -1;
+	if (cfg->follow == NULL)
+		return 0;
+	memset(&o, 0, sizeof o);
+	o.path = cfg->follow;
+	o.rotated = cfg->rotated;
+	o.line_max = PIPELINE_LINE_MAX;
+	o.grace_ms = ROTATE_GRACE_MS;
+	*f = follow_create(&o, found ? &pos : NULL, now_ms(), &note, cause);
+	if (note != NULL)
+		say("%s", note);
+	free(note);
+	if (*f == NULL)
+		return -1;
+	pipeline_set_follow(p, *f);
+	pipeline_set_source(p, cfg->follow);
+	return 0;
+}
+
 static int
 set_override(struct override *ov, size_t *n, const char *section,
     const char *key, const char *value)
@@ -360,6 +482,7 @@ main(int argc, char **argv)
 	struct store		*s = NULL;
 	struct alert_engine	*engine = NULL;
 	struct pipeline		*p = NULL;
+	struct follow		*follow = NULL;
 	const struct pipeline_stats *st;
 	struct stat		 st_in;
 	const char		*db_flag = NULL, *config_flag = NULL;
@@ -490,6 +613,11 @@ main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (cfg.follow != NULL && input != NULL) {
+		say("--follow reads its own file: no FILE argument with it");
+		status = EXIT_USAGE;
+		goto out;
+	}
 	alert_config_set_send(cfg.alert, send);
 	if (db_flag == NULL)
 		db_flag = getenv("MLMON_DB");
@@ -551,10 +679,18 @@ main(int argc, char **argv)
 		    PROM_MODEL_DEFAULT);
 		metrics_update(p, 1);
 	}
-	show_progress = !quiet && isatty(STDERR_FILENO);
+	show_progress = !quiet && isatty(STDERR_FILENO) && cfg.follow == NULL;
+	if (input_open(p, &cfg, source, &follow, &cause) != 0) {
+		say("%s", cause);
+		status = EXIT_FATAL;
+		goto out;
+	}
 
 	start = now_ms();
-	stop = read_loop(p, fd, sfd, show_progress, start, &cause);
+	if (follow != NULL)
+		stop = follow_loop(p, follow, sfd, &cause);
+	else
+		stop = read_loop(p, fd, sfd, show_progress, start, &cause);
 	if (stop == STOP_EOF) {
 		n_end = pipeline_end(p, &cause);
 		if (n_end < 0)
@@ -616,6 +752,7 @@ out:
 	alert_engine_destroy(engine);	/* before its log, the pipeline's */
 	prom_file_destroy(metrics);
 	pipeline_destroy(p);
+	follow_destroy(follow);
 	store_close(s);
 	config_finish(&cfg);
 	free(path);

@@ -10,6 +10,8 @@
  *                        reference window
  *   pipeline-monitors.c  closing a batch and what runs then: monitors,
  *                        reports, detectors, alert rules, the batch line
+ *   pipeline-events.c    ids and event times, windows, labels by id, the
+ *                        input position stored with each commit
  */
 #ifndef MLMON_INGEST_PIPELINE_INTERNAL_H
 #define MLMON_INGEST_PIPELINE_INTERNAL_H
@@ -20,6 +22,7 @@
 #include <stdio.h>
 
 #include "core/monitor.h"
+#include "core/window.h"
 #include "db/store.h"
 #include "ingest/pipeline.h"
 #include "ingest/proto.h"
@@ -124,6 +127,14 @@ struct pipeline {
 
 	struct pl_watch		 watch;
 
+	/* pipeline-events.c: windows, held labels, the input position. */
+	struct window		 win;		/* spec kind NONE: off */
+	int64_t			 row_batch;	/* row_next's batch; -1 none */
+	int64_t			 row_next;	/* its next row_in_batch */
+	bool			 held_known;	/* held_any valid in this tx */
+	bool			 held_any;	/* labels wait for their rows */
+	struct follow		*follow;	/* NULL: not following */
+	char			*pos_key;	/* input_positions.source */
 	/* What is known to be in the file at the path (store_file_check). */
 	struct pipeline_stats	 sure;	/* st at the last check */
 	uint64_t		 sure_line;	/* first line after that work */
@@ -146,6 +157,15 @@ enum pipeline_result pl_fatal(char **cause, char *why, const char *what);
  * *cause is why (taken) and the input lines to send again.
  */
 void	pl_work_lost(struct pipeline *p, char *why, char **cause);
+
+/*
+ * What store_prediction_add answered for line lineno: a new or late row
+ * counts (once committed), a replay is skipped, a conflict is rejected
+ * with the store's reason (why, taken), an error is fatal.
+ */
+enum pipeline_result pl_row_added(struct pipeline *p,
+		    enum store_add_result rc, int64_t batch, uint64_t lineno,
+		    const char *line, size_t len, char *why, char **cause);
 
 /* pipeline-axes.c. Name vectors; a copy the caller frees (pl_free_names). */
 void		 pl_free_names(char **v, size_t n);
@@ -205,5 +225,26 @@ int		 pl_watch_labels(struct pipeline *p, int64_t batch,
 void		 pl_watch_closed(struct pipeline *p, int64_t batch);
 int		 pl_watch_tick(struct pipeline *p, char **cause);
 int64_t		 pl_watch_timeout(const struct pipeline *p, int64_t now);
+/*
+ * pipeline-events.c. sp from r at (batch, row), its id in *id, with a
+ * label held for the id taken into it: 0 or -1. A prediction for the
+ * window machine; a label by id; the window's idle closes (tick) and
+ * its last closes (end), as pl_judge; before a commit (0 or -1); ms
+ * until the window machine's next idle deadline, -1 for none.
+ */
+int		 pl_event_row(struct pipeline *p,
+		    const struct proto_record *r, uint64_t lineno,
+		    int64_t batch, int64_t row, struct store_event_id *id,
+		    struct store_prediction *sp, char **cause);
+enum pipeline_result pl_event_windowed(struct pipeline *p,
+		    const struct proto_record *r, uint64_t lineno,
+		    const char *line, size_t len, char **cause);
+enum pipeline_result pl_event_label(struct pipeline *p,
+		    const struct proto_record *r, uint64_t lineno,
+		    const char *line, size_t len, char **cause);
+enum pipeline_result pl_event_tick(struct pipeline *p, char **cause);
+enum pipeline_result pl_event_end(struct pipeline *p, char **cause);
+int		 pl_event_commit(struct pipeline *p, char **cause);
+int		 pl_event_timeout(const struct pipeline *p, int64_t now_ms);
 
 #endif

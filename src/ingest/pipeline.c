@@ -156,7 +156,8 @@ open_batch(struct pipeline *p, int64_t batch)
 }
 
 static void
-keep_row(struct pipeline *p, const struct proto_record *r, int64_t row)
+keep_row(struct pipeline *p, const struct proto_record *r, int64_t row,
+    int truth)
 {
 	size_t	nf = p->n_features;
 
@@ -171,28 +172,13 @@ keep_row(struct pipeline *p, const struct proto_record *r, int64_t row)
 	memcpy(p->feat + p->n * nf, r->features, nf * sizeof(double));
 	p->pred[p->n] = r->predicted_class;
 	p->conf[p->n] = r->confidence;
-	p->truth[p->n] = r->true_class;
+	p->truth[p->n] = truth;
 	p->rowid[p->n] = row;
-	if (r->true_class < 0)
+	if (truth < 0)
 		p->all_labelled = false;
 	if (p->n > 0 && row <= p->rowid[p->n - 1])
 		p->in_order = false;
 	p->n++;
-}
-
-/* Fill a store row from a prediction record. */
-static void
-row_from_record(struct store_prediction *sp, const struct proto_record *r,
-    int64_t row)
-{
-	memset(sp, 0, sizeof *sp);
-	sp->batch_id = r->batch_id;
-	sp->row_in_batch = row;
-	sp->features_json = r->features_json;
-	sp->scores_json = r->scores_json;
-	sp->predicted_class = r->predicted_class;
-	sp->confidence = r->confidence;
-	sp->true_class = r->true_class;
 }
 
 /*
@@ -200,8 +186,8 @@ row_from_record(struct store_prediction *sp, const struct proto_record *r,
  * counts (once committed), a replay is skipped, a conflict is rejected
  * with the store's reason, an error is fatal.
  */
-static enum pipeline_result
-row_added(struct pipeline *p, enum store_add_result rc, int64_t batch,
+enum pipeline_result
+pl_row_added(struct pipeline *p, enum store_add_result rc, int64_t batch,
     uint64_t lineno, const char *line, size_t len, char *why, char **cause)
 {
 	char	reason[PROTO_REASON_MAX];
@@ -242,18 +228,22 @@ stray_row(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 {
 	struct store_prediction	 sp;
 	enum store_add_result	 rc;
+	struct store_event_id	 id;
 	char			 reason[PROTO_REASON_MAX], *why = NULL;
 
-	if (!r->has_row) {
+	if (!r->has_row && r->id_kind == PROTO_ID_NONE) {
 		snprintf(reason, sizeof reason, "late row for batch %lld, "
-		    "which is judged already, without row_in_batch (needed "
-		    "to tell it from a replay)", (long long)r->batch_id);
+		    "which is judged already, without row_in_batch or id "
+		    "(needed to tell it from a replay)",
+		    (long long)r->batch_id);
 		return reject(p, lineno, reason, line, len, cause);
 	}
-	row_from_record(&sp, r, r->row_in_batch);
+	if (pl_event_row(p, r, lineno, r->batch_id, r->row_in_batch, &id, &sp,
+	    cause) != 0)
+		return PIPELINE_FATAL;
 	rc = store_prediction_add(p->s, &sp, &why);
 	pl_mark_dirty(p);
-	return row_added(p, rc, r->batch_id, lineno, line, len, why, cause);
+	return pl_row_added(p, rc, r->batch_id, lineno, line, len, why, cause);
 }
 
 static enum pipeline_result
@@ -264,8 +254,11 @@ do_prediction(struct pipeline *p, const struct proto_record *r,
 	enum store_add_result	 rc;
 	enum pipeline_result	 res;
 	char			*why = NULL;
+	struct store_event_id	 id;
 	int64_t			 row;
 
+	if (p->win.spec.kind != WINDOW_NONE || !r->has_batch)
+		return pl_event_windowed(p, r, lineno, line, len, cause);
 	if (p->open && p->batch != r->batch_id &&
 	    p->was != STORE_BATCH_CLOSED &&
 	    store_batch_state(p->s, r->batch_id) == STORE_BATCH_CLOSED)
@@ -276,14 +269,16 @@ do_prediction(struct pipeline *p, const struct proto_record *r,
 	if (!p->open)
 		open_batch(p, r->batch_id);
 	row = r->has_row ? r->row_in_batch : (int64_t)p->arrivals;
-	row_from_record(&sp, r, row);
+	if (pl_event_row(p, r, lineno, r->batch_id, row, &id, &sp,
+	    cause) != 0)
+		return PIPELINE_FATAL;
 	rc = store_prediction_add(p->s, &sp, &why);
 	pl_mark_dirty(p);
 	if (rc != STORE_ADD_ERROR)
 		p->arrivals++;
-	res = row_added(p, rc, r->batch_id, lineno, line, len, why, cause);
+	res = pl_row_added(p, rc, r->batch_id, lineno, line, len, why, cause);
 	if (rc == STORE_ADD_NEW && p->was == STORE_BATCH_UNKNOWN)
-		keep_row(p, r, row);
+		keep_row(p, r, row, sp.true_class);
 	return res;
 }
 
@@ -345,6 +340,7 @@ do_labels(struct pipeline *p, const struct proto_record *r,
 	case STORE_LABEL_CONFLICT:
 	case STORE_LABEL_MISMATCH:
 	case STORE_LABEL_NOT_CLOSED:
+	case STORE_LABEL_PENDING:
 		if (why != NULL)
 			snprintf(reason, sizeof reason, "%s", why);
 		else if (res == STORE_LABEL_CONFLICT)
@@ -426,6 +422,7 @@ pipeline_create(struct store *s, const struct ingest_config *cfg,
     struct alert_engine *alert, FILE *log, FILE *err, char **cause)
 {
 	struct pipeline	*p = xcalloc(1, sizeof *p);
+	struct window_spec spec;
 	char		*why = NULL;
 
 	p->s = s;
@@ -438,6 +435,11 @@ pipeline_create(struct store *s, const struct ingest_config *cfg,
 	snprintf(p->source, sizeof p->source, "stdin");
 	pl_watch_init(p);
 	proto_parser_init(&p->parser);
+	spec = cfg->window;
+	spec.lateness = cfg->lateness;
+	spec.idle = cfg->idle_close >= 0 ? cfg->idle_close : spec.length;
+	window_init(&p->win, &spec);
+	p->row_batch = -1;
 	if (log != NULL) {
 		p->log = open_memstream(&p->log_buf, &p->log_len);
 		if (p->log == NULL) {
@@ -463,6 +465,8 @@ pipeline_destroy(struct pipeline *p)
 	if (p == NULL)
 		return;
 	proto_parser_finish(&p->parser);
+	window_finish(&p->win);
+	free(p->pos_key);
 	if (p->schema_stored)
 		store_schema_finish(&p->schema);
 	pl_free_names(p->pend_features, p->n_pend_features);
@@ -732,6 +736,9 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 		    pl_watch_labels(p, r.batch_id, cause) != 0)
 			res = PIPELINE_FATAL;
 		break;
+	case PROTO_LABEL:
+		res = pl_event_label(p, &r, lineno, line, len, cause);
+		break;
 	case PROTO_SCHEMA:
 	default:
 		res = do_schema(p, &r, lineno, line, len, cause);
@@ -764,6 +771,10 @@ pipeline_end(struct pipeline *p, char **cause)
 	if ((res = judge_abandoned(p, cause)) == PIPELINE_OK && p->open)
 		res = pl_close_batch(p, cause);
 	if (res == PIPELINE_STOP)
+		return 1;
+	if (res == PIPELINE_FATAL)
+		return -1;
+	if ((res = pl_event_end(p, cause)) == PIPELINE_STOP)
 		return 1;
 	if (res == PIPELINE_FATAL)
 		return -1;
@@ -859,7 +870,8 @@ pipeline_flush(struct pipeline *p, char **cause)
 		return -1;
 	}
 	file_sure(p);
-	if (pl_detectors_store(p, cause) != 0)
+	if (pl_event_commit(p, cause) != 0 ||
+	    pl_detectors_store(p, cause) != 0)
 		return -1;
 	/* The next transaction reads the stored detector state again. */
 	p->det_checked = false;
@@ -894,6 +906,10 @@ pipeline_tick(struct pipeline *p, int64_t now_ms, char **cause)
 	p->now = now_ms;
 	if (pl_watch_tick(p, cause) != 0)
 		return -1;
+	/* A stop cutting an idle close short leaves that batch abandoned
+	 * (judged at the next start); the caller sees the stop request. */
+	if (!p->dead && pl_event_tick(p, cause) == PIPELINE_FATAL)
+		return -1;
 	if (p->dirty && now_ms - p->dirty_since >= p->cfg->flush_ms)
 		return pipeline_flush(p, cause);
 	return 0;
@@ -903,6 +919,7 @@ int
 pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 {
 	int64_t	left = -1, watch = pl_watch_timeout(p, now_ms);
+	int	w = pl_event_timeout(p, now_ms);
 
 	if (p->dirty) {
 		left = p->dirty_since + p->cfg->flush_ms - now_ms;
@@ -911,6 +928,8 @@ pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 	}
 	if (watch >= 0 && (left < 0 || watch < left))
 		left = watch;
+	if (w >= 0 && (left < 0 || w < left))
+		left = w;
 	if (left < 0)
 		return -1;
 	return left > 60000 ? 60000 : (int)left;

@@ -25,6 +25,8 @@ struct store;
 struct alert_engine;
 struct ingest_config;
 struct pipeline;
+struct follow;
+struct follow_pos;
 
 #define PIPELINE_LINE_MAX	(1024 * 1024)	/* longer lines are refused */
 
@@ -110,6 +112,17 @@ int		 pipeline_tick(struct pipeline *p, int64_t now_ms,
 /* Milliseconds until the flush deadline; -1 when nothing is pending. */
 int		 pipeline_timeout(const struct pipeline *p, int64_t now_ms);
 
+/*
+ * Name the input (a --follow path, "stdin", a FILE) whose position and
+ * windowing state each commit stores; read them back: *found, and *pos
+ * for follow_create(). now_ms starts the idle clock of reopened windows.
+ * 0 or -1.
+ */
+int		 pipeline_resume(struct pipeline *p, const char *key,
+		    int64_t now_ms, struct follow_pos *pos, bool *found,
+		    char **cause);
+/* The reader whose position each commit stores (NULL: none). */
+void		 pipeline_set_follow(struct pipeline *p, struct follow *f);
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
 /* The live progress line is on screen: clear it before printing. */
 void		 pipeline_set_progress_shown(struct pipeline *p, bool shown);
