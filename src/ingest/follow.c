@@ -24,6 +24,7 @@
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/xalloc.h"
@@ -59,6 +60,8 @@ struct follow {
 	uint64_t	 ino;
 	enum state	 state;
 	int64_t		 quiet_since;	/* ROTATED: last growth or switch */
+	int64_t		 now;		/* the caller's clock, ms */
+	int64_t		 mtime_ns;	/* of the file when opened */
 	bool		 at_eof;
 
 	char		*buf;
@@ -83,6 +86,19 @@ tail_hash(const char *p, size_t n)
 	while (n-- > 0)
 		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
 	return h;
+}
+
+/* How long ago the file was last written, ms (0 if in the future). */
+static int64_t
+quiet_ms(const struct stat *sb)
+{
+	struct timespec	ts;
+	int64_t		age;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	age = ((int64_t)ts.tv_sec - sb->st_mtim.tv_sec) * 1000 +
+	    (ts.tv_nsec - sb->st_mtim.tv_nsec) / 1000000;
+	return age > 0 ? age : 0;
 }
 
 static void
@@ -128,6 +144,9 @@ open_file(struct follow *f, const char *path, int64_t offset,
 	f->state = state;
 	f->start = f->end = k;
 	f->off = offset;
+	f->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+	    sb.st_mtim.tv_nsec;
+	f->quiet_since = f->now - quiet_ms(&sb);
 	return true;
 }
 
@@ -234,7 +253,8 @@ leave_file(struct follow *f, const char *path, struct follow_line *out)
 		out->lineno = f->lineno + 1;
 	}
 	close_file(f);
-	if (!open_file(f, path, 0, ST_LIVE))
+	if (!open_file(f, path, 0, strcmp(path, f->path) == 0 ? ST_LIVE :
+	    ST_ROTATED))
 		f->fd = -1;
 	return cut;
 }
@@ -289,6 +309,37 @@ same_bytes_at(const char *name, int64_t offset, const char *want, size_t n)
 }
 
 /*
+ * The file to read after a rotated file or a copy: the oldest rotated
+ * name written after it (a second rotation, or the copy a copytruncate
+ * made of PATH while we finished this one), else PATH. Caller frees.
+ */
+static char *
+successor(struct follow *f)
+{
+	glob_t		 g;
+	struct stat	 sb;
+	char		*best = NULL;
+	int64_t		 m, best_m = INT64_MAX;
+	size_t		 i;
+
+	rotated_names(f, &g);
+	for (i = 0; i < g.gl_pathc; i++) {
+		if (stat(g.gl_pathv[i], &sb) != 0 ||
+		    (uint64_t)sb.st_ino == f->ino)
+			continue;
+		m = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+		    sb.st_mtim.tv_nsec;
+		if (m > f->mtime_ns && m < best_m) {
+			best_m = m;
+			free(best);
+			best = xstrdup(g.gl_pathv[i]);
+		}
+	}
+	rotated_free(f, &g);
+	return best != NULL ? best : xstrdup(f->path);
+}
+
+/*
  * The current file was truncated or rewritten: read what we had not yet
  * read from a rotated copy holding the same bytes, else restart PATH.
  */
@@ -319,6 +370,8 @@ truncated(struct follow *f, struct follow_line *out)
 		f->name = xstrdup(g.gl_pathv[i]);
 		f->state = ST_COPY;
 		f->at_eof = false;
+		f->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+		    sb.st_mtim.tv_nsec;
 		rotated_free(f, &g);
 		return false;
 	}
@@ -338,8 +391,13 @@ at_end(struct follow *f, int64_t now, struct follow_line *out, bool *moved)
 	*moved = false;
 	if (f->state == ST_COPY ||
 	    (f->state == ST_ROTATED && now - f->quiet_since >= f->grace_ms)) {
+		char	*next = successor(f);
+		bool	 cut;
+
 		*moved = true;
-		return leave_file(f, f->path, out) ? FOLLOW_LINE : FOLLOW_WAIT;
+		cut = leave_file(f, next, out);
+		free(next);
+		return cut ? FOLLOW_LINE : FOLLOW_WAIT;
 	}
 	if (f->state == ST_ROTATED)
 		return FOLLOW_WAIT;
@@ -395,7 +453,7 @@ holds(const char *name, const struct follow_pos *pos, bool by_content)
 
 /* Open the file holding pos: PATH, a rotated name, or a rotated copy. */
 static bool
-resume_at(struct follow *f, const struct follow_pos *pos, int64_t now)
+resume_at(struct follow *f, const struct follow_pos *pos)
 {
 	glob_t	 g;
 	size_t	 i;
@@ -413,10 +471,8 @@ resume_at(struct follow *f, const struct follow_pos *pos, int64_t now)
 			found = open_file(f, g.gl_pathv[i], pos->offset,
 			    ST_COPY);
 	rotated_free(f, &g);
-	if (found) {
+	if (found)
 		f->lineno = pos->line;
-		f->quiet_since = now;
-	}
 	return found;
 }
 
@@ -452,6 +508,7 @@ follow_next(struct follow *f, int64_t now, struct follow_line *out,
 	enum follow_status	st;
 	bool			moved;
 
+	f->now = now;
 	drain_inotify(f);
 	for (;;) {
 		if (f->fd < 0 && !open_file(f, f->path, 0, ST_LIVE))
@@ -531,6 +588,7 @@ follow_create(const struct follow_opts *o, const struct follow_pos *resume,
 	f->line_max = o->line_max;
 	f->grace_ms = o->grace_ms;
 	f->fd = -1;
+	f->now = now;
 	f->cap = o->line_max + FOLLOW_TAIL + READ_CHUNK;
 	f->buf = xmalloc(f->cap);
 	if (!watch_dir(f, cause)) {
@@ -538,7 +596,7 @@ follow_create(const struct follow_opts *o, const struct follow_pos *resume,
 		return NULL;
 	}
 	if (resume != NULL && (resume->ino != 0 || resume->offset != 0) &&
-	    !resume_at(f, resume, now))
+	    !resume_at(f, resume))
 		*note = xasprintf("%s: the stored position (inode %llu, "
 		    "offset %lld, line %lld) is in no file under this name "
 		    "or a rotated name: reading it from its start", f->path,

@@ -426,12 +426,13 @@ follow_loop(struct pipeline *p, struct follow *f, int sfd, char **cause)
 }
 
 /*
- * Name the input for its stored position; with --follow, open the reader
- * where the last commit stopped. 0 or -1 with *cause.
+ * The stored position and window state: under the --follow path, else
+ * under "input" (one windowing writer per store, whatever its FILE).
+ * With --follow, open the reader where the last commit stopped. 0 or -1.
  */
 static int
 input_open(struct pipeline *p, const struct ingest_config *cfg,
-    const char *source, struct follow **f, char **cause)
+    struct follow **f, char **cause)
 {
 	struct follow_opts	 o;
 	struct follow_pos	 pos;
@@ -441,7 +442,7 @@ input_open(struct pipeline *p, const struct ingest_config *cfg,
 	*f = NULL;
 	if (cfg->follow == NULL && cfg->window.kind == WINDOW_NONE)
 		return 0;
-	if (pipeline_resume(p, cfg->follow != NULL ? cfg->follow : source,
+	if (pipeline_resume(p, cfg->follow != NULL ? cfg->follow : "input",
 	    now_ms(), &pos, &found, cause) != 0)
 		return -1;
 	if (cfg->follow == NULL)
@@ -680,7 +681,7 @@ main(int argc, char **argv)
 		metrics_update(p, 1);
 	}
 	show_progress = !quiet && isatty(STDERR_FILENO) && cfg.follow == NULL;
-	if (input_open(p, &cfg, source, &follow, &cause) != 0) {
+	if (input_open(p, &cfg, &follow, &cause) != 0) {
 		say("%s", cause);
 		status = EXIT_FATAL;
 		goto out;

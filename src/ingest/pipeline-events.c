@@ -290,7 +290,9 @@ pl_event_commit(struct pipeline *p, char **cause)
 		    (long long)expired);
 	p->held_known = false;
 	p->row_batch = -1;
-	if (p->pos_key == NULL)
+	/* Reference rows wait in memory for the first prediction: the
+	 * position must not pass them before they are stored. */
+	if (p->pos_key == NULL || (!p->settled && p->col.n_rows > 0))
 		return 0;
 	memset(&pos, 0, sizeof pos);
 	if (p->follow != NULL) {

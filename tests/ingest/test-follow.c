@@ -310,6 +310,47 @@ START_TEST(resume_after_copytruncate)
 }
 END_TEST
 
+START_TEST(rename_then_copytruncate)
+{
+	/* PATH is rotated by rename, then the new PATH is copied and
+	 * truncated before the reader finished the renamed file: the copy
+	 * is read before PATH starts again. */
+	struct follow_pos	 pos;
+	struct follow		*f;
+	char			 got[256], *note, copy[320];
+	struct follow_opts	 o = { .path = path, .line_max = 64,
+				   .grace_ms = 1000 };
+	char			*cause = NULL;
+
+	o.rotated = copy;
+	snprintf(copy, sizeof copy, "%s/app.log.*", dir);
+	append(path, "1\n");
+	read_and_stop(0, &pos, "1|");
+	append(path, "2\n");
+	ck_assert_int_eq(rename(path, rot), 0);
+	usleep(20000);
+	append(path, "3\n4\n");
+	snprintf(copy, sizeof copy, "%s/app.log.2", dir);
+	append(copy, "3\n4\n");
+	ck_assert_int_eq(truncate(path, 0), 0);
+	append(path, "5\n");
+	snprintf(copy, sizeof copy, "%s/app.log.*", dir);
+	note = NULL;
+	f = follow_create(&o, &pos, 0, &note, &cause);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_null(note);
+	drain(f, 0, got, sizeof got);
+	ck_assert_str_eq(got, "2|");	/* app.log.1 was written just now */
+	drain(f, 2000, got, sizeof got);
+	ck_assert_str_eq(got, "3|4|");	/* the copy: quiet for 1 s too */
+	drain(f, 4000, got, sizeof got);
+	ck_assert_str_eq(got, "5|");
+	follow_destroy(f);
+	snprintf(copy, sizeof copy, "%s/app.log.2", dir);
+	unlink(copy);
+}
+END_TEST
+
 START_TEST(resume_truncated_grown_back)
 {
 	struct follow_pos	 pos;
@@ -362,6 +403,7 @@ main(void)
 	tcase_add_test(tc, resume_in_place);
 	tcase_add_test(tc, resume_after_rename);
 	tcase_add_test(tc, resume_after_copytruncate);
+	tcase_add_test(tc, rename_then_copytruncate);
 	tcase_add_test(tc, resume_truncated_grown_back);
 	tcase_add_test(tc, errors_and_waits);
 	suite_add_tcase(s, tc);
