@@ -55,7 +55,7 @@ for f in mlmon/scenarios/stable.scn mlmon/scenarios/abrupt.scn \
 done
 units=$(find "$tmp/dest" -path '*/systemd/system/*' -type f | sort)
 check "units" "$(echo "$units" | sed 's,.*/,,' | tr '\n' ' ')" \
-    "mlmon-ingest.service mlmon-ingest.socket mlmon-labeler.service mlmon-labeler.socket mlmon-metrics.service mlmon-metrics.timer "
+    "mlmon-follow.service mlmon-ingest.service mlmon-ingest.socket mlmon-labeler.service mlmon-labeler.socket mlmon-metrics.service mlmon-metrics.timer "
 [ -f "$tmp/dest$prefix/lib/sysusers.d/mlmon.conf" ] ||
     missing="$missing sysusers.d/mlmon.conf"
 check "installed files" "$missing" ""
