@@ -1282,6 +1282,77 @@ fast_numbers(struct ctx *c, double *vals, size_t max, size_t *count,
 	return true;
 }
 
+/* A string of printable ASCII without escapes at pos; false otherwise. */
+static bool
+fast_plain(struct ctx *c, const char **str, size_t *n)
+{
+	size_t	i = c->pos + 1;
+
+	if (peek(c) != '"')
+		return false;
+	while (i < c->len && c->s[i] != '"') {
+		if ((unsigned char)c->s[i] < 0x20 ||
+		    (unsigned char)c->s[i] >= 0x7f || c->s[i] == '\\')
+			return false;
+		i++;
+	}
+	if (i >= c->len)
+		return false;
+	*str = c->s + c->pos + 1;
+	*n = i - c->pos - 1;
+	c->pos = i + 1;
+	return true;
+}
+
+/*
+ * Optional ,"id":... and ,"ts":... at the end of a fast line. Anything
+ * unusual (escapes, a bad value) leaves it to the general parser, which
+ * gives the reason.
+ */
+static bool
+fast_event(struct ctx *c)
+{
+	struct proto_record	*r = c->r;
+	struct num		 nm;
+	const char		*str;
+	char			*cause = NULL;
+	size_t			 n;
+	bool			 ok;
+
+	if (FAST_LIT(c, ",\"id\":")) {
+		if (peek(c) == '"') {
+			if (!fast_plain(c, &str, &n) ||
+			    !event_id_check_text(str, n, &cause)) {
+				free(cause);
+				return false;
+			}
+			r->id_kind = PROTO_ID_TEXT;
+			r->id_text = text_put(c, str, n);
+			r->id_len = n;
+		} else {
+			if (!fast_index(c, INT64_MAX, &r->id_int))
+				return false;
+			r->id_kind = PROTO_ID_INT;
+		}
+		c->seen |= BIT(KEY_ID);
+	}
+	if (!FAST_LIT(c, ",\"ts\":"))
+		return true;
+	if (peek(c) == '"')
+		ok = fast_plain(c, &str, &n) &&
+		    event_ts_from_text(str, n, &r->ts, &cause);
+	else
+		ok = (peek(c) == '-' || (peek(c) >= '0' && peek(c) <= '9')) &&
+		    scan_number(c, &nm) &&
+		    event_ts_from_number(nm.tok, nm.len, &r->ts, &cause);
+	free(cause);
+	if (!ok)
+		return false;
+	r->has_ts = true;
+	c->seen |= BIT(KEY_TS);
+	return true;
+}
+
 /*
  * The common prediction line, compact and with the keys in the order of
  * docs/PROTOCOL.md's example: {"batch_id":B,"row_in_batch":R,"features":
@@ -1299,17 +1370,22 @@ parse_fast(struct ctx *c)
 	struct num		 nm;
 	int64_t			 v;
 
-	if (!FAST_LIT(c, "{\"batch_id\":") ||
-	    !fast_index(c, INT64_MAX, &r->batch_id))
+	if (!FAST_LIT(c, "{"))
 		return false;
-	c->seen |= BIT(KEY_BATCH_ID);
-	if (FAST_LIT(c, ",\"row_in_batch\":")) {
-		if (!fast_index(c, INT64_MAX, &r->row_in_batch))
+	if (FAST_LIT(c, "\"batch_id\":")) {
+		if (!fast_index(c, INT64_MAX, &r->batch_id))
 			return false;
-		r->has_row = true;
-		c->seen |= BIT(KEY_ROW);
+		c->seen |= BIT(KEY_BATCH_ID);
+		if (FAST_LIT(c, ",\"row_in_batch\":")) {
+			if (!fast_index(c, INT64_MAX, &r->row_in_batch))
+				return false;
+			r->has_row = true;
+			c->seen |= BIT(KEY_ROW);
+		}
+		if (!FAST_LIT(c, ","))
+			return false;
 	}
-	if (!FAST_LIT(c, ",\"features\":") ||
+	if (!FAST_LIT(c, "\"features\":") ||
 	    !fast_numbers(c, c->p->features, PROTO_MAX_FEATURES,
 	    &r->n_features, &r->features_json) ||
 	    !FAST_LIT(c, ",\"scores\":") ||
@@ -1346,7 +1422,7 @@ parse_fast(struct ctx *c)
 		}
 		c->seen |= BIT(KEY_TRUE_CLASS);
 	}
-	if (!FAST_LIT(c, "}") || c->pos != c->len)
+	if (!fast_event(c) || !FAST_LIT(c, "}") || c->pos != c->len)
 		return false;
 	return finish_record(c);
 }

@@ -528,6 +528,12 @@ record_eq(const struct proto_record *a, const struct proto_record *b,
 	    a->n_scores * sizeof(double)) == 0, "values differ: %s", line);
 	ck_assert_str_eq(a->features_json, b->features_json);
 	ck_assert_str_eq(a->scores_json, b->scores_json);
+	ck_assert_msg(a->has_batch == b->has_batch &&
+	    a->id_kind == b->id_kind && a->id_len == b->id_len &&
+	    a->id_int == b->id_int && a->has_ts == b->has_ts &&
+	    a->ts == b->ts, "event fields differ: %s", line);
+	if (a->id_kind == PROTO_ID_TEXT)
+		ck_assert(memcmp(a->id_text, b->id_text, a->id_len) == 0);
 }
 
 /*
@@ -563,6 +569,21 @@ START_TEST(test_fast_path_same)
 		    "\"scores\":[0.5,0.5],\"confidence\":1.5",
 		"\"batch_id\":99999999999999999999,\"features\":[1],"
 		    "\"scores\":[0.5,0.5]",
+		/* issue 14: no batch_id, id and ts at the end */
+		"\"features\":[1],\"scores\":[0.5,0.5],\"id\":7,"
+		    "\"ts\":1796541130.25",
+		"\"batch_id\":2,\"features\":[1],\"scores\":[0.5,0.5],"
+		    "\"true_class\":1,\"id\":\"4b7c-9a\","
+		    "\"ts\":\"2026-12-06T07:12:10.25+01:00\"",
+		"\"features\":[1],\"scores\":[0.5,0.5],\"ts\":17e8",
+		"\"features\":[1],\"scores\":[0.5,0.5],\"id\":\"caf\\u00e9\"",
+		"\"features\":[1],\"scores\":[0.5,0.5],\"id\":\"\"",
+		"\"features\":[1],\"scores\":[0.5,0.5],\"id\":1.5",
+		"\"features\":[1],\"scores\":[0.5,0.5],\"id\":-1",
+		"\"features\":[1],\"scores\":[0.5,0.5],"
+		    "\"ts\":\"2026-12-06T07:12:10\"",
+		"\"features\":[1],\"scores\":[0.5,0.5],\"ts\":-3",
+		"\"row_in_batch\":1,\"features\":[1],\"scores\":[0.5,0.5]",
 	};
 	struct proto_parser	p, q;
 	struct proto_record	a, b;
