@@ -292,7 +292,13 @@ check_schema(sqlite3 *db)
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
 	    " pragma_table_info('monitor_reports')"), 5);
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
-	    " pragma_table_info('predictions')"), 10);
+	    " pragma_table_info('predictions') WHERE name IN ('id',"
+	    " 'batch_id', 'row_in_batch', 'features', 'predicted_class',"
+	    " 'confidence', 'scores', 'true_class', 'logged_at',"
+	    " 'labeled_at')"), 10);
+	/* Schema 3 adds the producer's id, event time and input line. */
+	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
+	    " pragma_table_info('predictions')"), 13);
 }
 
 static const char v1_schema[] =

@@ -96,9 +96,10 @@ START_TEST(overview_numbers)
 END_TEST
 
 /*
- * A file of the version before (2: no stored verdicts or thresholds yet,
- * an older mlmon-ingest wrote it) gives the same counts, computed from
- * the reports (the console reads the current version and the one before).
+ * A file of the version before (2: no stored verdicts or thresholds, no
+ * event ids, held labels or input positions yet, an older mlmon-ingest
+ * wrote it) gives the same counts, computed from the reports (the console
+ * reads the current version and the one before).
  */
 START_TEST(previous_version_file_same_numbers)
 {
@@ -108,6 +109,11 @@ START_TEST(previous_version_file_same_numbers)
 	    "ALTER TABLE batches DROP COLUMN ks_drift;"
 	    "ALTER TABLE batches DROP COLUMN psi_warning;"
 	    "ALTER TABLE batches DROP COLUMN psi_critical;"
+	    "DROP INDEX predictions_event_id;"
+	    "ALTER TABLE predictions DROP COLUMN event_id;"
+	    "ALTER TABLE predictions DROP COLUMN event_ts;"
+	    "ALTER TABLE predictions DROP COLUMN src_line;"
+	    "DROP TABLE pending_labels; DROP TABLE input_positions;"
 	    "PRAGMA user_version = 2;";
 	struct query_overview want;
 	struct query *q;
