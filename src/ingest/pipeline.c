@@ -233,9 +233,8 @@ stray_row(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 
 	if (!r->has_row && r->id_kind == PROTO_ID_NONE) {
 		snprintf(reason, sizeof reason, "late row for batch %lld, "
-		    "which is judged already, without row_in_batch or id "
-		    "(needed to tell it from a replay)",
-		    (long long)r->batch_id);
+		    "which is judged already, without row_in_batch (needed "
+		    "to tell it from a replay)", (long long)r->batch_id);
 		return reject(p, lineno, reason, line, len, cause);
 	}
 	if (pl_event_row(p, r, lineno, r->batch_id, r->row_in_batch, &id, &sp,
