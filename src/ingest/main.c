@@ -406,6 +406,7 @@ follow_loop(struct pipeline *p, struct follow *f, int sfd, char **cause)
 		if (pipeline_tick(p, now, cause) != 0)
 			return STOP_FATAL;
 		signals_note(pipeline_first_uncommitted(p));
+		metrics_update(p, 0);
 		timeout = pipeline_timeout(p, now);
 		wait = follow_wait_ms(f, now);
 		if (st == FOLLOW_LINE)
