@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 
 /* Schema 3, step "events": safe on any version 2 store, in one tx. */
@@ -233,7 +234,7 @@ label_hold(struct store *s, const struct store_event_id *id, int true_class,
 		return STORE_LABEL_ERROR;
 	bind_id(st, 1, id);
 	sqlite3_bind_int(st, 2, true_class);
-	sqlite3_bind_double(st, 3, store_now());
+	sqlite3_bind_double(st, 3, clock_wall());
 	s->tx_writes++;
 	if (store_step_done(s, st, "holding a label", cause) == -1)
 		return STORE_LABEL_ERROR;
@@ -246,7 +247,7 @@ label_row(struct store *s, int64_t rowid, int64_t batch, int old,
     int true_class, char **cause)
 {
 	sqlite3_stmt	*st;
-	double		 now = store_now();
+	double		 now = clock_wall();
 
 	st = store_prepare(s, sql_row_label, cause);
 	if (st == NULL)
@@ -389,7 +390,7 @@ store_pending_expire(struct store *s, double ttl, int64_t *n,
 	st = store_prepare(s, sql_pending_expire, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, store_now() - ttl);
+	sqlite3_bind_double(st, 1, clock_wall() - ttl);
 	if (store_step_done(s, st, "dropping expired labels", cause) == -1)
 		return -1;
 	gone = sqlite3_changes(s->db);
@@ -533,7 +534,7 @@ store_position_put(struct store *s, const char *source,
 	sqlite3_bind_int64(st, 7, pos->next_row);
 	sqlite3_bind_int64(st, 8, pos->frontier);
 	sqlite3_bind_int64(st, 9, pos->max_ts);
-	sqlite3_bind_double(st, 10, store_now());
+	sqlite3_bind_double(st, 10, clock_wall());
 	s->tx_writes++;
 	return store_step_done(s, st, "storing an input position", cause);
 }

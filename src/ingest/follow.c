@@ -24,9 +24,9 @@
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 
 #define READ_CHUNK	65536
@@ -92,13 +92,11 @@ tail_hash(const char *p, size_t n)
 static int64_t
 quiet_ms(const struct stat *sb)
 {
-	struct timespec	ts;
-	int64_t		age;
+	double	age;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	age = ((int64_t)ts.tv_sec - sb->st_mtim.tv_sec) * 1000 +
-	    (ts.tv_nsec - sb->st_mtim.tv_nsec) / 1000000;
-	return age > 0 ? age : 0;
+	age = (clock_wall() - (double)sb->st_mtim.tv_sec -
+	    (double)sb->st_mtim.tv_nsec / 1e9) * 1000;
+	return age > 0 ? (int64_t)age : 0;
 }
 
 static void
