@@ -585,3 +585,47 @@ out:
 	free(digest);
 	return ret;
 }
+
+/*
+ * The calibration map sits in meta beside the digest of the reference it
+ * was fitted on ("calibration", "calibration_reference"), so a replaced
+ * reference leaves no stale map behind: get answers "none" for it.
+ */
+int
+store_calibration_get(struct store *s, char **text, char **cause)
+{
+	char *ref = NULL, *fitted = NULL;
+	int rc;
+
+	*text = NULL;
+	rc = store_meta_get(s, "reference_digest", &ref, cause);
+	if (rc == 0)
+		rc = store_meta_get(s, "calibration_reference", &fitted,
+		    cause);
+	if (rc == 0 && strcmp(ref, fitted) != 0)
+		rc = 1;
+	if (rc == 0)
+		rc = store_meta_get(s, "calibration", text, cause);
+	free(ref);
+	free(fitted);
+	return rc;
+}
+
+int
+store_calibration_put(struct store *s, const char *text, char **cause)
+{
+	char *ref = NULL;
+	int rc;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	rc = store_meta_get(s, "reference_digest", &ref, cause);
+	if (rc == 1)
+		*cause = xasprintf("%s: no reference is stored to calibrate",
+		    s->path);
+	if (rc == 0 && (store_meta_set(s, "calibration", text, cause) == -1 ||
+	    store_meta_set(s, "calibration_reference", ref, cause) == -1))
+		rc = -1;
+	free(ref);
+	return rc == 0 ? 0 : -1;
+}

@@ -187,6 +187,15 @@ int	store_reference_put(struct store *s, const struct store_reference *r,
 void	store_reference_finish(struct store_reference *r);
 /* FNV-1a 64 over the canonical values (docs/SCHEMA.md, meta). */
 uint64_t store_reference_digest(const struct store_reference *r);
+/*
+ * The stored reference's calibration map (core/calibrate.h text), kept
+ * with the digest of the reference it was fitted on. get: 0 found, 1
+ * none or fitted on another reference, -1 error; *text: caller frees.
+ * put: 0 or -1; there must be a stored reference.
+ */
+int	store_calibration_get(struct store *s, char **text, char **cause);
+int	store_calibration_put(struct store *s, const char *text,
+	    char **cause);
 
 /*
  * Outcome of store_prediction_add(). A row's key is (batch_id,

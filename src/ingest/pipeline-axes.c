@@ -18,6 +18,13 @@
  * collected rows are stored (identical: accepted; different: refused
  * unless replace_reference), or the stored one is loaded. A reference
  * record after that is rejected.
+ *
+ * Calibration: with the reference comes its calibration map
+ * (core/calibrate.h), for performance estimation. The stored map of the
+ * stored reference is used; a writer that settles a reference without
+ * one fits it on the reference's labelled rows and stores it beside the
+ * reference; a process that only loads the reference fits it in memory
+ * (the fit is deterministic: the same map).
  */
 #include "ingest/pipeline-internal.h"
 
@@ -25,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/calibrate.h"
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/store.h"
@@ -221,6 +229,67 @@ pl_collect_reference(struct pipeline *p, const struct proto_record *r)
 }
 
 /*
+ * Say how calibrated the reference's scores were, on the log with the
+ * work it belongs to; a reference without labels is warned about.
+ */
+static void
+calib_say(struct pipeline *p)
+{
+	const struct calib *c = p->calib;
+	FILE *log = pipeline_log(p);
+
+	if (c == NULL) {
+		pl_warn(p, "no estimate: the reference has no labels");
+		return;
+	}
+	if (log != NULL)
+		fprintf(log, "reference calibration: ECE %.3f raw, %.3f "
+		    "calibrated (isotonic, cross-fitted on %zu labelled "
+		    "rows): estimates use %s scores\n", c->ece_raw,
+		    c->ece_calibrated, c->n_rows,
+		    c->enabled ? "calibrated" : "the raw");
+}
+
+/*
+ * The calibration map of reference r: the stored one, else fitted (and
+ * stored when store is set). -1 on a store error or a stored map that
+ * does not decode.
+ */
+static int
+reference_calibrate(struct pipeline *p, const struct store_reference *r,
+    bool store, char **cause)
+{
+	char *text = NULL, *why = NULL;
+	int rc;
+
+	calib_destroy(p->calib);
+	p->calib = NULL;
+	rc = store_calibration_get(p->s, &text, &why);
+	if (rc == 0) {
+		p->calib = calib_decode(text, &why);
+		free(text);
+		if (p->calib == NULL) {
+			pl_fatal(cause, why, "the stored calibration map");
+			return -1;
+		}
+	} else if (rc == 1) {
+		p->calib = calib_fit(r->scores, r->predicted, r->true_class,
+		    r->n_rows, r->n_classes);
+		if (store && p->calib != NULL) {
+			text = calib_encode(p->calib);
+			rc = store_calibration_put(p->s, text, &why);
+			free(text);
+		}
+	}
+	if (rc < 0) {
+		pl_fatal(cause, why, "the calibration map");
+		return -1;
+	}
+	calib_say(p);
+	return 0;
+}
+
+/*
  * Load the stored reference while this process has none (after the
  * stream's own reference records, if any, are settled): at the first
  * need, then only after another process has committed. It never stores
@@ -262,8 +331,9 @@ reference_load(struct pipeline *p, char **cause)
 	    sr.n_features, sr.n_classes, sr.predicted, sr.confidence,
 	    sr.true_class);
 	p->have_ref = true;
+	rc = reference_calibrate(p, &sr, false, cause);
 	store_reference_finish(&sr);
-	return 0;
+	return rc;
 }
 
 /* The first non-reference record (or end of input): fix the reference. */
@@ -285,6 +355,8 @@ pl_reference_settle(struct pipeline *p, char **cause)
 			free(why);
 			return -1;
 		}
+		if (reference_calibrate(p, &p->col, true, cause) != 0)
+			return -1;
 		pl_mark_dirty(p);
 		monitor_reference_init(&p->ref, p->col.features,
 		    p->col.n_rows, p->col.n_features, p->col.n_classes,

@@ -27,6 +27,8 @@
 #include "ingest/pipeline.h"
 #include "ingest/proto.h"
 
+struct calib;
+
 /* The silence alarm's clock (pipeline-watch.c); ms are p->now's. */
 struct pl_watch {
 	bool		 started;	/* last_pred holds the run's start */
@@ -81,6 +83,7 @@ struct pipeline {
 	bool			 abandoned_done;	/* those batches judged */
 	int64_t			 ref_version;
 	struct monitor_reference	 ref;
+	struct calib		*calib;	/* of ref's scores; NULL: no labels */
 	struct store_reference	 col;	/* collected rows */
 	size_t			 col_cap;
 

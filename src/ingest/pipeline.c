@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "alert/alert.h"
+#include "core/calibrate.h"
 #include "core/monitor.h"
 #include "core/sanitize.h"
 #include "core/stop.h"
@@ -472,6 +473,7 @@ pipeline_destroy(struct pipeline *p)
 	pl_free_names(p->pend_classes, p->n_pend_classes);
 	if (p->have_ref)
 		monitor_reference_finish(&p->ref);
+	calib_destroy(p->calib);
 	store_reference_finish(&p->col);
 	pl_detectors_forget(p);
 	free(p->feat);

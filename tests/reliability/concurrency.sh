@@ -109,7 +109,7 @@ lrc=$?
 # Batch lines, alert decisions and the final summary (after SIGTERM:
 # "mlmon-ingest: interrupted: N accepted ...", after the line saying where
 # reading stopped) are the only stderr.
-ok_lines='^(batch |alert: |mlmon-ingest: (interrupted: )?[0-9]+ accepted|mlmon-ingest: interrupted: stdin lines after [0-9]+ were not read)'
+ok_lines='^(batch |alert: |reference calibration: |mlmon-ingest: (interrupted: )?[0-9]+ accepted|mlmon-ingest: interrupted: stdin lines after [0-9]+ were not read)'
 check "predictions ingest exit" "$(cat t.db.rc)" 0
 check "labeler exit" "$lrc" 0
 rows=$(count t.db 'SELECT count(*) FROM predictions')
