@@ -58,6 +58,26 @@ query_batch_step(struct query *q, int64_t from, int steps)
 	return q->ov.latest_batch;
 }
 
+/*
+ * Were a batch's rows pruned by retention (batches.pruned_at, schema 3)?
+ * A version 2 file has no such column and no pruned batch: false.
+ */
+static bool
+query_calib_pruned(struct query *q, int64_t batch_id)
+{
+	sqlite3_stmt *st;
+	bool pruned = false;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT pruned_at IS NOT NULL FROM"
+	    " batches WHERE batch_id = ?", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, batch_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		pruned = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return pruned;
+}
+
 int
 query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 {
@@ -107,6 +127,8 @@ query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
+	if (rc == SQLITE_OK && n == 0)
+		out->pruned = query_calib_pruned(q, batch_id);
 out:
 	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
 	out->exists = n > 0;

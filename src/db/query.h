@@ -191,6 +191,7 @@ struct query_alert_page {
 struct query_calib {
 	int64_t		 batch_id;
 	bool		 exists;
+	bool		 pruned;	/* !exists: its rows were retired */
 	bool		 labelled;	/* every row has a true class */
 	int64_t		 n_rows;
 	int64_t		 n_labelled;

@@ -426,6 +426,24 @@ schema_v2(struct store *s, char **cause)
 	    "summaries", cause);
 }
 
+/* Version 2 -> 3, retention: when a batch's raw rows were pruned
+ * (store-prune.c), and the index that finds the next batch due. */
+static const struct schema_column schema_v3_retention_columns[] = {
+	{ "batches", "pruned_at", "REAL" },	/* NULL: rows kept */
+};
+
+static int
+schema_v3_retention(struct store *s, char **cause)
+{
+	if (schema_add_columns(s, schema_v3_retention_columns,
+	    sizeof schema_v3_retention_columns /
+	    sizeof schema_v3_retention_columns[0], cause) == -1)
+		return -1;
+	return store_exec(s, "CREATE INDEX IF NOT EXISTS batches_unpruned"
+	    " ON batches(closed_at) WHERE pruned_at IS NULL", "indexing the "
+	    "batches whose rows are kept", cause);
+}
+
 /*
  * A version this mlmon must not touch: newer than it (a later release
  * made the file; migrating down or reading it as ours would lose data)
@@ -524,6 +542,7 @@ static const struct schema_step {
 } schema_v3_steps[] = {
 	{ schema_v3_verdicts },
 	{ store_event_schema },		/* ids, held labels, positions */
+	{ schema_v3_retention },
 };
 
 static int

@@ -55,6 +55,7 @@ struct store {
 	/* The batch whose ledger row is known to exist (-1: none). */
 	int64_t		 cur_batch;
 	bool		 cur_batch_closed;
+	bool		 cur_batch_pruned;	/* its rows retired */
 	/*
 	 * cur_counted: this connection created cur_batch's ledger row, so
 	 * every row of it went through store_prediction_add here; while no

@@ -48,7 +48,8 @@ static const char sql_batch_open[] =
     " VALUES (?1, 0, 0, ?2) ON CONFLICT (batch_id) DO NOTHING";
 static const char sql_data_version[] = "PRAGMA data_version";
 static const char sql_batch_closed[] =
-    "SELECT closed_at IS NOT NULL FROM batches WHERE batch_id = ?1";
+    "SELECT closed_at IS NOT NULL, pruned_at IS NOT NULL FROM batches"
+    " WHERE batch_id = ?1";
 static const char sql_batch_get[] =
     "SELECT features, predicted_class, confidence, true_class"
     " FROM predictions WHERE batch_id = ?1 ORDER BY row_in_batch";
@@ -699,6 +700,7 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 		return -1;
 	}
 	s->cur_batch_closed = sqlite3_column_int(st, 0) != 0;
+	s->cur_batch_pruned = sqlite3_column_int(st, 1) != 0;
 	sqlite3_reset(st);
 	s->cur_batch = batch_id;
 	return 0;
@@ -840,6 +842,8 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 	if (p->batch_id != s->cur_batch &&
 	    store_batch_touch(s, p->batch_id, at, cause) == -1)
 		return STORE_ADD_ERROR;
+	if (s->cur_batch_pruned)
+		return STORE_ADD_REPLAY;	/* stored, then retired */
 	if (s->cur_batch_closed) {
 		/* Judged already: a replay, a conflict or a late row. */
 		known = store_prediction_known(s, p, cause);

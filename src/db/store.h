@@ -126,6 +126,16 @@ const char	*store_path(const struct store *s);
 size_t	store_pending(const struct store *s);
 
 /*
+ * Retention (store-prune.c): delete at most max_rows raw prediction rows
+ * of batches that are judged, fully labelled and closed before cutoff
+ * (Unix seconds), oldest first, in the open write transaction (the
+ * caller commits); a batch whose last rows go is marked pruned. *pruned
+ * rows and *batches finished. 0 or -1 (*cause).
+ */
+int	store_prune_rows(struct store *s, double cutoff, size_t max_rows,
+	    size_t *pruned, size_t *batches, char **cause);
+
+/*
  * PRAGMA data_version: it moves when another connection commits (never
  * for this one's own commits). -1 on error.
  */

@@ -69,6 +69,8 @@ static const struct opt opts[] = {
 	  0 },
 	{ "ingest", "follow", OPT_STRING, 0, 0, false, OFF(follow), 0 },
 	{ "ingest", "rotated", OPT_STRING, 0, 0, false, OFF(rotated), 0 },
+	{ "ingest", "retain_rows", OPT_DURATION, 0, 0, false,
+	  OFF(retain_rows_us), 0 },
 	{ "monitor", "ks_alpha", OPT_DOUBLE, 0, 1, false, MOFF(ks_alpha), 0 },
 	{ "monitor", "psi_warning", OPT_DOUBLE, 0, 100, false,
 	  MOFF(psi_warning), 0 },

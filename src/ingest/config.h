@@ -37,6 +37,8 @@ struct ingest_config {
 	int64_t			 label_ttl;	/* us a held label waits */
 	char			*follow;	/* owned; NULL: stdin/FILE */
 	char			*rotated;	/* owned glob; NULL: PATH.1 */
+	/* Retention of raw rows (pipeline-retain.c), microseconds; 0: keep. */
+	int64_t			 retain_rows_us;
 	struct monitor_config	 monitor;
 	struct alert_config	*alert;		/* owned; NULL: parse only */
 	bool			 has_secret;	/* a secret key was set */

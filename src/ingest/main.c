@@ -92,6 +92,7 @@ static const struct {
 	{ "label-ttl", "ingest", "label_ttl" },
 	{ "follow", "ingest", "follow" },
 	{ "rotated", "ingest", "rotated" },
+	{ "retain-rows", "ingest", "retain_rows" },
 };
 #define N_SETTINGS	(sizeof settings / sizeof settings[0])
 
@@ -137,6 +138,8 @@ static const char usage_text[] =
 "  --follow PATH          read PATH like tail -F, resuming where the last\n"
 "                         commit stopped; never ends\n"
 "  --rotated GLOB         where rotated files of PATH go (default PATH.1)\n"
+"  --retain-rows D        delete raw rows of judged, fully labelled\n"
+"                         batches closed over D ago (default 0: keep)\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
 "\n"
@@ -726,14 +729,17 @@ main(int argc, char **argv)
 	if (status == EXIT_SUCCESS && st->rejected > 0)
 		status = EXIT_REJECTED;
 	if (!quiet) {
-		char	late[48] = "";
+		char	late[48] = "", pruned[48] = "";
 
 		secs = (double)(now_ms() - start) / 1000;
 		if (st->late > 0)
 			snprintf(late, sizeof late, ", %llu late",
 			    (unsigned long long)st->late);
+		if (st->pruned_rows > 0)
+			snprintf(pruned, sizeof pruned, ", %llu old rows "
+			    "pruned", (unsigned long long)st->pruned_rows);
 		fprintf(stderr, "%smlmon-ingest: %s%llu accepted (%llu rows%s), "
-		    "%llu skipped, %llu rejected, %llu batches, %.2f s, "
+		    "%llu skipped, %llu rejected, %llu batches%s, %.2f s, "
 		    "%.0f rows/s\n", show_progress ? "\r\033[K" : "",
 		    stop == STOP_SIGNAL || stop == STOP_JUDGING ?
 		    "interrupted: " : "",
@@ -741,7 +747,7 @@ main(int argc, char **argv)
 		    (unsigned long long)st->rows, late,
 		    (unsigned long long)st->skipped,
 		    (unsigned long long)st->rejected,
-		    (unsigned long long)st->batches, secs,
+		    (unsigned long long)st->batches, pruned, secs,
 		    secs > 0 ? (double)st->rows / secs : 0.0);
 		if (st->missing > 0)
 			fprintf(stderr, "mlmon-ingest: %llu missing feature "

@@ -220,6 +220,12 @@ enum pipeline_result pl_close_batch(struct pipeline *p, char **cause);
  * and batch closes move its clock; tick fires what is due (and commits
  * it), timeout is the ms until the next deadline (-1 none). 0 or -1.
  */
+/*
+ * pipeline-retain.c: after a commit, prune one small transaction of rows
+ * past --retain-rows and commit it. 0 or -1.
+ */
+int		 pl_retain(struct pipeline *p, char **cause);
+
 void		 pl_watch_init(struct pipeline *p);
 int		 pl_watch_prediction(struct pipeline *p, int64_t batch,
 		    char **cause);

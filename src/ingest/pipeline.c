@@ -808,6 +808,9 @@ pipeline_start(struct pipeline *p, char **cause)
 
 	if (p->alert != NULL)
 		rc = deliver(p, cause);
+	/* Retention's first step, input or not (later ones follow flushes). */
+	if (rc == 0)
+		rc = pl_retain(p, cause);
 	held_release(p, true);
 	return rc;
 }
@@ -892,6 +895,9 @@ pipeline_flush(struct pipeline *p, char **cause)
 	}
 	work_committed(p);
 	file_sure(p);
+	/* Between two flushes: one small transaction of retention. */
+	if (!stop_requested() && pl_retain(p, cause) != 0)
+		return -1;
 	/* Stopping: pages stay pending, sent by the next start. */
 	if (p->deliver && p->alert != NULL && !stop_requested()) {
 		p->deliver = false;

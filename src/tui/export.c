@@ -372,8 +372,11 @@ json_calibration(const struct app *a, cJSON *o)
 	json_batch(o, "batch", q->batch_id);
 	cJSON_AddBoolToObject(o, "exists", q->exists);
 	cJSON_AddBoolToObject(o, "labelled", q->exists && q->labelled);
-	if (!q->exists)
+	if (!q->exists) {
+		/* Retention retired its rows; the reports are kept. */
+		cJSON_AddBoolToObject(o, "rows_pruned", q->pruned);
 		return;
+	}
 	cJSON_AddNumberToObject(o, "rows", (double)q->n_rows);
 	cJSON_AddNumberToObject(o, "labelled_rows", (double)q->n_labelled);
 	if (!q->labelled)

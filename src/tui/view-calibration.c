@@ -281,6 +281,12 @@ calib_draw(const struct app *a, struct canvas *c, struct rect r)
 	    " of %lld-%lld%s",
 	    (long long)ov->first_batch, (long long)ov->latest_batch,
 	    a->calib_batch == -1 ? " (newest labelled)" : "");
+	if (!q->exists && q->pruned) {
+		canvas_printf(c, r.x, r.y + 2, r.w, ROLE_DIM, "Batch %lld: rows "
+		    "pruned (--retain-rows); its reports and verdicts are "
+		    "kept.", (long long)q->batch_id);
+		return;
+	}
 	if (!q->exists) {
 		canvas_printf(c, r.x, r.y + 2, r.w, ROLE_WARN, "No predictions "
 		    "logged for batch %lld.", (long long)q->batch_id);

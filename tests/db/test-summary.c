@@ -285,9 +285,10 @@ check_schema(sqlite3 *db)
 	ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
 	ck_assert_int_eq(int_of(db, "SELECT value FROM meta WHERE key ="
 	    " 'schema_version'"), 3);
+	/* Summaries, verdicts and batches_unpruned (retention). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'batches' AND name LIKE"
-	    " 'batches_%'"), 9);
+	    " 'batches_%'"), 10);
 	/* The seed's tables keep their columns. */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
 	    " pragma_table_info('monitor_reports')"), 5);

@@ -97,9 +97,9 @@ END_TEST
 
 /*
  * A file of the version before (2: no stored verdicts or thresholds, no
- * event ids, held labels or input positions yet, an older mlmon-ingest
- * wrote it) gives the same counts, computed from the reports (the console
- * reads the current version and the one before).
+ * event ids, held labels, input positions or retention column yet, an
+ * older mlmon-ingest wrote it) gives the same counts, computed from the
+ * reports (the console reads the current version and the one before).
  */
 START_TEST(previous_version_file_same_numbers)
 {
@@ -114,6 +114,8 @@ START_TEST(previous_version_file_same_numbers)
 	    "ALTER TABLE predictions DROP COLUMN event_ts;"
 	    "ALTER TABLE predictions DROP COLUMN src_line;"
 	    "DROP TABLE pending_labels; DROP TABLE input_positions;"
+	    "DROP INDEX batches_unpruned;"
+	    "ALTER TABLE batches DROP COLUMN pruned_at;"
 	    "PRAGMA user_version = 2;";
 	struct query_overview want;
 	struct query *q;
