@@ -19,6 +19,7 @@
  */
 #include "db/store.h"
 
+#include "core/clock.h"
 #include "db/store-internal.h"
 
 /* The oldest batch due (the partial index batches_unpruned). */
@@ -78,7 +79,7 @@ store_prune_rows(struct store *s, double cutoff, size_t max_rows,
 		if ((st = store_prepare(s, sql_prune_mark, cause)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, batch);
-		sqlite3_bind_double(st, 2, store_now());
+		sqlite3_bind_double(st, 2, clock_wall());
 		if (store_step_done(s, st, "marking a batch pruned",
 		    cause) == -1)
 			return -1;

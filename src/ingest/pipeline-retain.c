@@ -7,8 +7,8 @@
  * store's freed pages are reused by the rows that follow.
  */
 #include <stdlib.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
@@ -17,16 +17,13 @@
 int
 pl_retain(struct pipeline *p, char **cause)
 {
-	struct timespec	 ts;
 	size_t		 rows, batches;
 	double		 cutoff;
 	char		*why = NULL;
 
 	if (p->cfg->retain_rows_us == 0 || p->dead)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	cutoff = (double)ts.tv_sec + ts.tv_nsec / 1e9 -
-	    (double)p->cfg->retain_rows_us / 1e6;
+	cutoff = clock_wall() - (double)p->cfg->retain_rows_us / 1e6;
 	if (store_prune_rows(p->s, cutoff, p->cfg->flush_rows, &rows,
 	    &batches, &why) != 0 || store_flush(p->s, &why) != 0) {
 		store_discard(p->s);
