@@ -78,6 +78,18 @@ struct alert_stream {
 /* 1 when a decision was queued, 0 when none was due, -1 (*cause). */
 int	alert_engine_stream(struct alert_engine *e,
 	    const struct alert_stream *s, char **cause);
+/*
+ * Alertmanager keeps an alert only until its endsAt, so the open
+ * conditions it takes are re-posted every [alertmanager]
+ * resend_interval while ingest runs, whether batches close or not.
+ * refresh_due: seconds until the next re-post (0: due now), -1 when
+ * there is none (no Alertmanager, or dry-run). refresh: re-post now if
+ * due, in one request, outside any write transaction; the number of
+ * alerts re-posted, -1 on a store error (a failed post is logged and
+ * tried again after [alert] backoff).
+ */
+double	alert_engine_refresh_due(struct alert_engine *e);
+int	alert_engine_refresh(struct alert_engine *e, char **cause);
 /* Try every due page in the outbox; returns pages delivered, -1 on error. */
 int	alert_engine_deliver(struct alert_engine *e, char **cause);
 

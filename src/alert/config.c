@@ -26,6 +26,7 @@ enum config_type {
 	CONFIG_SEVERITY,	/* min severity of channel .channel */
 	CONFIG_SLACK_URL,
 	CONFIG_SMTP_URL,
+	CONFIG_AM_URL,
 	CONFIG_STRING,		/* printable, no control characters */
 	CONFIG_ADDRESS,
 	CONFIG_ADDRESS_LIST,
@@ -77,6 +78,14 @@ static const struct config_key config_keys[] = {
 	    "MLMON_EMAIL_TO" },
 	{ "email", "min_severity", CONFIG_SEVERITY, 0, ALERT_CHANNEL_EMAIL,
 	    false, NULL },
+	{ "alert", "min_severity_alertmanager", CONFIG_SEVERITY, 0,
+	    ALERT_CHANNEL_ALERTMANAGER, false, NULL },
+	{ "alertmanager", "url", CONFIG_AM_URL, OFF(am_url), 0, false,
+	    "MLMON_ALERTMANAGER_URL" },
+	{ "alertmanager", "min_severity", CONFIG_SEVERITY, 0,
+	    ALERT_CHANNEL_ALERTMANAGER, false, NULL },
+	{ "alertmanager", "resend_interval", CONFIG_TIMEOUT, OFF(am_resend),
+	    0, false, NULL },
 };
 #define N_KEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -89,6 +98,7 @@ static const char *const severity_names[] = {
 static const char *const channel_names[ALERT_CHANNEL_COUNT] = {
 	[ALERT_CHANNEL_SLACK] = "slack",
 	[ALERT_CHANNEL_EMAIL] = "email",
+	[ALERT_CHANNEL_ALERTMANAGER] = "alertmanager",
 };
 
 const char *
@@ -146,6 +156,8 @@ alert_config_create(void)
 	c->resolve_after = 3;
 	c->min_severity[ALERT_CHANNEL_SLACK] = ALERT_SEVERITY_CRITICAL;
 	c->min_severity[ALERT_CHANNEL_EMAIL] = ALERT_SEVERITY_CRITICAL;
+	c->min_severity[ALERT_CHANNEL_ALERTMANAGER] = ALERT_SEVERITY_OFF;
+	c->am_resend = 60;
 	c->connect_timeout = 5;
 	c->timeout = 10;
 	c->retries = 2;
@@ -170,6 +182,7 @@ alert_config_destroy(struct alert_config *c)
 	}
 	free(c->email_from);
 	free(c->email_to);
+	free(c->am_url);
 	free(c);
 }
 
@@ -372,6 +385,34 @@ check_smtp_url(const char *v, char **cause)
 	return rc;
 }
 
+/* http:// or https://, no user, password, query or fragment. */
+static int
+check_am_url(const char *v, char **cause)
+{
+	char *scheme, *host;
+	bool userinfo, extra;
+	int rc = 0;
+
+	if (config_url_parts(v, &scheme, &host, &userinfo, &extra) == -1) {
+		*cause = xstrdup("not a URL");
+		return -1;
+	}
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		*cause = xstrdup("must be http://host:port or https://host:port "
+		    "(the Alertmanager's base URL)");
+		rc = -1;
+	} else if (userinfo) {
+		*cause = xstrdup("must not hold a user or password");
+		rc = -1;
+	} else if (extra) {
+		*cause = xstrdup("must not have a query or fragment");
+		rc = -1;
+	}
+	free(scheme);
+	free(host);
+	return rc;
+}
+
 /* A plain addr-spec: local@domain, ASCII, no specials or spaces. */
 static bool
 check_address(const char *a, size_t len)
@@ -476,6 +517,8 @@ config_apply(struct alert_config *c, const struct config_key *k,
 			break;
 		}
 		c->min_severity[k->channel] = sev;
+		if (k->channel == ALERT_CHANNEL_ALERTMANAGER)
+			c->am_severity_set = true;
 		return 0;
 	case CONFIG_SLACK_URL:
 		if (!config_printable(value))
@@ -488,6 +531,14 @@ config_apply(struct alert_config *c, const struct config_key *k,
 			why = xstrdup("empty or has control characters");
 		else
 			check_smtp_url(value, &why);
+		break;
+	case CONFIG_AM_URL:
+		if (!config_printable(value))
+			why = xstrdup("empty or has control characters");
+		else if (check_am_url(value, &why) == 0 &&
+		    !c->am_severity_set)
+			c->min_severity[ALERT_CHANNEL_ALERTMANAGER] =
+			    ALERT_SEVERITY_WARNING;
 		break;
 	case CONFIG_STRING:
 		if (!config_printable(value))
@@ -568,6 +619,8 @@ alert_config_channel_ready(const struct alert_config *c,
 	case ALERT_CHANNEL_EMAIL:
 		return c->smtp_url != NULL && c->email_from != NULL &&
 		    c->email_to != NULL;
+	case ALERT_CHANNEL_ALERTMANAGER:
+		return c->am_url != NULL;
 	}
 	return false;
 }

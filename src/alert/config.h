@@ -25,8 +25,9 @@ enum alert_severity {
 enum alert_channel {
 	ALERT_CHANNEL_SLACK,
 	ALERT_CHANNEL_EMAIL,
+	ALERT_CHANNEL_ALERTMANAGER,
 };
-#define ALERT_CHANNEL_COUNT	2
+#define ALERT_CHANNEL_COUNT	3
 
 struct alert_config {
 	bool	 send;			/* --send; false: dry-run */
@@ -46,12 +47,24 @@ struct alert_config {
 	char	*smtp_password;		/* SECRET */
 	char	*email_from;		/* one addr-spec */
 	char	*email_to;		/* addr-specs, ", " separated */
+
+	/*
+	 * Alertmanager: the base URL (http:// or https://, /api/v2/alerts
+	 * is appended). Its minimum severity is off until a URL is set,
+	 * then warning unless set explicitly (Alertmanager routes).
+	 */
+	char	*am_url;
+	bool	 am_severity_set;	/* min_severity given explicitly */
+	double	 am_resend;		/* re-post an open condition, 60 s */
 };
+
+/* endsAt of a live alert: now + this many resend intervals. */
+#define ALERT_AM_ENDS_FACTOR	4
 
 /* "warning", "critical", "off". */
 const char	*alert_severity_name(enum alert_severity s);
 bool		 parse_alert_severity(const char *s, enum alert_severity *out);
-/* "slack", "email". */
+/* "slack", "email", "alertmanager". */
 const char	*alert_channel_name(enum alert_channel ch);
 bool		 parse_alert_channel(const char *s, enum alert_channel *out);
 

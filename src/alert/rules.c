@@ -36,26 +36,44 @@ enum {
 
 static const struct rule rule_table[RULE_COUNT] = {
 	[RULE_CONFIRMED_DRIFT] = { "confirmed_drift", RULE_FAMILY_FEATURE,
-	    ALERT_SEVERITY_CRITICAL, "confirmed drift" },
+	    ALERT_SEVERITY_CRITICAL, "confirmed drift",
+	    "PSI and KS agree that at least one feature's distribution moved "
+	    "from the reference" },
 	[RULE_PSI_UNCONFIRMED] = { "psi_unconfirmed", RULE_FAMILY_FEATURE,
-	    ALERT_SEVERITY_WARNING, "PSI drift without KS confirmation" },
+	    ALERT_SEVERITY_WARNING, "PSI drift without KS confirmation",
+	    "PSI is critical on some feature but the KS test confirms none of"
+	    " them" },
 	[RULE_MISSINGNESS] = { "missingness", RULE_FAMILY_FEATURE,
-	    ALERT_SEVERITY_WARNING, "missing values" },
+	    ALERT_SEVERITY_WARNING, "missing values",
+	    "a feature's share of missing values moved (chi-squared p < 0.001"
+	    " and Cohen's h >= 0.2)" },
 	[RULE_PERFORMANCE_DECAY] = { "performance_decay",
 	    RULE_FAMILY_PERFORMANCE, ALERT_SEVERITY_CRITICAL,
-	    "performance decay" },
+	    "performance decay",
+	    "accuracy or macro F1 on labelled rows fell below the reference "
+	    "by more than the decay threshold" },
 	[RULE_LABEL_SHIFT] = { "label_shift", RULE_FAMILY_PREDICTION,
-	    ALERT_SEVERITY_WARNING, "label shift" },
+	    ALERT_SEVERITY_WARNING, "label shift",
+	    "the chi-squared test says the mix of predicted classes moved "
+	    "from the reference" },
 	[RULE_CONFIDENCE_DRIFT] = { "confidence_drift", RULE_FAMILY_PREDICTION,
-	    ALERT_SEVERITY_WARNING, "confidence drift" },
+	    ALERT_SEVERITY_WARNING, "confidence drift",
+	    "the mean confidence of the predictions moved from the reference" },
 	[RULE_DDM_DRIFT] = { "ddm_drift", RULE_FAMILY_DETECTOR,
-	    ALERT_SEVERITY_WARNING, "DDM drift" },
+	    ALERT_SEVERITY_WARNING, "DDM drift",
+	    "DDM detected drift on the stream of prediction errors" },
 	[RULE_ADWIN_DRIFT] = { "adwin_drift", RULE_FAMILY_DETECTOR,
-	    ALERT_SEVERITY_WARNING, "ADWIN drift" },
+	    ALERT_SEVERITY_WARNING, "ADWIN drift",
+	    "ADWIN cut the stream of prediction errors: its error rate "
+	    "changed" },
 	[RULE_STREAM_SILENT] = { "stream_silent", RULE_FAMILY_STREAM,
-	    ALERT_SEVERITY_CRITICAL, "stream silent" },
+	    ALERT_SEVERITY_CRITICAL, "stream silent",
+	    "no prediction arrived for --expect-every while ingest's input "
+	    "stayed open" },
 	[RULE_LABELS_LATE] = { "labels_late", RULE_FAMILY_STREAM,
-	    ALERT_SEVERITY_WARNING, "labels late" },
+	    ALERT_SEVERITY_WARNING, "labels late",
+	    "a batch closed --expect-labels-within ago and no labels arrived "
+	    "since" },
 };
 
 static const char *const family_names[RULE_FAMILY_COUNT] = {

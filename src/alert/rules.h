@@ -42,6 +42,7 @@ struct rule {
 	enum rule_family	 family;
 	enum alert_severity	 severity;
 	const char		*title;		/* "confirmed drift" */
+	const char		*explain;	/* when it fires, for people */
 };
 
 /* One rule that fired on a batch. */

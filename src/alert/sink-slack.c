@@ -11,65 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <cjson/cJSON.h>
 
 #include "core/sanitize.h"
 #include "core/xalloc.h"
-
-/*
- * Start of the response body read for last_error, bytes. The error is
- * scrubbed of every secret first and cut to its field after, so a body
- * echoing the token never leaves part of it behind.
- */
-#define SLACK_BODY_MAX	16384
-
-struct slack_body {
-	char	buf[SLACK_BODY_MAX + 1];
-	size_t	len;
-	double	retry_after;	/* delay-seconds of Retry-After; < 0 none */
-};
-
-/*
- * Retry-After as delay-seconds, read here because libcurl reports 0 for a
- * value it cannot hold (10^20): a huge ask must be capped, not dropped.
- * An HTTP-date is left to CURLINFO_RETRY_AFTER.
- */
-static size_t
-slack_header(char *data, size_t size, size_t n, void *arg)
-{
-	static const char name[] = "retry-after:";
-	struct slack_body *b = arg;
-	size_t len = size * n, i = sizeof name - 1;
-	double v = 0;
-
-	if (len < i || strncasecmp(data, name, i) != 0)
-		return len;
-	while (i < len && (data[i] == ' ' || data[i] == '\t'))
-		i++;
-	if (i == len || data[i] < '0' || data[i] > '9')
-		return len;
-	for (; i < len && data[i] >= '0' && data[i] <= '9'; i++)
-		v = v * 10 + (data[i] - '0');
-	b->retry_after = v;
-	return len;
-}
-
-static size_t
-slack_write(char *data, size_t size, size_t n, void *arg)
-{
-	struct slack_body *b = arg;
-	size_t len = size * n, take;
-
-	take = SLACK_BODY_MAX - b->len;
-	if (take > len)
-		take = len;
-	memcpy(b->buf + b->len, data, take);
-	b->len += take;
-	b->buf[b->len] = '\0';
-	return len;
-}
 
 /* Caller frees: s with &, <, > as Slack entities. */
 static char *
@@ -139,65 +85,16 @@ static void
 slack_send(const struct alert_config *c, const struct alert_message *m,
     double timeout, struct sink_result *r)
 {
-	char errbuf[CURL_ERROR_SIZE], *json;
-	struct curl_slist *hdr = NULL;
-	struct slack_body body = { .len = 0, .retry_after = -1 };
-	curl_off_t after = -1;
-	CURLcode rc;
-	CURL *h;
-	long code = 0;
+	char *json;
 
-	memset(r, 0, sizeof *r);
-	r->retry_after = -1;
 	if (c->slack_url == NULL) {
+		memset(r, 0, sizeof *r);
+		r->retry_after = -1;
 		sink_result_set(r, SINK_FAILED, c, "slack: no webhook_url");
 		return;
 	}
-	if ((h = curl_easy_init()) == NULL) {
-		sink_result_set(r, SINK_RETRY, c, "slack: curl_easy_init "
-		    "failed");
-		return;
-	}
 	json = sink_slack_payload(m);
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	hdr = curl_slist_append(hdr, "Expect:");
-	sink_curl_setup(h, c, timeout, errbuf);
-	curl_easy_setopt(h, CURLOPT_URL, c->slack_url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, slack_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, slack_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &body);
-
-	rc = curl_easy_perform(h);
-	if (rc != CURLE_OK) {
-		sink_result_set(r, SINK_RETRY, c, "slack: %s",
-		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	r->status = code;
-	if (code >= 200 && code < 300) {
-		r->outcome = SINK_DELIVERED;
-		goto out;
-	}
-	if (code == 408 || code == 429 || code >= 500) {
-		if (body.retry_after > 0)
-			r->retry_after = body.retry_after;
-		else if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &after) ==
-		    CURLE_OK && after > 0)
-			r->retry_after = (double)after;
-		sink_result_set(r, SINK_RETRY, c, "slack: HTTP %ld: %s", code,
-		    body.buf);
-	} else
-		sink_result_set(r, SINK_FAILED, c, "slack: HTTP %ld: %s", code,
-		    body.buf);
-out:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(h);
+	sink_http_post(c, "slack", c->slack_url, json, timeout, r);
 	free(json);
 }
 

@@ -1,6 +1,7 @@
 /*
  * What the sinks share: the sink table, the subject prefix, the curl
- * options of every attempt and the scrubbing of errors.
+ * options of every attempt, one JSON POST with its outcome (Slack,
+ * Alertmanager) and the scrubbing of errors.
  */
 #include "alert/sink.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mlmon-config.h"
 
@@ -20,6 +22,59 @@
 /* Most secret strings one configuration yields (URL parts, user...). */
 #define SINK_SECRETS_MAX	64
 
+/*
+ * Start of the response body read for last_error, bytes. The error is
+ * scrubbed of every secret first and cut to its field after, so a body
+ * echoing the token never leaves part of it behind.
+ */
+#define SINK_BODY_MAX	16384
+
+struct sink_body {
+	char	buf[SINK_BODY_MAX + 1];
+	size_t	len;
+	double	retry_after;	/* delay-seconds of Retry-After; < 0 none */
+};
+
+/*
+ * Retry-After as delay-seconds, read here because libcurl reports 0 for a
+ * value it cannot hold (10^20): a huge ask must be capped, not dropped.
+ * An HTTP-date is left to CURLINFO_RETRY_AFTER.
+ */
+static size_t
+sink_header(char *data, size_t size, size_t n, void *arg)
+{
+	static const char name[] = "retry-after:";
+	struct sink_body *b = arg;
+	size_t len = size * n, i = sizeof name - 1;
+	double v = 0;
+
+	if (len < i || strncasecmp(data, name, i) != 0)
+		return len;
+	while (i < len && (data[i] == ' ' || data[i] == '\t'))
+		i++;
+	if (i == len || data[i] < '0' || data[i] > '9')
+		return len;
+	for (; i < len && data[i] >= '0' && data[i] <= '9'; i++)
+		v = v * 10 + (data[i] - '0');
+	b->retry_after = v;
+	return len;
+}
+
+static size_t
+sink_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink_body *b = arg;
+	size_t len = size * n, take;
+
+	take = SINK_BODY_MAX - b->len;
+	if (take > len)
+		take = len;
+	memcpy(b->buf + b->len, data, take);
+	b->len += take;
+	b->buf[b->len] = '\0';
+	return len;
+}
+
 const struct alert_sink *
 alert_sink_get(enum alert_channel ch)
 {
@@ -28,6 +83,8 @@ alert_sink_get(enum alert_channel ch)
 		return &sink_slack;
 	case ALERT_CHANNEL_EMAIL:
 		return &sink_email;
+	case ALERT_CHANNEL_ALERTMANAGER:
+		return &sink_alertmanager;
 	}
 	return NULL;
 }
@@ -178,4 +235,64 @@ sink_result_set(struct sink_result *r, enum sink_outcome o,
 	free(raw);
 	while (n > 0)
 		free(secrets[--n]);
+}
+
+void
+sink_http_post(const struct alert_config *c, const char *name,
+    const char *url, const char *json, double timeout, struct sink_result *r)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdr = NULL;
+	struct sink_body body = { .len = 0, .retry_after = -1 };
+	curl_off_t after = -1;
+	CURLcode rc;
+	CURL *h;
+	long code = 0;
+
+	memset(r, 0, sizeof *r);
+	r->retry_after = -1;
+	if ((h = curl_easy_init()) == NULL) {
+		sink_result_set(r, SINK_RETRY, c, "%s: curl_easy_init failed",
+		    name);
+		return;
+	}
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, "Expect:");
+	sink_curl_setup(h, c, timeout, errbuf);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, sink_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &body);
+
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		sink_result_set(r, SINK_RETRY, c, "%s: %s", name,
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	r->status = code;
+	if (code >= 200 && code < 300) {
+		r->outcome = SINK_DELIVERED;
+		goto out;
+	}
+	if (code == 408 || code == 429 || code >= 500) {
+		if (body.retry_after > 0)
+			r->retry_after = body.retry_after;
+		else if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &after) ==
+		    CURLE_OK && after > 0)
+			r->retry_after = (double)after;
+		sink_result_set(r, SINK_RETRY, c, "%s: HTTP %ld: %s", name,
+		    code, body.buf);
+	} else
+		sink_result_set(r, SINK_FAILED, c, "%s: HTTP %ld: %s", name,
+		    code, body.buf);
+out:
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(h);
 }

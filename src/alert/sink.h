@@ -8,6 +8,7 @@
 #ifndef MLMON_ALERT_SINK_H
 #define MLMON_ALERT_SINK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <curl/curl.h>
@@ -23,6 +24,13 @@ struct alert_message {
 	const char		*condition_key;
 	const char		*text;		/* alerts.message */
 	double			 created_at;	/* alerts.sent_at, unix s */
+	/* What Alertmanager's labels and annotations say (engine.c). */
+	const char		*rule;		/* alertname */
+	const char		*model;
+	const char		*features;	/* "age,income", or NULL */
+	const char		*title;		/* "confirmed drift" */
+	const char		*explain;	/* when the rule fires */
+	double			 started_at;	/* condition opened, unix s */
 };
 
 enum sink_outcome {
@@ -52,6 +60,7 @@ struct alert_sink {
 
 extern const struct alert_sink sink_slack;
 extern const struct alert_sink sink_email;
+extern const struct alert_sink sink_alertmanager;
 
 const struct alert_sink *alert_sink_get(enum alert_channel ch);
 
@@ -60,6 +69,18 @@ char	*sink_slack_payload(const struct alert_message *m);
 /* Caller frees. The whole RFC 5322 message for m, CRLF line ends. */
 char	*sink_email_render(const struct alert_config *c,
 	    const struct alert_message *m);
+/*
+ * Caller frees. Alertmanager's POST /api/v2/alerts body for n alerts:
+ * a live one (firing, repeat) ends at now + ALERT_AM_ENDS_FACTOR resend
+ * intervals, a resolved one at its decision time.
+ */
+char	*sink_alertmanager_payload(const struct alert_config *c,
+	    const struct alert_message *m, size_t n, double now);
+/* One attempt to post n alerts, all of it within timeout seconds. */
+void	sink_alertmanager_post(const struct alert_config *c,
+	    const struct alert_message *m, size_t n, double timeout,
+	    struct sink_result *r);
+
 /* "[mlmon CRITICAL] ", "[mlmon CRITICAL, still firing] ", ... */
 const char *sink_prefix(const struct alert_message *m);
 
@@ -70,6 +91,14 @@ const char *sink_prefix(const struct alert_message *m);
  */
 void	sink_curl_setup(CURL *h, const struct alert_config *c,
 	    double timeout, char *errbuf);
+/*
+ * One JSON POST to url named name in errors: 2xx delivers; refused,
+ * timeout, 408, 429 and 5xx are retried (Retry-After in r); any other
+ * status fails for good, with the start of the body in the error.
+ */
+void	sink_http_post(const struct alert_config *c, const char *name,
+	    const char *url, const char *json, double timeout,
+	    struct sink_result *r);
 /* Set r; the formatted error loses every secret of c. */
 void	sink_result_set(struct sink_result *r, enum sink_outcome o,
 	    const struct alert_config *c, const char *fmt, ...)

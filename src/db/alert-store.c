@@ -44,6 +44,10 @@ static const char sql_alert_pending[] =
 
 static const char sql_alert_get[] = ALERT_COLUMNS " WHERE id = ?";
 
+static const char sql_alert_latest[] = ALERT_COLUMNS
+    " WHERE condition_key = ? AND kind <> 'resolved'"
+    " ORDER BY id DESC LIMIT 1";
+
 static const char sql_alert_claim[] =
     "UPDATE alerts SET next_attempt_at = ? WHERE id = ?"
     " AND status = 'pending'"
@@ -313,6 +317,28 @@ alert_store_row_get(struct store *s, int64_t id, struct alert_row *out,
 	*out = v[0];
 	free(v);
 	return 0;
+}
+
+int
+alert_store_latest(struct store *s, const char *key, struct alert_row *out,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_prepare(s, sql_alert_latest, cause)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		alert_row_read(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	*cause = store_error(s, rc, "reading a condition's latest alert");
+	return -1;
 }
 
 int

@@ -38,7 +38,7 @@ struct alert_row {
 	int64_t	 id;
 	int64_t	 batch_id;
 	char	*severity;		/* warning, critical */
-	char	*channel;		/* log, slack, email */
+	char	*channel;		/* log, slack, email, alertmanager */
 	char	*message;
 	char	*condition_key;
 	char	*kind;			/* firing, repeat, resolved */
@@ -87,6 +87,12 @@ int	alert_store_settle(struct store *s, int64_t id, int64_t attempts,
 /* 0 found, 1 none, -1 error. */
 int	alert_store_row_get(struct store *s, int64_t id, struct alert_row *out,
 	    char **cause);
+/*
+ * The newest row of condition key that is not a resolution (its firing
+ * or latest repeat): 0 found, 1 none, -1 error. Caller finishes *out.
+ */
+int	alert_store_latest(struct store *s, const char *key,
+	    struct alert_row *out, char **cause);
 void	alert_row_finish(struct alert_row *r);
 
 /*

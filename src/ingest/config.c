@@ -92,7 +92,8 @@ static const struct opt opts[] = {
 	  MOFF(adwin_delta), 0 },
 };
 
-static const char *const alert_sections[] = { "alert", "slack", "email" };
+static const char *const alert_sections[] = { "alert", "slack", "email",
+    "alertmanager" };
 
 static bool
 is_alert_section(const char *section)

@@ -234,6 +234,9 @@ int		 pl_watch_labels(struct pipeline *p, int64_t batch,
 void		 pl_watch_closed(struct pipeline *p, int64_t batch);
 int		 pl_watch_tick(struct pipeline *p, char **cause);
 int64_t		 pl_watch_timeout(const struct pipeline *p, int64_t now);
+/* Re-post to Alertmanager when due; ms until then, -1 never. */
+void		 pl_watch_refresh(struct pipeline *p);
+int64_t		 pl_watch_refresh_timeout(const struct pipeline *p);
 /*
  * pipeline-events.c. sp from r at (batch, row), its id in *id, with a
  * label held for the id taken into it: 0 or -1. A prediction for the

@@ -13,7 +13,12 @@
  * condition an earlier run left open is resolved by the first arrival of
  * this run. The read loop's poll() wakes up for the deadline
  * (pipeline_timeout), so the alarm needs no input to fire.
+ *
+ * The same clock re-posts the open conditions to Alertmanager every
+ * resend interval (pl_watch_refresh), so a live condition never expires
+ * there while ingest runs, batches or not.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 
 #include "alert/alert.h"
 #include "core/clock.h"
+#include "core/stop.h"
 #include "core/xalloc.h"
 #include "ingest/config.h"
 #include "ingest/pipeline-internal.h"
@@ -253,4 +259,36 @@ pl_watch_tick(struct pipeline *p, char **cause)
 	}
 	/* The page goes out now, not at the next flush deadline. */
 	return fired ? pipeline_flush(p, cause) : 0;
+}
+
+/*
+ * Alertmanager's re-post timer (alert_engine_refresh): between
+ * transactions only, so nothing is held during the post; a failure is a
+ * warning and is tried again by the engine.
+ */
+void
+pl_watch_refresh(struct pipeline *p)
+{
+	char	*why = NULL;
+
+	if (p->dead || p->alert == NULL || p->dirty || stop_requested() ||
+	    alert_engine_refresh_due(p->alert) != 0)
+		return;
+	if (alert_engine_refresh(p->alert, &why) < 0) {
+		pl_warn(p, "alertmanager re-post: %s",
+		    why != NULL ? why : "failed");
+		free(why);
+	}
+}
+
+int64_t
+pl_watch_refresh_timeout(const struct pipeline *p)
+{
+	double	left;
+
+	/* While a transaction is open its flush deadline comes first. */
+	if (p->alert == NULL || p->dirty ||
+	    (left = alert_engine_refresh_due(p->alert)) < 0)
+		return -1;
+	return (int64_t)ceil(left * 1000);
 }

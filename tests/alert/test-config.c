@@ -1,6 +1,6 @@
 /*
- * Alert settings, gating and text hygiene: every key of [alert], [slack]
- * and [email] with good and bad values, the MLMON_* environment, secrets
+ * Alert settings, gating and text hygiene: every key of [alert], [slack],
+ * [email] and [alertmanager] with good and bad values, the MLMON_* environment, secrets
  * kept out of causes, the gate table, cleaning and scrubbing.
  */
 #include <check.h>
@@ -101,6 +101,17 @@ static const struct {
 	{ "email", "to", "a@x.org, b@y.org\nBcc: e@x.org", 0,
 	    "not an address" },
 	{ "email", "to", "", 0, "no address" },
+	{ "alertmanager", "url", "http://am.internal:9093", 1, NULL },
+	{ "alertmanager", "url", "https://am.example.org/", 1, NULL },
+	{ "alertmanager", "url", "ftp://am.example.org", 0, "http://" },
+	{ "alertmanager", "url", "http://u:p@am:9093", 0,
+	    "user or password" },
+	{ "alertmanager", "url", "http://am:9093/?x=1", 0, "query" },
+	{ "alertmanager", "url", "http://am:9093\n", 0, "control" },
+	{ "alertmanager", "resend_interval", "30s", 1, NULL },
+	{ "alertmanager", "resend_interval", "0", 0, "duration" },
+	{ "alertmanager", "min_severity", "critical", 1, NULL },
+	{ "alert", "min_severity_alertmanager", "nope", 0, "warning" },
 };
 
 START_TEST(keys)
@@ -227,6 +238,63 @@ START_TEST(environment)
 	unsetenv("MLMON_SMTP_PASSWORD");
 	unsetenv("MLMON_EMAIL_FROM");
 	unsetenv("MLMON_EMAIL_TO");
+	alert_config_destroy(c);
+}
+END_TEST
+
+/*
+ * Alertmanager's gate: off until a URL is set, then warning (Alertmanager
+ * routes), unless a minimum was given, before or after the URL.
+ */
+START_TEST(alertmanager_gate)
+{
+	static const struct {
+		const char		*first, *second;	/* key=value */
+		enum alert_severity	 want;
+	} rows[] = {
+		{ NULL, NULL, ALERT_SEVERITY_OFF },
+		{ "url=http://127.0.0.1:9093", NULL, ALERT_SEVERITY_WARNING },
+		{ "min_severity=critical", "url=http://127.0.0.1:9093",
+		    ALERT_SEVERITY_CRITICAL },
+		{ "url=http://127.0.0.1:9093", "min_severity=critical",
+		    ALERT_SEVERITY_CRITICAL },
+		{ "url=http://127.0.0.1:9093", "min_severity=off",
+		    ALERT_SEVERITY_OFF },
+		{ "url=ftp://x", NULL, ALERT_SEVERITY_OFF },
+	};
+	const char *kv[2];
+	struct alert_config *c;
+	char key[64], *eq, *cause;
+	size_t i, k;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		c = alert_config_create();
+		kv[0] = rows[i].first;
+		kv[1] = rows[i].second;
+		for (k = 0; k < 2 && kv[k] != NULL; k++) {
+			snprintf(key, sizeof key, "%s", kv[k]);
+			eq = strchr(key, '=');
+			*eq = '\0';
+			cause = NULL;
+			alert_config_set(c, "alertmanager", key, eq + 1,
+			    &cause);
+			free(cause);
+		}
+		ck_assert_msg(c->min_severity[ALERT_CHANNEL_ALERTMANAGER] ==
+		    rows[i].want, "row %zu", i);
+		ck_assert(alert_config_channel_ready(c,
+		    ALERT_CHANNEL_ALERTMANAGER) == (c->am_url != NULL));
+		alert_config_destroy(c);
+	}
+	setenv("MLMON_ALERTMANAGER_URL", "http://127.0.0.1:9093", 1);
+	c = alert_config_create();
+	cause = NULL;
+	ck_assert_int_eq(alert_config_from_env(c, &cause), 0);
+	ck_assert_str_eq(c->am_url, "http://127.0.0.1:9093");
+	ck_assert_int_eq(c->min_severity[ALERT_CHANNEL_ALERTMANAGER],
+	    ALERT_SEVERITY_WARNING);
+	ck_assert_double_eq(c->am_resend, 60);
+	unsetenv("MLMON_ALERTMANAGER_URL");
 	alert_config_destroy(c);
 }
 END_TEST
@@ -371,6 +439,7 @@ config_suite(void)
 	tcase_add_test(tc, values_applied);
 	tcase_add_test(tc, secret_never_in_cause);
 	tcase_add_test(tc, environment);
+	tcase_add_test(tc, alertmanager_gate);
 	tcase_add_test(tc, redact_url);
 	tcase_add_test(tc, gate_table);
 	tcase_add_test(tc, text_clean);
