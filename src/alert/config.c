@@ -356,8 +356,13 @@ check_slack_url(const char *v, char **cause)
 	return rc;
 }
 
+/*
+ * A URL of scheme s1 or s2 (scheme_why otherwise), with no user or
+ * password (user_why) and no query or fragment.
+ */
 static int
-check_smtp_url(const char *v, char **cause)
+check_url(const char *v, const char *s1, const char *s2,
+    const char *scheme_why, const char *user_why, char **cause)
 {
 	char *scheme, *host;
 	bool userinfo, extra;
@@ -367,14 +372,11 @@ check_smtp_url(const char *v, char **cause)
 		*cause = xstrdup("not a URL");
 		return -1;
 	}
-	if (strcmp(scheme, "smtp") != 0 && strcmp(scheme, "smtps") != 0) {
-		*cause = xstrdup("must be smtp://host:port (STARTTLS) or "
-		    "smtps://host:port");
+	if (strcmp(scheme, s1) != 0 && strcmp(scheme, s2) != 0) {
+		*cause = xstrdup(scheme_why);
 		rc = -1;
 	} else if (userinfo) {
-		*cause = xstrdup("must not hold a user or password: set "
-		    "[email] user and password (or MLMON_SMTP_USER and "
-		    "MLMON_SMTP_PASSWORD)");
+		*cause = xstrdup(user_why);
 		rc = -1;
 	} else if (extra) {
 		*cause = xstrdup("must not have a query or fragment");
@@ -385,32 +387,22 @@ check_smtp_url(const char *v, char **cause)
 	return rc;
 }
 
-/* http:// or https://, no user, password, query or fragment. */
+static int
+check_smtp_url(const char *v, char **cause)
+{
+	return check_url(v, "smtp", "smtps", "must be smtp://host:port "
+	    "(STARTTLS) or smtps://host:port", "must not hold a user or "
+	    "password: set [email] user and password (or MLMON_SMTP_USER "
+	    "and MLMON_SMTP_PASSWORD)", cause);
+}
+
+/* The Alertmanager's base URL. */
 static int
 check_am_url(const char *v, char **cause)
 {
-	char *scheme, *host;
-	bool userinfo, extra;
-	int rc = 0;
-
-	if (config_url_parts(v, &scheme, &host, &userinfo, &extra) == -1) {
-		*cause = xstrdup("not a URL");
-		return -1;
-	}
-	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		*cause = xstrdup("must be http://host:port or https://host:port "
-		    "(the Alertmanager's base URL)");
-		rc = -1;
-	} else if (userinfo) {
-		*cause = xstrdup("must not hold a user or password");
-		rc = -1;
-	} else if (extra) {
-		*cause = xstrdup("must not have a query or fragment");
-		rc = -1;
-	}
-	free(scheme);
-	free(host);
-	return rc;
+	return check_url(v, "http", "https", "must be http://host:port or "
+	    "https://host:port (the Alertmanager's base URL)",
+	    "must not hold a user or password", cause);
 }
 
 /* A plain addr-spec: local@domain, ASCII, no specials or spaces. */
