@@ -21,6 +21,7 @@ struct feature_report;
 struct prediction_report;
 struct performance_report;
 struct detector_report;
+struct estimate_report;
 struct alert_engine;
 
 /* Opaque settings: channels, gating, dedup timings, secrets. */
@@ -48,6 +49,7 @@ struct alert_batch {
 	const struct store_schema	*schema;
 	const struct feature_report	*feature;
 	const struct prediction_report	*prediction;
+	const struct estimate_report	*estimate;
 	const struct performance_report	*performance;
 	const struct detector_report	*detectors;
 };

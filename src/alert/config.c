@@ -24,6 +24,7 @@ enum config_type {
 	CONFIG_COUNT,		/* unsigned */
 	CONFIG_COUNT_POSITIVE,	/* unsigned >= 1 */
 	CONFIG_SEVERITY,	/* min severity of channel .channel */
+	CONFIG_RULE_SEVERITY,	/* a rule's severity (off: never fires) */
 	CONFIG_SLACK_URL,
 	CONFIG_SMTP_URL,
 	CONFIG_AM_URL,
@@ -53,6 +54,8 @@ static const struct config_key config_keys[] = {
 	    ALERT_CHANNEL_SLACK, false, NULL },
 	{ "alert", "min_severity_email", CONFIG_SEVERITY, 0,
 	    ALERT_CHANNEL_EMAIL, false, NULL },
+	{ "alert", "estimated_decay_severity", CONFIG_RULE_SEVERITY,
+	    OFF(estimated_decay_severity), 0, false, NULL },
 	{ "alert", "connect_timeout", CONFIG_TIMEOUT, OFF(connect_timeout),
 	    0, false, NULL },
 	{ "alert", "timeout", CONFIG_TIMEOUT, OFF(timeout), 0, false, NULL },
@@ -158,6 +161,7 @@ alert_config_create(void)
 	c->min_severity[ALERT_CHANNEL_EMAIL] = ALERT_SEVERITY_CRITICAL;
 	c->min_severity[ALERT_CHANNEL_ALERTMANAGER] = ALERT_SEVERITY_OFF;
 	c->am_resend = 60;
+	c->estimated_decay_severity = ALERT_SEVERITY_WARNING;
 	c->connect_timeout = 5;
 	c->timeout = 10;
 	c->retries = 2;
@@ -511,6 +515,13 @@ config_apply(struct alert_config *c, const struct config_key *k,
 		c->min_severity[k->channel] = sev;
 		if (k->channel == ALERT_CHANNEL_ALERTMANAGER)
 			c->am_severity_set = true;
+		return 0;
+	case CONFIG_RULE_SEVERITY:
+		if (!parse_alert_severity(value, &sev)) {
+			why = xstrdup("expected warning, critical or off");
+			break;
+		}
+		*(enum alert_severity *)(void *)((char *)c + k->offset) = sev;
 		return 0;
 	case CONFIG_SLACK_URL:
 		if (!config_printable(value))

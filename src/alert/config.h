@@ -34,6 +34,8 @@ struct alert_config {
 	double	 repeat_interval;	/* seconds between repeats, 300 */
 	unsigned resolve_after;		/* clear evaluations to resolve, 3 */
 	enum alert_severity min_severity[ALERT_CHANNEL_COUNT];
+	/* estimated_decay's severity, warning; off: the rule never fires. */
+	enum alert_severity estimated_decay_severity;
 	double	 connect_timeout;	/* seconds per connection, 5 */
 	double	 timeout;		/* seconds per delivery round, 10 */
 	unsigned retries;		/* extra tries per page per round, 2 */

@@ -297,7 +297,7 @@ engine_fire(struct alert_engine *e, const struct rule_finding *f,
 		memset(&cond, 0, sizeof cond);
 		cond.key = xstrdup(f->key);
 		cond.rule = xstrdup(f->rule->name);
-		cond.severity = xstrdup(alert_severity_name(f->rule->severity));
+		cond.severity = xstrdup(alert_severity_name(f->severity));
 		cond.features = f->features != NULL ? xstrdup(f->features) :
 		    NULL;
 		cond.open = true;
@@ -309,7 +309,7 @@ engine_fire(struct alert_engine *e, const struct rule_finding *f,
 		cond.opened_at = now;
 		rc = alert_store_condition_put(e->store, &cond, cause);
 		if (rc == 0)
-			rc = engine_decide(e, batch, f->key, f->rule->severity,
+			rc = engine_decide(e, batch, f->key, f->severity,
 			    "firing", f->message, now, cause);
 		alert_condition_finish(&cond);
 		return rc;
@@ -326,7 +326,7 @@ engine_fire(struct alert_engine *e, const struct rule_finding *f,
 		cond.last_fired_batch = batch;
 		rc = alert_store_condition_put(e->store, &cond, cause);
 		if (rc == 0)
-			rc = engine_decide(e, batch, f->key, f->rule->severity,
+			rc = engine_decide(e, batch, f->key, f->severity,
 			    "repeat", text, now, cause);
 		free(text);
 		alert_condition_finish(&cond);
@@ -338,7 +338,7 @@ engine_fire(struct alert_engine *e, const struct rule_finding *f,
 	if (rc == 0) {
 		memset(&r, 0, sizeof r);
 		r.batch_id = batch;
-		r.severity = (char *)alert_severity_name(f->rule->severity);
+		r.severity = (char *)alert_severity_name(f->severity);
 		r.channel = (char *)"log";
 		r.message = xasprintf("%s (suppressed: notified at batch %lld, "
 		    "next repeat in %.0f s)", f->message,
@@ -447,7 +447,7 @@ alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
 	bool fired;
 	int rc = -1;
 
-	rules_evaluate(b, &res);
+	rules_evaluate(b, e->config, &res);
 	families = res.families;
 	if (families == 0) {
 		rule_result_finish(&res);

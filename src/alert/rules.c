@@ -31,6 +31,7 @@ enum {
 	RULE_ADWIN_DRIFT,
 	RULE_STREAM_SILENT,
 	RULE_LABELS_LATE,
+	RULE_ESTIMATED_DECAY,
 	RULE_COUNT,
 };
 
@@ -74,6 +75,10 @@ static const struct rule rule_table[RULE_COUNT] = {
 	    ALERT_SEVERITY_WARNING, "labels late",
 	    "a batch closed --expect-labels-within ago and no labels arrived "
 	    "since" },
+	[RULE_ESTIMATED_DECAY] = { "estimated_decay", RULE_FAMILY_ESTIMATE,
+	    ALERT_SEVERITY_WARNING, "estimated performance decay",
+	    "the performance estimated before the labels (CBPE) has an upper "
+	    "bound below the reference by more than the decay threshold" },
 };
 
 static const char *const family_names[RULE_FAMILY_COUNT] = {
@@ -82,6 +87,7 @@ static const char *const family_names[RULE_FAMILY_COUNT] = {
 	[RULE_FAMILY_PERFORMANCE] = "performance",
 	[RULE_FAMILY_DETECTOR] = "detector",
 	[RULE_FAMILY_STREAM] = "stream",
+	[RULE_FAMILY_ESTIMATE] = "estimate",
 };
 
 /* Caller frees: the feature's name from the schema, cleaned. */
@@ -109,6 +115,7 @@ rule_add(struct rule_result *r, int rule)
 	f = &r->findings[r->n++];
 	memset(f, 0, sizeof *f);
 	f->rule = &rule_table[rule];
+	f->severity = f->rule->severity;
 	return f;
 }
 
@@ -275,6 +282,27 @@ rules_performance(const struct alert_batch *b, struct rule_result *r)
 	    p->f1_delta, p->n_rows);
 }
 
+/* estimated_decay: the stored verdict of the estimate (monitor-estimate.c). */
+static void
+rules_estimate(const struct alert_batch *b, const struct alert_config *c,
+    struct rule_result *r)
+{
+	const struct estimate_report *e = b->estimate;
+	struct rule_finding *f;
+
+	if (!e->decayed || c->estimated_decay_severity == ALERT_SEVERITY_OFF)
+		return;
+	f = rule_add(r, RULE_ESTIMATED_DECAY);
+	f->severity = c->estimated_decay_severity;
+	f->key = xstrdup(f->rule->name);
+	f->message = xasprintf("batch %lld: estimated performance decay "
+	    "before labels (CBPE: accuracy %.3f, upper bound %.3f vs "
+	    "reference %.3f; F1 macro %.3f, upper bound %.3f vs reference "
+	    "%.3f; decay threshold %.3f; %zu rows)", (long long)b->batch_id,
+	    e->accuracy, e->accuracy_upper, e->ref_accuracy, e->f1_macro,
+	    e->f1_upper, e->ref_f1_macro, e->decay_delta, e->n_rows);
+}
+
 static void
 rules_detector(const struct alert_batch *b, struct rule_result *r)
 {
@@ -302,7 +330,8 @@ rules_detector(const struct alert_batch *b, struct rule_result *r)
 }
 
 void
-rules_evaluate(const struct alert_batch *b, struct rule_result *out)
+rules_evaluate(const struct alert_batch *b, const struct alert_config *c,
+    struct rule_result *out)
 {
 	memset(out, 0, sizeof *out);
 	if (b->feature != NULL && b->feature->n_features > 0) {
@@ -317,6 +346,12 @@ rules_evaluate(const struct alert_batch *b, struct rule_result *out)
 	if (b->performance != NULL && b->performance->n_rows > 0) {
 		out->families |= 1u << RULE_FAMILY_PERFORMANCE;
 		rules_performance(b, out);
+	}
+	/* No estimate made (reference unlabelled): no evidence either way. */
+	if (b->estimate != NULL && b->estimate->available &&
+	    b->estimate->n_rows > 0) {
+		out->families |= 1u << RULE_FAMILY_ESTIMATE;
+		rules_estimate(b, c, out);
 	}
 	if (b->detectors != NULL && b->detectors->n_fed > 0) {
 		out->families |= 1u << RULE_FAMILY_DETECTOR;

@@ -5,6 +5,9 @@
  *   psi_unconfirmed     PSI critical, KS agrees on none        warning
  *   missingness         a feature's missing share moved        warning
  *   performance_decay   accuracy or F1 delta < -decay          critical
+ *   estimated_decay     CBPE's upper bound of accuracy or F1   warning
+ *                       below the reference's - decay          (configurable:
+ *                       (before the labels)                    [alert] estimated_decay_severity)
  *   label_shift         chi-squared on predicted classes       warning
  *   confidence_drift    mean confidence moved                  warning
  *   ddm_drift           DDM drifted on the error stream        warning
@@ -34,8 +37,9 @@ enum rule_family {
 	RULE_FAMILY_PERFORMANCE,	/* performance: labelled batches */
 	RULE_FAMILY_DETECTOR,		/* DDM/ADWIN: labelled batches */
 	RULE_FAMILY_STREAM,		/* arrivals: ingest's timer */
+	RULE_FAMILY_ESTIMATE,		/* CBPE estimate: closed batches */
 };
-#define RULE_FAMILY_COUNT	5
+#define RULE_FAMILY_COUNT	6
 
 struct rule {
 	const char		*name;		/* key prefix, alerts rule */
@@ -48,6 +52,7 @@ struct rule {
 /* One rule that fired on a batch. */
 struct rule_finding {
 	const struct rule	*rule;
+	enum alert_severity	 severity;	/* the rule's, or configured */
 	char			*key;		/* condition key, owned */
 	char			*features;	/* JSON array, sorted; or NULL */
 	char			*message;	/* owned */
@@ -64,9 +69,13 @@ struct rule_result {
 /* Features named in one message; the rest are counted. */
 #define RULE_MESSAGE_FEATURES	10
 
-/* Evaluate every rule on b. Caller finishes out. */
+/*
+ * Evaluate every rule on b with the severities of c (a rule configured
+ * off fires nothing; its family is still evaluated, so what it had open
+ * clears). Caller finishes out.
+ */
 void		 rules_evaluate(const struct alert_batch *b,
-		    struct rule_result *out);
+		    const struct alert_config *c, struct rule_result *out);
 void		 rule_result_finish(struct rule_result *r);
 /* NULL when no rule has this name. */
 const struct rule *rules_find(const char *name);

@@ -570,6 +570,7 @@ monitor_performance(const struct monitor_reference *ref,
 	out->n_classes = k;
 	out->decay_delta = c->decay;
 	out->thresholds_stored = true;
+	performance_grade(out, NULL);
 	out->confusion = alloc_n((size_t)(k > 0 ? k : 0) * (size_t)k,
 	    sizeof *out->confusion);
 	if (b->true_class == NULL)

@@ -96,6 +96,10 @@ struct monitor_batch {
 	const int	*predicted;	/* n_rows */
 	const double	*confidence;	/* n_rows */
 	const int	*true_class;	/* n_rows, or NULL when unlabelled */
+	const double	*scores;	/* n_rows * n_scores raw class */
+					/* scores, or NULL: not estimated */
+	int		 n_scores;	/* the reference's n_classes to be */
+					/* estimated */
 };
 
 /*
@@ -193,9 +197,67 @@ struct performance_report {
 	bool		 any_decay;	/* either delta < -decay_delta */
 	double		 decay_delta;	/* threshold judged with */
 	bool		 thresholds_stored;	/* false: defaults assumed */
+	/*
+	 * Grading of the batch's CBPE estimate (monitor-estimate.c), decided
+	 * once when the report is computed: the estimate the batch had
+	 * before its labels and the error, realized minus estimated.
+	 */
+	bool		 graded;	/* an estimate was there; else NaN */
+	double		 est_accuracy;
+	double		 est_f1_macro;
+	double		 acc_error;	/* accuracy - est_accuracy */
+	double		 f1_error;	/* f1_macro - est_f1_macro */
 	uint64_t	*confusion;	/* n_classes^2, rows true */
 	struct reliability_bin bins[CALIB_BINS];
 };
+
+/*
+ * Estimated performance of a batch before its labels (CBPE, core/cbpe.h),
+ * with the estimated_decay verdict decided here and stored with the
+ * thresholds it was judged with. available is false when the reference
+ * has no labels (no calibration map, no reference metric): then reason
+ * says so and every number is NaN.
+ */
+#define ESTIMATE_METHOD		"cbpe"
+#define ESTIMATE_NO_LABELS	"the reference has no labels"
+#define ESTIMATE_NO_SCORES	"the batch has no scores"
+
+struct estimate_report {
+	bool		 available;
+	const char	*reason;	/* static text; NULL when available */
+	size_t		 n_rows;	/* rows estimated */
+	bool		 calibrated;	/* the isotonic map was applied */
+	double		 accuracy;	/* estimated */
+	double		 accuracy_se;
+	double		 accuracy_lower;
+	double		 accuracy_upper;
+	double		 f1_macro;
+	double		 f1_se;
+	double		 f1_lower;
+	double		 f1_upper;
+	bool		 decayed;	/* estimated_decay: an upper bound */
+					/* below reference - decay_delta */
+	double		 ref_accuracy;	/* thresholds judged with */
+	double		 ref_f1_macro;
+	double		 decay_delta;
+	double		 sigmas;	/* bound half-width in standard errors */
+};
+
+struct calib;
+
+/*
+ * calib is the reference's calibration map (NULL: the reference has no
+ * labels); b->scores holds the raw scores.
+ */
+void	monitor_estimate(const struct monitor_reference *ref,
+	    const struct calib *calib, const struct monitor_config *c,
+	    const struct monitor_batch *b, struct estimate_report *out);
+/*
+ * Grade perf with the estimate the batch had (NULL or not available:
+ * ungraded, NaN errors).
+ */
+void	performance_grade(struct performance_report *perf,
+	    const struct estimate_report *e);
 
 void	monitor_feature(const struct monitor_reference *ref,
 	    const struct monitor_config *c, const struct monitor_batch *b,

@@ -7,6 +7,7 @@
  * into a local report and hand it over only when everything checked out.
  */
 #include "db/report-json.h"
+#include "db/report-json-internal.h"
 
 #include <limits.h>
 #include <math.h>
@@ -42,7 +43,7 @@ static const char *const ddm_state_names[] = {
  */
 
 /* A string as cJSON prints it: \" \\ \b \f \n \r \t, \u00xx below 32. */
-static void
+void
 json_string(struct strbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -95,7 +96,7 @@ json_string(struct strbuf *b, const char *s)
 }
 
 /* "key": after a comma unless it is the first member. */
-static void
+void
 json_key(struct strbuf *b, bool *first, const char *key)
 {
 	if (!*first)
@@ -105,7 +106,7 @@ json_key(struct strbuf *b, bool *first, const char *key)
 	strbuf_add(b, ":", 1);
 }
 
-static void
+void
 json_number(struct strbuf *b, double v)
 {
 	char buf[40];
@@ -115,7 +116,7 @@ json_number(struct strbuf *b, double v)
 	strbuf_add(b, buf, n < sizeof buf ? n : strlen(buf));
 }
 
-static void
+void
 json_count(struct strbuf *b, uint64_t v)
 {
 	char buf[24];
@@ -128,7 +129,7 @@ json_count(struct strbuf *b, uint64_t v)
 	strbuf_add(b, buf + i, sizeof buf - i);
 }
 
-static void
+void
 json_bool(struct strbuf *b, bool v)
 {
 	if (v)
@@ -136,8 +137,6 @@ json_bool(struct strbuf *b, bool v)
 	else
 		strbuf_add(b, "false", 5);
 }
-
-#define JSON_LIT(b, lit)	strbuf_add((b), (lit), sizeof(lit) - 1)
 
 /* {name: value} over the features. */
 static void
@@ -447,6 +446,17 @@ report_json_encode_performance(const struct performance_report *r,
 		strbuf_add(&b, "}", 1);
 	}
 	strbuf_add(&b, "]", 1);
+	if (r->graded) {
+		JSON_LIT(&b, ",\"estimate\":{\"accuracy\":");
+		json_number(&b, r->est_accuracy);
+		JSON_LIT(&b, ",\"f1_macro\":");
+		json_number(&b, r->est_f1_macro);
+		JSON_LIT(&b, ",\"acc_error\":");
+		json_number(&b, r->acc_error);
+		JSON_LIT(&b, ",\"f1_error\":");
+		json_number(&b, r->f1_error);
+		strbuf_add(&b, "}", 1);
+	}
 	if (r->thresholds_stored) {
 		JSON_LIT(&b, ",\"thresholds\":{\"decay_delta\":");
 		json_number(&b, r->decay_delta);
@@ -520,7 +530,7 @@ json_has_nul(const char *text, size_t len)
 }
 
 /* Parse a whole JSON object; NULL and *cause if not exactly that. */
-static cJSON *
+cJSON *
 json_parse(const char *text, size_t len, const char *what, char **cause)
 {
 	const char *end = NULL;
@@ -557,7 +567,7 @@ get(const cJSON *o, const char *key)
 }
 
 /* A number or null (NaN). Missing: NaN unless required. */
-static int
+int
 get_double(const cJSON *o, const char *key, bool required, double *out,
     char **cause)
 {
@@ -583,7 +593,7 @@ get_double(const cJSON *o, const char *key, bool required, double *out,
 	return 0;
 }
 
-static int
+int
 get_bool(const cJSON *o, const char *key, bool *out, char **cause)
 {
 	const cJSON *it = get(o, key);
@@ -620,7 +630,7 @@ item_count(const cJSON *it, const char *key, uint64_t *out, char **cause)
 }
 
 /* Missing: 0 unless required. */
-static int
+int
 get_count(const cJSON *o, const char *key, bool required, uint64_t *out,
     char **cause)
 {
@@ -896,7 +906,7 @@ decode_missing(const cJSON *root, const struct store_schema *sc,
 }
 
 /* Prefix a decoder's cause with the report type; frees the old cause. */
-static void
+void
 decode_fail(const char *what, char **cause)
 {
 	char *inner = *cause;
@@ -1200,6 +1210,27 @@ get_bins(const cJSON *o, struct reliability_bin *bins, char **cause)
 	return 0;
 }
 
+/* The optional "estimate" object of a graded performance report. */
+static int
+get_grading(const cJSON *root, struct performance_report *r, char **cause)
+{
+	const cJSON *o = get(root, "estimate");
+
+	performance_grade(r, NULL);
+	if (o == NULL)
+		return 0;
+	if (!cJSON_IsObject(o)) {
+		*cause = xstrdup("\"estimate\" is not an object");
+		return -1;
+	}
+	r->graded = true;
+	return get_double(o, "accuracy", true, &r->est_accuracy, cause) ==
+	    -1 || get_double(o, "f1_macro", true, &r->est_f1_macro,
+	    cause) == -1 || get_double(o, "acc_error", true, &r->acc_error,
+	    cause) == -1 || get_double(o, "f1_error", true, &r->f1_error,
+	    cause) == -1 ? -1 : 0;
+}
+
 int
 report_json_decode_performance(const char *text, size_t len,
     const struct store_schema *sc, struct performance_report *out,
@@ -1229,7 +1260,8 @@ report_json_decode_performance(const char *text, size_t len,
 	    get_confusion(root, k, r.confusion, cause) == -1 ||
 	    get_bins(root, r.bins, cause) == -1 ||
 	    get_thresholds(root, &r.thresholds_stored, cause,
-	    "decay_delta", &r.decay_delta, (const char *)NULL) == -1) {
+	    "decay_delta", &r.decay_delta, (const char *)NULL) == -1 ||
+	    get_grading(root, &r, cause) == -1) {
 		decode_fail("performance", cause);
 		cJSON_Delete(root);
 		free(r.confusion);

@@ -25,12 +25,14 @@ struct feature_report;
 struct prediction_report;
 struct performance_report;
 struct detector_report;
+struct estimate_report;
 
 /* monitor_reports.report_type values. */
 #define REPORT_TYPE_FEATURE	"feature"
 #define REPORT_TYPE_PREDICTION	"prediction"
 #define REPORT_TYPE_PERFORMANCE	"performance"
 #define REPORT_TYPE_DETECTORS	"detectors"
+#define REPORT_TYPE_ESTIMATE	"estimated_performance"
 
 /* Caller frees. NULL and *cause when the report does not fit the schema. */
 char	*report_json_encode_feature(const struct feature_report *r,
@@ -40,6 +42,9 @@ char	*report_json_encode_prediction(const struct prediction_report *r,
 char	*report_json_encode_performance(const struct performance_report *r,
 	    const struct store_schema *sc, char **cause);
 char	*report_json_encode_detectors(const struct detector_report *r,
+	    char **cause);
+/* report-json-estimate.c: the estimated_performance payload. */
+char	*report_json_encode_estimate(const struct estimate_report *r,
 	    char **cause);
 
 /*
@@ -58,5 +63,8 @@ int	report_json_decode_performance(const char *text, size_t len,
 	    char **cause);
 int	report_json_decode_detectors(const char *text, size_t len,
 	    struct detector_report *out, char **cause);
+/* No *_finish: an estimate_report owns nothing. */
+int	report_json_decode_estimate(const char *text, size_t len,
+	    struct estimate_report *out, char **cause);
 
 #endif

@@ -13,6 +13,8 @@
  *   prediction   label_shift_drift, confidence_drift
  *   performance  any_decay
  *   detectors    ddm_drift, adwin_drift
+ *   estimated_performance   none (no ledger column: the payload holds
+ *                the estimate, its bounds and the estimated_decay verdict)
  *
  * Stores written before version 3 get the same columns from the SQL in
  * schema.c (the migration, and the console's read of an old file).
@@ -21,6 +23,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/clock.h"
 #include "core/monitor.h"
@@ -208,4 +211,37 @@ store_report_put_detectors(struct store *s, int64_t batch_id,
 	sqlite3_bind_int(st, 2, r->ddm_drift);
 	sqlite3_bind_int(st, 3, r->adwin_drift);
 	return summary_done(s, st, cause);
+}
+
+int
+store_report_put_estimate(struct store *s, int64_t batch_id,
+    const struct estimate_report *r, char **cause)
+{
+	char *why = NULL, *payload;
+
+	payload = report_json_encode_estimate(r, &why);
+	return report_insert(s, batch_id, REPORT_TYPE_ESTIMATE, payload, why,
+	    cause);
+}
+
+int
+store_report_get_estimate(struct store *s, int64_t batch_id,
+    struct estimate_report *out, char **cause)
+{
+	char *payload = NULL, *why = NULL;
+	int rc;
+
+	rc = store_report_get(s, batch_id, REPORT_TYPE_ESTIMATE, &payload,
+	    cause);
+	if (rc != 0)
+		return rc;
+	rc = report_json_decode_estimate(payload, strlen(payload), out, &why);
+	free(payload);
+	if (rc != 0) {
+		*cause = xasprintf("%s: batch %lld: %s", store_path(s),
+		    (long long)batch_id, why);
+		free(why);
+		return -1;
+	}
+	return 0;
 }

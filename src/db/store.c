@@ -51,7 +51,7 @@ static const char sql_batch_closed[] =
     "SELECT closed_at IS NOT NULL, pruned_at IS NOT NULL FROM batches"
     " WHERE batch_id = ?1";
 static const char sql_batch_get[] =
-    "SELECT features, predicted_class, confidence, true_class"
+    "SELECT features, predicted_class, confidence, true_class, scores"
     " FROM predictions WHERE batch_id = ?1 ORDER BY row_in_batch";
 static const char sql_batch_count[] =
     "SELECT count(*), count(true_class), max(labeled_at)"
@@ -966,7 +966,34 @@ store_batch_finish(struct store_batch *b)
 	free(b->predicted);
 	free(b->confidence);
 	free(b->true_class);
+	free(b->scores);
 	memset(b, 0, sizeof *b);
+}
+
+/*
+ * Row i's scores into b->scores (grown with cap rows): false when the
+ * text is not an array of numbers or its length differs from the
+ * batch's first row.
+ */
+static bool
+batch_scores_add(struct store_batch *b, size_t cap, size_t *scap,
+    const char *text, size_t len, double **tmp, size_t *tcap)
+{
+	long n;
+
+	n = store_json_doubles(text, len, tmp, tcap);
+	if (n < 2 || (b->n_rows > 0 && n != b->n_classes))
+		return false;
+	if (b->n_rows == 0)
+		b->n_classes = (int)n;
+	if (*scap < cap) {
+		*scap = cap;
+		b->scores = xreallocarray(b->scores, cap, (size_t)n *
+		    sizeof *b->scores);
+	}
+	memcpy(b->scores + b->n_rows * (size_t)n, *tmp,
+	    (size_t)n * sizeof **tmp);
+	return true;
 }
 
 int
@@ -976,7 +1003,7 @@ store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
 	struct store_batch b;
 	sqlite3_stmt *st;
 	double *tmp = NULL;
-	size_t tcap = 0, cap = 0;
+	size_t tcap = 0, cap = 0, scap = 0;
 	bool all_labelled = true;
 	long n;
 	int rc;
@@ -1005,6 +1032,16 @@ store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
 		}
 		memcpy(b.features + b.n_rows * b.n_features, tmp,
 		    b.n_features * sizeof *tmp);
+		if (!batch_scores_add(&b, cap, &scap, (const char *)
+		    sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st,
+		    4), &tmp, &tcap)) {
+			sqlite3_reset(st);
+			*cause = xasprintf("%s: batch %lld row %zu has a "
+			    "malformed scores array (or a different "
+			    "length)", s->path, (long long)batch_id,
+			    b.n_rows);
+			goto fail;
+		}
 		b.predicted[b.n_rows] = sqlite3_column_int(st, 1);
 		b.confidence[b.n_rows] = sqlite3_column_double(st, 2);
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL) {

@@ -22,6 +22,7 @@ struct feature_report;
 struct prediction_report;
 struct performance_report;
 struct detector_report;
+struct estimate_report;
 
 /* The store both binaries open when neither --db nor $MLMON_DB says. */
 #define STORE_DEFAULT_PATH	"monitoring.db"
@@ -85,6 +86,8 @@ struct store_batch {
 	int	*predicted;
 	double	*confidence;
 	int	*true_class;	/* n_rows; NULL unless every row is labelled */
+	int	 n_classes;
+	double	*scores;	/* n_rows * n_classes */
 };
 
 enum store_batch_state {
@@ -288,6 +291,11 @@ int	store_report_put_performance(struct store *s, int64_t batch_id,
 	    char **cause);
 int	store_report_put_detectors(struct store *s, int64_t batch_id,
 	    const struct detector_report *r, char **cause);
+int	store_report_put_estimate(struct store *s, int64_t batch_id,
+	    const struct estimate_report *r, char **cause);
+/* The batch's stored estimate, decoded: 0 found, 1 none, -1 (*cause). */
+int	store_report_get_estimate(struct store *s, int64_t batch_id,
+	    struct estimate_report *out, char **cause);
 /* 0 found, 1 none, -1 error. *payload is the JSON text; caller frees. */
 int	store_report_get(struct store *s, int64_t batch_id, const char *type,
 	    char **payload, char **cause);

@@ -96,6 +96,7 @@ struct pipeline {
 	double			*feat;
 	int			*pred;
 	double			*conf;
+	double			*scores;	/* n * n_classes, raw */
 	int			*truth;
 	int64_t			*rowid;
 	bool			 all_labelled;

@@ -79,10 +79,35 @@ delta_text(double delta, char *buf, size_t size)
 	return buf;
 }
 
+/* ", estimated accuracy 0.812 [0.771, 0.853]" (or why there is none). */
+static void
+print_estimate(FILE *log, const struct estimate_report *est)
+{
+	if (!est->available) {
+		fprintf(log, ", no estimate: %s", est->reason);
+		return;
+	}
+	fprintf(log, ", estimated accuracy %.3f [%.3f, %.3f]%s",
+	    est->accuracy, est->accuracy_lower, est->accuracy_upper,
+	    est->decayed ? " (estimated decay)" : "");
+}
+
+/* ", estimate off by -0.012" for a graded report; "" otherwise. */
+static const char *
+grade_text(const struct performance_report *perf, char *buf, size_t size)
+{
+	if (!perf->graded)
+		return "";
+	snprintf(buf, size, ", estimate %.3f off by %+.3f",
+	    perf->est_accuracy, perf->acc_error);
+	return buf;
+}
+
 static void
 print_batch(struct pipeline *p, int64_t batch, size_t rows,
     const struct feature_report *fr, const struct prediction_report *pr,
-    const struct performance_report *perf, const struct detector_report *dr)
+    const struct estimate_report *est, const struct performance_report *perf,
+    const struct detector_report *dr)
 {
 	char	ks[256], d[16];
 
@@ -102,6 +127,8 @@ print_batch(struct pipeline *p, int64_t batch, size_t rows,
 		fprintf(p->log, ", label shift p=%.3g%s",
 		    pr->label_shift_p_value,
 		    pr->confidence_drift ? ", confidence drift" : "");
+	if (est != NULL)
+		print_estimate(p->log, est);
 	if (perf != NULL)
 		fprintf(p->log, ", accuracy %.3f (%s), F1 %.3f",
 		    perf->accuracy, delta_text(perf->acc_delta, d, sizeof d),
@@ -135,6 +162,7 @@ put_done(struct pipeline *p, int64_t batch, const char *type, int rc,
 static int
 alert_batch(struct pipeline *p, int64_t batch,
     const struct feature_report *fr, const struct prediction_report *pr,
+    const struct estimate_report *est,
     const struct performance_report *perf, const struct detector_report *dr,
     char **cause)
 {
@@ -148,6 +176,7 @@ alert_batch(struct pipeline *p, int64_t batch,
 	ab.schema = p->schema_stored ? &p->schema : NULL;
 	ab.feature = fr;
 	ab.prediction = pr;
+	ab.estimate = est;
 	ab.performance = perf;
 	ab.detectors = dr;
 	if (alert_engine_batch(p->alert, &ab, &why) != 0) {
@@ -182,6 +211,8 @@ monitor_batch_from_store(struct monitor_batch *mb, const struct store_batch *b)
 	mb->predicted = b->predicted;
 	mb->confidence = b->confidence;
 	mb->true_class = b->true_class;
+	mb->scores = b->scores;
+	mb->n_scores = b->n_classes;
 }
 
 /* Forget the cached detectors; the next use reads the stored state. */
@@ -308,13 +339,19 @@ detectors_advance(struct pipeline *p, int64_t batch,
 	return 0;
 }
 
-/* Performance report, detectors, alert for a fully labelled batch. */
+/*
+ * Performance report (graded with est, the batch's estimate: NULL reads
+ * the stored one), detectors, alert for a fully labelled batch.
+ */
 static int
 run_performance(struct pipeline *p, int64_t batch,
-    const struct monitor_batch *mb, struct performance_report *perf,
-    struct detector_report *dr, bool *fed, char **cause)
+    const struct monitor_batch *mb, const struct estimate_report *est,
+    struct performance_report *perf, struct detector_report *dr, bool *fed,
+    char **cause)
 {
-	char	*why = NULL;
+	struct estimate_report	 stored;
+	char			*why = NULL;
+	int			 rc;
 
 	if (!p->ref.has_labels && !p->warned_ref_unlabelled) {
 		pl_warn(p, "the reference has no true_class: accuracy and F1 "
@@ -322,7 +359,16 @@ run_performance(struct pipeline *p, int64_t batch,
 		    "fire");
 		p->warned_ref_unlabelled = true;
 	}
+	if (est == NULL) {
+		rc = store_report_get_estimate(p->s, batch, &stored, &why);
+		if (rc < 0) {
+			pl_fatal(cause, why, "reading the batch's estimate");
+			return -1;
+		}
+		est = rc == 0 ? &stored : NULL;
+	}
 	monitor_performance(&p->ref, &p->cfg->monitor, mb, perf);
+	performance_grade(perf, est);
 	if (put_done(p, batch, REPORT_TYPE_PERFORMANCE,
 	    store_report_put_performance(p->s, batch, &p->schema, perf, &why),
 	    &why, cause) != 0)
@@ -340,6 +386,7 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 {
 	struct feature_report		fr;
 	struct prediction_report	pr;
+	struct estimate_report		est;
 	struct performance_report	perf;
 	struct detector_report		dr;
 	bool				labelled = mb->true_class != NULL;
@@ -351,7 +398,7 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 		return -1;
 	if (!p->have_ref || !p->schema_stored) {
 		print_batch(p, mb->batch_id, mb->n_rows, NULL, NULL, NULL,
-		    NULL);
+		    NULL, NULL);
 		return 0;
 	}
 	memset(&perf, 0, sizeof perf);
@@ -362,6 +409,7 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 		return 1;
 	}
 	monitor_prediction(&p->ref, &p->cfg->monitor, mb, &pr);
+	monitor_estimate(&p->ref, p->calib, &p->cfg->monitor, mb, &est);
 	if (put_done(p, mb->batch_id, REPORT_TYPE_FEATURE,
 	    store_report_put_feature(p->s, mb->batch_id, &p->schema, &fr,
 	    &why), &why, cause) != 0)
@@ -370,13 +418,17 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	    store_report_put_prediction(p->s, mb->batch_id, &p->schema, &pr,
 	    &why), &why, cause) != 0)
 		goto out;
-	if (labelled && run_performance(p, mb->batch_id, mb, &perf, &dr,
+	if (put_done(p, mb->batch_id, REPORT_TYPE_ESTIMATE,
+	    store_report_put_estimate(p->s, mb->batch_id, &est, &why), &why,
+	    cause) != 0)
+		goto out;
+	if (labelled && run_performance(p, mb->batch_id, mb, &est, &perf, &dr,
 	    &fed, cause) != 0)
 		goto out;
-	if (alert_batch(p, mb->batch_id, &fr, &pr, labelled ? &perf : NULL,
-	    fed ? &dr : NULL, cause) != 0)
+	if (alert_batch(p, mb->batch_id, &fr, &pr, &est,
+	    labelled ? &perf : NULL, fed ? &dr : NULL, cause) != 0)
 		goto out;
-	print_batch(p, mb->batch_id, mb->n_rows, &fr, &pr,
+	print_batch(p, mb->batch_id, mb->n_rows, &fr, &pr, &est,
 	    labelled ? &perf : NULL, fed ? &dr : NULL);
 	rc = 0;
 out:
@@ -397,7 +449,7 @@ pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 	struct performance_report	 perf;
 	struct detector_report		 dr;
 	bool				 fed = false;
-	char				*why = NULL, d[16];
+	char				*why = NULL, d[16], g[48];
 	int				 rc;
 
 	rc = store_batch_get(p->s, batch, &sb, &why);
@@ -415,16 +467,17 @@ pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 	else if (!p->have_ref || !p->schema_stored || sb.true_class == NULL)
 		rc = 0;
 	else {
-		rc = run_performance(p, batch, &mb, &perf, &dr, &fed, cause);
+		rc = run_performance(p, batch, &mb, NULL, &perf, &dr, &fed,
+		    cause);
 		if (rc == 0)
-			rc = alert_batch(p, batch, NULL, NULL, &perf,
+			rc = alert_batch(p, batch, NULL, NULL, NULL, &perf,
 			    fed ? &dr : NULL, cause);
 		if (rc == 0 && p->log != NULL) {
 			fprintf(p->log, "batch %lld: labelled %zu rows, "
-			    "accuracy %.3f (%s), F1 %.3f%s%s\n",
+			    "accuracy %.3f (%s), F1 %.3f%s%s%s\n",
 			    (long long)batch, sb.n_rows, perf.accuracy,
 			    delta_text(perf.acc_delta, d, sizeof d),
-			    perf.f1_macro,
+			    perf.f1_macro, grade_text(&perf, g, sizeof g),
 			    fed && dr.ddm_drift ? ", DDM drift" : "",
 			    fed && dr.adwin_drift ? ", ADWIN drift" : "");
 		}
@@ -447,8 +500,8 @@ cmp_rowid(const void *a, const void *b, void *ctx)
 static void
 sort_batch(struct pipeline *p)
 {
-	size_t	*idx, i, nf = p->n_features;
-	double	*feat, *conf;
+	size_t	*idx, i, nf = p->n_features, k = (size_t)p->n_classes;
+	double	*feat, *conf, *scores;
 	int	*pred, *truth;
 
 	idx = xcalloc(p->n, sizeof *idx);
@@ -466,22 +519,27 @@ sort_batch(struct pipeline *p)
 	}
 	feat = xcalloc(p->n * nf, sizeof *feat);
 	conf = xcalloc(p->n, sizeof *conf);
+	scores = xcalloc(p->n * k, sizeof *scores);
 	pred = xcalloc(p->n, sizeof *pred);
 	truth = xcalloc(p->n, sizeof *truth);
 	for (i = 0; i < p->n; i++) {
 		memcpy(feat + i * nf, p->feat + idx[i] * nf,
 		    nf * sizeof *feat);
+		memcpy(scores + i * k, p->scores + idx[i] * k,
+		    k * sizeof *scores);
 		conf[i] = p->conf[idx[i]];
 		pred[i] = p->pred[idx[i]];
 		truth[i] = p->truth[idx[i]];
 	}
 	memcpy(p->feat, feat, p->n * nf * sizeof *feat);
 	memcpy(p->conf, conf, p->n * sizeof *conf);
+	memcpy(p->scores, scores, p->n * k * sizeof *scores);
 	memcpy(p->pred, pred, p->n * sizeof *pred);
 	memcpy(p->truth, truth, p->n * sizeof *truth);
 	free(idx);
 	free(feat);
 	free(conf);
+	free(scores);
 	free(pred);
 	free(truth);
 	p->in_order = true;
@@ -580,6 +638,8 @@ pl_close_batch(struct pipeline *p, char **cause)
 	mb.features = p->feat;
 	mb.predicted = p->pred;
 	mb.confidence = p->conf;
+	mb.scores = p->scores;
+	mb.n_scores = p->n_classes;
 	mb.true_class = p->all_labelled ? p->truth : NULL;
 	return pl_judge(p, p->batch, &mb, cause);
 }

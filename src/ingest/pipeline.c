@@ -160,17 +160,20 @@ static void
 keep_row(struct pipeline *p, const struct proto_record *r, int64_t row,
     int truth)
 {
-	size_t	nf = p->n_features;
+	size_t	nf = p->n_features, k = (size_t)p->n_classes;
 
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 256;
 		p->feat = xreallocarray(p->feat, p->cap * nf, sizeof *p->feat);
+		p->scores = xreallocarray(p->scores, p->cap * k,
+		    sizeof *p->scores);
 		p->pred = xreallocarray(p->pred, p->cap, sizeof *p->pred);
 		p->conf = xreallocarray(p->conf, p->cap, sizeof *p->conf);
 		p->truth = xreallocarray(p->truth, p->cap, sizeof *p->truth);
 		p->rowid = xreallocarray(p->rowid, p->cap, sizeof *p->rowid);
 	}
 	memcpy(p->feat + p->n * nf, r->features, nf * sizeof(double));
+	memcpy(p->scores + p->n * k, r->scores, k * sizeof(double));
 	p->pred[p->n] = r->predicted_class;
 	p->conf[p->n] = r->confidence;
 	p->truth[p->n] = truth;
@@ -479,6 +482,7 @@ pipeline_destroy(struct pipeline *p)
 	free(p->feat);
 	free(p->pred);
 	free(p->conf);
+	free(p->scores);
 	free(p->truth);
 	free(p->rowid);
 	if (p->log != NULL)

@@ -15,6 +15,9 @@
 
 #define NF	4
 
+/* The defaults (alert_config_create), made by main before the runner forks. */
+static struct alert_config *cfg;
+
 static char *names[NF] = { "zeta", "age", "income", "Bcc\r\n:x" };
 static const struct store_schema schema = {
 	.n_features = NF,
@@ -84,7 +87,7 @@ START_TEST(feature_rules)
 		b.batch_id = 5;
 		b.schema = &schema;
 		b.feature = &f.r;
-		rules_evaluate(&b, &res);
+		rules_evaluate(&b, cfg, &res);
 		ck_assert_uint_eq(res.families, 1u << RULE_FAMILY_FEATURE);
 		if (rows[i].rule == NULL) {
 			ck_assert_msg(res.n == 0, "row %zu fired", i);
@@ -112,7 +115,7 @@ START_TEST(feature_messages_exact)
 
 	fr_init(&f, "1110", "0110");
 	b.feature = &f.r;
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_str_eq(res.findings[0].message, "batch 17: confirmed drift "
 	    "(PSI and KS agree) on 2 features: age (PSI 0.350, KS D 0.300 p "
 	    "1e-06), income (PSI 0.450, KS D 0.300 p 1e-06)");
@@ -120,7 +123,7 @@ START_TEST(feature_messages_exact)
 	rule_result_finish(&res);
 
 	fr_init(&f, "1000", "0000");
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_str_eq(res.findings[0].message, "batch 17: PSI critical "
 	    "without KS confirmation, investigate before acting on 1 "
 	    "feature: zeta (PSI 0.250, KS D 0.020 p 0.5)");
@@ -129,7 +132,7 @@ START_TEST(feature_messages_exact)
 	/* No schema: features are named by index. */
 	b.schema = NULL;
 	fr_init(&f, "0100", "0100");
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_str_eq(res.findings[0].key, "confirmed_drift:feature_1");
 	rule_result_finish(&res);
 }
@@ -155,7 +158,7 @@ START_TEST(missingness_rule)
 	f.r.drift_missing = verdict;
 	f.r.any_missing_drift = true;
 	b.feature = &f.r;
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_uint_eq(res.n, 2);
 	ck_assert_str_eq(res.findings[0].key, "confirmed_drift:age");
 	ck_assert_str_eq(res.findings[1].rule->name, "missingness");
@@ -170,7 +173,7 @@ START_TEST(missingness_rule)
 
 	/* The verdict is read, never re-decided: p 0.003 alone is not one. */
 	f.r.any_missing_drift = false;
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_uint_eq(res.n, 1);
 	rule_result_finish(&res);
 }
@@ -194,7 +197,7 @@ START_TEST(many_features_capped)
 		p[i] = 1e-9;
 		yes[i] = true;
 	}
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_uint_eq(res.n, 1);
 	ck_assert_ptr_nonnull(strstr(res.findings[0].message,
 	    "on 25 features: feature_0 (PSI"));
@@ -242,7 +245,7 @@ START_TEST(other_families)
 	b.prediction = &pr;
 	b.performance = &perf;
 	b.detectors = &det;
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_uint_eq(res.families, (1u << RULE_FAMILY_PREDICTION) |
 	    (1u << RULE_FAMILY_PERFORMANCE) | (1u << RULE_FAMILY_DETECTOR));
 	ck_assert_uint_eq(res.n, 5);
@@ -278,7 +281,7 @@ START_TEST(other_families)
 	det.n_fed = 0;
 	pr.label_shift_drift = false;
 	pr.confidence_drift = false;
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_uint_eq(res.families, 1u << RULE_FAMILY_PREDICTION);
 	ck_assert_uint_eq(res.n, 0);
 	rule_result_finish(&res);
@@ -286,7 +289,7 @@ START_TEST(other_families)
 	/* Decay flag off: evaluated, nothing fires. */
 	perf.n_rows = 50;
 	perf.any_decay = false;
-	rules_evaluate(&b, &res);
+	rules_evaluate(&b, cfg, &res);
 	ck_assert_uint_eq(res.families, (1u << RULE_FAMILY_PREDICTION) |
 	    (1u << RULE_FAMILY_PERFORMANCE));
 	ck_assert_uint_eq(res.n, 0);
@@ -318,6 +321,8 @@ START_TEST(rule_table)
 		{ "stream_silent", RULE_FAMILY_STREAM,
 		    ALERT_SEVERITY_CRITICAL },
 		{ "labels_late", RULE_FAMILY_STREAM, ALERT_SEVERITY_WARNING },
+		{ "estimated_decay", RULE_FAMILY_ESTIMATE,
+		    ALERT_SEVERITY_WARNING },
 	};
 	const struct rule *r;
 	size_t i;
@@ -333,6 +338,75 @@ START_TEST(rule_table)
 }
 END_TEST
 
+/* estimated_decay: the stored verdict, its message, its configured severity. */
+START_TEST(estimate_rule)
+{
+	struct estimate_report est;
+	struct alert_config *c = alert_config_create();
+	struct rule_result res;
+	struct alert_batch b;
+	char *why = NULL;
+
+	memset(&est, 0, sizeof est);
+	est.available = true;
+	est.n_rows = 500;
+	est.accuracy = 0.70;
+	est.accuracy_upper = 0.75;
+	est.f1_macro = 0.69;
+	est.f1_upper = 0.74;
+	est.ref_accuracy = 0.86;
+	est.ref_f1_macro = 0.85;
+	est.decay_delta = 0.05;
+	est.decayed = true;
+	memset(&b, 0, sizeof b);
+	b.batch_id = 12;
+	b.estimate = &est;
+	rules_evaluate(&b, c, &res);
+	ck_assert_uint_eq(res.families, 1u << RULE_FAMILY_ESTIMATE);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.findings[0].key, "estimated_decay");
+	ck_assert_int_eq(res.findings[0].severity, ALERT_SEVERITY_WARNING);
+	ck_assert_str_eq(res.findings[0].message, "batch 12: estimated "
+	    "performance decay before labels (CBPE: accuracy 0.700, upper "
+	    "bound 0.750 vs reference 0.860; F1 macro 0.690, upper bound "
+	    "0.740 vs reference 0.850; decay threshold 0.050; 500 rows)");
+	rule_result_finish(&res);
+
+	/* Configured critical, then off: evaluated, nothing fires. */
+	ck_assert_int_eq(alert_config_set(c, "alert",
+	    "estimated_decay_severity", "critical", &why), 0);
+	rules_evaluate(&b, c, &res);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_int_eq(res.findings[0].severity, ALERT_SEVERITY_CRITICAL);
+	rule_result_finish(&res);
+	ck_assert_int_eq(alert_config_set(c, "alert",
+	    "estimated_decay_severity", "off", &why), 0);
+	rules_evaluate(&b, c, &res);
+	ck_assert_uint_eq(res.families, 1u << RULE_FAMILY_ESTIMATE);
+	ck_assert_uint_eq(res.n, 0);
+	rule_result_finish(&res);
+	ck_assert_int_eq(alert_config_set(c, "alert",
+	    "estimated_decay_severity", "loud", &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "expected warning, critical or off"));
+	free(why);
+
+	/* Not decayed: evaluated, clear. No estimate (unlabelled reference): */
+	/* the family is not evaluated, so nothing clears on no evidence. */
+	est.decayed = false;
+	rules_evaluate(&b, cfg, &res);
+	ck_assert_uint_eq(res.families, 1u << RULE_FAMILY_ESTIMATE);
+	ck_assert_uint_eq(res.n, 0);
+	rule_result_finish(&res);
+	est.available = false;
+	est.decayed = true;
+	rules_evaluate(&b, cfg, &res);
+	ck_assert_uint_eq(res.families, 0);
+	ck_assert_uint_eq(res.n, 0);
+	rule_result_finish(&res);
+	alert_config_destroy(c);
+}
+END_TEST
+
 static Suite *
 rules_suite(void)
 {
@@ -345,6 +419,7 @@ rules_suite(void)
 	tcase_add_test(tc, many_features_capped);
 	tcase_add_test(tc, other_families);
 	tcase_add_test(tc, rule_table);
+	tcase_add_test(tc, estimate_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -355,8 +430,10 @@ main(void)
 	SRunner *sr = srunner_create(rules_suite());
 	int failed;
 
+	cfg = alert_config_create();
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	alert_config_destroy(cfg);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

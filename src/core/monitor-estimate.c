@@ -1,0 +1,85 @@
+/*
+ * The estimated-performance monitor: a closed batch's CBPE estimate
+ * (core/cbpe.c) from its raw scores and the reference's calibration map,
+ * judged against the reference's realized accuracy and macro F1 (the
+ * estimated_decay verdict, decided here and stored with its thresholds),
+ * and the grading of that estimate once the batch's labels give the
+ * realized numbers (performance_grade). Nothing here does I/O.
+ */
+#include "monitor.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "calibrate.h"
+#include "cbpe.h"
+
+/* Every number NaN, nothing decided: what an unavailable estimate says. */
+static void
+estimate_blank(struct estimate_report *out, const char *reason)
+{
+	out->available = false;
+	out->reason = reason;
+	out->accuracy = out->accuracy_se = NAN;
+	out->accuracy_lower = out->accuracy_upper = NAN;
+	out->f1_macro = out->f1_se = out->f1_lower = out->f1_upper = NAN;
+	out->ref_accuracy = out->ref_f1_macro = NAN;
+	out->decayed = false;
+}
+
+void
+monitor_estimate(const struct monitor_reference *ref,
+    const struct calib *calib, const struct monitor_config *c,
+    const struct monitor_batch *b, struct estimate_report *out)
+{
+	struct cbpe_estimate e;
+
+	memset(out, 0, sizeof *out);
+	out->decay_delta = c->decay;
+	out->sigmas = CBPE_SIGMAS;
+	if (!ref->has_labels || calib == NULL ||
+	    calib->k != ref->n_classes) {
+		estimate_blank(out, ESTIMATE_NO_LABELS);
+		return;
+	}
+	if (b->scores == NULL || b->n_scores != ref->n_classes) {
+		estimate_blank(out, ESTIMATE_NO_SCORES);
+		return;
+	}
+	cbpe_estimate(calib, b->scores, b->predicted, b->n_rows,
+	    ref->n_classes, &e);
+	out->available = true;
+	out->n_rows = e.n_rows;
+	out->calibrated = e.calibrated;
+	out->accuracy = e.accuracy;
+	out->accuracy_se = e.accuracy_se;
+	out->accuracy_lower = e.accuracy_lower;
+	out->accuracy_upper = e.accuracy_upper;
+	out->f1_macro = e.f1_macro;
+	out->f1_se = e.f1_se;
+	out->f1_lower = e.f1_lower;
+	out->f1_upper = e.f1_upper;
+	out->ref_accuracy = ref->accuracy;
+	out->ref_f1_macro = ref->f1_macro;
+	out->decayed = cbpe_decayed(&e, ref->accuracy, ref->f1_macro,
+	    c->decay);
+	cbpe_estimate_finish(&e);
+}
+
+void
+performance_grade(struct performance_report *perf,
+    const struct estimate_report *e)
+{
+	if (e == NULL || !e->available || e->n_rows == 0 ||
+	    perf->n_rows == 0) {
+		perf->graded = false;
+		perf->est_accuracy = perf->est_f1_macro = NAN;
+		perf->acc_error = perf->f1_error = NAN;
+		return;
+	}
+	perf->graded = true;
+	perf->est_accuracy = e->accuracy;
+	perf->est_f1_macro = e->f1_macro;
+	perf->acc_error = perf->accuracy - e->accuracy;
+	perf->f1_error = perf->f1_macro - e->f1_macro;
+}
