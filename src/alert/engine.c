@@ -525,6 +525,7 @@ alert_engine_stream(struct alert_engine *e, const struct alert_stream *s,
 		    s->rule);
 		return -1;
 	}
+	f.severity = f.rule->severity;
 	f.key = xasprintf("%s:%s", s->rule, s->model);
 	f.message = (char *)s->message;
 	got = alert_store_condition_get(e->store, f.key, &cond, cause);

@@ -35,6 +35,7 @@ monitor_estimate(const struct monitor_reference *ref,
 	struct cbpe_estimate e;
 
 	memset(out, 0, sizeof *out);
+	out->n_rows = b->n_rows;	/* the batch's, when not estimated */
 	out->decay_delta = c->decay;
 	out->sigmas = CBPE_SIGMAS;
 	if (!ref->has_labels || calib == NULL ||

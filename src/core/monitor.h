@@ -225,7 +225,8 @@ struct performance_report {
 struct estimate_report {
 	bool		 available;
 	const char	*reason;	/* static text; NULL when available */
-	size_t		 n_rows;	/* rows estimated */
+	size_t		 n_rows;	/* rows estimated (unavailable: */
+					/* the batch's rows) */
 	bool		 calibrated;	/* the isotonic map was applied */
 	double		 accuracy;	/* estimated */
 	double		 accuracy_se;

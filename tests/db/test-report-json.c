@@ -414,6 +414,143 @@ START_TEST(test_performance_round_trip)
 }
 END_TEST
 
+/* A graded performance report keeps its estimate and errors exactly. */
+START_TEST(test_performance_graded)
+{
+	struct performance_report a, b;
+	struct estimate_report e;
+	char *text, *cause = NULL;
+
+	memset(&a, 0, sizeof a);
+	a.n_rows = 50;
+	a.n_classes = 3;
+	a.accuracy = 0.8;
+	a.f1_macro = 0.7;
+	a.confusion = xcalloc(9, sizeof *a.confusion);
+	memset(&e, 0, sizeof e);
+	e.available = true;
+	e.n_rows = 50;
+	e.accuracy = 0.8300000000000001;
+	e.f1_macro = 0.6;
+	performance_grade(&a, &e);
+	ck_assert(a.graded);
+	ck_assert(same_bits(a.acc_error, 0.8 - 0.8300000000000001));
+	text = report_json_encode_performance(&a, &schema, &cause);
+	ck_assert_ptr_nonnull(strstr(text, ",\"estimate\":{\"accuracy\":"
+	    "0.8300000000000001,\"f1_macro\":0.6,\"acc_error\":"));
+	ck_assert_int_eq(report_json_decode_performance(text, strlen(text),
+	    &schema, &b, &cause), 0);
+	ck_assert(b.graded);
+	ck_assert(same_bits(b.est_accuracy, e.accuracy));
+	ck_assert(same_bits(b.acc_error, a.acc_error));
+	ck_assert(same_bits(b.f1_error, a.f1_error));
+	free(text);
+	performance_report_finish(&b);
+
+	/* Ungraded: no key, NaN back; an unavailable estimate grades none. */
+	e.available = false;
+	performance_grade(&a, &e);
+	ck_assert(!a.graded && isnan(a.acc_error));
+	text = report_json_encode_performance(&a, &schema, &cause);
+	ck_assert_ptr_null(strstr(text, "estimate"));
+	ck_assert_int_eq(report_json_decode_performance(text, strlen(text),
+	    &schema, &b, &cause), 0);
+	ck_assert(!b.graded && isnan(b.est_accuracy) && isnan(b.f1_error));
+	free(text);
+	performance_report_finish(&b);
+	text = xstrdup("{\"accuracy\":1,\"f1_macro\":1,\"ece\":0,"
+	    "\"acc_delta\":0,\"f1_delta\":0,\"any_decay\":false,"
+	    "\"estimate\":[1]}");
+	ck_assert_int_eq(report_json_decode_performance(text, strlen(text),
+	    &schema, &b, &cause), -1);
+	ck_assert_str_eq(cause, "performance report: \"estimate\" is not an "
+	    "object");
+	free(cause);
+	free(text);
+	performance_report_finish(&a);
+}
+END_TEST
+
+/* The estimated_performance payload: available, unavailable, refused. */
+START_TEST(test_estimate_round_trip)
+{
+	static const struct {
+		const char	*text;
+		const char	*cause;	/* NULL: decodes */
+	} bad[] = {
+		{ "{\"available\":false,\"reason\":\"tired\",\"method\":"
+		  "\"cbpe\",\"n_rows\":3}", "estimated_performance report: "
+		  "\"reason\" is missing or not a known reason" },
+		{ "{\"available\":false,\"reason\":\"the reference has no "
+		  "labels\",\"method\":\"dle\",\"n_rows\":3}",
+		  "estimated_performance report: \"method\" is not \"cbpe\"" },
+		{ "{\"available\":true,\"method\":\"cbpe\",\"n_rows\":3,"
+		  "\"calibrated\":true}", "estimated_performance report: "
+		  "\"thresholds\" is missing or not an object" },
+		{ "{\"available\":1,\"method\":\"cbpe\",\"n_rows\":3}",
+		  "estimated_performance report: \"available\" is not true "
+		  "or false" },
+	};
+	struct estimate_report a, b;
+	char *text, *cause = NULL;
+	size_t i;
+
+	memset(&a, 0, sizeof a);
+	a.available = true;
+	a.n_rows = 500;
+	a.calibrated = true;
+	a.accuracy = 0.8123456789012345;
+	a.accuracy_se = 0.017;
+	a.accuracy_lower = 0.761;
+	a.accuracy_upper = 0.863;
+	a.f1_macro = 0.79;
+	a.f1_se = 0.02;
+	a.f1_lower = 0.73;
+	a.f1_upper = 0.85;
+	a.decayed = true;
+	a.ref_accuracy = 0.9;
+	a.ref_f1_macro = 0.91;
+	a.decay_delta = 0.05;
+	a.sigmas = 3;
+	text = report_json_encode_estimate(&a, &cause);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"estimated_accuracy\":"
+	    "0.8123456789012345,\"estimated_accuracy_lower\":0.761,"));
+	ck_assert_int_eq(report_json_decode_estimate(text, strlen(text), &b,
+	    &cause), 0);
+	ck_assert(b.available && b.calibrated && b.decayed);
+	ck_assert_uint_eq(b.n_rows, 500);
+	ck_assert(same_bits(b.accuracy, a.accuracy));
+	ck_assert(same_bits(b.f1_upper, a.f1_upper));
+	ck_assert(same_bits(b.ref_f1_macro, a.ref_f1_macro));
+	ck_assert(b.sigmas == 3 && b.decay_delta == 0.05);
+	free(text);
+
+	memset(&a, 0, sizeof a);
+	a.n_rows = 7;
+	a.reason = ESTIMATE_NO_LABELS;
+	text = report_json_encode_estimate(&a, &cause);
+	ck_assert_str_eq(text, "{\"available\":false,\"reason\":\"the "
+	    "reference has no labels\",\"method\":\"cbpe\",\"n_rows\":7}");
+	ck_assert_int_eq(report_json_decode_estimate(text, strlen(text), &b,
+	    &cause), 0);
+	ck_assert(!b.available && isnan(b.accuracy) && !b.decayed);
+	ck_assert_str_eq(b.reason, ESTIMATE_NO_LABELS);
+	free(text);
+	a.reason = NULL;
+	ck_assert_ptr_null(report_json_encode_estimate(&a, &cause));
+	free(cause);
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cause = NULL;
+		ck_assert_int_eq(report_json_decode_estimate(bad[i].text,
+		    strlen(bad[i].text), &b, &cause), -1);
+		ck_assert_str_eq(cause, bad[i].cause);
+		free(cause);
+	}
+}
+END_TEST
+
 START_TEST(test_detectors_round_trip)
 {
 	struct detector_report a, b;
@@ -753,6 +890,8 @@ report_json_suite(void)
 	tcase_add_test(tc, test_feature_verdict_keys);
 	tcase_add_test(tc, test_prediction_round_trip);
 	tcase_add_test(tc, test_performance_round_trip);
+	tcase_add_test(tc, test_performance_graded);
+	tcase_add_test(tc, test_estimate_round_trip);
 	tcase_add_test(tc, test_detectors_round_trip);
 	tcase_add_test(tc, test_truncations_and_flips);
 	tcase_add_test(tc, test_malformed);

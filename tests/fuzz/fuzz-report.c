@@ -1,7 +1,8 @@
 /*
  * Fuzz the report JSON decoders (db/report-json.h): the console decodes
  * monitor_reports payloads from any DB it is pointed at. Every input goes
- * through all four decoders against two fixed schemas (schema.c).
+ * through all five decoders (the schema-bound ones against two fixed
+ * schemas, schema.c).
  *
  * The input is handed over in an exactly sized buffer without a NUL: the
  * decoders take (text, len) and must not read past it. Invariants: a
@@ -184,6 +185,31 @@ fuzz_detectors(const char *text, size_t len)
 	check_fixed_point("detectors", e1, e2);
 }
 
+static void
+fuzz_estimate(const char *text, size_t len)
+{
+	struct estimate_report r, r2;
+	char *cause = NULL, *e1, *e2;
+
+	if (report_json_decode_estimate(text, len, &r, &cause) != 0) {
+		FUZZ_CHECK(cause != NULL);
+		free(cause);
+		return;
+	}
+	FUZZ_CHECK(!holds_nul(text, len));
+	FUZZ_CHECK(r.n_rows <= COUNT_MAX);
+	FUZZ_CHECK(r.available == (r.reason == NULL));
+	e1 = report_json_encode_estimate(&r, &cause);
+	FUZZ_CHECK(e1 != NULL);
+	FUZZ_CHECK(report_json_decode_estimate(e1, strlen(e1), &r2,
+	    &cause) == 0);
+	FUZZ_CHECK(r2.available == r.available && r2.n_rows == r.n_rows &&
+	    r2.decayed == r.decayed && r2.calibrated == r.calibrated);
+	e2 = report_json_encode_estimate(&r2, &cause);
+	FUZZ_CHECK(e2 != NULL);
+	check_fixed_point("estimated_performance", e1, e2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -204,6 +230,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_prediction(text, size, &fuzz_schema_ctrl);
 	fuzz_performance(text, size, &fuzz_schema_ctrl);
 	fuzz_detectors(text, size);
+	fuzz_estimate(text, size);
 
 	free(text);
 	return 0;

@@ -20,7 +20,7 @@ check "happy path exit" $? 0
 check "rows logged" "$(q a.db 'SELECT count(*) FROM predictions')" 1200
 check "reports" "$(q a.db "SELECT report_type || ':' || count(*) FROM
     monitor_reports GROUP BY report_type ORDER BY report_type")" \
-    "detectors:6 feature:6 performance:6 prediction:6"
+    "detectors:6 estimated_performance:6 feature:6 performance:6 prediction:6"
 check "all labelled" "$(q a.db 'SELECT count(*) FROM predictions
     WHERE true_class IS NULL OR labeled_at IS NULL')" 0
 check "default row_in_batch" "$(q a.db 'SELECT min(row_in_batch),

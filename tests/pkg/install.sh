@@ -77,7 +77,7 @@ check "installed demo rows" "$(q demo.db 'SELECT count(*) FROM predictions
     WHERE true_class IS NOT NULL')" 1600
 check "installed demo reports" "$(q demo.db "SELECT report_type || ':' ||
     count(*) FROM monitor_reports GROUP BY report_type ORDER BY 1")" \
-    "detectors:8 feature:8 performance:8 prediction:8"
+    "detectors:8 estimated_performance:8 feature:8 performance:8 prediction:8"
 inst mlmon-gen --scenario abrupt --batches 8 --label-delay 2 >inst.ndjson
 "$b_gen" --scenario abrupt --batches 8 --label-delay 2 >build.ndjson
 check "installed mlmon-gen = build mlmon-gen" \
