@@ -13,6 +13,7 @@
 #include "core/calibrate.h"
 #include "core/cbpe.h"
 #include "core/metrics.h"
+#include "core/monitor.h"
 #include "core/rng.h"
 #include "core/xalloc.h"
 #include "golden.h"
@@ -552,6 +553,94 @@ START_TEST(covariate_shift)
 }
 END_TEST
 
+/*
+ * The monitor over CBPE (monitor-estimate.c): the by_hand numbers, the
+ * verdict against the reference with its thresholds, the reasons when
+ * there is no estimate, and the grading of a performance report.
+ */
+START_TEST(monitor_over_cbpe)
+{
+	double rs[100], bs[20], rf[50];
+	int ry[50], rp[50], bp[10], i;
+	struct monitor_reference ref;
+	struct monitor_config cfg;
+	struct monitor_batch b;
+	struct estimate_report est;
+	struct performance_report perf;
+	struct calib *cal;
+
+	for (i = 0; i < 50; i++) {
+		rs[2 * i] = 0.1;
+		rs[2 * i + 1] = 0.9;
+		rp[i] = 1;
+		ry[i] = (i / 5) % 5 < 3;
+		rf[i] = i;
+	}
+	for (i = 0; i < 10; i++) {
+		bs[2 * i] = 0.1;
+		bs[2 * i + 1] = 0.9;
+		bp[i] = 1;
+	}
+	cal = calib_fit(rs, rp, ry, 50, 2);
+	monitor_config_defaults(&cfg);
+	monitor_reference_init(&ref, rf, 50, 1, 2, rp, rf, ry);
+	memset(&b, 0, sizeof b);
+	b.n_rows = 10;
+	b.features = rf;
+	b.predicted = bp;
+	b.confidence = rf;
+	b.scores = bs;
+	b.n_scores = 2;
+	monitor_estimate(&ref, cal, &cfg, &b, &est);
+	ck_assert(est.available && est.calibrated && est.reason == NULL);
+	ck_assert_uint_eq(est.n_rows, 10);
+	ck_assert_double_eq_tol(est.accuracy, 0.6, 1e-15);
+	ck_assert_double_eq_tol(est.accuracy_se, sqrt(2.4) / 10.0, 1e-15);
+	ck_assert_double_eq_tol(est.f1_macro, 0.375, 1e-15);
+	ck_assert(est.ref_accuracy == ref.accuracy &&
+	    est.ref_f1_macro == ref.f1_macro);
+	ck_assert(est.decay_delta == 0.05 && est.sigmas == CBPE_SIGMAS);
+	/* Reference accuracy 0.6, macro F1 0.375: the F1 bound holds. */
+	ck_assert(!est.decayed);
+
+	/* Graded: realized 0.5 against the estimate 0.6. */
+	memset(&perf, 0, sizeof perf);
+	perf.n_rows = 10;
+	perf.accuracy = 0.5;
+	perf.f1_macro = 0.5;
+	performance_grade(&perf, &est);
+	ck_assert(perf.graded);
+	ck_assert_double_eq_tol(perf.acc_error, -0.1, 1e-15);
+	ck_assert_double_eq_tol(perf.f1_error, 0.125, 1e-15);
+
+	/* A stricter decay: the verdict is the monitor's config's. */
+	cfg.decay = -1.0;
+	monitor_estimate(&ref, cal, &cfg, &b, &est);
+	ck_assert(est.decayed && est.decay_delta == -1.0);
+
+	/* Scores of another class count, no scores, no map. */
+	b.n_scores = 3;
+	monitor_estimate(&ref, cal, &cfg, &b, &est);
+	ck_assert(!est.available && !est.decayed);
+	ck_assert_str_eq(est.reason, ESTIMATE_NO_SCORES);
+	ck_assert(isnan(est.accuracy) && isnan(est.f1_upper));
+	ck_assert_uint_eq(est.n_rows, 10);
+	performance_grade(&perf, &est);
+	ck_assert(!perf.graded && isnan(perf.acc_error));
+	b.n_scores = 2;
+	monitor_estimate(&ref, NULL, &cfg, &b, &est);
+	ck_assert(!est.available);
+	ck_assert_str_eq(est.reason, ESTIMATE_NO_LABELS);
+	monitor_reference_finish(&ref);
+	monitor_reference_init(&ref, rf, 50, 1, 2, rp, rf, NULL);
+	monitor_estimate(&ref, cal, &cfg, &b, &est);
+	ck_assert(!est.available);
+	ck_assert_str_eq(est.reason, ESTIMATE_NO_LABELS);
+	monitor_reference_finish(&ref);
+	calib_destroy(cal);
+}
+END_TEST
+
 static Suite *
 cbpe_suite(void)
 {
@@ -565,6 +654,7 @@ cbpe_suite(void)
 	tcase_add_test(tc, decode_errors);
 	tcase_add_test(tc, se_matches_simulation);
 	tcase_add_test(tc, covariate_shift);
+	tcase_add_test(tc, monitor_over_cbpe);
 	suite_add_tcase(s, tc);
 	return s;
 }
