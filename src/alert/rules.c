@@ -299,8 +299,8 @@ rules_estimate(const struct alert_batch *b, const struct alert_config *c,
 	    "before labels (CBPE: accuracy %.3f, upper bound %.3f vs "
 	    "reference %.3f; F1 macro %.3f, upper bound %.3f vs reference "
 	    "%.3f; decay threshold %.3f; %zu rows)", (long long)b->batch_id,
-	    e->accuracy, e->accuracy_upper, e->ref_accuracy, e->f1_macro,
-	    e->f1_upper, e->ref_f1_macro, e->decay_delta, e->n_rows);
+	    e->cbpe.accuracy, e->cbpe.accuracy_upper, e->ref_accuracy, e->cbpe.f1_macro,
+	    e->cbpe.f1_upper, e->ref_f1_macro, e->decay_delta, e->cbpe.n_rows);
 }
 
 static void
@@ -349,7 +349,7 @@ rules_evaluate(const struct alert_batch *b, const struct alert_config *c,
 	}
 	/* No estimate made (reference unlabelled): no evidence either way. */
 	if (b->estimate != NULL && b->estimate->available &&
-	    b->estimate->n_rows > 0) {
+	    b->estimate->cbpe.n_rows > 0) {
 		out->families |= 1u << RULE_FAMILY_ESTIMATE;
 		rules_estimate(b, c, out);
 	}

@@ -18,11 +18,13 @@
 static void
 estimate_blank(struct estimate_report *out, const char *reason)
 {
+	struct cbpe_estimate *e = &out->cbpe;
+
 	out->available = false;
 	out->reason = reason;
-	out->accuracy = out->accuracy_se = NAN;
-	out->accuracy_lower = out->accuracy_upper = NAN;
-	out->f1_macro = out->f1_se = out->f1_lower = out->f1_upper = NAN;
+	e->accuracy = e->accuracy_se = e->accuracy_lower = NAN;
+	e->accuracy_upper = NAN;
+	e->f1_macro = e->f1_se = e->f1_lower = e->f1_upper = NAN;
 	out->ref_accuracy = out->ref_f1_macro = NAN;
 	out->decayed = false;
 }
@@ -32,10 +34,9 @@ monitor_estimate(const struct monitor_reference *ref,
     const struct calib *calib, const struct monitor_config *c,
     const struct monitor_batch *b, struct estimate_report *out)
 {
-	struct cbpe_estimate e;
-
 	memset(out, 0, sizeof *out);
-	out->n_rows = b->n_rows;	/* the batch's, when not estimated */
+	out->cbpe.n_rows = b->n_rows;	/* the batch's, when not estimated */
+	out->cbpe.k = ref->n_classes;
 	out->decay_delta = c->decay;
 	out->sigmas = CBPE_SIGMAS;
 	if (!ref->has_labels || calib == NULL ||
@@ -48,30 +49,20 @@ monitor_estimate(const struct monitor_reference *ref,
 		return;
 	}
 	cbpe_estimate(calib, b->scores, b->predicted, b->n_rows,
-	    ref->n_classes, &e);
+	    ref->n_classes, &out->cbpe);
+	cbpe_estimate_finish(&out->cbpe);	/* the report keeps no matrix */
 	out->available = true;
-	out->n_rows = e.n_rows;
-	out->calibrated = e.calibrated;
-	out->accuracy = e.accuracy;
-	out->accuracy_se = e.accuracy_se;
-	out->accuracy_lower = e.accuracy_lower;
-	out->accuracy_upper = e.accuracy_upper;
-	out->f1_macro = e.f1_macro;
-	out->f1_se = e.f1_se;
-	out->f1_lower = e.f1_lower;
-	out->f1_upper = e.f1_upper;
 	out->ref_accuracy = ref->accuracy;
 	out->ref_f1_macro = ref->f1_macro;
-	out->decayed = cbpe_decayed(&e, ref->accuracy, ref->f1_macro,
-	    c->decay);
-	cbpe_estimate_finish(&e);
+	out->decayed = cbpe_decayed(&out->cbpe, ref->accuracy,
+	    ref->f1_macro, c->decay);
 }
 
 void
 performance_grade(struct performance_report *perf,
     const struct estimate_report *e)
 {
-	if (e == NULL || !e->available || e->n_rows == 0 ||
+	if (e == NULL || !e->available || e->cbpe.n_rows == 0 ||
 	    perf->n_rows == 0) {
 		perf->graded = false;
 		perf->est_accuracy = perf->est_f1_macro = NAN;
@@ -79,8 +70,8 @@ performance_grade(struct performance_report *perf,
 		return;
 	}
 	perf->graded = true;
-	perf->est_accuracy = e->accuracy;
-	perf->est_f1_macro = e->f1_macro;
-	perf->acc_error = perf->accuracy - e->accuracy;
-	perf->f1_error = perf->f1_macro - e->f1_macro;
+	perf->est_accuracy = e->cbpe.accuracy;
+	perf->est_f1_macro = e->cbpe.f1_macro;
+	perf->acc_error = perf->accuracy - e->cbpe.accuracy;
+	perf->f1_error = perf->f1_macro - e->cbpe.f1_macro;
 }

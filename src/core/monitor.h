@@ -17,12 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cbpe.h"
 #include "detect-ddm.h"
 #include "drift-psi.h"
 #include "drift-mmd.h"
 #include "metrics.h"
 
 struct adwin;
+struct calib;
 struct monitor_ks_memo;
 
 #define MONITOR_MAX_FEATURES	4096
@@ -225,17 +227,12 @@ struct performance_report {
 struct estimate_report {
 	bool		 available;
 	const char	*reason;	/* static text; NULL when available */
-	size_t		 n_rows;	/* rows estimated (unavailable: */
-					/* the batch's rows) */
-	bool		 calibrated;	/* the isotonic map was applied */
-	double		 accuracy;	/* estimated */
-	double		 accuracy_se;
-	double		 accuracy_lower;
-	double		 accuracy_upper;
-	double		 f1_macro;
-	double		 f1_se;
-	double		 f1_lower;
-	double		 f1_upper;
+	/*
+	 * The numbers (core/cbpe.h; confusion freed, NULL). n_rows is the
+	 * rows estimated, or the batch's rows when unavailable; every
+	 * number is NaN then.
+	 */
+	struct cbpe_estimate cbpe;
 	bool		 decayed;	/* estimated_decay: an upper bound */
 					/* below reference - decay_delta */
 	double		 ref_accuracy;	/* thresholds judged with */
@@ -243,8 +240,6 @@ struct estimate_report {
 	double		 decay_delta;
 	double		 sigmas;	/* bound half-width in standard errors */
 };
-
-struct calib;
 
 /*
  * calib is the reference's calibration map (NULL: the reference has no

@@ -54,29 +54,29 @@ report_json_encode_estimate(const struct estimate_report *r, char **cause)
 	json_key(&b, &first, "method");
 	json_string(&b, ESTIMATE_METHOD);
 	json_key(&b, &first, "n_rows");
-	json_count(&b, r->n_rows);
+	json_count(&b, r->cbpe.n_rows);
 	if (!r->available) {
 		strbuf_add(&b, "}", 1);
 		return strbuf_take(&b);
 	}
 	json_key(&b, &first, "calibrated");
-	json_bool(&b, r->calibrated);
+	json_bool(&b, r->cbpe.calibrated);
 	json_key(&b, &first, "estimated_accuracy");
-	json_number(&b, r->accuracy);
+	json_number(&b, r->cbpe.accuracy);
 	json_key(&b, &first, "estimated_accuracy_lower");
-	json_number(&b, r->accuracy_lower);
+	json_number(&b, r->cbpe.accuracy_lower);
 	json_key(&b, &first, "estimated_accuracy_upper");
-	json_number(&b, r->accuracy_upper);
+	json_number(&b, r->cbpe.accuracy_upper);
 	json_key(&b, &first, "estimated_accuracy_se");
-	json_number(&b, r->accuracy_se);
+	json_number(&b, r->cbpe.accuracy_se);
 	json_key(&b, &first, "estimated_f1_macro");
-	json_number(&b, r->f1_macro);
+	json_number(&b, r->cbpe.f1_macro);
 	json_key(&b, &first, "estimated_f1_macro_lower");
-	json_number(&b, r->f1_lower);
+	json_number(&b, r->cbpe.f1_lower);
 	json_key(&b, &first, "estimated_f1_macro_upper");
-	json_number(&b, r->f1_upper);
+	json_number(&b, r->cbpe.f1_upper);
 	json_key(&b, &first, "estimated_f1_macro_se");
-	json_number(&b, r->f1_se);
+	json_number(&b, r->cbpe.f1_se);
 	json_key(&b, &first, "estimated_decay");
 	json_bool(&b, r->decayed);
 	JSON_LIT(&b, ",\"thresholds\":{\"decay_delta\":");
@@ -120,22 +120,22 @@ get_available(const cJSON *root, struct estimate_report *r, char **cause)
 		*cause = xstrdup("\"thresholds\" is missing or not an object");
 		return -1;
 	}
-	return get_bool(root, "calibrated", &r->calibrated, cause) == -1 ||
-	    get_double(root, "estimated_accuracy", true, &r->accuracy,
+	return get_bool(root, "calibrated", &r->cbpe.calibrated, cause) == -1 ||
+	    get_double(root, "estimated_accuracy", true, &r->cbpe.accuracy,
 	    cause) == -1 ||
 	    get_double(root, "estimated_accuracy_lower", true,
-	    &r->accuracy_lower, cause) == -1 ||
+	    &r->cbpe.accuracy_lower, cause) == -1 ||
 	    get_double(root, "estimated_accuracy_upper", true,
-	    &r->accuracy_upper, cause) == -1 ||
-	    get_double(root, "estimated_accuracy_se", true, &r->accuracy_se,
+	    &r->cbpe.accuracy_upper, cause) == -1 ||
+	    get_double(root, "estimated_accuracy_se", true, &r->cbpe.accuracy_se,
 	    cause) == -1 ||
-	    get_double(root, "estimated_f1_macro", true, &r->f1_macro,
+	    get_double(root, "estimated_f1_macro", true, &r->cbpe.f1_macro,
 	    cause) == -1 ||
-	    get_double(root, "estimated_f1_macro_lower", true, &r->f1_lower,
+	    get_double(root, "estimated_f1_macro_lower", true, &r->cbpe.f1_lower,
 	    cause) == -1 ||
-	    get_double(root, "estimated_f1_macro_upper", true, &r->f1_upper,
+	    get_double(root, "estimated_f1_macro_upper", true, &r->cbpe.f1_upper,
 	    cause) == -1 ||
-	    get_double(root, "estimated_f1_macro_se", true, &r->f1_se,
+	    get_double(root, "estimated_f1_macro_se", true, &r->cbpe.f1_se,
 	    cause) == -1 ||
 	    get_bool(root, "estimated_decay", &r->decayed, cause) == -1 ||
 	    get_double(t, "decay_delta", true, &r->decay_delta, cause) == -1 ||
@@ -160,8 +160,8 @@ report_json_decode_estimate(const char *text, size_t len,
 	if (root == NULL)
 		return -1;
 	memset(&r, 0, sizeof r);
-	r.accuracy = r.accuracy_se = r.accuracy_lower = r.accuracy_upper = NAN;
-	r.f1_macro = r.f1_se = r.f1_lower = r.f1_upper = NAN;
+	r.cbpe.accuracy = r.cbpe.accuracy_se = r.cbpe.accuracy_lower = r.cbpe.accuracy_upper = NAN;
+	r.cbpe.f1_macro = r.cbpe.f1_se = r.cbpe.f1_lower = r.cbpe.f1_upper = NAN;
 	r.ref_accuracy = r.ref_f1_macro = r.decay_delta = r.sigmas = NAN;
 	m = cJSON_GetObjectItemCaseSensitive(root, "method");
 	if (!cJSON_IsString(m) || strcmp(m->valuestring,
@@ -180,7 +180,7 @@ report_json_decode_estimate(const char *text, size_t len,
 		decode_fail("estimated_performance", cause);
 		return -1;
 	}
-	r.n_rows = (size_t)n_rows;
+	r.cbpe.n_rows = (size_t)n_rows;
 	*out = r;
 	return 0;
 }

@@ -88,7 +88,7 @@ print_estimate(FILE *log, const struct estimate_report *est)
 		return;
 	}
 	fprintf(log, ", estimated accuracy %.3f [%.3f, %.3f]%s",
-	    est->accuracy, est->accuracy_lower, est->accuracy_upper,
+	    est->cbpe.accuracy, est->cbpe.accuracy_lower, est->cbpe.accuracy_upper,
 	    est->decayed ? " (estimated decay)" : "");
 }
 

@@ -349,11 +349,11 @@ START_TEST(estimate_rule)
 
 	memset(&est, 0, sizeof est);
 	est.available = true;
-	est.n_rows = 500;
-	est.accuracy = 0.70;
-	est.accuracy_upper = 0.75;
-	est.f1_macro = 0.69;
-	est.f1_upper = 0.74;
+	est.cbpe.n_rows = 500;
+	est.cbpe.accuracy = 0.70;
+	est.cbpe.accuracy_upper = 0.75;
+	est.cbpe.f1_macro = 0.69;
+	est.cbpe.f1_upper = 0.74;
 	est.ref_accuracy = 0.86;
 	est.ref_f1_macro = 0.85;
 	est.decay_delta = 0.05;

@@ -592,11 +592,11 @@ START_TEST(monitor_over_cbpe)
 	b.scores = bs;
 	b.n_scores = 2;
 	monitor_estimate(&ref, cal, &cfg, &b, &est);
-	ck_assert(est.available && est.calibrated && est.reason == NULL);
-	ck_assert_uint_eq(est.n_rows, 10);
-	ck_assert_double_eq_tol(est.accuracy, 0.6, 1e-15);
-	ck_assert_double_eq_tol(est.accuracy_se, sqrt(2.4) / 10.0, 1e-15);
-	ck_assert_double_eq_tol(est.f1_macro, 0.375, 1e-15);
+	ck_assert(est.available && est.cbpe.calibrated && est.reason == NULL);
+	ck_assert_uint_eq(est.cbpe.n_rows, 10);
+	ck_assert_double_eq_tol(est.cbpe.accuracy, 0.6, 1e-15);
+	ck_assert_double_eq_tol(est.cbpe.accuracy_se, sqrt(2.4) / 10.0, 1e-15);
+	ck_assert_double_eq_tol(est.cbpe.f1_macro, 0.375, 1e-15);
 	ck_assert(est.ref_accuracy == ref.accuracy &&
 	    est.ref_f1_macro == ref.f1_macro);
 	ck_assert(est.decay_delta == 0.05 && est.sigmas == CBPE_SIGMAS);
@@ -623,8 +623,8 @@ START_TEST(monitor_over_cbpe)
 	monitor_estimate(&ref, cal, &cfg, &b, &est);
 	ck_assert(!est.available && !est.decayed);
 	ck_assert_str_eq(est.reason, ESTIMATE_NO_SCORES);
-	ck_assert(isnan(est.accuracy) && isnan(est.f1_upper));
-	ck_assert_uint_eq(est.n_rows, 10);
+	ck_assert(isnan(est.cbpe.accuracy) && isnan(est.cbpe.f1_upper));
+	ck_assert_uint_eq(est.cbpe.n_rows, 10);
 	performance_grade(&perf, &est);
 	ck_assert(!perf.graded && isnan(perf.acc_error));
 	b.n_scores = 2;

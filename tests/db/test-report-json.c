@@ -429,9 +429,9 @@ START_TEST(test_performance_graded)
 	a.confusion = xcalloc(9, sizeof *a.confusion);
 	memset(&e, 0, sizeof e);
 	e.available = true;
-	e.n_rows = 50;
-	e.accuracy = 0.8300000000000001;
-	e.f1_macro = 0.6;
+	e.cbpe.n_rows = 50;
+	e.cbpe.accuracy = 0.8300000000000001;
+	e.cbpe.f1_macro = 0.6;
 	performance_grade(&a, &e);
 	ck_assert(a.graded);
 	ck_assert(same_bits(a.acc_error, 0.8 - 0.8300000000000001));
@@ -441,7 +441,7 @@ START_TEST(test_performance_graded)
 	ck_assert_int_eq(report_json_decode_performance(text, strlen(text),
 	    &schema, &b, &cause), 0);
 	ck_assert(b.graded);
-	ck_assert(same_bits(b.est_accuracy, e.accuracy));
+	ck_assert(same_bits(b.est_accuracy, e.cbpe.accuracy));
 	ck_assert(same_bits(b.acc_error, a.acc_error));
 	ck_assert(same_bits(b.f1_error, a.f1_error));
 	free(text);
@@ -497,16 +497,16 @@ START_TEST(test_estimate_round_trip)
 
 	memset(&a, 0, sizeof a);
 	a.available = true;
-	a.n_rows = 500;
-	a.calibrated = true;
-	a.accuracy = 0.8123456789012345;
-	a.accuracy_se = 0.017;
-	a.accuracy_lower = 0.761;
-	a.accuracy_upper = 0.863;
-	a.f1_macro = 0.79;
-	a.f1_se = 0.02;
-	a.f1_lower = 0.73;
-	a.f1_upper = 0.85;
+	a.cbpe.n_rows = 500;
+	a.cbpe.calibrated = true;
+	a.cbpe.accuracy = 0.8123456789012345;
+	a.cbpe.accuracy_se = 0.017;
+	a.cbpe.accuracy_lower = 0.761;
+	a.cbpe.accuracy_upper = 0.863;
+	a.cbpe.f1_macro = 0.79;
+	a.cbpe.f1_se = 0.02;
+	a.cbpe.f1_lower = 0.73;
+	a.cbpe.f1_upper = 0.85;
 	a.decayed = true;
 	a.ref_accuracy = 0.9;
 	a.ref_f1_macro = 0.91;
@@ -518,23 +518,23 @@ START_TEST(test_estimate_round_trip)
 	    "0.8123456789012345,\"estimated_accuracy_lower\":0.761,"));
 	ck_assert_int_eq(report_json_decode_estimate(text, strlen(text), &b,
 	    &cause), 0);
-	ck_assert(b.available && b.calibrated && b.decayed);
-	ck_assert_uint_eq(b.n_rows, 500);
-	ck_assert(same_bits(b.accuracy, a.accuracy));
-	ck_assert(same_bits(b.f1_upper, a.f1_upper));
+	ck_assert(b.available && b.cbpe.calibrated && b.decayed);
+	ck_assert_uint_eq(b.cbpe.n_rows, 500);
+	ck_assert(same_bits(b.cbpe.accuracy, a.cbpe.accuracy));
+	ck_assert(same_bits(b.cbpe.f1_upper, a.cbpe.f1_upper));
 	ck_assert(same_bits(b.ref_f1_macro, a.ref_f1_macro));
 	ck_assert(b.sigmas == 3 && b.decay_delta == 0.05);
 	free(text);
 
 	memset(&a, 0, sizeof a);
-	a.n_rows = 7;
+	a.cbpe.n_rows = 7;
 	a.reason = ESTIMATE_NO_LABELS;
 	text = report_json_encode_estimate(&a, &cause);
 	ck_assert_str_eq(text, "{\"available\":false,\"reason\":\"the "
 	    "reference has no labels\",\"method\":\"cbpe\",\"n_rows\":7}");
 	ck_assert_int_eq(report_json_decode_estimate(text, strlen(text), &b,
 	    &cause), 0);
-	ck_assert(!b.available && isnan(b.accuracy) && !b.decayed);
+	ck_assert(!b.available && isnan(b.cbpe.accuracy) && !b.decayed);
 	ck_assert_str_eq(b.reason, ESTIMATE_NO_LABELS);
 	free(text);
 	a.reason = NULL;

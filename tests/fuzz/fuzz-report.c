@@ -197,14 +197,14 @@ fuzz_estimate(const char *text, size_t len)
 		return;
 	}
 	FUZZ_CHECK(!holds_nul(text, len));
-	FUZZ_CHECK(r.n_rows <= COUNT_MAX);
+	FUZZ_CHECK(r.cbpe.n_rows <= COUNT_MAX);
 	FUZZ_CHECK(r.available == (r.reason == NULL));
 	e1 = report_json_encode_estimate(&r, &cause);
 	FUZZ_CHECK(e1 != NULL);
 	FUZZ_CHECK(report_json_decode_estimate(e1, strlen(e1), &r2,
 	    &cause) == 0);
-	FUZZ_CHECK(r2.available == r.available && r2.n_rows == r.n_rows &&
-	    r2.decayed == r.decayed && r2.calibrated == r.calibrated);
+	FUZZ_CHECK(r2.available == r.available && r2.cbpe.n_rows == r.cbpe.n_rows &&
+	    r2.decayed == r.decayed && r2.cbpe.calibrated == r.cbpe.calibrated);
 	e2 = report_json_encode_estimate(&r2, &cause);
 	FUZZ_CHECK(e2 != NULL);
 	check_fixed_point("estimated_performance", e1, e2);
