@@ -35,6 +35,7 @@
 
 #include "core/monitor.h"
 #include "core/xalloc.h"
+#include "db/db-target.h"
 #include "db/query-internal.h"
 #include "db/report-json.h"
 #include "db/store-internal.h"
@@ -750,8 +751,16 @@ query_create(const char *path)
 	struct query *q;
 
 	q = xcalloc(1, sizeof *q);
-	q->path = xstrdup(path);
 	query_forget(q);
+	if (db_target_is_pg(path)) {
+		/* Shown in the title and messages: password masked. */
+		q->path = db_target_redact(path);
+		query_set_state(q, QUERY_UNREADABLE, "%s: a PostgreSQL "
+		    "store, which this build cannot read yet "
+		    "(docs/POSTGRES.md)", q->path);
+		return q;
+	}
+	q->path = xstrdup(path);
 	query_set_state(q, QUERY_MISSING, "waiting for %s", path);
 	return q;
 }
@@ -774,6 +783,8 @@ query_refresh(struct query *q)
 	int64_t dv;
 	int rc, err = 0;
 
+	if (db_target_is_pg(q->path))
+		return 0;	/* refused at query_create */
 	if (stat(q->path, &st) == -1) {
 		if (q->db != NULL || before == QUERY_DELETED) {
 			query_close_db(q);

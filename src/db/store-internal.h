@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 
+#include "db/store-number.h"
 #include "db/store.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
@@ -174,9 +175,6 @@ void		 store_rows_grow(size_t *cap, size_t n_features,
  * SQLITE_MISUSE after). Returns sqlite3_config's code.
  */
 int		 store_mem_install(void);
-
-/* strtod in the C numeric locale, whatever this thread's locale is. */
-double		 store_strtod(const char *s, char **end);
 
 /*
  * store-event.c. The schema 3 step for ids, held labels and input

@@ -26,6 +26,7 @@
 
 #include "core/clock.h"
 #include "core/xalloc.h"
+#include "db/db-target.h"
 #include "db/store-internal.h"
 
 /* Retries on SQLITE_BUSY for BEGIN and COMMIT go on this many timeouts. */
@@ -429,8 +430,16 @@ store_open(const char *path, enum store_mode mode, char **cause)
 {
 	struct store *s;
 	struct stat sb;
+	char *shown;
 	int flags, rc;
 
+	if (db_target_is_pg(path)) {
+		shown = db_target_redact(path);
+		*cause = xasprintf("%s: a PostgreSQL store, which this build "
+		    "cannot open yet (docs/POSTGRES.md)", shown);
+		free(shown);
+		return NULL;
+	}
 	pthread_once(&sqlite_once, sqlite_configure);
 	s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);

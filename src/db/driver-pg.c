@@ -1,0 +1,604 @@
+/*
+ * The driver over PostgreSQL (libpq). A statement is prepared on the
+ * server once (PQprepare, named mlmon_N on this connection) from its SQL
+ * with ? placeholders turned into $n (driver-sql.c). Parameters go as
+ * text, typed by the server from the statement: integers in decimal,
+ * doubles in the store's shortest round-trip form (store_format_double),
+ * NaN as NULL and -0.0 as 0.0, as SQLite stores them. The first step executes it and holds
+ * the whole result; later steps walk its rows. Columns are read from the
+ * text form: an integer by strtoll, a double in the C locale, a boolean
+ * ('t'/'f', what a comparison gives) as 1/0.
+ *
+ * Errors: the kind comes from the SQLSTATE (class 08 and the shutdown
+ * codes: connection; 53100: full; 23: constraint; 25006: read-only;
+ * serialization failures, deadlocks and lock timeouts: busy), the message
+ * is the server's primary message with every password of the target
+ * masked. Notices ("relation already exists, skipping") are dropped: the
+ * store decides what to say. A read-only connection makes every
+ * transaction read-only (default_transaction_read_only).
+ */
+#include "db/driver-internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "core/xalloc.h"
+#include "db/db-target.h"
+#include "db/store-number.h"
+#include "db/store.h"
+
+/* Type oids of pg_type.h (server headers are not installed). */
+#define PG_OID_BOOL	16
+#define PG_OID_FLOAT4	700
+#define PG_OID_FLOAT8	701
+#define PG_OID_NUMERIC	1700
+
+struct pg_conn {
+	struct db_conn	 base;
+	PGconn		*pq;
+	char		*target;	/* as given (with its password) */
+	unsigned	 next_name;	/* prepared statement names */
+	int64_t		 changes;
+};
+
+struct pg_param {
+	const char	*val;		/* NULL: SQL NULL */
+	char		*owned;		/* a copied text */
+	char		 num[32];	/* a number's text */
+};
+
+struct pg_stmt {
+	struct db_stmt	 base;
+	char		*sql;		/* as given */
+	char		 name[24];
+	int		 nparams;
+	struct pg_param	*params;	/* nparams */
+	const char	**vals;		/* nparams, for PQexecPrepared */
+	PGresult	*res;		/* NULL until the first step */
+	int		 row;		/* current row of res */
+};
+
+static const struct db_ops pg_ops;
+
+static struct pg_conn *
+pg_conn(struct db_conn *c)
+{
+	return (struct pg_conn *)c;
+}
+
+static struct pg_stmt *
+pg_stmt(struct db_stmt *st)
+{
+	return (struct pg_stmt *)st;
+}
+
+static void
+pg_notice_drop(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static enum db_error
+pg_kind(const char *state)
+{
+	if (state == NULL)
+		return DB_E_OTHER;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
+		return DB_E_CONNECTION;
+	if (strcmp(state, "53100") == 0)
+		return DB_E_FULL;
+	if (strncmp(state, "23", 2) == 0)
+		return DB_E_CONSTRAINT;
+	if (strcmp(state, "25006") == 0)
+		return DB_E_READONLY;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return DB_E_BUSY;
+	return DB_E_OTHER;
+}
+
+/* text without its trailing newlines, passwords masked; caller frees. */
+static char *
+pg_clean(struct pg_conn *c, const char *text)
+{
+	char *t = db_target_scrub(c->target, text), *end;
+
+	end = t + strlen(t);
+	while (end > t && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	return t;
+}
+
+/* Record the failure that res (or, if NULL, the connection) reports. */
+static void
+pg_fail(struct pg_conn *c, const PGresult *res)
+{
+	const char *state = NULL, *msg = NULL;
+	enum db_error kind;
+	char *clean;
+
+	if (res != NULL) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	}
+	if (msg == NULL)
+		msg = PQerrorMessage(c->pq);
+	kind = pg_kind(state);
+	if (PQstatus(c->pq) == CONNECTION_BAD)
+		kind = DB_E_CONNECTION;
+	clean = pg_clean(c, msg);
+	db_set_error(&c->base, kind, clean);
+	free(clean);
+}
+
+/* The rows a command changed, as sqlite3_changes counts them. */
+static void
+pg_note_changes(struct pg_conn *c, PGresult *res)
+{
+	static const char *const verbs[] = {
+		"INSERT ", "UPDATE ", "DELETE ", "MERGE ",
+	};
+	const char *tag = PQcmdStatus(res);
+	size_t i;
+
+	for (i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+		if (strncmp(tag, verbs[i], strlen(verbs[i])) == 0) {
+			c->changes = strtoll(PQcmdTuples(res), NULL, 10);
+			return;
+		}
+	}
+}
+
+/* Run sql without parameters and results; 0 or -1 (recorded). */
+static int
+pg_command(struct pg_conn *c, const char *sql)
+{
+	PGresult *res;
+	ExecStatusType status;
+
+	res = PQexec(c->pq, sql);
+	status = PQresultStatus(res);
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+		pg_fail(c, res);
+		PQclear(res);
+		return -1;
+	}
+	pg_note_changes(c, res);
+	c->base.err = DB_E_NONE;
+	PQclear(res);
+	return 0;
+}
+
+struct db_conn *
+db_pg_open(const char *target, enum db_open_mode mode, char **cause)
+{
+	struct pg_conn *c;
+	char *msg;
+
+	c = xcalloc(1, sizeof *c);
+	db_conn_init(&c->base, &pg_ops, DB_POSTGRES, target);
+	c->target = xstrdup(target);
+	c->pq = PQconnectdb(target);
+	if (c->pq == NULL || PQstatus(c->pq) != CONNECTION_OK) {
+		msg = c->pq == NULL ? xstrdup("out of memory") :
+		    pg_clean(c, PQerrorMessage(c->pq));
+		*cause = xasprintf("%s: cannot connect: %s", c->base.name,
+		    msg);
+		free(msg);
+		db_close(&c->base);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c->pq, pg_notice_drop, NULL);
+	if (PQsetClientEncoding(c->pq, "UTF8") != 0 ||
+	    (mode == DB_OPEN_READ_ONLY && pg_command(c,
+	    "SET default_transaction_read_only = on") == -1)) {
+		msg = pg_clean(c, PQerrorMessage(c->pq));
+		*cause = xasprintf("%s: setting up the connection: %s",
+		    c->base.name, msg);
+		free(msg);
+		db_close(&c->base);
+		return NULL;
+	}
+	return &c->base;
+}
+
+static void
+pg_close(struct db_conn *base)
+{
+	struct pg_conn *c = pg_conn(base);
+
+	if (c->pq != NULL)
+		PQfinish(c->pq);
+	if (c->target != NULL) {
+		/* The password goes no further than it must. */
+		memset(c->target, 0, strlen(c->target));
+		free(c->target);
+	}
+	db_conn_finish(&c->base);
+	free(c);
+}
+
+static struct db_stmt *
+pg_prepare(struct db_conn *base, const char *sql, int flags)
+{
+	struct pg_conn *c = pg_conn(base);
+	struct pg_stmt *s;
+	PGresult *res;
+	char *text, *cause = NULL;
+	int n;
+
+	(void)flags;
+	text = db_sql_to_pg(sql, &n, &cause);
+	if (text == NULL) {
+		db_set_error(base, DB_E_OTHER, cause);
+		free(cause);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->base.ops = &pg_ops;
+	s->base.conn = base;
+	snprintf(s->name, sizeof s->name, "mlmon_%u", c->next_name++);
+	res = PQprepare(c->pq, s->name, text, 0, NULL);
+	free(text);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(c, res);
+		PQclear(res);
+		free(s);
+		return NULL;
+	}
+	PQclear(res);
+	base->err = DB_E_NONE;
+	s->sql = xstrdup(sql);
+	s->nparams = n;
+	s->row = -1;
+	if (n > 0) {
+		s->params = xcalloc((size_t)n, sizeof *s->params);
+		s->vals = xcalloc((size_t)n, sizeof *s->vals);
+	}
+	return &s->base;
+}
+
+static void
+pg_clear_bindings(struct db_stmt *st)
+{
+	struct pg_stmt *s = pg_stmt(st);
+	int i;
+
+	for (i = 0; i < s->nparams; i++) {
+		free(s->params[i].owned);
+		s->params[i].owned = NULL;
+		s->params[i].val = NULL;
+	}
+}
+
+static void
+pg_reset(struct db_stmt *st)
+{
+	struct pg_stmt *s = pg_stmt(st);
+
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = -1;
+}
+
+static void
+pg_finalize(struct db_stmt *st)
+{
+	struct pg_stmt *s = pg_stmt(st);
+	struct pg_conn *c = pg_conn(st->conn);
+	char sql[48];
+
+	pg_reset(st);
+	pg_clear_bindings(st);
+	/* Best effort: a lost connection took its statements with it. */
+	if (PQstatus(c->pq) == CONNECTION_OK &&
+	    (PQtransactionStatus(c->pq) == PQTRANS_IDLE ||
+	    PQtransactionStatus(c->pq) == PQTRANS_INTRANS)) {
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+		PQclear(PQexec(c->pq, sql));
+	}
+	free(s->params);
+	free(s->vals);
+	free(s->sql);
+	free(s);
+}
+
+static const char *
+pg_stmt_sql(const struct db_stmt *st)
+{
+	return ((const struct pg_stmt *)st)->sql;
+}
+
+/* The parameter i (1-based), emptied; NULL if out of range. */
+static struct pg_param *
+pg_param(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = pg_stmt(st);
+	struct pg_param *p;
+
+	if (i < 1 || i > s->nparams)
+		return NULL;
+	p = &s->params[i - 1];
+	free(p->owned);
+	p->owned = NULL;
+	p->val = NULL;
+	return p;
+}
+
+static int
+pg_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p == NULL)
+		return -1;
+	snprintf(p->num, sizeof p->num, "%" PRId64, v);
+	p->val = p->num;
+	return 0;
+}
+
+static int
+pg_bind_double(struct db_stmt *st, int i, double v)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p == NULL)
+		return -1;
+	if (isnan(v))
+		return 0;		/* NULL, as SQLite stores a NaN */
+	if (v == 0.0)
+		v = 0.0;		/* SQLite keeps no -0.0 either */
+	if (isinf(v))
+		snprintf(p->num, sizeof p->num, "%sInfinity",
+		    v < 0 ? "-" : "");
+	else
+		store_format_double(p->num, sizeof p->num, v);
+	p->val = p->num;
+	return 0;
+}
+
+static int
+pg_bind_text(struct db_stmt *st, int i, const char *text, int len,
+    enum db_text_life life)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p == NULL)
+		return -1;
+	/* Text parameters end at their NUL: copy a counted one. */
+	if (len >= 0)
+		p->owned = xstrndup(text, (size_t)len);
+	else if (life == DB_COPY)
+		p->owned = xstrdup(text);
+	p->val = p->owned != NULL ? p->owned : text;
+	return 0;
+}
+
+static int
+pg_bind_null(struct db_stmt *st, int i)
+{
+	return pg_param(st, i) == NULL ? -1 : 0;
+}
+
+/* Execute s with its parameters; DB_ROW, DB_DONE or DB_ERROR. */
+static int
+pg_execute(struct pg_stmt *s)
+{
+	struct pg_conn *c = pg_conn(s->base.conn);
+	ExecStatusType status;
+	int i;
+
+	for (i = 0; i < s->nparams; i++)
+		s->vals[i] = s->params[i].val;
+	s->res = PQexecPrepared(c->pq, s->name, s->nparams, s->vals, NULL,
+	    NULL, 0);
+	status = PQresultStatus(s->res);
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+		pg_fail(c, s->res);
+		PQclear(s->res);
+		s->res = NULL;
+		return DB_ERROR;
+	}
+	pg_note_changes(c, s->res);
+	c->base.err = DB_E_NONE;
+	s->row = 0;
+	return PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+}
+
+static int
+pg_step(struct db_stmt *st)
+{
+	struct pg_stmt *s = pg_stmt(st);
+
+	if (s->res == NULL)
+		return pg_execute(s);
+	if (s->row < PQntuples(s->res))
+		s->row++;
+	return s->row < PQntuples(s->res) ? DB_ROW : DB_DONE;
+}
+
+static int
+pg_column_count(struct db_stmt *st)
+{
+	struct pg_stmt *s = pg_stmt(st);
+
+	return s->res == NULL ? 0 : PQnfields(s->res);
+}
+
+/* The current row has column i. */
+static bool
+pg_has(struct pg_stmt *s, int i)
+{
+	return s->res != NULL && s->row >= 0 && s->row < PQntuples(s->res) &&
+	    i >= 0 && i < PQnfields(s->res);
+}
+
+static bool
+pg_column_null(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = pg_stmt(st);
+
+	return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
+}
+
+static double
+pg_column_double(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = pg_stmt(st);
+	const char *v;
+
+	if (pg_column_null(st, i))
+		return 0.0;
+	v = PQgetvalue(s->res, s->row, i);
+	if (PQftype(s->res, i) == PG_OID_BOOL)
+		return v[0] == 't' ? 1.0 : 0.0;
+	return store_strtod(v, NULL);
+}
+
+static int64_t
+pg_column_int64(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = pg_stmt(st);
+	const char *v;
+	double d;
+
+	if (pg_column_null(st, i))
+		return 0;
+	v = PQgetvalue(s->res, s->row, i);
+	switch (PQftype(s->res, i)) {
+	case PG_OID_BOOL:
+		return v[0] == 't';
+	case PG_OID_FLOAT4:
+	case PG_OID_FLOAT8:
+	case PG_OID_NUMERIC:
+		/* As SQLite reads a REAL as an integer: toward zero. */
+		d = store_strtod(v, NULL);
+		if (isnan(d))
+			return 0;
+		if (d >= 9223372036854775807.0)
+			return INT64_MAX;
+		if (d <= -9223372036854775808.0)
+			return INT64_MIN;
+		return (int64_t)d;
+	default:
+		return strtoll(v, NULL, 10);
+	}
+}
+
+static const char *
+pg_column_text(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = pg_stmt(st);
+
+	if (pg_column_null(st, i))
+		return NULL;
+	return PQgetvalue(s->res, s->row, i);
+}
+
+static size_t
+pg_column_bytes(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = pg_stmt(st);
+
+	if (pg_column_null(st, i))
+		return 0;
+	return (size_t)PQgetlength(s->res, s->row, i);
+}
+
+static int
+pg_exec(struct db_conn *base, const char *sql)
+{
+	return pg_command(pg_conn(base), sql);
+}
+
+static enum db_tx
+pg_tx_state(struct db_conn *base)
+{
+	switch (PQtransactionStatus(pg_conn(base)->pq)) {
+	case PQTRANS_INTRANS:
+	case PQTRANS_ACTIVE:
+		return DB_TX_OPEN;
+	case PQTRANS_INERROR:
+		return DB_TX_FAILED;
+	default:
+		/* Idle, or the connection (and its transaction) is gone. */
+		return DB_TX_IDLE;
+	}
+}
+
+static int64_t
+pg_changes(struct db_conn *base)
+{
+	return pg_conn(base)->changes;
+}
+
+/* 1 if sql ($1, maybe $2) gives a row, 0 if not, -1 on error. */
+static int
+pg_any_row(struct db_conn *base, const char *sql, const char *a,
+    const char *b)
+{
+	struct pg_conn *c = pg_conn(base);
+	const char *vals[2] = { a, b };
+	PGresult *res;
+	int n;
+
+	res = PQexecParams(c->pq, sql, b == NULL ? 1 : 2, NULL, vals, NULL,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pg_fail(c, res);
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	PQclear(res);
+	base->err = DB_E_NONE;
+	return n > 0;
+}
+
+static int
+pg_table_exists(struct db_conn *c, const char *table)
+{
+	return pg_any_row(c, "SELECT 1 FROM information_schema.tables"
+	    " WHERE table_schema = current_schema() AND table_name = $1",
+	    table, NULL);
+}
+
+static int
+pg_column_exists(struct db_conn *c, const char *table, const char *column)
+{
+	return pg_any_row(c, "SELECT 1 FROM information_schema.columns"
+	    " WHERE table_schema = current_schema() AND table_name = $1"
+	    " AND column_name = $2", table, column);
+}
+
+static const struct db_ops pg_ops = {
+	.prepare = pg_prepare,
+	.finalize = pg_finalize,
+	.stmt_sql = pg_stmt_sql,
+	.bind_int64 = pg_bind_int64,
+	.bind_double = pg_bind_double,
+	.bind_text = pg_bind_text,
+	.bind_null = pg_bind_null,
+	.clear_bindings = pg_clear_bindings,
+	.step = pg_step,
+	.reset = pg_reset,
+	.column_count = pg_column_count,
+	.column_null = pg_column_null,
+	.column_int64 = pg_column_int64,
+	.column_double = pg_column_double,
+	.column_text = pg_column_text,
+	.column_bytes = pg_column_bytes,
+	.exec = pg_exec,
+	.tx_state = pg_tx_state,
+	.changes = pg_changes,
+	.table_exists = pg_table_exists,
+	.column_exists = pg_column_exists,
+	.close = pg_close,
+};

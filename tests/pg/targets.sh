@@ -1,0 +1,48 @@
+#!/bin/sh
+# targets.sh INGEST TOP: --db and $MLMON_DB given a PostgreSQL URI or
+# connection string. Until the PostgreSQL store lands (docs/POSTGRES.md)
+# both binaries refuse it with a clear message, create no file named after
+# it, and never print its password: not in ingest's error, not in the
+# console's --once text or JSON.
+. "$(dirname "$0")/../lib.sh"
+ingest=$(abspath "$1")
+top=$(abspath "$2")
+sandbox pg-targets
+
+secret=Hunter2-S3cret
+i=0
+for target in \
+    "postgresql://mlmon:$secret@/mlmon?host=/nonexistent" \
+    "postgres://mlmon:$secret@db.example:5432/mlmon?sslmode=require" \
+    "host=/nonexistent dbname=mlmon password=$secret" \
+    "postgresql:///mlmon?user=mlmon&password=$secret"; do
+	i=$((i + 1))
+	label="target $i ($(printf '%s' "$target" | cut -c1-12))"
+	echo '{"batch_id":1,"features":[1],"scores":[0.5,0.5]}' |
+	    "$ingest" --db "$target" >out 2>err
+	check "ingest refuses $label: exit" "$?" 1
+	yes_if "ingest refuses $label: says why" \
+	    grep -q 'a PostgreSQL store, which this build cannot open yet' err
+	yes_if "ingest refuses $label: no password" \
+	    sh -c "! grep -q '$secret' out err"
+	yes_if "ingest refuses $label: masked" grep -q '\*\*\*' err
+
+	MLMON_DB=$target "$ingest" </dev/null >out 2>err
+	check "MLMON_DB $label: exit" "$?" 1
+	yes_if "MLMON_DB $label: no password" \
+	    sh -c "! grep -q '$secret' out err"
+
+	for fmt in text json; do
+		"$top" --db "$target" --once --format $fmt >out 2>err
+		rc=$?
+		yes_if "top --once --format $fmt $label: fails" \
+		    [ "$rc" -ne 0 ]
+		yes_if "top --once --format $fmt $label: says why" \
+		    grep -q 'cannot read yet' out err
+		yes_if "top --once --format $fmt $label: no password" \
+		    sh -c "! grep -q '$secret' out err"
+	done
+	check "nothing created for $label" "$(ls)" "err
+out"
+done
+finish
