@@ -60,6 +60,9 @@ struct db_conn	*db_pg_open(const char *target, enum db_open_mode mode,
 /* Record the last error of c (msg copied); DB_E_NONE clears it. */
 void		 db_set_error(struct db_conn *c, enum db_error err,
 		    const char *msg);
+/* name is a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*, bounded). */
+#define DB_IDENTIFIER_MAX	48
+bool		 db_identifier_ok(const char *name);
 /* Set up and tear down the shared part. */
 void		 db_conn_init(struct db_conn *c, const struct db_ops *ops,
 		    enum db_backend backend, const char *name);

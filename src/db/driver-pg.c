@@ -17,7 +17,7 @@
  * store decides what to say. A read-only connection makes every
  * transaction read-only (default_transaction_read_only).
  */
-#include "db/driver-internal.h"
+#include "db/driver-pg-internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,8 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libpq-fe.h>
 
 #include "core/xalloc.h"
 #include "db/db-target.h"
@@ -39,7 +37,7 @@
 #define PG_OID_FLOAT8	701
 #define PG_OID_NUMERIC	1700
 
-struct pg_conn {
+struct pgdb_conn {
 	struct db_conn	 base;
 	PGconn		*pq;
 	char		*target;	/* as given (with its password) */
@@ -53,7 +51,7 @@ struct pg_param {
 	char		 num[32];	/* a number's text */
 };
 
-struct pg_stmt {
+struct pgdb_stmt {
 	struct db_stmt	 base;
 	char		*sql;		/* as given */
 	char		 name[24];
@@ -66,16 +64,16 @@ struct pg_stmt {
 
 static const struct db_ops pg_ops;
 
-static struct pg_conn *
-pg_conn(struct db_conn *c)
+static struct pgdb_conn *
+pgdb_conn(struct db_conn *c)
 {
-	return (struct pg_conn *)c;
+	return (struct pgdb_conn *)c;
 }
 
-static struct pg_stmt *
-pg_stmt(struct db_stmt *st)
+static struct pgdb_stmt *
+pgdb_stmt(struct db_stmt *st)
 {
-	return (struct pg_stmt *)st;
+	return (struct pgdb_stmt *)st;
 }
 
 static void
@@ -106,7 +104,7 @@ pg_kind(const char *state)
 
 /* text without its trailing newlines, passwords masked; caller frees. */
 static char *
-pg_clean(struct pg_conn *c, const char *text)
+pg_clean(struct pgdb_conn *c, const char *text)
 {
 	char *t = db_target_scrub(c->target, text), *end;
 
@@ -118,7 +116,7 @@ pg_clean(struct pg_conn *c, const char *text)
 
 /* Record the failure that res (or, if NULL, the connection) reports. */
 static void
-pg_fail(struct pg_conn *c, const PGresult *res)
+pg_fail(struct pgdb_conn *c, const PGresult *res)
 {
 	const char *state = NULL, *msg = NULL;
 	enum db_error kind;
@@ -140,7 +138,7 @@ pg_fail(struct pg_conn *c, const PGresult *res)
 
 /* The rows a command changed, as sqlite3_changes counts them. */
 static void
-pg_note_changes(struct pg_conn *c, PGresult *res)
+pg_note_changes(struct pgdb_conn *c, PGresult *res)
 {
 	static const char *const verbs[] = {
 		"INSERT ", "UPDATE ", "DELETE ", "MERGE ",
@@ -156,9 +154,25 @@ pg_note_changes(struct pg_conn *c, PGresult *res)
 	}
 }
 
+PGconn *
+db_pg_conn(struct db_conn *c)
+{
+	if (c->backend != DB_POSTGRES) {
+		db_set_error(c, DB_E_OTHER, "not a PostgreSQL connection");
+		return NULL;
+	}
+	return pgdb_conn(c)->pq;
+}
+
+void
+db_pg_fail(struct db_conn *c, const PGresult *res)
+{
+	pg_fail(pgdb_conn(c), res);
+}
+
 /* Run sql without parameters and results; 0 or -1 (recorded). */
 static int
-pg_command(struct pg_conn *c, const char *sql)
+pg_command(struct pgdb_conn *c, const char *sql)
 {
 	PGresult *res;
 	ExecStatusType status;
@@ -179,7 +193,7 @@ pg_command(struct pg_conn *c, const char *sql)
 struct db_conn *
 db_pg_open(const char *target, enum db_open_mode mode, char **cause)
 {
-	struct pg_conn *c;
+	struct pgdb_conn *c;
 	char *msg;
 
 	c = xcalloc(1, sizeof *c);
@@ -212,7 +226,7 @@ db_pg_open(const char *target, enum db_open_mode mode, char **cause)
 static void
 pg_close(struct db_conn *base)
 {
-	struct pg_conn *c = pg_conn(base);
+	struct pgdb_conn *c = pgdb_conn(base);
 
 	if (c->pq != NULL)
 		PQfinish(c->pq);
@@ -228,8 +242,8 @@ pg_close(struct db_conn *base)
 static struct db_stmt *
 pg_prepare(struct db_conn *base, const char *sql, int flags)
 {
-	struct pg_conn *c = pg_conn(base);
-	struct pg_stmt *s;
+	struct pgdb_conn *c = pgdb_conn(base);
+	struct pgdb_stmt *s;
 	PGresult *res;
 	char *text, *cause = NULL;
 	int n;
@@ -268,7 +282,7 @@ pg_prepare(struct db_conn *base, const char *sql, int flags)
 static void
 pg_clear_bindings(struct db_stmt *st)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 	int i;
 
 	for (i = 0; i < s->nparams; i++) {
@@ -281,7 +295,7 @@ pg_clear_bindings(struct db_stmt *st)
 static void
 pg_reset(struct db_stmt *st)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 
 	PQclear(s->res);
 	s->res = NULL;
@@ -291,8 +305,8 @@ pg_reset(struct db_stmt *st)
 static void
 pg_finalize(struct db_stmt *st)
 {
-	struct pg_stmt *s = pg_stmt(st);
-	struct pg_conn *c = pg_conn(st->conn);
+	struct pgdb_stmt *s = pgdb_stmt(st);
+	struct pgdb_conn *c = pgdb_conn(st->conn);
 	char sql[48];
 
 	pg_reset(st);
@@ -313,14 +327,14 @@ pg_finalize(struct db_stmt *st)
 static const char *
 pg_stmt_sql(const struct db_stmt *st)
 {
-	return ((const struct pg_stmt *)st)->sql;
+	return ((const struct pgdb_stmt *)st)->sql;
 }
 
 /* The parameter i (1-based), emptied; NULL if out of range. */
 static struct pg_param *
 pg_param(struct db_stmt *st, int i)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 	struct pg_param *p;
 
 	if (i < 1 || i > s->nparams)
@@ -389,9 +403,9 @@ pg_bind_null(struct db_stmt *st, int i)
 
 /* Execute s with its parameters; DB_ROW, DB_DONE or DB_ERROR. */
 static int
-pg_execute(struct pg_stmt *s)
+pg_execute(struct pgdb_stmt *s)
 {
-	struct pg_conn *c = pg_conn(s->base.conn);
+	struct pgdb_conn *c = pgdb_conn(s->base.conn);
 	ExecStatusType status;
 	int i;
 
@@ -415,7 +429,7 @@ pg_execute(struct pg_stmt *s)
 static int
 pg_step(struct db_stmt *st)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 
 	if (s->res == NULL)
 		return pg_execute(s);
@@ -427,14 +441,14 @@ pg_step(struct db_stmt *st)
 static int
 pg_column_count(struct db_stmt *st)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 
 	return s->res == NULL ? 0 : PQnfields(s->res);
 }
 
 /* The current row has column i. */
 static bool
-pg_has(struct pg_stmt *s, int i)
+pg_has(struct pgdb_stmt *s, int i)
 {
 	return s->res != NULL && s->row >= 0 && s->row < PQntuples(s->res) &&
 	    i >= 0 && i < PQnfields(s->res);
@@ -443,7 +457,7 @@ pg_has(struct pg_stmt *s, int i)
 static bool
 pg_column_null(struct db_stmt *st, int i)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 
 	return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
 }
@@ -451,7 +465,7 @@ pg_column_null(struct db_stmt *st, int i)
 static double
 pg_column_double(struct db_stmt *st, int i)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 	const char *v;
 
 	if (pg_column_null(st, i))
@@ -465,7 +479,7 @@ pg_column_double(struct db_stmt *st, int i)
 static int64_t
 pg_column_int64(struct db_stmt *st, int i)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 	const char *v;
 	double d;
 
@@ -495,7 +509,7 @@ pg_column_int64(struct db_stmt *st, int i)
 static const char *
 pg_column_text(struct db_stmt *st, int i)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 
 	if (pg_column_null(st, i))
 		return NULL;
@@ -505,7 +519,7 @@ pg_column_text(struct db_stmt *st, int i)
 static size_t
 pg_column_bytes(struct db_stmt *st, int i)
 {
-	struct pg_stmt *s = pg_stmt(st);
+	struct pgdb_stmt *s = pgdb_stmt(st);
 
 	if (pg_column_null(st, i))
 		return 0;
@@ -515,13 +529,13 @@ pg_column_bytes(struct db_stmt *st, int i)
 static int
 pg_exec(struct db_conn *base, const char *sql)
 {
-	return pg_command(pg_conn(base), sql);
+	return pg_command(pgdb_conn(base), sql);
 }
 
 static enum db_tx
 pg_tx_state(struct db_conn *base)
 {
-	switch (PQtransactionStatus(pg_conn(base)->pq)) {
+	switch (PQtransactionStatus(pgdb_conn(base)->pq)) {
 	case PQTRANS_INTRANS:
 	case PQTRANS_ACTIVE:
 		return DB_TX_OPEN;
@@ -536,7 +550,7 @@ pg_tx_state(struct db_conn *base)
 static int64_t
 pg_changes(struct db_conn *base)
 {
-	return pg_conn(base)->changes;
+	return pgdb_conn(base)->changes;
 }
 
 /* 1 if sql ($1, maybe $2) gives a row, 0 if not, -1 on error. */
@@ -544,7 +558,7 @@ static int
 pg_any_row(struct db_conn *base, const char *sql, const char *a,
     const char *b)
 {
-	struct pg_conn *c = pg_conn(base);
+	struct pgdb_conn *c = pgdb_conn(base);
 	const char *vals[2] = { a, b };
 	PGresult *res;
 	int n;

@@ -15,9 +15,6 @@
 #include "db/db-target.h"
 #include "db/driver-internal.h"
 
-/* Longest savepoint name accepted, bytes. */
-#define DB_SAVEPOINT_MAX	48
-
 struct db_conn *
 db_open(const char *target, enum db_open_mode mode, char **cause)
 {
@@ -218,18 +215,26 @@ db_rollback(struct db_conn *c)
 	return db_exec(c, "ROLLBACK");
 }
 
+bool
+db_identifier_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > DB_IDENTIFIER_MAX || isdigit((unsigned char)name[0]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)name[i]) || name[i] == '_'))
+			return false;
+	return true;
+}
+
 /* verb name, for a name that is a plain identifier. */
 static int
 db_savepoint_exec(struct db_conn *c, const char *verb, const char *name)
 {
-	char sql[DB_SAVEPOINT_MAX + 32];
-	size_t i, n = strlen(name);
+	char sql[DB_IDENTIFIER_MAX + 32];
 
-	for (i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)name[i]) || name[i] == '_'))
-			break;
-	if (n == 0 || n > DB_SAVEPOINT_MAX || i < n ||
-	    isdigit((unsigned char)name[0])) {
+	if (!db_identifier_ok(name)) {
 		db_set_error(c, DB_E_OTHER, "bad savepoint name");
 		return -1;
 	}

@@ -7,7 +7,8 @@
  * their kind, transactions and savepoints behave as docs/POSTGRES.md
  * says, and what only one backend has is tested on that backend: SQLite's
  * busy write lock; libpq's authentication, masked passwords, an
- * unreachable server and a connection lost mid-session.
+ * unreachable server, a connection lost mid-session, notifications (a
+ * commit wakes a listener within 100 ms) and COPY.
  */
 #include <check.h>
 #include <float.h>
@@ -18,7 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
+#include "db/driver-pg.h"
 #include "db/driver.h"
 
 static bool	 pg;		/* the backend under test */
@@ -457,6 +460,104 @@ START_TEST(test_pg_connection_lost)
 }
 END_TEST
 
+/*
+ * A commit wakes a listener well within 100 ms; nothing arrives before
+ * the commit; a wait consumes what arrived.
+ */
+START_TEST(test_pg_notify)
+{
+	struct db_conn *l = open_mode(DB_OPEN_READ_ONLY);
+	struct db_conn *w = open_mode(DB_OPEN_READ_WRITE);
+	double t0, waited;
+
+	ck_assert_int_eq(db_pg_listen(l, "mlmon_test"), 0);
+	ck_assert_int_eq(db_pg_listen(l, "bad name"), -1);
+	ck_assert_int_eq(db_pg_wait(l, 0), 0);
+	ck_assert_int_eq(db_begin(w, true), 0);
+	ck_assert_int_eq(db_exec(w, "NOTIFY mlmon_test, 'batch 1'"), 0);
+	ck_assert_int_eq(db_pg_wait(l, 50), 0);		/* not committed */
+	ck_assert_int_eq(db_commit(w), 0);
+	t0 = clock_mono();
+	ck_assert_int_eq(db_pg_wait(l, 2000), 1);
+	waited = clock_mono() - t0;
+	ck_assert_msg(waited < 0.1, "woke after %.3f s", waited);
+	ck_assert_int_eq(db_pg_wait(l, 0), 0);
+	/* Two commits before a wait: one wake-up takes both. */
+	ck_assert_int_eq(db_exec(w, "NOTIFY mlmon_test"), 0);
+	ck_assert_int_eq(db_exec(w, "NOTIFY mlmon_test, 'again'"), 0);
+	ck_assert_int_eq(db_pg_wait(l, 2000), 1);
+	ck_assert_int_eq(db_pg_wait(l, 20), 0);
+	db_close(w);
+	db_close(l);
+}
+END_TEST
+
+/* COPY: any text survives the format's escapes; a bad row fails at end. */
+START_TEST(test_pg_copy)
+{
+	static const char *const rows[][3] = {
+		{ "1", "10", "tab\there\nnewline \\ back\\slash" },
+		{ "2", NULL, "\\N is not NULL" },
+		{ "3", "-9223372036854775808", NULL },
+		{ "4", "7", "cr\r and \xc3\xa9" },
+	};
+	static const char *const want[] = {
+		"tab\there\nnewline \\ back\\slash", "\\N is not NULL",
+		NULL, "cr\r and \xc3\xa9",
+	};
+	static const char *const bad[] = { "5", "not a number", "x" };
+	struct db_conn *c = open_t();
+	struct db_stmt *st;
+	size_t i;
+
+	ck_assert_int_eq(db_begin(c, true), 0);
+	ck_assert_int_eq(db_pg_copy_begin(c, "t", "id, i, s"), 0);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(db_pg_copy_row(c, rows[i], 3), 0);
+	ck_assert_msg(db_pg_copy_end(c) == 0, "%s", db_errmsg(c));
+	ck_assert_int_eq(db_commit(c), 0);
+	st = prep(c, "SELECT i, i IS NULL, s FROM t ORDER BY id");
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(db_step(st), DB_ROW);
+		ck_assert_int_eq(db_column_int64(st, 1), rows[i][1] == NULL);
+		if (rows[i][1] != NULL)
+			ck_assert_int_eq(db_column_int64(st, 0),
+			    strtoll(rows[i][1], NULL, 10));
+		if (want[i] == NULL)
+			ck_assert(db_column_null(st, 2));
+		else
+			ck_assert_str_eq(db_column_text(st, 2), want[i]);
+	}
+	db_finalize(st);
+	ck_assert_int_eq(db_begin(c, true), 0);
+	ck_assert_int_eq(db_pg_copy_begin(c, "t", "id, i, s"), 0);
+	ck_assert_int_eq(db_pg_copy_row(c, bad, 3), 0);
+	ck_assert_int_eq(db_pg_copy_end(c), -1);
+	ck_assert_msg(strstr(db_errmsg(c), "not a number") != NULL, "%s",
+	    db_errmsg(c));
+	ck_assert_int_eq(db_tx_state(c), DB_TX_FAILED);
+	ck_assert_int_eq(db_rollback(c), 0);
+	ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 4);
+	db_close(c);
+}
+END_TEST
+
+/* The PostgreSQL-only calls refuse a SQLite connection. */
+START_TEST(test_sqlite_no_pg_calls)
+{
+	struct db_conn *c = open_t();
+	const char *row[] = { "1" };
+
+	ck_assert_int_eq(db_pg_listen(c, "x"), -1);
+	ck_assert_int_eq(db_pg_wait(c, 0), -1);
+	ck_assert_int_eq(db_pg_copy_begin(c, "t", "id"), -1);
+	ck_assert_int_eq(db_pg_copy_row(c, row, 1), -1);
+	ck_assert_int_eq(db_pg_copy_end(c), -1);
+	ck_assert_str_eq(db_errmsg(c), "not a PostgreSQL connection");
+	db_close(c);
+}
+END_TEST
+
 static Suite *
 driver_suite(void)
 {
@@ -477,8 +578,11 @@ driver_suite(void)
 		tcase_add_test(only, test_pg_auth);
 		tcase_add_test(only, test_pg_unreachable);
 		tcase_add_test(only, test_pg_connection_lost);
+		tcase_add_test(only, test_pg_notify);
+		tcase_add_test(only, test_pg_copy);
 	} else {
 		tcase_add_test(only, test_sqlite_busy);
+		tcase_add_test(only, test_sqlite_no_pg_calls);
 	}
 	suite_add_tcase(s, only);
 	return s;

@@ -1,0 +1,37 @@
+/*
+ * What only the PostgreSQL backend has, for the PostgreSQL-only parts of
+ * src/db: notifications (the console wakes when a writer commits, instead
+ * of polling PRAGMA data_version) and COPY (a flush's rows in one
+ * stream). Each returns -1 with the connection's error (db_error,
+ * db_errmsg) when c is not a PostgreSQL connection or the server fails.
+ */
+#ifndef MLMON_DB_DRIVER_PG_H
+#define MLMON_DB_DRIVER_PG_H
+
+#include <stddef.h>
+
+#include "db/driver.h"
+
+/* LISTEN channel (an SQL identifier). 0 or -1. */
+int		 db_pg_listen(struct db_conn *c, const char *channel);
+
+/*
+ * Wait up to timeout_ms for a notification on a channel listened to; a
+ * notification already received counts at once. 1 (one or more arrived,
+ * all consumed), 0 (none in time), -1 (error, e.g. connection lost).
+ */
+int		 db_pg_wait(struct db_conn *c, int timeout_ms);
+
+/*
+ * COPY table (columns) FROM STDIN in text format: start it, send rows,
+ * end it (the rows are in the transaction then, or in their own if none
+ * is open). A row is ncols values, NULL for SQL NULL; values are escaped
+ * here. 0 or -1; after a failed row, end reports the error.
+ */
+int		 db_pg_copy_begin(struct db_conn *c, const char *table,
+		    const char *columns);
+int		 db_pg_copy_row(struct db_conn *c, const char *const *values,
+		    size_t ncols);
+int		 db_pg_copy_end(struct db_conn *c);
+
+#endif
