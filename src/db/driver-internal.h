@@ -35,6 +35,7 @@ struct db_ops {
 	int		 (*table_exists)(struct db_conn *, const char *);
 	int		 (*column_exists)(struct db_conn *, const char *,
 			    const char *);
+	int		 (*reconnect)(struct db_conn *);
 	void		 (*close)(struct db_conn *);
 };
 

@@ -41,7 +41,9 @@ struct pgdb_conn {
 	struct db_conn	 base;
 	PGconn		*pq;
 	char		*target;	/* as given (with its password) */
+	bool		 readonly;
 	unsigned	 next_name;	/* prepared statement names */
+	unsigned	 session;	/* connections so far (reconnects + 1) */
 	int64_t		 changes;
 };
 
@@ -54,6 +56,8 @@ struct pg_param {
 struct pgdb_stmt {
 	struct db_stmt	 base;
 	char		*sql;		/* as given */
+	char		*text;		/* translated, for re-preparing */
+	unsigned	 session;	/* prepared in this session */
 	char		 name[24];
 	int		 nparams;
 	struct pg_param	*params;	/* nparams */
@@ -190,6 +194,20 @@ pg_command(struct pgdb_conn *c, const char *sql)
 	return 0;
 }
 
+/* The settings of a new session: UTF-8, read-only transactions. */
+static int
+pg_session_setup(struct pgdb_conn *c)
+{
+	if (PQsetClientEncoding(c->pq, "UTF8") != 0) {
+		pg_fail(c, NULL);
+		return -1;
+	}
+	if (c->readonly &&
+	    pg_command(c, "SET default_transaction_read_only = on") == -1)
+		return -1;
+	return 0;
+}
+
 struct db_conn *
 db_pg_open(const char *target, enum db_open_mode mode, char **cause)
 {
@@ -210,10 +228,10 @@ db_pg_open(const char *target, enum db_open_mode mode, char **cause)
 		return NULL;
 	}
 	PQsetNoticeProcessor(c->pq, pg_notice_drop, NULL);
-	if (PQsetClientEncoding(c->pq, "UTF8") != 0 ||
-	    (mode == DB_OPEN_READ_ONLY && pg_command(c,
-	    "SET default_transaction_read_only = on") == -1)) {
-		msg = pg_clean(c, PQerrorMessage(c->pq));
+	c->readonly = mode == DB_OPEN_READ_ONLY;
+	c->session = 1;
+	if (pg_session_setup(c) == -1) {
+		msg = xstrdup(db_errmsg(&c->base));
 		*cause = xasprintf("%s: setting up the connection: %s",
 		    c->base.name, msg);
 		free(msg);
@@ -239,12 +257,28 @@ pg_close(struct db_conn *base)
 	free(c);
 }
 
+/* Prepare s's text on the server in this session; 0 or -1 (recorded). */
+static int
+pg_server_prepare(struct pgdb_conn *c, struct pgdb_stmt *s)
+{
+	PGresult *res;
+
+	res = PQprepare(c->pq, s->name, s->text, 0, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(c, res);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	s->session = c->session;
+	return 0;
+}
+
 static struct db_stmt *
 pg_prepare(struct db_conn *base, const char *sql, int flags)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 	struct pgdb_stmt *s;
-	PGresult *res;
 	char *text, *cause = NULL;
 	int n;
 
@@ -258,16 +292,13 @@ pg_prepare(struct db_conn *base, const char *sql, int flags)
 	s = xcalloc(1, sizeof *s);
 	s->base.ops = &pg_ops;
 	s->base.conn = base;
+	s->text = text;
 	snprintf(s->name, sizeof s->name, "mlmon_%u", c->next_name++);
-	res = PQprepare(c->pq, s->name, text, 0, NULL);
-	free(text);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(c, res);
-		PQclear(res);
+	if (pg_server_prepare(c, s) == -1) {
+		free(s->text);
 		free(s);
 		return NULL;
 	}
-	PQclear(res);
 	base->err = DB_E_NONE;
 	s->sql = xstrdup(sql);
 	s->nparams = n;
@@ -312,7 +343,7 @@ pg_finalize(struct db_stmt *st)
 	pg_reset(st);
 	pg_clear_bindings(st);
 	/* Best effort: a lost connection took its statements with it. */
-	if (PQstatus(c->pq) == CONNECTION_OK &&
+	if (s->session == c->session && PQstatus(c->pq) == CONNECTION_OK &&
 	    (PQtransactionStatus(c->pq) == PQTRANS_IDLE ||
 	    PQtransactionStatus(c->pq) == PQTRANS_INTRANS)) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
@@ -321,6 +352,7 @@ pg_finalize(struct db_stmt *st)
 	free(s->params);
 	free(s->vals);
 	free(s->sql);
+	free(s->text);
 	free(s);
 }
 
@@ -409,6 +441,9 @@ pg_execute(struct pgdb_stmt *s)
 	ExecStatusType status;
 	int i;
 
+	/* A statement of an earlier session is prepared again first. */
+	if (s->session != c->session && pg_server_prepare(c, s) == -1)
+		return DB_ERROR;
 	for (i = 0; i < s->nparams; i++)
 		s->vals[i] = s->params[i].val;
 	s->res = PQexecPrepared(c->pq, s->name, s->nparams, s->vals, NULL,
@@ -532,6 +567,27 @@ pg_exec(struct db_conn *base, const char *sql)
 	return pg_command(pgdb_conn(base), sql);
 }
 
+/*
+ * A new session on the same target (PQreset). Statements are prepared
+ * again on their next step; LISTENs are the caller's to renew.
+ */
+static int
+pg_reconnect(struct db_conn *base)
+{
+	struct pgdb_conn *c = pgdb_conn(base);
+
+	PQreset(c->pq);
+	if (PQstatus(c->pq) != CONNECTION_OK) {
+		pg_fail(c, NULL);
+		return -1;
+	}
+	c->session++;
+	if (pg_session_setup(c) == -1)
+		return -1;
+	base->err = DB_E_NONE;
+	return 0;
+}
+
 static enum db_tx
 pg_tx_state(struct db_conn *base)
 {
@@ -614,5 +670,6 @@ static const struct db_ops pg_ops = {
 	.changes = pg_changes,
 	.table_exists = pg_table_exists,
 	.column_exists = pg_column_exists,
+	.reconnect = pg_reconnect,
 	.close = pg_close,
 };

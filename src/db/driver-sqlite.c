@@ -316,6 +316,14 @@ sqlite_column_exists(struct db_conn *c, const char *table,
 	    " WHERE name = ?2", table, column);
 }
 
+/* A file has no session to lose. */
+static int
+sqlite_reconnect(struct db_conn *c)
+{
+	c->err = DB_E_NONE;
+	return 0;
+}
+
 static const struct db_ops sqlite_ops = {
 	.prepare = sqlite_prepare,
 	.finalize = sqlite_finalize,
@@ -338,5 +346,6 @@ static const struct db_ops sqlite_ops = {
 	.changes = sqlite_changes,
 	.table_exists = sqlite_table_exists,
 	.column_exists = sqlite_column_exists,
+	.reconnect = sqlite_reconnect,
 	.close = sqlite_close,
 };

@@ -266,6 +266,12 @@ db_tx_state(struct db_conn *c)
 	return c->ops->tx_state(c);
 }
 
+int
+db_reconnect(struct db_conn *c)
+{
+	return c->ops->reconnect(c);
+}
+
 int64_t
 db_changes(struct db_conn *c)
 {

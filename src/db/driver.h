@@ -136,6 +136,13 @@ int		 db_release(struct db_conn *c, const char *name);
 int		 db_rollback_to(struct db_conn *c, const char *name);
 enum db_tx	 db_tx_state(struct db_conn *c);
 
+/*
+ * After DB_E_CONNECTION: connect again to the same target (PostgreSQL; a
+ * no-op on SQLite). The lost transaction is gone; prepared statements
+ * stay valid (prepared again on their next step). 0 or -1.
+ */
+int		 db_reconnect(struct db_conn *c);
+
 /* Rows inserted, updated or deleted by the last statement stepped. */
 int64_t		 db_changes(struct db_conn *c);
 

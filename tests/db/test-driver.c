@@ -3,12 +3,13 @@
  * `test-driver sqlite` runs it on a SQLite file in a temporary directory,
  * `test-driver pg` on the PostgreSQL server that tests/pg/with-pg started
  * (MLMON_TEST_PG; without it the run fails, it never skips). Values round
- * trip exactly (NaN as NULL and -0.0 as 0.0, as SQLite stores them), placeholders bind where SQLite binds them, errors have
- * their kind, transactions and savepoints behave as docs/POSTGRES.md
- * says, and what only one backend has is tested on that backend: SQLite's
- * busy write lock; libpq's authentication, masked passwords, an
- * unreachable server, a connection lost mid-session, notifications (a
- * commit wakes a listener within 100 ms) and COPY.
+ * trip exactly (NaN as NULL and -0.0 as 0.0, as SQLite stores them),
+ * placeholders bind where SQLite binds them, errors have their kind,
+ * transactions and savepoints behave as docs/POSTGRES.md says, and what
+ * only one backend has is tested on that backend: SQLite's busy write
+ * lock; libpq's authentication, masked passwords, an unreachable server,
+ * a connection lost mid-session, a reconnect across a server restart,
+ * notifications (a commit wakes a listener within 100 ms) and COPY.
  */
 #include <check.h>
 #include <float.h>
@@ -460,6 +461,48 @@ START_TEST(test_pg_connection_lost)
 }
 END_TEST
 
+/* Run the test server's ctl script (tests/pg/with-pg) with args. */
+static void
+server(const char *args)
+{
+	char *cmd;
+
+	cmd = xasprintf("\"$MLMON_TEST_PG_DIR/ctl\" %s", args);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+	free(cmd);
+}
+
+/*
+ * The server restarts under a session: the next step says the connection
+ * is lost, a reconnect fails while the server is down and works once it
+ * is back, and a statement prepared before runs again (re-prepared).
+ */
+START_TEST(test_pg_reconnect)
+{
+	struct db_conn *c = open_t();
+	struct db_stmt *st;
+
+	insert(c, 1, "kept");
+	st = prep(c, "SELECT s FROM t WHERE id = ?");
+	db_bind_int64(st, 1, 1);
+	server("restart -m fast");
+	ck_assert_int_eq(db_step(st), DB_ERROR);
+	ck_assert_int_eq(db_error(c), DB_E_CONNECTION);
+	server("stop -m fast");
+	ck_assert_int_eq(db_reconnect(c), -1);
+	ck_assert_int_eq(db_error(c), DB_E_CONNECTION);
+	server("start");
+	ck_assert_msg(db_reconnect(c) == 0, "%s", db_errmsg(c));
+	db_reset(st);
+	ck_assert_msg(db_step(st) == DB_ROW, "%s", db_errmsg(c));
+	ck_assert_str_eq(db_column_text(st, 0), "kept");
+	db_finalize(st);
+	insert(c, 2, "after");
+	ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 2);
+	db_close(c);
+}
+END_TEST
+
 /*
  * A commit wakes a listener well within 100 ms; nothing arrives before
  * the commit; a wait consumes what arrived.
@@ -554,6 +597,8 @@ START_TEST(test_sqlite_no_pg_calls)
 	ck_assert_int_eq(db_pg_copy_row(c, row, 1), -1);
 	ck_assert_int_eq(db_pg_copy_end(c), -1);
 	ck_assert_str_eq(db_errmsg(c), "not a PostgreSQL connection");
+	ck_assert_int_eq(db_reconnect(c), 0);		/* nothing to do */
+	ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 0);
 	db_close(c);
 }
 END_TEST
@@ -580,6 +625,7 @@ driver_suite(void)
 		tcase_add_test(only, test_pg_connection_lost);
 		tcase_add_test(only, test_pg_notify);
 		tcase_add_test(only, test_pg_copy);
+		tcase_add_test(only, test_pg_reconnect);
 	} else {
 		tcase_add_test(only, test_sqlite_busy);
 		tcase_add_test(only, test_sqlite_no_pg_calls);
