@@ -7,7 +7,9 @@
  * escapes, libpq's conninfo_parse), and any connection string or URI
  * nested in a dbname value (libpq expands those), whose whole value is a
  * span. Redaction replaces the spans; scrubbing replaces their text
- * wherever it appears in a message.
+ * wherever it appears in a message, and the passwords libpq reads in the
+ * argument (PQconninfoParse), should a malformed one make it read them
+ * otherwise.
  */
 #include "db/db-target.h"
 
@@ -344,6 +346,33 @@ target_scrub_one(char **msg, const char *secret)
 	*msg = strbuf_take(&b);
 }
 
+/*
+ * Scrub from *msg the passwords libpq itself reads in arg (and in a
+ * dbname nesting a target): where a malformed argument makes libpq split
+ * it otherwise than the spans do, its reading counts too.
+ */
+static void
+target_scrub_libpq(char **msg, const char *arg, int depth)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+
+	if (depth > 2 || (opts = PQconninfoParse(arg, &err)) == NULL) {
+		PQfreemem(err);
+		return;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "password") == 0)
+			target_scrub_one(msg, o->val);
+		else if (strcmp(o->keyword, "dbname") == 0 &&
+		    db_target_is_pg(o->val))
+			target_scrub_libpq(msg, o->val, depth + 1);
+	}
+	PQconninfoFree(opts);
+}
+
 char *
 db_target_scrub(const char *arg, const char *msg)
 {
@@ -361,5 +390,7 @@ db_target_scrub(const char *arg, const char *msg)
 		free(dec);
 		free(raw);
 	}
+	if (db_target_is_pg(arg))
+		target_scrub_libpq(&out, arg, 0);
 	return out;
 }

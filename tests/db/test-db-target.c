@@ -5,9 +5,13 @@
  * ? placeholders into $n outside strings, quoted names and comments.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
+#include "core/xalloc.h"
 #include "db/db-target.h"
 #include "db/driver-internal.h"
 
@@ -142,6 +146,90 @@ START_TEST(test_scrub)
 }
 END_TEST
 
+/*
+ * The passwords libpq itself finds in arg (PQconninfoParse, and inside a
+ * dbname that nests a target) are absent from what may be shown of it and
+ * scrubbed from a message that quotes them. Returns 1 if libpq parsed arg
+ * and found a password, 0 if not.
+ */
+static int
+hidden_from_libpq(const char *top, const char *arg)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL, *shown, *msg, *scrubbed;
+	int found = 0;
+
+	opts = PQconninfoParse(arg, &err);
+	if (opts == NULL) {
+		PQfreemem(err);
+		return 0;
+	}
+	shown = db_target_redact(top);
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "dbname") == 0 &&
+		    db_target_is_pg(o->val)) {
+			found |= hidden_from_libpq(top, o->val);
+			continue;
+		}
+		if (strcmp(o->keyword, "password") != 0)
+			continue;
+		found = 1;
+		ck_assert_msg(strstr(shown, o->val) == NULL,
+		    "%s: shown as %s, with its password %s", top, shown,
+		    o->val);
+		msg = xasprintf("auth failed for [%s]", o->val);
+		scrubbed = db_target_scrub(top, msg);
+		ck_assert_msg(strstr(scrubbed, o->val) == NULL,
+		    "%s: %s scrubbed to %s", top, msg, scrubbed);
+		free(scrubbed);
+		free(msg);
+	}
+	free(shown);
+	PQconninfoFree(opts);
+	return found;
+}
+
+/* Passwords with every character that means something to a parser. */
+static const char *const passwords[] = {
+	"Zq1", "Zq@2", "Zq:3", "Zq/4", "Zq?5", "Zq&6", "Zq=7", "Zq%408",
+	"Zq 9", "Zq'10", "Zq\\11", "Zq#12", "@Zq13", ":Zq14", "Zq15@",
+	"Zq%2F16", "Zq\"17",
+};
+
+/* Where a password goes: URI forms (%s: as written) and conninfo forms. */
+static const char *const forms[] = {
+	"postgresql://u:%s@h/db",
+	"postgres://u:%s@h:5432/db?sslmode=disable",
+	"postgresql:///db?password=%s",
+	"postgresql://u@h/db?host=/tmp&password=%s&application_name=x",
+	"postgresql://u:%s@h/db?password=%s",
+	"host=h password=%s dbname=d",
+	"password=%s",
+	"host=h password='%s' dbname=d",
+	"dbname='host=h password=%s' user=u",
+	"dbname=postgresql://u:%s@h/db",
+};
+
+START_TEST(test_redact_against_libpq)
+{
+	char *arg;
+	size_t f, p;
+	int checked = 0;
+
+	for (f = 0; f < sizeof forms / sizeof *forms; f++) {
+		for (p = 0; p < sizeof passwords / sizeof *passwords; p++) {
+			arg = xasprintf(forms[f], passwords[p], passwords[p]);
+			checked += hidden_from_libpq(arg, arg);
+			free(arg);
+		}
+	}
+	/* Most combinations parse; a vacuous run must not pass. */
+	ck_assert_msg(checked >= 100, "only %d checked", checked);
+}
+END_TEST
+
 /* SQLite's SQL, PostgreSQL's (NULL: refused) and the parameter count. */
 static const struct sql_case {
 	const char	*sqlite;
@@ -209,6 +297,7 @@ target_suite(void)
 	tcase_add_test(tc, test_kind);
 	tcase_add_test(tc, test_redact);
 	tcase_add_test(tc, test_scrub);
+	tcase_add_test(tc, test_redact_against_libpq);
 	tcase_add_test(tc, test_sql_to_pg);
 	suite_add_tcase(s, tc);
 	return s;
