@@ -42,6 +42,7 @@
 #include <curl/curl.h>
 
 #include "alert/config.h"
+#include "alert/engine-internal.h"
 #include "alert/engine.h"
 #include "alert/gate.h"
 #include "alert/rules.h"
@@ -49,28 +50,9 @@
 #include "core/clock.h"
 #include "core/stop.h"
 #include "core/xalloc.h"
+#include "db/alert-mute.h"
 #include "db/alert-store.h"
 #include "db/store.h"
-
-/* Longest wait a Retry-After may ask for, seconds. */
-#define ENGINE_RETRY_AFTER_MAX	3600.0
-/* Lease on a claimed row beyond the round's own timeouts, seconds. */
-#define ENGINE_LEASE_MARGIN	60.0
-/* The model of every condition until the store knows models. */
-#define ENGINE_MODEL		"default"
-/* Longest rule name read back from a condition key, with its NUL. */
-#define ENGINE_RULE_MAX		64
-
-struct alert_engine {
-	struct store			*store;
-	const struct alert_config	*config;	/* borrowed */
-	FILE				*log;		/* borrowed, or NULL */
-	double				(*clock)(void *);
-	void				*clock_arg;
-	bool				 noted_pending;	/* dry-run note given */
-	double				 am_next;	/* next re-post, unix s */
-	bool				 am_failing;	/* the last re-post failed */
-};
 
 static double
 engine_real_clock(void *arg)
@@ -90,30 +72,6 @@ engine_sleep(double seconds)
 	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-static double
-engine_now(struct alert_engine *e)
-{
-	return e->clock(e->clock_arg);
-}
-
-static void engine_log(struct alert_engine *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-engine_log(struct alert_engine *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e->log == NULL)
-		return;
-	va_start(ap, fmt);
-	fputs("alert: ", e->log);
-	vfprintf(e->log, fmt, ap);
-	fputc('\n', e->log);
-	va_end(ap);
-	fflush(e->log);
 }
 
 struct alert_engine *
@@ -155,59 +113,6 @@ alert_engine_set_clock(struct alert_engine *e, double (*clock)(void *),
 	e->clock_arg = clock != NULL ? arg : NULL;
 }
 
-/*
- * The message of an outbox row. Borrowed strings: r's, the rule table's
- * and *name (which holds the rule's name when the table has none). The
- * model is the key's suffix for a stream rule, else ENGINE_MODEL; the
- * features the key's suffix for the other rules; the start is the
- * condition's opening when it is not after the row.
- */
-static struct alert_message
-engine_message(struct alert_engine *e, const struct alert_row *r,
-    char name[ENGINE_RULE_MAX])
-{
-	struct alert_condition cond;
-	struct alert_message m;
-	enum alert_severity sev;
-	const struct rule *rule;
-	const char *colon;
-	char *why = NULL;
-
-	memset(&m, 0, sizeof m);
-	if (!parse_alert_severity(r->severity, &sev))
-		sev = ALERT_SEVERITY_WARNING;
-	m.id = r->id;
-	m.batch_id = r->batch_id;
-	m.severity = sev;
-	m.kind = r->kind;
-	m.condition_key = r->condition_key != NULL ? r->condition_key : "";
-	m.text = r->message;
-	m.created_at = r->sent_at;
-	colon = strchr(m.condition_key, ':');
-	snprintf(name, ENGINE_RULE_MAX, "%.*s", colon != NULL ?
-	    (int)(colon - m.condition_key) : (int)strlen(m.condition_key),
-	    m.condition_key);
-	rule = rules_find(name);
-	m.rule = rule != NULL ? rule->name : name;
-	m.title = rule != NULL ? rule->title : name;
-	m.explain = rule != NULL ? rule->explain : "";
-	m.model = ENGINE_MODEL;
-	if (colon != NULL && rule != NULL &&
-	    rule->family == RULE_FAMILY_STREAM)
-		m.model = colon + 1;
-	else if (colon != NULL)
-		m.features = colon + 1;
-	m.started_at = r->sent_at;
-	if (alert_store_condition_get(e->store, m.condition_key, &cond,
-	    &why) == 0) {
-		if (cond.opened_at > 0 && cond.opened_at <= r->sent_at)
-			m.started_at = cond.opened_at;
-		alert_condition_finish(&cond);
-	}
-	free(why);	/* no start known: the row's time */
-	return m;
-}
-
 /* One decision: a row per gated channel, or one "log" row. */
 static int
 engine_decide(struct alert_engine *e, int64_t batch, const char *key,
@@ -222,6 +127,7 @@ engine_decide(struct alert_engine *e, int64_t batch, const char *key,
 	char *preview, *why, name[ENGINE_RULE_MAX];
 	size_t n, i;
 	bool ready;
+	int rc;
 
 	memset(&r, 0, sizeof r);
 	r.batch_id = batch;
@@ -231,6 +137,21 @@ engine_decide(struct alert_engine *e, int64_t batch, const char *key,
 	r.kind = (char *)kind;
 	r.sent_at = now;
 
+	switch (engine_muted(e, key, kind, now, &why, cause)) {
+	case -1:
+		return -1;
+	case 1:
+		r.channel = (char *)"log";
+		r.status = (char *)"silenced";
+		r.message = xasprintf("%s (silenced: %s)", message, why);
+		rc = alert_store_add(e->store, &r, &r.id, cause);
+		if (rc == 0)
+			engine_log(e, "%s %s %s, silenced (%s): %s", kind,
+			    alert_severity_name(sev), key, why, message);
+		free(r.message);
+		free(why);
+		return rc;
+	}
 	n = alert_gate(c, sev, chs);
 	if (n == 0) {
 		r.channel = (char *)"log";
@@ -686,107 +607,4 @@ out:
 fail:
 	delivered = -1;
 	goto out;
-}
-
-/* True when the gate gives decisions of severity sev to Alertmanager. */
-static bool
-engine_am_takes(const struct alert_config *c, const char *severity)
-{
-	enum alert_channel chs[ALERT_CHANNEL_COUNT];
-	enum alert_severity sev;
-	size_t n, i;
-
-	if (!parse_alert_severity(severity, &sev))
-		return false;
-	n = alert_gate(c, sev, chs);
-	for (i = 0; i < n; i++)
-		if (chs[i] == ALERT_CHANNEL_ALERTMANAGER)
-			return true;
-	return false;
-}
-
-double
-alert_engine_refresh_due(struct alert_engine *e)
-{
-	const struct alert_config *c = e->config;
-	double left;
-
-	if (!c->send || c->am_url == NULL ||
-	    c->min_severity[ALERT_CHANNEL_ALERTMANAGER] == ALERT_SEVERITY_OFF)
-		return -1;
-	left = e->am_next - engine_now(e);
-	return left > 0 ? left : 0;
-}
-
-/* Post the live alerts of rows[0..n) in one request; outcome logged. */
-static int
-engine_am_post(struct alert_engine *e, const struct alert_row *rows,
-    size_t n)
-{
-	struct alert_message *m;
-	struct sink_result res;
-	char (*names)[ENGINE_RULE_MAX];
-	size_t i;
-
-	m = xreallocarray(NULL, n, sizeof *m);
-	names = xreallocarray(NULL, n, sizeof *names);
-	for (i = 0; i < n; i++) {
-		m[i] = engine_message(e, &rows[i], names[i]);
-		m[i].kind = "repeat";	/* live: endsAt ahead of now */
-	}
-	sink_alertmanager_post(e->config, m, n, e->config->timeout, &res);
-	/* Logged when it starts or stops failing, not every interval. */
-	if (res.outcome == SINK_DELIVERED && e->am_failing)
-		engine_log(e, "re-posting %zu open condition%s to "
-		    "alertmanager works again", n, n == 1 ? "" : "s");
-	else if (res.outcome != SINK_DELIVERED && !e->am_failing)
-		engine_log(e, "re-posting to alertmanager: %s; trying again "
-		    "every %.3g s", res.error, e->config->backoff <
-		    e->config->am_resend ? e->config->backoff :
-		    e->config->am_resend);
-	e->am_failing = res.outcome != SINK_DELIVERED;
-	free(names);
-	free(m);
-	return res.outcome == SINK_DELIVERED ? 1 : 0;
-}
-
-int
-alert_engine_refresh(struct alert_engine *e, char **cause)
-{
-	const struct alert_config *c = e->config;
-	struct alert_condition *open = NULL;
-	struct alert_row *rows = NULL;
-	size_t n_open = 0, n = 0, i;
-	double now = engine_now(e), wait = c->am_resend;
-	int rc = -1, got;
-
-	if (alert_engine_refresh_due(e) != 0)
-		return 0;
-	if (alert_store_conditions_open(e->store, &open, &n_open, cause) == -1)
-		return -1;
-	rows = xreallocarray(NULL, n_open + 1, sizeof *rows);
-	for (i = 0; i < n_open; i++) {
-		if (!engine_am_takes(c, open[i].severity))
-			continue;
-		got = alert_store_latest(e->store, open[i].key, &rows[n], cause);
-		if (got == -1)
-			goto out;
-		if (got == 0)
-			n++;
-	}
-	/* The reads end here: nothing is held during the post. */
-	if (store_flush(e->store, cause) == -1)
-		goto out;
-	if (n > 0 && engine_am_post(e, rows, n) == 0)
-		wait = c->backoff < c->am_resend ? c->backoff : c->am_resend;
-	e->am_next = now + wait;
-	rc = (int)n;
-out:
-	for (i = 0; i < n; i++)
-		alert_row_finish(&rows[i]);
-	free(rows);
-	for (i = 0; i < n_open; i++)
-		alert_condition_finish(&open[i]);
-	free(open);
-	return rc;
 }

@@ -14,6 +14,8 @@
  * fill them from the report structs (store-report.c); the SQL below over
  * monitor_reports defines them for older files: the migration runs it
  * once, and the console a read-only form on a file older than version 3.
+ * Version 4 adds the acks and silences asked from the console
+ * (alert_mutes, db/alert-mute.c).
  */
 #include "db/store-internal.h"
 
@@ -24,6 +26,7 @@
 #include "core/monitor.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "db/alert-mute.h"
 
 /*
  * Version 1. CREATE ... IF NOT EXISTS throughout, so the same text also
@@ -557,6 +560,27 @@ schema_v3(struct store *s, char **cause)
 	return 0;
 }
 
+/*
+ * Version 3 -> 4, one step per change, all in the migration's one
+ * transaction; each must be safe on any version 3 file (and runs after
+ * the 2 -> 3 steps on an older one). Append new steps.
+ */
+static const struct schema_step schema_v4_steps[] = {
+	{ alert_mute_schema },		/* acks and silences (alert-mute.c) */
+};
+
+static int
+schema_v4(struct store *s, char **cause)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof schema_v4_steps / sizeof schema_v4_steps[0];
+	    i++)
+		if (schema_v4_steps[i].run(s, cause) == -1)
+			return -1;
+	return 0;
+}
+
 int
 schema_migrate(struct store *s, char **cause)
 {
@@ -588,7 +612,8 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (version < 3 && schema_v3(s, cause) == -1)
 		return -1;
-	/* Future versions: if (version < 4 && schema_v4(s, cause) == -1). */
+	if (version < 4 && schema_v4(s, cause) == -1)
+		return -1;
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;
 	if (version < STORE_SCHEMA_VERSION) {
