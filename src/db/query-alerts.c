@@ -30,7 +30,8 @@ query_alerts_load(struct query *q, const struct query_alert_filter *f,
 	    "SELECT id, batch_id, sent_at, coalesce(attempts, 0), severity,"
 	    " coalesce(kind, 'firing'),"
 	    " coalesce(status, CASE WHEN delivered THEN 'delivered'"
-	    "  ELSE 'recorded' END), channel, message FROM alerts"
+	    "  ELSE 'recorded' END), channel, message,"
+	    " coalesce(condition_key, '') FROM alerts"
 	    " WHERE (?1 IS NULL OR severity = ?1)"
 	    " AND (?2 IS NULL OR instr(lower(message), lower(?2)) > 0"
 	    "  OR instr(lower(coalesce(condition_key, '')), lower(?2)) > 0)"
@@ -90,6 +91,8 @@ query_alerts_load(struct query *q, const struct query_alert_filter *f,
 		    sqlite3_column_text(st, 7));
 		copy_text(a->message, sizeof a->message,
 		    sqlite3_column_text(st, 8));
+		copy_text(a->condition_key, sizeof a->condition_key,
+		    sqlite3_column_text(st, 9));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)

@@ -649,25 +649,25 @@ rest:
 }
 
 /*
- * The console reads the current schema and the one before it (their
- * summary columns differ; query_read_summary). 0 is a file ingest has
- * not set up yet. Any other version is refused by name: true, with the
- * state set.
+ * The console reads the current schema and the two before it: 2 (no
+ * stored verdicts: query_read_summary computes them) and 3 (no acks or
+ * silences: none shown). 0 is a file ingest has not set up yet. Any
+ * other version is refused by name: true, with the state set.
  */
 static bool
 query_version_refused(struct query *q, int64_t version)
 {
-	const int newest = STORE_SCHEMA_VERSION, oldest = newest - 1;
+	const int newest = STORE_SCHEMA_VERSION, oldest = 2;
 
 	if (version == 0 || (version >= oldest && version <= newest))
 		return false;
 	if (version > newest)
 		snprintf(q->message, sizeof q->message, "%s was made by a "
 		    "newer mlmon (schema %lld); this mlmon-top reads schema "
-		    "%d and %d", q->path, (long long)version, oldest, newest);
+		    "%d to %d", q->path, (long long)version, oldest, newest);
 	else if (version > 0)
 		snprintf(q->message, sizeof q->message, "%s has schema %lld, "
-		    "older than this mlmon-top reads (%d and %d); open it once "
+		    "older than this mlmon-top reads (%d to %d); open it once "
 		    "with mlmon-ingest to upgrade it", q->path,
 		    (long long)version, oldest, newest);
 	else

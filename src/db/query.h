@@ -172,6 +172,7 @@ struct query_alert {
 	char		 status[16];	/* recorded|dry_run|pending|... */
 	char		 channel[16];
 	char		 message[QUERY_TEXT_MAX];
+	char		 condition_key[QUERY_TEXT_MAX];	/* "" none */
 };
 
 /* Which alerts a page shows. */

@@ -23,6 +23,7 @@
 
 #include "core/sanitize.h"
 #include "core/xalloc.h"
+#include "db/alert-mute.h"
 #include "tui/glyphs.h"
 
 const char *const severity_names[4] = { NULL, "critical", "warning",
@@ -63,6 +64,7 @@ app_finish(struct app *a)
 	query_alert_page_finish(&a->recent);
 	query_alert_page_finish(&a->alerts);
 	query_calib_finish(&a->calib);
+	free(a->mutes);
 	memset(a, 0, sizeof *a);
 }
 
@@ -342,18 +344,40 @@ draw_hints(struct canvas *c, int x, int y, int maxx, const char *hints)
 	return x;
 }
 
+/* The text before an open prompt's input. */
+static const char *
+prompt_label(const struct app *a, char *buf, size_t size)
+{
+	const struct query_alert *al = mute_selected(a);
+	char rule[64];
+
+	if (a->prompt == PROMPT_GOTO)
+		return "Go to batch: ";
+	if (a->prompt != PROMPT_SILENCE || al == NULL)
+		return "Search: ";
+	snprintf(rule, sizeof rule, "%.*s",
+	    (int)strcspn(al->condition_key, ":"), al->condition_key);
+	snprintf(buf, size, "Silence %s %.60s for: ",
+	    alert_mute_scope_name((enum alert_mute_scope)a->mute_scope),
+	    a->mute_scope == ALERT_MUTE_CONDITION ? al->condition_key :
+	    a->mute_scope == ALERT_MUTE_RULE ? rule : "default");
+	return buf;
+}
+
 static void
 draw_function_bar(const struct app *a, struct canvas *c)
 {
 	int y = c->h - 1, x = 0, right = c->w;
+	char label[128];
 
 	canvas_fill(c, (struct rect){ 0, y, c->w, 1 }, ' ', ROLE_FUNC_TEXT);
 	if (a->prompt != PROMPT_NONE) {
-		x += canvas_text(c, 0, y, c->w, ROLE_PROMPT,
-		    a->prompt == PROMPT_GOTO ? "Go to batch: " : "Search: ");
+		x += canvas_text(c, 0, y, c->w, ROLE_PROMPT, prompt_label(a,
+		    label, sizeof label));
 		x += canvas_text(c, x, y, c->w - x - 1, ROLE_PROMPT, a->input);
 		canvas_put(c, x, y, '_', ROLE_PROMPT);
 		canvas_text_right(c, c->w, y, 30, ROLE_FUNC_TEXT,
+		    a->prompt == PROMPT_SILENCE ? " Tab target  Enter  Esc" :
 		    " Enter ok  Esc cancel");
 		return;
 	}
@@ -605,11 +629,13 @@ app_prompt_key(struct app *a, int ch)
 	char *end;
 	long long id;
 
+	if (kind == PROMPT_SILENCE)
+		return mute_silence_key(a, ch);
 	if (ch == 27) {			/* Esc: cancel */
 		a->prompt = PROMPT_NONE;
 		if (kind == PROMPT_SEARCH) {
 			a->alerts_search[0] = '\0';
-			a->alerts_top = 0;
+			a->alerts_top = a->alerts_sel = 0;
 		}
 		return VIEW_RESCAN;
 	}
@@ -642,7 +668,7 @@ app_prompt_key(struct app *a, int ch)
 	if (kind == PROMPT_SEARCH) {	/* incremental */
 		snprintf(a->alerts_search, sizeof a->alerts_search, "%s",
 		    a->input);
-		a->alerts_top = 0;
+		a->alerts_top = a->alerts_sel = 0;
 		return VIEW_RESCAN;
 	}
 	return VIEW_REDRAW;

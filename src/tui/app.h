@@ -15,6 +15,8 @@
 #include "db/query.h"
 #include "tui/render.h"
 
+struct alert_mute;
+
 enum tab {
 	TAB_OVERVIEW,
 	TAB_DRIFT,
@@ -63,6 +65,9 @@ enum action {
 	ACT_SEVERITY,		/* v: cycle the severity filter */
 	ACT_SNAPSHOT,		/* s: write the current tab to a file */
 	ACT_CLEAR,		/* Delete: clear the filter */
+	ACT_ACK,		/* a: acknowledge the selected alert */
+	ACT_SILENCE,		/* S: silence it for a duration */
+	ACT_UNDO,		/* u: remove its ack or silence */
 	ACT_ENTER,
 	ACT_RESIZE,
 	ACT_COUNT,
@@ -105,6 +110,7 @@ enum prompt_kind {
 	PROMPT_NONE,
 	PROMPT_GOTO,
 	PROMPT_SEARCH,
+	PROMPT_SILENCE,		/* S: the duration; Tab: the scope */
 };
 
 struct options {
@@ -123,6 +129,7 @@ struct options {
 	bool		 format_set;	/* --format given */
 	bool		 no_mouse;
 	bool		 no_highlight;
+	bool		 read_only;	/* --read-only: no ack or silence */
 };
 
 /* An alert first seen in a refresh while the console ran. */
@@ -177,6 +184,10 @@ struct app {
 
 	/* Alerts */
 	int64_t		 alerts_top;
+	int64_t		 alerts_sel;	/* selected, index in the feed */
+	struct alert_mute *mutes;	/* live acks and silences, owned */
+	size_t		 n_mutes;
+	int		 mute_scope;	/* S prompt: enum alert_mute_scope */
 	int		 alerts_sev;	/* severity_names index; 0 all */
 	char		 alerts_search[64];
 	struct query_alert_page alerts;
@@ -206,8 +217,20 @@ int	app_load(struct app *a, int w, int h);
 void	app_draw(const struct app *a, struct canvas *c);
 /* Global keys first, then the view's. Returns a VIEW_* mask. */
 int	app_key(struct app *a, enum action act);
-/* Typed text for an open prompt (g, /). Returns a VIEW_* mask. */
+/* Typed text for an open prompt (g, /, S). Returns a VIEW_* mask. */
 int	app_prompt_key(struct app *a, int ch);
+/*
+ * mute.c: acks and silences asked from the Alerts tab, on the selected
+ * alert's condition, written through src/db (a read-write open for the
+ * moment of the request). Each sets the status line and returns a
+ * VIEW_* mask.
+ */
+int	mute_ack(struct app *a);
+int	mute_silence_prompt(struct app *a);
+int	mute_silence_key(struct app *a, int ch);
+int	mute_undo(struct app *a);
+/* The selected alert of the Alerts tab, NULL when none is shown. */
+const struct query_alert *mute_selected(const struct app *a);
 /* A mouse event at cell (x, y) of the frame. Returns a VIEW_* mask. */
 int	app_mouse(struct app *a, int x, int y, enum mouse_kind kind);
 /* The tab whose label covers column x of the tab bar; -1 none. */

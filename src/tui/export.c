@@ -14,6 +14,7 @@
 
 #include "core/sanitize.h"
 #include "core/xalloc.h"
+#include "db/alert-mute.h"
 #include "prom/prom.h"
 #include "tui/render.h"
 
@@ -104,6 +105,11 @@ export_load(struct app *a)
 		/* Every alert the filter matches, not one screen of them. */
 		f.severity = severity_names[a->alerts_sev];
 		f.search = a->alerts_search;
+		free(a->mutes);
+		a->mutes = NULL;
+		if (query_mutes_load(a->q, a->now, &a->mutes,
+		    &a->n_mutes) == -1)
+			return -1;
 		if (ov->n_alerts <= 0)
 			return 0;
 		return query_alerts_load(a->q, &f, 0, (size_t)ov->n_alerts,
@@ -217,6 +223,30 @@ json_alerts(const struct query_alert_page *p)
 
 	for (i = 0; i < p->n; i++)
 		cJSON_AddItemToArray(arr, json_alert(&p->rows[i]));
+	return arr;
+}
+
+/* The acks and silences in force: who, when, on what, until when. */
+static cJSON *
+json_mutes(const struct app *a)
+{
+	const struct alert_mute *m;
+	cJSON *arr = cJSON_CreateArray(), *o;
+	size_t i;
+
+	for (i = 0; i < a->n_mutes; i++) {
+		m = &a->mutes[i];
+		o = cJSON_CreateObject();
+		json_str(o, "kind", alert_mute_kind_name(m->kind));
+		json_str(o, "scope", alert_mute_scope_name(m->scope));
+		json_str(o, "model", m->model);
+		json_str(o, "target", m->target);
+		json_str(o, "by", m->by);
+		json_num(o, "at", m->at);
+		json_num(o, "until", m->kind == ALERT_MUTE_SILENCE ? m->until :
+		    NAN);
+		cJSON_AddItemToArray(arr, o);
+	}
 	return arr;
 }
 
@@ -452,6 +482,7 @@ export_json(const struct app *a, FILE *out)
 			    (double)a->alerts.total);
 			cJSON_AddItemToObject(o, "alerts",
 			    json_alerts(&a->alerts));
+			cJSON_AddItemToObject(o, "mutes", json_mutes(a));
 			break;
 		}
 	}

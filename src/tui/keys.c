@@ -22,6 +22,9 @@ const struct help_line help_lines[] = {
 	{ "g", "go to a batch id (Calibration)" },
 	{ "/  v", "search alerts / cycle severity filter" },
 	{ "Del Esc", "clear the alert filter" },
+	{ "a", "acknowledge the selected alert (Alerts)" },
+	{ "S", "silence its condition, rule or model for a time" },
+	{ "u", "remove its ack or silence" },
 	{ "Space p Z", "pause / resume the refresh" },
 	{ "+ -", "refresh delay +/- 0.1 s (0.1 to 10 s)" },
 	{ "s", "save this tab to a text file (snapshot)" },
@@ -68,6 +71,9 @@ keys_init(void)
 	k['/'] = ACT_SEARCH;
 	k['v'] = ACT_SEVERITY;
 	k['s'] = ACT_SNAPSHOT;
+	k['a'] = ACT_ACK;
+	k['S'] = ACT_SILENCE;
+	k['u'] = ACT_UNDO;
 	k[KEY_DC] = ACT_CLEAR;
 	k['\n'] = k['\r'] = k[KEY_ENTER] = ACT_ENTER;
 	k[KEY_RESIZE] = ACT_RESIZE;

@@ -27,12 +27,13 @@ options_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mlmon-top [--db PATH] [-d SECONDS] [--ascii] [--no-color]\n"
-	    "                 [--no-mouse] [--no-highlight] [-n N]\n"
+	    "                 [--no-mouse] [--no-highlight] [--read-only] [-n N]\n"
 	    "                 [--once [--format text|json|csv|prometheus]\n"
 	    "                 [--tab NAME]\n"
 	    "                 [--batch N] [--width W] [--height H]]\n"
 	    "\n"
-	    "The live console of an mlmon store (read-only).\n"
+	    "The live console of an mlmon store. It reads; only an ack or a\n"
+	    "silence (a, S, u in the Alerts tab) writes, for that moment.\n"
 	    "\n"
 	    "  --db PATH             store to read (default $MLMON_DB, else\n"
 	    "                        ./monitoring.db)\n"
@@ -45,6 +46,7 @@ options_usage(FILE *f)
 	    "                        (with it on, hold Shift to select text)\n"
 	    "      --no-highlight    do not mark alerts and batches that just\n"
 	    "                        arrived\n"
+	    "      --read-only       refuse acks and silences (never write)\n"
 	    "  -n, --max-iterations N  quit after N refreshes\n"
 	    "      --once            print the tab once and exit\n"
 	    "      --format FMT      --once output: text (the frame,\n"
@@ -119,7 +121,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
     char **cause)
 {
 	enum { OPT_DB = 256, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
-	    OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT };
+	    OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT, OPT_READ_ONLY };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "delay", required_argument, NULL, 'd' },
@@ -129,6 +131,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 		{ "no-colour", no_argument, NULL, 'C' },
 		{ "no-mouse", no_argument, NULL, 'M' },
 		{ "no-highlight", no_argument, NULL, OPT_NO_HIGHLIGHT },
+		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "max-iterations", required_argument, NULL, 'n' },
 		{ "once", no_argument, NULL, OPT_ONCE },
@@ -188,6 +191,9 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 			break;
 		case OPT_NO_HIGHLIGHT:
 			o->no_highlight = true;
+			break;
+		case OPT_READ_ONLY:
+			o->read_only = true;
 			break;
 		case OPT_FORMAT:
 			if (!parse_format(optarg, &o->format)) {

@@ -2,20 +2,29 @@
  * Alerts: the feed, newest first, one page read at a time.
  *
  *   filter line: severity filter (v cycles), search (/), counts
+ *   acks and silences in force, one line each (at most MUTE_LINES)
  *   header: sev, batch, status, channel, age, message
- *   rows, scrolled with up/down, PgUp/PgDn, Home/End
+ *   rows; up/down, PgUp/PgDn, Home/End move the selected one (marked in
+ *   the live console), on which a, S and u act (mute.c)
  *
  * Severity shows as [CRIT] / [WARN] / [INFO] text, coloured when colours
  * are on, so it reads the same in monochrome. Status is what happened to
  * the page: delivered, suppressed, pending, failed, dry_run, recorded, or
- * resolved for the all-clear of a condition.
+ * resolved for the all-clear of a condition; silenced when an ack or
+ * silence muted it (ingest's gate decided, the row says who).
  */
 #include "tui/app.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "db/alert-mute.h"
 #include "tui/glyphs.h"
+
+/* Acks and silences listed above the feed, at most. */
+#define MUTE_LINES	3
 
 static int alerts_load(struct app *a);
 static void alerts_draw(const struct app *a, struct canvas *c,
@@ -30,10 +39,19 @@ const struct view view_alerts = {
 	.key = alerts_key,
 };
 
+/* Lines the acks and silences take: one each, then "+N more". */
 static int
-alerts_rows(struct rect r)
+alerts_mute_lines(const struct app *a)
 {
-	return r.h - 2 > 0 ? r.h - 2 : 0;
+	return a->n_mutes > MUTE_LINES ? MUTE_LINES + 1 : (int)a->n_mutes;
+}
+
+static int
+alerts_rows(const struct app *a, struct rect r)
+{
+	int h = r.h - 2 - alerts_mute_lines(a);
+
+	return h > 0 ? h : 0;
 }
 
 static int
@@ -45,53 +63,62 @@ alerts_load(struct app *a)
 	};
 	int rc;
 
+	free(a->mutes);
+	a->mutes = NULL;
+	a->n_mutes = 0;
+	if (query_mutes_load(a->q, a->now, &a->mutes, &a->n_mutes) == -1)
+		return -1;
 	rc = query_alerts_load(a->q, &f, a->alerts_top,
-	    (size_t)alerts_rows(a->body), &a->alerts);
+	    (size_t)alerts_rows(a, a->body), &a->alerts);
 	if (rc == 0 && a->alerts_top > 0 && a->alerts.n == 0 &&
 	    a->alerts.total > 0) {
 		/* Scrolled past the end (filter narrowed): back up. */
 		a->alerts_top = a->alerts.total - 1;
 		rc = query_alerts_load(a->q, &f, a->alerts_top,
-		    (size_t)alerts_rows(a->body), &a->alerts);
+		    (size_t)alerts_rows(a, a->body), &a->alerts);
 	}
+	if (a->alerts_sel >= a->alerts.total)
+		a->alerts_sel = a->alerts.total > 0 ? a->alerts.total - 1 : 0;
+	if (a->alerts_sel < a->alerts_top)
+		a->alerts_sel = a->alerts_top;
 	return rc;
 }
 
 static int
 alerts_key(struct app *a, enum action act)
 {
-	int64_t page = alerts_rows(a->body), total = a->alerts.total;
-	int64_t top = a->alerts_top;
+	int64_t page = alerts_rows(a, a->body), total = a->alerts.total;
+	int64_t sel = a->alerts_sel, top = a->alerts_top;
 
 	switch (act) {
 	case ACT_UP:
-		top--;
+		sel--;
 		break;
 	case ACT_DOWN:
-		top++;
+		sel++;
 		break;
 	case ACT_PAGE_UP:
-		top -= page;
+		sel -= page;
 		break;
 	case ACT_PAGE_DOWN:
-		top += page;
+		sel += page;
 		break;
 	case ACT_HALF_UP:
-		top -= page / 2;
+		sel -= page / 2;
 		break;
 	case ACT_HALF_DOWN:
-		top += page / 2;
+		sel += page / 2;
 		break;
 	case ACT_HOME:
 	case ACT_GOTO:
-		top = 0;
+		sel = 0;
 		break;
 	case ACT_END:
-		top = total - page;
+		sel = total - 1;
 		break;
 	case ACT_SEVERITY:
 		a->alerts_sev = (a->alerts_sev + 1) % 4;
-		a->alerts_top = 0;
+		a->alerts_top = a->alerts_sel = 0;
 		return VIEW_RESCAN;
 	case ACT_SEARCH:
 		a->prompt = PROMPT_SEARCH;
@@ -103,17 +130,31 @@ alerts_key(struct app *a, enum action act)
 			return VIEW_IGNORED;
 		a->alerts_search[0] = '\0';
 		a->alerts_sev = 0;
-		a->alerts_top = 0;
+		a->alerts_top = a->alerts_sel = 0;
 		return VIEW_RESCAN;
+	case ACT_ACK:
+		return mute_ack(a);
+	case ACT_SILENCE:
+		return mute_silence_prompt(a);
+	case ACT_UNDO:
+		return mute_undo(a);
 	default:
 		return VIEW_IGNORED;
 	}
-	if (top > total - page)
-		top = total - page;
-	if (top < 0)
-		top = 0;
-	if (top == a->alerts_top)
+	if (sel > total - 1)
+		sel = total - 1;
+	if (sel < 0)
+		sel = 0;
+	/* The page follows the selection. */
+	if (sel < top)
+		top = sel;
+	if (page > 0 && sel >= top + page)
+		top = sel - page + 1;
+	if (sel == a->alerts_sel && top == a->alerts_top)
 		return VIEW_HANDLED;
+	a->alerts_sel = sel;
+	if (top == a->alerts_top)
+		return VIEW_REDRAW;
 	a->alerts_top = top;
 	return VIEW_RESCAN;
 }
@@ -130,6 +171,50 @@ status_role(const char *kind, const char *status)
 	return ROLE_DIM;
 }
 
+/* Local "HH:MM" of unix seconds t into buf. */
+static const char *
+alerts_clock(double t, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t s = (time_t)t;
+
+	if (localtime_r(&s, &tm) == NULL ||
+	    strftime(buf, size, "%H:%M", &tm) == 0)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+/* The acks and silences in force from row y; the row after them. */
+static int
+alerts_draw_mutes(const struct app *a, struct canvas *c, struct rect r,
+    int y)
+{
+	const struct alert_mute *m;
+	char buf[QUERY_TEXT_MAX + 128], at[16], until[16];
+	size_t i;
+
+	for (i = 0; i < a->n_mutes && i < MUTE_LINES; i++, y++) {
+		m = &a->mutes[i];
+		if (m->kind == ALERT_MUTE_ACK)
+			snprintf(buf, sizeof buf, "ACKED    %s by %s at %s, "
+			    "until it resolves", m->target, m->by,
+			    alerts_clock(m->at, at, sizeof at));
+		else
+			snprintf(buf, sizeof buf, "SILENCED %s %s by %s at %s, "
+			    "until %s", alert_mute_scope_name(m->scope),
+			    m->target, m->by,
+			    alerts_clock(m->at, at, sizeof at),
+			    alerts_clock(m->until, until, sizeof until));
+		canvas_text(c, r.x, y, r.w, ROLE_WARN, buf);
+	}
+	if (a->n_mutes > MUTE_LINES) {
+		snprintf(buf, sizeof buf, "and %zu more acks or silences",
+		    a->n_mutes - MUTE_LINES);
+		canvas_text(c, r.x, y++, r.w, ROLE_DIM, buf);
+	}
+	return y;
+}
+
 static void
 alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 {
@@ -138,7 +223,7 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 	const char *status, *sev = severity_names[a->alerts_sev];
 	char buf[128], age[32];
 	enum role role;
-	int x, y = r.y, i, end = r.x + r.w;
+	int x, y = r.y, i, top, end = r.x + r.w;
 
 	x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL, "Severity: %s",
 	    sev != NULL ? sev : "all");
@@ -155,13 +240,14 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 		    (long long)a->alerts_top + (long long)p->n,
 		    (long long)p->total);
 	canvas_text(c, x, y, end - x, ROLE_DIM, buf);
-	y++;
+	y = alerts_draw_mutes(a, c, r, y + 1);
 	canvas_fill(c, (struct rect){ r.x, y, r.w, 1 }, ' ', ROLE_HEADER);
 	canvas_text(c, r.x, y, r.w, ROLE_HEADER, "sev      batch status     "
 	    "channel age          message");
-	for (i = 0; i < (int)p->n && i < alerts_rows(r); i++) {
+	top = y + 1;
+	for (i = 0; i < (int)p->n && i < alerts_rows(a, r); i++) {
 		al = &p->rows[i];
-		y = r.y + 2 + i;
+		y = top + i;
 		status = severity_marker(al->severity, &role);
 		canvas_text(c, r.x, y, 6, role, status);
 		snprintf(buf, sizeof buf, "%6lld", (long long)al->batch_id);
@@ -175,6 +261,9 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 		canvas_text(c, r.x + 34, y, 12, ROLE_DIM, age);
 		canvas_text(c, r.x + 47, y, r.w - 47, ROLE_NORMAL,
 		    al->message);
+		/* The live console marks the row a, S and u act on. */
+		if (!a->opt.once && al == mute_selected(a))
+			canvas_role(c, r.x + 6, y, r.w - 6, ROLE_SELECTED);
 		/* Arrived in a recent refresh: reverse, with a mark. */
 		if (app_alert_is_new(a, al->id)) {
 			canvas_role(c, r.x + 6, y, r.w - 6, ROLE_NEW);

@@ -282,9 +282,9 @@ check_schema(sqlite3 *db)
 {
 	ck_assert_int_eq(int_of(db, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 4);
 	ck_assert_int_eq(int_of(db, "SELECT value FROM meta WHERE key ="
-	    " 'schema_version'"), 3);
+	    " 'schema_version'"), 4);
 	/* Summaries, verdicts and batches_unpruned (retention). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'batches' AND name LIKE"

@@ -371,9 +371,9 @@ START_TEST(test_v2_store_migrates)
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
-	ck_assert(sql_value("PRAGMA user_version") == 3);
+	ck_assert(sql_value("PRAGMA user_version") == 4);
 	ck_assert(sql_value("SELECT value FROM meta WHERE key ="
-	    " 'schema_version'") == 3);
+	    " 'schema_version'") == 4);
 	ck_assert(sql_value("SELECT count(*) FROM batches b JOIN"
 	    " monitor_reports r USING (batch_id) WHERE r.report_type ="
 	    " 'feature' AND (b.psi_verdict = 2) <>"

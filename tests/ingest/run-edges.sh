@@ -87,8 +87,8 @@ mkdir adir
 check "directory as FILE exit" $? 2
 check "directory as FILE named" "$(grep -c '^mlmon-ingest: adir: is a directory' h.err)" 1
 
-# The console reads the current schema (3) and the previous one (2).
-for v in 3 2; do
+# The console reads the current schema (4) and the two before it.
+for v in 4 3 2; do
 	cp e.db v.db
 	sqlite3 v.db "PRAGMA user_version = $v"
 	timeout 10 "$top" --once --format csv --db v.db >h.out 2>h.err

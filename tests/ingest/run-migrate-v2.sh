@@ -1,8 +1,8 @@
 #!/bin/sh
-# Schema 2 -> 3 on a store the last schema-2 commit wrote
+# Schema 2 -> 3 -> 4 on a store the last schema-2 commit wrote
 # (tests/fixtures/store-v2.db, never regenerated): a copy opened by this
-# mlmon-ingest is migrated in place (PRAGMA user_version 3, batches
-# pruned_at), shows the same numbers in the console as before, accepts
+# mlmon-ingest is migrated in place (PRAGMA user_version 4, batches
+# pruned_at, alert_mutes), shows the same numbers in the console as before, accepts
 # new rows, and its old batches can be pruned without changing its
 # history.
 #
@@ -30,9 +30,9 @@ console before
 # 1. Opened by this ingest with nothing to add: migrated, same numbers.
 "$ingest" --quiet --db v.db </dev/null
 check "migrate: exit" $? 0
-check "migrate: schema 3" "$(q v.db 'PRAGMA user_version')" 3
-check "migrate: meta says 3" "$(q v.db "SELECT value FROM meta
-    WHERE key = 'schema_version'")" 3
+check "migrate: schema 4" "$(q v.db 'PRAGMA user_version')" 4
+check "migrate: meta says 4" "$(q v.db "SELECT value FROM meta
+    WHERE key = 'schema_version'")" 4
 check "migrate: no batch pruned" "$(q v.db "SELECT count(*) FROM batches
     WHERE pruned_at IS NOT NULL")" 0
 console after

@@ -761,7 +761,7 @@ START_TEST(mouse_table)
 		int		 mask;
 		int		 tab_after;
 		int		 drift_sel;	/* after, -1 unchecked */
-		int		 alerts_top;
+		int		 alerts_sel;
 		int		 calib_batch;
 	} rows[] = {
 		/* Tab labels on row 0 switch; the separator does not. */
@@ -776,8 +776,9 @@ START_TEST(mouse_table)
 		/* The wheel is Up / Down for the tab. */
 		{ 1, MOUSE_WHEEL_DOWN, 10, 10, VIEW_REDRAW, 1, 1, -1, -1 },
 		{ 1, MOUSE_WHEEL_UP, 10, 10, VIEW_REDRAW, 1, 0, -1, -1 },
-		{ 3, MOUSE_WHEEL_DOWN, 10, 10, VIEW_RESCAN, 3, -1, 1, -1 },
-		{ 3, MOUSE_WHEEL_UP, 10, 10, VIEW_RESCAN, 3, -1, 0, -1 },
+		/* In Alerts it moves the selected alert (a, S, u act on). */
+		{ 3, MOUSE_WHEEL_DOWN, 10, 10, VIEW_REDRAW, 3, -1, 1, -1 },
+		{ 3, MOUSE_WHEEL_UP, 10, 10, VIEW_REDRAW, 3, -1, 0, -1 },
 		{ 2, MOUSE_WHEEL_UP, 10, 10, VIEW_RESCAN, 2, -1, -1, 15 },
 		{ 2, MOUSE_WHEEL_DOWN, 10, 10, VIEW_RESCAN, 2, -1, -1, 17 },
 		{ 0, MOUSE_WHEEL_DOWN, 10, 10, VIEW_IGNORED, 0, -1, -1, -1 },
@@ -792,7 +793,8 @@ START_TEST(mouse_table)
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		a.tab = rows[i].tab;
 		a.drift_sel = rows[i].drift_sel == 0 ? 1 : 0;
-		a.alerts_top = rows[i].alerts_top == 0 ? 1 : 0;
+		a.alerts_top = 0;
+		a.alerts_sel = rows[i].alerts_sel == 0 ? 1 : 0;
 		a.calib_batch = 16;
 		ck_assert_int_eq(app_load(&a, 80, 16), 0);
 		mask = app_mouse(&a, rows[i].x, rows[i].y, rows[i].kind);
@@ -802,8 +804,8 @@ START_TEST(mouse_table)
 		    i, a.tab);
 		if (rows[i].drift_sel != -1)
 			ck_assert_int_eq(a.drift_sel, rows[i].drift_sel);
-		if (rows[i].alerts_top != -1)
-			ck_assert_int_eq(a.alerts_top, rows[i].alerts_top);
+		if (rows[i].alerts_sel != -1)
+			ck_assert_int_eq(a.alerts_sel, rows[i].alerts_sel);
 		if (rows[i].calib_batch != -1)
 			ck_assert_int_eq(a.calib_batch, rows[i].calib_batch);
 	}
