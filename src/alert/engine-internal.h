@@ -31,9 +31,9 @@ struct alert_engine {
 	FILE				*log;		/* borrowed, or NULL */
 	double				(*clock)(void *);
 	void				*clock_arg;
-	bool				 noted_pending;	/* dry-run note given */
+	bool				 noted_pending;	/* dry-run note */
 	double				 am_next;	/* next re-post, unix s */
-	bool				 am_failing;	/* the last re-post failed */
+	bool				 am_failing;	/* last re-post failed */
 };
 
 /* Unix seconds, from the engine's clock (real, or a test's). */

@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alert/config.h"
 #include "alert/gate.h"
 #include "alert/rules.h"
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "db/alert-mute.h"
 #include "db/alert-store.h"
@@ -60,13 +60,7 @@ engine_key_model(const char *key)
 static const char *
 engine_stamp(double t, char *buf, size_t size)
 {
-	struct tm tm;
-	time_t sec = (time_t)t;
-
-	if (gmtime_r(&sec, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "%.0f", t);
-	return buf;
+	return clock_format(t, true, "%Y-%m-%dT%H:%M:%SZ", buf, size);
 }
 
 /* Caller frees: who muted it, how and until when, for people. */

@@ -106,7 +106,8 @@ alert_engine_refresh(struct alert_engine *e, char **cause)
 		    engine_key_model(open[i].key), open[i].opened_at,
 		    "repeat", now) != NULL)
 			continue;
-		got = alert_store_latest(e->store, open[i].key, &rows[n], cause);
+		got = alert_store_latest(e->store, open[i].key, &rows[n],
+		    cause);
 		if (got == -1)
 			goto out;
 		if (got == 0)

@@ -28,6 +28,11 @@
  * its own transaction right after. Per channel, rows go out in order: the
  * first that is not due or not delivered holds the rest of that channel
  * back until the next round.
+ *
+ * An ack or silence asked from the console mutes a decision before the
+ * gate's channels (engine-message.c asks alert_gate_muted): one
+ * "silenced" log row, nothing sent. engine-refresh.c re-posts the open
+ * conditions to Alertmanager on ingest's timer.
  */
 #include "alert/alert.h"
 

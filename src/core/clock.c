@@ -1,6 +1,7 @@
-/* The wall and monotonic clocks (see clock.h). */
+/* The wall and monotonic clocks, and times as text (see clock.h). */
 #include "clock.h"
 
+#include <stdio.h>
 #include <time.h>
 
 static double
@@ -22,4 +23,16 @@ double
 clock_mono(void)
 {
 	return clock_read(CLOCK_MONOTONIC);
+}
+
+const char *
+clock_format(double t, bool utc, const char *fmt, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t s = (time_t)t;
+
+	if ((utc ? gmtime_r(&s, &tm) : localtime_r(&s, &tm)) == NULL ||
+	    strftime(buf, size, fmt, &tm) == 0)
+		snprintf(buf, size, "%.0f", t);
+	return buf;
 }

@@ -548,14 +548,15 @@ static const struct schema_step {
 	{ schema_v3_retention },
 };
 
+/* Run the steps of one migration, in order. */
 static int
-schema_v3(struct store *s, char **cause)
+schema_steps(struct store *s, const struct schema_step *steps, size_t n,
+    char **cause)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof schema_v3_steps / sizeof schema_v3_steps[0];
-	    i++)
-		if (schema_v3_steps[i].run(s, cause) == -1)
+	for (i = 0; i < n; i++)
+		if (steps[i].run(s, cause) == -1)
 			return -1;
 	return 0;
 }
@@ -568,18 +569,6 @@ schema_v3(struct store *s, char **cause)
 static const struct schema_step schema_v4_steps[] = {
 	{ alert_mute_schema },		/* acks and silences (alert-mute.c) */
 };
-
-static int
-schema_v4(struct store *s, char **cause)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof schema_v4_steps / sizeof schema_v4_steps[0];
-	    i++)
-		if (schema_v4_steps[i].run(s, cause) == -1)
-			return -1;
-	return 0;
-}
 
 int
 schema_migrate(struct store *s, char **cause)
@@ -610,9 +599,11 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (version < 2 && schema_v2(s, cause) == -1)
 		return -1;
-	if (version < 3 && schema_v3(s, cause) == -1)
+	if (version < 3 && schema_steps(s, schema_v3_steps,
+	    sizeof schema_v3_steps / sizeof schema_v3_steps[0], cause) == -1)
 		return -1;
-	if (version < 4 && schema_v4(s, cause) == -1)
+	if (version < 4 && schema_steps(s, schema_v4_steps,
+	    sizeof schema_v4_steps / sizeof schema_v4_steps[0], cause) == -1)
 		return -1;
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alert/alert.h"
 #include "core/clock.h"
@@ -38,13 +37,7 @@
 static const char *
 watch_stamp(double t, char *buf, size_t size)
 {
-	struct tm	tm;
-	time_t		s = (time_t)t;
-
-	if (gmtime_r(&s, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "%.0f", t);
-	return buf;
+	return clock_format(t, true, "%Y-%m-%dT%H:%M:%SZ", buf, size);
 }
 
 static int64_t

@@ -27,7 +27,8 @@ options_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: mlmon-top [--db PATH] [-d SECONDS] [--ascii] [--no-color]\n"
-	    "                 [--no-mouse] [--no-highlight] [--read-only] [-n N]\n"
+	    "                 [--no-mouse] [--no-highlight] [--read-only]\n"
+	    "                 [-n N]\n"
 	    "                 [--once [--format text|json|csv|prometheus]\n"
 	    "                 [--tab NAME]\n"
 	    "                 [--batch N] [--width W] [--height H]]\n"

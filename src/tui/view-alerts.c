@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "db/alert-mute.h"
 #include "tui/glyphs.h"
 
@@ -175,13 +175,7 @@ status_role(const char *kind, const char *status)
 static const char *
 alerts_clock(double t, char *buf, size_t size)
 {
-	struct tm tm;
-	time_t s = (time_t)t;
-
-	if (localtime_r(&s, &tm) == NULL ||
-	    strftime(buf, size, "%H:%M", &tm) == 0)
-		snprintf(buf, size, "?");
-	return buf;
+	return clock_format(t, false, "%H:%M", buf, size);
 }
 
 /* The acks and silences in force from row y; the row after them. */

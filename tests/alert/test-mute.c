@@ -79,7 +79,7 @@ START_TEST(gate_muted_table)
 		    300, "label_shift", "default", "resolved", 0, 299, 1 },
 		{ ALERT_MUTE_SILENCE, ALERT_MUTE_CONDITION, "label_shift", 0,
 		    300, "label_shift", "default", "firing", 0, 300, 0 },
-		/* Its rule: every key of the rule, not a rule sharing a prefix. */
+		/* Its rule: its every key, not a rule sharing a prefix. */
 		{ ALERT_MUTE_SILENCE, ALERT_MUTE_RULE, "confirmed_drift", 0,
 		    300, "confirmed_drift:age,income", "default", "repeat", 0,
 		    200, 1 },
