@@ -11,7 +11,7 @@ SECONDS   ?= 60
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
 .PHONY: all deps build test test-fast test-asan demo bench reliability fuzz \
-	golden scenarios-doc estimation-doc clean
+	golden scenarios-doc estimation-doc policy-doc clean
 
 all: build
 
@@ -76,6 +76,11 @@ scenarios-doc: build
 estimation-doc: build
 	scripts/cbpe-table > docs/ESTIMATION.md.tmp
 	mv docs/ESTIMATION.md.tmp docs/ESTIMATION.md
+
+# The two policies side by side (long: ~45 min of CPU, one run at a time).
+policy-doc: build
+	scripts/policy-table > docs/POLICY.md.tmp
+	mv docs/POLICY.md.tmp docs/POLICY.md
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

@@ -123,8 +123,13 @@ rule_add(struct rule_result *r, int rule)
 static void
 detail_drift(struct strbuf *msg, const struct feature_report *fr, size_t i)
 {
-	strbuf_addf(msg, " (PSI %.3f, KS D %.3f p %.2g)", fr->psi[i],
-	    fr->ks_statistic[i], fr->ks_p_value[i]);
+	if (fr->calibrated)
+		strbuf_addf(msg, " (PSI %.3f p %.2g q %.2g, KS D %.3f p %.2g"
+		    " q %.2g)", fr->psi[i], fr->psi_p_value[i], fr->psi_q[i],
+		    fr->ks_statistic[i], fr->ks_p_value[i], fr->ks_q[i]);
+	else
+		strbuf_addf(msg, " (PSI %.3f, KS D %.3f p %.2g)", fr->psi[i],
+		    fr->ks_statistic[i], fr->ks_p_value[i]);
 }
 
 /* The numbers behind a missingness finding on feature i. */
@@ -247,7 +252,15 @@ rules_prediction(const struct alert_batch *b, struct rule_result *r)
 	const struct prediction_report *pr = b->prediction;
 	struct rule_finding *f;
 
-	if (pr->label_shift_drift) {
+	if (pr->label_shift_drift && pr->calibrated) {
+		f = rule_add(r, RULE_LABEL_SHIFT);
+		f->key = xstrdup(f->rule->name);
+		f->message = xasprintf("batch %lld: label shift in the "
+		    "predicted classes (TVD %.3f; homogeneity chi-squared "
+		    "%.3f, p %.2g, q %.2g)", (long long)b->batch_id,
+		    pr->class_tvd, pr->label_shift_homog_statistic,
+		    pr->label_shift_homog_p_value, pr->label_shift_q);
+	} else if (pr->label_shift_drift) {
 		f = rule_add(r, RULE_LABEL_SHIFT);
 		f->key = xstrdup(f->rule->name);
 		f->message = xasprintf("batch %lld: label shift in the "

@@ -35,6 +35,7 @@ judge_batch(const struct judge_input *in, const struct policy_levels *lv,
 	out->psi_q = xcalloc(n ? n : 1, sizeof *out->psi_q);
 	out->ks = xcalloc(n ? n : 1, sizeof *out->ks);
 	out->psi = xcalloc(n ? n : 1, sizeof *out->psi);
+	out->confirmed = xcalloc(n ? n : 1, sizeof *out->confirmed);
 	out->label_shift_q = NAN;
 	out->label_shift = DRIFT_NONE;
 	out->n_confirmed = out->n_warning = 0;
@@ -54,8 +55,11 @@ judge_batch(const struct judge_input *in, const struct policy_levels *lv,
 		out->psi_q[i] = q[n + i];
 		out->ks[i] = judge_level(q[i], lv);
 		out->psi[i] = judge_level(q[n + i], lv);
-		if (out->ks[i] == DRIFT_CRITICAL &&
-		    out->psi[i] == DRIFT_CRITICAL)
+		out->confirmed[i] = out->ks[i] != DRIFT_NONE &&
+		    out->psi[i] != DRIFT_NONE &&
+		    (out->ks[i] == DRIFT_CRITICAL ||
+		    out->psi[i] == DRIFT_CRITICAL);
+		if (out->confirmed[i])
 			out->n_confirmed++;
 		else if (out->ks[i] != DRIFT_NONE ||
 		    out->psi[i] != DRIFT_NONE)
@@ -76,6 +80,8 @@ judge_report_finish(struct judge_report *r)
 	free(r->psi_q);
 	free(r->ks);
 	free(r->psi);
+	free(r->confirmed);
 	r->ks_q = r->psi_q = NULL;
 	r->ks = r->psi = NULL;
+	r->confirmed = NULL;
 }

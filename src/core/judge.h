@@ -12,9 +12,10 @@
  *
  * The rules read the verdicts: confirmed drift (critical) keeps the
  * seed's idea that two kinds of evidence agree, KS (the whole CDF) and
- * PSI (the binned mass), both critical on one feature; one of them alone
- * at the warning level is a warning. Since a page needs both adjusted
- * p-values at or below q, P(page on a stable batch) <= q.
+ * PSI (the binned mass) on one feature: one of them critical and the
+ * other at least at the warning level. A page thus needs some adjusted
+ * p-value at or below q, so P(page on a stable batch) <= q, while a
+ * shift that one test sees a little sooner than the other still pages.
  */
 #ifndef MLMON_CORE_JUDGE_H
 #define MLMON_CORE_JUDGE_H
@@ -41,7 +42,9 @@ struct judge_report {
 	enum drift_severity *ks;	/* CRITICAL: q <= page level */
 	enum drift_severity *psi;	/* WARNING: q <= warning level */
 	enum drift_severity label_shift;
-	size_t		 n_confirmed;	/* features with both critical */
+	bool		*confirmed;	/* per feature: one critical, the
+					   other >= warning */
+	size_t		 n_confirmed;
 	size_t		 n_warning;	/* features with either >= warning,
 					   not confirmed */
 };

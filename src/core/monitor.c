@@ -18,6 +18,7 @@
 #include "drift-ks.h"
 #include "drift-missing.h"
 #include "drift-psi.h"
+#include "monitor-judge.h"
 #include "xalloc.h"
 
 #define SCRATCH_ROWS	1024
@@ -196,6 +197,8 @@ monitor_config_defaults(struct monitor_config *c)
 	c->adwin_delta = 0.002;
 	c->missing_alpha = MISSING_ALPHA;
 	c->missing_effect = MISSING_MIN_EFFECT;
+	c->policy = POLICY_CALIBRATED;
+	c->false_page_rate = POLICY_FALSE_PAGE_RATE_DEFAULT;
 }
 
 /* Whether row i of a row-major table has no missing value. */
@@ -311,6 +314,7 @@ monitor_reference_finish(struct monitor_reference *ref)
 	if (ref->ks_memo != NULL)
 		free(ref->ks_memo->p);
 	free(ref->ks_memo);
+	monitor_judge_cache_free(ref->psi_cache);
 	memset(ref, 0, sizeof *ref);
 }
 
@@ -474,6 +478,9 @@ feature_report_finish(struct feature_report *r)
 	free(r->drift_missing);
 	free(r->investigate_psi);
 	free(r->thresholds);
+	free(r->psi_p_value);
+	free(r->ks_q);
+	free(r->psi_q);
 	memset(r, 0, sizeof *r);
 }
 
@@ -540,6 +547,10 @@ monitor_prediction(const struct monitor_reference *ref,
 		out->label_shift_drift = cr.p_value < c->chisq_alpha;
 	}
 	label_shift_homogeneity(ref, out, c);
+	out->label_shift_q = NAN;
+	for (i = 0; total > 0 && i < (size_t)k; i++)
+		out->class_tvd += 0.5 * fabs((double)out->class_counts[i] /
+		    (double)total - ref->class_prop[i]);
 	out->mean_confidence = metrics_mean(b->confidence, b->n_rows);
 	out->reference_mean_confidence = ref->mean_confidence;
 	out->confidence_drift = b->n_rows > 0 &&

@@ -22,10 +22,12 @@
 #include "drift-psi.h"
 #include "drift-mmd.h"
 #include "metrics.h"
+#include "policy.h"
 
 struct adwin;
 struct calib;
 struct monitor_ks_memo;
+struct monitor_psi_cache;
 
 #define MONITOR_MAX_FEATURES	4096
 #define MONITOR_MAX_CLASSES	1024
@@ -43,6 +45,8 @@ struct monitor_config {
 	double		adwin_delta;		/* 0.002 */
 	double		missing_alpha;		/* 0.001: missingness when p < */
 	double		missing_effect;		/* 0.2: ... and |Cohen's h| >= */
+	enum policy_kind policy;		/* calibrated (policy.h) */
+	double		false_page_rate;	/* 0.02 per 1,000 batches */
 };
 
 void	monitor_config_defaults(struct monitor_config *c);
@@ -77,6 +81,9 @@ struct monitor_reference {
 	 * reference from two threads at once.
 	 */
 	struct monitor_ks_memo *ks_memo;
+	/* PSI nulls per batch size, filled lazily by monitor_judge (same
+	 * caveat as ks_memo). */
+	struct monitor_psi_cache *psi_cache;
 };
 
 /*
@@ -137,6 +144,15 @@ struct feature_report {
 	bool		*drift_ks;	/* ks p < ks_alpha */
 	bool		*psi_outlier;	/* an outlier dominates the PSI range */
 	/*
+	 * Calibrated policy only (monitor_judge; NULL under seed): PSI's
+	 * p-value under its null and the Benjamini-Hochberg adjusted
+	 * p-values the verdicts above were decided on.
+	 */
+	bool		 calibrated;
+	double		*psi_p_value;
+	double		*ks_q;
+	double		*psi_q;
+	/*
 	 * Missing values. PSI and KS use the present values only (n_used of
 	 * the batch's); a feature with no present value in the batch or the
 	 * reference has no_values set, PSI and KS NaN and no drift verdict.
@@ -179,6 +195,13 @@ struct prediction_report {
 	double		 label_shift_homog_p_value;
 	int		 label_shift_homog_dof;
 	bool		 label_shift_homog_drift;	/* p < chisq_alpha */
+	/* Calibrated policy: label_shift_drift is the homogeneity test's
+	 * adjusted p-value at the warning level; NaN under seed. */
+	bool		 calibrated;
+	double		 label_shift_q;
+	/* Effect size: total variation distance of the predicted-class
+	 * mix, 0.5 * sum |batch share - reference share|, in [0, 1]. */
+	double		 class_tvd;
 	double		 mean_confidence;
 	double		 reference_mean_confidence;
 	bool		 confidence_drift;	/* |mean - ref| > confidence_delta */

@@ -314,6 +314,17 @@ report_json_encode_feature(const struct feature_report *r,
 	feature_list(&b, r->investigate_psi, sc);
 	if (r->thresholds_stored)
 		feature_thresholds(&b, r->thresholds, sc);
+	if (r->calibrated) {
+		/* The calibrated policy's p-values and adjusted p-values. */
+		json_key(&b, &first, "policy");
+		json_string(&b, "calibrated");
+		json_key(&b, &first, "psi_p_values");
+		feature_map(&b, r->psi_p_value, sc);
+		json_key(&b, &first, "ks_q_values");
+		feature_map(&b, r->ks_q, sc);
+		json_key(&b, &first, "psi_q_values");
+		feature_map(&b, r->psi_q, sc);
+	}
 	if (r->mmd_run) {
 		json_key(&b, &first, "mmd");
 		strbuf_add(&b, "{", 1);
@@ -365,6 +376,17 @@ report_json_encode_prediction(const struct prediction_report *r,
 	json_key(&b, &hfirst, "drift");
 	json_bool(&b, r->label_shift_homog_drift);
 	strbuf_add(&b, "}", 1);
+	if (r->calibrated) {
+		json_key(&b, &first, "policy");
+		json_string(&b, "calibrated");
+		json_key(&b, &first, "label_shift_q_value");
+		json_number(&b, r->label_shift_q);
+		json_key(&b, &first, "class_tvd");
+		json_number(&b, r->class_tvd);
+		json_key(&b, &first, "confidence_delta");
+		json_number(&b, r->mean_confidence -
+		    r->reference_mean_confidence);
+	}
 	json_key(&b, &first, "confidence_drift");
 	json_bool(&b, r->confidence_drift);
 	json_key(&b, &first, "mean_confidence");

@@ -20,6 +20,7 @@
 
 #include "alert/alert.h"
 #include "core/window.h"
+#include "core/policy.h"
 #include "core/xalloc.h"
 
 enum opt_type {
@@ -29,6 +30,7 @@ enum opt_type {
 	OPT_STRING,
 	OPT_DURATION,	/* "30s", "5m", "2h", "1d"; "0" is off */
 	OPT_WINDOW,
+	OPT_POLICY,	/* enum policy_kind */
 };
 
 struct opt {
@@ -90,6 +92,9 @@ static const struct opt opts[] = {
 	  MOFF(mmd.max_ref), sizeof(size_t) },
 	{ "monitor", "adwin_delta", OPT_DOUBLE, 0, 1, false,
 	  MOFF(adwin_delta), 0 },
+	{ "monitor", "policy", OPT_POLICY, 0, 0, false, MOFF(policy), 0 },
+	{ "monitor", "false_page_rate", OPT_DOUBLE, 0,
+	  POLICY_FALSE_PAGE_RATE_MAX, false, MOFF(false_page_rate), 0 },
 };
 
 static const char *const alert_sections[] = { "alert", "slack", "email",
@@ -206,6 +211,13 @@ set_opt(struct ingest_config *c, const struct opt *o, const char *value,
 			return -1;
 		}
 		*(double *)(void *)base = d;
+		return 0;
+	case OPT_POLICY:
+		if (!policy_parse(value, (enum policy_kind *)(void *)base)) {
+			*cause = xasprintf("%s must be seed or calibrated",
+			    o->key);
+			return -1;
+		}
 		return 0;
 	case OPT_INT:
 		if (!parse_llong(value, &n) || n < (long long)o->lo ||

@@ -93,6 +93,8 @@ static const struct {
 	{ "follow", "ingest", "follow" },
 	{ "rotated", "ingest", "rotated" },
 	{ "retain-rows", "ingest", "retain_rows" },
+	{ "policy", "monitor", "policy" },
+	{ "false-page-rate", "monitor", "false_page_rate" },
 };
 #define N_SETTINGS	(sizeof settings / sizeof settings[0])
 
@@ -114,6 +116,13 @@ static const char usage_text[] =
 "  --flush-rows N         commit after N rows (default 2000)\n"
 "  --flush-ms MS          ... or MS milliseconds (default 200)\n"
 "  --busy-timeout MS      wait for another writer's lock (default 10000)\n"
+"  --policy seed|calibrated  how drift is judged (default calibrated):\n"
+"                         calibrated tests every p-value against its null\n"
+"                         at the batch's size, all tests of a batch as one\n"
+"                         family (Benjamini-Hochberg); seed is the\n"
+"                         article's fixed thresholds below\n"
+"  --false-page-rate R    calibrated: expected false pages per 1,000\n"
+"                         stable batches (default 0.02)\n"
 "  --ks-alpha P           KS drift when p < P (default 0.01)\n"
 "  --psi-warning X        PSI from X is \"investigate\" (default 0.10)\n"
 "  --psi-critical X       PSI drift when PSI > X (default 0.20)\n"

@@ -35,6 +35,7 @@
 
 #include "alert/alert.h"
 #include "core/monitor.h"
+#include "core/monitor-judge.h"
 #include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/report-json.h"
@@ -410,6 +411,7 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	}
 	monitor_prediction(&p->ref, &p->cfg->monitor, mb, &pr);
 	monitor_estimate(&p->ref, p->calib, &p->cfg->monitor, mb, &est);
+	monitor_judge(&p->ref, &p->cfg->monitor, mb->n_rows, &fr, &pr);
 	if (put_done(p, mb->batch_id, REPORT_TYPE_FEATURE,
 	    store_report_put_feature(p->s, mb->batch_id, &p->schema, &fr,
 	    &why), &why, cause) != 0)

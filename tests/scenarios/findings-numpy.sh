@@ -1,7 +1,7 @@
 #!/bin/sh
 # The seed article's numbers on its own streams: mlmon-gen --rng numpy
-# (seed 42, the article's seed) | mlmon-ingest with the default (seed)
-# rules, read back with sqlite3. The article reports:
+# (seed 42, the article's seed) | mlmon-ingest --policy seed (the
+# article's rules), read back with sqlite3. The article reports:
 #   abrupt       the chi-squared label-shift test fires at batch 5;
 #   gradual      it fires first at batch 9;
 #   label_shift  it fires at batch 5 while accuracy stays flat;
@@ -18,7 +18,7 @@ sandbox findings-numpy
 
 for s in stable abrupt gradual label_shift; do
 	"$gen" --rng numpy --scenario "$s" |
-	    "$ingest" --db "$s.db" --quiet
+	    "$ingest" --db "$s.db" --quiet --policy seed
 done
 
 # First batch where the label-shift test fired (p < 0.01), and how many.

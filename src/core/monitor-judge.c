@@ -1,0 +1,172 @@
+/*
+ * The calibrated policy on a closed batch (policy.h, judge.h): each
+ * feature's PSI gets a p-value from its null at the reference's and the
+ * batch's sizes, then KS, PSI and the label-shift homogeneity test are
+ * judged as one family and the reports' verdicts are set from that
+ * judgement. Under the seed policy nothing here runs and the monitors'
+ * fixed-threshold verdicts stand.
+ *
+ * The nulls are cached on the reference, one per feature and batch size
+ * (the present values of each: with missing values a feature's sizes are
+ * its own). Batch sizes are taken to a grid first: exact up to 32 rows,
+ * above that rounded down to 16 steps per octave (at most 6% smaller),
+ * so time windows of varying size share a few fits; a smaller size has
+ * a wider null, so the rounding only makes the test conservative. Each
+ * fit's seed is fixed by the feature and the grid size, so a restarted
+ * ingest computes the same null.
+ */
+#include "monitor-judge.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drift-psi.h"
+#include "judge.h"
+#include "psi-null.h"
+#include "xalloc.h"
+
+#define JUDGE_NULL_SEED		0x6d6c6d6f6e2d3137ULL	/* "mlmon-17" */
+#define JUDGE_CACHE_SIZES	16	/* batch sizes kept per feature */
+
+struct monitor_psi_entry {
+	size_t		 feature;
+	size_t		 size;		/* grid batch size */
+	struct psi_null	 null;
+};
+
+struct monitor_psi_cache {
+	size_t			 n, cap;
+	size_t			 next;	/* slot replaced when full */
+	struct monitor_psi_entry *e;	/* cap entries */
+};
+
+size_t
+monitor_judge_grid(size_t rows)
+{
+	size_t step = 1, r = rows;
+
+	if (rows <= 32)
+		return rows;
+	while (r >= 32) {	/* step = 2^(floor(log2 rows) - 4) */
+		r >>= 1;
+		step <<= 1;
+	}
+	return rows / step * step;
+}
+
+/*
+ * The null of feature f's PSI for batches of `rows` present values (taken
+ * to the grid), against the reference column's present values.
+ */
+static const struct psi_null *
+psi_null_of(const struct monitor_reference *ref, size_t f, size_t rows)
+{
+	struct monitor_reference *mref = (struct monitor_reference *)ref;
+	struct monitor_psi_cache *c = mref->psi_cache;
+	size_t m = monitor_judge_grid(rows), i;
+	struct monitor_psi_entry *e;
+
+	if (c == NULL) {
+		c = mref->psi_cache = xcalloc(1, sizeof *c);
+		c->cap = JUDGE_CACHE_SIZES * ref->n_features;
+		c->e = xreallocarray(NULL, c->cap, sizeof *c->e);
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].feature == f && c->e[i].size == m)
+			return &c->e[i].null;
+	if (c->n < c->cap)
+		i = c->n++;
+	else {
+		i = c->next;
+		c->next = (c->next + 1) % c->cap;
+	}
+	e = &c->e[i];
+	e->feature = f;
+	e->size = m;
+	psi_null_fit(ref->sorted + f * ref->n_rows, ref->n_present[f], m,
+	    PSI_NULL_DRAWS, JUDGE_NULL_SEED ^ ((uint64_t)f << 32) ^
+	    (uint64_t)m, &e->null);
+	return &e->null;
+}
+
+void
+monitor_judge_cache_free(struct monitor_psi_cache *c)
+{
+	if (c == NULL)
+		return;
+	free(c->e);
+	free(c);
+}
+
+/*
+ * Set the feature report's verdicts from the judgement, in the terms the
+ * rules read (rules.h): a confirmed feature has both flags; otherwise a
+ * test's flag is its own critical verdict, so PSI critical alone is the
+ * unconfirmed warning and KS critical alone is recorded in the report.
+ */
+static void
+judge_features(struct feature_report *fr, const struct judge_report *j)
+{
+	size_t f;
+
+	fr->any_drift = false;
+	for (f = 0; f < fr->n_features; f++) {
+		fr->ks_q[f] = j->ks_q[f];
+		fr->psi_q[f] = j->psi_q[f];
+		fr->drift_ks[f] = j->confirmed[f] ||
+		    j->ks[f] == DRIFT_CRITICAL;
+		fr->drift_psi[f] = j->confirmed[f] ||
+		    j->psi[f] == DRIFT_CRITICAL;
+		/* The investigate band: PSI at the warning level only. */
+		fr->investigate_psi[f] = !fr->drift_psi[f] &&
+		    j->psi[f] == DRIFT_WARNING;
+		if (fr->drift_ks[f] || fr->drift_psi[f])
+			fr->any_drift = true;
+	}
+}
+
+void
+monitor_judge(const struct monitor_reference *ref,
+    const struct monitor_config *c, size_t rows, struct feature_report *fr,
+    struct prediction_report *pr)
+{
+	size_t nf = fr->n_features, f, m;
+	struct policy_levels lv;
+	struct judge_input in;
+	struct judge_report j;
+	double *ks_p;
+
+	if (c->policy != POLICY_CALIBRATED || nf != ref->n_features ||
+	    ref->n_rows == 0 || rows == 0)
+		return;
+	policy_levels(c->false_page_rate, &lv);
+	fr->calibrated = true;
+	fr->psi_p_value = xcalloc(nf ? nf : 1, sizeof *fr->psi_p_value);
+	fr->ks_q = xcalloc(nf ? nf : 1, sizeof *fr->ks_q);
+	fr->psi_q = xcalloc(nf ? nf : 1, sizeof *fr->psi_q);
+	ks_p = xcalloc(nf ? nf : 1, sizeof *ks_p);
+	for (f = 0; f < nf; f++) {
+		/* No present value on one side: no evidence either way. */
+		m = fr->missing_seen ? (size_t)fr->n_used[f] : rows;
+		ks_p[f] = isnan(fr->ks_p_value[f]) ? 1.0 : fr->ks_p_value[f];
+		fr->psi_p_value[f] = fr->no_values[f] || m == 0 ||
+		    ref->n_present[f] == 0 ? 1.0 :
+		    psi_null_p_value(psi_null_of(ref, f, m), fr->psi[f]);
+	}
+	in.n_features = nf;
+	in.ks_p = ks_p;
+	in.psi_p = fr->psi_p_value;
+	in.label_shift_p = pr != NULL && pr->n_classes >= 2 ?
+	    pr->label_shift_homog_p_value : NAN;
+	judge_batch(&in, &lv, &j);
+	free(ks_p);
+	judge_features(fr, &j);
+	if (pr != NULL) {
+		pr->calibrated = true;
+		pr->label_shift_q = j.label_shift_q;
+		pr->label_shift_drift = j.label_shift != DRIFT_NONE;
+		pr->label_shift_homog_drift = pr->label_shift_drift;
+	}
+	judge_report_finish(&j);
+}

@@ -1,0 +1,34 @@
+/*
+ * The calibrated policy applied to a closed batch's reports (see
+ * monitor-judge.c): PSI p-values from the reference's nulls, one
+ * Benjamini-Hochberg family (judge.h), and the reports' verdicts set from
+ * it, so that the stored reports and the alert rules carry the one
+ * decision.
+ */
+#ifndef MLMON_CORE_MONITOR_JUDGE_H
+#define MLMON_CORE_MONITOR_JUDGE_H
+
+#include <stddef.h>
+
+#include "monitor.h"
+
+/*
+ * Under c->policy == POLICY_CALIBRATED, judge the feature report fr and
+ * the prediction report pr (may be NULL) of one batch of `rows` rows and
+ * overwrite their verdicts (drift_ks, drift_psi, any_drift,
+ * label_shift_drift), filling psi_p_value, ks_q, psi_q and label_shift_q.
+ * Under the seed policy, does nothing. Fits and caches the reference's
+ * PSI nulls for this batch size on first use (not thread-safe, like the
+ * KS memo).
+ */
+void	monitor_judge(const struct monitor_reference *ref,
+	    const struct monitor_config *c, size_t rows,
+	    struct feature_report *fr, struct prediction_report *pr);
+
+/* The batch size whose PSI null judges a batch of `rows` rows. */
+size_t	monitor_judge_grid(size_t rows);
+
+/* Free a reference's null cache (monitor_reference_finish). */
+void	monitor_judge_cache_free(struct monitor_psi_cache *c);
+
+#endif
