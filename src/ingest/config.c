@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "alert/alert.h"
-#include "core/window.h"
 #include "core/policy.h"
+#include "core/window.h"
 #include "core/xalloc.h"
 
 enum opt_type {
