@@ -2,8 +2,9 @@
 # --policy seed|calibrated and --false-page-rate through the real binaries.
 #  1. seed: the stream that wrote tests/fixtures/store-v2.db (the release
 #     before, 7a05c0c) gives the same reports, byte for byte, but for the
-#     two keys added since by issue 11 (psi_outlier_range and
-#     label_shift_homogeneity), and the same alert decisions and messages.
+#     keys added since by issue 11 (psi_outlier_range,
+#     label_shift_homogeneity) and issue 12 (thresholds,
+#     investigate_features_psi), and the same alert decisions and messages.
 #  2. calibrated (the default): p-values, adjusted p-values and effect
 #     sizes in the payloads and the messages; the abrupt change pages at
 #     its batch (5) and not before; a stable stream does not page.
@@ -28,7 +29,8 @@ check "calibrated (default) exit" $? 0
 # 1. The seed policy against the release before.
 reports="SELECT batch_id, report_type,
     json_remove(payload, '\$.psi_outlier_range',
-    '\$.label_shift_homogeneity') FROM monitor_reports
+    '\$.label_shift_homogeneity', '\$.thresholds',
+    '\$.investigate_features_psi') FROM monitor_reports
     ORDER BY batch_id, report_type"
 alerts="SELECT batch_id, severity, channel, kind, message FROM alerts
     ORDER BY id"

@@ -5,6 +5,7 @@
 # --once text, json and csv) and every drift alert is checked against the
 # stored report payloads, batch by batch. The expected values come from
 # the payloads through sqlite3's JSON functions and jq, never from mlmon.
+# Ingest runs with --policy seed: the fixed thresholds are what is checked.
 #
 # Last, a store written by the previous release (schema 2, no stored
 # thresholds): the console shows the same before and after ingest migrates
@@ -28,7 +29,7 @@ BANDS="--psi-warning 1.7 --psi-critical 2.4 --ks-alpha 1e-12"
 # run DB FIRST N FLAGS: batches FIRST..FIRST+N-1 of the abrupt scenario.
 run() {
 	"$gen" --scenario abrupt --first-batch "$2" --batches "$3" \
-	    --batch-size 200 | "$ingest" -q --db "$1" $4 ||
+	    --batch-size 200 | "$ingest" -q --db "$1" --policy seed $4 ||
 	    echo "FAIL ingest $1 $2"
 }
 
@@ -267,7 +268,8 @@ shown() {
 }
 shown >v2.before
 check "v2: the console does not migrate" "$(q v2.db 'PRAGMA user_version')" 2
-"$ingest" -q --db v2.db </dev/null || echo "FAIL v2: ingest"
+"$ingest" -q --db v2.db --policy seed </dev/null ||
+    echo "FAIL v2: ingest"
 check "v2: ingest migrates" "$(q v2.db 'PRAGMA user_version')" 4
 shown >v2.after
 yes_if "v2: the console shows the same after the migration" \
@@ -277,7 +279,8 @@ check "v2: no thresholds stored: the defaults, said so" \
     .psi_critical, .ks_alpha, .thresholds_stored]')" '[0.1,0.2,0.01,false]'
 "$gen" --scenario abrupt --first-batch 13 --batches 3 --batch-size 100 \
     --reference-rows 300 --label-delay 2 |
-    "$ingest" -q --db v2.db $CUSTOM || echo "FAIL v2: ingest new batches"
+    "$ingest" -q --db v2.db --policy seed $CUSTOM ||
+    echo "FAIL v2: ingest new batches"
 "$top" --db v2.db --once --format json --tab drift >v2.drift.json
 check "v2: each batch with its own PSI critical threshold" \
     "$(jq -c '[.batches[0], .batches[-1],
