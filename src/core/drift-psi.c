@@ -120,6 +120,28 @@ psi_count_below(const double *v, size_t n, double x)
  * count is a difference of two binary searches. Same counts, same sums.
  */
 static void
+psi_below(const struct psi_edges *pe, const double *v, size_t n,
+    size_t below[PSI_BINS + 1])
+{
+	int b;
+
+	below[0] = 0;
+	below[PSI_BINS] = n;
+	for (b = 1; b < PSI_BINS; b++)
+		below[b] = psi_count_below(v, n, pe->e[b]);
+}
+
+void
+drift_psi_cuts(const double *v, size_t n, double lo, double hi,
+    size_t below[PSI_BINS + 1])
+{
+	struct psi_edges pe;
+
+	psi_edges_init(&pe, lo, hi);
+	psi_below(&pe, v, n, below);
+}
+
+static void
 psi_props_sorted(const struct psi_edges *pe, const double *v, size_t n,
     double *p)
 {
@@ -127,10 +149,7 @@ psi_props_sorted(const struct psi_edges *pe, const double *v, size_t n,
 	double sum = 0.0;
 	int b;
 
-	below[0] = 0;
-	below[PSI_BINS] = n;
-	for (b = 1; b < PSI_BINS; b++)
-		below[b] = psi_count_below(v, n, pe->e[b]);
+	psi_below(pe, v, n, below);
 	for (b = 0; b < PSI_BINS; b++)
 		counts[b] = below[b + 1] - below[b];
 	for (b = 0; b < PSI_BINS; b++) {

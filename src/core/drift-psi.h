@@ -43,6 +43,16 @@ double	drift_psi_sorted(const double *ref, size_t nref, const double *cur,
 	    size_t ncur);
 
 /*
+ * The bins drift_psi uses over the combined range lo..hi, as positions in
+ * v[0..n) sorted ascending: below[b] values of v lie below edge b
+ * (below[0] = 0, below[PSI_BINS] = n), so bin b holds
+ * v[below[b]] .. v[below[b + 1] - 1]. lo <= hi, both finite or not as
+ * drift_psi allows.
+ */
+void	drift_psi_cuts(const double *v, size_t n, double lo, double hi,
+	    size_t below[PSI_BINS + 1]);
+
+/*
  * PSI between two count vectors over the same `bins` bins (categories),
  * each share plus PSI_EPSILON and renormalised as above. Both totals must
  * be at least 1.

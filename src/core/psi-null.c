@@ -16,7 +16,7 @@
 #include "rng.h"
 #include "xalloc.h"
 
-#define PSI_NULL_TAG	"psi-null 1"
+#define PSI_NULL_TAG	"psi-null 2"
 
 static void
 psi_null_derive(struct psi_null *n)
@@ -37,67 +37,226 @@ psi_null_derive(struct psi_null *n)
 	}
 }
 
-/* Fill out[0..k) with values drawn with replacement from v[0..n). */
-static void
-psi_null_draw(struct rng *r, const double *v, size_t n, double *out,
-    size_t k)
+/*
+ * One sample of s draws with replacement from n sorted values, as what
+ * PSI sees of it: the lowest index drawn and how often, the highest and
+ * how often, and how many fall strictly between them (uniform there).
+ */
+struct psi_side {
+	size_t	 kmin, cmin;
+	size_t	 kmax, cmax;	/* kmax = kmin, cmax = 0: all at kmin */
+	size_t	 rest;
+};
+
+/* Binomial(s, p) conditioned on >= 1; s >= 1, p in (0, 1]. */
+static size_t
+binomial_pos(struct rng *r, size_t s, double p)
 {
+	double q = 1.0 - p, f, u, ratio;
+	size_t k;
+
+	if (p <= 0.5 && (double)s * p < 30.0) {	/* truncated inversion */
+		f = pow(q, (double)s);
+		u = f + rng_uniform(r) * (1.0 - f);
+		ratio = p / q;
+		for (k = 0; u > f && k < s; ) {
+			u -= f;
+			k++;
+			f *= ratio * (double)(s - k + 1) / (double)k;
+		}
+		return k > 0 ? k : 1;
+	}
+	do	/* P(0) <= max(e^-30, 1/2) */
+		k = (size_t)rng_binomial(r, s, p);
+	while (k == 0);
+	return k;
+}
+
+/* Index floor(n * x) of x in [0, 1], at most n - 1. */
+static size_t
+psi_side_index(size_t n, double x)
+{
+	double k = floor((double)n * x);
+
+	return k >= (double)n ? n - 1 : (size_t)k;
+}
+
+/*
+ * Draw s >= 1 values from n: the minimum of s uniform indices has
+ * P(min >= k) = (1 - k/n)^s; given it, the draws there are Binomial(s,
+ * 1/(n - min)) conditioned on >= 1 and the others uniform above it, and
+ * so on for the maximum among those. Exact, O(1) expected.
+ */
+static void
+psi_side_draw(struct rng *r, size_t n, size_t s, struct psi_side *d)
+{
+	double u;
+	size_t left;
+
+	u = rng_uniform(r);
+	d->kmin = psi_side_index(n, -expm1(log(u) / (double)s));
+	d->cmin = binomial_pos(r, s, 1.0 / (double)(n - d->kmin));
+	d->kmax = d->kmin;
+	d->cmax = d->rest = 0;
+	left = s - d->cmin;
+	if (left == 0)
+		return;
+	u = rng_uniform(r);	/* max of `left` uniforms on kmin+1..n-1 */
+	d->kmax = d->kmin + 1 + psi_side_index(n - 1 - d->kmin,
+	    exp(log(u) / (double)left));
+	d->cmax = binomial_pos(r, left, 1.0 / (double)(d->kmax - d->kmin));
+	d->rest = left - d->cmax;
+}
+
+/* The bin of sorted index i: how many interior cuts are at or below i. */
+static int
+psi_side_bin(const size_t *below, size_t i)
+{
+	int b = 0;
+
+	while (b < PSI_BINS - 1 && below[b + 1] <= i)
+		b++;
+	return b;
+}
+
+/*
+ * The bin counts of a drawn side under the cuts `below`: its extremes in
+ * their bins, the rest multinomial over the bins' shares of the indices
+ * strictly between them.
+ */
+static void
+psi_side_counts(struct rng *r, const struct psi_side *d,
+    const size_t *below, uint64_t counts[PSI_BINS])
+{
+	size_t a = d->kmin + 1, z = d->kmax, len, w, left = d->rest, lo, hi;
+	uint64_t x;
+	int b;
+
+	for (b = 0; b < PSI_BINS; b++)
+		counts[b] = 0;
+	counts[psi_side_bin(below, d->kmin)] += d->cmin;
+	if (d->cmax > 0)
+		counts[psi_side_bin(below, d->kmax)] += d->cmax;
+	len = z > a ? z - a : 0;
+	for (b = 0; b < PSI_BINS && left > 0; b++) {
+		lo = below[b] > a ? below[b] : a;
+		hi = below[b + 1] < z ? below[b + 1] : z;
+		if (hi <= lo)
+			continue;
+		w = hi - lo;
+		x = w >= len ? left :
+		    rng_binomial(r, left, (double)w / (double)len);
+		counts[b] += x;
+		left -= (size_t)x;
+		len -= w;
+	}
+}
+
+/*
+ * One resampled PSI: a pseudo-reference of nref and a batch of m draws
+ * from the sorted reference, PSI over their combined range exactly as
+ * drift_psi would compute it on those draws (the same edges, counts and
+ * floor), without materialising them.
+ */
+static double
+psi_null_draw(struct rng *r, const double *ref, size_t nref, size_t m)
+{
+	struct psi_side sr, sb;
+	size_t below[PSI_BINS + 1];
+	uint64_t cr[PSI_BINS], cb[PSI_BINS];
+	double lo, hi;
+
+	psi_side_draw(r, nref, nref, &sr);
+	psi_side_draw(r, nref, m, &sb);
+	lo = ref[sr.kmin < sb.kmin ? sr.kmin : sb.kmin];
+	hi = ref[sr.kmax > sb.kmax ? sr.kmax : sb.kmax];
+	drift_psi_cuts(ref, nref, lo, hi, below);
+	psi_side_counts(r, &sr, below, cr);
+	psi_side_counts(r, &sb, below, cb);
+	return drift_psi_counts(cr, cb, PSI_BINS);
+}
+
+void
+psi_null_sample(const double *ref, size_t nref, size_t nbatch, size_t draws,
+    uint64_t seed, double *out)
+{
+	struct rng r;
 	size_t i;
 
-	for (i = 0; i < k; i++)
-		out[i] = v[rng_below(r, n)];
+	rng_seed(&r, seed);
+	for (i = 0; i < draws; i++)
+		out[i] = psi_null_draw(&r, ref, nref, nbatch);
+}
+
+static int
+psi_null_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The exponential tail over the draws' 1 - PSI_NULL_TAIL quantile. */
+static void
+psi_null_tail(double *x, size_t draws, struct psi_null *out)
+{
+	size_t k = (size_t)((double)draws * (1.0 - PSI_NULL_TAIL)), i;
+	double excess = 0.0;
+
+	qsort(x, draws, sizeof *x, psi_null_cmp);
+	if (k >= draws)
+		k = draws - 1;
+	out->tail_u = x[k];
+	for (i = k + 1; i < draws; i++)
+		excess += x[i] - x[k];
+	out->tail_scale = k + 1 < draws ? excess / (double)(draws - k - 1) :
+	    0.0;
 }
 
 void
 psi_null_fit(const double *ref, size_t nref, size_t nbatch, size_t draws,
     uint64_t seed, struct psi_null *out)
 {
-	size_t nr = nref < PSI_NULL_MAX_REF ? nref : PSI_NULL_MAX_REF, i;
-	double *pr = xreallocarray(NULL, nr, sizeof *pr);
-	double *pb = xreallocarray(NULL, nbatch, sizeof *pb);
 	double *x = xreallocarray(NULL, draws, sizeof *x);
-	double mean = 0.0, m2 = 0.0, m3 = 0.0, d, f;
-	struct rng r;
+	double mean = 0.0, m2 = 0.0, m3 = 0.0, d;
+	size_t i;
 
-	rng_seed(&r, seed);
-	for (i = 0; i < draws; i++) {
-		psi_null_draw(&r, ref, nref, pr, nr);
-		psi_null_draw(&r, ref, nref, pb, nbatch);
-		x[i] = drift_psi(pr, nr, pb, nbatch);
+	psi_null_sample(ref, nref, nbatch, draws, seed, x);
+	for (i = 0; i < draws; i++)
 		mean += x[i];
-	}
 	mean /= (double)draws;
 	for (i = 0; i < draws; i++) {	/* two passes: exact enough */
 		d = x[i] - mean;
 		m2 += d * d;
 		m3 += d * d * d;
 	}
+	psi_null_tail(x, draws, out);
 	free(x);
-	free(pr);
-	free(pb);
-	/* Large-sample scaling from the pseudo-reference's size to nref. */
-	f = (1.0 / (double)nbatch + 1.0 / (double)nref) /
-	    (1.0 / (double)nbatch + 1.0 / (double)nr);
 	out->nref = nref;
 	out->nbatch = nbatch;
 	out->draws = draws;
 	out->seed = seed;
-	out->mean = mean * f;
-	out->var = m2 / (double)(draws - 1) * f * f;
-	out->m3 = m3 / (double)draws * f * f * f;
+	out->mean = mean;
+	out->var = m2 / (double)(draws - 1);
+	out->m3 = m3 / (double)draws;
 	psi_null_derive(out);
 }
 
 double
 psi_null_p_value(const struct psi_null *n, double psi)
 {
-	double p;
+	double p, t;
 
 	if (n->scale <= 0.0)
 		return psi <= n->mean ? 1.0 : 0.0;
 	if (psi <= n->shift)
 		return 1.0;
 	p = chisq_sf((psi - n->shift) / n->scale, n->dof);
+	if (n->tail_scale > 0.0 && psi > n->tail_u) {
+		t = PSI_NULL_TAIL * exp(-(psi - n->tail_u) / n->tail_scale);
+		if (t > p)
+			p = t;
+	}
 	return p > 1.0 ? 1.0 : (p < 0.0 ? 0.0 : p);
 }
 
@@ -116,6 +275,10 @@ psi_null_format(const struct psi_null *n)
 	codec_buf_double(&b, n->var);
 	codec_buf_add(&b, " m3 ");
 	codec_buf_double(&b, n->m3);
+	codec_buf_add(&b, " tail_u ");
+	codec_buf_double(&b, n->tail_u);
+	codec_buf_add(&b, " tail_scale ");
+	codec_buf_double(&b, n->tail_scale);
 	return codec_buf_take(&b);	/* Caller frees. */
 }
 
@@ -140,7 +303,11 @@ psi_null_parse(const char *s, struct psi_null *out, char **cause)
 	    !psi_null_field(&p, "seed", &n.seed) ||
 	    !codec_expect(&p, " mean ") || !codec_parse_double(&p, &n.mean) ||
 	    !codec_expect(&p, " var ") || !codec_parse_double(&p, &n.var) ||
-	    !codec_expect(&p, " m3 ") || !codec_parse_double(&p, &n.m3)) {
+	    !codec_expect(&p, " m3 ") || !codec_parse_double(&p, &n.m3) ||
+	    !codec_expect(&p, " tail_u ") ||
+	    !codec_parse_double(&p, &n.tail_u) ||
+	    !codec_expect(&p, " tail_scale ") ||
+	    !codec_parse_double(&p, &n.tail_scale)) {
 		*cause = xasprintf("PSI null: unreadable at byte %zu",
 		    (size_t)(p - s));
 		return false;
@@ -152,9 +319,10 @@ psi_null_parse(const char *s, struct psi_null *out, char **cause)
 	}
 	if (n.nref == 0 || n.nbatch == 0 || n.draws < 2 ||
 	    !(n.mean >= 0.0) || !(n.var >= 0.0) || !isfinite(n.mean) ||
-	    !isfinite(n.var) || !isfinite(n.m3)) {
+	    !isfinite(n.var) || !isfinite(n.m3) || !isfinite(n.tail_u) ||
+	    !(n.tail_scale >= 0.0) || !isfinite(n.tail_scale)) {
 		*cause = xasprintf("PSI null: sizes below 1, fewer than 2"
-		    " draws or a negative or infinite moment");
+		    " draws or a negative or infinite moment or tail");
 		return false;
 	}
 	psi_null_derive(&n);

@@ -5,6 +5,10 @@
  */
 #include "rng.h"
 
+#include <math.h>
+
+#define RNG_BINOMIAL_SMALL	30.0	/* n p below: inversion from 0 */
+
 static uint64_t
 rotl(uint64_t x, int k)
 {
@@ -67,4 +71,77 @@ rng_below(struct rng *r, uint64_t n)
 		}
 	}
 	return (uint64_t)(m >> 64);
+}
+
+/* Binomial(n, p), p <= 0.5 and n p < RNG_BINOMIAL_SMALL: inversion. */
+static uint64_t
+binomial_invert(struct rng *r, uint64_t n, double p)
+{
+	double s = p / (1.0 - p), f = pow(1.0 - p, (double)n);
+	double u = rng_uniform(r);
+	uint64_t k = 0;
+
+	while (u > f && k < n) {
+		u -= f;
+		k++;
+		f *= s * (double)(n - k + 1) / (double)k;
+	}
+	return k;
+}
+
+/*
+ * Binomial(n, p), p <= 0.5, n p >= RNG_BINOMIAL_SMALL: chop-down search
+ * from the mode. Outcomes are taken in the fixed order mode, mode + 1,
+ * mode - 1, mode + 2, ..., each subtracting its probability from u, so
+ * the result has the binomial law exactly (up to rounding); when
+ * rounding has spent both tails, the mode.
+ */
+static uint64_t
+binomial_mode(struct rng *r, uint64_t n, double p)
+{
+	double s = p / (1.0 - p), dn = (double)n, u, flo, fhi;
+	uint64_t mode = (uint64_t)((dn + 1.0) * p), lo, hi;
+
+	if (mode > n)
+		mode = n;
+	flo = fhi = exp(lgamma(dn + 1.0) - lgamma((double)mode + 1.0) -
+	    lgamma(dn - (double)mode + 1.0) + (double)mode * log(p) +
+	    (dn - (double)mode) * log1p(-p));
+	u = rng_uniform(r);
+	if (u <= fhi)
+		return mode;
+	u -= fhi;
+	lo = hi = mode;
+	for (;;) {
+		if (hi < n) {
+			fhi *= s * (double)(n - hi) / (double)(hi + 1);
+			hi++;
+			if (u <= fhi)
+				return hi;
+			u -= fhi;
+		}
+		if (lo > 0) {
+			flo *= (double)lo / (s * (double)(n - lo + 1));
+			lo--;
+			if (u <= flo)
+				return lo;
+			u -= flo;
+		}
+		if ((hi == n || fhi == 0.0) && (lo == 0 || flo == 0.0))
+			return mode;
+	}
+}
+
+uint64_t
+rng_binomial(struct rng *r, uint64_t n, double p)
+{
+	if (n == 0 || !(p > 0.0))
+		return 0;
+	if (p >= 1.0)
+		return n;
+	if (p > 0.5)
+		return n - rng_binomial(r, n, 1.0 - p);
+	if ((double)n * p < RNG_BINOMIAL_SMALL)
+		return binomial_invert(r, n, p);
+	return binomial_mode(r, n, p);
 }

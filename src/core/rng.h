@@ -2,7 +2,7 @@
  * mlmon's own pseudo-random generator, identical on every platform:
  * xoshiro256** (Blackman and Vigna, 2018) seeded through splitmix64.
  * Only integer arithmetic, so a seed names the same stream everywhere.
- * Used by the MMD permutation test and by mlmon-gen.
+ * Used by the MMD permutation test, the PSI null and mlmon-gen.
  */
 #ifndef MLMON_CORE_RNG_H
 #define MLMON_CORE_RNG_H
@@ -20,5 +20,12 @@ uint64_t	rng_next(struct rng *r);
 double		rng_uniform(struct rng *r);
 /* Uniform integer in [0, n), n > 0, without modulo bias (Lemire). */
 uint64_t	rng_below(struct rng *r, uint64_t n);
+/*
+ * Binomial(n, p) variate, exact up to rounding: for n * min(p, 1 - p) <
+ * 30 inversion from 0; above, a chop-down search from the mode (pmf at
+ * the mode by lgamma, then the outcomes mode+1, mode-1, mode+2, ... in
+ * turn), O(sqrt(n p)) steps. p outside (0, 1) gives 0 or n.
+ */
+uint64_t	rng_binomial(struct rng *r, uint64_t n, double p);
 
 #endif

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "core/codec.h"
+#include "core/drift-chisq.h"
+#include "core/drift-ks.h"
 #include "core/drift-psi.h"
 #include "core/policy.h"
 #include "core/psi-null.h"
@@ -41,7 +43,33 @@ normals(struct rng *r, size_t n, double shift)
 
 	for (i = 0; i < n; i++)
 		v[i] = normal(r) + shift;
+	drift_ks_sort(v, n);	/* psi_null_fit takes a sorted reference */
 	return v;
+}
+
+/*
+ * The direct resampling psi_null_sample stands for: draws times, nref and
+ * nbatch values drawn with replacement and their PSI by drift_psi.
+ */
+static void
+direct_sample(const double *ref, size_t nref, size_t nbatch, size_t draws,
+    uint64_t seed, double *out)
+{
+	double *pr = xreallocarray(NULL, nref, sizeof *pr);
+	double *pb = xreallocarray(NULL, nbatch, sizeof *pb);
+	struct rng r;
+	size_t i, j;
+
+	rng_seed(&r, seed);
+	for (i = 0; i < draws; i++) {
+		for (j = 0; j < nref; j++)
+			pr[j] = ref[rng_below(&r, nref)];
+		for (j = 0; j < nbatch; j++)
+			pb[j] = ref[rng_below(&r, nref)];
+		out[i] = drift_psi(pr, nref, pb, nbatch);
+	}
+	free(pr);
+	free(pb);
 }
 
 /* A fit's text with the given moments, through the parser. */
@@ -54,8 +82,9 @@ null_of(double mean, double var, double m3, struct psi_null *out)
 	codec_format_double(mean, a);
 	codec_format_double(var, b);
 	codec_format_double(m3, c);
-	s = xasprintf("psi-null 1 nref 1000 nbatch 200 draws 1000 seed 7"
-	    " mean %s var %s m3 %s", a, b, c);
+	s = xasprintf("psi-null 2 nref 1000 nbatch 200 draws 1000 seed 7"
+	    " mean %s var %s m3 %s tail_u 0x0p+0 tail_scale 0x0p+0", a, b,
+	    c);
 	ck_assert_msg(psi_null_parse(s, out, &cause), "%s", cause);
 	free(s);
 }
@@ -280,24 +309,29 @@ START_TEST(null_constant_reference)
 }
 END_TEST
 
+/* A fit's tail fields in the bad texts below. */
+#define TAIL " tail_u 0x1p-3 tail_scale 0x1p-5"
+
 START_TEST(null_text)
 {
 	static const char *const bad[] = {
 		"",
+		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12",
+		"psi-null 2 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12" TAIL " x",
+		"psi-null 2 nref 10 nbatch 5 draws 1 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12" TAIL,
+		"psi-null 2 nref 0 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12" TAIL,
+		"psi-null 2 nref 10 nbatch 5 draws 100 seed 1 mean -0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12" TAIL,
+		"psi-null 2 nref 10 nbatch 5 draws 100 seed 1 mean inf"
+		    " var 0x1p-9 m3 0x1p-12" TAIL,
 		"psi-null 2 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
 		    " var 0x1p-9 m3 0x1p-12",
-		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
-		    " var 0x1p-9 m3 0x1p-12 x",
-		"psi-null 1 nref 10 nbatch 5 draws 1 seed 1 mean 0x1p-4"
-		    " var 0x1p-9 m3 0x1p-12",
-		"psi-null 1 nref 0 nbatch 5 draws 100 seed 1 mean 0x1p-4"
-		    " var 0x1p-9 m3 0x1p-12",
-		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean -0x1p-4"
-		    " var 0x1p-9 m3 0x1p-12",
-		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean inf"
-		    " var 0x1p-9 m3 0x1p-12",
-		"psi-null 1 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
-		    " var 0x1p-9",
+		"psi-null 2 nref 10 nbatch 5 draws 100 seed 1 mean 0x1p-4"
+		    " var 0x1p-9 m3 0x1p-12 tail_u 0x1p-3 tail_scale -0x1p-5",
 	};
 	struct psi_null a, b;
 	struct rng r;
@@ -323,6 +357,134 @@ START_TEST(null_text)
 		    "accepted: %s", bad[i]);
 		ck_assert_ptr_nonnull(strstr(cause, "PSI null"));
 		free(cause);
+	}
+}
+END_TEST
+
+/*
+ * psi_null_sample draws what PSI sees of each sample (extremes, their
+ * multiplicities, binomial bin counts) instead of the samples: the same
+ * law as resampling the values one by one. Two-sample KS between 4,000
+ * draws of each, and their means within 5 standard errors; references
+ * with ties, tiny ones and batches larger than the reference included.
+ */
+START_TEST(null_sample_law)
+{
+	static const struct {
+		size_t	nref, m;
+		double	round;	/* > 0: values rounded to this step (ties) */
+	} rows[] = {
+		{ 1000, 200, 0 }, { 200, 50, 0 }, { 100, 2000, 0 },
+		{ 500, 200, 0.5 }, { 4, 10, 1.0 }, { 30, 30, 0 },
+	};
+	enum { D = 4000 };
+	double *ref, *fast, *direct, mf, md, vf, vd, se;
+	struct ks_result ks;
+	struct rng r;
+	size_t i, j;
+
+	fast = xreallocarray(NULL, D, sizeof *fast);
+	direct = xreallocarray(NULL, D, sizeof *direct);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		rng_seed(&r, 100 + i);
+		ref = normals(&r, rows[i].nref, 0.0);
+		for (j = 0; rows[i].round > 0 && j < rows[i].nref; j++)
+			ref[j] = rows[i].round * floor(ref[j] / rows[i].round);
+		psi_null_sample(ref, rows[i].nref, rows[i].m, D, 7 + i, fast);
+		direct_sample(ref, rows[i].nref, rows[i].m, D, 1007 + i,
+		    direct);
+		drift_ks(fast, D, direct, D, &ks);
+		mf = md = vf = vd = 0;
+		for (j = 0; j < D; j++) {
+			mf += fast[j] / D;
+			md += direct[j] / D;
+		}
+		for (j = 0; j < D; j++) {
+			vf += (fast[j] - mf) * (fast[j] - mf) / (D - 1);
+			vd += (direct[j] - md) * (direct[j] - md) / (D - 1);
+		}
+		se = sqrt((vf + vd) / D);
+		printf("null law n=%zu m=%zu: mean %.5f vs %.5f, sd %.5f vs"
+		    " %.5f, KS D %.4f p %.3g\n", rows[i].nref, rows[i].m, mf,
+		    md, sqrt(vf), sqrt(vd), ks.statistic, ks.p_value);
+		fflush(stdout);
+		ck_assert_msg(ks.p_value > 1e-3, "n=%zu m=%zu: KS p %g",
+		    rows[i].nref, rows[i].m, ks.p_value);
+		ck_assert_msg(fabs(mf - md) < 5.0 * se, "n=%zu m=%zu: mean %g"
+		    " vs %g", rows[i].nref, rows[i].m, mf, md);
+		free(ref);
+	}
+	free(fast);
+	free(direct);
+}
+END_TEST
+
+/*
+ * rng_binomial against the binomial pmf (lgamma): chi-squared goodness
+ * of fit over 20,000 variates, cells pooled to an expected count >= 5,
+ * for the inversion (n p < 30) and the chop-down (n p >= 30) paths and
+ * p above one half.
+ */
+START_TEST(binomial_law)
+{
+	static const struct {
+		uint64_t	n;
+		double		p;
+	} rows[] = {
+		{ 1, 0.3 }, { 10, 0.5 }, { 200, 0.01 }, { 200, 0.3 },
+		{ 1200, 0.1 }, { 20000, 0.45 }, { 50, 0.93 }, { 5000, 0.999 },
+	};
+	enum { D = 20000 };
+	uint64_t *hist, obs[256], k;
+	double exp_[256], acc, pk, stat;
+	size_t i, cells, j, dof;
+	struct rng r;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		uint64_t n = rows[i].n;
+		double p = rows[i].p;
+
+		hist = xcalloc(n + 1, sizeof *hist);
+		rng_seed(&r, 31 + i);
+		for (j = 0; j < D; j++) {
+			k = rng_binomial(&r, n, p);
+			ck_assert(k <= n);
+			hist[k]++;
+		}
+		cells = 0;
+		acc = 0;
+		obs[0] = 0;
+		for (k = 0; k <= n; k++) {
+			pk = exp(lgamma((double)n + 1) - lgamma((double)k + 1) -
+			    lgamma((double)(n - k) + 1) + (double)k * log(p) +
+			    (double)(n - k) * log1p(-p));
+			acc += pk * D;
+			obs[cells] += hist[k];
+			if (acc >= 5.0 && cells < 255 && k < n) {
+				exp_[cells++] = acc;
+				acc = 0;
+				obs[cells] = 0;
+			}
+		}
+		exp_[cells++] = acc;
+		if (cells >= 2 && exp_[cells - 1] < 5.0) {	/* pool the tail */
+			exp_[cells - 2] += exp_[cells - 1];
+			obs[cells - 2] += obs[cells - 1];
+			cells--;
+		}
+		stat = 0;
+		for (j = 0; j < cells; j++)
+			stat += ((double)obs[j] - exp_[j]) *
+			    ((double)obs[j] - exp_[j]) / exp_[j];
+		dof = cells > 1 ? cells - 1 : 1;
+		printf("binomial n=%llu p=%g: chi2 %.1f on %zu dof, p %.3g\n",
+		    (unsigned long long)n, p, stat, dof,
+		    chisq_sf(stat, (double)dof));
+		fflush(stdout);
+		ck_assert_msg(cells == 1 || chisq_sf(stat, (double)dof) > 1e-4,
+		    "n=%llu p=%g: chi2 %g on %zu dof", (unsigned long long)n,
+		    p, stat, dof);
+		free(hist);
 	}
 }
 END_TEST
@@ -385,6 +547,8 @@ policy_suite(void)
 	tcase_add_test(tc, null_power_and_seed);
 	tcase_add_test(tc, null_constant_reference);
 	tcase_add_test(tc, null_text);
+	tcase_add_test(tc, null_sample_law);
+	tcase_add_test(tc, binomial_law);
 	tcase_add_test(tc, knob);
 	suite_add_tcase(s, tc);
 	return s;
