@@ -17,17 +17,21 @@
  */
 #include "monitor-judge.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drift-psi.h"
 #include "judge.h"
 #include "psi-null.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define JUDGE_NULL_SEED		0x6d6c6d6f6e2d3137ULL	/* "mlmon-17" */
 #define JUDGE_CACHE_SIZES	16	/* batch sizes kept per feature */
+#define JUDGE_NULLS_TAG		"psi-nulls 1"
 
 struct monitor_psi_entry {
 	size_t		 feature;
@@ -38,6 +42,7 @@ struct monitor_psi_entry {
 struct monitor_psi_cache {
 	size_t			 n, cap;
 	size_t			 next;	/* slot replaced when full */
+	bool			 dirty;	/* fitted since the last take */
 	struct monitor_psi_entry *e;	/* cap entries */
 };
 
@@ -59,35 +64,157 @@ monitor_judge_grid(size_t rows)
  * The null of feature f's PSI for batches of `rows` present values (taken
  * to the grid), against the reference column's present values.
  */
-static const struct psi_null *
-psi_null_of(const struct monitor_reference *ref, size_t f, size_t rows)
+static struct monitor_psi_cache *
+cache_of(const struct monitor_reference *ref)
 {
 	struct monitor_reference *mref = (struct monitor_reference *)ref;
 	struct monitor_psi_cache *c = mref->psi_cache;
-	size_t m = monitor_judge_grid(rows), i;
-	struct monitor_psi_entry *e;
 
 	if (c == NULL) {
 		c = mref->psi_cache = xcalloc(1, sizeof *c);
-		c->cap = JUDGE_CACHE_SIZES * ref->n_features;
+		c->cap = JUDGE_CACHE_SIZES * (ref->n_features ?
+		    ref->n_features : 1);
 		c->e = xreallocarray(NULL, c->cap, sizeof *c->e);
 	}
+	return c;
+}
+
+/* The entry of (f, grid size m), or a slot for it (found: false). */
+static struct monitor_psi_entry *
+cache_slot(struct monitor_psi_cache *c, size_t f, size_t m, bool *found)
+{
+	size_t i;
+
 	for (i = 0; i < c->n; i++)
-		if (c->e[i].feature == f && c->e[i].size == m)
-			return &c->e[i].null;
+		if (c->e[i].feature == f && c->e[i].size == m) {
+			*found = true;
+			return &c->e[i];
+		}
+	*found = false;
 	if (c->n < c->cap)
 		i = c->n++;
 	else {
 		i = c->next;
 		c->next = (c->next + 1) % c->cap;
 	}
-	e = &c->e[i];
-	e->feature = f;
-	e->size = m;
-	psi_null_fit(ref->sorted + f * ref->n_rows, ref->n_present[f], m,
-	    PSI_NULL_DRAWS, JUDGE_NULL_SEED ^ ((uint64_t)f << 32) ^
-	    (uint64_t)m, &e->null);
+	c->e[i].feature = f;
+	c->e[i].size = m;
+	return &c->e[i];
+}
+
+static const struct psi_null *
+psi_null_of(const struct monitor_reference *ref, size_t f, size_t rows)
+{
+	struct monitor_psi_cache *c = cache_of(ref);
+	size_t m = monitor_judge_grid(rows);
+	struct monitor_psi_entry *e;
+	bool found;
+
+	e = cache_slot(c, f, m, &found);
+	if (!found) {
+		psi_null_fit(ref->sorted + f * ref->n_rows,
+		    ref->n_present[f], m, PSI_NULL_DRAWS, JUDGE_NULL_SEED ^
+		    ((uint64_t)f << 32) ^ (uint64_t)m, &e->null);
+		c->dirty = true;
+	}
 	return &e->null;
+}
+
+bool
+monitor_judge_nulls_take(const struct monitor_reference *ref)
+{
+	struct monitor_psi_cache *c = ref->psi_cache;
+	bool d = c != NULL && c->dirty;
+
+	if (c != NULL)
+		c->dirty = false;
+	return d;
+}
+
+char *
+monitor_judge_nulls_format(const struct monitor_reference *ref)
+{
+	const struct monitor_psi_cache *c = ref->psi_cache;
+	struct strbuf b = STRBUF_INIT;
+	char *t;
+	size_t i;
+
+	strbuf_addf(&b, "%s\n", JUDGE_NULLS_TAG);
+	for (i = 0; c != NULL && i < c->n; i++) {
+		t = psi_null_format(&c->e[i].null);
+		strbuf_addf(&b, "%zu %zu %s\n", c->e[i].feature,
+		    c->e[i].size, t);
+		free(t);
+	}
+	return strbuf_take(&b);
+}
+
+/* One line "feature size <psi-null text>" of the stored nulls. */
+static bool
+nulls_line(const struct monitor_reference *ref, const char *line,
+    size_t *f, size_t *m, struct psi_null *n, char **cause)
+{
+	char *end, *why = NULL;
+	unsigned long long a, b;
+
+	errno = 0;
+	a = strtoull(line, &end, 10);
+	if (end == line || *end != ' ' || errno != 0)
+		return (*cause = xstrdup("no feature index")), false;
+	line = end + 1;
+	b = strtoull(line, &end, 10);
+	if (end == line || *end != ' ' || errno != 0)
+		return (*cause = xstrdup("no batch size")), false;
+	if (a >= ref->n_features || b == 0 || b != monitor_judge_grid(b))
+		return (*cause = xasprintf("feature %llu or batch size %llu"
+		    " out of range", a, b)), false;
+	if (!psi_null_parse(end + 1, n, &why))
+		return (*cause = why), false;
+	if (n->nref != ref->n_present[a] || n->nbatch != b)
+		return (*cause = xstrdup("fitted for other sizes")), false;
+	*f = (size_t)a;
+	*m = (size_t)b;
+	return true;
+}
+
+bool
+monitor_judge_nulls_parse(const struct monitor_reference *ref,
+    const char *text, char **cause)
+{
+	struct monitor_psi_cache *c = cache_of(ref);
+	struct monitor_psi_entry *e;
+	struct psi_null n;
+	char *copy = xstrdup(text), *line, *nl, *why = NULL;
+	size_t f, m, no = 1;
+	bool found, ok = true;
+
+	line = copy;
+	nl = strchr(line, '\n');
+	if (nl == NULL || (*nl = '\0', strcmp(line, JUDGE_NULLS_TAG) != 0)) {
+		*cause = xasprintf("PSI nulls: line 1: not %s",
+		    JUDGE_NULLS_TAG);
+		free(copy);
+		return false;
+	}
+	for (line = nl + 1; ok && *line != '\0'; line = nl + 1) {
+		no++;
+		if ((nl = strchr(line, '\n')) == NULL) {
+			*cause = xasprintf("PSI nulls: line %zu: no newline",
+			    no);
+			ok = false;
+			break;
+		}
+		*nl = '\0';
+		if (!(ok = nulls_line(ref, line, &f, &m, &n, &why))) {
+			*cause = xasprintf("PSI nulls: line %zu: %s", no, why);
+			free(why);
+			break;
+		}
+		e = cache_slot(c, f, m, &found);
+		e->null = n;
+	}
+	free(copy);
+	return ok;
 }
 
 void

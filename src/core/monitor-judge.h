@@ -8,6 +8,7 @@
 #ifndef MLMON_CORE_MONITOR_JUDGE_H
 #define MLMON_CORE_MONITOR_JUDGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "monitor.h"
@@ -27,6 +28,18 @@ void	monitor_judge(const struct monitor_reference *ref,
 
 /* The batch size whose PSI null judges a batch of `rows` rows. */
 size_t	monitor_judge_grid(size_t rows);
+
+/*
+ * The reference's fitted PSI nulls as text, to store with the reference
+ * ("psi-nulls 1", then "feature size <psi_null_format>" per line; caller
+ * frees), and back: parse adds them to the cache (false, *cause naming
+ * the line and reason, on anything malformed or fitted for other sizes).
+ * take: whether a null was fitted since the last take (then store them).
+ */
+char	*monitor_judge_nulls_format(const struct monitor_reference *ref);
+bool	 monitor_judge_nulls_parse(const struct monitor_reference *ref,
+	    const char *text, char **cause);
+bool	 monitor_judge_nulls_take(const struct monitor_reference *ref);
 
 /* Free a reference's null cache (monitor_reference_finish). */
 void	monitor_judge_cache_free(struct monitor_psi_cache *c);

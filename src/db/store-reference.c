@@ -587,12 +587,15 @@ out:
 }
 
 /*
- * The calibration map sits in meta beside the digest of the reference it
- * was fitted on ("calibration", "calibration_reference"), so a replaced
- * reference leaves no stale map behind: get answers "none" for it.
+ * Texts fitted on the stored reference sit in meta beside the digest of
+ * the reference they were fitted on: the calibration map ("calibration",
+ * "calibration_reference") and the PSI nulls ("psi_nulls",
+ * "psi_nulls_reference"). A replaced reference leaves nothing stale
+ * behind: get answers "none" for it.
  */
-int
-store_calibration_get(struct store *s, char **text, char **cause)
+static int
+fitted_get(struct store *s, const char *key, const char *refkey,
+    char **text, char **cause)
 {
 	char *ref = NULL, *fitted = NULL;
 	int rc;
@@ -600,19 +603,19 @@ store_calibration_get(struct store *s, char **text, char **cause)
 	*text = NULL;
 	rc = store_meta_get(s, "reference_digest", &ref, cause);
 	if (rc == 0)
-		rc = store_meta_get(s, "calibration_reference", &fitted,
-		    cause);
+		rc = store_meta_get(s, refkey, &fitted, cause);
 	if (rc == 0 && strcmp(ref, fitted) != 0)
 		rc = 1;
 	if (rc == 0)
-		rc = store_meta_get(s, "calibration", text, cause);
+		rc = store_meta_get(s, key, text, cause);
 	free(ref);
 	free(fitted);
 	return rc;
 }
 
-int
-store_calibration_put(struct store *s, const char *text, char **cause)
+static int
+fitted_put(struct store *s, const char *key, const char *refkey,
+    const char *text, char **cause)
 {
 	char *ref = NULL;
 	int rc;
@@ -621,11 +624,37 @@ store_calibration_put(struct store *s, const char *text, char **cause)
 		return -1;
 	rc = store_meta_get(s, "reference_digest", &ref, cause);
 	if (rc == 1)
-		*cause = xasprintf("%s: no reference is stored to calibrate",
-		    s->path);
-	if (rc == 0 && (store_meta_set(s, "calibration", text, cause) == -1 ||
-	    store_meta_set(s, "calibration_reference", ref, cause) == -1))
+		*cause = xasprintf("%s: no reference is stored to fit %s on",
+		    s->path, key);
+	if (rc == 0 && (store_meta_set(s, key, text, cause) == -1 ||
+	    store_meta_set(s, refkey, ref, cause) == -1))
 		rc = -1;
 	free(ref);
 	return rc == 0 ? 0 : -1;
+}
+
+int
+store_calibration_get(struct store *s, char **text, char **cause)
+{
+	return fitted_get(s, "calibration", "calibration_reference", text,
+	    cause);
+}
+
+int
+store_calibration_put(struct store *s, const char *text, char **cause)
+{
+	return fitted_put(s, "calibration", "calibration_reference", text,
+	    cause);
+}
+
+int
+store_psi_nulls_get(struct store *s, char **text, char **cause)
+{
+	return fitted_get(s, "psi_nulls", "psi_nulls_reference", text, cause);
+}
+
+int
+store_psi_nulls_put(struct store *s, const char *text, char **cause)
+{
+	return fitted_put(s, "psi_nulls", "psi_nulls_reference", text, cause);
 }

@@ -25,6 +25,12 @@
  * one fits it on the reference's labelled rows and stores it beside the
  * reference; a process that only loads the reference fits it in memory
  * (the fit is deterministic: the same map).
+ *
+ * PSI nulls: the calibrated policy's nulls fitted on the reference
+ * (core/monitor-judge.h) are stored beside it the same way, by the
+ * writer that fits one when a batch closes (pipeline-monitors.c), and
+ * loaded with the reference, so a restarted ingest or another writer
+ * judges with the stored null instead of fitting it again.
  */
 #include "ingest/pipeline-internal.h"
 
@@ -33,6 +39,7 @@
 #include <string.h>
 
 #include "core/calibrate.h"
+#include "core/monitor-judge.h"
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/store.h"
@@ -290,6 +297,28 @@ reference_calibrate(struct pipeline *p, const struct store_reference *r,
 }
 
 /*
+ * The PSI nulls stored with the reference (core/monitor-judge.h), into
+ * the reference's cache: judging then fits only the batch sizes not
+ * fitted before. -1 on a store error or stored nulls that do not parse.
+ */
+static int
+reference_nulls(struct pipeline *p, char **cause)
+{
+	char *text = NULL, *why = NULL;
+	int rc;
+
+	rc = store_psi_nulls_get(p->s, &text, &why);
+	if (rc == 0 && !monitor_judge_nulls_parse(&p->ref, text, &why))
+		rc = -1;
+	free(text);
+	if (rc < 0) {
+		pl_fatal(cause, why, "the stored PSI nulls");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Load the stored reference while this process has none (after the
  * stream's own reference records, if any, are settled): at the first
  * need, then only after another process has committed. It never stores
@@ -333,7 +362,7 @@ reference_load(struct pipeline *p, char **cause)
 	p->have_ref = true;
 	rc = reference_calibrate(p, &sr, false, cause);
 	store_reference_finish(&sr);
-	return rc;
+	return rc != 0 ? rc : reference_nulls(p, cause);
 }
 
 /* The first non-reference record (or end of input): fix the reference. */
@@ -364,7 +393,7 @@ pl_reference_settle(struct pipeline *p, char **cause)
 		p->have_ref = true;
 		store_reference_finish(&p->col);
 		p->col_cap = 0;
-		return 0;
+		return reference_nulls(p, cause);
 	}
 	return reference_load(p, cause);
 }

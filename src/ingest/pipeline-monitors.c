@@ -378,6 +378,26 @@ run_performance(struct pipeline *p, int64_t batch,
 }
 
 /*
+ * Store the reference's PSI nulls when judging fitted a new one, in the
+ * batch's judging transaction (undone with it).
+ */
+static int
+store_nulls(struct pipeline *p, char **cause)
+{
+	char *text, *why = NULL;
+	int rc;
+
+	if (!monitor_judge_nulls_take(&p->ref))
+		return 0;
+	text = monitor_judge_nulls_format(&p->ref);
+	rc = store_psi_nulls_put(p->s, text, &why);
+	free(text);
+	if (rc != 0)
+		pl_fatal(cause, why, "storing the PSI nulls");
+	return rc;
+}
+
+/*
  * The monitors of one closed batch, over the rows in mb: 0, -1 (*cause),
  * or 1 when a stop request cut the MMD test short (nothing is stored).
  */
@@ -412,6 +432,8 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	monitor_prediction(&p->ref, &p->cfg->monitor, mb, &pr);
 	monitor_estimate(&p->ref, p->calib, &p->cfg->monitor, mb, &est);
 	monitor_judge(&p->ref, &p->cfg->monitor, mb->n_rows, &fr, &pr);
+	if (store_nulls(p, cause) != 0)
+		goto out;
 	if (put_done(p, mb->batch_id, REPORT_TYPE_FEATURE,
 	    store_report_put_feature(p->s, mb->batch_id, &p->schema, &fr,
 	    &why), &why, cause) != 0)

@@ -10,6 +10,11 @@
 #     its batch (5) and not before; a stable stream does not page.
 #  3. bad values are refused with the reason, on the command line and in
 #     the config file; the config file's policy is used.
+#  4. the PSI nulls are stored with the reference (meta psi_nulls, one per
+#     feature and batch size, tied to the reference's digest), loaded by
+#     the next run (a store judged half by one run and half by the next
+#     has the reports of one run), extended for a new batch size, and a
+#     corrupt text stops ingest naming the line.
 #
 # usage: run-policy.sh MLMON-INGEST MLMON-GEN FIXTURE-STORE-V2
 set -u
@@ -105,4 +110,39 @@ printf '[monitor]\npolicy = calibrated\nfalse_page_rate = 5\n' >cal.conf
 check "config false_page_rate = 5: calibrated" "$(q conf5.db "SELECT
     count(*) FROM monitor_reports WHERE json_extract(payload,
     '\$.policy') = 'calibrated'")" 24
+
+# 4. The PSI nulls stored with the reference.
+check "nulls: one per feature, tied to the reference" "$(q cal.db "SELECT
+    (SELECT length(value) - length(replace(value, char(10), ''))
+    FROM meta WHERE key = 'psi_nulls') || ',' ||
+    (SELECT count(*) FROM meta a, meta b WHERE a.key = 'reference_digest'
+    AND b.key = 'psi_nulls_reference' AND a.value = b.value)")" "6,1"
+check "nulls: the header and the 100-row fits" "$(q cal.db "SELECT
+    value LIKE 'psi-nulls 1' || char(10) || '0 100 psi-null 2 nref 300 '
+    || 'nbatch 100 draws 2000 %' FROM meta WHERE key = 'psi_nulls'")" 1
+# Up to batch 5's end: batches judged in the first run are not judged again.
+sed '/"type":"end_batch","batch_id":5}/q' fx.ndjson >half.ndjson
+"$ingest" --db half.db -q half.ndjson
+check "nulls: first half exit" $? 0
+"$ingest" --db half.db -q fx.ndjson
+check "nulls: whole stream over it exit" $? 0
+sqlite3 cal.db "$reports" >cal-reports
+sqlite3 half.db "$reports" >half-reports
+yes_if "nulls: judged in two runs as in one" cmp -s cal-reports half-reports
+q cal.db "SELECT value FROM meta WHERE key = 'psi_nulls'" >nulls-before
+"$gen" --scenario abrupt --batches 4 --batch-size 40 --reference-rows 300 \
+    --first-batch 100 >b40.ndjson
+"$ingest" --db cal.db -q b40.ndjson
+check "nulls: 40-row batches exit" $? 0
+check "nulls: 40-row fits added, 100-row ones kept" "$(q cal.db "SELECT
+    (length(value) - length(replace(value, char(10), ''))) || ',' ||
+    (instr(value, '$(sed -n 2p nulls-before)') > 0)
+    FROM meta WHERE key = 'psi_nulls'")" "11,1"
+sqlite3 half.db "UPDATE meta SET value = 'psi-nulls 1' || char(10) ||
+    '0 100 psi-null 2 nref 300 nbatch 100 draws 2000' || char(10)
+    WHERE key = 'psi_nulls'"
+"$ingest" --db half.db -q b40.ndjson 2>corrupt.err
+check "nulls: corrupt text exit" $? 1
+yes_if "nulls: corrupt text names the line" grep -q \
+    "PSI nulls: line 2: PSI null: unreadable at byte" corrupt.err
 finish
