@@ -289,10 +289,32 @@ rules_performance(const struct alert_batch *b, struct rule_result *r)
 		return;
 	f = rule_add(r, RULE_PERFORMANCE_DECAY);
 	f->key = xstrdup(f->rule->name);
-	f->message = xasprintf("batch %lld: performance decay (accuracy %.3f, "
-	    "delta %+.3f; F1 macro %.3f, delta %+.3f; %zu labelled rows)",
-	    (long long)b->batch_id, p->accuracy, p->acc_delta, p->f1_macro,
-	    p->f1_delta, p->n_rows);
+	if (p->calibrated)
+		f->message = xasprintf("batch %lld: performance decay "
+		    "(accuracy %.3f, delta %+.3f SE %.3f, errors rose p %.2g;"
+		    " F1 macro %.3f, delta %+.3f; %zu labelled rows)",
+		    (long long)b->batch_id, p->accuracy, p->acc_delta,
+		    p->acc_se, p->acc_p_value, p->f1_macro, p->f1_delta,
+		    p->n_rows);
+	else
+		f->message = xasprintf("batch %lld: performance decay "
+		    "(accuracy %.3f, delta %+.3f; F1 macro %.3f, delta %+.3f;"
+		    " %zu labelled rows)", (long long)b->batch_id,
+		    p->accuracy, p->acc_delta, p->f1_macro, p->f1_delta,
+		    p->n_rows);
+}
+
+/* Calibrated: the accuracy test that corroborated a detector's signal. */
+static void
+detail_corroborated(char **message, const struct detector_report *d)
+{
+	char *m;
+
+	if (!d->calibrated)
+		return;
+	m = xasprintf("%s; errors rose p %.2g", *message, d->acc_p_value);
+	free(*message);
+	*message = m;
 }
 
 /* estimated_decay: the stored verdict of the estimate (monitor-estimate.c). */
@@ -330,6 +352,7 @@ rules_detector(const struct alert_batch *b, struct rule_result *r)
 		    "so far)", (long long)b->batch_id,
 		    (unsigned long long)d->n_fed,
 		    (unsigned long long)d->ddm_drifts);
+		detail_corroborated(&f->message, d);
 	}
 	if (d->adwin_drift) {
 		f = rule_add(r, RULE_ADWIN_DRIFT);
@@ -339,6 +362,7 @@ rules_detector(const struct alert_batch *b, struct rule_result *r)
 		    "detections so far)", (long long)b->batch_id,
 		    (unsigned long long)d->adwin_width, d->adwin_mean,
 		    (unsigned long long)d->adwin_detections);
+		detail_corroborated(&f->message, d);
 	}
 }
 

@@ -277,7 +277,7 @@ monitor_judge(const struct monitor_reference *ref,
 		/* No present value on one side: no evidence either way. */
 		m = fr->missing_seen ? (size_t)fr->n_used[f] : rows;
 		ks_p[f] = isnan(fr->ks_p_value[f]) ? 1.0 : fr->ks_p_value[f];
-		fr->psi_p_value[f] = fr->no_values[f] || m == 0 ||
+		fr->psi_p_value[f] = isnan(fr->psi[f]) || m == 0 ||
 		    ref->n_present[f] == 0 ? 1.0 :
 		    psi_null_p_value(psi_null_of(ref, f, m), fr->psi[f]);
 	}
@@ -296,4 +296,73 @@ monitor_judge(const struct monitor_reference *ref,
 		pr->label_shift_homog_drift = pr->label_shift_drift;
 	}
 	judge_report_finish(&j);
+}
+
+/* Errors among n rows at accuracy acc (acc = correct / n exactly). */
+static uint64_t
+errors_of(double acc, size_t n)
+{
+	double e = (double)n - nearbyint(acc * (double)n);
+
+	return e <= 0.0 ? 0 : (uint64_t)e;
+}
+
+void
+monitor_judge_performance(const struct monitor_reference *ref,
+    const struct monitor_config *c, struct performance_report *perf)
+{
+	struct policy_levels lv;
+	double a, ar;
+	size_t nb = perf->n_rows, nr = ref->n_labelled;
+
+	if (c->policy != POLICY_CALIBRATED || nb == 0 || !ref->has_labels ||
+	    nr == 0)
+		return;
+	policy_levels(c->false_page_rate, &lv);
+	a = perf->accuracy;
+	ar = ref->accuracy;
+	perf->calibrated = true;
+	perf->acc_p_value = policy_error_rise_p(errors_of(a, nb), nb,
+	    errors_of(ar, nr), nr);
+	perf->acc_se = sqrt(a * (1.0 - a) / (double)nb +
+	    ar * (1.0 - ar) / (double)nr);
+	perf->any_decay = perf->acc_p_value <= lv.page;
+	perf->acc_warning = perf->acc_p_value <= lv.warning;
+}
+
+void
+monitor_judge_detectors(const struct monitor_config *c,
+    const struct performance_report *perf, struct detector_report *d)
+{
+	bool corroborated = perf != NULL && perf->calibrated &&
+	    perf->acc_warning;
+
+	if (c->policy != POLICY_CALIBRATED)
+		return;
+	d->calibrated = true;
+	d->ddm_signal = d->ddm_drift;
+	d->adwin_signal = d->adwin_drift;
+	d->acc_p_value = perf != NULL && perf->calibrated ?
+	    perf->acc_p_value : NAN;
+	d->ddm_drift = d->ddm_signal && corroborated;
+	d->adwin_drift = d->adwin_signal && corroborated;
+}
+
+void
+monitor_rejudge(const struct monitor_reference *ref,
+    const struct monitor_config *c, size_t rows, struct feature_report *fr,
+    struct prediction_report *pr, struct performance_report *perf,
+    struct detector_report *dr)
+{
+	monitor_seed_verdicts(c, fr, pr, perf);
+	if (dr != NULL && dr->calibrated) {	/* back to the signals */
+		dr->ddm_drift = dr->ddm_signal;
+		dr->adwin_drift = dr->adwin_signal;
+		dr->calibrated = false;
+	}
+	monitor_judge(ref, c, rows, fr, pr);
+	if (perf != NULL)
+		monitor_judge_performance(ref, c, perf);
+	if (dr != NULL)
+		monitor_judge_detectors(c, perf, dr);
 }

@@ -26,6 +26,40 @@ void	monitor_judge(const struct monitor_reference *ref,
 	    const struct monitor_config *c, size_t rows,
 	    struct feature_report *fr, struct prediction_report *pr);
 
+/*
+ * Under the calibrated policy, the labelled batch's performance test
+ * (policy_error_rise_p against the reference's labelled rows, a family
+ * of one): fills acc_p_value, acc_se, acc_warning and sets any_decay to
+ * p <= the page level (F1's delta stays an effect size). Nothing without
+ * labelled rows on both sides, or under seed.
+ */
+void	monitor_judge_performance(const struct monitor_reference *ref,
+	    const struct monitor_config *c, struct performance_report *perf);
+
+/*
+ * Under the calibrated policy, keep DDM's and ADWIN's own signals
+ * (ddm_signal, adwin_signal) and let ddm_drift / adwin_drift fire only
+ * when the same batch's performance test reached the warning level
+ * (perf, judged by monitor_judge_performance; NULL: not corroborated).
+ * The detectors are sequential tests without a stated false-alarm rate;
+ * this bounds their alerts by the test's level.
+ */
+void	monitor_judge_detectors(const struct monitor_config *c,
+	    const struct performance_report *perf, struct detector_report *d);
+
+/*
+ * Judge a batch's stored reports again under c (the backtest): the seed's
+ * verdicts at c's thresholds (monitor_seed_verdicts), then, under the
+ * calibrated policy, monitor_judge (rows: the batch's rows),
+ * monitor_judge_performance and monitor_judge_detectors. A detector
+ * report judged calibrated before starts again from its signals. pr,
+ * perf and dr may be NULL.
+ */
+void	monitor_rejudge(const struct monitor_reference *ref,
+	    const struct monitor_config *c, size_t rows,
+	    struct feature_report *fr, struct prediction_report *pr,
+	    struct performance_report *perf, struct detector_report *dr);
+
 /* The batch size whose PSI null judges a batch of `rows` rows. */
 size_t	monitor_judge_grid(size_t rows);
 

@@ -295,6 +295,7 @@ monitor_reference_init(struct monitor_reference *ref, const double *features,
 	}
 	if (nl > 0) {
 		ref->has_labels = true;
+		ref->n_labelled = nl;
 		ref->accuracy = metrics_accuracy(yt, yp, nl);
 		ref->f1_macro = metrics_f1_macro(yt, yp, nl, n_classes);
 	}
@@ -348,6 +349,75 @@ feature_report_alloc(struct feature_report *out, size_t nf)
 }
 
 /*
+ * The seed policy's verdicts, each decided here from its statistic and
+ * threshold only, so that a report judged again (monitor_seed_verdicts,
+ * the backtest) is judged by the same lines as when it was made.
+ */
+static void
+feature_verdict(struct feature_report *out, size_t f)
+{
+	enum drift_severity sev;
+
+	out->drift_psi[f] = out->investigate_psi[f] = false;
+	out->drift_ks[f] = false;
+	if (isnan(out->psi[f]))		/* no values on one side */
+		return;
+	sev = feature_psi_verdict(out->psi[f], &out->thresholds[f]);
+	out->drift_psi[f] = sev == DRIFT_CRITICAL;
+	out->investigate_psi[f] = sev == DRIFT_WARNING;
+	out->drift_ks[f] = out->ks_p_value[f] < out->thresholds[f].ks_alpha;
+}
+
+static void
+prediction_verdicts(const struct monitor_config *c,
+    struct prediction_report *out)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < out->n_classes; i++)
+		total += out->class_counts[i];
+	out->chisq_alpha = c->chisq_alpha;
+	out->confidence_delta = c->confidence_drift;
+	out->label_shift_drift = out->label_shift_p_value < c->chisq_alpha;
+	out->label_shift_homog_drift = out->label_shift_homog_p_value <
+	    c->chisq_alpha;
+	out->confidence_drift = total > 0 &&
+	    fabs(out->mean_confidence - out->reference_mean_confidence) >
+	    c->confidence_drift;
+}
+
+static void
+performance_verdict(const struct monitor_config *c,
+    struct performance_report *out)
+{
+	out->decay_delta = c->decay;
+	out->any_decay = out->acc_delta < -c->decay ||
+	    out->f1_delta < -c->decay;
+}
+
+void
+monitor_seed_verdicts(const struct monitor_config *c,
+    struct feature_report *fr, struct prediction_report *pr,
+    struct performance_report *perf)
+{
+	size_t f;
+
+	fr->any_drift = false;
+	fr->thresholds_stored = true;
+	for (f = 0; f < fr->n_features; f++) {
+		feature_thresholds_from_config(&fr->thresholds[f], c);
+		feature_verdict(fr, f);
+		if (fr->drift_psi[f] || fr->drift_ks[f])
+			fr->any_drift = true;
+	}
+	if (pr != NULL)
+		prediction_verdicts(c, pr);
+	if (perf != NULL && perf->n_rows > 0)
+		performance_verdict(c, perf);
+}
+
+/*
  * Feature f of the batch: the missingness test, then PSI and KS on the
  * present values (col is scratch for n values).
  */
@@ -361,7 +431,6 @@ monitor_one_feature(const struct monitor_reference *ref,
 	const double *refcol = ref->sorted + f * nr;
 	struct missing_drift m;
 	struct ks_result ks;
-	enum drift_severity sev;
 
 	used = drift_present(b->features + f, n, nf, col);
 	drift_missing(nr - nref, nr, n - used, n, &m);
@@ -383,10 +452,7 @@ monitor_one_feature(const struct monitor_reference *ref,
 	ks_memoised(ref, refcol, nref, col, used, &ks);
 	out->ks_statistic[f] = ks.statistic;
 	out->ks_p_value[f] = ks.p_value;
-	sev = feature_psi_verdict(out->psi[f], &out->thresholds[f]);
-	out->drift_psi[f] = sev == DRIFT_CRITICAL;
-	out->investigate_psi[f] = sev == DRIFT_WARNING;
-	out->drift_ks[f] = ks.p_value < out->thresholds[f].ks_alpha;
+	feature_verdict(out, f);
 }
 
 /* MMD over the complete rows of the batch (numeric features only). */
@@ -488,7 +554,7 @@ feature_report_finish(struct feature_report *r)
  * against the batch's, as a 2 x K homogeneity test. */
 static void
 label_shift_homogeneity(const struct monitor_reference *ref,
-    struct prediction_report *out, const struct monitor_config *c)
+    struct prediction_report *out)
 {
 	struct chisq_result cr;
 	uint64_t *rc, nr = 0, nc = 0;
@@ -513,7 +579,6 @@ label_shift_homogeneity(const struct monitor_reference *ref,
 	out->label_shift_homog_statistic = cr.statistic;
 	out->label_shift_homog_p_value = cr.p_value;
 	out->label_shift_homog_dof = cr.dof;
-	out->label_shift_homog_drift = cr.p_value < c->chisq_alpha;
 }
 
 void
@@ -544,18 +609,15 @@ monitor_prediction(const struct monitor_reference *ref,
 		drift_chisq(out->class_counts, ref->class_prop, k, &cr);
 		out->label_shift_statistic = cr.statistic;
 		out->label_shift_p_value = cr.p_value;
-		out->label_shift_drift = cr.p_value < c->chisq_alpha;
 	}
-	label_shift_homogeneity(ref, out, c);
+	label_shift_homogeneity(ref, out);
 	out->label_shift_q = NAN;
 	for (i = 0; total > 0 && i < (size_t)k; i++)
 		out->class_tvd += 0.5 * fabs((double)out->class_counts[i] /
 		    (double)total - ref->class_prop[i]);
 	out->mean_confidence = metrics_mean(b->confidence, b->n_rows);
 	out->reference_mean_confidence = ref->mean_confidence;
-	out->confidence_drift = b->n_rows > 0 &&
-	    fabs(out->mean_confidence - ref->mean_confidence) >
-	    c->confidence_drift;
+	prediction_verdicts(c, out);
 }
 
 void
@@ -610,8 +672,7 @@ monitor_performance(const struct monitor_reference *ref,
 		if (ref->has_labels) {
 			out->acc_delta = out->accuracy - ref->accuracy;
 			out->f1_delta = out->f1_macro - ref->f1_macro;
-			out->any_decay = out->acc_delta < -c->decay ||
-			    out->f1_delta < -c->decay;
+			performance_verdict(c, out);
 		} else {
 			/* No reference accuracy: unknown, decay cannot fire. */
 			out->acc_delta = out->f1_delta = NAN;

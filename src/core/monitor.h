@@ -71,6 +71,7 @@ struct monitor_reference {
 	double		*class_prop;	/* n_classes, predicted-class shares */
 	double		 mean_confidence;
 	bool		 has_labels;
+	size_t		 n_labelled;	/* rows with a usable true class */
 	double		 accuracy;
 	double		 f1_macro;
 	/*
@@ -219,8 +220,19 @@ struct performance_report {
 	double		 acc_delta;	/* accuracy - reference accuracy; NaN
 					   when the reference is unlabelled */
 	double		 f1_delta;
-	bool		 any_decay;	/* either delta < -decay_delta */
+	bool		 any_decay;	/* either delta < -decay_delta; under
+					   calibrated, acc_p_value <= page */
 	double		 decay_delta;	/* threshold judged with */
+	/*
+	 * Calibrated policy only (monitor_judge_performance): the one-sided
+	 * exact test that the error rate rose (policy_error_rise_p), the
+	 * standard error of acc_delta, and whether p reached the warning
+	 * level (what corroborates a detector's signal).
+	 */
+	bool		 calibrated;
+	double		 acc_p_value;
+	double		 acc_se;
+	bool		 acc_warning;
 	bool		 thresholds_stored;	/* false: defaults assumed */
 	/*
 	 * Grading of the batch's CBPE estimate (monitor-estimate.c), decided
@@ -283,6 +295,17 @@ void	monitor_feature(const struct monitor_reference *ref,
 	    struct feature_report *out);
 void	feature_report_finish(struct feature_report *r);
 
+/*
+ * Judge stored statistics again under the seed policy at c's thresholds
+ * (the backtest): the feature report's PSI/KS verdicts and thresholds,
+ * the prediction report's label shift and confidence verdicts (pr may be
+ * NULL), the performance report's decay (perf may be NULL; needs its
+ * deltas). Missingness and MMD verdicts are kept as stored.
+ */
+void	monitor_seed_verdicts(const struct monitor_config *c,
+	    struct feature_report *fr, struct prediction_report *pr,
+	    struct performance_report *perf);
+
 void	monitor_prediction(const struct monitor_reference *ref,
 	    const struct monitor_config *c, const struct monitor_batch *b,
 	    struct prediction_report *out);
@@ -320,6 +343,16 @@ struct detector_report {
 	double		 adwin_mean;	/* window error rate */
 	uint64_t	 ddm_drifts;	/* cumulative */
 	uint64_t	 adwin_detections; /* cumulative */
+	/*
+	 * Calibrated policy (monitor_judge_detectors): the detectors'
+	 * own signals, and ddm_drift / adwin_drift above are those signals
+	 * corroborated by the batch's performance test at the warning level
+	 * (acc_p_value, the p-value they were judged with).
+	 */
+	bool		 calibrated;
+	bool		 ddm_signal;
+	bool		 adwin_signal;
+	double		 acc_p_value;
 };
 
 void	detectors_init(struct detectors *d, const struct monitor_config *c);

@@ -116,3 +116,36 @@ policy_bh_count(const double *adjusted, size_t m, double q)
 		n += adjusted[k] <= q;
 	return n;
 }
+
+/* log C(n, k) */
+static double
+log_choose(double n, double k)
+{
+	return lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0);
+}
+
+double
+policy_error_rise_p(uint64_t batch_errors, uint64_t n_batch,
+    uint64_t ref_errors, uint64_t n_ref)
+{
+	double N = (double)(n_batch + n_ref), K, n = (double)n_batch;
+	double x, xmax, term, sum = 0.0;
+
+	K = (double)(batch_errors + ref_errors);
+	xmax = K < n ? K : n;
+	x = (double)batch_errors;
+	if (x <= 0.0 || x <= n - (N - K))	/* the whole support */
+		return 1.0;
+	term = exp(log_choose(K, x) + log_choose(N - K, n - x) -
+	    log_choose(N, n));
+	/* Up the tail: pmf(x + 1) / pmf(x) = (K - x)(n - x) /
+	 * ((x + 1)(N - K - n + x + 1)); stop once terms stop counting. */
+	while (x <= xmax && term > 0.0) {
+		sum += term;
+		if (term < sum * 1e-17)
+			break;
+		term *= (K - x) * (n - x) / ((x + 1.0) * (N - K - n + x + 1.0));
+		x += 1.0;
+	}
+	return sum > 1.0 ? 1.0 : sum;
+}

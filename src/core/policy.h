@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define POLICY_FALSE_PAGE_RATE_DEFAULT	0.02	/* per 1,000 batches */
 #define POLICY_FALSE_PAGE_RATE_MAX	100.0	/* a level of 0.1 */
@@ -65,6 +66,18 @@ void	policy_levels(double false_page_rate, struct policy_levels *out);
  * p_(k) <= k q / m". NaN p-values are not allowed. m >= 1.
  */
 void	policy_bh_adjust(const double *p, size_t m, double *adjusted);
+
+/*
+ * The calibrated performance test (a family of one, judged when the
+ * labels land): did the batch's error rate rise above the reference's?
+ * One-sided Fisher exact test of the 2 x 2 table (errors, correct) x
+ * (batch, reference): P(X >= batch_errors) for X hypergeometric with
+ * n_batch draws from n_batch + n_ref rows of which batch_errors +
+ * ref_errors are errors. Exact at any size (conditional on the margins,
+ * so conservative). errors <= rows, n_batch >= 1, n_ref >= 1.
+ */
+double	policy_error_rise_p(uint64_t batch_errors, uint64_t n_batch,
+	    uint64_t ref_errors, uint64_t n_ref);
 
 /* How many adjusted p-values are at or below q. */
 size_t	policy_bh_count(const double *adjusted, size_t m, double q);

@@ -484,6 +484,15 @@ report_json_encode_performance(const struct performance_report *r,
 		json_number(&b, r->decay_delta);
 		strbuf_add(&b, "}", 1);
 	}
+	if (r->calibrated) {
+		/* The calibrated performance test (monitor-judge.h). */
+		JSON_LIT(&b, ",\"policy\":\"calibrated\",\"acc_p_value\":");
+		json_number(&b, r->acc_p_value);
+		JSON_LIT(&b, ",\"acc_se\":");
+		json_number(&b, r->acc_se);
+		JSON_LIT(&b, ",\"acc_warning\":");
+		json_bool(&b, r->acc_warning);
+	}
 	strbuf_add(&b, "}", 1);
 	return strbuf_take(&b);
 }
@@ -518,6 +527,17 @@ report_json_encode_detectors(const struct detector_report *r, char **cause)
 	json_number(&b, r->adwin_mean);
 	json_key(&b, &first, "adwin_detections");
 	json_count(&b, r->adwin_detections);
+	if (r->calibrated) {
+		/* The signals; the verdicts above need the accuracy test. */
+		json_key(&b, &first, "policy");
+		json_string(&b, "calibrated");
+		json_key(&b, &first, "ddm_signal");
+		json_bool(&b, r->ddm_signal);
+		json_key(&b, &first, "adwin_signal");
+		json_bool(&b, r->adwin_signal);
+		json_key(&b, &first, "acc_p_value");
+		json_number(&b, r->acc_p_value);
+	}
 	strbuf_add(&b, "}", 1);
 	return strbuf_take(&b);
 }
@@ -1330,6 +1350,16 @@ report_json_decode_detectors(const char *text, size_t len,
 	    get_count(root, "adwin_detections", true, &r.adwin_detections,
 	    cause) == -1)
 		goto fail;
+	/* The calibrated policy's signals (monitor-judge.h), when judged so. */
+	if (get(root, "policy") != NULL) {
+		r.calibrated = true;
+		if (get_bool(root, "ddm_signal", &r.ddm_signal, cause) == -1 ||
+		    get_bool(root, "adwin_signal", &r.adwin_signal,
+		    cause) == -1 ||
+		    get_double(root, "acc_p_value", true, &r.acc_p_value,
+		    cause) == -1)
+			goto fail;
+	}
 	cJSON_Delete(root);
 	*out = r;
 	return 0;

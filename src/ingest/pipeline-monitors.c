@@ -189,15 +189,19 @@ alert_batch(struct pipeline *p, int64_t batch,
 	return 0;
 }
 
-/* Feed one labelled batch to the detectors and store its report. */
+/*
+ * Feed one labelled batch to the detectors and store its report, judged
+ * with the batch's performance report perf (monitor_judge_detectors).
+ */
 static int
 feed_one(struct pipeline *p, struct detectors *d, int64_t batch,
-    const struct monitor_batch *mb, struct detector_report *out,
-    char **cause)
+    const struct monitor_batch *mb, const struct performance_report *perf,
+    struct detector_report *out, char **cause)
 {
 	char	*why = NULL;
 
 	detectors_feed(d, mb, out);
+	monitor_judge_detectors(&p->cfg->monitor, perf, out);
 	return put_done(p, batch, REPORT_TYPE_DETECTORS,
 	    store_report_put_detectors(p->s, batch, out, &why), &why, cause);
 }
@@ -311,8 +315,8 @@ pl_detectors_store(struct pipeline *p, char **cause)
  */
 static int
 detectors_advance(struct pipeline *p, int64_t batch,
-    const struct monitor_batch *mb, struct detector_report *out, bool *fed,
-    char **cause)
+    const struct monitor_batch *mb, const struct performance_report *perf,
+    struct detector_report *out, bool *fed, char **cause)
 {
 	char	*payload = NULL, *why = NULL;
 	int	 rc;
@@ -329,7 +333,7 @@ detectors_advance(struct pipeline *p, int64_t batch,
 	}
 	if (rc == 0)
 		return 0;
-	if (feed_one(p, &p->det, batch, mb, out, cause) != 0) {
+	if (feed_one(p, &p->det, batch, mb, perf, out, cause) != 0) {
 		pl_detectors_forget(p);
 		return -1;
 	}
@@ -370,11 +374,12 @@ run_performance(struct pipeline *p, int64_t batch,
 	}
 	monitor_performance(&p->ref, &p->cfg->monitor, mb, perf);
 	performance_grade(perf, est);
+	monitor_judge_performance(&p->ref, &p->cfg->monitor, perf);
 	if (put_done(p, batch, REPORT_TYPE_PERFORMANCE,
 	    store_report_put_performance(p->s, batch, &p->schema, perf, &why),
 	    &why, cause) != 0)
 		return -1;
-	return detectors_advance(p, batch, mb, dr, fed, cause);
+	return detectors_advance(p, batch, mb, perf, dr, fed, cause);
 }
 
 /*

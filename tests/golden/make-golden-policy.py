@@ -17,9 +17,16 @@ Writes policy.txt. Two oracles, independent of the C code:
   scipy.stats.chi2.sf((psi - a) / c, k) (1 when psi <= a); for g <= 0
   two moments: c = var / (2 mean), k = 2 mean^2 / var.
 
+- The performance test's one-sided Fisher exact p-value (errors rose in
+  the batch): scipy.stats.hypergeom.sf(batch_errors - 1, n_batch + n_ref,
+  batch_errors + ref_errors, n_batch), cross-checked against
+  scipy.stats.fisher_exact(alternative="greater").
+
 Line format (whitespace separated, doubles as repr()):
   bh <m>   p <m p-values>   adj <m adjusted p-values>
   null <mean> <var> <m3> <psi> <p-value>
+  fisher <batch errors> <batch rows> <reference errors> <reference rows>
+         <p-value>
 One seeded numpy Generator makes every draw, so reruns are identical.
 """
 import os
@@ -107,6 +114,29 @@ def null_cases(rng):
     return out
 
 
+def fisher_p(eb, nb, er, nr):
+    p = stats.hypergeom.sf(eb - 1, nb + nr, eb + er, nb)
+    q = stats.fisher_exact([[eb, nb - eb], [er, nr - er]],
+                           alternative="greater")[1]
+    if abs(p - q) > 1e-9 * max(p, 1e-300) and abs(p - q) > 1e-15:
+        sys.exit("fisher: hypergeom.sf %r, fisher_exact %r" % (p, q))
+    return min(float(p), 1.0)
+
+
+def fisher_cases(rng):
+    out = [(0, 200, 100, 1000), (200, 200, 100, 1000), (5, 50, 0, 300),
+           (0, 50, 0, 300), (50, 50, 300, 300), (1, 1, 0, 1),
+           (20, 200, 100, 1000), (40, 200, 100, 1000)]
+    for _ in range(60):
+        nb = int(rng.choice([50, 200, 2000]))
+        nr = int(rng.choice([300, 1000, 5000]))
+        rate = rng.uniform(0.02, 0.4)
+        er = int(rng.binomial(nr, rate))
+        eb = int(rng.binomial(nb, min(1.0, rate * rng.choice([1, 1.5, 2, 3]))))
+        out.append((eb, nb, er, nr))
+    return out
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else "."
     rng = np.random.default_rng(SEED)
@@ -125,6 +155,9 @@ def main():
         for mean, var, m3, psi, pv in null_cases(rng):
             f.write("null %s %s %s %s %s\n" % (fmt(mean), fmt(var), fmt(m3),
                                                 fmt(psi), fmt(pv)))
+        for eb, nb, er, nr in fisher_cases(rng):
+            f.write("fisher %d %d %d %d %s\n" % (eb, nb, er, nr,
+                                                fmt(fisher_p(eb, nb, er, nr))))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,11 @@
 #     label_shift_homogeneity) and issue 12 (thresholds,
 #     investigate_features_psi), and the same alert decisions and messages.
 #  2. calibrated (the default): p-values, adjusted p-values and effect
-#     sizes in the payloads and the messages; the abrupt change pages at
-#     its batch (5) and not before; a stable stream does not page.
+#     sizes in the payloads and the messages; the performance test's
+#     p-value and standard error decide decay; DDM/ADWIN verdicts are
+#     their signals where that test reached the warning level; the abrupt
+#     change pages at its batch (5) and not before; a stable stream does
+#     not page.
 #  3. bad values are refused with the reason, on the command line and in
 #     the config file; the config file's policy is used.
 #  4. the PSI nulls are stored with the reference (meta psi_nulls, one per
@@ -85,6 +88,20 @@ pre="SELECT count(*) FROM alerts WHERE batch_id < 5 AND kind = 'firing'
 check "calibrated: the seed's PSI warnings before the change are gone" \
     "$(q seed.db "$pre")|$(q cal.db "$pre")" "4|0"
 
+check "calibrated: the performance test beside accuracy" "$(q cal.db "SELECT
+    count(*) || ',' || sum(json_type(payload, '\$.acc_p_value') IN ('real', 'integer')
+    AND json_type(payload, '\$.acc_se') IN ('real', 'integer')
+    AND json_extract(payload, '\$.any_decay') =
+    (json_extract(payload, '\$.acc_p_value') <= 2e-5))
+    FROM monitor_reports WHERE report_type = 'performance'")" "12,12"
+check "calibrated: detector verdicts need the performance test" "$(q cal.db "
+    SELECT count(*) FROM monitor_reports WHERE report_type = 'detectors'
+    AND (json_type(payload, '\$.ddm_signal') IS NULL
+    OR json_extract(payload, '\$.ddm_drift') >
+    json_extract(payload, '\$.ddm_signal')
+    OR json_extract(payload, '\$.ddm_drift') <>
+    (json_extract(payload, '\$.ddm_signal') AND
+    json_extract(payload, '\$.acc_p_value') <= 2e-3))")" 0
 "$gen" --scenario stable --batches 40 >stable.ndjson
 "$ingest" --db stable.db -q stable.ndjson
 check "calibrated: no page on 40 stable batches" "$(q stable.db "SELECT
@@ -108,8 +125,9 @@ yes_if "config policy = seed" cmp -s seed-reports conf-reports
 printf '[monitor]\npolicy = calibrated\nfalse_page_rate = 5\n' >cal.conf
 "$ingest" --db conf5.db -q --config cal.conf fx.ndjson
 check "config false_page_rate = 5: calibrated" "$(q conf5.db "SELECT
-    count(*) FROM monitor_reports WHERE json_extract(payload,
-    '\$.policy') = 'calibrated'")" 24
+    count(*) FROM monitor_reports WHERE report_type IN ('feature',
+    'prediction') AND json_extract(payload, '\$.policy') =
+    'calibrated'")" 24
 
 # 4. The PSI nulls stored with the reference.
 check "nulls: one per feature, tied to the reference" "$(q cal.db "SELECT
