@@ -411,6 +411,12 @@ rule_result_finish(struct rule_result *r)
 }
 
 const struct rule *
+rules_nth(size_t i)
+{
+	return i < RULE_COUNT ? &rule_table[i] : NULL;
+}
+
+const struct rule *
 rules_find(const char *name)
 {
 	size_t i;

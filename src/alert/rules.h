@@ -79,6 +79,8 @@ void		 rules_evaluate(const struct alert_batch *b,
 void		 rule_result_finish(struct rule_result *r);
 /* NULL when no rule has this name. */
 const struct rule *rules_find(const char *name);
+/* The i-th rule of the table, in its order; NULL past the last. */
+const struct rule *rules_nth(size_t i);
 const char	*rule_family_name(enum rule_family f);
 
 #endif

@@ -12,6 +12,12 @@
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 
+/* Conditions of a rule opened: "firing" decisions, one per batch. */
+static const char sql_openings[] =
+    "SELECT count(*) FROM (SELECT DISTINCT a.condition_key, a.batch_id"
+    " FROM alerts a JOIN alert_conditions c"
+    " ON c.condition_key = a.condition_key"
+    " WHERE c.rule = ?1 AND a.kind = 'firing')";
 static const char sql_condition_get[] =
     "SELECT condition_key, rule, severity, features, open, first_batch,"
     " last_fired_batch, last_seen_batch, clear_streak, last_notified_at,"
@@ -437,4 +443,26 @@ alert_store_set_last_batch(struct store *s, const char *family,
 	if (store_write_begin(s, cause) == -1)
 		return -1;
 	return store_meta_set(s, key, value, cause);
+}
+
+int
+alert_store_openings(struct store *s, const char *rule, int64_t *n,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if ((st = store_prepare(s, sql_openings, cause)) == NULL)
+		return -1;
+	alert_bind_text(st, 1, rule);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		*cause = store_error(s, rc, "counting alert openings");
+		return -1;
+	}
+	return 0;
 }

@@ -57,6 +57,12 @@ int	alert_store_condition_get(struct store *s, const char *key,
 /* Insert or replace by key. */
 int	alert_store_condition_put(struct store *s,
 	    const struct alert_condition *c, char **cause);
+/*
+ * How many conditions of rule `rule` the store records opening ("firing"
+ * decisions; one per condition and batch whatever the channels).
+ */
+int	alert_store_openings(struct store *s, const char *rule, int64_t *n,
+	    char **cause);
 /* Every open condition, by key. Caller finishes each and frees *out. */
 int	alert_store_conditions_open(struct store *s,
 	    struct alert_condition **out, size_t *n, char **cause);

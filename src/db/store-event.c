@@ -69,6 +69,9 @@ static const char sql_pending_expire[] =
 static const char sql_pending_count[] = "SELECT count(*) FROM pending_labels";
 static const char sql_batch_counts[] =
     "SELECT n_rows, n_labelled FROM batches WHERE batch_id = ?1";
+static const char sql_judged_batches[] =
+    "SELECT batch_id FROM monitor_reports WHERE report_type = 'feature'"
+    " ORDER BY batch_id";
 static const char sql_open_batches[] =
     "SELECT batch_id FROM batches WHERE closed_at IS NULL"
     " AND batch_id >= ?1 ORDER BY batch_id";
@@ -451,20 +454,16 @@ store_batch_counts(struct store *s, int64_t batch_id, int64_t *rows,
 	return 0;
 }
 
-int
-store_open_batches(struct store *s, int64_t from, int64_t **ids, size_t *n,
-    char **cause)
+/* The batch ids statement st (bound) returns, in order. */
+static int
+store_ids(struct store *s, sqlite3_stmt *st, int64_t **ids, size_t *n,
+    const char *what, char **cause)
 {
-	sqlite3_stmt	*st;
-	size_t		 cap = 0;
-	int		 rc;
+	size_t	 cap = 0;
+	int	 rc;
 
 	*ids = NULL;
 	*n = 0;
-	st = store_prepare(s, sql_open_batches, cause);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -474,12 +473,42 @@ store_open_batches(struct store *s, int64_t from, int64_t **ids, size_t *n,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading open batches");
+		*cause = store_error(s, rc, what);
 		free(*ids);
 		*ids = NULL;
+		*n = 0;
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_open_batches(struct store *s, int64_t from, int64_t **ids, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+
+	*ids = NULL;
+	*n = 0;
+	st = store_prepare(s, sql_open_batches, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	return store_ids(s, st, ids, n, "reading open batches", cause);
+}
+
+int
+store_judged_batches(struct store *s, int64_t **ids, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+
+	*ids = NULL;
+	*n = 0;
+	st = store_prepare(s, sql_judged_batches, cause);
+	if (st == NULL)
+		return -1;
+	return store_ids(s, st, ids, n, "reading judged batches", cause);
 }
 
 int

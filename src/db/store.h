@@ -353,6 +353,9 @@ char	*store_event_id_show(const struct store_event_id *id);
 /* Open batches from `from` up, ascending (*ids: caller frees). 0 or -1. */
 int	store_open_batches(struct store *s, int64_t from, int64_t **ids,
 	    size_t *n, char **cause);
+/* Batches with a stored feature report (judged), ascending. 0 or -1. */
+int	store_judged_batches(struct store *s, int64_t **ids, size_t *n,
+	    char **cause);
 /* Rows and labelled rows of a batch, from the ledger. 0 or -1. */
 int	store_batch_counts(struct store *s, int64_t batch_id, int64_t *rows,
 	    int64_t *labelled, char **cause);

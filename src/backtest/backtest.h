@@ -1,0 +1,57 @@
+/*
+ * backtest: replay a store's stored reports through a policy and tally,
+ * per alert rule, what it would have decided beside what was recorded
+ * (mlmon-backtest(1)). Read-only: the store is opened read-only and
+ * nothing is written anywhere.
+ *
+ * Each judged batch, in batch order: its stored statistics (KS p-values,
+ * PSI, the predicted-class tests, accuracy, the detectors' signals) are
+ * judged again by monitor_rejudge (core/monitor-judge.h) with the given
+ * policy and thresholds against the stored reference (and, for the
+ * calibrated policy, its stored PSI nulls, else nulls fitted in memory),
+ * the alert rules (alert/rules.h) evaluated, and each condition opened,
+ * kept or resolved as the alert engine does: opened when its rule fires
+ * while it is not open, resolved after resolve_after evaluations of its
+ * family that do not fire it. Repeats depend on the wall clock of the
+ * original run and are not replayed; pages are the openings of critical
+ * conditions.
+ */
+#ifndef MLMON_BACKTEST_BACKTEST_H
+#define MLMON_BACKTEST_BACKTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/monitor.h"
+
+struct store;
+
+#define BACKTEST_RULES_MAX	16
+
+struct backtest_rule {
+	const char	*name;		/* rule name (static) */
+	const char	*severity;	/* "critical" or "warning" (static) */
+	int64_t		 fired;		/* batches where it would fire */
+	int64_t		 opened;	/* conditions it would open */
+	int64_t		 recorded;	/* conditions the store records
+					   opening ("firing" decisions) */
+};
+
+struct backtest_result {
+	int64_t		 batches;	/* judged batches replayed */
+	int64_t		 first, last;	/* their ids; 0 when none */
+	int64_t		 labelled;	/* of them with a performance report */
+	size_t		 n_rules;
+	struct backtest_rule rules[BACKTEST_RULES_MAX];
+};
+
+/*
+ * Replay the store s through the monitor configuration c (policy, knob
+ * and thresholds; c->policy picks the policy) with the alert engine's
+ * resolve_after. 0, or -1 with *cause (caller frees).
+ */
+int	backtest_run(struct store *s, const struct monitor_config *c,
+	    unsigned resolve_after, struct backtest_result *out,
+	    char **cause);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * mlmon-backtest: how a policy or a threshold change would have paged on
+ * a store's history (backtest.h), per rule, beside what was recorded.
+ * Opens the store read-only and writes nothing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlmon-version.h"
+#include "alert/alert.h"
+#include "backtest/backtest.h"
+#include "core/policy.h"
+#include "core/xalloc.h"
+#include "db/store.h"
+
+static const char usage_text[] =
+"usage: mlmon-backtest [--db PATH] [--policy seed|calibrated]\n"
+"                      [--false-page-rate R] [thresholds...]\n"
+"\n"
+"Replay a store's stored reports through a policy and print, per alert\n"
+"rule, the batches it would fire on and the conditions it would open\n"
+"(pages: critical ones) beside the openings the store records. The\n"
+"store is opened read-only; nothing is written.\n"
+"\n"
+"  --db PATH              store to read (default $MLMON_DB, else\n"
+"                         " STORE_DEFAULT_PATH ")\n"
+"  --policy seed|calibrated  the policy to replay (default calibrated)\n"
+"  --false-page-rate R    calibrated: expected false pages per 1,000\n"
+"                         stable batches (default 0.02)\n"
+"  --ks-alpha P           seed: KS drift when p < P (default 0.01)\n"
+"  --psi-warning X        seed: PSI investigate from X (default 0.10)\n"
+"  --psi-critical X       seed: PSI drift above X (default 0.20)\n"
+"  --chisq-alpha P        seed: label shift when p < P (default 0.01)\n"
+"  --confidence-drift X   mean confidence moved by more than X (0.08)\n"
+"  --decay X              seed: accuracy or F1 fell by more than X"
+" (0.05)\n"
+"  --resolve-after N      clear evaluations that resolve a condition"
+" (3)\n"
+"  -h, --help             this text\n"
+"  -V, --version          the version\n";
+
+enum {
+	OPT_POLICY = 256, OPT_RATE, OPT_KS, OPT_PSI_W, OPT_PSI_C, OPT_CHISQ,
+	OPT_CONF, OPT_DECAY, OPT_RESOLVE, OPT_DB,
+};
+
+/* A number in [lo, hi] for flag `name`; exits 2 with the reason. */
+static double
+number(const char *name, const char *s, double lo, double hi)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !(d >= lo) ||
+	    !(d <= hi)) {
+		fprintf(stderr, "mlmon-backtest: --%s must be a number in "
+		    "[%g, %g], not '%s'\n", name, lo, hi, s);
+		exit(2);
+	}
+	return d;
+}
+
+static void
+parse(int argc, char **argv, const char **db, struct monitor_config *c,
+    unsigned *resolve_after)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "false-page-rate", required_argument, NULL, OPT_RATE },
+		{ "ks-alpha", required_argument, NULL, OPT_KS },
+		{ "psi-warning", required_argument, NULL, OPT_PSI_W },
+		{ "psi-critical", required_argument, NULL, OPT_PSI_C },
+		{ "chisq-alpha", required_argument, NULL, OPT_CHISQ },
+		{ "confidence-drift", required_argument, NULL, OPT_CONF },
+		{ "decay", required_argument, NULL, OPT_DECAY },
+		{ "resolve-after", required_argument, NULL, OPT_RESOLVE },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *why = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DB:
+			*db = optarg;
+			break;
+		case OPT_POLICY:
+			if (!policy_parse(optarg, &c->policy)) {
+				fprintf(stderr, "mlmon-backtest: --policy must"
+				    " be seed or calibrated, not '%s'\n",
+				    optarg);
+				exit(2);
+			}
+			break;
+		case OPT_RATE:
+			if (!policy_parse_rate(optarg, &c->false_page_rate,
+			    &why)) {
+				fprintf(stderr, "mlmon-backtest: "
+				    "--false-page-rate: %s\n", why);
+				exit(2);
+			}
+			break;
+		case OPT_KS:
+			c->ks_alpha = number("ks-alpha", optarg, 0, 1);
+			break;
+		case OPT_PSI_W:
+			c->psi_warning = number("psi-warning", optarg, 0,
+			    1e300);
+			break;
+		case OPT_PSI_C:
+			c->psi_critical = number("psi-critical", optarg, 0,
+			    1e300);
+			break;
+		case OPT_CHISQ:
+			c->chisq_alpha = number("chisq-alpha", optarg, 0, 1);
+			break;
+		case OPT_CONF:
+			c->confidence_drift = number("confidence-drift",
+			    optarg, 0, 1);
+			break;
+		case OPT_DECAY:
+			c->decay = number("decay", optarg, 0, 1);
+			break;
+		case OPT_RESOLVE:
+			*resolve_after = (unsigned)number("resolve-after",
+			    optarg, 1, 1000);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("mlmon-backtest %s\n", MLMON_VERSION_STRING);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mlmon-backtest: unexpected argument '%s'\n",
+		    argv[optind]);
+		exit(2);
+	}
+	if (c->psi_warning > c->psi_critical) {
+		fprintf(stderr, "mlmon-backtest: --psi-warning must not exceed"
+		    " --psi-critical\n");
+		exit(2);
+	}
+}
+
+static void
+print_policy(const struct monitor_config *c)
+{
+	struct policy_levels lv;
+
+	if (c->policy == POLICY_CALIBRATED) {
+		policy_levels(c->false_page_rate, &lv);
+		printf("policy: calibrated, false-page-rate %g per 1,000 "
+		    "batches (page level %g, warning level %g)\n",
+		    c->false_page_rate, lv.page, lv.warning);
+	} else
+		printf("policy: seed, PSI %g/%g, KS alpha %g, chi-squared "
+		    "alpha %g, decay %g\n", c->psi_warning, c->psi_critical,
+		    c->ks_alpha, c->chisq_alpha, c->decay);
+	printf("confidence drift above %g in both\n", c->confidence_drift);
+}
+
+static void
+print_result(const char *db, const struct monitor_config *c,
+    const struct backtest_result *r)
+{
+	int64_t would = 0, recorded = 0;
+	size_t i;
+
+	printf("mlmon-backtest: %s, %lld judged batches (%lld-%lld), %lld "
+	    "with labels\n", db, (long long)r->batches, (long long)r->first,
+	    (long long)r->last, (long long)r->labelled);
+	print_policy(c);
+	printf("%-20s %-9s %7s %11s %9s\n", "rule", "severity", "fired",
+	    "would open", "recorded");
+	for (i = 0; i < r->n_rules; i++) {
+		const struct backtest_rule *b = &r->rules[i];
+
+		printf("%-20s %-9s %7lld %11lld %9lld\n", b->name,
+		    b->severity, (long long)b->fired, (long long)b->opened,
+		    (long long)b->recorded);
+		if (strcmp(b->severity, "critical") == 0) {
+			would += b->opened;
+			recorded += b->recorded;
+		}
+	}
+	printf("pages (critical openings): would send %lld, recorded %lld;"
+	    " repeats are not replayed\n", (long long)would,
+	    (long long)recorded);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct monitor_config c;
+	struct backtest_result r;
+	struct store *s;
+	const char *db = getenv("MLMON_DB");
+	unsigned resolve_after = 3;
+	char *cause = NULL;
+	int rc;
+
+	if (db == NULL || *db == '\0')
+		db = STORE_DEFAULT_PATH;
+	monitor_config_defaults(&c);
+	parse(argc, argv, &db, &c, &resolve_after);
+	s = store_open(db, STORE_READ_ONLY, &cause);
+	if (s == NULL) {
+		fprintf(stderr, "mlmon-backtest: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	rc = backtest_run(s, &c, resolve_after, &r, &cause);
+	store_close(s);
+	if (rc != 0) {
+		fprintf(stderr, "mlmon-backtest: %s: %s\n", db, cause);
+		free(cause);
+		return 1;
+	}
+	print_result(db, &c, &r);
+	return 0;
+}
