@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alert/alert.h"
+#include "alert/config.h"
 #include "alert/rules.h"
 #include "core/monitor-judge.h"
 #include "core/xalloc.h"
@@ -27,6 +28,7 @@ struct bt_state {
 	struct bt_cond		*open;
 	size_t			 n_open, cap;
 	unsigned		 resolve_after;
+	const struct alert_config *alert;	/* rule severities */
 	struct backtest_result	*out;
 };
 
@@ -158,10 +160,12 @@ bt_batch(struct store *s, struct bt_state *st, int64_t id,
 	struct prediction_report pr;
 	struct performance_report perf;
 	struct detector_report dr;
+	struct estimate_report est;
 	struct alert_batch ab;
 	struct rule_result res;
 	int64_t rows, labelled;
-	int has_pr, has_perf = 1, has_dr = 1, rc = -1;
+	int has_pr, has_perf = 1, has_dr = 1, has_est = 1, rc = -1;
+	char *why = NULL;
 
 	if (bt_report(s, id, REPORT_TYPE_FEATURE, sc, &fr, cause) != 0)
 		return -1;
@@ -172,6 +176,13 @@ bt_batch(struct store *s, struct bt_state *st, int64_t id,
 	    cause)) < 0 ||
 	    store_batch_counts(s, id, &rows, &labelled, cause) != 0)
 		goto out;
+	/* The estimate's stored verdict stands (no policy judges it). */
+	if ((has_est = store_report_get_estimate(s, id, &est, &why)) < 0) {
+		*cause = xasprintf("batch %lld: estimate report: %s",
+		    (long long)id, why);
+		free(why);
+		goto out;
+	}
 	monitor_rejudge(ref, c, (size_t)rows, &fr, has_pr == 0 ? &pr : NULL,
 	    has_perf == 0 ? &perf : NULL, has_dr == 0 ? &dr : NULL);
 	memset(&ab, 0, sizeof ab);
@@ -179,9 +190,10 @@ bt_batch(struct store *s, struct bt_state *st, int64_t id,
 	ab.schema = sc;
 	ab.feature = &fr;
 	ab.prediction = has_pr == 0 ? &pr : NULL;
+	ab.estimate = has_est == 0 ? &est : NULL;
 	ab.performance = has_perf == 0 ? &perf : NULL;
 	ab.detectors = has_dr == 0 ? &dr : NULL;
-	rules_evaluate(&ab, &res);
+	rules_evaluate(&ab, st->alert, &res);
 	bt_conditions(st, &res);
 	rule_result_finish(&res);
 	st->out->labelled += has_perf == 0;
@@ -245,6 +257,7 @@ backtest_run(struct store *s, const struct monitor_config *c,
 {
 	struct monitor_reference ref;
 	struct store_schema sc;
+	struct alert_config *ac;
 	struct bt_state st;
 	int64_t *ids = NULL;
 	size_t n = 0, i;
@@ -265,6 +278,7 @@ backtest_run(struct store *s, const struct monitor_config *c,
 	}
 	memset(&st, 0, sizeof st);
 	st.resolve_after = resolve_after;
+	st.alert = ac = alert_config_create();
 	st.out = out;
 	rc = store_judged_batches(s, &ids, &n, cause);
 	for (i = 0; rc == 0 && i < n; i++)
@@ -278,6 +292,7 @@ backtest_run(struct store *s, const struct monitor_config *c,
 		free(st.open[i].key);
 	free(st.open);
 	free(ids);
+	alert_config_destroy(ac);
 	monitor_reference_finish(&ref);
 	store_schema_finish(&sc);
 	return rc;

@@ -179,7 +179,8 @@ START_TEST(on_reports)
 	for (round = 0; round < 2; round++) {
 		shift = round ? 1.0 : 0.0;
 		bv = rows_of(&g, NB, NFEAT, shift, pred, conf);
-		b = (struct monitor_batch){ 1, NB, bv, pred, conf, NULL };
+		b = (struct monitor_batch){ 1, NB, bv, pred, conf, NULL,
+		    NULL, 0 };
 		monitor_feature(&ref, &c, &b, &fr);
 		monitor_prediction(&ref, &c, &b, &pr);
 		monitor_judge(&ref, &c, NB, &fr, &pr);

@@ -4,7 +4,9 @@
 #     before, 7a05c0c) gives the same reports, byte for byte, but for the
 #     keys added since by issue 11 (psi_outlier_range,
 #     label_shift_homogeneity) and issue 12 (thresholds,
-#     investigate_features_psi), and the same alert decisions and messages.
+#     investigate_features_psi) and the performance estimate since (its
+#     reports, the grading key "estimate"), and the same alert decisions
+#     and messages.
 #  2. calibrated (the default): p-values, adjusted p-values and effect
 #     sizes in the payloads and the messages; the performance test's
 #     p-value and standard error decide decay; DDM/ADWIN verdicts are
@@ -38,7 +40,8 @@ check "calibrated (default) exit" $? 0
 reports="SELECT batch_id, report_type,
     json_remove(payload, '\$.psi_outlier_range',
     '\$.label_shift_homogeneity', '\$.thresholds',
-    '\$.investigate_features_psi') FROM monitor_reports
+    '\$.investigate_features_psi', '\$.estimate') FROM monitor_reports
+    WHERE report_type <> 'estimated_performance'
     ORDER BY batch_id, report_type"
 alerts="SELECT batch_id, severity, channel, kind, message FROM alerts
     ORDER BY id"
