@@ -33,11 +33,12 @@ share=$tmp/dest$datadir
 
 # 1. The files.
 missing=""
-for f in "$bin/mlmon-ingest" "$bin/mlmon-top" "$bin/mlmon-gen"; do
+for f in "$bin/mlmon-ingest" "$bin/mlmon-top" "$bin/mlmon-gen" \
+    "$bin/mlmon-backtest"; do
 	[ -x "$f" ] || missing="$missing $f"
 done
 for f in man1/mlmon-ingest.1 man1/mlmon-top.1 man1/mlmon-gen.1 \
-    man5/mlmon-protocol.5; do
+    man1/mlmon-backtest.1 man5/mlmon-protocol.5; do
 	cmp -s "$tmp/dest$mandir/$f" "$source/man/$(basename "$f")" ||
 	    missing="$missing $f"
 done
