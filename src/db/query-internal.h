@@ -7,6 +7,7 @@
  *   query-alerts.c   a page of the alert feed
  *   query-batch.c    stepping between batches, one batch's calibration
  *   query-metrics.c  what the Prometheus export reads beyond the overview
+ *   query-explain.c  one alert, its condition's timeline, its reports
  *
  * sqlite3.h stays out of it (forward declarations): the files that step
  * statements include it. Payloads are decoded with db/report-json.h only.

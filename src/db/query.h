@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "core/metrics.h"
+#include "core/monitor.h"
 
 struct query;
 
@@ -188,6 +189,35 @@ struct query_alert_page {
 	int64_t		 total;		/* alerts matching the filter */
 };
 
+/* One decision of an alert's condition (query_explain_load). */
+struct query_explain_event {
+	int64_t		 batch_id;
+	double		 sent_at;	/* the first of its rows */
+	char		 kind[16];	/* firing|repeat|resolved */
+	char		 channels[64];	/* "slack,email", "log" */
+	char		 statuses[64];	/* "dry_run", "suppressed", ... */
+};
+
+/* One alert and what it stands on. */
+struct query_explain {
+	bool		 found;
+	struct query_alert alert;
+	char		 condition_key[QUERY_TEXT_MAX];
+	char		 rule[64];
+	char		 features[QUERY_TEXT_MAX];	/* JSON array or "" */
+	int64_t		 first_batch;	/* that opened the condition */
+	bool		 open;		/* the condition is open now */
+	size_t		 n_events;
+	struct query_explain_event *events;	/* oldest first, owned */
+	/* The alert's batch's stored reports, decoded (as stored). */
+	bool		 has_feature, has_prediction;
+	bool		 has_performance, has_detectors;
+	struct feature_report	 feature;
+	struct prediction_report prediction;
+	struct performance_report performance;
+	struct detector_report	 detectors;
+};
+
 /* One batch's predictions, folded for the calibration view. */
 struct query_calib {
 	int64_t		 batch_id;
@@ -263,6 +293,15 @@ int64_t		 query_batch_step(struct query *q, int64_t from, int steps);
 int		 query_calib_load(struct query *q, int64_t batch_id,
 		     struct query_calib *out);
 void		 query_calib_finish(struct query_calib *c);
+
+/*
+ * Alert id explained (query-explain.c): its row, its condition and the
+ * condition's decisions, its batch's reports. 0 found, 1 no such alert
+ * (or no store yet), -1 busy or error. Caller finishes *out on 0.
+ */
+int		 query_explain_load(struct query *q, int64_t id,
+		     struct query_explain *out);
+void		 query_explain_finish(struct query_explain *e);
 
 /*
  * After a query_refresh: 0 loaded (nothing when the store is not

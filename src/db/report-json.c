@@ -652,6 +652,22 @@ get_bool(const cJSON *o, const char *key, bool *out, char **cause)
 	return 0;
 }
 
+/*
+ * The calibrated policy's two numbers of a report (monitor-judge.h), when
+ * it says "policy"; NaN otherwise.
+ */
+static int
+get_calibrated(const cJSON *o, bool *calibrated, const char *k1,
+    double *v1, const char *k2, double *v2, char **cause)
+{
+	*calibrated = get(o, "policy") != NULL;
+	*v1 = *v2 = NAN;
+	if (!*calibrated)
+		return 0;
+	return get_double(o, k1, true, v1, cause) == -1 ||
+	    get_double(o, k2, true, v2, cause) == -1 ? -1 : 0;
+}
+
 /* A count: an integral number in 0..2^53. */
 static int
 item_count(const cJSON *it, const char *key, uint64_t *out, char **cause)
@@ -1019,6 +1035,20 @@ report_json_decode_feature(const char *text, size_t len,
 			if (r.psi[i] > r.psi[r.max_psi_feature])
 				r.max_psi_feature = i;
 	}
+	/* The calibrated policy's p-values (monitor-judge.h), when judged so. */
+	if (get(root, "policy") != NULL) {
+		r.calibrated = true;
+		r.psi_p_value = xcalloc(n, sizeof *r.psi_p_value);
+		r.ks_q = xcalloc(n, sizeof *r.ks_q);
+		r.psi_q = xcalloc(n, sizeof *r.psi_q);
+		if (get_name_map(root, "psi_p_values", sc->feature_names, n,
+		    true, r.psi_p_value, NULL, cause) == -1 ||
+		    get_name_map(root, "ks_q_values", sc->feature_names, n,
+		    true, r.ks_q, NULL, cause) == -1 ||
+		    get_name_map(root, "psi_q_values", sc->feature_names, n,
+		    true, r.psi_q, NULL, cause) == -1)
+			goto fail;
+	}
 	mmd = get(root, "mmd");
 	if (mmd != NULL && !cJSON_IsNull(mmd)) {
 		if (!cJSON_IsObject(mmd)) {
@@ -1158,7 +1188,9 @@ report_json_decode_prediction(const char *text, size_t len,
 	    get_homogeneity(root, &r, cause) == -1 ||
 	    get_thresholds(root, &r.thresholds_stored, cause,
 	    "chisq_alpha", &r.chisq_alpha, "confidence_delta",
-	    &r.confidence_delta, (const char *)NULL) == -1) {
+	    &r.confidence_delta, (const char *)NULL) == -1 ||
+	    get_calibrated(root, &r.calibrated, "label_shift_q_value",
+	    &r.label_shift_q, "class_tvd", &r.class_tvd, cause) == -1) {
 		decode_fail("prediction", cause);
 		cJSON_Delete(root);
 		free(r.class_counts);
@@ -1303,7 +1335,9 @@ report_json_decode_performance(const char *text, size_t len,
 	    get_bins(root, r.bins, cause) == -1 ||
 	    get_thresholds(root, &r.thresholds_stored, cause,
 	    "decay_delta", &r.decay_delta, (const char *)NULL) == -1 ||
-	    get_grading(root, &r, cause) == -1) {
+	    get_grading(root, &r, cause) == -1 ||
+	    get_calibrated(root, &r.calibrated, "acc_p_value",
+	    &r.acc_p_value, "acc_se", &r.acc_se, cause) == -1) {
 		decode_fail("performance", cause);
 		cJSON_Delete(root);
 		free(r.confusion);

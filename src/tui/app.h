@@ -121,6 +121,7 @@ struct options {
 	bool		 once;
 	int		 tab;
 	int64_t		 batch;		/* -1: latest */
+	int64_t		 alert;		/* --once --alert: -1 none */
 	int		 width;		/* --once size */
 	int		 height;
 	long		 max_iterations;	/* 0: no limit */

@@ -31,6 +31,7 @@
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/curses-compat.h"
+#include "tui/explain.h"
 #include "tui/export.h"
 #include "tui/glyphs.h"
 #include "tui/options.h"
@@ -107,6 +108,21 @@ console_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* --once --alert ID: the alert explained (explain.c). */
+static int
+console_explain(struct app *a, FILE *out)
+{
+	char *cause = NULL;
+
+	if (explain_write(a->q, a->opt.alert, a->opt.format, out,
+	    &cause) != 0) {
+		say("%s: %s", a->opt.db, cause);
+		free(cause);
+		return 1;
+	}
+	return fflush(out) != 0;
+}
+
 int
 console_once(struct app *a, FILE *out)
 {
@@ -128,6 +144,8 @@ console_once(struct app *a, FILE *out)
 		say("%s", query_message(a->q));
 		return 1;
 	}
+	if (a->opt.alert >= 0)
+		return console_explain(a, out);
 	console_now(a);
 	for (i = 0; i < 40 && app_load(a, a->opt.width, a->opt.height) == -1;
 	    i++)

@@ -56,6 +56,9 @@ options_usage(FILE *f)
 	    "                        store's metrics, text exposition)\n"
 	    "      --tab NAME        overview, drift, calibration or alerts\n"
 	    "      --batch N         batch for the calibration tab\n"
+	    "      --alert ID        --once: explain alert ID (its rule,\n"
+	    "                        the tests behind it, its timeline);\n"
+	    "                        --format text or json\n"
 	    "      --width W, --height H  size of the --once frame"
 	    " (default 80x24)\n"
 	    "      --dump-roles      --once: also print a style letter per"
@@ -122,7 +125,8 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
     char **cause)
 {
 	enum { OPT_DB = 256, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
-	    OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT, OPT_READ_ONLY };
+	    OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT, OPT_READ_ONLY,
+	    OPT_ALERT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "delay", required_argument, NULL, 'd' },
@@ -138,6 +142,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "tab", required_argument, NULL, OPT_TAB },
 		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "alert", required_argument, NULL, OPT_ALERT },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "height", required_argument, NULL, OPT_HEIGHT },
 		{ "dump-roles", no_argument, NULL, OPT_DUMP },
@@ -156,6 +161,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 	o->db = env != NULL && *env != '\0' ? env : STORE_DEFAULT_PATH;
 	o->delay = DELAY_DEFAULT;
 	o->batch = -1;
+	o->alert = -1;
 	o->width = 80;
 	o->height = 24;
 	optind = 1;
@@ -231,6 +237,14 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 			}
 			o->batch = (int64_t)v;
 			break;
+		case OPT_ALERT:
+			if (!parse_long(optarg, 1, INT64_MAX, &v)) {
+				*cause = xasprintf("--alert: '%s' is not an "
+				    "alert id", optarg);
+				return -1;
+			}
+			o->alert = (int64_t)v;
+			break;
 		case OPT_WIDTH:
 		case OPT_HEIGHT:
 			if (!parse_long(optarg, 1, 1000, &v)) {
@@ -271,6 +285,12 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 	}
 	if (o->format_set && !o->once) {
 		*cause = xstrdup("--format needs --once");
+		return -1;
+	}
+	if (o->alert >= 0 && (!o->once || (o->format != FORMAT_TEXT &&
+	    o->format != FORMAT_JSON))) {
+		*cause = xstrdup("--alert needs --once and --format text or "
+		    "json");
 		return -1;
 	}
 	return 0;
