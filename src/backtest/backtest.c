@@ -99,7 +99,8 @@ bt_conditions(struct bt_state *st, const struct rule_result *res)
 		for (i = 0; i < res->n && !fired; i++)
 			fired = strcmp(res->findings[i].key,
 			    st->open[j].key) == 0;
-		if (fired || !(res->families & (1u << st->open[j].rule->family)) ||
+		if (fired ||
+		    !(res->families & (1u << st->open[j].rule->family)) ||
 		    ++st->open[j].clear < st->resolve_after) {
 			j++;
 			continue;

@@ -1035,7 +1035,7 @@ report_json_decode_feature(const char *text, size_t len,
 			if (r.psi[i] > r.psi[r.max_psi_feature])
 				r.max_psi_feature = i;
 	}
-	/* The calibrated policy's p-values (monitor-judge.h), when judged so. */
+	/* The calibrated policy's p-values (monitor-judge.h), if judged so. */
 	if (get(root, "policy") != NULL) {
 		r.calibrated = true;
 		r.psi_p_value = xcalloc(n, sizeof *r.psi_p_value);

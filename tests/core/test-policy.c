@@ -508,7 +508,7 @@ START_TEST(binomial_law)
 			}
 		}
 		exp_[cells++] = acc;
-		if (cells >= 2 && exp_[cells - 1] < 5.0) {	/* pool the tail */
+		if (cells >= 2 && exp_[cells - 1] < 5.0) {	/* the tail */
 			exp_[cells - 2] += exp_[cells - 1];
 			obs[cells - 2] += obs[cells - 1];
 			cells--;
