@@ -63,6 +63,7 @@ app_finish(struct app *a)
 	query_series_finish(&a->series);
 	query_alert_page_finish(&a->recent);
 	query_alert_page_finish(&a->alerts);
+	free(a->alerts_detail);
 	query_calib_finish(&a->calib);
 	free(a->mutes);
 	memset(a, 0, sizeof *a);

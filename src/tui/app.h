@@ -192,6 +192,9 @@ struct app {
 	int		 alerts_sev;	/* severity_names index; 0 all */
 	char		 alerts_search[64];
 	struct query_alert_page alerts;
+	char		*alerts_detail;	/* Enter: the selected alert
+					   explained (owned); NULL: list */
+	int		 alerts_detail_top;	/* first line shown */
 };
 
 struct view {

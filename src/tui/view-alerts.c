@@ -7,6 +7,10 @@
  *   rows; up/down, PgUp/PgDn, Home/End move the selected one (marked in
  *   the live console), on which a, S and u act (mute.c)
  *
+ * Enter explains the selected alert (explain.c, the text of
+ * `mlmon-top --once --alert ID`) over the list; up/down scroll it and
+ * Escape goes back to the list.
+ *
  * Severity shows as [CRIT] / [WARN] / [INFO] text, coloured when colours
  * are on, so it reads the same in monochrome. Status is what happened to
  * the page: delivered, suppressed, pending, failed, dry_run, recorded, or
@@ -21,6 +25,7 @@
 
 #include "core/clock.h"
 #include "db/alert-mute.h"
+#include "tui/explain.h"
 #include "tui/glyphs.h"
 
 /* Acks and silences listed above the feed, at most. */
@@ -33,7 +38,7 @@ static int alerts_key(struct app *a, enum action act);
 
 const struct view view_alerts = {
 	.name = "Alerts",
-	.hints = "v|Severity|/|Search|Del|Clear|",
+	.hints = "Enter|Explain|v|Severity|/|Search|Del|Clear|",
 	.load = alerts_load,
 	.draw = alerts_draw,
 	.key = alerts_key,
@@ -84,13 +89,63 @@ alerts_load(struct app *a)
 	return rc;
 }
 
+/* Enter: explain the selected alert; the text is kept until Escape. */
+static int
+alerts_explain(struct app *a)
+{
+	const struct query_alert *al = mute_selected(a);
+	char *buf = NULL, *cause = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (al == NULL)
+		return VIEW_IGNORED;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return VIEW_IGNORED;
+	if (explain_write(a->q, al->id, FORMAT_TEXT, f, &cause) != 0) {
+		fprintf(f, "alert %lld: %s\n", (long long)al->id, cause);
+		free(cause);
+	}
+	fclose(f);
+	free(a->alerts_detail);
+	a->alerts_detail = buf;
+	a->alerts_detail_top = 0;
+	return VIEW_REDRAW;
+}
+
+/* Keys while an explanation is open: scroll it, Escape closes it. */
+static int
+detail_key(struct app *a, enum action act)
+{
+	switch (act) {
+	case ACT_ESCAPE:
+	case ACT_ENTER:
+		free(a->alerts_detail);
+		a->alerts_detail = NULL;
+		return VIEW_REDRAW;
+	case ACT_UP:
+		if (a->alerts_detail_top > 0)
+			a->alerts_detail_top--;
+		return VIEW_REDRAW;
+	case ACT_DOWN:
+		a->alerts_detail_top++;
+		return VIEW_REDRAW;
+	default:
+		return VIEW_IGNORED;
+	}
+}
+
 static int
 alerts_key(struct app *a, enum action act)
 {
 	int64_t page = alerts_rows(a, a->body), total = a->alerts.total;
 	int64_t sel = a->alerts_sel, top = a->alerts_top;
 
+	if (a->alerts_detail != NULL)
+		return detail_key(a, act);
 	switch (act) {
+	case ACT_ENTER:
+		return alerts_explain(a);
 	case ACT_UP:
 		sel--;
 		break;
@@ -209,6 +264,29 @@ alerts_draw_mutes(const struct app *a, struct canvas *c, struct rect r,
 	return y;
 }
 
+/* The open explanation, a line per row from alerts_detail_top. */
+static void
+detail_draw(const struct app *a, struct canvas *c, struct rect r)
+{
+	const char *s = a->alerts_detail, *nl;
+	int line = 0, y = r.y + 1;
+	char buf[512];
+
+	canvas_fill(c, (struct rect){ r.x, r.y, r.w, 1 }, ' ', ROLE_HEADER);
+	canvas_text(c, r.x, r.y, r.w, ROLE_HEADER, "Explain (Esc: back to the"
+	    " list, up/down: scroll)");
+	while (*s != '\0' && y < r.y + r.h) {
+		nl = strchr(s, '\n');
+		if (nl == NULL)
+			nl = s + strlen(s);
+		if (line++ >= a->alerts_detail_top) {
+			snprintf(buf, sizeof buf, "%.*s", (int)(nl - s), s);
+			canvas_text(c, r.x, y++, r.w, ROLE_NORMAL, buf);
+		}
+		s = *nl != '\0' ? nl + 1 : nl;
+	}
+}
+
 static void
 alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 {
@@ -219,6 +297,10 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 	enum role role;
 	int x, y = r.y, i, top, end = r.x + r.w;
 
+	if (a->alerts_detail != NULL) {
+		detail_draw(a, c, r);
+		return;
+	}
 	x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL, "Severity: %s",
 	    sev != NULL ? sev : "all");
 	if (a->alerts_search[0] != '\0')
