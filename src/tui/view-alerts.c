@@ -38,7 +38,7 @@ static int alerts_key(struct app *a, enum action act);
 
 const struct view view_alerts = {
 	.name = "Alerts",
-	.hints = "Enter|Explain|v|Severity|/|Search|Del|Clear|",
+	.hints = "v|Severity|/|Search|Del|Clear|Enter|Why|",
 	.load = alerts_load,
 	.draw = alerts_draw,
 	.key = alerts_key,
