@@ -269,6 +269,10 @@ monitor_judge(const struct monitor_reference *ref,
 		return;
 	policy_levels(c->false_page_rate, &lv);
 	fr->calibrated = true;
+	/* A report judged before (decoded from the store) is judged anew. */
+	free(fr->psi_p_value);
+	free(fr->ks_q);
+	free(fr->psi_q);
 	fr->psi_p_value = xcalloc(nf ? nf : 1, sizeof *fr->psi_p_value);
 	fr->ks_q = xcalloc(nf ? nf : 1, sizeof *fr->ks_q);
 	fr->psi_q = xcalloc(nf ? nf : 1, sizeof *fr->psi_q);
