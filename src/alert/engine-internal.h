@@ -20,8 +20,6 @@ struct store;
 #define ENGINE_RETRY_AFTER_MAX	3600.0
 /* Lease on a claimed row beyond the round's own timeouts, seconds. */
 #define ENGINE_LEASE_MARGIN	60.0
-/* The model of every condition until the store knows models. */
-#define ENGINE_MODEL		"default"
 /* Longest rule name read back from a condition key, with its NUL. */
 #define ENGINE_RULE_MAX		64
 
@@ -41,8 +39,11 @@ double	engine_now(struct alert_engine *e);
 /* One "alert: ..." line to the engine's log, if it has one. */
 void	engine_log(struct alert_engine *e, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* The model of condition key: a stream rule's suffix, else ENGINE_MODEL. */
-const char *engine_key_model(const char *key);
+/*
+ * The model of condition key: a stream rule's suffix, else the store's
+ * (every condition this engine reads is its store's model's).
+ */
+const char *engine_key_model(struct alert_engine *e, const char *key);
 /*
  * The message of an outbox row. Borrowed strings: r's, the rule table's
  * and name's (which holds the rule's name when the table has none).

@@ -17,6 +17,7 @@
 #include "alert/rules.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
+#include "db/store.h"
 #include "db/alert-mute.h"
 #include "db/alert-store.h"
 
@@ -42,18 +43,18 @@ engine_log(struct alert_engine *e, const char *fmt, ...)
 }
 
 const char *
-engine_key_model(const char *key)
+engine_key_model(struct alert_engine *e, const char *key)
 {
 	const char *colon = strchr(key, ':');
 	char name[ENGINE_RULE_MAX];
 	const struct rule *rule;
 
 	if (colon == NULL)
-		return ENGINE_MODEL;
+		return store_model(e->store);
 	snprintf(name, sizeof name, "%.*s", (int)(colon - key), key);
 	rule = rules_find(name);
 	return rule != NULL && rule->family == RULE_FAMILY_STREAM ?
-	    colon + 1 : ENGINE_MODEL;
+	    colon + 1 : store_model(e->store);
 }
 
 /* Unix seconds as "2026-12-06T10:02:03Z" into buf. */
@@ -105,7 +106,7 @@ engine_muted(struct alert_engine *e, const char *key, const char *kind,
 		alert_condition_finish(&cond);
 	}
 	m = rc == -1 ? NULL : alert_gate_muted(mutes, n, key,
-	    engine_key_model(key), opened, kind, now);
+	    engine_key_model(e, key), opened, kind, now);
 	if (m != NULL)
 		*note = engine_mute_note(m);
 	free(mutes);
@@ -115,7 +116,7 @@ engine_muted(struct alert_engine *e, const char *key, const char *kind,
 /*
  * The message of an outbox row. Borrowed strings: r's, the rule table's
  * and *name (which holds the rule's name when the table has none). The
- * model is the key's suffix for a stream rule, else ENGINE_MODEL; the
+ * model is the key's suffix for a stream rule, else the store's; the
  * features the key's suffix for the other rules; the start is the
  * condition's opening when it is not after the row.
  */
@@ -148,7 +149,7 @@ engine_message(struct alert_engine *e, const struct alert_row *r,
 	m.rule = rule != NULL ? rule->name : name;
 	m.title = rule != NULL ? rule->title : name;
 	m.explain = rule != NULL ? rule->explain : "";
-	m.model = engine_key_model(m.condition_key);
+	m.model = engine_key_model(e, m.condition_key);
 	if (colon != NULL && m.model != colon + 1)
 		m.features = colon + 1;
 	m.started_at = r->sent_at;

@@ -103,7 +103,7 @@ alert_engine_refresh(struct alert_engine *e, char **cause)
 		/* Acks and silences stop the re-posts too. */
 		if (!engine_am_takes(c, open[i].severity) ||
 		    alert_gate_muted(mutes, n_mutes, open[i].key,
-		    engine_key_model(open[i].key), open[i].opened_at,
+		    engine_key_model(e, open[i].key), open[i].opened_at,
 		    "repeat", now) != NULL)
 			continue;
 		got = alert_store_latest(e->store, open[i].key, &rows[n],

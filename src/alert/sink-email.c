@@ -170,7 +170,7 @@ sink_email_render(const struct alert_config *c,
 	strbuf_addf(&b, "To: %s\r\n", c->email_to != NULL ? c->email_to :
 	    "undisclosed-recipients:;");
 	text = sanitize_dup(m->text, EMAIL_SUBJECT_MAX);
-	subject = xasprintf("%s%s", sink_prefix(m), text);
+	subject = sink_title(m, text);
 	email_subject(&b, subject);
 	free(subject);
 	free(text);
@@ -225,14 +225,15 @@ email_read(char *buf, size_t size, size_t n, void *arg)
 static char *
 email_preview(const struct alert_config *c, const struct alert_message *m)
 {
-	char *text, *line;
+	char *text, *subject, *line;
 
 	text = sanitize_dup(m->text, EMAIL_SUBJECT_MAX);
-	line = xasprintf("SMTP %s from %s to %s: Subject: %s%s",
+	subject = sink_title(m, text);
+	line = xasprintf("SMTP %s from %s to %s: Subject: %s",
 	    c->smtp_url != NULL ? c->smtp_url : "(unset)",
 	    c->email_from != NULL ? c->email_from : "(unset)",
-	    c->email_to != NULL ? c->email_to : "(unset)", sink_prefix(m),
-	    text);
+	    c->email_to != NULL ? c->email_to : "(unset)", subject);
+	free(subject);
 	free(text);
 	return line;
 }

@@ -52,7 +52,7 @@ sink_slack_payload(const struct alert_message *m)
 	cJSON *root;
 
 	clean = sanitize_dup(m->text, 3000);
-	text = xasprintf("%s%s", sink_prefix(m), clean);
+	text = sink_title(m, clean);
 	esc = slack_escape(text);
 	root = cJSON_CreateObject();
 	if (root == NULL || cJSON_AddStringToObject(root, "text", esc) == NULL)

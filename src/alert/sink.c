@@ -90,7 +90,7 @@ alert_sink_get(enum alert_channel ch)
 }
 
 const char *
-sink_prefix(const struct alert_message *m)
+sink_severity(const struct alert_message *m)
 {
 	bool crit = m->severity >= ALERT_SEVERITY_CRITICAL;
 
@@ -101,6 +101,13 @@ sink_prefix(const struct alert_message *m)
 		return crit ? "[mlmon CRITICAL, still firing] " :
 		    "[mlmon WARNING, still firing] ";
 	return crit ? "[mlmon CRITICAL] " : "[mlmon WARNING] ";
+}
+
+char *
+sink_title(const struct alert_message *m, const char *text)
+{
+	return xasprintf("%s%s%s%s", m->model != NULL ? m->model : "",
+	    m->model != NULL ? ": " : "", sink_severity(m), text);
 }
 
 static long

@@ -26,7 +26,7 @@ struct alert_message {
 	double			 created_at;	/* alerts.sent_at, unix s */
 	/* What Alertmanager's labels and annotations say (engine.c). */
 	const char		*rule;		/* alertname */
-	const char		*model;
+	const char		*model;		/* its model; NULL: unnamed */
 	const char		*features;	/* "age,income", or NULL */
 	const char		*title;		/* "confirmed drift" */
 	const char		*explain;	/* when the rule fires */
@@ -82,7 +82,12 @@ void	sink_alertmanager_post(const struct alert_config *c,
 	    struct sink_result *r);
 
 /* "[mlmon CRITICAL] ", "[mlmon CRITICAL, still firing] ", ... */
-const char *sink_prefix(const struct alert_message *m);
+const char *sink_severity(const struct alert_message *m);
+/*
+ * Caller frees. The first line of a page: the model, then the severity,
+ * then text: "fraud-v3: [mlmon CRITICAL] batch 5: ...".
+ */
+char	*sink_title(const struct alert_message *m, const char *text);
 
 /*
  * sink.c, for the sinks. Options every attempt shares: timeouts within

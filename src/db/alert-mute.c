@@ -46,7 +46,7 @@ static const char sql_mute_add[] =
 
 static const char sql_mute_opening[] =
     "SELECT opened_at FROM alert_conditions WHERE condition_key = ?"
-    " AND open = 1";
+    " AND open = 1 AND model_id = :model";
 
 static const char sql_mute_undo[] =
     "UPDATE alert_mutes SET removed_by = ?1, removed_at = ?2"
@@ -281,6 +281,11 @@ alert_mute_add(const char *path, const struct alert_mute *m, char **cause)
 	}
 	if ((s = mute_open(path, cause)) == NULL)
 		return -1;
+	/* The condition acked is its model's (conditions are per model). */
+	if (store_model_set(s, m->model, cause) == -1) {
+		store_close(s);
+		return -1;
+	}
 	rc = mute_insert(s, m, cause);
 	if (rc == -1)
 		store_discard(s);

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/model.h"
+
 struct query;
 struct store;
 
@@ -37,7 +39,7 @@ struct alert_mute {
 	int64_t			 id;
 	enum alert_mute_kind	 kind;
 	enum alert_mute_scope	 scope;
-	char			 model[64];
+	char			 model[MODEL_NAME_MAX + 1];
 	char			 target[256];
 	double			 opened_at;	/* ack: the opening acked */
 	double			 until;		/* silence: its end; ack 0 */

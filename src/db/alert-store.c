@@ -16,29 +16,32 @@
 static const char sql_openings[] =
     "SELECT count(*) FROM (SELECT DISTINCT a.condition_key, a.batch_id"
     " FROM alerts a JOIN alert_conditions c"
-    " ON c.condition_key = a.condition_key"
-    " WHERE c.rule = ?1 AND a.kind = 'firing')";
+    " ON c.condition_key = a.condition_key AND c.model_id = a.model_id"
+    " WHERE c.rule = ?1 AND a.kind = 'firing' AND a.model_id = :model)";
 static const char sql_condition_get[] =
     "SELECT condition_key, rule, severity, features, open, first_batch,"
     " last_fired_batch, last_seen_batch, clear_streak, last_notified_at,"
-    " opened_at, resolved_at FROM alert_conditions WHERE condition_key = ?";
+    " opened_at, resolved_at FROM alert_conditions WHERE condition_key = ?"
+    " AND model_id = :model";
 
 static const char sql_conditions_open[] =
     "SELECT condition_key, rule, severity, features, open, first_batch,"
     " last_fired_batch, last_seen_batch, clear_streak, last_notified_at,"
     " opened_at, resolved_at FROM alert_conditions WHERE open = 1"
-    " ORDER BY condition_key";
+    " AND model_id = :model ORDER BY condition_key";
 
 static const char sql_condition_put[] =
     "INSERT OR REPLACE INTO alert_conditions (condition_key, rule,"
     " severity, features, open, first_batch, last_fired_batch,"
     " last_seen_batch, clear_streak, last_notified_at, opened_at,"
-    " resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " resolved_at, model_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, :model)";
 
 static const char sql_alert_add[] =
     "INSERT INTO alerts (batch_id, severity, channel, message, sent_at,"
     " delivered, condition_key, kind, status, attempts, last_error,"
-    " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
+    " next_attempt_at, model_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, :model)";
 
 #define ALERT_COLUMNS \
     "SELECT id, batch_id, severity, channel, message, condition_key," \
@@ -46,13 +49,14 @@ static const char sql_alert_add[] =
     " next_attempt_at, delivered_at FROM alerts"
 
 static const char sql_alert_pending[] =
-    ALERT_COLUMNS " WHERE status = 'pending' ORDER BY id";
+    ALERT_COLUMNS " WHERE status = 'pending' AND model_id = :model"
+    " ORDER BY id";
 
 static const char sql_alert_get[] = ALERT_COLUMNS " WHERE id = ?";
 
 static const char sql_alert_latest[] = ALERT_COLUMNS
     " WHERE condition_key = ? AND kind <> 'resolved'"
-    " ORDER BY id DESC LIMIT 1";
+    " AND model_id = :model ORDER BY id DESC LIMIT 1";
 
 static const char sql_alert_claim[] =
     "UPDATE alerts SET next_attempt_at = ? WHERE id = ?"

@@ -29,24 +29,27 @@ query_batch_step(struct query *q, int64_t from, int steps)
 	if (q->db == NULL || q->ov.latest_batch == -1)
 		return -1;
 	if (steps >= 0) {
-		sql = "SELECT batch_id FROM batches WHERE batch_id > ?"
-		    " ORDER BY batch_id LIMIT 1 OFFSET ?";
+		sql = "SELECT batch_id FROM batches WHERE batch_id > :from"
+		    " AND model_id = :model ORDER BY batch_id"
+		    " LIMIT 1 OFFSET :skip";
 		n = steps;
 	} else {
-		sql = "SELECT batch_id FROM batches WHERE batch_id < ?"
-		    " ORDER BY batch_id DESC LIMIT 1 OFFSET ?";
+		sql = "SELECT batch_id FROM batches WHERE batch_id < :from"
+		    " AND model_id = :model ORDER BY batch_id DESC"
+		    " LIMIT 1 OFFSET :skip";
 		n = -steps;
 	}
 	if (steps == 0) {
 		/* Nearest batch at or after from, else the last one. */
-		sql = "SELECT batch_id FROM batches WHERE batch_id >= ?"
-		    " ORDER BY batch_id LIMIT 1 OFFSET ?";
+		sql = "SELECT batch_id FROM batches WHERE batch_id >= :from"
+		    " AND model_id = :model ORDER BY batch_id"
+		    " LIMIT 1 OFFSET :skip";
 		n = 1;
 	}
 	if ((st = query_prepare(q, sql)) == NULL)
 		return from;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int(st, 2, n - 1);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":from"), from);
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":skip"), n - 1);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -68,8 +71,8 @@ query_calib_pruned(struct query *q, int64_t batch_id)
 	sqlite3_stmt *st;
 	bool pruned = false;
 
-	if (sqlite3_prepare_v2(q->db, "SELECT pruned_at IS NOT NULL FROM"
-	    " batches WHERE batch_id = ?", -1, &st, NULL) != SQLITE_OK)
+	if ((st = query_prepare(q, "SELECT pruned_at IS NOT NULL FROM"
+	    " batches WHERE batch_id = ? AND model_id = :model")) == NULL)
 		return false;
 	sqlite3_bind_int64(st, 1, batch_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -96,7 +99,8 @@ query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	st = query_prepare(q, "SELECT predicted_class, confidence, true_class"
-	    " FROM predictions WHERE batch_id = ? ORDER BY row_in_batch");
+	    " FROM predictions WHERE batch_id = ? AND model_id = :model"
+	    " ORDER BY row_in_batch");
 	if (st == NULL) {
 		rc = sqlite3_errcode(q->db);
 		goto out;

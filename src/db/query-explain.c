@@ -36,7 +36,8 @@ explain_alert(struct query *q, int64_t id, struct query_explain *e)
 	    " coalesce(c.rule, ''), coalesce(c.features, ''),"
 	    " coalesce(c.first_batch, 0), coalesce(c.open, 0)"
 	    " FROM alerts a LEFT JOIN alert_conditions c"
-	    " ON c.condition_key = a.condition_key WHERE a.id = ?1";
+	    " ON c.condition_key = a.condition_key AND c.model_id = a.model_id"
+	    " WHERE a.id = ?1 AND a.model_id = :model";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -71,7 +72,7 @@ explain_timeline(struct query *q, struct query_explain *e)
 	    "SELECT batch_id, min(sent_at), coalesce(kind, 'firing'),"
 	    " group_concat(DISTINCT channel),"
 	    " group_concat(DISTINCT coalesce(status, 'recorded'))"
-	    " FROM alerts WHERE condition_key = ?1"
+	    " FROM alerts WHERE condition_key = ?1 AND model_id = :model"
 	    " GROUP BY batch_id, coalesce(kind, 'firing') ORDER BY min(id)";
 	struct query_explain_event *ev;
 	sqlite3_stmt *st;
@@ -106,7 +107,7 @@ explain_payload(struct query *q, int64_t batch, const char *type, int *err)
 {
 	static const char sql[] =
 	    "SELECT payload FROM monitor_reports WHERE batch_id = ?1"
-	    " AND report_type = ?2";
+	    " AND report_type = ?2 AND model_id = :model";
 	sqlite3_stmt *st;
 	char *p = NULL;
 	int rc;

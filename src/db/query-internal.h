@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/model.h"
 #include "db/query.h"
 
 struct sqlite3;
@@ -39,6 +40,18 @@ struct query {
 
 	struct query_overview ov;
 	uint64_t	 gen;		/* bumped on every (re)open */
+
+	/*
+	 * The model shown: the one asked for (NULL: the store's "default",
+	 * else its first by name), its name and its model_id as of the
+	 * last refresh (-1: not stored yet), bound as :model.
+	 */
+	char		*want_model;	/* owned */
+	char		 model[MODEL_NAME_MAX + 1];
+	int64_t		 model_id;
+	int64_t		 views_for;	/* the version the TEMP views are
+					   for (none: STORE_SCHEMA_VERSION) */
+	int64_t		 n_models;	/* in the store, at the last refresh */
 };
 
 /* query.c: a statement on q's connection, NULL on error (errcode says). */

@@ -64,7 +64,8 @@ metrics_conditions(struct query *q, struct query_metrics *m)
 	m->open_warning = 0;
 	m->open_critical = 0;
 	st = query_prepare(q, "SELECT severity, count(*) FROM"
-	    " alert_conditions WHERE open = 1 GROUP BY severity");
+	    " alert_conditions WHERE open = 1 AND model_id = :model"
+	    " GROUP BY severity");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -90,7 +91,8 @@ metrics_last_batch(struct query *q, struct query_metrics *m)
 	m->last_batch = -1;
 	m->last_batch_time = NAN;
 	st = query_prepare(q, "SELECT batch_id, coalesce(closed_at,"
-	    " opened_at) FROM batches ORDER BY batch_id DESC LIMIT 1");
+	    " opened_at) FROM batches WHERE model_id = :model"
+	    " ORDER BY batch_id DESC LIMIT 1");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	rc = sqlite3_step(st);

@@ -270,8 +270,9 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 		return 0;
 
 	/* Stamps first (index and row headers only), payloads if changed. */
-	st = query_prepare(q, "SELECT batch_id, report_type, rowid, created_at"
-	    " FROM monitor_reports WHERE batch_id BETWEEN ? AND ?");
+	st = query_prepare(q, "SELECT batch_id, report_type, id, created_at"
+	    " FROM monitor_reports WHERE batch_id BETWEEN ? AND ?"
+	    " AND model_id = :model");
 	if (st == NULL)
 		return query_rc_busy(sqlite3_errcode(q->db)) ? -1 : 0;
 	sqlite3_bind_int64(st, 1, lo);
@@ -289,7 +290,7 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 		if (out->rowid[k] == rowid && out->created[k] == created)
 			continue;
 		if (pst == NULL && (pst = query_prepare(q, "SELECT payload"
-		    " FROM monitor_reports WHERE rowid = ?")) == NULL)
+		    " FROM monitor_reports WHERE id = ?")) == NULL)
 			break;
 		sqlite3_bind_int64(pst, 1, rowid);
 		if (sqlite3_step(pst) == SQLITE_ROW &&

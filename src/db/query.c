@@ -82,6 +82,7 @@ query_close_db(struct query *q)
 	if (q->db != NULL)
 		sqlite3_close_v2(q->db);
 	q->db = NULL;
+	q->views_for = STORE_SCHEMA_VERSION;
 	query_forget(q);
 }
 
@@ -204,8 +205,12 @@ query_prepare(struct query *q, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 
+	int i;
+
 	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
+	if ((i = sqlite3_bind_parameter_index(st, ":model")) > 0)
+		sqlite3_bind_int64(st, i, q->model_id);
 	return st;
 }
 
@@ -290,7 +295,8 @@ query_read_meta(struct query *q)
 	int rc;
 
 	st = query_prepare(q, "SELECT key, value FROM meta WHERE key IN"
-	    " ('n_features', 'n_classes', 'feature_names', 'class_names')");
+	    " ('n_features', 'n_classes', 'feature_names', 'class_names')"
+	    " AND model_id = :model");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -343,7 +349,8 @@ query_latest_report(struct query *q, const char *type, int64_t *batch,
 	int rc;
 
 	st = query_prepare(q, "SELECT batch_id, payload FROM monitor_reports"
-	    " WHERE report_type = ? ORDER BY batch_id DESC LIMIT 1");
+	    " WHERE report_type = ? AND model_id = :model"
+	    " ORDER BY batch_id DESC LIMIT 1");
 	if (st == NULL) {
 		*err = sqlite3_errcode(q->db);
 		return NULL;
@@ -499,14 +506,18 @@ query_summary_step(struct query *q, const char *sql, int64_t *v, int from)
 {
 	struct monitor_config c;
 	sqlite3_stmt *st;
-	int rc, i, n;
+	int rc, i, n, m;
 
 	if ((st = query_prepare(q, sql)) == NULL)
 		return sqlite3_errcode(q->db);
 	monitor_config_defaults(&c);
-	if (sqlite3_bind_parameter_count(st) > 0) {
-		sqlite3_bind_double(st, 1, c.psi_warning);
-		sqlite3_bind_double(st, 2, c.psi_critical);
+	/* ?1, ?2 as used; :model takes the next free number. */
+	m = sqlite3_bind_parameter_index(st, ":model");
+	if (sqlite3_bind_parameter_count(st) > (m > 0 ? 1 : 0)) {
+		if (m != 1)
+			sqlite3_bind_double(st, 1, c.psi_warning);
+		if (m != 2)
+			sqlite3_bind_double(st, 2, c.psi_critical);
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -532,7 +543,8 @@ query_read_summary(struct query *q, int64_t version)
 		v[i] = -1;
 	if (version >= 3) {
 		for (i = 0; i < SUM_COUNT && rc == SQLITE_OK; i++) {
-			sql = xasprintf("SELECT %s FROM batches WHERE %s",
+			sql = xasprintf("SELECT %s FROM batches WHERE %s"
+			    " AND model_id = :model",
 			    query_summaries[i].agg, query_summaries[i].cond);
 			rc = query_summary_step(q, sql, v, i);
 			free(sql);
@@ -578,15 +590,16 @@ query_read_ledger(struct query *q)
 	int rc, err = 0, c;
 	int64_t open_rows;
 
-	ov->n_batches = query_int(q, "SELECT count(*) FROM batches", 0, &err);
-	ov->first_batch = query_int(q, "SELECT min(batch_id) FROM batches",
-	    -1, &err);
-	ov->latest_batch = query_int(q, "SELECT max(batch_id) FROM batches",
-	    -1, &err);
+	ov->n_batches = query_int(q, "SELECT count(*) FROM batches"
+	    " WHERE model_id = :model", 0, &err);
+	ov->first_batch = query_int(q, "SELECT min(batch_id) FROM batches"
+	    " WHERE model_id = :model", -1, &err);
+	ov->latest_batch = query_int(q, "SELECT max(batch_id) FROM batches"
+	    " WHERE model_id = :model", -1, &err);
 	if (err)
 		return err;
 	st = query_prepare(q, "SELECT total(n_rows), total(n_labelled),"
-	    " max(labelled_at) FROM batches");
+	    " max(labelled_at) FROM batches WHERE model_id = :model");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	rc = sqlite3_step(st);
@@ -602,24 +615,27 @@ query_read_ledger(struct query *q)
 		goto rest;
 
 	/*
-	 * The newest batch: its times, and the rows of it still open, which
-	 * are not in the ledger's count yet.
+	 * The newest batch: its times (the newest row is in it), and the
+	 * rows of it still open, which are not in the ledger's count yet.
 	 */
-	st = query_prepare(q, "SELECT opened_at, closed_at, CASE WHEN"
-	    " closed_at IS NULL THEN (SELECT count(*) FROM predictions"
-	    " WHERE batch_id = b.batch_id) - b.n_rows ELSE 0 END"
-	    " FROM batches b WHERE b.batch_id = ?1");
+	st = query_prepare(q, "SELECT opened_at, closed_at,"
+	    " (SELECT max(logged_at) FROM predictions"
+	    " WHERE batch_id = b.batch_id AND model_id = b.model_id),"
+	    " CASE WHEN closed_at IS NULL THEN (SELECT count(*)"
+	    " FROM predictions WHERE batch_id = b.batch_id"
+	    " AND model_id = b.model_id) - b.n_rows ELSE 0 END"
+	    " FROM batches b WHERE b.batch_id = ?1 AND b.model_id = :model");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	sqlite3_bind_int64(st, 1, ov->latest_batch);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		for (c = 0; c <= 1; c++) {
+		for (c = 0; c <= 2; c++) {
 			t = sqlite3_column_double(st, c);
 			if (t > ov->last_write)
 				ov->last_write = t;
 		}
-		open_rows = sqlite3_column_int64(st, 2);
+		open_rows = sqlite3_column_int64(st, 3);
 		if (open_rows > 0)
 			ov->rows += open_rows;
 	} else if (rc != SQLITE_DONE)
@@ -628,31 +644,29 @@ query_read_ledger(struct query *q)
 	if (err)
 		return err;
 rest:
-	t = query_double(q, "SELECT logged_at FROM predictions"
-	    " ORDER BY id DESC LIMIT 1", &err);
+	t = query_double(q, "SELECT max(created_at) FROM monitor_reports"
+	    " WHERE model_id = :model", &err);
 	if (t > ov->last_write)
 		ov->last_write = t;
-	t = query_double(q, "SELECT created_at FROM monitor_reports"
-	    " ORDER BY id DESC LIMIT 1", &err);
+	t = query_double(q, "SELECT max(sent_at) FROM alerts"
+	    " WHERE model_id = :model", &err);
 	if (t > ov->last_write)
 		ov->last_write = t;
-	t = query_double(q, "SELECT sent_at FROM alerts"
-	    " ORDER BY id DESC LIMIT 1", &err);
-	if (t > ov->last_write)
-		ov->last_write = t;
-	ov->n_alerts = query_int(q, "SELECT count(*) FROM alerts", 0, &err);
+	ov->n_alerts = query_int(q, "SELECT count(*) FROM alerts"
+	    " WHERE model_id = :model", 0, &err);
 	/* Late rows are not in the ledger's n_rows (they were not judged). */
 	ov->late = query_int(q, "SELECT CAST(value AS INTEGER) FROM meta"
-	    " WHERE key = 'late_rows'", 0, &err);
+	    " WHERE key = 'late_rows' AND model_id = :model", 0, &err);
 	ov->rows += ov->late;
 	return err;
 }
 
 /*
  * The console reads the current schema and the two before it: 2 (no
- * stored verdicts: query_read_summary computes them) and 3 (no acks or
- * silences: none shown). 0 is a file ingest has not set up yet. Any
- * other version is refused by name: true, with the state set.
+ * stored verdicts: query_read_summary computes them) and 3 (no models:
+ * TEMP views, query_read_model; no acks or silences: none shown). 0 is a
+ * file ingest has not set up yet. Any other version is refused by name:
+ * true, with the state set.
  */
 static bool
 query_version_refused(struct query *q, int64_t version)
@@ -695,7 +709,7 @@ query_read_history(struct query *q, int64_t version)
 		return SQLITE_OK;
 	st = query_prepare(q, "SELECT min(psi_warning), max(psi_warning),"
 	    " min(psi_critical), max(psi_critical), count(psi_critical),"
-	    " count(psi_verdict) FROM batches");
+	    " count(psi_verdict) FROM batches WHERE model_id = :model");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	rc = sqlite3_step(st);
@@ -710,6 +724,73 @@ query_read_history(struct query *q, int64_t version)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * TEMP views on a file older than version 4 (schema-models.c and the
+ * fleet's, schema-fleet.c), off once ingest has migrated it; then the
+ * model to show and its id.
+ */
+static int
+query_read_model(struct query *q, int64_t version)
+{
+	sqlite3_stmt *st;
+	const char *name;
+	int rc;
+
+	if (version != q->views_for) {
+		if ((rc = schema_models_views(q->db, version < 4)) !=
+		    SQLITE_OK || (rc = schema_fleet_view(q->db,
+		    (int)version)) != SQLITE_OK)
+			return rc;
+		q->views_for = version;
+	}
+	st = query_prepare(q, "SELECT model_id, name FROM models"
+	    " WHERE ?1 IS NULL OR name = ?1"
+	    " ORDER BY name = '" MODEL_DEFAULT "' DESC, name LIMIT 1");
+	if (st == NULL)
+		return sqlite3_errcode(q->db);
+	sqlite3_bind_text(st, 1, q->want_model, -1, SQLITE_STATIC);
+	q->model_id = -1;
+	q->n_models = 0;
+	snprintf(q->model, sizeof q->model, "%s", q->want_model != NULL ?
+	    q->want_model : MODEL_DEFAULT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		q->model_id = sqlite3_column_int64(st, 0);
+		if ((name = (const char *)sqlite3_column_text(st, 1)) != NULL)
+			snprintf(q->model, sizeof q->model, "%s", name);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rc;
+	rc = SQLITE_OK;
+	q->n_models = query_int(q, "SELECT count(*) FROM models", 0, &rc);
+	return rc;
+}
+
+int64_t
+query_models(const struct query *q)
+{
+	return q->n_models;
+}
+
+void
+query_set_model(struct query *q, const char *name)
+{
+	if (name == NULL ? q->want_model == NULL : (q->want_model != NULL &&
+	    strcmp(name, q->want_model) == 0))
+		return;
+	free(q->want_model);
+	q->want_model = name == NULL ? NULL : xstrdup(name);
+	query_forget(q);
+	q->gen++;	/* what was decoded for the other model goes */
+}
+
+const char *
+query_model(const struct query *q)
+{
+	return q->model;
 }
 
 /* Re-read the overview inside one read transaction. */
@@ -732,6 +813,8 @@ query_read_all(struct query *q)
 	}
 	rc = err;
 	if (rc == 0)
+		rc = query_read_model(q, version);
+	if (rc == 0)
 		rc = query_read_meta(q);
 	if (rc == 0)
 		rc = query_read_ledger(q);
@@ -751,6 +834,9 @@ query_create(const char *path)
 	struct query *q;
 
 	q = xcalloc(1, sizeof *q);
+	q->model_id = -1;
+	q->views_for = STORE_SCHEMA_VERSION;
+	snprintf(q->model, sizeof q->model, "%s", MODEL_DEFAULT);
 	query_forget(q);
 	if (db_target_is_pg(path)) {
 		/* Shown in the title and messages: password masked. */
@@ -771,6 +857,7 @@ query_destroy(struct query *q)
 	if (q == NULL)
 		return;
 	query_close_db(q);
+	free(q->want_model);
 	free(q->path);
 	free(q);
 }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/model.h"
 #include "core/metrics.h"
 #include "core/monitor.h"
 
@@ -174,12 +175,15 @@ struct query_alert {
 	char		 channel[16];
 	char		 message[QUERY_TEXT_MAX];
 	char		 condition_key[QUERY_TEXT_MAX];	/* "" none */
+	char		 model[MODEL_NAME_MAX + 1];	/* its model */
 };
 
 /* Which alerts a page shows. */
 struct query_alert_filter {
 	const char	*severity;	/* NULL: all */
-	const char	*search;	/* NULL or "": all; substring */
+	const char	*search;	/* NULL or "": all; substring of the
+					   message, condition or model */
+	bool		 all_models;	/* false: the model shown only */
 };
 
 struct query_alert_page {
@@ -250,6 +254,36 @@ struct query_metrics {
 	double		 last_batch_time; /* closed_at, else opened_at */
 };
 
+/* The worst stored drift verdict of a model's newest judged batch. */
+enum query_fleet_drift {
+	QUERY_FLEET_DRIFT_NONE,
+	QUERY_FLEET_DRIFT_INVESTIGATE,	/* PSI investigate or confidence */
+	QUERY_FLEET_DRIFT_DRIFT,	/* PSI drift, KS or label shift */
+};
+
+/* One model of the store (query-fleet.c). */
+struct query_fleet_row {
+	char		 model[MODEL_NAME_MAX + 1];
+	int64_t		 model_id;
+	int64_t		 latest_batch;	/* -1: none yet */
+	double		 last_write;	/* unix s of its newest batch; 0 */
+	double		 rows_per_min;	/* over its last 10 closed batches */
+	int64_t		 rows;		/* of its closed batches */
+	int64_t		 labelled;	/* of those rows */
+	bool		 has_perf;	/* false: no labels yet */
+	double		 accuracy;
+	double		 acc_delta;	/* against the reference */
+	enum query_fleet_drift drift;
+	int64_t		 open_critical;	/* open conditions, by severity */
+	int64_t		 open_warning;
+	double		 last_page;	/* unix s of its last page; 0 none */
+};
+
+struct query_fleet {
+	struct query_fleet_row *rows;	/* by name, owned */
+	size_t		 n, cap;
+};
+
 /* Never fails: a missing store is a state, not an error. Caller destroys. */
 struct query	*query_create(const char *path);
 void		 query_destroy(struct query *q);
@@ -265,6 +299,14 @@ enum query_state query_state(const struct query *q);
 const char	*query_message(const struct query *q);
 const struct query_overview *query_overview(const struct query *q);
 const char	*query_path(const struct query *q);
+/*
+ * The model to show (NULL: the store's "default" model, else its first
+ * by name); read again at the next refresh. query_model: the one shown.
+ */
+void		 query_set_model(struct query *q, const char *name);
+const char	*query_model(const struct query *q);
+/* How many models the store holds (at the last refresh). */
+int64_t		 query_models(const struct query *q);
 
 /*
  * Reports of the given types for batch ids lo..hi (at most 4096). out is
@@ -288,6 +330,10 @@ void		 query_alert_page_finish(struct query_alert_page *p);
  * a batch. -1 when there is no batch.
  */
 int64_t		 query_batch_step(struct query *q, int64_t from, int steps);
+
+/* Every model of the store, by name. 0 or -1 (busy). Caller finishes. */
+int		 query_fleet_load(struct query *q, struct query_fleet *out);
+void		 query_fleet_finish(struct query_fleet *f);
 
 /* 0 loaded (exists may be false), -1 busy. Caller finishes. */
 int		 query_calib_load(struct query *q, int64_t batch_id,

@@ -16,6 +16,9 @@
  * once, and the console a read-only form on a file older than version 3.
  * Version 4 adds the acks and silences asked from the console
  * (alert_mutes, db/alert-mute.c).
+ * Version 4 also adds models (schema-models.c): the models table and
+ * model_id in every per-stream table, and the fleet's summary
+ * (schema-fleet.c).
  */
 #include "db/store-internal.h"
 
@@ -146,9 +149,20 @@ static const struct schema_column schema_columns[] = {
 
 /* Indexes created after the columns exist. */
 static const char schema_indexes[] =
-    "CREATE INDEX IF NOT EXISTS alerts_status_next"
-    " ON alerts(status, next_attempt_at);"
-    "CREATE INDEX IF NOT EXISTS alerts_batch ON alerts(batch_id);"
+    "CREATE INDEX IF NOT EXISTS alerts_model_status_next"
+    " ON alerts(model_id, status, next_attempt_at);"
+    "CREATE INDEX IF NOT EXISTS alerts_model_batch"
+    " ON alerts(model_id, batch_id);"
+    /*
+     * The console's per-model seeks: a model's newest report, and the
+     * ledger's totals read from the index alone.
+     */
+    /* A model's alerts newest first (rowid order within model_id). */
+    "CREATE INDEX IF NOT EXISTS alerts_model ON alerts(model_id);"
+    "CREATE INDEX IF NOT EXISTS monitor_reports_model_created"
+    " ON monitor_reports(model_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS batches_model_counts"
+    " ON batches(model_id, n_rows, n_labelled, labelled_at);"
     "CREATE INDEX IF NOT EXISTS rejected_at ON rejected(at);";
 
 /*
@@ -256,6 +270,12 @@ static const struct schema_column schema_verdict_columns[] = {
 	{ "batches", "ks_drift", "INTEGER" },		/* feature */
 	{ "batches", "psi_warning", "REAL" },		/* feature */
 	{ "batches", "psi_critical", "REAL" },		/* feature */
+};
+
+/* Version 4: the performance numbers (schema_v4_ledger below). */
+static const struct schema_column schema_perf_columns[] = {
+	{ "batches", "accuracy", "REAL" },		/* performance */
+	{ "batches", "acc_delta", "REAL" },		/* performance */
 };
 
 static const char schema_verdict_fill[] =
@@ -488,10 +508,11 @@ static int
 schema_create_batches(struct store *s, char **cause)
 {
 	const struct schema_column *later[] = { schema_summary_columns,
-	    schema_verdict_columns };
+	    schema_verdict_columns, schema_perf_columns };
 	const size_t n_later[] = { sizeof schema_summary_columns /
 	    sizeof schema_summary_columns[0], sizeof schema_verdict_columns /
-	    sizeof schema_verdict_columns[0] };
+	    sizeof schema_verdict_columns[0], sizeof schema_perf_columns /
+	    sizeof schema_perf_columns[0] };
 	struct strbuf b = STRBUF_INIT;
 	size_t i, k;
 	char *sql;
@@ -511,6 +532,32 @@ schema_create_batches(struct store *s, char **cause)
 	rc = store_exec(s, sql, "creating the batch ledger", cause);
 	free(sql);
 	return rc;
+}
+
+/*
+ * ---- Version 4: the performance numbers in the batch ledger ----
+ *
+ * accuracy and acc_delta of the batch's performance report (NULL until
+ * it has one, or when NaN), for the fleet's summary (schema-fleet.c).
+ * New reports fill them from the report struct (store-report.c); the
+ * migration from the stored payloads.
+ */
+static const char schema_perf_fill[] =
+    "UPDATE batches SET (accuracy, acc_delta) = (SELECT"
+    " json_extract(payload, '$.accuracy'),"
+    " json_extract(payload, '$.acc_delta')" SUMMARY_FROM("performance")
+    ")";
+
+static int
+schema_v4_ledger(struct store *s, char **cause)
+{
+	if (schema_add_columns(s, schema_perf_columns,
+	    sizeof schema_perf_columns / sizeof schema_perf_columns[0],
+	    cause) == -1)
+		return -1;
+	s->tx_writes++;
+	return store_exec(s, schema_perf_fill, "filling the batch accuracy "
+	    "from the stored reports", cause);
 }
 
 static int
@@ -537,12 +584,16 @@ schema_v3_verdicts(struct store *s, char **cause)
 }
 
 /*
- * Version 2 -> 3, one step per change, all in the migration's one
- * transaction; each must be safe on any version 2 file. Append new steps.
+ * A migration is a list of steps, one per change, all in the migration's
+ * one transaction; each must be safe on any file of the version before.
+ * Append new steps to the list of the version being written.
  */
-static const struct schema_step {
+struct schema_step {
 	int	(*run)(struct store *, char **);
-} schema_v3_steps[] = {
+};
+
+/* Version 2 -> 3. */
+static const struct schema_step schema_v3_steps[] = {
 	{ schema_v3_verdicts },
 	{ store_event_schema },		/* ids, held labels, positions */
 	{ schema_v3_retention },
@@ -568,6 +619,9 @@ schema_steps(struct store *s, const struct schema_step *steps, size_t n,
  */
 static const struct schema_step schema_v4_steps[] = {
 	{ alert_mute_schema },		/* acks and silences (alert-mute.c) */
+	{ schema_v4_models },		/* models (schema-models.c) */
+	{ schema_v4_ledger },		/* accuracy in the ledger */
+	{ schema_v4_fleet },		/* model_status (schema-fleet.c) */
 };
 
 int
@@ -607,6 +661,8 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;
+	if (schema_fleet_triggers(s, cause) == -1)
+		return -1;
 	if (version < STORE_SCHEMA_VERSION) {
 		snprintf(buf, sizeof buf, "PRAGMA user_version = %d",
 		    STORE_SCHEMA_VERSION);
@@ -634,5 +690,10 @@ schema_check(struct store *s, char **cause)
 	}
 	if (schema_version_refused(s, version, cause))
 		return -1;
+	if (version < 4 && schema_models_views(s->db, true) != SQLITE_OK) {
+		*cause = store_error(s, sqlite3_errcode(s->db), "reading a "
+		    "file from before models as one model");
+		return -1;
+	}
 	return 0;
 }

@@ -17,18 +17,21 @@
 
 static const char sql_abandoned[] =
     "SELECT CAST(substr(key, 17) AS INTEGER) AS b FROM meta"
-    " WHERE key GLOB 'abandoned_batch.*' ORDER BY b";
+    " WHERE key GLOB 'abandoned_batch.*' AND model_id = :model ORDER BY b";
 static const char sql_unabandon[] =
-    "DELETE FROM meta WHERE key = 'abandoned_batch.' || ?1";
+    "DELETE FROM meta WHERE key = 'abandoned_batch.' || ?1"
+    " AND model_id = :model";
 /* Rows logged after the batch was judged (its ledger n_rows). */
 static const char sql_batch_late[] =
-    "SELECT max(0, (SELECT count(*) FROM predictions WHERE batch_id = ?1)"
-    " - n_rows) FROM batches WHERE batch_id = ?1 AND closed_at IS NOT NULL";
+    "SELECT max(0, (SELECT count(*) FROM predictions WHERE batch_id = ?1"
+    " AND model_id = :model) - n_rows) FROM batches WHERE batch_id = ?1"
+    " AND closed_at IS NOT NULL AND model_id = :model";
 static const char sql_batch_close[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
-    " closed_at, labelled_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5)"
-    " ON CONFLICT (batch_id) DO UPDATE SET n_rows = excluded.n_rows,"
-    " n_labelled = excluded.n_labelled,"
+    " closed_at, labelled_at, model_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?4, ?5, :model)"
+    " ON CONFLICT (model_id, batch_id) DO UPDATE SET"
+    " n_rows = excluded.n_rows, n_labelled = excluded.n_labelled,"
     " closed_at = coalesce(closed_at, excluded.closed_at),"
     " labelled_at = CASE WHEN excluded.labelled_at IS NULL THEN NULL"
     " ELSE coalesce(labelled_at, excluded.labelled_at) END";

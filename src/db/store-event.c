@@ -43,45 +43,51 @@ static const char schema_events[] =
 
 static const char sql_find[] =
     "SELECT batch_id, features, scores, predicted_class, confidence,"
-    " true_class, event_ts, src_line FROM predictions WHERE event_id = ?1";
+    " true_class, event_ts, src_line FROM predictions WHERE event_id = ?1"
+    " AND model_id = :model";
 static const char sql_next_row[] =
     "SELECT coalesce(max(row_in_batch) + 1, 0) FROM predictions"
-    " WHERE batch_id = ?1";
+    " WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_row_by_id[] =
-    "SELECT id, batch_id, true_class FROM predictions WHERE event_id = ?1";
+    "SELECT id, batch_id, true_class FROM predictions WHERE event_id = ?1"
+    " AND model_id = :model";
 static const char sql_row_label[] =
     "UPDATE predictions SET true_class = ?2, labeled_at = ?3 WHERE id = ?1";
 static const char sql_ledger_one[] =
     "UPDATE batches SET n_labelled = n_labelled + ?2,"
     " labelled_at = CASE WHEN n_labelled + ?2 >= n_rows THEN ?3"
-    " ELSE labelled_at END WHERE batch_id = ?1";
+    " ELSE labelled_at END WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_pending_get[] =
-    "SELECT true_class FROM pending_labels WHERE event_id = ?1";
+    "SELECT true_class FROM pending_labels WHERE event_id = ?1"
+    " AND model_id = :model";
 static const char sql_pending_put[] =
     "INSERT OR REPLACE INTO pending_labels (event_id, true_class,"
-    " received_at) VALUES (?1, ?2, ?3)";
+    " received_at, model_id) VALUES (?1, ?2, ?3, :model)";
 static const char sql_pending_del[] =
-    "DELETE FROM pending_labels WHERE event_id = ?1";
+    "DELETE FROM pending_labels WHERE event_id = ?1 AND model_id = :model";
 static const char sql_pending_any[] =
-    "SELECT EXISTS (SELECT 1 FROM pending_labels)";
+    "SELECT EXISTS (SELECT 1 FROM pending_labels WHERE model_id = :model)";
 static const char sql_pending_expire[] =
-    "DELETE FROM pending_labels WHERE received_at < ?1";
-static const char sql_pending_count[] = "SELECT count(*) FROM pending_labels";
+    "DELETE FROM pending_labels WHERE received_at < ?1"
+    " AND model_id = :model";
+static const char sql_pending_count[] =
+    "SELECT count(*) FROM pending_labels WHERE model_id = :model";
 static const char sql_batch_counts[] =
-    "SELECT n_rows, n_labelled FROM batches WHERE batch_id = ?1";
+    "SELECT n_rows, n_labelled FROM batches WHERE batch_id = ?1"
+    " AND model_id = :model";
 static const char sql_judged_batches[] =
     "SELECT batch_id FROM monitor_reports WHERE report_type = 'feature'"
-    " ORDER BY batch_id";
+    " AND model_id = :model ORDER BY batch_id";
 static const char sql_open_batches[] =
     "SELECT batch_id FROM batches WHERE closed_at IS NULL"
-    " AND batch_id >= ?1 ORDER BY batch_id";
+    " AND batch_id >= ?1 AND model_id = :model ORDER BY batch_id";
 static const char sql_pos_get[] =
     "SELECT dev, ino, offset, line, hash, next_row, frontier, max_ts"
-    " FROM input_positions WHERE source = ?1";
+    " FROM input_positions WHERE source = ?1 AND model_id = :model";
 static const char sql_pos_put[] =
     "INSERT OR REPLACE INTO input_positions (source, dev, ino, offset,"
-    " line, hash, next_row, frontier, max_ts, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    " line, hash, next_row, frontier, max_ts, updated_at, model_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, :model)";
 
 int
 store_event_schema(struct store *s, char **cause)

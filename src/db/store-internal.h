@@ -10,6 +10,11 @@
  * makes SQLite roll the whole transaction back is noticed by store_error(),
  * which resets the transaction state and says so in the cause.
  *
+ * :model (the model of struct store) is bound by store_prepare; it must
+ * come after every numbered parameter in the text, as a named parameter
+ * takes the number after the largest seen so far (":model ... ?1" would
+ * make both number 1).
+ *
  * Statements: prepare with store_prepare(s, SQL, cause) where SQL is a
  * string literal (or any string that lives as long as the store): the
  * prepared statement is cached by that pointer, prepared once, and handed
@@ -52,6 +57,18 @@ struct store {
 	bool		 in_tx;		/* BEGIN IMMEDIATE done, no COMMIT */
 	size_t		 pending;	/* predictions inserted in this tx */
 	size_t		 tx_writes;	/* write statements in this tx */
+
+	/*
+	 * The model every statement binds as :model (schema-models.c):
+	 * its name, and its model_id once the models table has it. While
+	 * the schema is being created or migrated, :model is 0 (the whole
+	 * store's rows of meta); a model not stored yet reads as -1 (no
+	 * rows) and is stored by the first write transaction.
+	 */
+	char		*model;		/* owned */
+	int64_t		 model_id;	/* valid when model_known */
+	bool		 model_known;
+	bool		 schema_ready;	/* migrated or checked */
 
 	/* The batch whose ledger row is known to exist (-1: none). */
 	int64_t		 cur_batch;
@@ -186,6 +203,28 @@ void		 store_event_bind(sqlite3_stmt *st, int i,
 		     const struct store_event_id *id);
 int		 store_event_find(struct store *s,
 		     const struct store_prediction *p, char **cause);
+
+/*
+ * schema-models.c. Version 3 -> 4: the models table, model_id in every
+ * per-stream table, a v3 file's rows as model 1 "default". 0 or -1.
+ */
+int		 schema_v4_models(struct store *s, char **cause);
+/*
+ * TEMP views (on) giving a version < 4 file's tables the column model_id,
+ * for a reader; off drops them. SQLite's result code.
+ */
+int		 schema_models_views(sqlite3 *db, bool on);
+
+/*
+ * schema-fleet.c. Version 3 -> 4 step: model_status, the fleet's summary
+ * kept by triggers, filled from the tables; the triggers alone (IF NOT
+ * EXISTS, every read-write open); a TEMP view model_status for a reader
+ * of a file of that version (< 4; on 4 it drops it). 0 or -1, and
+ * SQLite's result code for the view.
+ */
+int		 schema_v4_fleet(struct store *s, char **cause);
+int		 schema_fleet_triggers(struct store *s, char **cause);
+int		 schema_fleet_view(sqlite3 *db, int version);
 
 /* schema.c: create or migrate (read-write) or check (read-only). */
 int		 schema_migrate(struct store *s, char **cause);

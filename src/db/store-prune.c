@@ -26,11 +26,13 @@
 static const char sql_prune_next[] =
     "SELECT batch_id FROM batches INDEXED BY batches_unpruned"
     " WHERE pruned_at IS NULL AND closed_at < ?1"
-    " AND n_labelled >= n_rows ORDER BY closed_at LIMIT 1";
+    " AND n_labelled >= n_rows AND model_id = :model"
+    " ORDER BY closed_at LIMIT 1";
 static const char sql_prune_rows[] =
-    "DELETE FROM predictions WHERE batch_id = ?1";
+    "DELETE FROM predictions WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_prune_mark[] =
-    "UPDATE batches SET pruned_at = ?2 WHERE batch_id = ?1";
+    "UPDATE batches SET pruned_at = ?2 WHERE batch_id = ?1"
+    " AND model_id = :model";
 
 /* The next due batch into *batch: 1, 0 none, -1 (*cause). */
 static int

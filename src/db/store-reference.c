@@ -17,13 +17,15 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 
-static const char sql_ref_clear[] = "DELETE FROM reference";
+static const char sql_ref_clear[] =
+    "DELETE FROM reference WHERE model_id = :model";
 static const char sql_ref_insert[] =
     "INSERT INTO reference (row, features, predicted_class, confidence,"
-    " scores, true_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    " scores, true_class, model_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, :model)";
 static const char sql_ref_select[] =
     "SELECT row, features, predicted_class, confidence, scores, true_class"
-    " FROM reference ORDER BY row";
+    " FROM reference WHERE model_id = :model ORDER BY row";
 
 /* ---- Schema (axis names) ------------------------------------------- */
 

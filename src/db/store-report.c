@@ -32,23 +32,24 @@
 
 static const char sql_report_put[] =
     "INSERT INTO monitor_reports (batch_id, report_type, payload,"
-    " created_at) VALUES (?1, ?2, ?3, ?4)"
-    " ON CONFLICT (batch_id, report_type) DO UPDATE SET"
+    " created_at, model_id) VALUES (?1, ?2, ?3, ?4, :model)"
+    " ON CONFLICT (model_id, batch_id, report_type) DO UPDATE SET"
     " payload = excluded.payload, created_at = excluded.created_at"
     " WHERE payload IS NOT excluded.payload";
 
 static const char sql_summary_feature[] =
     "UPDATE batches SET max_psi = ?2, min_ks_p = ?3, psi_verdict = ?4,"
     " ks_drift = ?5, psi_warning = ?6, psi_critical = ?7"
-    " WHERE batch_id = ?1";
+    " WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_summary_prediction[] =
     "UPDATE batches SET label_shift_drift = ?2, confidence_drift = ?3"
-    " WHERE batch_id = ?1";
+    " WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_summary_performance[] =
-    "UPDATE batches SET any_decay = ?2 WHERE batch_id = ?1";
+    "UPDATE batches SET any_decay = ?2, accuracy = ?3, acc_delta = ?4"
+    " WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_summary_detectors[] =
     "UPDATE batches SET ddm_drift = ?2, adwin_drift = ?3"
-    " WHERE batch_id = ?1";
+    " WHERE batch_id = ?1 AND model_id = :model";
 
 /* Store the payload (taken: freed here) of batch_id's report of type. */
 static int
@@ -191,6 +192,8 @@ store_report_put_performance(struct store *s, int64_t batch_id,
 	    cause)) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 2, r->any_decay);
+	bind_value(st, 3, r->accuracy);
+	bind_value(st, 4, r->acc_delta);
 	return summary_done(s, st, cause);
 }
 

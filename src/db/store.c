@@ -25,9 +25,13 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/model.h"
 #include "core/xalloc.h"
 #include "db/db-target.h"
 #include "db/store-internal.h"
+
+static void	store_model_lookup(struct store *);
+static void	store_bind_model(struct store *, sqlite3_stmt *);
 
 /* Retries on SQLITE_BUSY for BEGIN and COMMIT go on this many timeouts. */
 #define STORE_BUSY_RETRY_FACTOR	6
@@ -39,52 +43,58 @@ static const char sql_rollback[] = "ROLLBACK";
 static const char sql_pred_insert[] =
     "INSERT OR IGNORE INTO predictions (batch_id, row_in_batch, features,"
     " predicted_class, confidence, scores, true_class, logged_at,"
-    " labeled_at, event_id, event_ts, src_line)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    " labeled_at, event_id, event_ts, src_line, model_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, :model)";
 static const char sql_pred_exists[] =
     "SELECT features, scores, predicted_class, confidence, true_class"
-    " FROM predictions WHERE batch_id = ?1 AND row_in_batch = ?2";
+    " FROM predictions WHERE batch_id = ?1 AND row_in_batch = ?2"
+    " AND model_id = :model";
 static const char sql_batch_open[] =
-    "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at)"
-    " VALUES (?1, 0, 0, ?2) ON CONFLICT (batch_id) DO NOTHING";
+    "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
+    " model_id) VALUES (?1, 0, 0, ?2, :model)"
+    " ON CONFLICT (model_id, batch_id) DO NOTHING";
 static const char sql_data_version[] = "PRAGMA data_version";
 static const char sql_batch_closed[] =
     "SELECT closed_at IS NOT NULL, pruned_at IS NOT NULL FROM batches"
-    " WHERE batch_id = ?1";
+    " WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_batch_get[] =
     "SELECT features, predicted_class, confidence, true_class, scores"
-    " FROM predictions WHERE batch_id = ?1 ORDER BY row_in_batch";
+    " FROM predictions WHERE batch_id = ?1 AND model_id = :model"
+    " ORDER BY row_in_batch";
 static const char sql_batch_count[] =
     "SELECT count(*), count(true_class), max(labeled_at)"
-    " FROM predictions WHERE batch_id = ?1";
+    " FROM predictions WHERE batch_id = ?1 AND model_id = :model";
 /* The store's count of late rows, for the console (meta late_rows). */
 static const char sql_late_count[] =
-    "INSERT INTO meta (key, value) VALUES ('late_rows', '1')"
-    " ON CONFLICT (key) DO UPDATE SET value ="
+    "INSERT INTO meta (key, value, model_id) VALUES ('late_rows', '1',"
+    " :model) ON CONFLICT (model_id, key) DO UPDATE SET value ="
     " CAST(CAST(value AS INTEGER) + 1 AS TEXT)";
 static const char sql_label_rows[] =
     "SELECT id, true_class FROM predictions WHERE batch_id = ?1"
-    " ORDER BY row_in_batch";
+    " AND model_id = :model ORDER BY row_in_batch";
 static const char sql_label_set[] =
     "UPDATE predictions SET true_class = ?2, labeled_at = ?3 WHERE id = ?1";
 static const char sql_label_ledger[] =
     "UPDATE batches SET n_labelled = ?2, labelled_at = ?3"
-    " WHERE batch_id = ?1";
-static const char sql_meta_get[] = "SELECT value FROM meta WHERE key = ?1";
+    " WHERE batch_id = ?1 AND model_id = :model";
+static const char sql_meta_get[] =
+    "SELECT value FROM meta WHERE key = ?1 AND model_id = :model";
 static const char sql_meta_set[] =
-    "INSERT INTO meta (key, value) VALUES (?1, ?2)"
-    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    "INSERT INTO meta (key, value, model_id) VALUES (?1, ?2, :model)"
+    " ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value";
 static const char sql_report_get[] =
     "SELECT payload FROM monitor_reports"
-    " WHERE batch_id = ?1 AND report_type = ?2";
+    " WHERE batch_id = ?1 AND report_type = ?2 AND model_id = :model";
 static const char sql_reject_add[] =
-    "INSERT INTO rejected (source, line, reason, text, truncated, at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO rejected (source, line, reason, text, truncated, at,"
+    " model_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, :model)";
 static const char sql_detector_get[] =
-    "SELECT last_batch, state FROM detector_state WHERE name = ?1";
+    "SELECT last_batch, state FROM detector_state"
+    " WHERE name = ?1 AND model_id = :model";
 static const char sql_detector_put[] =
-    "INSERT INTO detector_state (name, last_batch, state, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET"
+    "INSERT INTO detector_state (name, last_batch, state, updated_at,"
+    " model_id) VALUES (?1, ?2, ?3, ?4, :model)"
+    " ON CONFLICT (model_id, name) DO UPDATE SET"
     " last_batch = excluded.last_batch, state = excluded.state,"
     " updated_at = excluded.updated_at";
 
@@ -123,6 +133,146 @@ store_error(struct store *s, int rc, const char *what)
 	return xasprintf("%s: %s while %s", s->path, msg, what);
 }
 
+/* ---- The model ------------------------------------------------------ */
+
+/* Finalize the hot statements (they hold the model_id bound). */
+static void
+store_forget_hot(struct store *s)
+{
+	sqlite3_finalize(s->st_pred_insert);
+	sqlite3_finalize(s->st_pred_exists);
+	sqlite3_finalize(s->st_batch_open);
+	sqlite3_finalize(s->st_batch_get);
+	sqlite3_finalize(s->st_data_version);
+	s->st_pred_insert = s->st_pred_exists = s->st_batch_open = NULL;
+	s->st_batch_get = s->st_data_version = NULL;
+}
+
+/* Look the model's id up; model_known when it is stored. */
+static void
+store_model_lookup(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT model_id FROM models"
+	    " WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, s->model, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->model_id = sqlite3_column_int64(st, 0);
+		s->model_known = true;
+		store_forget_hot(s);
+	}
+	sqlite3_finalize(st);
+}
+
+/* Store the model if it is not (inside the write transaction). 0 or -1. */
+static int
+store_model_create(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO models (name, created_at)"
+	    " VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, s->model, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 2, clock_wall());
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "storing the model");
+		return -1;
+	}
+	store_model_lookup(s);
+	if (!s->model_known) {
+		*cause = xasprintf("%s: model \"%s\" was stored but cannot be "
+		    "read back", s->path, s->model);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bind :model, if st has it (see struct store). */
+static void
+store_bind_model(struct store *s, sqlite3_stmt *st)
+{
+	int i;
+
+	if ((i = sqlite3_bind_parameter_index(st, ":model")) == 0)
+		return;
+	if (!s->schema_ready)
+		sqlite3_bind_int64(st, i, 0);
+	else
+		sqlite3_bind_int64(st, i, s->model_known ? s->model_id : -1);
+}
+
+int
+store_model_set(struct store *s, const char *name, char **cause)
+{
+	char why[128];
+
+	if (!model_name_check(name, strlen(name), why, sizeof why)) {
+		*cause = xasprintf("model \"%s\": %s", name, why);
+		return -1;
+	}
+	if (strcmp(name, s->model) == 0)
+		return 0;
+	free(s->model);
+	s->model = xstrdup(name);
+	s->model_known = false;
+	s->cur_batch = -1;
+	s->cur_counted = false;
+	store_forget_hot(s);
+	return 0;
+}
+
+const char *
+store_model(const struct store *s)
+{
+	return s->model;
+}
+
+int
+store_models(struct store *s, char ***names, size_t *n, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if ((st = store_prepare(s, "SELECT name FROM models ORDER BY name",
+	    cause)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*names = xreallocarray(*names, *n + 1, sizeof **names);
+		(*names)[(*n)++] = xstrdup((const char *)
+		    sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "listing the models");
+		store_models_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_models_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* ---- Statements ------------------------------------------------------ */
+
 sqlite3_stmt *
 store_prepare(struct store *s, const char *sql, char **cause)
 {
@@ -140,10 +290,13 @@ store_prepare(struct store *s, const char *sql, char **cause)
 			if (strcmp(sqlite3_sql(s->cache[i].stmt), sql) == 0)
 				break;
 	}
+	if (!s->model_known && s->schema_ready)
+		store_model_lookup(s);
 	if (i < s->n_cache) {
 		c = &s->cache[i];
 		sqlite3_reset(c->stmt);
 		sqlite3_clear_bindings(c->stmt);
+		store_bind_model(s, c->stmt);
 		return c->stmt;
 	}
 	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -160,16 +313,19 @@ store_prepare(struct store *s, const char *sql, char **cause)
 	s->cache[s->n_cache].sql = sql;
 	s->cache[s->n_cache].stmt = st;
 	s->n_cache++;
+	store_bind_model(s, st);
 	return st;
 }
 
-/* A hot statement kept in its own field. */
+/* A hot statement kept in its own field; :model bound once. */
 static sqlite3_stmt *
 store_prepare_hot(struct store *s, sqlite3_stmt **slot, const char *sql,
     char **cause)
 {
 	int rc;
 
+	if (!s->model_known && s->schema_ready)
+		store_model_lookup(s);
 	if (*slot != NULL)
 		return *slot;
 	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -179,6 +335,7 @@ store_prepare_hot(struct store *s, sqlite3_stmt **slot, const char *sql,
 		*cause = store_error(s, rc, "preparing a statement");
 		return NULL;
 	}
+	store_bind_model(s, *slot);
 	return *slot;
 }
 
@@ -288,6 +445,8 @@ store_write_begin(struct store *s, char **cause)
 	s->in_tx = true;
 	s->pending = 0;
 	s->tx_writes = 0;
+	if (s->schema_ready && !s->model_known)
+		return store_model_create(s, cause);
 	return 0;
 }
 
@@ -447,6 +606,7 @@ store_open(const char *path, enum store_mode mode, char **cause)
 	s->busy_ms = STORE_BUSY_TIMEOUT_MS;
 	s->cur_batch = -1;
 	s->turn_fd = -1;
+	s->model = xstrdup(MODEL_DEFAULT);
 
 	if (s->readonly)
 		flags = SQLITE_OPEN_READONLY;
@@ -478,6 +638,7 @@ store_open(const char *path, enum store_mode mode, char **cause)
 			store_explain_readonly(s, cause);
 			goto fail;
 		}
+		s->schema_ready = true;
 		return s;
 	}
 	/* SQLite silently falls back to read-only for an unwritable file. */
@@ -491,6 +652,7 @@ store_open(const char *path, enum store_mode mode, char **cause)
 		goto fail;
 	if (schema_migrate(s, cause) == -1)
 		goto fail;
+	s->schema_ready = true;
 	return s;
 
 fail:
@@ -529,14 +691,11 @@ store_close(struct store *s)
 	for (i = 0; i < s->n_cache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	free(s->cache);
-	sqlite3_finalize(s->st_pred_insert);
-	sqlite3_finalize(s->st_pred_exists);
-	sqlite3_finalize(s->st_batch_open);
-	sqlite3_finalize(s->st_data_version);
-	sqlite3_finalize(s->st_batch_get);
+	store_forget_hot(s);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	store_turn_close(s);
+	free(s->model);
 	free(s->path);
 	free(s);
 }
@@ -835,6 +994,7 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
     char **cause)
 {
 	enum store_add_result known;
+	sqlite3_stmt *st;
 	double at;
 	int n;
 
@@ -859,8 +1019,9 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 		if (known != STORE_ADD_NEW)
 			return known;
 		n = store_prediction_insert(s, p, at, cause);
-		if (n != 1 || store_exec(s, sql_late_count, "counting a late row",
-		    cause) == -1)
+		if (n != 1 || (st = store_prepare(s, sql_late_count,
+		    cause)) == NULL || store_step_done(s, st, "counting a late "
+		    "row", cause) == -1)
 			return STORE_ADD_ERROR;
 		return STORE_ADD_LATE;
 	}

@@ -116,6 +116,19 @@ enum store_label_result {
 struct store	*store_open(const char *path, enum store_mode mode,
 		    char **cause);
 void		 store_close(struct store *s);
+/*
+ * The model this handle reads and writes (core/model.h): MODEL_DEFAULT
+ * until set. Every per-stream call below is about this model only; the
+ * first write transaction stores a model not stored yet, and reads of
+ * one not stored find nothing. -1 with *cause for an invalid name.
+ */
+int		 store_model_set(struct store *s, const char *name,
+		    char **cause);
+const char	*store_model(const struct store *s);
+/* The stored models' names, sorted. Caller frees (store_models_free). */
+int		 store_models(struct store *s, char ***names, size_t *n,
+		    char **cause);
+void		 store_models_free(char **names, size_t n);
 /* Lock wait for writes, milliseconds (default 10000). */
 void		 store_set_busy_timeout(struct store *s, int ms);
 

@@ -1,8 +1,12 @@
 /*
  * The config file: one table of the keys mlmon-ingest knows ([ingest] and
  * [monitor]) with their type, bounds and place in struct ingest_config;
- * alert sections pass through to src/alert. Parsing works on a buffer so
- * the fuzzer can drive it; config_load_file() adds the file and its mode.
+ * alert sections pass through to src/alert. A [model "NAME"] section
+ * holds alert keys for one model ("min_severity_slack = warning",
+ * "slack.webhook_url = ..."): checked when read, kept, and applied over
+ * the others by config_model_apply once the stream's model is known.
+ * Parsing works on a buffer so the fuzzer can drive it;
+ * config_load_file() adds the file and its mode.
  */
 #include "ingest/config.h"
 
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "alert/alert.h"
+#include "core/model.h"
 #include "core/policy.h"
 #include "core/window.h"
 #include "core/xalloc.h"
@@ -49,6 +54,7 @@ struct opt {
 
 static const struct opt opts[] = {
 	{ "ingest", "db", OPT_STRING, 0, 0, false, OFF(db), 0 },
+	{ "ingest", "model", OPT_STRING, 0, 0, false, OFF(model), 0 },
 	{ "ingest", "flush_rows", OPT_INT, 1, 10000000, true,
 	  OFF(flush_rows), sizeof(size_t) },
 	{ "ingest", "flush_ms", OPT_INT, 0, 3600000, true, OFF(flush_ms),
@@ -172,7 +178,7 @@ set_opt(struct ingest_config *c, const struct opt *o, const char *value,
 	long long	 n;
 	int64_t		 us;
 	bool		 b;
-	char		*why;
+	char		*why, mwhy[128];
 
 	switch (o->type) {
 	case OPT_WINDOW:
@@ -189,6 +195,11 @@ set_opt(struct ingest_config *c, const struct opt *o, const char *value,
 	case OPT_STRING:
 		if (*value == '\0') {
 			*cause = xasprintf("%s is empty", o->key);
+			return -1;
+		}
+		if (o->offset == OFF(model) && !model_name_check(value,
+		    strlen(value), mwhy, sizeof mwhy)) {
+			*cause = xasprintf("\"%s\": %s", value, mwhy);
 			return -1;
 		}
 		free(*(char **)(void *)base);
@@ -252,9 +263,19 @@ config_init(struct ingest_config *c, bool with_alert)
 void
 config_finish(struct ingest_config *c)
 {
+	size_t	i;
+
 	free(c->db);
 	free(c->follow);
 	free(c->rotated);
+	free(c->model);
+	for (i = 0; i < c->n_model_sets; i++) {
+		free(c->model_sets[i].model);
+		free(c->model_sets[i].section);
+		free(c->model_sets[i].key);
+		free(c->model_sets[i].value);
+	}
+	free(c->model_sets);
 	if (c->alert != NULL)
 		alert_config_destroy(c->alert);
 	memset(c, 0, sizeof *c);
@@ -316,12 +337,110 @@ valid_word(const char *s, size_t n)
 	return true;
 }
 
+/* "word.word" (a [model] section's key naming an alert section). */
+static bool
+config_dotted(const char *s, size_t n)
+{
+	const char	*dot = memchr(s, '.', n);
+
+	return n <= 64 && dot != NULL && valid_word(s, (size_t)(dot - s)) &&
+	    valid_word(dot + 1, n - (size_t)(dot + 1 - s));
+}
+
 /* One "section.key" already set, for duplicate detection. */
 struct seen_key {
 	char		section[65];
 	char		key[65];
+	char		model[MODEL_NAME_MAX + 1];	/* [model "NAME"] */
 	unsigned	line;
 };
+
+/*
+ * "[model "NAME"]" in s[0..n): the name into model. 1 yes, 0 not such a
+ * header, -1 a bad name (*cause).
+ */
+static int
+model_header(const char *s, size_t n, char *model, char **cause)
+{
+	char	why[128];
+	size_t	len;
+
+	if (n < 10 || memcmp(s, "[model \"", 8) != 0 || s[n - 2] != '"' ||
+	    s[n - 1] != ']')
+		return 0;
+	len = n - 10;
+	if (!model_name_check(s + 8, len, why, sizeof why)) {
+		*cause = xasprintf("[model \"%.*s\"]: %s", (int)(len > 64 ?
+		    64 : len), s + 8, why);
+		return -1;
+	}
+	memcpy(model, s + 8, len);
+	model[len] = '\0';
+	return 1;
+}
+
+/*
+ * key = value in [model "NAME"]: "KEY" is [alert]'s, "SECTION.KEY" an
+ * alert section's. Checked on a scratch alert config (the value's
+ * errors), then kept for config_model_apply.
+ */
+static int
+model_key(struct ingest_config *c, const char *model, const char *key,
+    const char *value, char **cause)
+{
+	struct config_model_set	*m;
+	struct alert_config	*scratch;
+	const char		*dot = strchr(key, '.');
+	char			*section;
+	int			 rc = 0;
+
+	section = dot != NULL ? xasprintf("%.*s", (int)(dot - key), key) :
+	    xstrdup("alert");
+	key = dot != NULL ? dot + 1 : key;
+	if (!is_alert_section(section) || !valid_word(key, strlen(key))) {
+		*cause = xasprintf("a [model] section takes alert keys only "
+		    "(KEY of [alert], or slack.KEY, email.KEY, "
+		    "alertmanager.KEY)");
+		free(section);
+		return -1;
+	}
+	if (alert_config_is_secret(section, key))
+		c->has_secret = true;
+	if (c->alert != NULL) {
+		scratch = alert_config_create();
+		rc = alert_config_set(scratch, section, key, value, cause);
+		alert_config_destroy(scratch);
+	}
+	if (rc != 0) {
+		free(section);
+		return -1;
+	}
+	c->model_sets = xreallocarray(c->model_sets, c->n_model_sets + 1,
+	    sizeof *c->model_sets);
+	m = &c->model_sets[c->n_model_sets++];
+	m->model = xstrdup(model);
+	m->section = section;
+	m->key = xstrdup(key);
+	m->value = xstrdup(value);
+	return 0;
+}
+
+int
+config_model_apply(struct ingest_config *c, const char *model, char **cause)
+{
+	struct config_model_set	*m;
+	size_t			 i;
+
+	for (i = 0; i < c->n_model_sets && c->alert != NULL; i++) {
+		m = &c->model_sets[i];
+		if (strcmp(m->model, model) != 0)
+			continue;
+		if (alert_config_set(c->alert, m->section, m->key, m->value,
+		    cause) != 0)
+			return -1;
+	}
+	return 0;
+}
 
 int
 config_parse(struct ingest_config *c, const char *name, const char *buf,
@@ -331,9 +450,10 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 	size_t		 n_seen = 0, pos = 0, i;
 	char		 section[65] = "";
 	char		 key[65], value[CONFIG_LINE_MAX + 1];
+	char		 model[MODEL_NAME_MAX + 1] = "";
 	char		*why;
 	unsigned	 line = 0;
-	int		 rc = -1;
+	int		 rc = -1, hm;
 
 	while (pos < len) {
 		const char	*s = buf + pos, *eol, *eq, *k, *v;
@@ -366,7 +486,20 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 		s = trim(s, &n);
 		if (n == 0 || s[0] == '#' || s[0] == ';')
 			continue;
+		why = NULL;
+		if (s[0] == '[' && (hm = model_header(s, n, model,
+		    &why)) != 0) {
+			if (hm == -1) {
+				*cause = xasprintf("%s:%u: %s", name, line,
+				    why);
+				free(why);
+				goto out;
+			}
+			snprintf(section, sizeof section, "model");
+			continue;
+		}
 		if (s[0] == '[') {
+			model[0] = '\0';
 			if (s[n - 1] != ']' || !valid_word(s + 1, n - 2)) {
 				*cause = xasprintf("%s:%u: bad section header "
 				    "(want [name])", name, line);
@@ -393,7 +526,8 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 		k = trim(s, &kn);
 		vn = n - (size_t)(eq + 1 - s);
 		v = trim(eq + 1, &vn);
-		if (!valid_word(k, kn)) {
+		if (!valid_word(k, kn) && !(model[0] != '\0' &&
+		    config_dotted(k, kn))) {
 			*cause = xasprintf("%s:%u: bad key (want lower-case "
 			    "letters, digits, _)", name, line);
 			goto out;
@@ -413,7 +547,8 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 		value[vn] = '\0';
 		for (i = 0; i < n_seen; i++) {
 			if (strcmp(seen[i].section, section) == 0 &&
-			    strcmp(seen[i].key, key) == 0) {
+			    strcmp(seen[i].key, key) == 0 &&
+			    strcmp(seen[i].model, model) == 0) {
 				*cause = xasprintf("%s:%u: duplicate key %s "
 				    "in [%s] (first set on line %u)", name,
 				    line, key, section, seen[i].line);
@@ -421,7 +556,8 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 			}
 		}
 		why = NULL;
-		if (config_set(c, section, key, value, &why) != 0) {
+		if ((model[0] != '\0' ? model_key(c, model, key, value,
+		    &why) : config_set(c, section, key, value, &why)) != 0) {
 			*cause = xasprintf("%s:%u: %s", name, line,
 			    why != NULL ? why : "invalid setting");
 			free(why);
@@ -430,6 +566,7 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 		seen = xreallocarray(seen, n_seen + 1, sizeof *seen);
 		memcpy(seen[n_seen].section, section, sizeof section);
 		memcpy(seen[n_seen].key, key, sizeof key);
+		memcpy(seen[n_seen].model, model, sizeof model);
 		seen[n_seen].line = line;
 		n_seen++;
 	}

@@ -22,6 +22,7 @@ struct alert_config;
 
 struct ingest_config {
 	char			*db;		/* owned; NULL: not set */
+	char			*model;		/* owned; NULL: "default" */
 	size_t			 flush_rows;	/* commit after N rows */
 	int			 flush_ms;	/* ... or this many ms */
 	int			 busy_timeout_ms;
@@ -42,6 +43,17 @@ struct ingest_config {
 	struct monitor_config	 monitor;
 	struct alert_config	*alert;		/* owned; NULL: parse only */
 	bool			 has_secret;	/* a secret key was set */
+	/* [model "NAME"] keys, for config_model_apply; owned. */
+	struct config_model_set	*model_sets;
+	size_t			 n_model_sets;
+};
+
+/* One key of a [model "NAME"] section: an alert key for that model. */
+struct config_model_set {
+	char	*model;
+	char	*section;	/* alert, slack, email, alertmanager */
+	char	*key;
+	char	*value;
 };
 
 /*
@@ -67,6 +79,14 @@ int	config_parse(struct ingest_config *c, const char *name,
  * checked after a file and again after the flags. 0 ok, -1 and *cause.
  */
 int	config_check(const struct ingest_config *c, char **cause);
+
+/*
+ * The [model "NAME"] sections of model (the stream's model) over the
+ * alert settings (file, environment): per-model gating and channels.
+ * 0 ok, -1 with *cause.
+ */
+int	config_model_apply(struct ingest_config *c, const char *model,
+	    char **cause);
 
 /* Read and parse a file, refusing one with a secret and group/other bits. */
 int	config_load_file(struct ingest_config *c, const char *path,

@@ -31,6 +31,7 @@
 
 #include "alert/alert.h"
 #include "core/clock.h"
+#include "core/model.h"
 #include "core/sanitize.h"
 #include "core/stop.h"
 #include "core/xalloc.h"
@@ -71,6 +72,7 @@ static const struct {
 	const char	*section;
 	const char	*key;
 } settings[] = {
+	{ "model", "ingest", "model" },
 	{ "flush-rows", "ingest", "flush_rows" },
 	{ "flush-ms", "ingest", "flush_ms" },
 	{ "busy-timeout", "ingest", "busy_timeout_ms" },
@@ -105,6 +107,9 @@ static const char usage_text[] =
 "prediction to the store, run the monitors per batch and the alert rules.\n"
 "\n"
 "  --db PATH              store file (default $MLMON_DB, else monitoring.db)\n"
+"  --model NAME           the stream's model (default \"default\"); records\n"
+"                         naming another model are rejected: one ingest\n"
+"                         process per model, any number per store\n"
 "  --config PATH          config file (default $MLMON_CONFIG, else\n"
 "                         $XDG_CONFIG_HOME/mlmon/mlmon.conf if present)\n"
 "  -q, --quiet            no per-batch lines, progress or summary\n"
@@ -622,6 +627,14 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* The model's own alert settings, over the file's and env's. */
+	if (config_model_apply(&cfg, cfg.model != NULL ? cfg.model :
+	    MODEL_DEFAULT, &cause) != 0) {
+		say("[model \"%s\"]: %s", cfg.model != NULL ? cfg.model :
+		    MODEL_DEFAULT, cause);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (config_check(&cfg, &cause) != 0) {
 		fprintf(stderr, "mlmon-ingest: %s\n", cause);
 		status = EXIT_USAGE;
@@ -666,6 +679,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	store_set_busy_timeout(s, cfg.busy_timeout_ms);
+	if (cfg.model != NULL && store_model_set(s, cfg.model, &cause) != 0) {
+		say("%s", cause);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	p = pipeline_create(s, &cfg, NULL, quiet ? NULL : stderr, stderr,
 	    &cause);
 	if (p == NULL) {
@@ -690,7 +708,7 @@ main(int argc, char **argv)
 	}
 	if (metrics_path != NULL) {
 		metrics = prom_file_create(db_flag, metrics_path,
-		    PROM_MODEL_DEFAULT);
+		    store_model(s));
 		metrics_update(p, 1);
 	}
 	show_progress = !quiet && isatty(STDERR_FILENO) && cfg.follow == NULL;

@@ -30,9 +30,6 @@
 #include "ingest/config.h"
 #include "ingest/pipeline-internal.h"
 
-/* The stream's model until the store knows models. */
-#define WATCH_MODEL	"default"
-
 /* Unix seconds as "2026-12-06T08:10:00Z" into buf. */
 static const char *
 watch_stamp(double t, char *buf, size_t size)
@@ -56,7 +53,7 @@ watch_decide(struct pipeline *p, const char *rule, bool silent, char *msg,
 	int			 rc;
 
 	as.rule = rule;
-	as.model = WATCH_MODEL;
+	as.model = store_model(p->s);
 	as.silent = silent;
 	as.batch_id = p->watch.batch;
 	as.message = msg;
@@ -105,12 +102,12 @@ pl_watch_prediction(struct pipeline *p, int64_t batch, char **cause)
 	if (w->was_wall > 0)
 		msg = xasprintf("model %s: resolved: predictions are back on "
 		    "%s (batch %lld), %.1f s after the last arrival at %s",
-		    WATCH_MODEL, p->source, (long long)batch, gap,
+		    store_model(p->s), p->source, (long long)batch, gap,
 		    watch_stamp(w->was_wall, was, sizeof was));
 	else
 		msg = xasprintf("model %s: resolved: predictions are back on "
 		    "%s (batch %lld), %.1f s after this run started",
-		    WATCH_MODEL, p->source, (long long)batch, gap);
+		    store_model(p->s), p->source, (long long)batch, gap);
 	return watch_decide(p, "stream_silent", false, msg, cause);
 }
 
@@ -127,7 +124,8 @@ pl_watch_labels(struct pipeline *p, int64_t batch, char **cause)
 	w->labels_resumed = true;
 	w->labels_late = false;
 	msg = xasprintf("model %s: resolved: labels arrived again on %s "
-	    "(for batch %lld)", WATCH_MODEL, p->source, (long long)batch);
+	    "(for batch %lld)", store_model(p->s), p->source,
+	    (long long)batch);
 	return watch_decide(p, "labels_late", false, msg, cause);
 }
 
@@ -191,7 +189,7 @@ watch_silent(struct pipeline *p, char **cause)
 	if (w->last_pred_wall > 0)
 		msg = xasprintf("model %s: stream silent: no prediction on %s "
 		    "for %.1f s (expected every %.0f s); last arrival %s, "
-		    "batch %lld", WATCH_MODEL, p->source,
+		    "batch %lld", store_model(p->s), p->source,
 		    (double)(p->now - w->last_pred) / 1000,
 		    (double)p->cfg->expect_every_us / 1e6,
 		    watch_stamp(w->last_pred_wall, last, sizeof last),
@@ -199,7 +197,7 @@ watch_silent(struct pipeline *p, char **cause)
 	else
 		msg = xasprintf("model %s: stream silent: no prediction on %s "
 		    "for %.1f s (expected every %.0f s); none arrived since "
-		    "this run started", WATCH_MODEL, p->source,
+		    "this run started", store_model(p->s), p->source,
 		    (double)(p->now - w->last_pred) / 1000,
 		    (double)p->cfg->expect_every_us / 1e6);
 	return watch_decide(p, "stream_silent", true, msg, cause);
@@ -217,7 +215,7 @@ watch_labels_late(struct pipeline *p, char **cause)
 	w->labels_resumed = true;
 	msg = xasprintf("model %s: labels late: no labels on %s for %.1f s "
 	    "since batch %lld closed at %s (expected within %.0f s)",
-	    WATCH_MODEL, p->source,
+	    store_model(p->s), p->source,
 	    (double)(p->now - w->unlabelled_since) / 1000,
 	    (long long)w->unlabelled_batch,
 	    watch_stamp(w->unlabelled_wall, closed, sizeof closed),

@@ -702,6 +702,13 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 	}
 	if (!proto_parse_line(&p->parser, line, len, &r, reason))
 		return reject(p, lineno, reason, line, len, cause);
+	if (r.model != NULL && strcmp(r.model, store_model(p->s)) != 0) {
+		snprintf(reason, sizeof reason, "model \"%.48s%s\" is not "
+		    "this ingest's \"%.48s%s\" (--model)", r.model,
+		    strlen(r.model) > 48 ? "..." : "", store_model(p->s),
+		    strlen(store_model(p->s)) > 48 ? "..." : "");
+		return reject(p, lineno, reason, line, len, cause);
+	}
 	if (r.kind == PROTO_REFERENCE && p->settled) {
 		return reject(p, lineno, "reference record after the first "
 		    "prediction", line, len, cause);

@@ -40,6 +40,7 @@ enum key {
 	KEY_CLASS_NAMES,
 	KEY_ID,
 	KEY_TS,
+	KEY_MODEL,
 	KEY_COUNT,
 };
 
@@ -87,6 +88,7 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_CLASS_NAMES] = "class_names",
 	[KEY_ID] = "id",
 	[KEY_TS] = "ts",
+	[KEY_MODEL] = "model",
 };
 
 static const char *const kind_names[] = {
@@ -100,21 +102,26 @@ static const char *const kind_names[] = {
 
 #define BIT(k)	(1u << (k))
 
-/* Keys each kind may carry, and those it must. */
+/*
+ * Keys each kind may carry (every kind may name its model), and those it
+ * must.
+ */
 static const unsigned kind_allowed[] = {
 	[PROTO_PREDICTION] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) | BIT(KEY_ROW) |
 	    BIT(KEY_FEATURES) | BIT(KEY_SCORES) | BIT(KEY_PREDICTED) |
 	    BIT(KEY_CONFIDENCE) | BIT(KEY_TRUE_CLASS) | BIT(KEY_ID) |
-	    BIT(KEY_TS),
+	    BIT(KEY_TS) | BIT(KEY_MODEL),
 	[PROTO_REFERENCE] = BIT(KEY_TYPE) | BIT(KEY_FEATURES) |
 	    BIT(KEY_SCORES) | BIT(KEY_PREDICTED) | BIT(KEY_CONFIDENCE) |
-	    BIT(KEY_TRUE_CLASS),
+	    BIT(KEY_TRUE_CLASS) | BIT(KEY_MODEL),
 	[PROTO_SCHEMA] = BIT(KEY_TYPE) | BIT(KEY_FEATURE_NAMES) |
-	    BIT(KEY_CLASS_NAMES),
+	    BIT(KEY_CLASS_NAMES) | BIT(KEY_MODEL),
 	[PROTO_LABELS] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) |
-	    BIT(KEY_TRUE_CLASS),
-	[PROTO_END_BATCH] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID),
-	[PROTO_LABEL] = BIT(KEY_TYPE) | BIT(KEY_ID) | BIT(KEY_TRUE_CLASS),
+	    BIT(KEY_TRUE_CLASS) | BIT(KEY_MODEL),
+	[PROTO_END_BATCH] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) |
+	    BIT(KEY_MODEL),
+	[PROTO_LABEL] = BIT(KEY_TYPE) | BIT(KEY_ID) | BIT(KEY_TRUE_CLASS) |
+	    BIT(KEY_MODEL),
 };
 static const unsigned kind_required[] = {
 	/* batch_id: the pipeline knows whether a window stands in. */
@@ -977,6 +984,47 @@ parse_type(struct ctx *c)
 	    n > sizeof buf ? "..." : "");
 }
 
+/* "model": a name of core/model.h, kept in the parser's buffer. */
+static bool
+parse_model(struct ctx *c)
+{
+	char	why[PROTO_REASON_MAX - 16];
+	size_t	n;
+
+	skip_ws(c);
+	if (peek(c) != '"')
+		return fail(c, "model is not a string");
+	if (!parse_string(c, c->p->model, MODEL_NAME_MAX, &n, NULL))
+		return false;
+	if (!model_name_check(c->p->model, n, why, sizeof why))
+		return fail(c, "model: %s", why);
+	c->p->model[n] = '\0';
+	c->r->model = c->p->model;
+	return true;
+}
+
+/*
+ * Fast path: an optional leading "model":"NAME", (plain name bytes only;
+ * anything else is left to the general parser).
+ */
+static bool
+fast_model(struct ctx *c)
+{
+	size_t	start = c->pos, n;
+
+	while (c->pos < c->len && c->s[c->pos] != '"')
+		c->pos++;
+	n = c->pos - start;
+	if (c->pos >= c->len || !model_name_check(c->s + start, n, NULL, 0))
+		return false;
+	memcpy(c->p->model, c->s + start, n);
+	c->p->model[n] = '\0';
+	c->r->model = c->p->model;
+	c->seen |= BIT(KEY_MODEL);
+	c->pos++;
+	return true;
+}
+
 static enum key
 key_lookup(const char *k, size_t n)
 {
@@ -986,6 +1034,7 @@ key_lookup(const char *k, size_t n)
 		[KEY_CONFIDENCE] = 10, [KEY_TRUE_CLASS] = 10,
 		[KEY_FEATURE_NAMES] = 13, [KEY_CLASS_NAMES] = 11,
 		[KEY_ID] = 2, [KEY_TS] = 2,
+		[KEY_MODEL] = 5,
 	};
 	int				i;
 
@@ -1059,6 +1108,8 @@ parse_member_value(struct ctx *c, enum key k)
 		return parse_id(c);
 	case KEY_TS:
 		return parse_ts(c);
+	case KEY_MODEL:
+		return parse_model(c);
 	default:
 		return parse_value_skip(c, 1);
 	}
@@ -1371,6 +1422,9 @@ parse_fast(struct ctx *c)
 	int64_t			 v;
 
 	if (!FAST_LIT(c, "{"))
+		return false;
+	if (FAST_LIT(c, "\"model\":\"") && (!fast_model(c) ||
+	    !FAST_LIT(c, ",")))
 		return false;
 	if (FAST_LIT(c, "\"batch_id\":")) {
 		if (!fast_index(c, INT64_MAX, &r->batch_id))

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/event.h"
+#include "core/model.h"
 #include "core/monitor.h"
 
 #define PROTO_MAX_FEATURES	MONITOR_MAX_FEATURES
@@ -81,6 +82,8 @@ struct proto_record {
 	size_t		 n_labels;	/* labels: true_class array */
 	const int	*labels;
 
+	const char	*model;		/* any kind; NULL when absent */
+
 	size_t		 n_feature_names;	/* schema; 0 when absent */
 	const char *const *feature_names;
 	size_t		 n_class_names;
@@ -96,6 +99,7 @@ struct proto_parser {
 	size_t		 labels_size;
 	const char	**names;	/* feature names then class names */
 	size_t		 names_size;
+	char		 model[MODEL_NAME_MAX + 1];
 };
 
 void	proto_parser_init(struct proto_parser *p);

@@ -42,6 +42,7 @@ prom_file_create(const char *db_path, const char *path, const char *model)
 	pf->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	pf->model = xstrdup(model);
 	pf->q = query_create(db_path);
+	query_set_model(pf->q, model);
 	return pf;
 }
 

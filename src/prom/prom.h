@@ -15,9 +15,6 @@
 struct query;
 struct prom_file;
 
-/* The model label's value until stores hold several models. */
-#define PROM_MODEL_DEFAULT	"default"
-
 /*
  * Write the metrics of the store q reads (refreshed by the caller) to
  * out: nothing for a store without batches. 0, or -1 and *cause (caller

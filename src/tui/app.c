@@ -34,6 +34,7 @@ static const struct view *const app_views[TAB_COUNT] = {
 	&view_drift,
 	&view_calibration,
 	&view_alerts,
+	&view_fleet,
 };
 
 const struct view *
@@ -54,6 +55,7 @@ app_init(struct app *a, const struct options *o)
 	a->calib_batch = o->batch;
 	a->highlight = !o->once && !o->no_highlight;
 	a->q = query_create(o->db);
+	query_set_model(a->q, o->model);
 }
 
 void
@@ -66,6 +68,7 @@ app_finish(struct app *a)
 	free(a->alerts_detail);
 	query_calib_finish(&a->calib);
 	free(a->mutes);
+	query_fleet_finish(&a->fleet);
 	memset(a, 0, sizeof *a);
 }
 
@@ -110,6 +113,15 @@ app_load(struct app *a, int w, int h)
 	a->body = (struct rect){ 0, 2, w, h - 3 };
 	if (app_too_small(w, h) || query_state(a->q) != QUERY_OK)
 		return 0;
+	/* A store of several models opens on them all, once. */
+	if (!a->fleet_decided) {
+		a->fleet_decided = true;
+		if (a->opt.model == NULL && !a->opt.tab_set &&
+		    query_models(a->q) > 1) {
+			a->tab = TAB_FLEET;
+			v = app_view(a->tab);
+		}
+	}
 	return v->load(a);
 }
 
@@ -121,7 +133,8 @@ app_load(struct app *a, int w, int h)
 static void
 tab_label(int t, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s [%d]", app_view(t)->name, t + 1);
+	snprintf(buf, size, "%s [%d]", app_view(t)->name, t == TAB_FLEET ?
+	    0 : t + 1);
 }
 
 int
@@ -231,6 +244,18 @@ app_stale_after(const struct app *a)
 }
 
 void
+app_open_model(struct app *a, const char *name)
+{
+	query_set_model(a->q, name);
+	a->tab = TAB_OVERVIEW;
+	a->drift_sel = a->drift_top = 0;
+	a->calib_batch = -1;
+	a->alerts_top = 0;
+	a->hl_known = false;
+	a->hl_n = 0;
+}
+
+void
 app_set_status(struct app *a, bool bad, const char *msg)
 {
 	snprintf(a->status, sizeof a->status, "%s", msg);
@@ -304,6 +329,8 @@ draw_store_line(const struct app *a, struct canvas *c)
 	x += canvas_text(c, x, 1, c->w - x, ROLE_DIM, query_path(a->q));
 	if (query_state(a->q) != QUERY_OK)
 		return;
+	x += canvas_text(c, x, 1, c->w - x, ROLE_NORMAL, "  model ");
+	x += canvas_text(c, x, 1, c->w - x, ROLE_BOLD, query_model(a->q));
 	snprintf(buf, sizeof buf, "  batch %lld", (long long)ov->latest_batch);
 	x += canvas_text(c, x, 1, c->w - x, ROLE_NORMAL, buf);
 	if (ov->last_write <= 0)
@@ -600,6 +627,9 @@ app_key(struct app *a, enum action act)
 	case ACT_TAB4:
 		a->tab = (int)(act - ACT_TAB1);
 		return VIEW_RESCAN;
+	case ACT_FLEET:
+		a->tab = TAB_FLEET;
+		return VIEW_RESCAN;
 	case ACT_FASTER:
 		a->delay = a->delay - 1 < DELAY_MIN ? DELAY_MIN : a->delay - 1;
 		return VIEW_REDRAW;
@@ -634,7 +664,10 @@ app_prompt_key(struct app *a, int ch)
 		return mute_silence_key(a, ch);
 	if (ch == 27) {			/* Esc: cancel */
 		a->prompt = PROMPT_NONE;
-		if (kind == PROMPT_SEARCH) {
+		if (kind == PROMPT_SEARCH && a->tab == TAB_FLEET) {
+			a->fleet_filter[0] = '\0';
+			a->fleet_sel = 0;
+		} else if (kind == PROMPT_SEARCH) {
 			a->alerts_search[0] = '\0';
 			a->alerts_top = a->alerts_sel = 0;
 		}
@@ -666,6 +699,12 @@ app_prompt_key(struct app *a, int ch)
 		a->input[n + 1] = '\0';
 	} else
 		return VIEW_HANDLED;
+	if (kind == PROMPT_SEARCH && a->tab == TAB_FLEET) {
+		snprintf(a->fleet_filter, sizeof a->fleet_filter, "%s",
+		    a->input);
+		a->fleet_sel = 0;
+		return VIEW_REDRAW;
+	}
 	if (kind == PROMPT_SEARCH) {	/* incremental */
 		snprintf(a->alerts_search, sizeof a->alerts_search, "%s",
 		    a->input);

@@ -22,6 +22,7 @@ enum tab {
 	TAB_DRIFT,
 	TAB_CALIBRATION,
 	TAB_ALERTS,
+	TAB_FLEET,	/* every model; key 0 or m */
 	TAB_COUNT,
 };
 
@@ -46,6 +47,7 @@ enum action {
 	ACT_TAB2,
 	ACT_TAB3,
 	ACT_TAB4,
+	ACT_FLEET,		/* 0, m: the Fleet tab */
 	ACT_FASTER,
 	ACT_SLOWER,
 	ACT_PAUSE,
@@ -63,6 +65,7 @@ enum action {
 	ACT_GOTO,		/* g: type a batch id */
 	ACT_SEARCH,		/* / */
 	ACT_SEVERITY,		/* v: cycle the severity filter */
+	ACT_ALL_MODELS,		/* M: the model shown's alerts or all */
 	ACT_SNAPSHOT,		/* s: write the current tab to a file */
 	ACT_CLEAR,		/* Delete: clear the filter */
 	ACT_ACK,		/* a: acknowledge the selected alert */
@@ -115,11 +118,13 @@ enum prompt_kind {
 
 struct options {
 	const char	*db;
+	const char	*model;		/* --model; NULL: automatic */
 	int		 delay;		/* tenths */
 	bool		 ascii;
 	bool		 no_color;
 	bool		 once;
 	int		 tab;
+	bool		 tab_set;	/* --tab given */
 	int64_t		 batch;		/* -1: latest */
 	int64_t		 alert;		/* --once --alert: -1 none */
 	int		 width;		/* --once size */
@@ -191,10 +196,17 @@ struct app {
 	int		 mute_scope;	/* S prompt: enum alert_mute_scope */
 	int		 alerts_sev;	/* severity_names index; 0 all */
 	char		 alerts_search[64];
+	bool		 alerts_all;	/* every model's, with a model column */
 	struct query_alert_page alerts;
 	char		*alerts_detail;	/* Enter: the selected alert
 					   explained (owned); NULL: list */
 	int		 alerts_detail_top;	/* first line shown */
+
+	/* Fleet */
+	struct query_fleet fleet;
+	size_t		 fleet_sel;	/* in the sorted, filtered rows */
+	char		 fleet_filter[64];
+	bool		 fleet_decided;	/* opened on Fleet or not, once */
 };
 
 struct view {
@@ -210,6 +222,7 @@ extern const struct view view_overview;
 extern const struct view view_drift;
 extern const struct view view_calibration;
 extern const struct view view_alerts;
+extern const struct view view_fleet;
 
 const struct view *app_view(int tab);
 
@@ -248,6 +261,17 @@ bool	app_alert_is_new(const struct app *a, int64_t id);
 bool	app_batch_is_new(const struct app *a);
 /* Seconds the store has been quiet before the badge turns bad. */
 double	app_stale_after(const struct app *a);
+/* Show model name on the Overview tab (Enter on the Fleet tab). */
+void	app_open_model(struct app *a, const char *name);
+
+/* view-fleet.c, shared with the exports. */
+bool	fleet_stale(const struct app *a, const struct query_fleet_row *r);
+/* The rows shown (filter), worst first: (*idx)[0..n). Caller frees. */
+size_t	fleet_order(const struct app *a, size_t **idx);
+/* "[CRIT]", "[WARN]", "[STALE]" or "ok", and its role. */
+const char *fleet_state(const struct app *a, const struct query_fleet_row *r,
+	    enum role *role);
+const char *fleet_drift_name(enum query_fleet_drift d);
 /* Show msg in the function bar for STATUS_SECONDS. */
 void	app_set_status(struct app *a, bool bad, const char *msg);
 /* The next mono time a timed mark ends (status, highlight); 0 none. */

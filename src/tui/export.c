@@ -19,7 +19,7 @@
 #include "tui/render.h"
 
 static const char *const export_tabs[TAB_COUNT] = {
-	"overview", "drift", "calibration", "alerts",
+	"overview", "drift", "calibration", "alerts", "fleet",
 };
 
 static const char *const export_detectors[QUERY_DET_COUNT] = {
@@ -88,7 +88,7 @@ export_load(struct app *a)
 {
 	const struct query_overview *ov;
 	struct query_alert_filter f;
-	int64_t lo, hi;
+	int64_t lo, hi, n;
 
 	if (query_state(a->q) != QUERY_OK)
 		return 0;
@@ -110,10 +110,18 @@ export_load(struct app *a)
 		if (query_mutes_load(a->q, a->now, &a->mutes,
 		    &a->n_mutes) == -1)
 			return -1;
-		if (ov->n_alerts <= 0)
+		f.all_models = a->alerts_all;
+		n = ov->n_alerts;
+		if (f.all_models) {
+			if (query_alerts_load(a->q, &f, 0, 0, &a->alerts) == -1)
+				return -1;
+			n = a->alerts.total;
+		}
+		if (n <= 0)
 			return 0;
-		return query_alerts_load(a->q, &f, 0, (size_t)ov->n_alerts,
-		    &a->alerts);
+		return query_alerts_load(a->q, &f, 0, (size_t)n, &a->alerts);
+	case TAB_FLEET:
+		return query_fleet_load(a->q, &a->fleet);
 	default:
 		return 0;
 	}
@@ -212,6 +220,7 @@ json_alert(const struct query_alert *al)
 	json_str(o, "channel", al->channel);
 	cJSON_AddNumberToObject(o, "attempts", al->attempts);
 	json_str(o, "message", al->message);
+	json_str(o, "model", al->model);
 	return o;
 }
 
@@ -447,6 +456,48 @@ json_calibration(const struct app *a, cJSON *o)
 	}
 }
 
+/* Every model shown, worst first, with the numbers of its row. */
+static void
+json_fleet(const struct app *a, cJSON *o)
+{
+	const struct query_fleet_row *r;
+	enum role role;
+	cJSON *arr, *m;
+	size_t *idx, n, i;
+
+	n = fleet_order(a, &idx);
+	arr = cJSON_AddArrayToObject(o, "models");
+	for (i = 0; i < n; i++) {
+		r = &a->fleet.rows[idx[i]];
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "model", r->model);
+		cJSON_AddStringToObject(m, "state", fleet_state(a, r, &role));
+		json_num(m, "latest_batch", r->latest_batch >= 0 ?
+		    (double)r->latest_batch : NAN);
+		json_num(m, "last_write", r->last_write > 0 ? r->last_write :
+		    NAN);
+		json_num(m, "last_write_age_s", r->last_write > 0 ?
+		    a->now - r->last_write : NAN);
+		cJSON_AddBoolToObject(m, "stale", fleet_stale(a, r));
+		json_num(m, "rows_per_min", r->rows_per_min);
+		cJSON_AddNumberToObject(m, "rows", (double)r->rows);
+		json_num(m, "labelled_share", r->rows > 0 ?
+		    (double)r->labelled / (double)r->rows : NAN);
+		json_num(m, "accuracy", r->has_perf ? r->accuracy : NAN);
+		json_num(m, "accuracy_delta", r->has_perf ? r->acc_delta :
+		    NAN);
+		cJSON_AddStringToObject(m, "drift", fleet_drift_name(r->drift));
+		cJSON_AddNumberToObject(m, "open_critical",
+		    (double)r->open_critical);
+		cJSON_AddNumberToObject(m, "open_warning",
+		    (double)r->open_warning);
+		json_num(m, "last_page", r->last_page > 0 ? r->last_page :
+		    NAN);
+		cJSON_AddItemToArray(arr, m);
+	}
+	free(idx);
+}
+
 static int
 export_json(const struct app *a, FILE *out)
 {
@@ -462,6 +513,7 @@ export_json(const struct app *a, FILE *out)
 
 	cJSON_AddStringToObject(o, "tab", export_tabs[a->tab]);
 	json_str(o, "store", query_path(a->q));
+	cJSON_AddStringToObject(o, "model", query_model(a->q));
 	cJSON_AddStringToObject(o, "state", states[st]);
 	json_num(o, "now", a->now);
 	if (st != QUERY_OK)
@@ -476,6 +528,9 @@ export_json(const struct app *a, FILE *out)
 			break;
 		case TAB_CALIBRATION:
 			json_calibration(a, o);
+			break;
+		case TAB_FLEET:
+			json_fleet(a, o);
 			break;
 		default:
 			cJSON_AddNumberToObject(o, "total",
@@ -547,6 +602,14 @@ csv_int(FILE *out, int64_t v)
 	fprintf(out, "%lld", (long long)v);
 }
 
+/* The first column of every row: the model shown (a plain name). */
+static void
+csv_model(const struct app *a, FILE *out)
+{
+	fputs(query_model(a->q), out);
+	fputc(',', out);
+}
+
 static void
 csv_overview(const struct app *a, FILE *out)
 {
@@ -554,6 +617,7 @@ csv_overview(const struct app *a, FILE *out)
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
+		csv_model(a, out);
 		csv_int(out, s->lo + (int64_t)i);
 		fputc(',', out);
 		export_csv_number(out, s->acc[i]);
@@ -583,6 +647,7 @@ csv_drift(const struct app *a, FILE *out)
 		for (i = 0; i < s->n; i++) {
 			psi = s->psi[i * nf + f];
 			p = s->ks_p[i * nf + f];
+			csv_model(a, out);
 			export_csv_field(out, ov->feature_names[f]);
 			fputc(',', out);
 			csv_int(out, s->lo + (int64_t)i);
@@ -611,6 +676,7 @@ csv_calibration(const struct app *a, FILE *out)
 		return;
 	for (i = 0; i < CALIB_BINS; i++) {
 		b = &q->bins[i];
+		csv_model(a, out);
 		fprintf(out, "%lld,%.1f,%.1f,%llu,", (long long)q->batch_id,
 		    i / (double)CALIB_BINS, (i + 1) / (double)CALIB_BINS,
 		    (unsigned long long)b->count);
@@ -632,6 +698,8 @@ csv_alerts(const struct app *a, FILE *out)
 
 	for (i = 0; i < a->alerts.n; i++) {
 		al = &a->alerts.rows[i];
+		fputs(al->model, out);	/* a plain name: no quoting */
+		fputc(',', out);
 		fprintf(out, "%lld,%lld,", (long long)al->id,
 		    (long long)al->batch_id);
 		export_csv_number(out, al->sent_at);
@@ -649,18 +717,63 @@ csv_alerts(const struct app *a, FILE *out)
 	}
 }
 
+/* One row per model shown, worst first (the frame's order). */
+static void
+csv_fleet(const struct app *a, FILE *out)
+{
+	const struct query_fleet_row *r;
+	enum role role;
+	size_t *idx, n, i;
+
+	n = fleet_order(a, &idx);
+	for (i = 0; i < n; i++) {
+		r = &a->fleet.rows[idx[i]];
+		fprintf(out, "%s,%s,", r->model, fleet_state(a, r, &role));
+		if (r->latest_batch >= 0)
+			csv_int(out, r->latest_batch);
+		fputc(',', out);
+		if (r->last_write > 0)
+			export_csv_number(out, a->now - r->last_write);
+		fprintf(out, ",%d,", fleet_stale(a, r));
+		export_csv_number(out, r->rows_per_min);
+		fputc(',', out);
+		csv_int(out, r->rows);
+		fputc(',', out);
+		if (r->rows > 0)
+			export_csv_number(out, (double)r->labelled /
+			    (double)r->rows);
+		fputc(',', out);
+		if (r->has_perf) {
+			export_csv_number(out, r->accuracy);
+			fputc(',', out);
+			export_csv_number(out, r->acc_delta);
+		} else
+			fputc(',', out);
+		fprintf(out, ",%s,%lld,%lld,", fleet_drift_name(r->drift),
+		    (long long)r->open_critical, (long long)r->open_warning);
+		if (r->last_page > 0)
+			export_csv_number(out, r->last_page);
+		fputc('\n', out);
+	}
+	free(idx);
+}
+
 static int
 export_csv(const struct app *a, FILE *out)
 {
 	static void (*const tables[TAB_COUNT])(const struct app *, FILE *) = {
 		csv_overview, csv_drift, csv_calibration, csv_alerts,
+		csv_fleet,
 	};
 	static const char *const headers[TAB_COUNT] = {
-		"batch,accuracy,f1,ece,max_psi,label_shift_p\n",
-		"feature,batch,psi,ks_p,flags\n",
-		"batch,bin_lo,bin_hi,count,mean_confidence,accuracy\n",
-		"id,batch,sent_at,severity,kind,status,channel,attempts,"
+		"model,batch,accuracy,f1,ece,max_psi,label_shift_p\n",
+		"model,feature,batch,psi,ks_p,flags\n",
+		"model,batch,bin_lo,bin_hi,count,mean_confidence,accuracy\n",
+		"model,id,batch,sent_at,severity,kind,status,channel,attempts,"
 		    "message\n",
+		"model,state,latest_batch,last_write_age_s,stale,rows_per_min,"
+		    "rows,labelled_share,accuracy,accuracy_delta,drift,"
+		    "open_critical,open_warning,last_page\n",
 	};
 
 	/* No data yet: the header alone, so a script sees the columns. */
@@ -676,7 +789,7 @@ export_write(const struct app *a, enum out_format f, FILE *out)
 	char *cause;
 
 	if (f == FORMAT_PROMETHEUS) {
-		if (prom_write(a->q, PROM_MODEL_DEFAULT, out, &cause) != 0) {
+		if (prom_write(a->q, query_model(a->q), out, &cause) != 0) {
 			fprintf(stderr, "mlmon-top: %s\n", cause);
 			free(cause);
 			return -1;

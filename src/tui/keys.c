@@ -13,6 +13,7 @@ static unsigned char keys_table[KEYS_MAX];
 
 const struct help_line help_lines[] = {
 	{ "1 2 3 4", "Overview, Drift, Calibration, Alerts" },
+	{ "0 m", "Fleet: every model, worst first (Enter opens)" },
 	{ "Tab S-Tab [ ]", "next / previous tab" },
 	{ "Up Dn j k", "select feature (Drift), scroll (Alerts)" },
 	{ "Left Right", "previous / next batch (Calibration)" },
@@ -21,6 +22,7 @@ const struct help_line help_lines[] = {
 	{ "^U ^D", "half a page up / down" },
 	{ "g", "go to a batch id (Calibration)" },
 	{ "/  v", "search alerts / cycle severity filter" },
+	{ "M", "alerts of the model shown / of every model" },
 	{ "Del Esc", "clear the alert filter" },
 	{ "a", "acknowledge the selected alert (Alerts)" },
 	{ "S", "silence its condition, rule or model for a time" },
@@ -53,6 +55,8 @@ keys_init(void)
 	k['2'] = ACT_TAB2;
 	k['3'] = ACT_TAB3;
 	k['4'] = ACT_TAB4;
+	k['0'] = ACT_FLEET;
+	k['m'] = ACT_FLEET;
 	k['-'] = ACT_FASTER;
 	k['+'] = k['='] = ACT_SLOWER;
 	k[' '] = k['p'] = k['Z'] = ACT_PAUSE;
@@ -70,6 +74,7 @@ keys_init(void)
 	k['g'] = ACT_GOTO;
 	k['/'] = ACT_SEARCH;
 	k['v'] = ACT_SEVERITY;
+	k['M'] = ACT_ALL_MODELS;
 	k['s'] = ACT_SNAPSHOT;
 	k['a'] = ACT_ACK;
 	k['S'] = ACT_SILENCE;

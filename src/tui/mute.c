@@ -23,8 +23,6 @@
 #include "core/window.h"
 #include "db/alert-mute.h"
 
-/* The model of every condition until the store knows models. */
-#define MUTE_MODEL		"default"
 /* What S proposes. */
 #define MUTE_DEFAULT_DURATION	"1h"
 
@@ -53,6 +51,16 @@ mute_user(void)
  * The selected alert's condition key, or NULL with the reason in the
  * status line (no alert, no condition, a read-only console).
  */
+/* The selected alert's model (every model's feed), else the one shown. */
+static const char *
+mute_model(const struct app *a)
+{
+	const struct query_alert *al = mute_selected(a);
+
+	return al != NULL && al->model[0] != '\0' ? al->model :
+	    query_model(a->q);
+}
+
 static const char *
 mute_target(struct app *a, const char *what)
 {
@@ -103,7 +111,7 @@ mute_ack(struct app *a)
 	memset(&m, 0, sizeof m);
 	m.kind = ALERT_MUTE_ACK;
 	m.scope = ALERT_MUTE_CONDITION;
-	snprintf(m.model, sizeof m.model, "%s", MUTE_MODEL);
+	snprintf(m.model, sizeof m.model, "%s", mute_model(a));
 	snprintf(m.target, sizeof m.target, "%s", key);
 	snprintf(m.by, sizeof m.by, "%s", mute_user());
 	m.at = a->now;
@@ -153,11 +161,11 @@ mute_silence_commit(struct app *a)
 	memset(&m, 0, sizeof m);
 	m.kind = ALERT_MUTE_SILENCE;
 	m.scope = (enum alert_mute_scope)a->mute_scope;
-	snprintf(m.model, sizeof m.model, "%s", MUTE_MODEL);
+	snprintf(m.model, sizeof m.model, "%s", mute_model(a));
 	if (m.scope == ALERT_MUTE_RULE)
 		mute_rule(key, m.target, sizeof m.target);
 	else if (m.scope == ALERT_MUTE_MODEL)
-		snprintf(m.target, sizeof m.target, "%s", MUTE_MODEL);
+		snprintf(m.target, sizeof m.target, "%s", mute_model(a));
 	else
 		snprintf(m.target, sizeof m.target, "%s", key);
 	snprintf(m.by, sizeof m.by, "%s", mute_user());
@@ -202,7 +210,7 @@ mute_undo(struct app *a)
 
 	if (key == NULL)
 		return VIEW_REDRAW;
-	rc = alert_mute_undo(a->opt.db, MUTE_MODEL, key,
+	rc = alert_mute_undo(a->opt.db, mute_model(a), key,
 	    mute_rule(key, rule, sizeof rule), mute_user(), a->now, &removed,
 	    &cause);
 	if (rc == 0 && removed == 0)

@@ -15,20 +15,21 @@
 #include <string.h>
 
 #include "mlmon-version.h"
+#include "core/model.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 
 static const char *const tab_names[TAB_COUNT] = {
-	"overview", "drift", "calibration", "alerts",
+	"overview", "drift", "calibration", "alerts", "fleet",
 };
 
 void
 options_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: mlmon-top [--db PATH] [-d SECONDS] [--ascii] [--no-color]\n"
-	    "                 [--no-mouse] [--no-highlight] [--read-only]\n"
-	    "                 [-n N]\n"
+	    "usage: mlmon-top [--db PATH] [--model NAME] [-d SECONDS]\n"
+	    "                 [--ascii] [--no-color] [--no-mouse]\n"
+	    "                 [--no-highlight] [--read-only] [-n N]\n"
 	    "                 [--once [--format text|json|csv|prometheus]\n"
 	    "                 [--tab NAME]\n"
 	    "                 [--batch N] [--width W] [--height H]]\n"
@@ -38,6 +39,8 @@ options_usage(FILE *f)
 	    "\n"
 	    "  --db PATH             store to read (default $MLMON_DB, else\n"
 	    "                        ./monitoring.db)\n"
+	    "  --model NAME          the model to show (default: the store's\n"
+	    "                        \"default\", else its first by name)\n"
 	    "  -d, --delay SECONDS   refresh every SECONDS, 0.1 to 10"
 	    " (default 1)\n"
 	    "  -U, --ascii           ASCII glyphs only (automatic when the\n"
@@ -54,7 +57,9 @@ options_usage(FILE *f)
 	    "                        default), json (the tab's data), csv\n"
 	    "                        (its main table) or prometheus (the\n"
 	    "                        store's metrics, text exposition)\n"
-	    "      --tab NAME        overview, drift, calibration or alerts\n"
+	    "      --tab NAME        overview, drift, calibration, alerts or\n"
+	    "                        fleet (every model; the default when the\n"
+	    "                        store holds several and no --model)\n"
 	    "      --batch N         batch for the calibration tab\n"
 	    "      --alert ID        --once: explain alert ID (its rule,\n"
 	    "                        the tests behind it, its timeline);\n"
@@ -66,7 +71,7 @@ options_usage(FILE *f)
 	    "  -h, --help            this text\n"
 	    "  -V, --version         the version\n"
 	    "\n"
-	    "Keys: 1-4 tabs, ? help, space pause, +/- delay, s snapshot,"
+	    "Keys: 1-4 tabs, 0 or m fleet, ? help, space pause, +/- delay, s snapshot,"
 	    " q quit.\n"
 	    "s writes the tab as text to $XDG_STATE_HOME/mlmon-top/\n"
 	    "(default ~/.local/state/mlmon-top/) snap-YYYYmmdd-HHMMSS.txt.\n"
@@ -84,6 +89,8 @@ options_tab(const char *s)
 	}
 	if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
 		return s[0] - '1';
+	if (s[0] == '0' && s[1] == '\0')
+		return TAB_FLEET;
 	return -1;
 }
 
@@ -124,11 +131,12 @@ int
 options_parse(int argc, char **argv, struct options *o, FILE *out,
     char **cause)
 {
-	enum { OPT_DB = 256, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
+	enum { OPT_DB = 256, OPT_MODEL, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
 	    OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT, OPT_READ_ONLY,
 	    OPT_ALERT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "model", required_argument, NULL, OPT_MODEL },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "ascii", no_argument, NULL, 'U' },
 		{ "no-unicode", no_argument, NULL, 'U' },
@@ -153,7 +161,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 	const char *env;
 	long long v;
 	double d;
-	char *end;
+	char *end, why[128];
 	int ch;
 
 	memset(o, 0, sizeof *o);
@@ -175,6 +183,14 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 				return -1;
 			}
 			o->db = optarg;
+			break;
+		case OPT_MODEL:
+			if (!model_name_check(optarg, strlen(optarg), why,
+			    sizeof why)) {
+				*cause = xasprintf("--model: %s", why);
+				return -1;
+			}
+			o->model = optarg;
 			break;
 		case 'd':
 			errno = 0;
@@ -222,6 +238,7 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 			o->once = true;
 			break;
 		case OPT_TAB:
+			o->tab_set = true;
 			if ((o->tab = options_tab(optarg)) == -1) {
 				*cause = xasprintf("--tab: '%s' is not one of "
 				    "overview, drift, calibration, alerts",

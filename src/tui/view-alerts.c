@@ -1,9 +1,11 @@
 /*
  * Alerts: the feed, newest first, one page read at a time.
  *
- *   filter line: severity filter (v cycles), search (/), counts
+ *   filter line: severity filter (v cycles), search (/), models (M
+ *   toggles the model shown / every model), counts
  *   acks and silences in force, one line each (at most MUTE_LINES)
- *   header: sev, batch, status, channel, age, message
+ *   header: sev, batch, status, channel, age, message; every model's
+ *   feed has a model column before the message
  *   rows; up/down, PgUp/PgDn, Home/End move the selected one (marked in
  *   the live console), on which a, S and u act (mute.c)
  *
@@ -65,6 +67,7 @@ alerts_load(struct app *a)
 	struct query_alert_filter f = {
 		.severity = severity_names[a->alerts_sev],
 		.search = a->alerts_search,
+		.all_models = a->alerts_all,
 	};
 	int rc;
 
@@ -173,6 +176,10 @@ alerts_key(struct app *a, enum action act)
 		break;
 	case ACT_SEVERITY:
 		a->alerts_sev = (a->alerts_sev + 1) % 4;
+		a->alerts_top = a->alerts_sel = 0;
+		return VIEW_RESCAN;
+	case ACT_ALL_MODELS:
+		a->alerts_all = !a->alerts_all;
 		a->alerts_top = a->alerts_sel = 0;
 		return VIEW_RESCAN;
 	case ACT_SEARCH:
@@ -295,7 +302,7 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 	const char *status, *sev = severity_names[a->alerts_sev];
 	char buf[128], age[32];
 	enum role role;
-	int x, y = r.y, i, top, end = r.x + r.w;
+	int x, y = r.y, i, top, end = r.x + r.w, msg;
 
 	if (a->alerts_detail != NULL) {
 		detail_draw(a, c, r);
@@ -303,6 +310,9 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 	}
 	x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL, "Severity: %s",
 	    sev != NULL ? sev : "all");
+	if (a->alerts_all)
+		x += canvas_text(c, x, y, end - x, ROLE_BOLD,
+		    "   Models: all");
 	if (a->alerts_search[0] != '\0')
 		x += canvas_printf(c, x, y, end - x, ROLE_BOLD,
 		    "   Search: \"%s\"", a->alerts_search);
@@ -318,8 +328,10 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 	canvas_text(c, x, y, end - x, ROLE_DIM, buf);
 	y = alerts_draw_mutes(a, c, r, y + 1);
 	canvas_fill(c, (struct rect){ r.x, y, r.w, 1 }, ' ', ROLE_HEADER);
-	canvas_text(c, r.x, y, r.w, ROLE_HEADER, "sev      batch status     "
-	    "channel age          message");
+	canvas_text(c, r.x, y, r.w, ROLE_HEADER, a->alerts_all ?
+	    "sev      batch status     channel age          model        "
+	    "   message" : "sev      batch status     channel age          "
+	    "message");
 	top = y + 1;
 	for (i = 0; i < (int)p->n && i < alerts_rows(a, r); i++) {
 		al = &p->rows[i];
@@ -335,7 +347,12 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 		canvas_text(c, r.x + 26, y, 7, ROLE_DIM, al->channel);
 		format_age(age, sizeof age, a->now - al->sent_at);
 		canvas_text(c, r.x + 34, y, 12, ROLE_DIM, age);
-		canvas_text(c, r.x + 47, y, r.w - 47, ROLE_NORMAL,
+		msg = 47;
+		if (a->alerts_all) {
+			canvas_text(c, r.x + msg, y, 15, ROLE_BOLD, al->model);
+			msg += 16;
+		}
+		canvas_text(c, r.x + msg, y, r.w - msg, ROLE_NORMAL,
 		    al->message);
 		/* The live console marks the row a, S and u act on. */
 		if (!a->opt.once && al == mute_selected(a))

@@ -285,7 +285,8 @@ START_TEST(persist_ten_then_resolve_dry_run)
 	ck_assert_ptr_nonnull(strstr(log, "alert: firing critical "
 	    "confirmed_drift:age -> slack (dry_run): batch 1: confirmed"));
 	ck_assert_ptr_nonnull(strstr(log, "alert: dry run, would send POST "
-	    "(unset) {\"text\":\"[mlmon CRITICAL] batch 1: confirmed drift"));
+	    "(unset) {\"text\":\"default: [mlmon CRITICAL] batch 1: "
+	    "confirmed drift"));
 	ck_assert_ptr_nonnull(strstr(log, "alert: dry run, would send SMTP "));
 	free(log);
 	fx_finish(&fx);
@@ -543,7 +544,7 @@ START_TEST(send_one_page_then_one_resolved)
 {
 	struct receiver web, smtp;
 	struct fixture fx;
-	char *req, *want_fire, *want_res, *eml;
+	char *req, *want_fire, *want_res, *eml, *cause = NULL;
 	int64_t b;
 
 	setenv("SMTP_TEST_USER", "mlmon-bot", 1);
@@ -555,6 +556,8 @@ START_TEST(send_one_page_then_one_resolved)
 	fx_email(&fx, smtp.port);
 	alert_config_set_send(fx.c, true);
 	fx_open_engine(&fx);
+	/* Pages name their model first; its rows are its own. */
+	ck_assert_int_eq(store_model_set(fx.s, "fraud-v3", &cause), 0);
 	for (b = 1; b <= 10; b++) {
 		run_feature(&fx, b, "010", "010", true);
 		fake_now += 10;
@@ -564,10 +567,10 @@ START_TEST(send_one_page_then_one_resolved)
 
 	ck_assert_int_eq(receiver_count(&web, "req", "json"), 2);
 	ck_assert_int_eq(receiver_count(&smtp, "msg", "eml"), 2);
-	want_fire = "\"body\": \"{\\\"text\\\":\\\"[mlmon CRITICAL] batch 1: "
-	    "confirmed drift (PSI and KS agree) on 1 feature: income (PSI "
+	want_fire = "\"body\": \"{\\\"text\\\":\\\"fraud-v3: [mlmon CRITICAL] "
+	    "batch 1: confirmed drift (PSI and KS agree) on 1 feature: income (PSI "
 	    "0.400, KS D 0.300 p 1e-08)\\\"}\"";
-	want_res = "\"body\": \"{\\\"text\\\":\\\"[mlmon RESOLVED, was "
+	want_res = "\"body\": \"{\\\"text\\\":\\\"fraud-v3: [mlmon RESOLVED, was "
 	    "CRITICAL] batch 13: resolved: confirmed drift on income (open "
 	    "since batch 1, last seen in batch 10, clear for 3 "
 	    "evaluations)\\\"}\"";
@@ -578,9 +581,13 @@ START_TEST(send_one_page_then_one_resolved)
 	ck_assert_msg(strstr(req, want_res) != NULL, "%s", req);
 	free(req);
 	eml = receiver_read(&smtp, "msg-2.eml", NULL);
-	ck_assert_ptr_nonnull(strstr(eml, "\r\nSubject: [mlmon RESOLVED, was "
-	    "CRITICAL] batch 13: resolved: confirmed drift on income"));
+	ck_assert_ptr_nonnull(strstr(eml, "\r\nSubject: fraud-v3: [mlmon "
+	    "RESOLVED, was CRITICAL] batch 13: resolved: confirmed drift on income"));
 	free(eml);
+	ck_assert_int_eq(q(&fx, "SELECT count(*) FROM alerts JOIN models"
+	    " USING (model_id) WHERE name <> 'fraud-v3'"), 0);
+	ck_assert_int_eq(q(&fx, "SELECT count(*) FROM alert_conditions JOIN"
+	    " models USING (model_id) WHERE name = 'fraud-v3'"), 1);
 
 	ck_assert_int_eq(q(&fx, "SELECT count(*) FROM alerts WHERE status = "
 	    "'delivered' AND delivered = 1 AND attempts = 1 AND delivered_at "

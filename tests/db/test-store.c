@@ -183,6 +183,80 @@ START_TEST(test_prune_rows)
 }
 END_TEST
 
+/* Two models in one store: same batch ids, nothing shared. */
+START_TEST(test_models_isolated)
+{
+	static const int labels[4] = { 0, 1, 2, 0 };
+	struct detector_report dr;
+	struct store *s, *r;
+	char *cause = NULL, *payload, *state, **names;
+	int64_t last;
+	size_t n;
+
+	s = open_rw();
+	ck_assert_str_eq(store_model(s), "default");
+	add_batch(s, 1, 10, false);
+	ck_assert_int_eq(store_batch_close(s, 1, &cause), 0);
+	memset(&dr, 0, sizeof dr);
+	dr.n_fed = 10;
+	ck_assert_int_eq(store_report_put_detectors(s, 1, &dr, &cause), 0);
+	ck_assert_int_eq(store_detector_put(s, "ddm", 1, "d1", &cause), 0);
+	ck_assert_int_eq(store_flush(s, &cause), 0);
+
+	ck_assert_int_eq(store_model_set(s, "m2", &cause), 0);
+	ck_assert_int_eq(store_batch_state(s, 1), STORE_BATCH_UNKNOWN);
+	ck_assert_int_eq(store_report_get(s, 1, "detectors", &payload,
+	    &cause), 1);
+	ck_assert_int_eq(store_detector_get(s, "ddm", &last, &state, &cause),
+	    1);
+	add_batch(s, 1, 4, false);
+	ck_assert_int_eq(store_batch_close(s, 1, &cause), 0);
+	ck_assert_int_eq(store_label_batch(s, 1, labels, 4, false, &cause),
+	    STORE_LABEL_APPLIED);
+	dr.n_fed = 4;
+	ck_assert_int_eq(store_report_put_detectors(s, 1, &dr, &cause), 0);
+	ck_assert_int_eq(store_flush(s, &cause), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 14);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"
+	    " WHERE true_class IS NOT NULL"), 4);
+
+	ck_assert_int_eq(store_model_set(s, "default", &cause), 0);
+	ck_assert_int_eq(store_batch_rows(s, 1), 10);
+	ck_assert_int_eq(store_report_get(s, 1, "detectors", &payload,
+	    &cause), 0);
+	ck_assert_ptr_nonnull(strstr(payload, "\"n_fed\":10"));
+	free(payload);
+	ck_assert_int_eq(store_detector_get(s, "ddm", &last, &state, &cause),
+	    0);
+	ck_assert_str_eq(state, "d1");
+	free(state);
+	ck_assert_int_eq(store_models(s, &names, &n, &cause), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(names[0], "default");
+	ck_assert_str_eq(names[1], "m2");
+	store_models_free(names, n);
+
+	ck_assert_int_eq(store_model_set(s, "bad name", &cause), -1);
+	ck_assert_str_eq(cause, "model \"bad name\": byte 4 of a model name "
+	    "is 0x20, not one of A-Z a-z 0-9 . _ : -");
+	free(cause);
+	cause = NULL;
+	ck_assert_str_eq(store_model(s), "default");
+	store_close(s);
+
+	/* A reader: the model asked for, or nothing for an unknown one. */
+	r = store_open(db_path, STORE_READ_ONLY, &cause);
+	ck_assert_msg(r != NULL, "%s", cause);
+	ck_assert_int_eq(store_model_set(r, "m2", &cause), 0);
+	ck_assert_int_eq(store_batch_rows(r, 1), 4);
+	ck_assert_int_eq(store_model_set(r, "nobody", &cause), 0);
+	ck_assert_int_eq(store_batch_state(r, 1), STORE_BATCH_UNKNOWN);
+	ck_assert_int_eq(store_batch_rows(r, 1), 0);
+	store_close(r);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM models"), 2);
+}
+END_TEST
+
 START_TEST(test_open_creates_schema)
 {
 	static const char *tables[] = { "predictions", "monitor_reports",
@@ -204,7 +278,7 @@ START_TEST(test_open_creates_schema)
 	    "'alerts') WHERE name IN ('condition_key', 'kind', 'status', "
 	    "'attempts', 'last_error', 'next_attempt_at', 'delivered_at')"), 7);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM sqlite_master WHERE "
-	    "name = 'alerts_status_next'"), 1);
+	    "name = 'alerts_model_status_next'"), 1);
 	ck_assert_int_eq(q_int("SELECT value FROM meta WHERE key = "
 	    "'schema_version'"), STORE_SCHEMA_VERSION);
 	store_close(s);
@@ -1219,6 +1293,7 @@ store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_open_creates_schema);
+	tcase_add_test(tc, test_models_isolated);
 	tcase_add_test(tc, test_replay_skips_logged_rows);
 	tcase_add_test(tc, test_flush_visibility);
 	tcase_add_test(tc, test_read_only_beside_writer);

@@ -288,18 +288,22 @@ check_schema(sqlite3 *db)
 	/* Summaries, verdicts and batches_unpruned (retention). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'batches' AND name LIKE"
-	    " 'batches_%'"), 10);
-	/* The seed's tables keep their columns. */
+	    " 'batches_%'"), 11);	/* summaries, verdicts, retention,
+					   the console's counts */
+	/* The seed's tables keep their columns, plus model_id (v4). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
-	    " pragma_table_info('monitor_reports')"), 5);
+	    " pragma_table_info('monitor_reports')"), 6);
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
 	    " pragma_table_info('predictions') WHERE name IN ('id',"
 	    " 'batch_id', 'row_in_batch', 'features', 'predicted_class',"
 	    " 'confidence', 'scores', 'true_class', 'logged_at',"
 	    " 'labeled_at')"), 10);
-	/* Schema 3 adds the producer's id, event time and input line. */
+	/*
+	 * Schema 3 adds the producer's id, event time and input line,
+	 * schema 4 model_id.
+	 */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
-	    " pragma_table_info('predictions')"), 13);
+	    " pragma_table_info('predictions')"), 14);
 }
 
 static const char v1_schema[] =

@@ -260,12 +260,12 @@ END_TEST
 /* ---- A store of the previous release --------------------------------- */
 
 static void
-copy_fixture(void)
+copy_fixture(const char *name)
 {
 	char *cmd;
 
-	cmd = xasprintf("cp '%s/tests/fixtures/store-v2.db' '%s'",
-	    getenv("MLMON_SOURCE_ROOT"), db_path);
+	cmd = xasprintf("cp '%s/tests/fixtures/%s' '%s'",
+	    getenv("MLMON_SOURCE_ROOT"), name, db_path);
 	ck_assert_msg(system(cmd) == 0, "%s", cmd);
 	free(cmd);
 }
@@ -344,7 +344,7 @@ START_TEST(test_v2_store_migrates)
 	char *cause = NULL;
 	int d;
 
-	copy_fixture();
+	copy_fixture("store-v2.db");
 	ck_assert(sql_value("PRAGMA user_version") == 2);
 	/* The console reads it as it is (read-only, never migrates). */
 	shown_read(&before);
@@ -371,9 +371,12 @@ START_TEST(test_v2_store_migrates)
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
+	/* 2 -> 3 -> 4: one model, "default". */
 	ck_assert(sql_value("PRAGMA user_version") == 4);
 	ck_assert(sql_value("SELECT value FROM meta WHERE key ="
 	    " 'schema_version'") == 4);
+	ck_assert(sql_value("SELECT count(*) FROM models"
+	    " WHERE name = 'default' AND model_id = 1") == 1);
 	ck_assert(sql_value("SELECT count(*) FROM batches b JOIN"
 	    " monitor_reports r USING (batch_id) WHERE r.report_type ="
 	    " 'feature' AND (b.psi_verdict = 2) <>"
@@ -423,6 +426,51 @@ START_TEST(test_v2_store_migrates)
 }
 END_TEST
 
+/*
+ * A store of the schema 3 release: the console reads it as it is
+ * (read-only, TEMP views give it model 1), shows the same numbers once
+ * migrated to one model "default", and it takes new rows.
+ */
+START_TEST(test_v3_store_migrates)
+{
+	struct shown before, after, more;
+	struct store *s;
+	char *cause = NULL;
+
+	copy_fixture("store-v3.db");
+	ck_assert(sql_value("PRAGMA user_version") == 3);
+	shown_read(&before);
+	ck_assert(sql_value("PRAGMA user_version") == 3);
+	ck_assert_int_eq(before.ov.latest_batch, 13);
+	ck_assert(before.ov.n_batches == sql_value("SELECT count(*)"
+	    " FROM batches"));
+
+	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	ck_assert_msg(s != NULL, "%s", cause);
+	store_close(s);
+	ck_assert(sql_value("PRAGMA user_version") == 4);
+	ck_assert(sql_value("SELECT count(*) FROM models") == 1);
+	ck_assert(sql_value("SELECT count(*) FROM batches"
+	    " WHERE model_id <> 1") == 0);
+	ck_assert(sql_value("SELECT count(*) FROM pending_labels"
+	    " WHERE model_id = 1") == 1);
+	shown_read(&after);
+	shown_compare(&before, &after);
+
+	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	ck_assert_msg(s != NULL, "%s", cause);
+	add_batch(s, 14);
+	ck_assert_int_eq(store_flush(s, &cause), 0);
+	store_close(s);
+	shown_read(&more);
+	ck_assert_int_eq(more.ov.latest_batch, 14);
+	ck_assert_int_eq(more.ov.n_batches, after.ov.n_batches + 1);
+	query_series_finish(&before.series);
+	query_series_finish(&after.series);
+	query_series_finish(&more.series);
+}
+END_TEST
+
 static Suite *
 verdicts_suite(void)
 {
@@ -432,6 +480,7 @@ verdicts_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_columns_from_structs);
 	tcase_add_test(tc, test_v2_store_migrates);
+	tcase_add_test(tc, test_v3_store_migrates);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -69,7 +69,8 @@ tail -n +1402 ev.ndjson > part2.ndjson
 "$ingest" --db r.db -q --window rows:150 part2.ndjson
 # End of input closes the partial batch; the next run starts a new one.
 check "rows: batches of 150" "$(q r.db "SELECT group_concat(n_rows)
-    FROM batches")" "150,150,100,150,150,150,150,150,50"
+    FROM (SELECT n_rows FROM batches ORDER BY batch_id)")" \
+    "150,150,100,150,150,150,150,150,50"
 check "rows: counter stored" "$(q r.db "SELECT next_row FROM
     input_positions WHERE source = 'input'")" 1350
 

@@ -2,7 +2,8 @@
 # Schema 2 -> 3 -> 4 on a store the last schema-2 commit wrote
 # (tests/fixtures/store-v2.db, never regenerated): a copy opened by this
 # mlmon-ingest is migrated in place (PRAGMA user_version 4, batches
-# pruned_at, alert_mutes), shows the same numbers in the console as before, accepts
+# pruned_at, alert_mutes, one model "default"), shows the same numbers
+# in the console as before, accepts
 # new rows, and its old batches can be pruned without changing its
 # history.
 #

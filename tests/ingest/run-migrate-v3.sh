@@ -46,9 +46,10 @@ check "migrate: exit" $? 0
 check "migrate: schema 4" "$(q v.db 'PRAGMA user_version')" 4
 check "migrate: meta says 4" "$(q v.db "SELECT value FROM meta
     WHERE key = 'schema_version'")" 4
-check "migrate: one table more, alert_mutes" "$(q v.db "SELECT
-    group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type =
-    'table' AND name <> 'alert_mutes' ORDER BY name)")" "$tables"
+check "migrate: three tables more, alert_mutes, models, model_status" \
+    "$(q v.db "SELECT group_concat(name) FROM (SELECT name FROM
+    sqlite_master WHERE type = 'table' AND name NOT IN ('alert_mutes',
+    'models', 'model_status') ORDER BY name)")" "$tables"
 check "migrate: alert_mutes empty" "$(q v.db "SELECT count(*) FROM
     alert_mutes")" 0
 check "migrate: same rows everywhere" "$(counts)" "$before"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alert/alert.h"
+#include "alert/config.h"
 #include "ingest/config.h"
 
 #define SECRET_URL	"https://hooks.slack.com/services/T000/B000/sEcReT123"
@@ -77,6 +78,19 @@ struct bad {
 
 static const struct bad bads[] = {
 	{ "db = x\n", "t.conf:1: key outside of a [section]" },
+	{ "[model \"a b\"]\n", "t.conf:1: [model \"a b\"]: byte 2 of a "
+	  "model name is 0x20, not one of A-Z a-z 0-9 . _ : -" },
+	{ "[model \"\"]\n", "t.conf:1: [model \"\"]: a model name is "
+	  "empty" },
+	{ "[model \"m\"]\nflush_rows = 5\n",
+	  "t.conf:2: unknown key [alert] flush_rows" },
+	{ "[model \"m\"]\ningest.db = x\n", "t.conf:2: a [model] section "
+	  "takes alert keys only (KEY of [alert], or slack.KEY, email.KEY, "
+	  "alertmanager.KEY)" },
+	{ "[model \"m\"]\nmin_severity_slack = loud\n", NULL },
+	{ "[model \"m\"]\nrepeat_interval = 1s\n[model \"m\"]\n"
+	  "repeat_interval = 2s\n", "t.conf:4: duplicate key repeat_interval "
+	  "in [model] (first set on line 2)" },
 	{ "[ingest]\nflush_rows = 0\n",
 	  "t.conf:2: flush_rows must be an integer in [1, 10000000]" },
 	{ "[ingest]\nflush_rows = 12abc\n",
@@ -112,6 +126,57 @@ static const struct bad bads[] = {
 	{ "[ingest]\nflush_ms = 1\0\n", "t.conf:2: NUL byte in line" },
 };
 
+/*
+ * [model "NAME"]: alert keys for one model, applied over the file's
+ * [alert] and [slack] for that model only; another model keeps them.
+ */
+START_TEST(test_model_sections)
+{
+	static const char text[] =
+	    "[alert]\n"
+	    "min_severity_slack = critical\n"
+	    "repeat_interval = 300s\n"
+	    "[model \"fraud-v3\"]\n"
+	    "min_severity_slack = warning\n"
+	    "repeat_interval = 60s\n"
+	    "email.to = fraud@example.com\n"
+	    "[model \"churn.eu\"]\n"
+	    "repeat_interval = 30s\n"
+	    "[email]\n"
+	    "to = oncall@example.com\n";
+	static const struct {
+		const char		*model;
+		enum alert_severity	 slack;
+		double			 repeat;
+		const char		*to;
+	} cases[] = {
+		{ "fraud-v3", ALERT_SEVERITY_WARNING, 60, "fraud@example.com" },
+		{ "churn.eu", ALERT_SEVERITY_CRITICAL, 30,
+		  "oncall@example.com" },
+		{ "default", ALERT_SEVERITY_CRITICAL, 300,
+		  "oncall@example.com" },
+	};
+	struct ingest_config	 c;
+	char			*cause = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		config_init(&c, true);
+		ck_assert_msg(config_parse(&c, "t.conf", text, strlen(text),
+		    &cause) == 0, "%s", cause);
+		ck_assert_uint_eq(c.n_model_sets, 4);
+		ck_assert_int_eq(config_model_apply(&c, cases[i].model,
+		    &cause), 0);
+		ck_assert_int_eq(c.alert->min_severity[ALERT_CHANNEL_SLACK],
+		    cases[i].slack);
+		ck_assert_double_eq(c.alert->repeat_interval,
+		    cases[i].repeat);
+		ck_assert_str_eq(c.alert->email_to, cases[i].to);
+		config_finish(&c);
+	}
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	struct ingest_config	 c;
@@ -122,11 +187,14 @@ START_TEST(test_errors)
 		cause = NULL;
 		config_init(&c, true);
 		len = strlen(bads[i].text);
-		if (strstr(bads[i].cause, "NUL") != NULL)
+		if (bads[i].cause != NULL &&
+		    strstr(bads[i].cause, "NUL") != NULL)
 			len += 2;	/* the embedded NUL and the newline */
 		ck_assert_msg(config_parse(&c, "t.conf", bads[i].text, len,
 		    &cause) == -1, "case %zu accepted", i);
-		ck_assert_msg(strcmp(cause, bads[i].cause) == 0,
+		/* NULL: the alert config's own wording, with the line. */
+		ck_assert_msg(bads[i].cause == NULL ? strncmp(cause,
+		    "t.conf:2: ", 10) == 0 : strcmp(cause, bads[i].cause) == 0,
 		    "case %zu: got \"%s\"", i, cause);
 		free(cause);
 		config_finish(&c);
@@ -266,6 +334,7 @@ config_suite(void)
 
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_model_sections);
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_crlf_and_bom);
 	tcase_add_test(tc, test_secret_mode);

@@ -12,6 +12,8 @@
 #include "ingest/proto.h"
 
 #define P3	"\"features\":[1,2.5,-3e-1],\"scores\":[0.2,0.7,0.1]"
+#define M16	"abcdefghij.:-_09"
+#define M129	M16 M16 M16 M16 M16 M16 M16 M16 "x"
 
 /* A line that must parse, and what it must give. */
 struct good {
@@ -73,6 +75,17 @@ static const struct bad bads[] = {
 	{ "{\"batch_id\":1,\"batch_id\":2," P3 "}",
 	  "duplicate key \"batch_id\"" },
 	{ "{\"type\":\"foo\",\"batch_id\":1}", "unknown type \"foo\"" },
+	{ "{\"model\":\"\",\"batch_id\":1," P3 "}",
+	  "model: a model name is empty" },
+	{ "{\"model\":\"fraud v3\",\"batch_id\":1," P3 "}",
+	  "model: byte 6 of a model name is 0x20, not one of A-Z a-z 0-9 "
+	  ". _ : -" },
+	{ "{\"model\":\"caf\u00e9\",\"batch_id\":1," P3 "}",
+	  "model: byte 4 of a model name is 0xc3, not one of A-Z a-z 0-9 "
+	  ". _ : -" },
+	{ "{\"model\":7,\"batch_id\":1," P3 "}", "model is not a string" },
+	{ "{\"model\":\"" M129 "\",\"batch_id\":1," P3 "}",
+	  "model: a model name is 129 bytes, longer than 128" },
 	{ "{\"type\":7}", "type is not a string" },
 	{ "{\"batch_id\":\"1\"," P3 "}", "batch_id is not an integer" },
 	{ "{\"batch_id\":1.0," P3 "}", "batch_id is not an integer" },
@@ -281,6 +294,49 @@ START_TEST(test_bad_lines)
 		    &r, reason), "line %zu accepted: %s", i, b->line);
 		ck_assert_msg(strcmp(reason, b->reason) == 0,
 		    "line %zu: got \"%s\", want \"%s\"", i, reason, b->reason);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+/* "model" on any kind, on the fast path and the general one. */
+START_TEST(test_model)
+{
+	static const struct {
+		const char	*line;
+		const char	*model;
+	} cases[] = {
+		{ "{\"model\":\"fraud-v3\",\"batch_id\":1," P3 "}",
+		  "fraud-v3" },
+		{ "{\"batch_id\":1,\"model\":\"a.b:c_d\"," P3 "}",
+		  "a.b:c_d" },
+		{ "{ \"model\" : \"x\" , \"batch_id\":1," P3 "}", "x" },
+		{ "{\"model\":\"m\\u0031\",\"batch_id\":1," P3 "}", "m1" },
+		{ "{\"model\":\"" M16 M16 M16 M16 M16 M16 M16 M16 "\","
+		  "\"batch_id\":1," P3 "}", M16 M16 M16 M16 M16 M16 M16 M16 },
+		{ "{\"type\":\"labels\",\"model\":\"m\",\"batch_id\":2,"
+		  "\"true_class\":[0,1]}", "m" },
+		{ "{\"type\":\"schema\",\"model\":\"m\","
+		  "\"feature_names\":[\"a\"]}", "m" },
+		{ "{\"type\":\"end_batch\",\"model\":\"m\",\"batch_id\":2}",
+		  "m" },
+		{ "{\"type\":\"reference\",\"model\":\"m\"," P3 "}", "m" },
+		{ "{\"batch_id\":1," P3 "}", NULL },
+	};
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX];
+	size_t			i;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(proto_parse_line(&p, cases[i].line,
+		    strlen(cases[i].line), &r, reason), "line %zu: %s", i,
+		    reason);
+		if (cases[i].model == NULL)
+			ck_assert_ptr_null(r.model);
+		else
+			ck_assert_str_eq(r.model, cases[i].model);
 	}
 	proto_parser_finish(&p);
 }
@@ -619,6 +675,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_good_lines);
 	tcase_add_test(tc, test_bad_lines);
 	tcase_add_test(tc, test_missing_values);
+	tcase_add_test(tc, test_model);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_labels_and_schema);
 	tcase_add_test(tc, test_ids_and_times);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/model.h"
 #include "core/xalloc.h"
 #include "db/query.h"
 #include "db/store.h"
@@ -84,7 +85,7 @@ write_store(const char *path, char **out, char **cause)
 	f = open_memstream(out, &len);
 	ck_assert_ptr_nonnull(f);
 	query_refresh(q);
-	rc = prom_write(q, PROM_MODEL_DEFAULT, f, cause);
+	rc = prom_write(q, MODEL_DEFAULT, f, cause);
 	fclose(f);
 	query_destroy(q);
 	return rc;

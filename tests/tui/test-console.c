@@ -509,16 +509,18 @@ START_TEST(csv_tables)
 		const char	*prefix;	/* a data line starting so */
 		const char	*has;		/* ... and holding this */
 	} rows[] = {
-		{ "overview", "batch,accuracy,f1,ece,max_psi,label_shift_p\n",
-		    21, "18,,,,", "," },		/* unlabelled: empty */
-		{ "overview", NULL, 21, "16,0.44,", NULL },
-		{ "drift", "feature,batch,psi,ks_p,flags\n", 1 + 5 * 20,
-		    "income,20,", "psi_critical ks" },
-		{ "drift", NULL, 101, "z[31mred,1,", NULL },
-		{ "calibration", "batch,bin_lo,bin_hi,count,mean_confidence,"
-		    "accuracy\n", 11, "16,0.0,0.1,0,,", NULL },
-		{ "alerts", "id,batch,sent_at,severity,kind,status,channel,"
-		    "attempts,message\n", 15, NULL, "[2J]0;pwned evil text" },
+		{ "overview", "model,batch,accuracy,f1,ece,max_psi,"
+		    "label_shift_p\n", 21, "default,18,,,,", "," },
+		{ "overview", NULL, 21, "default,16,0.44,", NULL },
+		{ "drift", "model,feature,batch,psi,ks_p,flags\n", 1 + 5 * 20,
+		    "default,income,20,", "psi_critical ks" },
+		{ "drift", NULL, 101, "default,z[31mred,1,", NULL },
+		{ "calibration", "model,batch,bin_lo,bin_hi,count,"
+		    "mean_confidence,accuracy\n", 11, "default,16,0.0,0.1,0,,",
+		    NULL },
+		{ "alerts", "model,id,batch,sent_at,severity,kind,status,"
+		    "channel,attempts,message\n", 15, NULL,
+		    "[2J]0;pwned evil text" },
 	};
 	const char *args[8], *line;
 	char *out;
@@ -723,6 +725,7 @@ START_TEST(tab_at_matches_the_drawn_bar)
 {
 	static const char *const labels[TAB_COUNT] = {
 		"Overview [1]", "Drift [2]", "Calibration [3]", "Alerts [4]",
+		"Fleet [0]",
 	};
 	struct canvas c;
 	struct app a;
@@ -951,10 +954,11 @@ START_TEST(stale_badge_table)
 	size_t i;
 
 	write_fixture(1, 20, 16);
-	open_app(&a, NULL, 100, 30);
+	/* Wide enough for a temp path, the model and the badge. */
+	open_app(&a, NULL, 130, 30);
 	last = query_overview(a.q)->last_write;
 	ck_assert(last == NOW - 58);
-	canvas_init(&c, 100, 30);
+	canvas_init(&c, 130, 30);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		a.now = last + rows[i].age;
 		a.delay = rows[i].delay;

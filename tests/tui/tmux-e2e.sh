@@ -115,7 +115,9 @@ wait_gone "saved $snap"
 step=help
 keys '?';	wait_for "Help (Esc closes)"
 keys Escape;	wait_gone "Help (Esc closes)"
+keys Tab;	wait_for "1 model, 1 shown, worst first"
 keys Tab;	wait_for "Latest alerts"
+keys BTab;	wait_for "1 model, 1 shown, worst first"
 keys BTab;	wait_for "newest first"
 step=pause
 keys Space;	wait_for "PAUSED"

@@ -94,9 +94,10 @@ check_store() {
 	    r, json_each(r.payload, '\$.psi_values') WHERE report_type =
 	    'feature'")"
 
-	# --once --format csv, Drift: flags of every feature and batch.
+	# --once --format csv, Drift: flags of every feature and batch (the
+	# first column is the model).
 	"$top" --db "$db" --once --format csv --tab drift |
-	    awk -F, 'NR > 1 { print $2 "|" $1 "|" $5 }' | sort >"$n.csv"
+	    awk -F, 'NR > 1 { print $3 "|" $2 "|" $6 }' | sort >"$n.csv"
 	awk -F'|' '{ print $1 "|" $2 "|" $8 }' "$n.rows" | sort >"$n.want"
 	yes_if "$n: csv drift flags = payload verdicts" cmp -s "$n.csv" \
 	    "$n.want"

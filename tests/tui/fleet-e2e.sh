@@ -1,0 +1,120 @@
+#!/bin/sh
+# The Fleet tab end to end: the real mlmon-top in a private tmux server
+# (as tmux-e2e.sh) on a store of two calm models, while a third model's
+# ingest starts writing an abrupt drift. The console opens on the Fleet
+# (several models), shows the new model at the top as [CRIT] at most 1 s
+# (5 refreshes) after the store holds its first critical condition, Enter opens it on the Overview
+# with the model named in the header, 0 comes back, / filters by name.
+#
+#   fleet-e2e.sh MLMON_TOP MLMON_INGEST MLMON_GEN
+set -eu
+
+top=$1
+ingest=$2
+gen=$3
+sock=mlmon-fleet-$$
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-fleet.XXXXXX")
+T() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() {
+	T kill-server 2>/dev/null || true
+	[ -n "${writer:-}" ] && kill "$writer" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+fail=0
+step=""
+
+screen() { T capture-pane -p -t t 2>/dev/null; }
+
+# wait_re REGEX [SECONDS]: poll the pane until an extended regex matches.
+wait_re() {
+	i=0
+	limit=$(( ${2:-20} * 10 ))
+	while [ "$i" -lt "$limit" ]; do
+		if screen | grep -qE -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "FAIL [$step]: /$1/ never matched; screen:"
+	screen | sed 's/^/  | /' || true
+	fail=1
+	return 1
+}
+
+keys() { T send-keys -t t "$@"; }
+
+db=$tmp/fleet.db
+for m in alpha beta; do
+	"$gen" --scenario stable --batches 4 --batch-size 300 \
+	    --reference-rows 600 | "$ingest" --quiet --db "$db" --model "$m"
+done
+
+T new-session -d -s keep "sleep 600"
+T new-session -d -s t -x 110 -y 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+    TERM=screen-256color TZ=UTC $top --db $db -d 0.2; echo EXITED=\$?; \
+    sleep 60"
+T set-option -t t remain-on-exit on >/dev/null
+
+step=opens-on-fleet
+wait_re '▸Fleet \[0\]'
+wait_re '^2 models, 2 shown, worst first'
+
+step=critical-on-top
+# The new model drifts from its 5th batch on: a critical condition opens.
+"$gen" --scenario abrupt --batches 8 --batch-size 300 --reference-rows 600 \
+    --rate 3000 | "$ingest" --quiet --db "$db" --model gamma-v2 &
+writer=$!
+wait_re '^3 models, 3 shown'
+# The moment the store holds gamma-v2's first open critical condition,
+# then the moment the Fleet shows it on top: at most 1 s apart (5
+# refreshes of 0.2 s, room for a loaded machine).
+i=0
+while [ "$(sqlite3 "$db" "SELECT open_critical > 0 FROM model_status JOIN
+    models USING (model_id) WHERE name = 'gamma-v2'" 2>/dev/null)" \
+    != 1 ] && [ "$i" -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t0=$(date +%s%N)
+wait_re '^\[CRIT\] +gamma-v2 ' 30
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "critical in the store -> on top of the Fleet: $ms ms"
+if [ "$ms" -gt 1000 ]; then
+	echo "FAIL [$step]: $ms ms from the store to the screen"
+	fail=1
+fi
+row=$(screen | sed -n 5p)
+case $row in
+"[CRIT]  gamma-v2"*) ;;
+*) echo "FAIL [$step]: row 1 is '$row'"; fail=1 ;;
+esac
+wait "$writer" || { echo "FAIL [$step]: ingest exit $?"; fail=1; }
+writer=
+
+step=enter-opens
+keys Enter
+wait_re '▸Overview \[1\]'
+wait_re 'fleet\.db  model gamma-v2  batch 8'
+
+step=back-and-filter
+keys 0
+wait_re '▸Fleet \[0\]'
+keys / a l p
+wait_re 'Filter: "alp"'
+wait_re '^3 models   Filter: "alp", 1 shown'
+keys Enter
+keys Enter
+wait_re 'model alpha  batch 4'
+keys m
+wait_re '▸Fleet \[0\]'
+keys Escape
+wait_re '^3 models, 3 shown'
+
+step=quit
+keys q
+wait_re 'EXITED=0'
+
+[ "$fail" -eq 0 ] && echo "fleet e2e: ok"
+exit "$fail"
