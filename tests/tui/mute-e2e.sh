@@ -12,7 +12,9 @@
 #  3. u: the ack removed; batch 9 pages confirmed_drift again;
 #  4. S, Tab (the rule), 30m, Enter: a silence of the rule until now +
 #     30 min; batch 10 is silenced; --once shows it (text and json);
-#  5. --read-only refuses a with a message and writes nothing.
+#  5. a second model in the same store still pages: the silence is
+#     default's;
+#  6. --read-only refuses a with a message and writes nothing.
 #
 # usage: mute-e2e.sh MLMON-TOP MLMON-INGEST MLMON-GEN WEBHOOK-RECEIVER
 set -u
@@ -47,7 +49,8 @@ wait_for() {
 keys() { T send-keys -t t "$@"; }
 # pages TEXT: webhook requests whose body holds TEXT.
 pages() { cat hook/req-*.json 2>/dev/null | grep -o "$1" | wc -l; }
-# feed FROM TO: batches FROM..TO of the stream into ingest --send.
+# feed FROM TO [MODEL]: batches FROM..TO of the stream into ingest
+# --send (as MODEL, default "default").
 feed() {
 	awk -v lo="$1" -v hi="$2" '{
 		b = 0
@@ -58,8 +61,8 @@ feed() {
 	}' stream.ndjson |
 	    MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
 	    "$ingest" --send --quiet --config mlmon.conf --db m.db \
-	    2>>ingest.err
-	check "ingest batches $1-$2" $? 0
+	    --model "${3:-default}" 2>>ingest.err
+	check "ingest batches $1-$2${3:+ of $3}" $? 0
 }
 
 webhook_start "$receiver" hook
@@ -137,7 +140,21 @@ check "--once json shows it" "$("$top" --db m.db --once --tab alerts \
     --format json | jq -c '[.mutes[] | [.kind, .scope, .target, .by]]')" \
     '[["silence","rule","confirmed_drift","alice"]]'
 
-# 5. --read-only refuses.
+# 5. Acks and silences belong to a model: another model's drift in the
+# same store still pages while default's rule is silenced.
+feed 1 6 fraud
+check "other model: pages" "$(pages "confirmed drift")" "$((drift + 1 +
+    $(q m.db "SELECT count(*) FROM alerts a JOIN models m USING
+    (model_id) WHERE m.name = 'fraud' AND a.channel = 'slack' AND
+    a.condition_key LIKE 'confirmed_drift:%'")))"
+check "other model: nothing silenced" "$(q m.db "SELECT count(*) FROM
+    alerts a JOIN models m USING (model_id) WHERE m.name = 'fraud' AND
+    a.status = 'silenced'")" 0
+yes_if "other model: its drift paged at least once" [ "$(q m.db "SELECT
+    count(*) FROM alerts a JOIN models m USING (model_id) WHERE m.name =
+    'fraud' AND a.channel = 'slack' AND a.status = 'delivered'")" -ge 1 ]
+
+# 6. --read-only refuses.
 T kill-session -t t
 T new-session -d -s t -x 140 -y 30 "env USER=bob LANG=C.UTF-8 \
     TERM=screen-256color $top --db $tmp/m.db --read-only -d 0.2; sleep 60"
