@@ -20,6 +20,8 @@ struct db_ops {
 	int		 (*bind_text)(struct db_stmt *, int, const char *, int,
 			    enum db_text_life);
 	int		 (*bind_null)(struct db_stmt *, int);
+	int		 (*bind_parameter_index)(struct db_stmt *,
+			    const char *);
 	void		 (*clear_bindings)(struct db_stmt *);
 	int		 (*step)(struct db_stmt *);
 	void		 (*reset)(struct db_stmt *);
@@ -70,12 +72,16 @@ void		 db_conn_init(struct db_conn *c, const struct db_ops *ops,
 void		 db_conn_finish(struct db_conn *c);
 
 /*
- * driver-sql.c. Caller frees. sql with SQLite's placeholders ("?", "?N")
- * rewritten as PostgreSQL's "$N" ("?" is one more than the largest number
- * so far, as SQLite numbers it), leaving quoted strings, quoted names and
- * comments alone; *nparams is the largest number. NULL and *cause for a
- * placeholder PostgreSQL cannot take (a name, a number out of range).
+ * driver-sql.c. Caller frees. sql with SQLite's placeholders ("?", "?N",
+ * ":name", "@name", "$name") rewritten as PostgreSQL's "$N", numbered as
+ * SQLite numbers them ("?" and a new name take one more than the largest
+ * number so far), leaving quoted strings, quoted names and comments
+ * alone. *nparams is the largest number; *names NULL, or for each number
+ * (index number - 1) its name with the prefix ("" unnamed: NULL), freed
+ * with db_sql_names_free. NULL and *cause for a number out of range.
  */
-char		*db_sql_to_pg(const char *sql, int *nparams, char **cause);
+char		*db_sql_to_pg(const char *sql, int *nparams, char ***names,
+		    char **cause);
+void		 db_sql_names_free(char **names, int n);
 
 #endif

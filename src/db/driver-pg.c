@@ -57,6 +57,7 @@ struct pgdb_stmt {
 	struct db_stmt	 base;
 	char		*sql;		/* as given */
 	char		*text;		/* translated, for re-preparing */
+	char		**names;	/* of the named parameters, or NULL */
 	unsigned	 session;	/* prepared in this session */
 	char		 name[24];
 	int		 nparams;
@@ -279,11 +280,11 @@ pg_prepare(struct db_conn *base, const char *sql, int flags)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 	struct pgdb_stmt *s;
-	char *text, *cause = NULL;
+	char *text, *cause = NULL, **names = NULL;
 	int n;
 
 	(void)flags;
-	text = db_sql_to_pg(sql, &n, &cause);
+	text = db_sql_to_pg(sql, &n, &names, &cause);
 	if (text == NULL) {
 		db_set_error(base, DB_E_OTHER, cause);
 		free(cause);
@@ -295,10 +296,12 @@ pg_prepare(struct db_conn *base, const char *sql, int flags)
 	s->text = text;
 	snprintf(s->name, sizeof s->name, "mlmon_%u", c->next_name++);
 	if (pg_server_prepare(c, s) == -1) {
+		db_sql_names_free(names, n);
 		free(s->text);
 		free(s);
 		return NULL;
 	}
+	s->names = names;
 	base->err = DB_E_NONE;
 	s->sql = xstrdup(sql);
 	s->nparams = n;
@@ -353,6 +356,7 @@ pg_finalize(struct db_stmt *st)
 	free(s->vals);
 	free(s->sql);
 	free(s->text);
+	db_sql_names_free(s->names, s->nparams);
 	free(s);
 }
 
@@ -424,6 +428,18 @@ pg_bind_text(struct db_stmt *st, int i, const char *text, int len,
 	else if (life == DB_COPY)
 		p->owned = xstrdup(text);
 	p->val = p->owned != NULL ? p->owned : text;
+	return 0;
+}
+
+static int
+pg_bind_parameter_index(struct db_stmt *st, const char *name)
+{
+	struct pgdb_stmt *s = pgdb_stmt(st);
+	int i;
+
+	for (i = 0; s->names != NULL && i < s->nparams; i++)
+		if (s->names[i] != NULL && strcmp(s->names[i], name) == 0)
+			return i + 1;
 	return 0;
 }
 
@@ -656,6 +672,7 @@ static const struct db_ops pg_ops = {
 	.bind_double = pg_bind_double,
 	.bind_text = pg_bind_text,
 	.bind_null = pg_bind_null,
+	.bind_parameter_index = pg_bind_parameter_index,
 	.clear_bindings = pg_clear_bindings,
 	.step = pg_step,
 	.reset = pg_reset,

@@ -192,6 +192,12 @@ sqlite_bind_null(struct db_stmt *st, int i)
 	return sqlite_bound(sqlite3_bind_null(sqlite_st(st), i));
 }
 
+static int
+sqlite_bind_parameter_index(struct db_stmt *st, const char *name)
+{
+	return sqlite3_bind_parameter_index(sqlite_st(st), name);
+}
+
 static void
 sqlite_clear_bindings(struct db_stmt *st)
 {
@@ -332,6 +338,7 @@ static const struct db_ops sqlite_ops = {
 	.bind_double = sqlite_bind_double,
 	.bind_text = sqlite_bind_text,
 	.bind_null = sqlite_bind_null,
+	.bind_parameter_index = sqlite_bind_parameter_index,
 	.clear_bindings = sqlite_clear_bindings,
 	.step = sqlite_step,
 	.reset = sqlite_reset,

@@ -129,6 +129,12 @@ db_bind_null(struct db_stmt *st, int i)
 	return st->ops->bind_null(st, i);
 }
 
+int
+db_bind_parameter_index(struct db_stmt *st, const char *name)
+{
+	return st->ops->bind_parameter_index(st, name);
+}
+
 void
 db_clear_bindings(struct db_stmt *st)
 {

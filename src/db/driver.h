@@ -4,10 +4,11 @@
  * library directly. It is shaped after sqlite3's statement API, which the
  * code of src/db is written in, so moving a file onto it is a rename:
  *
- *   prepare (SQL with ? or ?N placeholders; for PostgreSQL they become
- *   $n, outside quotes and comments), bind (1-based, as sqlite3), step
- *   (DB_ROW, DB_DONE, DB_ERROR), column (0-based), reset, finalize; exec
- *   for text without results; begin/commit/rollback and savepoints; the
+ *   prepare (SQL with ?, ?N or :name placeholders; for PostgreSQL they
+ *   become $n, numbered as SQLite numbers them, outside quotes and
+ *   comments), bind (1-based, as sqlite3), step (DB_ROW, DB_DONE,
+ *   DB_ERROR), column (0-based), reset, finalize; exec for text without
+ *   results; begin/commit/rollback and savepoints; the
  *   last error as a kind (busy, constraint, full, read-only, connection)
  *   and a message; the rows the last statement changed; the transaction
  *   state.
@@ -101,6 +102,8 @@ int		 db_bind_double(struct db_stmt *st, int i, double v);
 int		 db_bind_text(struct db_stmt *st, int i, const char *text,
 		    int len, enum db_text_life life);
 int		 db_bind_null(struct db_stmt *st, int i);
+/* The number of the named parameter name (":model"); 0 if none. */
+int		 db_bind_parameter_index(struct db_stmt *st, const char *name);
 void		 db_clear_bindings(struct db_stmt *st);
 
 /* DB_ROW, DB_DONE or DB_ERROR (db_error, db_errmsg). */

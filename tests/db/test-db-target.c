@@ -252,9 +252,15 @@ static const struct sql_case {
 	{ "SELECT '/* ?', ?", "SELECT '/* ?', $1", 1 },
 	{ "SELECT ? /* unterminated ?", "SELECT $1 /* unterminated ?", 1 },
 	{ "SELECT 'unterminated ?", "SELECT 'unterminated ?", 0 },
-	{ "SELECT :name", NULL, 0 },
-	{ "SELECT @p", NULL, 0 },
-	{ "SELECT $v", NULL, 0 },
+	{ "SELECT :name", "SELECT $1", 1 },
+	{ "SELECT @p, $v, :name, @p", "SELECT $1, $2, $3, $1", 3 },
+	{ "a = ?1 AND m = :model AND b = ?1 OR n = :model",
+	    "a = $1 AND m = $2 AND b = $1 OR n = $2", 2 },
+	/* SQLite's rule: a name after ?1 takes 2, so does a later ?2. */
+	{ "?1 :model ?2", "$1 $2 $2", 2 },
+	{ "?3 :x ?", "$3 $4 $5", 5 },
+	{ "SELECT ':not' -- :not\n, :yes", "SELECT ':not' -- :not\n, $1",
+	    1 },
 	{ "SELECT ?0", NULL, 0 },
 	{ "SELECT ?65536", NULL, 0 },
 };
@@ -262,14 +268,15 @@ static const struct sql_case {
 START_TEST(test_sql_to_pg)
 {
 	const struct sql_case *c;
-	char *out, *cause = NULL;
+	char *out, *cause = NULL, **names;
 	size_t i;
 	int n;
 
 	for (i = 0; i < sizeof sql_cases / sizeof *sql_cases; i++) {
 		c = &sql_cases[i];
 		n = -1;
-		out = db_sql_to_pg(c->sqlite, &n, &cause);
+		names = NULL;
+		out = db_sql_to_pg(c->sqlite, &n, &names, &cause);
 		if (c->pg == NULL) {
 			ck_assert_msg(out == NULL, "%s: accepted as %s",
 			    c->sqlite, out);
@@ -283,8 +290,33 @@ START_TEST(test_sql_to_pg)
 		ck_assert_msg(strcmp(out, c->pg) == 0, "%s: gave %s, want %s",
 		    c->sqlite, out, c->pg);
 		ck_assert_int_eq(n, c->n);
+		db_sql_names_free(names, n);
 		free(out);
 	}
+}
+END_TEST
+
+/* The names kept for db_bind_parameter_index, by number. */
+START_TEST(test_sql_names)
+{
+	char *out, *cause = NULL, **names = NULL;
+	int n;
+
+	out = db_sql_to_pg("?2 = :model OR @x = :model OR ?", &n, &names,
+	    &cause);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(n, 5);
+	ck_assert_ptr_nonnull(names);
+	ck_assert_ptr_null(names[0]);
+	ck_assert_ptr_null(names[1]);
+	ck_assert_str_eq(names[2], ":model");
+	ck_assert_str_eq(names[3], "@x");
+	ck_assert_ptr_null(names[4]);
+	db_sql_names_free(names, n);
+	free(out);
+	out = db_sql_to_pg("?1, ?2", &n, &names, &cause);
+	ck_assert_ptr_null(names);
+	free(out);
 }
 END_TEST
 
@@ -299,6 +331,7 @@ target_suite(void)
 	tcase_add_test(tc, test_scrub);
 	tcase_add_test(tc, test_redact_against_libpq);
 	tcase_add_test(tc, test_sql_to_pg);
+	tcase_add_test(tc, test_sql_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

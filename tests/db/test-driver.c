@@ -186,6 +186,22 @@ START_TEST(test_placeholders)
 	ck_assert_str_eq(db_stmt_sql(st),
 	    "SELECT i, s FROM t WHERE s = ? AND id = ?");
 	db_finalize(st);
+	/* Named, as the store binds :model: the same number each time. */
+	st = prep(c, "SELECT count(*) FROM t WHERE id = :id OR i = ?1 + 100"
+	    " OR id = :id");
+	ck_assert_int_eq(db_bind_parameter_index(st, ":id"), 1);
+	ck_assert_int_eq(db_bind_parameter_index(st, ":nope"), 0);
+	db_bind_int64(st, 1, 5);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert_int_eq(db_column_int64(st, 0), 1);
+	db_finalize(st);
+	st = prep(c, "SELECT s FROM t WHERE id = ?1 AND i = :i");
+	ck_assert_int_eq(db_bind_parameter_index(st, ":i"), 2);
+	db_bind_int64(st, 1, 5);
+	db_bind_int64(st, db_bind_parameter_index(st, ":i"), 15);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert_str_eq(db_column_text(st, 0), "?x?");
+	db_finalize(st);
 	db_close(c);
 }
 END_TEST
