@@ -30,6 +30,7 @@
 
 #include <sqlite3.h>
 
+#include "db/driver.h"
 #include "db/store-number.h"
 #include "db/store.h"
 
@@ -42,8 +43,20 @@ struct store_cached_stmt {
 	sqlite3_stmt	*stmt;		/* owned */
 };
 
+/* The same for statements of the driver (store-stmt.c). */
+struct store_cached_dstmt {
+	const char	*sql;		/* borrowed, the cache key */
+	struct db_stmt	*stmt;		/* owned */
+};
+
 struct store {
-	sqlite3		*db;
+	/*
+	 * The connection (driver.h). While src/db moves onto the driver a
+	 * file at a time (docs/POSTGRES.md), db is its sqlite3 handle for
+	 * the files not moved yet.
+	 */
+	struct db_conn	*conn;		/* owned */
+	sqlite3		*db;		/* conn's, borrowed */
 	char		*path;		/* as given to store_open, owned */
 	bool		 readonly;
 	int		 busy_ms;	/* lock wait, milliseconds */
@@ -97,6 +110,9 @@ struct store {
 	struct store_cached_stmt *cache;	/* other statements, by SQL */
 	size_t		 n_cache;
 	size_t		 cap_cache;
+	struct store_cached_dstmt *dcache;	/* the driver's, by SQL */
+	size_t		 n_dcache;
+	size_t		 cap_dcache;
 
 	/* store_file_check: the file's identity at the first check. */
 	bool		 file_known;
@@ -161,6 +177,27 @@ int		 store_exec(struct store *s, const char *sql, const char *what,
  * rolled the open transaction back and resets the store's transaction state.
  */
 char		*store_error(struct store *s, int rc, const char *what);
+/* The same for the message msg (store_error's SQLite text, the driver's). */
+char		*store_error_msg(struct store *s, const char *msg,
+		     const char *what);
+
+/*
+ * store-stmt.c, the driver's side of the above: a cached statement for
+ * sql (a literal), handed back reset with its bindings cleared (NULL and
+ * *cause on error); step one that returns no rows and reset it (0 or -1);
+ * the connection's last error as a cause; finalize them all (close).
+ */
+struct db_stmt	*store_stmt(struct store *s, const char *sql, char **cause);
+int		 store_stmt_done(struct store *s, struct db_stmt *st,
+		     const char *what, char **cause);
+char		*store_db_error(struct store *s, const char *what);
+void		 store_stmt_finish(struct store *s);
+/*
+ * store.c: the value of :model in every statement (0 while the schema is
+ * made, the model's id, or -1 while it is not stored), looking the model
+ * up first if it may have been stored since.
+ */
+int64_t		 store_model_param(struct store *s);
 
 
 /* meta table. get: 0 found (*value caller frees), 1 none, -1 error. */

@@ -28,6 +28,7 @@
 #include "core/model.h"
 #include "core/xalloc.h"
 #include "db/db-target.h"
+#include "db/driver-sqlite.h"
 #include "db/store-internal.h"
 
 static void	store_model_lookup(struct store *);
@@ -114,16 +115,15 @@ store_tx_reset(struct store *s, bool rolled_back)
 }
 
 char *
-store_error(struct store *s, int rc, const char *what)
+store_error_msg(struct store *s, const char *msg, const char *what)
 {
-	const char *msg;
+	enum db_tx tx = db_tx_state(s->conn);
 	size_t lost;
 
-	if ((sqlite3_extended_errcode(s->db) & 0xff) == (rc & 0xff))
-		msg = sqlite3_errmsg(s->db);
-	else
-		msg = sqlite3_errstr(rc);
-	if (s->in_tx && sqlite3_get_autocommit(s->db)) {
+	if (s->in_tx && tx != DB_TX_OPEN) {
+		/* PostgreSQL keeps a failed transaction until ROLLBACK. */
+		if (tx == DB_TX_FAILED)
+			db_rollback(s->conn);
 		lost = s->pending;
 		store_tx_reset(s, true);
 		return xasprintf("%s: %s while %s (the transaction was rolled "
@@ -200,12 +200,18 @@ store_bind_model(struct store *s, sqlite3_stmt *st)
 {
 	int i;
 
-	if ((i = sqlite3_bind_parameter_index(st, ":model")) == 0)
-		return;
+	if ((i = sqlite3_bind_parameter_index(st, ":model")) != 0)
+		sqlite3_bind_int64(st, i, store_model_param(s));
+}
+
+int64_t
+store_model_param(struct store *s)
+{
+	if (!s->model_known && s->schema_ready)
+		store_model_lookup(s);
 	if (!s->schema_ready)
-		sqlite3_bind_int64(st, i, 0);
-	else
-		sqlite3_bind_int64(st, i, s->model_known ? s->model_id : -1);
+		return 0;
+	return s->model_known ? s->model_id : -1;
 }
 
 int
@@ -272,6 +278,18 @@ store_models_free(char **names, size_t n)
 }
 
 /* ---- Statements ------------------------------------------------------ */
+
+char *
+store_error(struct store *s, int rc, const char *what)
+{
+	const char *msg;
+
+	if ((sqlite3_extended_errcode(s->db) & 0xff) == (rc & 0xff))
+		msg = sqlite3_errmsg(s->db);
+	else
+		msg = sqlite3_errstr(rc);
+	return store_error_msg(s, msg, what);
+}
 
 sqlite3_stmt *
 store_prepare(struct store *s, const char *sql, char **cause)
@@ -590,7 +608,6 @@ store_open(const char *path, enum store_mode mode, char **cause)
 	struct store *s;
 	struct stat sb;
 	char *shown;
-	int flags, rc;
 
 	if (db_target_is_pg(path)) {
 		shown = db_target_redact(path);
@@ -608,29 +625,22 @@ store_open(const char *path, enum store_mode mode, char **cause)
 	s->turn_fd = -1;
 	s->model = xstrdup(MODEL_DEFAULT);
 
-	if (s->readonly)
-		flags = SQLITE_OPEN_READONLY;
-	else
-		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	flags |= SQLITE_OPEN_NOMUTEX;
 	/* A FIFO would block SQLite's first read forever. */
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		*cause = xasprintf("%s: not a regular file", path);
 		goto fail;
 	}
-	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		if (s->db == NULL)
-			*cause = xasprintf("%s: %s while opening", path,
-			    sqlite3_errstr(rc));
-		else if (s->readonly && access(path, F_OK) == -1)
+	s->conn = db_open(path, s->readonly ? DB_OPEN_READ_ONLY :
+	    DB_OPEN_READ_WRITE, cause);
+	if (s->conn == NULL) {
+		if (s->readonly && access(path, F_OK) == -1) {
+			free(*cause);
 			*cause = xasprintf("%s: no such database (a read-only "
 			    "open never creates one)", path);
-		else
-			*cause = store_error(s, rc, "opening");
+		}
 		goto fail;
 	}
-	sqlite3_extended_result_codes(s->db, 1);
+	s->db = db_sqlite_handle(s->conn);
 	store_turn_open(s);
 
 	if (s->readonly) {
@@ -692,8 +702,8 @@ store_close(struct store *s)
 		sqlite3_finalize(s->cache[i].stmt);
 	free(s->cache);
 	store_forget_hot(s);
-	if (s->db != NULL)
-		sqlite3_close_v2(s->db);
+	store_stmt_finish(s);
+	db_close(s->conn);
 	store_turn_close(s);
 	free(s->model);
 	free(s->path);
