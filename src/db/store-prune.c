@@ -38,21 +38,21 @@ static const char sql_prune_mark[] =
 static int
 prune_next(struct store *s, double cutoff, int64_t *batch, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
-	if ((st = store_prepare(s, sql_prune_next, cause)) == NULL)
+	if ((st = store_stmt(s, sql_prune_next, cause)) == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, cutoff);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*batch = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_bind_double(st, 1, cutoff);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*batch = db_column_int64(st, 0);
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
-	*cause = store_error(s, rc, "finding rows to prune");
+	*cause = store_db_error(s, "finding rows to prune");
 	return -1;
 }
 
@@ -60,7 +60,7 @@ int
 store_prune_rows(struct store *s, double cutoff, size_t max_rows,
     size_t *pruned, size_t *batches, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int64_t		 batch;
 	int		 rc;
 
@@ -71,18 +71,18 @@ store_prune_rows(struct store *s, double cutoff, size_t max_rows,
 	while (*pruned < max_rows) {
 		if ((rc = prune_next(s, cutoff, &batch, cause)) <= 0)
 			return rc;
-		if ((st = store_prepare(s, sql_prune_rows, cause)) == NULL)
+		if ((st = store_stmt(s, sql_prune_rows, cause)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, batch);
+		db_bind_int64(st, 1, batch);
 		s->tx_writes++;
-		if (store_step_done(s, st, "pruning rows", cause) == -1)
+		if (store_stmt_done(s, st, "pruning rows", cause) == -1)
 			return -1;
-		*pruned += (size_t)sqlite3_changes(s->db);
-		if ((st = store_prepare(s, sql_prune_mark, cause)) == NULL)
+		*pruned += (size_t)db_changes(s->conn);
+		if ((st = store_stmt(s, sql_prune_mark, cause)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, batch);
-		sqlite3_bind_double(st, 2, clock_wall());
-		if (store_step_done(s, st, "marking a batch pruned",
+		db_bind_int64(st, 1, batch);
+		db_bind_double(st, 2, clock_wall());
+		if (store_stmt_done(s, st, "marking a batch pruned",
 		    cause) == -1)
 			return -1;
 		if (batch == s->cur_batch)
