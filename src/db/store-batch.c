@@ -40,7 +40,7 @@ int
 store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t rows, labelled, version;
 	double last, now;
 
@@ -62,31 +62,31 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 		return -1;
 	if (rows == 0)
 		return 0;	/* nothing logged: no ledger row */
-	st = store_prepare(s, sql_batch_close, cause);
+	st = store_stmt(s, sql_batch_close, cause);
 	if (st == NULL)
 		return -1;
 	now = clock_wall();
-	sqlite3_bind_int64(st, 1, batch_id);
-	sqlite3_bind_int64(st, 2, rows);
-	sqlite3_bind_int64(st, 3, labelled);
-	sqlite3_bind_double(st, 4, now);
+	db_bind_int64(st, 1, batch_id);
+	db_bind_int64(st, 2, rows);
+	db_bind_int64(st, 3, labelled);
+	db_bind_double(st, 4, now);
 	if (labelled == rows)
-		sqlite3_bind_double(st, 5, last);
+		db_bind_double(st, 5, last);
 	else
-		sqlite3_bind_null(st, 5);
+		db_bind_null(st, 5);
 	s->tx_writes++;
-	if (store_step_done(s, st, "closing a batch", cause) == -1)
+	if (store_stmt_done(s, st, "closing a batch", cause) == -1)
 		return -1;
 	if (batch_id == s->cur_batch) {
 		s->cur_batch_closed = true;
 		s->cur_counted = false;
 	}
 	/* Judged now: no longer waiting from an interrupted run. */
-	st = store_prepare(s, sql_unabandon, cause);
+	st = store_stmt(s, sql_unabandon, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	if (store_step_done(s, st, "closing a batch", cause) == -1)
+	db_bind_int64(st, 1, batch_id);
+	if (store_stmt_done(s, st, "closing a batch", cause) == -1)
 		return -1;
 	*rows_out = rows;
 	return 1;
@@ -145,28 +145,28 @@ int
 store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t cap = 0;
 	int rc;
 
 	*ids = NULL;
 	*n = 0;
-	st = store_prepare(s, sql_abandoned, cause);
+	st = store_stmt(s, sql_abandoned, cause);
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (*n == cap) {
 			cap = cap == 0 ? 8 : 2 * cap;
 			*ids = xreallocarray(*ids, cap, sizeof **ids);
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = db_column_int64(st, 0);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		free(*ids);
 		*ids = NULL;
 		*n = 0;
-		*cause = store_error(s, rc, "listing abandoned batches");
+		*cause = store_db_error(s, "listing abandoned batches");
 		return -1;
 	}
 	return 0;

@@ -423,7 +423,7 @@ int
 store_reference_put(struct store *s, const struct store_reference *r,
     bool replace, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *old = NULL, *old_size = NULL, digest[40], size[64];
 	char *fbuf = NULL, *sbuf = NULL;
 	size_t fcap = 0, scap = 0, i;
@@ -463,11 +463,11 @@ store_reference_put(struct store *s, const struct store_reference *r,
 	}
 	free(old);
 	s->tx_writes++;
-	st = store_prepare(s, sql_ref_clear, cause);
-	if (st == NULL || store_step_done(s, st, "clearing the reference",
+	st = store_stmt(s, sql_ref_clear, cause);
+	if (st == NULL || store_stmt_done(s, st, "clearing the reference",
 	    cause) == -1)
 		return -1;
-	st = store_prepare(s, sql_ref_insert, cause);
+	st = store_stmt(s, sql_ref_insert, cause);
 	if (st == NULL)
 		return -1;
 	for (i = 0; i < r->n_rows; i++) {
@@ -475,16 +475,16 @@ store_reference_put(struct store *s, const struct store_reference *r,
 		    i * r->n_features, r->n_features);
 		json_doubles_encode(&sbuf, &scap, r->scores +
 		    i * (size_t)r->n_classes, (size_t)r->n_classes);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 2, fbuf, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, r->predicted[i]);
-		sqlite3_bind_double(st, 4, r->confidence[i]);
-		sqlite3_bind_text(st, 5, sbuf, -1, SQLITE_STATIC);
+		db_bind_int64(st, 1, (int64_t)i);
+		db_bind_text(st, 2, fbuf, -1, DB_STATIC);
+		db_bind_int64(st, 3, r->predicted[i]);
+		db_bind_double(st, 4, r->confidence[i]);
+		db_bind_text(st, 5, sbuf, -1, DB_STATIC);
 		if (r->true_class == NULL || r->true_class[i] < 0)
-			sqlite3_bind_null(st, 6);
+			db_bind_null(st, 6);
 		else
-			sqlite3_bind_int(st, 6, r->true_class[i]);
-		if (store_step_done(s, st, "storing the reference",
+			db_bind_int64(st, 6, r->true_class[i]);
+		if (store_stmt_done(s, st, "storing the reference",
 		    cause) == -1) {
 			free(fbuf);
 			free(sbuf);
@@ -505,7 +505,7 @@ store_reference_get(struct store *s, struct store_reference *out,
     char **cause)
 {
 	struct store_reference r;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	double *tmp = NULL;
 	size_t tcap = 0, cap = 0, scap = 0, i;
 	char *digest = NULL, want[40];
@@ -516,17 +516,17 @@ store_reference_get(struct store *s, struct store_reference *out,
 	rc = store_meta_get(s, "reference_digest", &digest, cause);
 	if (rc != 0)
 		return rc;
-	st = store_prepare(s, sql_ref_select, cause);
+	st = store_stmt(s, sql_ref_select, cause);
 	if (st == NULL)
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 0) != (sqlite3_int64)r.n_rows) {
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (db_column_int64(st, 0) != (int64_t)r.n_rows) {
 			*cause = xasprintf("%s: reference rows are not "
 			    "numbered 0..n-1", s->path);
 			goto out;
 		}
-		n = store_json_features((const char *)sqlite3_column_text(st,
-		    1), (size_t)sqlite3_column_bytes(st, 1), &tmp, &tcap);
+		n = store_json_features(db_column_text(st, 1),
+		    db_column_bytes(st, 1), &tmp, &tcap);
 		if (n <= 0 || (r.n_rows > 0 && (size_t)n != r.n_features)) {
 			*cause = xasprintf("%s: reference row %zu has bad "
 			    "features", s->path, r.n_rows);
@@ -539,12 +539,12 @@ store_reference_get(struct store *s, struct store_reference *out,
 		}
 		memcpy(r.features + r.n_rows * r.n_features, tmp,
 		    r.n_features * sizeof *tmp);
-		r.predicted[r.n_rows] = sqlite3_column_int(st, 2);
-		r.confidence[r.n_rows] = sqlite3_column_double(st, 3);
-		r.true_class[r.n_rows] = sqlite3_column_type(st, 5) ==
-		    SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
-		n = store_json_doubles((const char *)sqlite3_column_text(st,
-		    4), (size_t)sqlite3_column_bytes(st, 4), &tmp, &tcap);
+		r.predicted[r.n_rows] = db_column_int(st, 2);
+		r.confidence[r.n_rows] = db_column_double(st, 3);
+		r.true_class[r.n_rows] = db_column_null(st, 5) ? -1 :
+		    db_column_int(st, 5);
+		n = store_json_doubles(db_column_text(st, 4),
+		    db_column_bytes(st, 4), &tmp, &tcap);
 		if (n < 2 || (r.n_rows > 0 && n != r.n_classes)) {
 			*cause = xasprintf("%s: reference row %zu has bad "
 			    "scores", s->path, r.n_rows);
@@ -561,8 +561,8 @@ store_reference_get(struct store *s, struct store_reference *out,
 		    (size_t)r.n_classes * sizeof *tmp);
 		r.n_rows++;
 	}
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading the reference");
+	if (rc != DB_DONE) {
+		*cause = store_db_error(s, "reading the reference");
 		goto out;
 	}
 	for (i = 0; i < r.n_rows; i++)
@@ -581,7 +581,7 @@ store_reference_get(struct store *s, struct store_reference *out,
 	ret = 0;
 out:
 	if (st != NULL)
-		sqlite3_reset(st);
+		db_reset(st);
 	store_reference_finish(&r);
 	free(tmp);
 	free(digest);

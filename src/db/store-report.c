@@ -56,7 +56,7 @@ static int
 report_insert(struct store *s, int64_t batch_id, const char *type,
     char *payload, char *why, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = -1;
 
 	if (payload == NULL) {
@@ -67,46 +67,46 @@ report_insert(struct store *s, int64_t batch_id, const char *type,
 	}
 	if (store_write_begin(s, cause) == -1)
 		goto out;
-	if ((st = store_prepare(s, sql_report_put, cause)) == NULL)
+	if ((st = store_stmt(s, sql_report_put, cause)) == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, batch_id);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, payload, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, clock_wall());
+	db_bind_int64(st, 1, batch_id);
+	db_bind_text(st, 2, type, -1, DB_STATIC);
+	db_bind_text(st, 3, payload, -1, DB_STATIC);
+	db_bind_double(st, 4, clock_wall());
 	s->tx_writes++;
-	rc = store_step_done(s, st, "storing a report", cause);
+	rc = store_stmt_done(s, st, "storing a report", cause);
 out:
 	free(payload);
 	return rc;
 }
 
 /* Prepare sql (a summary UPDATE) with batch_id bound as ?1. */
-static sqlite3_stmt *
+static struct db_stmt *
 summary_prepare(struct store *s, const char *sql, int64_t batch_id,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	if ((st = store_prepare(s, sql, cause)) != NULL)
-		sqlite3_bind_int64(st, 1, batch_id);
+	if ((st = store_stmt(s, sql, cause)) != NULL)
+		db_bind_int64(st, 1, batch_id);
 	return st;
 }
 
 static int
-summary_done(struct store *s, sqlite3_stmt *st, char **cause)
+summary_done(struct store *s, struct db_stmt *st, char **cause)
 {
 	s->tx_writes++;
-	return store_step_done(s, st, "updating the batch summary", cause);
+	return store_stmt_done(s, st, "updating the batch summary", cause);
 }
 
 /* A double, or NULL for NaN (no value), as the ledger holds it. */
 static void
-bind_value(sqlite3_stmt *st, int i, double v)
+bind_value(struct db_stmt *st, int i, double v)
 {
 	if (isnan(v))
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
-		sqlite3_bind_double(st, i, v);
+		db_bind_double(st, i, v);
 }
 
 int
@@ -116,7 +116,7 @@ store_report_put_feature(struct store *s, int64_t batch_id,
 {
 	double max_psi = NAN, min_ks_p = NAN, warn = NAN, crit = NAN;
 	int verdict = 0, ks = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *why = NULL, *payload;
 	size_t f;
 
@@ -149,8 +149,8 @@ store_report_put_feature(struct store *s, int64_t batch_id,
 		return -1;
 	bind_value(st, 2, max_psi);
 	bind_value(st, 3, min_ks_p);
-	sqlite3_bind_int(st, 4, verdict);
-	sqlite3_bind_int(st, 5, ks);
+	db_bind_int64(st, 4, verdict);
+	db_bind_int64(st, 5, ks);
 	bind_value(st, 6, warn);
 	bind_value(st, 7, crit);
 	return summary_done(s, st, cause);
@@ -161,7 +161,7 @@ store_report_put_prediction(struct store *s, int64_t batch_id,
     const struct store_schema *sc, const struct prediction_report *r,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *why = NULL, *payload;
 
 	payload = report_json_encode_prediction(r, sc, &why);
@@ -171,8 +171,8 @@ store_report_put_prediction(struct store *s, int64_t batch_id,
 	if ((st = summary_prepare(s, sql_summary_prediction, batch_id,
 	    cause)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 2, r->label_shift_drift);
-	sqlite3_bind_int(st, 3, r->confidence_drift);
+	db_bind_int64(st, 2, r->label_shift_drift);
+	db_bind_int64(st, 3, r->confidence_drift);
 	return summary_done(s, st, cause);
 }
 
@@ -181,7 +181,7 @@ store_report_put_performance(struct store *s, int64_t batch_id,
     const struct store_schema *sc, const struct performance_report *r,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *why = NULL, *payload;
 
 	payload = report_json_encode_performance(r, sc, &why);
@@ -191,7 +191,7 @@ store_report_put_performance(struct store *s, int64_t batch_id,
 	if ((st = summary_prepare(s, sql_summary_performance, batch_id,
 	    cause)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 2, r->any_decay);
+	db_bind_int64(st, 2, r->any_decay);
 	bind_value(st, 3, r->accuracy);
 	bind_value(st, 4, r->acc_delta);
 	return summary_done(s, st, cause);
@@ -201,7 +201,7 @@ int
 store_report_put_detectors(struct store *s, int64_t batch_id,
     const struct detector_report *r, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *why = NULL, *payload;
 
 	payload = report_json_encode_detectors(r, &why);
@@ -211,8 +211,8 @@ store_report_put_detectors(struct store *s, int64_t batch_id,
 	if ((st = summary_prepare(s, sql_summary_detectors, batch_id,
 	    cause)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 2, r->ddm_drift);
-	sqlite3_bind_int(st, 3, r->adwin_drift);
+	db_bind_int64(st, 2, r->ddm_drift);
+	db_bind_int64(st, 3, r->adwin_drift);
 	return summary_done(s, st, cause);
 }
 
