@@ -1,7 +1,7 @@
 /*
  * alert-store: the SQL of alerting (alert-store.h). alert_conditions holds
  * one row per condition key; alerts holds every decision and is the
- * outbox. Statements are cached by their literal (store_prepare).
+ * outbox. Statements are cached by their literal (store_stmt).
  */
 #include "db/alert-store.h"
 
@@ -70,52 +70,52 @@ static const char sql_alert_settle[] =
 
 /* Caller frees; NULL for SQL NULL. */
 static char *
-alert_column_text(sqlite3_stmt *st, int i)
+alert_column_text(struct db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = db_column_text(st, i);
 
-	return t != NULL ? xstrdup((const char *)t) : NULL;
+	return t != NULL ? xstrdup(t) : NULL;
 }
 
 static double
-alert_column_time(sqlite3_stmt *st, int i)
+alert_column_time(struct db_stmt *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_column_null(st, i))
 		return 0;
-	return sqlite3_column_double(st, i);
+	return db_column_double(st, i);
 }
 
 static void
-alert_bind_time(sqlite3_stmt *st, int i, double t)
+alert_bind_time(struct db_stmt *st, int i, double t)
 {
 	if (t == 0)
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
-		sqlite3_bind_double(st, i, t);
+		db_bind_double(st, i, t);
 }
 
 static void
-alert_bind_text(sqlite3_stmt *st, int i, const char *t)
+alert_bind_text(struct db_stmt *st, int i, const char *t)
 {
 	if (t == NULL)
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, i, t, -1, DB_COPY);
 }
 
 static void
-alert_condition_read(sqlite3_stmt *st, struct alert_condition *c)
+alert_condition_read(struct db_stmt *st, struct alert_condition *c)
 {
 	memset(c, 0, sizeof *c);
 	c->key = alert_column_text(st, 0);
 	c->rule = alert_column_text(st, 1);
 	c->severity = alert_column_text(st, 2);
 	c->features = alert_column_text(st, 3);
-	c->open = sqlite3_column_int(st, 4) != 0;
-	c->first_batch = sqlite3_column_int64(st, 5);
-	c->last_fired_batch = sqlite3_column_int64(st, 6);
-	c->last_seen_batch = sqlite3_column_int64(st, 7);
-	c->clear_streak = sqlite3_column_int64(st, 8);
+	c->open = db_column_int(st, 4) != 0;
+	c->first_batch = db_column_int64(st, 5);
+	c->last_fired_batch = db_column_int64(st, 6);
+	c->last_seen_batch = db_column_int64(st, 7);
+	c->clear_streak = db_column_int64(st, 8);
 	c->last_notified_at = alert_column_time(st, 9);
 	c->opened_at = alert_column_time(st, 10);
 	c->resolved_at = alert_column_time(st, 11);
@@ -128,11 +128,11 @@ alert_condition_read(sqlite3_stmt *st, struct alert_condition *c)
 }
 
 static void
-alert_row_read(sqlite3_stmt *st, struct alert_row *r)
+alert_row_read(struct db_stmt *st, struct alert_row *r)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(st, 0);
-	r->batch_id = sqlite3_column_int64(st, 1);
+	r->id = db_column_int64(st, 0);
+	r->batch_id = db_column_int64(st, 1);
 	r->severity = alert_column_text(st, 2);
 	r->channel = alert_column_text(st, 3);
 	r->message = alert_column_text(st, 4);
@@ -140,8 +140,8 @@ alert_row_read(sqlite3_stmt *st, struct alert_row *r)
 	r->kind = alert_column_text(st, 6);
 	r->status = alert_column_text(st, 7);
 	r->sent_at = alert_column_time(st, 8);
-	r->delivered = sqlite3_column_int(st, 9) != 0;
-	r->attempts = sqlite3_column_int64(st, 10);
+	r->delivered = db_column_int(st, 9) != 0;
+	r->attempts = db_column_int64(st, 10);
 	r->last_error = alert_column_text(st, 11);
 	r->next_attempt_at = alert_column_time(st, 12);
 	r->delivered_at = alert_column_time(st, 13);
@@ -162,22 +162,22 @@ int
 alert_store_condition_get(struct store *s, const char *key,
     struct alert_condition *out, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if ((st = store_prepare(s, sql_condition_get, cause)) == NULL)
+	if ((st = store_stmt(s, sql_condition_get, cause)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, key, -1, DB_COPY);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		alert_condition_read(st, out);
-		sqlite3_reset(st);
+		db_reset(st);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 1;
-	*cause = store_error(s, rc, "reading an alert condition");
+	*cause = store_db_error(s, "reading an alert condition");
 	return -1;
 }
 
@@ -186,21 +186,21 @@ alert_store_conditions_open(struct store *s, struct alert_condition **out,
     size_t *n, char **cause)
 {
 	struct alert_condition *v = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t k = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((st = store_prepare(s, sql_conditions_open, cause)) == NULL)
+	if ((st = store_stmt(s, sql_conditions_open, cause)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		v = xreallocarray(v, k + 1, sizeof *v);
 		alert_condition_read(st, &v[k++]);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading open alert conditions");
+	db_reset(st);
+	if (rc != DB_DONE) {
+		*cause = store_db_error(s, "reading open alert conditions");
 		while (k > 0)
 			alert_condition_finish(&v[--k]);
 		free(v);
@@ -215,25 +215,25 @@ int
 alert_store_condition_put(struct store *s, const struct alert_condition *c,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if ((st = store_prepare(s, sql_condition_put, cause)) == NULL)
+	if ((st = store_stmt(s, sql_condition_put, cause)) == NULL)
 		return -1;
 	alert_bind_text(st, 1, c->key);
 	alert_bind_text(st, 2, c->rule);
 	alert_bind_text(st, 3, c->severity);
 	alert_bind_text(st, 4, c->features);
-	sqlite3_bind_int(st, 5, c->open ? 1 : 0);
-	sqlite3_bind_int64(st, 6, c->first_batch);
-	sqlite3_bind_int64(st, 7, c->last_fired_batch);
-	sqlite3_bind_int64(st, 8, c->last_seen_batch);
-	sqlite3_bind_int64(st, 9, c->clear_streak);
+	db_bind_int64(st, 5, c->open ? 1 : 0);
+	db_bind_int64(st, 6, c->first_batch);
+	db_bind_int64(st, 7, c->last_fired_batch);
+	db_bind_int64(st, 8, c->last_seen_batch);
+	db_bind_int64(st, 9, c->clear_streak);
 	alert_bind_time(st, 10, c->last_notified_at);
 	alert_bind_time(st, 11, c->opened_at);
 	alert_bind_time(st, 12, c->resolved_at);
-	return store_step_done(s, st, "writing an alert condition", cause);
+	return store_stmt_done(s, st, "writing an alert condition", cause);
 }
 
 void
@@ -250,27 +250,29 @@ int
 alert_store_add(struct store *s, const struct alert_row *r, int64_t *id,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if ((st = store_prepare(s, sql_alert_add, cause)) == NULL)
+	if ((st = store_stmt(s, sql_alert_add, cause)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, r->batch_id);
+	db_bind_int64(st, 1, r->batch_id);
 	alert_bind_text(st, 2, r->severity);
 	alert_bind_text(st, 3, r->channel);
 	alert_bind_text(st, 4, r->message);
-	sqlite3_bind_double(st, 5, r->sent_at);
-	sqlite3_bind_int(st, 6, r->delivered ? 1 : 0);
+	db_bind_double(st, 5, r->sent_at);
+	db_bind_int64(st, 6, r->delivered ? 1 : 0);
 	alert_bind_text(st, 7, r->condition_key);
 	alert_bind_text(st, 8, r->kind);
 	alert_bind_text(st, 9, r->status);
 	alert_bind_text(st, 10, r->last_error);
 	alert_bind_time(st, 11, r->next_attempt_at);
-	if (store_step_done(s, st, "recording an alert", cause) == -1)
+	if (store_stmt_done(s, st, "recording an alert", cause) == -1)
 		return -1;
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
+	if (id != NULL && (*id = db_last_insert_id(s->conn)) < 0) {
+		*cause = store_db_error(s, "recording an alert");
+		return -1;
+	}
 	return 0;
 }
 
@@ -279,23 +281,23 @@ alert_rows(struct store *s, const char *sql, int64_t id,
     struct alert_row **out, size_t *n, char **cause)
 {
 	struct alert_row *v = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t k = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((st = store_prepare(s, sql, cause)) == NULL)
+	if ((st = store_stmt(s, sql, cause)) == NULL)
 		return -1;
 	if (id != 0)
-		sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_int64(st, 1, id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		v = xreallocarray(v, k + 1, sizeof *v);
 		alert_row_read(st, &v[k++]);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading the alert outbox");
+	db_reset(st);
+	if (rc != DB_DONE) {
+		*cause = store_db_error(s, "reading the alert outbox");
 		while (k > 0)
 			alert_row_finish(&v[--k]);
 		free(v);
@@ -333,21 +335,21 @@ int
 alert_store_latest(struct store *s, const char *key, struct alert_row *out,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if ((st = store_prepare(s, sql_alert_latest, cause)) == NULL)
+	if ((st = store_stmt(s, sql_alert_latest, cause)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, key, -1, DB_COPY);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		alert_row_read(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 1;
-	*cause = store_error(s, rc, "reading a condition's latest alert");
+	*cause = store_db_error(s, "reading a condition's latest alert");
 	return -1;
 }
 
@@ -355,20 +357,20 @@ int
 alert_store_claim(struct store *s, int64_t id, double now, double until,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int changed;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if ((st = store_prepare(s, sql_alert_claim, cause)) == NULL)
+	if ((st = store_stmt(s, sql_alert_claim, cause)) == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, until);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_double(st, 3, now);
-	if (store_step_done(s, st, "claiming an alert for delivery",
+	db_bind_double(st, 1, until);
+	db_bind_int64(st, 2, id);
+	db_bind_double(st, 3, now);
+	if (store_stmt_done(s, st, "claiming an alert for delivery",
 	    cause) == -1)
 		return -1;
-	changed = sqlite3_changes(s->db);
+	changed = db_changes(s->conn);
 	if (store_flush(s, cause) == -1)
 		return -1;
 	return changed > 0 ? 1 : 0;
@@ -379,21 +381,21 @@ alert_store_settle(struct store *s, int64_t id, int64_t attempts,
     const char *status, const char *last_error, double next_attempt_at,
     double delivered_at, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool delivered = strcmp(status, "delivered") == 0;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if ((st = store_prepare(s, sql_alert_settle, cause)) == NULL)
+	if ((st = store_stmt(s, sql_alert_settle, cause)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, attempts);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+	db_bind_int64(st, 1, attempts);
+	db_bind_text(st, 2, status, -1, DB_COPY);
 	alert_bind_text(st, 3, last_error);
 	alert_bind_time(st, 4, next_attempt_at);
-	sqlite3_bind_int(st, 5, delivered ? 1 : 0);
+	db_bind_int64(st, 5, delivered ? 1 : 0);
 	alert_bind_time(st, 6, delivered ? delivered_at : 0);
-	sqlite3_bind_int64(st, 7, id);
-	if (store_step_done(s, st, "recording a delivery attempt",
+	db_bind_int64(st, 7, id);
+	if (store_stmt_done(s, st, "recording a delivery attempt",
 	    cause) == -1)
 		return -1;
 	return store_flush(s, cause);
@@ -453,19 +455,19 @@ int
 alert_store_openings(struct store *s, const char *rule, int64_t *n,
     char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*n = 0;
-	if ((st = store_prepare(s, sql_openings, cause)) == NULL)
+	if ((st = store_stmt(s, sql_openings, cause)) == NULL)
 		return -1;
 	alert_bind_text(st, 1, rule);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		*cause = store_error(s, rc, "counting alert openings");
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*n = db_column_int64(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW) {
+		*cause = store_db_error(s, "counting alert openings");
 		return -1;
 	}
 	return 0;

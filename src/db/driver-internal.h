@@ -34,6 +34,7 @@ struct db_ops {
 	int		 (*exec)(struct db_conn *, const char *);
 	enum db_tx	 (*tx_state)(struct db_conn *);
 	int64_t		 (*changes)(struct db_conn *);
+	int64_t		 (*last_insert_id)(struct db_conn *);
 	int		 (*table_exists)(struct db_conn *, const char *);
 	int		 (*column_exists)(struct db_conn *, const char *,
 			    const char *);

@@ -625,6 +625,25 @@ pg_changes(struct db_conn *base)
 	return pgdb_conn(base)->changes;
 }
 
+static int64_t
+pg_last_insert_id(struct db_conn *base)
+{
+	struct pgdb_conn *c = pgdb_conn(base);
+	PGresult *res;
+	int64_t id;
+
+	res = PQexec(c->pq, "SELECT lastval()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		pg_fail(c, res);
+		PQclear(res);
+		return -1;
+	}
+	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	base->err = DB_E_NONE;
+	return id;
+}
+
 /* 1 if sql ($1, maybe $2) gives a row, 0 if not, -1 on error. */
 static int
 pg_any_row(struct db_conn *base, const char *sql, const char *a,
@@ -685,6 +704,7 @@ static const struct db_ops pg_ops = {
 	.exec = pg_exec,
 	.tx_state = pg_tx_state,
 	.changes = pg_changes,
+	.last_insert_id = pg_last_insert_id,
 	.table_exists = pg_table_exists,
 	.column_exists = pg_column_exists,
 	.reconnect = pg_reconnect,

@@ -288,6 +288,12 @@ sqlite_changes(struct db_conn *base)
 	return sqlite3_changes64(sqlite_conn(base)->db);
 }
 
+static int64_t
+sqlite_last_insert_id(struct db_conn *base)
+{
+	return sqlite3_last_insert_rowid(sqlite_conn(base)->db);
+}
+
 /* 1 if sql (one ?1 and maybe ?2) gives a row, 0 if not, -1 on error. */
 static int
 sqlite_any_row(struct db_conn *c, const char *sql, const char *a,
@@ -351,6 +357,7 @@ static const struct db_ops sqlite_ops = {
 	.exec = sqlite_exec,
 	.tx_state = sqlite_tx_state,
 	.changes = sqlite_changes,
+	.last_insert_id = sqlite_last_insert_id,
 	.table_exists = sqlite_table_exists,
 	.column_exists = sqlite_column_exists,
 	.reconnect = sqlite_reconnect,

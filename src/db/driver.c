@@ -279,6 +279,12 @@ db_reconnect(struct db_conn *c)
 }
 
 int64_t
+db_last_insert_id(struct db_conn *c)
+{
+	return c->ops->last_insert_id(c);
+}
+
+int64_t
 db_changes(struct db_conn *c)
 {
 	return c->ops->changes(c);
