@@ -530,15 +530,25 @@ START_TEST(test_pg_reconnect)
 }
 END_TEST
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 /*
- * A commit wakes a listener well within 100 ms; nothing arrives before
- * the commit; a wait consumes what arrived.
+ * Nothing arrives before the commit; a commit wakes a listener (the
+ * median of 5 within 100 ms, the issue's bound, robust to a loaded
+ * machine's odd slow wake-up); a wait consumes what has arrived.
  */
 START_TEST(test_pg_notify)
 {
 	struct db_conn *l = open_mode(DB_OPEN_READ_ONLY);
 	struct db_conn *w = open_mode(DB_OPEN_READ_WRITE);
-	double t0, waited;
+	double t0, waited[5];
+	int i, wakes;
 
 	ck_assert_int_eq(db_pg_listen(l, "mlmon_test"), 0);
 	ck_assert_int_eq(db_pg_listen(l, "bad name"), -1);
@@ -547,16 +557,31 @@ START_TEST(test_pg_notify)
 	ck_assert_int_eq(db_exec(w, "NOTIFY mlmon_test, 'batch 1'"), 0);
 	ck_assert_int_eq(db_pg_wait(l, 50), 0);		/* not committed */
 	ck_assert_int_eq(db_commit(w), 0);
-	t0 = clock_mono();
 	ck_assert_int_eq(db_pg_wait(l, 2000), 1);
-	waited = clock_mono() - t0;
-	ck_assert_msg(waited < 0.1, "woke after %.3f s", waited);
 	ck_assert_int_eq(db_pg_wait(l, 0), 0);
-	/* Two commits before a wait: one wake-up takes both. */
+	/* The latency, commit to wake-up: the median of 5 under 100 ms. */
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(db_begin(w, true), 0);
+		ck_assert_int_eq(db_exec(w, "NOTIFY mlmon_test"), 0);
+		ck_assert_int_eq(db_commit(w), 0);
+		t0 = clock_mono();
+		ck_assert_int_eq(db_pg_wait(l, 2000), 1);
+		waited[i] = clock_mono() - t0;
+	}
+	qsort(waited, 5, sizeof *waited, cmp_double);
+	ck_assert_msg(waited[2] < 0.1, "woke after %.3f s (median)",
+	    waited[2]);
+	/*
+	 * Two commits: one or two wake-ups (a wait consumes all that has
+	 * arrived, and the second may arrive after the first wait), then
+	 * quiet.
+	 */
 	ck_assert_int_eq(db_exec(w, "NOTIFY mlmon_test"), 0);
 	ck_assert_int_eq(db_exec(w, "NOTIFY mlmon_test, 'again'"), 0);
 	ck_assert_int_eq(db_pg_wait(l, 2000), 1);
-	ck_assert_int_eq(db_pg_wait(l, 20), 0);
+	for (wakes = 1; db_pg_wait(l, 200) == 1; wakes++)
+		;
+	ck_assert_int_le(wakes, 2);
 	db_close(w);
 	db_close(l);
 }
