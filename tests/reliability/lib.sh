@@ -38,9 +38,24 @@ count() {
 	sqlite3 "$1" "$2" 2>/dev/null
 }
 
-# rand_between SEED I LO HI: a reproducible pseudo-random decimal.
+# rand_between SEED I LO HI: a reproducible pseudo-random decimal. The
+# seed is kept below 2^31: awk's srand truncates a larger one (a clock
+# seed times 1000 gave every SEED and I the same number).
 rand_between() {
 	awk -v s="$1" -v i="$2" -v lo="$3" -v hi="$4" 'BEGIN {
-		srand(s * 1000 + i); printf "%.3f\n", lo + rand() * (hi - lo)
+		srand((s % 1000003) * 1000 + i)
+		printf "%.3f\n", lo + rand() * (hi - lo)
 	}'
+}
+
+# first_rows DB: wait (up to 20 s) until DB holds a committed prediction.
+first_rows() {
+	n=0
+	while [ "$n" -lt 1000 ]; do
+		[ "$(count "$1" 'SELECT count(*) FROM predictions')" \
+		    -gt 0 ] 2>/dev/null && return 0
+		sleep 0.02
+		n=$((n + 1))
+	done
+	return 1
 }
