@@ -61,7 +61,8 @@ while [ "$i" -le "$points" ]; do
 	rc=$?
 	ic2=$(integrity k.db)
 	dump k.db >k.txt
-	what="kill $i ${delay}s after the first rows${flush:+ ($flush)}, $got of $total rows"
+	what="kill $i ${delay}s after the first rows${flush:+ ($flush)},"
+	what="$what $got of $total rows"
 	if [ "$ic" != ok ] || [ "$ic2" != ok ]; then
 		echo "FAIL $what: integrity_check '$ic' / after replay '$ic2'"
 		fails=$((fails + 1))
