@@ -11,27 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cat-dict.h"
 #include "drift-chisq.h"
 #include "drift-psi.h"
 #include "xalloc.h"
-
-static uint64_t
-cat_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 /* The slot holding name, or the empty slot where it would go. */
 static size_t
 cat_slot(const struct cat_reference *ref, const char *name)
 {
-	size_t mask = ref->n_slots - 1, i = (size_t)cat_hash(name) & mask;
+	size_t mask = ref->n_slots - 1;
+	size_t i = (size_t)cat_hash(name, strlen(name)) & mask;
 
 	while (ref->slots[i] != 0 &&
 	    strcmp(ref->names[ref->slots[i] - 1], name) != 0)

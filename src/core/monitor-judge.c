@@ -3,7 +3,10 @@
  * feature's PSI gets a p-value from its null at the reference's and the
  * batch's sizes, then KS, PSI and the label-shift homogeneity test are
  * judged as one family and the reports' verdicts are set from that
- * judgement. Under the seed policy nothing here runs and the monitors'
+ * judgement. A categorical feature takes part with its chi-squared
+ * homogeneity p-value in the place of KS and its PSI's chi-squared
+ * approximation (monitor-cat.h): confirmed drift is the same two kinds
+ * of evidence agreeing. Under the seed policy nothing here runs and the monitors'
  * fixed-threshold verdicts stand.
  *
  * The nulls are cached on the reference, one per feature and batch size
@@ -25,6 +28,7 @@
 
 #include "drift-psi.h"
 #include "judge.h"
+#include "monitor-cat.h"
 #include "psi-null.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -236,21 +240,42 @@ static void
 judge_features(struct feature_report *fr, const struct judge_report *j)
 {
 	size_t f;
+	bool test;
 
 	fr->any_drift = false;
 	for (f = 0; f < fr->n_features; f++) {
 		fr->ks_q[f] = j->ks_q[f];
 		fr->psi_q[f] = j->psi_q[f];
-		fr->drift_ks[f] = j->confirmed[f] ||
-		    j->ks[f] == DRIFT_CRITICAL;
+		test = j->confirmed[f] || j->ks[f] == DRIFT_CRITICAL;
+		/* A categorical feature's test is chi-squared (monitor.h). */
+		if (fr->categorical != NULL && fr->categorical[f]) {
+			fr->cat[f].drift_chisq = test;
+			test = false;
+		}
+		fr->drift_ks[f] = test;
 		fr->drift_psi[f] = j->confirmed[f] ||
 		    j->psi[f] == DRIFT_CRITICAL;
 		/* The investigate band: PSI at the warning level only. */
 		fr->investigate_psi[f] = !fr->drift_psi[f] &&
 		    j->psi[f] == DRIFT_WARNING;
-		if (fr->drift_ks[f] || fr->drift_psi[f])
+		if (feature_test_drift(fr, f) || fr->drift_psi[f])
 			fr->any_drift = true;
 	}
+}
+
+/*
+ * A categorical feature's two p-values: chi-squared homogeneity (in the
+ * place of KS) and its PSI's (monitor-cat.h). No values: 1, as above.
+ */
+static void
+judge_cat_p(const struct monitor_reference *ref, struct feature_report *fr,
+    size_t f, double *test_p)
+{
+	const struct cat_feature *c = &fr->cat[f];
+
+	*test_p = c->d.no_values || isnan(c->d.p_value) ? 1.0 :
+	    c->d.p_value;
+	fr->psi_p_value[f] = monitor_cat_psi_p(c, ref->n_present[f]);
 }
 
 void
@@ -278,6 +303,10 @@ monitor_judge(const struct monitor_reference *ref,
 	fr->psi_q = xcalloc(nf ? nf : 1, sizeof *fr->psi_q);
 	ks_p = xcalloc(nf ? nf : 1, sizeof *ks_p);
 	for (f = 0; f < nf; f++) {
+		if (fr->categorical != NULL && fr->categorical[f]) {
+			judge_cat_p(ref, fr, f, &ks_p[f]);
+			continue;
+		}
 		/* No present value on one side: no evidence either way. */
 		m = fr->missing_seen ? (size_t)fr->n_used[f] : rows;
 		ks_p[f] = isnan(fr->ks_p_value[f]) ? 1.0 : fr->ks_p_value[f];

@@ -19,6 +19,7 @@
 #include "drift-missing.h"
 #include "drift-psi.h"
 #include "monitor-judge.h"
+#include "monitor-cat.h"
 #include "xalloc.h"
 
 #define SCRATCH_ROWS	1024
@@ -199,6 +200,9 @@ monitor_config_defaults(struct monitor_config *c)
 	c->missing_effect = MISSING_MIN_EFFECT;
 	c->policy = POLICY_CALIBRATED;
 	c->false_page_rate = POLICY_FALSE_PAGE_RATE_DEFAULT;
+	c->cat_alpha = 0.01;
+	c->new_share = 0.05;
+	c->cat_top = CAT_TOP_DEFAULT;
 }
 
 /* Whether row i of a row-major table has no missing value. */
@@ -232,6 +236,8 @@ feature_thresholds_from_config(struct feature_thresholds *t,
 	t->psi_warning = c->psi_warning;
 	t->psi_critical = c->psi_critical;
 	t->ks_alpha = c->ks_alpha;
+	t->cat_alpha = c->cat_alpha;
+	t->new_share = c->new_share;
 }
 
 enum drift_severity
@@ -316,6 +322,7 @@ monitor_reference_finish(struct monitor_reference *ref)
 		free(ref->ks_memo->p);
 	free(ref->ks_memo);
 	monitor_judge_cache_free(ref->psi_cache);
+	monitor_cat_reference_finish(ref);
 	memset(ref, 0, sizeof *ref);
 }
 
@@ -358,14 +365,20 @@ feature_verdict(struct feature_report *out, size_t f)
 {
 	enum drift_severity sev;
 
+	bool cat = out->categorical != NULL && out->categorical[f];
+
 	out->drift_psi[f] = out->investigate_psi[f] = false;
 	out->drift_ks[f] = false;
+	if (cat)	/* chi-squared and new categories */
+		monitor_cat_verdict(out, f);
 	if (isnan(out->psi[f]))		/* no values on one side */
 		return;
 	sev = feature_psi_verdict(out->psi[f], &out->thresholds[f]);
 	out->drift_psi[f] = sev == DRIFT_CRITICAL;
 	out->investigate_psi[f] = sev == DRIFT_WARNING;
-	out->drift_ks[f] = out->ks_p_value[f] < out->thresholds[f].ks_alpha;
+	if (!cat)
+		out->drift_ks[f] = out->ks_p_value[f] <
+		    out->thresholds[f].ks_alpha;
 }
 
 static void
@@ -408,7 +421,7 @@ monitor_seed_verdicts(const struct monitor_config *c,
 	for (f = 0; f < fr->n_features; f++) {
 		feature_thresholds_from_config(&fr->thresholds[f], c);
 		feature_verdict(fr, f);
-		if (fr->drift_psi[f] || fr->drift_ks[f])
+		if (fr->drift_psi[f] || feature_test_drift(fr, f))
 			fr->any_drift = true;
 	}
 	if (pr != NULL)
@@ -441,6 +454,11 @@ monitor_one_feature(const struct monitor_reference *ref,
 	out->missing_effect[f] = m.effect;
 	out->drift_missing[f] = drift_missing_verdict(&m, c->missing_alpha,
 	    c->missing_effect);
+	if (ref->categorical != NULL && ref->categorical[f]) {
+		monitor_cat_feature(ref, b, f, out);
+		feature_verdict(out, f);
+		return;
+	}
 	if (used == 0 || nref == 0) {
 		out->no_values[f] = true;
 		out->psi[f] = out->ks_statistic[f] = out->ks_p_value[f] = NAN;
@@ -466,9 +484,19 @@ monitor_mmd(const struct monitor_reference *ref,
 	double *own = NULL;
 	struct mmd_params mp;
 
-	for (k = 0; k < n && row_complete(b->features, k, nf); k++)
-		;
-	if (k < n) {
+	if (ref->categorical != NULL) {
+		/* The numeric features only (monitor.h). */
+		if ((nf = ref->n_mmd_cols) == 0)
+			return;
+		own = xmalloc(n * nf * sizeof *own);
+		k = monitor_numeric_rows(b->features, n, ref->n_features,
+		    ref->categorical, own);
+		rows = own;
+	} else {
+		for (k = 0; k < n && row_complete(b->features, k, nf); k++)
+			;
+	}
+	if (k < n && own == NULL) {
 		own = xmalloc(n * nf * sizeof *own);
 		k = rows_complete(b->features, n, nf, own);
 		rows = own;
@@ -502,13 +530,18 @@ monitor_feature(const struct monitor_reference *ref,
 	out->thresholds_stored = true;
 	for (f = 0; f < nf; f++)
 		feature_thresholds_from_config(&out->thresholds[f], c);
+	if (ref->categorical != NULL) {
+		feature_report_alloc_cat(out);
+		memcpy(out->categorical, ref->categorical,
+		    nf * sizeof *out->categorical);
+	}
 	if (nf == 0 || nr == 0 || n == 0)
 		return;
 
 	col = n <= SCRATCH_ROWS ? stack : xmalloc(n * sizeof *col);
 	for (f = 0; f < nf; f++) {
 		monitor_one_feature(ref, c, b, f, col, out);
-		if (out->drift_psi[f] || out->drift_ks[f])
+		if (out->drift_psi[f] || feature_test_drift(out, f))
 			out->any_drift = true;
 		if (out->drift_missing[f])
 			out->any_missing_drift = true;
@@ -547,6 +580,7 @@ feature_report_finish(struct feature_report *r)
 	free(r->psi_p_value);
 	free(r->ks_q);
 	free(r->psi_q);
+	monitor_cat_report_finish(r);
 	memset(r, 0, sizeof *r);
 }
 

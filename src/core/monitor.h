@@ -19,6 +19,7 @@
 
 #include "cbpe.h"
 #include "detect-ddm.h"
+#include "drift-cat.h"
 #include "drift-psi.h"
 #include "drift-mmd.h"
 #include "metrics.h"
@@ -26,6 +27,7 @@
 
 struct adwin;
 struct calib;
+struct cat_dict;
 struct monitor_ks_memo;
 struct monitor_psi_cache;
 
@@ -47,6 +49,12 @@ struct monitor_config {
 	double		missing_effect;		/* 0.2: ... and |Cohen's h| >= */
 	enum policy_kind policy;		/* calibrated (policy.h) */
 	double		false_page_rate;	/* 0.02 per 1,000 batches */
+	double		cat_alpha;		/* 0.01: chi-squared homogeneity */
+						/* drift when p < (categorical) */
+	double		new_share;		/* 0.05: new-categories verdict */
+						/* when the share is above */
+	int		cat_top;		/* 50: categories kept, the rest */
+						/* pooled as "other" */
 };
 
 void	monitor_config_defaults(struct monitor_config *c);
@@ -85,6 +93,17 @@ struct monitor_reference {
 	/* PSI nulls per batch size, filled lazily by monitor_judge (same
 	 * caveat as ks_memo). */
 	struct monitor_psi_cache *psi_cache;
+	/*
+	 * Categorical features (monitor_reference_categorize): their
+	 * columns hold codes of dict (NaN: missing); cat[f] counts the
+	 * reference's categories. MMD uses the numeric columns only:
+	 * rows then holds those (n_mmd_cols of them) of the rows complete
+	 * in them.
+	 */
+	bool		*categorical;	/* n_features; NULL: all numeric */
+	struct cat_reference *cat;	/* n_features; categorical ones set */
+	const struct cat_dict *dict;	/* borrowed; outlives the reference */
+	size_t		 n_mmd_cols;	/* numeric features */
 };
 
 /*
@@ -96,6 +115,16 @@ void	monitor_reference_init(struct monitor_reference *ref,
 	    int n_classes, const int *predicted, const double *confidence,
 	    const int *true_class);
 void	monitor_reference_finish(struct monitor_reference *ref);
+/*
+ * Make the features flagged in categorical (n_features; NULL or none
+ * flagged: nothing changes) categorical: features (the same rows given
+ * to monitor_reference_init) hold codes of dict there, and the reference
+ * keeps its top categories (cat_reference_init). dict is borrowed: it
+ * must outlive the reference and name every code of later batches.
+ */
+void	monitor_reference_categorize(struct monitor_reference *ref,
+	    const double *features, const bool *categorical,
+	    const struct cat_dict *dict, int top);
 
 /* One batch, borrowed from the caller. */
 struct monitor_batch {
@@ -122,6 +151,26 @@ struct feature_thresholds {
 	double		psi_warning;	/* investigate from here */
 	double		psi_critical;	/* drift above */
 	double		ks_alpha;	/* drift below */
+	double		cat_alpha;	/* categorical: chi-squared drift below */
+	double		new_share;	/* categorical: new categories above */
+};
+
+/*
+ * One categorical feature of a batch. The PSI of the feature report is
+ * over these bins; the second kind of evidence (KS for a numeric feature)
+ * is the chi-squared homogeneity test, and the share of values the
+ * reference never saw is a verdict of its own.
+ */
+struct cat_feature {
+	struct cat_drift d;		/* drift-cat.h */
+	bool		 drift_chisq;	/* d.p_value < cat_alpha */
+	bool		 drift_new;	/* d.new_share > new_share */
+	size_t		 n_distinct;	/* the reference's categories */
+	int		 n_top;		/* kept as bins of their own */
+	bool		 pooled;	/* the rest pooled as "other" */
+	char		**names;	/* n_top, most frequent first; owned */
+	uint64_t	*ref_counts;	/* n_top + 2: kept, other, new (0) */
+	uint64_t	*counts;	/* n_top + 2: the batch's */
 };
 
 /*
@@ -171,9 +220,18 @@ struct feature_report {
 	bool		 missing_seen;	/* a value was missing in batch or */
 					/* reference; else the above say */
 					/* "none missing", n_used unknown */
+	/*
+	 * Categorical features: psi is over their categories, KS is NaN
+	 * and drift_ks false; cat[f] holds the rest. Both arrays are
+	 * allocated only when any_categorical.
+	 */
+	bool		 any_categorical;
+	bool		*categorical;	/* n_features */
+	struct cat_feature *cat;	/* n_features; zero for numeric */
 	struct feature_thresholds *thresholds;	/* per feature */
 	bool		 thresholds_stored;	/* false: defaults assumed */
-	bool		 any_drift;	/* any drift_psi or drift_ks */
+	bool		 any_drift;	/* any drift_psi, drift_ks or */
+					/* categorical drift_chisq */
 	size_t		 max_psi_feature;
 	bool		 mmd_run;
 	struct mmd_result mmd;
@@ -294,6 +352,10 @@ void	monitor_feature(const struct monitor_reference *ref,
 	    const struct monitor_config *c, const struct monitor_batch *b,
 	    struct feature_report *out);
 void	feature_report_finish(struct feature_report *r);
+/* The categorical arrays of r (n_features), all numeric until set. */
+void	feature_report_alloc_cat(struct feature_report *r);
+/* Whether feature f's second kind of evidence (KS, chi-squared) agrees. */
+bool	feature_test_drift(const struct feature_report *r, size_t f);
 
 /*
  * Judge stored statistics again under the seed policy at c's thresholds

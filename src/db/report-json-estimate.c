@@ -27,6 +27,7 @@
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/report-json-internal.h"
+#include "db/store-internal.h"
 
 /* The reasons a reader may meet; anything else is refused. */
 static const char *const estimate_reasons[] = {
@@ -49,10 +50,10 @@ report_json_encode_estimate(const struct estimate_report *r, char **cause)
 	json_bool(&b, r->available);
 	if (!r->available) {
 		json_key(&b, &first, "reason");
-		json_string(&b, r->reason);
+		store_json_string(&b, r->reason);
 	}
 	json_key(&b, &first, "method");
-	json_string(&b, ESTIMATE_METHOD);
+	store_json_string(&b, ESTIMATE_METHOD);
 	json_key(&b, &first, "n_rows");
 	json_count(&b, r->cbpe.n_rows);
 	if (!r->available) {

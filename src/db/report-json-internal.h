@@ -17,8 +17,7 @@
 
 #define JSON_LIT(b, lit)	strbuf_add((b), (lit), sizeof(lit) - 1)
 
-/* A JSON string literal of s (escaped). */
-void	 json_string(struct strbuf *b, const char *s);
+/* A JSON string literal of s: store_json_string (store-internal.h). */
 /* "key": after a comma unless it is the first member. */
 void	 json_key(struct strbuf *b, bool *first, const char *key);
 /* Exact shortest double, null for NaN. */

@@ -42,59 +42,6 @@ static const char *const ddm_state_names[] = {
  * insertion order, cJSON's string escapes), without a node per value.
  */
 
-/* A string as cJSON prints it: \" \\ \b \f \n \r \t, \u00xx below 32. */
-void
-json_string(struct strbuf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s, *run;
-	char esc[6];
-
-	strbuf_add(b, "\"", 1);
-	for (;;) {
-		run = p;
-		while (*p > 31 && *p != '"' && *p != '\\')
-			p++;
-		strbuf_add(b, (const char *)run, (size_t)(p - run));
-		if (*p == '\0')
-			break;
-		esc[0] = '\\';
-		switch (*p) {
-		case '"':
-		case '\\':
-			esc[1] = (char)*p;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 0xf];
-			strbuf_add(b, esc, 6);
-			p++;
-			continue;
-		}
-		strbuf_add(b, esc, 2);
-		p++;
-	}
-	strbuf_add(b, "\"", 1);
-}
-
 /* "key": after a comma unless it is the first member. */
 void
 json_key(struct strbuf *b, bool *first, const char *key)
@@ -102,7 +49,7 @@ json_key(struct strbuf *b, bool *first, const char *key)
 	if (!*first)
 		strbuf_add(b, ",", 1);
 	*first = false;
-	json_string(b, key);
+	store_json_string(b, key);
 	strbuf_add(b, ":", 1);
 }
 
@@ -166,7 +113,7 @@ feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
 		if (!first)
 			strbuf_add(b, ",", 1);
 		first = false;
-		json_string(b, sc->feature_names[i]);
+		store_json_string(b, sc->feature_names[i]);
 	}
 	strbuf_add(b, "]", 1);
 }
@@ -187,7 +134,7 @@ feature_thresholds(struct strbuf *b, const struct feature_thresholds *t,
 	for (i = 0; i < sc->n_features; i++) {
 		if (i > 0)
 			strbuf_add(b, ",", 1);
-		json_string(b, sc->feature_names[i]);
+		store_json_string(b, sc->feature_names[i]);
 		if (i == 0 || memcmp(&t[i], &t[i - 1], sizeof t[i]) != 0) {
 			n = (size_t)snprintf(obj, sizeof obj,
 			    ":{\"psi_warning\":");
@@ -309,7 +256,7 @@ report_json_encode_feature(const struct feature_report *r,
 		feature_list(&b, r->psi_outlier, sc);
 	}
 	json_key(&b, &first, "max_psi_feature");
-	json_string(&b, sc->feature_names[r->max_psi_feature]);
+	store_json_string(&b, sc->feature_names[r->max_psi_feature]);
 	json_key(&b, &first, "investigate_features_psi");
 	feature_list(&b, r->investigate_psi, sc);
 	if (r->thresholds_stored)
@@ -317,7 +264,7 @@ report_json_encode_feature(const struct feature_report *r,
 	if (r->calibrated) {
 		/* The calibrated policy's p-values and adjusted p-values. */
 		json_key(&b, &first, "policy");
-		json_string(&b, "calibrated");
+		store_json_string(&b, "calibrated");
 		json_key(&b, &first, "psi_p_values");
 		feature_map(&b, r->psi_p_value, sc);
 		json_key(&b, &first, "ks_q_values");
@@ -378,7 +325,7 @@ report_json_encode_prediction(const struct prediction_report *r,
 	strbuf_add(&b, "}", 1);
 	if (r->calibrated) {
 		json_key(&b, &first, "policy");
-		json_string(&b, "calibrated");
+		store_json_string(&b, "calibrated");
 		json_key(&b, &first, "label_shift_q_value");
 		json_number(&b, r->label_shift_q);
 		json_key(&b, &first, "class_tvd");
@@ -512,7 +459,7 @@ report_json_encode_detectors(const struct detector_report *r, char **cause)
 	json_key(&b, &first, "n_fed");
 	json_count(&b, r->n_fed);
 	json_key(&b, &first, "ddm_state");
-	json_string(&b, ddm_state_names[r->ddm_state]);
+	store_json_string(&b, ddm_state_names[r->ddm_state]);
 	json_key(&b, &first, "ddm_warning");
 	json_bool(&b, r->ddm_warning);
 	json_key(&b, &first, "ddm_drift");
@@ -530,7 +477,7 @@ report_json_encode_detectors(const struct detector_report *r, char **cause)
 	if (r->calibrated) {
 		/* The signals; the verdicts above need the accuracy test. */
 		json_key(&b, &first, "policy");
-		json_string(&b, "calibrated");
+		store_json_string(&b, "calibrated");
 		json_key(&b, &first, "ddm_signal");
 		json_bool(&b, r->ddm_signal);
 		json_key(&b, &first, "adwin_signal");

@@ -38,6 +38,8 @@
 #define STORE_SCHEMA_VERSION	4
 #define STORE_BUSY_TIMEOUT_MS	10000
 
+struct strbuf;
+
 struct store_cached_stmt {
 	const char	*sql;		/* borrowed, the cache key */
 	sqlite3_stmt	*stmt;		/* owned */
@@ -57,6 +59,7 @@ struct store {
 	 */
 	struct db_conn	*conn;		/* owned */
 	sqlite3		*db;		/* conn's, borrowed */
+	struct cat_dict	*dict;		/* borrowed; NULL: numbers only */
 	char		*path;		/* as given to store_open, owned */
 	bool		 readonly;
 	int		 busy_ms;	/* lock wait, milliseconds */
@@ -214,9 +217,15 @@ int		 store_meta_set(struct store *s, const char *key,
  */
 long		 store_json_doubles(const char *text, size_t len, double **out,
 		     size_t *cap);
-/* The same for a features array, where null is a missing value (NaN). */
+/* A string as cJSON prints it: \" \\ \b \f \n \r \t, \u00xx below 32. */
+void		 store_json_string(struct strbuf *b, const char *s);
+/*
+ * The same for a features array, where null is a missing value (NaN) and
+ * a string a categorical value: its code in dict (interned; without a
+ * dict a string is malformed).
+ */
 long		 store_json_features(const char *text, size_t len,
-		     double **out, size_t *cap);
+		     double **out, size_t *cap, struct cat_dict *dict);
 /*
  * Double the capacity of the parallel row arrays that store_reference and
  * store_batch share (features is row-major, n_features per row).

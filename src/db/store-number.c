@@ -18,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cat-dict.h"
+#include "core/drift-cat.h"
+#include "core/sanitize.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 static pthread_once_t	 c_locale_once = PTHREAD_ONCE_INIT;
@@ -405,10 +409,135 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* The array parser of both; null_ok reads null as NaN. */
+/* A string as cJSON prints it: \" \\ \b \f \n \r \t, \u00xx below 32. */
+void
+store_json_string(struct strbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run;
+	char esc[6];
+
+	strbuf_add(b, "\"", 1);
+	for (;;) {
+		run = p;
+		while (*p > 31 && *p != '"' && *p != '\\')
+			p++;
+		strbuf_add(b, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		esc[0] = '\\';
+		switch (*p) {
+		case '"':
+		case '\\':
+			esc[1] = (char)*p;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 0xf];
+			strbuf_add(b, esc, 6);
+			p++;
+			continue;
+		}
+		strbuf_add(b, esc, 2);
+		p++;
+	}
+	strbuf_add(b, "\"", 1);
+}
+
+/* Four hex digits at p (p + 4 <= end); -1 if not. */
+static long
+hex4(const char *p)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/*
+ * A categorical value at p ('"'): its code in dict into *v. Returns the
+ * byte after the closing quote, NULL if malformed (no \u surrogates: the
+ * protocol stores the escapes cJSON writes, \u00xx at most).
+ */
+static const char *
+json_category(const char *p, const char *end, struct cat_dict *dict,
+    double *v)
+{
+	char buf[CAT_VALUE_MAX + 4];
+	size_t n = 0;
+	long cp;
+
+	for (p++; p < end && *p != '"'; p++) {
+		if (n > CAT_VALUE_MAX)
+			return NULL;
+		if (*p != '\\') {
+			buf[n++] = *p;
+			continue;
+		}
+		if (++p == end)
+			return NULL;
+		switch (*p) {
+		case 'b': buf[n++] = '\b'; break;
+		case 'f': buf[n++] = '\f'; break;
+		case 'n': buf[n++] = '\n'; break;
+		case 'r': buf[n++] = '\r'; break;
+		case 't': buf[n++] = '\t'; break;
+		case 'u':
+			if (end - p < 5 || (cp = hex4(p + 1)) <= 0 ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
+				return NULL;
+			n += sanitize_encode((uint32_t)cp, buf + n);
+			p += 4;
+			break;
+		default:
+			buf[n++] = *p;	/* " \ / */
+			break;
+		}
+	}
+	if (p == end || n == 0 || n > CAT_VALUE_MAX)
+		return NULL;
+	*v = (double)cat_dict_intern(dict, buf, n);
+	return p + 1;
+}
+
+/*
+ * The array parser of both; null_ok reads null as NaN, and with dict a
+ * string is a categorical value (its code).
+ */
 static long
 json_doubles(const char *text, size_t len, double **out, size_t *cap,
-    bool null_ok)
+    bool null_ok, struct cat_dict *dict)
 {
 	const char *p = text, *end = text + len, *after;
 	char *next;
@@ -427,6 +556,9 @@ json_doubles(const char *text, size_t len, double **out, size_t *cap,
 		if (null_ok && end - p >= 4 && memcmp(p, "null", 4) == 0) {
 			v = NAN;
 			after = p + 4;
+		} else if (dict != NULL && p < end && *p == '"') {
+			if ((after = json_category(p, end, dict, &v)) == NULL)
+				goto bad;
 		} else {
 			/* JSON numbers start with '-' or a digit: no nan,
 			 * inf, hex. */
@@ -464,11 +596,12 @@ bad:
 long
 store_json_doubles(const char *text, size_t len, double **out, size_t *cap)
 {
-	return json_doubles(text, len, out, cap, false);
+	return json_doubles(text, len, out, cap, false, NULL);
 }
 
 long
-store_json_features(const char *text, size_t len, double **out, size_t *cap)
+store_json_features(const char *text, size_t len, double **out, size_t *cap,
+    struct cat_dict *dict)
 {
-	return json_doubles(text, len, out, cap, true);
+	return json_doubles(text, len, out, cap, true, dict);
 }

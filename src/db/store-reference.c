@@ -14,7 +14,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/cat-dict.h"
 #include "core/clock.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 static const char sql_ref_clear[] =
@@ -44,6 +46,7 @@ store_schema_finish(struct store_schema *sc)
 			free(sc->class_names[i]);
 		free(sc->class_names);
 	}
+	free(sc->categorical);
 	memset(sc, 0, sizeof *sc);
 }
 
@@ -96,6 +99,58 @@ names_encode(char *const *names, size_t n)
 	return text;
 }
 
+/*
+ * meta feature_types: a JSON array of n "numeric"/"categorical", written
+ * only for a schema with a categorical feature. Caller frees.
+ */
+static char *
+types_encode(const bool *categorical, size_t n)
+{
+	char **words = xcalloc(n, sizeof *words), *text;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		words[i] = categorical != NULL && categorical[i] ?
+		    "categorical" : "numeric";
+	text = names_encode(words, n);
+	free(words);
+	return text;
+}
+
+/* The array of types_encode; NULL if malformed. Caller frees. */
+static bool *
+types_decode(const char *text, size_t n)
+{
+	char **words = names_decode(text, n);
+	bool *cat, ok = words != NULL;
+	size_t i;
+
+	cat = xcalloc(n ? n : 1, sizeof *cat);
+	for (i = 0; words != NULL && i < n; i++) {
+		cat[i] = strcmp(words[i], "categorical") == 0;
+		if (!cat[i] && strcmp(words[i], "numeric") != 0)
+			ok = false;
+		free(words[i]);
+	}
+	free(words);
+	if (!ok) {
+		free(cat);
+		return NULL;
+	}
+	return cat;
+}
+
+static bool
+any_true(const bool *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		if (v[i])
+			return true;
+	return false;
+}
+
 static bool
 parse_size(const char *text, long long max, long long *out)
 {
@@ -141,6 +196,20 @@ store_schema_get(struct store *s, struct store_schema *out, char **cause)
 	sc.n_classes = (int)vc;
 	sc.feature_names = names_decode(fn, sc.n_features);
 	sc.class_names = names_decode(cn, (size_t)sc.n_classes);
+	free(fn);
+	fn = NULL;
+	if ((rc = store_meta_get(s, "feature_types", &fn, cause)) == -1) {
+		store_schema_finish(&sc);
+		goto out;
+	}
+	if (rc == 0 && (sc.categorical = types_decode(fn,
+	    sc.n_features)) == NULL) {
+		*cause = xasprintf("%s: meta feature_types is not a JSON "
+		    "array of %zu \"numeric\" or \"categorical\"", s->path,
+		    sc.n_features);
+		store_schema_finish(&sc);
+		goto out;
+	}
 	if (sc.feature_names == NULL || sc.class_names == NULL) {
 		*cause = xasprintf("%s: meta feature_names or class_names is "
 		    "not a JSON array of %zu/%d strings", s->path,
@@ -193,7 +262,9 @@ schema_equal(const struct store_schema *a, const struct store_schema *b)
 	if (a->n_features != b->n_features || a->n_classes != b->n_classes)
 		return false;
 	for (i = 0; i < a->n_features; i++)
-		if (strcmp(a->feature_names[i], b->feature_names[i]) != 0)
+		if (strcmp(a->feature_names[i], b->feature_names[i]) != 0 ||
+		    (a->categorical != NULL && a->categorical[i]) !=
+		    (b->categorical != NULL && b->categorical[i]))
 			return false;
 	for (i = 0; i < (size_t)a->n_classes; i++)
 		if (strcmp(a->class_names[i], b->class_names[i]) != 0)
@@ -254,6 +325,12 @@ schema_write(struct store *s, const struct store_schema *sc, bool replace,
 		rc = store_meta_set(s, "class_names", cn, cause);
 	free(fn);
 	free(cn);
+	if (rc == 0 && (replace || any_true(sc->categorical,
+	    sc->n_features))) {
+		fn = types_encode(sc->categorical, sc->n_features);
+		rc = store_meta_set(s, "feature_types", fn, cause);
+		free(fn);
+	}
 	return rc;
 }
 
@@ -331,23 +408,43 @@ fnv_add_double(uint64_t h, double v)
 }
 
 /*
+ * One feature value: a number by its bits; a categorical value (a code
+ * of dict) by its string's bytes and a NUL, so the digest does not
+ * depend on the order a process interned the strings in.
+ */
+static uint64_t
+fnv_add_value(uint64_t h, double v, bool categorical,
+    const struct cat_dict *dict)
+{
+	const char *name;
+
+	if (!categorical || isnan(v) ||
+	    (name = cat_dict_name(dict, v)) == NULL)
+		return fnv_add_double(h, v);
+	return fnv_add(h, name, strlen(name) + 1);
+}
+
+/*
  * FNV-1a 64 over the canonical values: the three sizes, then per row its
  * features, predicted class, confidence, scores and true class (-1 for
- * unknown), integers as 64-bit little endian, doubles by their IEEE bits.
+ * unknown), integers as 64-bit little endian, doubles by their IEEE bits,
+ * categorical values by their strings.
  */
 uint64_t
-store_reference_digest(const struct store_reference *r)
+store_reference_digest(const struct store_reference *r,
+    const struct cat_dict *dict)
 {
 	uint64_t h = FNV_OFFSET;
-	size_t i, j;
+	size_t i, j, nf = r->n_features;
 
 	h = fnv_add_u64(h, r->n_rows);
 	h = fnv_add_u64(h, r->n_features);
 	h = fnv_add_u64(h, (uint64_t)r->n_classes);
 	for (i = 0; i < r->n_rows; i++) {
-		for (j = 0; j < r->n_features; j++)
-			h = fnv_add_double(h, r->features[i * r->n_features +
-			    j]);
+		for (j = 0; j < nf; j++)
+			h = fnv_add_value(h, r->features[i * nf + j],
+			    r->categorical != NULL && r->categorical[j],
+			    dict);
 		h = fnv_add_u64(h, (uint64_t)(int64_t)r->predicted[i]);
 		h = fnv_add_double(h, r->confidence[i]);
 		for (j = 0; j < (size_t)r->n_classes; j++)
@@ -366,6 +463,7 @@ store_reference_finish(struct store_reference *r)
 	free(r->confidence);
 	free(r->scores);
 	free(r->true_class);
+	free(r->categorical);
 	memset(r, 0, sizeof *r);
 }
 
@@ -387,6 +485,33 @@ json_doubles_encode(char **buf, size_t *cap, const double *v, size_t n)
 	}
 	(*buf)[len++] = ']';
 	(*buf)[len] = '\0';
+}
+
+/*
+ * A features row with categorical columns: their codes as strings of
+ * dict (NULL names: null), the numbers as json_doubles_encode writes.
+ */
+static void
+features_encode(struct strbuf *b, const double *v, size_t n,
+    const bool *categorical, const struct cat_dict *dict)
+{
+	char num[40];
+	const char *name;
+	size_t i;
+
+	b->len = 0;
+	strbuf_add(b, "[", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_add(b, ",", 1);
+		if (categorical[i] && !isnan(v[i]) &&
+		    (name = cat_dict_name(dict, v[i])) != NULL)
+			store_json_string(b, name);
+		else
+			strbuf_add(b, num, store_format_double(num,
+			    sizeof num, v[i]));
+	}
+	strbuf_add(b, "]", 1);
 }
 
 static int
@@ -426,6 +551,7 @@ store_reference_put(struct store *s, const struct store_reference *r,
 	struct db_stmt *st;
 	char *old = NULL, *old_size = NULL, digest[40], size[64];
 	char *fbuf = NULL, *sbuf = NULL;
+	struct strbuf cbuf = STRBUF_INIT;
 	size_t fcap = 0, scap = 0, i;
 	int rc;
 
@@ -434,7 +560,7 @@ store_reference_put(struct store *s, const struct store_reference *r,
 	if (store_write_begin(s, cause) == -1)
 		return -1;
 	snprintf(digest, sizeof digest, "fnv1a64:%016llx",
-	    (unsigned long long)store_reference_digest(r));
+	    (unsigned long long)store_reference_digest(r, s->dict));
 	snprintf(size, sizeof size, "%zu rows x %zu features x %d classes",
 	    r->n_rows, r->n_features, r->n_classes);
 	rc = store_meta_get(s, "reference_digest", &old, cause);
@@ -471,12 +597,17 @@ store_reference_put(struct store *s, const struct store_reference *r,
 	if (st == NULL)
 		return -1;
 	for (i = 0; i < r->n_rows; i++) {
-		json_doubles_encode(&fbuf, &fcap, r->features +
-		    i * r->n_features, r->n_features);
+		if (r->categorical != NULL)
+			features_encode(&cbuf, r->features + i * r->n_features,
+			    r->n_features, r->categorical, s->dict);
+		else
+			json_doubles_encode(&fbuf, &fcap, r->features +
+			    i * r->n_features, r->n_features);
 		json_doubles_encode(&sbuf, &scap, r->scores +
 		    i * (size_t)r->n_classes, (size_t)r->n_classes);
 		db_bind_int64(st, 1, (int64_t)i);
-		db_bind_text(st, 2, fbuf, -1, DB_STATIC);
+		db_bind_text(st, 2, r->categorical != NULL ? cbuf.s : fbuf,
+		    -1, DB_STATIC);
 		db_bind_int64(st, 3, r->predicted[i]);
 		db_bind_double(st, 4, r->confidence[i]);
 		db_bind_text(st, 5, sbuf, -1, DB_STATIC);
@@ -488,16 +619,35 @@ store_reference_put(struct store *s, const struct store_reference *r,
 		    cause) == -1) {
 			free(fbuf);
 			free(sbuf);
+			strbuf_finish(&cbuf);
 			return -1;
 		}
 	}
 	free(fbuf);
 	free(sbuf);
+	strbuf_finish(&cbuf);
 	if (store_meta_set(s, "reference_digest", digest, cause) == -1 ||
 	    store_meta_set(s, "reference_size", size, cause) == -1)
 		return -1;
 	snprintf(size, sizeof size, "%.6f", clock_wall());
 	return store_meta_set(s, "reference_stored_at", size, cause);
+}
+
+/* r's categorical columns: the stored schema's (none without one). */
+static int
+reference_types(struct store *s, struct store_reference *r, char **cause)
+{
+	struct store_schema sc;
+	int rc;
+
+	if ((rc = store_schema_get(s, &sc, cause)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (sc.categorical != NULL && sc.n_features == r->n_features) {
+		r->categorical = sc.categorical;
+		sc.categorical = NULL;
+	}
+	store_schema_finish(&sc);
+	return 0;
 }
 
 int
@@ -526,7 +676,7 @@ store_reference_get(struct store *s, struct store_reference *out,
 			goto out;
 		}
 		n = store_json_features(db_column_text(st, 1),
-		    db_column_bytes(st, 1), &tmp, &tcap);
+		    db_column_bytes(st, 1), &tmp, &tcap, s->dict);
 		if (n <= 0 || (r.n_rows > 0 && (size_t)n != r.n_features)) {
 			*cause = xasprintf("%s: reference row %zu has bad "
 			    "features", s->path, r.n_rows);
@@ -568,8 +718,10 @@ store_reference_get(struct store *s, struct store_reference *out,
 	for (i = 0; i < r.n_rows; i++)
 		if (r.predicted[i] < 0 || r.predicted[i] >= r.n_classes)
 			break;
+	if (reference_types(s, &r, cause) == -1)
+		goto out;
 	snprintf(want, sizeof want, "fnv1a64:%016llx",
-	    (unsigned long long)store_reference_digest(&r));
+	    (unsigned long long)store_reference_digest(&r, s->dict));
 	if (r.n_rows == 0 || i < r.n_rows || strcmp(want, digest) != 0) {
 		*cause = xasprintf("%s: the stored reference (%zu rows) does "
 		    "not match its digest %s (computed %s)", s->path,

@@ -686,6 +686,12 @@ store_discard(struct store *s)
 }
 
 void
+store_set_dict(struct store *s, struct cat_dict *dict)
+{
+	s->dict = dict;
+}
+
+void
 store_close(struct store *s)
 {
 	size_t i;
@@ -1196,7 +1202,8 @@ store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
 	sqlite3_bind_int64(st, 1, batch_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n = store_json_features((const char *)sqlite3_column_text(st,
-		    0), (size_t)sqlite3_column_bytes(st, 0), &tmp, &tcap);
+		    0), (size_t)sqlite3_column_bytes(st, 0), &tmp, &tcap,
+		    s->dict);
 		if (n <= 0 || (b.n_rows > 0 && (size_t)n != b.n_features)) {
 			sqlite3_reset(st);
 			*cause = xasprintf("%s: batch %lld row %zu has a "

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct store;
+struct cat_dict;
 struct feature_report;
 struct prediction_report;
 struct performance_report;
@@ -38,6 +39,8 @@ struct store_schema {
 	int	  n_classes;
 	char	**feature_names;	/* n_features, owned */
 	char	**class_names;		/* n_classes, owned */
+	bool	 *categorical;		/* n_features, owned; NULL: all */
+					/* numeric (meta feature_types) */
 };
 
 /* The reference window, row-major, as stored. */
@@ -50,6 +53,12 @@ struct store_reference {
 	double	*confidence;	/* n_rows */
 	double	*scores;	/* n_rows * n_classes */
 	int	*true_class;	/* n_rows, -1 unknown */
+	/*
+	 * n_features, owned; NULL: all numeric. A categorical column holds
+	 * codes of the store's dictionary (store_set_dict): put writes their
+	 * strings; get sets it from the stored schema's feature types.
+	 */
+	bool	*categorical;
 };
 
 /* A producer's id of a prediction: text (1..128 bytes) or an integer. */
@@ -129,6 +138,13 @@ const char	*store_model(const struct store *s);
 int		 store_models(struct store *s, char ***names, size_t *n,
 		    char **cause);
 void		 store_models_free(char **names, size_t n);
+/*
+ * The dictionary of categorical values (core/cat-dict.h; borrowed, it
+ * must outlive s): rows read back intern their strings into it, and a
+ * reference put writes the strings of its categorical columns' codes.
+ * Without one a string in a stored features array is malformed.
+ */
+void		 store_set_dict(struct store *s, struct cat_dict *dict);
 /* Lock wait for writes, milliseconds (default 10000). */
 void		 store_set_busy_timeout(struct store *s, int ms);
 
@@ -212,7 +228,8 @@ int	store_reference_put(struct store *s, const struct store_reference *r,
 	    bool replace, char **cause);
 void	store_reference_finish(struct store_reference *r);
 /* FNV-1a 64 over the canonical values (docs/SCHEMA.md, meta). */
-uint64_t store_reference_digest(const struct store_reference *r);
+uint64_t store_reference_digest(const struct store_reference *r,
+	    const struct cat_dict *dict);
 /*
  * The stored reference's calibration map (core/calibrate.h text), kept
  * with the digest of the reference it was fitted on. get: 0 found, 1

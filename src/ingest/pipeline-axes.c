@@ -123,6 +123,10 @@ pl_schema_refresh(struct pipeline *p, char **cause)
 		store_schema_finish(&sc);
 		return -1;
 	}
+	if (pl_types_stored(p, &sc, cause) != 0) {
+		store_schema_finish(&sc);
+		return -1;
+	}
 	p->schema = sc;
 	p->schema_stored = true;
 	p->n_features = sc.n_features;
@@ -145,9 +149,12 @@ pl_schema_settle(struct pipeline *p, char **cause)
 		return 0;
 	if (pl_schema_refresh(p, cause) != 0)
 		return -1;
-	if (p->schema_stored)
+	/* Feature types wait for the first row (pipeline-types.c). */
+	if (p->schema_stored || !p->types_fixed)
 		return 0;
 	store_schema_default(&sc, p->n_features, p->n_classes);
+	if (p->any_cat)
+		sc.categorical = pl_types_copy(p->types, p->n_features);
 	for (i = 0; i < p->n_pend_features; i++) {
 		free(sc.feature_names[i]);
 		sc.feature_names[i] = xstrdup(p->pend_features[i]);
@@ -199,6 +206,7 @@ labels:
 	if (r->kind == PROTO_PREDICTION || r->kind == PROTO_REFERENCE) {
 		p->n_features = r->n_features;
 		p->n_classes = (int)r->n_scores;
+		pl_types_fix(p, r);
 		if (pl_schema_settle(p, cause) != 0)
 			*failed = true;
 	}
@@ -359,6 +367,8 @@ reference_load(struct pipeline *p, char **cause)
 	monitor_reference_init(&p->ref, sr.features, sr.n_rows,
 	    sr.n_features, sr.n_classes, sr.predicted, sr.confidence,
 	    sr.true_class);
+	monitor_reference_categorize(&p->ref, sr.features, sr.categorical,
+	    p->dict, p->cfg->monitor.cat_top);
 	p->have_ref = true;
 	rc = reference_calibrate(p, &sr, false, cause);
 	store_reference_finish(&sr);
@@ -375,6 +385,9 @@ pl_reference_settle(struct pipeline *p, char **cause)
 		return 0;
 	p->settled = true;
 	if (p->col.n_rows > 0) {
+		if (p->any_cat)
+			p->col.categorical = pl_types_copy(p->types,
+			    p->col.n_features);
 		if (store_reference_put(p->s, &p->col,
 		    p->cfg->replace_reference, &why) != 0) {
 			*cause = xasprintf("reference refused: %s%s",
@@ -390,6 +403,8 @@ pl_reference_settle(struct pipeline *p, char **cause)
 		monitor_reference_init(&p->ref, p->col.features,
 		    p->col.n_rows, p->col.n_features, p->col.n_classes,
 		    p->col.predicted, p->col.confidence, p->col.true_class);
+		monitor_reference_categorize(&p->ref, p->col.features,
+		    p->col.categorical, p->dict, p->cfg->monitor.cat_top);
 		p->have_ref = true;
 		store_reference_finish(&p->col);
 		p->col_cap = 0;

@@ -8,6 +8,7 @@
  *                        accounting of committed work, flushing
  *   pipeline-axes.c      feature and class counts, schema names, the
  *                        reference window
+ *   pipeline-types.c     feature types, categorical values to codes
  *   pipeline-monitors.c  closing a batch and what runs then: monitors,
  *                        reports, detectors, alert rules, the batch line
  *   pipeline-events.c    ids and event times, windows, labels by id, the
@@ -28,6 +29,7 @@
 #include "ingest/proto.h"
 
 struct calib;
+struct cat_dict;
 
 /* The silence alarm's clock (pipeline-watch.c); ms are p->now's. */
 struct pl_watch {
@@ -72,6 +74,15 @@ struct pipeline {
 	size_t			 n_pend_features;
 	char			**pend_classes;
 	size_t			 n_pend_classes;
+
+	/* Feature types (pipeline-types.c). */
+	struct cat_dict		*dict;	/* the stream's categorical values */
+	bool			 types_fixed;
+	bool			 any_cat;
+	bool			*types;	/* n_features once fixed: categorical */
+	bool			*pend_types;	/* schema record's, not stored */
+	size_t			 n_pend_types;
+	double			*rowbuf;	/* a row with codes, n_features */
 
 	/* Reference. */
 	bool			 settled;
@@ -195,6 +206,32 @@ int		 pl_reference_settle(struct pipeline *p, char **cause);
  * not bring them; warns once while they are missing. 0 or -1.
  */
 int		 pl_stored_axes(struct pipeline *p, char **cause);
+
+/*
+ * pipeline-types.c. The dictionary (given to the store) and its end. A
+ * copy of n flags (NULL stays NULL); whether two flag vectors agree (NULL:
+ * all false).
+ */
+void		 pl_types_init(struct pipeline *p);
+void		 pl_types_finish(struct pipeline *p);
+bool		*pl_types_copy(const bool *v, size_t n);
+bool		 pl_types_same(const bool *a, const bool *b, size_t n);
+/* Take a stored schema's types; -1 when this stream's record differs. */
+int		 pl_types_stored(struct pipeline *p,
+		    const struct store_schema *sc, char **cause);
+/* Fix the types, if not yet, from the schema record or the row r. */
+void		 pl_types_fix(struct pipeline *p, const struct proto_record *r);
+/* Fix them as the schema record's or all numeric (no row came). */
+void		 pl_types_default(struct pipeline *p);
+/*
+ * Check a row's values against the types and point r->features at a
+ * copy with codes for the categorical values; false with reason.
+ */
+bool		 pl_types_row(struct pipeline *p, struct proto_record *r,
+		    char *reason);
+/* A schema record's feature_types (pending or checked); false: reason. */
+bool		 pl_types_schema(struct pipeline *p,
+		    const struct proto_record *r, char *reason);
 
 /* pipeline-monitors.c. Drop the cached detectors (read again on use). */
 void		 pl_detectors_forget(struct pipeline *p);

@@ -381,6 +381,8 @@ do_schema(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 		    p->n_classes);
 		return reject(p, lineno, reason, line, len, cause);
 	}
+	if (!pl_types_schema(p, r, reason))
+		return reject(p, lineno, reason, line, len, cause);
 	if (!p->schema_stored) {
 		if (r->n_feature_names > 0) {
 			pl_free_names(p->pend_features, p->n_pend_features);
@@ -406,6 +408,8 @@ do_schema(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 	sc.n_classes = p->schema.n_classes;
 	sc.feature_names = p->schema.feature_names;
 	sc.class_names = p->schema.class_names;
+	sc.categorical = r->n_feature_types > 0 ?
+	    (bool *)(uintptr_t)r->categorical : p->schema.categorical;
 	if (r->n_feature_names > 0)
 		sc.feature_names = (char **)(uintptr_t)r->feature_names;
 	if (r->n_class_names > 0)
@@ -438,6 +442,7 @@ pipeline_create(struct store *s, const struct ingest_config *cfg,
 	snprintf(p->source, sizeof p->source, "stdin");
 	pl_watch_init(p);
 	proto_parser_init(&p->parser);
+	pl_types_init(p);
 	spec = cfg->window;
 	spec.lateness = cfg->lateness;
 	spec.idle = cfg->idle_close >= 0 ? cfg->idle_close : spec.length;
@@ -468,6 +473,7 @@ pipeline_destroy(struct pipeline *p)
 	if (p == NULL)
 		return;
 	proto_parser_finish(&p->parser);
+	pl_types_finish(p);
 	window_finish(&p->win);
 	free(p->pos_key);
 	if (p->schema_stored)
@@ -726,6 +732,9 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 			return reject(p, lineno, reason, line, len, cause);
 		if (failed)
 			return PIPELINE_FATAL;
+		if ((r.kind == PROTO_PREDICTION || r.kind == PROTO_REFERENCE) &&
+		    !pl_types_row(p, &r, reason))
+			return reject(p, lineno, reason, line, len, cause);
 	}
 	switch (r.kind) {
 	case PROTO_REFERENCE:
@@ -778,6 +787,12 @@ pipeline_end(struct pipeline *p, char **cause)
 
 	if (p->dead)
 		return 0;
+	/* A schema record without rows: its types, or all numeric. */
+	if (!p->types_fixed && !p->schema_stored) {
+		pl_types_default(p);
+		if (pl_schema_settle(p, cause) != 0)
+			return -1;
+	}
 	if (pl_reference_settle(p, cause) != 0)
 		return -1;
 	if ((res = judge_abandoned(p, cause)) == PIPELINE_OK && p->open)

@@ -41,6 +41,7 @@ enum key {
 	KEY_ID,
 	KEY_TS,
 	KEY_MODEL,
+	KEY_FEATURE_TYPES,
 	KEY_COUNT,
 };
 
@@ -69,6 +70,7 @@ struct ctx {
 	size_t			 pos;
 	char			*reason;
 	size_t			 tused;		/* bytes of p->text used */
+	size_t			 cused;		/* bytes of p->cat_text used */
 	unsigned		 seen;		/* bit per enum key */
 	enum proto_kind		 kind;
 	enum tc_shape		 tc;
@@ -89,6 +91,7 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_ID] = "id",
 	[KEY_TS] = "ts",
 	[KEY_MODEL] = "model",
+	[KEY_FEATURE_TYPES] = "feature_types",
 };
 
 static const char *const kind_names[] = {
@@ -115,7 +118,7 @@ static const unsigned kind_allowed[] = {
 	    BIT(KEY_SCORES) | BIT(KEY_PREDICTED) | BIT(KEY_CONFIDENCE) |
 	    BIT(KEY_TRUE_CLASS) | BIT(KEY_MODEL),
 	[PROTO_SCHEMA] = BIT(KEY_TYPE) | BIT(KEY_FEATURE_NAMES) |
-	    BIT(KEY_CLASS_NAMES) | BIT(KEY_MODEL),
+	    BIT(KEY_CLASS_NAMES) | BIT(KEY_MODEL) | BIT(KEY_FEATURE_TYPES),
 	[PROTO_LABELS] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) |
 	    BIT(KEY_TRUE_CLASS) | BIT(KEY_MODEL),
 	[PROTO_END_BATCH] = BIT(KEY_TYPE) | BIT(KEY_BATCH_ID) |
@@ -620,10 +623,9 @@ fail_not_number(struct ctx *c, const char *name, size_t n, bool missing_ok)
 	if (ch == '{' || ch == '[')
 		return fail(c, "%s[%zu] is %s, not a number%s", name, n,
 		    ch == '{' ? "an object" : "an array",
-		    missing_ok ? " or null" : "");
+		    missing_ok ? ", a string or null" : "");
 	if (ch == '"')
-		return fail(c, "%s[%zu] is a string, not a number%s", name, n,
-		    missing_ok ? " or null" : "");
+		return fail(c, "%s[%zu] is a string, not a number", name, n);
 	if (!missing_ok && (at_word(c, "NaN") || at_word(c, "Infinity") ||
 	    at_word(c, "-Infinity")))
 		return fail(c, "%s[%zu] is not a finite number", name, n);
@@ -650,11 +652,78 @@ parse_finite(struct ctx *c, const char *name, size_t n, bool missing_ok,
 	return true;
 }
 
+/* Append s[0..n) to text as a JSON string, escaped as cJSON does. */
+static void
+text_put_string(struct ctx *c, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t i, run;
+
+	text_put(c, "\"", 1);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		for (run = i; run < n && (unsigned char)s[run] >= 0x20 &&
+		    s[run] != '"' && s[run] != '\\'; run++)
+			;
+		if (run > i) {
+			text_put(c, s + i, run - i);
+			i = run - 1;
+		} else if (ch == '"' || ch == '\\') {
+			esc[1] = (char)ch;
+			text_put(c, esc, 2);
+		} else if (ch < 0x20) {
+			esc[1] = ch == '\b' ? 'b' : ch == '\f' ? 'f' :
+			    ch == '\n' ? 'n' : ch == '\r' ? 'r' :
+			    ch == '\t' ? 't' : 'u';
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 0xf];
+			text_put(c, esc, esc[1] == 'u' ? 6 : 2);
+		}
+	}
+	text_put(c, "\"", 1);
+}
+
+/*
+ * A categorical value at pos ('"'), features[n]: decoded, NUL-terminated,
+ * into cat_text (p->strings[n] points at it), its canonical JSON (the
+ * escapes cJSON writes) into text. Never longer than its source, so both
+ * fit their buffers.
+ */
+static bool
+parse_category(struct ctx *c, size_t n)
+{
+	struct proto_parser	*p = c->p;
+	char			*at = p->cat_text + c->cused;
+	size_t			 len;
+	bool			 nul;
+
+	if (!parse_string(c, at, CAT_VALUE_MAX, &len, &nul))
+		return false;
+	if (len > CAT_VALUE_MAX)
+		return fail(c, "features[%zu] is a category of %zu bytes, "
+		    "more than %d", n, len, CAT_VALUE_MAX);
+	if (len == 0)
+		return fail(c, "features[%zu] is an empty string (a missing "
+		    "value is null)", n);
+	if (nul)
+		return fail(c, "features[%zu] contains U+0000", n);
+	at[len] = '\0';
+	c->cused += len + 1;
+	p->strings[n] = at;
+	c->r->n_strings++;
+	text_put_string(c, at, len);
+	return true;
+}
+
 /*
  * Parse an array of finite numbers into vals (at most max), writing its
  * compact JSON text (the tokens joined by commas) to text. With
- * missing_ok, null and the bare NaN/Infinity/-Infinity are missing
- * values: NaN in vals, null in the text.
+ * missing_ok (features), null and the bare NaN/Infinity/-Infinity are
+ * missing values: NaN in vals, null in the text; and a string is a
+ * categorical value: NaN in vals, the string in p->strings[n] (NULL for
+ * every other value) and in the text.
  */
 static bool
 parse_number_array(struct ctx *c, const char *name, double *vals, size_t max,
@@ -680,9 +749,15 @@ parse_number_array(struct ctx *c, const char *name, double *vals, size_t max,
 				    name, max);
 			if (n > 0)
 				text_put(c, ",", 1);
+			if (missing_ok)
+				c->p->strings[n] = NULL;
 			if (missing_ok && parse_missing(c)) {
 				vals[n] = NAN;
 				text_put(c, "null", 4);
+			} else if (missing_ok && peek(c) == '"') {
+				vals[n] = NAN;
+				if (!parse_category(c, n))
+					return false;
 			} else if (!parse_finite(c, name, n, missing_ok,
 			    &vals[n]))
 				return false;
@@ -860,6 +935,54 @@ parse_names(struct ctx *c, const char *name, size_t first, size_t max,
 				    name, j, name, i);
 	*count = n;
 	*out = (const char *const *)p->names + first;
+	return true;
+}
+
+/* "feature_types": an array of "numeric" and "categorical". */
+static bool
+parse_feature_types(struct ctx *c)
+{
+	struct proto_parser	*p = c->p;
+	size_t			 n = 0, len;
+	char			 word[16];
+	int			 ch;
+
+	skip_ws(c);
+	if (peek(c) != '[')
+		return fail(c, "feature_types is not an array");
+	c->pos++;
+	skip_ws(c);
+	if (peek(c) == ']')
+		return fail(c, "feature_types is empty");
+	for (;;) {
+		skip_ws(c);
+		if (n == PROTO_MAX_FEATURES)
+			return fail(c, "feature_types has more than %d values",
+			    PROTO_MAX_FEATURES);
+		if (peek(c) != '"')
+			return fail(c, "feature_types[%zu] is not a string",
+			    n);
+		if (!parse_string(c, word, sizeof word - 1, &len, NULL))
+			return false;
+		word[len < sizeof word ? len : sizeof word - 1] = '\0';
+		if (len == 7 && strcmp(word, "numeric") == 0)
+			p->types[n] = false;
+		else if (len == 11 && strcmp(word, "categorical") == 0)
+			p->types[n] = true;
+		else
+			return fail(c, "feature_types[%zu] is not \"numeric\" "
+			    "or \"categorical\"", n);
+		n++;
+		skip_ws(c);
+		ch = peek(c);
+		c->pos++;
+		if (ch == ']')
+			break;
+		if (ch != ',')
+			return fail(c, "expected , or ] in feature_types");
+	}
+	c->r->n_feature_types = n;
+	c->r->categorical = p->types;
 	return true;
 }
 
@@ -1100,6 +1223,8 @@ parse_member_value(struct ctx *c, enum key k)
 	case KEY_FEATURE_NAMES:
 		return parse_names(c, "feature_names", 0, PROTO_MAX_FEATURES,
 		    &r->n_feature_names, &r->feature_names);
+	case KEY_FEATURE_TYPES:
+		return parse_feature_types(c);
 	case KEY_CLASS_NAMES:
 		return parse_names(c, "class_names", PROTO_MAX_FEATURES,
 		    PROTO_MAX_CLASSES,
@@ -1139,9 +1264,15 @@ finish_record(struct ctx *c)
 	}
 	switch (c->kind) {
 	case PROTO_SCHEMA:
-		if (r->n_feature_names == 0 && r->n_class_names == 0)
-			return fail(c, "schema has neither feature_names nor "
-			    "class_names");
+		if (r->n_feature_names == 0 && r->n_class_names == 0 &&
+		    r->n_feature_types == 0)
+			return fail(c, "schema has neither feature_names, "
+			    "feature_types nor class_names");
+		if (r->n_feature_types > 0 && r->n_feature_names > 0 &&
+		    r->n_feature_types != r->n_feature_names)
+			return fail(c, "feature_types has %zu values, "
+			    "feature_names %zu", r->n_feature_types,
+			    r->n_feature_names);
 		if (r->n_class_names == 1)
 			return fail(c, "class_names has 1 name, need at "
 			    "least 2");
@@ -1493,6 +1624,7 @@ proto_parser_finish(struct proto_parser *p)
 	free(p->text);
 	free(p->labels);
 	free(p->names);
+	free(p->cat_text);
 	memset(p, 0, sizeof *p);
 }
 
@@ -1510,6 +1642,11 @@ proto_parse_line(struct proto_parser *p, const char *line, size_t len,
 		snprintf(reason, PROTO_REASON_MAX, "line is too long");
 		return false;
 	}
+	if (p->cat_size < len + 1) {
+		free(p->cat_text);
+		p->cat_size = len + 1 > 1024 ? len + 1 : 1024;
+		p->cat_text = xmalloc(p->cat_size);
+	}
 	if (p->text_size < need) {
 		size_t	size = p->text_size ? p->text_size : 4096;
 
@@ -1524,6 +1661,7 @@ proto_parse_line(struct proto_parser *p, const char *line, size_t len,
 		out->true_class = -1;
 		out->predicted_class = -1;
 		out->features = p->features;
+		out->strings = p->strings;
 		out->scores = p->scores;
 		memset(&c, 0, sizeof c);
 		c.p = p;

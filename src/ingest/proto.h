@@ -9,7 +9,8 @@
  *
  * The parser checks everything a single line can tell: JSON syntax, UTF-8,
  * types, required fields, finite numbers (a feature may be missing:
- * null, or Python's bare NaN/Infinity/-Infinity), scores in [0, 1]
+ * null, or Python's bare NaN/Infinity/-Infinity, or a categorical value:
+ * a string of 1..CAT_VALUE_MAX bytes), scores in [0, 1]
  * summing to 1,
  * class indices in range of the line's own scores. What needs the stream
  * (feature count against the schema, closed batches) is the pipeline's job.
@@ -21,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/drift-cat.h"
 #include "core/event.h"
 #include "core/model.h"
 #include "core/monitor.h"
@@ -71,6 +73,12 @@ struct proto_record {
 	const char	*features_json;	/* "[1.5,null,-3e-2]" as sent, compact */
 	size_t		 n_missing;	/* features null, NaN or +-Infinity */
 	size_t		 n_bare_missing;	/* of which NaN or +-Infinity */
+	/*
+	 * Categorical values: strings[i] is the decoded string of
+	 * features[i] (which is NaN) or NULL; read only when n_strings > 0.
+	 */
+	size_t		 n_strings;
+	const char *const *strings;
 	size_t		 n_scores;	/* class count of this line */
 	const double	*scores;
 	const char	*scores_json;
@@ -88,11 +96,17 @@ struct proto_record {
 	const char *const *feature_names;
 	size_t		 n_class_names;
 	const char *const *class_names;
+	size_t		 n_feature_types;	/* schema; 0 when absent */
+	const bool	*categorical;		/* n_feature_types */
 };
 
 struct proto_parser {
 	double		 features[PROTO_MAX_FEATURES];
 	double		 scores[PROTO_MAX_CLASSES];
+	const char	*strings[PROTO_MAX_FEATURES];	/* categorical */
+	bool		 types[PROTO_MAX_FEATURES];	/* feature_types */
+	char		*cat_text;	/* decoded categorical values */
+	size_t		 cat_size;	/* >= line length + 1 */
 	char		*text;		/* JSON texts and decoded strings */
 	size_t		 text_size;
 	int		*labels;

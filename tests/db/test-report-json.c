@@ -21,7 +21,7 @@
 
 static char *fnames[] = { "age", "income", "score \"q\"", "f\xc3\xa9" };
 static char *cnames[] = { "cat", "dog", "emu" };
-static const struct store_schema schema = { 4, 3, fnames, cnames };
+static const struct store_schema schema = { 4, 3, fnames, cnames, NULL };
 
 static bool
 same_bits(double a, double b)
@@ -847,7 +847,7 @@ START_TEST(test_names_escaped)
 	static char n2[] = "plain";
 	static char n3[] = "";
 	static char *names[] = { n0, n1, n2, n3 };
-	static const struct store_schema sc = { 4, 3, names, cnames };
+	static const struct store_schema sc = { 4, 3, names, cnames, NULL };
 	struct feature_report r;
 	cJSON *root, *m, *item;
 	char *text, *cause = NULL;

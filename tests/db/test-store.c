@@ -677,8 +677,8 @@ START_TEST(test_reference)
 	cause = NULL;
 	ck_assert_int_eq(store_reference_get(s, &got, &cause), 0);
 	ck_assert_uint_eq(got.n_rows, 50);
-	ck_assert_uint_eq(store_reference_digest(&got),
-	    store_reference_digest(&a));
+	ck_assert_uint_eq(store_reference_digest(&got, NULL),
+	    store_reference_digest(&a, NULL));
 	ck_assert(memcmp(got.features, a.features, 150 * sizeof(double)) ==
 	    0);
 	ck_assert(memcmp(got.scores, a.scores, 100 * sizeof(double)) == 0);
@@ -704,8 +704,9 @@ START_TEST(test_schema_names)
 {
 	char *fn[] = { "age", "income" }, *cn[] = { "no", "yes" };
 	char *dup[] = { "age", "age" }, *cn2[] = { "n", "y" };
-	struct store_schema sc = { 2, 2, fn, cn }, got, bad = { 2, 2, dup, cn };
-	struct store_schema other = { 2, 2, fn, cn2 };
+	struct store_schema sc = { 2, 2, fn, cn, NULL }, got;
+	struct store_schema bad = { 2, 2, dup, cn, NULL };
+	struct store_schema other = { 2, 2, fn, cn2, NULL };
 	struct store *s;
 	char *cause = NULL;
 

@@ -29,7 +29,7 @@ static char	 dir[64];
 static char	*db_path;
 static char	*fnames[NF] = { "age", "income", "score" };
 static char	*cnames[2] = { "no", "yes" };
-static const struct store_schema schema = { NF, 2, fnames, cnames };
+static const struct store_schema schema = { NF, 2, fnames, cnames, NULL };
 
 static void
 setup(void)
