@@ -24,6 +24,7 @@ enum {
 	RULE_CONFIRMED_DRIFT,
 	RULE_PSI_UNCONFIRMED,
 	RULE_MISSINGNESS,
+	RULE_NEW_CATEGORIES,
 	RULE_PERFORMANCE_DECAY,
 	RULE_LABEL_SHIFT,
 	RULE_CONFIDENCE_DRIFT,
@@ -38,8 +39,8 @@ enum {
 static const struct rule rule_table[RULE_COUNT] = {
 	[RULE_CONFIRMED_DRIFT] = { "confirmed_drift", RULE_FAMILY_FEATURE,
 	    ALERT_SEVERITY_CRITICAL, "confirmed drift",
-	    "PSI and KS agree that at least one feature's distribution moved "
-	    "from the reference" },
+	    "PSI and KS (chi-squared for a categorical feature) agree that at "
+	    "least one feature's distribution moved from the reference" },
 	[RULE_PSI_UNCONFIRMED] = { "psi_unconfirmed", RULE_FAMILY_FEATURE,
 	    ALERT_SEVERITY_WARNING, "PSI drift without KS confirmation",
 	    "PSI is critical on some feature but the KS test confirms none of"
@@ -48,6 +49,10 @@ static const struct rule rule_table[RULE_COUNT] = {
 	    ALERT_SEVERITY_WARNING, "missing values",
 	    "a feature's share of missing values moved (chi-squared p < 0.001"
 	    " and Cohen's h >= 0.2)" },
+	[RULE_NEW_CATEGORIES] = { "new_categories", RULE_FAMILY_FEATURE,
+	    ALERT_SEVERITY_WARNING, "new categories",
+	    "more than the new-share threshold of a categorical feature's "
+	    "values are categories the reference never saw" },
 	[RULE_PERFORMANCE_DECAY] = { "performance_decay",
 	    RULE_FAMILY_PERFORMANCE, ALERT_SEVERITY_CRITICAL,
 	    "performance decay",
@@ -123,13 +128,31 @@ rule_add(struct rule_result *r, int rule)
 static void
 detail_drift(struct strbuf *msg, const struct feature_report *fr, size_t i)
 {
-	if (fr->calibrated)
+	if (fr->categorical != NULL && fr->categorical[i] && fr->calibrated)
+		strbuf_addf(msg, " (PSI %.3f p %.2g q %.2g, chi-squared %.3g p "
+		    "%.2g q %.2g, TVD %.3f)", fr->psi[i], fr->psi_p_value[i],
+		    fr->psi_q[i], fr->cat[i].d.statistic, fr->cat[i].d.p_value,
+		    fr->ks_q[i], fr->cat[i].d.tvd);
+	else if (fr->categorical != NULL && fr->categorical[i])
+		strbuf_addf(msg, " (PSI %.3f, chi-squared %.3g p %.2g, TVD "
+		    "%.3f)", fr->psi[i], fr->cat[i].d.statistic,
+		    fr->cat[i].d.p_value, fr->cat[i].d.tvd);
+	else if (fr->calibrated)
 		strbuf_addf(msg, " (PSI %.3f p %.2g q %.2g, KS D %.3f p %.2g"
 		    " q %.2g)", fr->psi[i], fr->psi_p_value[i], fr->psi_q[i],
 		    fr->ks_statistic[i], fr->ks_p_value[i], fr->ks_q[i]);
 	else
 		strbuf_addf(msg, " (PSI %.3f, KS D %.3f p %.2g)", fr->psi[i],
 		    fr->ks_statistic[i], fr->ks_p_value[i]);
+}
+
+/* The numbers behind a new-categories finding on feature i. */
+static void
+detail_new(struct strbuf *msg, const struct feature_report *fr, size_t i)
+{
+	strbuf_addf(msg, " (%.1f%% of %llu values never in the reference)",
+	    100 * fr->cat[i].d.new_share,
+	    (unsigned long long)fr->cat[i].d.n_used);
 }
 
 /* The numbers behind a missingness finding on feature i. */
@@ -194,6 +217,28 @@ rule_features(struct rule_result *r, int rule, const struct alert_batch *b,
 	f->message = strbuf_take(&msg);
 }
 
+/* new_categories: the categorical features whose new share is high. */
+static void
+rules_new(const struct alert_batch *b, struct rule_result *r)
+{
+	const struct feature_report *fr = b->feature;
+	bool *sel;
+	size_t i, n = 0;
+
+	if (!fr->any_categorical)
+		return;
+	sel = xcalloc(fr->n_features, sizeof *sel);
+	for (i = 0; i < fr->n_features; i++)
+		if (fr->categorical[i] && fr->cat[i].drift_new) {
+			sel[i] = true;
+			n++;
+		}
+	if (n > 0)
+		rule_features(r, RULE_NEW_CATEGORIES, b, sel, n,
+		    "values the reference never saw", detail_new);
+	free(sel);
+}
+
 /* missingness: the features whose missing share moved (stored verdict). */
 static void
 rules_missing(const struct alert_batch *b, struct rule_result *r)
@@ -225,7 +270,7 @@ rules_feature(const struct alert_batch *b, struct rule_result *r)
 	for (i = 0; i < fr->n_features; i++) {
 		if (!fr->drift_psi[i])
 			continue;
-		if (fr->drift_ks[i]) {
+		if (feature_test_drift(fr, i)) {
 			confirmed[i] = true;
 			n_c++;
 		} else {
@@ -236,6 +281,8 @@ rules_feature(const struct alert_batch *b, struct rule_result *r)
 	/* The seed's dispatcher: PSI alone only matters if nothing agrees. */
 	if (n_c > 0)
 		rule_features(r, RULE_CONFIRMED_DRIFT, b, confirmed, n_c,
+		    fr->any_categorical ? "confirmed drift (PSI and KS, or "
+		    "chi-squared for a categorical feature, agree)" :
 		    "confirmed drift (PSI and KS agree)", detail_drift);
 	else if (n_u > 0)
 		rule_features(r, RULE_PSI_UNCONFIRMED, b, unconfirmed, n_u,
@@ -244,6 +291,7 @@ rules_feature(const struct alert_batch *b, struct rule_result *r)
 	free(confirmed);
 	free(unconfirmed);
 	rules_missing(b, r);
+	rules_new(b, r);
 }
 
 static void

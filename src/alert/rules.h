@@ -2,8 +2,11 @@
  * The alert rules, all in one table (docs/ALERTS.md is their prose):
  *
  *   confirmed_drift     PSI and KS agree on >= 1 feature      critical
+ *                       (chi-squared for a categorical one)
  *   psi_unconfirmed     PSI critical, KS agrees on none        warning
  *   missingness         a feature's missing share moved        warning
+ *   new_categories      a categorical feature's share of       warning
+ *                       values never in the reference is high
  *   performance_decay   accuracy or F1 delta < -decay          critical
  *   estimated_decay     CBPE's upper bound of accuracy or F1   warning
  *                       below the reference's - decay          (configurable:

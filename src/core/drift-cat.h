@@ -30,6 +30,7 @@
 
 #define CAT_TOP_DEFAULT	50	/* categories kept before pooling */
 #define CAT_VALUE_MAX	256	/* bytes of one category value */
+#define CAT_TOP_MAX	1000	/* the most categories kept (--top-categories) */
 
 struct cat_reference {
 	size_t		 n_values;	/* present values counted */

@@ -1,8 +1,9 @@
 /*
- * The encoding and decoding helpers of report-json.c shared with the
- * files that encode the other report types (report-json-estimate.c): one
- * number printer, one JSON parser of untrusted payloads, one way to read
- * a key. Only src/db/report-json*.c include this header.
+ * The encoding and decoding helpers (report-json-util.c) shared by the
+ * payload files: report-json.c, report-json-cat.c (the categorical block
+ * of a feature report) and report-json-estimate.c: one number printer,
+ * one JSON parser of untrusted payloads, one way to read a key. Only
+ * src/db/report-json*.c include this header.
  */
 #ifndef MLMON_DB_REPORT_JSON_INTERNAL_H
 #define MLMON_DB_REPORT_JSON_INTERNAL_H
@@ -16,6 +17,7 @@
 #include "core/strbuf.h"
 
 #define JSON_LIT(b, lit)	strbuf_add((b), (lit), sizeof(lit) - 1)
+#define COUNT_MAX	9007199254740992.0	/* 2^53: exact in a double */
 
 /* A JSON string literal of s: store_json_string (store-internal.h). */
 /* "key": after a comma unless it is the first member. */
@@ -28,10 +30,18 @@ void	 json_bool(struct strbuf *b, bool v);
 /* Parse a whole JSON object; NULL and *cause if not exactly that. */
 cJSON	*json_parse(const char *text, size_t len, const char *what,
 	    char **cause);
+/* The member key of o, or NULL. */
+const cJSON *get(const cJSON *o, const char *key);
 /* A number or null (NaN). Missing: NaN unless required. */
 int	 get_double(const cJSON *o, const char *key, bool required,
 	    double *out, char **cause);
 int	 get_bool(const cJSON *o, const char *key, bool *out, char **cause);
+/* The count it (an integral number in 0..2^53) into *out. */
+int	 item_count(const cJSON *it, const char *key, uint64_t *out,
+	    char **cause);
+/* Index of name in names (hint tried first), or -1. */
+long	 name_index(char *const *names, size_t n, const char *name,
+	    size_t hint);
 /* A count in 0..2^53. Missing: 0 unless required. */
 int	 get_count(const cJSON *o, const char *key, bool required,
 	    uint64_t *out, char **cause);

@@ -7,6 +7,7 @@
  * into a local report and hand it over only when everything checked out.
  */
 #include "db/report-json.h"
+#include "db/report-json-cat.h"
 #include "db/report-json-internal.h"
 
 #include <limits.h>
@@ -26,7 +27,6 @@
 #include "db/store-internal.h"
 #include "db/store.h"
 
-#define COUNT_MAX	9007199254740992.0	/* 2^53: exact in a double */
 
 static const char *const ddm_state_names[] = {
 	[DDM_STABLE] = "stable",
@@ -41,49 +41,6 @@ static const char *const ddm_state_names[] = {
  * building a cJSON tree and cJSON_PrintUnformatted gave (compact, keys in
  * insertion order, cJSON's string escapes), without a node per value.
  */
-
-/* "key": after a comma unless it is the first member. */
-void
-json_key(struct strbuf *b, bool *first, const char *key)
-{
-	if (!*first)
-		strbuf_add(b, ",", 1);
-	*first = false;
-	store_json_string(b, key);
-	strbuf_add(b, ":", 1);
-}
-
-void
-json_number(struct strbuf *b, double v)
-{
-	char buf[40];
-	size_t n;
-
-	n = store_format_double(buf, sizeof buf, v);
-	strbuf_add(b, buf, n < sizeof buf ? n : strlen(buf));
-}
-
-void
-json_count(struct strbuf *b, uint64_t v)
-{
-	char buf[24];
-	size_t i = sizeof buf;
-
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	strbuf_add(b, buf + i, sizeof buf - i);
-}
-
-void
-json_bool(struct strbuf *b, bool v)
-{
-	if (v)
-		strbuf_add(b, "true", 4);
-	else
-		strbuf_add(b, "false", 5);
-}
 
 /* {name: value} over the features. */
 static void
@@ -118,6 +75,19 @@ feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
 	strbuf_add(b, "]", 1);
 }
 
+/* ,"chisq_alpha":..,"new_share":.. of a categorical feature. */
+static size_t
+threshold_cat(char *obj, size_t size, const struct feature_thresholds *t)
+{
+	size_t n;
+
+	n = (size_t)snprintf(obj, size, ",\"chisq_alpha\":");
+	n += store_format_double(obj + n, size - n, t->cat_alpha);
+	n += (size_t)snprintf(obj + n, size - n, ",\"new_share\":");
+	n += store_format_double(obj + n, size - n, t->new_share);
+	return n;
+}
+
 /*
  * "thresholds":{name:{"psi_warning":..,"psi_critical":..,"ks_alpha":..}}.
  * The object text is formatted once and reused while the next feature's
@@ -125,17 +95,20 @@ feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
  */
 static void
 feature_thresholds(struct strbuf *b, const struct feature_thresholds *t,
-    const struct store_schema *sc)
+    const bool *cat, const struct store_schema *sc)
 {
-	char obj[3 * 40 + 64];
+	char obj[5 * 40 + 96];
 	size_t i, n = 0;
+	bool is_cat, was_cat = false;
 
 	JSON_LIT(b, ",\"thresholds\":{");
 	for (i = 0; i < sc->n_features; i++) {
 		if (i > 0)
 			strbuf_add(b, ",", 1);
 		store_json_string(b, sc->feature_names[i]);
-		if (i == 0 || memcmp(&t[i], &t[i - 1], sizeof t[i]) != 0) {
+		is_cat = cat != NULL && cat[i];
+		if (i == 0 || is_cat != was_cat ||
+		    memcmp(&t[i], &t[i - 1], sizeof t[i]) != 0) {
 			n = (size_t)snprintf(obj, sizeof obj,
 			    ":{\"psi_warning\":");
 			n += store_format_double(obj + n, sizeof obj - n,
@@ -148,8 +121,12 @@ feature_thresholds(struct strbuf *b, const struct feature_thresholds *t,
 			    ",\"ks_alpha\":");
 			n += store_format_double(obj + n, sizeof obj - n,
 			    t[i].ks_alpha);
+			if (is_cat)
+				n += threshold_cat(obj + n, sizeof obj - n,
+				    &t[i]);
 			n += (size_t)snprintf(obj + n, sizeof obj - n, "}");
 		}
+		was_cat = is_cat;
 		strbuf_add(b, obj, n);
 	}
 	strbuf_add(b, "}", 1);
@@ -260,7 +237,7 @@ report_json_encode_feature(const struct feature_report *r,
 	json_key(&b, &first, "investigate_features_psi");
 	feature_list(&b, r->investigate_psi, sc);
 	if (r->thresholds_stored)
-		feature_thresholds(&b, r->thresholds, sc);
+		feature_thresholds(&b, r->thresholds, r->categorical, sc);
 	if (r->calibrated) {
 		/* The calibrated policy's p-values and adjusted p-values. */
 		json_key(&b, &first, "policy");
@@ -286,6 +263,7 @@ report_json_encode_feature(const struct feature_report *r,
 		strbuf_add(&b, "}", 1);
 	}
 	feature_missing(&b, &first, r, sc);
+	report_json_cat_encode(&b, &first, r, sc);
 	strbuf_add(&b, "}", 1);
 	return strbuf_take(&b);
 }
@@ -492,114 +470,6 @@ report_json_encode_detectors(const struct detector_report *r, char **cause)
 /* ---- Decoding -------------------------------------------------------- */
 
 /*
- * True when text holds U+0000, raw or as a \u0000 escape in a string.
- * cJSON decodes either into a NUL that ends the C string it hands back, so
- * "x0\u0000junk" would match the name "x0" and "stable\u0000" the DDM
- * state; no valid payload holds one.
- */
-static bool
-json_has_nul(const char *text, size_t len)
-{
-	bool in_string = false;
-	size_t i;
-
-	if (memchr(text, '\0', len) != NULL)
-		return true;
-	for (i = 0; i < len; i++) {
-		if (text[i] == '"')
-			in_string = !in_string;
-		else if (in_string && text[i] == '\\' && i + 1 < len) {
-			if (text[i + 1] == 'u' && len - i >= 6 &&
-			    memcmp(text + i + 2, "0000", 4) == 0)
-				return true;
-			i++;	/* the escaped character */
-		}
-	}
-	return false;
-}
-
-/* Parse a whole JSON object; NULL and *cause if not exactly that. */
-cJSON *
-json_parse(const char *text, size_t len, const char *what, char **cause)
-{
-	const char *end = NULL;
-	cJSON *root;
-
-	if (text == NULL || len == 0) {
-		*cause = xasprintf("%s report: empty", what);
-		return NULL;
-	}
-	if (json_has_nul(text, len)) {
-		*cause = xasprintf("%s report: holds U+0000", what);
-		return NULL;
-	}
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (root == NULL) {
-		*cause = xasprintf("%s report: malformed JSON", what);
-		return NULL;
-	}
-	while (end != NULL && end < text + len && (*end == ' ' ||
-	    *end == '\t' || *end == '\n' || *end == '\r'))
-		end++;
-	if (end == NULL || end != text + len || !cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		*cause = xasprintf("%s report: not a single JSON object", what);
-		return NULL;
-	}
-	return root;
-}
-
-static const cJSON *
-get(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-/* A number or null (NaN). Missing: NaN unless required. */
-int
-get_double(const cJSON *o, const char *key, bool required, double *out,
-    char **cause)
-{
-	const cJSON *it = get(o, key);
-
-	if (it == NULL && !required) {
-		*out = NAN;
-		return 0;
-	}
-	if (it == NULL) {
-		*cause = xasprintf("missing key \"%s\"", key);
-		return -1;
-	}
-	if (cJSON_IsNull(it)) {
-		*out = NAN;
-		return 0;
-	}
-	if (!cJSON_IsNumber(it)) {
-		*cause = xasprintf("\"%s\" is not a number", key);
-		return -1;
-	}
-	*out = it->valuedouble;
-	return 0;
-}
-
-int
-get_bool(const cJSON *o, const char *key, bool *out, char **cause)
-{
-	const cJSON *it = get(o, key);
-
-	if (it == NULL) {
-		*cause = xasprintf("missing key \"%s\"", key);
-		return -1;
-	}
-	if (!cJSON_IsBool(it)) {
-		*cause = xasprintf("\"%s\" is not true or false", key);
-		return -1;
-	}
-	*out = cJSON_IsTrue(it);
-	return 0;
-}
-
-/*
  * The calibrated policy's two numbers of a report (monitor-judge.h), when
  * it says "policy"; NaN otherwise.
  */
@@ -613,57 +483,6 @@ get_calibrated(const cJSON *o, bool *calibrated, const char *k1,
 		return 0;
 	return get_double(o, k1, true, v1, cause) == -1 ||
 	    get_double(o, k2, true, v2, cause) == -1 ? -1 : 0;
-}
-
-/* A count: an integral number in 0..2^53. */
-static int
-item_count(const cJSON *it, const char *key, uint64_t *out, char **cause)
-{
-	double v;
-
-	if (!cJSON_IsNumber(it)) {
-		*cause = xasprintf("\"%s\" is not a count", key);
-		return -1;
-	}
-	v = it->valuedouble;
-	if (!(v >= 0 && v <= COUNT_MAX) || v != floor(v)) {
-		*cause = xasprintf("\"%s\" is not a count", key);
-		return -1;
-	}
-	*out = (uint64_t)v;
-	return 0;
-}
-
-/* Missing: 0 unless required. */
-int
-get_count(const cJSON *o, const char *key, bool required, uint64_t *out,
-    char **cause)
-{
-	const cJSON *it = get(o, key);
-
-	if (it == NULL && !required) {
-		*out = 0;
-		return 0;
-	}
-	if (it == NULL) {
-		*cause = xasprintf("missing key \"%s\"", key);
-		return -1;
-	}
-	return item_count(it, key, out, cause);
-}
-
-/* Index of name in names (hint tried first), or -1. */
-static long
-name_index(char *const *names, size_t n, const char *name, size_t hint)
-{
-	size_t i;
-
-	if (hint < n && strcmp(names[hint], name) == 0)
-		return (long)hint;
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return (long)i;
-	return -1;
 }
 
 /*
@@ -785,8 +604,8 @@ get_feature_thresholds(const cJSON *o, const struct store_schema *sc,
 	int ret = -1;
 
 	map = get(o, "thresholds");
+	monitor_config_defaults(&c);
 	if (map == NULL) {
-		monitor_config_defaults(&c);
 		for (i = 0; i < n; i++)
 			feature_thresholds_from_config(&r->thresholds[i], &c);
 		return 0;
@@ -805,7 +624,14 @@ get_feature_thresholds(const cJSON *o, const struct store_schema *sc,
 			goto out;
 		}
 		seen[at] = true;
-		if (get_double(it, "psi_warning", true,
+		r->thresholds[at].cat_alpha = c.cat_alpha;
+		r->thresholds[at].new_share = c.new_share;
+		if ((get(it, "chisq_alpha") != NULL && get_double(it,
+		    "chisq_alpha", true, &r->thresholds[at].cat_alpha,
+		    cause) == -1) || (get(it, "new_share") != NULL &&
+		    get_double(it, "new_share", true,
+		    &r->thresholds[at].new_share, cause) == -1) ||
+		    get_double(it, "psi_warning", true,
 		    &r->thresholds[at].psi_warning, cause) == -1 ||
 		    get_double(it, "psi_critical", true,
 		    &r->thresholds[at].psi_critical, cause) == -1 ||
@@ -910,16 +736,6 @@ decode_missing(const cJSON *root, const struct store_schema *sc,
 	return 0;
 }
 
-/* Prefix a decoder's cause with the report type; frees the old cause. */
-void
-decode_fail(const char *what, char **cause)
-{
-	char *inner = *cause;
-
-	*cause = xasprintf("%s report: %s", what, inner);
-	free(inner);
-}
-
 int
 report_json_decode_feature(const char *text, size_t len,
     const struct store_schema *sc, struct feature_report *out, char **cause)
@@ -1010,7 +826,8 @@ report_json_decode_feature(const char *text, size_t len,
 		    get_bool(mmd, "drift", &r.mmd_drift, cause) == -1)
 			goto fail;
 	}
-	if (decode_missing(root, sc, &r, cause) == -1)
+	if (decode_missing(root, sc, &r, cause) == -1 ||
+	    report_json_cat_decode(root, sc, &r, cause) == -1)
 		goto fail;
 	cJSON_Delete(root);
 	*out = r;

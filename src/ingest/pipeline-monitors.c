@@ -111,16 +111,24 @@ print_batch(struct pipeline *p, int64_t batch, size_t rows,
     const struct detector_report *dr)
 {
 	char	ks[256], d[16];
+	bool	*test;
+	size_t	 i;
 
 	if (p->log == NULL)
 		return;
 	fprintf(p->log, "batch %lld: %zu rows", (long long)batch, rows);
 	if (fr != NULL && p->schema_stored) {
-		list_features(p, fr->drift_ks, fr->drift_psi, fr->n_features,
-		    ks, sizeof ks);
-		fprintf(p->log, ", max PSI %.3f (%s), KS-confirmed: %s",
+		/* KS, or chi-squared for a categorical feature. */
+		test = xcalloc(fr->n_features, sizeof *test);
+		for (i = 0; i < fr->n_features; i++)
+			test[i] = feature_test_drift(fr, i);
+		list_features(p, test, fr->drift_psi, fr->n_features, ks,
+		    sizeof ks);
+		free(test);
+		fprintf(p->log, ", max PSI %.3f (%s), %s: %s",
 		    fr->psi[fr->max_psi_feature],
-		    p->schema.feature_names[fr->max_psi_feature], ks);
+		    p->schema.feature_names[fr->max_psi_feature],
+		    fr->any_categorical ? "confirmed" : "KS-confirmed", ks);
 		if (fr->mmd_run)
 			fprintf(p->log, ", MMD p=%.3g", fr->mmd.p_value);
 	}

@@ -1156,7 +1156,7 @@ key_lookup(const char *k, size_t n)
 		[KEY_FEATURES] = 8, [KEY_SCORES] = 6, [KEY_PREDICTED] = 15,
 		[KEY_CONFIDENCE] = 10, [KEY_TRUE_CLASS] = 10,
 		[KEY_FEATURE_NAMES] = 13, [KEY_CLASS_NAMES] = 11,
-		[KEY_ID] = 2, [KEY_TS] = 2,
+		[KEY_ID] = 2, [KEY_TS] = 2, [KEY_FEATURE_TYPES] = 13,
 		[KEY_MODEL] = 5,
 	};
 	int				i;

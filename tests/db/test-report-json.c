@@ -62,6 +62,9 @@ feature_make(struct feature_report *r, bool mmd)
 		r->thresholds[i].psi_warning = i == 3 ? 0.3 : 0.1;
 		r->thresholds[i].psi_critical = i == 3 ? 1.0 / 7 : 0.2;
 		r->thresholds[i].ks_alpha = i == 3 ? 1e-9 : 0.01;
+		/* Numeric features: the categorical ones are defaults. */
+		r->thresholds[i].cat_alpha = 0.01;
+		r->thresholds[i].new_share = 0.05;
 	}
 	r->ks_statistic[0] = INFINITY;
 	r->any_drift = true;

@@ -99,17 +99,26 @@ static const struct bad bads[] = {
 	{ "{\"batch_id\":1,\"features\":[1],\"scores\":[null,1]}",
 	  "scores[0] is not a number" },
 	{ "{\"batch_id\":1,\"features\":[1,{}],\"scores\":[0.5,0.5]}",
-	  "features[1] is an object, not a number or null" },
+	  "features[1] is an object, not a number, a string or null" },
 	{ "{\"batch_id\":1,\"features\":[[1]],\"scores\":[0.5,0.5]}",
-	  "features[0] is an array, not a number or null" },
+	  "features[0] is an array, not a number, a string or null" },
 	{ "{\"batch_id\":1,\"features\":[nan],\"scores\":[0.5,0.5]}",
 	  "features[0] is not a number" },
 	{ "{\"batch_id\":1,\"features\":[NaNa],\"scores\":[0.5,0.5]}",
 	  "expected , or ] in features" },
 	{ "{\"batch_id\":1,\"features\":[1e999],\"scores\":[0.5,0.5]}",
 	  "features[0] is not a finite number" },
-	{ "{\"batch_id\":1,\"features\":[1,\"2\"],\"scores\":[0.5,0.5]}",
-	  "features[1] is a string, not a number or null" },
+	{ "{\"batch_id\":1,\"features\":[1,\"\"],\"scores\":[0.5,0.5]}",
+	  "features[1] is an empty string (a missing value is null)" },
+	{ "{\"batch_id\":1,\"features\":[\"a\\u0000\"],\"scores\":[0.5,0.5]}",
+	  "features[0] contains U+0000" },
+	{ "{\"type\":\"schema\",\"feature_names\":[\"a\"],"
+	  "\"feature_types\":[\"numeric\",\"categorical\"]}",
+	  "feature_types has 2 values, feature_names 1" },
+	{ "{\"type\":\"schema\",\"feature_types\":[\"number\"]}",
+	  "feature_types[0] is not \"numeric\" or \"categorical\"" },
+	{ "{\"type\":\"schema\",\"feature_types\":[]}",
+	  "feature_types is empty" },
 	{ "{\"batch_id\":1,\"features\":[01],\"scores\":[0.5,0.5]}",
 	  "expected , or ] in features" },
 	{ "{\"batch_id\":1,\"features\":[1.],\"scores\":[0.5,0.5]}",
@@ -183,7 +192,7 @@ static const struct bad bads[] = {
 	  "\"true_class\":1}", "field batch_id is not allowed in label "
 	  "records" },
 	{ "{\"type\":\"schema\"}",
-	  "schema has neither feature_names nor class_names" },
+	  "schema has neither feature_names, feature_types nor class_names" },
 	{ "{\"type\":\"schema\",\"feature_names\":[\"a\",\"a\"]}",
 	  "feature_names[1] repeats feature_names[0]" },
 	{ "{\"type\":\"schema\",\"feature_names\":[\"a\",1]}",
@@ -275,6 +284,57 @@ START_TEST(test_missing_values)
 			k += isnan(r.features[f]) != 0;
 		ck_assert_uint_eq(k, missings[i].missing);
 	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
+/*
+ * Categorical values: the decoded strings, and the canonical JSON stored
+ * (cJSON's escapes; \/ and \u escapes of printable text decoded).
+ */
+static const struct {
+	const char	*features;
+	const char	*json;
+	size_t		 strings;
+	const char	*second;	/* strings[1] */
+} categories[] = {
+	{ "[1,\"us\"]", "[1,\"us\"]", 1, "us" },
+	{ "[\"a\",\"b\\\"c\"]", "[\"a\",\"b\\\"c\"]", 2, "b\"c" },
+	{ "[null, \"\\u00e9\\/x\"]", "[null,\"\xc3\xa9/x\"]", 1,
+	  "\xc3\xa9/x" },
+	{ "[\"t\",\"\\u0001\\n\"]", "[\"t\",\"\\u0001\\n\"]", 2, "\x01\n" },
+};
+
+START_TEST(test_categorical_values)
+{
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX], line[256];
+	char			long_line[600];
+	size_t			i;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof categories / sizeof categories[0]; i++) {
+		snprintf(line, sizeof line, "{\"batch_id\":1,\"features\":%s,"
+		    "\"scores\":[0.5,0.5]}", categories[i].features);
+		ck_assert_msg(proto_parse_line(&p, line, strlen(line), &r,
+		    reason), "%s: %s", line, reason);
+		ck_assert_str_eq(r.features_json, categories[i].json);
+		ck_assert_uint_eq(r.n_strings, categories[i].strings);
+		ck_assert_str_eq(r.strings[1], categories[i].second);
+		ck_assert(isnan(r.features[1]));
+		ck_assert_uint_eq(r.n_missing, i == 2 ? 1 : 0);
+	}
+	/* 256 bytes is the most; 257 is refused. */
+	for (i = 256; i <= 257; i++) {
+		snprintf(long_line, sizeof long_line, "{\"batch_id\":1,"
+		    "\"features\":[\"%0*d\"],\"scores\":[0.5,0.5]}", (int)i,
+		    7);
+		ck_assert_int_eq(proto_parse_line(&p, long_line,
+		    strlen(long_line), &r, reason), i == 256);
+	}
+	ck_assert_str_eq(reason, "features[0] is a category of 257 bytes, "
+	    "more than 256");
 	proto_parser_finish(&p);
 }
 END_TEST
@@ -676,6 +736,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_bad_lines);
 	tcase_add_test(tc, test_missing_values);
 	tcase_add_test(tc, test_model);
+	tcase_add_test(tc, test_categorical_values);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_labels_and_schema);
 	tcase_add_test(tc, test_ids_and_times);

@@ -252,6 +252,7 @@ fixture_write(const char *path, const struct fixture_opts *o)
 	sc.n_classes = FIXTURE_CLASSES;
 	sc.feature_names = (char **)fx_features;
 	sc.class_names = (char **)fx_classes;
+	sc.categorical = NULL;
 	if (store_schema_put(s, &sc, &cause) == -1) {
 		fx_fail("schema", cause);
 		goto out;

@@ -1,0 +1,228 @@
+/*
+ * The pieces every payload file of src/db (report-json.c,
+ * report-json-cat.c, report-json-estimate.c) writes and reads with:
+ * compact JSON written straight into a strbuf (the bytes
+ * cJSON_PrintUnformatted gives), one parser of untrusted payloads, and
+ * checked reads of a cJSON tree (report-json-internal.h).
+ */
+#include "db/report-json-internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "db/store-internal.h"
+
+/* "key": after a comma unless it is the first member. */
+void
+json_key(struct strbuf *b, bool *first, const char *key)
+{
+	if (!*first)
+		strbuf_add(b, ",", 1);
+	*first = false;
+	store_json_string(b, key);
+	strbuf_add(b, ":", 1);
+}
+
+void
+json_number(struct strbuf *b, double v)
+{
+	char buf[40];
+	size_t n;
+
+	n = store_format_double(buf, sizeof buf, v);
+	strbuf_add(b, buf, n < sizeof buf ? n : strlen(buf));
+}
+
+void
+json_count(struct strbuf *b, uint64_t v)
+{
+	char buf[24];
+	size_t i = sizeof buf;
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	strbuf_add(b, buf + i, sizeof buf - i);
+}
+
+void
+json_bool(struct strbuf *b, bool v)
+{
+	if (v)
+		strbuf_add(b, "true", 4);
+	else
+		strbuf_add(b, "false", 5);
+}
+
+/*
+ * True when text holds U+0000, raw or as a \u0000 escape in a string.
+ * cJSON decodes either into a NUL that ends the C string it hands back, so
+ * "x0\u0000junk" would match the name "x0" and "stable\u0000" the DDM
+ * state; no valid payload holds one.
+ */
+static bool
+json_has_nul(const char *text, size_t len)
+{
+	bool in_string = false;
+	size_t i;
+
+	if (memchr(text, '\0', len) != NULL)
+		return true;
+	for (i = 0; i < len; i++) {
+		if (text[i] == '"')
+			in_string = !in_string;
+		else if (in_string && text[i] == '\\' && i + 1 < len) {
+			if (text[i + 1] == 'u' && len - i >= 6 &&
+			    memcmp(text + i + 2, "0000", 4) == 0)
+				return true;
+			i++;	/* the escaped character */
+		}
+	}
+	return false;
+}
+
+/* Parse a whole JSON object; NULL and *cause if not exactly that. */
+cJSON *
+json_parse(const char *text, size_t len, const char *what, char **cause)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (text == NULL || len == 0) {
+		*cause = xasprintf("%s report: empty", what);
+		return NULL;
+	}
+	if (json_has_nul(text, len)) {
+		*cause = xasprintf("%s report: holds U+0000", what);
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root == NULL) {
+		*cause = xasprintf("%s report: malformed JSON", what);
+		return NULL;
+	}
+	while (end != NULL && end < text + len && (*end == ' ' ||
+	    *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end == NULL || end != text + len || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		*cause = xasprintf("%s report: not a single JSON object", what);
+		return NULL;
+	}
+	return root;
+}
+
+const cJSON *
+get(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+/* A number or null (NaN). Missing: NaN unless required. */
+int
+get_double(const cJSON *o, const char *key, bool required, double *out,
+    char **cause)
+{
+	const cJSON *it = get(o, key);
+
+	if (it == NULL && !required) {
+		*out = NAN;
+		return 0;
+	}
+	if (it == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	if (cJSON_IsNull(it)) {
+		*out = NAN;
+		return 0;
+	}
+	if (!cJSON_IsNumber(it)) {
+		*cause = xasprintf("\"%s\" is not a number", key);
+		return -1;
+	}
+	*out = it->valuedouble;
+	return 0;
+}
+
+int
+get_bool(const cJSON *o, const char *key, bool *out, char **cause)
+{
+	const cJSON *it = get(o, key);
+
+	if (it == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	if (!cJSON_IsBool(it)) {
+		*cause = xasprintf("\"%s\" is not true or false", key);
+		return -1;
+	}
+	*out = cJSON_IsTrue(it);
+	return 0;
+}
+
+/* A count: an integral number in 0..2^53. */
+int
+item_count(const cJSON *it, const char *key, uint64_t *out, char **cause)
+{
+	double v;
+
+	if (!cJSON_IsNumber(it)) {
+		*cause = xasprintf("\"%s\" is not a count", key);
+		return -1;
+	}
+	v = it->valuedouble;
+	if (!(v >= 0 && v <= COUNT_MAX) || v != floor(v)) {
+		*cause = xasprintf("\"%s\" is not a count", key);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* Missing: 0 unless required. */
+int
+get_count(const cJSON *o, const char *key, bool required, uint64_t *out,
+    char **cause)
+{
+	const cJSON *it = get(o, key);
+
+	if (it == NULL && !required) {
+		*out = 0;
+		return 0;
+	}
+	if (it == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	return item_count(it, key, out, cause);
+}
+
+/* Index of name in names (hint tried first), or -1. */
+long
+name_index(char *const *names, size_t n, const char *name, size_t hint)
+{
+	size_t i;
+
+	if (hint < n && strcmp(names[hint], name) == 0)
+		return (long)hint;
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Prefix a decoder's cause with the report type; frees the old cause. */
+void
+decode_fail(const char *what, char **cause)
+{
+	char *inner = *cause;
+
+	*cause = xasprintf("%s report: %s", what, inner);
+	free(inner);
+}
