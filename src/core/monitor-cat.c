@@ -160,18 +160,25 @@ feature_report_alloc_cat(struct feature_report *r)
 }
 
 void
+cat_feature_finish(struct cat_feature *c)
+{
+	size_t i;
+
+	for (i = 0; c->names != NULL && i < (size_t)c->n_top; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->ref_counts);
+	free(c->counts);
+	memset(c, 0, sizeof *c);
+}
+
+void
 monitor_cat_report_finish(struct feature_report *r)
 {
-	size_t f, i;
+	size_t f;
 
-	for (f = 0; r->cat != NULL && f < r->n_features; f++) {
-		for (i = 0; r->cat[f].names != NULL &&
-		    i < (size_t)r->cat[f].n_top; i++)
-			free(r->cat[f].names[i]);
-		free(r->cat[f].names);
-		free(r->cat[f].ref_counts);
-		free(r->cat[f].counts);
-	}
+	for (f = 0; r->cat != NULL && f < r->n_features; f++)
+		cat_feature_finish(&r->cat[f]);
 	free(r->cat);
 	free(r->categorical);
 	r->cat = NULL;

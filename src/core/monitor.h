@@ -352,6 +352,8 @@ void	monitor_feature(const struct monitor_reference *ref,
 	    const struct monitor_config *c, const struct monitor_batch *b,
 	    struct feature_report *out);
 void	feature_report_finish(struct feature_report *r);
+/* Free what one cat_feature holds (and zero it). */
+void	cat_feature_finish(struct cat_feature *c);
 /* The categorical arrays of r (n_features), all numeric until set. */
 void	feature_report_alloc_cat(struct feature_report *r);
 /* Whether feature f's second kind of evidence (KS, chi-squared) agrees. */

@@ -37,6 +37,9 @@ series_slot_clear(struct query_series *s, size_t i)
 	for (f = 0; f < nf; f++) {
 		s->psi[i * nf + f] = NAN;
 		s->ks_p[i * nf + f] = NAN;
+		s->missing[i * nf + f] = NAN;
+		s->chisq_p[i * nf + f] = NAN;
+		s->new_share[i * nf + f] = NAN;
 		s->psi_warning[i * nf + f] = NAN;
 		s->psi_critical[i * nf + f] = NAN;
 		s->ks_alpha[i * nf + f] = NAN;
@@ -62,6 +65,12 @@ series_slot_copy(struct query_series *dst, size_t i,
 	memcpy(dst->psi + i * nf, src->psi + j * nf, nf * sizeof *dst->psi);
 	memcpy(dst->ks_p + i * nf, src->ks_p + j * nf,
 	    nf * sizeof *dst->ks_p);
+	memcpy(dst->missing + i * nf, src->missing + j * nf,
+	    nf * sizeof *dst->missing);
+	memcpy(dst->chisq_p + i * nf, src->chisq_p + j * nf,
+	    nf * sizeof *dst->chisq_p);
+	memcpy(dst->new_share + i * nf, src->new_share + j * nf,
+	    nf * sizeof *dst->new_share);
 	memcpy(dst->psi_warning + i * nf, src->psi_warning + j * nf,
 	    nf * sizeof *dst->psi_warning);
 	memcpy(dst->psi_critical + i * nf, src->psi_critical + j * nf,
@@ -87,13 +96,20 @@ series_slot_copy(struct query_series *dst, size_t i,
 static void
 series_alloc(struct query_series *s, size_t n, size_t nf)
 {
-	size_t nfa = nf > 0 ? nf : 1, cap = n > 0 ? n : 1;
+	size_t nfa = nf > 0 ? nf : 1, cap = n > 0 ? n : 1, i;
 
 	memset(s, 0, sizeof *s);
 	s->cap = cap;
 	s->cap_features = nfa;
 	s->psi = xcalloc(cap * nfa, sizeof *s->psi);
 	s->ks_p = xcalloc(cap * nfa, sizeof *s->ks_p);
+	s->missing = xcalloc(cap * nfa, sizeof *s->missing);
+	s->chisq_p = xcalloc(cap * nfa, sizeof *s->chisq_p);
+	s->new_share = xcalloc(cap * nfa, sizeof *s->new_share);
+	s->cat = xcalloc(nfa, sizeof *s->cat);
+	s->cat_batch = xcalloc(nfa, sizeof *s->cat_batch);
+	for (i = 0; i < nfa; i++)
+		s->cat_batch[i] = -1;
 	s->psi_warning = xcalloc(cap * nfa, sizeof *s->psi_warning);
 	s->psi_critical = xcalloc(cap * nfa, sizeof *s->psi_critical);
 	s->ks_alpha = xcalloc(cap * nfa, sizeof *s->ks_alpha);
@@ -114,8 +130,17 @@ series_alloc(struct query_series *s, size_t n, size_t nf)
 void
 query_series_finish(struct query_series *s)
 {
+	size_t i;
+
 	free(s->psi);
 	free(s->ks_p);
+	free(s->missing);
+	free(s->chisq_p);
+	free(s->new_share);
+	for (i = 0; s->cat != NULL && i < s->cap_features; i++)
+		cat_feature_finish(&s->cat[i]);
+	free(s->cat);
+	free(s->cat_batch);
 	free(s->psi_warning);
 	free(s->psi_critical);
 	free(s->ks_alpha);
@@ -134,10 +159,35 @@ query_series_finish(struct query_series *s)
 	memset(s, 0, sizeof *s);
 }
 
+/*
+ * Categorical feature f of r into slot i: its test, new share and
+ * verdicts; its bins, taken from r, when no newer batch's are kept.
+ */
+static void
+series_put_cat(struct query_series *s, size_t i, size_t f,
+    struct feature_report *r)
+{
+	size_t at = i * s->cap_features + f;
+	struct cat_feature *c = &r->cat[f], old;
+	int64_t b = s->lo + (int64_t)i;
+
+	s->chisq_p[at] = c->d.p_value;
+	s->new_share[at] = c->d.new_share;
+	s->fverdict[at] |= QUERY_F_CATEGORICAL |
+	    (c->drift_chisq ? QUERY_F_CHISQ_DRIFT : 0) |
+	    (c->drift_new ? QUERY_F_NEW_CATEGORIES : 0);
+	if (b < s->cat_batch[f])
+		return;
+	old = s->cat[f];
+	s->cat[f] = *c;
+	*c = old;	/* r frees the bins replaced */
+	s->cat_batch[f] = b;
+}
+
 /* A feature report into slot i: values, stored verdicts, thresholds. */
 static void
 series_put_feature(struct query_series *s, size_t i,
-    const struct feature_report *r)
+    struct feature_report *r)
 {
 	size_t f, at, nf = s->n_features;
 
@@ -150,9 +200,14 @@ series_put_feature(struct query_series *s, size_t i,
 		s->psi_warning[at] = r->thresholds[f].psi_warning;
 		s->psi_critical[at] = r->thresholds[f].psi_critical;
 		s->ks_alpha[at] = r->thresholds[f].ks_alpha;
+		s->missing[at] = r->missing_seen ? r->missing_share[f] : 0;
 		s->fverdict[at] = (r->drift_psi[f] ? QUERY_F_PSI_DRIFT : 0) |
 		    (r->investigate_psi[f] ? QUERY_F_PSI_INVESTIGATE : 0) |
-		    (r->drift_ks[f] ? QUERY_F_KS_DRIFT : 0);
+		    (r->drift_ks[f] ? QUERY_F_KS_DRIFT : 0) |
+		    (r->drift_missing[f] ? QUERY_F_MISSING : 0) |
+		    (r->no_values[f] ? QUERY_F_NO_VALUES : 0);
+		if (r->categorical != NULL && r->categorical[f])
+			series_put_cat(s, i, f, r);
 		if (r->drift_psi[f])
 			s->flags[i] |= QUERY_DRIFT_PSI;
 		if (r->drift_ks[f])
@@ -257,6 +312,12 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 				if (b >= out->lo && b <= out->hi)
 					series_slot_copy(&next, i, out,
 					    (size_t)(b - out->lo));
+			}
+			/* The kept bins move with them. */
+			for (i = 0; i < next.cap_features; i++) {
+				next.cat[i] = out->cat[i];
+				next.cat_batch[i] = out->cat_batch[i];
+				memset(&out->cat[i], 0, sizeof out->cat[i]);
 			}
 		}
 		query_series_finish(out);

@@ -30,6 +30,7 @@
 #include "core/monitor.h"
 
 struct query;
+struct cat_feature;
 
 enum query_state {
 	QUERY_MISSING,		/* no file at the path yet */
@@ -125,6 +126,11 @@ struct query_overview {
 #define QUERY_F_PSI_DRIFT	0x01
 #define QUERY_F_PSI_INVESTIGATE	0x02
 #define QUERY_F_KS_DRIFT	0x04
+#define QUERY_F_CATEGORICAL	0x08	/* a categorical feature */
+#define QUERY_F_CHISQ_DRIFT	0x10	/* its chi-squared verdict */
+#define QUERY_F_NEW_CATEGORIES	0x20	/* its new-categories verdict */
+#define QUERY_F_MISSING		0x40	/* the missingness verdict */
+#define QUERY_F_NO_VALUES	0x80	/* no value present: no PSI */
 
 /* Report types a series load reads (a view asks only for what it draws). */
 #define QUERY_REPORT_FEATURE		0x01
@@ -139,7 +145,10 @@ struct query_series {
 	size_t		 n;		/* hi - lo + 1, or 0 */
 	size_t		 n_features;
 	double		*psi;		/* n * n_features, [i * nf + f] */
-	double		*ks_p;		/* n * n_features */
+	double		*ks_p;		/* n * n_features; NaN categorical */
+	double		*missing;	/* n * n_features: missing share */
+	double		*chisq_p;	/* n * n_features; NaN numeric */
+	double		*new_share;	/* n * n_features; NaN numeric */
 	/* The stored verdicts and thresholds, n * n_features each. */
 	unsigned char	*fverdict;	/* QUERY_F_* */
 	double		*psi_warning;
@@ -160,6 +169,12 @@ struct query_series {
 	size_t		 cap;		/* batches allocated */
 	size_t		 cap_features;
 	uint64_t	 gen;		/* store file the cache came from */
+	/*
+	 * Per feature, the newest categorical bins read (reference beside
+	 * batch, for the Drift tab's bars) and their batch (-1: none).
+	 */
+	struct cat_feature *cat;	/* cap_features */
+	int64_t		*cat_batch;	/* cap_features */
 };
 
 #define QUERY_TEXT_MAX	256

@@ -764,6 +764,17 @@ app_series_last_at(const double *v, size_t n, size_t stride, size_t f)
 	return n;
 }
 
+size_t
+app_feature_last(const struct query_series *s)
+{
+	size_t i;
+
+	for (i = s->n; i > 0; i--)
+		if (s->flags[i - 1] & QUERY_HAS_FEATURE)
+			return i - 1;
+	return s->n;
+}
+
 /* Newest non-missing value of column f; NAN if none. */
 double
 app_series_last(const double *v, size_t n, size_t stride, size_t f)

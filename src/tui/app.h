@@ -299,6 +299,12 @@ extern const struct help_line help_lines[];
  * Newest non-missing (not NaN) value of column f of a series of n rows of
  * stride values; NAN if none.
  */
+/*
+ * The newest slot with a feature report, or s->n: a feature's "last"
+ * values are that batch's, a feature without values there included
+ * ("no values", never an older batch's PSI).
+ */
+size_t		 app_feature_last(const struct query_series *s);
 size_t		 app_series_last_at(const double *v, size_t n,
 		     size_t stride, size_t f);
 double		 app_series_last(const double *v, size_t n, size_t stride,

@@ -12,11 +12,16 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/monitor.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "db/alert-mute.h"
 #include "prom/prom.h"
 #include "tui/render.h"
+
+#define EXPORT_FLAGS_MAX	6	/* flags of one feature verdict */
+
+static cJSON	*json_num_item(double v);
 
 static const char *const export_tabs[TAB_COUNT] = {
 	"overview", "drift", "calibration", "alerts", "fleet",
@@ -70,7 +75,7 @@ export_ece_band(double ece)
 
 /* Drift flags of one stored feature verdict, as the Drift tab marks. */
 static int
-export_flags(unsigned char v, const char *out[2])
+export_flags(unsigned char v, const char *out[EXPORT_FLAGS_MAX])
 {
 	int n = 0;
 
@@ -80,7 +85,52 @@ export_flags(unsigned char v, const char *out[2])
 		out[n++] = "psi_warning";
 	if (v & QUERY_F_KS_DRIFT)
 		out[n++] = "ks";
+	if (v & QUERY_F_CHISQ_DRIFT)
+		out[n++] = "chisq";
+	if (v & QUERY_F_NEW_CATEGORIES)
+		out[n++] = "new_categories";
+	if (v & QUERY_F_MISSING)
+		out[n++] = "missingness";
+	if (v & QUERY_F_NO_VALUES)
+		out[n++] = "no_values";
 	return n;
+}
+
+/*
+ * "categories" of a categorical feature: the newest bins read (batch),
+ * the reference's top categories with "other" and "new", their shares in
+ * the reference and in that batch.
+ */
+static cJSON *
+json_categories(const struct query_series *s, size_t f)
+{
+	const struct cat_feature *c = &s->cat[f];
+	cJSON *o = cJSON_CreateObject(), *names, *rs, *bs;
+	uint64_t rt = 0, bt = 0;
+	size_t i, bins = (size_t)c->n_top + 2;
+
+	if (s->cat_batch[f] < 0 || c->ref_counts == NULL)
+		return o;
+	cJSON_AddNumberToObject(o, "batch", (double)s->cat_batch[f]);
+	cJSON_AddBoolToObject(o, "pooled", c->pooled);
+	cJSON_AddNumberToObject(o, "distinct", (double)c->n_distinct);
+	names = cJSON_AddArrayToObject(o, "names");
+	rs = cJSON_AddArrayToObject(o, "reference_shares");
+	bs = cJSON_AddArrayToObject(o, "shares");
+	for (i = 0; i < bins; i++) {
+		rt += c->ref_counts[i];
+		bt += c->counts[i];
+	}
+	for (i = 0; i < bins; i++) {
+		cJSON_AddItemToArray(names, cJSON_CreateString(
+		    i < (size_t)c->n_top ? c->names[i] : i == bins - 2 ?
+		    "(other)" : "(new)"));
+		cJSON_AddItemToArray(rs, json_num_item(rt > 0 ?
+		    (double)c->ref_counts[i] / (double)rt : NAN));
+		cJSON_AddItemToArray(bs, json_num_item(bt > 0 ?
+		    (double)c->counts[i] / (double)bt : NAN));
+	}
+	return o;
 }
 
 int
@@ -355,10 +405,10 @@ json_drift(const struct app *a, cJSON *o)
 {
 	const struct query_series *s = &a->series;
 	const struct query_overview *ov = query_overview(a->q);
-	const char *flags[2];
+	const char *flags[EXPORT_FLAGS_MAX];
 	cJSON *arr, *f, *fl;
-	size_t k, nf = s->n_features, last, at;
-	bool has;
+	size_t k, nf = s->n_features, last = app_feature_last(s), at;
+	bool has, cat;
 	int i, n;
 
 	json_thresholds(o, &ov->thresholds);
@@ -367,11 +417,28 @@ json_drift(const struct app *a, cJSON *o)
 	for (k = 0; k < ov->n_features; k++) {
 		f = cJSON_CreateObject();
 		json_str(f, "name", ov->feature_names[k]);
-		last = k < nf ? app_series_last_at(s->psi, s->n, nf, k) : 0;
 		at = last * nf + k;
 		has = k < nf && last < s->n;
+		cat = has && (s->fverdict[at] & QUERY_F_CATEGORICAL);
+		json_str(f, "kind", cat ? "categorical" : "numeric");
 		json_num(f, "psi", has ? s->psi[at] : NAN);
 		json_num(f, "ks_p", has ? s->ks_p[at] : NAN);
+		json_num(f, "missing_share", has ? s->missing[at] : NAN);
+		cJSON_AddBoolToObject(f, "no_values", has &&
+		    (s->fverdict[at] & QUERY_F_NO_VALUES));
+		if (cat) {
+			json_num(f, "chisq_p", s->chisq_p[at]);
+			json_num(f, "new_share", s->new_share[at]);
+			cJSON_AddItemToObject(f, "categories",
+			    json_categories(s, k));
+			cJSON_AddItemToObject(f, "chisq_p_series",
+			    json_column(s->chisq_p, s->n, nf, k));
+			cJSON_AddItemToObject(f, "new_share_series",
+			    json_column(s->new_share, s->n, nf, k));
+		}
+		cJSON_AddItemToObject(f, "missing_share_series", k < nf ?
+		    json_column(s->missing, s->n, nf, k) :
+		    cJSON_CreateArray());
 		fl = cJSON_AddArrayToObject(f, "flags");
 		n = export_flags(has ? s->fverdict[at] : 0, flags);
 		for (i = 0; i < n; i++)
@@ -638,8 +705,8 @@ csv_drift(const struct app *a, FILE *out)
 {
 	const struct query_series *s = &a->series;
 	const struct query_overview *ov = query_overview(a->q);
-	const char *flags[2];
-	size_t f, i, nf = s->n_features;
+	const char *flags[EXPORT_FLAGS_MAX];
+	size_t f, i, nf = s->n_features, at;
 	double psi, p;
 	int k, n;
 
@@ -660,6 +727,14 @@ csv_drift(const struct app *a, FILE *out)
 			for (k = 0; k < n; k++)
 				fprintf(out, "%s%s", k > 0 ? " " : "",
 				    flags[k]);
+			at = i * nf + f;
+			fputc(',', out);
+			export_csv_number(out, s->missing[at]);
+			fprintf(out, ",%s,", s->fverdict[at] &
+			    QUERY_F_CATEGORICAL ? "categorical" : "numeric");
+			export_csv_number(out, s->chisq_p[at]);
+			fputc(',', out);
+			export_csv_number(out, s->new_share[at]);
 			fputc('\n', out);
 		}
 	}
@@ -767,7 +842,8 @@ export_csv(const struct app *a, FILE *out)
 	};
 	static const char *const headers[TAB_COUNT] = {
 		"model,batch,accuracy,f1,ece,max_psi,label_shift_p\n",
-		"model,feature,batch,psi,ks_p,flags\n",
+		"model,feature,batch,psi,ks_p,flags,missing_share,kind,"
+		    "chisq_p,new_share\n",
 		"model,batch,bin_lo,bin_hi,count,mean_confidence,accuracy\n",
 		"model,id,batch,sent_at,severity,kind,status,channel,attempts,"
 		    "message\n",
