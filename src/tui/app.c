@@ -652,6 +652,24 @@ app_key(struct app *a, enum action act)
 	return app_view(a->tab)->key(a, act);
 }
 
+/* The search text of the tab that opened the prompt (Fleet, Drift, Alerts). */
+static void
+app_search_set(struct app *a, const char *text)
+{
+	if (a->tab == TAB_FLEET) {
+		snprintf(a->fleet_filter, sizeof a->fleet_filter, "%s", text);
+		a->fleet_sel = 0;
+		return;
+	}
+	if (a->tab == TAB_DRIFT) {
+		snprintf(a->drift_filter, sizeof a->drift_filter, "%s", text);
+		a->drift_sel = a->drift_top = 0;
+		return;
+	}
+	snprintf(a->alerts_search, sizeof a->alerts_search, "%s", text);
+	a->alerts_top = a->alerts_sel = 0;
+}
+
 int
 app_prompt_key(struct app *a, int ch)
 {
@@ -664,13 +682,8 @@ app_prompt_key(struct app *a, int ch)
 		return mute_silence_key(a, ch);
 	if (ch == 27) {			/* Esc: cancel */
 		a->prompt = PROMPT_NONE;
-		if (kind == PROMPT_SEARCH && a->tab == TAB_FLEET) {
-			a->fleet_filter[0] = '\0';
-			a->fleet_sel = 0;
-		} else if (kind == PROMPT_SEARCH) {
-			a->alerts_search[0] = '\0';
-			a->alerts_top = a->alerts_sel = 0;
-		}
+		if (kind == PROMPT_SEARCH)
+			app_search_set(a, "");
 		return VIEW_RESCAN;
 	}
 	if (ch == '\n' || ch == '\r') {
@@ -700,15 +713,11 @@ app_prompt_key(struct app *a, int ch)
 	} else
 		return VIEW_HANDLED;
 	if (kind == PROMPT_SEARCH && a->tab == TAB_FLEET) {
-		snprintf(a->fleet_filter, sizeof a->fleet_filter, "%s",
-		    a->input);
-		a->fleet_sel = 0;
+		app_search_set(a, a->input);
 		return VIEW_REDRAW;
 	}
 	if (kind == PROMPT_SEARCH) {	/* incremental */
-		snprintf(a->alerts_search, sizeof a->alerts_search, "%s",
-		    a->input);
-		a->alerts_top = a->alerts_sel = 0;
+		app_search_set(a, a->input);
 		return VIEW_RESCAN;
 	}
 	return VIEW_REDRAW;

@@ -71,6 +71,7 @@ enum action {
 	ACT_ACK,		/* a: acknowledge the selected alert */
 	ACT_SILENCE,		/* S: silence it for a duration */
 	ACT_UNDO,		/* u: remove its ack or silence */
+	ACT_SORT,		/* o: cycle the Drift tab's order */
 	ACT_ENTER,
 	ACT_RESIZE,
 	ACT_COUNT,
@@ -180,9 +181,11 @@ struct app {
 	struct query_series series;	/* shared with Drift */
 	struct query_alert_page recent;
 
-	/* Drift */
+	/* Drift: positions in the shown order (tui/drift-order.h). */
 	size_t		 drift_sel;
 	size_t		 drift_top;
+	int		 drift_sort;	/* enum drift_sort */
+	char		 drift_filter[64];	/* name substring; "" all */
 
 	/* Calibration */
 	int64_t		 calib_batch;	/* -1: follow the latest */

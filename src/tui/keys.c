@@ -16,14 +16,16 @@ const struct help_line help_lines[] = {
 	{ "0 m", "Fleet: every model, worst first (Enter opens)" },
 	{ "Tab S-Tab [ ]", "next / previous tab" },
 	{ "Up Dn j k", "select feature (Drift), scroll (Alerts)" },
+	{ "o", "order features by PSI, p, missing, name (Drift)" },
 	{ "Left Right", "previous / next batch (Calibration)" },
 	{ "PgUp PgDn", "page; 10 batches in Calibration" },
 	{ "Home End G", "first / last (End follows the newest)" },
 	{ "^U ^D", "half a page up / down" },
 	{ "g", "go to a batch id (Calibration)" },
-	{ "/  v", "search alerts / cycle severity filter" },
+	{ "/  v", "filter features by name (Drift), search alerts / "
+	  "cycle severity filter" },
 	{ "M", "alerts of the model shown / of every model" },
-	{ "Del Esc", "clear the alert filter" },
+	{ "Del Esc", "clear the filter" },
 	{ "a", "acknowledge the selected alert (Alerts)" },
 	{ "S", "silence its condition, rule or model for a time" },
 	{ "u", "remove its ack or silence" },
@@ -75,6 +77,7 @@ keys_init(void)
 	k['/'] = ACT_SEARCH;
 	k['v'] = ACT_SEVERITY;
 	k['M'] = ACT_ALL_MODELS;
+	k['o'] = ACT_SORT;
 	k['s'] = ACT_SNAPSHOT;
 	k['a'] = ACT_ACK;
 	k['S'] = ACT_SILENCE;
