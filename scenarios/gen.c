@@ -22,6 +22,10 @@
  *   its own "missing" stream per batch (index 0: the training set), so
  *   every other number of the stream is the same with or without it. The
  *   model scores the full row: the value is lost on the way to the log.
+ * - With categorical_feature, that feature is logged as a category (a
+ *   string) drawn from the scenario's shares for the batch (scn-cat.h),
+ *   from its own "category" stream per batch in the same way; the schema
+ *   record says so in feature_types.
  *
  * With --rng numpy the data and the model come from gen-numpy.c instead
  * (numpy's generator, the seed repository's call order) and every number
@@ -50,12 +54,14 @@
 #include "gen-numpy.h"
 #include "pmath.h"
 #include "scn.h"
+#include "scn-cat.h"
 
 enum {
 	GEN_STREAM_MEANS = 1,
 	GEN_STREAM_TRAIN = 2,
 	GEN_STREAM_BATCH = 3,
 	GEN_STREAM_MISSING = 4,
+	GEN_STREAM_CATEGORY = 5,
 };
 
 /* Scores are printed in millionths. */
@@ -72,6 +78,7 @@ struct gen {
 	double		*shift;		/* per feature, this batch */
 	double		*x;		/* features of this row */
 	bool		*miss;		/* printed as null, this row */
+	const char	*cat;		/* categorical_feature's value */
 	double		*dist;		/* to each centroid */
 	double		*logprior;	/* log base priors (true_class) */
 	double		*post;		/* P(y|x) of this row */
@@ -258,13 +265,18 @@ gen_emit_confidence(struct gen *g, struct emit *e)
 		emit_micro(e, g->q[g->pred]);
 }
 
-/* Which values of this row go missing (r: the "missing" stream). */
+/*
+ * Which values of this row go missing (r: the "missing" stream) and the
+ * category logged for categorical_feature (cr: the "category" stream).
+ */
 static void
-gen_draw_missing(struct gen *g, struct rng *r, long batch)
+gen_draw_missing(struct gen *g, struct rng *r, struct rng *cr, long batch)
 {
 	const struct scn *s = g->cfg.scn;
 	int j = s->missing_feature;
 
+	if (s->cat_feature >= 0)
+		g->cat = scn_cat_at(s, batch, rng_uniform(cr));
 	if (j < 0)
 		return;
 	g->miss[j] = rng_uniform(r) < scn_missing_at(s, j, batch);
@@ -281,6 +293,11 @@ gen_emit_vectors(struct gen *g, struct emit *e)
 			emit_char(e, ',');
 		if (g->miss[j])
 			emit_str(e, "null");
+		else if (j == g->cfg.scn->cat_feature) {
+			emit_char(e, '"');
+			emit_str(e, g->cat);
+			emit_char(e, '"');
+		}
 		else if (g->np != NULL)
 			emit_g17(e, g->x[j]);
 		else
@@ -314,6 +331,14 @@ gen_emit_schema(struct gen *g, struct emit *e)
 		emit_str(e, i > 0 ? ",\"c" : "\"c");
 		emit_long(e, i);
 		emit_char(e, '"');
+	}
+	if (g->cfg.scn->cat_feature >= 0) {
+		emit_str(e, "],\"feature_types\":[");
+		for (i = 0; i < g->cfg.features; i++) {
+			emit_str(e, i > 0 ? "," : "");
+			emit_str(e, i == g->cfg.scn->cat_feature ?
+			    "\"categorical\"" : "\"numeric\"");
+		}
 	}
 	emit_str(e, "]}\n");
 }
@@ -370,12 +395,13 @@ static void
 gen_emit_reference(struct gen *g, struct emit *e)
 {
 	struct pmath_gauss gs;
-	struct rng r, mr;
+	struct rng r, mr, cr;
 	long i;
 	int y;
 
 	gen_stream_seed(&r, g->cfg.seed, GEN_STREAM_TRAIN, 0);
 	gen_stream_seed(&mr, g->cfg.seed, GEN_STREAM_MISSING, 0);
+	gen_stream_seed(&cr, g->cfg.seed, GEN_STREAM_CATEGORY, 0);
 	pmath_gauss_init(&gs);
 	for (i = 0; i < g->cfg.reference_rows; i++) {
 		if (g->np != NULL)
@@ -383,7 +409,7 @@ gen_emit_reference(struct gen *g, struct emit *e)
 		else
 			y = gen_draw_row(g, &r, &gs, g->base_cum, NULL);
 		gen_score(g);
-		gen_draw_missing(g, &mr, -1);
+		gen_draw_missing(g, &mr, &cr, -1);
 		emit_str(e, "{\"type\":\"reference\",");
 		gen_emit_vectors(g, e);
 		emit_str(e, ",\"predicted_class\":");
@@ -464,7 +490,7 @@ gen_batch(struct gen *g, struct emit *e, long b)
 	const struct scn *s = g->cfg.scn;
 	const double *cum = g->base_cum;
 	struct pmath_gauss gs;
-	struct rng r, mr;
+	struct rng r, mr, cr;
 	uint16_t *lab = NULL;
 	double shift;
 	long i;
@@ -480,6 +506,8 @@ gen_batch(struct gen *g, struct emit *e, long b)
 
 	gen_stream_seed(&r, g->cfg.seed, GEN_STREAM_BATCH, (uint64_t)b);
 	gen_stream_seed(&mr, g->cfg.seed, GEN_STREAM_MISSING, (uint64_t)b + 1);
+	gen_stream_seed(&cr, g->cfg.seed, GEN_STREAM_CATEGORY,
+	    (uint64_t)b + 1);
 	pmath_gauss_init(&gs);
 	if (g->np != NULL)
 		gen_numpy_draw_batch(g->np, b);
@@ -489,7 +517,7 @@ gen_batch(struct gen *g, struct emit *e, long b)
 		else
 			y = gen_draw_row(g, &r, &gs, cum, g->shift);
 		gen_score(g);
-		gen_draw_missing(g, &mr, b);
+		gen_draw_missing(g, &mr, &cr, b);
 		emit_str(e, "{\"batch_id\":");
 		emit_long(e, b);
 		emit_str(e, ",\"row_in_batch\":");

@@ -8,6 +8,7 @@
  * documents every key.
  */
 #include "scn.h"
+#include "scn-cat.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -216,6 +217,7 @@ scn_init(struct scn *s)
 	s->class_spread = SCN_DEFAULT_SPREAD;
 	s->true_class = SCN_LABEL_COMPONENT;
 	s->missing_feature = -1;
+	s->cat_feature = -1;
 }
 
 void
@@ -227,6 +229,7 @@ scn_finish(struct scn *s)
 	free(s->shift_features);
 	free(s->priors);
 	free(s->after_priors);
+	scn_cat_finish(s);
 	scn_init(s);
 }
 
@@ -272,6 +275,8 @@ scn_set_data(struct scn *s, const char *key, const char *value,
 			s->missing_after = d;
 			s->have |= SCN_HAVE_MISSING_AFTER;
 		}
+	} else if (strncmp(key, "categor", 7) == 0) {
+		return scn_cat_set(s, key, value, cause);
 	} else if (strcmp(key, "true_class") == 0) {
 		if (strcmp(value, "component") == 0) {
 			s->true_class = SCN_LABEL_COMPONENT;
@@ -494,6 +499,8 @@ scn_check(const struct scn *s, int features, int classes, char **cause)
 		    "only %d features", n, s->missing_feature, features);
 		return -1;
 	}
+	if (scn_cat_check(s, features, cause) == -1)
+		return -1;
 	if ((s->have & SCN_HAVE_MISSING_AFTER) &&
 	    !(s->have & SCN_HAVE_CHANGE_POINT)) {
 		*cause = xasprintf("%s: missing_after needs change_point", n);

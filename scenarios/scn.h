@@ -9,6 +9,8 @@
 #ifndef MLMON_SCENARIOS_SCN_H
 #define MLMON_SCENARIOS_SCN_H
 
+#define SCN_MAX_CATS	64	/* categories of categorical_feature */
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -67,6 +69,12 @@ struct scn {
 	int		 missing_feature; /* its values go missing; -1 none */
 	double		 missing_share;	/* probability, training and batches */
 	double		 missing_after;	/* from change_point on */
+	/* Categorical (scn-cat.h). */
+	int		 cat_feature;	/* logged as a category; -1 none */
+	int		 ncats;
+	char		*cat_names[SCN_MAX_CATS];	/* owned */
+	double		*cat_before;	/* SCN_MAX_CATS shares; NULL none */
+	double		*cat_after;	/* from change_point on; NULL same */
 	unsigned	 have;		/* SCN_HAVE_* */
 };
 

@@ -652,7 +652,7 @@ app_key(struct app *a, enum action act)
 	return app_view(a->tab)->key(a, act);
 }
 
-/* The search text of the tab that opened the prompt (Fleet, Drift, Alerts). */
+/* The search text of the tab that opened the prompt: Fleet, Drift, Alerts. */
 static void
 app_search_set(struct app *a, const char *text)
 {

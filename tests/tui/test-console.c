@@ -512,7 +512,8 @@ START_TEST(csv_tables)
 		{ "overview", "model,batch,accuracy,f1,ece,max_psi,"
 		    "label_shift_p\n", 21, "default,18,,,,", "," },
 		{ "overview", NULL, 21, "default,16,0.44,", NULL },
-		{ "drift", "model,feature,batch,psi,ks_p,flags\n", 1 + 5 * 20,
+		{ "drift", "model,feature,batch,psi,ks_p,flags,missing_share,"
+		    "kind,chisq_p,new_share\n", 1 + 5 * 20,
 		    "default,income,20,", "psi_critical ks" },
 		{ "drift", NULL, 101, "default,z[31mred,1,", NULL },
 		{ "calibration", "model,batch,bin_lo,bin_hi,count,"
