@@ -144,7 +144,7 @@ mv "$tmp/dest$prefix" moved/tree
 rel=${bindir#"$prefix"}
 check "moved tree lists its scenarios" \
     "$(env -i PATH=/usr/bin:/bin "moved/tree$rel/mlmon-gen" --list |
-    cut -d' ' -f1 | tr '\n' ' ')" "abrupt covariate_shift gradual label_shift missing missing_stable stable stable_overlap "
+    cut -d' ' -f1 | tr '\n' ' ')" "abrupt covariate_shift gradual label_shift missing missing_stable stable stable_overlap tabular tabular_stable "
 mv moved/tree "$tmp/dest$prefix"
 
 # 6. Bash completion, each installed file for its command.
@@ -160,7 +160,7 @@ comp() {	# comp FILE FUNCTION WORD... : COMPREPLY for the last word
 }
 check "complete mlmon-gen --scenario" \
     "$(comp mlmon-gen _mlmon_gen mlmon-gen --scenario '')" \
-    "abrupt covariate_shift gradual label_shift missing missing_stable stable stable_overlap "
+    "abrupt covariate_shift gradual label_shift missing missing_stable stable stable_overlap tabular tabular_stable "
 check "complete mlmon-gen --sc" "$(comp mlmon-gen _mlmon_gen mlmon-gen --sc)" \
     "--scenario --scenario-dir "
 check "complete mlmon-gen --mean-shift" \

@@ -4,7 +4,7 @@
 # usage: gen-sha256.sh MLMON_GEN SHA256SUMS
 # Regenerate after an intended format change with:
 #   for s in stable abrupt gradual label_shift stable_overlap covariate_shift \
-#       missing missing_stable; do
+#       missing missing_stable tabular tabular_stable; do
 #     printf '%s  %s\n' "$(mlmon-gen --scenario $s | sha256sum | cut -c1-64)" $s
 #   done > tests/scenarios/golden/SHA256SUMS
 set -eu
