@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,7 +213,7 @@ drift_name_fit(char *const *names, size_t n, size_t i, int w,
 	size_t len = cp_count(s), cw = w > 2 ? (size_t)w : 2, t = 0, best;
 	size_t hb, tb, k;
 	bool found;
-	char ell[4];
+	char ell[4], num[24];
 
 	if (len <= cw || cap < 8) {
 		sanitize_into(s, out, cap);
@@ -221,7 +222,7 @@ drift_name_fit(char *const *names, size_t n, size_t i, int w,
 	/* Tail from half the room up, then down: the first unique cut. */
 	best = (cw - 1) / 2;
 	found = false;
-	for (k = best; k <= cw - 2 && !found; k++)
+	for (k = best; k <= cw - 1 && !found; k++)
 		if (cut_unique(names, n, i, cw, cw - 1 - k, k)) {
 			found = true;
 			t = k;
@@ -231,11 +232,18 @@ drift_name_fit(char *const *names, size_t n, size_t i, int w,
 			found = true;
 			t = k;
 		}
-	if (!found)
-		t = best;
+	k = sanitize_encode(ellipsis, ell);
+	if (!found) {
+		/* Too narrow for any cut to tell it apart: its number. */
+		snprintf(num, sizeof num, "#%zu", i + 1);
+		t = strlen(num) < cw - 1 ? strlen(num) : cw - 1;
+		hb = cp_head(s, cw - 1 - t);
+		snprintf(out, cap, "%.*s%.*s%s", (int)hb, s, (int)k, ell,
+		    num + strlen(num) - t);
+		return;
+	}
 	hb = cp_head(s, cw - 1 - t);
 	tb = cp_tail(s, len, t);
-	k = sanitize_encode(ellipsis, ell);
 	if (hb + k + strlen(s + tb) + 1 > cap) {
 		sanitize_into(s, out, cap);
 		return;

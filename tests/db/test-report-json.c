@@ -185,6 +185,106 @@ START_TEST(test_feature_missing_round_trip)
 }
 END_TEST
 
+/*
+ * A categorical feature's block round-trips exactly (bins with names
+ * that need escaping, verdicts, thresholds); a numeric report has no
+ * "categorical" key and decodes all numeric.
+ */
+START_TEST(test_feature_cat_round_trip)
+{
+	static const uint64_t rc[5] = { 40, 30, 20, 10, 0 };
+	static const uint64_t bc[5] = { 10, 30, 20, 25, 15 };
+	struct feature_report a, b;
+	struct cat_feature *c;
+	char *text, *cause = NULL, *bad, *at;
+	int i;
+
+	feature_make(&a, false);
+	text = report_json_encode_feature(&a, &schema, &cause);
+	ck_assert_ptr_null(strstr(text, "categorical"));
+	ck_assert_int_eq(report_json_decode_feature(text, strlen(text),
+	    &schema, &b, &cause), 0);
+	ck_assert(!b.any_categorical && b.categorical == NULL);
+	feature_report_finish(&b);
+	free(text);
+
+	feature_report_alloc_cat(&a);
+	a.categorical[2] = true;
+	c = &a.cat[2];
+	c->n_top = 3;
+	c->pooled = true;
+	c->n_distinct = 9;
+	c->names = xcalloc(3, sizeof *c->names);
+	c->names[0] = xstrdup("us");
+	c->names[1] = xstrdup("a \"quoted\"\n\\name");
+	c->names[2] = xstrdup("f\xc3\xa9");
+	c->ref_counts = xcalloc(5, sizeof *c->ref_counts);
+	c->counts = xcalloc(5, sizeof *c->counts);
+	memcpy(c->ref_counts, rc, sizeof rc);
+	memcpy(c->counts, bc, sizeof bc);
+	c->d.statistic = 1.0 / 3.0;
+	c->d.p_value = 5e-324;
+	c->d.dof = 4;
+	c->d.tvd = 0.35;
+	c->d.new_share = 0.15;
+	c->d.n_used = 100;
+	c->d.n_new = 15;
+	c->drift_chisq = true;
+	c->drift_new = true;
+	a.thresholds[2].cat_alpha = 1e-4;
+	a.thresholds[2].new_share = 0.125;
+	text = report_json_encode_feature(&a, &schema, &cause);
+	ck_assert_msg(text != NULL, "%s", cause);
+	ck_assert_msg(report_json_decode_feature(text, strlen(text), &schema,
+	    &b, &cause) == 0, "%s: %s", cause, text);
+	ck_assert(b.any_categorical);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(b.categorical[i], i == 2);
+	ck_assert_int_eq(b.cat[2].n_top, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(b.cat[2].names[i], c->names[i]);
+	ck_assert(memcmp(b.cat[2].ref_counts, rc, sizeof rc) == 0);
+	ck_assert(memcmp(b.cat[2].counts, bc, sizeof bc) == 0);
+	ck_assert(same_bits(b.cat[2].d.statistic, c->d.statistic));
+	ck_assert(same_bits(b.cat[2].d.p_value, c->d.p_value));
+	ck_assert(same_bits(b.cat[2].d.tvd, c->d.tvd));
+	ck_assert(same_bits(b.cat[2].d.new_share, c->d.new_share));
+	ck_assert_int_eq(b.cat[2].d.dof, 4);
+	ck_assert_uint_eq(b.cat[2].d.n_used, 100);
+	ck_assert_uint_eq(b.cat[2].d.n_new, 15);
+	ck_assert_uint_eq(b.cat[2].n_distinct, 9);
+	ck_assert(b.cat[2].pooled && b.cat[2].drift_chisq &&
+	    b.cat[2].drift_new);
+	ck_assert(b.thresholds[2].cat_alpha == 1e-4);
+	ck_assert(b.thresholds[2].new_share == 0.125);
+	ck_assert(memcmp(&a.thresholds[3], &b.thresholds[3],
+	    sizeof a.thresholds[3]) == 0);
+	ck_assert(feature_test_drift(&b, 2));
+	feature_report_finish(&b);
+	/* A wrong count of bins, an unknown name: refused, with a cause. */
+	bad = xstrdup(text);
+	at = strstr(bad, "\"counts\":[10,30,20,25,15]");
+	ck_assert_ptr_nonnull(at);
+	memcpy(at, "\"counts\":[10,30,20,25]   ", 25);
+	ck_assert_int_eq(report_json_decode_feature(bad, strlen(bad), &schema,
+	    &b, &cause), -1);
+	ck_assert_msg(strstr(cause, "\"counts\" is not an array of 5") !=
+	    NULL, "%s", cause);
+	free(cause);
+	free(bad);
+	bad = xstrdup(text);
+	at = strstr(bad, "\"categorical\":{\"score");
+	ck_assert_ptr_nonnull(at);
+	at[16] = 'S';
+	ck_assert_int_eq(report_json_decode_feature(bad, strlen(bad), &schema,
+	    &b, &cause), -1);
+	free(cause);
+	free(bad);
+	free(text);
+	feature_report_finish(&a);
+}
+END_TEST
+
 START_TEST(test_feature_seed_keys)
 {
 	static const char *keys[] = { "any_drift", "drifted_features_ks",
@@ -888,6 +988,7 @@ report_json_suite(void)
 
 	tcase_add_test(tc, test_feature_round_trip);
 	tcase_add_test(tc, test_feature_missing_round_trip);
+	tcase_add_test(tc, test_feature_cat_round_trip);
 	tcase_add_test(tc, test_feature_seed_keys);
 	tcase_add_test(tc, test_feature_seed_payload);
 	tcase_add_test(tc, test_feature_verdict_keys);
