@@ -5,9 +5,10 @@
  * across lines (so buffer reuse and growth are exercised), twice.
  *
  * Invariants: a refused line has a NUL-terminated reason; an accepted one
- * satisfies everything proto.h promises (finite or missing features, as
- * many missing as it counts, scores in [0, 1] summing to 1, classes in
- * range, unique non-empty UTF-8 names),
+ * satisfies everything proto.h promises (finite, missing or categorical
+ * features, as many missing as it counts, categorical values UTF-8 of
+ * 1..256 bytes, scores in [0, 1] summing to 1, classes in range, unique
+ * non-empty UTF-8 names, feature types as many as the names),
  * its features_json/scores_json read back with strtod to exactly the
  * doubles the monitors get, and parsing the same line again, or with a
  * leading space (off the parser's fast path for compact prediction
@@ -63,11 +64,45 @@ utf8_ok(const unsigned char *s)
 }
 
 /*
+ * The JSON string at p (the escapes cJSON writes) decodes to want;
+ * returns the byte after it.
+ */
+static const char *
+check_string_json(const char *p, const char *want)
+{
+	static const char esc[] = "\"\\bfnrt", val[] = "\"\\\b\f\n\r\t";
+	const char *e;
+	unsigned v;
+
+	FUZZ_CHECK(*p == '"');
+	for (p++; *p != '"'; p++, want++) {
+		FUZZ_CHECK(*p != '\0' && *want != '\0');
+		if (*p != '\\') {
+			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p == *want);
+			continue;
+		}
+		p++;
+		if (*p == 'u') {
+			FUZZ_CHECK(sscanf(p + 1, "00%2x", &v) == 1 && v < 0x20);
+			FUZZ_CHECK((unsigned char)*want == v);
+			p += 4;
+			continue;
+		}
+		e = strchr(esc, *p);
+		FUZZ_CHECK(*p != '\0' && e != NULL && *want == val[e - esc]);
+	}
+	FUZZ_CHECK(*want == '\0');
+	return p + 1;
+}
+
+/*
  * json is "[v,v,...]", compact, and reads back to exactly vals[0..n);
- * null stands for a missing value (NaN in vals).
+ * null stands for a missing value (NaN in vals), a string for a
+ * categorical value (strs[i], NaN in vals; strs NULL: none).
  */
 static void
-check_array_json(const char *json, const double *vals, size_t n)
+check_array_json(const char *json, const double *vals, size_t n,
+    const char *const *strs)
 {
 	const char *p = json;
 	char *end;
@@ -77,6 +112,13 @@ check_array_json(const char *json, const double *vals, size_t n)
 	FUZZ_CHECK(json != NULL && *p == '[');
 	p++;
 	for (i = 0; i < n; i++) {
+		if (strs != NULL && strs[i] != NULL) {
+			FUZZ_CHECK(isnan(vals[i]));
+			p = check_string_json(p, strs[i]);
+			FUZZ_CHECK(*p == (i + 1 == n ? ']' : ','));
+			p++;
+			continue;
+		}
 		if (strncmp(p, "null", 4) == 0) {
 			FUZZ_CHECK(isnan(vals[i]));
 			p += 4;
@@ -115,8 +157,9 @@ check_names(const char *const *names, size_t n)
 static void
 check_record(const struct proto_record *r)
 {
+	const char *const *strs;
 	double sum = 0;
-	size_t i, missing = 0;
+	size_t i, missing = 0, n_str = 0;
 
 	switch (r->kind) {
 	case PROTO_PREDICTION:
@@ -125,13 +168,25 @@ check_record(const struct proto_record *r)
 		    r->n_features <= PROTO_MAX_FEATURES);
 		FUZZ_CHECK(r->n_scores >= 2 &&
 		    r->n_scores <= PROTO_MAX_CLASSES);
-		/* A feature is finite, or missing (NaN, null in the text). */
+		/*
+		 * A feature is finite, missing (NaN, null in the text) or
+		 * categorical (NaN, a string).
+		 */
 		for (i = 0; i < r->n_features; i++) {
+			strs = r->n_strings > 0 ? r->strings : NULL;
 			FUZZ_CHECK(isfinite(r->features[i]) ||
 			    isnan(r->features[i]));
-			missing += isnan(r->features[i]) != 0;
+			if (strs != NULL && strs[i] != NULL) {
+				FUZZ_CHECK(strs[i][0] != '\0');
+				FUZZ_CHECK(strlen(strs[i]) <= CAT_VALUE_MAX);
+				FUZZ_CHECK(utf8_ok(
+				    (const unsigned char *)strs[i]));
+				n_str++;
+			} else
+				missing += isnan(r->features[i]) != 0;
 		}
 		FUZZ_CHECK(missing == r->n_missing);
+		FUZZ_CHECK(n_str == r->n_strings);
 		FUZZ_CHECK(r->n_bare_missing <= r->n_missing);
 		for (i = 0; i < r->n_scores; i++) {
 			FUZZ_CHECK(r->scores[i] >= 0 && r->scores[i] <= 1);
@@ -145,8 +200,10 @@ check_record(const struct proto_record *r)
 		FUZZ_CHECK(r->true_class >= -1 &&
 		    (r->true_class < 0 ||
 		    (size_t)r->true_class < r->n_scores));
-		check_array_json(r->features_json, r->features, r->n_features);
-		check_array_json(r->scores_json, r->scores, r->n_scores);
+		check_array_json(r->features_json, r->features, r->n_features,
+		    r->n_strings > 0 ? r->strings : NULL);
+		check_array_json(r->scores_json, r->scores, r->n_scores,
+		    NULL);
 		if (r->kind == PROTO_PREDICTION)
 			FUZZ_CHECK(r->batch_id >= 0);
 		if (r->has_row)
@@ -159,7 +216,12 @@ check_record(const struct proto_record *r)
 			FUZZ_CHECK(r->labels[i] >= 0);
 		break;
 	case PROTO_SCHEMA:
-		FUZZ_CHECK(r->n_feature_names > 0 || r->n_class_names > 0);
+		FUZZ_CHECK(r->n_feature_names > 0 || r->n_class_names > 0 ||
+		    r->n_feature_types > 0);
+		FUZZ_CHECK(r->n_feature_types == 0 ||
+		    r->n_feature_names == 0 ||
+		    r->n_feature_types == r->n_feature_names);
+		FUZZ_CHECK(r->n_feature_types <= PROTO_MAX_FEATURES);
 		FUZZ_CHECK(r->n_class_names != 1);
 		FUZZ_CHECK(r->n_feature_names <= PROTO_MAX_FEATURES);
 		FUZZ_CHECK(r->n_class_names <= PROTO_MAX_CLASSES);
