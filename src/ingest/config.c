@@ -101,6 +101,12 @@ static const struct opt opts[] = {
 	{ "monitor", "policy", OPT_POLICY, 0, 0, false, MOFF(policy), 0 },
 	{ "monitor", "false_page_rate", OPT_DOUBLE, 0,
 	  POLICY_FALSE_PAGE_RATE_MAX, false, MOFF(false_page_rate), 0 },
+	{ "monitor", "categorical_alpha", OPT_DOUBLE, 0, 1, false,
+	  MOFF(cat_alpha), 0 },
+	{ "monitor", "new_share", OPT_DOUBLE, 0, 1, true, MOFF(new_share),
+	  0 },
+	{ "monitor", "top_categories", OPT_INT, 1, CAT_TOP_MAX, true,
+	  MOFF(cat_top), sizeof(int) },
 };
 
 static const char *const alert_sections[] = { "alert", "slack", "email",

@@ -86,6 +86,9 @@ static const struct {
 	{ "mmd-permutations", "monitor", "mmd_permutations" },
 	{ "mmd-max-ref", "monitor", "mmd_max_ref" },
 	{ "adwin-delta", "monitor", "adwin_delta" },
+	{ "categorical-alpha", "monitor", "categorical_alpha" },
+	{ "new-share", "monitor", "new_share" },
+	{ "top-categories", "monitor", "top_categories" },
 	{ "expect-every", "ingest", "expect_every" },
 	{ "expect-labels-within", "ingest", "expect_labels_within" },
 	{ "window", "ingest", "window" },
@@ -137,6 +140,12 @@ static const char usage_text[] =
 "  --mmd, --no-mmd        multivariate MMD test on or off (default off)\n"
 "  --mmd-alpha P, --mmd-permutations N, --mmd-max-ref N\n"
 "  --adwin-delta D        ADWIN confidence (default 0.002)\n"
+"  --categorical-alpha P  a categorical feature's chi-squared drift when\n"
+"                         p < P (default 0.01)\n"
+"  --new-share X          new-categories verdict when more than X of a\n"
+"                         batch's values are unseen (default 0.05)\n"
+"  --top-categories N     categories of the reference kept, the rest\n"
+"                         pooled as \"other\" (default 50)\n"
 "  --expect-every D       page stream_silent when no prediction arrived\n"
 "                         for D (30s, 5m, 1h, 1d; default 0: off)\n"
 "  --expect-labels-within D\n"
