@@ -265,6 +265,40 @@ if [ -n "$gen" ] && [ -n "$ingest" ]; then
 	keys q;		wait_for "EXITED=0"
 fi
 
+# ---- 500 features, one categorical: order, filter, paging, bars ----
+if [ -n "$gen" ] && [ -n "$ingest" ]; then
+	step=features-500
+	"$gen" --scenario tabular --features 500 --batches 6 |
+	    "$ingest" --db "$tmp/wide.db" --quiet
+	start "env LANG=C.UTF-8 TERM=screen-256color $top --db $tmp/wide.db --tab drift"
+	wait_for "by schema order"
+	wait_for "features 1-"
+	wait_re "of 500 \\(Up/Down"
+	keys o;		wait_for "by PSI"
+	# The categorical feature drifts most: first, with its bars.
+	wait_re "^.f2 .*PSI! chi2! new!"
+	wait_for "Categories of f2"
+	wait_re "basic .*%"
+	keys o;		wait_for "by p"
+	keys o;		wait_for "by missing"
+	wait_re "^.f1 .*miss!"
+	keys o;		wait_for "by name"
+	keys o;		wait_for "by schema order"
+	keys /;		keys -l "f49"
+	wait_for "by schema order, /f49"
+	keys Enter;	wait_gone "Search: f49"
+	# f49 and f490-f499: all on one page, nothing else.
+	wait_re "^.f499 "
+	wait_gone "features 1-"
+	[ "$(T capture-pane -p -t t | grep -cE '^.f49[0-9]? ')" = 11 ] || {
+		echo "FAIL [$step]: not the 11 features of /f49"; fail=1; }
+	keys Escape;	wait_gone "/f49"
+	keys End;	wait_re "^.f499 .*"
+	wait_re "features [0-9]+-500 of 500"
+	wait_for "PSI of f499"
+	keys PgUp;	wait_gone "features 483-500"
+	keys q;		wait_for "EXITED=0"
+fi
 
 # ---- terminals curses cannot drive ----
 step=dumb
