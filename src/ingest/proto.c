@@ -503,12 +503,32 @@ parse_literal(struct ctx *c, const char *w)
 }
 
 /* Parse and discard any value (validating it), nesting bounded. */
+/*
+ * After an array element: step over "," (0) or "]" (1); -1 with the
+ * reason "expected , or ] in NAME".
+ */
+static int
+array_next(struct ctx *c, const char *name)
+{
+	int ch;
+
+	skip_ws(c);
+	ch = peek(c);
+	c->pos++;
+	if (ch == ']')
+		return 1;
+	if (ch == ',')
+		return 0;
+	fail(c, "expected , or ] in %s", name);
+	return -1;
+}
+
 static bool
 parse_value_skip(struct ctx *c, int depth)
 {
 	struct num	nm;
 	size_t		n;
-	int		ch;
+	int		ch, end;
 
 	if (depth > PROTO_MAX_DEPTH)
 		return fail(c, "nesting deeper than %d levels",
@@ -534,13 +554,10 @@ parse_value_skip(struct ctx *c, int depth)
 		for (;;) {
 			if (!parse_value_skip(c, depth + 1))
 				return false;
-			skip_ws(c);
-			ch = peek(c);
-			c->pos++;
-			if (ch == ']')
+			if ((end = array_next(c, "array")) < 0)
+				return false;
+			if (end)
 				return true;
-			if (ch != ',')
-				return fail(c, "expected , or ] in array");
 		}
 	case '{':
 		c->pos++;
@@ -731,7 +748,7 @@ parse_number_array(struct ctx *c, const char *name, double *vals, size_t max,
 {
 	size_t		 n = 0;
 	char		*start;
-	int		 ch;
+	int		 end;
 
 	skip_ws(c);
 	if (peek(c) != '[')
@@ -762,13 +779,10 @@ parse_number_array(struct ctx *c, const char *name, double *vals, size_t max,
 			    &vals[n]))
 				return false;
 			n++;
-			skip_ws(c);
-			ch = peek(c);
-			c->pos++;
-			if (ch == ']')
+			if ((end = array_next(c, name)) < 0)
+				return false;
+			if (end)
 				break;
-			if (ch != ',')
-				return fail(c, "expected , or ] in %s", name);
 		}
 	}
 	text_put(c, "]", 2);	/* with its NUL */
@@ -828,7 +842,7 @@ parse_true_class(struct ctx *c)
 	int64_t			 v;
 	size_t			 n = 0;
 	char			 name[48];
-	int			 ch;
+	int			 ch, end;
 
 	skip_ws(c);
 	ch = peek(c);
@@ -857,13 +871,10 @@ parse_true_class(struct ctx *c)
 				return false;
 			labels_reserve(p, n + 1);
 			p->labels[n++] = (int)v;
-			skip_ws(c);
-			ch = peek(c);
-			c->pos++;
-			if (ch == ']')
+			if ((end = array_next(c, "true_class")) < 0)
+				return false;
+			if (end)
 				break;
-			if (ch != ',')
-				return fail(c, "expected , or ] in true_class");
 		}
 	}
 	c->tc = TC_ARRAY;
@@ -881,7 +892,7 @@ parse_names(struct ctx *c, const char *name, size_t first, size_t max,
 	size_t			 n = 0, len, i, j;
 	bool			 nul;
 	char			*at;
-	int			 ch;
+	int			 end;
 
 	skip_ws(c);
 	if (peek(c) != '[')
@@ -918,13 +929,10 @@ parse_names(struct ctx *c, const char *name, size_t first, size_t max,
 			c->tused += len + 1;
 			p->names[first + n] = at;
 			n++;
-			skip_ws(c);
-			ch = peek(c);
-			c->pos++;
-			if (ch == ']')
+			if ((end = array_next(c, name)) < 0)
+				return false;
+			if (end)
 				break;
-			if (ch != ',')
-				return fail(c, "expected , or ] in %s", name);
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -945,7 +953,7 @@ parse_feature_types(struct ctx *c)
 	struct proto_parser	*p = c->p;
 	size_t			 n = 0, len;
 	char			 word[16];
-	int			 ch;
+	int			 end;
 
 	skip_ws(c);
 	if (peek(c) != '[')
@@ -973,13 +981,10 @@ parse_feature_types(struct ctx *c)
 			return fail(c, "feature_types[%zu] is not \"numeric\" "
 			    "or \"categorical\"", n);
 		n++;
-		skip_ws(c);
-		ch = peek(c);
-		c->pos++;
-		if (ch == ']')
+		if ((end = array_next(c, "feature_types")) < 0)
+			return false;
+		if (end)
 			break;
-		if (ch != ',')
-			return fail(c, "expected , or ] in feature_types");
 	}
 	c->r->n_feature_types = n;
 	c->r->categorical = p->types;
