@@ -107,6 +107,12 @@ cat_dict_intern(struct cat_dict *d, const char *s, size_t n)
 	return (uint32_t)d->n - 1;
 }
 
+long
+cat_dict_find(const struct cat_dict *d, const char *s, size_t n)
+{
+	return (long)d->slots[dict_slot(d, s, n)] - 1;
+}
+
 const char *
 cat_dict_name(const struct cat_dict *d, double code)
 {

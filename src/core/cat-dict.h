@@ -24,6 +24,9 @@ struct cat_dict	*cat_dict_create(void);
 void		 cat_dict_destroy(struct cat_dict *d);
 /* The code of s[0..n) (added when new). */
 uint32_t	 cat_dict_intern(struct cat_dict *d, const char *s, size_t n);
+/* The code of s[0..n), or -1 when it is not in d. */
+long		 cat_dict_find(const struct cat_dict *d, const char *s,
+		    size_t n);
 /* The string of a code from cat_dict_intern; NULL for any other. */
 const char	*cat_dict_name(const struct cat_dict *d, double code);
 size_t		 cat_dict_size(const struct cat_dict *d);

@@ -1,8 +1,8 @@
 /*
- * Categorical drift (see drift-cat.h). The reference is a list of its
- * distinct categories, most frequent first, with an open-addressing hash
- * (FNV-1a, linear probing, at most half full) from a name to its place in
- * that list; a place below n_top is a kept bin, any other place is
+ * Categorical drift (see drift-cat.h). The reference interns its
+ * distinct categories in a dictionary (cat-dict.h: a name to its code)
+ * and keeps them sorted, most frequent first, with each code's place in
+ * that order; a place below n_top is a kept bin, any other place is
  * "other". A batch value costs one hash and one string compare.
  */
 #include "drift-cat.h"
@@ -16,59 +16,27 @@
 #include "drift-psi.h"
 #include "xalloc.h"
 
-/* The slot holding name, or the empty slot where it would go. */
-static size_t
-cat_slot(const struct cat_reference *ref, const char *name)
-{
-	size_t mask = ref->n_slots - 1;
-	size_t i = (size_t)cat_hash(name, strlen(name)) & mask;
-
-	while (ref->slots[i] != 0 &&
-	    strcmp(ref->names[ref->slots[i] - 1], name) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Rebuild the hash for n_distinct names in a table of n_slots. */
-static void
-cat_rehash(struct cat_reference *ref, size_t n_slots)
-{
-	size_t i;
-
-	free(ref->slots);
-	ref->n_slots = n_slots;
-	ref->slots = xcalloc(n_slots, sizeof *ref->slots);
-	for (i = 0; i < ref->n_distinct; i++)
-		ref->slots[cat_slot(ref, ref->names[i])] = i + 1;
-}
-
-/* Count one value, adding its category when new. */
+/* Count one value: its code in the dictionary, its count by code. */
 static void
 cat_add(struct cat_reference *ref, const char *value, size_t *cap)
 {
-	size_t slot = cat_slot(ref, value);
+	uint32_t code = cat_dict_intern(ref->dict, value, strlen(value));
 
-	if (ref->slots[slot] != 0) {
-		ref->counts[ref->slots[slot] - 1]++;
-		return;
+	if (code == ref->n_distinct) {
+		if (ref->n_distinct == *cap) {
+			*cap *= 2;
+			ref->counts = xreallocarray(ref->counts, *cap,
+			    sizeof *ref->counts);
+		}
+		ref->counts[ref->n_distinct++] = 0;
 	}
-	if (ref->n_distinct == *cap) {
-		*cap *= 2;
-		ref->names = xreallocarray(ref->names, *cap,
-		    sizeof *ref->names);
-		ref->counts = xreallocarray(ref->counts, *cap,
-		    sizeof *ref->counts);
-	}
-	ref->names[ref->n_distinct] = xstrdup(value);
-	ref->counts[ref->n_distinct] = 1;
-	ref->slots[slot] = ++ref->n_distinct;
-	if (2 * ref->n_distinct > ref->n_slots)
-		cat_rehash(ref, 2 * ref->n_slots);
+	ref->counts[code]++;
 }
 
 struct cat_entry {
-	char		*name;
+	const char	*name;
 	uint64_t	 count;
+	size_t		 code;
 };
 
 /* Most frequent first; equal counts by name, bytewise ascending. */
@@ -82,27 +50,33 @@ cat_entry_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
-/* Order names and counts by cat_entry_cmp, then rebuild the hash. */
+/*
+ * Order names and counts by cat_entry_cmp (counts came by code) and note
+ * each code's place in that order.
+ */
 static void
 cat_sort(struct cat_reference *ref)
 {
 	struct cat_entry *e;
 	size_t i, n = ref->n_distinct;
 
+	ref->names = xcalloc(n ? n : 1, sizeof *ref->names);
+	ref->rank = xcalloc(n ? n : 1, sizeof *ref->rank);
 	if (n == 0)
 		return;
 	e = xreallocarray(NULL, n, sizeof *e);
 	for (i = 0; i < n; i++) {
-		e[i].name = ref->names[i];
+		e[i].name = cat_dict_name(ref->dict, (double)i);
 		e[i].count = ref->counts[i];
+		e[i].code = i;
 	}
 	qsort(e, n, sizeof *e, cat_entry_cmp);
 	for (i = 0; i < n; i++) {
 		ref->names[i] = e[i].name;
 		ref->counts[i] = e[i].count;
+		ref->rank[e[i].code] = i;
 	}
 	free(e);
-	cat_rehash(ref, ref->n_slots);
 }
 
 void
@@ -112,10 +86,8 @@ cat_reference_init(struct cat_reference *ref, const char *const *values,
 	size_t i, cap = 16;
 
 	memset(ref, 0, sizeof *ref);
-	ref->names = xreallocarray(NULL, cap, sizeof *ref->names);
+	ref->dict = cat_dict_create();
 	ref->counts = xreallocarray(NULL, cap, sizeof *ref->counts);
-	ref->n_slots = 32;
-	ref->slots = xcalloc(ref->n_slots, sizeof *ref->slots);
 	for (i = 0; i < n; i++) {
 		const char *v = values[i * stride];
 
@@ -135,13 +107,10 @@ cat_reference_init(struct cat_reference *ref, const char *const *values,
 void
 cat_reference_finish(struct cat_reference *ref)
 {
-	size_t i;
-
-	for (i = 0; i < ref->n_distinct; i++)
-		free(ref->names[i]);
+	cat_dict_destroy(ref->dict);
 	free(ref->names);
 	free(ref->counts);
-	free(ref->slots);
+	free(ref->rank);
 	memset(ref, 0, sizeof *ref);
 }
 
@@ -154,13 +123,13 @@ cat_reference_bins(const struct cat_reference *ref)
 int
 cat_reference_bin(const struct cat_reference *ref, const char *value)
 {
-	size_t at = ref->slots[cat_slot(ref, value)];
+	long code = cat_dict_find(ref->dict, value, strlen(value));
+	size_t at;
 
-	if (at == 0)
+	if (code < 0)
 		return ref->n_top + 1;
-	if (at - 1 < (size_t)ref->n_top)
-		return (int)(at - 1);
-	return ref->n_top;
+	at = ref->rank[code];
+	return at < (size_t)ref->n_top ? (int)at : ref->n_top;
 }
 
 void

@@ -32,15 +32,18 @@
 #define CAT_VALUE_MAX	256	/* bytes of one category value */
 #define CAT_TOP_MAX	1000	/* the most categories kept (--top-categories) */
 
+struct cat_dict;
+
 struct cat_reference {
 	size_t		 n_values;	/* present values counted */
 	size_t		 n_distinct;	/* distinct categories seen */
 	int		 n_top;		/* kept: min(top, n_distinct) */
 	bool		 pooled;	/* n_distinct > n_top: "other" exists */
-	char		**names;	/* n_distinct, most frequent first */
+	const char	**names;	/* n_distinct, most frequent first */
+					/* (the dictionary's strings) */
 	uint64_t	*counts;	/* n_distinct, same order */
-	size_t		*slots;		/* hash of names: index + 1, 0 empty */
-	size_t		 n_slots;	/* a power of two */
+	struct cat_dict	*dict;		/* owned: name -> code */
+	size_t		*rank;		/* by code: place in names */
 };
 
 /*
