@@ -273,6 +273,32 @@ series_type(const char *t)
 	return -1;
 }
 
+/*
+ * The decoded slots of out still in the window lo..lo+n-1 into next,
+ * with the kept categorical bins (taken from out).
+ */
+static void
+series_carry(struct query_series *next, struct query_series *out,
+    int64_t lo, size_t n)
+{
+	size_t i;
+	int64_t b;
+
+	if (out->n_features != next->n_features ||
+	    out->cap_features != next->cap_features)
+		return;
+	for (i = 0; i < n; i++) {
+		b = lo + (int64_t)i;
+		if (b >= out->lo && b <= out->hi)
+			series_slot_copy(next, i, out, (size_t)(b - out->lo));
+	}
+	for (i = 0; i < next->cap_features; i++) {
+		next->cat[i] = out->cat[i];
+		next->cat_batch[i] = out->cat_batch[i];
+		memset(&out->cat[i], 0, sizeof out->cat[i]);
+	}
+}
+
 int
 query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
     struct query_series *out)
@@ -305,21 +331,7 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 		next.n_features = nf;
 		for (i = 0; i < next.cap; i++)
 			series_slot_clear(&next, i);
-		if (out->n_features == nf && out->cap_features ==
-		    next.cap_features) {
-			for (i = 0; i < n; i++) {
-				b = lo + (int64_t)i;
-				if (b >= out->lo && b <= out->hi)
-					series_slot_copy(&next, i, out,
-					    (size_t)(b - out->lo));
-			}
-			/* The kept bins move with them. */
-			for (i = 0; i < next.cap_features; i++) {
-				next.cat[i] = out->cat[i];
-				next.cat_batch[i] = out->cat_batch[i];
-				memset(&out->cat[i], 0, sizeof out->cat[i]);
-			}
-		}
+		series_carry(&next, out, lo, n);
 		query_series_finish(out);
 	}
 	next.lo = lo;

@@ -544,15 +544,57 @@ reference_check(struct store *s, const struct store_reference *r,
 	return 0;
 }
 
+/* The reference's rows into the (cleared) reference table. */
+static int
+reference_rows_insert(struct store *s, const struct store_reference *r,
+    char **cause)
+{
+	struct db_stmt *st;
+	char *fbuf = NULL, *sbuf = NULL;
+	struct strbuf cbuf = STRBUF_INIT;
+	size_t fcap = 0, scap = 0, i;
+	int rc = 0;
+
+	st = store_stmt(s, sql_ref_insert, cause);
+	if (st == NULL)
+		return -1;
+	for (i = 0; i < r->n_rows; i++) {
+		if (r->categorical != NULL)
+			features_encode(&cbuf, r->features + i * r->n_features,
+			    r->n_features, r->categorical, s->dict);
+		else
+			json_doubles_encode(&fbuf, &fcap, r->features +
+			    i * r->n_features, r->n_features);
+		json_doubles_encode(&sbuf, &scap, r->scores +
+		    i * (size_t)r->n_classes, (size_t)r->n_classes);
+		db_bind_int64(st, 1, (int64_t)i);
+		db_bind_text(st, 2, r->categorical != NULL ? cbuf.s : fbuf,
+		    -1, DB_STATIC);
+		db_bind_int64(st, 3, r->predicted[i]);
+		db_bind_double(st, 4, r->confidence[i]);
+		db_bind_text(st, 5, sbuf, -1, DB_STATIC);
+		if (r->true_class == NULL || r->true_class[i] < 0)
+			db_bind_null(st, 6);
+		else
+			db_bind_int64(st, 6, r->true_class[i]);
+		if (store_stmt_done(s, st, "storing the reference",
+		    cause) == -1) {
+			rc = -1;
+			break;
+		}
+	}
+	free(fbuf);
+	free(sbuf);
+	strbuf_finish(&cbuf);
+	return rc;
+}
+
 int
 store_reference_put(struct store *s, const struct store_reference *r,
     bool replace, char **cause)
 {
 	struct db_stmt *st;
 	char *old = NULL, *old_size = NULL, digest[40], size[64];
-	char *fbuf = NULL, *sbuf = NULL;
-	struct strbuf cbuf = STRBUF_INIT;
-	size_t fcap = 0, scap = 0, i;
 	int rc;
 
 	if (reference_check(s, r, cause) == -1)
@@ -593,39 +635,8 @@ store_reference_put(struct store *s, const struct store_reference *r,
 	if (st == NULL || store_stmt_done(s, st, "clearing the reference",
 	    cause) == -1)
 		return -1;
-	st = store_stmt(s, sql_ref_insert, cause);
-	if (st == NULL)
+	if (reference_rows_insert(s, r, cause) == -1)
 		return -1;
-	for (i = 0; i < r->n_rows; i++) {
-		if (r->categorical != NULL)
-			features_encode(&cbuf, r->features + i * r->n_features,
-			    r->n_features, r->categorical, s->dict);
-		else
-			json_doubles_encode(&fbuf, &fcap, r->features +
-			    i * r->n_features, r->n_features);
-		json_doubles_encode(&sbuf, &scap, r->scores +
-		    i * (size_t)r->n_classes, (size_t)r->n_classes);
-		db_bind_int64(st, 1, (int64_t)i);
-		db_bind_text(st, 2, r->categorical != NULL ? cbuf.s : fbuf,
-		    -1, DB_STATIC);
-		db_bind_int64(st, 3, r->predicted[i]);
-		db_bind_double(st, 4, r->confidence[i]);
-		db_bind_text(st, 5, sbuf, -1, DB_STATIC);
-		if (r->true_class == NULL || r->true_class[i] < 0)
-			db_bind_null(st, 6);
-		else
-			db_bind_int64(st, 6, r->true_class[i]);
-		if (store_stmt_done(s, st, "storing the reference",
-		    cause) == -1) {
-			free(fbuf);
-			free(sbuf);
-			strbuf_finish(&cbuf);
-			return -1;
-		}
-	}
-	free(fbuf);
-	free(sbuf);
-	strbuf_finish(&cbuf);
 	if (store_meta_set(s, "reference_digest", digest, cause) == -1 ||
 	    store_meta_set(s, "reference_size", size, cause) == -1)
 		return -1;

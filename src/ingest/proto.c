@@ -1245,6 +1245,25 @@ parse_member_value(struct ctx *c, enum key k)
 	}
 }
 
+/* A schema record's lists against each other. */
+static bool
+finish_schema(struct ctx *c)
+{
+	const struct proto_record *r = c->r;
+
+	if (r->n_feature_names == 0 && r->n_class_names == 0 &&
+	    r->n_feature_types == 0)
+		return fail(c, "schema has neither feature_names, "
+		    "feature_types nor class_names");
+	if (r->n_feature_types > 0 && r->n_feature_names > 0 &&
+	    r->n_feature_types != r->n_feature_names)
+		return fail(c, "feature_types has %zu values, feature_names "
+		    "%zu", r->n_feature_types, r->n_feature_names);
+	if (r->n_class_names == 1)
+		return fail(c, "class_names has 1 name, need at least 2");
+	return true;
+}
+
 /* Check fields against the kind and fill in defaults. */
 static bool
 finish_record(struct ctx *c)
@@ -1269,19 +1288,7 @@ finish_record(struct ctx *c)
 	}
 	switch (c->kind) {
 	case PROTO_SCHEMA:
-		if (r->n_feature_names == 0 && r->n_class_names == 0 &&
-		    r->n_feature_types == 0)
-			return fail(c, "schema has neither feature_names, "
-			    "feature_types nor class_names");
-		if (r->n_feature_types > 0 && r->n_feature_names > 0 &&
-		    r->n_feature_types != r->n_feature_names)
-			return fail(c, "feature_types has %zu values, "
-			    "feature_names %zu", r->n_feature_types,
-			    r->n_feature_names);
-		if (r->n_class_names == 1)
-			return fail(c, "class_names has 1 name, need at "
-			    "least 2");
-		return true;
+		return finish_schema(c);
 	case PROTO_LABELS:
 		if (c->tc != TC_ARRAY)
 			return fail(c, "true_class of a labels record is not "
