@@ -31,6 +31,12 @@ console() {
 		"$top" --db old.db --once --tab "$t" --format csv \
 		    >"$1.$t.model.csv"
 		sed 's/^[^,]*,//' "$1.$t.model.csv" >"$1.$t.csv"
+		# Its Drift table ends with missing_share, kind, chisq_p and
+		# new_share (issue 15): the release's columns come first.
+		if [ "$t" = drift ]; then
+			sed 's/,[^,]*,[^,]*,[^,]*,[^,]*$//' "$1.$t.csv" \
+			    >"$1.$t.csv.tmp" && mv "$1.$t.csv.tmp" "$1.$t.csv"
+		fi
 		# This release's tab bar has a Fleet tab, its store line
 		# (dropped: it holds the time) the model, the Alerts
 		# function bar Enter (an alert explained).
@@ -49,6 +55,11 @@ console() {
 same_as_release() {
 	for t in overview drift calibration alerts; do
 		for f in csv txt; do
+			# The Drift frame is laid out anew (issue 15: name
+			# column, miss column, order): its numbers are the
+			# csv's, checked here; the frame is checked before
+			# and after the migration below.
+			[ "$t.$f" = drift.txt ] && continue
 			yes_if "$2: $t $f as the v$ver release showed it" \
 			    cmp -s "$1.$t.$f" "$fixtures/store-v$ver/$t.$f"
 		done
@@ -119,6 +130,8 @@ for t in reports predictions alerts reference detectors conditions batches \
 done
 console rw
 same_as_release rw "migrated"
+yes_if "drift txt: the same frame before and after migration" \
+    cmp -s ro.drift.txt rw.drift.txt
 for t in overview drift calibration alerts; do
 	yes_if "json $t: same numbers before and after migration" \
 	    cmp -s ro.$t.json rw.$t.json

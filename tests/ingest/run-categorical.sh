@@ -87,7 +87,7 @@ check "json f2 shares sum" "$(jq '.features[2].categories.shares | add |
 check "json f1 missing share" "$(jq '.features[1].missing_share > 0.4' \
     drift.json)" true
 "$top" --db one.db --once --tab drift --format csv >drift.csv
-check "csv f2 row" "$(grep -c '^f2,15,[0-9.e-]*,,psi_critical chisq new_categories,0,categorical,[0-9.e-]*,0\.[0-9]*$' drift.csv)" 1
+check "csv f2 row" "$(grep -c '^default,f2,15,[0-9.e-]*,,psi_critical chisq new_categories,0,categorical,[0-9.e-]*,0\.[0-9]*$' drift.csv)" 1
 "$top" --db one.db --once --tab drift --width 120 --height 30 >drift.txt
 check "text flags" "$(grep -c 'PSI! chi2! new!' drift.txt)" 1
 check "text miss" "$(grep -c '^ f1 .*miss!' drift.txt)" 1
