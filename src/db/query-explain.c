@@ -1,8 +1,10 @@
 /*
  * query-explain: one alert and what it stands on, for `mlmon-top --once
  * --alert ID`: the alert row, its condition, the condition's decisions
- * (one per batch and kind, channels folded), and the batch's stored
- * reports decoded with the one decoder. One read transaction.
+ * (one per batch and kind, channels folded), the batch's stored
+ * reports decoded with the one decoder, and the reference's and the
+ * batch's values of the feature with the largest PSI. One read
+ * transaction.
  */
 #include "db/query.h"
 
@@ -164,6 +166,54 @@ explain_reports(struct query *q, struct query_explain *e)
 	return err ? -1 : 0;
 }
 
+/* The numbers of `sql` (one column), appended to *v. */
+static int
+explain_column(struct query *q, const char *sql, int64_t batch, size_t f,
+    double **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if ((st = query_prepare(q, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f);
+	sqlite3_bind_int64(st, 2, batch);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;	/* a missing value */
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			*v = xreallocarray(*v, cap, sizeof **v);
+		}
+		(*v)[(*n)++] = sqlite3_column_double(st, 0);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The top feature's values, reference and batch, for the histogram. */
+static int
+explain_values(struct query *q, struct query_explain *e)
+{
+	static const char sql_ref[] =
+	    "SELECT json_extract(features, '$[' || ?1 || ']') FROM reference"
+	    " WHERE ?2 = ?2";
+	static const char sql_cur[] =
+	    "SELECT json_extract(features, '$[' || ?1 || ']')"
+	    " FROM predictions WHERE batch_id = ?2";
+
+	if (!e->has_feature || e->feature.n_features == 0)
+		return 0;
+	e->hist_feature = e->feature.max_psi_feature;
+	if (explain_column(q, sql_ref, e->alert.batch_id, e->hist_feature,
+	    &e->hist_ref, &e->n_hist_ref) != 0 ||
+	    explain_column(q, sql_cur, e->alert.batch_id, e->hist_feature,
+	    &e->hist_cur, &e->n_hist_cur) != 0)
+		return -1;
+	return 0;
+}
+
 int
 query_explain_load(struct query *q, int64_t id, struct query_explain *out)
 {
@@ -176,7 +226,7 @@ query_explain_load(struct query *q, int64_t id, struct query_explain *out)
 		return -1;
 	rc = explain_alert(q, id, out);
 	if (rc == 0 && (explain_timeline(q, out) != 0 ||
-	    explain_reports(q, out) != 0))
+	    explain_reports(q, out) != 0 || explain_values(q, out) != 0))
 		rc = -1;
 	sqlite3_exec(q->db, rc < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL,
 	    NULL);
@@ -190,6 +240,8 @@ void
 query_explain_finish(struct query_explain *e)
 {
 	free(e->events);
+	free(e->hist_ref);
+	free(e->hist_cur);
 	if (e->has_feature)
 		feature_report_finish(&e->feature);
 	if (e->has_prediction)

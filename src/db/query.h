@@ -235,6 +235,14 @@ struct query_explain {
 	struct prediction_report prediction;
 	struct performance_report performance;
 	struct detector_report	 detectors;
+	/*
+	 * The values of the feature with the largest PSI (hist_feature),
+	 * in the reference and in the batch (empty when the batch's rows
+	 * were pruned), for the explanation's histogram; owned.
+	 */
+	size_t		 hist_feature;
+	double		*hist_ref, *hist_cur;
+	size_t		 n_hist_ref, n_hist_cur;
 };
 
 /* One batch's predictions, folded for the calibration view. */

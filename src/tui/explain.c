@@ -2,7 +2,9 @@
  * One alert explained (`mlmon-top --once --alert ID`): the rule and its
  * decision, every feature or test behind it with its statistic, the
  * threshold or p-value it was judged at, the adjusted p-value and the
- * null percentile (calibrated policy), and the condition's timeline
+ * null percentile (calibrated policy), an ASCII histogram of the
+ * feature with the largest PSI (reference beside batch, text only), and
+ * the condition's timeline
  * (opened, repeats sent or suppressed, resolved). Text or JSON; reads
  * through query_explain_load, judges nothing (the stored verdicts are
  * shown as stored). Strings from the store are cleaned before printing.
@@ -177,6 +179,80 @@ text_timeline(const struct query_explain *e, FILE *out)
 	}
 }
 
+#define HIST_BINS	10	/* over the combined range, as PSI's */
+#define HIST_BAR	24	/* characters of a 100% bar */
+
+/* Shares of v[0..n) in HIST_BINS equal bins over lo..hi. */
+static void
+hist_shares(const double *v, size_t n, double lo, double hi,
+    double share[HIST_BINS])
+{
+	size_t i;
+	int b;
+
+	for (b = 0; b < HIST_BINS; b++)
+		share[b] = 0.0;
+	for (i = 0; i < n; i++) {
+		b = hi > lo ? (int)((v[i] - lo) / (hi - lo) * HIST_BINS) : 0;
+		share[b < 0 ? 0 : b >= HIST_BINS ? HIST_BINS - 1 : b] += 1.0;
+	}
+	for (b = 0; b < HIST_BINS; b++)
+		share[b] = n > 0 ? share[b] / (double)n : 0.0;
+}
+
+static void
+hist_bar(FILE *out, char c, double share)
+{
+	int i, k = (int)lround(share * HIST_BAR);
+
+	for (i = 0; i < HIST_BAR; i++)
+		fputc(i < k ? c : ' ', out);
+}
+
+/* The top feature, reference (#) beside batch (=), share per bin. */
+static void
+text_histogram(const struct query_explain *e, char *const *names,
+    FILE *out)
+{
+	double lo = INFINITY, hi = -INFINITY, r[HIST_BINS], c[HIST_BINS];
+	double w;
+	size_t i;
+	char *n;
+	int b;
+
+	if (e->n_hist_ref == 0)
+		return;
+	n = sanitize_dup(names[e->hist_feature], 32);
+	if (e->n_hist_cur == 0) {
+		fprintf(out, "\nhistogram of %s: the batch's rows were pruned"
+		    "\n", n);
+		free(n);
+		return;
+	}
+	for (i = 0; i < e->n_hist_ref; i++) {
+		lo = fmin(lo, e->hist_ref[i]);
+		hi = fmax(hi, e->hist_ref[i]);
+	}
+	for (i = 0; i < e->n_hist_cur; i++) {
+		lo = fmin(lo, e->hist_cur[i]);
+		hi = fmax(hi, e->hist_cur[i]);
+	}
+	hist_shares(e->hist_ref, e->n_hist_ref, lo, hi, r);
+	hist_shares(e->hist_cur, e->n_hist_cur, lo, hi, c);
+	fprintf(out, "\nhistogram of %s (largest PSI): reference # (%zu "
+	    "values) beside batch = (%zu), share per bin\n", n,
+	    e->n_hist_ref, e->n_hist_cur);
+	free(n);
+	w = (hi - lo) / HIST_BINS;
+	for (b = 0; b < HIST_BINS; b++) {
+		fprintf(out, "  %10.3g..%-10.3g ", lo + b * w, lo + (b + 1) * w);
+		hist_bar(out, '#', r[b]);
+		fprintf(out, " %5.1f%%  ", 100.0 * r[b]);
+		hist_bar(out, '=', c[b]);
+		fprintf(out, " %5.1f%%\n", 100.0 * c[b]);
+	}
+}
+
 static int
 explain_text(const struct query_explain *e, char *const *names, FILE *out)
 {
@@ -191,8 +267,10 @@ explain_text(const struct query_explain *e, char *const *names, FILE *out)
 	fprintf(out, "message: %s\n", msg);
 	free(msg);
 	free(key);
-	if (e->has_feature && names != NULL)
+	if (e->has_feature && names != NULL) {
 		text_features(e, names, out);
+		text_histogram(e, names, out);
+	}
 	text_tests(e, out);
 	text_timeline(e, out);
 	return 0;

@@ -4,8 +4,9 @@
 #  - the confirmed-drift page: its rule and condition, the five features
 #    with the statistics of the stored feature report and, calibrated,
 #    the p-values, q-values and null percentiles the payload holds (JSON
-#    against sqlite3, relative 1e-12), the timeline as the alerts table
-#    has it (one line per batch and kind);
+#    against sqlite3, relative 1e-12), the histogram of the feature with
+#    the largest PSI over every reference and batch value, the timeline
+#    as the alerts table has it (one line per batch and kind);
 #  - a calibrated performance decay shows the exact test's p and the SE;
 #  - the seed policy's explanation names its fixed thresholds;
 #  - no such alert: exit 1 naming it; --alert without --once: exit 2.
@@ -40,6 +41,16 @@ check "timeline: a line per batch and kind" \
     WHERE condition_key = '$key'")"
 check "timeline: opened on slack and email" \
     "$(grep -c "^  batch $batch  *firing  *slack,email  *dry_run$" c.txt)" 1
+
+top_f=$(q c.db "SELECT json_extract(payload, '\$.max_psi_feature')
+    FROM monitor_reports WHERE batch_id = $batch AND report_type = 'feature'")
+check "histogram of the largest PSI, all values" "$(grep '^histogram of' c.txt)" \
+    "histogram of $top_f (largest PSI): reference # ($(q c.db "SELECT count(*)
+    FROM reference") values) beside batch = ($(q c.db "SELECT count(*) FROM
+    predictions WHERE batch_id = $batch")), share per bin"
+check "histogram: ten bins, each side's shares sum to 100%" "$(sed -n \
+    '/^histogram of/,/^$/p' c.txt | awk '/\.\./ { n++; gsub(/[#=]/, "");
+    r += $2; c += $3 } END { printf "%d %.0f %.0f", n, r, c }')" "10 100 100"
 
 "$top" --db c.db --once --alert "$page" --format json >c.json
 check "json exit" $? 0
