@@ -198,10 +198,10 @@ explain_values(struct query *q, struct query_explain *e)
 {
 	static const char sql_ref[] =
 	    "SELECT json_extract(features, '$[' || ?1 || ']') FROM reference"
-	    " WHERE ?2 = ?2";
+	    " WHERE ?2 = ?2 AND model_id = :model";
 	static const char sql_cur[] =
 	    "SELECT json_extract(features, '$[' || ?1 || ']')"
-	    " FROM predictions WHERE batch_id = ?2";
+	    " FROM predictions WHERE batch_id = ?2 AND model_id = :model";
 
 	if (!e->has_feature || e->feature.n_features == 0)
 		return 0;
