@@ -615,12 +615,14 @@ query_read_ledger(struct query *q)
 		goto rest;
 
 	/*
-	 * The newest batch: its times (the newest row is in it), and the
-	 * rows of it still open, which are not in the ledger's count yet.
+	 * The newest batch: its times (its last row is the newest one
+	 * logged: one seek on predictions_model_batch_row), and the rows
+	 * of it still open, which are not in the ledger's count yet.
 	 */
 	st = query_prepare(q, "SELECT opened_at, closed_at,"
-	    " (SELECT max(logged_at) FROM predictions"
-	    " WHERE batch_id = b.batch_id AND model_id = b.model_id),"
+	    " (SELECT logged_at FROM predictions"
+	    " WHERE batch_id = b.batch_id AND model_id = b.model_id"
+	    " ORDER BY row_in_batch DESC LIMIT 1),"
 	    " CASE WHEN closed_at IS NULL THEN (SELECT count(*)"
 	    " FROM predictions WHERE batch_id = b.batch_id"
 	    " AND model_id = b.model_id) - b.n_rows ELSE 0 END"
@@ -648,8 +650,9 @@ rest:
 	    " WHERE model_id = :model", &err);
 	if (t > ov->last_write)
 		ov->last_write = t;
-	t = query_double(q, "SELECT max(sent_at) FROM alerts"
-	    " WHERE model_id = :model", &err);
+	/* The model's newest alert: one seek on alerts_model (rowid order). */
+	t = query_double(q, "SELECT sent_at FROM alerts"
+	    " WHERE model_id = :model ORDER BY id DESC LIMIT 1", &err);
 	if (t > ov->last_write)
 		ov->last_write = t;
 	ov->n_alerts = query_int(q, "SELECT count(*) FROM alerts"
