@@ -13,6 +13,7 @@
 
 #include "calibrate.h"
 #include "cbpe.h"
+#include "codec.h"
 
 /* Every number NaN, nothing decided: what an unavailable estimate says. */
 static void
@@ -74,4 +75,52 @@ performance_grade(struct performance_report *perf,
 	perf->est_f1_macro = e->cbpe.f1_macro;
 	perf->acc_error = perf->accuracy - e->cbpe.accuracy;
 	perf->f1_error = perf->f1_macro - e->cbpe.f1_macro;
+}
+
+void
+estimate_grades_add(struct estimate_grades *g,
+    const struct performance_report *perf)
+{
+	if (!perf->graded || isnan(perf->acc_error) || isnan(perf->f1_error))
+		return;
+	g->n++;
+	g->sum_abs_acc += fabs(perf->acc_error);
+	g->sum_abs_f1 += fabs(perf->f1_error);
+}
+
+double
+estimate_grades_mae(const struct estimate_grades *g, bool f1)
+{
+	if (g->n == 0)
+		return NAN;
+	return (f1 ? g->sum_abs_f1 : g->sum_abs_acc) / (double)g->n;
+}
+
+char *
+estimate_grades_encode(const struct estimate_grades *g)
+{
+	struct codec_buf b;
+
+	codec_buf_init(&b);
+	codec_buf_add(&b, "grades/1 n=%llu acc=", (unsigned long long)g->n);
+	codec_buf_double(&b, g->sum_abs_acc);
+	codec_buf_add(&b, " f1=");
+	codec_buf_double(&b, g->sum_abs_f1);
+	return codec_buf_take(&b);
+}
+
+bool
+estimate_grades_decode(const char *s, struct estimate_grades *out)
+{
+	struct estimate_grades g;
+
+	if (s == NULL || !codec_expect(&s, "grades/1 n=") ||
+	    !codec_parse_u64(&s, &g.n) || !codec_expect(&s, " acc=") ||
+	    !codec_parse_double(&s, &g.sum_abs_acc) ||
+	    !codec_expect(&s, " f1=") ||
+	    !codec_parse_double(&s, &g.sum_abs_f1) || *s != '\0' ||
+	    !(g.sum_abs_acc >= 0) || !(g.sum_abs_f1 >= 0))
+		return false;
+	*out = g;
+	return true;
 }

@@ -348,6 +348,32 @@ void	monitor_estimate(const struct monitor_reference *ref,
 void	performance_grade(struct performance_report *perf,
 	    const struct estimate_report *e);
 
+/*
+ * The running grades of the estimates: batches whose estimate was graded
+ * (each counted once, at its first performance report) and the sums of
+ * |realized - estimated|. Ingest keeps them as detector state named
+ * ESTIMATE_GRADES_NAME; the console shows their mean, the mean absolute
+ * error of the estimates, so nobody trusts an estimator that has been
+ * wrong. Exact text through core/codec.h.
+ */
+#define ESTIMATE_GRADES_NAME	"estimate_grades"
+
+struct estimate_grades {
+	uint64_t	 n;		/* batches graded */
+	double		 sum_abs_acc;	/* sum of |acc_error| */
+	double		 sum_abs_f1;	/* sum of |f1_error| */
+};
+
+/* Add a graded report (an ungraded one adds nothing). */
+void	estimate_grades_add(struct estimate_grades *g,
+	    const struct performance_report *perf);
+/* Mean absolute error of accuracy (f1: of macro F1); NaN when n is 0. */
+double	estimate_grades_mae(const struct estimate_grades *g, bool f1);
+/* Caller frees. "grades/1 n=N acc=HEX f1=HEX". */
+char	*estimate_grades_encode(const struct estimate_grades *g);
+/* Writes *out only when s is exactly what the encoder writes. */
+bool	estimate_grades_decode(const char *s, struct estimate_grades *out);
+
 void	monitor_feature(const struct monitor_reference *ref,
 	    const struct monitor_config *c, const struct monitor_batch *b,
 	    struct feature_report *out);

@@ -8,6 +8,7 @@
  *   query-batch.c    stepping between batches, one batch's calibration
  *   query-metrics.c  what the Prometheus export reads beyond the overview
  *   query-explain.c  one alert, its condition's timeline, its reports
+ *   query-estimate.c the overview's estimate and the grades of estimates
  *
  * sqlite3.h stays out of it (forward declarations): the files that step
  * statements include it. Payloads are decoded with db/report-json.h only.
@@ -71,5 +72,11 @@ char		*query_latest_report(struct query *q, const char *type,
  */
 struct store_schema;
 bool		 query_schema(const struct query *q, struct store_schema *sc);
+
+/*
+ * query-estimate.c: fill the overview's has_est, est_batch, est,
+ * n_graded, mae_acc and mae_f1. 0, or an SQLite error code.
+ */
+int		 query_read_estimate(struct query *q);
 
 #endif

@@ -25,7 +25,7 @@
 #define QUERY_SERIES_MAX	4096
 
 static const char *const series_types[QUERY_REPORT_TYPES] = {
-	"feature", "prediction", "performance",
+	"feature", "prediction", "performance", "estimated_performance",
 };
 
 static void
@@ -48,6 +48,9 @@ series_slot_clear(struct query_series *s, size_t i)
 	s->ls_p[i] = s->mean_conf[i] = s->ref_conf[i] = NAN;
 	s->acc[i] = s->f1[i] = s->ece[i] = NAN;
 	s->ref_acc[i] = s->ref_f1[i] = NAN;
+	s->est_acc[i] = s->est_acc_lo[i] = s->est_acc_hi[i] = NAN;
+	s->est_f1[i] = NAN;
+	s->eflags[i] = 0;
 	s->flags[i] = 0;
 	for (t = 0; t < QUERY_REPORT_TYPES; t++) {
 		s->rowid[i * QUERY_REPORT_TYPES + t] = 0;
@@ -86,6 +89,11 @@ series_slot_copy(struct query_series *dst, size_t i,
 	dst->ece[i] = src->ece[j];
 	dst->ref_acc[i] = src->ref_acc[j];
 	dst->ref_f1[i] = src->ref_f1[j];
+	dst->est_acc[i] = src->est_acc[j];
+	dst->est_acc_lo[i] = src->est_acc_lo[j];
+	dst->est_acc_hi[i] = src->est_acc_hi[j];
+	dst->est_f1[i] = src->est_f1[j];
+	dst->eflags[i] = src->eflags[j];
 	dst->flags[i] = src->flags[j];
 	memcpy(dst->rowid + i * QUERY_REPORT_TYPES, src->rowid + j *
 	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->rowid);
@@ -122,6 +130,11 @@ series_alloc(struct query_series *s, size_t n, size_t nf)
 	s->ece = xcalloc(cap, sizeof *s->ece);
 	s->ref_acc = xcalloc(cap, sizeof *s->ref_acc);
 	s->ref_f1 = xcalloc(cap, sizeof *s->ref_f1);
+	s->est_acc = xcalloc(cap, sizeof *s->est_acc);
+	s->est_acc_lo = xcalloc(cap, sizeof *s->est_acc_lo);
+	s->est_acc_hi = xcalloc(cap, sizeof *s->est_acc_hi);
+	s->est_f1 = xcalloc(cap, sizeof *s->est_f1);
+	s->eflags = xcalloc(cap, 1);
 	s->flags = xcalloc(cap, 1);
 	s->rowid = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->rowid);
 	s->created = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->created);
@@ -153,6 +166,11 @@ query_series_finish(struct query_series *s)
 	free(s->ece);
 	free(s->ref_acc);
 	free(s->ref_f1);
+	free(s->est_acc);
+	free(s->est_acc_lo);
+	free(s->est_acc_hi);
+	free(s->est_f1);
+	free(s->eflags);
 	free(s->flags);
 	free(s->rowid);
 	free(s->created);
@@ -227,6 +245,7 @@ series_put(struct query_series *s, size_t i, int t, const char *text,
 	struct feature_report fr;
 	struct prediction_report pr;
 	struct performance_report perf;
+	struct estimate_report est;
 	char *cause = NULL;
 
 	if (t == 0 && report_json_decode_feature(text, len, sc, &fr,
@@ -254,6 +273,16 @@ series_put(struct query_series *s, size_t i, int t, const char *text,
 		s->ref_acc[i] = perf.accuracy - perf.acc_delta;
 		s->ref_f1[i] = perf.f1_macro - perf.f1_delta;
 		performance_report_finish(&perf);
+	} else if (t == 3 && report_json_decode_estimate(text, len, &est,
+	    &cause) == 0) {
+		s->eflags[i] = QUERY_E_HAS |
+		    (est.available ? QUERY_E_AVAILABLE : 0) |
+		    (est.decayed ? QUERY_E_DECAY : 0) |
+		    (est.cbpe.calibrated ? QUERY_E_CALIBRATED : 0);
+		s->est_acc[i] = est.cbpe.accuracy;
+		s->est_acc_lo[i] = est.cbpe.accuracy_lower;
+		s->est_acc_hi[i] = est.cbpe.accuracy_upper;
+		s->est_f1[i] = est.cbpe.f1_macro;
 	} else {
 		free(cause);
 		return false;

@@ -418,6 +418,8 @@ query_read_latest(struct query *q)
 
 	ov->has_perf = ov->has_pred = false;
 	memset(&ov->thresholds, 0, sizeof ov->thresholds);
+	if ((err = query_read_estimate(q)) != 0)
+		return err;
 	if (!query_schema(q, &sc))
 		return 0;
 	p = query_latest_report(q, "feature", &batch, &err);

@@ -92,6 +92,19 @@ struct query_overview {
 	double		 acc_delta;
 	double		 f1_delta;
 
+	/*
+	 * Performance estimated before the labels (query-estimate.c): the
+	 * newest estimated_performance report as stored (est.available
+	 * false: est.reason says why there is none), and the running grades
+	 * of the estimates once labels landed.
+	 */
+	bool		 has_est;
+	int64_t		 est_batch;
+	struct estimate_report est;
+	uint64_t	 n_graded;	/* batches whose estimate was graded */
+	double		 mae_acc;	/* mean |realized - estimated|, NaN */
+	double		 mae_f1;	/* when none was graded */
+
 	bool		 has_pred;	/* latest prediction report */
 	int64_t		 pred_batch;
 	double		 ls_p;		/* label-shift p-value */
@@ -136,7 +149,14 @@ struct query_overview {
 #define QUERY_REPORT_FEATURE		0x01
 #define QUERY_REPORT_PREDICTION		0x02
 #define QUERY_REPORT_PERFORMANCE	0x04
-#define QUERY_REPORT_TYPES		3
+#define QUERY_REPORT_ESTIMATE		0x08
+#define QUERY_REPORT_TYPES		4
+
+/* Per-batch estimate flags in a series (eflags), as stored. */
+#define QUERY_E_HAS		0x01	/* an estimated_performance report */
+#define QUERY_E_AVAILABLE	0x02	/* ... with an estimate in it */
+#define QUERY_E_DECAY		0x04	/* its estimated_decay verdict */
+#define QUERY_E_CALIBRATED	0x08
 
 /* Reports for batches lo..hi, one slot per batch id; NAN when missing. */
 struct query_series {
@@ -162,6 +182,12 @@ struct query_series {
 	double		*ece;
 	double		*ref_acc;	/* accuracy - acc_delta */
 	double		*ref_f1;
+	/* The estimate before labels and its bounds (NaN: none). */
+	double		*est_acc;
+	double		*est_acc_lo;
+	double		*est_acc_hi;
+	double		*est_f1;
+	unsigned char	*eflags;	/* QUERY_E_* */
 	unsigned char	*flags;
 	/* Cache stamps: rowid and created_at of each report decoded. */
 	int64_t		*rowid;		/* n * QUERY_REPORT_TYPES */

@@ -353,6 +353,55 @@ detectors_advance(struct pipeline *p, int64_t batch,
 }
 
 /*
+ * Count batch's graded report in the running grades of the estimates
+ * (detector state ESTIMATE_GRADES_NAME), once: a batch that has a
+ * performance report already (a relabel) was counted when it got it.
+ */
+static int
+grades_count(struct pipeline *p, int64_t batch,
+    const struct performance_report *perf, char **cause)
+{
+	struct estimate_grades	 g;
+	char			*text = NULL, *why = NULL;
+	int64_t			 last;
+	int			 rc;
+
+	if (!perf->graded)
+		return 0;
+	rc = store_report_get(p->s, batch, REPORT_TYPE_PERFORMANCE, &text,
+	    &why);
+	free(text);
+	text = NULL;
+	if (rc == 1)
+		rc = store_detector_get(p->s, ESTIMATE_GRADES_NAME, &last,
+		    &text, &why);
+	else if (rc == 0)
+		return 0;	/* counted when first graded */
+	if (rc < 0) {
+		pl_fatal(cause, why, "reading the grades of the estimates");
+		return -1;
+	}
+	memset(&g, 0, sizeof g);
+	if (rc == 0 && !estimate_grades_decode(text, &g)) {
+		free(text);
+		pl_fatal(cause, xasprintf("%s: detector_state row '%s' is "
+		    "corrupt", store_path(p->s), ESTIMATE_GRADES_NAME),
+		    "reading the grades of the estimates");
+		return -1;
+	}
+	free(text);
+	estimate_grades_add(&g, perf);
+	text = estimate_grades_encode(&g);
+	rc = store_detector_put(p->s, ESTIMATE_GRADES_NAME, batch, text, &why);
+	free(text);
+	if (rc != 0) {
+		pl_fatal(cause, why, "storing the grades of the estimates");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Performance report (graded with est, the batch's estimate: NULL reads
  * the stored one), detectors, alert for a fully labelled batch.
  */
@@ -383,6 +432,8 @@ run_performance(struct pipeline *p, int64_t batch,
 	monitor_performance(&p->ref, &p->cfg->monitor, mb, perf);
 	performance_grade(perf, est);
 	monitor_judge_performance(&p->ref, &p->cfg->monitor, perf);
+	if (grades_count(p, batch, perf, cause) != 0)
+		return -1;
 	if (put_done(p, batch, REPORT_TYPE_PERFORMANCE,
 	    store_report_put_performance(p->s, batch, &p->schema, perf, &why),
 	    &why, cause) != 0)

@@ -44,6 +44,11 @@ enum {
 	FAM_ACC,
 	FAM_F1,
 	FAM_ECE,
+	FAM_EST_ACC,
+	FAM_EST_F1,
+	FAM_EST_DECAY,
+	FAM_EST_MAE,
+	FAM_EST_GRADED,
 	FAM_COUNT,
 };
 
@@ -83,6 +88,20 @@ static const struct prom_family prom_families[FAM_COUNT] = {
 	    "Macro-averaged F1 score (newest performance report)." },
 	[FAM_ECE] = { "mlmon_expected_calibration_error_ratio", "gauge",
 	    "Expected calibration error (newest performance report)." },
+	[FAM_EST_ACC] = { "mlmon_estimated_accuracy_ratio", "gauge",
+	    "Accuracy estimated before the labels by CBPE, with its lower "
+	    "and upper bound (newest estimated_performance report)." },
+	[FAM_EST_F1] = { "mlmon_estimated_macro_f1_ratio", "gauge",
+	    "Macro F1 estimated before the labels by CBPE, with its bounds "
+	    "(newest estimated_performance report)." },
+	[FAM_EST_DECAY] = { "mlmon_estimated_decay", "gauge",
+	    "1 when the newest estimate's upper bound is below the "
+	    "reference minus the decay threshold (the stored verdict)." },
+	[FAM_EST_MAE] = { "mlmon_estimate_mean_absolute_error_ratio",
+	    "gauge", "Mean absolute error of the estimates graded when "
+	    "their labels landed (realized minus estimated)." },
+	[FAM_EST_GRADED] = { "mlmon_estimates_graded_total", "counter",
+	    "Batches whose estimate was graded against their labels." },
 };
 
 char *
@@ -197,7 +216,8 @@ prom_store(FILE *out, const struct query_overview *ov,
 	    (double)m->open_warning);
 	prom_sample(out, FAM_OPEN, model, "severity", "critical",
 	    (double)m->open_critical);
-	if (m->feature_batch >= 0 || ov->has_pred || ov->has_perf)
+	if (m->feature_batch >= 0 || ov->has_pred || ov->has_perf ||
+	    (ov->has_est && ov->est.available))
 		prom_header(out, FAM_REPORT_BATCH);
 	if (m->feature_batch >= 0)
 		prom_sample(out, FAM_REPORT_BATCH, model, "report", "feature",
@@ -208,6 +228,47 @@ prom_store(FILE *out, const struct query_overview *ov,
 	if (ov->has_perf)
 		prom_sample(out, FAM_REPORT_BATCH, model, "report",
 		    "performance", (double)ov->perf_batch);
+	if (ov->has_est && ov->est.available)
+		prom_sample(out, FAM_REPORT_BATCH, model, "report",
+		    "estimated_performance", (double)ov->est_batch);
+}
+
+/* A value with its bounds: {bound="estimate"|"lower"|"upper"}. */
+static void
+prom_bounded(FILE *out, int fam, const char *model, double v, double lo,
+    double hi)
+{
+	prom_header(out, fam);
+	prom_sample(out, fam, model, "bound", "estimate", v);
+	prom_sample(out, fam, model, "bound", "lower", lo);
+	prom_sample(out, fam, model, "bound", "upper", hi);
+}
+
+/*
+ * The estimate before labels, when the newest report holds one (a
+ * reference without labels: no series), and the grades of the estimates.
+ */
+static void
+prom_estimate(FILE *out, const struct query_overview *ov, const char *model)
+{
+	const struct cbpe_estimate *e = &ov->est.cbpe;
+
+	if (ov->has_est && ov->est.available) {
+		prom_bounded(out, FAM_EST_ACC, model, e->accuracy,
+		    e->accuracy_lower, e->accuracy_upper);
+		prom_bounded(out, FAM_EST_F1, model, e->f1_macro, e->f1_lower,
+		    e->f1_upper);
+		prom_single(out, FAM_EST_DECAY, model, ov->est.decayed);
+	}
+	if (ov->n_graded > 0) {
+		prom_header(out, FAM_EST_MAE);
+		prom_sample(out, FAM_EST_MAE, model, "metric", "accuracy",
+		    ov->mae_acc);
+		prom_sample(out, FAM_EST_MAE, model, "metric", "macro_f1",
+		    ov->mae_f1);
+		prom_single(out, FAM_EST_GRADED, model,
+		    (double)ov->n_graded);
+	}
 }
 
 int
@@ -246,6 +307,7 @@ prom_write(struct query *q, const char *model, FILE *out, char **cause)
 		prom_single(out, FAM_F1, mod, ov->f1);
 		prom_single(out, FAM_ECE, mod, ov->ece);
 	}
+	prom_estimate(out, ov, mod);
 	free(mod);
 	query_metrics_finish(&m);
 	return 0;

@@ -149,8 +149,8 @@ export_load(struct app *a)
 		app_series_range(a, (int)render_chart_capacity(a->body.w - 2),
 		    &lo, &hi);
 		return query_series_load(a->q, lo, hi, QUERY_REPORT_FEATURE |
-		    QUERY_REPORT_PREDICTION | QUERY_REPORT_PERFORMANCE,
-		    &a->series);
+		    QUERY_REPORT_PREDICTION | QUERY_REPORT_PERFORMANCE |
+		    QUERY_REPORT_ESTIMATE, &a->series);
 	case TAB_ALERTS:
 		/* Every alert the filter matches, not one screen of them. */
 		f.severity = severity_names[a->alerts_sev];
@@ -333,6 +333,56 @@ json_column(const double *v, size_t n, size_t stride, size_t f)
 	return arr;
 }
 
+/*
+ * "estimate": the newest stored estimate before labels (or why there is
+ * none) and the grades of the estimates; "estimates": the chart's
+ * batches, each with its stored estimate and the realized accuracy.
+ */
+static void
+json_estimate(const struct app *a, cJSON *o)
+{
+	const struct query_overview *ov = query_overview(a->q);
+	const struct query_series *s = &a->series;
+	const struct cbpe_estimate *e = &ov->est.cbpe;
+	bool av = ov->has_est && ov->est.available;
+	cJSON *est, *arr, *b;
+	size_t i;
+
+	est = cJSON_AddObjectToObject(o, "estimate");
+	json_batch(est, "batch", ov->has_est ? ov->est_batch : -1);
+	json_bool_if(est, "available", ov->has_est, ov->est.available);
+	json_str_or_null(est, "reason", ov->has_est && !av ? ov->est.reason :
+	    NULL);
+	json_str_or_null(est, "method", ov->has_est ? ESTIMATE_METHOD : NULL);
+	json_bool_if(est, "calibrated", av, e->calibrated);
+	json_num(est, "accuracy", av ? e->accuracy : NAN);
+	json_num(est, "accuracy_lower", av ? e->accuracy_lower : NAN);
+	json_num(est, "accuracy_upper", av ? e->accuracy_upper : NAN);
+	json_num(est, "f1", av ? e->f1_macro : NAN);
+	json_num(est, "f1_lower", av ? e->f1_lower : NAN);
+	json_num(est, "f1_upper", av ? e->f1_upper : NAN);
+	json_bool_if(est, "estimated_decay", av, ov->est.decayed);
+	cJSON_AddNumberToObject(est, "graded_batches", (double)ov->n_graded);
+	json_num(est, "mae_accuracy", ov->mae_acc);
+	json_num(est, "mae_f1", ov->mae_f1);
+	arr = cJSON_AddArrayToObject(o, "estimates");
+	for (i = 0; i < s->n; i++) {
+		if (!(s->eflags[i] & QUERY_E_HAS))
+			continue;
+		b = cJSON_CreateObject();
+		cJSON_AddNumberToObject(b, "batch", (double)(s->lo +
+		    (int64_t)i));
+		json_num(b, "estimated_accuracy", s->est_acc[i]);
+		json_num(b, "lower", s->est_acc_lo[i]);
+		json_num(b, "upper", s->est_acc_hi[i]);
+		json_num(b, "estimated_f1", s->est_f1[i]);
+		json_bool_if(b, "estimated_decay", s->eflags[i] &
+		    QUERY_E_AVAILABLE, s->eflags[i] & QUERY_E_DECAY);
+		json_num(b, "accuracy", s->acc[i]);
+		cJSON_AddItemToArray(arr, b);
+	}
+}
+
 static void
 json_overview(const struct app *a, cJSON *o)
 {
@@ -394,6 +444,7 @@ json_overview(const struct app *a, cJSON *o)
 	json_bool_if(o, "confidence_drift", pred && !isnan(ov->mean_conf),
 	    ov->conf_drift);
 	cJSON_AddItemToObject(o, "first_fired", json_first_fired(ov));
+	json_estimate(a, o);
 
 	cJSON_AddNumberToObject(o, "alerts_total", (double)ov->n_alerts);
 	cJSON_AddItemToObject(o, "latest_alerts", json_alerts(&a->recent));
@@ -696,6 +747,16 @@ csv_overview(const struct app *a, FILE *out)
 		export_csv_number(out, series_max_psi(s, i));
 		fputc(',', out);
 		export_csv_number(out, s->ls_p[i]);
+		fputc(',', out);
+		export_csv_number(out, s->est_acc[i]);
+		fputc(',', out);
+		export_csv_number(out, s->est_acc_lo[i]);
+		fputc(',', out);
+		export_csv_number(out, s->est_acc_hi[i]);
+		fputc(',', out);
+		export_csv_number(out, s->est_f1[i]);
+		fputs(s->eflags[i] & QUERY_E_AVAILABLE ? (s->eflags[i] &
+		    QUERY_E_DECAY ? ",1" : ",0") : ",", out);
 		fputc('\n', out);
 	}
 }
@@ -841,7 +902,9 @@ export_csv(const struct app *a, FILE *out)
 		csv_fleet,
 	};
 	static const char *const headers[TAB_COUNT] = {
-		"model,batch,accuracy,f1,ece,max_psi,label_shift_p\n",
+		"model,batch,accuracy,f1,ece,max_psi,label_shift_p,"
+		    "est_accuracy,est_accuracy_lower,est_accuracy_upper,est_f1,"
+		    "estimated_decay\n",
 		"model,feature,batch,psi,ks_p,flags,missing_share,kind,"
 		    "chisq_p,new_share\n",
 		"model,batch,bin_lo,bin_hi,count,mean_confidence,accuracy\n",

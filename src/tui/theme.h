@@ -36,6 +36,8 @@ enum role {
 	ROLE_SHADE3,
 	ROLE_SHADE4,
 	ROLE_NEW,	/* just arrived: reverse, never colour alone */
+	ROLE_ESTIMATE,	/* estimated accuracy (CBPE), before labels */
+	ROLE_BAND,	/* the estimate's bounds */
 	ROLE_COUNT,
 };
 

@@ -6,7 +6,10 @@
  *   drifted batches by their stored PSI verdicts (drift, investigate),
  *   labelled with the latest stored thresholds
  *   label shift and mean confidence against the reference
- *   [ chart: accuracy and F1 across the visible batches, reference lines ]
+ *   the newest estimate before labels (CBPE) with its band and verdict,
+ *   and the mean absolute error of the estimates graded so far
+ *   [ chart: accuracy and F1 across the visible batches, reference lines,
+ *     the estimate and its band on every batch ]
  *   [ latest alerts ]
  */
 #include "tui/app.h"
@@ -17,7 +20,7 @@
 
 #include "tui/glyphs.h"
 
-#define OV_STATS	6
+#define OV_STATS	7
 
 static int overview_load(struct app *a);
 static void overview_draw(const struct app *a, struct canvas *c,
@@ -55,8 +58,8 @@ overview_load(struct app *a)
 	overview_split(a->body.h, &chart_h, &alerts_h);
 	app_series_range(a, (int)render_chart_capacity(a->body.w - 2), &lo,
 	    &hi);
-	if (query_series_load(a->q, lo, hi, QUERY_REPORT_PERFORMANCE,
-	    &a->series) == -1)
+	if (query_series_load(a->q, lo, hi, QUERY_REPORT_PERFORMANCE |
+	    QUERY_REPORT_ESTIMATE, &a->series) == -1)
 		return -1;
 	return query_alerts_load(a->q, NULL, 0,
 	    alerts_h > 1 ? (size_t)(alerts_h - 1) : 0, &a->recent);
@@ -114,6 +117,43 @@ ece_band(double ece, enum role *role)
 	}
 	*role = ROLE_BAD;
 	return "bad";
+}
+
+/*
+ * Line 7: the newest stored estimate, its band and verdict, and the
+ * grades of the estimates so far (as stored: nothing is judged here).
+ */
+static void
+draw_estimate(const struct query_overview *ov, struct canvas *c, int x0,
+    int y, int end)
+{
+	const struct cbpe_estimate *e = &ov->est.cbpe;
+	int x;
+
+	x = x0 + canvas_text(c, x0, y, end - x0, ROLE_NORMAL, "Estimated ");
+	if (!ov->has_est || !ov->est.available) {
+		canvas_printf(c, x, y, end - x, ROLE_DIM, "accuracy: no "
+		    "estimate%s%s", ov->has_est ? ": " : " yet",
+		    ov->has_est ? ov->est.reason : "");
+		return;
+	}
+	x += canvas_printf(c, x, y, end - x, ROLE_ESTIMATE,
+	    "accuracy %.3f [%.3f, %.3f]", e->accuracy, e->accuracy_lower,
+	    e->accuracy_upper);
+	x += canvas_printf(c, x, y, end - x, ROLE_ESTIMATE, "  F1 %.3f",
+	    e->f1_macro);
+	if (ov->est.decayed)
+		x += canvas_text(c, x, y, end - x, ROLE_WARN, " [EST. DECAY]");
+	if (ov->n_graded > 0)
+		x += canvas_printf(c, x, y, end - x, ROLE_NORMAL, "  MAE %.3f "
+		    "(%llu graded)", ov->mae_acc,
+		    (unsigned long long)ov->n_graded);
+	else
+		x += canvas_text(c, x, y, end - x, ROLE_DIM,
+		    "  not graded yet");
+	canvas_printf(c, x, y, end - x, ROLE_DIM, "  CBPE%s, batch %lld",
+	    e->calibrated ? " calibrated" : " on raw scores",
+	    (long long)ov->est_batch);
 }
 
 static void
@@ -233,13 +273,16 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 		    ROLE_BAD : ROLE_GOOD, buf);
 	} else
 		canvas_text(c, r.x, y, r.w, ROLE_DIM, "Mean confidence: n/a");
+
+	/* 7: the estimate before labels */
+	draw_estimate(ov, c, r.x, y + 1, end);
 }
 
 static void
 draw_chart(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_series *s = &a->series;
-	struct chart_series ser[2];
+	struct chart_series ser[5];
 	struct chart_line lines[2];
 	char title[96];
 	struct rect in;
@@ -247,10 +290,11 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 	size_t i, nl = 0;
 
 	for (i = 0; i < s->n; i++) {
-		const double vals[4] = { s->acc[i], s->f1[i], s->ref_acc[i],
-		    s->ref_f1[i] };
+		const double vals[7] = { s->acc[i], s->f1[i], s->ref_acc[i],
+		    s->ref_f1[i], s->est_acc[i], s->est_acc_lo[i],
+		    s->est_acc_hi[i] };
 
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 7; k++) {
 			v = vals[k];
 			if (isnan(v))
 				continue;
@@ -277,10 +321,12 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 		return;
 	/* Legend in the top border, right end. */
 	if (in.w > 60) {
-		int x = in.x + in.w - 27;
+		int x = in.x + in.w - 33;
 
 		x += canvas_text(c, x, r.y, 6, ROLE_SERIES1, " acc ");
 		x += canvas_text(c, x, r.y, 5, ROLE_SERIES2, " F1 ");
+		x += canvas_text(c, x, r.y, 6, ROLE_ESTIMATE, " est ");
+		x += canvas_text(c, x, r.y, 6, ROLE_BAND, " band ");
 		canvas_text(c, x, r.y, 16, ROLE_REF, " dashed: ref ");
 	}
 	if (!isnan(ref_acc))
@@ -289,9 +335,13 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 	if (!isnan(ref_f1) && fabs(ref_f1 - ref_acc) > 0.005)
 		lines[nl++] = (struct chart_line){ ref_f1, ROLE_REF,
 		    "ref F1" };
-	ser[0] = (struct chart_series){ s->f1, s->n, 1, ROLE_SERIES2 };
-	ser[1] = (struct chart_series){ s->acc, s->n, 1, ROLE_SERIES1 };
-	render_chart(c, in, lo, hi, ser, 2, lines, nl);
+	/* Band and estimate first: the realized lines are drawn over them. */
+	ser[0] = (struct chart_series){ s->est_acc_lo, s->n, 1, ROLE_BAND };
+	ser[1] = (struct chart_series){ s->est_acc_hi, s->n, 1, ROLE_BAND };
+	ser[2] = (struct chart_series){ s->est_acc, s->n, 1, ROLE_ESTIMATE };
+	ser[3] = (struct chart_series){ s->f1, s->n, 1, ROLE_SERIES2 };
+	ser[4] = (struct chart_series){ s->acc, s->n, 1, ROLE_SERIES1 };
+	render_chart(c, in, lo, hi, ser, 5, lines, nl);
 	if (s->n > 0 && !(s->flags[s->n - 1] & QUERY_HAS_PERFORMANCE) &&
 	    in.w > 40)
 		canvas_text_right(c, in.x + in.w, in.y + in.h - 1, 30,

@@ -641,6 +641,50 @@ START_TEST(monitor_over_cbpe)
 }
 END_TEST
 
+/* The running grades: sums, means, exact text, refusals. */
+START_TEST(grades_text)
+{
+	static const char *const bad[] = {
+		"", "grades/1", "grades/2 n=1 acc=0x1p-3 f1=0x1p-3",
+		"grades/1 n=1 acc=0x1p-3", "grades/1 n=1 acc=0x1p-3 f1=0x1p-3 ",
+		"grades/1 n=-1 acc=0x1p-3 f1=0x1p-3",
+		"grades/1 n=1 acc=-0x1p-3 f1=0x1p-3",
+		"grades/1 n=1 acc=nan f1=0x1p-3",
+	};
+	struct performance_report perf;
+	struct estimate_grades g = { 0, 0, 0 }, back;
+	char *text;
+	size_t i;
+
+	ck_assert(isnan(estimate_grades_mae(&g, false)));
+	memset(&perf, 0, sizeof perf);
+	perf.graded = true;
+	perf.acc_error = -0.1;
+	perf.f1_error = 0.3;
+	estimate_grades_add(&g, &perf);
+	perf.acc_error = 0.2;
+	perf.f1_error = -0.1;
+	estimate_grades_add(&g, &perf);
+	perf.graded = false;		/* adds nothing */
+	estimate_grades_add(&g, &perf);
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_double_eq_tol(estimate_grades_mae(&g, false), 0.15, 1e-15);
+	ck_assert_double_eq_tol(estimate_grades_mae(&g, true), 0.2, 1e-15);
+	text = estimate_grades_encode(&g);
+	ck_assert(estimate_grades_decode(text, &back));
+	ck_assert(back.n == 2 && back.sum_abs_acc == g.sum_abs_acc &&
+	    back.sum_abs_f1 == g.sum_abs_f1);
+	free(text);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		back.n = 77;
+		ck_assert_msg(!estimate_grades_decode(bad[i], &back), "%s",
+		    bad[i]);
+		ck_assert_uint_eq(back.n, 77);
+	}
+	ck_assert(!estimate_grades_decode(NULL, &back));
+}
+END_TEST
+
 static Suite *
 cbpe_suite(void)
 {
@@ -655,6 +699,7 @@ cbpe_suite(void)
 	tcase_add_test(tc, se_matches_simulation);
 	tcase_add_test(tc, covariate_shift);
 	tcase_add_test(tc, monitor_over_cbpe);
+	tcase_add_test(tc, grades_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

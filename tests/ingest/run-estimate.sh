@@ -63,6 +63,9 @@ check "batch line says the estimate" "$(grep -c '^batch 12: 200 rows, .*, estima
 check "labels line says the error" "$(grep -c '^batch 5: labelled 200 rows, .*, estimate 0\.[0-9]* off by [-+]0\.[0-9]*$' a.err)" 1
 check "no decay estimated" "$(q a.db "SELECT count(*) FROM alerts
     WHERE condition_key = 'estimated_decay'")" 0
+check "grades: every graded batch once" "$(q a.db "SELECT substr(state,
+    1, 14) || ' ' || last_batch FROM detector_state
+    WHERE name = 'estimate_grades'")" "grades/1 n=12  12"
 
 # 2. The same stream through the stored rows (a second writer's labels):
 #    a labeler process grades what ingest estimated.
@@ -77,6 +80,8 @@ check "labeler exit" $? 0
 check "labeler graded them all" "$(q b.db "SELECT count(*) FROM
     monitor_reports WHERE report_type = 'performance' AND
     json_type(payload, '\$.estimate') = 'object'")" 12
+check "labeler kept the grades" "$(q b.db "SELECT substr(state, 1, 14)
+    FROM detector_state WHERE name = 'estimate_grades'")" "grades/1 n=12 "
 check "same grades as in one process" "$(q b.db "SELECT group_concat(
     json_extract(payload, '\$.estimate'), ' ') FROM (SELECT payload
     FROM monitor_reports WHERE report_type = 'performance'
@@ -84,6 +89,25 @@ check "same grades as in one process" "$(q b.db "SELECT group_concat(
     json_extract(payload, '\$.estimate'), ' ') FROM (SELECT payload
     FROM monitor_reports WHERE report_type = 'performance'
     ORDER BY batch_id)")"
+# A relabel recomputes the batch's report (graded again) but does not
+# count it twice in the grades.
+acc3() {
+	q b.db "SELECT json_extract(payload, '\$.accuracy') FROM
+	    monitor_reports WHERE report_type = 'performance' AND batch_id = 3"
+}
+before=$(acc3)
+grep '"type":"labels","batch_id":3,' labels.ndjson | awk '{
+	match($0, /"true_class":\[[0-9]/)
+	d = substr($0, RSTART + 14, 1)
+	print substr($0, 1, RSTART + 13) (d == "0" ? "1" : "0") \
+	    substr($0, RSTART + 15)
+}' >relabel.ndjson
+"$ingest" --quiet --db b.db --allow-relabel relabel.ndjson
+check "relabel exit" $? 0
+check "relabel recomputed batch 3" "$(acc3 | grep -vx -- "$before" |
+    wc -l)" 1
+check "relabel: still 12 graded" "$(q b.db "SELECT substr(state, 1, 14)
+    FROM detector_state WHERE name = 'estimate_grades'")" "grades/1 n=12 "
 
 # 3. A reference without labels: no estimate, said in the report.
 sed '/"type":"reference"/s/,"true_class":[0-9]*//' in.ndjson \

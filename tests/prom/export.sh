@@ -63,8 +63,30 @@ for sev in warning critical; do
 	    AND severity = '$sev'")"
 done
 check "report batches" "$(grep '^mlmon_report_batch_id' m.prom |
-    sed 's/.*report="\([a-z]*\)"} /\1=/' | tr '\n' ' ')" \
-    "feature=8 prediction=8 performance=6 "
+    sed 's/.*report="\([a-z_]*\)"} /\1=/' | tr '\n' ' ')" \
+    "feature=8 prediction=8 performance=6 estimated_performance=8 "
+# The estimate before labels: the newest estimated_performance report.
+for b in estimate:estimated_accuracy lower:estimated_accuracy_lower \
+    upper:estimated_accuracy_upper; do
+	same "estimated accuracy ${b%%:*}" "$(sample m.prom \
+	    mlmon_estimated_accuracy_ratio "bound=\"${b%%:*}\"")" \
+	    "SELECT json_extract(payload, '\$.${b#*:}') FROM monitor_reports
+	    WHERE report_type = 'estimated_performance' AND batch_id = 8"
+done
+same "estimated F1" "$(sample m.prom mlmon_estimated_macro_f1_ratio \
+    'bound="estimate"')" "SELECT json_extract(payload,
+    '\$.estimated_f1_macro') FROM monitor_reports WHERE report_type =
+    'estimated_performance' AND batch_id = 8"
+check "estimated decay verdict" "$(sample m.prom mlmon_estimated_decay)" \
+    "$(q m.db "SELECT json_extract(payload, '\$.estimated_decay') FROM
+    monitor_reports WHERE report_type = 'estimated_performance' AND
+    batch_id = 8")"
+check "estimates graded" "$(sample m.prom mlmon_estimates_graded_total)" 6
+check "MAE of the estimates" "$(q m.db "SELECT abs(avg(abs(json_extract(
+    payload, '\$.estimate.acc_error'))) - CAST('$(sample m.prom \
+    mlmon_estimate_mean_absolute_error_ratio 'metric="accuracy"')' AS
+    REAL)) < 1e-12 FROM monitor_reports WHERE report_type =
+    'performance'")" 1
 for f in f0 f1 f2 f3 f4; do
 	for k in psi_values:psi ks_statistics:ks_statistic \
 	    ks_p_values:ks_pvalue; do

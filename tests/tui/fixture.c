@@ -130,9 +130,51 @@ fx_prediction_report(struct store *s, const struct store_schema *sc,
 	return rc == -1 ? fx_fail("prediction report", cause) : 0;
 }
 
+/*
+ * The batch's estimate before labels, as ingest stores it: CBPE on the
+ * raw scores (no calibration map: the fixture's reference is implicit),
+ * judged against the reference's 0.70 / 0.69.
+ */
+static int
+fx_estimate_report(struct store *s, int64_t b, const double *scores,
+    const int *pred, struct estimate_report *e)
+{
+	char *cause = NULL;
+	int rc;
+
+	memset(e, 0, sizeof *e);
+	cbpe_estimate(NULL, scores, pred, FIXTURE_ROWS, FIXTURE_CLASSES,
+	    &e->cbpe);
+	cbpe_estimate_finish(&e->cbpe);
+	e->available = true;
+	e->ref_accuracy = 0.70;
+	e->ref_f1_macro = 0.69;
+	e->decay_delta = 0.05;
+	e->sigmas = CBPE_SIGMAS;
+	e->decayed = cbpe_decayed(&e->cbpe, 0.70, 0.69, 0.05);
+	rc = store_report_put_estimate(s, b, e, &cause);
+	return rc == -1 ? fx_fail("estimate report", cause) : 0;
+}
+
+/* The running grades of the estimates, as ingest keeps them. */
+static int
+fx_grades(struct store *s, int64_t b, struct estimate_grades *g,
+    const struct performance_report *r)
+{
+	char *text, *cause = NULL;
+	int rc;
+
+	estimate_grades_add(g, r);
+	text = estimate_grades_encode(g);
+	rc = store_detector_put(s, ESTIMATE_GRADES_NAME, b, text, &cause);
+	free(text);
+	return rc == -1 ? fx_fail("grades", cause) : 0;
+}
+
 static int
 fx_performance_report(struct store *s, const struct store_schema *sc,
-    int64_t b, const int *truth, const int *pred, const double *conf)
+    int64_t b, const int *truth, const int *pred, const double *conf,
+    const struct estimate_report *e, struct estimate_grades *g)
 {
 	uint64_t cm[FIXTURE_CLASSES * FIXTURE_CLASSES];
 	unsigned char correct[FIXTURE_ROWS];
@@ -156,6 +198,9 @@ fx_performance_report(struct store *s, const struct store_schema *sc,
 	r.any_decay = r.acc_delta < -0.05 || r.f1_delta < -0.05;
 	metrics_confusion(truth, pred, FIXTURE_ROWS, FIXTURE_CLASSES, cm);
 	r.confusion = cm;
+	performance_grade(&r, e);
+	if (fx_grades(s, b, g, &r) == -1)
+		return -1;
 	rc = store_report_put_performance(s, b, sc, &r, &cause);
 	return rc == -1 ? fx_fail("performance report", cause) : 0;
 }
@@ -239,7 +284,9 @@ fixture_write(const char *path, const struct fixture_opts *o)
 	struct store *s;
 	char *cause = NULL, feat[256], scores[128];
 	int truth[FIXTURE_ROWS], pred[FIXTURE_ROWS];
-	double conf[FIXTURE_ROWS], u;
+	double conf[FIXTURE_ROWS], u, sv[FIXTURE_ROWS * FIXTURE_CLASSES];
+	struct estimate_report est;
+	struct estimate_grades grades = { 0, 0, 0 };
 	uint64_t seed;
 	int64_t b;
 	enum store_label_result lr;
@@ -274,6 +321,9 @@ fixture_write(const char *path, const struct fixture_opts *o)
 			    pred[i] == 0 ? conf[i] : (1 - conf[i]) / 2,
 			    pred[i] == 1 ? conf[i] : (1 - conf[i]) / 2,
 			    pred[i] == 2 ? conf[i] : (1 - conf[i]) / 2);
+			if (sscanf(scores, "[%lf,%lf,%lf]", &sv[i * 3],
+			    &sv[i * 3 + 1], &sv[i * 3 + 2]) != 3)
+				abort();	/* what was just printed */
 			memset(&p, 0, sizeof p);
 			p.batch_id = b;
 			p.row_in_batch = i;
@@ -296,7 +346,8 @@ fixture_write(const char *path, const struct fixture_opts *o)
 			goto out;
 		}
 		if (fx_feature_report(s, &sc, b) == -1 ||
-		    fx_prediction_report(s, &sc, b, pred, conf) == -1)
+		    fx_prediction_report(s, &sc, b, pred, conf) == -1 ||
+		    fx_estimate_report(s, b, sv, pred, &est) == -1)
 			goto out;
 		if (b <= o->labelled) {
 			lr = store_label_batch(s, b, truth, FIXTURE_ROWS,
@@ -307,7 +358,8 @@ fixture_write(const char *path, const struct fixture_opts *o)
 				goto out;
 			}
 			if (fx_performance_report(s, &sc, b, truth, pred,
-			    conf) == -1 || fx_detector_report(s, b) == -1)
+			    conf, &est, &grades) == -1 ||
+			    fx_detector_report(s, b) == -1)
 				goto out;
 		}
 		if (b >= 8 && alert < o->n_alerts && (b % 1) == 0) {

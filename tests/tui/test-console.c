@@ -510,7 +510,9 @@ START_TEST(csv_tables)
 		const char	*has;		/* ... and holding this */
 	} rows[] = {
 		{ "overview", "model,batch,accuracy,f1,ece,max_psi,"
-		    "label_shift_p\n", 21, "default,18,,,,", "," },
+		    "label_shift_p,est_accuracy,est_accuracy_lower,"
+		    "est_accuracy_upper,est_f1,estimated_decay\n", 21,
+		    "default,18,,,,", ",0.7" },	/* unlabelled: estimated */
 		{ "overview", NULL, 21, "default,16,0.44,", NULL },
 		{ "drift", "model,feature,batch,psi,ks_p,flags,missing_share,"
 		    "kind,chisq_p,new_share\n", 1 + 5 * 20,

@@ -263,6 +263,28 @@ if [ -n "$gen" ] && [ -n "$ingest" ]; then
 	wait "$writer"; writer=""
 	keys 2;		wait_for "First fired: PSI b5"
 	keys q;		wait_for "EXITED=0"
+
+	# Labels 5 batches late: the estimate before them, its band drawn
+	# in its own colour on the chart, graded once they land.
+	step=estimate
+	start "env LANG=C.UTF-8 TERM=screen-256color $top --db $tmp/est.db -d 0.1"
+	wait_for "Waiting for data"
+	"$gen" --scenario stable_overlap --batches 12 --label-delay 5 \
+	    --rate 1500 | "$ingest" --db "$tmp/est.db" --quiet \
+	    --flush-ms 50 &
+	writer=$!
+	wait_re "Estimated accuracy 0\.[0-9]{3} \[0\.[0-9]{3}, 0\.[0-9]{3}\]" 20
+	wait_for "newest batches: no labels yet" 20
+	wait "$writer"; writer=""
+	wait_re "MAE 0\.[0-9]{3} \(12 graded\)" 10
+	wait_for " est  band " 5
+	# ROLE_ESTIMATE is green (SGR 32) and draws braille dots on the chart.
+	# (UTF-8 braille is \342\240-\243 then one more byte.)
+	if ! T capture-pane -e -p -t t | LC_ALL=C grep -q \
+	    "$(printf '32m\342[\240-\243]')"; then
+		echo "FAIL [estimate]: no estimate dots in green"; fail=1
+	fi
+	keys q;		wait_for "EXITED=0"
 fi
 
 # ---- 500 features, one categorical: order, filter, paging, bars ----
