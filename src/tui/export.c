@@ -732,29 +732,19 @@ static void
 csv_overview(const struct app *a, FILE *out)
 {
 	const struct query_series *s = &a->series;
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < s->n; i++) {
+		const double v[] = { s->acc[i], s->f1[i], s->ece[i],
+		    series_max_psi(s, i), s->ls_p[i], s->est_acc[i],
+		    s->est_acc_lo[i], s->est_acc_hi[i], s->est_f1[i] };
+
 		csv_model(a, out);
 		csv_int(out, s->lo + (int64_t)i);
-		fputc(',', out);
-		export_csv_number(out, s->acc[i]);
-		fputc(',', out);
-		export_csv_number(out, s->f1[i]);
-		fputc(',', out);
-		export_csv_number(out, s->ece[i]);
-		fputc(',', out);
-		export_csv_number(out, series_max_psi(s, i));
-		fputc(',', out);
-		export_csv_number(out, s->ls_p[i]);
-		fputc(',', out);
-		export_csv_number(out, s->est_acc[i]);
-		fputc(',', out);
-		export_csv_number(out, s->est_acc_lo[i]);
-		fputc(',', out);
-		export_csv_number(out, s->est_acc_hi[i]);
-		fputc(',', out);
-		export_csv_number(out, s->est_f1[i]);
+		for (k = 0; k < sizeof v / sizeof v[0]; k++) {
+			fputc(',', out);
+			export_csv_number(out, v[k]);
+		}
 		fputs(s->eflags[i] & QUERY_E_AVAILABLE ? (s->eflags[i] &
 		    QUERY_E_DECAY ? ",1" : ",0") : ",", out);
 		fputc('\n', out);
