@@ -3,8 +3,8 @@
  * the labels: the newest estimated_performance report (decoded with the
  * one decoder, db/report-json.h) and the running grades of the estimates
  * (the detector_state row ingest keeps: batches graded when their labels
- * landed and the sums of |realized - estimated|). Both as stored: the
- * console shows them and decides nothing.
+ * landed and the sums of |realized - estimated|), both of the model
+ * shown. As stored: the console shows them and decides nothing.
  */
 #include "db/query-internal.h"
 
@@ -27,7 +27,7 @@ query_read_grades(struct query *q, struct estimate_grades *g)
 
 	memset(g, 0, sizeof *g);
 	st = query_prepare(q, "SELECT state FROM detector_state"
-	    " WHERE name = '" ESTIMATE_GRADES_NAME "'");
+	    " WHERE name = '" ESTIMATE_GRADES_NAME "' AND model_id = :model");
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	rc = sqlite3_step(st);

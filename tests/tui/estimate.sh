@@ -79,9 +79,9 @@ check "json per batch" "$(jq -r '.estimates[] | "\(.batch):\(.estimated_accuracy
 "$top" --db e.db --once --format csv >o.csv
 check "csv exit" $? 0
 check "csv header" "$(head -n 1 o.csv)" \
-    "batch,accuracy,f1,ece,max_psi,label_shift_p,est_accuracy,est_accuracy_lower,est_accuracy_upper,est_f1,estimated_decay"
-check "csv unlabelled batch 14 estimated" "$(grep '^14,' o.csv |
-    cut -d, -f2,7,11 | awk -F, '{ printf "%s|%.3f|%s", $1, $2, $3 }')" \
+    "model,batch,accuracy,f1,ece,max_psi,label_shift_p,est_accuracy,est_accuracy_lower,est_accuracy_upper,est_f1,estimated_decay"
+check "csv unlabelled batch 14 estimated" "$(grep '^default,14,' o.csv |
+    cut -d, -f3,8,12 | awk -F, '{ printf "%s|%.3f|%s", $1, $2, $3 }')" \
     "|$(est estimated_accuracy 14)|0"
 
 # A reference without labels: the reason, in every format.
@@ -93,6 +93,21 @@ check "no labels: text" "$(grep -c -x 'Estimated accuracy: no estimate: the refe
 check "no labels: json" "$("$top" --db n.db --once --format json |
     jq -r '.estimate | [.available, .reason, .accuracy] | @tsv')" \
     "$(printf 'false\tthe reference has no labels\t')"
+
+# Two models in one store, each with its own estimates and grades: the
+# first with a labelled reference, the second without.
+"$ingest" --db m.db --quiet --model fraud-v3 in.ndjson
+"$ingest" --db m.db --quiet --model churn nolab.ndjson
+check "two models: fraud-v3's estimate" "$("$top" --db m.db --once \
+    --model fraud-v3 --format json | jq -r '[.model, .estimate.batch,
+    .estimate.available, .estimate.graded_batches] | @tsv')" \
+    "$(printf 'fraud-v3\t14\ttrue\t9')"
+check "two models: churn has none" "$("$top" --db m.db --once \
+    --model churn | grep -c -x 'Estimated accuracy: no estimate: the reference has no labels')" 1
+check "two models: fraud-v3's grades are its own" "$("$top" --db m.db \
+    --once --model fraud-v3 --format json | jq -r '.estimate.mae_accuracy
+    * 1e12 | round')" "$(jq -r '.estimate.mae_accuracy * 1e12 | round' \
+    o.json)"
 
 # A store of the previous release: no estimate, nothing graded.
 cp "$v3" old.db
