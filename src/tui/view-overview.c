@@ -20,7 +20,16 @@
 
 #include "tui/glyphs.h"
 
-#define OV_STATS	7
+/*
+ * Stats lines: 7 with the estimate line, 6 on a store that never held an
+ * estimate (written before estimates existed): its overview reads as the
+ * release before showed it.
+ */
+static int
+ov_stats(const struct query_overview *ov)
+{
+	return ov->has_est ? 7 : 6;
+}
 
 static int overview_load(struct app *a);
 static void overview_draw(const struct app *a, struct canvas *c,
@@ -37,9 +46,9 @@ const struct view view_overview = {
 
 /* Heights of the chart box and the alert list in a body of h rows. */
 static void
-overview_split(int h, int *chart_h, int *alerts_h)
+overview_split(int h, int stats, int *chart_h, int *alerts_h)
 {
-	int rest = h - OV_STATS;
+	int rest = h - stats;
 
 	if (rest < 0)
 		rest = 0;
@@ -55,7 +64,8 @@ overview_load(struct app *a)
 	int64_t lo, hi;
 	int chart_h, alerts_h;
 
-	overview_split(a->body.h, &chart_h, &alerts_h);
+	overview_split(a->body.h, ov_stats(query_overview(a->q)), &chart_h,
+	    &alerts_h);
 	app_series_range(a, (int)render_chart_capacity(a->body.w - 2), &lo,
 	    &hi);
 	if (query_series_load(a->q, lo, hi, QUERY_REPORT_PERFORMANCE |
@@ -131,10 +141,9 @@ draw_estimate(const struct query_overview *ov, struct canvas *c, int x0,
 	int x;
 
 	x = x0 + canvas_text(c, x0, y, end - x0, ROLE_NORMAL, "Estimated ");
-	if (!ov->has_est || !ov->est.available) {
+	if (!ov->est.available) {
 		canvas_printf(c, x, y, end - x, ROLE_DIM, "accuracy: no "
-		    "estimate%s%s", ov->has_est ? ": " : " yet",
-		    ov->has_est ? ov->est.reason : "");
+		    "estimate: %s", ov->est.reason);
 		return;
 	}
 	x += canvas_printf(c, x, y, end - x, ROLE_ESTIMATE,
@@ -274,14 +283,16 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	} else
 		canvas_text(c, r.x, y, r.w, ROLE_DIM, "Mean confidence: n/a");
 
-	/* 7: the estimate before labels */
-	draw_estimate(ov, c, r.x, y + 1, end);
+	/* 7: the estimate before labels, on a store that holds estimates */
+	if (ov->has_est)
+		draw_estimate(ov, c, r.x, y + 1, end);
 }
 
 static void
 draw_chart(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_series *s = &a->series;
+	bool est = query_overview(a->q)->has_est;
 	struct chart_series ser[5];
 	struct chart_line lines[2];
 	char title[96];
@@ -321,12 +332,14 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 		return;
 	/* Legend in the top border, right end. */
 	if (in.w > 60) {
-		int x = in.x + in.w - 33;
+		int x = in.x + in.w - (est ? 33 : 27);
 
 		x += canvas_text(c, x, r.y, 6, ROLE_SERIES1, " acc ");
 		x += canvas_text(c, x, r.y, 5, ROLE_SERIES2, " F1 ");
-		x += canvas_text(c, x, r.y, 6, ROLE_ESTIMATE, " est ");
-		x += canvas_text(c, x, r.y, 6, ROLE_BAND, " band ");
+		if (est) {
+			x += canvas_text(c, x, r.y, 6, ROLE_ESTIMATE, " est ");
+			x += canvas_text(c, x, r.y, 6, ROLE_BAND, " band ");
+		}
 		canvas_text(c, x, r.y, 16, ROLE_REF, " dashed: ref ");
 	}
 	if (!isnan(ref_acc))
@@ -380,12 +393,13 @@ overview_draw(const struct app *a, struct canvas *c, struct rect r)
 	int chart_h, alerts_h, y, i;
 	char buf[64];
 
-	overview_split(r.h, &chart_h, &alerts_h);
-	draw_stats(a, c, (struct rect){ r.x, r.y, r.w, OV_STATS });
-	draw_chart(a, c, (struct rect){ r.x, r.y + OV_STATS, r.w, chart_h });
+	overview_split(r.h, ov_stats(ov), &chart_h, &alerts_h);
+	draw_stats(a, c, (struct rect){ r.x, r.y, r.w, ov_stats(ov) });
+	draw_chart(a, c, (struct rect){ r.x, r.y + ov_stats(ov), r.w,
+	    chart_h });
 	if (alerts_h <= 0)
 		return;
-	y = r.y + OV_STATS + chart_h;
+	y = r.y + ov_stats(ov) + chart_h;
 	snprintf(buf, sizeof buf, "Latest alerts (%lld in all; 4 for the "
 	    "feed)", (long long)ov->n_alerts);
 	canvas_text(c, r.x, y, r.w, ROLE_TITLE, buf);

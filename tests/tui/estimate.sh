@@ -109,10 +109,14 @@ check "two models: fraud-v3's grades are its own" "$("$top" --db m.db \
     * 1e12 | round')" "$(jq -r '.estimate.mae_accuracy * 1e12 | round' \
     o.json)"
 
-# A store of the previous release: no estimate, nothing graded.
+# A store of the previous release: no estimate, nothing graded, and its
+# overview as that release drew it.
 cp "$v3" old.db
 "$top" --db old.db --once >old.txt
-check "v3 store: text" "$(grep -c -x 'Estimated accuracy: no estimate yet' old.txt)" 1
+check "v3 store: text as before (no estimate line, no est legend)" \
+    "$(grep -c -e '^Estimated' -e ' est  band ' old.txt)" 0
+check "v3 store: the chart legend" "$(grep -c ' acc  F1  dashed: ref ' \
+    old.txt)" 1
 check "v3 store: json" "$("$top" --db old.db --once --format json |
     jq -r '.estimate | [.available, .graded_batches, .mae_accuracy] |
     @tsv')" "$(printf '\t0\t')"
