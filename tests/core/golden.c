@@ -27,6 +27,19 @@ golden_set_dir(const char *dir)
 	golden_dir_arg = dir;
 }
 
+int
+golden_main(Suite *s, int argc, char **argv)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	golden_set_dir(argc > 1 ? argv[1] : NULL);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 void
 golden_open(struct golden *g, const char *name)
 {

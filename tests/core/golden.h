@@ -8,6 +8,7 @@
 #ifndef MLMON_TESTS_GOLDEN_H
 #define MLMON_TESTS_GOLDEN_H
 
+#include <check.h>
 #include <stdio.h>
 #include <stddef.h>
 
@@ -38,6 +39,12 @@ double	*golden_doubles(struct golden *g, const char *tag, size_t *n);
 long	*golden_longs(struct golden *g, const char *tag, size_t *n);
 /* The same as int (class labels); aborts on a value outside int. */
 int	*golden_ints(struct golden *g, const char *tag, size_t *n);
+
+/*
+ * A golden test's main: the vectors' directory from argv[1] (default
+ * $MLMON_SOURCE_ROOT/tests/golden), then the suite; the exit status.
+ */
+int	 golden_main(Suite *s, int argc, char **argv);
 
 /* |got - want| / |want|; |got| when want is 0. */
 double	 golden_relerr(double got, double want);

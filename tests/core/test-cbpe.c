@@ -707,12 +707,5 @@ cbpe_suite(void)
 int
 main(int argc, char **argv)
 {
-	SRunner *sr = srunner_create(cbpe_suite());
-	int failed;
-
-	golden_set_dir(argc > 1 ? argv[1] : NULL);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return golden_main(cbpe_suite(), argc, argv);
 }

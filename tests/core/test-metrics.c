@@ -220,12 +220,5 @@ metrics_suite(void)
 int
 main(int argc, char **argv)
 {
-	SRunner *sr = srunner_create(metrics_suite());
-	int failed;
-
-	golden_set_dir(argc > 1 ? argv[1] : NULL);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return golden_main(metrics_suite(), argc, argv);
 }
