@@ -4,7 +4,9 @@
  * (one per batch and kind, channels folded), the batch's stored
  * reports decoded with the one decoder, and the reference's and the
  * batch's values of the feature with the largest PSI. One read
- * transaction.
+ * transaction. The alert may be of any model: the id finds it, and every
+ * later statement binds :model to the alert's model (explain_prepare),
+ * whose names decode the reports.
  */
 #include "db/query.h"
 
@@ -27,6 +29,14 @@ text_of(char *dst, size_t size, sqlite3_stmt *st, int col)
 	snprintf(dst, size, "%s", s != NULL ? (const char *)s : "");
 }
 
+/* A statement with :model bound to the alert's model. */
+static sqlite3_stmt *
+explain_prepare(struct query *q, const struct query_explain *e,
+    const char *sql)
+{
+	return query_prepare_model(q, sql, e->model_id);
+}
+
 /* The alert row and its condition. 0, 1 (no such alert) or -1. */
 static int
 explain_alert(struct query *q, int64_t id, struct query_explain *e)
@@ -36,10 +46,11 @@ explain_alert(struct query *q, int64_t id, struct query_explain *e)
 	    " coalesce(a.kind, 'firing'), coalesce(a.status, 'recorded'),"
 	    " a.channel, a.message, coalesce(a.condition_key, ''),"
 	    " coalesce(c.rule, ''), coalesce(c.features, ''),"
-	    " coalesce(c.first_batch, 0), coalesce(c.open, 0)"
+	    " coalesce(c.first_batch, 0), coalesce(c.open, 0), a.model_id,"
+	    " (SELECT name FROM models m WHERE m.model_id = a.model_id)"
 	    " FROM alerts a LEFT JOIN alert_conditions c"
 	    " ON c.condition_key = a.condition_key AND c.model_id = a.model_id"
-	    " WHERE a.id = ?1 AND a.model_id = :model";
+	    " WHERE a.id = ?1";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -61,6 +72,8 @@ explain_alert(struct query *q, int64_t id, struct query_explain *e)
 		text_of(e->features, sizeof e->features, st, 9);
 		e->first_batch = sqlite3_column_int64(st, 10);
 		e->open = sqlite3_column_int(st, 11) != 0;
+		e->model_id = sqlite3_column_int64(st, 12);
+		text_of(e->alert.model, sizeof e->alert.model, st, 13);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
@@ -83,7 +96,7 @@ explain_timeline(struct query *q, struct query_explain *e)
 
 	if (e->condition_key[0] == '\0')
 		return 0;
-	if ((st = query_prepare(q, sql)) == NULL)
+	if ((st = explain_prepare(q, e, sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, e->condition_key, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -105,7 +118,8 @@ explain_timeline(struct query *q, struct query_explain *e)
 
 /* The payload of the batch's report of `type`; NULL when none. */
 static char *
-explain_payload(struct query *q, int64_t batch, const char *type, int *err)
+explain_payload(struct query *q, const struct query_explain *e,
+    const char *type, int *err)
 {
 	static const char sql[] =
 	    "SELECT payload FROM monitor_reports WHERE batch_id = ?1"
@@ -114,11 +128,11 @@ explain_payload(struct query *q, int64_t batch, const char *type, int *err)
 	char *p = NULL;
 	int rc;
 
-	if ((st = query_prepare(q, sql)) == NULL) {
+	if ((st = explain_prepare(q, e, sql)) == NULL) {
 		*err = 1;
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 1, e->alert.batch_id);
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -136,49 +150,59 @@ explain_reports(struct query *q, struct query_explain *e)
 	struct store_schema sc;
 	char *p, *why = NULL;
 	int err = 0;
-	int64_t b = e->alert.batch_id;
 
-	if (!query_schema(q, &sc))
+	if (query_names_get(q, e->model_id, &sc) != SQLITE_OK) {
+		store_schema_finish(&sc);
+		return -1;
+	}
+	if (sc.n_features == 0 || sc.n_classes == 0) {
+		store_schema_finish(&sc);
 		return 0;
-	if ((p = explain_payload(q, b, "feature", &err)) != NULL)
+	}
+	if ((p = explain_payload(q, e, "feature", &err)) != NULL)
 		e->has_feature = report_json_decode_feature(p, strlen(p), &sc,
 		    &e->feature, &why) == 0;
 	free(p);
 	free(why);
 	why = NULL;
-	if ((p = explain_payload(q, b, "prediction", &err)) != NULL)
+	if ((p = explain_payload(q, e, "prediction", &err)) != NULL)
 		e->has_prediction = report_json_decode_prediction(p,
 		    strlen(p), &sc, &e->prediction, &why) == 0;
 	free(p);
 	free(why);
 	why = NULL;
-	if ((p = explain_payload(q, b, "performance", &err)) != NULL)
+	if ((p = explain_payload(q, e, "performance", &err)) != NULL)
 		e->has_performance = report_json_decode_performance(p,
 		    strlen(p), &sc, &e->performance, &why) == 0;
 	free(p);
 	free(why);
 	why = NULL;
-	if ((p = explain_payload(q, b, "detectors", &err)) != NULL)
+	if ((p = explain_payload(q, e, "detectors", &err)) != NULL)
 		e->has_detectors = report_json_decode_detectors(p, strlen(p),
 		    &e->detectors, &why) == 0;
 	free(p);
 	free(why);
+	/* The names outlive the load: the explanation prints them. */
+	e->feature_names = sc.feature_names;
+	e->n_names = sc.n_features;
+	sc.feature_names = NULL;
+	store_schema_finish(&sc);
 	return err ? -1 : 0;
 }
 
 /* The numbers of `sql` (one column), appended to *v. */
 static int
-explain_column(struct query *q, const char *sql, int64_t batch, size_t f,
-    double **v, size_t *n)
+explain_column(struct query *q, const struct query_explain *e,
+    const char *sql, double **v, size_t *n)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	int rc;
 
-	if ((st = query_prepare(q, sql)) == NULL)
+	if ((st = explain_prepare(q, e, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)f);
-	sqlite3_bind_int64(st, 2, batch);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->hist_feature);
+	sqlite3_bind_int64(st, 2, e->alert.batch_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
 			continue;	/* a missing value */
@@ -206,10 +230,8 @@ explain_values(struct query *q, struct query_explain *e)
 	if (!e->has_feature || e->feature.n_features == 0)
 		return 0;
 	e->hist_feature = e->feature.max_psi_feature;
-	if (explain_column(q, sql_ref, e->alert.batch_id, e->hist_feature,
-	    &e->hist_ref, &e->n_hist_ref) != 0 ||
-	    explain_column(q, sql_cur, e->alert.batch_id, e->hist_feature,
-	    &e->hist_cur, &e->n_hist_cur) != 0)
+	if (explain_column(q, e, sql_ref, &e->hist_ref, &e->n_hist_ref) != 0 ||
+	    explain_column(q, e, sql_cur, &e->hist_cur, &e->n_hist_cur) != 0)
 		return -1;
 	return 0;
 }
@@ -239,6 +261,11 @@ query_explain_load(struct query *q, int64_t id, struct query_explain *out)
 void
 query_explain_finish(struct query_explain *e)
 {
+	size_t i;
+
+	for (i = 0; e->feature_names != NULL && i < e->n_names; i++)
+		free(e->feature_names[i]);
+	free(e->feature_names);
 	free(e->events);
 	free(e->hist_ref);
 	free(e->hist_cur);

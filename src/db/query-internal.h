@@ -55,8 +55,13 @@ struct query {
 	int64_t		 n_models;	/* in the store, at the last refresh */
 };
 
-/* query.c: a statement on q's connection, NULL on error (errcode says). */
+/*
+ * query.c: a statement on q's connection, NULL on error (errcode says),
+ * its :model bound to the model shown (query_prepare) or to model.
+ */
 struct sqlite3_stmt *query_prepare(struct query *q, const char *sql);
+struct sqlite3_stmt *query_prepare_model(struct query *q, const char *sql,
+		     int64_t model);
 /* SQLITE_BUSY or SQLITE_LOCKED, extended codes too: try again next tick. */
 bool		 query_rc_busy(int rc);
 /*
@@ -72,6 +77,13 @@ char		*query_latest_report(struct query *q, const char *type,
  */
 struct store_schema;
 bool		 query_schema(const struct query *q, struct store_schema *sc);
+/*
+ * query.c: model's stored feature and class names (any model of the
+ * store), "#i" for a name not stored. 0, or an SQLite error code. The
+ * caller finishes *sc (store_schema_finish) either way.
+ */
+int		 query_names_get(struct query *q, int64_t model,
+		     struct store_schema *sc);
 
 /*
  * query-estimate.c: fill the overview's has_est, est_batch, est,

@@ -201,17 +201,22 @@ query_open_db(struct query *q, const struct stat *st)
 }
 
 sqlite3_stmt *
-query_prepare(struct query *q, const char *sql)
+query_prepare_model(struct query *q, const char *sql, int64_t model)
 {
 	sqlite3_stmt *st = NULL;
-
 	int i;
 
 	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	if ((i = sqlite3_bind_parameter_index(st, ":model")) > 0)
-		sqlite3_bind_int64(st, i, q->model_id);
+		sqlite3_bind_int64(st, i, model);
 	return st;
+}
+
+sqlite3_stmt *
+query_prepare(struct query *q, const char *sql)
+{
+	return query_prepare_model(q, sql, q->model_id);
 }
 
 /* One integer from a statement; def when no row. -1 busy/error in *rc. */
@@ -284,19 +289,20 @@ names_decode(const char *text, size_t n)
 	return out;
 }
 
-/* meta: n_features, n_classes and the names. */
+/* Model's meta: the counts (clamped) and the names' JSON (caller frees). */
 static int
-query_read_meta(struct query *q)
+query_meta_get(struct query *q, int64_t model, long *nf, long *nc,
+    char **fnames, char **cnames)
 {
 	sqlite3_stmt *st;
-	char *fnames = NULL, *cnames = NULL;
 	const char *k, *v;
-	long nf = 0, nc = 0;
 	int rc;
 
-	st = query_prepare(q, "SELECT key, value FROM meta WHERE key IN"
+	*nf = *nc = 0;
+	*fnames = *cnames = NULL;
+	st = query_prepare_model(q, "SELECT key, value FROM meta WHERE key IN"
 	    " ('n_features', 'n_classes', 'feature_names', 'class_names')"
-	    " AND model_id = :model");
+	    " AND model_id = :model", model);
 	if (st == NULL)
 		return sqlite3_errcode(q->db);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -305,27 +311,42 @@ query_read_meta(struct query *q)
 		if (k == NULL || v == NULL)
 			continue;
 		if (strcmp(k, "n_features") == 0)
-			nf = strtol(v, NULL, 10);
+			*nf = strtol(v, NULL, 10);
 		else if (strcmp(k, "n_classes") == 0)
-			nc = strtol(v, NULL, 10);
+			*nc = strtol(v, NULL, 10);
 		else if (strcmp(k, "feature_names") == 0) {
-			free(fnames);
-			fnames = xstrdup(v);
+			free(*fnames);
+			*fnames = xstrdup(v);
 		} else {
-			free(cnames);
-			cnames = xstrdup(v);
+			free(*cnames);
+			*cnames = xstrdup(v);
 		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		free(fnames);
-		free(cnames);
+		free(*fnames);
+		free(*cnames);
+		*fnames = *cnames = NULL;
 		return rc;
 	}
-	if (nf < 0 || nf > 4096)
-		nf = 0;
-	if (nc < 0 || nc > 1024)
-		nc = 0;
+	if (*nf < 0 || *nf > 4096)
+		*nf = 0;
+	if (*nc < 0 || *nc > 1024)
+		*nc = 0;
+	return SQLITE_OK;
+}
+
+/* meta: n_features, n_classes and the names. */
+static int
+query_read_meta(struct query *q)
+{
+	char *fnames, *cnames;
+	long nf, nc;
+	int rc;
+
+	if ((rc = query_meta_get(q, q->model_id, &nf, &nc, &fnames,
+	    &cnames)) != SQLITE_OK)
+		return rc;
 	if ((size_t)nf != q->ov.n_features || nc != q->ov.n_classes ||
 	    q->ov.feature_names == NULL) {
 		query_names_free(&q->ov);
@@ -334,6 +355,26 @@ query_read_meta(struct query *q)
 		q->ov.feature_names = names_decode(fnames, (size_t)nf);
 		q->ov.class_names = names_decode(cnames, (size_t)nc);
 	}
+	free(fnames);
+	free(cnames);
+	return SQLITE_OK;
+}
+
+int
+query_names_get(struct query *q, int64_t model, struct store_schema *sc)
+{
+	char *fnames, *cnames;
+	long nf, nc;
+	int rc;
+
+	memset(sc, 0, sizeof *sc);
+	if ((rc = query_meta_get(q, model, &nf, &nc, &fnames, &cnames)) !=
+	    SQLITE_OK)
+		return rc;
+	sc->n_features = (size_t)nf;
+	sc->n_classes = (int)nc;
+	sc->feature_names = names_decode(fnames, (size_t)nf);
+	sc->class_names = names_decode(cnames, (size_t)nc);
 	free(fnames);
 	free(cnames);
 	return SQLITE_OK;

@@ -243,10 +243,16 @@ struct query_explain_event {
 	char		 statuses[64];	/* "dry_run", "suppressed", ... */
 };
 
-/* One alert and what it stands on. */
+/*
+ * One alert and what it stands on: an alert of any model of the store
+ * (alert.model names it), read with that model's names.
+ */
 struct query_explain {
 	bool		 found;
 	struct query_alert alert;
+	int64_t		 model_id;	/* the alert's model */
+	char		**feature_names;	/* the alert's model's, */
+	size_t		 n_names;		/* n_names, owned */
 	char		 condition_key[QUERY_TEXT_MAX];
 	char		 rule[64];
 	char		 features[QUERY_TEXT_MAX];	/* JSON array or "" */
@@ -391,8 +397,9 @@ void		 query_calib_finish(struct query_calib *c);
 
 /*
  * Alert id explained (query-explain.c): its row, its condition and the
- * condition's decisions, its batch's reports. 0 found, 1 no such alert
- * (or no store yet), -1 busy or error. Caller finishes *out on 0.
+ * condition's decisions, its batch's reports, whichever model it is of
+ * (not only the model shown). 0 found, 1 no such alert (or no store
+ * yet), -1 busy or error. Caller finishes *out on 0.
  */
 int		 query_explain_load(struct query *q, int64_t id,
 		     struct query_explain *out);

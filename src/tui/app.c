@@ -53,6 +53,7 @@ app_init(struct app *a, const struct options *o)
 	a->tab = o->tab;
 	a->delay = o->delay;
 	a->calib_batch = o->batch;
+	a->alerts_all = o->all_models;
 	a->highlight = !o->once && !o->no_highlight;
 	a->q = query_create(o->db);
 	query_set_model(a->q, o->model);

@@ -120,6 +120,8 @@ enum prompt_kind {
 struct options {
 	const char	*db;
 	const char	*model;		/* --model; NULL: automatic */
+	bool		 all_models;	/* --model '*': every model's
+					   alerts (and the Fleet tab) */
 	int		 delay;		/* tenths */
 	bool		 ascii;
 	bool		 no_color;

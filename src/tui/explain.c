@@ -262,8 +262,9 @@ explain_text(const struct query_explain *e, char *const *names, FILE *out)
 	fprintf(out, "alert %lld: %s %s, batch %lld, channel %s (%s)\n",
 	    (long long)e->alert.id, e->alert.severity, e->alert.kind,
 	    (long long)e->alert.batch_id, e->alert.channel, e->alert.status);
-	fprintf(out, "rule %s, condition %s, opened at batch %lld\n",
-	    e->rule[0] ? e->rule : "?", key, (long long)e->first_batch);
+	fprintf(out, "model %s, rule %s, condition %s, opened at batch %lld\n",
+	    e->alert.model, e->rule[0] ? e->rule : "?", key,
+	    (long long)e->first_batch);
 	fprintf(out, "message: %s\n", msg);
 	free(msg);
 	free(key);
@@ -287,6 +288,7 @@ explain_json(const struct query_explain *e, char *const *names, FILE *out)
 	if (o == NULL)
 		abort();
 	jadd(o, "id", cJSON_CreateNumber((double)e->alert.id));
+	jadd(o, "model", cJSON_CreateString(e->alert.model));
 	jadd(o, "batch_id", cJSON_CreateNumber((double)e->alert.batch_id));
 	jadd(o, "severity", cJSON_CreateString(e->alert.severity));
 	jadd(o, "kind", cJSON_CreateString(e->alert.kind));
@@ -335,7 +337,6 @@ int
 explain_write(struct query *q, int64_t id, enum out_format fmt, FILE *out,
     char **cause)
 {
-	const struct query_overview *ov;
 	struct query_explain e;
 	char *const *names;
 	int rc;
@@ -346,9 +347,8 @@ explain_write(struct query *q, int64_t id, enum out_format fmt, FILE *out,
 		    (long long)id) : xstrdup("the store is busy or unreadable");
 		return -1;
 	}
-	ov = query_overview(q);
-	names = ov->n_features == e.feature.n_features ? ov->feature_names :
-	    NULL;
+	/* The alert's model's names, which may not be the model shown's. */
+	names = e.n_names == e.feature.n_features ? e.feature_names : NULL;
 	rc = fmt == FORMAT_JSON ? explain_json(&e, names, out) :
 	    explain_text(&e, names, out);
 	query_explain_finish(&e);

@@ -631,7 +631,9 @@ export_json(const struct app *a, FILE *out)
 
 	cJSON_AddStringToObject(o, "tab", export_tabs[a->tab]);
 	json_str(o, "store", query_path(a->q));
-	cJSON_AddStringToObject(o, "model", query_model(a->q));
+	/* Every model's alerts ('M', --model '*'): each row names its own. */
+	cJSON_AddStringToObject(o, "model", a->tab == TAB_ALERTS &&
+	    a->alerts_all ? "*" : query_model(a->q));
 	cJSON_AddStringToObject(o, "state", states[st]);
 	json_num(o, "now", a->now);
 	if (st != QUERY_OK)

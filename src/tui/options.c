@@ -40,7 +40,9 @@ options_usage(FILE *f)
 	    "  --db PATH             store to read (default $MLMON_DB, else\n"
 	    "                        ./monitoring.db)\n"
 	    "  --model NAME          the model to show (default: the store's\n"
-	    "                        \"default\", else its first by name)\n"
+	    "                        \"default\", else its first by name);\n"
+	    "                        '*': every model (the Alerts tab lists\n"
+	    "                        all models' alerts; opens on the fleet)\n"
 	    "  -d, --delay SECONDS   refresh every SECONDS, 0.1 to 10"
 	    " (default 1)\n"
 	    "  -U, --ascii           ASCII glyphs only (automatic when the\n"
@@ -108,6 +110,26 @@ parse_format(const char *s, enum out_format *out)
 		}
 	}
 	return false;
+}
+
+/*
+ * --model '*': every model, on the two tabs that show them all (Alerts,
+ * and the Fleet the console opens on); the other tabs show one model.
+ */
+static int
+options_all_models(struct options *o, char **cause)
+{
+	if (!o->all_models)
+		return 0;
+	if (!o->tab_set)
+		o->tab = TAB_FLEET;
+	else if (o->tab != TAB_ALERTS && o->tab != TAB_FLEET &&
+	    o->alert < 0) {
+		*cause = xstrdup("--model '*' (every model) goes with --tab "
+		    "alerts or fleet");
+		return -1;
+	}
+	return 0;
 }
 
 /* Whole-string integer in [min, max]. */
@@ -185,6 +207,10 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 			o->db = optarg;
 			break;
 		case OPT_MODEL:
+			o->all_models = strcmp(optarg, "*") == 0;
+			o->model = NULL;
+			if (o->all_models)
+				break;
 			if (!model_name_check(optarg, strlen(optarg), why,
 			    sizeof why)) {
 				*cause = xasprintf("--model: %s", why);
@@ -241,8 +267,8 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 			o->tab_set = true;
 			if ((o->tab = options_tab(optarg)) == -1) {
 				*cause = xasprintf("--tab: '%s' is not one of "
-				    "overview, drift, calibration, alerts",
-				    optarg);
+				    "overview, drift, calibration, alerts, "
+				    "fleet", optarg);
 				return -1;
 			}
 			break;
@@ -310,5 +336,5 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 		    "json");
 		return -1;
 	}
-	return 0;
+	return options_all_models(o, cause);
 }

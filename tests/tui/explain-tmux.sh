@@ -4,7 +4,9 @@
 # fixed sleeps): the selected alert (the newest at first) is explained
 # over the list (its id, rule and condition as `--once --alert` prints
 # them), Escape goes back to the list, and after moving the selection one
-# row down Enter explains the next older alert.
+# row down Enter explains the next older alert. In a store of two models,
+# the all-models list (M, or --model '*') explains another model's alert
+# from its own rows: its model, condition and feature names.
 #
 #   explain-tmux.sh MLMON-TOP MLMON-GEN MLMON-INGEST
 set -eu
@@ -80,6 +82,51 @@ T send-keys -t t Down
 T send-keys -t t Enter
 wait_for "alert $older: "
 wait_for "condition $okey, opened at batch"
+T send-keys -t t Escape q
+
+# A second model in a copy: its alerts are the newest of the store.
+cp c.db m.db
+"$gen" --scenario gradual --features 3 --classes 4 --seed 12 --batches 12 \
+    --batch-size 150 --reference-rows 400 --label-delay 2 >o.ndjson
+"$ingest" --db m.db -q --model other.m o.ndjson
+mnewest=$(sqlite3 m.db "SELECT max(id) FROM alerts")
+mkey=$(sqlite3 m.db "SELECT condition_key FROM alerts WHERE id = $mnewest")
+# The other model's last drift condition; the newest alert it matches.
+dkey=$(sqlite3 m.db "SELECT condition_key FROM alerts WHERE model_id =
+    (SELECT model_id FROM models WHERE name = 'other.m')
+    AND condition_key LIKE 'confirmed_drift:%' ORDER BY id DESC LIMIT 1")
+drift=$(sqlite3 m.db "SELECT max(id) FROM alerts
+    WHERE instr(condition_key, '$dkey') OR instr(message, '$dkey')")
+T kill-session -t t
+T new-session -d -s t -x 120 -y 24 \
+    "env MLMON_DB=m.db TERM=xterm-256color '$top' -M; sleep 60"
+step="two models: the console opens on the fleet, M lists every model"
+wait_for "other.m"
+T send-keys -t t 4
+wait_for "newest first"
+T send-keys -t t M
+wait_for "Models: all"
+step="Enter on another model's alert explains it"
+T send-keys -t t Enter
+wait_for "alert $mnewest: "
+wait_for "model other.m, rule"
+wait_for "condition $mkey, opened at batch"
+T send-keys -t t Escape q
+T kill-session -t t
+
+step="--model '*' opens on the fleet, its Alerts tab lists every model"
+T new-session -d -s t -x 120 -y 24 \
+    "env MLMON_DB=m.db TERM=xterm-256color '$top' -M --model '*'; sleep 60"
+wait_for "other.m"
+T send-keys -t t 4
+wait_for "Models: all"
+step="/ finds the other model's drift page, Enter explains it"
+T send-keys -t t / "$dkey" Enter
+wait_for "Search: \"$dkey\""
+T send-keys -t t Enter
+wait_for "alert $drift: "
+wait_for "model other.m, rule confirmed_drift"
+wait_for "  f2 "
 T send-keys -t t Escape q
 [ "$fail" -eq 0 ] && echo "0 failed" || echo "failed"
 exit "$fail"

@@ -9,7 +9,11 @@
 #    as the alerts table has it (one line per batch and kind);
 #  - a calibrated performance decay shows the exact test's p and the SE;
 #  - the seed policy's explanation names its fixed thresholds;
-#  - no such alert: exit 1 naming it; --alert without --once: exit 2.
+#  - no such alert: exit 1 naming it; --alert without --once: exit 2;
+#  - in a store of two models, an alert of the model not shown is
+#    explained from its own model's rows (names, reports, reference,
+#    batch), and --model '*' --tab alerts lists every model's alerts in
+#    text, json and csv, each row naming its model.
 #
 # usage: explain.sh MLMON-TOP MLMON-GEN MLMON-INGEST
 set -u
@@ -31,8 +35,8 @@ key=$(q c.db "SELECT condition_key FROM alerts WHERE id = $page")
 check "calibrated text exit" $? 0
 check "header" "$(head -n 1 c.txt)" \
     "alert $page: critical firing, batch $batch, channel slack (dry_run)"
-check "rule and condition" "$(sed -n 2p c.txt)" \
-    "rule confirmed_drift, condition $key, opened at batch $batch"
+check "model, rule and condition" "$(sed -n 2p c.txt)" \
+    "model default, rule confirmed_drift, condition $key, opened at batch $batch"
 check "five features, each fired by PSI and KS" \
     "$(grep -c '^  f[0-4] .* PSI KS$' c.txt)" 5
 check "timeline: a line per batch and kind" \
@@ -54,6 +58,7 @@ check "histogram: ten bins, each side's shares sum to 100%" "$(sed -n \
 
 "$top" --db c.db --once --alert "$page" --format json >c.json
 check "json exit" $? 0
+check "json: the model" "$(jq -r .model c.json)" default
 bad=0
 for f in f0 f1 f2 f3 f4; do
 	for k in psi_p_value:psi_p_values ks_q_value:ks_q_values \
@@ -96,4 +101,78 @@ yes_if "no such alert named" grep -q "no alert 99999" none.err
 "$top" --db c.db --alert "$page" 2>bad.err
 check "--alert without --once exit" $? 2
 yes_if "--alert without --once reason" grep -q "needs --once" bad.err
+
+# Two models: the console shows "default"; other.m (3 features, 4
+# classes) was written after it, into the same store.
+cp c.db m.db
+"$gen" --scenario gradual --features 3 --classes 4 --seed 12 --batches 12 \
+    --batch-size 150 --reference-rows 400 --label-delay 2 >o.ndjson
+"$ingest" --db m.db -q --model other.m o.ndjson
+check "other.m ingest exit" $? 0
+oid=$(q m.db "SELECT model_id FROM models WHERE name = 'other.m'")
+opage=$(q m.db "SELECT max(id) FROM alerts WHERE model_id = $oid
+    AND kind = 'firing' AND condition_key LIKE 'confirmed_drift:%'")
+obatch=$(q m.db "SELECT batch_id FROM alerts WHERE id = $opage")
+okey=$(q m.db "SELECT condition_key FROM alerts WHERE id = $opage")
+"$top" --db m.db --once --alert "$opage" >o.txt 2>o.err
+check "another model's alert: exit" $? 0
+check "another model's alert: its model, rule and condition" \
+    "$(sed -n 2p o.txt)" \
+    "model other.m, rule confirmed_drift, condition $okey, opened at batch $obatch"
+check "another model's alert: its three features" \
+    "$(grep -c '^  f[0-2] ' o.txt) $(grep -c '^  f[3-9] ' o.txt)" "3 0"
+check "another model's alert: its reference and batch" \
+    "$(grep -o 'reference # ([0-9]* values) beside batch = ([0-9]*)' o.txt)" \
+    "reference # ($(q m.db "SELECT count(*) FROM reference
+    WHERE model_id = $oid") values) beside batch = ($(q m.db "SELECT count(*)
+    FROM predictions WHERE model_id = $oid AND batch_id = $obatch"))"
+"$top" --db m.db --once --alert "$opage" --format json >o.json
+check "another model's alert: json names its model and features" \
+    "$(jq -c '[.model, .condition_key, [.features[].feature]]' o.json)" \
+    "[\"other.m\",\"$okey\",$(q m.db "SELECT value FROM meta
+    WHERE model_id = $oid AND key = 'feature_names'")]"
+bad=0
+for f in $(jq -r '.features[].feature' o.json); do
+	j=$(jq -r ".features[] | select(.feature == \"$f\") | .psi" o.json)
+	s=$(q m.db "SELECT json_extract(payload, '\$.psi_values.$f')
+	    FROM monitor_reports WHERE model_id = $oid AND batch_id = $obatch
+	    AND report_type = 'feature'")
+	awk -v a="$j" -v b="$s" 'BEGIN { d = a - b; if (d < 0) d = -d;
+	    exit !(d <= 1e-12 * b) }' || { echo "# $f: $j vs $s"; bad=1; }
+done
+check "another model's alert: PSI of its own batch's report" "$bad" 0
+
+# --model '*': every model's alerts, each row naming its model.
+"$top" --db m.db --once --tab alerts --model '*' --format json >all.json
+check "all models json exit" $? 0
+check "all models json: model, total, rows" \
+    "$(jq -c '[.model, .total, (.alerts | length)]' all.json)" \
+    "[\"*\",$(q m.db 'SELECT count(*) FROM alerts'),$(q m.db \
+    'SELECT count(*) FROM alerts')]"
+check "all models json: ids and models as stored" \
+    "$(echo $(jq -r '.alerts[] | "\(.id)|\(.model)"' all.json))" \
+    "$(q m.db "SELECT id, name FROM alerts JOIN models USING (model_id)
+    ORDER BY id DESC")"
+"$top" --db m.db --once --tab alerts --model '*' --format csv >all.csv
+check "all models csv: header" "$(head -n 1 all.csv | cut -d, -f1-2)" \
+    "model,id"
+check "all models csv: a row per alert with its model" \
+    "$(echo $(sed 1d all.csv | cut -d, -f1 | sort | uniq -c |
+    awk '{ print $2 "=" $1 }'))" "$(q m.db "SELECT name || '=' || count(*)
+    FROM alerts JOIN models USING (model_id) GROUP BY name ORDER BY name")"
+"$top" --db m.db --once --tab alerts --model '*' --width 120 >all.txt
+check "all models text: the filter line" \
+    "$(grep -c 'Models: all' all.txt)" 1
+yes_if "all models text: other.m's rows" grep -q ' other\.m  ' all.txt
+"$top" --db m.db --once --tab alerts --format json >one.json
+check "one model json: default's alerts only" \
+    "$(jq -c '[.model, .total, ([.alerts[].model] | unique)]' one.json)" \
+    "[\"default\",$(q m.db "SELECT count(*) FROM alerts WHERE model_id =
+    (SELECT model_id FROM models WHERE name = 'default')"),[\"default\"]]"
+"$top" --db m.db --once --model '*' --tab drift 2>star.err
+check "--model '*' with --tab drift exit" $? 2
+yes_if "--model '*' with --tab drift reason" grep -q \
+    "goes with --tab alerts or fleet" star.err
+"$top" --db m.db --once --model '*' --format json >star.json
+check "--model '*' alone: the fleet" "$(jq -r .tab star.json)" fleet
 finish
