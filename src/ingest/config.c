@@ -38,9 +38,11 @@ enum opt_type {
 	OPT_POLICY,	/* enum policy_kind */
 };
 
+/* A config key: its section and name, its flag, how to parse it. */
 struct opt {
 	const char	*section;
 	const char	*key;
+	const char	*flag;		/* its --flag; NULL: none of its own */
 	enum opt_type	 type;
 	double		 lo, hi;
 	bool		 inclusive;	/* [lo, hi], not (lo, hi) */
@@ -53,60 +55,68 @@ struct opt {
 		    offsetof(struct monitor_config, f))
 
 static const struct opt opts[] = {
-	{ "ingest", "db", OPT_STRING, 0, 0, false, OFF(db), 0 },
-	{ "ingest", "model", OPT_STRING, 0, 0, false, OFF(model), 0 },
-	{ "ingest", "flush_rows", OPT_INT, 1, 10000000, true,
-	  OFF(flush_rows), sizeof(size_t) },
-	{ "ingest", "flush_ms", OPT_INT, 0, 3600000, true, OFF(flush_ms),
-	  sizeof(int) },
-	{ "ingest", "busy_timeout_ms", OPT_INT, 0, 3600000, true,
-	  OFF(busy_timeout_ms), sizeof(int) },
-	{ "ingest", "allow_relabel", OPT_BOOL, 0, 0, false,
-	  OFF(allow_relabel), 0 },
-	{ "ingest", "replace_reference", OPT_BOOL, 0, 0, false,
-	  OFF(replace_reference), 0 },
-	{ "ingest", "expect_every", OPT_DURATION, 0, 0, false,
-	  OFF(expect_every_us), 0 },
-	{ "ingest", "expect_labels_within", OPT_DURATION, 0, 0, false,
-	  OFF(expect_labels_us), 0 },
-	{ "ingest", "window", OPT_WINDOW, 0, 0, false, OFF(window), 0 },
-	{ "ingest", "lateness", OPT_DURATION, 0, 0, false, OFF(lateness), 0 },
-	{ "ingest", "idle_close", OPT_DURATION, 0, 0, false, OFF(idle_close),
-	  0 },
-	{ "ingest", "label_ttl", OPT_DURATION, 1, 0, false, OFF(label_ttl),
-	  0 },
-	{ "ingest", "follow", OPT_STRING, 0, 0, false, OFF(follow), 0 },
-	{ "ingest", "rotated", OPT_STRING, 0, 0, false, OFF(rotated), 0 },
-	{ "ingest", "retain_rows", OPT_DURATION, 0, 0, false,
-	  OFF(retain_rows_us), 0 },
-	{ "monitor", "ks_alpha", OPT_DOUBLE, 0, 1, false, MOFF(ks_alpha), 0 },
-	{ "monitor", "psi_warning", OPT_DOUBLE, 0, 100, false,
-	  MOFF(psi_warning), 0 },
-	{ "monitor", "psi_critical", OPT_DOUBLE, 0, 100, false,
-	  MOFF(psi_critical), 0 },
-	{ "monitor", "chisq_alpha", OPT_DOUBLE, 0, 1, false,
-	  MOFF(chisq_alpha), 0 },
-	{ "monitor", "confidence_drift", OPT_DOUBLE, 0, 1, true,
-	  MOFF(confidence_drift), 0 },
-	{ "monitor", "decay", OPT_DOUBLE, 0, 1, true, MOFF(decay), 0 },
-	{ "monitor", "mmd", OPT_BOOL, 0, 0, false, MOFF(mmd_enabled), 0 },
-	{ "monitor", "mmd_alpha", OPT_DOUBLE, 0, 1, false, MOFF(mmd_alpha),
-	  0 },
-	{ "monitor", "mmd_permutations", OPT_INT, 1, 100000, true,
-	  MOFF(mmd.permutations), sizeof(int) },
-	{ "monitor", "mmd_max_ref", OPT_INT, 2, 100000, true,
-	  MOFF(mmd.max_ref), sizeof(size_t) },
-	{ "monitor", "adwin_delta", OPT_DOUBLE, 0, 1, false,
-	  MOFF(adwin_delta), 0 },
-	{ "monitor", "policy", OPT_POLICY, 0, 0, false, MOFF(policy), 0 },
-	{ "monitor", "false_page_rate", OPT_DOUBLE, 0,
-	  POLICY_FALSE_PAGE_RATE_MAX, false, MOFF(false_page_rate), 0 },
-	{ "monitor", "categorical_alpha", OPT_DOUBLE, 0, 1, false,
-	  MOFF(cat_alpha), 0 },
-	{ "monitor", "new_share", OPT_DOUBLE, 0, 1, true, MOFF(new_share),
-	  0 },
-	{ "monitor", "top_categories", OPT_INT, 1, CAT_TOP_MAX, true,
-	  MOFF(cat_top), sizeof(int) },
+	{ "ingest", "db", NULL, OPT_STRING, 0, 0, false, OFF(db), 0 },
+	{ "ingest", "model", "model", OPT_STRING, 0, 0, false, OFF(model), 0 },
+	{ "ingest", "flush_rows", "flush-rows",
+	  OPT_INT, 1, 10000000, true, OFF(flush_rows), sizeof(size_t) },
+	{ "ingest", "flush_ms", "flush-ms",
+	  OPT_INT, 0, 3600000, true, OFF(flush_ms), sizeof(int) },
+	{ "ingest", "busy_timeout_ms", "busy-timeout",
+	  OPT_INT, 0, 3600000, true, OFF(busy_timeout_ms), sizeof(int) },
+	{ "ingest", "allow_relabel", "allow-relabel",
+	  OPT_BOOL, 0, 0, false, OFF(allow_relabel), 0 },
+	{ "ingest", "replace_reference", "replace-reference",
+	  OPT_BOOL, 0, 0, false, OFF(replace_reference), 0 },
+	{ "ingest", "expect_every", "expect-every",
+	  OPT_DURATION, 0, 0, false, OFF(expect_every_us), 0 },
+	{ "ingest", "expect_labels_within", "expect-labels-within",
+	  OPT_DURATION, 0, 0, false, OFF(expect_labels_us), 0 },
+	{ "ingest", "window", "window",
+	  OPT_WINDOW, 0, 0, false, OFF(window), 0 },
+	{ "ingest", "lateness", "lateness",
+	  OPT_DURATION, 0, 0, false, OFF(lateness), 0 },
+	{ "ingest", "idle_close", "idle-close",
+	  OPT_DURATION, 0, 0, false, OFF(idle_close), 0 },
+	{ "ingest", "label_ttl", "label-ttl",
+	  OPT_DURATION, 1, 0, false, OFF(label_ttl), 0 },
+	{ "ingest", "follow", "follow",
+	  OPT_STRING, 0, 0, false, OFF(follow), 0 },
+	{ "ingest", "rotated", "rotated",
+	  OPT_STRING, 0, 0, false, OFF(rotated), 0 },
+	{ "ingest", "retain_rows", "retain-rows",
+	  OPT_DURATION, 0, 0, false, OFF(retain_rows_us), 0 },
+	{ "monitor", "ks_alpha", "ks-alpha",
+	  OPT_DOUBLE, 0, 1, false, MOFF(ks_alpha), 0 },
+	{ "monitor", "psi_warning", "psi-warning",
+	  OPT_DOUBLE, 0, 100, false, MOFF(psi_warning), 0 },
+	{ "monitor", "psi_critical", "psi-critical",
+	  OPT_DOUBLE, 0, 100, false, MOFF(psi_critical), 0 },
+	{ "monitor", "chisq_alpha", "chisq-alpha",
+	  OPT_DOUBLE, 0, 1, false, MOFF(chisq_alpha), 0 },
+	{ "monitor", "confidence_drift", "confidence-drift",
+	  OPT_DOUBLE, 0, 1, true, MOFF(confidence_drift), 0 },
+	{ "monitor", "decay", "decay", OPT_DOUBLE, 0, 1, true, MOFF(decay), 0 },
+	{ "monitor", "mmd", "mmd",
+	  OPT_BOOL, 0, 0, false, MOFF(mmd_enabled), 0 },
+	{ "monitor", "mmd_alpha", "mmd-alpha",
+	  OPT_DOUBLE, 0, 1, false, MOFF(mmd_alpha), 0 },
+	{ "monitor", "mmd_permutations", "mmd-permutations",
+	  OPT_INT, 1, 100000, true, MOFF(mmd.permutations), sizeof(int) },
+	{ "monitor", "mmd_max_ref", "mmd-max-ref",
+	  OPT_INT, 2, 100000, true, MOFF(mmd.max_ref), sizeof(size_t) },
+	{ "monitor", "adwin_delta", "adwin-delta",
+	  OPT_DOUBLE, 0, 1, false, MOFF(adwin_delta), 0 },
+	{ "monitor", "policy", "policy",
+	  OPT_POLICY, 0, 0, false, MOFF(policy), 0 },
+	{ "monitor", "false_page_rate", "false-page-rate",
+	  OPT_DOUBLE, 0, POLICY_FALSE_PAGE_RATE_MAX, false,
+	  MOFF(false_page_rate), 0 },
+	{ "monitor", "categorical_alpha", "categorical-alpha",
+	  OPT_DOUBLE, 0, 1, false, MOFF(cat_alpha), 0 },
+	{ "monitor", "new_share", "new-share",
+	  OPT_DOUBLE, 0, 1, true, MOFF(new_share), 0 },
+	{ "monitor", "top_categories", "top-categories",
+	  OPT_INT, 1, CAT_TOP_MAX, true, MOFF(cat_top), sizeof(int) },
 };
 
 static const char *const alert_sections[] = { "alert", "slack", "email",
@@ -285,6 +295,25 @@ config_finish(struct ingest_config *c)
 	if (c->alert != NULL)
 		alert_config_destroy(c->alert);
 	memset(c, 0, sizeof *c);
+}
+
+bool
+config_flag_next(size_t *i, struct config_flag *out)
+{
+	const struct opt	*o;
+
+	for (; *i < sizeof opts / sizeof opts[0]; (*i)++) {
+		o = &opts[*i];
+		if (o->flag == NULL)
+			continue;
+		out->flag = o->flag;
+		out->section = o->section;
+		out->key = o->key;
+		out->has_arg = o->type != OPT_BOOL;
+		(*i)++;
+		return true;
+	}
+	return false;
 }
 
 int

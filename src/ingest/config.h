@@ -57,6 +57,25 @@ struct config_model_set {
 };
 
 /*
+ * A command-line flag that sets one config key: the key table's own flag
+ * column (--flush-rows N sets [ingest] flush_rows), so a key and its
+ * flag are written down once. A bool key's flag is a switch: no
+ * argument, it sets "on".
+ */
+struct config_flag {
+	const char	*flag;		/* without the "--" */
+	const char	*section;
+	const char	*key;
+	bool		 has_arg;	/* false: a switch */
+};
+
+/*
+ * The flags in table order: from *i = 0, each call fills *out and moves
+ * *i on; false after the last.
+ */
+bool	config_flag_next(size_t *i, struct config_flag *out);
+
+/*
  * Defaults. With_alert false leaves alert NULL: alert keys are then only
  * syntax-checked (fuzzing, tests).
  */

@@ -174,6 +174,31 @@ pl_schema_settle(struct pipeline *p, char **cause)
 	return 0;
 }
 
+/*
+ * A schema record's names while no schema is stored: they fix the axes
+ * and wait for pl_schema_settle (called here). 0 or -1.
+ */
+int
+pl_schema_names(struct pipeline *p, const struct proto_record *r,
+    char **cause)
+{
+	if (r->n_feature_names > 0) {
+		pl_free_names(p->pend_features, p->n_pend_features);
+		p->pend_features = pl_copy_names(r->feature_names,
+		    r->n_feature_names);
+		p->n_pend_features = r->n_feature_names;
+		p->n_features = r->n_feature_names;
+	}
+	if (r->n_class_names > 0) {
+		pl_free_names(p->pend_classes, p->n_pend_classes);
+		p->pend_classes = pl_copy_names(r->class_names,
+		    r->n_class_names);
+		p->n_pend_classes = r->n_class_names;
+		p->n_classes = (int)r->n_class_names;
+	}
+	return pl_schema_settle(p, cause);
+}
+
 /* Check a row's axes (setting them when unknown); reason on mismatch. */
 bool
 pl_check_axes(struct pipeline *p, const struct proto_record *r, char *reason,
@@ -251,7 +276,7 @@ static void
 calib_say(struct pipeline *p)
 {
 	const struct calib *c = p->calib;
-	FILE *log = pipeline_log(p);
+	FILE *log = p->log;
 
 	if (c == NULL) {
 		pl_warn(p, "no estimate: the reference has no labels");
@@ -437,4 +462,17 @@ pl_stored_axes(struct pipeline *p, char **cause)
 		p->warned_no_schema = true;
 	}
 	return 0;
+}
+
+void
+pl_axes_finish(struct pipeline *p)
+{
+	if (p->schema_stored)
+		store_schema_finish(&p->schema);
+	pl_free_names(p->pend_features, p->n_pend_features);
+	pl_free_names(p->pend_classes, p->n_pend_classes);
+	if (p->have_ref)
+		monitor_reference_finish(&p->ref);
+	calib_destroy(p->calib);
+	store_reference_finish(&p->col);
 }

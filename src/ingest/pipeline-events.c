@@ -180,7 +180,7 @@ pl_event_windowed(struct pipeline *p, const struct proto_record *r,
 	int64_t			 batch, row;
 
 	if (misfit != NULL)
-		return pipeline_reject(p, lineno, misfit, line, len, cause);
+		return pl_reject(p, lineno, misfit, line, len, cause);
 	if (window_slot(p, r, &batch, &row, cause) != 0 ||
 	    pl_event_row(p, r, lineno, batch, row, &id, &sp, cause) != 0)
 		return PIPELINE_FATAL;
@@ -207,7 +207,7 @@ pl_event_label(struct pipeline *p, const struct proto_record *r,
 	if (p->n_classes != 0 && r->true_class >= p->n_classes) {
 		snprintf(reason, sizeof reason, "true_class %d is out of "
 		    "range for %d classes", r->true_class, p->n_classes);
-		return pipeline_reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
 	event_id(r, &id);
 	res = store_label_id(p->s, &id, r->true_class, p->cfg->allow_relabel,
@@ -215,8 +215,7 @@ pl_event_label(struct pipeline *p, const struct proto_record *r,
 	pl_mark_dirty(p);
 	switch (res) {
 	case STORE_LABEL_APPLIED:
-		p->pend.labelled++;
-		pl_touch(p, batch);
+		pl_labels_applied(p, batch);
 		/* Labels arrive: the silence alarm's labels_late resolves. */
 		if (pl_watch_labels(p, batch, cause) != 0)
 			return PIPELINE_FATAL;
@@ -232,9 +231,9 @@ pl_event_label(struct pipeline *p, const struct proto_record *r,
 		snprintf(reason, sizeof reason, "%s", why != NULL ? why :
 		    "label refused");
 		free(why);
-		return pipeline_reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
-	p->pend.accepted++;
+	pl_accepted(p);
 	if (res != STORE_LABEL_APPLIED ||
 	    store_batch_state(p->s, batch) != STORE_BATCH_CLOSED)
 		return PIPELINE_OK;

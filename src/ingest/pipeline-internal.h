@@ -4,15 +4,25 @@
  * own files include this header; a helper one file uses stays static in
  * that file.
  *
+ * The files, each calling only those below it (scripts/check-structure
+ * keeps it so), each the owner of the fields marked with its name:
+ *
  *   pipeline.c           records in, the open batch's rows, lifecycle,
- *                        accounting of committed work, flushing
+ *                        the flush (the public face, at the top)
+ *   pipeline-events.c    ids and event times, windows, labels by id, the
+ *                        input position stored with each commit
+ *   pipeline-monitors.c  closing a batch and what runs then: monitors,
+ *                        reports, detectors, alert rules, the batch line
  *   pipeline-axes.c      feature and class counts, schema names, the
  *                        reference window
  *   pipeline-types.c     feature types, categorical values to codes
- *   pipeline-monitors.c  closing a batch and what runs then: monitors,
- *                        reports, detectors, alert rules, the batch line
- *   pipeline-events.c    ids and event times, windows, labels by id, the
- *                        input position stored with each commit
+ *   pipeline-watch.c     the silence alarm (struct pl_watch)
+ *   pipeline-retain.c    pruning raw rows between commits
+ *   pipeline-work.c      the open transaction's work: its lines, batches
+ *                        and counts, held log lines, rejects, what is
+ *                        committed or lost
+ *   pipeline-detectors.c the detectors' cache (struct pl_detectors; it
+ *                        does not see struct pipeline)
  */
 #ifndef MLMON_INGEST_PIPELINE_INTERNAL_H
 #define MLMON_INGEST_PIPELINE_INTERNAL_H
@@ -25,6 +35,7 @@
 #include "core/monitor.h"
 #include "core/window.h"
 #include "db/store.h"
+#include "ingest/pipeline-detectors.h"
 #include "ingest/pipeline.h"
 #include "ingest/proto.h"
 
@@ -47,6 +58,10 @@ struct pl_watch {
 	int64_t		 batch;		/* newest batch seen (the feed's) */
 };
 
+/*
+ * Each group of fields names the file that writes it; the others read it.
+ * (The per-run parts on top are set by pipeline.c at creation.)
+ */
 struct pipeline {
 	struct store		*s;
 	const struct ingest_config	*cfg;
@@ -62,7 +77,7 @@ struct pipeline {
 	bool			 progress_shown;
 	int64_t			 now;	/* ms, of the current line */
 
-	/* Axes and names. */
+	/* Axes and names (pipeline-axes.c; the types may fix n_features). */
 	size_t			 n_features;	/* 0: unknown */
 	int			 n_classes;	/* 0: unknown */
 	bool			 schema_stored;
@@ -84,7 +99,7 @@ struct pipeline {
 	size_t			 n_pend_types;
 	double			*rowbuf;	/* a row with codes, n_features */
 
-	/* Reference. */
+	/* Reference (pipeline-axes.c; abandoned_done: pipeline.c). */
 	bool			 settled;
 	bool			 have_ref;
 	bool			 warned_no_ref;
@@ -98,7 +113,7 @@ struct pipeline {
 	struct store_reference	 col;	/* collected rows */
 	size_t			 col_cap;
 
-	/* The open batch. */
+	/* The open batch (pipeline.c; closed by pipeline-monitors.c). */
 	bool			 open;
 	int64_t			 batch;
 	enum store_batch_state	 was;	/* its state when opened */
@@ -113,19 +128,13 @@ struct pipeline {
 	bool			 all_labelled;
 	bool			 in_order;
 
-	/*
-	 * Detectors, kept decoded between batches. The stored state is read
-	 * again once per write transaction (another process may have fed
-	 * them) and written once, by pipeline_flush, before the commit.
-	 */
-	bool			 det_loaded;	/* det, det_last, det_text valid */
-	bool			 det_checked;	/* revalidated in this transaction */
-	bool			 det_dirty;	/* fed since last stored */
-	struct detectors	 det;
-	int64_t			 det_last;	/* last batch fed; -1 none */
-	char			*det_text;	/* as stored; NULL none stored */
+	/* The detectors' cache (pipeline-detectors.c). */
+	struct pl_detectors	 det;
 
-	/* Uncommitted work; alert decisions not yet delivered. */
+	/*
+	 * Uncommitted work (pipeline-work.c; the flush in pipeline.c clears
+	 * dirty); alert decisions not yet delivered (deliver).
+	 */
 	bool			 deliver;
 	bool			 dirty;
 	int64_t			 dirty_since;
@@ -140,7 +149,7 @@ struct pipeline {
 	bool			 dead;	/* work lost: store no more */
 	uint64_t		 last_line;	/* latest input line seen */
 
-	struct pl_watch		 watch;
+	struct pl_watch		 watch;	/* pipeline-watch.c */
 
 	/* pipeline-events.c: windows, held labels, the input position. */
 	struct window		 win;		/* spec kind NONE: off */
@@ -150,29 +159,42 @@ struct pipeline {
 	bool			 held_any;	/* labels wait for their rows */
 	struct follow		*follow;	/* NULL: not following */
 	char			*pos_key;	/* input_positions.source */
-	/* What is known to be in the file at the path (store_file_check). */
+	/*
+	 * What is known to be in the file at the path (store_file_check;
+	 * pipeline-work.c).
+	 */
 	struct pipeline_stats	 sure;	/* st at the last check */
 	uint64_t		 sure_line;	/* first line after that work */
 };
 
 /*
- * pipeline.c. Warn on err ("mlmon-ingest: ...", clearing the progress
- * line first); mark the transaction dirty (starting the flush_ms clock);
- * note that batch has work in it; set *cause to "<what>: <why>" (why is
- * taken; NULL says "failed") and return PIPELINE_FATAL.
+ * pipeline-work.c, the open transaction's work. Warn on err
+ * ("mlmon-ingest: ...", clearing the progress line first); mark the
+ * transaction dirty (starting the flush_ms clock); note that batch has
+ * work in it; that line lineno belongs to it; set *cause to "<what>:
+ * <why>" (why is taken; NULL says "failed") and return PIPELINE_FATAL.
  */
 void		 pl_warn(struct pipeline *p, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 pl_mark_dirty(struct pipeline *p);
 void		 pl_touch(struct pipeline *p, int64_t batch);
+/*
+ * The transaction's counts: a record accepted; labels applied to batch;
+ * batch judged (each also notes the batch's work).
+ */
+void		 pl_accepted(struct pipeline *p);
+void		 pl_labels_applied(struct pipeline *p, int64_t batch);
+void		 pl_batch_judged(struct pipeline *p, int64_t batch);
+void		 pl_note_line(struct pipeline *p, uint64_t lineno);
 enum pipeline_result pl_fatal(char **cause, char *why, const char *what);
 /*
- * The open transaction's work is lost (a failed commit, a rollback, state
- * that cannot be read): nothing of it counts, nothing more is stored.
- * *cause is why (taken) and the input lines to send again.
+ * Report line lineno as rejected for reason (on err, and in the store's
+ * rejected table): PIPELINE_REJECT, or PIPELINE_FATAL when it could not
+ * be recorded.
  */
-void	pl_work_lost(struct pipeline *p, char *why, char **cause);
-
+enum pipeline_result pl_reject(struct pipeline *p, uint64_t lineno,
+		    const char *reason, const char *text, size_t len,
+		    char **cause);
 /*
  * What store_prediction_add answered for line lineno: a new or late row
  * counts (once committed), a replay is skipped, a conflict is rejected
@@ -181,14 +203,37 @@ void	pl_work_lost(struct pipeline *p, char *why, char **cause);
 enum pipeline_result pl_row_added(struct pipeline *p,
 		    enum store_add_result rc, int64_t batch, uint64_t lineno,
 		    const char *line, size_t len, char *why, char **cause);
+/* Print the held lines (committed work) to out, or drop them. */
+void		 pl_held_release(struct pipeline *p, bool print);
+/* The transaction committed: count its work. */
+void		 pl_work_committed(struct pipeline *p);
+/*
+ * The open transaction's work is lost (a failed commit, a rollback, state
+ * that cannot be read): nothing of it counts, nothing more is stored.
+ * *cause is why (taken) and the input lines to send again.
+ */
+void		 pl_work_lost(struct pipeline *p, char *why, char **cause);
+/*
+ * The DB file is still the one opened: everything counted is in it. Or
+ * it was deleted or replaced: what was written since is lost (as above).
+ */
+void		 pl_file_sure(struct pipeline *p);
+void		 pl_file_lost(struct pipeline *p, char *why, char **cause);
 
-/* pipeline-axes.c. Name vectors; a copy the caller frees (pl_free_names). */
+/*
+ * pipeline-axes.c. The end of its state (names, schema, reference). Name
+ * vectors; a copy the caller frees (pl_free_names).
+ */
+void		 pl_axes_finish(struct pipeline *p);
 void		 pl_free_names(char **v, size_t n);
 char		**pl_copy_names(const char *const *v, size_t n);
 /* Read the stored schema while this process has none. 0 or -1. */
 int		 pl_schema_refresh(struct pipeline *p, char **cause);
 /* Store the schema once both axes are known. 0 or -1. */
 int		 pl_schema_settle(struct pipeline *p, char **cause);
+/* A schema record's names while none is stored, then settle. 0 or -1. */
+int		 pl_schema_names(struct pipeline *p,
+		    const struct proto_record *r, char **cause);
 /*
  * Check a prediction, reference or labels record's axes (fixing them when
  * unknown): false with reason (PROTO_REASON_MAX) on a mismatch; *failed
@@ -233,10 +278,7 @@ bool		 pl_types_row(struct pipeline *p, struct proto_record *r,
 bool		 pl_types_schema(struct pipeline *p,
 		    const struct proto_record *r, char *reason);
 
-/* pipeline-monitors.c. Drop the cached detectors (read again on use). */
-void		 pl_detectors_forget(struct pipeline *p);
-/* Write the detector state if it was fed; before each commit. 0 or -1. */
-int		 pl_detectors_store(struct pipeline *p, char **cause);
+/* pipeline-monitors.c. */
 /*
  * Run the monitors (labels_only: performance) on stored rows. 0, -1, or
  * 1 when a stop request cut them short (nothing stored).
@@ -255,8 +297,9 @@ enum pipeline_result pl_close_batch(struct pipeline *p, char **cause);
 
 /*
  * pipeline-watch.c: the silence alarm. Arrivals of predictions and labels
- * and batch closes move its clock; tick fires what is due (and commits
- * it), timeout is the ms until the next deadline (-1 none). 0 or -1.
+ * and batch closes move its clock; tick fires what is due (0, -1, or 1:
+ * pages fired, commit them now), timeout is the ms until the next
+ * deadline (-1 none). 0 or -1.
  */
 /*
  * pipeline-retain.c: after a commit, prune one small transaction of rows

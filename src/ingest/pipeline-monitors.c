@@ -42,7 +42,6 @@
 #include "db/store.h"
 #include "ingest/config.h"
 
-#define DETECTORS_NAME		"detectors"
 #define NAMES_SHOWN		4	/* feature names on a batch line */
 
 /* Append "name,name,+k" for the flagged features to buf. */
@@ -228,88 +227,24 @@ monitor_batch_from_store(struct monitor_batch *mb, const struct store_batch *b)
 	mb->n_scores = b->n_classes;
 }
 
-/* Forget the cached detectors; the next use reads the stored state. */
-void
-pl_detectors_forget(struct pipeline *p)
-{
-	if (p->det_loaded)
-		detectors_finish(&p->det);
-	free(p->det_text);
-	p->det_text = NULL;
-	p->det_loaded = false;
-	p->det_checked = false;
-	p->det_dirty = false;
-}
-
-/*
- * Make p->det the current detector state. Once per write transaction the
- * stored row is read and compared with what this process last read or
- * wrote: equal keeps the cache, different (another process fed them, or
- * our last write was lost) decodes the stored one.
- */
+/* Load the detectors; a corrupt stored state loses the work. 0 or -1. */
 static int
 detectors_load(struct pipeline *p, char **cause)
 {
-	int64_t	 last = -1;
-	char	*text = NULL, *why = NULL;
+	char	*why = NULL;
 	int	 rc;
 
-	if (p->det_loaded && p->det_checked)
-		return 0;
-	rc = store_detector_get(p->s, DETECTORS_NAME, &last, &text, &why);
-	if (rc < 0) {
-		pl_fatal(cause, why, "loading detector state");
+	rc = pl_detectors_load(&p->det, p->s, &p->cfg->monitor, &why);
+	if (rc == -2) {
+		pl_work_lost(p, xasprintf("%s; reading stopped at %s line "
+		    "%llu", why, p->source, (unsigned long long)p->last_line),
+		    cause);
+		free(why);
 		return -1;
 	}
-	if (p->det_loaded && !p->det_dirty && (rc == 1 ?
-	    p->det_text == NULL : p->det_text != NULL &&
-	    last == p->det_last && strcmp(text, p->det_text) == 0)) {
-		free(text);
-		p->det_checked = true;
-		return 0;
-	}
-	pl_detectors_forget(p);
-	if (rc == 0) {
-		if (!detectors_decode(text, &p->det)) {
-			free(text);
-			pl_work_lost(p, xasprintf("%s: the stored detector "
-			    "state (detector_state row '%s') is corrupt; "
-			    "reading stopped at %s line %llu", store_path(p->s),
-			    DETECTORS_NAME, p->source,
-			    (unsigned long long)p->last_line), cause);
-			return -1;
-		}
-		p->det_text = text;	/* p owns it */
-	} else {
-		detectors_init(&p->det, &p->cfg->monitor);
-		last = -1;
-	}
-	p->det_last = last;
-	p->det_loaded = true;
-	p->det_checked = true;
-	return 0;
-}
-
-/* Write the cached detector state if it was fed; called before commit. */
-int
-pl_detectors_store(struct pipeline *p, char **cause)
-{
-	char	*text, *why = NULL;
-
-	if (!p->det_loaded || !p->det_dirty)
-		return 0;
-	text = detectors_encode(&p->det);
-	if (store_detector_put(p->s, DETECTORS_NAME, p->det_last, text,
-	    &why) != 0) {
-		free(text);
-		pl_detectors_forget(p);
-		pl_fatal(cause, why, "storing detector state");
-		return -1;
-	}
-	free(p->det_text);
-	p->det_text = text;	/* p owns it */
-	p->det_dirty = false;
-	return 0;
+	if (rc != 0)
+		*cause = why;
+	return rc;
 }
 
 /*
@@ -341,13 +276,12 @@ detectors_advance(struct pipeline *p, int64_t batch,
 	}
 	if (rc == 0)
 		return 0;
-	if (feed_one(p, &p->det, batch, mb, perf, out, cause) != 0) {
-		pl_detectors_forget(p);
+	if (feed_one(p, &p->det.det, batch, mb, perf, out, cause) != 0) {
+		pl_detectors_forget(&p->det);
 		return -1;
 	}
 	*fed = true;
-	p->det_last = batch;
-	p->det_dirty = true;
+	pl_detectors_fed(&p->det, batch);
 	pl_mark_dirty(p);
 	return 0;
 }
@@ -643,7 +577,7 @@ judge_undo(struct pipeline *p, long mark)
 		pl_warn(p, "undoing a judgement: %s", why);
 		free(why);
 	}
-	pl_detectors_forget(p);
+	pl_detectors_forget(&p->det);
 	if (p->log != NULL)
 		fseek(p->log, mark, SEEK_SET);
 }
@@ -699,9 +633,7 @@ pl_judge(struct pipeline *p, int64_t batch, const struct monitor_batch *mem,
 	if (store_judge_end(p->s, true, &why) != 0)
 		return pl_fatal(cause, why, "closing a batch");
 	if (rc == 0) {
-		pl_mark_dirty(p);
-		pl_touch(p, batch);
-		p->pend.batches++;
+		pl_batch_judged(p, batch);
 	}
 	return PIPELINE_OK;
 }

@@ -248,8 +248,7 @@ pl_watch_tick(struct pipeline *p, char **cause)
 			return -1;
 		fired = true;
 	}
-	/* The page goes out now, not at the next flush deadline. */
-	return fired ? pipeline_flush(p, cause) : 0;
+	return fired ? 1 : 0;
 }
 
 /*

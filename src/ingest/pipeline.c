@@ -2,10 +2,11 @@
  * The ingest pipeline's records and commits: each input line is parsed
  * and dispatched (prediction, end_batch, labels, schema; reference rows
  * are collected by pipeline-axes.c), predictions are logged and the open
- * batch's rows kept in memory, and here are the pipeline's lifecycle, the
- * accounting of committed work and the flush. The axes and the reference
- * window are in pipeline-axes.c; closing a batch and what runs then
- * (monitors, detectors, alerts) in pipeline-monitors.c.
+ * batch's rows kept in memory, and here are the pipeline's lifecycle and
+ * the flush. The axes and the reference window are in pipeline-axes.c;
+ * closing a batch and what runs then (monitors, detectors, alerts) in
+ * pipeline-monitors.c; the accounting of the open transaction's work in
+ * pipeline-work.c.
  *
  * Accounting: records count as accepted, and their batch lines (and the
  * alert engine's lines, through pipeline_log) are printed, only once the
@@ -18,131 +19,18 @@
 #include "ingest/pipeline.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alert/alert.h"
-#include "core/calibrate.h"
-#include "core/monitor.h"
-#include "core/sanitize.h"
 #include "core/stop.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
 #include "ingest/pipeline-internal.h"
 #include "ingest/proto.h"
-
-static void
-say_clear(struct pipeline *p, FILE *f)
-{
-	if (p->progress_shown) {
-		fputs("\r\033[K", f);
-		p->progress_shown = false;
-	}
-}
-
-void
-pl_warn(struct pipeline *p, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*m;
-
-	say_clear(p, p->err);
-	va_start(ap, fmt);
-	m = sanitize_vformat(fmt, ap);
-	va_end(ap);
-	fprintf(p->err, "mlmon-ingest: %s\n", m);
-	free(m);
-}
-
-void
-pl_mark_dirty(struct pipeline *p)
-{
-	if (!p->dirty) {
-		p->dirty = true;
-		p->dirty_since = p->now;
-	}
-}
-
-/* Batch `batch` has work in the open transaction. */
-void
-pl_touch(struct pipeline *p, int64_t batch)
-{
-	if (p->batch_lo < 0 || batch < p->batch_lo)
-		p->batch_lo = batch;
-	if (batch > p->batch_hi)
-		p->batch_hi = batch;
-}
-
-/* The held lines, each cleaned (they quote feature names). */
-static void
-held_print(const char *buf, size_t len, FILE *out)
-{
-	const char *end;
-	char *line, *clean;
-
-	while (len > 0) {
-		end = memchr(buf, '\n', len);
-		if (end == NULL)
-			end = buf + len;
-		line = xstrndup(buf, (size_t)(end - buf));
-		clean = sanitize_dup(line, SIZE_MAX);
-		fprintf(out, "%s\n", clean);
-		free(clean);
-		free(line);
-		len -= (size_t)(end - buf) + (end < buf + len);
-		buf = end + 1;
-	}
-}
-
-/* Print the held lines (committed work) to out, or drop them. */
-static void
-held_release(struct pipeline *p, bool print)
-{
-	if (p->log == NULL)
-		return;
-	fflush(p->log);
-	if (print && p->log_len > 0) {
-		say_clear(p, p->out);
-		held_print(p->log_buf, p->log_len, p->out);
-		fflush(p->out);
-	}
-	/* The next lines overwrite these (the length follows the position). */
-	rewind(p->log);
-}
-
-enum pipeline_result
-pl_fatal(char **cause, char *why, const char *what)
-{
-	*cause = xasprintf("%s: %s", what, why != NULL ? why : "failed");
-	free(why);
-	return PIPELINE_FATAL;
-}
-
-static enum pipeline_result
-reject(struct pipeline *p, uint64_t lineno, const char *reason,
-    const char *text, size_t len, char **cause)
-{
-	char	*why = NULL, *src, *why_shown;
-
-	say_clear(p, p->err);
-	/* The source is a file name from the command line: untrusted. */
-	src = sanitize_dup(p->source, SIZE_MAX);
-	why_shown = sanitize_dup(reason, SIZE_MAX);
-	fprintf(p->err, "%s:%llu: %s\n", src, (unsigned long long)lineno,
-	    why_shown);
-	free(why_shown);
-	free(src);
-	p->st.rejected++;
-	if (store_reject_add(p->s, p->source, lineno, reason, text, len,
-	    &why) != 0)
-		return pl_fatal(cause, why, "recording a rejected line");
-	pl_mark_dirty(p);
-	return PIPELINE_REJECT;
-}
 
 static void
 open_batch(struct pipeline *p, int64_t batch)
@@ -186,41 +74,6 @@ keep_row(struct pipeline *p, const struct proto_record *r, int64_t row,
 }
 
 /*
- * What store_prediction_add answered for line lineno: a new or late row
- * counts (once committed), a replay is skipped, a conflict is rejected
- * with the store's reason, an error is fatal.
- */
-enum pipeline_result
-pl_row_added(struct pipeline *p, enum store_add_result rc, int64_t batch,
-    uint64_t lineno, const char *line, size_t len, char *why, char **cause)
-{
-	char	reason[PROTO_REASON_MAX];
-
-	switch (rc) {
-	case STORE_ADD_NEW:
-	case STORE_ADD_LATE:
-		p->pend.rows++;
-		p->pend.accepted++;
-		if (rc == STORE_ADD_LATE)
-			p->pend.late++;
-		pl_touch(p, batch);
-		return PIPELINE_OK;
-	case STORE_ADD_REPLAY:
-		p->st.skipped++;
-		return PIPELINE_SKIP;
-	case STORE_ADD_CONFLICT:
-		snprintf(reason, sizeof reason, "%s", why != NULL ? why :
-		    "row exists with different content");
-		free(why);
-		return reject(p, lineno, reason, line, len, cause);
-	case STORE_ADD_ERROR:
-	default:
-		break;
-	}
-	return pl_fatal(cause, why, "logging a prediction");
-}
-
-/*
  * A row for an already judged batch while another batch is being filled:
  * it must not close that batch. Logged as late, skipped as a replay or
  * rejected as a conflict; without row_in_batch it cannot be told from a
@@ -239,7 +92,7 @@ stray_row(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 		snprintf(reason, sizeof reason, "late row for batch %lld, "
 		    "which is judged already, without row_in_batch (needed "
 		    "to tell it from a replay)", (long long)r->batch_id);
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
 	if (pl_event_row(p, r, lineno, r->batch_id, r->row_in_batch, &id, &sp,
 	    cause) != 0)
@@ -296,20 +149,20 @@ do_end_batch(struct pipeline *p, const struct proto_record *r,
 	if (p->open && p->batch == r->batch_id) {
 		if ((res = pl_close_batch(p, cause)) != PIPELINE_OK)
 			return res;
-		p->pend.accepted++;
+		pl_accepted(p);
 		return PIPELINE_OK;
 	}
 	st = store_batch_state(p->s, r->batch_id);
 	if (st == STORE_BATCH_UNKNOWN) {
 		snprintf(reason, sizeof reason, "end_batch for batch %lld, "
 		    "which has no logged predictions", (long long)r->batch_id);
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
 	/* Another writer's batch: judged here over its stored rows. */
 	if (st == STORE_BATCH_OPEN &&
 	    (res = pl_judge(p, r->batch_id, NULL, cause)) != PIPELINE_OK)
 		return res;
-	p->pend.accepted++;
+	pl_accepted(p);
 	return PIPELINE_OK;
 }
 
@@ -330,15 +183,14 @@ do_labels(struct pipeline *p, const struct proto_record *r,
 	switch (res) {
 	case STORE_LABEL_APPLIED:
 		free(why);
-		p->pend.labelled++;
-		p->pend.accepted++;
-		pl_touch(p, r->batch_id);
+		pl_labels_applied(p, r->batch_id);
+		pl_accepted(p);
 		if (pl_run_stored(p, r->batch_id, true, cause) != 0)
 			return PIPELINE_FATAL;
 		return PIPELINE_OK;
 	case STORE_LABEL_SAME:
 		free(why);
-		p->pend.accepted++;
+		pl_accepted(p);
 		return PIPELINE_OK;
 	case STORE_LABEL_CONFLICT:
 	case STORE_LABEL_MISMATCH:
@@ -357,7 +209,7 @@ do_labels(struct pipeline *p, const struct proto_record *r,
 			snprintf(reason, sizeof reason, "batch %lld is unknown "
 			    "or still open", (long long)r->batch_id);
 		free(why);
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	case STORE_LABEL_ERROR:
 		break;
 	}
@@ -379,28 +231,14 @@ do_schema(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 		    "%zu class names, the stream %zu features and %d classes",
 		    r->n_feature_names, r->n_class_names, p->n_features,
 		    p->n_classes);
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
 	if (!pl_types_schema(p, r, reason))
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	if (!p->schema_stored) {
-		if (r->n_feature_names > 0) {
-			pl_free_names(p->pend_features, p->n_pend_features);
-			p->pend_features = pl_copy_names(r->feature_names,
-			    r->n_feature_names);
-			p->n_pend_features = r->n_feature_names;
-			p->n_features = r->n_feature_names;
-		}
-		if (r->n_class_names > 0) {
-			pl_free_names(p->pend_classes, p->n_pend_classes);
-			p->pend_classes = pl_copy_names(r->class_names,
-			    r->n_class_names);
-			p->n_pend_classes = r->n_class_names;
-			p->n_classes = (int)r->n_class_names;
-		}
-		if (pl_schema_settle(p, cause) != 0)
+		if (pl_schema_names(p, r, cause) != 0)
 			return PIPELINE_FATAL;
-		p->pend.accepted++;
+		pl_accepted(p);
 		return PIPELINE_OK;
 	}
 	/* A schema is stored: this one must match it (the store decides). */
@@ -418,9 +256,9 @@ do_schema(struct pipeline *p, const struct proto_record *r, uint64_t lineno,
 		snprintf(reason, sizeof reason, "%s", why != NULL ? why :
 		    "schema differs from the stored one");
 		free(why);
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
-	p->pend.accepted++;
+	pl_accepted(p);
 	return PIPELINE_OK;
 }
 
@@ -476,15 +314,8 @@ pipeline_destroy(struct pipeline *p)
 	pl_types_finish(p);
 	window_finish(&p->win);
 	free(p->pos_key);
-	if (p->schema_stored)
-		store_schema_finish(&p->schema);
-	pl_free_names(p->pend_features, p->n_pend_features);
-	pl_free_names(p->pend_classes, p->n_pend_classes);
-	if (p->have_ref)
-		monitor_reference_finish(&p->ref);
-	calib_destroy(p->calib);
-	store_reference_finish(&p->col);
-	pl_detectors_forget(p);
+	pl_axes_finish(p);
+	pl_detectors_forget(&p->det);
 	free(p->feat);
 	free(p->pred);
 	free(p->conf);
@@ -515,121 +346,14 @@ pipeline_set_source(struct pipeline *p, const char *source)
 	snprintf(p->source, sizeof p->source, "%s", source);
 }
 
-/* Line lineno belongs to the open transaction's work. */
-static void
-note_line(struct pipeline *p, uint64_t lineno)
-{
-	if (p->line_lo == 0)
-		p->line_lo = lineno;
-	p->line_hi = lineno;
-}
-
-/* Forget the (committed or lost) work of the transaction. */
-static void
-work_reset(struct pipeline *p)
-{
-	memset(&p->pend, 0, sizeof p->pend);
-	p->line_lo = p->line_hi = 0;
-	p->batch_lo = p->batch_hi = -1;
-}
-
-/* ", batches 20-29" (or ", batch 20", or "") into buf. */
-static void
-batch_range(const struct pipeline *p, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	if (p->batch_lo < 0)
-		return;
-	if (p->batch_lo == p->batch_hi)
-		snprintf(buf, size, " of batch %lld", (long long)p->batch_lo);
-	else
-		snprintf(buf, size, " of batches %lld-%lld",
-		    (long long)p->batch_lo, (long long)p->batch_hi);
-}
-
-/*
- * The open transaction's work is gone (a failed commit, or SQLite rolled
- * the transaction back): none of it counts as accepted, its held lines
- * are dropped and nothing more is stored. *cause is why (taken) and the
- * input lines to send again.
- */
-void
-pl_work_lost(struct pipeline *p, char *why, char **cause)
-{
-	char	batches[64];
-
-	store_discard(p->s);	/* store_close would commit it */
-	pl_detectors_forget(p);
-	held_release(p, false);
-	batch_range(p, batches, sizeof batches);
-	if (p->line_lo > 0)
-		*cause = xasprintf("%s; not stored: %s lines %llu-%llu (%llu "
-		    "rows%s), send them again", why, p->source,
-		    (unsigned long long)p->line_lo,
-		    (unsigned long long)p->line_hi,
-		    (unsigned long long)p->pend.rows, batches);
-	else
-		*cause = xstrdup(why);
-	free(why);
-	work_reset(p);
-	p->dirty = false;
-	p->dead = true;
-}
-
-/*
- * The DB file was deleted or replaced: everything written since the last
- * check that found it in place went to a file nobody sees. Those rows no
- * longer count; nothing more is stored.
- */
-static void
-file_lost(struct pipeline *p, char *why, char **cause)
-{
-	uint64_t	rows;
-
-	rows = p->st.rows + p->pend.rows - p->sure.rows;
-	*cause = xasprintf("%s; ingest stopped: %llu rows since line %llu of "
-	    "%s are not stored", why, (unsigned long long)rows,
-	    (unsigned long long)p->sure_line, p->source);
-	free(why);
-	p->st.accepted = p->sure.accepted;
-	p->st.rows = p->sure.rows;
-	p->st.batches = p->sure.batches;
-	p->st.labelled = p->sure.labelled;
-	pl_detectors_forget(p);
-	held_release(p, false);
-	work_reset(p);
-	p->dirty = false;
-	p->dead = true;
-}
-
-/* The transaction's work is committed: count it. */
-static void
-work_committed(struct pipeline *p)
-{
-	p->st.accepted += p->pend.accepted;
-	p->st.rows += p->pend.rows;
-	p->st.late += p->pend.late;
-	p->st.batches += p->pend.batches;
-	p->st.labelled += p->pend.labelled;
-	work_reset(p);
-}
-
-/* Everything counted so far is in the file at the path. */
-static void
-file_sure(struct pipeline *p)
-{
-	p->sure = p->st;
-	p->sure_line = p->line_lo > 0 ? p->line_lo : p->last_line + 1;
-}
-
 enum pipeline_result
 pipeline_reject(struct pipeline *p, uint64_t lineno, const char *reason,
     const char *text, size_t len, char **cause)
 {
 	p->st.lines++;
 	p->last_line = lineno;
-	note_line(p, lineno);
-	return reject(p, lineno, reason, text, len, cause);
+	pl_note_line(p, lineno);
+	return pl_reject(p, lineno, reason, text, len, cause);
 }
 
 static bool
@@ -686,6 +410,45 @@ count_missing(struct pipeline *p, const struct proto_record *r,
 	p->st.bare_missing += r->n_bare_missing;
 }
 
+/* A checked record to its handler. */
+static enum pipeline_result
+dispatch(struct pipeline *p, struct proto_record *r, uint64_t lineno,
+    const char *line, size_t len, char **cause)
+{
+	enum pipeline_result	res;
+
+	switch (r->kind) {
+	case PROTO_REFERENCE:
+		pl_collect_reference(p, r);
+		pl_accepted(p);
+		res = PIPELINE_OK;
+		break;
+	case PROTO_PREDICTION:
+		res = do_prediction(p, r, lineno, line, len, cause);
+		if (res != PIPELINE_FATAL && res != PIPELINE_STOP &&
+		    pl_watch_prediction(p, r->batch_id, cause) != 0)
+			res = PIPELINE_FATAL;
+		break;
+	case PROTO_END_BATCH:
+		res = do_end_batch(p, r, lineno, line, len, cause);
+		break;
+	case PROTO_LABELS:
+		res = do_labels(p, r, lineno, line, len, cause);
+		if (res == PIPELINE_OK &&
+		    pl_watch_labels(p, r->batch_id, cause) != 0)
+			res = PIPELINE_FATAL;
+		break;
+	case PROTO_LABEL:
+		res = pl_event_label(p, r, lineno, line, len, cause);
+		break;
+	case PROTO_SCHEMA:
+	default:
+		res = do_schema(p, r, lineno, line, len, cause);
+		break;
+	}
+	return res;
+}
+
 enum pipeline_result
 pipeline_line(struct pipeline *p, const char *line, size_t len,
     uint64_t lineno, int64_t now_ms, char **cause)
@@ -700,23 +463,23 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 	if (blank(line, len))
 		return PIPELINE_OK;
 	p->st.lines++;
-	note_line(p, lineno);
+	pl_note_line(p, lineno);
 	if (len > PIPELINE_LINE_MAX) {
 		snprintf(reason, sizeof reason, "line longer than %d bytes",
 		    PIPELINE_LINE_MAX);
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
 	if (!proto_parse_line(&p->parser, line, len, &r, reason))
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	if (r.model != NULL && strcmp(r.model, store_model(p->s)) != 0) {
 		snprintf(reason, sizeof reason, "model \"%.48s%s\" is not "
 		    "this ingest's \"%.48s%s\" (--model)", r.model,
 		    strlen(r.model) > 48 ? "..." : "", store_model(p->s),
 		    strlen(store_model(p->s)) > 48 ? "..." : "");
-		return reject(p, lineno, reason, line, len, cause);
+		return pl_reject(p, lineno, reason, line, len, cause);
 	}
 	if (r.kind == PROTO_REFERENCE && p->settled) {
-		return reject(p, lineno, "reference record after the first "
+		return pl_reject(p, lineno, "reference record after the first "
 		    "prediction", line, len, cause);
 	}
 	/* Another process may have stored a schema since the last look. */
@@ -729,42 +492,14 @@ pipeline_line(struct pipeline *p, const char *line, size_t len,
 		return res;
 	if (r.kind != PROTO_SCHEMA) {
 		if (!pl_check_axes(p, &r, reason, cause, &failed))
-			return reject(p, lineno, reason, line, len, cause);
+			return pl_reject(p, lineno, reason, line, len, cause);
 		if (failed)
 			return PIPELINE_FATAL;
 		if ((r.kind == PROTO_PREDICTION || r.kind == PROTO_REFERENCE) &&
 		    !pl_types_row(p, &r, reason))
-			return reject(p, lineno, reason, line, len, cause);
+			return pl_reject(p, lineno, reason, line, len, cause);
 	}
-	switch (r.kind) {
-	case PROTO_REFERENCE:
-		pl_collect_reference(p, &r);
-		p->pend.accepted++;
-		res = PIPELINE_OK;
-		break;
-	case PROTO_PREDICTION:
-		res = do_prediction(p, &r, lineno, line, len, cause);
-		if (res != PIPELINE_FATAL && res != PIPELINE_STOP &&
-		    pl_watch_prediction(p, r.batch_id, cause) != 0)
-			res = PIPELINE_FATAL;
-		break;
-	case PROTO_END_BATCH:
-		res = do_end_batch(p, &r, lineno, line, len, cause);
-		break;
-	case PROTO_LABELS:
-		res = do_labels(p, &r, lineno, line, len, cause);
-		if (res == PIPELINE_OK &&
-		    pl_watch_labels(p, r.batch_id, cause) != 0)
-			res = PIPELINE_FATAL;
-		break;
-	case PROTO_LABEL:
-		res = pl_event_label(p, &r, lineno, line, len, cause);
-		break;
-	case PROTO_SCHEMA:
-	default:
-		res = do_schema(p, &r, lineno, line, len, cause);
-		break;
-	}
+	res = dispatch(p, &r, lineno, line, len, cause);
 	if (res == PIPELINE_OK && r.n_missing > 0)
 		count_missing(p, &r, lineno);
 	/* A store error SQLite answered by rolling everything back. */
@@ -837,7 +572,7 @@ pipeline_start(struct pipeline *p, char **cause)
 	/* Retention's first step, input or not (later ones follow flushes). */
 	if (rc == 0)
 		rc = pl_retain(p, cause);
-	held_release(p, true);
+	pl_held_release(p, true);
 	return rc;
 }
 
@@ -891,20 +626,20 @@ pipeline_flush(struct pipeline *p, char **cause)
 	}
 	if (!p->dirty) {
 		/* Records that needed no write (replays, no-ops). */
-		work_committed(p);
-		held_release(p, true);
+		pl_work_committed(p);
+		pl_held_release(p, true);
 		return 0;
 	}
 	if (store_file_check(p->s, &why) != 0) {
-		file_lost(p, why, cause);
+		pl_file_lost(p, why, cause);
 		return -1;
 	}
-	file_sure(p);
+	pl_file_sure(p);
 	if (pl_event_commit(p, cause) != 0 ||
-	    pl_detectors_store(p, cause) != 0)
+	    pl_detectors_store(&p->det, p->s, cause) != 0)
 		return -1;
 	/* The next transaction reads the stored detector state again. */
-	p->det_checked = false;
+	pl_detectors_recheck(&p->det);
 	if (store_flush(p->s, &why) != 0) {
 		lost = xasprintf("committing: %s", why != NULL ? why :
 		    "failed");
@@ -916,11 +651,11 @@ pipeline_flush(struct pipeline *p, char **cause)
 	p->dirty = false;
 	p->st.flushes++;
 	if (store_file_check(p->s, &why) != 0) {
-		file_lost(p, why, cause);
+		pl_file_lost(p, why, cause);
 		return -1;
 	}
-	work_committed(p);
-	file_sure(p);
+	pl_work_committed(p);
+	pl_file_sure(p);
 	/* Between two flushes: one small transaction of retention. */
 	if (!stop_requested() && pl_retain(p, cause) != 0)
 		return -1;
@@ -929,15 +664,19 @@ pipeline_flush(struct pipeline *p, char **cause)
 		p->deliver = false;
 		rc = deliver(p, cause);
 	}
-	held_release(p, true);
+	pl_held_release(p, true);
 	return rc;
 }
 
 int
 pipeline_tick(struct pipeline *p, int64_t now_ms, char **cause)
 {
+	int	rc;
+
 	p->now = now_ms;
-	if (pl_watch_tick(p, cause) != 0)
+	/* A page fired goes out now, not at the next flush deadline. */
+	if ((rc = pl_watch_tick(p, cause)) < 0 ||
+	    (rc > 0 && pipeline_flush(p, cause) != 0))
 		return -1;
 	/* A stop cutting an idle close short leaves that batch abandoned
 	 * (judged at the next start); the caller sees the stop request. */

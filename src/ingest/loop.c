@@ -1,0 +1,292 @@
+/*
+ * The read loops of mlmon-ingest (loop.h): one poll() loop reads the
+ * input into a fixed buffer (lines are bounded by PIPELINE_LINE_MAX; a
+ * longer one is rejected and skipped without being buffered), or takes
+ * the --follow reader's lines, and watches the pipe the SIGINT/SIGTERM
+ * handler writes to (signals.c). Its timeout is the pipeline's nearest
+ * deadline: its flush (so uncommitted rows are committed within flush_ms
+ * even while the input is idle) or the silence alarm's (--expect-every).
+ * A signal ends the loop between two lines (long work inside a line
+ * polls the stop flag).
+ */
+#include "ingest/loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/sanitize.h"
+#include "core/stop.h"
+#include "core/xalloc.h"
+#include "ingest/follow.h"
+#include "ingest/pipeline.h"
+#include "ingest/signals.h"
+#include "prom/prom.h"
+
+#define PROGRESS_MS	250
+
+/*
+ * Rewrite the metrics file when a commit closed or labelled a batch since
+ * the last rewrite (the counts cover committed work only), or now.
+ */
+void
+loop_metrics(const struct loop *l, bool force)
+{
+	const struct pipeline_stats	*st = pipeline_stats(l->p);
+	char				*cause, *shown;
+
+	if (l->metrics != NULL && prom_file_update(l->metrics,
+	    st->batches + st->labelled, force, &cause) != 0) {
+		shown = sanitize_dup(cause, SIZE_MAX);
+		fprintf(stderr, "mlmon-ingest: metrics file: %s\n", shown);
+		free(shown);
+		free(cause);
+	}
+}
+
+int64_t
+loop_now_ms(void)
+{
+	return (int64_t)(clock_mono() * 1000.0);
+}
+
+static void
+progress(struct pipeline *p, int64_t start, int64_t now)
+{
+	const struct pipeline_stats	*st = pipeline_stats(p);
+	double				 secs;
+
+	secs = (double)(now - start) / 1000;
+
+	fprintf(stderr, "\r\033[K%llu rows, %llu skipped, %llu rejected, "
+	    "%llu batches, %.0f rows/s", (unsigned long long)st->rows,
+	    (unsigned long long)st->skipped,
+	    (unsigned long long)st->rejected,
+	    (unsigned long long)st->batches,
+	    secs > 0 ? (double)st->rows / secs : 0.0);
+	pipeline_set_progress_shown(p, true);
+}
+
+/*
+ * One input line without its terminator to the pipeline: a CR before the
+ * LF belongs to the terminator (so the length limit is the same for CRLF
+ * and LF), and a UTF-8 byte order mark opening the input is not content.
+ */
+static enum pipeline_result
+line_in(struct pipeline *p, const char *line, size_t len, uint64_t lineno,
+    int64_t now, char **cause)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	return pipeline_line(p, line, len, lineno, now, cause);
+}
+
+/* The input buffer of read_loop: a longest line, its CR and its LF. */
+struct reader {
+	char		 buf[PIPELINE_LINE_MAX + 2];
+	size_t		 end;		/* bytes in buf */
+	uint64_t	 lineno;	/* lines handed over */
+	bool		 discarding;	/* the rest of a too long line */
+};
+
+/*
+ * The whole lines in rd's buffer to the pipeline; a full buffer without a
+ * newline is a too long line, rejected and skipped. LOOP_EOF: go on.
+ */
+static enum loop_stop
+reader_lines(struct reader *rd, struct pipeline *p, int64_t now,
+    char **cause)
+{
+	enum pipeline_result	 res;
+	size_t			 pos = 0, len;
+	char			*nl;
+
+	while ((nl = memchr(rd->buf + pos, '\n', rd->end - pos)) != NULL) {
+		len = (size_t)(nl - (rd->buf + pos));
+		if (stop_requested())
+			return LOOP_SIGNAL;
+		rd->lineno++;
+		if (rd->discarding)
+			rd->discarding = false;
+		else if ((res = line_in(p, rd->buf + pos, len, rd->lineno,
+		    now, cause)) == PIPELINE_FATAL)
+			return LOOP_FATAL;
+		else if (res == PIPELINE_STOP)
+			return LOOP_JUDGING;
+		pos += len + 1;
+		signals_note(pipeline_first_uncommitted(p));
+	}
+	if (pos > 0) {
+		memmove(rd->buf, rd->buf + pos, rd->end - pos);
+		rd->end -= pos;
+	}
+	if (rd->end == sizeof rd->buf) {
+		/* No newline in a full buffer: too long. */
+		if (!rd->discarding && pipeline_reject(p, rd->lineno + 1,
+		    "line longer than 1048576 bytes", rd->buf, rd->end,
+		    cause) == PIPELINE_FATAL)
+			return LOOP_FATAL;
+		rd->discarding = true;
+		rd->end = 0;
+	}
+	return LOOP_EOF;
+}
+
+/*
+ * Read lines from fd into the pipeline until end of input, a signal or a
+ * fatal error (*cause).
+ */
+static enum loop_stop
+read_loop(struct loop *l, char **cause)
+{
+	struct pipeline		*p = l->p;
+	static struct reader	 rd;
+	struct pollfd		 pfd[2];
+	int64_t			 now, last_progress = 0;
+	int			 timeout, n;
+	enum pipeline_result	 res;
+	enum loop_stop		 stop;
+	ssize_t			 got;
+
+	for (;;) {
+		now = loop_now_ms();
+		timeout = pipeline_timeout(p, now);
+		if (l->show_progress &&
+		    (timeout < 0 || timeout > PROGRESS_MS))
+			timeout = PROGRESS_MS;
+		pfd[0].fd = l->fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = l->sfd;
+		pfd[1].events = POLLIN;
+		n = poll(pfd, l->sfd >= 0 ? 2 : 1, timeout);
+		if (n < 0 && errno != EINTR) {
+			*cause = xasprintf("poll: %s", strerror(errno));
+			return LOOP_FATAL;
+		}
+		now = loop_now_ms();
+		if (stop_requested())
+			return LOOP_SIGNAL;
+		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			got = read(l->fd, rd.buf + rd.end,
+			    sizeof rd.buf - rd.end);
+			if (got < 0 && errno != EINTR && errno != EAGAIN) {
+				*cause = xasprintf("read: %s", strerror(errno));
+				return LOOP_FATAL;
+			}
+			if (got == 0)
+				break;
+			if (got > 0)
+				rd.end += (size_t)got;
+			if ((stop = reader_lines(&rd, p, now, cause)) !=
+			    LOOP_EOF)
+				return stop;
+		}
+		if (pipeline_tick(p, now, cause) != 0)
+			return LOOP_FATAL;
+		signals_note(pipeline_first_uncommitted(p));
+		loop_metrics(l, false);
+		if (l->show_progress && now - last_progress >= PROGRESS_MS) {
+			progress(p, l->start, now);
+			last_progress = now;
+		}
+	}
+	/* A last line without its newline. */
+	if (rd.end > 0 && !rd.discarding) {
+		res = line_in(p, rd.buf, rd.end, rd.lineno + 1, loop_now_ms(),
+		    cause);
+		if (res == PIPELINE_FATAL)
+			return LOOP_FATAL;
+		if (res == PIPELINE_STOP)
+			return LOOP_JUDGING;
+	}
+	return LOOP_EOF;
+}
+
+/* One line from the follow reader into the pipeline. */
+static enum pipeline_result
+follow_line(struct pipeline *p, const struct follow_line *l, int64_t now,
+    char **cause)
+{
+	static const char too_long[] = "line longer than 1048576 bytes";
+	static const char cut[] = "incomplete line (no newline before the "
+	    "file was rotated or truncated)";
+
+	pipeline_set_source(p, l->name);
+	if (l->kind == FOLLOW_COMPLETE)
+		return pipeline_line(p, l->text, l->len, (uint64_t)l->lineno,
+		    now, cause);
+	return pipeline_reject(p, (uint64_t)l->lineno,
+	    l->kind == FOLLOW_CUT ? cut : too_long, l->text, l->len, cause);
+}
+
+/* --follow: lines as they are appended, until a signal or a fatal error. */
+static enum loop_stop
+follow_loop(struct loop *lp, char **cause)
+{
+	struct pipeline		*p = lp->p;
+	struct follow		*f = lp->follow;
+	struct follow_line	 l;
+	enum follow_status	 st = FOLLOW_WAIT;
+	enum pipeline_result	 res;
+	struct pollfd		 pfd[2];
+	int64_t			 now;
+	int			 timeout, wait, k;
+
+	for (;;) {
+		now = loop_now_ms();
+		for (k = 0; k < 1024; k++) {
+			if (stop_requested())
+				return LOOP_SIGNAL;
+			st = follow_next(f, now, &l, cause);
+			if (st != FOLLOW_LINE)
+				break;
+			res = follow_line(p, &l, now, cause);
+			if (res == PIPELINE_FATAL)
+				return LOOP_FATAL;
+			if (res == PIPELINE_STOP)
+				return LOOP_JUDGING;
+			signals_note(pipeline_first_uncommitted(p));
+		}
+		if (st == FOLLOW_ERROR)
+			return LOOP_FATAL;
+		if (pipeline_tick(p, now, cause) != 0)
+			return LOOP_FATAL;
+		signals_note(pipeline_first_uncommitted(p));
+		loop_metrics(lp, false);
+		timeout = pipeline_timeout(p, now);
+		wait = follow_wait_ms(f, now);
+		if (st == FOLLOW_LINE)
+			timeout = 0;	/* more to read: only look at signals */
+		else if (timeout < 0 || wait < timeout)
+			timeout = wait;
+		pfd[0].fd = lp->sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = follow_fd(f);
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+			*cause = xasprintf("poll: %s", strerror(errno));
+			return LOOP_FATAL;
+		}
+		if (stop_requested())
+			return LOOP_SIGNAL;
+	}
+}
+
+enum loop_stop
+loop_run(struct loop *l, char **cause)
+{
+	l->start = loop_now_ms();
+	if (l->follow != NULL)
+		return follow_loop(l, cause);
+	return read_loop(l, cause);
+}

@@ -1,0 +1,45 @@
+/*
+ * The read loops of mlmon-ingest: the input (stdin, a FILE, or a --follow
+ * reader) into the pipeline line by line, with what is due between lines:
+ * the pipeline's ticks (flush deadline, silence alarm, idle windows), the
+ * metrics file and the progress line.
+ */
+#ifndef MLMON_INGEST_LOOP_H
+#define MLMON_INGEST_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct follow;
+struct pipeline;
+struct prom_file;
+
+/* What ended the loop. */
+enum loop_stop {
+	LOOP_EOF,
+	LOOP_SIGNAL,
+	LOOP_JUDGING,	/* a signal interrupted a judgement; *cause */
+	LOOP_FATAL,
+};
+
+struct loop {
+	struct pipeline		*p;
+	int			 fd;		/* input when follow is NULL */
+	int			 sfd;		/* signals.c's pipe; -1 none */
+	struct follow		*follow;	/* --follow's reader, or NULL */
+	struct prom_file	*metrics;	/* --metrics-file, or NULL */
+	bool			 show_progress;	/* a progress line on stderr */
+	int64_t			 start;		/* ms (loop_now_ms) */
+};
+
+/* Read until end of input, a signal or a fatal error (*cause). */
+enum loop_stop	loop_run(struct loop *l, char **cause);
+/*
+ * Rewrite the metrics file when a commit closed or labelled a batch since
+ * the last rewrite (the counts cover committed work only), or now (force).
+ */
+void		loop_metrics(const struct loop *l, bool force);
+/* The monotonic clock in ms, the pipeline's. */
+int64_t		loop_now_ms(void);
+
+#endif
