@@ -171,7 +171,7 @@ pl_row_added(struct pipeline *p, enum store_add_result rc, int64_t batch,
 	case STORE_ADD_NEW:
 	case STORE_ADD_LATE:
 		p->pend.rows++;
-		pl_accepted(p);
+		p->pend.accepted++;
 		if (rc == STORE_ADD_LATE)
 			p->pend.late++;
 		pl_touch(p, batch);
