@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 

@@ -1,6 +1,6 @@
 /*
  * alert-mute: the SQL of acks and silences (alert-mute.h). The table is
- * the schema 4 step alert_mute_schema; ingest reads the live rows for
+ * the schema 4 step schema_v4_mutes (schema.c); ingest reads the live rows for
  * the gate (alert_store_mutes), the console reads them for the Alerts tab
  * (query_mutes_load) and writes requests through a store it opens
  * read-write for one transaction (alert_mute_add, alert_mute_undo).
@@ -11,26 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "core/xalloc.h"
 #include "db/query-internal.h"
 #include "db/store-internal.h"
-
-static const char sql_mutes_table[] =
-    "CREATE TABLE IF NOT EXISTS alert_mutes ("
-    " id INTEGER PRIMARY KEY,"
-    " model TEXT NOT NULL DEFAULT 'default',"
-    " kind TEXT NOT NULL CHECK (kind IN ('ack', 'silence')),"
-    " scope TEXT NOT NULL CHECK (scope IN ('condition', 'rule', 'model')),"
-    " target TEXT NOT NULL,"		/* condition key, rule or model */
-    " opened_at REAL,"			/* ack: the opening acknowledged */
-    " until REAL,"			/* silence: its end */
-    " created_by TEXT NOT NULL,"
-    " created_at REAL NOT NULL,"
-    " removed_by TEXT,"			/* NULL: live */
-    " removed_at REAL"
-    ");"
-    "CREATE INDEX IF NOT EXISTS alert_mutes_live ON alert_mutes(model)"
-    " WHERE removed_at IS NULL";
 
 #define MUTE_COLUMNS \
     "SELECT id, kind, scope, model, target, coalesce(opened_at, 0)," \
@@ -78,21 +63,70 @@ alert_mute_scope_name(enum alert_mute_scope s)
 	return (unsigned)s <= ALERT_MUTE_MODEL ? scope_names[s] : "?";
 }
 
+static void
+mute_text(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+/* The row at st (MUTE_COLUMNS) into m. */
+static void
+mute_read(struct db_stmt *st, struct alert_mute *m)
+{
+	const char *k = db_column_text(st, 1);
+	const char *sc = db_column_text(st, 2);
+
+	memset(m, 0, sizeof *m);
+	m->id = db_column_int64(st, 0);
+	m->kind = k != NULL && strcmp(k, "ack") == 0 ? ALERT_MUTE_ACK :
+	    ALERT_MUTE_SILENCE;
+	m->scope = sc == NULL ? ALERT_MUTE_CONDITION :
+	    strcmp(sc, "rule") == 0 ? ALERT_MUTE_RULE :
+	    strcmp(sc, "model") == 0 ? ALERT_MUTE_MODEL : ALERT_MUTE_CONDITION;
+	mute_text(m->model, sizeof m->model, db_column_text(st, 3));
+	mute_text(m->target, sizeof m->target, db_column_text(st, 4));
+	m->opened_at = db_column_double(st, 5);
+	m->until = db_column_double(st, 6);
+	mute_text(m->by, sizeof m->by, db_column_text(st, 7));
+	m->at = db_column_double(st, 8);
+}
+
 int
-alert_mute_schema(struct store *s, char **cause)
+alert_store_mutes(struct store *s, double now, struct alert_mute **out,
+    size_t *n, char **cause)
 {
-	return store_exec(s, sql_mutes_table, "creating the acks and silences "
-	    "table", cause);
+	struct alert_mute *v = NULL;
+	struct db_stmt *st;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = store_stmt(s, sql_mutes_live, cause)) == NULL)
+		return -1;
+	db_bind_double(st, 1, now);
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = xreallocarray(v, k + 1, sizeof *v);
+		mute_read(st, &v[k++]);
+	}
+	db_reset(st);
+	if (rc != DB_DONE) {
+		free(v);
+		*cause = store_db_error(s, "reading acks and silences");
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
 }
 
+/*
+ * The console's side reads on its own sqlite3 handle (query.c), until
+ * query.c moves onto the driver: then query_mutes_load steps a driver
+ * statement through mute_read above.
+ */
 static void
-mute_text(char *dst, size_t size, const unsigned char *src)
-{
-	snprintf(dst, size, "%s", src != NULL ? (const char *)src : "");
-}
-
-static void
-mute_read(sqlite3_stmt *st, struct alert_mute *m)
+mute_read_sqlite(sqlite3_stmt *st, struct alert_mute *m)
 {
 	const char *k = (const char *)sqlite3_column_text(st, 1);
 	const char *sc = (const char *)sqlite3_column_text(st, 2);
@@ -104,62 +138,24 @@ mute_read(sqlite3_stmt *st, struct alert_mute *m)
 	m->scope = sc == NULL ? ALERT_MUTE_CONDITION :
 	    strcmp(sc, "rule") == 0 ? ALERT_MUTE_RULE :
 	    strcmp(sc, "model") == 0 ? ALERT_MUTE_MODEL : ALERT_MUTE_CONDITION;
-	mute_text(m->model, sizeof m->model, sqlite3_column_text(st, 3));
-	mute_text(m->target, sizeof m->target, sqlite3_column_text(st, 4));
+	mute_text(m->model, sizeof m->model,
+	    (const char *)sqlite3_column_text(st, 3));
+	mute_text(m->target, sizeof m->target,
+	    (const char *)sqlite3_column_text(st, 4));
 	m->opened_at = sqlite3_column_double(st, 5);
 	m->until = sqlite3_column_double(st, 6);
-	mute_text(m->by, sizeof m->by, sqlite3_column_text(st, 7));
+	mute_text(m->by, sizeof m->by,
+	    (const char *)sqlite3_column_text(st, 7));
 	m->at = sqlite3_column_double(st, 8);
-}
-
-/* Step st (bound) to the end, rows into *out. SQLite's code. */
-static int
-mute_rows(sqlite3_stmt *st, struct alert_mute **out, size_t *n)
-{
-	struct alert_mute *v = NULL;
-	size_t k = 0;
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xreallocarray(v, k + 1, sizeof *v);
-		mute_read(st, &v[k++]);
-	}
-	if (rc != SQLITE_DONE) {
-		free(v);
-		v = NULL;
-		k = 0;
-	}
-	*out = v;
-	*n = k;
-	return rc;
-}
-
-int
-alert_store_mutes(struct store *s, double now, struct alert_mute **out,
-    size_t *n, char **cause)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if ((st = store_prepare(s, sql_mutes_live, cause)) == NULL)
-		return -1;
-	sqlite3_bind_double(st, 1, now);
-	rc = mute_rows(st, out, n);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading acks and silences");
-		return -1;
-	}
-	return 0;
 }
 
 int
 query_mutes_load(struct query *q, double now, struct alert_mute **out,
     size_t *n)
 {
+	struct alert_mute *v = NULL;
 	sqlite3_stmt *st;
+	size_t k = 0;
 	int rc;
 
 	*out = NULL;
@@ -170,9 +166,18 @@ query_mutes_load(struct query *q, double now, struct alert_mute **out,
 	if ((st = query_prepare(q, sql_mutes_live)) == NULL)
 		return query_rc_busy(sqlite3_errcode(q->db)) ? -1 : 0;
 	sqlite3_bind_double(st, 1, now);
-	rc = mute_rows(st, out, n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, k + 1, sizeof *v);
+		mute_read_sqlite(st, &v[k++]);
+	}
 	sqlite3_finalize(st);
-	return query_rc_busy(rc) ? -1 : 0;
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return query_rc_busy(rc) ? -1 : 0;
+	}
+	*out = v;
+	*n = k;
+	return 0;
 }
 
 /*
@@ -184,17 +189,14 @@ static struct store *
 mute_open(const char *path, char **cause)
 {
 	struct store *s;
-	sqlite3_stmt *st;
+	char *why = NULL;
 	int version = -1;
 
 	if ((s = store_open(path, STORE_READ_ONLY, cause)) == NULL)
 		return NULL;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
-	    NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			version = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
+	if (store_schema_read(s, &version, &why) == -1)
+		version = -1;
+	free(why);
 	store_close(s);
 	if (version != STORE_SCHEMA_VERSION) {
 		*cause = xasprintf("%s has schema %d: acks and silences need "
@@ -209,28 +211,28 @@ mute_open(const char *path, char **cause)
 static int
 mute_opening(struct store *s, const char *key, double *at, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if ((st = store_prepare(s, sql_mute_opening, cause)) == NULL)
+	if ((st = store_stmt(s, sql_mute_opening, cause)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*at = sqlite3_column_double(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, key, -1, DB_COPY);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*at = db_column_double(st, 0);
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 1;
-	*cause = store_error(s, rc, "reading the condition to acknowledge");
+	*cause = store_db_error(s, "reading the condition to acknowledge");
 	return -1;
 }
 
 static int
 mute_insert(struct store *s, const struct alert_mute *m, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	double opened = 0;
 	int rc;
 
@@ -246,21 +248,21 @@ mute_insert(struct store *s, const struct alert_mute *m, char **cause)
 			return -1;
 		}
 	}
-	if ((st = store_prepare(s, sql_mute_add, cause)) == NULL)
+	if ((st = store_stmt(s, sql_mute_add, cause)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, m->model, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, alert_mute_kind_name(m->kind), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, alert_mute_scope_name(m->scope), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, m->target, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, m->model, -1, DB_COPY);
+	db_bind_text(st, 2, alert_mute_kind_name(m->kind), -1,
+	    DB_STATIC);
+	db_bind_text(st, 3, alert_mute_scope_name(m->scope), -1,
+	    DB_STATIC);
+	db_bind_text(st, 4, m->target, -1, DB_COPY);
 	if (m->kind == ALERT_MUTE_ACK)
-		sqlite3_bind_double(st, 5, opened);
+		db_bind_double(st, 5, opened);
 	if (m->kind == ALERT_MUTE_SILENCE)
-		sqlite3_bind_double(st, 6, m->until);
-	sqlite3_bind_text(st, 7, m->by, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_double(st, 8, m->at);
-	if (store_step_done(s, st, "recording an ack or silence", cause) == -1)
+		db_bind_double(st, 6, m->until);
+	db_bind_text(st, 7, m->by, -1, DB_COPY);
+	db_bind_double(st, 8, m->at);
+	if (store_stmt_done(s, st, "recording an ack or silence", cause) == -1)
 		return -1;
 	return store_flush(s, cause);
 }
@@ -298,23 +300,23 @@ alert_mute_undo(const char *path, const char *model, const char *key,
     const char *rule, const char *by, double at, int *removed, char **cause)
 {
 	struct store *s;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = -1;
 
 	*removed = 0;
 	if ((s = mute_open(path, cause)) == NULL)
 		return -1;
 	if (store_write_begin(s, cause) == -1 ||
-	    (st = store_prepare(s, sql_mute_undo, cause)) == NULL)
+	    (st = store_stmt(s, sql_mute_undo, cause)) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, by, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_double(st, 2, at);
-	sqlite3_bind_text(st, 3, model, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, rule, -1, SQLITE_TRANSIENT);
-	if (store_step_done(s, st, "removing acks and silences", cause) == -1)
+	db_bind_text(st, 1, by, -1, DB_COPY);
+	db_bind_double(st, 2, at);
+	db_bind_text(st, 3, model, -1, DB_COPY);
+	db_bind_text(st, 4, key, -1, DB_COPY);
+	db_bind_text(st, 5, rule, -1, DB_COPY);
+	if (store_stmt_done(s, st, "removing acks and silences", cause) == -1)
 		goto out;
-	*removed = sqlite3_changes(s->db);
+	*removed = (int)db_changes(s->conn);
 	rc = store_flush(s, cause);
 out:
 	if (rc == -1)

@@ -51,9 +51,6 @@ struct alert_mute {
 const char	*alert_mute_kind_name(enum alert_mute_kind k);
 const char	*alert_mute_scope_name(enum alert_mute_scope s);
 
-/* The schema 4 step: the alert_mutes table. */
-int	alert_mute_schema(struct store *s, char **cause);
-
 /*
  * The live rows at now (not removed; a silence not yet ended), newest
  * first, on a store opened by ingest. Caller frees *out.

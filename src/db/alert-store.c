@@ -31,11 +31,20 @@ static const char sql_conditions_open[] =
     " AND model_id = :model ORDER BY condition_key";
 
 static const char sql_condition_put[] =
-    "INSERT OR REPLACE INTO alert_conditions (condition_key, rule,"
+    "INSERT INTO alert_conditions (condition_key, rule,"
     " severity, features, open, first_batch, last_fired_batch,"
     " last_seen_batch, clear_streak, last_notified_at, opened_at,"
     " resolved_at, model_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, :model)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, :model)"
+    " ON CONFLICT (model_id, condition_key) DO UPDATE SET"
+    " rule = excluded.rule, severity = excluded.severity,"
+    " features = excluded.features, open = excluded.open,"
+    " first_batch = excluded.first_batch,"
+    " last_fired_batch = excluded.last_fired_batch,"
+    " last_seen_batch = excluded.last_seen_batch,"
+    " clear_streak = excluded.clear_streak,"
+    " last_notified_at = excluded.last_notified_at,"
+    " opened_at = excluded.opened_at, resolved_at = excluded.resolved_at";
 
 static const char sql_alert_add[] =
     "INSERT INTO alerts (batch_id, severity, channel, message, sent_at,"

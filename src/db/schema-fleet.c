@@ -33,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <sqlite3.h>
+
 #include "core/xalloc.h"
 
 /* Closed batches the rows per minute are taken over. */

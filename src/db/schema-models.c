@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "core/clock.h"
 #include "core/model.h"
 #include "core/strbuf.h"
@@ -121,35 +123,34 @@ models_rekey_ddl(struct store *s, const struct models_rekey *t, char **cols,
     char **cause)
 {
 	struct strbuf ddl = STRBUF_INIT, names = STRBUF_INIT;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *name, *type, *dflt;
 	int rc;
 
-	rc = sqlite3_prepare_v2(s->db, "SELECT name, type, \"notnull\","
-	    " dflt_value FROM pragma_table_info(?1) ORDER BY cid", -1, &st,
-	    NULL);
-	if (rc != SQLITE_OK) {
-		*cause = store_error(s, rc, "reading a table's columns");
+	st = db_prepare(s->conn, "SELECT name, type, \"notnull\","
+	    " dflt_value FROM pragma_table_info(?1) ORDER BY cid", 0);
+	if (st == NULL) {
+		*cause = store_db_error(s, "reading a table's columns");
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, t->table, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, t->table, -1, DB_STATIC);
 	strbuf_addf(&ddl, "CREATE TABLE %s_v4 (model_id INTEGER NOT NULL",
 	    t->table);
 	strbuf_addf(&names, "model_id");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		type = (const char *)sqlite3_column_text(st, 1);
-		dflt = (const char *)sqlite3_column_text(st, 3);
+	while ((rc = db_step(st)) == DB_ROW) {
+		name = db_column_text(st, 0);
+		type = db_column_text(st, 1);
+		dflt = db_column_text(st, 3);
 		strbuf_addf(&ddl, ", \"%s\" %s%s%s%s", name,
 		    type == NULL ? "" : type,
-		    sqlite3_column_int(st, 2) || strcmp(name, t->key) == 0 ?
+		    db_column_int(st, 2) || strcmp(name, t->key) == 0 ?
 		    " NOT NULL" : "", dflt == NULL ? "" : " DEFAULT ",
 		    dflt == NULL ? "" : dflt);
 		strbuf_addf(&names, ", \"%s\"", name);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading a table's columns");
+	db_finalize(st);
+	if (rc != DB_DONE) {
+		*cause = store_db_error(s, "reading a table's columns");
 		strbuf_finish(&ddl);
 		strbuf_finish(&names);
 		return NULL;
@@ -168,22 +169,21 @@ static int
 models_rekey_indexes(struct store *s, const char *table, char ***v,
     size_t *n, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *sql, *paren;
 	int rc;
 
 	*v = NULL;
 	*n = 0;
-	rc = sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE"
-	    " type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL", -1, &st,
-	    NULL);
-	if (rc != SQLITE_OK) {
-		*cause = store_error(s, rc, "reading a table's indexes");
+	st = db_prepare(s->conn, "SELECT sql FROM sqlite_master WHERE"
+	    " type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL", 0);
+	if (st == NULL) {
+		*cause = store_db_error(s, "reading a table's indexes");
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sql = (const char *)sqlite3_column_text(st, 0);
+	db_bind_text(st, 1, table, -1, DB_STATIC);
+	while ((rc = db_step(st)) == DB_ROW) {
+		sql = db_column_text(st, 0);
 		/* "CREATE INDEX name ON table(cols)": the first '('. */
 		if ((paren = strchr(sql, '(')) == NULL)
 			continue;
@@ -191,9 +191,9 @@ models_rekey_indexes(struct store *s, const char *table, char ***v,
 		(*v)[(*n)++] = xasprintf("%.*smodel_id, %s",
 		    (int)(paren + 1 - sql), sql, paren + 1);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading a table's indexes");
+	db_finalize(st);
+	if (rc != DB_DONE) {
+		*cause = store_db_error(s, "reading a table's indexes");
 		while (*n > 0)
 			free((*v)[--*n]);
 		free(*v);
@@ -241,17 +241,17 @@ models_rekey(struct store *s, const struct models_rekey *t, char **cause)
 int
 schema_v4_models(struct store *s, char **cause)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t i;
 
 	if (store_exec(s, models_ddl, "creating the models table",
 	    cause) == -1)
 		return -1;
-	if ((st = store_prepare(s, models_default, cause)) == NULL)
+	if ((st = store_stmt(s, models_default, cause)) == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, clock_wall());
+	db_bind_double(st, 1, clock_wall());
 	s->tx_writes++;
-	if (store_step_done(s, st, "naming the stored stream \""
+	if (store_stmt_done(s, st, "naming the stored stream \""
 	    MODEL_DEFAULT "\"", cause) == -1)
 		return -1;
 	if (store_exec(s, models_add_columns, "giving rows their model",
@@ -294,4 +294,15 @@ schema_models_views(sqlite3 *db, bool on)
 		    " key <> 'schema_version')", NULL, NULL, NULL);
 	return sqlite3_exec(db, "DROP VIEW IF EXISTS temp.models", NULL, NULL,
 	    NULL);
+}
+
+int
+schema_models_views_store(struct store *s, char **cause)
+{
+	if (schema_models_views(s->db, true) != SQLITE_OK) {
+		*cause = store_error_msg(s, sqlite3_errmsg(s->db), "reading a "
+		    "file from before models as one model");
+		return -1;
+	}
+	return 0;
 }

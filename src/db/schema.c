@@ -29,7 +29,6 @@
 #include "core/monitor.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
-#include "db/alert-mute.h"
 
 /*
  * Version 1. CREATE ... IF NOT EXISTS throughout, so the same text also
@@ -318,50 +317,14 @@ const char schema_summary_select[] =
     " (SELECT ?2" SUMMARY_FROM("feature") ") AS psi_critical"
     " FROM batches";
 
-static int
-schema_user_version(struct store *s, int *version, char **cause)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		*cause = store_error(s, rc, "reading the schema version");
-		return -1;
-	}
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		*cause = store_error(s, rc, "reading the schema version");
-		sqlite3_finalize(st);
-		return -1;
-	}
-	*version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return 0;
-}
-
 /* 1 if table exists, 0 if not, -1 error. */
 static int
 schema_has_table(struct store *s, const char *table, char **cause)
 {
-	sqlite3_stmt *st;
-	int rc, found;
+	int found;
 
-	rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master"
-	    " WHERE type = 'table' AND name = ?", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		*cause = store_error(s, rc, "reading the schema");
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	found = (rc == SQLITE_ROW);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading the schema");
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
+	if ((found = db_table_exists(s->conn, table)) == -1)
+		*cause = store_db_error(s, "reading the schema");
 	return found;
 }
 
@@ -370,26 +333,10 @@ static int
 schema_has_column(struct store *s, const char *table, const char *column,
     char **cause)
 {
-	sqlite3_stmt *st;
-	int rc, found = 0;
+	int found;
 
-	rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?)"
-	    " WHERE name = ?", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		*cause = store_error(s, rc, "reading the schema");
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		found = 1;
-	else if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading the schema");
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
+	if ((found = db_column_exists(s->conn, table, column)) == -1)
+		*cause = store_db_error(s, "reading the schema");
 	return found;
 }
 
@@ -564,23 +511,48 @@ static int
 schema_v3_verdicts(struct store *s, char **cause)
 {
 	struct monitor_config c;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (schema_add_columns(s, schema_verdict_columns,
 	    sizeof schema_verdict_columns / sizeof schema_verdict_columns[0],
 	    cause) == -1)
 		return -1;
-	if ((st = store_prepare(s, schema_verdict_fill, cause)) == NULL)
+	if ((st = store_stmt(s, schema_verdict_fill, cause)) == NULL)
 		return -1;
 	monitor_config_defaults(&c);
-	sqlite3_bind_double(st, 1, c.psi_warning);
-	sqlite3_bind_double(st, 2, c.psi_critical);
+	db_bind_double(st, 1, c.psi_warning);
+	db_bind_double(st, 2, c.psi_critical);
 	s->tx_writes++;
-	if (store_step_done(s, st, "filling the batch verdicts from the "
+	if (store_stmt_done(s, st, "filling the batch verdicts from the "
 	    "stored reports", cause) == -1)
 		return -1;
 	return store_exec(s, schema_verdict_indexes, "indexing the batch "
 	    "verdicts", cause);
+}
+
+/* Version 4: the acks and silences asked from the console (alert-mute.c). */
+static const char schema_mutes[] =
+    "CREATE TABLE IF NOT EXISTS alert_mutes ("
+    " id INTEGER PRIMARY KEY,"
+    " model TEXT NOT NULL DEFAULT 'default',"
+    " kind TEXT NOT NULL CHECK (kind IN ('ack', 'silence')),"
+    " scope TEXT NOT NULL CHECK (scope IN ('condition', 'rule', 'model')),"
+    " target TEXT NOT NULL,"		/* condition key, rule or model */
+    " opened_at REAL,"			/* ack: the opening acknowledged */
+    " until REAL,"			/* silence: its end */
+    " created_by TEXT NOT NULL,"
+    " created_at REAL NOT NULL,"
+    " removed_by TEXT,"			/* NULL: live */
+    " removed_at REAL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS alert_mutes_live ON alert_mutes(model)"
+    " WHERE removed_at IS NULL";
+
+static int
+schema_v4_mutes(struct store *s, char **cause)
+{
+	return store_exec(s, schema_mutes, "creating the acks and silences "
+	    "table", cause);
 }
 
 /*
@@ -618,7 +590,7 @@ schema_steps(struct store *s, const struct schema_step *steps, size_t n,
  * the 2 -> 3 steps on an older one). Append new steps.
  */
 static const struct schema_step schema_v4_steps[] = {
-	{ alert_mute_schema },		/* acks and silences (alert-mute.c) */
+	{ schema_v4_mutes },		/* acks and silences (alert-mute.c) */
 	{ schema_v4_models },		/* models (schema-models.c) */
 	{ schema_v4_ledger },		/* accuracy in the ledger */
 	{ schema_v4_fleet },		/* model_status (schema-fleet.c) */
@@ -632,7 +604,7 @@ schema_migrate(struct store *s, char **cause)
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if (schema_user_version(s, &version, cause) == -1)
+	if (store_schema_read(s, &version, cause) == -1)
 		return -1;
 	if (schema_version_refused(s, version, cause))
 		return -1;
@@ -681,7 +653,7 @@ schema_check(struct store *s, char **cause)
 {
 	int version;
 
-	if (schema_user_version(s, &version, cause) == -1)
+	if (store_schema_read(s, &version, cause) == -1)
 		return -1;
 	if (version < 1) {
 		*cause = xasprintf("%s is not an mlmon database (no schema "
@@ -690,10 +662,7 @@ schema_check(struct store *s, char **cause)
 	}
 	if (schema_version_refused(s, version, cause))
 		return -1;
-	if (version < 4 && schema_models_views(s->db, true) != SQLITE_OK) {
-		*cause = store_error(s, sqlite3_errcode(s->db), "reading a "
-		    "file from before models as one model");
-		return -1;
-	}
+	if (version < 4)
+		return schema_models_views_store(s, cause);
 	return 0;
 }

@@ -16,25 +16,28 @@
 #include "db/store-internal.h"
 
 static const char sql_abandoned[] =
-    "SELECT CAST(substr(key, 17) AS INTEGER) AS b FROM meta"
-    " WHERE key GLOB 'abandoned_batch.*' AND model_id = :model ORDER BY b";
+    "SELECT CAST(substr(key, 17) AS BIGINT) AS b FROM meta"
+    " WHERE key LIKE 'abandoned\\_batch.%' ESCAPE '\\'"
+    " AND model_id = :model ORDER BY b";
 static const char sql_unabandon[] =
     "DELETE FROM meta WHERE key = 'abandoned_batch.' || ?1"
     " AND model_id = :model";
 /* Rows logged after the batch was judged (its ledger n_rows). */
 static const char sql_batch_late[] =
-    "SELECT max(0, (SELECT count(*) FROM predictions WHERE batch_id = ?1"
-    " AND model_id = :model) - n_rows) FROM batches WHERE batch_id = ?1"
-    " AND closed_at IS NOT NULL AND model_id = :model";
+    "SELECT CASE WHEN late > 0 THEN late ELSE 0 END FROM"
+    " (SELECT (SELECT count(*) FROM predictions WHERE batch_id = ?1"
+    " AND model_id = :model) - n_rows AS late FROM batches"
+    " WHERE batch_id = ?1 AND closed_at IS NOT NULL AND model_id = :model)"
+    " AS l";
 static const char sql_batch_close[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
     " closed_at, labelled_at, model_id)"
     " VALUES (?1, ?2, ?3, ?4, ?4, ?5, :model)"
     " ON CONFLICT (model_id, batch_id) DO UPDATE SET"
     " n_rows = excluded.n_rows, n_labelled = excluded.n_labelled,"
-    " closed_at = coalesce(closed_at, excluded.closed_at),"
+    " closed_at = coalesce(batches.closed_at, excluded.closed_at),"
     " labelled_at = CASE WHEN excluded.labelled_at IS NULL THEN NULL"
-    " ELSE coalesce(labelled_at, excluded.labelled_at) END";
+    " ELSE coalesce(batches.labelled_at, excluded.labelled_at) END";
 
 int
 store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
@@ -113,6 +116,9 @@ store_judge_begin(struct store *s, char **cause)
 int
 store_judge_end(struct store *s, bool keep, char **cause)
 {
+	/* A failure rolled the whole transaction back: no savepoint left. */
+	if (!s->in_tx)
+		return 0;
 	if (!keep) {
 		if (store_exec(s, "ROLLBACK TO judge", "undoing a judgement",
 		    cause) == -1)

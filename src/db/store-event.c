@@ -2,8 +2,8 @@
  * Producers' ids and event times, labels by id, and input positions
  * (docs/SCHEMA.md, schema 3).
  *
- * predictions.event_id has no declared type, so an integer id and a text
- * id keep their SQLite types: 7 and "7" are different ids, as they are
+ * predictions.event_id has no declared type on SQLite, so an integer id
+ * and a text id keep their SQLite types: 7 and "7" are different ids, as they are
  * different JSON values. A partial unique index makes an id occur once.
  * Labels for ids not logged yet wait in pending_labels until the
  * prediction arrives (store_pending_take at insert) or they expire.
@@ -61,8 +61,10 @@ static const char sql_pending_get[] =
     "SELECT true_class FROM pending_labels WHERE event_id = ?1"
     " AND model_id = :model";
 static const char sql_pending_put[] =
-    "INSERT OR REPLACE INTO pending_labels (event_id, true_class,"
-    " received_at, model_id) VALUES (?1, ?2, ?3, :model)";
+    "INSERT INTO pending_labels (event_id, true_class, received_at,"
+    " model_id) VALUES (?1, ?2, ?3, :model)"
+    " ON CONFLICT (model_id, event_id) DO UPDATE SET"
+    " true_class = excluded.true_class, received_at = excluded.received_at";
 static const char sql_pending_del[] =
     "DELETE FROM pending_labels WHERE event_id = ?1 AND model_id = :model";
 static const char sql_pending_any[] =
@@ -82,12 +84,18 @@ static const char sql_open_batches[] =
     "SELECT batch_id FROM batches WHERE closed_at IS NULL"
     " AND batch_id >= ?1 AND model_id = :model ORDER BY batch_id";
 static const char sql_pos_get[] =
-    "SELECT dev, ino, offset, line, hash, next_row, frontier, max_ts"
+    "SELECT dev, ino, \"offset\", line, hash, next_row, frontier, max_ts"
     " FROM input_positions WHERE source = ?1 AND model_id = :model";
 static const char sql_pos_put[] =
-    "INSERT OR REPLACE INTO input_positions (source, dev, ino, offset,"
-    " line, hash, next_row, frontier, max_ts, updated_at, model_id)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, :model)";
+    "INSERT INTO input_positions (source, dev, ino, \"offset\", line, hash,"
+    " next_row, frontier, max_ts, updated_at, model_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, :model)"
+    " ON CONFLICT (model_id, source) DO UPDATE SET dev = excluded.dev,"
+    " ino = excluded.ino, \"offset\" = excluded.\"offset\","
+    " line = excluded.line, hash = excluded.hash,"
+    " next_row = excluded.next_row,"
+    " frontier = excluded.frontier, max_ts = excluded.max_ts,"
+    " updated_at = excluded.updated_at";
 
 int
 store_event_schema(struct store *s, char **cause)
@@ -97,20 +105,19 @@ store_event_schema(struct store *s, char **cause)
 }
 
 static void
-bind_id(sqlite3_stmt *st, int i, const struct store_event_id *id)
+bind_id(struct db_stmt *st, int i, const struct store_event_id *id)
 {
 	if (id->text != NULL)
-		sqlite3_bind_text(st, i, id->text, (int)id->len,
-		    SQLITE_STATIC);
+		db_bind_text(st, i, id->text, (int)id->len, DB_STATIC);
 	else
-		sqlite3_bind_int64(st, i, id->num);
+		db_bind_int64(st, i, id->num);
 }
 
 void
-store_event_bind(sqlite3_stmt *st, int i, const struct store_event_id *id)
+store_event_bind(struct db_stmt *st, int i, const struct store_event_id *id)
 {
 	if (id == NULL)
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
 		bind_id(st, i, id);
 }
@@ -125,54 +132,54 @@ store_event_id_show(const struct store_event_id *id)
 }
 
 static bool
-same_text(sqlite3_stmt *st, int col, const char *want)
+same_text(struct db_stmt *st, int col, const char *want)
 {
-	const unsigned char	*t = sqlite3_column_text(st, col);
+	const char	*t = db_column_text(st, col);
 
-	return t != NULL && strcmp((const char *)t, want) == 0;
+	return t != NULL && strcmp(t, want) == 0;
 }
 
 /* Is the stored row (at st) what p says, field by field? */
 static bool
-same_prediction(sqlite3_stmt *st, const struct store_prediction *p)
+same_prediction(struct db_stmt *st, const struct store_prediction *p)
 {
-	bool	ts_null = sqlite3_column_type(st, 6) == SQLITE_NULL;
+	bool	ts_null = db_column_null(st, 6);
 
-	if (p->batch_given && sqlite3_column_int64(st, 0) != p->batch_id)
+	if (p->batch_given && db_column_int64(st, 0) != p->batch_id)
 		return false;
 	if (!same_text(st, 1, p->features_json) ||
 	    !same_text(st, 2, p->scores_json) ||
-	    sqlite3_column_int(st, 3) != p->predicted_class ||
-	    sqlite3_column_double(st, 4) != p->confidence)
+	    db_column_int(st, 3) != p->predicted_class ||
+	    db_column_double(st, 4) != p->confidence)
 		return false;
 	/* A label may have come since: only a sent one must agree. */
-	if (p->true_class >= 0 && (sqlite3_column_type(st, 5) ==
-	    SQLITE_NULL || sqlite3_column_int(st, 5) != p->true_class))
+	if (p->true_class >= 0 && (db_column_null(st, 5) ||
+	    db_column_int(st, 5) != p->true_class))
 		return false;
 	return ts_null ? !p->has_event_ts : p->has_event_ts &&
-	    sqlite3_column_int64(st, 6) == p->event_ts;
+	    db_column_int64(st, 6) == p->event_ts;
 }
 
 int
 store_event_find(struct store *s, const struct store_prediction *p,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		*shown;
 	int		 rc, ret;
 
-	st = store_prepare(s, sql_find, cause);
+	st = store_stmt(s, sql_find, cause);
 	if (st == NULL)
 		return -1;
 	bind_id(st, 1, p->event_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		return 2;
 	}
-	if (rc != SQLITE_ROW) {
-		*cause = store_error(s, rc, "looking up a prediction id");
-		sqlite3_reset(st);
+	if (rc != DB_ROW) {
+		*cause = store_db_error(s, "looking up a prediction id");
+		db_reset(st);
 		return -1;
 	}
 	ret = same_prediction(st, p) ? 1 : 0;
@@ -180,11 +187,11 @@ store_event_find(struct store *s, const struct store_prediction *p,
 		shown = store_event_id_show(p->event_id);
 		*cause = xasprintf("id %s is logged with other content "
 		    "(line %lld, batch %lld)", shown,
-		    (long long)sqlite3_column_int64(st, 7),
-		    (long long)sqlite3_column_int64(st, 0));
+		    (long long)db_column_int64(st, 7),
+		    (long long)db_column_int64(st, 0));
 		free(shown);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -192,20 +199,20 @@ int
 store_batch_next_row(struct store *s, int64_t batch_id, int64_t *row,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
-	st = store_prepare(s, sql_next_row, cause);
+	st = store_stmt(s, sql_next_row, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*row = sqlite3_column_int64(st, 0);
+	db_bind_int64(st, 1, batch_id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*row = db_column_int64(st, 0);
 	else
-		*cause = store_error(s, rc, "reading a batch's rows");
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+		*cause = store_db_error(s, "reading a batch's rows");
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 /* Hold a label for an id not logged yet. */
@@ -213,20 +220,20 @@ static enum store_label_result
 label_hold(struct store *s, const struct store_event_id *id, int true_class,
     bool allow_relabel, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		*shown;
 	int		 rc, held = -1;
 
-	st = store_prepare(s, sql_pending_get, cause);
+	st = store_stmt(s, sql_pending_get, cause);
 	if (st == NULL)
 		return STORE_LABEL_ERROR;
 	bind_id(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		held = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading held labels");
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		held = db_column_int(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		*cause = store_db_error(s, "reading held labels");
 		return STORE_LABEL_ERROR;
 	}
 	if (held == true_class)
@@ -238,14 +245,14 @@ label_hold(struct store *s, const struct store_event_id *id, int true_class,
 		free(shown);
 		return STORE_LABEL_CONFLICT;
 	}
-	st = store_prepare(s, sql_pending_put, cause);
+	st = store_stmt(s, sql_pending_put, cause);
 	if (st == NULL)
 		return STORE_LABEL_ERROR;
 	bind_id(st, 1, id);
-	sqlite3_bind_int(st, 2, true_class);
-	sqlite3_bind_double(st, 3, clock_wall());
+	db_bind_int64(st, 2, true_class);
+	db_bind_double(st, 3, clock_wall());
 	s->tx_writes++;
-	if (store_step_done(s, st, "holding a label", cause) == -1)
+	if (store_stmt_done(s, st, "holding a label", cause) == -1)
 		return STORE_LABEL_ERROR;
 	return STORE_LABEL_PENDING;
 }
@@ -255,60 +262,60 @@ static int
 label_row(struct store *s, int64_t rowid, int64_t batch, int old,
     int true_class, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	double		 now = clock_wall();
 
-	st = store_prepare(s, sql_row_label, cause);
+	st = store_stmt(s, sql_row_label, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, rowid);
-	sqlite3_bind_int(st, 2, true_class);
-	sqlite3_bind_double(st, 3, now);
+	db_bind_int64(st, 1, rowid);
+	db_bind_int64(st, 2, true_class);
+	db_bind_double(st, 3, now);
 	s->tx_writes++;
-	if (store_step_done(s, st, "storing a label", cause) == -1)
+	if (store_stmt_done(s, st, "storing a label", cause) == -1)
 		return -1;
 	/* The batch's close must count its labels again. */
 	if (batch == s->cur_batch)
 		s->cur_counted = false;
-	st = store_prepare(s, sql_ledger_one, cause);
+	st = store_stmt(s, sql_ledger_one, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_int(st, 2, old < 0 ? 1 : 0);
-	sqlite3_bind_double(st, 3, now);
-	return store_step_done(s, st, "updating the batch ledger", cause);
+	db_bind_int64(st, 1, batch);
+	db_bind_int64(st, 2, old < 0 ? 1 : 0);
+	db_bind_double(st, 3, now);
+	return store_stmt_done(s, st, "updating the batch ledger", cause);
 }
 
 enum store_label_result
 store_label_id(struct store *s, const struct store_event_id *id,
     int true_class, bool allow_relabel, int64_t *batch, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int64_t		 rowid;
 	char		*shown;
 	int		 rc, old;
 
 	if (store_write_begin(s, cause) == -1)
 		return STORE_LABEL_ERROR;
-	st = store_prepare(s, sql_row_by_id, cause);
+	st = store_stmt(s, sql_row_by_id, cause);
 	if (st == NULL)
 		return STORE_LABEL_ERROR;
 	bind_id(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		return label_hold(s, id, true_class, allow_relabel, cause);
 	}
-	if (rc != SQLITE_ROW) {
-		*cause = store_error(s, rc, "looking up a prediction id");
-		sqlite3_reset(st);
+	if (rc != DB_ROW) {
+		*cause = store_db_error(s, "looking up a prediction id");
+		db_reset(st);
 		return STORE_LABEL_ERROR;
 	}
-	rowid = sqlite3_column_int64(st, 0);
-	*batch = sqlite3_column_int64(st, 1);
-	old = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int(st, 2);
-	sqlite3_reset(st);
+	rowid = db_column_int64(st, 0);
+	*batch = db_column_int64(st, 1);
+	old = db_column_null(st, 2) ? -1 :
+	    db_column_int(st, 2);
+	db_reset(st);
 	if (old == true_class)
 		return STORE_LABEL_SAME;
 	if (old >= 0 && !allow_relabel) {
@@ -328,19 +335,19 @@ static int
 one_int(struct store *s, const char *sql, int64_t *v, const char *what,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
-	st = store_prepare(s, sql, cause);
+	st = store_stmt(s, sql, cause);
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*v = db_column_int64(st, 0);
 	else
-		*cause = store_error(s, rc, what);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+		*cause = store_db_error(s, what);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 int
@@ -359,29 +366,29 @@ int
 store_pending_take(struct store *s, const struct store_event_id *id,
     int *true_class, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
-	st = store_prepare(s, sql_pending_get, cause);
+	st = store_stmt(s, sql_pending_get, cause);
 	if (st == NULL)
 		return -1;
 	bind_id(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*true_class = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*true_class = db_column_int(st, 0);
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW) {
-		*cause = store_error(s, rc, "reading held labels");
+	if (rc != DB_ROW) {
+		*cause = store_db_error(s, "reading held labels");
 		return -1;
 	}
-	st = store_prepare(s, sql_pending_del, cause);
+	st = store_stmt(s, sql_pending_del, cause);
 	if (st == NULL)
 		return -1;
 	bind_id(st, 1, id);
 	s->tx_writes++;
-	return store_step_done(s, st, "applying a held label", cause) == -1 ?
+	return store_stmt_done(s, st, "applying a held label", cause) == -1 ?
 	    -1 : 1;
 }
 
@@ -389,20 +396,20 @@ int
 store_pending_expire(struct store *s, double ttl, int64_t *n,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		*v = NULL, buf[32];
 	long long	 total = 0;
 	int		 gone, rc;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	st = store_prepare(s, sql_pending_expire, cause);
+	st = store_stmt(s, sql_pending_expire, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, clock_wall() - ttl);
-	if (store_step_done(s, st, "dropping expired labels", cause) == -1)
+	db_bind_double(st, 1, clock_wall() - ttl);
+	if (store_stmt_done(s, st, "dropping expired labels", cause) == -1)
 		return -1;
-	gone = sqlite3_changes(s->db);
+	gone = (int)db_changes(s->conn);
 	if (gone == 0)
 		return 0;
 	s->tx_writes++;
@@ -439,22 +446,22 @@ int
 store_batch_counts(struct store *s, int64_t batch_id, int64_t *rows,
     int64_t *labelled, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
-	st = store_prepare(s, sql_batch_counts, cause);
+	st = store_stmt(s, sql_batch_counts, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 1, batch_id);
+	rc = db_step(st);
 	*rows = *labelled = 0;
-	if (rc == SQLITE_ROW) {
-		*rows = sqlite3_column_int64(st, 0);
-		*labelled = sqlite3_column_int64(st, 1);
+	if (rc == DB_ROW) {
+		*rows = db_column_int64(st, 0);
+		*labelled = db_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading the batch ledger");
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		*cause = store_db_error(s, "reading the batch ledger");
 		return -1;
 	}
 	return 0;
@@ -462,7 +469,7 @@ store_batch_counts(struct store *s, int64_t batch_id, int64_t *rows,
 
 /* The batch ids statement st (bound) returns, in order. */
 static int
-store_ids(struct store *s, sqlite3_stmt *st, int64_t **ids, size_t *n,
+store_ids(struct store *s, struct db_stmt *st, int64_t **ids, size_t *n,
     const char *what, char **cause)
 {
 	size_t	 cap = 0;
@@ -470,16 +477,16 @@ store_ids(struct store *s, sqlite3_stmt *st, int64_t **ids, size_t *n,
 
 	*ids = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
 			*ids = xreallocarray(*ids, cap, sizeof **ids);
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = db_column_int64(st, 0);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, what);
+	db_reset(st);
+	if (rc != DB_DONE) {
+		*cause = store_db_error(s, what);
 		free(*ids);
 		*ids = NULL;
 		*n = 0;
@@ -492,14 +499,14 @@ int
 store_open_batches(struct store *s, int64_t from, int64_t **ids, size_t *n,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	*ids = NULL;
 	*n = 0;
-	st = store_prepare(s, sql_open_batches, cause);
+	st = store_stmt(s, sql_open_batches, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, from);
+	db_bind_int64(st, 1, from);
 	return store_ids(s, st, ids, n, "reading open batches", cause);
 }
 
@@ -507,11 +514,11 @@ int
 store_judged_batches(struct store *s, int64_t **ids, size_t *n,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	*ids = NULL;
 	*n = 0;
-	st = store_prepare(s, sql_judged_batches, cause);
+	st = store_stmt(s, sql_judged_batches, cause);
 	if (st == NULL)
 		return -1;
 	return store_ids(s, st, ids, n, "reading judged batches", cause);
@@ -521,29 +528,29 @@ int
 store_position_get(struct store *s, const char *source,
     struct store_position *out, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
-	st = store_prepare(s, sql_pos_get, cause);
+	st = store_stmt(s, sql_pos_get, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->dev = (uint64_t)sqlite3_column_int64(st, 0);
-		out->ino = (uint64_t)sqlite3_column_int64(st, 1);
-		out->offset = sqlite3_column_int64(st, 2);
-		out->line = sqlite3_column_int64(st, 3);
-		out->hash = (uint64_t)sqlite3_column_int64(st, 4);
-		out->next_row = sqlite3_column_int64(st, 5);
-		out->frontier = sqlite3_column_int64(st, 6);
-		out->max_ts = sqlite3_column_int64(st, 7);
+	db_bind_text(st, 1, source, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		out->dev = (uint64_t)db_column_int64(st, 0);
+		out->ino = (uint64_t)db_column_int64(st, 1);
+		out->offset = db_column_int64(st, 2);
+		out->line = db_column_int64(st, 3);
+		out->hash = (uint64_t)db_column_int64(st, 4);
+		out->next_row = db_column_int64(st, 5);
+		out->frontier = db_column_int64(st, 6);
+		out->max_ts = db_column_int64(st, 7);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 1;
-	if (rc != SQLITE_ROW) {
-		*cause = store_error(s, rc, "reading an input position");
+	if (rc != DB_ROW) {
+		*cause = store_db_error(s, "reading an input position");
 		return -1;
 	}
 	return 0;
@@ -553,23 +560,23 @@ int
 store_position_put(struct store *s, const char *source,
     const struct store_position *pos, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	st = store_prepare(s, sql_pos_put, cause);
+	st = store_stmt(s, sql_pos_put, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)pos->dev);
-	sqlite3_bind_int64(st, 3, (int64_t)pos->ino);
-	sqlite3_bind_int64(st, 4, pos->offset);
-	sqlite3_bind_int64(st, 5, pos->line);
-	sqlite3_bind_int64(st, 6, (int64_t)pos->hash);
-	sqlite3_bind_int64(st, 7, pos->next_row);
-	sqlite3_bind_int64(st, 8, pos->frontier);
-	sqlite3_bind_int64(st, 9, pos->max_ts);
-	sqlite3_bind_double(st, 10, clock_wall());
+	db_bind_text(st, 1, source, -1, DB_STATIC);
+	db_bind_int64(st, 2, (int64_t)pos->dev);
+	db_bind_int64(st, 3, (int64_t)pos->ino);
+	db_bind_int64(st, 4, pos->offset);
+	db_bind_int64(st, 5, pos->line);
+	db_bind_int64(st, 6, (int64_t)pos->hash);
+	db_bind_int64(st, 7, pos->next_row);
+	db_bind_int64(st, 8, pos->frontier);
+	db_bind_int64(st, 9, pos->max_ts);
+	db_bind_double(st, 10, clock_wall());
 	s->tx_writes++;
-	return store_step_done(s, st, "storing an input position", cause);
+	return store_stmt_done(s, st, "storing an input position", cause);
 }

@@ -1,24 +1,32 @@
 /*
  * The body of struct store and the helpers shared by the files of src/db
- * (store.c, schema.c, alert-store.c, query.c, report-json.c). Only src/db
- * includes this header; it is the one header that pulls in sqlite3.h.
+ * (store*.c, schema*.c, alert-store.c, alert-mute.c). Only src/db includes
+ * this header. Every statement goes through the driver (driver.h); what
+ * only SQLite has is reached with db_sqlite_handle (driver-sqlite.h).
  *
- * Write model: the first write after a flush opens a BEGIN IMMEDIATE
- * transaction (store_write_begin); store_flush() commits it. Both retry on
- * SQLITE_BUSY on top of the busy timeout, so another process holding the
- * write lock briefly never surfaces as an error. A failed statement that
- * makes SQLite roll the whole transaction back is noticed by store_error(),
+ * Write model: the first write after a flush opens the write transaction
+ * (store_write_begin: SQLite's BEGIN IMMEDIATE, PostgreSQL's BEGIN);
+ * store_flush() commits it. Both retry while the driver says busy, on top
+ * of SQLite's busy timeout, so another process holding the write lock
+ * briefly never surfaces as an error. A failed statement that makes the
+ * backend roll the whole transaction back is noticed by store_db_error(),
  * which resets the transaction state and says so in the cause.
+ *
+ * The files and their one direction of calls: store.c (open, close)
+ * calls schema*.c, which call store-tx.c (transactions, meta) and
+ * store-stmt.c (statements, errors, the model's id); store-pred.c (the
+ * hot insert) and store-read.c (batches, labels, reports) call those two
+ * as well.
  *
  * :model (the model of struct store) is bound by store_prepare; it must
  * come after every numbered parameter in the text, as a named parameter
  * takes the number after the largest seen so far (":model ... ?1" would
  * make both number 1).
  *
- * Statements: prepare with store_prepare(s, SQL, cause) where SQL is a
+ * Statements: prepare with store_stmt(s, SQL, cause) where SQL is a
  * string literal (or any string that lives as long as the store): the
  * prepared statement is cached by that pointer, prepared once, and handed
- * back reset with its bindings cleared. Reset it (sqlite3_reset) when done
+ * back reset with its bindings cleared. Reset it (db_reset) when done
  * stepping so no read transaction stays open.
  */
 #ifndef MLMON_DB_STORE_INTERNAL_H
@@ -28,8 +36,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
-
 #include "db/driver.h"
 #include "db/store-number.h"
 #include "db/store.h"
@@ -38,27 +44,21 @@
 #define STORE_SCHEMA_VERSION	4
 #define STORE_BUSY_TIMEOUT_MS	10000
 
+struct sqlite3;
 struct strbuf;
 
-struct store_cached_stmt {
-	const char	*sql;		/* borrowed, the cache key */
-	sqlite3_stmt	*stmt;		/* owned */
-};
-
-/* The same for statements of the driver (store-stmt.c). */
+/* A cached statement of the driver (store-stmt.c). */
 struct store_cached_dstmt {
 	const char	*sql;		/* borrowed, the cache key */
 	struct db_stmt	*stmt;		/* owned */
 };
 
 struct store {
-	/*
-	 * The connection (driver.h). While src/db moves onto the driver a
-	 * file at a time (docs/POSTGRES.md), db is its sqlite3 handle for
-	 * the files not moved yet.
-	 */
+	/* The connection (driver.h). */
 	struct db_conn	*conn;		/* owned */
-	sqlite3		*db;		/* conn's, borrowed */
+	bool		 pg;		/* a PostgreSQL store */
+	/* SQLite: conn's handle, for what only SQLite has (else NULL). */
+	struct sqlite3	*db;
 	struct cat_dict	*dict;		/* borrowed; NULL: numbers only */
 	char		*path;		/* as given to store_open, owned */
 	bool		 readonly;
@@ -103,17 +103,14 @@ struct store {
 	int64_t		 cur_labelled;	/* inserted with a true_class */
 	double		 cur_last_label;	/* max labeled_at of those */
 
-	/* Hot-path statements, prepared on first use. */
-	sqlite3_stmt	*st_pred_insert;
-	sqlite3_stmt	*st_pred_exists;
-	sqlite3_stmt	*st_batch_open;
-	sqlite3_stmt	*st_batch_get;
-	sqlite3_stmt	*st_data_version;
+	/* Hot-path statements, prepared on first use (:model bound). */
+	struct db_stmt	*st_pred_insert;
+	struct db_stmt	*st_pred_exists;
+	struct db_stmt	*st_batch_open;
+	struct db_stmt	*st_batch_get;
+	struct db_stmt	*st_data_version;
 
-	struct store_cached_stmt *cache;	/* other statements, by SQL */
-	size_t		 n_cache;
-	size_t		 cap_cache;
-	struct store_cached_dstmt *dcache;	/* the driver's, by SQL */
+	struct store_cached_dstmt *dcache;	/* other statements, by SQL */
 	size_t		 n_dcache;
 	size_t		 cap_dcache;
 
@@ -147,9 +144,10 @@ void		 store_turn_yield(struct store *s);
 bool		 store_stop_due(void);
 
 /*
- * store.c, for store-batch.c: PRAGMA data_version (0 or -1); the first
- * column of sql's first row for batch ?1 (0 if none); a batch's row and
- * label counts and last labelled_at (0 or -1 and *cause).
+ * store-pred.c, for store-batch.c: PRAGMA data_version (0, or -1 on
+ * PostgreSQL, which has none: a claim always counts the batch again);
+ * the first column of sql's first row for batch ?1 (0 if none); a
+ * batch's row and label counts and last labelled_at (0 or -1 and *cause).
  */
 int		 store_data_version(struct store *s, int64_t *out);
 int64_t		 store_batch_number(struct store *s, const char *sql,
@@ -158,55 +156,62 @@ int		 store_batch_count(struct store *s, int64_t batch_id,
 		    int64_t *rows, int64_t *labelled, double *last_label,
 		    char **cause);
 
-/* Cached prepared statement for sql (a literal); NULL and *cause on error. */
-sqlite3_stmt	*store_prepare(struct store *s, const char *sql, char **cause);
-
 /*
- * Open the write transaction if none is open (BEGIN IMMEDIATE, retried on
- * SQLITE_BUSY). -1 with *cause for a read-only store or a failure.
+ * store-tx.c. Open the write transaction if none is open (retried while
+ * busy); the first one of a model not stored yet stores it. -1 with
+ * *cause for a read-only store or a failure.
  */
 int		 store_write_begin(struct store *s, char **cause);
-
-/* Step a statement that returns no rows, then reset it. 0 or -1. */
-int		 store_step_done(struct store *s, sqlite3_stmt *st,
-		     const char *what, char **cause);
-
-/* Run SQL text without results (DDL, pragmas). 0 or -1. */
-int		 store_exec(struct store *s, const char *sql, const char *what,
-		     char **cause);
+/* store-tx.c: sleep ms milliseconds (through signals). */
+void		 store_sleep_ms(int ms);
 
 /*
- * Caller frees. "<sqlite error> while <what> (<path>)"; notices when SQLite
- * rolled the open transaction back and resets the store's transaction state.
- */
-char		*store_error(struct store *s, int rc, const char *what);
-/* The same for the message msg (store_error's SQLite text, the driver's). */
-char		*store_error_msg(struct store *s, const char *msg,
-		     const char *what);
-
-/*
- * store-stmt.c, the driver's side of the above: a cached statement for
- * sql (a literal), handed back reset with its bindings cleared (NULL and
- * *cause on error); step one that returns no rows and reset it (0 or -1);
- * the connection's last error as a cause; finalize them all (close).
+ * store-stmt.c: a cached statement for sql (a literal), handed back
+ * reset with its bindings cleared and :model bound (NULL and *cause on
+ * error); a hot statement kept in its own slot, :model bound once; step
+ * one that returns no rows and reset it (0 or -1); SQL text without
+ * results (DDL, pragmas; 0 or -1); finalize them all (close) or only the
+ * hot ones (they hold the model bound).
  */
 struct db_stmt	*store_stmt(struct store *s, const char *sql, char **cause);
+struct db_stmt	*store_stmt_hot(struct store *s, struct db_stmt **slot,
+		     const char *sql, char **cause);
 int		 store_stmt_done(struct store *s, struct db_stmt *st,
 		     const char *what, char **cause);
-char		*store_db_error(struct store *s, const char *what);
+int		 store_exec(struct store *s, const char *sql, const char *what,
+		     char **cause);
 void		 store_stmt_finish(struct store *s);
+void		 store_stmt_forget_hot(struct store *s);
 /*
- * store.c: the value of :model in every statement (0 while the schema is
- * made, the model's id, or -1 while it is not stored), looking the model
- * up first if it may have been stored since.
+ * Caller frees. "<path>: <error> while <what>", the error the connection's
+ * last; notices when the backend rolled the open transaction back and
+ * resets the store's transaction state (store_tx_reset).
+ */
+char		*store_db_error(struct store *s, const char *what);
+char		*store_error_msg(struct store *s, const char *msg,
+		     const char *what);
+/* Forget the transaction (committed, or rolled back: the batch too). */
+void		 store_tx_reset(struct store *s, bool rolled_back);
+/*
+ * store-stmt.c: the value of :model in every statement (0 while the
+ * schema is made, the model's id, or -1 while it is not stored), looking
+ * the model up first if it may have been stored since; the look-up.
  */
 int64_t		 store_model_param(struct store *s);
+void		 store_model_lookup(struct store *s);
+/*
+ * store-stmt.c: the store's schema version (SQLite's PRAGMA user_version;
+ * on PostgreSQL meta's schema_version, 0 before the schema exists). 0, or
+ * -1 and *cause.
+ */
+int		 store_schema_read(struct store *s, int *version, char **cause);
 
-
-/* meta table. get: 0 found (*value caller frees), 1 none, -1 error. */
+/*
+ * store-tx.c: the meta table. get: 0 found (*value caller frees), 1
+ * none, -1 error. set writes inside the write transaction.
+ */
 int		 store_meta_get(struct store *s, const char *key, char **value,
 		     char **cause);
-/* Writes inside the write transaction. */
 int		 store_meta_set(struct store *s, const char *key,
 		     const char *value, char **cause);
 
@@ -245,7 +250,7 @@ int		 store_mem_install(void);
  * content (a replay), 0 other content (*cause names its line), -1 error.
  */
 int		 store_event_schema(struct store *s, char **cause);
-void		 store_event_bind(sqlite3_stmt *st, int i,
+void		 store_event_bind(struct db_stmt *st, int i,
 		     const struct store_event_id *id);
 int		 store_event_find(struct store *s,
 		     const struct store_prediction *p, char **cause);
@@ -259,7 +264,9 @@ int		 schema_v4_models(struct store *s, char **cause);
  * TEMP views (on) giving a version < 4 file's tables the column model_id,
  * for a reader; off drops them. SQLite's result code.
  */
-int		 schema_models_views(sqlite3 *db, bool on);
+int		 schema_models_views(struct sqlite3 *db, bool on);
+/* The same on s's SQLite file, for a read-only open: 0, or -1 *cause. */
+int		 schema_models_views_store(struct store *s, char **cause);
 
 /*
  * schema-fleet.c. Version 3 -> 4 step: model_status, the fleet's summary
@@ -270,10 +277,17 @@ int		 schema_models_views(sqlite3 *db, bool on);
  */
 int		 schema_v4_fleet(struct store *s, char **cause);
 int		 schema_fleet_triggers(struct store *s, char **cause);
-int		 schema_fleet_view(sqlite3 *db, int version);
+int		 schema_fleet_view(struct sqlite3 *db, int version);
 
 /* schema.c: create or migrate (read-write) or check (read-only). */
 int		 schema_migrate(struct store *s, char **cause);
+/*
+ * schema-pg.c, the same on PostgreSQL: create the schema (in one
+ * transaction under an advisory lock; several processes may start at
+ * once) or check it.
+ */
+int		 schema_pg_migrate(struct store *s, char **cause);
+int		 schema_pg_check(struct store *s, char **cause);
 int		 schema_check(struct store *s, char **cause);
 /*
  * The ledger with summaries computed from the reports, for files older than

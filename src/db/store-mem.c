@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #define MEM_HDR		16	/* bytes; keeps malloc's 16-byte alignment */
 #define MEM_GRAIN	64	/* bytes per size class */
 #define MEM_CLASSES	16

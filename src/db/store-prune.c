@@ -22,12 +22,19 @@
 #include "core/clock.h"
 #include "db/store-internal.h"
 
-/* The oldest batch due (the partial index batches_unpruned). */
+/*
+ * The oldest batch due (the partial index batches_unpruned): SQLite is
+ * told the index (INDEXED BY, which only it takes); PostgreSQL's planner
+ * finds it.
+ */
+#define PRUNE_NEXT(indexed)						\
+    "SELECT batch_id FROM batches" indexed				\
+    " WHERE pruned_at IS NULL AND closed_at < ?1"			\
+    " AND n_labelled >= n_rows AND model_id = :model"			\
+    " ORDER BY closed_at LIMIT 1"
 static const char sql_prune_next[] =
-    "SELECT batch_id FROM batches INDEXED BY batches_unpruned"
-    " WHERE pruned_at IS NULL AND closed_at < ?1"
-    " AND n_labelled >= n_rows AND model_id = :model"
-    " ORDER BY closed_at LIMIT 1";
+    PRUNE_NEXT(" INDEXED BY batches_unpruned");
+static const char sql_prune_next_pg[] = PRUNE_NEXT("");
 static const char sql_prune_rows[] =
     "DELETE FROM predictions WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_prune_mark[] =
@@ -41,7 +48,8 @@ prune_next(struct store *s, double cutoff, int64_t *batch, char **cause)
 	struct db_stmt	*st;
 	int		 rc;
 
-	if ((st = store_stmt(s, sql_prune_next, cause)) == NULL)
+	if ((st = store_stmt(s, s->pg ? sql_prune_next_pg : sql_prune_next,
+	    cause)) == NULL)
 		return -1;
 	db_bind_double(st, 1, cutoff);
 	rc = db_step(st);

@@ -35,7 +35,7 @@ static const char sql_report_put[] =
     " created_at, model_id) VALUES (?1, ?2, ?3, ?4, :model)"
     " ON CONFLICT (model_id, batch_id, report_type) DO UPDATE SET"
     " payload = excluded.payload, created_at = excluded.created_at"
-    " WHERE payload IS NOT excluded.payload";
+    " WHERE monitor_reports.payload IS DISTINCT FROM excluded.payload";
 
 static const char sql_summary_feature[] =
     "UPDATE batches SET max_psi = ?2, min_ks_p = ?3, psi_verdict = ?4,"

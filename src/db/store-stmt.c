@@ -1,10 +1,10 @@
 /*
  * The store's statements through the driver (driver.h): the cache of
- * prepared statements keyed by their SQL literal, stepping one that
- * returns no rows, and the driver's last error worded as store_error words
- * SQLite's. A file of src/db moved onto the driver (docs/POSTGRES.md) uses
- * these instead of store_prepare and store_step_done; :model is bound
- * here as store_prepare binds it.
+ * prepared statements keyed by their SQL literal, the hot statements kept
+ * in their own slots, stepping one that returns no rows, SQL text without
+ * results, and the driver's last error as a cause naming the store. The
+ * model's id is looked up here, as every statement binds it as :model.
+ * This file calls only the driver: everything else in src/db calls it.
  */
 #include "db/store-internal.h"
 
@@ -13,7 +13,108 @@
 
 #include "core/xalloc.h"
 
-/* :model, as store_prepare binds it. */
+void
+store_tx_reset(struct store *s, bool rolled_back)
+{
+	s->in_tx = false;
+	s->pending = 0;
+	s->tx_writes = 0;
+	if (rolled_back) {
+		s->cur_batch = -1;
+		s->cur_counted = false;
+	}
+}
+
+char *
+store_error_msg(struct store *s, const char *msg, const char *what)
+{
+	enum db_tx tx = db_tx_state(s->conn);
+	size_t lost;
+
+	if (s->in_tx && tx != DB_TX_OPEN) {
+		/* PostgreSQL keeps a failed transaction until ROLLBACK. */
+		if (tx == DB_TX_FAILED)
+			db_rollback(s->conn);
+		lost = s->pending;
+		store_tx_reset(s, true);
+		return xasprintf("%s: %s while %s (the transaction was rolled "
+		    "back: %zu rows since the last flush are not stored)",
+		    s->path, msg, what, lost);
+	}
+	return xasprintf("%s: %s while %s", s->path, msg, what);
+}
+
+void
+store_stmt_forget_hot(struct store *s)
+{
+	db_finalize(s->st_pred_insert);
+	db_finalize(s->st_pred_exists);
+	db_finalize(s->st_batch_open);
+	db_finalize(s->st_batch_get);
+	db_finalize(s->st_data_version);
+	s->st_pred_insert = s->st_pred_exists = s->st_batch_open = NULL;
+	s->st_batch_get = s->st_data_version = NULL;
+}
+
+void
+store_model_lookup(struct store *s)
+{
+	struct db_stmt *st;
+	char *cause = NULL;
+
+	st = store_stmt(s, "SELECT model_id FROM models WHERE name = ?1",
+	    &cause);
+	if (st == NULL) {
+		free(cause);
+		return;
+	}
+	db_bind_text(st, 1, s->model, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
+		s->model_id = db_column_int64(st, 0);
+		s->model_known = true;
+		store_stmt_forget_hot(s);
+	}
+	db_reset(st);
+}
+
+int64_t
+store_model_param(struct store *s)
+{
+	if (!s->model_known && s->schema_ready)
+		store_model_lookup(s);
+	if (!s->schema_ready)
+		return 0;
+	return s->model_known ? s->model_id : -1;
+}
+
+int
+store_schema_read(struct store *s, int *version, char **cause)
+{
+	struct db_stmt *st;
+	const char *sql = "PRAGMA user_version";
+	int rc;
+
+	*version = 0;
+	if (s->pg) {
+		if ((rc = db_table_exists(s->conn, "meta")) != 1)
+			goto out;
+		sql = "SELECT CAST(value AS BIGINT) FROM meta"
+		    " WHERE key = 'schema_version' AND model_id = 0";
+	}
+	if ((st = db_prepare(s->conn, sql, 0)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	if ((rc = db_step(st)) == DB_ROW)
+		*version = db_column_int(st, 0);
+	db_finalize(st);
+out:
+	if (rc == -1)
+		*cause = store_db_error(s, "reading the schema version");
+	return rc == -1 ? -1 : 0;
+}
+
+/* :model, if st has it (see struct store). */
 static void
 store_stmt_bind_model(struct store *s, struct db_stmt *st)
 {
@@ -26,7 +127,6 @@ store_stmt_bind_model(struct store *s, struct db_stmt *st)
 struct db_stmt *
 store_stmt(struct store *s, const char *sql, char **cause)
 {
-	struct store_cached_dstmt *c;
 	struct db_stmt *st;
 	size_t i;
 
@@ -40,11 +140,12 @@ store_stmt(struct store *s, const char *sql, char **cause)
 				break;
 	}
 	if (i < s->n_dcache) {
-		c = &s->dcache[i];
-		db_reset(c->stmt);
-		db_clear_bindings(c->stmt);
-		store_stmt_bind_model(s, c->stmt);
-		return c->stmt;
+		/* Binding :model may look the model up, growing the cache. */
+		st = s->dcache[i].stmt;
+		db_reset(st);
+		db_clear_bindings(st);
+		store_stmt_bind_model(s, st);
+		return st;
 	}
 	st = db_prepare(s->conn, sql, DB_PREPARE_PERSISTENT);
 	if (st == NULL) {
@@ -63,6 +164,23 @@ store_stmt(struct store *s, const char *sql, char **cause)
 	return st;
 }
 
+struct db_stmt *
+store_stmt_hot(struct store *s, struct db_stmt **slot, const char *sql,
+    char **cause)
+{
+	if (!s->model_known && s->schema_ready)
+		store_model_lookup(s);
+	if (*slot != NULL)
+		return *slot;
+	if ((*slot = db_prepare(s->conn, sql, DB_PREPARE_PERSISTENT)) ==
+	    NULL) {
+		*cause = store_db_error(s, "preparing a statement");
+		return NULL;
+	}
+	store_stmt_bind_model(s, *slot);
+	return *slot;
+}
+
 int
 store_stmt_done(struct store *s, struct db_stmt *st, const char *what,
     char **cause)
@@ -73,6 +191,16 @@ store_stmt_done(struct store *s, struct db_stmt *st, const char *what,
 		return -1;
 	}
 	db_reset(st);
+	return 0;
+}
+
+int
+store_exec(struct store *s, const char *sql, const char *what, char **cause)
+{
+	if (db_exec(s->conn, sql) == -1) {
+		*cause = store_db_error(s, what);
+		return -1;
+	}
 	return 0;
 }
 
@@ -87,6 +215,7 @@ store_stmt_finish(struct store *s)
 {
 	size_t i;
 
+	store_stmt_forget_hot(s);
 	for (i = 0; i < s->n_dcache; i++)
 		db_finalize(s->dcache[i].stmt);
 	free(s->dcache);

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "core/clock.h"
 #include "core/stop.h"
 #include "core/xalloc.h"

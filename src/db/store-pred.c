@@ -1,0 +1,348 @@
+/*
+ * The hot insert: a prediction into predictions, its batch's ledger row
+ * made in the transaction that inserts the batch's first row. The store
+ * remembers the current batch so the ledger costs nothing per row, and
+ * counts the rows it inserts into a batch whose ledger row it made, so
+ * that the batch's close (store-batch.c) need not count them again while
+ * no other connection has committed (SQLite's PRAGMA data_version; on
+ * PostgreSQL, where many writers share a batch, the close always counts).
+ * n_rows and n_labelled are recounted over the UNIQUE(batch_id,
+ * row_in_batch) range at close otherwise, and on labelling.
+ */
+#include "db/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "db/store-internal.h"
+
+static const char sql_pred_insert[] =
+    "INSERT INTO predictions (batch_id, row_in_batch, features,"
+    " predicted_class, confidence, scores, true_class, logged_at,"
+    " labeled_at, event_id, event_ts, src_line, model_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, :model)"
+    " ON CONFLICT DO NOTHING";
+static const char sql_pred_exists[] =
+    "SELECT features, scores, predicted_class, confidence, true_class"
+    " FROM predictions WHERE batch_id = ?1 AND row_in_batch = ?2"
+    " AND model_id = :model";
+static const char sql_batch_open[] =
+    "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
+    " model_id) VALUES (?1, 0, 0, ?2, :model)"
+    " ON CONFLICT (model_id, batch_id) DO NOTHING";
+static const char sql_data_version[] = "PRAGMA data_version";
+static const char sql_batch_closed[] =
+    "SELECT closed_at IS NOT NULL, pruned_at IS NOT NULL FROM batches"
+    " WHERE batch_id = ?1 AND model_id = :model";
+static const char sql_batch_count[] =
+    "SELECT count(*), count(true_class), max(labeled_at)"
+    " FROM predictions WHERE batch_id = ?1 AND model_id = :model";
+/* The store's count of late rows, for the console (meta late_rows). */
+static const char sql_late_count[] =
+    "INSERT INTO meta (key, value, model_id) VALUES ('late_rows', '1',"
+    " :model) ON CONFLICT (model_id, key) DO UPDATE SET value ="
+    " CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)";
+
+/* PRAGMA data_version: changes when another connection commits. */
+int
+store_data_version(struct store *s, int64_t *out)
+{
+	struct db_stmt *st;
+	char *cause = NULL;
+	int rc;
+
+	if (s->pg)
+		return -1;
+	st = store_stmt_hot(s, &s->st_data_version, sql_data_version,
+	    &cause);
+	if (st == NULL) {
+		free(cause);
+		return -1;
+	}
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_column_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+/* Make sure the ledger row of batch exists; learn whether it is closed. */
+static int
+store_batch_touch(struct store *s, int64_t batch_id, double now,
+    char **cause)
+{
+	struct db_stmt *st;
+	int rc;
+
+	st = store_stmt_hot(s, &s->st_batch_open, sql_batch_open, cause);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, batch_id);
+	db_bind_double(st, 2, now);
+	if (store_stmt_done(s, st, "opening a batch", cause) == -1)
+		return -1;
+	s->cur_counted = db_changes(s->conn) == 1 &&
+	    store_data_version(s, &s->cur_data_version) == 0;
+	s->cur_rows = 0;
+	s->cur_labelled = 0;
+	s->cur_last_label = 0.0;
+	if ((st = store_stmt(s, sql_batch_closed, cause)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, batch_id);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		*cause = store_db_error(s, "opening a batch");
+		return -1;
+	}
+	s->cur_batch_closed = db_column_int(st, 0) != 0;
+	s->cur_batch_pruned = db_column_int(st, 1) != 0;
+	db_reset(st);
+	s->cur_batch = batch_id;
+	return 0;
+}
+
+/* Does the stored row st (sql_pred_exists) hold the content of p? */
+static bool
+store_prediction_same(struct db_stmt *st, const struct store_prediction *p)
+{
+	const char *features, *scores;
+
+	features = db_column_text(st, 0);
+	scores = db_column_text(st, 1);
+	if (features == NULL || scores == NULL ||
+	    strcmp(features, p->features_json) != 0 ||
+	    strcmp(scores, p->scores_json) != 0 ||
+	    db_column_int(st, 2) != p->predicted_class ||
+	    db_column_double(st, 3) != p->confidence)
+		return false;
+	/* A replay without true_class matches labels stored since. */
+	return p->true_class < 0 || (!db_column_null(st, 4) &&
+	    db_column_int(st, 4) == p->true_class);
+}
+
+/*
+ * The key of p (its event id, else batch_id and row_in_batch) is taken,
+ * or not: REPLAY when the stored row has the same content, CONFLICT (and
+ * *cause) when it differs, NEW when there is no such row.
+ */
+static enum store_add_result
+store_prediction_known(struct store *s, const struct store_prediction *p,
+    char **cause)
+{
+	struct db_stmt *st;
+	bool same;
+	int rc;
+
+	/* A repeated event id is a replay or a conflict, wherever it is. */
+	if (p->event_id != NULL &&
+	    (rc = store_event_find(s, p, cause)) != 2)
+		return rc == 1 ? STORE_ADD_REPLAY : rc == 0 ?
+		    STORE_ADD_CONFLICT : STORE_ADD_ERROR;
+	st = store_stmt_hot(s, &s->st_pred_exists, sql_pred_exists, cause);
+	if (st == NULL)
+		return STORE_ADD_ERROR;
+	db_bind_int64(st, 1, p->batch_id);
+	db_bind_int64(st, 2, p->row_in_batch);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
+		return STORE_ADD_NEW;
+	}
+	if (rc != DB_ROW) {
+		db_reset(st);
+		*cause = store_db_error(s, "looking up a prediction");
+		return STORE_ADD_ERROR;
+	}
+	same = store_prediction_same(st, p);
+	db_reset(st);
+	if (same)
+		return STORE_ADD_REPLAY;
+	*cause = xasprintf("batch %lld row_in_batch %lld is logged already "
+	    "with different content (writers sharing a batch must send "
+	    "distinct row_in_batch values)", (long long)p->batch_id,
+	    (long long)p->row_in_batch);
+	return STORE_ADD_CONFLICT;
+}
+
+/* Insert p unless its key is taken: 1 inserted, 0 taken, -1 error. */
+static int
+store_prediction_insert(struct store *s, const struct store_prediction *p,
+    double at, char **cause)
+{
+	struct db_stmt *st;
+	char what[96];
+	int n;
+
+	st = s->st_pred_insert;
+	if (st == NULL && (st = store_stmt_hot(s, &s->st_pred_insert,
+	    sql_pred_insert, cause)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, p->batch_id);
+	db_bind_int64(st, 2, p->row_in_batch);
+	db_bind_text(st, 3, p->features_json, -1, DB_STATIC);
+	db_bind_int64(st, 4, p->predicted_class);
+	db_bind_double(st, 5, p->confidence);
+	db_bind_text(st, 6, p->scores_json, -1, DB_STATIC);
+	if (p->true_class >= 0) {
+		db_bind_int64(st, 7, p->true_class);
+		db_bind_double(st, 9, at);
+	} else {
+		db_bind_null(st, 7);
+		db_bind_null(st, 9);
+	}
+	db_bind_double(st, 8, at);
+	store_event_bind(st, 10, p->event_id);
+	if (p->has_event_ts)
+		db_bind_int64(st, 11, p->event_ts);
+	else
+		db_bind_null(st, 11);
+	if (p->line > 0)
+		db_bind_int64(st, 12, p->line);
+	else
+		db_bind_null(st, 12);
+	if (db_step(st) != DB_DONE) {
+		db_reset(st);
+		snprintf(what, sizeof what, "logging batch %lld row %lld",
+		    (long long)p->batch_id, (long long)p->row_in_batch);
+		*cause = store_db_error(s, what);
+		return -1;
+	}
+	n = (int)db_changes(s->conn);
+	db_reset(st);
+	s->pending += (size_t)n;
+	s->tx_writes += (size_t)n;
+	return n;
+}
+
+/* p into the batch judged already: a replay, a conflict or a late row. */
+static enum store_add_result
+store_prediction_late(struct store *s, const struct store_prediction *p,
+    double at, char **cause)
+{
+	enum store_add_result known;
+	struct db_stmt *st;
+
+	known = store_prediction_known(s, p, cause);
+	if (known != STORE_ADD_NEW)
+		return known;
+	if (store_prediction_insert(s, p, at, cause) != 1 ||
+	    (st = store_stmt(s, sql_late_count, cause)) == NULL ||
+	    store_stmt_done(s, st, "counting a late row", cause) == -1)
+		return STORE_ADD_ERROR;
+	return STORE_ADD_LATE;
+}
+
+enum store_add_result
+store_prediction_add(struct store *s, const struct store_prediction *p,
+    char **cause)
+{
+	double at;
+	int n;
+
+	if (p->batch_id < 0 || p->row_in_batch < 0 ||
+	    p->features_json == NULL || p->scores_json == NULL ||
+	    p->predicted_class < 0) {
+		*cause = xasprintf("bad prediction (batch %lld row %lld)",
+		    (long long)p->batch_id, (long long)p->row_in_batch);
+		return STORE_ADD_ERROR;
+	}
+	if (!s->in_tx && store_write_begin(s, cause) == -1)
+		return STORE_ADD_ERROR;
+	at = p->logged_at > 0 ? p->logged_at : clock_wall();
+	if (p->batch_id != s->cur_batch &&
+	    store_batch_touch(s, p->batch_id, at, cause) == -1)
+		return STORE_ADD_ERROR;
+	if (s->cur_batch_pruned)
+		return STORE_ADD_REPLAY;	/* stored, then retired */
+	if (s->cur_batch_closed)
+		return store_prediction_late(s, p, at, cause);
+	n = store_prediction_insert(s, p, at, cause);
+	if (n == -1)
+		return STORE_ADD_ERROR;
+	if (n == 0)
+		return store_prediction_known(s, p, cause);
+	if (s->cur_counted) {
+		s->cur_rows++;
+		if (p->true_class >= 0) {
+			s->cur_labelled++;
+			if (s->cur_labelled == 1 || at > s->cur_last_label)
+				s->cur_last_label = at;
+		}
+	}
+	return STORE_ADD_NEW;
+}
+
+enum store_batch_state
+store_batch_state(struct store *s, int64_t batch_id)
+{
+	struct db_stmt *st;
+	char *cause = NULL;
+	int rc, closed;
+
+	st = store_stmt(s, sql_batch_closed, &cause);
+	if (st == NULL) {
+		free(cause);
+		return STORE_BATCH_UNKNOWN;
+	}
+	db_bind_int64(st, 1, batch_id);
+	rc = db_step(st);
+	closed = rc == DB_ROW ? db_column_int(st, 0) : -1;
+	db_reset(st);
+	if (closed == 1)
+		return STORE_BATCH_CLOSED;
+	if (closed == 0)
+		return STORE_BATCH_OPEN;
+	/* No ledger row: rows written by something else still count. */
+	return store_batch_rows(s, batch_id) > 0 ? STORE_BATCH_OPEN :
+	    STORE_BATCH_UNKNOWN;
+}
+
+int64_t
+store_batch_number(struct store *s, const char *sql, int64_t batch_id)
+{
+	struct db_stmt *st;
+	char *cause = NULL;
+	int64_t n = 0;
+
+	st = store_stmt(s, sql, &cause);
+	if (st == NULL) {
+		free(cause);
+		return 0;
+	}
+	db_bind_int64(st, 1, batch_id);
+	if (db_step(st) == DB_ROW)
+		n = db_column_int64(st, 0);
+	db_reset(st);
+	return n;
+}
+
+int64_t
+store_batch_rows(struct store *s, int64_t batch_id)
+{
+	return store_batch_number(s, sql_batch_count, batch_id);
+}
+
+int
+store_batch_count(struct store *s, int64_t batch_id, int64_t *rows,
+    int64_t *labelled, double *last_label, char **cause)
+{
+	struct db_stmt *st;
+
+	if ((st = store_stmt(s, sql_batch_count, cause)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, batch_id);
+	if (db_step(st) != DB_ROW) {
+		db_reset(st);
+		*cause = store_db_error(s, "counting a batch");
+		return -1;
+	}
+	*rows = db_column_int64(st, 0);
+	*labelled = db_column_int64(st, 1);
+	*last_label = db_column_double(st, 2);
+	db_reset(st);
+	return 0;
+}

@@ -1,0 +1,221 @@
+/*
+ * The store's write transaction and its meta table. At most one write
+ * transaction is open per store: the first write after a flush opens it
+ * (store_write_begin: SQLite's BEGIN IMMEDIATE, PostgreSQL's BEGIN), and
+ * store_flush commits it. Both retry while the driver says busy (another
+ * SQLite writer holds the lock beyond the busy handler's wait), with the
+ * fair turns of store-turn.c on SQLite. The first write transaction of a
+ * model not stored yet stores it (models).
+ */
+#include "db/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "db/store-internal.h"
+
+/* Retries on busy for BEGIN and COMMIT go on this many timeouts. */
+#define STORE_BUSY_RETRY_FACTOR	6
+
+static const char sql_model_create[] =
+    "INSERT INTO models (name, created_at) VALUES (?1, ?2)"
+    " ON CONFLICT (name) DO NOTHING";
+static const char sql_meta_get[] =
+    "SELECT value FROM meta WHERE key = ?1 AND model_id = :model";
+static const char sql_meta_set[] =
+    "INSERT INTO meta (key, value, model_id) VALUES (?1, ?2, :model)"
+    " ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value";
+
+void
+store_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * BEGIN (write) or COMMIT, retrying while busy (on top of the busy
+ * handler's own wait) until STORE_BUSY_RETRY_FACTOR busy timeouts have
+ * passed. Both leave the transaction state unchanged when they fail busy,
+ * so retrying is safe.
+ */
+static int
+store_tx_retry(struct store *s, bool begin, const char *what, char **cause)
+{
+	double start, limit;
+	int rc, delay = 1;
+
+	start = clock_mono();
+	limit = (double)s->busy_ms * STORE_BUSY_RETRY_FACTOR / 1000.0;
+	for (;;) {
+		rc = begin ? db_begin(s->conn, true) : db_commit(s->conn);
+		if (rc == 0)
+			return 0;
+		if (db_error(s->conn) != DB_E_BUSY)
+			break;
+		if (store_stop_due()) {
+			*cause = xasprintf("%s: interrupted while waiting for "
+			    "the lock held by another process (%s)", s->path,
+			    what);
+			return -1;
+		}
+		if (clock_mono() - start >= limit) {
+			*cause = xasprintf("%s: the database stayed locked by "
+			    "another process for %.0f s while %s", s->path,
+			    clock_mono() - start, what);
+			return -1;
+		}
+		store_sleep_ms(delay);
+		if (delay < 64)
+			delay *= 2;
+	}
+	*cause = store_db_error(s, what);
+	return -1;
+}
+
+/* Store the model if it is not (inside the write transaction). 0 or -1. */
+static int
+store_model_create(struct store *s, char **cause)
+{
+	struct db_stmt *st;
+
+	if ((st = store_stmt(s, sql_model_create, cause)) == NULL)
+		return -1;
+	db_bind_text(st, 1, s->model, -1, DB_STATIC);
+	db_bind_double(st, 2, clock_wall());
+	if (store_stmt_done(s, st, "storing the model", cause) == -1)
+		return -1;
+	store_model_lookup(s);
+	if (!s->model_known) {
+		*cause = xasprintf("%s: model \"%s\" was stored but cannot be "
+		    "read back", s->path, s->model);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_write_begin(struct store *s, char **cause)
+{
+	int rc;
+
+	if (s->in_tx)
+		return 0;
+	if (s->readonly) {
+		*cause = xasprintf("%s: opened read-only, cannot write",
+		    s->path);
+		return -1;
+	}
+	store_turn_want(s);
+	rc = store_tx_retry(s, true, "starting a write transaction", cause);
+	store_turn_got(s);
+	if (rc == -1)
+		return -1;
+	s->in_tx = true;
+	s->pending = 0;
+	s->tx_writes = 0;
+	if (s->schema_ready && !s->model_known)
+		return store_model_create(s, cause);
+	return 0;
+}
+
+int
+store_flush(struct store *s, char **cause)
+{
+	char what[96];
+
+	if (!s->in_tx)
+		return 0;
+	if (s->pending > 0)
+		snprintf(what, sizeof what, "committing %zu rows", s->pending);
+	else
+		snprintf(what, sizeof what, "committing");
+	if (store_tx_retry(s, false, what, cause) == -1) {
+		/*
+		 * A failed COMMIT (disk full, I/O error) may leave the
+		 * transaction open: roll it back so the store is usable and
+		 * say what was lost.
+		 */
+		if (s->in_tx && db_tx_state(s->conn) != DB_TX_IDLE) {
+			db_rollback(s->conn);
+			store_tx_reset(s, true);
+		}
+		return -1;
+	}
+	store_tx_reset(s, false);
+	store_turn_yield(s);
+	return 0;
+}
+
+size_t
+store_pending(const struct store *s)
+{
+	return s->pending;
+}
+
+void
+store_set_busy_timeout(struct store *s, int ms)
+{
+	if (ms < 0)
+		ms = 0;
+	s->busy_ms = ms;
+}
+
+void
+store_discard(struct store *s)
+{
+	if (s->in_tx && s->conn != NULL) {
+		db_rollback(s->conn);
+		store_tx_reset(s, true);
+	}
+}
+
+/* ---- meta ------------------------------------------------------------ */
+
+int
+store_meta_get(struct store *s, const char *key, char **value, char **cause)
+{
+	struct db_stmt *st;
+	const char *v;
+	int rc;
+
+	if ((st = store_stmt(s, sql_meta_get, cause)) == NULL)
+		return -1;
+	db_bind_text(st, 1, key, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
+		return 1;
+	}
+	if (rc != DB_ROW) {
+		db_reset(st);
+		*cause = store_db_error(s, "reading meta");
+		return -1;
+	}
+	v = db_column_text(st, 0);
+	*value = xstrdup(v == NULL ? "" : v);
+	db_reset(st);
+	return 0;
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value,
+    char **cause)
+{
+	struct db_stmt *st;
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if ((st = store_stmt(s, sql_meta_set, cause)) == NULL)
+		return -1;
+	db_bind_text(st, 1, key, -1, DB_STATIC);
+	db_bind_text(st, 2, value, -1, DB_STATIC);
+	s->tx_writes++;
+	return store_stmt_done(s, st, "writing meta", cause);
+}

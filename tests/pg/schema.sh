@@ -1,0 +1,63 @@
+#!/bin/sh
+# schema.sh INGEST (under tests/pg/with-pg): the PostgreSQL store's schema.
+# Four ingests started together on an empty database create it once (one
+# transaction under an advisory lock); --init creates it on another empty
+# database; its tables, columns and indexes are a fresh SQLite store's.
+. "$(dirname "$0")/../lib.sh"
+ingest=$(abspath "$1")
+url=${MLMON_TEST_PG:?run under tests/pg/with-pg}
+psql="${MLMON_TEST_PG_BIN:?}/psql"
+sandbox pg-schema
+
+pq() {
+	"$psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2" 2>&1 | tr '\n' ' ' |
+	    sed 's/ $//'
+}
+
+# Four processes at once on the empty database: all succeed.
+pids=
+for i in 1 2 3 4; do
+	"$ingest" --db "$url" --quiet </dev/null >"out$i" 2>"err$i" &
+	pids="$pids $!"
+done
+n=0
+for p in $pids; do
+	wait "$p" && n=$((n + 1))
+done
+check "4 ingests at once on an empty database: all exit 0" "$n" 4
+yes_if "4 ingests at once: no error" sh -c '! cat err1 err2 err3 err4 | grep .'
+check "schema_version written once" "$(pq "$url" "SELECT count(*), \
+    max(value) FROM meta WHERE key = 'schema_version' AND model_id = 0")" "1|4"
+check "model_status triggers created once" "$(pq "$url" "SELECT count(*) \
+    FROM pg_trigger WHERE NOT tgisinternal")" 8
+
+# The same tables, columns and indexes as a fresh SQLite store.
+"$ingest" --db fresh.db --quiet </dev/null
+sqlite3 fresh.db "SELECT m.name || '.' || p.name FROM sqlite_master m,
+    pragma_table_info(m.name) p WHERE m.type = 'table'
+    AND m.name NOT LIKE 'sqlite_%'" | LC_ALL=C sort >sqlite.columns
+pq "$url" "SELECT table_name || '.' || column_name FROM
+    information_schema.columns WHERE table_schema = current_schema()" |
+    tr ' ' '\n' | LC_ALL=C sort >pg.columns
+check "the same tables and columns as SQLite's ($(wc -l <sqlite.columns))" \
+    "$(diff sqlite.columns pg.columns)" ""
+sqlite3 fresh.db "SELECT name FROM sqlite_master WHERE type = 'index'
+    AND sql IS NOT NULL" | LC_ALL=C sort >sqlite.indexes
+pq "$url" "SELECT indexname FROM pg_indexes WHERE schemaname =
+    current_schema() AND indexname NOT LIKE '%\_pkey'
+    AND indexname NOT LIKE '%\_key'" | tr ' ' '\n' | LC_ALL=C sort \
+    >pg.indexes
+check "the same indexes as SQLite's ($(wc -l <sqlite.indexes))" \
+    "$(diff sqlite.indexes pg.indexes)" ""
+
+# --init on another empty database, and again.
+pq "$url" "CREATE DATABASE second" >/dev/null
+second=$(printf '%s' "$url" | sed 's|/mlmon_test?|/second?|')
+"$ingest" --db "$second" --init >out 2>err
+check "--init: exit" "$?" 0
+yes_if "--init: says so" grep -q 'schema 4' out
+check "--init: the schema is there" "$(pq "$second" "SELECT value FROM meta \
+    WHERE key = 'schema_version'")" 4
+"$ingest" --db "$second" --init >out 2>err
+check "--init again: exit" "$?" 0
+finish
