@@ -104,22 +104,36 @@ store_event_schema(struct store *s, char **cause)
 	    cause);
 }
 
+/*
+ * An id at i. On PostgreSQL event_id is TEXT: an integer id goes as its
+ * digits and a text id after a '"', which no integer's digits start with,
+ * so that 7 and "7" stay two ids as they are on SQLite.
+ */
 static void
-bind_id(struct db_stmt *st, int i, const struct store_event_id *id)
+bind_id(struct store *s, struct db_stmt *st, int i,
+    const struct store_event_id *id)
 {
-	if (id->text != NULL)
-		db_bind_text(st, i, id->text, (int)id->len, DB_STATIC);
-	else
+	char *quoted;
+
+	if (id->text == NULL)
 		db_bind_int64(st, i, id->num);
+	else if (!s->pg)
+		db_bind_text(st, i, id->text, (int)id->len, DB_STATIC);
+	else {
+		quoted = xasprintf("\"%.*s", (int)id->len, id->text);
+		db_bind_text(st, i, quoted, -1, DB_COPY);
+		free(quoted);
+	}
 }
 
 void
-store_event_bind(struct db_stmt *st, int i, const struct store_event_id *id)
+store_event_bind(struct store *s, struct db_stmt *st, int i,
+    const struct store_event_id *id)
 {
 	if (id == NULL)
 		db_bind_null(st, i);
 	else
-		bind_id(st, i, id);
+		bind_id(s, st, i, id);
 }
 
 char *
@@ -171,7 +185,7 @@ store_event_find(struct store *s, const struct store_prediction *p,
 	st = store_stmt(s, sql_find, cause);
 	if (st == NULL)
 		return -1;
-	bind_id(st, 1, p->event_id);
+	bind_id(s, st, 1, p->event_id);
 	rc = db_step(st);
 	if (rc == DB_DONE) {
 		db_reset(st);
@@ -227,7 +241,7 @@ label_hold(struct store *s, const struct store_event_id *id, int true_class,
 	st = store_stmt(s, sql_pending_get, cause);
 	if (st == NULL)
 		return STORE_LABEL_ERROR;
-	bind_id(st, 1, id);
+	bind_id(s, st, 1, id);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		held = db_column_int(st, 0);
@@ -248,7 +262,7 @@ label_hold(struct store *s, const struct store_event_id *id, int true_class,
 	st = store_stmt(s, sql_pending_put, cause);
 	if (st == NULL)
 		return STORE_LABEL_ERROR;
-	bind_id(st, 1, id);
+	bind_id(s, st, 1, id);
 	db_bind_int64(st, 2, true_class);
 	db_bind_double(st, 3, clock_wall());
 	s->tx_writes++;
@@ -300,7 +314,7 @@ store_label_id(struct store *s, const struct store_event_id *id,
 	st = store_stmt(s, sql_row_by_id, cause);
 	if (st == NULL)
 		return STORE_LABEL_ERROR;
-	bind_id(st, 1, id);
+	bind_id(s, st, 1, id);
 	rc = db_step(st);
 	if (rc == DB_DONE) {
 		db_reset(st);
@@ -372,7 +386,7 @@ store_pending_take(struct store *s, const struct store_event_id *id,
 	st = store_stmt(s, sql_pending_get, cause);
 	if (st == NULL)
 		return -1;
-	bind_id(st, 1, id);
+	bind_id(s, st, 1, id);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*true_class = db_column_int(st, 0);
@@ -386,7 +400,7 @@ store_pending_take(struct store *s, const struct store_event_id *id,
 	st = store_stmt(s, sql_pending_del, cause);
 	if (st == NULL)
 		return -1;
-	bind_id(st, 1, id);
+	bind_id(s, st, 1, id);
 	s->tx_writes++;
 	return store_stmt_done(s, st, "applying a held label", cause) == -1 ?
 	    -1 : 1;

@@ -180,6 +180,13 @@ int		 store_stmt_done(struct store *s, struct db_stmt *st,
 		     const char *what, char **cause);
 int		 store_exec(struct store *s, const char *sql, const char *what,
 		     char **cause);
+/*
+ * store-stmt.c: step st (bound) for its first row's first column as text
+ * (*text, caller frees; NULL reads as ""), then reset it: 0, 1 no row,
+ * -1 and *cause.
+ */
+int		 store_stmt_text(struct store *s, struct db_stmt *st,
+		     char **text, const char *what, char **cause);
 void		 store_stmt_finish(struct store *s);
 void		 store_stmt_forget_hot(struct store *s);
 /*
@@ -250,7 +257,7 @@ int		 store_mem_install(void);
  * content (a replay), 0 other content (*cause names its line), -1 error.
  */
 int		 store_event_schema(struct store *s, char **cause);
-void		 store_event_bind(struct db_stmt *st, int i,
+void		 store_event_bind(struct store *s, struct db_stmt *st, int i,
 		     const struct store_event_id *id);
 int		 store_event_find(struct store *s,
 		     const struct store_prediction *p, char **cause);

@@ -195,7 +195,7 @@ store_prediction_insert(struct store *s, const struct store_prediction *p,
 		db_bind_null(st, 9);
 	}
 	db_bind_double(st, 8, at);
-	store_event_bind(st, 10, p->event_id);
+	store_event_bind(s, st, 10, p->event_id);
 	if (p->has_event_ts)
 		db_bind_int64(st, 11, p->event_ts);
 	else

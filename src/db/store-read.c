@@ -331,28 +331,12 @@ store_report_get(struct store *s, int64_t batch_id, const char *type,
     char **payload, char **cause)
 {
 	struct db_stmt *st;
-	const char *v;
-	int rc;
 
-	st = store_stmt(s, sql_report_get, cause);
-	if (st == NULL)
+	if ((st = store_stmt(s, sql_report_get, cause)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, batch_id);
 	db_bind_text(st, 2, type, -1, DB_STATIC);
-	rc = db_step(st);
-	if (rc == DB_DONE) {
-		db_reset(st);
-		return 1;
-	}
-	if (rc != DB_ROW) {
-		db_reset(st);
-		*cause = store_db_error(s, "reading a report");
-		return -1;
-	}
-	v = db_column_text(st, 0);
-	*payload = xstrdup(v == NULL ? "" : v);
-	db_reset(st);
-	return 0;
+	return store_stmt_text(s, st, payload, "reading a report", cause);
 }
 
 /* Cut at most max bytes without splitting a UTF-8 sequence. */

@@ -195,6 +195,23 @@ store_stmt_done(struct store *s, struct db_stmt *st, const char *what,
 }
 
 int
+store_stmt_text(struct store *s, struct db_stmt *st, char **text,
+    const char *what, char **cause)
+{
+	const char *v;
+	int rc;
+
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		v = db_column_text(st, 0);
+		*text = xstrdup(v == NULL ? "" : v);
+	} else if (rc == DB_ERROR)
+		*cause = store_db_error(s, what);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+int
 store_exec(struct store *s, const char *sql, const char *what, char **cause)
 {
 	if (db_exec(s->conn, sql) == -1) {

@@ -182,26 +182,11 @@ int
 store_meta_get(struct store *s, const char *key, char **value, char **cause)
 {
 	struct db_stmt *st;
-	const char *v;
-	int rc;
 
 	if ((st = store_stmt(s, sql_meta_get, cause)) == NULL)
 		return -1;
 	db_bind_text(st, 1, key, -1, DB_STATIC);
-	rc = db_step(st);
-	if (rc == DB_DONE) {
-		db_reset(st);
-		return 1;
-	}
-	if (rc != DB_ROW) {
-		db_reset(st);
-		*cause = store_db_error(s, "reading meta");
-		return -1;
-	}
-	v = db_column_text(st, 0);
-	*value = xstrdup(v == NULL ? "" : v);
-	db_reset(st);
-	return 0;
+	return store_stmt_text(s, st, value, "reading meta", cause);
 }
 
 int

@@ -1,8 +1,8 @@
 #!/bin/sh
 # schema.sh INGEST (under tests/pg/with-pg): the PostgreSQL store's schema.
 # Four ingests started together on an empty database create it once (one
-# transaction under an advisory lock); --init creates it on another empty
-# database; its tables, columns and indexes are a fresh SQLite store's.
+# transaction under an advisory lock); its tables, columns and indexes
+# are a fresh SQLite store's.
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 url=${MLMON_TEST_PG:?run under tests/pg/with-pg}
@@ -50,14 +50,4 @@ pq "$url" "SELECT indexname FROM pg_indexes WHERE schemaname =
 check "the same indexes as SQLite's ($(wc -l <sqlite.indexes))" \
     "$(diff sqlite.indexes pg.indexes)" ""
 
-# --init on another empty database, and again.
-pq "$url" "CREATE DATABASE second" >/dev/null
-second=$(printf '%s' "$url" | sed 's|/mlmon_test?|/second?|')
-"$ingest" --db "$second" --init >out 2>err
-check "--init: exit" "$?" 0
-yes_if "--init: says so" grep -q 'schema 4' out
-check "--init: the schema is there" "$(pq "$second" "SELECT value FROM meta \
-    WHERE key = 'schema_version'")" 4
-"$ingest" --db "$second" --init >out 2>err
-check "--init again: exit" "$?" 0
 finish
