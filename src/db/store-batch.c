@@ -5,6 +5,15 @@
  * undo it (store_judge_begin/end), and a batch so left is listed in meta
  * (abandoned_batch.N) until a claim judges it. Rows stored into a judged
  * batch are late: its n_rows stays the judged count.
+ *
+ * On SQLite the claim runs under the write lock (BEGIN IMMEDIATE): one
+ * writer at a time, so the ledger's state read first is the truth. On
+ * PostgreSQL writers run at once: the claim locks the batch's ledger row
+ * without waiting (FOR UPDATE SKIP LOCKED). No row: another writer holds
+ * it (it is judging the batch, or still writing its rows, and judges it
+ * when it closes it), or there is none; a closed row was judged. The lock
+ * lasts to the commit that writes the reports; a writer that dies
+ * releases it with its transaction, which the server rolls back.
  */
 #include "db/store.h"
 
@@ -19,6 +28,9 @@ static const char sql_abandoned[] =
     "SELECT CAST(substr(key, 17) AS BIGINT) AS b FROM meta"
     " WHERE key LIKE 'abandoned\\_batch.%' ESCAPE '\\'"
     " AND model_id = :model ORDER BY b";
+static const char sql_batch_lock[] =
+    "SELECT CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END FROM batches"
+    " WHERE batch_id = ?1 AND model_id = :model FOR UPDATE SKIP LOCKED";
 static const char sql_unabandon[] =
     "DELETE FROM meta WHERE key = 'abandoned_batch.' || ?1"
     " AND model_id = :model";
@@ -46,12 +58,27 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 	struct db_stmt *st;
 	int64_t rows, labelled, version;
 	double last, now;
+	int rc;
 
 	*rows_out = 0;
 	/* The write lock is held from here to the commit: the once holds. */
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if (store_batch_state(s, batch_id) == STORE_BATCH_CLOSED)
+	if (s->pg) {
+		/* The ledger row's lock: held to the commit, or not ours. */
+		if ((st = store_stmt(s, sql_batch_lock, cause)) == NULL)
+			return -1;
+		db_bind_int64(st, 1, batch_id);
+		if ((rc = db_step(st)) == DB_ROW)
+			rc = db_column_int(st, 0) == 0 ? DB_ROW : DB_DONE;
+		db_reset(st);
+		if (rc == DB_ERROR) {
+			*cause = store_db_error(s, "claiming a batch");
+			return -1;
+		}
+		if (rc == DB_DONE)
+			return 0;
+	} else if (store_batch_state(s, batch_id) == STORE_BATCH_CLOSED)
 		return 0;
 	if (batch_id == s->cur_batch && s->cur_counted &&
 	    store_data_version(s, &version) == 0 &&

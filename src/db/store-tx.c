@@ -24,6 +24,17 @@
 static const char sql_model_create[] =
     "INSERT INTO models (name, created_at) VALUES (?1, ?2)"
     " ON CONFLICT (name) DO NOTHING";
+/*
+ * PostgreSQL: the model's turn, taken first in each write transaction.
+ * Every write of a model updates its one row of model_status (the fleet
+ * triggers), so two writers of a model would otherwise hold rows each
+ * other waits for (a deadlock the server breaks by aborting one); taken
+ * first, the lock orders them: writers of one model take turns by
+ * transaction, as SQLite's writers do by store, and writers of different
+ * models run at once. The key is "mlmn" and the name's hash.
+ */
+static const char sql_model_turn[] =
+    "SELECT pg_advisory_xact_lock(1835822446, hashtext(?1))";
 static const char sql_meta_get[] =
     "SELECT value FROM meta WHERE key = ?1 AND model_id = :model";
 static const char sql_meta_set[] =
@@ -100,6 +111,18 @@ store_model_create(struct store *s, char **cause)
 	return 0;
 }
 
+/* PostgreSQL: wait for the model's turn (sql_model_turn). 0 or -1. */
+static int
+store_model_turn(struct store *s, char **cause)
+{
+	struct db_stmt *st;
+
+	if ((st = store_stmt(s, sql_model_turn, cause)) == NULL)
+		return -1;
+	db_bind_text(st, 1, s->model, -1, DB_STATIC);
+	return store_stmt_done(s, st, "waiting for the model's turn", cause);
+}
+
 int
 store_write_begin(struct store *s, char **cause)
 {
@@ -118,6 +141,8 @@ store_write_begin(struct store *s, char **cause)
 	if (rc == -1)
 		return -1;
 	s->in_tx = true;
+	if (s->pg && s->schema_ready && store_model_turn(s, cause) == -1)
+		return -1;
 	s->pending = 0;
 	s->tx_writes = 0;
 	if (s->schema_ready && !s->model_known)
