@@ -25,7 +25,8 @@ pq() {
 
 long=${3:-40}
 batches=16
-"$gen" --scenario abrupt --seed 11 --batches $batches >stream.ndjson
+"$gen" --scenario abrupt --seed 11 --batches $batches >stream.ndjson ||
+    { echo "FAIL mlmon-gen"; exit 1; }
 "$ingest" --db one.db --quiet <stream.ndjson 2>one.err
 check "one ingest into SQLite: exit" "$?" 0
 # The stream's head (schema, reference) and its batches, one file each.
@@ -47,6 +48,7 @@ reports() {
 	    ORDER BY batch_id, report_type;"
 }
 reports | sqlite3 one.db >one.reports
+yes_if "one ingest into SQLite: reports" [ -s one.reports ]
 
 # once WHAT DB BATCHES: every batch judged once, every row stored once.
 once() {
@@ -103,7 +105,8 @@ for n in 2 4; do
 	    [ "$judges" -gt 1 ]
 done
 # 4 writers of a longer stream, one killed -9 mid-run and restarted.
-"$gen" --scenario abrupt --seed 12 --batches "$long" >long.ndjson
+"$gen" --scenario abrupt --seed 12 --batches "$long" >long.ndjson ||
+    { echo "FAIL mlmon-gen"; exit 1; }
 pq "$url" "CREATE DATABASE killed" >/dev/null
 db=$(printf '%s' "$url" | sed "s|/mlmon_test?|/killed?|")
 pids=
