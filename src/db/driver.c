@@ -2,16 +2,14 @@
  * The driver's front: db_open picks the backend from the target's kind
  * (db-target.c), every other call goes through the connection's or the
  * statement's table of operations. Transactions and savepoints are SQL
- * text common to both backends, apart from SQLite's BEGIN IMMEDIATE.
+ * text common to both backends, apart from SQLite's BEGIN IMMEDIATE. What
+ * the backends share (a connection's name and error) is driver-conn.c.
  */
 #include "db/driver.h"
 
-#include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
 #include "db/db-target.h"
 #include "db/driver-internal.h"
 
@@ -21,66 +19,6 @@ db_open(const char *target, enum db_open_mode mode, char **cause)
 	if (db_target_is_pg(target))
 		return db_pg_open(target, mode, cause);
 	return db_sqlite_open(target, mode, cause);
-}
-
-void
-db_conn_init(struct db_conn *c, const struct db_ops *ops,
-    enum db_backend backend, const char *name)
-{
-	c->ops = ops;
-	c->backend = backend;
-	c->name = db_target_redact(name);
-	c->err = DB_E_NONE;
-	c->errmsg = NULL;
-}
-
-void
-db_conn_finish(struct db_conn *c)
-{
-	free(c->name);
-	free(c->errmsg);
-}
-
-void
-db_close(struct db_conn *c)
-{
-	if (c != NULL)
-		c->ops->close(c);
-}
-
-void
-db_set_error(struct db_conn *c, enum db_error err, const char *msg)
-{
-	c->err = err;
-	if (err == DB_E_NONE)
-		return;
-	free(c->errmsg);
-	c->errmsg = xstrdup(msg != NULL && *msg != '\0' ? msg :
-	    "unknown error");
-}
-
-enum db_backend
-db_backend(const struct db_conn *c)
-{
-	return c->backend;
-}
-
-const char *
-db_name(const struct db_conn *c)
-{
-	return c->name;
-}
-
-enum db_error
-db_error(const struct db_conn *c)
-{
-	return c->err;
-}
-
-const char *
-db_errmsg(const struct db_conn *c)
-{
-	return c->err == DB_E_NONE ? "" : c->errmsg;
 }
 
 struct db_stmt *
@@ -219,19 +157,6 @@ int
 db_rollback(struct db_conn *c)
 {
 	return db_exec(c, "ROLLBACK");
-}
-
-bool
-db_identifier_ok(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n > DB_IDENTIFIER_MAX || isdigit((unsigned char)name[0]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)name[i]) || name[i] == '_'))
-			return false;
-	return true;
 }
 
 /* verb name, for a name that is a plain identifier. */
