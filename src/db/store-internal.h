@@ -223,22 +223,6 @@ int		 store_meta_set(struct store *s, const char *key,
 		     const char *value, char **cause);
 
 /*
- * store-number.c. Decode a JSON array of numbers ("[1, -2.5e3]") into out (grown with
- * xreallocarray, *cap elements). Returns the count, or -1 if malformed.
- * Locale independent; on the hot path of store_batch_get.
- */
-long		 store_json_doubles(const char *text, size_t len, double **out,
-		     size_t *cap);
-/* A string as cJSON prints it: \" \\ \b \f \n \r \t, \u00xx below 32. */
-void		 store_json_string(struct strbuf *b, const char *s);
-/*
- * The same for a features array, where null is a missing value (NaN) and
- * a string a categorical value: its code in dict (interned; without a
- * dict a string is malformed).
- */
-long		 store_json_features(const char *text, size_t len,
-		     double **out, size_t *cap, struct cat_dict *dict);
-/*
  * Double the capacity of the parallel row arrays that store_reference and
  * store_batch share (features is row-major, n_features per row).
  */

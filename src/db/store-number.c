@@ -5,7 +5,7 @@
  * of every report), strtod in the C numeric locale, and JSON arrays of
  * numbers decoded for store_batch_get.
  */
-#include "db/store-internal.h"
+#include "db/store-number.h"
 
 #include <errno.h>
 #include <limits.h>
