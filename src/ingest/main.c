@@ -59,6 +59,7 @@ struct cli {
 	const char	*source;	/* its name in messages */
 	bool		 quiet;
 	bool		 send;
+	bool		 init;		/* --init: the schema, nothing else */
 	struct override	*ov;		/* the keys flags set, in order */
 	size_t		 n_ov;
 };
@@ -76,6 +77,7 @@ enum {
 	OPT_SEND,
 	OPT_NO_MMD,
 	OPT_METRICS_FILE,
+	OPT_INIT,
 	OPT_SETTING,	/* + index into the config flags */
 };
 #define LONGOPTS_MAX	64
@@ -86,7 +88,10 @@ static const char usage_text[] =
 "Read NDJSON records (docs/PROTOCOL.md) from FILE or stdin, log every\n"
 "prediction to the store, run the monitors per batch and the alert rules.\n"
 "\n"
-"  --db PATH              store file (default $MLMON_DB, else monitoring.db)\n"
+"  --db PATH|URI          store file (default $MLMON_DB, else monitoring.db),\n"
+"                         or a PostgreSQL URI or connection string\n"
+"                         (postgresql://user@host/db; docs/POSTGRES.md)\n"
+"  --init                 create (or migrate) the store's schema and exit\n"
 "  --model NAME           the stream's model (default \"default\"); records\n"
 "                         naming another model are rejected: one ingest\n"
 "                         process per model, any number per store\n"
@@ -254,6 +259,7 @@ longopts_build(struct option *lo, struct config_flag *flags)
 		{ "send", no_argument, NULL, OPT_SEND },
 		{ "no-mmd", no_argument, NULL, OPT_NO_MMD },
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+		{ "init", no_argument, NULL, OPT_INIT },
 	};
 	size_t	k, i = 0, n = 0;
 
@@ -310,6 +316,9 @@ cli_parse(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_METRICS_FILE:
 			cli->metrics = optarg;
+			break;
+		case OPT_INIT:
+			cli->init = true;
 			break;
 		case OPT_NO_MMD:
 			cli_set(cli, "monitor", "mmd", "off");
@@ -563,6 +572,24 @@ run_close(struct run *r)
 		close(r->loop.fd);
 }
 
+/* --init: create or migrate the store's schema, read no input. */
+static int
+run_init(const struct cli *cli)
+{
+	struct store	*s;
+	char		*cause = NULL;
+
+	if ((s = store_open(cli->db, STORE_READ_WRITE, &cause)) == NULL) {
+		say("%s", cause);
+		free(cause);
+		return EXIT_FATAL;
+	}
+	printf("%s: schema %d ready\n", store_path(s),
+	    store_schema_version());
+	store_close(s);
+	return EXIT_SUCCESS;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -581,6 +608,8 @@ main(int argc, char **argv)
 	config_init(&cfg, true);
 	if (config_build(&cfg, &cli) != 0) {
 		status = EXIT_USAGE;
+	} else if (cli.init) {
+		status = run_init(&cli);
 	} else if ((status = run_open(&run, &cfg, &cli)) == EXIT_SUCCESS) {
 		status = run_input(&run, &cli, &stop);
 		if (!cli.quiet)

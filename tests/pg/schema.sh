@@ -1,8 +1,9 @@
 #!/bin/sh
 # schema.sh INGEST (under tests/pg/with-pg): the PostgreSQL store's schema.
 # Four ingests started together on an empty database create it once (one
-# transaction under an advisory lock); its tables, columns and indexes
-# are a fresh SQLite store's.
+# transaction under an advisory lock); --init creates it on another empty
+# database (and again is a no-op); its tables, columns and indexes are a
+# fresh SQLite store's.
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 url=${MLMON_TEST_PG:?run under tests/pg/with-pg}
@@ -50,4 +51,19 @@ pq "$url" "SELECT indexname FROM pg_indexes WHERE schemaname =
 check "the same indexes as SQLite's ($(wc -l <sqlite.indexes))" \
     "$(diff sqlite.indexes pg.indexes)" ""
 
+# --init on another empty database, and again.
+pq "$url" "CREATE DATABASE second" >/dev/null
+second=$(printf '%s' "$url" | sed 's|/mlmon_test?|/second?|')
+"$ingest" --db "$second" --init </dev/null >out 2>err
+check "--init: exit" "$?" 0
+check "--init: says so" "$(cat out err)" "$second: schema 4 ready"
+check "--init: the schema is there, no model yet" "$(pq "$second" "SELECT \
+    value FROM meta WHERE key = 'schema_version'")|$(pq "$second" "SELECT \
+    count(*) FROM models")" "4|0"
+"$ingest" --db "$second" --init </dev/null >out 2>err
+check "--init again: exit" "$?" 0
+"$ingest" --db init.db --init </dev/null >out 2>err
+check "--init of a SQLite file: exit" "$?" 0
+check "--init of a SQLite file: schema 4" "$(sqlite3 init.db \
+    'PRAGMA user_version')" 4
 finish
