@@ -91,6 +91,14 @@ struct store {
 	bool		 cur_batch_closed;
 	bool		 cur_batch_pruned;	/* its rows retired */
 	/*
+	 * Retention (store-prune.c): the oldest closed batch whose rows
+	 * are kept, and the time of its newest row, remembered while it
+	 * is not due yet (zeroed by the calloc of store_open: none).
+	 */
+	bool		 prune_head_known;
+	int64_t		 prune_head;
+	double		 prune_head_time;	/* Unix seconds */
+	/*
 	 * cur_counted: this connection created cur_batch's ledger row, so
 	 * every row of it went through store_prediction_add here; while no
 	 * other connection has committed (PRAGMA data_version still

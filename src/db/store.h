@@ -158,14 +158,20 @@ const char	*store_path(const struct store *s);
 size_t	store_pending(const struct store *s);
 
 /*
- * Retention (store-prune.c): delete at most max_rows raw prediction rows
- * of batches that are judged, fully labelled and closed before cutoff
- * (Unix seconds), oldest first, in the open write transaction (the
- * caller commits); a batch whose last rows go is marked pruned. *pruned
- * rows and *batches finished. 0 or -1 (*cause).
+ * Retention (store-prune.c), in the open write transaction (the caller
+ * commits). Rows: delete at most about max_rows raw prediction rows,
+ * whole batches, oldest first, of batches that are judged, whose labels
+ * are final (every row labelled, or closed before final_before: the
+ * label TTL) and whose newest row (its event time, else when it was
+ * logged) is before cutoff (Unix seconds); each is marked pruned.
+ * *pruned rows and *batches. Reports: delete at most max reports written
+ * and max alerts decided before cutoff (not a pending page, not an open
+ * condition's); *reports and *alerts. 0 or -1 (*cause).
  */
-int	store_prune_rows(struct store *s, double cutoff, size_t max_rows,
-	    size_t *pruned, size_t *batches, char **cause);
+int	store_prune_rows(struct store *s, double cutoff, double final_before,
+	    size_t max_rows, size_t *pruned, size_t *batches, char **cause);
+int	store_prune_reports(struct store *s, double cutoff, size_t max,
+	    size_t *reports, size_t *alerts, char **cause);
 
 /*
  * PRAGMA data_version: it moves when another connection commits (never

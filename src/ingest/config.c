@@ -85,6 +85,8 @@ static const struct opt opts[] = {
 	  OPT_STRING, 0, 0, false, OFF(rotated), 0 },
 	{ "ingest", "retain_rows", "retain-rows",
 	  OPT_DURATION, 0, 0, false, OFF(retain_rows_us), 0 },
+	{ "ingest", "retain_reports", "retain-reports",
+	  OPT_DURATION, 0, 0, false, OFF(retain_reports_us), 0 },
 	{ "monitor", "ks_alpha", "ks-alpha",
 	  OPT_DOUBLE, 0, 1, false, MOFF(ks_alpha), 0 },
 	{ "monitor", "psi_warning", "psi-warning",
@@ -414,10 +416,40 @@ model_header(const char *s, size_t n, char *model, char **cause)
 	return 1;
 }
 
+/* The [ingest] keys a [model "NAME"] section may set for its model. */
+static const char *const model_ingest_keys[] = { "retain_rows",
+    "retain_reports", "expect_every", "expect_labels_within" };
+
+static bool
+is_model_ingest_key(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof model_ingest_keys /
+	    sizeof model_ingest_keys[0]; i++)
+		if (strcmp(key, model_ingest_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* An [ingest] key of a [model] section checked on a scratch config. */
+static int
+model_ingest_check(const char *key, const char *value, char **cause)
+{
+	struct ingest_config	scratch;
+	int			rc;
+
+	config_init(&scratch, false);
+	rc = config_set(&scratch, "ingest", key, value, cause);
+	config_finish(&scratch);
+	return rc;
+}
+
 /*
- * key = value in [model "NAME"]: "KEY" is [alert]'s, "SECTION.KEY" an
- * alert section's. Checked on a scratch alert config (the value's
- * errors), then kept for config_model_apply.
+ * key = value in [model "NAME"]: one of model_ingest_keys (retention,
+ * the silence alarm), "KEY" of [alert], or "SECTION.KEY" of an alert
+ * section. Checked on a scratch config (the value's errors), then kept
+ * for config_model_apply.
  */
 static int
 model_key(struct ingest_config *c, const char *model, const char *key,
@@ -429,12 +461,18 @@ model_key(struct ingest_config *c, const char *model, const char *key,
 	char			*section;
 	int			 rc = 0;
 
+	if (dot == NULL && is_model_ingest_key(key)) {
+		section = xstrdup("ingest");
+		rc = model_ingest_check(key, value, cause);
+		goto keep;
+	}
 	section = dot != NULL ? xasprintf("%.*s", (int)(dot - key), key) :
 	    xstrdup("alert");
 	key = dot != NULL ? dot + 1 : key;
 	if (!is_alert_section(section) || !valid_word(key, strlen(key))) {
-		*cause = xasprintf("a [model] section takes alert keys only "
-		    "(KEY of [alert], or slack.KEY, email.KEY, "
+		*cause = xasprintf("a [model] section takes retain_rows, "
+		    "retain_reports, expect_every, expect_labels_within and "
+		    "alert keys (KEY of [alert], or slack.KEY, email.KEY, "
 		    "alertmanager.KEY)");
 		free(section);
 		return -1;
@@ -446,6 +484,7 @@ model_key(struct ingest_config *c, const char *model, const char *key,
 		rc = alert_config_set(scratch, section, key, value, cause);
 		alert_config_destroy(scratch);
 	}
+keep:
 	if (rc != 0) {
 		free(section);
 		return -1;
@@ -466,12 +505,16 @@ config_model_apply(struct ingest_config *c, const char *model, char **cause)
 	struct config_model_set	*m;
 	size_t			 i;
 
-	for (i = 0; i < c->n_model_sets && c->alert != NULL; i++) {
+	for (i = 0; i < c->n_model_sets; i++) {
 		m = &c->model_sets[i];
 		if (strcmp(m->model, model) != 0)
 			continue;
-		if (alert_config_set(c->alert, m->section, m->key, m->value,
-		    cause) != 0)
+		if (strcmp(m->section, "ingest") == 0) {
+			if (config_set(c, m->section, m->key, m->value,
+			    cause) != 0)
+				return -1;
+		} else if (c->alert != NULL && alert_config_set(c->alert,
+		    m->section, m->key, m->value, cause) != 0)
 			return -1;
 	}
 	return 0;

@@ -38,8 +38,9 @@ struct ingest_config {
 	int64_t			 label_ttl;	/* us a held label waits */
 	char			*follow;	/* owned; NULL: stdin/FILE */
 	char			*rotated;	/* owned glob; NULL: PATH.1 */
-	/* Retention of raw rows (pipeline-retain.c), microseconds; 0: keep. */
-	int64_t			 retain_rows_us;
+	/* Retention (pipeline-retain.c), microseconds; 0: keep forever. */
+	int64_t			 retain_rows_us;	/* raw rows */
+	int64_t			 retain_reports_us;	/* reports, alerts */
 	struct monitor_config	 monitor;
 	struct alert_config	*alert;		/* owned; NULL: parse only */
 	bool			 has_secret;	/* a secret key was set */
@@ -48,10 +49,13 @@ struct ingest_config {
 	size_t			 n_model_sets;
 };
 
-/* One key of a [model "NAME"] section: an alert key for that model. */
+/*
+ * One key of a [model "NAME"] section: an alert key, or an [ingest] key
+ * of retention or the silence alarm, for that model.
+ */
 struct config_model_set {
 	char	*model;
-	char	*section;	/* alert, slack, email, alertmanager */
+	char	*section;	/* ingest, alert, slack, email, alertmanager */
 	char	*key;
 	char	*value;
 };
@@ -101,8 +105,8 @@ int	config_check(const struct ingest_config *c, char **cause);
 
 /*
  * The [model "NAME"] sections of model (the stream's model) over the
- * alert settings (file, environment): per-model gating and channels.
- * 0 ok, -1 with *cause.
+ * settings of the file and the environment: per-model gating, channels,
+ * retention and the silence alarm. 0 ok, -1 with *cause.
  */
 int	config_model_apply(struct ingest_config *c, const char *model,
 	    char **cause);

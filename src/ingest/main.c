@@ -143,8 +143,13 @@ static const char usage_text[] =
 "  --follow PATH          read PATH like tail -F, resuming where the last\n"
 "                         commit stopped; never ends\n"
 "  --rotated GLOB         where rotated files of PATH go (default PATH.1)\n"
-"  --retain-rows D        delete raw rows of judged, fully labelled\n"
-"                         batches closed over D ago (default 0: keep)\n"
+"  --retain-rows D        delete raw rows of judged batches whose labels\n"
+"                         are final (all in, or past --label-ttl) and\n"
+"                         whose newest event (else log) time is over D\n"
+"                         ago (default 0: keep)\n"
+"  --retain-reports D     delete reports and alerts older than D (not a\n"
+"                         pending page, not an open condition's; default\n"
+"                         0: keep)\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
 "\n"
@@ -345,17 +350,36 @@ cli_parse(int argc, char **argv, struct cli *cli)
 	return -1;
 }
 
+/* The flags over cfg. 0 or -1 (said). */
+static int
+flags_apply(struct ingest_config *cfg, const struct cli *cli)
+{
+	char	*cause = NULL;
+	size_t	 i;
+
+	for (i = 0; i < cli->n_ov; i++) {
+		if (config_set(cfg, cli->ov[i].section, cli->ov[i].key,
+		    cli->ov[i].value, &cause) != 0) {
+			say("--%s: %s", cli->ov[i].key, cause);
+			free(cause);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Settings: defaults, then the config file, the environment, the flags
- * and the model's own alert settings, checked together; then the store
- * path (--db, $MLMON_DB, the file's db, the default). 0 or -1 (said).
+ * (which may name the model), the model's own section (alert settings,
+ * retention, the silence alarm) and the flags again (a flag wins),
+ * checked together; then the store path (--db, $MLMON_DB, the file's db,
+ * the default). 0 or -1 (said).
  */
 static int
 config_build(struct ingest_config *cfg, struct cli *cli)
 {
 	const char	*model;
 	char		*path, *cause = NULL;
-	size_t		 i;
 	int		 rc = -1;
 
 	path = cli->config != NULL ? xstrdup(cli->config) :
@@ -366,25 +390,21 @@ config_build(struct ingest_config *cfg, struct cli *cli)
 		say("environment: %s", cause);
 	else
 		rc = 0;
-	for (i = 0; rc == 0 && i < cli->n_ov; i++) {
-		if (config_set(cfg, cli->ov[i].section, cli->ov[i].key,
-		    cli->ov[i].value, &cause) != 0) {
-			say("--%s: %s", cli->ov[i].key, cause);
-			rc = -1;
-		}
-	}
 	free(path);
 	if (rc != 0) {
 		free(cause);
 		return -1;
 	}
-	/* The model's own alert settings, over the file's and env's. */
+	if (flags_apply(cfg, cli) != 0)
+		return -1;
 	model = cfg->model != NULL ? cfg->model : MODEL_DEFAULT;
 	if (config_model_apply(cfg, model, &cause) != 0) {
 		say("[model \"%s\"]: %s", model, cause);
 		free(cause);
 		return -1;
 	}
+	if (flags_apply(cfg, cli) != 0)
+		return -1;
 	if (config_check(cfg, &cause) != 0) {
 		fprintf(stderr, "mlmon-ingest: %s\n", cause);
 		free(cause);
@@ -534,15 +554,18 @@ static void
 summary(const struct run *r, enum loop_stop stop)
 {
 	const struct pipeline_stats *st = pipeline_stats(r->loop.p);
-	char	late[48] = "", pruned[48] = "";
+	char	late[48] = "", pruned[96] = "";
 	double	secs = (double)(loop_now_ms() - r->loop.start) / 1000;
 
 	if (st->late > 0)
 		snprintf(late, sizeof late, ", %llu late",
 		    (unsigned long long)st->late);
-	if (st->pruned_rows > 0)
-		snprintf(pruned, sizeof pruned, ", %llu old rows pruned",
-		    (unsigned long long)st->pruned_rows);
+	if (st->pruned_rows + st->pruned_reports + st->pruned_alerts > 0)
+		snprintf(pruned, sizeof pruned, ", %llu old rows, %llu "
+		    "reports, %llu alerts pruned",
+		    (unsigned long long)st->pruned_rows,
+		    (unsigned long long)st->pruned_reports,
+		    (unsigned long long)st->pruned_alerts);
 	fprintf(stderr, "%smlmon-ingest: %s%llu accepted (%llu rows%s), "
 	    "%llu skipped, %llu rejected, %llu batches%s, %.2f s, "
 	    "%.0f rows/s\n", r->loop.show_progress ? "\r\033[K" : "",

@@ -51,6 +51,8 @@ struct pipeline_stats {
 	uint64_t	flushes;
 	uint64_t	pruned_rows;	/* raw rows deleted (--retain-rows) */
 	uint64_t	pruned_batches;	/* batches whose rows all went */
+	uint64_t	pruned_reports;	/* reports deleted (--retain-reports) */
+	uint64_t	pruned_alerts;	/* alerts deleted (--retain-reports) */
 	uint64_t	missing;	/* feature values null, NaN, +-Infinity */
 	uint64_t	bare_missing;	/* of which NaN or +-Infinity */
 };

@@ -130,59 +130,6 @@ add_batch(struct store *s, int64_t batch, int rows, bool labelled)
 		    &cause) == 1, "add: %s", cause);
 }
 
-/*
- * Retention: only a judged, fully labelled batch closed before the
- * cutoff loses its rows, whole, with pruned_at; at least max_rows rows
- * go per call; a row of a pruned batch sent again is a replay.
- */
-START_TEST(test_prune_rows)
-{
-	struct store *s = open_rw();
-	char *cause = NULL;
-	size_t rows, batches;
-
-	add_batch(s, 1, 30, true);	/* judged, labelled: due */
-	add_batch(s, 2, 30, true);	/* judged, labelled: due */
-	add_batch(s, 3, 30, false);	/* judged, unlabelled: kept */
-	add_batch(s, 4, 30, true);	/* open: kept */
-	ck_assert_int_eq(store_batch_close(s, 1, &cause), 0);
-	ck_assert_int_eq(store_batch_close(s, 2, &cause), 0);
-	ck_assert_int_eq(store_batch_close(s, 3, &cause), 0);
-	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
-	/* A cutoff before they closed: nothing due. */
-	ck_assert_msg(store_prune_rows(s, 1e9, 10, &rows, &batches,
-	    &cause) == 0, "%s", cause);
-	ck_assert_uint_eq(rows, 0);
-	/* 10 rows asked: batch 1 goes whole (30 rows), batch 2 stays. */
-	ck_assert_msg(store_prune_rows(s, 4e9, 10, &rows, &batches,
-	    &cause) == 0, "%s", cause);
-	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
-	ck_assert_uint_eq(rows, 30);
-	ck_assert_uint_eq(batches, 1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions WHERE"
-	    " batch_id = 1"), 0);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions WHERE"
-	    " batch_id = 2"), 30);
-	ck_assert_msg(store_prune_rows(s, 4e9, 1000, &rows, &batches,
-	    &cause) == 0, "%s", cause);
-	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
-	ck_assert_uint_eq(rows, 30);
-	ck_assert_uint_eq(batches, 1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM batches WHERE"
-	    " pruned_at IS NOT NULL"), 2);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 60);
-	/* The ledger keeps its counts. */
-	ck_assert_int_eq(q_int("SELECT n_rows + n_labelled FROM batches"
-	    " WHERE batch_id = 1"), 60);
-	/* Sent again: replays, nothing stored, nothing late. */
-	ck_assert_int_eq(add_row(s, 1, 0, 0, &cause), STORE_ADD_REPLAY);
-	ck_assert_int_eq(add_row(s, 2, 29, 2, &cause), STORE_ADD_REPLAY);
-	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 60);
-	store_close(s);
-}
-END_TEST
-
 /* Two models in one store: same batch ids, nothing shared. */
 START_TEST(test_models_isolated)
 {
@@ -1315,7 +1262,6 @@ store_suite(void)
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_seed_database_upgrade);
 	tcase_add_test(tc, test_json_doubles);
-	tcase_add_test(tc, test_prune_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -85,8 +85,14 @@ static const struct bad bads[] = {
 	{ "[model \"m\"]\nflush_rows = 5\n",
 	  "t.conf:2: unknown key [alert] flush_rows" },
 	{ "[model \"m\"]\ningest.db = x\n", "t.conf:2: a [model] section "
-	  "takes alert keys only (KEY of [alert], or slack.KEY, email.KEY, "
-	  "alertmanager.KEY)" },
+	  "takes retain_rows, retain_reports, expect_every, "
+	  "expect_labels_within and alert keys (KEY of [alert], or "
+	  "slack.KEY, email.KEY, alertmanager.KEY)" },
+	{ "[model \"m\"]\nretain_rows = 3x\n", "t.conf:2: retain_rows: "
+	  "duration \"3x\" has unit 'x', not s, m, h or d" },
+	{ "[model \"m\"]\nretain_reports = 1d\nretain_reports = 2d\n",
+	  "t.conf:3: duplicate key retain_reports in [model] (first set on "
+	  "line 2)" },
 	{ "[model \"m\"]\nmin_severity_slack = loud\n", NULL },
 	{ "[model \"m\"]\nrepeat_interval = 1s\n[model \"m\"]\n"
 	  "repeat_interval = 2s\n", "t.conf:4: duplicate key repeat_interval "
@@ -127,8 +133,9 @@ static const struct bad bads[] = {
 };
 
 /*
- * [model "NAME"]: alert keys for one model, applied over the file's
- * [alert] and [slack] for that model only; another model keeps them.
+ * [model "NAME"]: alert keys, retention and the silence alarm for one
+ * model, applied over the file's [alert], [slack] and [ingest] for that
+ * model only; another model keeps them.
  */
 START_TEST(test_model_sections)
 {
@@ -142,6 +149,11 @@ START_TEST(test_model_sections)
 	    "email.to = fraud@example.com\n"
 	    "[model \"churn.eu\"]\n"
 	    "repeat_interval = 30s\n"
+	    "retain_rows = 2d\n"
+	    "expect_every = 5m\n"
+	    "[ingest]\n"
+	    "retain_rows = 7d\n"
+	    "retain_reports = 90d\n"
 	    "[email]\n"
 	    "to = oncall@example.com\n";
 	static const struct {
@@ -149,12 +161,15 @@ START_TEST(test_model_sections)
 		enum alert_severity	 slack;
 		double			 repeat;
 		const char		*to;
+		int64_t			 retain_rows;	/* days */
+		int64_t			 expect_every;	/* minutes */
 	} cases[] = {
-		{ "fraud-v3", ALERT_SEVERITY_WARNING, 60, "fraud@example.com" },
+		{ "fraud-v3", ALERT_SEVERITY_WARNING, 60, "fraud@example.com",
+		  7, 0 },
 		{ "churn.eu", ALERT_SEVERITY_CRITICAL, 30,
-		  "oncall@example.com" },
+		  "oncall@example.com", 2, 5 },
 		{ "default", ALERT_SEVERITY_CRITICAL, 300,
-		  "oncall@example.com" },
+		  "oncall@example.com", 7, 0 },
 	};
 	struct ingest_config	 c;
 	char			*cause = NULL;
@@ -164,7 +179,7 @@ START_TEST(test_model_sections)
 		config_init(&c, true);
 		ck_assert_msg(config_parse(&c, "t.conf", text, strlen(text),
 		    &cause) == 0, "%s", cause);
-		ck_assert_uint_eq(c.n_model_sets, 4);
+		ck_assert_uint_eq(c.n_model_sets, 6);
 		ck_assert_int_eq(config_model_apply(&c, cases[i].model,
 		    &cause), 0);
 		ck_assert_int_eq(c.alert->min_severity[ALERT_CHANNEL_SLACK],
@@ -172,6 +187,12 @@ START_TEST(test_model_sections)
 		ck_assert_double_eq(c.alert->repeat_interval,
 		    cases[i].repeat);
 		ck_assert_str_eq(c.alert->email_to, cases[i].to);
+		ck_assert_int_eq(c.retain_rows_us, cases[i].retain_rows *
+		    86400 * 1000000);
+		ck_assert_int_eq(c.expect_every_us, cases[i].expect_every *
+		    60 * 1000000);
+		ck_assert_int_eq(c.retain_reports_us,
+		    INT64_C(90) * 86400 * 1000000);
 		config_finish(&c);
 	}
 }

@@ -1,0 +1,402 @@
+/*
+ * Retention (src/db/store-prune.c) against a real SQLite file in a
+ * private temp dir: which batches lose their rows (judged, labels final,
+ * newest row before the cutoff by event time, else log time), whole and
+ * at least max_rows per call; a pruned batch's rows sent again are
+ * replays; a label for a pruned row is held and expires with the TTL;
+ * reports and alerts by age, keeping pending pages and open conditions'.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "db/store.h"
+
+static char	 dir[64];
+static char	*db_path;
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/mlmon-test-prune-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	db_path = xasprintf("%s/monitoring.db", dir);
+}
+
+static void
+teardown(void)
+{
+	struct dirent *de;
+	DIR *d;
+	char *p;
+
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			p = xasprintf("%s/%s", dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+	free(db_path);
+}
+
+static struct store *
+open_rw(void)
+{
+	struct store *s;
+	char *cause = NULL;
+
+	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	ck_assert_msg(s != NULL, "open: %s", cause);
+	return s;
+}
+
+/* First column of the first row of sql on a fresh connection; -1 NULL. */
+static long long
+q_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* The first column of sql's first row as text ("" none), static. */
+static const char *
+q_text(const char *sql)
+{
+	static char buf[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	const unsigned char *v;
+
+	buf[0] = '\0';
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (v = sqlite3_column_text(st, 0)) != NULL)
+		snprintf(buf, sizeof buf, "%s", (const char *)v);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return buf;
+}
+
+/* Run sql (no rows) on a fresh connection. */
+static void
+exec_sql(const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK,
+	    "%s: %s", sql, err);
+	sqlite3_close(db);
+}
+
+/* One row of a batch for add_rows: its label, id, event and log time. */
+struct row {
+	int	 label;		/* -1 none */
+	int64_t	 id;		/* event id; 0 none */
+	double	 ts;		/* event time, Unix s; 0 none */
+	double	 logged;	/* log time, Unix s; 0 now */
+};
+
+/* Add n rows like r (ids r->id, r->id + 1, ...) to batch, then flush. */
+static void
+add_rows(struct store *s, int64_t batch, int n, const struct row *r)
+{
+	struct store_prediction p;
+	struct store_event_id id;
+	char *cause = NULL;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&p, 0, sizeof p);
+		memset(&id, 0, sizeof id);
+		p.batch_id = batch;
+		p.row_in_batch = i;
+		p.features_json = "[0.5, 1, 2]";
+		p.scores_json = "[0.25,0.5,0.25]";
+		p.predicted_class = i % 3;
+		p.confidence = 0.5;
+		p.true_class = r->label >= 0 ? (r->label + i) % 3 : -1;
+		p.logged_at = r->logged;
+		if (r->id > 0) {
+			id.num = r->id + i;
+			p.event_id = &id;
+		}
+		p.has_event_ts = r->ts > 0;
+		p.event_ts = (int64_t)(r->ts * 1e6) + i;
+		ck_assert_msg(store_prediction_add(s, &p, &cause) ==
+		    STORE_ADD_NEW, "add: %s", cause);
+	}
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+}
+
+/* Close batches first..last (judged), then flush. */
+static void
+close_batches(struct store *s, int64_t first, int64_t last)
+{
+	char *cause = NULL;
+	int64_t b;
+
+	for (b = first; b <= last; b++)
+		ck_assert_msg(store_batch_close(s, b, &cause) == 0, "%s",
+		    cause);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+}
+
+/* store_prune_rows, committed; its rows and batches. */
+static void
+prune(struct store *s, double cutoff, double final_before, size_t max,
+    size_t want_rows, size_t want_batches)
+{
+	size_t rows, batches;
+	char *cause = NULL;
+
+	ck_assert_msg(store_prune_rows(s, cutoff, final_before, max, &rows,
+	    &batches, &cause) == 0, "%s", cause);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	ck_assert_uint_eq(rows, want_rows);
+	ck_assert_uint_eq(batches, want_batches);
+}
+
+/*
+ * Without event times: only a judged, fully labelled batch whose rows
+ * were logged before the cutoff loses its rows, whole, with pruned_at;
+ * at least max_rows rows go per call; its rows sent again are replays.
+ */
+START_TEST(test_prune_rows)
+{
+	const struct row lab = { 0, 0, 0, 0 }, none = { -1, 0, 0, 0 };
+	struct store_prediction p;
+	struct store *s = open_rw();
+	char *cause = NULL;
+	int64_t b;
+
+	add_rows(s, 1, 30, &lab);	/* judged, labelled: due */
+	add_rows(s, 2, 30, &lab);	/* judged, labelled: due */
+	add_rows(s, 3, 30, &none);	/* judged, unlabelled: kept */
+	add_rows(s, 4, 30, &lab);	/* open: kept */
+	close_batches(s, 1, 3);
+	/* A cutoff before they were logged: nothing due. */
+	prune(s, 1e9, 0, 10, 0, 0);
+	/* 10 rows asked: batch 1 goes whole (30 rows), batch 2 stays. */
+	prune(s, 4e9, 0, 10, 30, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions WHERE"
+	    " batch_id = 1"), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions WHERE"
+	    " batch_id = 2"), 30);
+	prune(s, 4e9, 0, 1000, 30, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM batches WHERE"
+	    " pruned_at IS NOT NULL"), 2);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 60);
+	/* The ledger keeps its counts. */
+	ck_assert_int_eq(q_int("SELECT n_rows + n_labelled FROM batches"
+	    " WHERE batch_id = 1"), 60);
+	/* Sent again: replays, nothing stored, nothing late. */
+	for (b = 1; b <= 2; b++) {
+		memset(&p, 0, sizeof p);
+		p.batch_id = b;
+		p.row_in_batch = 29;
+		p.features_json = "[0.5, 1, 2]";
+		p.scores_json = "[0.25,0.5,0.25]";
+		p.true_class = 2;
+		ck_assert_int_eq(store_prediction_add(s, &p, &cause),
+		    STORE_ADD_REPLAY);
+	}
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 60);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM meta WHERE"
+	    " key = 'late_rows'"), 0);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * A row's time is its event time where it has one, else its log time;
+ * a batch's is its newest row's. Batches are taken in closing order and
+ * the first not due stops the run until it is due.
+ */
+START_TEST(test_prune_event_time)
+{
+	struct store *s = open_rw();
+	double now = clock_wall();
+	/* Events a day old, logged now. */
+	const struct row old_ev = { 0, 0, now - 86400, 0 };
+	/* Events now, logged (said to be) a day ago. */
+	const struct row new_ev = { 0, 0, now, now - 86400 };
+	/* No event time, logged a day ago. */
+	const struct row old_log = { 0, 0, 0, now - 86400 };
+
+	add_rows(s, 1, 20, &old_ev);
+	add_rows(s, 2, 20, &old_log);
+	add_rows(s, 3, 20, &new_ev);
+	add_rows(s, 4, 20, &old_ev);
+	close_batches(s, 1, 4);
+	/* Cutoff an hour ago: 1 (events) and 2 (log time) go; 3 is newer
+	 * by its events, and 4, though old, waits behind it. */
+	prune(s, now - 3600, 0, 1000, 40, 2);
+	ck_assert_str_eq(q_text("SELECT group_concat(batch_id) FROM (SELECT"
+	    " batch_id FROM batches WHERE pruned_at IS NULL ORDER BY"
+	    " batch_id)"), "3,4");
+	/* An hour after batch 3's events, it and 4 are due. */
+	prune(s, now + 3600, 0, 1000, 40, 2);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 0);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * Labels final: a batch never fully labelled is kept until it closed
+ * longer ago than the label TTL (final_before). A label for a pruned
+ * row is held (no prediction with that id is stored), changes nothing
+ * of the pruned batch, and expires with the TTL.
+ */
+START_TEST(test_prune_label_ttl)
+{
+	struct store *s = open_rw();
+	const struct row part = { -1, 100, 1e9, 0 };
+	const struct row lab = { 0, 200, 1e9, 0 };
+	struct store_event_id id = { NULL, 0, 100 };
+	double now = clock_wall();
+	int64_t batch = -1, n = 0;
+	char *cause = NULL;
+
+	add_rows(s, 1, 10, &part);	/* unlabelled, ids 100..109 */
+	add_rows(s, 2, 10, &lab);	/* labelled, ids 200..209 */
+	close_batches(s, 1, 2);
+	ck_assert_int_eq(store_label_id(s, &id, 1, false, &batch, &cause),
+	    STORE_LABEL_APPLIED);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	/* Within the TTL: batch 1 (1 of 10 labelled) is kept (its labels
+	 * may still come), batch 2 behind it goes. */
+	prune(s, now + 60, now - 3600, 1000, 10, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions WHERE"
+	    " batch_id = 1"), 10);
+	/* Past the TTL (it closed before final_before): it goes. */
+	prune(s, now + 60, now + 30, 1000, 10, 1);
+	/* A label for a pruned row: held, the ledger unchanged. */
+	id.num = 105;
+	ck_assert_int_eq(store_label_id(s, &id, 2, false, &batch, &cause),
+	    STORE_LABEL_PENDING);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM pending_labels"), 1);
+	ck_assert_int_eq(q_int("SELECT n_labelled FROM batches WHERE"
+	    " batch_id = 1"), 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 0);
+	/* It expires with the TTL like any held label. */
+	ck_assert_msg(store_pending_expire(s, -1.0, &n, &cause) == 0, "%s",
+	    cause);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM pending_labels"), 0);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * Reports written and alerts decided before the cutoff go, at most max
+ * of each per call, oldest first; a pending page and an open
+ * condition's alerts stay; the ledger stays.
+ */
+START_TEST(test_prune_reports)
+{
+	struct store *s = open_rw();
+	const struct row lab = { 0, 0, 0, 0 };
+	size_t reports, alerts;
+	char *cause = NULL, *sql;
+	int i;
+
+	add_rows(s, 1, 5, &lab);
+	close_batches(s, 1, 1);
+	for (i = 1; i <= 6; i++) {
+		sql = xasprintf("INSERT INTO monitor_reports (batch_id,"
+		    " report_type, payload, created_at, model_id) VALUES"
+		    " (%d, 'feature', '{}', %d, 1);"
+		    "INSERT INTO alerts (batch_id, severity, channel, message,"
+		    " sent_at, condition_key, status, model_id) VALUES (%d,"
+		    " 'critical', 'slack', 'm', %d, 'k%d', '%s', 1)",
+		    i, 1000 * i, i, 1000 * i, i % 3,
+		    i == 2 ? "pending" : "delivered");
+		exec_sql(sql);
+		free(sql);
+	}
+	/* Condition k1 (alerts 1 and 4) is open, k0 (3, 6) closed. */
+	exec_sql("INSERT INTO alert_conditions (model_id, condition_key,"
+	    " open) VALUES (1, 'k1', 1), (1, 'k0', 0)");
+	/* Before 4500: reports 1..4 (at most 3 per call), alerts 3 only. */
+	ck_assert_msg(store_prune_reports(s, 4500, 3, &reports, &alerts,
+	    &cause) == 0, "%s", cause);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	ck_assert_uint_eq(reports, 3);
+	ck_assert_uint_eq(alerts, 1);
+	ck_assert_int_eq(q_int("SELECT min(batch_id) FROM monitor_reports"),
+	    4);
+	ck_assert_msg(store_prune_reports(s, 4500, 3, &reports, &alerts,
+	    &cause) == 0, "%s", cause);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	ck_assert_uint_eq(reports, 1);
+	ck_assert_uint_eq(alerts, 0);
+	ck_assert_str_eq(q_text("SELECT group_concat(batch_id) FROM"
+	    " (SELECT batch_id FROM alerts ORDER BY id)"), "1,2,4,5,6");
+	ck_assert_int_eq(q_int("SELECT count(*) FROM batches"), 1);
+	store_close(s);
+}
+END_TEST
+
+static Suite *
+prune_suite(void)
+{
+	Suite *s = suite_create("prune");
+	TCase *tc = tcase_create("prune");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_prune_rows);
+	tcase_add_test(tc, test_prune_event_time);
+	tcase_add_test(tc, test_prune_label_ttl);
+	tcase_add_test(tc, test_prune_reports);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(prune_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
