@@ -5,7 +5,11 @@
 # once within 3 s (and not again while the silence lasts); when lines come
 # back, the resolution is sent. Then --expect-labels-within: a batch that
 # closed without labels records labels_late (a warning: recorded, not
-# paged, by the default gate) and a labels record resolves it.
+# paged, by the default gate) and a labels record resolves it. Last the
+# same with --follow on a log file that stops growing: stream_silent
+# pages once within 3 s of the last line read and the resolution when
+# lines are appended again; labels_late (paged with min_severity_slack =
+# warning) and its resolution when a labels record is appended.
 #
 # usage: run-silence.sh MLMON-INGEST MLMON-GEN WEBHOOK-RECEIVER
 set -u
@@ -36,10 +40,10 @@ EOF
 now() { date +%s.%N; }
 # pages TEXT: webhook requests whose body holds TEXT.
 pages() { cat hook/req-*.json 2>/dev/null | grep -o "$1" | wc -l; }
-# wait_page TEXT COUNT SECONDS: until COUNT such pages came, at most that
-# long; prints the seconds it took.
+# wait_page TEXT COUNT SECONDS [START]: until COUNT such pages came, at
+# most that long; prints the seconds it took (since START, a now).
 wait_page() {
-	t0=$(now)
+	t0=${4:-$(now)}
 	while [ "$(pages "$1")" -lt "$2" ]; do
 		if [ "$(awk "BEGIN { print ($(now) - $t0 > $3) }")" = 1 ]; then
 			break
@@ -151,6 +155,61 @@ check "labels late: resolved by a labels record" "$(q l.db "SELECT
 exec 3>&-
 wait "$ipid"
 check "labels late: exit" $? 0
+ipid=""
+
+# 5. --follow: the log stops growing; then lines are appended again. The
+# same for labels: labels_late paged (the config pages warnings here).
+: >f.log
+MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
+    "$ingest" --send --quiet --config mlmon.conf --db f.db --follow f.log \
+    --expect-every 2s 2>follow.err &
+ipid=$!
+base=$(pages "stream silent")
+t_end=$(now)
+cat part1.ndjson >>f.log
+took=$(wait_page "stream silent" $((base + 1)) 6 "$t_end")
+echo "     follow: stream_silent paged $took s after the log stopped growing"
+check "follow: one page" "$(pages "stream silent")" $((base + 1))
+check "follow: after 2 s, within 3 s" \
+    "$(awk "BEGIN { print ($took >= 2.0 && $took <= 3.0) }")" 1
+check "follow: names the log file" "$(cat hook/req-*.json | grep -c \
+    "stream silent: no prediction on f.log for [0-9.]* s (expected every \
+2 s); last arrival 20[0-9-]*T[0-9:]*Z, batch 3")" 1
+sleep 2.5
+check "follow: still one page 2.5 s later" "$(pages "stream silent")" \
+    $((base + 1))
+cat part2.ndjson >>f.log
+took=$(wait_page "predictions are back on f.log" 1 5)
+echo "     follow: resolution paged $took s after lines were appended"
+check "follow: resolution sent" "$(pages "resolved: predictions are back \
+on f.log (batch 4)")" 1
+check "follow: decisions stored" "$(q f.db "SELECT kind || ':' || status
+    FROM alerts WHERE condition_key = 'stream_silent:default'
+    ORDER BY id")" "firing:delivered resolved:delivered"
+kill -TERM "$ipid"
+wait "$ipid"
+check "follow: exit on SIGTERM" $? 0
+ipid=""
+
+sed 's/^min_severity_email = off$/&\nmin_severity_slack = warning/' \
+    mlmon.conf >warn.conf
+: >fl.log
+MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
+    "$ingest" --send --quiet --config warn.conf --db fl.db --follow fl.log \
+    --expect-labels-within 1s 2>follow-labels.err &
+ipid=$!
+cat nolab.ndjson >>fl.log
+took=$(wait_page "labels late: no labels on fl.log" 1 8)
+echo "     follow: labels_late paged $took s after the lines were appended"
+check "follow labels: one page" "$(pages "labels late: no labels on fl.log")" 1
+grep '"type":"labels"' lab.ndjson | head -1 >>fl.log
+took=$(wait_page "labels arrived again on fl.log" 1 5)
+echo "     follow: its resolution paged $took s after labels were appended"
+check "follow labels: resolution sent" "$(pages "resolved: labels arrived \
+again on fl.log")" 1
+kill -TERM "$ipid"
+wait "$ipid"
+check "follow labels: exit on SIGTERM" $? 0
 ipid=""
 
 finish
