@@ -95,6 +95,7 @@ struct store {
 	 * are kept, and the time of its newest row, remembered while it
 	 * is not due yet (zeroed by the calloc of store_open: none).
 	 */
+	bool		 prune_ready;	/* secure_delete off (SQLite) */
 	bool		 prune_head_known;
 	int64_t		 prune_head;
 	double		 prune_head_time;	/* Unix seconds */
