@@ -7,7 +7,6 @@
  * reports and alerts by age, keeping pending pages and open conditions'.
  */
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,70 +17,7 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "db/store.h"
-
-static char	 dir[64];
-static char	*db_path;
-
-static void
-setup(void)
-{
-	strcpy(dir, "/tmp/mlmon-test-prune-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	db_path = xasprintf("%s/monitoring.db", dir);
-}
-
-static void
-teardown(void)
-{
-	struct dirent *de;
-	DIR *d;
-	char *p;
-
-	if ((d = opendir(dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			p = xasprintf("%s/%s", dir, de->d_name);
-			unlink(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(db_path);
-}
-
-static struct store *
-open_rw(void)
-{
-	struct store *s;
-	char *cause = NULL;
-
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
-	ck_assert_msg(s != NULL, "open: %s", cause);
-	return s;
-}
-
-/* First column of the first row of sql on a fresh connection; -1 NULL. */
-static long long
-q_int(const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -999;
-
-	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
+#include "fixture.h"
 
 /* The first column of sql's first row as text ("" none), static. */
 static const char *
@@ -378,7 +314,7 @@ prune_suite(void)
 	Suite *s = suite_create("prune");
 	TCase *tc = tcase_create("prune");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_prune_rows);
 	tcase_add_test(tc, test_prune_event_time);

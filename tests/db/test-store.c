@@ -23,71 +23,7 @@
 #include "db/store-internal.h"
 #include "core/monitor.h"
 #include "db/store.h"
-
-static char	 dir[64];
-static char	*db_path;
-
-static void
-setup(void)
-{
-	strcpy(dir, "/tmp/mlmon-test-db-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	db_path = xasprintf("%s/monitoring.db", dir);
-}
-
-static void
-teardown(void)
-{
-	struct dirent *de;
-	DIR *d;
-	char *p;
-
-	chmod(dir, 0700);
-	d = opendir(dir);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			p = xasprintf("%s/%s", dir, de->d_name);
-			unlink(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(db_path);
-}
-
-static struct store *
-open_rw(void)
-{
-	struct store *s;
-	char *cause = NULL;
-
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
-	ck_assert_msg(s != NULL, "open: %s", cause);
-	return s;
-}
-
-/* First column of the first row of sql on a fresh raw connection. */
-static long long
-q_int(const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -999;
-
-	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
+#include "fixture.h"
 
 static char *
 feat_text(int64_t batch, int64_t row)
@@ -1082,12 +1018,12 @@ START_TEST(test_read_only_file)
 	shm = xasprintf("%s-shm", db_path);
 	ck_assert_int_eq(access(shm, F_OK), -1);	/* removed at close */
 	ck_assert_int_eq(chmod(db_path, 0444), 0);
-	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(chmod(db_dir, 0777), 0);
 	st = as_nobody(ro_file_child);
 	ck_assert_msg(st == 0, "file child status %d", st);
 	unlink(shm);
 	free(shm);
-	ck_assert_int_eq(chmod(dir, 0555), 0);
+	ck_assert_int_eq(chmod(db_dir, 0555), 0);
 	st = as_nobody(ro_dir_child);
 	ck_assert_msg(st == 0, "dir child status %d", st);
 }
@@ -1238,7 +1174,7 @@ store_suite(void)
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("store");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_open_creates_schema);
 	tcase_add_test(tc, test_models_isolated);

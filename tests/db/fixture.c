@@ -1,0 +1,83 @@
+/*
+ * The fixture of the store's Check suites (fixture.h): one temp dir per
+ * test under /tmp, removed with everything in it (its mode restored
+ * first: a test may make it read-only).
+ */
+#include "fixture.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "core/xalloc.h"
+#include "db/store.h"
+
+char		*db_path;
+char		 db_dir[64];
+
+void
+fixture_setup(void)
+{
+	strcpy(db_dir, "/tmp/mlmon-test-db-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(db_dir));
+	db_path = xasprintf("%s/monitoring.db", db_dir);
+}
+
+void
+fixture_teardown(void)
+{
+	struct dirent *de;
+	DIR *d;
+	char *p;
+
+	chmod(db_dir, 0700);
+	d = opendir(db_dir);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			p = xasprintf("%s/%s", db_dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	rmdir(db_dir);
+	free(db_path);
+}
+
+struct store *
+open_rw(void)
+{
+	struct store *s;
+	char *cause = NULL;
+
+	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	ck_assert_msg(s != NULL, "open: %s", cause);
+	return s;
+}
+
+long long
+q_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
