@@ -488,8 +488,7 @@ run_open(struct run *r, const struct ingest_config *cfg,
 	if (pipeline_start(r->loop.p, &cause) != 0)
 		goto fail;
 	if (cli->metrics != NULL) {
-		r->loop.metrics = prom_file_create(cli->db, cli->metrics,
-		    store_model(r->s));
+		r->loop.metrics = prom_file_create(cli->db, cli->metrics);
 		loop_metrics(&r->loop, true);
 	}
 	r->loop.show_progress = !cli->quiet && isatty(STDERR_FILENO) &&

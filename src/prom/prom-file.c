@@ -7,8 +7,8 @@
  * rewrites the file, and metrics are no record to keep.
  *
  * The store is read through its own read-only connection (struct query),
- * so the file shows what is committed, exactly as mlmon-top --once
- * --format prometheus would print it.
+ * so the file shows what is committed, of every model of the store,
+ * exactly as mlmon-top --once --format prometheus would print it.
  */
 #include "prom/prom.h"
 
@@ -26,23 +26,20 @@
 struct prom_file {
 	char		*path;
 	char		*tmp;
-	char		*model;
 	struct query	*q;
 	uint64_t	 gen;		/* of the last try */
 	bool		 tried;
 };
 
 struct prom_file *
-prom_file_create(const char *db_path, const char *path, const char *model)
+prom_file_create(const char *db_path, const char *path)
 {
 	struct prom_file *pf;
 
 	pf = xcalloc(1, sizeof *pf);
 	pf->path = xstrdup(path);
 	pf->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	pf->model = xstrdup(model);
 	pf->q = query_create(db_path);
-	query_set_model(pf->q, model);
 	return pf;
 }
 
@@ -54,7 +51,6 @@ prom_file_destroy(struct prom_file *pf)
 	query_destroy(pf->q);
 	free(pf->path);
 	free(pf->tmp);
-	free(pf->model);
 	free(pf);
 }
 
@@ -72,7 +68,7 @@ prom_file_write(struct prom_file *pf, char **cause)
 			close(fd);
 		return -1;
 	}
-	if (prom_write(pf->q, pf->model, f, cause) != 0) {
+	if (prom_write(pf->q, NULL, f, cause) != 0) {
 		fclose(f);
 		unlink(pf->tmp);
 		return -1;

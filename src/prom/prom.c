@@ -1,10 +1,14 @@
 /*
- * The text exposition of one store. A family is printed (HELP, TYPE,
- * samples) only when it has a sample: a value the store does not hold
- * yet (no labelled batch, no feature report) is an absent series, never
- * a NaN sample. Every sample carries model="..."; per-feature families
- * add feature="name", the name as the schema stores it, escaped. No
- * sample has a timestamp (the textfile collector refuses them).
+ * The text exposition of one store: every model of it (or the one
+ * asked for), each model's values read while the query shows that model
+ * and kept as a snapshot (struct prom_model), then printed family by
+ * family, each family's samples of every model together under one HELP
+ * and TYPE (the format allows no second). A family is printed only when
+ * it has a sample: a value the store does not hold yet (no labelled
+ * batch, no feature report) is an absent series, never a NaN sample.
+ * Every sample carries model="..."; per-feature families add
+ * feature="name", the name as the schema stores it, escaped. No sample
+ * has a timestamp (the textfile collector refuses them).
  *
  * Which batch a value comes from is itself exported
  * (mlmon_report_batch_id{report=...}): the newest stored report of each
@@ -146,137 +150,241 @@ prom_header(FILE *out, int fam)
 }
 
 /*
- * One sample of family fam: {model="..."} plus one more label when key
- * is not NULL (value already escaped).
+ * What one model's families print, from a snapshot of its overview and
+ * metrics taken while the query showed it.
  */
-static void
-prom_sample(FILE *out, int fam, const char *model, const char *key,
-    const char *value, double v)
+struct prom_model {
+	char			*label;		/* model name, escaped */
+	struct query_overview	 ov;		/* a copy: names owned here */
+	struct query_metrics	 m;
+};
+
+/*
+ * One sample of family fam for pm: {model="..."} plus one more label
+ * when key is not NULL (value already escaped). Printed when out is not
+ * NULL; counted (1) either way.
+ */
+static int
+prom_sample(FILE *out, int fam, const struct prom_model *pm,
+    const char *key, const char *value, double v)
 {
 	char num[32];
 
+	if (out == NULL)
+		return 1;
 	prom_format_value(v, num);
 	if (key != NULL)
 		fprintf(out, "%s{model=\"%s\",%s=\"%s\"} %s\n",
-		    prom_families[fam].name, model, key, value, num);
+		    prom_families[fam].name, pm->label, key, value, num);
 	else
 		fprintf(out, "%s{model=\"%s\"} %s\n", prom_families[fam].name,
-		    model, num);
+		    pm->label, num);
+	return 1;
 }
 
-/* A family with one sample, printed when v is known. */
-static void
-prom_single(FILE *out, int fam, const char *model, double v)
+/* A sample with no more label, when v is known. */
+static int
+prom_known(FILE *out, int fam, const struct prom_model *pm, double v)
 {
-	if (isnan(v))
-		return;
-	prom_header(out, fam);
-	prom_sample(out, fam, model, NULL, NULL, v);
+	return isnan(v) ? 0 : prom_sample(out, fam, pm, NULL, NULL, v);
 }
 
-/* A per-feature family from v[0..nf), when any value is known. */
-static void
-prom_features(FILE *out, int fam, const char *model, char **names,
-    const double *v, size_t nf)
+/* A per-feature family from v[0..nf), the known values. */
+static int
+prom_features(FILE *out, int fam, const struct prom_model *pm,
+    const double *v)
 {
+	char **names = pm->ov.feature_names, *name;
 	size_t i;
-	bool any = false;
-	char *name;
+	int n = 0;
 
-	for (i = 0; i < nf; i++)
-		any = any || !isnan(v[i]);
-	if (!any)
-		return;
-	prom_header(out, fam);
-	for (i = 0; i < nf; i++) {
+	for (i = 0; i < pm->m.n_features && i < pm->ov.n_features; i++) {
 		if (isnan(v[i]) || names == NULL || names[i] == NULL)
 			continue;
-		name = prom_label_escape(names[i]);
-		prom_sample(out, fam, model, "feature", name, v[i]);
+		name = out != NULL ? prom_label_escape(names[i]) : NULL;
+		n += prom_sample(out, fam, pm, "feature", name, v[i]);
 		free(name);
 	}
-}
-
-/* The store-wide families: counts, the newest batch, open conditions. */
-static void
-prom_store(FILE *out, const struct query_overview *ov,
-    const struct query_metrics *m, const char *model)
-{
-	prom_header(out, FAM_ROWS);
-	prom_sample(out, FAM_ROWS, model, NULL, NULL, (double)ov->rows);
-	prom_header(out, FAM_LABELLED);
-	prom_sample(out, FAM_LABELLED, model, NULL, NULL,
-	    (double)ov->labelled);
-	if (m->last_batch >= 0)
-		prom_single(out, FAM_LAST_BATCH, model,
-		    (double)m->last_batch);
-	prom_single(out, FAM_LAST_BATCH_TIME, model, m->last_batch_time);
-	prom_header(out, FAM_OPEN);
-	prom_sample(out, FAM_OPEN, model, "severity", "warning",
-	    (double)m->open_warning);
-	prom_sample(out, FAM_OPEN, model, "severity", "critical",
-	    (double)m->open_critical);
-	if (m->feature_batch >= 0 || ov->has_pred || ov->has_perf ||
-	    (ov->has_est && ov->est.available))
-		prom_header(out, FAM_REPORT_BATCH);
-	if (m->feature_batch >= 0)
-		prom_sample(out, FAM_REPORT_BATCH, model, "report", "feature",
-		    (double)m->feature_batch);
-	if (ov->has_pred)
-		prom_sample(out, FAM_REPORT_BATCH, model, "report",
-		    "prediction", (double)ov->pred_batch);
-	if (ov->has_perf)
-		prom_sample(out, FAM_REPORT_BATCH, model, "report",
-		    "performance", (double)ov->perf_batch);
-	if (ov->has_est && ov->est.available)
-		prom_sample(out, FAM_REPORT_BATCH, model, "report",
-		    "estimated_performance", (double)ov->est_batch);
+	return n;
 }
 
 /* A value with its bounds: {bound="estimate"|"lower"|"upper"}. */
-static void
-prom_bounded(FILE *out, int fam, const char *model, double v, double lo,
-    double hi)
+static int
+prom_bounded(FILE *out, int fam, const struct prom_model *pm, double v,
+    double lo, double hi)
 {
-	prom_header(out, fam);
-	prom_sample(out, fam, model, "bound", "estimate", v);
-	prom_sample(out, fam, model, "bound", "lower", lo);
-	prom_sample(out, fam, model, "bound", "upper", hi);
+	return prom_sample(out, fam, pm, "bound", "estimate", v) +
+	    prom_sample(out, fam, pm, "bound", "lower", lo) +
+	    prom_sample(out, fam, pm, "bound", "upper", hi);
+}
+
+/* The samples of family fam for one model (none: the store lacks it). */
+static int
+prom_family(FILE *out, int fam, const struct prom_model *pm)
+{
+	const struct query_overview *ov = &pm->ov;
+	const struct query_metrics *m = &pm->m;
+	const struct cbpe_estimate *e = &ov->est.cbpe;
+	bool est = ov->has_est && ov->est.available;
+	int n = 0;
+
+	switch (fam) {
+	case FAM_ROWS:
+		return prom_sample(out, fam, pm, NULL, NULL, (double)ov->rows);
+	case FAM_LABELLED:
+		return prom_sample(out, fam, pm, NULL, NULL,
+		    (double)ov->labelled);
+	case FAM_LAST_BATCH:
+		return m->last_batch < 0 ? 0 : prom_sample(out, fam, pm, NULL,
+		    NULL, (double)m->last_batch);
+	case FAM_LAST_BATCH_TIME:
+		return prom_known(out, fam, pm, m->last_batch_time);
+	case FAM_OPEN:
+		return prom_sample(out, fam, pm, "severity", "warning",
+		    (double)m->open_warning) + prom_sample(out, fam, pm,
+		    "severity", "critical", (double)m->open_critical);
+	case FAM_REPORT_BATCH:
+		if (m->feature_batch >= 0)
+			n += prom_sample(out, fam, pm, "report", "feature",
+			    (double)m->feature_batch);
+		if (ov->has_pred)
+			n += prom_sample(out, fam, pm, "report", "prediction",
+			    (double)ov->pred_batch);
+		if (ov->has_perf)
+			n += prom_sample(out, fam, pm, "report", "performance",
+			    (double)ov->perf_batch);
+		if (est)
+			n += prom_sample(out, fam, pm, "report",
+			    "estimated_performance", (double)ov->est_batch);
+		return n;
+	case FAM_PSI:
+		return prom_features(out, fam, pm, m->psi);
+	case FAM_KS_STAT:
+		return prom_features(out, fam, pm, m->ks_stat);
+	case FAM_KS_P:
+		return prom_features(out, fam, pm, m->ks_p);
+	case FAM_LS_P:
+		return ov->has_pred ? prom_known(out, fam, pm, ov->ls_p) : 0;
+	case FAM_MEAN_CONF:
+		return ov->has_pred ? prom_known(out, fam, pm, ov->mean_conf) :
+		    0;
+	case FAM_ACC:
+		return ov->has_perf ? prom_known(out, fam, pm, ov->accuracy) :
+		    0;
+	case FAM_F1:
+		return ov->has_perf ? prom_known(out, fam, pm, ov->f1) : 0;
+	case FAM_ECE:
+		return ov->has_perf ? prom_known(out, fam, pm, ov->ece) : 0;
+	case FAM_EST_ACC:
+		return est ? prom_bounded(out, fam, pm, e->accuracy,
+		    e->accuracy_lower, e->accuracy_upper) : 0;
+	case FAM_EST_F1:
+		return est ? prom_bounded(out, fam, pm, e->f1_macro,
+		    e->f1_lower, e->f1_upper) : 0;
+	case FAM_EST_DECAY:
+		return est ? prom_known(out, fam, pm, ov->est.decayed) : 0;
+	case FAM_EST_MAE:
+		return ov->n_graded == 0 ? 0 : prom_sample(out, fam, pm,
+		    "metric", "accuracy", ov->mae_acc) + prom_sample(out, fam,
+		    pm, "metric", "macro_f1", ov->mae_f1);
+	case FAM_EST_GRADED:
+		return ov->n_graded == 0 ? 0 : prom_known(out, fam, pm,
+		    (double)ov->n_graded);
+	default:
+		return 0;
+	}
 }
 
 /*
- * The estimate before labels, when the newest report holds one (a
- * reference without labels: no series), and the grades of the estimates.
+ * Take the model q shows: its overview (the feature names copied, the
+ * class names left out) and its metrics. 0, or -1 and *cause.
  */
-static void
-prom_estimate(FILE *out, const struct query_overview *ov, const char *model)
+static int
+prom_model_take(struct query *q, struct prom_model *pm, char **cause)
 {
-	const struct cbpe_estimate *e = &ov->est.cbpe;
+	const struct query_overview *ov = query_overview(q);
+	size_t i;
 
-	if (ov->has_est && ov->est.available) {
-		prom_bounded(out, FAM_EST_ACC, model, e->accuracy,
-		    e->accuracy_lower, e->accuracy_upper);
-		prom_bounded(out, FAM_EST_F1, model, e->f1_macro, e->f1_lower,
-		    e->f1_upper);
-		prom_single(out, FAM_EST_DECAY, model, ov->est.decayed);
+	memset(pm, 0, sizeof *pm);
+	if (query_metrics_load(q, &pm->m, cause) != 0) {
+		query_metrics_finish(&pm->m);
+		return -1;
 	}
-	if (ov->n_graded > 0) {
-		prom_header(out, FAM_EST_MAE);
-		prom_sample(out, FAM_EST_MAE, model, "metric", "accuracy",
-		    ov->mae_acc);
-		prom_sample(out, FAM_EST_MAE, model, "metric", "macro_f1",
-		    ov->mae_f1);
-		prom_single(out, FAM_EST_GRADED, model,
-		    (double)ov->n_graded);
+	pm->label = prom_label_escape(query_model(q));
+	pm->ov = *ov;
+	pm->ov.class_names = NULL;
+	pm->ov.n_classes = 0;
+	pm->ov.feature_names = NULL;
+	if (ov->n_features > 0 && ov->feature_names != NULL) {
+		pm->ov.feature_names = xcalloc(ov->n_features,
+		    sizeof *pm->ov.feature_names);
+		for (i = 0; i < ov->n_features; i++)
+			if (ov->feature_names[i] != NULL)
+				pm->ov.feature_names[i] =
+				    xstrdup(ov->feature_names[i]);
 	}
+	return 0;
+}
+
+static void
+prom_model_finish(struct prom_model *pm)
+{
+	size_t i;
+
+	for (i = 0; pm->ov.feature_names != NULL && i < pm->ov.n_features;
+	    i++)
+		free(pm->ov.feature_names[i]);
+	free(pm->ov.feature_names);
+	free(pm->label);
+	query_metrics_finish(&pm->m);
+	memset(pm, 0, sizeof *pm);
+}
+
+/*
+ * Snapshot the models named into pms[i] (label NULL: left out, no batch
+ * yet): the one q shows as it is, every other by showing it, and then q
+ * shows its own model again. 0, or -1 and *cause.
+ */
+static int
+prom_take_all(struct query *q, const char *const *names, size_t n,
+    struct prom_model *pms, char **cause)
+{
+	char *shown = xstrdup(query_model(q));
+	bool moved = false;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		if (strcmp(names[i], shown) == 0)
+			rc = prom_model_take(q, &pms[i], cause);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcmp(names[i], shown) == 0)
+			continue;
+		query_set_model(q, names[i]);
+		moved = true;
+		if (query_refresh(q) == -1) {
+			*cause = xasprintf("%s: busy (a writer holds the "
+			    "lock: try again)", query_path(q));
+			rc = -1;
+		} else if (query_state(q) == QUERY_OK)
+			rc = prom_model_take(q, &pms[i], cause);
+	}
+	if (moved) {
+		query_set_model(q, shown);
+		query_refresh(q);
+	}
+	free(shown);
+	return rc;
 }
 
 int
-prom_write(struct query *q, const char *model, FILE *out, char **cause)
+prom_write(struct query *q, const char *only, FILE *out, char **cause)
 {
-	const struct query_overview *ov;
-	struct query_metrics m;
-	char *mod;
+	struct query_fleet fleet;
+	struct prom_model *pms;
+	const char **names;
+	size_t i, n;
+	int fam, k, rc;
 
 	if (query_state(q) == QUERY_EMPTY)
 		return 0;
@@ -284,31 +392,34 @@ prom_write(struct query *q, const char *model, FILE *out, char **cause)
 		*cause = xasprintf("%s: %s", query_path(q), query_message(q));
 		return -1;
 	}
-	memset(&m, 0, sizeof m);
-	if (query_metrics_load(q, &m, cause) != 0) {
-		query_metrics_finish(&m);
+	memset(&fleet, 0, sizeof fleet);
+	if (only == NULL && query_fleet_load(q, &fleet) != 0) {
+		*cause = xasprintf("%s: busy (a writer holds the lock: try "
+		    "again)", query_path(q));
 		return -1;
 	}
-	ov = query_overview(q);
-	mod = prom_label_escape(model);
-	prom_store(out, ov, &m, mod);
-	prom_features(out, FAM_PSI, mod, ov->feature_names, m.psi,
-	    m.n_features);
-	prom_features(out, FAM_KS_STAT, mod, ov->feature_names, m.ks_stat,
-	    m.n_features);
-	prom_features(out, FAM_KS_P, mod, ov->feature_names, m.ks_p,
-	    m.n_features);
-	if (ov->has_pred) {
-		prom_single(out, FAM_LS_P, mod, ov->ls_p);
-		prom_single(out, FAM_MEAN_CONF, mod, ov->mean_conf);
+	n = only != NULL ? 1 : fleet.n;
+	names = xcalloc(n > 0 ? n : 1, sizeof *names);
+	pms = xcalloc(n > 0 ? n : 1, sizeof *pms);
+	for (i = 0; i < n; i++)
+		names[i] = only != NULL ? only : fleet.rows[i].model;
+	rc = prom_take_all(q, names, n, pms, cause);
+	/* A family's samples together, under one HELP and TYPE. */
+	for (fam = 0; rc == 0 && fam < FAM_COUNT; fam++) {
+		for (k = 0, i = 0; i < n; i++)
+			if (pms[i].label != NULL)
+				k += prom_family(NULL, fam, &pms[i]);
+		if (k == 0)
+			continue;
+		prom_header(out, fam);
+		for (i = 0; i < n; i++)
+			if (pms[i].label != NULL)
+				prom_family(out, fam, &pms[i]);
 	}
-	if (ov->has_perf) {
-		prom_single(out, FAM_ACC, mod, ov->accuracy);
-		prom_single(out, FAM_F1, mod, ov->f1);
-		prom_single(out, FAM_ECE, mod, ov->ece);
-	}
-	prom_estimate(out, ov, mod);
-	free(mod);
-	query_metrics_finish(&m);
-	return 0;
+	for (i = 0; i < n; i++)
+		prom_model_finish(&pms[i]);
+	free(pms);
+	free(names);
+	query_fleet_finish(&fleet);
+	return rc;
 }

@@ -16,11 +16,13 @@ struct query;
 struct prom_file;
 
 /*
- * Write the metrics of the store q reads (refreshed by the caller) to
- * out: nothing for a store without batches. 0, or -1 and *cause (caller
- * frees; a busy store is one, worth a retry).
+ * Write the metrics of every model of the store q reads (refreshed by
+ * the caller), or of model only when only is not NULL, to out: nothing
+ * for a store without batches, and nothing of a model without one. q
+ * shows each model in turn, and its own model again at the end. 0, or
+ * -1 and *cause (caller frees; a busy store is one, worth a retry).
  */
-int		 prom_write(struct query *q, const char *model, FILE *out,
+int		 prom_write(struct query *q, const char *only, FILE *out,
 		     char **cause);
 
 /* s as a label value: \ " and newline escaped. Caller frees. */
@@ -30,11 +32,10 @@ void		 prom_format_value(double v, char buf[32]);
 
 /*
  * A metrics file kept up to date by a writer process (mlmon-ingest
- * --metrics-file): it reads the store at db_path through its own
- * read-only connection. Caller destroys.
+ * --metrics-file): every model of the store at db_path, read through its
+ * own read-only connection. Caller destroys.
  */
-struct prom_file *prom_file_create(const char *db_path, const char *path,
-		     const char *model);
+struct prom_file *prom_file_create(const char *db_path, const char *path);
 void		 prom_file_destroy(struct prom_file *pf);
 /*
  * Rewrite the file atomically (a temporary file in the same directory,

@@ -920,7 +920,8 @@ export_write(const struct app *a, enum out_format f, FILE *out)
 	char *cause;
 
 	if (f == FORMAT_PROMETHEUS) {
-		if (prom_write(a->q, query_model(a->q), out, &cause) != 0) {
+		/* Every model, or the one --model names. */
+		if (prom_write(a->q, a->opt.model, out, &cause) != 0) {
 			fprintf(stderr, "mlmon-top: %s\n", cause);
 			free(cause);
 			return -1;

@@ -3,6 +3,7 @@
 # --metrics-file after a real scenario, every sample compared with the
 # stored reports, ledger and alert conditions by exact double equality
 # in SQLite; mlmon-top --once --format prometheus prints the same bytes;
+# a second model's ingest rewrites the file with both models' samples;
 # promtool check metrics passes; feature names that need escaping come
 # out escaped; the file is rewritten after each batch (a labeler's labels
 # too) and a file that cannot be written is a warning, not a stop.
@@ -132,6 +133,40 @@ check "odd names: promtool" "$?:$out" "0:"
 check "odd names: escaped" "$(grep '^mlmon_feature_psi{' n.prom |
     sed 's/.*feature=\(".*"\)} .*/\1/' | tr '\n' ' ')" \
     '"a\"b" "c\\d" "e\nf" "g h" "ü" '
+
+# A second model in m.db, by its own ingest writing the same file: every
+# model of the store in each rewrite, a family's samples under one HELP
+# and TYPE, each labelled with its model.
+before=$(grep 'model="default"' m.prom)
+"$gen" --scenario gradual --features 3 --classes 4 --seed 12 --batches 6 \
+    --label-delay 1 | "$ingest" --db m.db --quiet --model churn.eu \
+    --metrics-file m.prom
+check "second model: exit" $? 0
+out=$(promtool check metrics <m.prom 2>&1)
+check "two models: promtool check metrics" "$?:$out" "0:"
+check "two models: one HELP and TYPE a family" \
+    "$(grep '^# ' m.prom | sort | uniq -d | wc -l)" 0
+check "two models: default's samples as before" \
+    "$(grep 'model="default"' m.prom)" "$before"
+cid=$(q m.db "SELECT model_id FROM models WHERE name = 'churn.eu'")
+check "two models: churn.eu rows" \
+    "$(grep -F 'mlmon_rows_total{model="churn.eu"} ' m.prom | cut -d' ' -f2)" \
+    "$(q m.db "SELECT count(*) FROM predictions WHERE model_id = $cid")"
+check "two models: churn.eu features" "$(grep -F \
+    'mlmon_feature_psi{model="churn.eu",' m.prom | wc -l)" 3
+for f in f0 f1 f2; do
+	same "two models: churn.eu $f PSI" "$(grep -F \
+	    "mlmon_feature_psi{model=\"churn.eu\",feature=\"$f\"} " m.prom |
+	    cut -d' ' -f2)" "SELECT json_extract(payload, '\$.psi_values.$f')
+	    FROM monitor_reports WHERE model_id = $cid AND batch_id = 6
+	    AND report_type = 'feature'"
+done
+"$top" --db m.db --once --format prometheus >top2.prom
+check "two models: mlmon-top prints the same bytes" \
+    "$(cmp -s top2.prom m.prom && echo same)" same
+"$top" --db m.db --once --format prometheus --model churn.eu >one.prom
+check "--model churn.eu: its samples only" \
+    "$(grep -v '^#' one.prom)" "$(grep 'model="churn.eu"' m.prom)"
 
 # A file that cannot be written: a warning per try, ingest goes on.
 "$gen" --scenario stable --batches 2 |

@@ -2,7 +2,9 @@
 # The metrics file in the real ops stack: Debian's prometheus-node-exporter
 # serves it with its textfile collector, Debian's prometheus scrapes that
 # every second, and the values read back through Prometheus's HTTP API
-# equal the store's (exact double equality in SQLite). Both run as
+# equal the store's (exact double equality in SQLite), for each of the two
+# models of the store (two ingests rewriting one file, each rewrite every
+# model's series, labelled with its model). Both run as
 # private instances on free loopback ports with private data dirs and are
 # stopped at the end. The example alert rules load into that Prometheus
 # and pass promtool's rule tests; every query of the example Grafana
@@ -64,10 +66,16 @@ same() {
 	check "$1" "$v:$(sqlite3 m.db "SELECT ($3) = CAST('$v' AS REAL)")" "$v:1"
 }
 
+# Two models in the store, one ingest each, both rewriting the one file
+# (each rewrite holds every model of the store).
 mkdir textfile
 "$gen" --scenario abrupt --batches 8 --label-delay 1 |
     "$ingest" --db m.db --quiet --metrics-file textfile/mlmon.prom
 check "ingest exit" $? 0
+"$gen" --scenario gradual --features 3 --classes 4 --seed 12 --batches 6 \
+    --label-delay 1 | "$ingest" --db m.db --quiet --model churn.eu \
+    --metrics-file textfile/mlmon.prom
+check "second model's ingest exit" $? 0
 
 prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" \
     --collector.disable-defaults --collector.textfile \
@@ -91,40 +99,55 @@ on_exit="kill $ne_pid $prom_pid 2>/dev/null; wait $ne_pid $prom_pid 2>/dev/null"
 
 # Up to 30 s for the first scrape that carries the file.
 i=0
-while [ $i -lt 300 ] && [ -z "$(api mlmon_rows_total)" ]; do
+while [ $i -lt 300 ] && [ -z "$(api 'mlmon_rows_total{model="default"}')" ]
+do
 	sleep 0.1
 	i=$((i + 1))
 done
 check "scraped through node_exporter" "$(api 'up{job="mlmon"}')" 1
 check "textfile read without error" "$(api node_textfile_scrape_error)" 0
-check "rows" "$(api 'mlmon_rows_total{model="default"}')" \
-    "$(q m.db 'SELECT count(*) FROM predictions')"
-check "labelled rows" "$(api mlmon_labelled_rows_total)" \
-    "$(q m.db 'SELECT count(*) FROM predictions WHERE true_class IS NOT NULL')"
-check "last batch" "$(api mlmon_last_batch_id)" 8
-same "last batch time" mlmon_last_batch_timestamp_seconds \
-    "SELECT closed_at FROM batches WHERE batch_id = 8"
-check "critical conditions" \
-    "$(api 'mlmon_open_conditions{severity="critical"}')" \
-    "$(q m.db "SELECT count(*) FROM alert_conditions WHERE open = 1 AND
-    severity = 'critical'")"
-for f in f0 f3; do
-	same "$f PSI" "mlmon_feature_psi{feature=\"$f\"}" \
-	    "SELECT json_extract(payload, '\$.psi_values.$f') FROM
-	    monitor_reports WHERE batch_id = 8 AND report_type = 'feature'"
-	same "$f KS p" "mlmon_feature_ks_pvalue{feature=\"$f\"}" \
-	    "SELECT json_extract(payload, '\$.ks_p_values.$f') FROM
-	    monitor_reports WHERE batch_id = 8 AND report_type = 'feature'"
+check "a rows series per model" "$(count mlmon_rows_total)" 2
+# Each model's series against its rows: model:last batch:features.
+for m in default:8:f0,f3 churn.eu:6:f0,f2; do
+	IFS=: read -r name last feats <<EOF
+$m
+EOF
+	id=$(q m.db "SELECT model_id FROM models WHERE name = '$name'")
+	L="model=\"$name\""
+	W="model_id = $id AND batch_id = $last"
+	check "$name rows" "$(api "mlmon_rows_total{$L}")" \
+	    "$(q m.db "SELECT count(*) FROM predictions WHERE model_id = $id")"
+	check "$name labelled rows" "$(api "mlmon_labelled_rows_total{$L}")" \
+	    "$(q m.db "SELECT count(*) FROM predictions WHERE model_id = $id
+	    AND true_class IS NOT NULL")"
+	check "$name last batch" "$(api "mlmon_last_batch_id{$L}")" "$last"
+	same "$name last batch time" "mlmon_last_batch_timestamp_seconds{$L}" \
+	    "SELECT closed_at FROM batches WHERE $W"
+	check "$name critical conditions" \
+	    "$(api "mlmon_open_conditions{$L,severity=\"critical\"}")" \
+	    "$(q m.db "SELECT count(*) FROM alert_conditions WHERE open = 1
+	    AND severity = 'critical' AND model_id = $id")"
+	for f in $(echo "$feats" | tr , ' '); do
+		same "$name $f PSI" "mlmon_feature_psi{$L,feature=\"$f\"}" \
+		    "SELECT json_extract(payload, '\$.psi_values.$f') FROM
+		    monitor_reports WHERE $W AND report_type = 'feature'"
+		same "$name $f KS p" \
+		    "mlmon_feature_ks_pvalue{$L,feature=\"$f\"}" \
+		    "SELECT json_extract(payload, '\$.ks_p_values.$f') FROM
+		    monitor_reports WHERE $W AND report_type = 'feature'"
+	done
+	same "$name label-shift p" "mlmon_label_shift_pvalue{$L}" \
+	    "SELECT json_extract(payload, '\$.label_shift_p_value') FROM
+	    monitor_reports WHERE $W AND report_type = 'prediction'"
+	same "$name accuracy" "mlmon_accuracy_ratio{$L}" \
+	    "SELECT json_extract(payload, '\$.accuracy') FROM monitor_reports
+	    WHERE $W AND report_type = 'performance'"
+	same "$name ECE" "mlmon_expected_calibration_error_ratio{$L}" \
+	    "SELECT json_extract(payload, '\$.ece') FROM monitor_reports
+	    WHERE $W AND report_type = 'performance'"
 done
-same "label-shift p" mlmon_label_shift_pvalue \
-    "SELECT json_extract(payload, '\$.label_shift_p_value') FROM
-    monitor_reports WHERE batch_id = 8 AND report_type = 'prediction'"
-same "accuracy" mlmon_accuracy_ratio \
-    "SELECT json_extract(payload, '\$.accuracy') FROM monitor_reports
-    WHERE batch_id = 8 AND report_type = 'performance'"
-same "ECE" mlmon_expected_calibration_error_ratio \
-    "SELECT json_extract(payload, '\$.ece') FROM monitor_reports
-    WHERE batch_id = 8 AND report_type = 'performance'"
+check "churn.eu has no feature f3" \
+    "$(count 'mlmon_feature_psi{model="churn.eu",feature="f3"}')" 0
 
 # The example rules: loaded, healthy, and right on synthetic series.
 # rules: "name:health" of each loaded rule.

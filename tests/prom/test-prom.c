@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/model.h"
 #include "core/xalloc.h"
 #include "db/query.h"
 #include "db/store.h"
@@ -85,7 +84,7 @@ write_store(const char *path, char **out, char **cause)
 	f = open_memstream(out, &len);
 	ck_assert_ptr_nonnull(f);
 	query_refresh(q);
-	rc = prom_write(q, MODEL_DEFAULT, f, cause);
+	rc = prom_write(q, NULL, f, cause);
 	fclose(f);
 	query_destroy(q);
 	return rc;
