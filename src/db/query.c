@@ -708,9 +708,10 @@ rest:
 }
 
 /*
- * The console reads the current schema and the two before it: 2 (no
- * stored verdicts: query_read_summary computes them) and 3 (no models:
- * TEMP views, query_read_model; no acks or silences: none shown). 0 is a
+ * The console reads the current schema and the ones before it down to
+ * 2 (no stored verdicts: query_read_summary computes them), 3 (no
+ * models: TEMP views, query_read_model; no acks or silences: none shown)
+ * and 4 (the seed's readers scan; nothing of the console's). 0 is a
  * file ingest has not set up yet. Any other version is refused by name:
  * true, with the state set.
  */

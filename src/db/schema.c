@@ -18,7 +18,8 @@
  * (alert_mutes, db/alert-mute.c).
  * Version 4 also adds models (schema-models.c): the models table and
  * model_id in every per-stream table, and the fleet's summary
- * (schema-fleet.c).
+ * (schema-fleet.c). Version 5 is a list of steps (schema_v5_steps),
+ * the first of which indexes the seed's readers again.
  */
 #include "db/store-internal.h"
 
@@ -556,6 +557,42 @@ schema_v4_mutes(struct store *s, char **cause)
 }
 
 /*
+ * ---- Version 5: the seed's readers by batch_id alone ----
+ *
+ * The seed's readers select a batch without a model (SELECT ... FROM
+ * predictions WHERE batch_id = ?, and so on monitor_reports and alerts),
+ * which version 4's indexes, all leading with model_id, answer with a
+ * scan of the table. monitor_reports and alerts (a row per report or
+ * alert decision) get an index on batch_id. predictions (a row per
+ * prediction) does not: a second index there costs every insert (10% of
+ * ingest's instructions per row, docs/BENCHMARKS.md). Instead
+ * sqlite_stat1 tells the planner that predictions_model_batch_row's
+ * model_id has few values, and SQLite answers batch_id = ? by a
+ * skip-scan of that index, one seek per model. The numbers are set, not
+ * counted (ANALYZE would read every row, and its counts would go stale
+ * as the store grows): a million rows a model, a thousand a batch. An
+ * ANALYZE by hand replaces them with real counts and keeps the plan
+ * while the models average 18 rows or more (SQLite's skip-scan rule).
+ */
+static const char schema_v5_seed_sql[] =
+    "CREATE INDEX IF NOT EXISTS monitor_reports_batch"
+    " ON monitor_reports(batch_id);"
+    "CREATE INDEX IF NOT EXISTS alerts_batch ON alerts(batch_id);"
+    /* Creates sqlite_stat1 (if missing) without reading any table. */
+    "ANALYZE sqlite_schema;"
+    "DELETE FROM sqlite_stat1 WHERE tbl = 'predictions'"
+    " AND idx = 'predictions_model_batch_row';"
+    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('predictions',"
+    " 'predictions_model_batch_row', '1000000 1000000 1000 1')";
+
+static int
+schema_v5_seed_readers(struct store *s, char **cause)
+{
+	return store_exec(s, schema_v5_seed_sql, "indexing the seed's "
+	    "readers", cause);
+}
+
+/*
  * A migration is a list of steps, one per change, all in the migration's
  * one transaction; each must be safe on any file of the version before.
  * Append new steps to the list of the version being written.
@@ -596,6 +633,15 @@ static const struct schema_step schema_v4_steps[] = {
 	{ schema_v4_fleet },		/* model_status (schema-fleet.c) */
 };
 
+/*
+ * Version 4 -> 5, one step per change, all in the migration's one
+ * transaction; each must be safe on any version 4 file (and runs after
+ * the earlier steps on an older one). Append new steps.
+ */
+static const struct schema_step schema_v5_steps[] = {
+	{ schema_v5_seed_readers },	/* batch_id = ? without a model */
+};
+
 int
 schema_migrate(struct store *s, char **cause)
 {
@@ -630,6 +676,9 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (version < 4 && schema_steps(s, schema_v4_steps,
 	    sizeof schema_v4_steps / sizeof schema_v4_steps[0], cause) == -1)
+		return -1;
+	if (version < 5 && schema_steps(s, schema_v5_steps,
+	    sizeof schema_v5_steps / sizeof schema_v5_steps[0], cause) == -1)
 		return -1;
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;

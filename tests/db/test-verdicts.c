@@ -371,10 +371,10 @@ START_TEST(test_v2_store_migrates)
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
-	/* 2 -> 3 -> 4: one model, "default". */
-	ck_assert(sql_value("PRAGMA user_version") == 4);
+	/* 2 -> 3 -> 4 -> 5: one model, "default". */
+	ck_assert(sql_value("PRAGMA user_version") == 5);
 	ck_assert(sql_value("SELECT value FROM meta WHERE key ="
-	    " 'schema_version'") == 4);
+	    " 'schema_version'") == 5);
 	ck_assert(sql_value("SELECT count(*) FROM models"
 	    " WHERE name = 'default' AND model_id = 1") == 1);
 	ck_assert(sql_value("SELECT count(*) FROM batches b JOIN"
@@ -448,7 +448,7 @@ START_TEST(test_v3_store_migrates)
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
-	ck_assert(sql_value("PRAGMA user_version") == 4);
+	ck_assert(sql_value("PRAGMA user_version") == 5);
 	ck_assert(sql_value("SELECT count(*) FROM models") == 1);
 	ck_assert(sql_value("SELECT count(*) FROM batches"
 	    " WHERE model_id <> 1") == 0);

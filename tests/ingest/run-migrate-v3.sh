@@ -1,10 +1,10 @@
 #!/bin/sh
-# Schema 3 -> 4 on a store the schema-3 release wrote
+# Schema 3 -> 4 -> 5 on a store the schema-3 release wrote
 # (tests/fixtures/store-v3.db, never regenerated: 13 batches, batch 13
 # of predictions by id with labels by id and a held label). A copy shows
 # the same in the console (every tab, text, json and csv) before and
-# after this mlmon-ingest migrates it in place (PRAGMA user_version 4,
-# the alert_mutes table, nothing else touched), then accepts new rows, a
+# after this mlmon-ingest migrates it in place (PRAGMA user_version 5,
+# the alert_mutes table, models, nothing else touched), then accepts new rows, a
 # held label still waits, and an ack or silence can be recorded.
 #
 # usage: run-migrate-v3.sh MLMON-INGEST MLMON-GEN MLMON-TOP FIXTURE
@@ -43,13 +43,13 @@ before=$(counts)
 # 1. Opened by this ingest with nothing to add: migrated, same numbers.
 "$ingest" --quiet --db v.db </dev/null
 check "migrate: exit" $? 0
-check "migrate: schema 4" "$(q v.db 'PRAGMA user_version')" 4
-check "migrate: meta says 4" "$(q v.db "SELECT value FROM meta
-    WHERE key = 'schema_version'")" 4
-check "migrate: three tables more, alert_mutes, models, model_status" \
+check "migrate: schema 5" "$(q v.db 'PRAGMA user_version')" 5
+check "migrate: meta says 5" "$(q v.db "SELECT value FROM meta
+    WHERE key = 'schema_version'")" 5
+check "migrate: four tables more, alert_mutes, models, model_status, sqlite_stat1" \
     "$(q v.db "SELECT group_concat(name) FROM (SELECT name FROM
     sqlite_master WHERE type = 'table' AND name NOT IN ('alert_mutes',
-    'models', 'model_status') ORDER BY name)")" "$tables"
+    'models', 'model_status', 'sqlite_stat1') ORDER BY name)")" "$tables"
 check "migrate: alert_mutes empty" "$(q v.db "SELECT count(*) FROM
     alert_mutes")" 0
 check "migrate: same rows everywhere" "$(counts)" "$before"

@@ -1,0 +1,145 @@
+#!/bin/sh
+# Schema 4 -> 5 on a store the schema-4 release wrote
+# (tests/fixtures/store-v4.db, 4ddc498, never regenerated: model
+# "default", the v3 stream with predictions and labels by id and a held
+# label, and model "tab-v1", a tabular stream). For each model, every tab
+# of the console (csv and the text frame) is what that release's console
+# printed (tests/fixtures/store-v4/MODEL/), read-only on the unmigrated
+# file and after mlmon-ingest migrated it in place; the rows are those of
+# the fixture byte for byte; the seed's readers (WHERE batch_id = ?, no
+# model) search an index where the fixture scans, and answer as on the
+# fixture; and the migrated store accepts new rows for both models.
+#
+# usage: migrate-v4.sh MLMON-INGEST MLMON-TOP MLMON-GEN FIXTURE-DIR
+set -u
+. "$(dirname "$0")/../lib.sh"
+ingest=$(abspath "$1")
+top=$(abspath "$2")
+gen=$(abspath "$3")
+fixtures=$(abspath "$4")
+fixture=$fixtures/store-v4.db
+sandbox migrate-v4
+models="default tab-v1"
+tabs="overview drift calibration alerts"
+
+cp "$fixture" old.db
+chmod u+w old.db
+
+# Each model's tables and frames as the fixture's were printed: the
+# frame without its second line (the store's last write) and with
+# alert ages normalised (tests/fixtures/README.md).
+console() {
+	for m in $models; do
+		for t in $tabs; do
+			"$top" --db old.db --model "$m" --once --tab "$t" \
+			    --format csv >"$1.$m.$t.csv"
+			TZ=UTC "$top" --db old.db --model "$m" --once \
+			    --tab "$t" --format text --width 400 --height 40 |
+			    sed '2d' | sed -E 's/[0-9]+[dhms]( [0-9]+[dhms])?'\
+' ago +/AGO /g; s/ +$//' >"$1.$m.$t.txt"
+		done
+	done
+}
+same_as_release() {
+	for m in $models; do
+		for t in $tabs; do
+			for f in csv txt; do
+				yes_if "$2: $m $t $f as the v4 release showed it" \
+				    cmp -s "$1.$m.$t.$f" \
+				    "$fixtures/store-v4/$m/$t.$f"
+			done
+		done
+	done
+}
+# The rows as stored, every model.
+dump() {
+	sqlite3 old.db "SELECT model_id, batch_id, report_type, payload
+	    FROM monitor_reports ORDER BY id" >"$1.reports"
+	sqlite3 old.db "SELECT * FROM predictions ORDER BY id" >"$1.predictions"
+	sqlite3 old.db "SELECT * FROM alerts ORDER BY id" >"$1.alerts"
+	sqlite3 old.db "SELECT * FROM reference ORDER BY model_id, row" \
+	    >"$1.reference"
+	sqlite3 old.db "SELECT * FROM batches ORDER BY model_id, batch_id" \
+	    >"$1.batches"
+	sqlite3 old.db "SELECT * FROM alert_conditions ORDER BY 1, 2" \
+	    >"$1.conditions"
+	sqlite3 old.db "SELECT * FROM pending_labels ORDER BY 1, 2" \
+	    >"$1.pending"
+	sqlite3 old.db "SELECT * FROM model_status ORDER BY 1" >"$1.status"
+}
+# The seed's readers, as the article writes them (no model), and how
+# SQLite answers each: 1 when it searches an index, 0 when it scans.
+seed() {
+	q "$1" 'SELECT count(*), sum(predicted_class) FROM predictions
+	    WHERE batch_id = 3'
+	q "$1" "SELECT count(*), sum(length(payload)) FROM monitor_reports
+	    WHERE batch_id = 3"
+	q "$1" 'SELECT count(*), sum(length(message)) FROM alerts
+	    WHERE batch_id = 3'
+}
+plans() {
+	for sql in 'SELECT * FROM predictions WHERE batch_id = 3
+	    ORDER BY row_in_batch' 'SELECT * FROM monitor_reports
+	    WHERE batch_id = 3' 'SELECT * FROM alerts WHERE batch_id = 3'; do
+		sqlite3 "$1" "EXPLAIN QUERY PLAN $sql" | grep -c '^.--SEARCH '
+	done | tr '\n' ' '
+}
+
+check "fixture is version 4" "$(q old.db 'PRAGMA user_version')" 4
+check "fixture: two models" "$(q old.db 'SELECT name FROM models
+    ORDER BY name')" "default tab-v1"
+check "fixture: the seed's readers scan" "$(plans old.db)" "0 0 0 "
+dump before
+console ro
+same_as_release ro "read-only, unmigrated"
+check "read-only open left the file at version 4" \
+    "$(q old.db 'PRAGMA user_version')" 4
+
+# Migrate: an ingest with nothing to read opens it read-write.
+"$ingest" --quiet --db old.db </dev/null
+check "empty ingest exit" $? 0
+check "migrated to version 5" "$(q old.db 'PRAGMA user_version')" 5
+check "schema_version is the store's" "$(q old.db "SELECT model_id, value
+    FROM meta WHERE key = 'schema_version'")" "0|5"
+dump after
+for t in reports predictions alerts reference batches conditions pending \
+    status; do
+	yes_if "migration kept $t byte for byte" cmp -s before.$t after.$t
+done
+console rw
+same_as_release rw "migrated"
+check "migrated: the seed's readers search an index" "$(plans old.db)" \
+    "1 1 1 "
+check "seed readers answer as on the fixture" "$(seed old.db)" \
+    "$(seed "$fixture")"
+check "opening again changes nothing" "$("$ingest" --quiet --db old.db \
+    </dev/null; q old.db 'PRAGMA user_version')" 5
+
+# New rows for both models: two batches after each one's last.
+more() {
+	last=$(q old.db "SELECT max(batch_id) FROM batches JOIN models
+	    USING (model_id) WHERE name = '$1'")
+	rows=$(q old.db "SELECT sum(n_rows) FROM batches JOIN models
+	    USING (model_id) WHERE name = '$1'")
+	"$gen" --scenario "$2" --batches 2 --batch-size 100 \
+	    --first-batch $((last + 1)) --no-schema --reference-rows 300 |
+	    grep -v '"type":"reference"' |
+	    "$ingest" --quiet --db old.db --model "$1"
+	check "$1: continue exit" $? 0
+	check "$1: two batches, 200 rows more" "$(q old.db "SELECT
+	    max(batch_id), sum(n_rows) FROM batches JOIN models
+	    USING (model_id) WHERE name = '$1'")" \
+	    "$((last + 2))|$((rows + 200))"
+	check "$1: reports of the new batches" "$(q old.db "SELECT count(*)
+	    FROM monitor_reports JOIN models USING (model_id) WHERE name =
+	    '$1' AND batch_id > $last AND report_type IN ('feature',
+	    'prediction')")" 4
+}
+maxid=$(q old.db 'SELECT max(id) FROM monitor_reports')
+more default abrupt
+more tab-v1 tabular
+sqlite3 old.db "SELECT model_id, batch_id, report_type, payload
+    FROM monitor_reports WHERE id <= $maxid ORDER BY id" >continued.reports
+yes_if "old reports untouched by new rows" \
+    cmp -s before.reports continued.reports
+finish
