@@ -53,6 +53,19 @@ struct query {
 	int64_t		 views_for;	/* the version the TEMP views are
 					   for (none: STORE_SCHEMA_VERSION) */
 	int64_t		 n_models;	/* in the store, at the last refresh */
+
+	/*
+	 * The range of the PSI thresholds the model's batches were judged
+	 * with (min and max warning, min and max critical) and how many
+	 * have thresholds and verdicts, from the ledger's pass (known:
+	 * version 3 on); query_read_history compares them with the newest
+	 * report's.
+	 */
+	struct {
+		bool	 known;
+		double	 psi[4];
+		int64_t	 n_critical, n_verdict;
+	} hist;
 };
 
 /*
@@ -62,6 +75,21 @@ struct query {
 struct sqlite3_stmt *query_prepare(struct query *q, const char *sql);
 struct sqlite3_stmt *query_prepare_model(struct query *q, const char *sql,
 		     int64_t model);
+/*
+ * query.c: the first column of sql's first row (def, or 0, when there is
+ * none or it is NULL); an error's code in *err.
+ */
+int64_t		 query_int(struct query *q, const char *sql, int64_t def,
+		     int *err);
+double		 query_double(struct query *q, const char *sql, int *err);
+/*
+ * query-ledger.c: the overview's numbers from the batch ledger (counts,
+ * rows, summaries, the newest batch, report and alert, the alert count),
+ * 0 or an SQLite error code; after the newest reports are read,
+ * whether every batch was judged with their PSI thresholds.
+ */
+int		 query_read_ledger(struct query *q, int64_t version);
+void		 query_read_history(struct query *q);
 /* SQLITE_BUSY or SQLITE_LOCKED, extended codes too: try again next tick. */
 bool		 query_rc_busy(int rc);
 /*

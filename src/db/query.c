@@ -1,7 +1,7 @@
 /*
  * query: the console's reads. See query.h for the model. This file holds
  * the connection, its states, query_refresh and the overview (meta, the
- * latest reports, the ledger and its summaries); the rest is read on
+ * latest reports; the ledger and its summaries: query-ledger.c); the rest is read on
  * demand elsewhere: query-series.c (a batch range's reports), query-alerts.c
  * (a page of alerts), query-batch.c (stepping between batches, one batch's
  * calibration). Payloads are decoded only with report_json_decode_*
@@ -219,8 +219,7 @@ query_prepare(struct query *q, const char *sql)
 	return query_prepare_model(q, sql, q->model_id);
 }
 
-/* One integer from a statement; def when no row. -1 busy/error in *rc. */
-static int64_t
+int64_t
 query_int(struct query *q, const char *sql, int64_t def, int *err)
 {
 	sqlite3_stmt *st;
@@ -241,7 +240,7 @@ query_int(struct query *q, const char *sql, int64_t def, int *err)
 	return v;
 }
 
-static double
+double
 query_double(struct query *q, const char *sql, int *err)
 {
 	sqlite3_stmt *st;
@@ -506,208 +505,6 @@ query_read_latest(struct query *q)
 }
 
 /*
- * The aggregates of the ledger's summary columns: value i is
- * "SELECT agg FROM batches WHERE cond" over the stored verdicts. On a
- * version 3 file each is one query answered from an index (schema.c):
- * a count of an index range or the first entry of a partial index. On an
- * older file they are all computed in one pass with FILTER over the
- * ledger joined to its reports (schema_summary_select).
- */
-enum {
-	SUM_FEATURE_REPORTS,
-	SUM_PSI_WARNING,
-	SUM_PSI_CRITICAL,
-	SUM_FIRST,		/* + enum query_detector */
-	SUM_COUNT = SUM_FIRST + QUERY_DET_COUNT,
-};
-
-static const struct query_summary {
-	const char	*agg;
-	const char	*cond;
-} query_summaries[SUM_COUNT] = {
-	[SUM_FEATURE_REPORTS] = { "count(*)", "max_psi IS NOT NULL" },
-	[SUM_PSI_WARNING] = { "count(*)", "psi_verdict > 0" },
-	[SUM_PSI_CRITICAL] = { "count(*)", "psi_verdict = 2" },
-	[SUM_FIRST + QUERY_DET_PSI] = { "min(batch_id)", "psi_verdict = 2" },
-	[SUM_FIRST + QUERY_DET_KS] = { "min(batch_id)", "ks_drift = 1" },
-	[SUM_FIRST + QUERY_DET_LABEL_SHIFT] = { "min(batch_id)",
-	    "label_shift_drift = 1" },
-	[SUM_FIRST + QUERY_DET_CONFIDENCE] = { "min(batch_id)",
-	    "confidence_drift = 1" },
-	[SUM_FIRST + QUERY_DET_DECAY] = { "min(batch_id)", "any_decay = 1" },
-	[SUM_FIRST + QUERY_DET_DDM] = { "min(batch_id)", "ddm_drift = 1" },
-	[SUM_FIRST + QUERY_DET_ADWIN] = { "min(batch_id)",
-	    "adwin_drift = 1" },
-};
-
-/*
- * Prepare sql, bind ?1, ?2 of an old file's form (schema_summary_select),
- * step: v[from..] get the columns.
- */
-static int
-query_summary_step(struct query *q, const char *sql, int64_t *v, int from)
-{
-	struct monitor_config c;
-	sqlite3_stmt *st;
-	int rc, i, n, m;
-
-	if ((st = query_prepare(q, sql)) == NULL)
-		return sqlite3_errcode(q->db);
-	monitor_config_defaults(&c);
-	/* ?1, ?2 as used; :model takes the next free number. */
-	m = sqlite3_bind_parameter_index(st, ":model");
-	if (sqlite3_bind_parameter_count(st) > (m > 0 ? 1 : 0)) {
-		if (m != 1)
-			sqlite3_bind_double(st, 1, c.psi_warning);
-		if (m != 2)
-			sqlite3_bind_double(st, 2, c.psi_critical);
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		n = sqlite3_column_count(st);
-		for (i = 0; i < n; i++)
-			v[from + i] = sqlite3_column_type(st, i) ==
-			    SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int
-query_read_summary(struct query *q, int64_t version)
-{
-	struct query_overview *ov = &q->ov;
-	int64_t v[SUM_COUNT];
-	char *sql, *part;
-	int i, rc = SQLITE_OK;
-
-	for (i = 0; i < SUM_COUNT; i++)
-		v[i] = -1;
-	if (version >= 3) {
-		for (i = 0; i < SUM_COUNT && rc == SQLITE_OK; i++) {
-			sql = xasprintf("SELECT %s FROM batches WHERE %s"
-			    " AND model_id = :model",
-			    query_summaries[i].agg, query_summaries[i].cond);
-			rc = query_summary_step(q, sql, v, i);
-			free(sql);
-		}
-	} else {
-		sql = xstrdup("SELECT");
-		for (i = 0; i < SUM_COUNT; i++) {
-			part = xasprintf("%s%s %s FILTER (WHERE %s)", sql,
-			    i == 0 ? "" : ",", query_summaries[i].agg,
-			    query_summaries[i].cond);
-			free(sql);
-			sql = part;
-		}
-		part = xasprintf("%s FROM (%s)", sql, schema_summary_select);
-		free(sql);
-		rc = query_summary_step(q, part, v, 0);
-		free(part);
-	}
-	if (rc != SQLITE_OK)
-		return rc;
-	ov->n_feature_reports = v[SUM_FEATURE_REPORTS] > 0 ?
-	    v[SUM_FEATURE_REPORTS] : 0;
-	ov->drift_psi_warning = v[SUM_PSI_WARNING] > 0 ?
-	    v[SUM_PSI_WARNING] : 0;
-	ov->drift_psi_critical = v[SUM_PSI_CRITICAL] > 0 ?
-	    v[SUM_PSI_CRITICAL] : 0;
-	for (i = 0; i < QUERY_DET_COUNT; i++)
-		ov->first_fired[i] = v[SUM_FIRST + i];
-	return SQLITE_OK;
-}
-
-/*
- * The ledger's counts and times. Everything but the two sums is an index
- * seek (count(*) walks the table's pages without decoding rows); the sums
- * are one light pass, a fraction of a microsecond a batch.
- */
-static int
-query_read_ledger(struct query *q)
-{
-	struct query_overview *ov = &q->ov;
-	sqlite3_stmt *st;
-	double t;
-	int rc, err = 0, c;
-	int64_t open_rows;
-
-	ov->n_batches = query_int(q, "SELECT count(*) FROM batches"
-	    " WHERE model_id = :model", 0, &err);
-	ov->first_batch = query_int(q, "SELECT min(batch_id) FROM batches"
-	    " WHERE model_id = :model", -1, &err);
-	ov->latest_batch = query_int(q, "SELECT max(batch_id) FROM batches"
-	    " WHERE model_id = :model", -1, &err);
-	if (err)
-		return err;
-	st = query_prepare(q, "SELECT total(n_rows), total(n_labelled),"
-	    " max(labelled_at) FROM batches WHERE model_id = :model");
-	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
-	ov->rows = (int64_t)sqlite3_column_double(st, 0);
-	ov->labelled = (int64_t)sqlite3_column_double(st, 1);
-	ov->last_write = sqlite3_column_double(st, 2);
-	sqlite3_finalize(st);
-	if (ov->latest_batch == -1)
-		goto rest;
-
-	/*
-	 * The newest batch: its times (its last row is the newest one
-	 * logged: one seek on predictions_model_batch_row), and the rows
-	 * of it still open, which are not in the ledger's count yet.
-	 */
-	st = query_prepare(q, "SELECT opened_at, closed_at,"
-	    " (SELECT logged_at FROM predictions"
-	    " WHERE batch_id = b.batch_id AND model_id = b.model_id"
-	    " ORDER BY row_in_batch DESC LIMIT 1),"
-	    " CASE WHEN closed_at IS NULL THEN (SELECT count(*)"
-	    " FROM predictions WHERE batch_id = b.batch_id"
-	    " AND model_id = b.model_id) - b.n_rows ELSE 0 END"
-	    " FROM batches b WHERE b.batch_id = ?1 AND b.model_id = :model");
-	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	sqlite3_bind_int64(st, 1, ov->latest_batch);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		for (c = 0; c <= 2; c++) {
-			t = sqlite3_column_double(st, c);
-			if (t > ov->last_write)
-				ov->last_write = t;
-		}
-		open_rows = sqlite3_column_int64(st, 3);
-		if (open_rows > 0)
-			ov->rows += open_rows;
-	} else if (rc != SQLITE_DONE)
-		err = rc;
-	sqlite3_finalize(st);
-	if (err)
-		return err;
-rest:
-	t = query_double(q, "SELECT max(created_at) FROM monitor_reports"
-	    " WHERE model_id = :model", &err);
-	if (t > ov->last_write)
-		ov->last_write = t;
-	/* The model's newest alert: one seek on alerts_model (rowid order). */
-	t = query_double(q, "SELECT sent_at FROM alerts"
-	    " WHERE model_id = :model ORDER BY id DESC LIMIT 1", &err);
-	if (t > ov->last_write)
-		ov->last_write = t;
-	ov->n_alerts = query_int(q, "SELECT count(*) FROM alerts"
-	    " WHERE model_id = :model", 0, &err);
-	/* Late rows are not in the ledger's n_rows (they were not judged). */
-	ov->late = query_int(q, "SELECT CAST(value AS INTEGER) FROM meta"
-	    " WHERE key = 'late_rows' AND model_id = :model", 0, &err);
-	ov->rows += ov->late;
-	return err;
-}
-
-/*
  * The console reads the current schema and the ones before it down to
  * 2 (no stored verdicts: query_read_summary computes them), 3 (no
  * models: TEMP views, query_read_model; no acks or silences: none shown)
@@ -737,40 +534,6 @@ query_version_refused(struct query *q, int64_t version)
 		    (long long)version);
 	q->state = QUERY_UNREADABLE;
 	return true;
-}
-
-/*
- * Were all batches judged with the latest feature report's PSI thresholds
- * (the ledger's psi_warning and psi_critical, one pass over it)? A file
- * older than version 3 stored none: every report assumes the defaults.
- */
-static int
-query_read_history(struct query *q, int64_t version)
-{
-	struct query_thresholds *t = &q->ov.thresholds;
-	sqlite3_stmt *st;
-	int rc;
-
-	t->history_uniform = t->known && t->uniform;
-	if (version < 3 || !t->known)
-		return SQLITE_OK;
-	st = query_prepare(q, "SELECT min(psi_warning), max(psi_warning),"
-	    " min(psi_critical), max(psi_critical), count(psi_critical),"
-	    " count(psi_verdict) FROM batches WHERE model_id = :model");
-	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		t->history_uniform = t->uniform &&
-		    sqlite3_column_int64(st, 4) == sqlite3_column_int64(st, 5) &&
-		    sqlite3_column_double(st, 0) == t->psi_warning &&
-		    sqlite3_column_double(st, 1) == t->psi_warning &&
-		    sqlite3_column_double(st, 2) == t->psi_critical &&
-		    sqlite3_column_double(st, 3) == t->psi_critical;
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /*
@@ -864,13 +627,11 @@ query_read_all(struct query *q)
 	if (rc == 0)
 		rc = query_read_meta(q);
 	if (rc == 0)
-		rc = query_read_ledger(q);
-	if (rc == 0)
-		rc = query_read_summary(q, version);
+		rc = query_read_ledger(q, version);
 	if (rc == 0)
 		rc = query_read_latest(q);
 	if (rc == 0)
-		rc = query_read_history(q, version);
+		query_read_history(q);
 	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

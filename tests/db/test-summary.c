@@ -282,9 +282,16 @@ check_schema(sqlite3 *db)
 {
 	ck_assert_int_eq(int_of(db, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 4);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 5);
 	ck_assert_int_eq(int_of(db, "SELECT value FROM meta WHERE key ="
-	    " 'schema_version'"), 4);
+	    " 'schema_version'"), 5);
+	/* v5: the seed's readers by batch_id (an index, a skip-scan). */
+	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'index' AND name IN ('monitor_reports_batch',"
+	    " 'alerts_batch')"), 2);
+	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_stat1"
+	    " WHERE tbl = 'predictions' AND idx ="
+	    " 'predictions_model_batch_row'"), 1);
 	/* Summaries, verdicts and batches_unpruned (retention). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'batches' AND name LIKE"
