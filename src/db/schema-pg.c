@@ -354,8 +354,7 @@ static const char *const schema_pg_create[] = {
 
 /*
  * A step of a later version on a PostgreSQL store: the PostgreSQL form of
- * the SQLite step of schema.c of the same version (none yet: version 5
- * appends here).
+ * the SQLite step of schema.c of the same version.
  */
 struct schema_pg_step {
 	int		 version;	/* the version it belongs to */
@@ -363,6 +362,14 @@ struct schema_pg_step {
 };
 
 static const struct schema_pg_step schema_pg_steps[] = {
+	/*
+	 * schema_v5_seed_readers: batch_id alone indexed on the two tables
+	 * of a row per report or alert. Its sqlite_stat1 row, which lets
+	 * SQLite skip-scan predictions by batch_id, has no PostgreSQL form:
+	 * the seed's readers read SQLite files.
+	 */
+	{ 5, "CREATE INDEX monitor_reports_batch ON monitor_reports(batch_id);"
+	    "CREATE INDEX alerts_batch ON alerts(batch_id)" },
 	{ 0, NULL },		/* an end, so that the list may be empty */
 };
 

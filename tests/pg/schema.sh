@@ -28,7 +28,7 @@ done
 check "4 ingests at once on an empty database: all exit 0" "$n" 4
 yes_if "4 ingests at once: no error" sh -c '! cat err1 err2 err3 err4 | grep .'
 check "schema_version written once" "$(pq "$url" "SELECT count(*), \
-    max(value) FROM meta WHERE key = 'schema_version' AND model_id = 0")" "1|4"
+    max(value) FROM meta WHERE key = 'schema_version' AND model_id = 0")" "1|5"
 check "model_status triggers created once" "$(pq "$url" "SELECT count(*) \
     FROM pg_trigger WHERE NOT tgisinternal")" 8
 
@@ -56,14 +56,14 @@ pq "$url" "CREATE DATABASE second" >/dev/null
 second=$(printf '%s' "$url" | sed 's|/mlmon_test?|/second?|')
 "$ingest" --db "$second" --init </dev/null >out 2>err
 check "--init: exit" "$?" 0
-check "--init: says so" "$(cat out err)" "$second: schema 4 ready"
+check "--init: says so" "$(cat out err)" "$second: schema 5 ready"
 check "--init: the schema is there, no model yet" "$(pq "$second" "SELECT \
     value FROM meta WHERE key = 'schema_version'")|$(pq "$second" "SELECT \
-    count(*) FROM models")" "4|0"
+    count(*) FROM models")" "5|0"
 "$ingest" --db "$second" --init </dev/null >out 2>err
 check "--init again: exit" "$?" 0
 "$ingest" --db init.db --init </dev/null >out 2>err
 check "--init of a SQLite file: exit" "$?" 0
-check "--init of a SQLite file: schema 4" "$(sqlite3 init.db \
-    'PRAGMA user_version')" 4
+check "--init of a SQLite file: schema 5" "$(sqlite3 init.db \
+    'PRAGMA user_version')" 5
 finish
