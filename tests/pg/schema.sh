@@ -3,7 +3,8 @@
 # Four ingests started together on an empty database create it once (one
 # transaction under an advisory lock); --init creates it on another empty
 # database (and again is a no-op); its tables, columns and indexes are a
-# fresh SQLite store's.
+# fresh SQLite store's. A role that may only read cannot ingest: a clear
+# error, nothing stored, no password printed.
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 url=${MLMON_TEST_PG:?run under tests/pg/with-pg}
@@ -62,6 +63,19 @@ check "--init: the schema is there, no model yet" "$(pq "$second" "SELECT \
     count(*) FROM models")" "5|0"
 "$ingest" --db "$second" --init </dev/null >out 2>err
 check "--init again: exit" "$?" 0
+# A read-only role.
+pq "$url" "CREATE ROLE reader LOGIN PASSWORD 'Rd-S3cret';
+    GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader" >/dev/null
+ro="postgresql://reader:Rd-S3cret@/mlmon_test?${url#*\?}"
+printf '%s\n' '{"batch_id":1,"row_in_batch":0,"features":[1],"scores":[0.5,0.5]}' |
+    "$ingest" --db "$ro" --quiet >out 2>err
+check "a read-only role: ingest fails" "$?" 1
+yes_if "a read-only role: says permission denied" \
+    grep -q 'permission denied' err
+yes_if "a read-only role: no password printed" \
+    sh -c "! grep -q 'Rd-S3cret' out err"
+check "a read-only role: nothing stored" "$(pq "$url" "SELECT count(*) \
+    FROM predictions")" 0
 "$ingest" --db init.db --init </dev/null >out 2>err
 check "--init of a SQLite file: exit" "$?" 0
 check "--init of a SQLite file: schema 5" "$(sqlite3 init.db \
