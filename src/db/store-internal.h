@@ -63,6 +63,7 @@ struct store {
 	char		*path;		/* as given to store_open, owned */
 	bool		 readonly;
 	int		 busy_ms;	/* lock wait, milliseconds */
+	FILE		*log;		/* store_set_log; borrowed, or NULL */
 	double		 busy_since;	/* monotonic start of this wait */
 
 	/* Turn-taking between writers (store-turn.c). */

@@ -51,6 +51,40 @@ store_sleep_ms(int ms)
 }
 
 /*
+ * The connection was lost outside a transaction (PostgreSQL: the server
+ * restarted or dropped it): connect again, waiting 100 ms, then twice as
+ * long each time up to 5 s, for STORE_RECONNECT_MS at most or until a stop
+ * is asked, saying so in s->log. 0, or -1 and *cause.
+ */
+static int
+store_reconnect(struct store *s, const char *what, char **cause)
+{
+	double start = clock_mono();
+	int delay = 100, tries = 0;
+
+	if (s->log != NULL)
+		fprintf(s->log, "mlmon-ingest: %s: %s while %s: reconnecting\n",
+		    s->path, db_errmsg(s->conn), what);
+	while (db_reconnect(s->conn) == -1) {
+		tries++;
+		if (store_stop_due() ||
+		    (clock_mono() - start) * 1000.0 >= STORE_RECONNECT_MS) {
+			*cause = xasprintf("%s: %s (gave up reconnecting after "
+			    "%d tries in %.0f s)", s->path,
+			    db_errmsg(s->conn), tries, clock_mono() - start);
+			return -1;
+		}
+		store_sleep_ms(delay);
+		if (delay < 5000)
+			delay *= 2;
+	}
+	if (s->log != NULL)
+		fprintf(s->log, "mlmon-ingest: %s: reconnected after %.1f s\n",
+		    s->path, clock_mono() - start);
+	return 0;
+}
+
+/*
  * BEGIN (write) or COMMIT, retrying while busy (on top of the busy
  * handler's own wait) until STORE_BUSY_RETRY_FACTOR busy timeouts have
  * passed. Both leave the transaction state unchanged when they fail busy,
@@ -68,6 +102,12 @@ store_tx_retry(struct store *s, bool begin, const char *what, char **cause)
 		rc = begin ? db_begin(s->conn, true) : db_commit(s->conn);
 		if (rc == 0)
 			return 0;
+		/* Lost between transactions: nothing of ours is lost. */
+		if (begin && db_error(s->conn) == DB_E_CONNECTION) {
+			if (store_reconnect(s, what, cause) == -1)
+				return -1;
+			continue;
+		}
 		if (db_error(s->conn) != DB_E_BUSY)
 			break;
 		if (store_stop_due()) {
@@ -182,6 +222,12 @@ size_t
 store_pending(const struct store *s)
 {
 	return s->pending;
+}
+
+void
+store_set_log(struct store *s, FILE *log)
+{
+	s->log = log;
 }
 
 void

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct store;
 struct cat_dict;
@@ -147,6 +148,16 @@ void		 store_models_free(char **names, size_t n);
 void		 store_set_dict(struct store *s, struct cat_dict *dict);
 /* Lock wait for writes, milliseconds (default 10000). */
 void		 store_set_busy_timeout(struct store *s, int ms);
+/*
+ * Where the store says what it does on its own (NULL: nowhere): on
+ * PostgreSQL, a connection lost between write transactions (a server
+ * restarted while ingest waited for input) is made again with backoff, up
+ * to STORE_RECONNECT_MS, one line here for the loss and one for the
+ * reconnection. A connection lost inside a transaction is an error: its
+ * rows since the last flush are not stored and the cause says so.
+ */
+#define STORE_RECONNECT_MS	60000
+void		 store_set_log(struct store *s, FILE *log);
 
 /* Commit the open write transaction, if any. */
 int	store_flush(struct store *s, char **cause);

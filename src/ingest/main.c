@@ -465,6 +465,7 @@ run_open(struct run *r, const struct ingest_config *cfg,
 	if ((r->s = store_open(cli->db, STORE_READ_WRITE, &cause)) == NULL)
 		goto fail;
 	store_set_busy_timeout(r->s, cfg->busy_timeout_ms);
+	store_set_log(r->s, stderr);
 	if (cfg->model != NULL && store_model_set(r->s, cfg->model,
 	    &cause) != 0) {
 		status = EXIT_USAGE;
