@@ -30,12 +30,21 @@ static const char sql_conditions_open[] =
     " opened_at, resolved_at FROM alert_conditions WHERE open = 1"
     " AND model_id = :model ORDER BY condition_key";
 
+/*
+ * A condition's row, replaced whole. SQLite keeps its REPLACE (delete
+ * and insert: the row moves to the end of the table's rowid order, which
+ * `.dump` and any reader without ORDER BY see, so the file stays what it
+ * was); PostgreSQL, which has no REPLACE, updates the row in place.
+ */
+#define CONDITION_PUT(verb, tail)					\
+    verb " INTO alert_conditions (condition_key, rule,"		\
+    " severity, features, open, first_batch, last_fired_batch,"		\
+    " last_seen_batch, clear_streak, last_notified_at, opened_at,"	\
+    " resolved_at, model_id)"						\
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, :model)" tail
 static const char sql_condition_put[] =
-    "INSERT INTO alert_conditions (condition_key, rule,"
-    " severity, features, open, first_batch, last_fired_batch,"
-    " last_seen_batch, clear_streak, last_notified_at, opened_at,"
-    " resolved_at, model_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, :model)"
+    CONDITION_PUT("INSERT OR REPLACE", "");
+static const char sql_condition_put_pg[] = CONDITION_PUT("INSERT",
     " ON CONFLICT (model_id, condition_key) DO UPDATE SET"
     " rule = excluded.rule, severity = excluded.severity,"
     " features = excluded.features, open = excluded.open,"
@@ -44,7 +53,7 @@ static const char sql_condition_put[] =
     " last_seen_batch = excluded.last_seen_batch,"
     " clear_streak = excluded.clear_streak,"
     " last_notified_at = excluded.last_notified_at,"
-    " opened_at = excluded.opened_at, resolved_at = excluded.resolved_at";
+    " opened_at = excluded.opened_at, resolved_at = excluded.resolved_at");
 
 static const char sql_alert_add[] =
     "INSERT INTO alerts (batch_id, severity, channel, message, sent_at,"
@@ -228,7 +237,8 @@ alert_store_condition_put(struct store *s, const struct alert_condition *c,
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if ((st = store_stmt(s, sql_condition_put, cause)) == NULL)
+	if ((st = store_stmt(s, s->pg ? sql_condition_put_pg :
+	    sql_condition_put, cause)) == NULL)
 		return -1;
 	alert_bind_text(st, 1, c->key);
 	alert_bind_text(st, 2, c->rule);
