@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/xalloc.h"
 #include "db/query-internal.h"
 #include "db/store-internal.h"
@@ -120,43 +118,14 @@ alert_store_mutes(struct store *s, double now, struct alert_mute **out,
 	return 0;
 }
 
-/*
- * The console's side reads on its own sqlite3 handle (query.c), until
- * query.c moves onto the driver: then query_mutes_load steps a driver
- * statement through mute_read above.
- */
-static void
-mute_read_sqlite(sqlite3_stmt *st, struct alert_mute *m)
-{
-	const char *k = (const char *)sqlite3_column_text(st, 1);
-	const char *sc = (const char *)sqlite3_column_text(st, 2);
-
-	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(st, 0);
-	m->kind = k != NULL && strcmp(k, "ack") == 0 ? ALERT_MUTE_ACK :
-	    ALERT_MUTE_SILENCE;
-	m->scope = sc == NULL ? ALERT_MUTE_CONDITION :
-	    strcmp(sc, "rule") == 0 ? ALERT_MUTE_RULE :
-	    strcmp(sc, "model") == 0 ? ALERT_MUTE_MODEL : ALERT_MUTE_CONDITION;
-	mute_text(m->model, sizeof m->model,
-	    (const char *)sqlite3_column_text(st, 3));
-	mute_text(m->target, sizeof m->target,
-	    (const char *)sqlite3_column_text(st, 4));
-	m->opened_at = sqlite3_column_double(st, 5);
-	m->until = sqlite3_column_double(st, 6);
-	mute_text(m->by, sizeof m->by,
-	    (const char *)sqlite3_column_text(st, 7));
-	m->at = sqlite3_column_double(st, 8);
-}
-
 int
 query_mutes_load(struct query *q, double now, struct alert_mute **out,
     size_t *n)
 {
 	struct alert_mute *v = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t k = 0;
-	int rc;
+	int rc, err = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -164,16 +133,18 @@ query_mutes_load(struct query *q, double now, struct alert_mute **out,
 		return 0;
 	/* A schema 3 store has no such table: nothing muted. */
 	if ((st = query_prepare(q, sql_mutes_live)) == NULL)
-		return query_rc_busy(sqlite3_errcode(q->db)) ? -1 : 0;
-	sqlite3_bind_double(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		return query_busy(query_err(q)) ? -1 : 0;
+	db_bind_double(st, 1, now);
+	while ((rc = db_step(st)) == DB_ROW) {
 		v = xreallocarray(v, k + 1, sizeof *v);
-		mute_read_sqlite(st, &v[k++]);
+		mute_read(st, &v[k++]);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE)
+		err = query_err(q);
+	query_release(q, st);
+	if (err != 0) {
 		free(v);
-		return query_rc_busy(rc) ? -1 : 0;
+		return query_busy(err) ? -1 : 0;
 	}
 	*out = v;
 	*n = k;

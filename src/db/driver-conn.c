@@ -21,6 +21,7 @@ db_conn_init(struct db_conn *c, const struct db_ops *ops,
 	c->name = db_target_redact(name);
 	c->err = DB_E_NONE;
 	c->errmsg = NULL;
+	c->notified = 0;
 }
 
 void

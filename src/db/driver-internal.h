@@ -48,6 +48,8 @@ struct db_conn {
 	char			*name;		/* password masked, owned */
 	enum db_error		 err;
 	char			*errmsg;	/* owned; valid if err */
+	int64_t			 notified;	/* PostgreSQL: notifications
+						   received, db_data_version */
 };
 
 struct db_stmt {

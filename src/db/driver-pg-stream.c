@@ -1,5 +1,7 @@
 /*
- * The PostgreSQL driver's streams: notifications and COPY.
+ * The PostgreSQL driver's streams: notifications and COPY; and
+ * db_data_version, a reader's "anything committed?" (SQLite's PRAGMA
+ * data_version, PostgreSQL's notifications).
  *
  * Notifications: a listener waits on the connection's socket with poll
  * and reads what arrived with PQconsumeInput; the server delivers a
@@ -87,6 +89,31 @@ db_pg_wait(struct db_conn *c, int timeout_ms)
 		if (left <= 0)
 			return 0;
 	}
+}
+
+/* Here beside db_pg_wait, which it is on PostgreSQL. */
+int64_t
+db_data_version(struct db_conn *c)
+{
+	struct db_stmt *st;
+	int64_t v = -1;
+
+	if (c->backend == DB_POSTGRES) {
+		switch (db_pg_wait(c, 0)) {
+		case -1:
+			return -1;
+		case 1:
+			c->notified++;
+			break;
+		}
+		return c->notified;
+	}
+	if ((st = db_prepare(c, "PRAGMA data_version", 0)) == NULL)
+		return -1;
+	if (db_step(st) == DB_ROW)
+		v = db_column_int64(st, 0);
+	db_finalize(st);
+	return v;
 }
 
 int

@@ -154,6 +154,16 @@ int		 db_reconnect(struct db_conn *c);
  */
 int64_t		 db_last_insert_id(struct db_conn *c);
 
+/*
+ * A number that moves when another connection has committed since the
+ * last call, for a reader that re-reads only then: SQLite's PRAGMA
+ * data_version; on PostgreSQL the count of notifications received so far
+ * on the channels c listens to (db_pg_listen; writers notify in every
+ * write transaction, delivered at its commit), taken without waiting.
+ * -1 on error.
+ */
+int64_t		 db_data_version(struct db_conn *c);
+
 /* Rows inserted, updated or deleted by the last statement stepped. */
 int64_t		 db_changes(struct db_conn *c);
 

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/metrics.h"
 #include "core/xalloc.h"
 #include "db/query-internal.h"
@@ -21,7 +19,7 @@
 int64_t
 query_batch_step(struct query *q, int64_t from, int steps)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t v = -1;
 	const char *sql;
 	int n;
@@ -48,11 +46,11 @@ query_batch_step(struct query *q, int64_t from, int steps)
 	}
 	if ((st = query_prepare(q, sql)) == NULL)
 		return from;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":from"), from);
-	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":skip"), n - 1);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_bind_int64(st, db_bind_parameter_index(st, ":from"), from);
+	db_bind_int64(st, db_bind_parameter_index(st, ":skip"), n - 1);
+	if (db_step(st) == DB_ROW)
+		v = db_column_int64(st, 0);
+	query_release(q, st);
 	if (v != -1)
 		return v;
 	/* Past either end: clamp. */
@@ -68,24 +66,24 @@ query_batch_step(struct query *q, int64_t from, int steps)
 static bool
 query_calib_pruned(struct query *q, int64_t batch_id)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool pruned = false;
 
 	if ((st = query_prepare(q, "SELECT pruned_at IS NOT NULL FROM"
 	    " batches WHERE batch_id = ? AND model_id = :model")) == NULL)
 		return false;
-	sqlite3_bind_int64(st, 1, batch_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		pruned = sqlite3_column_int(st, 0) != 0;
-	sqlite3_finalize(st);
+	db_bind_int64(st, 1, batch_id);
+	if (db_step(st) == DB_ROW)
+		pruned = db_column_int(st, 0) != 0;
+	query_release(q, st);
 	return pruned;
 }
 
 int
 query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 {
-	sqlite3_stmt *st;
-	int k, rc, p, t;
+	struct db_stmt *st;
+	int k, rc, p, t, err = 0;
 	size_t n = 0, cap = 0;
 	double *conf = NULL;
 	unsigned char *correct = NULL;
@@ -96,17 +94,17 @@ query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 	if (q->db == NULL || q->state != QUERY_OK)
 		return 0;
 	k = q->ov.n_classes;
-	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (query_begin(q) != 0)
 		return -1;
 	st = query_prepare(q, "SELECT predicted_class, confidence, true_class"
 	    " FROM predictions WHERE batch_id = ? AND model_id = :model"
 	    " ORDER BY row_in_batch");
 	if (st == NULL) {
-		rc = sqlite3_errcode(q->db);
+		err = query_err(q);
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, batch_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, batch_id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
 			conf = xreallocarray(conf, cap, sizeof *conf);
@@ -115,11 +113,11 @@ query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 				out->confusion = xcalloc((size_t)k * (size_t)k,
 				    sizeof *out->confusion);
 		}
-		p = sqlite3_column_int(st, 0);
-		conf[n] = sqlite3_column_double(st, 1);
+		p = db_column_int(st, 0);
+		conf[n] = db_column_double(st, 1);
 		correct[n] = 0;
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-			t = sqlite3_column_int(st, 2);
+		if (!db_column_null(st, 2)) {
+			t = db_column_int(st, 2);
 			labelled++;
 			correct[n] = (t == p);
 			if (k > 0 && p >= 0 && p < k && t >= 0 && t < k)
@@ -128,13 +126,13 @@ query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 		}
 		n++;
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	if (rc == SQLITE_OK && n == 0)
+	if (rc != DB_DONE)
+		err = query_err(q);
+	query_release(q, st);
+	if (err == 0 && n == 0)
 		out->pruned = query_calib_pruned(q, batch_id);
 out:
-	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+	query_end(q, err == 0);
 	out->exists = n > 0;
 	out->n_rows = (int64_t)n;
 	out->n_labelled = labelled;
@@ -148,9 +146,9 @@ out:
 	}
 	free(conf);
 	free(correct);
-	if (rc != SQLITE_OK) {
+	if (err != 0) {
 		out->exists = false;
-		return query_rc_busy(rc) ? -1 : 0;
+		return query_busy(err) ? -1 : 0;
 	}
 	return 0;
 }

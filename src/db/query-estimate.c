@@ -12,33 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/monitor.h"
 #include "db/report-json.h"
 
-/* The running grades, when stored and decodable; 0 or an SQLite error. */
+/* The running grades, when stored and decodable; 0 or an error kind. */
 static int
 query_read_grades(struct query *q, struct estimate_grades *g)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *text;
-	int rc;
+	int rc, err = 0;
 
 	memset(g, 0, sizeof *g);
 	st = query_prepare(q, "SELECT state FROM detector_state"
 	    " WHERE name = '" ESTIMATE_GRADES_NAME "' AND model_id = :model");
 	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		text = (const char *)sqlite3_column_text(st, 0);
+		return query_err(q);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		text = db_column_text(st, 0);
 		if (!estimate_grades_decode(text, g))
 			memset(g, 0, sizeof *g);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : rc;
+	} else if (rc != DB_DONE)
+		err = query_err(q);
+	query_release(q, st);
+	return err;
 }
 
 int

@@ -14,23 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/xalloc.h"
 #include "db/query-internal.h"
 #include "db/report-json.h"
 #include "db/store.h"
 
 static void
-text_of(char *dst, size_t size, sqlite3_stmt *st, int col)
+text_of(char *dst, size_t size, struct db_stmt *st, int col)
 {
-	const unsigned char *s = sqlite3_column_text(st, col);
+	const char *s = db_column_text(st, col);
 
-	snprintf(dst, size, "%s", s != NULL ? (const char *)s : "");
+	snprintf(dst, size, "%s", s != NULL ? s : "");
 }
 
 /* A statement with :model bound to the alert's model. */
-static sqlite3_stmt *
+static struct db_stmt *
 explain_prepare(struct query *q, const struct query_explain *e,
     const char *sql)
 {
@@ -51,17 +49,17 @@ explain_alert(struct query *q, int64_t id, struct query_explain *e)
 	    " FROM alerts a LEFT JOIN alert_conditions c"
 	    " ON c.condition_key = a.condition_key AND c.model_id = a.model_id"
 	    " WHERE a.id = ?1";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((st = query_prepare(q, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		e->alert.id = id;
-		e->alert.batch_id = sqlite3_column_int64(st, 0);
-		e->alert.sent_at = sqlite3_column_double(st, 1);
+		e->alert.batch_id = db_column_int64(st, 0);
+		e->alert.sent_at = db_column_double(st, 1);
 		text_of(e->alert.severity, sizeof e->alert.severity, st, 2);
 		text_of(e->alert.kind, sizeof e->alert.kind, st, 3);
 		text_of(e->alert.status, sizeof e->alert.status, st, 4);
@@ -70,50 +68,56 @@ explain_alert(struct query *q, int64_t id, struct query_explain *e)
 		text_of(e->condition_key, sizeof e->condition_key, st, 7);
 		text_of(e->rule, sizeof e->rule, st, 8);
 		text_of(e->features, sizeof e->features, st, 9);
-		e->first_batch = sqlite3_column_int64(st, 10);
-		e->open = sqlite3_column_int(st, 11) != 0;
-		e->model_id = sqlite3_column_int64(st, 12);
+		e->first_batch = db_column_int64(st, 10);
+		e->open = db_column_int(st, 11) != 0;
+		e->model_id = db_column_int64(st, 12);
 		text_of(e->alert.model, sizeof e->alert.model, st, 13);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	query_release(q, st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
-/* The condition's decisions, oldest first, channels folded. */
+/*
+ * The condition's decisions, oldest first, channels folded: SQLite folds
+ * with group_concat (3.40 has no string_agg), PostgreSQL with string_agg.
+ */
+#define TIMELINE(fold, sep)						\
+	"SELECT batch_id, min(sent_at), coalesce(kind, 'firing'),"	\
+	" " fold "(DISTINCT channel" sep "),"				\
+	" " fold "(DISTINCT coalesce(status, 'recorded')" sep ")"	\
+	" FROM alerts WHERE condition_key = ?1 AND model_id = :model"	\
+	" GROUP BY batch_id, coalesce(kind, 'firing') ORDER BY min(id)"
+
 static int
 explain_timeline(struct query *q, struct query_explain *e)
 {
-	static const char sql[] =
-	    "SELECT batch_id, min(sent_at), coalesce(kind, 'firing'),"
-	    " group_concat(DISTINCT channel),"
-	    " group_concat(DISTINCT coalesce(status, 'recorded'))"
-	    " FROM alerts WHERE condition_key = ?1 AND model_id = :model"
-	    " GROUP BY batch_id, coalesce(kind, 'firing') ORDER BY min(id)";
+	static const char sql_sqlite[] = TIMELINE("group_concat", "");
+	static const char sql_pg[] = TIMELINE("string_agg", ", ','");
 	struct query_explain_event *ev;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t cap = 0;
 	int rc;
 
 	if (e->condition_key[0] == '\0')
 		return 0;
-	if ((st = explain_prepare(q, e, sql)) == NULL)
+	if ((st = explain_prepare(q, e, q->pg ? sql_pg : sql_sqlite)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, e->condition_key, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, e->condition_key, -1, DB_STATIC);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (e->n_events == cap) {
 			cap = cap ? 2 * cap : 16;
 			e->events = xreallocarray(e->events, cap,
 			    sizeof *e->events);
 		}
 		ev = &e->events[e->n_events++];
-		ev->batch_id = sqlite3_column_int64(st, 0);
-		ev->sent_at = sqlite3_column_double(st, 1);
+		ev->batch_id = db_column_int64(st, 0);
+		ev->sent_at = db_column_double(st, 1);
 		text_of(ev->kind, sizeof ev->kind, st, 2);
 		text_of(ev->channels, sizeof ev->channels, st, 3);
 		text_of(ev->statuses, sizeof ev->statuses, st, 4);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	query_release(q, st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* The payload of the batch's report of `type`; NULL when none. */
@@ -124,7 +128,7 @@ explain_payload(struct query *q, const struct query_explain *e,
 	static const char sql[] =
 	    "SELECT payload FROM monitor_reports WHERE batch_id = ?1"
 	    " AND report_type = ?2 AND model_id = :model";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *p = NULL;
 	int rc;
 
@@ -132,14 +136,14 @@ explain_payload(struct query *q, const struct query_explain *e,
 		*err = 1;
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, e->alert.batch_id);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		p = xstrdup((const char *)sqlite3_column_text(st, 0));
-	else if (rc != SQLITE_DONE)
+	db_bind_int64(st, 1, e->alert.batch_id);
+	db_bind_text(st, 2, type, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		p = xstrdup(db_column_text(st, 0));
+	else if (rc != DB_DONE)
 		*err = 1;
-	sqlite3_finalize(st);
+	query_release(q, st);
 	return p;
 }
 
@@ -151,7 +155,7 @@ explain_reports(struct query *q, struct query_explain *e)
 	char *p, *why = NULL;
 	int err = 0;
 
-	if (query_names_get(q, e->model_id, &sc) != SQLITE_OK) {
+	if (query_names_get(q, e->model_id, &sc) != 0) {
 		store_schema_finish(&sc);
 		return -1;
 	}
@@ -190,48 +194,71 @@ explain_reports(struct query *q, struct query_explain *e)
 	return err ? -1 : 0;
 }
 
-/* The numbers of `sql` (one column), appended to *v. */
+/*
+ * The numbers of `sql` (one column; ?1 the feature, ?2 the batch when
+ * with_batch), appended to *v.
+ */
 static int
 explain_column(struct query *q, const struct query_explain *e,
-    const char *sql, double **v, size_t *n)
+    const char *sql, bool with_batch, double **v, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t cap = 0;
 	int rc;
 
 	if ((st = explain_prepare(q, e, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->hist_feature);
-	sqlite3_bind_int64(st, 2, e->alert.batch_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+	db_bind_int64(st, 1, (int64_t)e->hist_feature);
+	if (with_batch)
+		db_bind_int64(st, 2, e->alert.batch_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (db_column_null(st, 0))
 			continue;	/* a missing value */
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 256;
 			*v = xreallocarray(*v, cap, sizeof **v);
 		}
-		(*v)[(*n)++] = sqlite3_column_double(st, 0);
+		(*v)[(*n)++] = db_column_double(st, 0);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	query_release(q, st);
+	return rc == DB_DONE ? 0 : -1;
 }
+
+/*
+ * Element ?1 of the features array as a number: SQLite's json_extract;
+ * on PostgreSQL the json operator, a number as itself, true and false
+ * as 1 and 0, text as 0 (as SQLite reads a word as a number), null or
+ * missing as NULL.
+ */
+#define VALUE_SQLITE	"json_extract(features, '$[' || ?1 || ']')"
+#define VALUE_PG_AT	"(CAST(features AS json) -> CAST(?1 AS INTEGER))"
+#define VALUE_PG							\
+	"CASE json_typeof(" VALUE_PG_AT ")"				\
+	" WHEN 'number' THEN CAST(" VALUE_PG_AT " #>> '{}'"		\
+	" AS DOUBLE PRECISION) WHEN 'true' THEN 1 WHEN 'false' THEN 0"	\
+	" WHEN 'string' THEN 0 END"
+#define FROM_REF	" FROM reference WHERE model_id = :model"
+#define FROM_CUR	" FROM predictions WHERE batch_id = ?2"		\
+	" AND model_id = :model"
 
 /* The top feature's values, reference and batch, for the histogram. */
 static int
 explain_values(struct query *q, struct query_explain *e)
 {
-	static const char sql_ref[] =
-	    "SELECT json_extract(features, '$[' || ?1 || ']') FROM reference"
-	    " WHERE ?2 = ?2 AND model_id = :model";
-	static const char sql_cur[] =
-	    "SELECT json_extract(features, '$[' || ?1 || ']')"
-	    " FROM predictions WHERE batch_id = ?2 AND model_id = :model";
+	static const char *const sql_ref[2] = {
+		"SELECT " VALUE_SQLITE FROM_REF, "SELECT " VALUE_PG FROM_REF,
+	};
+	static const char *const sql_cur[2] = {
+		"SELECT " VALUE_SQLITE FROM_CUR, "SELECT " VALUE_PG FROM_CUR,
+	};
 
 	if (!e->has_feature || e->feature.n_features == 0)
 		return 0;
 	e->hist_feature = e->feature.max_psi_feature;
-	if (explain_column(q, e, sql_ref, &e->hist_ref, &e->n_hist_ref) != 0 ||
-	    explain_column(q, e, sql_cur, &e->hist_cur, &e->n_hist_cur) != 0)
+	if (explain_column(q, e, sql_ref[q->pg], false, &e->hist_ref,
+	    &e->n_hist_ref) != 0 ||
+	    explain_column(q, e, sql_cur[q->pg], true, &e->hist_cur,
+	    &e->n_hist_cur) != 0)
 		return -1;
 	return 0;
 }
@@ -244,14 +271,13 @@ query_explain_load(struct query *q, int64_t id, struct query_explain *out)
 	memset(out, 0, sizeof *out);
 	if (q->db == NULL || q->state != QUERY_OK)
 		return 1;
-	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (query_begin(q) != 0)
 		return -1;
 	rc = explain_alert(q, id, out);
 	if (rc == 0 && (explain_timeline(q, out) != 0 ||
 	    explain_reports(q, out) != 0 || explain_values(q, out) != 0))
 		rc = -1;
-	sqlite3_exec(q->db, rc < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL,
-	    NULL);
+	query_end(q, rc >= 0);
 	if (rc != 0)
 		query_explain_finish(out);
 	out->found = rc == 0;

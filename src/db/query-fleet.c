@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/xalloc.h"
 #include "db/query-internal.h"
 
@@ -34,31 +32,31 @@ query_fleet_finish(struct query_fleet *f)
 }
 
 static double
-fleet_double(sqlite3_stmt *st, int i, double def)
+fleet_double(struct db_stmt *st, int i, double def)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_column_null(st, i))
 		return def;
-	return sqlite3_column_double(st, i);
+	return db_column_double(st, i);
 }
 
 static int64_t
-fleet_int(sqlite3_stmt *st, int i, int64_t def)
+fleet_int(struct db_stmt *st, int i, int64_t def)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_column_null(st, i))
 		return def;
-	return sqlite3_column_int64(st, i);
+	return db_column_int64(st, i);
 }
 
 /* One row from the current row of sql_fleet. */
 static void
-fleet_row(sqlite3_stmt *st, struct query_fleet_row *r)
+fleet_row(struct db_stmt *st, struct query_fleet_row *r)
 {
 	const char *name;
 	double span;
 
 	memset(r, 0, sizeof *r);
-	r->model_id = sqlite3_column_int64(st, 0);
-	name = (const char *)sqlite3_column_text(st, 1);
+	r->model_id = db_column_int64(st, 0);
+	name = db_column_text(st, 1);
 	snprintf(r->model, sizeof r->model, "%s", name != NULL ? name : "");
 	r->latest_batch = fleet_int(st, 2, -1);
 	r->last_write = fleet_double(st, 3, 0);
@@ -89,15 +87,15 @@ fleet_row(sqlite3_stmt *st, struct query_fleet_row *r)
 int
 query_fleet_load(struct query *q, struct query_fleet *out)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct db_stmt *st;
+	int rc, err = 0;
 
 	out->n = 0;
 	if (q->db == NULL || q->state != QUERY_OK)
 		return 0;
 	if ((st = query_prepare(q, sql_fleet)) == NULL)
-		return query_rc_busy(sqlite3_errcode(q->db)) ? -1 : 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		return query_busy(query_err(q)) ? -1 : 0;
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (out->n == out->cap) {
 			out->cap = out->cap == 0 ? 16 : 2 * out->cap;
 			out->rows = xreallocarray(out->rows, out->cap,
@@ -105,8 +103,10 @@ query_fleet_load(struct query *q, struct query_fleet *out)
 		}
 		fleet_row(st, &out->rows[out->n++]);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE) {
+		err = query_err(q);
 		out->n = 0;
-	return rc == SQLITE_DONE ? 0 : (query_rc_busy(rc) ? -1 : 0);
+	}
+	query_release(q, st);
+	return query_busy(err) ? -1 : 0;
 }

@@ -24,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/monitor.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
@@ -67,8 +65,8 @@ static const struct query_summary {
 
 /* The pass's columns: the counts and totals, then (version 3 on) more. */
 #define PASS_COUNTS							\
-	"count(*), min(batch_id), max(batch_id), total(n_rows),"	\
-	" total(n_labelled), max(labelled_at)"
+	"count(*), min(batch_id), max(batch_id), coalesce(sum(n_rows), 0),"	\
+	" coalesce(sum(n_labelled), 0), max(labelled_at)"
 #define PASS_HISTORY							\
 	", min(psi_warning), max(psi_warning), min(psi_critical),"	\
 	" max(psi_critical), count(psi_critical), count(psi_verdict)"
@@ -98,15 +96,14 @@ query_only_model(const struct query *q)
 
 /* An integer column, -1 for NULL. */
 static int64_t
-col_int(sqlite3_stmt *st, int i)
+col_int(struct db_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, i);
+	return db_column_null(st, i) ? -1 : db_column_int64(st, i);
 }
 
 /* Summaries from..to from the columns of st from at on. */
 static void
-summaries_take(struct query_overview *ov, sqlite3_stmt *st, int at,
+summaries_take(struct query_overview *ov, struct db_stmt *st, int at,
     int from, int to)
 {
 	int64_t v;
@@ -134,9 +131,9 @@ static int
 summaries_first(struct query *q)
 {
 	struct strbuf b = STRBUF_INIT;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *sql;
-	int i, rc;
+	int i, rc, err = 0;
 
 	strbuf_add(&b, "SELECT 0", 8);
 	for (i = SUM_FIRST; i < SUM_COUNT; i++) {
@@ -147,16 +144,16 @@ summaries_first(struct query *q)
 		free(sql);
 	}
 	sql = strbuf_take(&b);
-	st = query_prepare(q, sql);
+	st = query_prepare_text(q, sql);
 	free(sql);
 	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		return query_err(q);
+	if ((rc = db_step(st)) == DB_ROW)
 		summaries_take(&q->ov, st, 1, SUM_FIRST, SUM_COUNT);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	else if (rc == DB_ERROR)
+		err = query_err(q);
+	query_release(q, st);
+	return err;
 }
 
 /*
@@ -168,9 +165,9 @@ summaries_old(struct query *q)
 {
 	struct monitor_config c;
 	struct strbuf b = STRBUF_INIT;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *sql;
-	int rc;
+	int rc, err = 0;
 
 	strbuf_add(&b, "SELECT 0", 8);
 	summaries_sql(&b, 0, SUM_COUNT);
@@ -178,19 +175,19 @@ summaries_old(struct query *q)
 	strbuf_add(&b, schema_summary_select, strlen(schema_summary_select));
 	strbuf_add(&b, ")", 1);
 	sql = strbuf_take(&b);
-	st = query_prepare(q, sql);
+	st = query_prepare_text(q, sql);
 	free(sql);
 	if (st == NULL)
-		return sqlite3_errcode(q->db);
+		return query_err(q);
 	monitor_config_defaults(&c);
-	sqlite3_bind_double(st, 1, c.psi_warning);
-	sqlite3_bind_double(st, 2, c.psi_critical);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_double(st, 1, c.psi_warning);
+	db_bind_double(st, 2, c.psi_critical);
+	if ((rc = db_step(st)) == DB_ROW)
 		summaries_take(&q->ov, st, 1, 0, SUM_COUNT);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	else if (rc == DB_ERROR)
+		err = query_err(q);
+	query_release(q, st);
+	return err;
 }
 
 /* The one pass over the model's batches (see the top of the file). */
@@ -199,7 +196,7 @@ query_ledger_pass(struct query *q, int64_t version)
 {
 	struct query_overview *ov = &q->ov;
 	struct strbuf b = STRBUF_INIT;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	char *sql;
 	int rc, i;
 
@@ -218,30 +215,30 @@ query_ledger_pass(struct query *q, int64_t version)
 		strbuf_add(&b, " FROM batches WHERE model_id = :model",
 		    strlen(" FROM batches WHERE model_id = :model"));
 	sql = strbuf_take(&b);
-	st = query_prepare(q, sql);
+	st = query_prepare_text(q, sql);
 	free(sql);
 	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+		return query_err(q);
+	if ((rc = db_step(st)) != DB_ROW) {
+		rc = rc == DB_ERROR ? query_err(q) : 0;
+		query_release(q, st);
+		return rc;
 	}
-	ov->n_batches = sqlite3_column_int64(st, 0);
+	ov->n_batches = db_column_int64(st, 0);
 	ov->first_batch = col_int(st, 1);
 	ov->latest_batch = col_int(st, 2);
-	ov->rows = (int64_t)sqlite3_column_double(st, 3);
-	ov->labelled = (int64_t)sqlite3_column_double(st, 4);
-	ov->last_write = sqlite3_column_double(st, 5);
+	ov->rows = (int64_t)db_column_double(st, 3);
+	ov->labelled = (int64_t)db_column_double(st, 4);
+	ov->last_write = db_column_double(st, 5);
 	q->hist.known = version >= 3;
 	if (version >= 3) {
 		summaries_take(ov, st, PASS_SUM, 0, SUM_FIRST);
 		for (i = 0; i < 4; i++)
-			q->hist.psi[i] = sqlite3_column_double(st,
-			    PASS_HIST + i);
-		q->hist.n_critical = sqlite3_column_int64(st, PASS_HIST + 4);
-		q->hist.n_verdict = sqlite3_column_int64(st, PASS_HIST + 5);
+			q->hist.psi[i] = db_column_double(st, PASS_HIST + i);
+		q->hist.n_critical = db_column_int64(st, PASS_HIST + 4);
+		q->hist.n_verdict = db_column_int64(st, PASS_HIST + 5);
 	}
-	sqlite3_finalize(st);
+	query_release(q, st);
 	return version >= 3 ? summaries_first(q) : summaries_old(q);
 }
 
@@ -254,7 +251,7 @@ static int
 query_ledger_newest(struct query *q)
 {
 	struct query_overview *ov = &q->ov;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	double t;
 	int rc, c, err = 0;
 	int64_t open_rows;
@@ -268,21 +265,21 @@ query_ledger_newest(struct query *q)
 	    " AND model_id = b.model_id) - b.n_rows ELSE 0 END"
 	    " FROM batches b WHERE b.batch_id = ?1 AND b.model_id = :model");
 	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	sqlite3_bind_int64(st, 1, ov->latest_batch);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+		return query_err(q);
+	db_bind_int64(st, 1, ov->latest_batch);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		for (c = 0; c <= 2; c++) {
-			t = sqlite3_column_double(st, c);
+			t = db_column_double(st, c);
 			if (t > ov->last_write)
 				ov->last_write = t;
 		}
-		open_rows = sqlite3_column_int64(st, 3);
+		open_rows = db_column_int64(st, 3);
 		if (open_rows > 0)
 			ov->rows += open_rows;
-	} else if (rc != SQLITE_DONE)
-		err = rc;
-	sqlite3_finalize(st);
+	} else if (rc != DB_DONE)
+		err = query_err(q);
+	query_release(q, st);
 	return err;
 }
 
@@ -293,7 +290,7 @@ query_read_ledger(struct query *q, int64_t version)
 	double t;
 	int err;
 
-	if ((err = query_ledger_pass(q, version)) != SQLITE_OK)
+	if ((err = query_ledger_pass(q, version)) != 0)
 		return err;
 	if (ov->latest_batch != -1 && (err = query_ledger_newest(q)) != 0)
 		return err;
@@ -301,7 +298,7 @@ query_read_ledger(struct query *q, int64_t version)
 	    " WHERE model_id = :model", &err);
 	if (t > ov->last_write)
 		ov->last_write = t;
-	/* The model's newest alert: one seek on alerts_model (rowid order). */
+	/* The model's newest alert: one seek on alerts_model (id order). */
 	t = query_double(q, "SELECT sent_at FROM alerts"
 	    " WHERE model_id = :model ORDER BY id DESC LIMIT 1", &err);
 	if (t > ov->last_write)
@@ -315,7 +312,7 @@ query_read_ledger(struct query *q, int64_t version)
 	    "SELECT count(*) FROM alerts" : "SELECT count(*) FROM alerts"
 	    " WHERE model_id = :model", 0, &err);
 	/* Late rows are not in the ledger's n_rows (they were not judged). */
-	ov->late = query_int(q, "SELECT CAST(value AS INTEGER) FROM meta"
+	ov->late = query_int(q, "SELECT CAST(value AS BIGINT) FROM meta"
 	    " WHERE key = 'late_rows' AND model_id = :model", 0, &err);
 	ov->rows += ov->late;
 	return err;

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/query-internal.h"
@@ -57,9 +55,9 @@ metrics_features(struct query *q, struct query_metrics *m)
 static int
 metrics_conditions(struct query *q, struct query_metrics *m)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *sev;
-	int rc;
+	int rc, err = 0;
 
 	m->open_warning = 0;
 	m->open_critical = 0;
@@ -67,26 +65,28 @@ metrics_conditions(struct query *q, struct query_metrics *m)
 	    " alert_conditions WHERE open = 1 AND model_id = :model"
 	    " GROUP BY severity");
 	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sev = (const char *)sqlite3_column_text(st, 0);
+		return query_err(q);
+	while ((rc = db_step(st)) == DB_ROW) {
+		sev = db_column_text(st, 0);
 		if (sev == NULL)
 			continue;
 		if (strcmp(sev, "warning") == 0)
-			m->open_warning = sqlite3_column_int64(st, 1);
+			m->open_warning = db_column_int64(st, 1);
 		else if (strcmp(sev, "critical") == 0)
-			m->open_critical = sqlite3_column_int64(st, 1);
+			m->open_critical = db_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : rc;
+	if (rc != DB_DONE)
+		err = query_err(q);
+	query_release(q, st);
+	return err;
 }
 
 /* The newest batch and its time. */
 static int
 metrics_last_batch(struct query *q, struct query_metrics *m)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct db_stmt *st;
+	int rc, err = 0;
 
 	m->last_batch = -1;
 	m->last_batch_time = NAN;
@@ -94,15 +94,16 @@ metrics_last_batch(struct query *q, struct query_metrics *m)
 	    " opened_at) FROM batches WHERE model_id = :model"
 	    " ORDER BY batch_id DESC LIMIT 1");
 	if (st == NULL)
-		return sqlite3_errcode(q->db);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		m->last_batch = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			m->last_batch_time = sqlite3_column_double(st, 1);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc;
+		return query_err(q);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		m->last_batch = db_column_int64(st, 0);
+		if (!db_column_null(st, 1))
+			m->last_batch_time = db_column_double(st, 1);
+	} else if (rc != DB_DONE)
+		err = query_err(q);
+	query_release(q, st);
+	return err;
 }
 
 int
@@ -117,19 +118,19 @@ query_metrics_load(struct query *q, struct query_metrics *m, char **cause)
 		m->last_batch_time = NAN;
 		return 0;
 	}
-	if ((err = sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL)) ==
-	    SQLITE_OK && (err = metrics_features(q, m)) == 0 &&
+	if ((err = query_begin(q)) == 0 &&
+	    (err = metrics_features(q, m)) == 0 &&
 	    (err = metrics_conditions(q, m)) == 0)
 		err = metrics_last_batch(q, m);
 	if (err != 0) {
 		*cause = xasprintf("%s: reading the metrics: %s%s", q->path,
-		    sqlite3_errstr(err), query_rc_busy(err) ?
+		    query_errstr(q), query_busy(err) ?
 		    " (a writer holds the lock: try again)" : "");
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		query_end(q, false);
 		m->n_features = 0;
 		return -1;
 	}
-	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+	query_end(q, true);
 	return 0;
 }
 

@@ -1,10 +1,10 @@
 /*
  * query-series: the reports of a batch range, one slot per batch id, for
  * the console's sparklines (query_series_load). The series is also a
- * cache: each slot keeps the rowid and created_at of the report decoded
- * into it, so a reload reads the stamps of the range (index and row
- * headers only) and decodes only the payloads that changed; after one new
- * batch that is one batch's reports.
+ * cache: each slot keeps the id (monitor_reports.id) and created_at of
+ * the report decoded into it, so a reload reads the stamps of the range
+ * (index and row headers only) and decodes only the payloads that
+ * changed; after one new batch that is one batch's reports.
  */
 #include "db/query.h"
 
@@ -13,8 +13,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "core/monitor.h"
 #include "core/xalloc.h"
@@ -53,7 +51,7 @@ series_slot_clear(struct query_series *s, size_t i)
 	s->eflags[i] = 0;
 	s->flags[i] = 0;
 	for (t = 0; t < QUERY_REPORT_TYPES; t++) {
-		s->rowid[i * QUERY_REPORT_TYPES + t] = 0;
+		s->report_id[i * QUERY_REPORT_TYPES + t] = 0;
 		s->created[i * QUERY_REPORT_TYPES + t] = 0;
 	}
 }
@@ -95,8 +93,8 @@ series_slot_copy(struct query_series *dst, size_t i,
 	dst->est_f1[i] = src->est_f1[j];
 	dst->eflags[i] = src->eflags[j];
 	dst->flags[i] = src->flags[j];
-	memcpy(dst->rowid + i * QUERY_REPORT_TYPES, src->rowid + j *
-	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->rowid);
+	memcpy(dst->report_id + i * QUERY_REPORT_TYPES, src->report_id + j *
+	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->report_id);
 	memcpy(dst->created + i * QUERY_REPORT_TYPES, src->created + j *
 	    QUERY_REPORT_TYPES, QUERY_REPORT_TYPES * sizeof *dst->created);
 }
@@ -136,7 +134,7 @@ series_alloc(struct query_series *s, size_t n, size_t nf)
 	s->est_f1 = xcalloc(cap, sizeof *s->est_f1);
 	s->eflags = xcalloc(cap, 1);
 	s->flags = xcalloc(cap, 1);
-	s->rowid = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->rowid);
+	s->report_id = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->report_id);
 	s->created = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->created);
 }
 
@@ -172,7 +170,7 @@ query_series_finish(struct query_series *s)
 	free(s->est_f1);
 	free(s->eflags);
 	free(s->flags);
-	free(s->rowid);
+	free(s->report_id);
 	free(s->created);
 	memset(s, 0, sizeof *s);
 }
@@ -328,18 +326,70 @@ series_carry(struct query_series *next, struct query_series *out,
 	}
 }
 
+/*
+ * The stamps of the reports of lo..hi of the types asked (index and row
+ * headers only), then the payload of each that changed since it was
+ * decoded into out. 0, or -1 when the store is busy.
+ */
+static int
+series_read(struct query *q, struct query_series *out, unsigned types,
+    const struct store_schema *sc)
+{
+	struct db_stmt *st, *pst = NULL;
+	const char *tname, *payload;
+	size_t i, k;
+	int64_t report_id;
+	double created;
+	int rc, t, err = 0;
+
+	st = query_prepare(q, "SELECT batch_id, report_type, id, created_at"
+	    " FROM monitor_reports WHERE batch_id BETWEEN ? AND ?"
+	    " AND model_id = :model");
+	if (st == NULL)
+		return query_busy(query_err(q)) ? -1 : 0;
+	db_bind_int64(st, 1, out->lo);
+	db_bind_int64(st, 2, out->hi);
+	while ((rc = db_step(st)) == DB_ROW) {
+		tname = db_column_text(st, 1);
+		if (tname == NULL || (t = series_type(tname)) == -1 ||
+		    !(types & (1u << t)))
+			continue;
+		i = (size_t)(db_column_int64(st, 0) - out->lo);
+		k = i * QUERY_REPORT_TYPES + (size_t)t;
+		report_id = db_column_int64(st, 2);
+		created = db_column_double(st, 3);
+		if (out->report_id[k] == report_id && out->created[k] == created)
+			continue;
+		if (pst == NULL && (pst = query_prepare(q, "SELECT payload"
+		    " FROM monitor_reports WHERE id = ?")) == NULL) {
+			err = query_err(q);
+			break;
+		}
+		db_bind_int64(pst, 1, report_id);
+		if (db_step(pst) == DB_ROW &&
+		    (payload = db_column_text(pst, 0)) != NULL &&
+		    series_put(out, i, t, payload, db_column_bytes(pst, 0),
+		    sc)) {
+			out->report_id[k] = report_id;
+			out->created[k] = created;
+		}
+		db_reset(pst);
+	}
+	if (rc == DB_ERROR)
+		err = query_err(q);
+	query_release(q, st);
+	if (pst != NULL)
+		query_release(q, pst);
+	return query_busy(err) ? -1 : 0;
+}
+
 int
 query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
     struct query_series *out)
 {
 	struct query_series next;
-	sqlite3_stmt *st, *pst = NULL;
-	const char *tname, *payload;
 	struct store_schema sc;
-	size_t nf, n, i, k;
-	int64_t b, rowid;
-	double created;
-	int rc, t;
+	size_t nf, n, i;
 
 	if (hi - lo >= QUERY_SERIES_MAX)
 		lo = hi - QUERY_SERIES_MAX + 1;
@@ -370,42 +420,6 @@ query_series_load(struct query *q, int64_t lo, int64_t hi, unsigned types,
 	*out = next;
 	if (q->db == NULL || n == 0 || nf == 0)
 		return 0;
-
 	/* Stamps first (index and row headers only), payloads if changed. */
-	st = query_prepare(q, "SELECT batch_id, report_type, id, created_at"
-	    " FROM monitor_reports WHERE batch_id BETWEEN ? AND ?"
-	    " AND model_id = :model");
-	if (st == NULL)
-		return query_rc_busy(sqlite3_errcode(q->db)) ? -1 : 0;
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		b = sqlite3_column_int64(st, 0);
-		tname = (const char *)sqlite3_column_text(st, 1);
-		if (tname == NULL || (t = series_type(tname)) == -1 ||
-		    !(types & (1u << t)))
-			continue;
-		i = (size_t)(b - lo);
-		k = i * QUERY_REPORT_TYPES + (size_t)t;
-		rowid = sqlite3_column_int64(st, 2);
-		created = sqlite3_column_double(st, 3);
-		if (out->rowid[k] == rowid && out->created[k] == created)
-			continue;
-		if (pst == NULL && (pst = query_prepare(q, "SELECT payload"
-		    " FROM monitor_reports WHERE id = ?")) == NULL)
-			break;
-		sqlite3_bind_int64(pst, 1, rowid);
-		if (sqlite3_step(pst) == SQLITE_ROW &&
-		    (payload = (const char *)sqlite3_column_text(pst, 0)) !=
-		    NULL && series_put(out, i, t, payload,
-		    (size_t)sqlite3_column_bytes(pst, 0), &sc)) {
-			out->rowid[k] = rowid;
-			out->created[k] = created;
-		}
-		sqlite3_reset(pst);
-	}
-	sqlite3_finalize(st);
-	if (pst != NULL)
-		sqlite3_finalize(pst);
-	return rc == SQLITE_DONE ? 0 : (query_rc_busy(rc) ? -1 : 0);
+	return series_read(q, out, types, &sc);
 }

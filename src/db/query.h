@@ -189,8 +189,8 @@ struct query_series {
 	double		*est_f1;
 	unsigned char	*eflags;	/* QUERY_E_* */
 	unsigned char	*flags;
-	/* Cache stamps: rowid and created_at of each report decoded. */
-	int64_t		*rowid;		/* n * QUERY_REPORT_TYPES */
+	/* Cache stamps: monitor_reports.id and created_at of each report decoded. */
+	int64_t		*report_id;		/* n * QUERY_REPORT_TYPES */
 	double		*created;	/* n * QUERY_REPORT_TYPES */
 	size_t		 cap;		/* batches allocated */
 	size_t		 cap_features;

@@ -267,6 +267,13 @@ START_TEST(alert_pages)
 		{ "critical", "decay", 0, 20, 2, 2, 13 },
 		{ NULL, "no such text", 0, 20, 0, 0, -1 },
 		{ NULL, "", 0, 0, 14, 0, -1 },
+		/* LIKE's wildcards and escape are searched as text. */
+		{ NULL, "0.01", 0, 20, 2, 2, 16 },
+		{ NULL, "0._1", 0, 20, 0, 0, -1 },
+		{ NULL, "%", 0, 20, 0, 0, -1 },
+		{ NULL, "_", 0, 20, 0, 0, -1 },
+		{ NULL, "\\", 0, 20, 0, 0, -1 },
+		{ NULL, "\\%", 0, 20, 0, 0, -1 },
 	};
 	struct query_alert_page p;
 	struct query_alert_filter f;
