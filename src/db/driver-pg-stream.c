@@ -117,6 +117,19 @@ db_data_version(struct db_conn *c)
 }
 
 int
+db_pg_socket(struct db_conn *c)
+{
+	PGconn *pq = db_pg_conn(c);
+	int fd;
+
+	if (pq == NULL)
+		return -1;
+	if ((fd = PQsocket(pq)) < 0)
+		db_pg_fail(c, NULL);
+	return fd;
+}
+
+int
 db_pg_copy_begin(struct db_conn *c, const char *table, const char *columns)
 {
 	PGconn *pq = db_pg_conn(c);

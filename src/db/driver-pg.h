@@ -23,6 +23,13 @@ int		 db_pg_listen(struct db_conn *c, const char *channel);
 int		 db_pg_wait(struct db_conn *c, int timeout_ms);
 
 /*
+ * The connection's socket, for a caller polling it beside its own
+ * descriptors: readable when the server sent something (a notification:
+ * db_pg_wait(c, 0) or db_data_version takes it). -1 on error.
+ */
+int		 db_pg_socket(struct db_conn *c);
+
+/*
  * COPY table (columns) FROM STDIN in text format: start it, send rows,
  * end it (the rows are in the transaction then, or in their own if none
  * is open). A row is ncols values, NULL for SQL NULL; values are escaped

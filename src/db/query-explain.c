@@ -78,21 +78,36 @@ explain_alert(struct query *q, int64_t id, struct query_explain *e)
 }
 
 /*
- * The condition's decisions, oldest first, channels folded: SQLite folds
- * with group_concat (3.40 has no string_agg), PostgreSQL with string_agg.
+ * The condition's decisions, oldest first, channels and statuses folded
+ * in the order they first occur. SQLite folds with group_concat(DISTINCT)
+ * (3.40 has no string_agg), reading the alerts in id order;
+ * PostgreSQL with string_agg in id order over each value's first row.
  */
-#define TIMELINE(fold, sep)						\
-	"SELECT batch_id, min(sent_at), coalesce(kind, 'firing'),"	\
-	" " fold "(DISTINCT channel" sep "),"				\
-	" " fold "(DISTINCT coalesce(status, 'recorded')" sep ")"	\
-	" FROM alerts WHERE condition_key = ?1 AND model_id = :model"	\
-	" GROUP BY batch_id, coalesce(kind, 'firing') ORDER BY min(id)"
+#define TIMELINE_WHERE							\
+	" FROM alerts WHERE condition_key = ?1 AND model_id = :model"
+#define TIMELINE_KIND	"coalesce(kind, 'firing')"
+#define TIMELINE_STATUS	"coalesce(status, 'recorded')"
+#define TIMELINE_FIRST(col)						\
+	" row_number() OVER (PARTITION BY batch_id, " TIMELINE_KIND	\
+	", " col " ORDER BY id) = 1"
+
+static const char sql_timeline_sqlite[] =
+    "SELECT batch_id, min(sent_at), " TIMELINE_KIND ","
+    " group_concat(DISTINCT channel),"
+    " group_concat(DISTINCT " TIMELINE_STATUS ")" TIMELINE_WHERE
+    " GROUP BY batch_id, " TIMELINE_KIND " ORDER BY min(id)";
+static const char sql_timeline_pg[] =
+    "SELECT batch_id, min(sent_at), k,"
+    " string_agg(channel, ',' ORDER BY id) FILTER (WHERE c1),"
+    " string_agg(st, ',' ORDER BY id) FILTER (WHERE s1)"
+    " FROM (SELECT id, batch_id, sent_at, " TIMELINE_KIND " AS k, channel,"
+    " " TIMELINE_STATUS " AS st," TIMELINE_FIRST("channel") " AS c1,"
+    TIMELINE_FIRST(TIMELINE_STATUS) " AS s1" TIMELINE_WHERE ") a"
+    " GROUP BY batch_id, k ORDER BY min(id)";
 
 static int
 explain_timeline(struct query *q, struct query_explain *e)
 {
-	static const char sql_sqlite[] = TIMELINE("group_concat", "");
-	static const char sql_pg[] = TIMELINE("string_agg", ", ','");
 	struct query_explain_event *ev;
 	struct db_stmt *st;
 	size_t cap = 0;
@@ -100,7 +115,8 @@ explain_timeline(struct query *q, struct query_explain *e)
 
 	if (e->condition_key[0] == '\0')
 		return 0;
-	if ((st = explain_prepare(q, e, q->pg ? sql_pg : sql_sqlite)) == NULL)
+	if ((st = explain_prepare(q, e, q->pg ? sql_timeline_pg :
+	    sql_timeline_sqlite)) == NULL)
 		return -1;
 	db_bind_text(st, 1, e->condition_key, -1, DB_STATIC);
 	while ((rc = db_step(st)) == DB_ROW) {

@@ -39,10 +39,20 @@ query_busy(int err)
 	return err == DB_E_BUSY;
 }
 
+/*
+ * A read transaction. On PostgreSQL REPEATABLE READ: one snapshot for
+ * every statement, as a SQLite read transaction has.
+ */
 int
 query_begin(struct query *q)
 {
-	return db_begin(q->db, false) == 0 ? 0 : query_err(q);
+	int rc;
+
+	if (q->pg)
+		rc = db_exec(q->db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	else
+		rc = db_begin(q->db, false);
+	return rc == 0 ? 0 : query_err(q);
 }
 
 void

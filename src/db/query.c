@@ -23,12 +23,16 @@
 
 #include "core/xalloc.h"
 #include "db/db-target.h"
+#include "db/driver-pg.h"
 #include "db/query-internal.h"
 #include "db/store-internal.h"
 
 /* query_read_all's outcomes besides 0 and an error kind. */
 #define QUERY_REFUSED	(-1)	/* a version we do not read: state set */
 #define QUERY_NO_SCHEMA	(-2)	/* version 0: ingest has not set it up */
+
+/* The writers' notification channel (docs/POSTGRES.md). */
+#define QUERY_PG_CHANNEL	"mlmon"
 
 /* ---- connection ---- */
 
@@ -68,7 +72,33 @@ query_set_state(struct query *q, enum query_state st, const char *fmt,
 static void
 query_unreadable(struct query *q, int err)
 {
-	query_sqlite_unreadable(q, err);
+	if (!q->pg) {
+		query_sqlite_unreadable(q, err);
+		return;
+	}
+	q->state = QUERY_UNREADABLE;
+	snprintf(q->message, sizeof q->message, "%s: %s", q->path,
+	    q->errmsg);
+}
+
+/*
+ * The schema version: SQLite's user_version; on PostgreSQL meta's
+ * schema_version (model 0), 0 while there is no meta table.
+ */
+static int64_t
+query_version(struct query *q, int *err)
+{
+	int rc;
+
+	if (!q->pg)
+		return query_int(q, "PRAGMA user_version", 0, err);
+	if ((rc = db_table_exists(q->db, "meta")) != 1) {
+		if (rc == -1)
+			*err = query_err(q);
+		return 0;
+	}
+	return query_int(q, "SELECT CAST(value AS BIGINT) FROM meta"
+	    " WHERE key = 'schema_version' AND model_id = 0", 0, err);
 }
 
 /*
@@ -178,7 +208,7 @@ query_read_all(struct query *q)
 
 	if ((err = query_begin(q)) != 0)
 		return err;
-	version = query_int(q, "PRAGMA user_version", 0, &err);
+	version = query_version(q, &err);
 	if (err == 0 && query_version_refused(q, version)) {
 		query_end(q, true);
 		return QUERY_REFUSED;	/* state and message are set */
@@ -207,16 +237,10 @@ query_create(const char *path)
 	snprintf(q->model, sizeof q->model, "%s", MODEL_DEFAULT);
 	query_forget(q);
 	q->target = xstrdup(path);
-	if ((q->pg = db_target_is_pg(path))) {
-		/* Shown in the title and messages: password masked. */
-		q->path = db_target_redact(path);
-		query_set_state(q, QUERY_UNREADABLE, "%s: a PostgreSQL "
-		    "store, which this build cannot read yet "
-		    "(docs/POSTGRES.md)", q->path);
-		return q;
-	}
-	q->path = xstrdup(path);
-	query_set_state(q, QUERY_MISSING, "waiting for %s", path);
+	/* Shown in the title and messages: a password masked. */
+	q->pg = db_target_is_pg(path);
+	q->path = q->pg ? db_target_redact(path) : xstrdup(path);
+	query_set_state(q, QUERY_MISSING, "waiting for %s", q->path);
 	return q;
 }
 
@@ -272,6 +296,39 @@ query_sqlite_file(struct query *q, enum query_state before)
 	return 1;
 }
 
+/*
+ * The PostgreSQL server: connected already, or now (listening for the
+ * writers' notifications before the first read, so that no commit after
+ * it goes unseen). 1 when a connection is open to read, else 0 with the
+ * state set: a server that cannot be reached is waited for.
+ */
+static int
+query_pg_connect(struct query *q)
+{
+	char *cause = NULL;
+	size_t n;
+
+	if (q->db != NULL)
+		return 1;
+	if ((q->db = db_open(q->target, DB_OPEN_READ_ONLY, &cause)) == NULL) {
+		/* The cause names the target, as the state's message does. */
+		n = strlen(q->path);
+		query_set_state(q, QUERY_MISSING, "%s", strncmp(cause, q->path,
+		    n) == 0 && strncmp(cause + n, ": ", 2) == 0 ? cause + n +
+		    2 : cause);
+		free(cause);
+		return 0;
+	}
+	if (db_pg_listen(q->db, QUERY_PG_CHANNEL) == -1) {
+		query_unreadable(q, query_err(q));
+		query_close_db(q);
+		return 0;
+	}
+	q->gen++;
+	query_forget(q);
+	return 1;
+}
+
 /* After query_read_all gave rc: the state. 1 (changed) or 0. */
 static int
 query_settle(struct query *q, int rc, enum query_state before)
@@ -307,9 +364,7 @@ query_refresh(struct query *q)
 	int64_t dv;
 	int rc, err;
 
-	if (q->pg)
-		return 0;	/* refused at query_create */
-	if (query_sqlite_file(q, before) == 0)
+	if ((q->pg ? query_pg_connect(q) : query_sqlite_file(q, before)) == 0)
 		return before != q->state;
 	if ((dv = db_data_version(q->db)) == -1) {
 		err = query_err(q);
@@ -326,6 +381,12 @@ query_refresh(struct query *q)
 		return -1;
 	q->data_version = dv;
 	return query_settle(q, rc, before);
+}
+
+int
+query_wait_fd(struct query *q)
+{
+	return q->pg && q->db != NULL ? db_pg_socket(q->db) : -1;
 }
 
 enum query_state

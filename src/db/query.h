@@ -1,11 +1,14 @@
 /*
  * query: the console's model layer, every SQL statement mlmon-top runs.
  *
- * A struct query owns one read-only SQLite connection to the store (its
- * own, with a short busy timeout: the console must never wait on ingest).
- * query_refresh() is cheap when nothing changed: it stats the file and
- * reads PRAGMA data_version. When the store changed it re-reads the
- * overview in one read transaction, O(1) in predictions and reports:
+ * A struct query owns one read-only connection to the store (its own):
+ * a SQLite file, with a short busy timeout (the console must never wait
+ * on ingest), or a PostgreSQL database (docs/POSTGRES.md), through the
+ * driver (db/driver.h). query_refresh() is cheap when nothing changed:
+ * it stats the file and reads PRAGMA data_version, or on PostgreSQL
+ * looks for a writer's notification without a round trip. When the
+ * store changed it re-reads the overview in one read transaction, O(1)
+ * in predictions and reports:
  *
  *   batches ledger      -> latest batch, rows, share labelled, last write,
  *     (one aggregate       and from its summary columns the drift counts
@@ -349,6 +352,13 @@ void		 query_destroy(struct query *q);
  * try again next tick).
  */
 int		 query_refresh(struct query *q);
+/*
+ * A descriptor that becomes readable when a writer commits (PostgreSQL:
+ * the connection's socket, a notification on it), for the console to
+ * poll beside the terminal and refresh at once; -1 when there is none
+ * (SQLite: the store is looked at on the tick).
+ */
+int		 query_wait_fd(struct query *q);
 enum query_state query_state(const struct query *q);
 /* Why the state is not QUERY_OK, for the waiting screen. */
 const char	*query_message(const struct query *q);

@@ -31,10 +31,14 @@ static const char sql_model_create[] =
  * other waits for (a deadlock the server breaks by aborting one); taken
  * first, the lock orders them: writers of one model take turns by
  * transaction, as SQLite's writers do by store, and writers of different
- * models run at once. The key is "mlmn" and the name's hash.
+ * models run at once. The key is "mlmn" and the name's hash. The same
+ * statement tells the consoles listening on channel mlmon (the model's
+ * name as payload; mlmon-top, query.c): the server delivers it when the
+ * transaction commits, and not at all if it rolls back.
  */
 static const char sql_model_turn[] =
-    "SELECT pg_advisory_xact_lock(1835822446, hashtext(?1))";
+    "SELECT pg_advisory_xact_lock(1835822446, hashtext(?1)),"
+    " pg_notify('mlmon', ?1)";
 static const char sql_meta_get[] =
     "SELECT value FROM meta WHERE key = ?1 AND model_id = :model";
 static const char sql_meta_set[] =

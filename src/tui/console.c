@@ -10,7 +10,11 @@
  *
  * getch() blocks with a timeout equal to the time left to the next tick,
  * so an idle console sleeps in poll() and a key takes effect at once. A
- * tick with no change in the store costs a stat() and a PRAGMA. ncurses
+ * tick with no change in the store costs a stat() and a PRAGMA. A store
+ * that signals its commits (PostgreSQL: query_wait_fd) is polled beside
+ * the terminal, and a commit brings the tick forward (no sooner than
+ * CONSOLE_WAKE_GAP after the last refresh, so a busy writer cannot keep
+ * the console re-reading). ncurses
  * diffs the frames, so only changed cells go over the wire; the screen
  * is cleared only on resize and Ctrl-L.
  */
@@ -19,6 +23,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,6 +49,9 @@
 #else
 #define CONSOLE_WHEEL_DOWN	0
 #endif
+
+/* Seconds between two refreshes brought forward by commits. */
+#define CONSOLE_WAKE_GAP	0.05
 
 static void	say(const char *, ...) __attribute__((format(printf, 1, 2)));
 
@@ -116,7 +124,7 @@ console_explain(struct app *a, FILE *out)
 
 	if (explain_write(a->q, a->opt.alert, a->opt.format, out,
 	    &cause) != 0) {
-		say("%s: %s", a->opt.db, cause);
+		say("%s: %s", query_path(a->q), cause);
 		free(cause);
 		return 1;
 	}
@@ -137,7 +145,8 @@ console_once(struct app *a, FILE *out)
 	 * there or cannot be read is an error for a script to see.
 	 */
 	if (query_state(a->q) == QUERY_MISSING) {
-		say("cannot read %s: %s", a->opt.db, query_message(a->q));
+		say("cannot read %s: %s", query_path(a->q),
+		    query_message(a->q));
 		return 1;
 	}
 	if (query_state(a->q) == QUERY_UNREADABLE) {
@@ -325,13 +334,41 @@ console_mouse(struct app *a)
 	return VIEW_IGNORED;
 }
 
+/*
+ * A key within ms, or ERR. With watch, the store's descriptor is polled
+ * too: *commit says a writer committed (the refresh takes the news).
+ */
+static int
+console_getch(struct app *a, int ms, bool watch, bool *commit)
+{
+	struct pollfd p[2];
+	int fd, ch;
+
+	*commit = false;
+	if (ms < 0)
+		ms = 0;
+	if (!watch || (fd = query_wait_fd(a->q)) == -1) {
+		timeout(ms);
+		return getch();
+	}
+	timeout(0);
+	if ((ch = getch()) != ERR)	/* curses holds a key */
+		return ch;
+	p[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(p, 2, ms) <= 0)
+		return ERR;	/* time, or a signal (KEY_RESIZE comes next) */
+	*commit = p[1].revents != 0;
+	return p[0].revents != 0 ? getch() : ERR;
+}
+
 static int
 console_run(struct app *a)
 {
 	struct canvas c;
-	double next = 0, wake = 0, t;
+	double next = 0, wake = 0, t, last = 0;
 	long ticks = 0;
-	bool dirty = true, load = true, full = true, track = false;
+	bool dirty = true, load = true, full = true, track = false, commit;
 	int ch, mask, ms, rc;
 
 	if (console_init(a) == -1)
@@ -342,6 +379,7 @@ console_run(struct app *a)
 		a->mono = t;
 		if (t >= next) {
 			if (!a->paused) {
+				last = t;
 				rc = query_refresh(a->q);
 				a->busy = rc == -1;
 				if (rc == 1)
@@ -378,8 +416,11 @@ console_run(struct app *a)
 			break;
 		t = wake > 0 && wake < next ? wake : next;
 		ms = (int)ceil((t - clock_mono()) * 1000);
-		timeout(ms < 0 ? 0 : ms);
-		ch = getch();
+		/* A commit seen waits in the socket until the refresh. */
+		ch = console_getch(a, ms, !a->paused &&
+		    next > last + CONSOLE_WAKE_GAP, &commit);
+		if (commit)
+			next = last + CONSOLE_WAKE_GAP;
 		if (ch == ERR)
 			continue;
 		a->mono = clock_mono();

@@ -6,6 +6,7 @@
 # cannot skip the manual).
 #
 # usage: man.sh MAN-SOURCE-DIR MLMON-INGEST MLMON-TOP MLMON-GEN MLMON-BACKTEST
+#     MLMON-DB
 set -u
 . "$(dirname "$0")/../lib.sh"
 src=$(cd "$1" && pwd)
@@ -13,6 +14,7 @@ ingest=$(abspath "$2")
 top=$(abspath "$3")
 gen=$(abspath "$4")
 backtest=$(abspath "$5")
+dbtool=$(abspath "$6")
 sandbox man
 
 for tool in mandoc makewhatis; do
@@ -26,7 +28,7 @@ done
 mkdir -p man/man1 man/man5
 cp "$src"/*.1 man/man1/
 cp "$src"/*.5 man/man5/
-check "five pages" "$(ls man/man1 man/man5 | grep -c '\.[15]$')" 5
+check "six pages" "$(ls man/man1 man/man5 | grep -c '\.[15]$')" 6
 makewhatis man
 out=$(mandoc -T lint -W style -M "$tmp/man" man/man1/*.1 man/man5/*.5 2>&1)
 check "mandoc -T lint -W style" "$?:$out" "0:"
@@ -38,7 +40,7 @@ yes_if "lint rejects a broken page" \
     eval '! mandoc -T lint -W style broken.1 >/dev/null 2>&1'
 
 # Every --flag in --help appears in the rendered page.
-for bin in "$ingest" "$top" "$gen" "$backtest"; do
+for bin in "$ingest" "$top" "$gen" "$backtest" "$dbtool"; do
 	name=$(basename "$bin")
 	mandoc -T ascii "man/man1/$name.1" | col -b >"$name.txt"
 	# The OPTIONS section only, not an example that happens to use a flag.
