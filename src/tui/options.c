@@ -27,7 +27,7 @@ void
 options_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: mlmon-top [--db PATH] [--model NAME] [-d SECONDS]\n"
+	    "usage: mlmon-top [--db PATH|URI] [--model NAME] [-d SECONDS]\n"
 	    "                 [--ascii] [--no-color] [--no-mouse]\n"
 	    "                 [--no-highlight] [--read-only] [-n N]\n"
 	    "                 [--once [--format text|json|csv|prometheus]\n"
@@ -37,8 +37,9 @@ options_usage(FILE *f)
 	    "The live console of an mlmon store. It reads; only an ack or a\n"
 	    "silence (a, S, u in the Alerts tab) writes, for that moment.\n"
 	    "\n"
-	    "  --db PATH             store to read (default $MLMON_DB, else\n"
-	    "                        ./monitoring.db)\n"
+	    "  --db PATH|URI         store to read: a SQLite file, or a\n"
+	    "                        PostgreSQL URI or connection string\n"
+	    "                        (default $MLMON_DB, else ./monitoring.db)\n"
 	    "  --model NAME          the model to show (default: the store's\n"
 	    "                        \"default\", else its first by name);\n"
 	    "                        '*': every model (the Alerts tab lists\n"

@@ -5,7 +5,7 @@
 # (-d 10); ingest then writes three more batches: their batch shows
 # within 5 s, which only the writers' notification can bring (the next
 # tick is 10 s away). How soon, in milliseconds, is bench/pg-wake's to
-# measure (docs/BENCHMARKS.md section 10), not this test's.
+# measure (docs/BENCHMARKS.md section 11), not this test's.
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 top=$(abspath "$2")
