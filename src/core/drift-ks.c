@@ -927,6 +927,12 @@ drift_ks_sorted(const double *a, size_t na, const double *b, size_t nb,
 	out->p_value = ks_clip(p);
 }
 
+double
+drift_ks_statistic(const double *a, size_t na, const double *b, size_t nb)
+{
+	return ks_statistic(a, na, b, nb);
+}
+
 void
 drift_ks(const double *a, size_t na, const double *b, size_t nb,
     struct ks_result *out)

@@ -23,6 +23,10 @@ struct ks_result {
 void	drift_ks_sorted(const double *a, size_t na, const double *b, size_t nb,
 	    struct ks_result *out);
 
+/* The statistic alone (no p-value) of two sorted samples, as above. */
+double	drift_ks_statistic(const double *a, size_t na, const double *b,
+	    size_t nb);
+
 /* Sort copies of a and b, then drift_ks_sorted. */
 void	drift_ks(const double *a, size_t na, const double *b, size_t nb,
 	    struct ks_result *out);

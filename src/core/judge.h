@@ -7,7 +7,9 @@
  * The family: per feature, KS (exact or asymptotic p-value) and PSI (its
  * null at the reference's and the batch's sizes, psi-null.h); and the
  * 2 x K homogeneity test of the predicted-class mix (drift-chisq.h),
- * which allows for the reference's own sampling error. Performance tests,
+ * which allows for the reference's own sampling error; and the joint
+ * tests (judge-joint.h), the features' KS and PSI evidence each combined
+ * into one p-value. Performance tests,
  * which land later with the labels, are judged on their own.
  *
  * The rules read the verdicts: confirmed drift (critical) keeps the
@@ -16,6 +18,10 @@
  * other at least at the warning level. A page thus needs some adjusted
  * p-value at or below q, so P(page on a stable batch) <= q, while a
  * shift that one test sees a little sooner than the other still pages.
+ * The joint tests confirm the same way, with each other: one of the
+ * three critical, another at least at the warning level (joint_confirmed,
+ * two kinds of evidence agreeing over all features); the caller
+ * names the features behind it (monitor-judge.c).
  */
 #ifndef MLMON_CORE_JUDGE_H
 #define MLMON_CORE_JUDGE_H
@@ -31,6 +37,9 @@ struct judge_input {
 	const double	*ks_p;		/* n_features */
 	const double	*psi_p;		/* n_features */
 	double		 label_shift_p;	/* homogeneity; NaN: not tested */
+	double		 joint_ks_p;	/* judge-joint.h; NaN: not tested */
+	double		 joint_psi_p;
+	double		 joint_t2_p;	/* Hotelling's */
 };
 
 struct judge_report {
@@ -42,6 +51,11 @@ struct judge_report {
 	enum drift_severity *ks;	/* CRITICAL: q <= page level */
 	enum drift_severity *psi;	/* WARNING: q <= warning level */
 	enum drift_severity label_shift;
+	double		 joint_ks_q;	/* NaN when not tested */
+	double		 joint_psi_q;
+	double		 joint_t2_q;
+	enum drift_severity joint_ks, joint_psi, joint_t2;
+	bool		 joint_confirmed;
 	bool		*confirmed;	/* per feature: one critical, the
 					   other >= warning */
 	size_t		 n_confirmed;

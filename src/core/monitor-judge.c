@@ -17,17 +17,25 @@
  * a wider null, so the rounding only makes the test conservative. Each
  * fit's seed is fixed by the feature and the grid size, so a restarted
  * ingest computes the same null.
+ *
+ * The joint tests' nulls (judge-joint.h) are cached beside them, one
+ * pair per grid batch size. They are not stored with the reference:
+ * each is fixed by the reference, the grid size and its seed, so every
+ * process that judges (ingest after a restart, the backtest) fits the
+ * same null again, once per batch size.
  */
 #include "monitor-judge.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drift-psi.h"
 #include "judge.h"
+#include "judge-joint.h"
 #include "monitor-cat.h"
 #include "psi-null.h"
 #include "strbuf.h"
@@ -36,6 +44,9 @@
 #define JUDGE_NULL_SEED		0x6d6c6d6f6e2d3137ULL	/* "mlmon-17" */
 #define JUDGE_CACHE_SIZES	16	/* batch sizes kept per feature */
 #define JUDGE_NULLS_TAG		"psi-nulls 1"
+#define JUDGE_JOINT_SEED	0x6a6f696e742d3137ULL	/* "joint-17" */
+#define JUDGE_JOINT_NAME	0.05	/* a feature named behind a joint */
+					/* confirmation: both p <= this */
 
 struct monitor_psi_entry {
 	size_t		 feature;
@@ -43,11 +54,21 @@ struct monitor_psi_entry {
 	struct psi_null	 null;
 };
 
+struct monitor_joint_entry {
+	size_t		 size;		/* grid batch size */
+	struct psi_null	 ks, psi;	/* T_KS's and T_PSI's */
+};
+
 struct monitor_psi_cache {
 	size_t			 n, cap;
 	size_t			 next;	/* slot replaced when full */
 	bool			 dirty;	/* fitted since the last take */
 	struct monitor_psi_entry *e;	/* cap entries */
+	size_t			 nj, jnext;	/* joint nulls, */
+	struct monitor_joint_entry j[JUDGE_CACHE_SIZES];	/* a ring */
+	bool			 cov_tried;	/* Hotelling's reference */
+	bool			 cov_ok;	/* side, computed once */
+	struct joint_cov	 cov;
 };
 
 size_t
@@ -226,8 +247,157 @@ monitor_judge_cache_free(struct monitor_psi_cache *c)
 {
 	if (c == NULL)
 		return;
+	if (c->cov_ok)
+		joint_cov_finish(&c->cov);
 	free(c->e);
 	free(c);
+}
+
+/*
+ * The numeric features into idx, when the joint tests can run on this
+ * batch (judge-joint.h: whole rows on both sides, two features or
+ * more); else 0.
+ */
+static size_t
+joint_features(const struct monitor_reference *ref,
+    const struct feature_report *fr, size_t rows, size_t *idx)
+{
+	size_t f, k = 0, cols = ref->categorical != NULL ? ref->n_mmd_cols :
+	    ref->n_features;
+
+	if (ref->n_mmd_rows != ref->n_rows || cols < 2)
+		return 0;
+	for (f = 0; f < ref->n_features; f++) {
+		if (fr->categorical != NULL && fr->categorical[f])
+			continue;
+		if (isnan(fr->ks_statistic[f]) || isnan(fr->psi[f]) ||
+		    ref->n_present[f] != ref->n_rows || (fr->missing_seen &&
+		    (size_t)fr->n_used[f] != rows))
+			return 0;
+		idx[k++] = f;
+	}
+	return k == cols ? k : 0;
+}
+
+/* The joint nulls for batches of `rows` rows over the features idx[k]. */
+static const struct monitor_joint_entry *
+joint_null_of(const struct monitor_reference *ref, const size_t *idx,
+    size_t k, size_t rows)
+{
+	struct monitor_psi_cache *c = cache_of(ref);
+	size_t m = monitor_judge_grid(rows), i;
+	struct monitor_joint_entry *e;
+	struct psi_null *nulls;
+	const struct psi_null **np;
+
+	for (i = 0; i < c->nj; i++)
+		if (c->j[i].size == m)
+			return &c->j[i];
+	nulls = xreallocarray(NULL, k, sizeof *nulls);
+	np = xreallocarray(NULL, k, sizeof *np);
+	for (i = 0; i < k; i++) {	/* copies: a fit may reuse a slot */
+		nulls[i] = *psi_null_of(ref, idx[i], rows);
+		np[i] = &nulls[i];
+	}
+	if (c->nj < JUDGE_CACHE_SIZES)
+		e = &c->j[c->nj++];
+	else {
+		e = &c->j[c->jnext];
+		c->jnext = (c->jnext + 1) % JUDGE_CACHE_SIZES;
+	}
+	e->size = m;
+	joint_null_fit(ref->rows, ref->n_rows, k, m, np, JOINT_DRAWS,
+	    JUDGE_JOINT_SEED ^ (uint64_t)m, &e->ks, &e->psi);
+	free(nulls);
+	free(np);
+	return e;
+}
+
+/* Hotelling's T^2 of the batch's means of the features idx[k]. */
+static void
+joint_t2(const struct monitor_reference *ref, struct feature_report *fr,
+    const size_t *idx, size_t k, size_t rows)
+{
+	struct monitor_psi_cache *c = cache_of(ref);
+	double *mean;
+	size_t i;
+
+	if (!c->cov_tried) {
+		c->cov_tried = true;
+		c->cov_ok = joint_cov_init(&c->cov, ref->rows, ref->n_rows, k);
+	}
+	if (!c->cov_ok || fr->mean == NULL)
+		return;
+	mean = xreallocarray(NULL, k, sizeof *mean);
+	for (i = 0; i < k; i++)
+		mean[i] = fr->mean[idx[i]];
+	fr->joint_t2_p = joint_hotelling(&c->cov, mean, rows, &fr->joint_t2);
+	free(mean);
+	if (isnan(fr->joint_t2_p))
+		fr->joint_t2 = NAN;
+}
+
+/* The joint statistics and p-values of the batch into fr (NaN: none). */
+static void
+joint_test(const struct monitor_reference *ref, struct feature_report *fr,
+    size_t rows)
+{
+	size_t *idx = xcalloc(fr->n_features, sizeof *idx), k, i, f;
+	const struct monitor_joint_entry *e;
+	double tk = 0.0, tp = 0.0;
+
+	fr->joint_ks_stat = fr->joint_psi_stat = NAN;
+	fr->joint_ks_p = fr->joint_psi_p = NAN;
+	fr->joint_ks_q = fr->joint_psi_q = NAN;
+	fr->joint_t2 = fr->joint_t2_p = fr->joint_t2_q = NAN;
+	fr->joint_drift = false;
+	if ((k = joint_features(ref, fr, rows, idx)) > 0) {
+		for (i = 0; i < k; i++) {
+			f = idx[i];
+			tk += joint_ks_term(joint_lambda(fr->ks_statistic[f],
+			    ref->n_present[f], rows));
+			tp += joint_p_term(fr->psi_p_value[f]);
+		}
+		e = joint_null_of(ref, idx, k, rows);
+		fr->joint_ks_stat = tk;
+		fr->joint_psi_stat = tp;
+		fr->joint_ks_p = psi_null_p_value(&e->ks, tk);
+		fr->joint_psi_p = psi_null_p_value(&e->psi, tp);
+		joint_t2(ref, fr, idx, k, rows);
+	}
+	free(idx);
+}
+
+/*
+ * The joint tests confirmed each other: name the numeric features where
+ * KS and PSI both point the same way at JUDGE_JOINT_NAME (raw p-values),
+ * or, when none does, the one whose larger p-value is smallest.
+ */
+static void
+joint_name(struct feature_report *fr)
+{
+	size_t f, best = SIZE_MAX, named = 0;
+	double worst, best_worst = 2.0;
+
+	fr->any_drift = true;
+	for (f = 0; f < fr->n_features; f++) {
+		if (fr->categorical != NULL && fr->categorical[f])
+			continue;
+		worst = fmax(fr->ks_p_value[f], fr->psi_p_value[f]);
+		if (worst < best_worst) {
+			best_worst = worst;
+			best = f;
+		}
+		if (worst <= JUDGE_JOINT_NAME) {
+			fr->drift_ks[f] = fr->drift_psi[f] = true;
+			fr->investigate_psi[f] = false;
+			named++;
+		}
+	}
+	if (named == 0 && best != SIZE_MAX) {
+		fr->drift_ks[best] = fr->drift_psi[best] = true;
+		fr->investigate_psi[best] = false;
+	}
 }
 
 /*
@@ -314,14 +484,23 @@ monitor_judge(const struct monitor_reference *ref,
 		    ref->n_present[f] == 0 ? 1.0 :
 		    psi_null_p_value(psi_null_of(ref, f, m), fr->psi[f]);
 	}
+	joint_test(ref, fr, rows);
 	in.n_features = nf;
 	in.ks_p = ks_p;
 	in.psi_p = fr->psi_p_value;
 	in.label_shift_p = pr != NULL && pr->n_classes >= 2 ?
 	    pr->label_shift_homog_p_value : NAN;
+	in.joint_ks_p = fr->joint_ks_p;
+	in.joint_psi_p = fr->joint_psi_p;
+	in.joint_t2_p = fr->joint_t2_p;
 	judge_batch(&in, &lv, &j);
 	free(ks_p);
 	judge_features(fr, &j);
+	fr->joint_ks_q = j.joint_ks_q;
+	fr->joint_psi_q = j.joint_psi_q;
+	fr->joint_t2_q = j.joint_t2_q;
+	if ((fr->joint_drift = j.joint_confirmed))
+		joint_name(fr);
 	if (pr != NULL) {
 		pr->calibrated = true;
 		pr->label_shift_q = j.label_shift_q;

@@ -349,7 +349,9 @@ feature_report_alloc(struct feature_report *out, size_t nf)
 	out->drift_missing = alloc_n(nf, sizeof *out->drift_missing);
 	out->investigate_psi = alloc_n(nf, sizeof *out->investigate_psi);
 	out->thresholds = alloc_n(nf, sizeof *out->thresholds);
+	out->mean = alloc_n(nf, sizeof *out->mean);
 	for (f = 0; f < nf; f++) {
+		out->mean[f] = NAN;
 		out->ks_p_value[f] = 1.0;
 		out->missing_p_value[f] = 1.0;
 	}
@@ -430,6 +432,18 @@ monitor_seed_verdicts(const struct monitor_config *c,
 		performance_verdict(c, perf);
 }
 
+/* The mean of n >= 1 values (the joint tests' mean vector). */
+static double
+monitor_mean(const double *v, size_t n)
+{
+	double s = 0.0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	return s / (double)n;
+}
+
 /*
  * Feature f of the batch: the missingness test, then PSI and KS on the
  * present values (col is scratch for n values).
@@ -464,6 +478,7 @@ monitor_one_feature(const struct monitor_reference *ref,
 		out->psi[f] = out->ks_statistic[f] = out->ks_p_value[f] = NAN;
 		return;
 	}
+	out->mean[f] = monitor_mean(col, used);
 	drift_ks_sort(col, used);
 	out->psi[f] = drift_psi_sorted_note(refcol, nref, col, used,
 	    &out->psi_outlier[f]);
@@ -577,6 +592,7 @@ feature_report_finish(struct feature_report *r)
 	free(r->drift_missing);
 	free(r->investigate_psi);
 	free(r->thresholds);
+	free(r->mean);
 	free(r->psi_p_value);
 	free(r->ks_q);
 	free(r->psi_q);

@@ -203,6 +203,21 @@ struct feature_report {
 	double		*ks_q;
 	double		*psi_q;
 	/*
+	 * The joint tests (judge-joint.h): Hotelling's T^2 of the mean
+	 * vector and Fisher's combinations over the numeric features, their
+	 * p-values and their adjusted p-values in the same family; NaN when
+	 * not tested. joint_drift:
+	 * they confirmed each other, and the features named by their
+	 * drift_ks and drift_psi include those behind it.
+	 */
+	double		*mean;		/* per feature, present values; */
+					/* NaN: none or categorical */
+	double		 joint_ks_stat, joint_psi_stat;
+	double		 joint_ks_p, joint_psi_p;
+	double		 joint_ks_q, joint_psi_q;
+	double		 joint_t2, joint_t2_p, joint_t2_q;
+	bool		 joint_drift;
+	/*
 	 * Missing values. PSI and KS use the present values only (n_used of
 	 * the batch's); a feature with no present value in the batch or the
 	 * reference has no_values set, PSI and KS NaN and no drift verdict.

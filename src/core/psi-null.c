@@ -214,14 +214,11 @@ psi_null_tail(double *x, size_t draws, struct psi_null *out)
 }
 
 void
-psi_null_fit(const double *ref, size_t nref, size_t nbatch, size_t draws,
-    uint64_t seed, struct psi_null *out)
+psi_null_fit_sample(double *x, size_t draws, struct psi_null *out)
 {
-	double *x = xreallocarray(NULL, draws, sizeof *x);
 	double mean = 0.0, m2 = 0.0, m3 = 0.0, d;
 	size_t i;
 
-	psi_null_sample(ref, nref, nbatch, draws, seed, x);
 	for (i = 0; i < draws; i++)
 		mean += x[i];
 	mean /= (double)draws;
@@ -231,15 +228,25 @@ psi_null_fit(const double *ref, size_t nref, size_t nbatch, size_t draws,
 		m3 += d * d * d;
 	}
 	psi_null_tail(x, draws, out);
-	free(x);
-	out->nref = nref;
-	out->nbatch = nbatch;
 	out->draws = draws;
-	out->seed = seed;
 	out->mean = mean;
 	out->var = m2 / (double)(draws - 1);
 	out->m3 = m3 / (double)draws;
 	psi_null_derive(out);
+}
+
+void
+psi_null_fit(const double *ref, size_t nref, size_t nbatch, size_t draws,
+    uint64_t seed, struct psi_null *out)
+{
+	double *x = xreallocarray(NULL, draws, sizeof *x);
+
+	psi_null_sample(ref, nref, nbatch, draws, seed, x);
+	psi_null_fit_sample(x, draws, out);
+	free(x);
+	out->nref = nref;
+	out->nbatch = nbatch;
+	out->seed = seed;
 }
 
 double

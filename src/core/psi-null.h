@@ -77,6 +77,14 @@ void	psi_null_fit(const double *ref, size_t nref, size_t nbatch,
 	    size_t draws, uint64_t seed, struct psi_null *out);
 
 /*
+ * The fit's moments, tail and derived a + c * chi2(k) from draws >= 2
+ * resampled values x of any statistic that is large under drift (x is
+ * sorted in place). Sets draws and the fitted fields; the caller sets
+ * nref, nbatch and seed. judge-joint.h fits its combined statistics so.
+ */
+void	psi_null_fit_sample(double *x, size_t draws, struct psi_null *out);
+
+/*
  * The resampled PSI values a fit is made of: out[0..draws) (the same
  * draws psi_null_fit(ref, nref, nbatch, draws, seed) takes its moments
  * from).

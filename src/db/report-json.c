@@ -8,6 +8,7 @@
  */
 #include "db/report-json.h"
 #include "db/report-json-cat.h"
+#include "db/report-json-joint.h"
 #include "db/report-json-internal.h"
 
 #include <limits.h>
@@ -248,6 +249,11 @@ report_json_encode_feature(const struct feature_report *r,
 		feature_map(&b, r->ks_q, sc);
 		json_key(&b, &first, "psi_q_values");
 		feature_map(&b, r->psi_q, sc);
+		if (r->mean != NULL) {
+			json_key(&b, &first, "means");
+			feature_map(&b, r->mean, sc);
+		}
+		report_json_joint_encode(&b, &first, r);
 	}
 	if (r->mmd_run) {
 		json_key(&b, &first, "mmd");
@@ -804,7 +810,12 @@ report_json_decode_feature(const char *text, size_t len,
 		r.psi_p_value = xcalloc(n, sizeof *r.psi_p_value);
 		r.ks_q = xcalloc(n, sizeof *r.ks_q);
 		r.psi_q = xcalloc(n, sizeof *r.psi_q);
-		if (get_name_map(root, "psi_p_values", sc->feature_names, n,
+		r.mean = xcalloc(n, sizeof *r.mean);
+		for (i = 0; i < n; i++)
+			r.mean[i] = NAN;
+		if (get_name_map(root, "means", sc->feature_names, n, false,
+		    r.mean, NULL, cause) == -1 ||
+		    get_name_map(root, "psi_p_values", sc->feature_names, n,
 		    true, r.psi_p_value, NULL, cause) == -1 ||
 		    get_name_map(root, "ks_q_values", sc->feature_names, n,
 		    true, r.ks_q, NULL, cause) == -1 ||
@@ -827,6 +838,7 @@ report_json_decode_feature(const char *text, size_t len,
 			goto fail;
 	}
 	if (decode_missing(root, sc, &r, cause) == -1 ||
+	    report_json_joint_decode(root, &r, cause) == -1 ||
 	    report_json_cat_decode(root, sc, &r, cause) == -1)
 		goto fail;
 	cJSON_Delete(root);

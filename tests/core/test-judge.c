@@ -72,6 +72,7 @@ START_TEST(families)
 		in.ks_p = rows[i].ks;
 		in.psi_p = rows[i].psi;
 		in.label_shift_p = rows[i].ls;
+		in.joint_ks_p = in.joint_psi_p = in.joint_t2_p = NAN;
 		judge_batch(&in, &lv, &r);
 		ck_assert_msg(r.n_tests == rows[i].tests, "row %zu", i);
 		ck_assert_msg(r.n_confirmed == rows[i].confirmed &&
@@ -101,7 +102,7 @@ START_TEST(stable_rate)
 	enum { BATCHES = 100000 };
 	double ks[NF], psi[NF], sd;
 	struct policy_levels lv;
-	struct judge_input in = { NF, ks, psi, 0 };
+	struct judge_input in = { NF, ks, psi, 0, NAN, NAN, NAN };
 	struct judge_report r;
 	size_t b, i, any = 0, pages = 0;
 	struct rng g;

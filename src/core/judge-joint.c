@@ -1,0 +1,278 @@
+/*
+ * Fisher's combination of the features' KS and PSI evidence, with its
+ * null fitted by resampling whole reference rows (judge-joint.h).
+ */
+#include "judge-joint.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drift-ks.h"
+#include "drift-psi.h"
+#include "rng.h"
+#include "xalloc.h"
+
+#define JOINT_SERIES_MAX	100	/* terms of Q's series */
+
+/*
+ * ln Q(lambda) for lambda >= 1 by the alternating series
+ * Q = 2 sum_k (-1)^(k-1) exp(-2 k^2 lambda^2), written as
+ * ln 2 - 2 lambda^2 + log1p(sum_{k>=2} (-1)^(k-1) exp(-2 (k^2 - 1)
+ * lambda^2)), which never underflows; below 1 by the theta series
+ * 1 - Q = sqrt(2 pi) / lambda sum_{k>=1} exp(-(2k-1)^2 pi^2 /
+ * (8 lambda^2)), where the first series converges slowly.
+ */
+double
+joint_ks_term(double lambda)
+{
+	double l2 = lambda * lambda, s = 0.0, t, cdf;
+	int k;
+
+	if (!(lambda > 0.0))
+		return 0.0;
+	if (lambda >= 1.0) {
+		for (k = 2; k <= JOINT_SERIES_MAX; k++) {
+			t = exp(-2.0 * ((double)k * k - 1.0) * l2);
+			s += (k % 2 == 0) ? -t : t;
+			if (t < 1e-17)
+				break;
+		}
+		return -2.0 * (M_LN2 - 2.0 * l2 + log1p(s));
+	}
+	for (k = 1; k <= JOINT_SERIES_MAX; k++) {
+		t = exp(-(2.0 * k - 1.0) * (2.0 * k - 1.0) * M_PI * M_PI /
+		    (8.0 * l2));
+		s += t;
+		if (t < 1e-17 * s)
+			break;
+	}
+	cdf = sqrt(2.0 * M_PI) / lambda * s;
+	return cdf >= 1.0 ? 0.0 : -2.0 * log1p(-cdf);
+}
+
+double
+joint_p_term(double p)
+{
+	if (!(p < 1.0))
+		return 0.0;
+	return -2.0 * log(p < DBL_MIN ? DBL_MIN : p);
+}
+
+double
+joint_lambda(double d, size_t n, size_t m)
+{
+	double a = (double)n, b = (double)m;
+
+	if (n == 0 || m == 0 || isnan(d))
+		return 0.0;
+	return d * sqrt(a * b / (a + b));
+}
+
+/* One resampled pair: rows drawn with replacement, gathered by column. */
+struct joint_draw {
+	size_t	 n, m, cols;
+	size_t	*ri, *bi;	/* n and m row indices */
+	double	*a, *b;		/* one column of each, sorted */
+};
+
+static void
+joint_draw_column(struct joint_draw *d, const double *rows, size_t c)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		d->a[i] = rows[d->ri[i] * d->cols + c];
+	for (i = 0; i < d->m; i++)
+		d->b[i] = rows[d->bi[i] * d->cols + c];
+	drift_ks_sort(d->a, d->n);
+	drift_ks_sort(d->b, d->m);
+}
+
+/* T_KS and T_PSI of one resampled pair. */
+static void
+joint_draw_one(struct rng *r, struct joint_draw *d, const double *rows,
+    const struct psi_null *const *psi, double *tks, double *tpsi)
+{
+	size_t i, c;
+	double ks;
+
+	for (i = 0; i < d->n; i++)
+		d->ri[i] = (size_t)rng_below(r, d->n);
+	for (i = 0; i < d->m; i++)
+		d->bi[i] = (size_t)rng_below(r, d->n);
+	*tks = *tpsi = 0.0;
+	for (c = 0; c < d->cols; c++) {
+		joint_draw_column(d, rows, c);
+		ks = drift_ks_statistic(d->a, d->n, d->b, d->m);
+		*tks += joint_ks_term(joint_lambda(ks, d->n, d->m));
+		*tpsi += joint_p_term(psi_null_p_value(psi[c],
+		    drift_psi_sorted(d->a, d->n, d->b, d->m)));
+	}
+}
+
+void
+joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
+    const struct psi_null *const *psi, size_t draws, uint64_t seed,
+    struct psi_null *ks_out, struct psi_null *psi_out)
+{
+	struct joint_draw d = { n_rows, m, n_cols, NULL, NULL, NULL, NULL };
+	double *xk = xreallocarray(NULL, draws, sizeof *xk);
+	double *xp = xreallocarray(NULL, draws, sizeof *xp);
+	struct rng r;
+	size_t i;
+
+	d.ri = xreallocarray(NULL, n_rows, sizeof *d.ri);
+	d.bi = xreallocarray(NULL, m, sizeof *d.bi);
+	d.a = xreallocarray(NULL, n_rows, sizeof *d.a);
+	d.b = xreallocarray(NULL, m, sizeof *d.b);
+	rng_seed(&r, seed);
+	for (i = 0; i < draws; i++)
+		joint_draw_one(&r, &d, rows, psi, &xk[i], &xp[i]);
+	psi_null_fit_sample(xk, draws, ks_out);
+	psi_null_fit_sample(xp, draws, psi_out);
+	ks_out->nref = psi_out->nref = n_rows;
+	ks_out->nbatch = psi_out->nbatch = m;
+	ks_out->seed = psi_out->seed = seed;
+	free(xk);
+	free(xp);
+	free(d.ri);
+	free(d.bi);
+	free(d.a);
+	free(d.b);
+}
+
+/*
+ * The continued fraction of the regularized incomplete beta I_x(a, b)
+ * (modified Lentz), for x < (a + 1) / (a + b + 2).
+ */
+static double
+joint_betacf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0), h, num, del;
+	int k, k2;
+
+	d = 1.0 / (fabs(d) < tiny ? tiny : d);
+	h = d;
+	for (k = 1; k <= 1000; k++) {
+		k2 = 2 * k;
+		num = k * (b - k) * x / ((a + k2 - 1.0) * (a + k2));
+		d = 1.0 + num * d;
+		c = 1.0 + num / c;
+		d = 1.0 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		num = -(a + k) * (a + b + k) * x / ((a + k2) * (a + k2 + 1.0));
+		d = 1.0 + num * d;
+		c = 1.0 + num / c;
+		d = 1.0 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-15)
+			break;
+	}
+	return h;
+}
+
+/* I_x(a, b), the regularized incomplete beta function. */
+static double
+joint_ibeta(double a, double b, double x)
+{
+	double lf;
+
+	if (x <= 0.0)
+		return 0.0;
+	if (x >= 1.0)
+		return 1.0;
+	lf = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
+	    b * log1p(-x);
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return exp(lf) * joint_betacf(a, b, x) / a;
+	return 1.0 - exp(lf) * joint_betacf(b, a, 1.0 - x) / b;
+}
+
+double
+joint_f_sf(double f, double d1, double d2)
+{
+	if (!(f > 0.0))
+		return 1.0;
+	/* P(F > f) = I_{d2 / (d2 + d1 f)}(d2 / 2, d1 / 2) */
+	return joint_ibeta(d2 / 2.0, d1 / 2.0, d2 / (d2 + d1 * f));
+}
+
+bool
+joint_cov_init(struct joint_cov *jc, const double *rows, size_t n,
+    size_t p)
+{
+	size_t i, j, k;
+	double s, *l;
+
+	memset(jc, 0, sizeof *jc);
+	if (p < 1 || n <= p + 1)
+		return false;
+	jc->p = p;
+	jc->n = n;
+	jc->mean = xcalloc(p, sizeof *jc->mean);
+	l = jc->chol = xcalloc(p * p, sizeof *jc->chol);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < p; j++)
+			jc->mean[j] += rows[i * p + j];
+	for (j = 0; j < p; j++)
+		jc->mean[j] /= (double)n;
+	for (i = 0; i < n; i++)		/* the covariance, lower half */
+		for (j = 0; j < p; j++)
+			for (k = 0; k <= j; k++)
+				l[j * p + k] += (rows[i * p + j] - jc->mean[j]) *
+				    (rows[i * p + k] - jc->mean[k]);
+	for (j = 0; j < p; j++)
+		for (k = 0; k <= j; k++)
+			l[j * p + k] /= (double)(n - 1);
+	for (j = 0; j < p; j++) {	/* Cholesky in place: S = L L' */
+		for (k = 0; k <= j; k++) {
+			s = l[j * p + k];
+			for (i = 0; i < k; i++)
+				s -= l[j * p + i] * l[k * p + i];
+			if (k < j)
+				l[j * p + k] = s / l[k * p + k];
+			else if (s > 1e-12 * (l[j * p + j] + 1e-300))
+				l[j * p + j] = sqrt(s);
+			else {
+				joint_cov_finish(jc);
+				return false;	/* not positive definite */
+			}
+		}
+	}
+	return true;
+}
+
+void
+joint_cov_finish(struct joint_cov *jc)
+{
+	free(jc->mean);
+	free(jc->chol);
+	memset(jc, 0, sizeof *jc);
+}
+
+double
+joint_hotelling(const struct joint_cov *jc, const double *batch_mean,
+    size_t m, double *t2)
+{
+	size_t p = jc->p, j, i;
+	double *y = xcalloc(p, sizeof *y), s, q = 0.0, c, f, n = (double)jc->n;
+
+	for (j = 0; j < p; j++) {	/* L y = d */
+		s = batch_mean[j] - jc->mean[j];
+		for (i = 0; i < j; i++)
+			s -= jc->chol[j * p + i] * y[i];
+		y[j] = s / jc->chol[j * p + j];
+		q += y[j] * y[j];
+	}
+	free(y);
+	c = 1.0 / (double)m + 1.0 / n;
+	*t2 = q / c;
+	f = (n - (double)p) / ((double)p * (n - 1.0)) * *t2;
+	return joint_f_sf(f, (double)p, n - (double)p);
+}
