@@ -70,45 +70,113 @@ joint_lambda(double d, size_t n, size_t m)
 	return d * sqrt(a * b / (a + b));
 }
 
-/* One resampled pair: rows drawn with replacement, gathered by column. */
-struct joint_draw {
-	size_t	 n, m, cols;
-	size_t	*ri, *bi;	/* n and m row indices */
-	double	*a, *b;		/* one column of each, sorted */
+/*
+ * The reference's columns in sorted order with the row each value came
+ * from, so that a draw is a count per row and each column is read by one
+ * walk over its order: no sorting per draw.
+ */
+struct joint_ref {
+	size_t	 n, cols;
+	double	*sv;		/* cols x n: column c's values, sorted */
+	size_t	*row;		/* cols x n: the row of each */
 };
 
-static void
-joint_draw_column(struct joint_draw *d, const double *rows, size_t c)
-{
-	size_t i;
+static const double *joint_sort_key;
 
-	for (i = 0; i < d->n; i++)
-		d->a[i] = rows[d->ri[i] * d->cols + c];
-	for (i = 0; i < d->m; i++)
-		d->b[i] = rows[d->bi[i] * d->cols + c];
-	drift_ks_sort(d->a, d->n);
-	drift_ks_sort(d->b, d->m);
+static int
+joint_cmp(const void *a, const void *b)
+{
+	double x = joint_sort_key[*(const size_t *)a];
+	double y = joint_sort_key[*(const size_t *)b];
+
+	return (x > y) - (x < y);
 }
 
-/* T_KS and T_PSI of one resampled pair. */
 static void
-joint_draw_one(struct rng *r, struct joint_draw *d, const double *rows,
-    const struct psi_null *const *psi, double *tks, double *tpsi)
+joint_ref_init(struct joint_ref *jr, const double *rows, size_t n,
+    size_t cols)
 {
-	size_t i, c;
-	double ks;
+	double *col = xreallocarray(NULL, n, sizeof *col);
+	size_t c, i;
 
-	for (i = 0; i < d->n; i++)
-		d->ri[i] = (size_t)rng_below(r, d->n);
-	for (i = 0; i < d->m; i++)
-		d->bi[i] = (size_t)rng_below(r, d->n);
+	jr->n = n;
+	jr->cols = cols;
+	jr->sv = xreallocarray(NULL, n * cols, sizeof *jr->sv);
+	jr->row = xreallocarray(NULL, n * cols, sizeof *jr->row);
+	for (c = 0; c < cols; c++) {
+		for (i = 0; i < n; i++) {
+			col[i] = rows[i * cols + c];
+			jr->row[c * n + i] = i;
+		}
+		joint_sort_key = col;	/* single-threaded, like the caches */
+		qsort(jr->row + c * n, n, sizeof *jr->row, joint_cmp);
+		for (i = 0; i < n; i++)
+			jr->sv[c * n + i] = col[jr->row[c * n + i]];
+	}
+	free(col);
+}
+
+/*
+ * KS's D and PSI of one column for row counts ca (pseudo-reference, na
+ * draws) and cb (pseudo-batch, nb): the ECDFs compared at the end of each
+ * run of equal values; PSI's bins over the drawn values' range, cut on
+ * the sorted column (drift_psi_cuts), as psi-null.c draws them.
+ */
+static void
+joint_column(const struct joint_ref *jr, size_t c, const uint32_t *ca,
+    size_t na, const uint32_t *cb, size_t nb, double *d, double *psi)
+{
+	const double *sv = jr->sv + c * jr->n;
+	const size_t *row = jr->row + c * jr->n;
+	size_t below[PSI_BINS + 1], i, k, lo = SIZE_MAX, hi = 0, b;
+	uint64_t fa = 0, fb = 0, ba[PSI_BINS] = { 0 }, bb[PSI_BINS] = { 0 };
+	double diff;
+
+	*d = 0.0;
+	for (k = 0; k < jr->n; k++) {
+		i = row[k];
+		fa += ca[i];
+		fb += cb[i];
+		if (ca[i] + cb[i] > 0) {
+			if (lo == SIZE_MAX)
+				lo = k;
+			hi = k;
+		}
+		if (k + 1 < jr->n && sv[k + 1] == sv[k])
+			continue;
+		diff = fabs((double)fa / (double)na - (double)fb / (double)nb);
+		if (diff > *d)
+			*d = diff;
+	}
+	drift_psi_cuts(sv, jr->n, sv[lo], sv[hi], below);
+	for (b = 0; b < PSI_BINS; b++)
+		for (k = below[b]; k < below[b + 1]; k++) {
+			ba[b] += ca[row[k]];
+			bb[b] += cb[row[k]];
+		}
+	*psi = drift_psi_counts(ba, bb, PSI_BINS);
+}
+
+/* T_KS and T_PSI of one resampled pair of n and m rows. */
+static void
+joint_draw_one(struct rng *r, const struct joint_ref *jr, size_t m,
+    uint32_t *ca, uint32_t *cb, const struct psi_null *const *psi,
+    double *tks, double *tpsi)
+{
+	size_t i, c, n = jr->n;
+	double d, p;
+
+	memset(ca, 0, n * sizeof *ca);
+	memset(cb, 0, n * sizeof *cb);
+	for (i = 0; i < n; i++)
+		ca[rng_below(r, n)]++;
+	for (i = 0; i < m; i++)
+		cb[rng_below(r, n)]++;
 	*tks = *tpsi = 0.0;
-	for (c = 0; c < d->cols; c++) {
-		joint_draw_column(d, rows, c);
-		ks = drift_ks_statistic(d->a, d->n, d->b, d->m);
-		*tks += joint_ks_term(joint_lambda(ks, d->n, d->m));
-		*tpsi += joint_p_term(psi_null_p_value(psi[c],
-		    drift_psi_sorted(d->a, d->n, d->b, d->m)));
+	for (c = 0; c < jr->cols; c++) {
+		joint_column(jr, c, ca, n, cb, m, &d, &p);
+		*tks += joint_ks_term(joint_lambda(d, n, m));
+		*tpsi += joint_p_term(psi_null_p_value(psi[c], p));
 	}
 }
 
@@ -117,19 +185,18 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
     const struct psi_null *const *psi, size_t draws, uint64_t seed,
     struct psi_null *ks_out, struct psi_null *psi_out)
 {
-	struct joint_draw d = { n_rows, m, n_cols, NULL, NULL, NULL, NULL };
 	double *xk = xreallocarray(NULL, draws, sizeof *xk);
 	double *xp = xreallocarray(NULL, draws, sizeof *xp);
+	uint32_t *ca = xreallocarray(NULL, n_rows, sizeof *ca);
+	uint32_t *cb = xreallocarray(NULL, n_rows, sizeof *cb);
+	struct joint_ref jr;
 	struct rng r;
 	size_t i;
 
-	d.ri = xreallocarray(NULL, n_rows, sizeof *d.ri);
-	d.bi = xreallocarray(NULL, m, sizeof *d.bi);
-	d.a = xreallocarray(NULL, n_rows, sizeof *d.a);
-	d.b = xreallocarray(NULL, m, sizeof *d.b);
+	joint_ref_init(&jr, rows, n_rows, n_cols);
 	rng_seed(&r, seed);
 	for (i = 0; i < draws; i++)
-		joint_draw_one(&r, &d, rows, psi, &xk[i], &xp[i]);
+		joint_draw_one(&r, &jr, m, ca, cb, psi, &xk[i], &xp[i]);
 	psi_null_fit_sample(xk, draws, ks_out);
 	psi_null_fit_sample(xp, draws, psi_out);
 	ks_out->nref = psi_out->nref = n_rows;
@@ -137,10 +204,10 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 	ks_out->seed = psi_out->seed = seed;
 	free(xk);
 	free(xp);
-	free(d.ri);
-	free(d.bi);
-	free(d.a);
-	free(d.b);
+	free(ca);
+	free(cb);
+	free(jr.sv);
+	free(jr.row);
 }
 
 /*
