@@ -4,6 +4,7 @@
  */
 #include "backtest/backtest.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,15 @@ struct bt_cond {
 	char			*key;
 	const struct rule	*rule;
 	unsigned		 clear;		/* clear evaluations in a row */
+	double			 notified;	/* when it last notified */
 };
 
 struct bt_state {
 	struct bt_cond		*open;
 	size_t			 n_open, cap;
 	unsigned		 resolve_after;
+	double			 repeat_interval;
+	double			 closed_at, labelled_at;	/* the batch's */
 	const struct alert_config *alert;	/* rule severities */
 	struct backtest_result	*out;
 };
@@ -62,6 +66,29 @@ bt_rule(struct backtest_result *out, const struct rule *r)
 	return NULL;
 }
 
+/* The clock of a finding: labels landed for their rules, else closed. */
+static double
+bt_now(const struct bt_state *st, const struct rule *r)
+{
+	if ((r->family == RULE_FAMILY_PERFORMANCE ||
+	    r->family == RULE_FAMILY_DETECTOR) && !isnan(st->labelled_at))
+		return st->labelled_at;
+	return isnan(st->closed_at) ? 0.0 : st->closed_at;
+}
+
+/* A finding on an open condition: a repeat, or suppressed (engine.c). */
+static void
+bt_refire(struct bt_state *st, struct bt_cond *cond,
+    struct backtest_rule *br, double now)
+{
+	cond->clear = 0;
+	if (now - cond->notified >= st->repeat_interval) {
+		cond->notified = now;
+		br->repeats++;
+	} else
+		br->suppressed++;
+}
+
 /* One batch's findings against the open conditions (the engine's way). */
 static void
 bt_conditions(struct bt_state *st, const struct rule_result *res)
@@ -79,7 +106,8 @@ bt_conditions(struct bt_state *st, const struct rule_result *res)
 		for (j = 0, open = false; j < st->n_open && !open; j++)
 			if (strcmp(st->open[j].key, f->key) == 0) {
 				open = true;
-				st->open[j].clear = 0;
+				bt_refire(st, &st->open[j], br,
+				    bt_now(st, f->rule));
 			}
 		if (open)
 			continue;
@@ -91,6 +119,7 @@ bt_conditions(struct bt_state *st, const struct rule_result *res)
 		st->open[st->n_open].key = xstrdup(f->key);
 		st->open[st->n_open].rule = f->rule;
 		st->open[st->n_open].clear = 0;
+		st->open[st->n_open].notified = bt_now(st, f->rule);
 		st->n_open++;
 		br->opened++;
 	}
@@ -175,7 +204,9 @@ bt_batch(struct store *s, struct bt_state *st, int64_t id,
 	    REPORT_TYPE_PERFORMANCE, sc, &perf, cause)) < 0 ||
 	    (has_dr = bt_report(s, id, REPORT_TYPE_DETECTORS, sc, &dr,
 	    cause)) < 0 ||
-	    store_batch_counts(s, id, &rows, &labelled, cause) != 0)
+	    store_batch_counts(s, id, &rows, &labelled, cause) != 0 ||
+	    store_batch_times(s, id, &st->closed_at, &st->labelled_at,
+	    cause) != 0)
 		goto out;
 	/* The estimate's stored verdict stands (no policy judges it). */
 	if ((has_est = store_report_get_estimate(s, id, &est, &why)) < 0) {
@@ -247,14 +278,18 @@ bt_recorded(struct store *s, struct backtest_result *out, char **cause)
 
 	for (i = 0; i < out->n_rules; i++)
 		if (alert_store_openings(s, out->rules[i].name,
-		    &out->rules[i].recorded, cause) != 0)
+		    &out->rules[i].recorded, cause) != 0 ||
+		    alert_store_repeats(s, out->rules[i].name,
+		    &out->rules[i].repeats_recorded,
+		    &out->rules[i].suppressed_recorded, cause) != 0)
 			return -1;
 	return 0;
 }
 
 int
 backtest_run(struct store *s, const struct monitor_config *c,
-    unsigned resolve_after, struct backtest_result *out, char **cause)
+    unsigned resolve_after, double repeat_interval,
+    struct backtest_result *out, char **cause)
 {
 	struct monitor_reference ref;
 	struct store_schema sc;
@@ -279,6 +314,7 @@ backtest_run(struct store *s, const struct monitor_config *c,
 	}
 	memset(&st, 0, sizeof st);
 	st.resolve_after = resolve_after;
+	st.repeat_interval = repeat_interval;
 	st.alert = ac = alert_config_create();
 	st.out = out;
 	rc = store_judged_batches(s, &ids, &n, cause);

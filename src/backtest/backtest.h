@@ -12,9 +12,24 @@
  * the alert rules (alert/rules.h) evaluated, and each condition opened,
  * kept or resolved as the alert engine does: opened when its rule fires
  * while it is not open, resolved after resolve_after evaluations of its
- * family that do not fire it. Repeats depend on the wall clock of the
- * original run and are not replayed; pages are the openings of critical
- * conditions.
+ * family that do not fire it; a condition that fires again while open
+ * repeats when repeat_interval seconds have passed since it last
+ * notified, else the repeat is suppressed (the engine's rule), with the
+ * batch's stored times as the clock: when it closed, and for the
+ * performance and detector rules when its labels landed. Pages are the
+ * openings and repeats of critical conditions. The engine read its clock
+ * a few milliseconds after those times, so a repeat due within that much
+ * of the interval may fall the other way.
+ *
+ * A store holds one stream per model: the replay reads the handle's model
+ * (store_model_set).
+ *
+ * The calibrated policy's Hotelling test (core/judge-joint.h) reads the
+ * batch's mean vector, which only a calibrated ingest stores (payloads
+ * under the seed policy stay as they were): replaying a seed store under
+ * the calibrated policy judges without it, so it may page later than a
+ * calibrated ingest of the same stream would have on a shift too small
+ * for any one feature.
  */
 #ifndef MLMON_BACKTEST_BACKTEST_H
 #define MLMON_BACKTEST_BACKTEST_H
@@ -35,6 +50,10 @@ struct backtest_rule {
 	int64_t		 opened;	/* conditions it would open */
 	int64_t		 recorded;	/* conditions the store records
 					   opening ("firing" decisions) */
+	int64_t		 repeats;	/* repeats it would send */
+	int64_t		 repeats_recorded;
+	int64_t		 suppressed;	/* repeats within the interval */
+	int64_t		 suppressed_recorded;
 };
 
 struct backtest_result {
@@ -46,12 +65,12 @@ struct backtest_result {
 };
 
 /*
- * Replay the store s through the monitor configuration c (policy, knob
- * and thresholds; c->policy picks the policy) with the alert engine's
- * resolve_after. 0, or -1 with *cause (caller frees).
+ * Replay the store s (its model) through the monitor configuration c
+ * (policy, knob and thresholds; c->policy picks the policy) with the
+ * alert engine's resolve_after and repeat_interval (seconds). 0, or -1 with *cause (caller frees).
  */
 int	backtest_run(struct store *s, const struct monitor_config *c,
-	    unsigned resolve_after, struct backtest_result *out,
-	    char **cause);
+	    unsigned resolve_after, double repeat_interval,
+	    struct backtest_result *out, char **cause);
 
 #endif

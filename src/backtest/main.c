@@ -17,16 +17,19 @@
 #include "db/store.h"
 
 static const char usage_text[] =
-"usage: mlmon-backtest [--db PATH] [--policy seed|calibrated]\n"
+"usage: mlmon-backtest [--db PATH] [--model NAME] [--policy seed|calibrated]\n"
 "                      [--false-page-rate R] [thresholds...]\n"
 "\n"
-"Replay a store's stored reports through a policy and print, per alert\n"
-"rule, the batches it would fire on and the conditions it would open\n"
-"(pages: critical ones) beside the openings the store records. The\n"
-"store is opened read-only; nothing is written.\n"
+"Replay a store's stored reports through a policy and print, per model\n"
+"and alert rule, the batches it would fire on, the conditions it would\n"
+"open, the repeats it would send and suppress, each beside what the\n"
+"store records (pages: critical openings and repeats). The store is\n"
+"opened read-only; nothing is written.\n"
 "\n"
 "  --db PATH              store to read (default $MLMON_DB, else\n"
 "                         " STORE_DEFAULT_PATH ")\n"
+"  --model NAME           one model (default: every model, a section\n"
+"                         each)\n"
 "  --policy seed|calibrated  the policy to replay (default calibrated)\n"
 "  --false-page-rate R    calibrated: expected false pages per 1,000\n"
 "                         stable batches (default 0.02)\n"
@@ -39,12 +42,22 @@ static const char usage_text[] =
 " (0.05)\n"
 "  --resolve-after N      clear evaluations that resolve a condition"
 " (3)\n"
+"  --repeat-interval S    seconds before an open condition repeats"
+" (300)\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n";
 
 enum {
 	OPT_POLICY = 256, OPT_RATE, OPT_KS, OPT_PSI_W, OPT_PSI_C, OPT_CHISQ,
-	OPT_CONF, OPT_DECAY, OPT_RESOLVE, OPT_DB,
+	OPT_CONF, OPT_DECAY, OPT_RESOLVE, OPT_DB, OPT_MODEL, OPT_REPEAT,
+};
+
+/* What the command line asks beyond the monitor configuration. */
+struct bt_args {
+	const char	*db;
+	const char	*model;		/* NULL: every model */
+	unsigned	 resolve_after;
+	double		 repeat_interval;
 };
 
 /* A number in [lo, hi] for flag `name`; exits 2 with the reason. */
@@ -66,11 +79,12 @@ number(const char *name, const char *s, double lo, double hi)
 }
 
 static void
-parse(int argc, char **argv, const char **db, struct monitor_config *c,
-    unsigned *resolve_after)
+parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "repeat-interval", required_argument, NULL, OPT_REPEAT },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "false-page-rate", required_argument, NULL, OPT_RATE },
 		{ "ks-alpha", required_argument, NULL, OPT_KS },
@@ -90,7 +104,14 @@ parse(int argc, char **argv, const char **db, struct monitor_config *c,
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_DB:
-			*db = optarg;
+			a->db = optarg;
+			break;
+		case OPT_MODEL:
+			a->model = optarg;
+			break;
+		case OPT_REPEAT:
+			a->repeat_interval = number("repeat-interval", optarg,
+			    0, 1e9);
 			break;
 		case OPT_POLICY:
 			if (!policy_parse(optarg, &c->policy)) {
@@ -130,7 +151,7 @@ parse(int argc, char **argv, const char **db, struct monitor_config *c,
 			c->decay = number("decay", optarg, 0, 1);
 			break;
 		case OPT_RESOLVE:
-			*resolve_after = (unsigned)number("resolve-after",
+			a->resolve_after = (unsigned)number("resolve-after",
 			    optarg, 1, 1000);
 			break;
 		case 'h':
@@ -174,62 +195,115 @@ print_policy(const struct monitor_config *c)
 }
 
 static void
-print_result(const char *db, const struct monitor_config *c,
-    const struct backtest_result *r)
+print_result(const char *db, const char *model,
+    const struct monitor_config *c, const struct backtest_result *r)
 {
 	int64_t would = 0, recorded = 0;
 	size_t i;
 
-	printf("mlmon-backtest: %s, %lld judged batches (%lld-%lld), %lld "
-	    "with labels\n", db, (long long)r->batches, (long long)r->first,
-	    (long long)r->last, (long long)r->labelled);
+	printf("mlmon-backtest: %s, model %s: %lld judged batches "
+	    "(%lld-%lld), %lld with labels\n", db, model,
+	    (long long)r->batches, (long long)r->first, (long long)r->last,
+	    (long long)r->labelled);
 	print_policy(c);
-	printf("%-20s %-9s %7s %11s %9s\n", "rule", "severity", "fired",
-	    "would open", "recorded");
+	printf("%-20s %-9s %6s %6s %8s %7s %8s %10s %8s\n", "rule",
+	    "severity", "fired", "opens", "recorded", "repeats", "recorded",
+	    "suppressed", "recorded");
 	for (i = 0; i < r->n_rules; i++) {
 		const struct backtest_rule *b = &r->rules[i];
 
-		printf("%-20s %-9s %7lld %11lld %9lld\n", b->name,
-		    b->severity, (long long)b->fired, (long long)b->opened,
-		    (long long)b->recorded);
+		printf("%-20s %-9s %6lld %6lld %8lld %7lld %8lld %10lld "
+		    "%8lld\n", b->name, b->severity, (long long)b->fired,
+		    (long long)b->opened, (long long)b->recorded,
+		    (long long)b->repeats, (long long)b->repeats_recorded,
+		    (long long)b->suppressed,
+		    (long long)b->suppressed_recorded);
 		if (strcmp(b->severity, "critical") == 0) {
-			would += b->opened;
-			recorded += b->recorded;
+			would += b->opened + b->repeats;
+			recorded += b->recorded + b->repeats_recorded;
 		}
 	}
-	printf("pages (critical openings): would send %lld, recorded %lld;"
-	    " repeats are not replayed\n", (long long)would,
-	    (long long)recorded);
+	printf("pages (critical openings and repeats): would send %lld, "
+	    "recorded %lld\n", (long long)would, (long long)recorded);
+}
+
+/* The models to replay: the one asked for (stored), else every one. */
+static int
+models_of(struct store *s, const char *want, char ***names, size_t *n,
+    char **cause)
+{
+	size_t i;
+
+	if (store_models(s, names, n, cause) != 0)
+		return -1;
+	if (want == NULL)
+		return 0;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*names)[i], want) == 0) {
+			store_models_free(*names, *n);
+			*names = xcalloc(1, sizeof **names);
+			(*names)[0] = xstrdup(want);
+			*n = 1;
+			return 0;
+		}
+	store_models_free(*names, *n);
+	*cause = xasprintf("no model '%s' in the store", want);
+	return -1;
+}
+
+/* Replay and print every model of names; 0, or 1 with the reason said. */
+static int
+replay(struct store *s, const struct bt_args *a,
+    const struct monitor_config *c, char **names, size_t n)
+{
+	struct backtest_result r;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (store_model_set(s, names[i], &cause) != 0 ||
+		    backtest_run(s, c, a->resolve_after, a->repeat_interval,
+		    &r, &cause) != 0) {
+			fprintf(stderr, "mlmon-backtest: %s: model %s: %s\n",
+			    a->db, names[i], cause);
+			free(cause);
+			return 1;
+		}
+		if (i > 0)
+			putchar('\n');
+		print_result(a->db, names[i], c, &r);
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct bt_args a = { getenv("MLMON_DB"), NULL, 3, 300.0 };
 	struct monitor_config c;
-	struct backtest_result r;
 	struct store *s;
-	const char *db = getenv("MLMON_DB");
-	unsigned resolve_after = 3;
-	char *cause = NULL;
+	char *cause = NULL, **names = NULL;
+	size_t n = 0;
 	int rc;
 
-	if (db == NULL || *db == '\0')
-		db = STORE_DEFAULT_PATH;
+	if (a.db == NULL || *a.db == '\0')
+		a.db = STORE_DEFAULT_PATH;
 	monitor_config_defaults(&c);
-	parse(argc, argv, &db, &c, &resolve_after);
-	s = store_open(db, STORE_READ_ONLY, &cause);
+	parse(argc, argv, &a, &c);
+	s = store_open(a.db, STORE_READ_ONLY, &cause);
 	if (s == NULL) {
 		fprintf(stderr, "mlmon-backtest: %s\n", cause);
 		free(cause);
 		return 1;
 	}
-	rc = backtest_run(s, &c, resolve_after, &r, &cause);
-	store_close(s);
-	if (rc != 0) {
-		fprintf(stderr, "mlmon-backtest: %s: %s\n", db, cause);
+	if (models_of(s, a.model, &names, &n, &cause) != 0) {
+		fprintf(stderr, "mlmon-backtest: %s: %s\n", a.db, cause);
 		free(cause);
+		store_close(s);
 		return 1;
 	}
-	print_result(db, &c, &r);
-	return 0;
+	rc = replay(s, &a, &c, names, n);
+	store_models_free(names, n);
+	store_close(s);
+	return rc;
 }

@@ -18,6 +18,14 @@ static const char sql_openings[] =
     " FROM alerts a JOIN alert_conditions c"
     " ON c.condition_key = a.condition_key AND c.model_id = a.model_id"
     " WHERE c.rule = ?1 AND a.kind = 'firing' AND a.model_id = :model)";
+/* Repeats sent (?2 = 0) or suppressed within the interval (?2 = 1). */
+static const char sql_repeats[] =
+    "SELECT count(*) FROM (SELECT DISTINCT a.condition_key, a.batch_id"
+    " FROM alerts a JOIN alert_conditions c"
+    " ON c.condition_key = a.condition_key AND c.model_id = a.model_id"
+    " WHERE c.rule = ?1 AND a.kind = 'repeat'"
+    " AND CASE WHEN a.status = 'suppressed' THEN 1 ELSE 0 END = ?2"
+    " AND a.model_id = :model)";
 static const char sql_condition_get[] =
     "SELECT condition_key, rule, severity, features, open, first_batch,"
     " last_fired_batch, last_seen_batch, clear_streak, last_notified_at,"
@@ -487,6 +495,32 @@ alert_store_openings(struct store *s, const char *rule, int64_t *n,
 	db_reset(st);
 	if (rc != DB_ROW) {
 		*cause = store_db_error(s, "counting alert openings");
+		return -1;
+	}
+	return 0;
+}
+
+int
+alert_store_repeats(struct store *s, const char *rule, int64_t *sent,
+    int64_t *suppressed, char **cause)
+{
+	struct db_stmt *st;
+	int64_t *out[2] = { sent, suppressed };
+	int rc = DB_ROW, i;
+
+	*sent = *suppressed = 0;
+	if ((st = store_stmt(s, sql_repeats, cause)) == NULL)
+		return -1;
+	for (i = 0; i < 2 && rc == DB_ROW; i++) {
+		alert_bind_text(st, 1, rule);
+		db_bind_int64(st, 2, i);
+		rc = db_step(st);
+		if (rc == DB_ROW)
+			*out[i] = db_column_int64(st, 0);
+		db_reset(st);
+	}
+	if (rc != DB_ROW) {
+		*cause = store_db_error(s, "counting alert repeats");
 		return -1;
 	}
 	return 0;

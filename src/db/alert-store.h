@@ -61,6 +61,13 @@ int	alert_store_condition_put(struct store *s,
  * How many conditions of rule `rule` the store records opening ("firing"
  * decisions; one per condition and batch whatever the channels).
  */
+/*
+ * How many repeats of rule `rule`'s conditions the store records: sent
+ * ("repeat" decisions past the repeat interval) and suppressed (the
+ * "suppressed" log rows within it); one per condition and batch.
+ */
+int	alert_store_repeats(struct store *s, const char *rule, int64_t *sent,
+	    int64_t *suppressed, char **cause);
 int	alert_store_openings(struct store *s, const char *rule, int64_t *n,
 	    char **cause);
 /* Every open condition, by key. Caller finishes each and frees *out. */

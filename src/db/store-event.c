@@ -13,6 +13,7 @@
 #include "db/store-internal.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,9 @@ static const char sql_pending_count[] =
     "SELECT count(*) FROM pending_labels WHERE model_id = :model";
 static const char sql_batch_counts[] =
     "SELECT n_rows, n_labelled FROM batches WHERE batch_id = ?1"
+    " AND model_id = :model";
+static const char sql_batch_times[] =
+    "SELECT closed_at, labelled_at FROM batches WHERE batch_id = ?1"
     " AND model_id = :model";
 static const char sql_judged_batches[] =
     "SELECT batch_id FROM monitor_reports WHERE report_type = 'feature'"
@@ -476,6 +480,33 @@ store_batch_counts(struct store *s, int64_t batch_id, int64_t *rows,
 	db_reset(st);
 	if (rc != DB_ROW && rc != DB_DONE) {
 		*cause = store_db_error(s, "reading the batch ledger");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_batch_times(struct store *s, int64_t batch_id, double *closed_at,
+    double *labelled_at, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_prepare(s, sql_batch_times, cause);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, batch_id);
+	rc = sqlite3_step(st);
+	*closed_at = *labelled_at = NAN;
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			*closed_at = sqlite3_column_double(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			*labelled_at = sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = store_error(s, rc, "reading the batch ledger");
 		return -1;
 	}
 	return 0;

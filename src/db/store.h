@@ -406,6 +406,9 @@ int	store_judged_batches(struct store *s, int64_t **ids, size_t *n,
 /* Rows and labelled rows of a batch, from the ledger. 0 or -1. */
 int	store_batch_counts(struct store *s, int64_t batch_id, int64_t *rows,
 	    int64_t *labelled, char **cause);
+/* When a batch closed and its labels landed (NaN: not yet). 0 or -1. */
+int	store_batch_times(struct store *s, int64_t batch_id, double *closed_at,
+	    double *labelled_at, char **cause);
 
 /*
  * Where an input stands, committed with the rows read from it: the file

@@ -2,17 +2,34 @@
 # mlmon-backtest on fixed streams (abrupt, seed 42, 15 batches of 200
 # rows, labels 2 batches late; stable, seed 7, 300 batches) ingested
 # under the seed policy:
-#  1. the seed policy replayed gives the openings the store records, rule
-#     by rule (the replay reproduces the original run), exact output;
+#  1. the seed policy replayed gives the openings, repeats and suppressed
+#     repeats the store records, rule by rule (the replay reproduces the
+#     original run), exact output; with a repeat interval of 0 every
+#     refire is a sent repeat, replayed as recorded too;
 #  2. the calibrated policy and a threshold change, exact output; the
 #     calibrated replay of the seed store opens, rule by rule, what an
 #     ingest of the same stream under the calibrated policy records;
 #  3. read-only: the store's bytes are unchanged, a read-only file works,
-#     a missing store and bad flags are refused with the reason.
+#     a missing store and bad flags are refused with the reason;
+#  4. a store of two models: a section each, --model picks one, an
+#     unknown model is refused.
 #
 # usage: run-backtest.sh MLMON-BACKTEST MLMON-INGEST MLMON-GEN EXPECTED-DIR
 set -u
 . "$(dirname "$0")/../lib.sh"
+
+# Rows of a tally (rule severity fired opens recorded repeats recorded
+# suppressed recorded) where the replay differs from the record.
+asrec() {
+	awk 'NF == 9 && ($2 == "critical" || $2 == "warning") &&
+	    ($4 != $5 || $6 != $7 || $8 != $9) { bad++ }
+	    END { print bad + 0 }' "$1"
+}
+# "rule replayed-column" of every tally row: column $2 of the nine.
+col() {
+	awk -v c="$2" 'NF == 9 && ($2 == "critical" || $2 == "warning") {
+	    print $1, $c }' "$1"
+}
 backtest=$(abspath "$1")
 ingest=$(abspath "$2")
 gen=$(abspath "$3")
@@ -28,8 +45,20 @@ sum=$(cat s.db s.db-wal 2>/dev/null | cksum)
 "$backtest" --db s.db --policy seed >seed.out 2>seed.err
 check "seed exit" $? 0
 yes_if "seed: exact output" cmp -s seed.out "$expected/backtest-seed.txt"
-check "seed: every rule's openings as recorded" "$(awk '
-    NR > 4 && NF == 5 && $4 != $5 { bad++ } END { print bad + 0 }' seed.out)" 0
+check "seed: every rule's openings as recorded" "$(asrec seed.out)" 0
+yes_if "seed: suppressed repeats replayed" awk '
+    $1 == "confirmed_drift" && $8 > 0 { ok = 1 } END { exit !ok }' seed.out
+# Repeats: every refire of an open condition is sent at interval 0.
+printf '[alert]\nrepeat_interval = 0\n' >r0.conf
+"$ingest" --db r0.db -q --policy seed --config r0.conf s.ndjson
+check "interval 0: ingest exit" $? 0
+"$backtest" --db r0.db --policy seed --repeat-interval 0 >r0.out 2>r0.err
+check "interval 0: exit" $? 0
+yes_if "interval 0: exact output" cmp -s r0.out \
+    "$expected/backtest-repeats.txt"
+check "interval 0: openings and repeats as recorded" "$(asrec r0.out)" 0
+check "interval 0: pages as recorded" "$(awk '/^pages/ {
+    print ($8 + 0 == $10 + 0 && $8 + 0 > 2) }' r0.out)" 1
 
 # 2. The calibrated policy, and the seed's with other thresholds.
 "$backtest" --db s.db >cal.out 2>cal.err
@@ -40,11 +69,9 @@ yes_if "calibrated: exact output" cmp -s cal.out \
 "$ingest" --db c.db -q s.ndjson
 check "calibrated ingest exit" $? 0
 "$backtest" --db c.db >c.out
-check "calibrated ingest replayed: as recorded" "$(awk '
-    NR > 4 && NF == 5 && $4 != $5 { bad++ } END { print bad + 0 }' c.out)" 0
+check "calibrated ingest replayed: as recorded" "$(asrec c.out)" 0
 check "calibrated replay of the seed store = calibrated ingest" \
-    "$(awk 'NR > 4 && NF == 5 { print $1, $4 }' cal.out)" \
-    "$(awk 'NR > 4 && NF == 5 { print $1, $5 }' c.out)"
+    "$(col cal.out 4)" "$(col c.out 5)"
 # A stable stream: the seed's warnings, the calibrated policy's.
 "$gen" --scenario stable --seed 7 --batches 300 >st.ndjson
 "$ingest" --db st.db -q --policy seed st.ndjson
@@ -54,8 +81,7 @@ yes_if "stable: calibrated replay, exact output" cmp -s st.out \
     "$expected/backtest-stable.txt"
 "$backtest" --db stc.db >stc.out
 check "stable: calibrated replay of the seed store = calibrated ingest" \
-    "$(awk 'NR > 4 && NF == 5 { print $1, $4 }' st.out)" \
-    "$(awk 'NR > 4 && NF == 5 { print $1, $5 }' stc.out)"
+    "$(col st.out 4)" "$(col stc.out 5)"
 "$backtest" --db st.db --policy seed --psi-critical 0.3 --chisq-alpha 0.001 \
     >strict.out 2>strict.err
 check "thresholds exit" $? 0
@@ -81,4 +107,26 @@ yes_if "--policy strict reason" grep -q "must be seed or calibrated" bad.err
 "$backtest" --db s.db --ks-alpha 2 2>bad.err
 check "--ks-alpha 2 exit" $? 2
 yes_if "--ks-alpha 2 reason" grep -q -- "--ks-alpha must be a number" bad.err
+
+# 4. Two models in one store.
+cp c.db m.db
+"$gen" --scenario stable --seed 9 --batches 30 >m2.ndjson
+"$ingest" --db m.db -q --model second m2.ndjson
+check "second model ingest exit" $? 0
+"$backtest" --db m.db >m.out 2>m.err
+check "two models exit" $? 0
+check "two models: a section each" "$(grep -c '^mlmon-backtest: m.db, model ' \
+    m.out)" 2
+check "two models: the default's section as alone" \
+    "$(sed -n '/model default:/,/^pages/p' m.out | tail -n +2 | cksum)" \
+    "$(tail -n +2 c.out | cksum)"
+yes_if "two models: the second's 30 batches" grep -q \
+    "model second: 30 judged batches" m.out
+"$backtest" --db m.db --model second >m2.out
+check "--model second: one section" "$(grep -c '^mlmon-backtest:' m2.out)" 1
+check "--model second: as in the whole" "$(cksum <m2.out)" \
+    "$(sed -n '/model second:/,/^pages/p' m.out | cksum)"
+"$backtest" --db m.db --model nobody 2>nobody.err
+check "--model nobody exit" $? 1
+yes_if "--model nobody reason" grep -q "no model 'nobody'" nobody.err
 finish
