@@ -1,8 +1,8 @@
 /*
  * One family per closed batch (judge.h): the p-values are laid out as
  * [ks_0 .. ks_{n-1}, psi_0 .. psi_{n-1}, label_shift, joint KS, joint
- * PSI, Hotelling] (the last four each when tested), adjusted together and
- * read back by position.
+ * PSI, Hotelling, missingness of each feature] (all after the PSI each
+ * when tested), adjusted together and read back by position.
  */
 #include "judge.h"
 
@@ -69,10 +69,10 @@ judge_batch(const struct judge_input *in, const struct policy_levels *lv,
 {
 	size_t n = in->n_features, m, i;
 	bool ls = !isnan(in->label_shift_p);
-	size_t slot[3];
+	size_t slot[3], *mslot = xcalloc(n ? n : 1, sizeof *mslot);
 	double *p, *q;
 
-	m = 2 * n + (ls ? 1 : 0) + 3;	/* at most */
+	m = 3 * n + (ls ? 1 : 0) + 3;	/* at most */
 	out->n_features = n;
 	out->n_tests = m;
 	out->ks_q = xcalloc(n ? n : 1, sizeof *out->ks_q);
@@ -80,6 +80,7 @@ judge_batch(const struct judge_input *in, const struct policy_levels *lv,
 	out->ks = xcalloc(n ? n : 1, sizeof *out->ks);
 	out->psi = xcalloc(n ? n : 1, sizeof *out->psi);
 	out->confirmed = xcalloc(n ? n : 1, sizeof *out->confirmed);
+	out->missing_q = xcalloc(n ? n : 1, sizeof *out->missing_q);
 	out->label_shift_q = NAN;
 	out->label_shift = DRIFT_NONE;
 	out->joint_ks_q = out->joint_psi_q = out->joint_t2_q = NAN;
@@ -98,8 +99,14 @@ judge_batch(const struct judge_input *in, const struct policy_levels *lv,
 	slot[0] = joint_slot(in->joint_ks_p, p, &m);
 	slot[1] = joint_slot(in->joint_psi_p, p, &m);
 	slot[2] = joint_slot(in->joint_t2_p, p, &m);
+	for (i = 0; i < n; i++)
+		mslot[i] = joint_slot(in->missing_p != NULL ?
+		    in->missing_p[i] : NAN, p, &m);
 	out->n_tests = m;
 	if (m == 0) {
+		for (i = 0; i < n; i++)
+			out->missing_q[i] = NAN;
+		free(mslot);
 		free(p);
 		free(q);
 		return;
@@ -125,6 +132,9 @@ judge_batch(const struct judge_input *in, const struct policy_levels *lv,
 		out->label_shift = judge_level(q[2 * n], lv);
 	}
 	judge_joint(out, q, slot, lv);
+	for (i = 0; i < n; i++)
+		out->missing_q[i] = mslot[i] == SIZE_MAX ? NAN : q[mslot[i]];
+	free(mslot);
 	free(p);
 	free(q);
 }
@@ -137,6 +147,8 @@ judge_report_finish(struct judge_report *r)
 	free(r->ks);
 	free(r->psi);
 	free(r->confirmed);
+	free(r->missing_q);
+	r->missing_q = NULL;
 	r->ks_q = r->psi_q = NULL;
 	r->ks = r->psi = NULL;
 	r->confirmed = NULL;

@@ -7,7 +7,9 @@
  * The family: per feature, KS (exact or asymptotic p-value) and PSI (its
  * null at the reference's and the batch's sizes, psi-null.h); and the
  * 2 x K homogeneity test of the predicted-class mix (drift-chisq.h),
- * which allows for the reference's own sampling error; and the joint
+ * which allows for the reference's own sampling error; each missingness
+ * test of a feature with a missing value in the batch or the reference
+ * (drift-missing.h; its verdict also needs its effect size); and the joint
  * tests (judge-joint.h), the features' KS and PSI evidence each combined
  * into one p-value. Performance tests,
  * which land later with the labels, are judged on their own.
@@ -40,6 +42,8 @@ struct judge_input {
 	double		 joint_ks_p;	/* judge-joint.h; NaN: not tested */
 	double		 joint_psi_p;
 	double		 joint_t2_p;	/* Hotelling's */
+	const double	*missing_p;	/* n_features, NaN: not in the */
+					/* family; NULL: none is */
 };
 
 struct judge_report {
@@ -51,6 +55,7 @@ struct judge_report {
 	enum drift_severity *ks;	/* CRITICAL: q <= page level */
 	enum drift_severity *psi;	/* WARNING: q <= warning level */
 	enum drift_severity label_shift;
+	double		*missing_q;	/* n_features, NaN: not tested */
 	double		 joint_ks_q;	/* NaN when not tested */
 	double		 joint_psi_q;
 	double		 joint_t2_q;

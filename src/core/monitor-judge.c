@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drift-missing.h"
 #include "drift-psi.h"
 #include "judge.h"
 #include "judge-joint.h"
@@ -448,6 +449,78 @@ judge_cat_p(const struct monitor_reference *ref, struct feature_report *fr,
 	fr->psi_p_value[f] = monitor_cat_psi_p(c, ref->n_present[f]);
 }
 
+/*
+ * The missingness tests in the family: each feature with a missing value
+ * in the batch or the reference (NULL when none has one).
+ */
+static double *
+missing_family(const struct feature_report *fr)
+{
+	double *p;
+	size_t f;
+
+	if (!fr->missing_seen || fr->missing_p_value == NULL)
+		return NULL;
+	p = xreallocarray(NULL, fr->n_features ? fr->n_features : 1,
+	    sizeof *p);
+	for (f = 0; f < fr->n_features; f++)
+		p[f] = fr->missing_share[f] > 0.0 ||
+		    fr->ref_missing_share[f] > 0.0 ? fr->missing_p_value[f] :
+		    NAN;
+	return p;
+}
+
+/*
+ * Missingness verdicts from the family: q at the warning level (the rule
+ * is a warning) and the effect size as large as configured.
+ */
+static void
+missing_verdicts(struct feature_report *fr, const struct judge_report *j,
+    const struct policy_levels *lv)
+{
+	size_t f, nf = fr->n_features;
+
+	if (!fr->missing_seen || fr->drift_missing == NULL)
+		return;
+	free(fr->missing_q);
+	fr->missing_q = xreallocarray(NULL, nf ? nf : 1, sizeof *fr->missing_q);
+	fr->any_missing_drift = false;
+	for (f = 0; f < nf; f++) {
+		fr->missing_q[f] = j->missing_q[f];
+		fr->drift_missing[f] = !isnan(j->missing_q[f]) &&
+		    j->missing_q[f] <= lv->warning &&
+		    fabs(fr->missing_effect[f]) >= fr->missing_min_effect;
+		if (fr->drift_missing[f])
+			fr->any_missing_drift = true;
+	}
+}
+
+/* The seed's missingness verdicts at c's levels (a report judged again). */
+static void
+missing_seed_verdicts(const struct monitor_config *c,
+    struct feature_report *fr)
+{
+	struct missing_drift m;
+	size_t f;
+
+	if (!fr->missing_seen || fr->drift_missing == NULL)
+		return;
+	fr->any_missing_drift = false;
+	fr->missing_alpha = c->missing_alpha;
+	fr->missing_min_effect = c->missing_effect;
+	for (f = 0; f < fr->n_features; f++) {
+		memset(&m, 0, sizeof m);
+		m.p_value = fr->missing_p_value[f];
+		m.effect = fr->missing_effect[f];
+		fr->drift_missing[f] = drift_missing_verdict(&m,
+		    c->missing_alpha, c->missing_effect);
+		if (fr->drift_missing[f])
+			fr->any_missing_drift = true;
+	}
+	free(fr->missing_q);
+	fr->missing_q = NULL;
+}
+
 void
 monitor_judge(const struct monitor_reference *ref,
     const struct monitor_config *c, size_t rows, struct feature_report *fr,
@@ -457,7 +530,7 @@ monitor_judge(const struct monitor_reference *ref,
 	struct policy_levels lv;
 	struct judge_input in;
 	struct judge_report j;
-	double *ks_p;
+	double *ks_p, *missing_p;
 
 	if (c->policy != POLICY_CALIBRATED || nf != ref->n_features ||
 	    ref->n_rows == 0 || rows == 0)
@@ -485,6 +558,8 @@ monitor_judge(const struct monitor_reference *ref,
 		    psi_null_p_value(psi_null_of(ref, f, m), fr->psi[f]);
 	}
 	joint_test(ref, fr, rows);
+	missing_p = missing_family(fr);
+	in.missing_p = missing_p;
 	in.n_features = nf;
 	in.ks_p = ks_p;
 	in.psi_p = fr->psi_p_value;
@@ -499,6 +574,8 @@ monitor_judge(const struct monitor_reference *ref,
 	fr->joint_ks_q = j.joint_ks_q;
 	fr->joint_psi_q = j.joint_psi_q;
 	fr->joint_t2_q = j.joint_t2_q;
+	missing_verdicts(fr, &j, &lv);
+	free(missing_p);
 	if ((fr->joint_drift = j.joint_confirmed))
 		joint_name(fr);
 	if (pr != NULL) {
@@ -567,6 +644,7 @@ monitor_rejudge(const struct monitor_reference *ref,
     struct detector_report *dr)
 {
 	monitor_seed_verdicts(c, fr, pr, perf);
+	missing_seed_verdicts(c, fr);
 	if (dr != NULL && dr->calibrated) {	/* back to the signals */
 		dr->ddm_drift = dr->ddm_signal;
 		dr->adwin_drift = dr->adwin_signal;

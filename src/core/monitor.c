@@ -593,6 +593,7 @@ feature_report_finish(struct feature_report *r)
 	free(r->investigate_psi);
 	free(r->thresholds);
 	free(r->mean);
+	free(r->missing_q);
 	free(r->psi_p_value);
 	free(r->ks_q);
 	free(r->psi_q);

@@ -228,7 +228,11 @@ struct feature_report {
 	double		*ref_missing_share;	/* reference */
 	double		*missing_p_value;	/* drift-missing.h */
 	double		*missing_effect;	/* Cohen's h, batch - ref */
-	bool		*drift_missing;	/* p < missing_alpha, |h| >= effect */
+	bool		*drift_missing;	/* p < missing_alpha, |h| >= effect; */
+					/* calibrated: missing_q <= the */
+					/* warning level, |h| >= effect */
+	double		*missing_q;	/* calibrated: BH-adjusted, NaN */
+					/* when not tested; else NULL */
 	bool		 any_missing_drift;
 	double		 missing_alpha;	/* thresholds judged with */
 	double		 missing_min_effect;

@@ -253,6 +253,10 @@ report_json_encode_feature(const struct feature_report *r,
 			json_key(&b, &first, "means");
 			feature_map(&b, r->mean, sc);
 		}
+		if (r->missing_q != NULL) {
+			json_key(&b, &first, "missing_q_values");
+			feature_map(&b, r->missing_q, sc);
+		}
 		report_json_joint_encode(&b, &first, r);
 	}
 	if (r->mmd_run) {
@@ -813,6 +817,13 @@ report_json_decode_feature(const char *text, size_t len,
 		r.mean = xcalloc(n, sizeof *r.mean);
 		for (i = 0; i < n; i++)
 			r.mean[i] = NAN;
+		if (get(root, "missing_q_values") != NULL) {
+			r.missing_q = xcalloc(n, sizeof *r.missing_q);
+			if (get_name_map(root, "missing_q_values",
+			    sc->feature_names, n, true, r.missing_q, NULL,
+			    cause) == -1)
+				goto fail;
+		}
 		if (get_name_map(root, "means", sc->feature_names, n, false,
 		    r.mean, NULL, cause) == -1 ||
 		    get_name_map(root, "psi_p_values", sc->feature_names, n,

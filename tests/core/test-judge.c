@@ -73,6 +73,7 @@ START_TEST(families)
 		in.psi_p = rows[i].psi;
 		in.label_shift_p = rows[i].ls;
 		in.joint_ks_p = in.joint_psi_p = in.joint_t2_p = NAN;
+		in.missing_p = NULL;
 		judge_batch(&in, &lv, &r);
 		ck_assert_msg(r.n_tests == rows[i].tests, "row %zu", i);
 		ck_assert_msg(r.n_confirmed == rows[i].confirmed &&
@@ -91,6 +92,70 @@ START_TEST(families)
 END_TEST
 
 /*
+ * The joint tests and the missingness tests join the family: each tested
+ * one adds a slot; joint drift needs one of the three critical and
+ * another at the warning level.
+ */
+START_TEST(joint_and_missing)
+{
+	static const struct {
+		double	jks, jpsi, jt2, miss0;
+		size_t	tests;
+		bool	confirmed;
+		double	t2_q, miss0_q;
+	} rows[] = {
+		/* T^2 1e-9 * 14 / 1; PSI 1e-4 * 14 / 2 = 7e-4: confirmed */
+		{ NAN, 1e-4, 1e-9, 0.5, 14, true, 1.4e-8, 0.5 * 14 / 14.0 },
+		/* T^2 alone: critical, nothing agrees */
+		{ NAN, NAN, 1e-9, NAN, 12, false, 1.2e-8, NAN },
+		{ 0.5, 0.5, 1e-9, NAN, 14, false, 1.4e-8, NAN },
+		/* two at the warning level only: no page */
+		{ 1e-4, NAN, 1e-4, NAN, 13, false, 1.3e-3 / 2 * 1, NAN },
+		/* missingness of feature 0 in the family: 1e-5 * 12 / 1 */
+		{ NAN, NAN, NAN, 1e-5, 12, false, NAN, 1.2e-4 },
+	};
+	double ks[NF] = { .5, .5, .5, .5, .5 }, psi[NF] = { .5, .5, .5, .5,
+	    .5 }, miss[NF];
+	struct policy_levels lv;
+	struct judge_input in;
+	struct judge_report r;
+	size_t i, f;
+
+	policy_levels(POLICY_FALSE_PAGE_RATE_DEFAULT, &lv);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		for (f = 0; f < NF; f++)
+			miss[f] = NAN;
+		miss[0] = rows[i].miss0;
+		in.n_features = NF;
+		in.ks_p = ks;
+		in.psi_p = psi;
+		in.label_shift_p = 0.5;
+		in.joint_ks_p = rows[i].jks;
+		in.joint_psi_p = rows[i].jpsi;
+		in.joint_t2_p = rows[i].jt2;
+		in.missing_p = miss;
+		judge_batch(&in, &lv, &r);
+		ck_assert_msg(r.n_tests == rows[i].tests, "row %zu: %zu tests",
+		    i, r.n_tests);
+		ck_assert_msg(r.joint_confirmed == rows[i].confirmed,
+		    "row %zu", i);
+		ck_assert(isnan(r.joint_t2_q) == isnan(rows[i].t2_q));
+		if (!isnan(rows[i].t2_q))
+			ck_assert_msg(fabs(r.joint_t2_q - rows[i].t2_q) <=
+			    1e-12 * rows[i].t2_q, "row %zu: %.17g", i,
+			    r.joint_t2_q);
+		ck_assert(isnan(r.missing_q[0]) == isnan(rows[i].miss0_q));
+		if (!isnan(rows[i].miss0_q))
+			ck_assert_msg(fabs(r.missing_q[0] - rows[i].miss0_q) <=
+			    1e-12, "row %zu: %.17g", i, r.missing_q[0]);
+		ck_assert(isnan(r.missing_q[1]));
+		ck_assert(r.n_confirmed == 0);
+		judge_report_finish(&r);
+	}
+}
+END_TEST
+
+/*
  * Stable batches, every null true and independent: BH then rejects
  * something with probability exactly q, so at a knob of 10 per 1,000
  * (q = 0.01) 100,000 batches give 1,000 +- 4 SD with any critical test;
@@ -102,7 +167,7 @@ START_TEST(stable_rate)
 	enum { BATCHES = 100000 };
 	double ks[NF], psi[NF], sd;
 	struct policy_levels lv;
-	struct judge_input in = { NF, ks, psi, 0, NAN, NAN, NAN };
+	struct judge_input in = { NF, ks, psi, 0, NAN, NAN, NAN, NULL };
 	struct judge_report r;
 	size_t b, i, any = 0, pages = 0;
 	struct rng g;
@@ -235,6 +300,7 @@ judge_suite(void)
 
 	tcase_add_test(tc, families);
 	tcase_add_test(tc, stable_rate);
+	tcase_add_test(tc, joint_and_missing);
 	tcase_add_test(tc, on_reports);
 	tcase_add_test(tc, grid);
 	suite_add_tcase(s, tc);
