@@ -478,50 +478,47 @@ alert_store_set_last_batch(struct store *s, const char *family,
 	return store_meta_set(s, key, value, cause);
 }
 
-int
-alert_store_openings(struct store *s, const char *rule, int64_t *n,
-    char **cause)
+/* The count statement sql returns for rule (and ?2 = arg when >= 0). */
+static int
+alert_rule_count(struct store *s, const char *sql, const char *rule,
+    int arg, int64_t *n, const char *what, char **cause)
 {
 	struct db_stmt *st;
 	int rc;
 
 	*n = 0;
-	if ((st = store_stmt(s, sql_openings, cause)) == NULL)
+	if ((st = store_stmt(s, sql, cause)) == NULL)
 		return -1;
 	alert_bind_text(st, 1, rule);
+	if (arg >= 0)
+		db_bind_int64(st, 2, arg);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*n = db_column_int64(st, 0);
 	db_reset(st);
 	if (rc != DB_ROW) {
-		*cause = store_db_error(s, "counting alert openings");
+		*cause = store_db_error(s, what);
 		return -1;
 	}
 	return 0;
 }
 
 int
+alert_store_openings(struct store *s, const char *rule, int64_t *n,
+    char **cause)
+{
+	return alert_rule_count(s, sql_openings, rule, -1, n,
+	    "counting alert openings", cause);
+}
+
+int
 alert_store_repeats(struct store *s, const char *rule, int64_t *sent,
     int64_t *suppressed, char **cause)
 {
-	struct db_stmt *st;
-	int64_t *out[2] = { sent, suppressed };
-	int rc = DB_ROW, i;
-
-	*sent = *suppressed = 0;
-	if ((st = store_stmt(s, sql_repeats, cause)) == NULL)
+	*suppressed = 0;
+	if (alert_rule_count(s, sql_repeats, rule, 0, sent,
+	    "counting alert repeats", cause) != 0)
 		return -1;
-	for (i = 0; i < 2 && rc == DB_ROW; i++) {
-		alert_bind_text(st, 1, rule);
-		db_bind_int64(st, 2, i);
-		rc = db_step(st);
-		if (rc == DB_ROW)
-			*out[i] = db_column_int64(st, 0);
-		db_reset(st);
-	}
-	if (rc != DB_ROW) {
-		*cause = store_db_error(s, "counting alert repeats");
-		return -1;
-	}
-	return 0;
+	return alert_rule_count(s, sql_repeats, rule, 1, suppressed,
+	    "counting suppressed repeats", cause);
 }

@@ -8,6 +8,7 @@
 #include "db/report-json-joint.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/monitor.h"
@@ -15,34 +16,46 @@
 #include "core/xalloc.h"
 #include "db/report-json-internal.h"
 
+/* The block's numbers, in their order. */
+struct joint_num {
+	const char	*key;
+	size_t		 off;	/* of the double in struct feature_report */
+};
+
+static const struct joint_num joint_nums[] = {
+	{ "ks_statistic", offsetof(struct feature_report, joint_ks_stat) },
+	{ "ks_p_value", offsetof(struct feature_report, joint_ks_p) },
+	{ "ks_q_value", offsetof(struct feature_report, joint_ks_q) },
+	{ "psi_statistic", offsetof(struct feature_report, joint_psi_stat) },
+	{ "psi_p_value", offsetof(struct feature_report, joint_psi_p) },
+	{ "psi_q_value", offsetof(struct feature_report, joint_psi_q) },
+	{ "t2", offsetof(struct feature_report, joint_t2) },
+	{ "t2_p_value", offsetof(struct feature_report, joint_t2_p) },
+	{ "t2_q_value", offsetof(struct feature_report, joint_t2_q) },
+};
+#define JOINT_NUMS	(sizeof joint_nums / sizeof joint_nums[0])
+
+static double *
+joint_at(struct feature_report *r, size_t i)
+{
+	return (double *)(void *)((char *)r + joint_nums[i].off);
+}
+
 void
 report_json_joint_encode(struct strbuf *b, bool *first,
     const struct feature_report *r)
 {
 	bool jfirst = true;
+	size_t i;
 
 	if (!r->calibrated || isnan(r->joint_ks_p))
 		return;
 	json_key(b, first, "joint");
 	JSON_LIT(b, "{");
-	json_key(b, &jfirst, "ks_statistic");
-	json_number(b, r->joint_ks_stat);
-	json_key(b, &jfirst, "ks_p_value");
-	json_number(b, r->joint_ks_p);
-	json_key(b, &jfirst, "ks_q_value");
-	json_number(b, r->joint_ks_q);
-	json_key(b, &jfirst, "psi_statistic");
-	json_number(b, r->joint_psi_stat);
-	json_key(b, &jfirst, "psi_p_value");
-	json_number(b, r->joint_psi_p);
-	json_key(b, &jfirst, "psi_q_value");
-	json_number(b, r->joint_psi_q);
-	json_key(b, &jfirst, "t2");
-	json_number(b, r->joint_t2);
-	json_key(b, &jfirst, "t2_p_value");
-	json_number(b, r->joint_t2_p);
-	json_key(b, &jfirst, "t2_q_value");
-	json_number(b, r->joint_t2_q);
+	for (i = 0; i < JOINT_NUMS; i++) {
+		json_key(b, &jfirst, joint_nums[i].key);
+		json_number(b, *joint_at((struct feature_report *)r, i));
+	}
 	json_key(b, &jfirst, "drift");
 	json_bool(b, r->joint_drift);
 	JSON_LIT(b, "}");
@@ -53,11 +66,10 @@ report_json_joint_decode(const cJSON *root, struct feature_report *r,
     char **cause)
 {
 	const cJSON *j = get(root, "joint");
+	size_t i;
 
-	r->joint_ks_stat = r->joint_psi_stat = NAN;
-	r->joint_ks_p = r->joint_psi_p = NAN;
-	r->joint_ks_q = r->joint_psi_q = NAN;
-	r->joint_t2 = r->joint_t2_p = r->joint_t2_q = NAN;
+	for (i = 0; i < JOINT_NUMS; i++)
+		*joint_at(r, i) = NAN;
 	r->joint_drift = false;
 	if (j == NULL || cJSON_IsNull(j))
 		return 0;
@@ -65,20 +77,9 @@ report_json_joint_decode(const cJSON *root, struct feature_report *r,
 		*cause = xstrdup("\"joint\" is not an object");
 		return -1;
 	}
-	if (get_double(j, "ks_statistic", true, &r->joint_ks_stat,
-	    cause) == -1 ||
-	    get_double(j, "ks_p_value", true, &r->joint_ks_p, cause) == -1 ||
-	    get_double(j, "ks_q_value", true, &r->joint_ks_q, cause) == -1 ||
-	    get_double(j, "psi_statistic", true, &r->joint_psi_stat,
-	    cause) == -1 ||
-	    get_double(j, "psi_p_value", true, &r->joint_psi_p,
-	    cause) == -1 ||
-	    get_double(j, "psi_q_value", true, &r->joint_psi_q,
-	    cause) == -1 ||
-	    get_double(j, "t2", false, &r->joint_t2, cause) == -1 ||
-	    get_double(j, "t2_p_value", false, &r->joint_t2_p, cause) == -1 ||
-	    get_double(j, "t2_q_value", false, &r->joint_t2_q, cause) == -1 ||
-	    get_bool(j, "drift", &r->joint_drift, cause) == -1)
-		return -1;
-	return 0;
+	for (i = 0; i < JOINT_NUMS; i++)
+		if (get_double(j, joint_nums[i].key, true, joint_at(r, i),
+		    cause) == -1)
+			return -1;
+	return get_bool(j, "drift", &r->joint_drift, cause);
 }

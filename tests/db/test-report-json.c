@@ -119,6 +119,68 @@ START_TEST(test_feature_round_trip)
 }
 END_TEST
 
+/*
+ * The calibrated block: the joint tests, the batch's means and (with
+ * missing values) the missingness q-values, read back bit for bit; a
+ * report without the joint block reads as not tested.
+ */
+START_TEST(test_feature_joint_round_trip)
+{
+	static const double mean[] = { -1.5, 1e-300, NAN, 7.0 / 3.0 };
+	struct feature_report a, b;
+	char *text, *cause = NULL;
+	size_t i;
+	int joint;
+
+	for (joint = 0; joint <= 1; joint++) {
+		feature_make(&a, false);
+		a.calibrated = true;
+		a.psi_p_value = xcalloc(4, sizeof *a.psi_p_value);
+		a.ks_q = xcalloc(4, sizeof *a.ks_q);
+		a.psi_q = xcalloc(4, sizeof *a.psi_q);
+		a.mean = xcalloc(4, sizeof *a.mean);
+		for (i = 0; i < 4; i++)
+			a.mean[i] = mean[i];
+		a.joint_ks_stat = a.joint_psi_stat = NAN;
+		a.joint_ks_p = a.joint_psi_p = a.joint_ks_q = NAN;
+		a.joint_psi_q = a.joint_t2 = a.joint_t2_p = a.joint_t2_q = NAN;
+		if (joint) {
+			a.joint_ks_stat = 41.5;
+			a.joint_ks_p = 1.0 / 3.0;
+			a.joint_ks_q = 0.5;
+			a.joint_psi_stat = 60.25;
+			a.joint_psi_p = 1e-7;
+			a.joint_psi_q = 1.3e-6;
+			a.joint_t2 = 123.456;
+			a.joint_t2_p = 5e-324;
+			a.joint_t2_q = 6e-300;
+			a.joint_drift = true;
+		}
+		text = report_json_encode_feature(&a, &schema, &cause);
+		ck_assert_msg(text != NULL, "%s", cause);
+		ck_assert_int_eq(strstr(text, "\"joint\"") != NULL, joint);
+		ck_assert_msg(report_json_decode_feature(text, strlen(text),
+		    &schema, &b, &cause) == 0, "%s: %s", cause, text);
+		for (i = 0; i < 4; i++)
+			ck_assert(same_bits(a.mean[i], b.mean[i]));
+		ck_assert(same_bits(a.joint_ks_stat, b.joint_ks_stat));
+		ck_assert(same_bits(a.joint_ks_p, b.joint_ks_p));
+		ck_assert(same_bits(a.joint_ks_q, b.joint_ks_q));
+		ck_assert(same_bits(a.joint_psi_stat, b.joint_psi_stat));
+		ck_assert(same_bits(a.joint_psi_p, b.joint_psi_p));
+		ck_assert(same_bits(a.joint_psi_q, b.joint_psi_q));
+		ck_assert(same_bits(a.joint_t2, b.joint_t2));
+		ck_assert(same_bits(a.joint_t2_p, b.joint_t2_p));
+		ck_assert(same_bits(a.joint_t2_q, b.joint_t2_q));
+		ck_assert_int_eq(b.joint_drift, joint);
+		ck_assert_ptr_null(b.missing_q);
+		free(text);
+		feature_report_finish(&a);
+		feature_report_finish(&b);
+	}
+}
+END_TEST
+
 /* The missing-value block: written only when seen, read back bit for bit. */
 START_TEST(test_feature_missing_round_trip)
 {
@@ -988,6 +1050,7 @@ report_json_suite(void)
 
 	tcase_add_test(tc, test_feature_round_trip);
 	tcase_add_test(tc, test_feature_missing_round_trip);
+	tcase_add_test(tc, test_feature_joint_round_trip);
 	tcase_add_test(tc, test_feature_cat_round_trip);
 	tcase_add_test(tc, test_feature_seed_keys);
 	tcase_add_test(tc, test_feature_seed_payload);
