@@ -489,24 +489,24 @@ int
 store_batch_times(struct store *s, int64_t batch_id, double *closed_at,
     double *labelled_at, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
-	st = store_prepare(s, sql_batch_times, cause);
+	st = store_stmt(s, sql_batch_times, cause);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, batch_id);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 1, batch_id);
+	rc = db_step(st);
 	*closed_at = *labelled_at = NAN;
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			*closed_at = sqlite3_column_double(st, 0);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			*labelled_at = sqlite3_column_double(st, 1);
+	if (rc == DB_ROW) {
+		if (!db_column_null(st, 0))
+			*closed_at = db_column_double(st, 0);
+		if (!db_column_null(st, 1))
+			*labelled_at = db_column_double(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = store_error(s, rc, "reading the batch ledger");
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		*cause = store_db_error(s, "reading the batch ledger");
 		return -1;
 	}
 	return 0;
