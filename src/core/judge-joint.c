@@ -12,9 +12,11 @@
 #include "drift-ks.h"
 #include "drift-psi.h"
 #include "rng.h"
+#include "stop.h"
 #include "xalloc.h"
 
 #define JOINT_SERIES_MAX	100	/* terms of Q's series */
+#define JOINT_STOP_POLL		64	/* draws between stop polls */
 
 /*
  * ln Q(lambda) for lambda >= 1 by the alternating series
@@ -180,11 +182,12 @@ joint_draw_one(struct rng *r, const struct joint_ref *jr, size_t m,
 	}
 }
 
-void
+bool
 joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
     const struct psi_null *const *psi, size_t draws, uint64_t seed,
     struct psi_null *ks_out, struct psi_null *psi_out)
 {
+	bool stopped = false;
 	double *xk = xreallocarray(NULL, draws, sizeof *xk);
 	double *xp = xreallocarray(NULL, draws, sizeof *xp);
 	uint32_t *ca = xreallocarray(NULL, n_rows, sizeof *ca);
@@ -195,10 +198,17 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 
 	joint_ref_init(&jr, rows, n_rows, n_cols);
 	rng_seed(&r, seed);
-	for (i = 0; i < draws; i++)
-		joint_draw_one(&r, &jr, m, ca, cb, psi, &xk[i], &xp[i]);
-	psi_null_fit_sample(xk, draws, ks_out);
-	psi_null_fit_sample(xp, draws, psi_out);
+	for (i = 0; i < draws && !stopped; i++) {
+		if (i % JOINT_STOP_POLL == 0 && stop_requested())
+			stopped = true;
+		else
+			joint_draw_one(&r, &jr, m, ca, cb, psi, &xk[i],
+			    &xp[i]);
+	}
+	if (!stopped) {
+		psi_null_fit_sample(xk, draws, ks_out);
+		psi_null_fit_sample(xp, draws, psi_out);
+	}
 	ks_out->nref = psi_out->nref = n_rows;
 	ks_out->nbatch = psi_out->nbatch = m;
 	ks_out->seed = psi_out->seed = seed;
@@ -208,6 +218,7 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 	free(cb);
 	free(jr.sv);
 	free(jr.row);
+	return !stopped;
 }
 
 /*

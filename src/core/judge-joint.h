@@ -53,9 +53,10 @@ double	joint_lambda(double d, size_t n, size_t m);
  * Fit the nulls of T_KS (ks_out) and T_PSI (psi_out) for batches of m
  * rows: rows is n_rows x n_cols row-major, complete (the reference's
  * numeric columns), psi[c] the PSI null of column c at batch size m.
- * draws >= 2; the resampling is fixed by seed.
+ * draws >= 2; the resampling is fixed by seed. A stop request
+ * (core/stop.h) cuts it short: false, and the nulls are not fitted.
  */
-void	joint_null_fit(const double *rows, size_t n_rows, size_t n_cols,
+bool	joint_null_fit(const double *rows, size_t n_rows, size_t n_cols,
 	    size_t m, const struct psi_null *const *psi, size_t draws,
 	    uint64_t seed, struct psi_null *ks_out, struct psi_null *psi_out);
 

@@ -280,7 +280,10 @@ joint_features(const struct monitor_reference *ref,
 	return k == cols ? k : 0;
 }
 
-/* The joint nulls for batches of `rows` rows over the features idx[k]. */
+/*
+ * The joint nulls for batches of `rows` rows over the features idx[k];
+ * NULL when a stop request cut the fit short.
+ */
 static const struct monitor_joint_entry *
 joint_null_of(const struct monitor_reference *ref, const size_t *idx,
     size_t k, size_t rows)
@@ -301,14 +304,18 @@ joint_null_of(const struct monitor_reference *ref, const size_t *idx,
 		np[i] = &nulls[i];
 	}
 	if (c->nj < JUDGE_CACHE_SIZES)
-		e = &c->j[c->nj++];
-	else {
+		e = &c->j[c->nj];
+	else
 		e = &c->j[c->jnext];
-		c->jnext = (c->jnext + 1) % JUDGE_CACHE_SIZES;
-	}
 	e->size = m;
-	joint_null_fit(ref->rows, ref->n_rows, k, m, np, JOINT_DRAWS,
-	    JUDGE_JOINT_SEED ^ (uint64_t)m, &e->ks, &e->psi);
+	if (!joint_null_fit(ref->rows, ref->n_rows, k, m, np, JOINT_DRAWS,
+	    JUDGE_JOINT_SEED ^ (uint64_t)m, &e->ks, &e->psi)) {
+		e->size = 0;	/* stopped: not kept (no batch has 0 rows) */
+		e = NULL;
+	} else if (c->nj < JUDGE_CACHE_SIZES)
+		c->nj++;
+	else
+		c->jnext = (c->jnext + 1) % JUDGE_CACHE_SIZES;
 	free(nulls);
 	free(np);
 	return e;
@@ -359,7 +366,10 @@ joint_test(const struct monitor_reference *ref, struct feature_report *fr,
 			    ref->n_present[f], rows));
 			tp += joint_p_term(fr->psi_p_value[f]);
 		}
-		e = joint_null_of(ref, idx, k, rows);
+		if ((e = joint_null_of(ref, idx, k, rows)) == NULL) {
+			free(idx);
+			return;
+		}
 		fr->joint_ks_stat = tk;
 		fr->joint_psi_stat = tp;
 		fr->joint_ks_p = psi_null_p_value(&e->ks, tk);
