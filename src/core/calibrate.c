@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "strbuf.h"
 #include "metrics.h"
 #include "xalloc.h"
 
@@ -330,30 +331,29 @@ calib_apply(const struct calib *c, const double *scores, double *out)
 char *
 calib_encode(const struct calib *c)
 {
-	struct codec_buf b;
+	struct strbuf b = STRBUF_INIT;
 	int j;
 
-	codec_buf_init(&b);
-	codec_buf_add(&b, "calib/1 k=%d curves=%d enabled=%d rows=%llu "
+	strbuf_addf(&b, "calib/1 k=%d curves=%d enabled=%d rows=%llu "
 	    "ece_raw=", c->k, c->n_curves, c->enabled ? 1 : 0,
 	    (unsigned long long)c->n_rows);
-	codec_buf_double(&b, c->ece_raw);
-	codec_buf_add(&b, " ece_cal=");
-	codec_buf_double(&b, c->ece_calibrated);
+	codec_put_double(&b, c->ece_raw);
+	strbuf_addf(&b, " ece_cal=");
+	codec_put_double(&b, c->ece_calibrated);
 	for (j = 0; j < c->n_curves; j++) {
 		const struct calib_curve *cv = &c->curves[j];
 		size_t i;
 
-		codec_buf_add(&b, "\ncurve n=%zu", cv->n);
+		strbuf_addf(&b, "\ncurve n=%zu", cv->n);
 		for (i = 0; i < cv->n; i++) {
-			codec_buf_add(&b, " ");
-			codec_buf_double(&b, cv->x[i]);
-			codec_buf_add(&b, " ");
-			codec_buf_double(&b, cv->y[i]);
+			strbuf_addf(&b, " ");
+			codec_put_double(&b, cv->x[i]);
+			strbuf_addf(&b, " ");
+			codec_put_double(&b, cv->y[i]);
 		}
 	}
-	codec_buf_add(&b, "\n");
-	return codec_buf_take(&b);
+	strbuf_addf(&b, "\n");
+	return strbuf_take(&b);
 }
 
 static bool

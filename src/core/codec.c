@@ -6,75 +6,18 @@
 #include "codec.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "xalloc.h"
+#include "strbuf.h"
 
 void
-codec_buf_init(struct codec_buf *b)
-{
-	b->cap = 128;
-	b->len = 0;
-	b->s = xmalloc(b->cap);
-	b->s[0] = '\0';
-}
-
-/* Append n bytes (and keep the text NUL-terminated). */
-static void
-codec_buf_put(struct codec_buf *b, const char *s, size_t n)
-{
-	if (b->cap - b->len <= n) {
-		b->cap = 2 * b->cap + n;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void
-codec_buf_add(struct codec_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (strchr(fmt, '%') == NULL) {	/* plain text: no printf */
-		codec_buf_put(b, fmt, strlen(fmt));
-		return;
-	}
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n < b->cap - b->len)
-			break;
-		b->cap = 2 * b->cap + (size_t)n;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	b->len += (size_t)n;
-}
-
-void
-codec_buf_double(struct codec_buf *b, double v)
+codec_put_double(struct strbuf *b, double v)
 {
 	char tmp[CODEC_DOUBLE_MAX];
 
 	codec_format_double(v, tmp);
-	codec_buf_put(b, tmp, strlen(tmp));
-}
-
-char *
-codec_buf_take(struct codec_buf *b)
-{
-	char *s = b->s;
-
-	b->s = NULL;
-	b->len = b->cap = 0;
-	return s;
+	strbuf_add(b, tmp, strlen(tmp));
 }
 
 void

@@ -16,20 +16,10 @@
 /* Buffer size for one formatted double. */
 #define CODEC_DOUBLE_MAX	32
 
-/* A growing NUL-terminated string. */
-struct codec_buf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
+struct strbuf;
 
-void	codec_buf_init(struct codec_buf *b);
-/* printf-style append; use codec_buf_double for doubles. */
-void	codec_buf_add(struct codec_buf *b, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	codec_buf_double(struct codec_buf *b, double v);
-/* Caller frees. Hands the string over; b is empty afterwards. */
-char	*codec_buf_take(struct codec_buf *b);
+/* Append the exact hex form of v (codec_format_double) to b. */
+void	codec_put_double(struct strbuf *b, double v);
 
 /* Exact hex form of v (NaN is written as "nan" but never parsed). */
 void	codec_format_double(double v, char out[CODEC_DOUBLE_MAX]);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define ADWIN_MAX_ROWS	62	/* 2^62 values: far beyond any stream */
@@ -255,32 +256,31 @@ adwin_update(struct adwin *a, double value)
 char *
 adwin_encode(const struct adwin *a)
 {
-	struct codec_buf b;
+	struct strbuf b = STRBUF_INIT;
 	int i, k;
 
-	codec_buf_init(&b);
-	codec_buf_add(&b, "adwin/1 delta=");
-	codec_buf_double(&b, a->delta);
-	codec_buf_add(&b, " clock=%d maxb=%d minlen=%d grace=%d width=%llu"
+	strbuf_addf(&b, "adwin/1 delta=");
+	codec_put_double(&b, a->delta);
+	strbuf_addf(&b, " clock=%d maxb=%d minlen=%d grace=%d width=%llu"
 	    " total=", ADWIN_CLOCK, ADWIN_MAX_BUCKETS, ADWIN_MIN_WINDOW,
 	    ADWIN_GRACE, (unsigned long long)a->width);
-	codec_buf_double(&b, a->total);
-	codec_buf_add(&b, " var=");
-	codec_buf_double(&b, a->variance);
-	codec_buf_add(&b, " tick=%llu det=%llu rows=%d",
+	codec_put_double(&b, a->total);
+	strbuf_addf(&b, " var=");
+	codec_put_double(&b, a->variance);
+	strbuf_addf(&b, " tick=%llu det=%llu rows=%d",
 	    (unsigned long long)a->tick, (unsigned long long)a->detections,
 	    a->n_rows);
 	for (i = 0; i < a->n_rows; i++) {
-		codec_buf_add(&b, " {%d", a->rows[i].count);
+		strbuf_addf(&b, " {%d", a->rows[i].count);
 		for (k = 0; k < a->rows[i].count; k++) {
-			codec_buf_add(&b, " ");
-			codec_buf_double(&b, a->rows[i].total[k]);
-			codec_buf_add(&b, " ");
-			codec_buf_double(&b, a->rows[i].var[k]);
+			strbuf_addf(&b, " ");
+			codec_put_double(&b, a->rows[i].total[k]);
+			strbuf_addf(&b, " ");
+			codec_put_double(&b, a->rows[i].var[k]);
 		}
-		codec_buf_add(&b, "}");
+		strbuf_addf(&b, "}");
 	}
-	return codec_buf_take(&b);
+	return strbuf_take(&b);
 }
 
 static bool

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "codec.h"
+#include "strbuf.h"
 
 static void
 ddm_reset(struct ddm *d)
@@ -66,26 +67,25 @@ ddm_update(struct ddm *d, bool error)
 char *
 ddm_encode(const struct ddm *d)
 {
-	struct codec_buf b;
+	struct strbuf b = STRBUF_INIT;
 
-	codec_buf_init(&b);
-	codec_buf_add(&b, "ddm/1 min=%llu warn=",
+	strbuf_addf(&b, "ddm/1 min=%llu warn=",
 	    (unsigned long long)d->min_instances);
-	codec_buf_double(&b, d->warning_level);
-	codec_buf_add(&b, " drift=");
-	codec_buf_double(&b, d->drift_level);
-	codec_buf_add(&b, " n=%llu p=", (unsigned long long)d->n);
-	codec_buf_double(&b, d->p);
-	codec_buf_add(&b, " s=");
-	codec_buf_double(&b, d->s);
-	codec_buf_add(&b, " pmin=");
-	codec_buf_double(&b, d->p_min);
-	codec_buf_add(&b, " smin=");
-	codec_buf_double(&b, d->s_min);
-	codec_buf_add(&b, " drifts=%llu warnings=%llu state=%d",
+	codec_put_double(&b, d->warning_level);
+	strbuf_addf(&b, " drift=");
+	codec_put_double(&b, d->drift_level);
+	strbuf_addf(&b, " n=%llu p=", (unsigned long long)d->n);
+	codec_put_double(&b, d->p);
+	strbuf_addf(&b, " s=");
+	codec_put_double(&b, d->s);
+	strbuf_addf(&b, " pmin=");
+	codec_put_double(&b, d->p_min);
+	strbuf_addf(&b, " smin=");
+	codec_put_double(&b, d->s_min);
+	strbuf_addf(&b, " drifts=%llu warnings=%llu state=%d",
 	    (unsigned long long)d->drifts, (unsigned long long)d->warnings,
 	    (int)d->state);
-	return codec_buf_take(&b);
+	return strbuf_take(&b);
 }
 
 static bool

@@ -14,6 +14,7 @@
 #include "calibrate.h"
 #include "cbpe.h"
 #include "codec.h"
+#include "strbuf.h"
 
 /* Every number NaN, nothing decided: what an unavailable estimate says. */
 static void
@@ -99,14 +100,13 @@ estimate_grades_mae(const struct estimate_grades *g, bool f1)
 char *
 estimate_grades_encode(const struct estimate_grades *g)
 {
-	struct codec_buf b;
+	struct strbuf b = STRBUF_INIT;
 
-	codec_buf_init(&b);
-	codec_buf_add(&b, "grades/1 n=%llu acc=", (unsigned long long)g->n);
-	codec_buf_double(&b, g->sum_abs_acc);
-	codec_buf_add(&b, " f1=");
-	codec_buf_double(&b, g->sum_abs_f1);
-	return codec_buf_take(&b);
+	strbuf_addf(&b, "grades/1 n=%llu acc=", (unsigned long long)g->n);
+	codec_put_double(&b, g->sum_abs_acc);
+	strbuf_addf(&b, " f1=");
+	codec_put_double(&b, g->sum_abs_f1);
+	return strbuf_take(&b);
 }
 
 bool

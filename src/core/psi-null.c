@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "codec.h"
+#include "strbuf.h"
 #include "drift-chisq.h"
 #include "drift-psi.h"
 #include "rng.h"
@@ -270,23 +271,22 @@ psi_null_p_value(const struct psi_null *n, double psi)
 char *
 psi_null_format(const struct psi_null *n)
 {
-	struct codec_buf b;
+	struct strbuf b = STRBUF_INIT;
 
-	codec_buf_init(&b);
-	codec_buf_add(&b, PSI_NULL_TAG " nref %llu nbatch %llu draws %llu"
+	strbuf_addf(&b, PSI_NULL_TAG " nref %llu nbatch %llu draws %llu"
 	    " seed %llu mean ", (unsigned long long)n->nref,
 	    (unsigned long long)n->nbatch, (unsigned long long)n->draws,
 	    (unsigned long long)n->seed);
-	codec_buf_double(&b, n->mean);
-	codec_buf_add(&b, " var ");
-	codec_buf_double(&b, n->var);
-	codec_buf_add(&b, " m3 ");
-	codec_buf_double(&b, n->m3);
-	codec_buf_add(&b, " tail_u ");
-	codec_buf_double(&b, n->tail_u);
-	codec_buf_add(&b, " tail_scale ");
-	codec_buf_double(&b, n->tail_scale);
-	return codec_buf_take(&b);	/* Caller frees. */
+	codec_put_double(&b, n->mean);
+	strbuf_addf(&b, " var ");
+	codec_put_double(&b, n->var);
+	strbuf_addf(&b, " m3 ");
+	codec_put_double(&b, n->m3);
+	strbuf_addf(&b, " tail_u ");
+	codec_put_double(&b, n->tail_u);
+	strbuf_addf(&b, " tail_scale ");
+	codec_put_double(&b, n->tail_scale);
+	return strbuf_take(&b);	/* Caller frees. */
 }
 
 /* " name <u64>" */

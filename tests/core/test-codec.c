@@ -12,6 +12,7 @@
 
 #include "core/codec.h"
 #include "core/rng.h"
+#include "core/strbuf.h"
 
 static const struct {
 	double		 v;
@@ -111,18 +112,18 @@ START_TEST(rejects)
 }
 END_TEST
 
+/* Doubles appended to the one growing buffer (core/strbuf.h). */
 START_TEST(buffer_grows)
 {
-	struct codec_buf b;
+	struct strbuf b = STRBUF_INIT;
 	char *s;
 	int i;
 
-	codec_buf_init(&b);
 	for (i = 0; i < 1000; i++) {
-		codec_buf_add(&b, "%s%d ", i ? " " : "", i);
-		codec_buf_double(&b, i / 7.0);
+		strbuf_addf(&b, "%s%d ", i ? " " : "", i);
+		codec_put_double(&b, i / 7.0);
 	}
-	s = codec_buf_take(&b);
+	s = strbuf_take(&b);
 	ck_assert_ptr_null(b.s);
 	ck_assert(strncmp(s, "0 0x0p+0 1 0x1.2492492492492p-3", 31) == 0);
 	free(s);
