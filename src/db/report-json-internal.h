@@ -1,7 +1,9 @@
 /*
  * The encoding and decoding helpers (report-json-util.c) shared by the
- * payload files: report-json.c, report-json-cat.c (the categorical block
- * of a feature report) and report-json-estimate.c: one number printer,
+ * payload files: report-json-feature.c (feature reports),
+ * report-json-cat.c (the categorical block of a feature report),
+ * report-json.c (prediction, performance, detectors) and
+ * report-json-estimate.c: one number printer,
  * one JSON parser of untrusted payloads, one way to read a key. Only
  * src/db/report-json*.c include this header.
  */
@@ -47,5 +49,22 @@ int	 get_count(const cJSON *o, const char *key, bool required,
 	    uint64_t *out, char **cause);
 /* Prefix a decoder's cause with the report type; frees the old cause. */
 void	 decode_fail(const char *what, char **cause);
+
+struct store_schema;
+/* The schema names a payload needs are there; false with *cause. */
+bool	 schema_usable(const struct store_schema *sc, char **cause);
+/*
+ * An object {name: value} with exactly one entry per name. Values are
+ * numbers or null (doubles) when v is set, else counts into c. Missing
+ * (when not required): NaN or 0 everywhere.
+ */
+int	 get_name_map(const cJSON *o, const char *key, char *const *names,
+	    size_t n, bool required, double *v, uint64_t *c, char **cause);
+/*
+ * The calibrated policy's two numbers of a report (monitor-judge.h), when
+ * it says "policy"; NaN otherwise.
+ */
+int	 get_calibrated(const cJSON *o, bool *calibrated, const char *k1,
+	    double *v1, const char *k2, double *v2, char **cause);
 
 #endif

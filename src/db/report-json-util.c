@@ -1,6 +1,7 @@
 /*
- * The pieces every payload file of src/db (report-json.c,
- * report-json-cat.c, report-json-estimate.c) writes and reads with:
+ * The pieces every payload file of src/db (report-json-feature.c,
+ * report-json-cat.c, report-json.c, report-json-estimate.c) writes and
+ * reads with:
  * compact JSON written straight into a strbuf (the bytes
  * cJSON_PrintUnformatted gives), one parser of untrusted payloads, and
  * checked reads of a cJSON tree (report-json-internal.h).
@@ -14,6 +15,7 @@
 
 #include "core/xalloc.h"
 #include "db/store-internal.h"
+#include "db/store.h"
 
 /* "key": after a comma unless it is the first member. */
 void
@@ -225,4 +227,100 @@ decode_fail(const char *what, char **cause)
 
 	*cause = xasprintf("%s report: %s", what, inner);
 	free(inner);
+}
+
+bool
+schema_usable(const struct store_schema *sc, char **cause)
+{
+	if (sc == NULL || sc->n_features == 0 || sc->n_classes < 1 ||
+	    sc->feature_names == NULL || sc->class_names == NULL) {
+		*cause = xstrdup("report JSON needs the feature and class "
+		    "names of a stored schema");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The calibrated policy's two numbers of a report (monitor-judge.h), when
+ * it says "policy"; NaN otherwise.
+ */
+int
+get_calibrated(const cJSON *o, bool *calibrated, const char *k1,
+    double *v1, const char *k2, double *v2, char **cause)
+{
+	*calibrated = get(o, "policy") != NULL;
+	*v1 = *v2 = NAN;
+	if (!*calibrated)
+		return 0;
+	return get_double(o, k1, true, v1, cause) == -1 ||
+	    get_double(o, k2, true, v2, cause) == -1 ? -1 : 0;
+}
+
+/*
+ * An object {name: value} with exactly one entry per name. Values are
+ * numbers or null (doubles) when v is set, else counts into c. Missing
+ * (when not required): NaN or 0 everywhere.
+ */
+int
+get_name_map(const cJSON *o, const char *key, char *const *names, size_t n,
+    bool required, double *v, uint64_t *c, char **cause)
+{
+	const cJSON *map, *it;
+	bool *seen;
+	size_t i = 0;
+	long at;
+	int ret = -1;
+
+	map = get(o, key);
+	if (map == NULL && !required) {
+		for (i = 0; i < n; i++) {
+			if (v != NULL)
+				v[i] = NAN;
+			else
+				c[i] = 0;
+		}
+		return 0;
+	}
+	if (map == NULL) {
+		*cause = xasprintf("missing key \"%s\"", key);
+		return -1;
+	}
+	if (!cJSON_IsObject(map)) {
+		*cause = xasprintf("\"%s\" is not an object", key);
+		return -1;
+	}
+	seen = xcalloc(n, sizeof *seen);
+	cJSON_ArrayForEach(it, map) {
+		at = it->string == NULL ? -1 : name_index(names, n,
+		    it->string, i);
+		if (at < 0 || seen[at]) {
+			*cause = xasprintf("\"%s\" has an unknown or repeated "
+			    "name", key);
+			goto out;
+		}
+		seen[at] = true;
+		if (v != NULL) {
+			if (cJSON_IsNull(it))
+				v[at] = NAN;
+			else if (cJSON_IsNumber(it))
+				v[at] = it->valuedouble;
+			else {
+				*cause = xasprintf("\"%s\" holds a value that "
+				    "is not a number", key);
+				goto out;
+			}
+		} else if (item_count(it, key, &c[at], cause) == -1)
+			goto out;
+		i++;
+	}
+	if (i != n) {
+		*cause = xasprintf("\"%s\" has %zu entries, not %zu", key, i,
+		    n);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(seen);
+	return ret;
 }
