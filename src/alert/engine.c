@@ -59,6 +59,21 @@
 #include "db/alert-store.h"
 #include "db/store.h"
 
+/* The channel's sink (sink-*.c). */
+static const struct alert_sink *
+engine_sink(enum alert_channel ch)
+{
+	switch (ch) {
+	case ALERT_CHANNEL_SLACK:
+		return &sink_slack;
+	case ALERT_CHANNEL_EMAIL:
+		return &sink_email;
+	case ALERT_CHANNEL_ALERTMANAGER:
+		return &sink_alertmanager;
+	}
+	return NULL;
+}
+
 static double
 engine_real_clock(void *arg)
 {
@@ -168,7 +183,7 @@ engine_decide(struct alert_engine *e, int64_t batch, const char *key,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		sink = alert_sink_get(chs[i]);
+		sink = engine_sink(chs[i]);
 		ready = alert_config_channel_ready(c, chs[i]);
 		r.channel = (char *)sink->name;
 		r.last_error = NULL;
@@ -580,7 +595,7 @@ alert_engine_deliver(struct alert_engine *e, char **cause)
 	for (i = 0; i < n; i++) {
 		if (!parse_alert_channel(rows[i].channel, &ch) || hold[ch])
 			continue;
-		sink = alert_sink_get(ch);
+		sink = engine_sink(ch);
 		now = engine_now(e);
 		if (rows[i].next_attempt_at > now) {
 			hold[ch] = true;

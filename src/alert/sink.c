@@ -1,7 +1,8 @@
 /*
- * What the sinks share: the sink table, the subject prefix, the curl
- * options of every attempt, one JSON POST with its outcome (Slack,
- * Alertmanager) and the scrubbing of errors.
+ * What the sinks share (each sink-*.c calls down into it; engine.c picks
+ * the sink of a channel): the subject prefix, the curl options of every
+ * attempt, one JSON POST with its outcome (Slack, Alertmanager) and the
+ * scrubbing of errors.
  */
 #include "alert/sink.h"
 
@@ -73,20 +74,6 @@ sink_write(char *data, size_t size, size_t n, void *arg)
 	b->len += take;
 	b->buf[b->len] = '\0';
 	return len;
-}
-
-const struct alert_sink *
-alert_sink_get(enum alert_channel ch)
-{
-	switch (ch) {
-	case ALERT_CHANNEL_SLACK:
-		return &sink_slack;
-	case ALERT_CHANNEL_EMAIL:
-		return &sink_email;
-	case ALERT_CHANNEL_ALERTMANAGER:
-		return &sink_alertmanager;
-	}
-	return NULL;
 }
 
 const char *

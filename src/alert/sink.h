@@ -62,8 +62,6 @@ extern const struct alert_sink sink_slack;
 extern const struct alert_sink sink_email;
 extern const struct alert_sink sink_alertmanager;
 
-const struct alert_sink *alert_sink_get(enum alert_channel ch);
-
 /* Caller frees. The Slack incoming-webhook JSON for m. */
 char	*sink_slack_payload(const struct alert_message *m);
 /* Caller frees. The whole RFC 5322 message for m, CRLF line ends. */
