@@ -45,6 +45,7 @@ enum {
 	OPT_SCN,		/* scenario keys: see main_scn_keys */
 };
 
+/* mlmon-gen's own flags; the scenario keys' flags follow (main_longopts). */
 static const struct option main_options[] = {
 	{ "scenario", required_argument, NULL, 's' },
 	{ "scenario-dir", required_argument, NULL, OPT_SCENARIO_DIR },
@@ -62,33 +63,38 @@ static const struct option main_options[] = {
 	{ "no-schema", no_argument, NULL, OPT_NO_SCHEMA },
 	{ "no-end-batch", no_argument, NULL, OPT_NO_END_BATCH },
 	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "mean-shift", required_argument, NULL, OPT_SCN + 0 },
-	{ "magnitude", required_argument, NULL, OPT_SCN + 1 },
-	{ "change-point", required_argument, NULL, OPT_SCN + 2 },
-	{ "ramp-start", required_argument, NULL, OPT_SCN + 3 },
-	{ "ramp-end", required_argument, NULL, OPT_SCN + 4 },
-	{ "shift-features", required_argument, NULL, OPT_SCN + 5 },
-	{ "prior-shift", required_argument, NULL, OPT_SCN + 6 },
-	{ "priors", required_argument, NULL, OPT_SCN + 7 },
-	{ "after-priors", required_argument, NULL, OPT_SCN + 8 },
-	{ "class-spread", required_argument, NULL, OPT_SCN + 9 },
-	{ "true-class", required_argument, NULL, OPT_SCN + 10 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
 };
+#define MAIN_N_OPTIONS	(sizeof main_options / sizeof main_options[0])
 
-/* Definition-file key of each OPT_SCN + i flag. */
+/*
+ * The definition-file keys a flag may override: --mean-shift sets
+ * mean_shift (the flag is the key with '-' for '_').
+ */
 static const char *const main_scn_keys[] = {
 	"mean_shift", "magnitude", "change_point", "ramp_start", "ramp_end",
 	"shift_features", "prior_shift", "priors", "after_priors",
 	"class_spread", "true_class",
 };
 
+#define MAIN_N_SCN_KEYS	(sizeof main_scn_keys / sizeof main_scn_keys[0])
+#define MAIN_KEY_MAX	32	/* bytes of a key, with its NUL */
+
 struct main_override {
 	const char	*flag;
 	const char	*key;
 	const char	*value;
+};
+
+/* What the command line asked for. */
+struct main_args {
+	const char		*scenario;	/* name or path */
+	const char		*dir;		/* --scenario-dir; NULL: none */
+	bool			 list;
+	struct gen_config	 cfg;
+	struct main_override	 ov[MAIN_MAX_OVERRIDES];
+	int			 nov;
 };
 
 static void
@@ -223,89 +229,115 @@ main_check_effect(const struct scn *s, const struct main_override *o)
 		    "--mean-shift and --prior-shift)", o->flag, s->name);
 }
 
-int
-main(int argc, char **argv)
+/* The long options: main_options, then a flag per scenario key. */
+static void
+main_longopts(struct option *lo, char flags[][MAIN_KEY_MAX])
 {
-	const char *scenario = "stable", *dir = NULL, *dirs[SCN_DIRS_MAX];
-	struct main_override ov[MAIN_MAX_OVERRIDES];
-	struct gen_config cfg;
-	struct scn s;
-	struct emit e;
-	struct gen *g;
-	char *path, *cause, *own = NULL;
-	double rate;
-	bool list = false;
-	int opt, nov = 0, i, err;
+	size_t	i, j;
 
-	gen_config_init(&cfg);
+	for (i = 0; i < MAIN_N_OPTIONS; i++)
+		lo[i] = main_options[i];
+	for (j = 0; j < MAIN_N_SCN_KEYS; j++, i++) {
+		snprintf(flags[j], MAIN_KEY_MAX, "%s", main_scn_keys[j]);
+		for (char *c = flags[j]; *c != '\0'; c++)
+			if (*c == '_')
+				*c = '-';
+		lo[i].name = flags[j];
+		lo[i].has_arg = required_argument;
+		lo[i].flag = NULL;
+		lo[i].val = OPT_SCN + (int)j;
+	}
+	memset(&lo[i], 0, sizeof lo[i]);
+}
+
+/* One generator setting (a flag with its argument) into cfg. */
+static void
+main_setting(struct gen_config *cfg, int opt, const char *arg)
+{
+	double	rate;
+
+	switch (opt) {
+	case 'S':
+		cfg->seed = main_seed(arg);
+		break;
+	case OPT_RNG:
+		if (strcmp(arg, "mlmon") == 0)
+			cfg->rng = GEN_RNG_MLMON;
+		else if (strcmp(arg, "numpy") == 0)
+			cfg->rng = GEN_RNG_NUMPY;
+		else
+			main_bad("--rng: expected mlmon or numpy, got '%s'",
+			    arg);
+		break;
+	case OPT_BATCHES:
+		cfg->batches = main_long("batches", arg, 0, 1000000000L);
+		break;
+	case OPT_BATCH_SIZE:
+		cfg->batch_size = main_long("batch-size", arg, 1, 10000000L);
+		break;
+	case OPT_FIRST_BATCH:
+		cfg->first_batch = main_long("first-batch", arg, 0,
+		    1000000000L);
+		break;
+	case OPT_FEATURES:
+		cfg->features = (int)main_long("features", arg, 1, 4096);
+		break;
+	case OPT_CLASSES:
+		cfg->classes = (int)main_long("classes", arg, 2, 1000);
+		break;
+	case OPT_REFERENCE_ROWS:
+		cfg->reference_rows = main_long("reference-rows", arg, 1,
+		    100000000L);
+		break;
+	case OPT_LABEL_DELAY:
+		cfg->label_delay = main_long("label-delay", arg, 0,
+		    1000000000L);
+		break;
+	case OPT_RATE:
+		if (!scn_parse_double(arg, &rate) || rate <= 0.0 ||
+		    rate > 1e9)
+			main_bad("--rate: expected rows per second in (0, "
+			    "1e9], got '%s'", arg);
+		cfg->rate = rate;
+		break;
+	}
+}
+
+/*
+ * The command line into a (usage errors exit 2 from here). -1 to go on,
+ * else the exit status (--help, --version).
+ */
+static int
+main_parse(int argc, char **argv, struct main_args *a,
+    char flags[][MAIN_KEY_MAX])
+{
+	struct option	lo[MAIN_N_OPTIONS + MAIN_N_SCN_KEYS + 1];
+	int		opt;
+
+	memset(a, 0, sizeof *a);
+	a->scenario = "stable";
+	gen_config_init(&a->cfg);
+	main_longopts(lo, flags);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:S:hV", main_options,
-	    NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:S:hV", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			scenario = optarg;
+			a->scenario = optarg;
 			break;
 		case OPT_SCENARIO_DIR:
-			dir = optarg;
+			a->dir = optarg;
 			break;
 		case OPT_LIST:
-			list = true;
-			break;
-		case 'S':
-			cfg.seed = main_seed(optarg);
-			break;
-		case OPT_RNG:
-			if (strcmp(optarg, "mlmon") == 0)
-				cfg.rng = GEN_RNG_MLMON;
-			else if (strcmp(optarg, "numpy") == 0)
-				cfg.rng = GEN_RNG_NUMPY;
-			else
-				main_bad("--rng: expected mlmon or numpy, got "
-				    "'%s'", optarg);
-			break;
-		case OPT_BATCHES:
-			cfg.batches = main_long("batches", optarg, 0,
-			    1000000000L);
-			break;
-		case OPT_BATCH_SIZE:
-			cfg.batch_size = main_long("batch-size", optarg, 1,
-			    10000000L);
-			break;
-		case OPT_FIRST_BATCH:
-			cfg.first_batch = main_long("first-batch", optarg, 0,
-			    1000000000L);
-			break;
-		case OPT_FEATURES:
-			cfg.features = (int)main_long("features", optarg, 1,
-			    4096);
-			break;
-		case OPT_CLASSES:
-			cfg.classes = (int)main_long("classes", optarg, 2,
-			    1000);
-			break;
-		case OPT_REFERENCE_ROWS:
-			cfg.reference_rows = main_long("reference-rows",
-			    optarg, 1, 100000000L);
-			break;
-		case OPT_LABEL_DELAY:
-			cfg.label_delay = main_long("label-delay", optarg, 0,
-			    1000000000L);
+			a->list = true;
 			break;
 		case OPT_NO_LABELS:
-			cfg.labels = false;
+			a->cfg.labels = false;
 			break;
 		case OPT_NO_SCHEMA:
-			cfg.schema = false;
+			a->cfg.schema = false;
 			break;
 		case OPT_NO_END_BATCH:
-			cfg.end_batch = false;
-			break;
-		case OPT_RATE:
-			if (!scn_parse_double(optarg, &rate) || rate <= 0.0 ||
-			    rate > 1e9)
-				main_bad("--rate: expected rows per second "
-				    "in (0, 1e9], got '%s'", optarg);
-			cfg.rate = rate;
+			a->cfg.end_batch = false;
 			break;
 		case 'h':
 			main_usage(stdout);
@@ -320,83 +352,140 @@ main(int argc, char **argv)
 			main_bad("unknown option '%s'", argv[optind - 1]);
 			break;
 		default:
-			if (opt < OPT_SCN || opt >= OPT_SCN + (int)(sizeof
-			    main_scn_keys / sizeof main_scn_keys[0]))
-				main_bad("unknown option");
-			if (nov == MAIN_MAX_OVERRIDES)
-				main_bad("too many scenario overrides");
-			for (i = 0; main_options[i].name != NULL; i++) {
-				if (main_options[i].val == opt)
-					ov[nov].flag = main_options[i].name;
+			if (opt < OPT_SCN) {
+				main_setting(&a->cfg, opt, optarg);
+				break;
 			}
-			ov[nov].key = main_scn_keys[opt - OPT_SCN];
-			ov[nov].value = optarg;
-			nov++;
+			if (opt >= OPT_SCN + (int)MAIN_N_SCN_KEYS)
+				main_bad("unknown option");
+			if (a->nov == MAIN_MAX_OVERRIDES)
+				main_bad("too many scenario overrides");
+			a->ov[a->nov].flag = flags[opt - OPT_SCN];
+			a->ov[a->nov].key = main_scn_keys[opt - OPT_SCN];
+			a->ov[a->nov].value = optarg;
+			a->nov++;
 			break;
 		}
 	}
 	if (optind < argc)
 		main_bad("unexpected argument '%s'", argv[optind]);
+	return -1;
+}
 
+/*
+ * Where scenarios are looked up: --scenario-dir, $MLMON_SCENARIO_DIR, or
+ * the built-in dirs (*own holds their storage; caller frees).
+ */
+static void
+main_dirs(const struct main_args *a, const char **dirs, char **own)
+{
+	const char	*dir = a->dir;
+
+	*own = NULL;
 	if (dir == NULL)
 		dir = getenv("MLMON_SCENARIO_DIR");
 	if (dir != NULL && *dir != '\0') {
 		dirs[0] = dir;
 		dirs[1] = NULL;
 	} else {
-		scn_dirs_default(dirs, &own);
+		scn_dirs_default(dirs, own);
 	}
-	if (list) {
-		err = scn_list(dirs, stdout, &cause);
-		free(own);
-		if (err != 0) {
-			main_say("%s", cause);
-			free(cause);
-			return 2;
-		}
-		return 0;
-	}
+}
 
-	scn_init(&s);
-	path = scn_resolve(scenario, dirs, &cause);
-	free(own);
-	if (path == NULL || scn_load(&s, path, &cause) != 0) {
+/* --list: the scenarios found. The exit status. */
+static int
+main_list(const char *const *dirs)
+{
+	char	*cause;
+
+	if (scn_list(dirs, stdout, &cause) != 0) {
+		main_say("%s", cause);
+		free(cause);
+		return 2;
+	}
+	return 0;
+}
+
+/* The scenario named, with the flags' overrides. 0, or 2 (said). */
+static int
+main_scenario(struct scn *s, const struct main_args *a,
+    const char *const *dirs)
+{
+	char	*path, *cause;
+	int	 i;
+
+	path = scn_resolve(a->scenario, dirs, &cause);
+	if (path == NULL || scn_load(s, path, &cause) != 0) {
 		main_say("%s", cause);
 		free(cause);
 		free(path);
-		scn_finish(&s);
 		return 2;
 	}
 	free(path);
-	for (i = 0; i < nov; i++) {
-		if (scn_set(&s, ov[i].key, ov[i].value, &cause) != 0) {
-			main_say("--%s: %s", ov[i].flag, cause);
+	for (i = 0; i < a->nov; i++) {
+		if (scn_set(s, a->ov[i].key, a->ov[i].value, &cause) != 0) {
+			main_say("--%s: %s", a->ov[i].flag, cause);
 			free(cause);
-			scn_finish(&s);
 			return 2;
 		}
 	}
-	for (i = 0; i < nov; i++)
-		main_check_effect(&s, &ov[i]);
-	cfg.scn = &s;
-	g = gen_create(&cfg, &cause);
+	for (i = 0; i < a->nov; i++)
+		main_check_effect(s, &a->ov[i]);
+	return 0;
+}
+
+/* Generate the stream to stdout. The exit status. */
+static int
+main_run(struct gen_config *cfg, struct scn *s)
+{
+	struct emit	 e;
+	struct gen	*g;
+	char		*cause;
+	int		 err;
+
+	cfg->scn = s;
+	g = gen_create(cfg, &cause);
 	if (g == NULL) {
 		main_say("%s", cause);
 		free(cause);
-		scn_finish(&s);
 		return 2;
 	}
-
 	/* A reader that goes away is EPIPE from write(2), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	emit_init(&e, STDOUT_FILENO, MAIN_OUTBUF);
 	gen_run(g, &e);
 	err = emit_finish(&e);
 	gen_destroy(g);
-	scn_finish(&s);
 	if (err != 0 && err != EPIPE) {
 		fprintf(stderr, "mlmon-gen: write error: %s\n", strerror(err));
 		return 1;
 	}
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct main_args	 a;
+	char			 flags[MAIN_N_SCN_KEYS][MAIN_KEY_MAX];
+	const char		*dirs[SCN_DIRS_MAX];
+	struct scn		 s;
+	char			*own;
+	int			 status;
+
+	if ((status = main_parse(argc, argv, &a, flags)) >= 0)
+		return status;
+	main_dirs(&a, dirs, &own);
+	if (a.list) {
+		status = main_list(dirs);
+		free(own);
+		return status;
+	}
+	scn_init(&s);
+	status = main_scenario(&s, &a, dirs);
+	free(own);
+	if (status == 0)
+		status = main_run(&a.cfg, &s);
+	scn_finish(&s);
+	return status;
 }
