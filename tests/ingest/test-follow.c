@@ -89,23 +89,29 @@ drain(struct follow *f, int64_t now, char *out, size_t size)
 	ck_assert_msg(st == FOLLOW_WAIT, "%s", cause);
 }
 
+/* The lines the reader hands out at now are want ("a|b|", drain's form). */
+static void
+expect(struct follow *f, int64_t now, const char *want)
+{
+	char	got[256];
+
+	drain(f, now, got, sizeof got);
+	ck_assert_str_eq(got, want);
+}
+
 START_TEST(appends_and_partial_lines)
 {
 	struct follow	*f;
-	char		 got[256], *note;
+	char		 *note;
 
 	f = start(NULL, 0, &note);
-	drain(f, 0, got, sizeof got);		/* no file yet */
-	ck_assert_str_eq(got, "");
+	expect(f, 0, "");		/* no file yet */
 	append(path, "a\nb");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "a|");
+	expect(f, 0, "a|");
 	append(path, "c");			/* a writer mid-line */
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "");
+	expect(f, 0, "");
 	append(path, "\n\nd\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "bc||d|");
+	expect(f, 0, "bc||d|");
 	follow_destroy(f);
 }
 END_TEST
@@ -113,31 +119,24 @@ END_TEST
 START_TEST(rotation_by_rename)
 {
 	struct follow	*f;
-	char		 got[256], *note;
+	char		 *note;
 
 	f = start(NULL, 1000, &note);
 	append(path, "1\n2\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "1|2|");
+	expect(f, 0, "1|2|");
 	ck_assert_int_eq(rename(path, rot), 0);
 	append(rot, "3\n");		/* opened before the rename */
-	drain(f, 10, got, sizeof got);
-	ck_assert_str_eq(got, "3|");
+	expect(f, 10, "3|");
 	append(path, "4\n");		/* the new file */
-	drain(f, 20, got, sizeof got);
-	ck_assert_str_eq(got, "");	/* the old one is not quiet yet */
+	expect(f, 20, "");	/* the old one is not quiet yet */
 	append(rot, "5\n");
-	drain(f, 500, got, sizeof got);
-	ck_assert_str_eq(got, "5|");
+	expect(f, 500, "5|");
 	ck_assert_int_eq(follow_wait_ms(f, 600), 900);
-	drain(f, 1499, got, sizeof got);
-	ck_assert_str_eq(got, "");
-	drain(f, 1500, got, sizeof got);
-	ck_assert_str_eq(got, "4|");
+	expect(f, 1499, "");
+	expect(f, 1500, "4|");
 	append(rot, "lost\n");		/* after the grace: not read */
 	append(path, "6\n");
-	drain(f, 1600, got, sizeof got);
-	ck_assert_str_eq(got, "6|");
+	expect(f, 1600, "6|");
 	follow_destroy(f);
 }
 END_TEST
@@ -145,16 +144,14 @@ END_TEST
 START_TEST(rotation_cuts_a_partial_line)
 {
 	struct follow	*f;
-	char		 got[256], *note;
+	char		 *note;
 
 	f = start(NULL, 0, &note);
 	append(path, "1\nhalf");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "1|");
+	expect(f, 0, "1|");
 	ck_assert_int_eq(rename(path, rot), 0);
 	append(path, "2\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "!cut:half|2|");
+	expect(f, 0, "!cut:half|2|");
 	follow_destroy(f);
 }
 END_TEST
@@ -162,19 +159,17 @@ END_TEST
 START_TEST(copytruncate_reads_the_copy)
 {
 	struct follow	*f;
-	char		 got[256], *note;
+	char		 *note;
 
 	f = start(NULL, 0, &note);
 	append(path, "1\n2\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "1|2|");
+	expect(f, 0, "1|2|");
 	append(path, "3\nfour");		/* not read before the copy */
 	/* logrotate copytruncate: copy, then truncate in place. */
 	append(rot, "1\n2\n3\nfour");
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, "5\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "3|!cut:four|5|");
+	expect(f, 0, "3|!cut:four|5|");
 	follow_destroy(f);
 }
 END_TEST
@@ -188,16 +183,13 @@ START_TEST(truncation_without_copy)
 	append(path, "first line\n");
 	drain(f, 0, got, sizeof got);
 	ck_assert_int_eq(truncate(path, 0), 0);
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "");
+	expect(f, 0, "");
 	append(path, "x\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "x|");
+	expect(f, 0, "x|");
 	/* Truncated and grown past the offset before we look again. */
 	ck_assert_int_eq(truncate(path, 0), 0);
 	append(path, "a much longer second life\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "a much longer second life|");
+	expect(f, 0, "a much longer second life|");
 	follow_destroy(f);
 }
 END_TEST
@@ -226,8 +218,7 @@ START_TEST(too_long_lines)
 	ck_assert_int_eq(after.offset, before.offset);
 	ck_assert_int_eq(after.line, 1);
 	append(path, "yyy\nnext\n");
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "next|");
+	expect(f, 0, "next|");
 	follow_position(f, &after);
 	ck_assert_int_eq(after.offset, 3 + 199 + 4 + 5);
 	ck_assert_int_eq(after.line, 3);
@@ -240,11 +231,10 @@ static void
 read_and_stop(int64_t grace, struct follow_pos *pos, const char *want)
 {
 	struct follow	*f;
-	char		 got[256], *note;
+	char		 *note;
 
 	f = start(NULL, grace, &note);
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, want);
+	expect(f, 0, want);
 	follow_position(f, pos);
 	follow_destroy(f);
 }
@@ -275,7 +265,7 @@ START_TEST(resume_after_rename)
 {
 	struct follow_pos	 pos;
 	struct follow		*f;
-	char			 got[256], *note;
+	char			 *note;
 
 	append(path, "1\n2\n");
 	read_and_stop(0, &pos, "1|2|");
@@ -284,8 +274,7 @@ START_TEST(resume_after_rename)
 	append(path, "4\n");
 	f = start(&pos, 0, &note);
 	ck_assert_ptr_null(note);
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "3|4|");
+	expect(f, 0, "3|4|");
 	follow_destroy(f);
 }
 END_TEST
@@ -294,7 +283,7 @@ START_TEST(resume_after_copytruncate)
 {
 	struct follow_pos	 pos;
 	struct follow		*f;
-	char			 got[256], *note;
+	char			 *note;
 
 	append(path, "1\n2\n");
 	read_and_stop(0, &pos, "1|2|");
@@ -304,8 +293,7 @@ START_TEST(resume_after_copytruncate)
 	append(path, "4\n");
 	f = start(&pos, 0, &note);
 	ck_assert_ptr_null(note);
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "3|4|");
+	expect(f, 0, "3|4|");
 	follow_destroy(f);
 }
 END_TEST
@@ -317,7 +305,7 @@ START_TEST(rename_then_copytruncate)
 	 * is read before PATH starts again. */
 	struct follow_pos	 pos;
 	struct follow		*f;
-	char			 got[256], *note, copy[320];
+	char			 *note, copy[320];
 	struct follow_opts	 o = { .path = path, .line_max = 64,
 				   .grace_ms = 1000 };
 	char			*cause = NULL;
@@ -339,12 +327,9 @@ START_TEST(rename_then_copytruncate)
 	f = follow_create(&o, &pos, 0, &note, &cause);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_null(note);
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "2|");	/* app.log.1 was written just now */
-	drain(f, 2000, got, sizeof got);
-	ck_assert_str_eq(got, "3|4|");	/* the copy: quiet for 1 s too */
-	drain(f, 4000, got, sizeof got);
-	ck_assert_str_eq(got, "5|");
+	expect(f, 0, "2|");	/* app.log.1 was written just now */
+	expect(f, 2000, "3|4|");	/* the copy: quiet for 1 s too */
+	expect(f, 4000, "5|");
 	follow_destroy(f);
 	snprintf(copy, sizeof copy, "%s/app.log.2", dir);
 	unlink(copy);
@@ -355,7 +340,7 @@ START_TEST(resume_truncated_grown_back)
 {
 	struct follow_pos	 pos;
 	struct follow		*f;
-	char			 got[256], *note;
+	char			 *note;
 
 	append(path, "1\n2\n");
 	read_and_stop(0, &pos, "1|2|");
@@ -366,8 +351,7 @@ START_TEST(resume_truncated_grown_back)
 	ck_assert_ptr_nonnull(note);
 	ck_assert_ptr_nonnull(strstr(note, "reading it from its start"));
 	free(note);
-	drain(f, 0, got, sizeof got);
-	ck_assert_str_eq(got, "new 1|new 2|");
+	expect(f, 0, "new 1|new 2|");
 	follow_destroy(f);
 }
 END_TEST

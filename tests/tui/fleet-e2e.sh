@@ -14,36 +14,8 @@ ingest=$2
 gen=$3
 sock=mlmon-fleet-$$
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-fleet.XXXXXX")
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() {
-	T kill-server 2>/dev/null || true
-	[ -n "${writer:-}" ] && kill "$writer" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-fail=0
-step=""
-
-screen() { T capture-pane -p -t t 2>/dev/null; }
-
-# wait_re REGEX [SECONDS]: poll the pane until an extended regex matches.
-wait_re() {
-	i=0
-	limit=$(( ${2:-20} * 10 ))
-	while [ "$i" -lt "$limit" ]; do
-		if screen | grep -qE -- "$1"; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL [$step]: /$1/ never matched; screen:"
-	screen | sed 's/^/  | /' || true
-	fail=1
-	return 1
-}
-
-keys() { T send-keys -t t "$@"; }
+wait_default=20
+. "$(dirname "$0")/tmux-lib.sh"
 
 db=$tmp/fleet.db
 for m in alpha beta; do

@@ -14,69 +14,7 @@ gen=${3:-}
 ingest=${4:-}
 sock=mlmon-test-$$
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-e2e.XXXXXX")
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() {
-	T kill-server 2>/dev/null || true
-	[ -n "${writer:-}" ] && kill "$writer" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-fail=0
-step=""
-
-# wait_for TEXT [SECONDS]: poll the pane until TEXT appears.
-wait_for() {
-	i=0
-	limit=$(( ${2:-10} * 10 ))
-	while [ "$i" -lt "$limit" ]; do
-		if T capture-pane -p -t t 2>/dev/null | grep -qF -- "$1"; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL [$step]: '$1' never appeared; screen:"
-	T capture-pane -p -t t 2>/dev/null | sed 's/^/  | /' || true
-	fail=1
-	return 1
-}
-
-# wait_re REGEX [SECONDS]: poll the pane until an extended regex matches.
-wait_re() {
-	i=0
-	limit=$(( ${2:-10} * 10 ))
-	while [ "$i" -lt "$limit" ]; do
-		if T capture-pane -p -t t 2>/dev/null | grep -qE -- "$1"; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL [$step]: /$1/ never matched; screen:"
-	T capture-pane -p -t t 2>/dev/null | sed 's/^/  | /' || true
-	fail=1
-	return 1
-}
-
-# wait_gone TEXT: poll until TEXT is no longer on screen.
-wait_gone() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		T capture-pane -p -t t | grep -qF -- "$1" || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL [$step]: '$1' still on screen"
-	fail=1
-}
-
-start() {
-	T kill-session -t t 2>/dev/null || true
-	T new-session -d -s t -x 100 -y 30 "$*; echo EXITED=\$?; sleep 60"
-	T set-option -t t remain-on-exit on >/dev/null
-}
-
-keys() { T send-keys -t t "$@"; }
+. "$(dirname "$0")/tmux-lib.sh"
 
 # A session that outlives the others, so killing one never stops the
 # server under the next new-session.
