@@ -520,133 +520,177 @@ config_model_apply(struct ingest_config *c, const char *model, char **cause)
 	return 0;
 }
 
+/* Where config_parse is in a file, and the keys it has set so far. */
+struct cfg_parse {
+	struct ingest_config	*c;
+	const char		*name;		/* prefixes every error */
+	unsigned		 line;
+	char			 section[65];
+	char			 model[MODEL_NAME_MAX + 1];	/* or "" */
+	struct seen_key		*seen;
+	size_t			 n_seen;
+};
+
+/*
+ * One line's text, checked: the CR of a CRLF ends the line (the limit is
+ * the same for both); a UTF-8 byte order mark opening the file is not
+ * text. Trimmed into *s, *n. 0 or -1 (*cause).
+ */
+static int
+cfg_line_text(const struct cfg_parse *p, const char **s, size_t *n,
+    char **cause)
+{
+	if (*n > 0 && (*s)[*n - 1] == '\r')
+		(*n)--;
+	if (p->line == 1 && *n >= 3 && memcmp(*s, "\xef\xbb\xbf", 3) == 0) {
+		*s += 3;
+		*n -= 3;
+	}
+	if (memchr(*s, '\0', *n) != NULL) {
+		*cause = xasprintf("%s:%u: NUL byte in line", p->name, p->line);
+		return -1;
+	}
+	if (*n > CONFIG_LINE_MAX) {
+		*cause = xasprintf("%s:%u: line longer than %d bytes", p->name,
+		    p->line, CONFIG_LINE_MAX);
+		return -1;
+	}
+	*s = trim(*s, n);
+	return 0;
+}
+
+/* A "[section]" or "[model "NAME"]" line. 0 or -1 (*cause). */
+static int
+cfg_section(struct cfg_parse *p, const char *s, size_t n, char **cause)
+{
+	char	*why = NULL;
+	int	 hm;
+
+	if ((hm = model_header(s, n, p->model, &why)) != 0) {
+		if (hm == -1) {
+			*cause = xasprintf("%s:%u: %s", p->name, p->line, why);
+			free(why);
+			return -1;
+		}
+		snprintf(p->section, sizeof p->section, "model");
+		return 0;
+	}
+	p->model[0] = '\0';
+	if (s[n - 1] != ']' || !valid_word(s + 1, n - 2)) {
+		*cause = xasprintf("%s:%u: bad section header (want [name])",
+		    p->name, p->line);
+		return -1;
+	}
+	memcpy(p->section, s + 1, n - 2);
+	p->section[n - 2] = '\0';
+	if (!is_alert_section(p->section) &&
+	    strcmp(p->section, "ingest") != 0 &&
+	    strcmp(p->section, "monitor") != 0) {
+		*cause = xasprintf("%s:%u: unknown section [%s]", p->name,
+		    p->line, p->section);
+		return -1;
+	}
+	return 0;
+}
+
+/* Set key once per section (and model); remember where. 0 or -1. */
+static int
+cfg_set_once(struct cfg_parse *p, const char *key, const char *value,
+    char **cause)
+{
+	struct seen_key	*k;
+	char		*why = NULL;
+	size_t		 i;
+
+	for (i = 0; i < p->n_seen; i++) {
+		k = &p->seen[i];
+		if (strcmp(k->section, p->section) == 0 &&
+		    strcmp(k->key, key) == 0 &&
+		    strcmp(k->model, p->model) == 0) {
+			*cause = xasprintf("%s:%u: duplicate key %s in [%s] "
+			    "(first set on line %u)", p->name, p->line, key,
+			    p->section, k->line);
+			return -1;
+		}
+	}
+	if ((p->model[0] != '\0' ? model_key(p->c, p->model, key, value,
+	    &why) : config_set(p->c, p->section, key, value, &why)) != 0) {
+		*cause = xasprintf("%s:%u: %s", p->name, p->line,
+		    why != NULL ? why : "invalid setting");
+		free(why);
+		return -1;
+	}
+	p->seen = xreallocarray(p->seen, p->n_seen + 1, sizeof *p->seen);
+	k = &p->seen[p->n_seen++];
+	memcpy(k->section, p->section, sizeof k->section);
+	snprintf(k->key, sizeof k->key, "%s", key);
+	memcpy(k->model, p->model, sizeof k->model);
+	k->line = p->line;
+	return 0;
+}
+
+/* A "key = value" line. 0 or -1 (*cause). */
+static int
+cfg_key(struct cfg_parse *p, const char *s, size_t n, char **cause)
+{
+	const char	*eq = memchr(s, '=', n), *k, *v;
+	char		 key[65], value[CONFIG_LINE_MAX + 1];
+	size_t		 kn, vn;
+
+	if (eq == NULL) {
+		*cause = xasprintf("%s:%u: expected key = value", p->name,
+		    p->line);
+		return -1;
+	}
+	kn = (size_t)(eq - s);
+	k = trim(s, &kn);
+	vn = n - (size_t)(eq + 1 - s);
+	v = trim(eq + 1, &vn);
+	if (!valid_word(k, kn) && !(p->model[0] != '\0' &&
+	    config_dotted(k, kn))) {
+		*cause = xasprintf("%s:%u: bad key (want lower-case letters, "
+		    "digits, _)", p->name, p->line);
+		return -1;
+	}
+	if (p->section[0] == '\0') {
+		*cause = xasprintf("%s:%u: key outside of a [section]",
+		    p->name, p->line);
+		return -1;
+	}
+	memcpy(key, k, kn);
+	key[kn] = '\0';
+	if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
+		v++;
+		vn -= 2;
+	}
+	memcpy(value, v, vn);
+	value[vn] = '\0';
+	return cfg_set_once(p, key, value, cause);
+}
+
 int
 config_parse(struct ingest_config *c, const char *name, const char *buf,
     size_t len, char **cause)
 {
-	struct seen_key	*seen = NULL;
-	size_t		 n_seen = 0, pos = 0, i;
-	char		 section[65] = "";
-	char		 key[65], value[CONFIG_LINE_MAX + 1];
-	char		 model[MODEL_NAME_MAX + 1] = "";
+	struct cfg_parse p = { .c = c, .name = name };
+	const char	*s, *eol;
+	size_t		 pos = 0, n;
 	char		*why;
-	unsigned	 line = 0;
-	int		 rc = -1, hm;
+	int		 rc = -1;
 
 	while (pos < len) {
-		const char	*s = buf + pos, *eol, *eq, *k, *v;
-		size_t		 n, kn, vn;
-
+		s = buf + pos;
 		eol = memchr(s, '\n', len - pos);
 		n = eol != NULL ? (size_t)(eol - s) : len - pos;
 		pos += n + (eol != NULL);
-		line++;
-		/*
-		 * The CR of a CRLF ends the line (the limit is the same for
-		 * both); a UTF-8 byte order mark opening the file is not text.
-		 */
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		if (line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
-			s += 3;
-			n -= 3;
-		}
-		if (memchr(s, '\0', n) != NULL) {
-			*cause = xasprintf("%s:%u: NUL byte in line", name,
-			    line);
+		p.line++;
+		if (cfg_line_text(&p, &s, &n, cause) != 0)
 			goto out;
-		}
-		if (n > CONFIG_LINE_MAX) {
-			*cause = xasprintf("%s:%u: line longer than %d bytes",
-			    name, line, CONFIG_LINE_MAX);
-			goto out;
-		}
-		s = trim(s, &n);
 		if (n == 0 || s[0] == '#' || s[0] == ';')
 			continue;
-		why = NULL;
-		if (s[0] == '[' && (hm = model_header(s, n, model,
-		    &why)) != 0) {
-			if (hm == -1) {
-				*cause = xasprintf("%s:%u: %s", name, line,
-				    why);
-				free(why);
-				goto out;
-			}
-			snprintf(section, sizeof section, "model");
-			continue;
-		}
-		if (s[0] == '[') {
-			model[0] = '\0';
-			if (s[n - 1] != ']' || !valid_word(s + 1, n - 2)) {
-				*cause = xasprintf("%s:%u: bad section header "
-				    "(want [name])", name, line);
-				goto out;
-			}
-			memcpy(section, s + 1, n - 2);
-			section[n - 2] = '\0';
-			if (!is_alert_section(section) &&
-			    strcmp(section, "ingest") != 0 &&
-			    strcmp(section, "monitor") != 0) {
-				*cause = xasprintf("%s:%u: unknown section "
-				    "[%s]", name, line, section);
-				goto out;
-			}
-			continue;
-		}
-		eq = memchr(s, '=', n);
-		if (eq == NULL) {
-			*cause = xasprintf("%s:%u: expected key = value", name,
-			    line);
+		if ((s[0] == '[' ? cfg_section(&p, s, n, cause) :
+		    cfg_key(&p, s, n, cause)) != 0)
 			goto out;
-		}
-		kn = (size_t)(eq - s);
-		k = trim(s, &kn);
-		vn = n - (size_t)(eq + 1 - s);
-		v = trim(eq + 1, &vn);
-		if (!valid_word(k, kn) && !(model[0] != '\0' &&
-		    config_dotted(k, kn))) {
-			*cause = xasprintf("%s:%u: bad key (want lower-case "
-			    "letters, digits, _)", name, line);
-			goto out;
-		}
-		if (section[0] == '\0') {
-			*cause = xasprintf("%s:%u: key outside of a [section]",
-			    name, line);
-			goto out;
-		}
-		memcpy(key, k, kn);
-		key[kn] = '\0';
-		if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
-			v++;
-			vn -= 2;
-		}
-		memcpy(value, v, vn);
-		value[vn] = '\0';
-		for (i = 0; i < n_seen; i++) {
-			if (strcmp(seen[i].section, section) == 0 &&
-			    strcmp(seen[i].key, key) == 0 &&
-			    strcmp(seen[i].model, model) == 0) {
-				*cause = xasprintf("%s:%u: duplicate key %s "
-				    "in [%s] (first set on line %u)", name,
-				    line, key, section, seen[i].line);
-				goto out;
-			}
-		}
-		why = NULL;
-		if ((model[0] != '\0' ? model_key(c, model, key, value,
-		    &why) : config_set(c, section, key, value, &why)) != 0) {
-			*cause = xasprintf("%s:%u: %s", name, line,
-			    why != NULL ? why : "invalid setting");
-			free(why);
-			goto out;
-		}
-		seen = xreallocarray(seen, n_seen + 1, sizeof *seen);
-		memcpy(seen[n_seen].section, section, sizeof section);
-		memcpy(seen[n_seen].key, key, sizeof key);
-		memcpy(seen[n_seen].model, model, sizeof model);
-		seen[n_seen].line = line;
-		n_seen++;
 	}
 	if (config_check(c, &why) != 0) {
 		*cause = xasprintf("%s: %s", name, why);
@@ -655,7 +699,7 @@ config_parse(struct ingest_config *c, const char *name, const char *buf,
 	}
 	rc = 0;
 out:
-	free(seen);
+	free(p.seen);
 	return rc;
 }
 
