@@ -26,22 +26,36 @@ strbuf_add(struct strbuf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+/*
+ * Plain text is copied; a format is written straight into the spare
+ * room and only formatted a second time when it did not fit.
+ */
 void
 strbuf_addf(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char probe[1];
+	size_t room;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(probe, sizeof probe, fmt, ap);
-	va_end(ap);
-	if (n <= 0)
+	if (strchr(fmt, '%') == NULL) {
+		strbuf_add(b, fmt, strlen(fmt));
 		return;
-	strbuf_reserve(b, (size_t)n);
+	}
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	n = vsnprintf(room > 0 ? b->s + b->len : NULL, room, fmt, ap);
 	va_end(ap);
+	if (n <= 0) {
+		if (room > 0)
+			b->s[b->len] = '\0';
+		return;
+	}
+	if ((size_t)n >= room) {
+		strbuf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
