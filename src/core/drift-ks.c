@@ -39,23 +39,12 @@
 #define KS_MAX_EXACT_N		10000	/* scipy's MAX_AUTO_N */
 #define KS_STACK_CELLS		2048	/* inside-method buffer on the stack */
 
-static double	ks_clip(double);
 static int64_t	ks_gcd(int64_t, int64_t);
 static int64_t	ks_floor_div(int64_t, int64_t);
 static int64_t	ks_ceil_div(int64_t, int64_t);
 static double	ks_statistic(const double *, size_t, const double *, size_t);
 static double	ks_prob_outside_square(int64_t, int64_t);
 static double	ks_prob_outside_band(int64_t, int64_t, int64_t, int64_t);
-
-static double
-ks_clip(double p)
-{
-	if (p < 0.0)
-		return 0.0;
-	if (p > 1.0)
-		return 1.0;
-	return p;
-}
 
 static int64_t
 ks_gcd(int64_t a, int64_t b)
@@ -455,7 +444,7 @@ drift_ks_sorted(const double *a, size_t na, const double *b, size_t nb,
 		p = kstwo_sf((int)nearbyint(en), d);
 	}
 	out->statistic = d;
-	out->p_value = ks_clip(p);
+	out->p_value = p < 0.0 ? 0.0 : p > 1.0 ? 1.0 : p;
 }
 
 double

@@ -45,21 +45,17 @@ tmux_poll() {
 	return 1
 }
 
-wait_for() {
-	tmux_poll F "$1" "${2:-${wait_default:-10}}" && return 0
-	echo "FAIL [$step]: '$1' never appeared; screen:"
+# tmux_wait GREP_FLAG PATTERN SECONDS WHAT: poll; on timeout say WHAT.
+tmux_wait() {
+	tmux_poll "$1" "$2" "${3:-${wait_default:-10}}" && return 0
+	echo "FAIL [$step]: $4; screen:"
 	screen | sed 's/^/  | /' || true
 	fail=1
 	return 1
 }
 
-wait_re() {
-	tmux_poll E "$1" "${2:-${wait_default:-10}}" && return 0
-	echo "FAIL [$step]: /$1/ never matched; screen:"
-	screen | sed 's/^/  | /' || true
-	fail=1
-	return 1
-}
+wait_for() { tmux_wait F "$1" "${2:-}" "'$1' never appeared"; }
+wait_re() { tmux_wait E "$1" "${2:-}" "/$1/ never matched"; }
 
 wait_gone() {
 	i=0
