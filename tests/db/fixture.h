@@ -18,5 +18,7 @@ void		 fixture_teardown(void);
 struct store	*open_rw(void);
 /* The first column of sql's first row: -1 NULL, -999 no row. */
 long long	 q_int(const char *sql);
+/* The same as a double: NAN for NULL or no row. */
+double		 q_double(const char *sql);
 
 #endif

@@ -18,10 +18,9 @@
 
 #include "core/xalloc.h"
 #include "db/store-internal.h"
+#include "fixture.h"
 #include "db/store.h"
 
-static char	 dir[64];
-static char	*db_path;
 
 /* A NULL column. */
 #define NONE	(-999.0)
@@ -68,25 +67,6 @@ static const char *const summary_columns[] = {
 	"any_decay", "ddm_drift", "adwin_drift",
 };
 #define N_COLUMNS	7
-
-static void
-setup(void)
-{
-	strcpy(dir, "/tmp/mlmon-test-summary-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	db_path = xasprintf("%s/monitoring.db", dir);
-}
-
-static void
-teardown(void)
-{
-	char *cmd;
-
-	cmd = xasprintf("rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	free(db_path);
-}
 
 static sqlite3 *
 raw_open(void)
@@ -430,7 +410,7 @@ summary_suite(void)
 	Suite *s = suite_create("summary");
 	TCase *tc = tcase_create("summary");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_migration_of_v1_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -22,59 +22,20 @@
 #include "db/query.h"
 #include "db/store-internal.h"
 #include "db/store.h"
+#include "fixture.h"
 
 #define NF	3
 
-static char	 dir[64];
-static char	*db_path;
 static char	*fnames[NF] = { "age", "income", "score" };
 static char	*cnames[2] = { "no", "yes" };
 static const struct store_schema schema = { NF, 2, fnames, cnames, NULL };
-
-static void
-setup(void)
-{
-	strcpy(dir, "/tmp/mlmon-test-verdicts-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	db_path = xasprintf("%s/monitoring.db", dir);
-}
-
-static void
-teardown(void)
-{
-	char *cmd;
-
-	cmd = xasprintf("rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	free(db_path);
-}
-
-/* The value of one SQL expression on db_path; NAN for NULL. */
-static double
-sql_value(const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	double v = NAN;
-
-	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
 
 static double
 ledger(int64_t batch, const char *column)
 {
 	char *sql = xasprintf("SELECT %s FROM batches WHERE batch_id = %lld",
 	    column, (long long)batch);
-	double v = sql_value(sql);
+	double v = q_double(sql);
 
 	free(sql);
 	return v;
@@ -244,13 +205,13 @@ START_TEST(test_columns_from_structs)
 	check_value(ledger(2, "any_decay"), 1, 2, "any_decay");
 	check_value(ledger(3, "adwin_drift"), 1, 3, "adwin_drift");
 	check_value(ledger(3, "ddm_drift"), 0, 3, "ddm_drift");
-	ck_assert(sql_value("SELECT count(*) FROM monitor_reports WHERE"
+	ck_assert(q_double("SELECT count(*) FROM monitor_reports WHERE"
 	    " batch_id = 9") == 0);
 	/* The payload carries the verdicts and the thresholds. */
-	ck_assert(sql_value("SELECT json_extract(payload,"
+	ck_assert(q_double("SELECT json_extract(payload,"
 	    " '$.thresholds.score.psi_critical') FROM monitor_reports"
 	    " WHERE batch_id = 3 AND report_type = 'feature'") == 50);
-	ck_assert(sql_value("SELECT json_extract(payload,"
+	ck_assert(q_double("SELECT json_extract(payload,"
 	    " '$.investigate_features_psi[0]') = 'income' FROM"
 	    " monitor_reports WHERE batch_id = 2 AND report_type ="
 	    " 'feature'") == 1);
@@ -345,21 +306,21 @@ START_TEST(test_v2_store_migrates)
 	int d;
 
 	copy_fixture("store-v2.db");
-	ck_assert(sql_value("PRAGMA user_version") == 2);
+	ck_assert(q_double("PRAGMA user_version") == 2);
 	/* The console reads it as it is (read-only, never migrates). */
 	shown_read(&before);
-	ck_assert(sql_value("PRAGMA user_version") == 2);
+	ck_assert(q_double("PRAGMA user_version") == 2);
 	/* The numbers the previous release showed, from its own columns. */
-	ck_assert(before.ov.n_feature_reports == sql_value("SELECT count(*)"
+	ck_assert(before.ov.n_feature_reports == q_double("SELECT count(*)"
 	    " FROM batches WHERE max_psi IS NOT NULL"));
 	ck_assert_int_gt(before.ov.drift_psi_critical, 0);
-	ck_assert(before.ov.drift_psi_critical == sql_value("SELECT count(*)"
+	ck_assert(before.ov.drift_psi_critical == q_double("SELECT count(*)"
 	    " FROM batches WHERE max_psi > 0.20"));
-	ck_assert(before.ov.drift_psi_warning == sql_value("SELECT count(*)"
+	ck_assert(before.ov.drift_psi_warning == q_double("SELECT count(*)"
 	    " FROM batches WHERE max_psi > 0.10"));
-	ck_assert(before.ov.first_fired[QUERY_DET_PSI] == sql_value("SELECT"
+	ck_assert(before.ov.first_fired[QUERY_DET_PSI] == q_double("SELECT"
 	    " min(batch_id) FROM batches WHERE max_psi > 0.20"));
-	ck_assert(before.ov.first_fired[QUERY_DET_KS] == sql_value("SELECT"
+	ck_assert(before.ov.first_fired[QUERY_DET_KS] == q_double("SELECT"
 	    " min(batch_id) FROM batches WHERE min_ks_p < 0.01"));
 	/* No thresholds stored: the defaults, and said so. */
 	ck_assert(before.ov.thresholds.known && !before.ov.thresholds.stored);
@@ -372,17 +333,17 @@ START_TEST(test_v2_store_migrates)
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
 	/* 2 -> 3 -> 4 -> 5: one model, "default". */
-	ck_assert(sql_value("PRAGMA user_version") == 5);
-	ck_assert(sql_value("SELECT value FROM meta WHERE key ="
+	ck_assert(q_double("PRAGMA user_version") == 5);
+	ck_assert(q_double("SELECT value FROM meta WHERE key ="
 	    " 'schema_version'") == 5);
-	ck_assert(sql_value("SELECT count(*) FROM models"
+	ck_assert(q_double("SELECT count(*) FROM models"
 	    " WHERE name = 'default' AND model_id = 1") == 1);
-	ck_assert(sql_value("SELECT count(*) FROM batches b JOIN"
+	ck_assert(q_double("SELECT count(*) FROM batches b JOIN"
 	    " monitor_reports r USING (batch_id) WHERE r.report_type ="
 	    " 'feature' AND (b.psi_verdict = 2) <>"
 	    " (json_array_length(r.payload, '$.drifted_features_psi') > 0)")
 	    == 0);
-	ck_assert(sql_value("SELECT count(*) FROM batches WHERE psi_critical"
+	ck_assert(q_double("SELECT count(*) FROM batches WHERE psi_critical"
 	    " IS NOT 0.2 AND max_psi IS NOT NULL") == 0);
 	shown_read(&after);
 	shown_compare(&before, &after);
@@ -438,21 +399,21 @@ START_TEST(test_v3_store_migrates)
 	char *cause = NULL;
 
 	copy_fixture("store-v3.db");
-	ck_assert(sql_value("PRAGMA user_version") == 3);
+	ck_assert(q_double("PRAGMA user_version") == 3);
 	shown_read(&before);
-	ck_assert(sql_value("PRAGMA user_version") == 3);
+	ck_assert(q_double("PRAGMA user_version") == 3);
 	ck_assert_int_eq(before.ov.latest_batch, 13);
-	ck_assert(before.ov.n_batches == sql_value("SELECT count(*)"
+	ck_assert(before.ov.n_batches == q_double("SELECT count(*)"
 	    " FROM batches"));
 
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
-	ck_assert(sql_value("PRAGMA user_version") == 5);
-	ck_assert(sql_value("SELECT count(*) FROM models") == 1);
-	ck_assert(sql_value("SELECT count(*) FROM batches"
+	ck_assert(q_double("PRAGMA user_version") == 5);
+	ck_assert(q_double("SELECT count(*) FROM models") == 1);
+	ck_assert(q_double("SELECT count(*) FROM batches"
 	    " WHERE model_id <> 1") == 0);
-	ck_assert(sql_value("SELECT count(*) FROM pending_labels"
+	ck_assert(q_double("SELECT count(*) FROM pending_labels"
 	    " WHERE model_id = 1") == 1);
 	shown_read(&after);
 	shown_compare(&before, &after);
@@ -477,7 +438,7 @@ verdicts_suite(void)
 	Suite *s = suite_create("verdicts");
 	TCase *tc = tcase_create("verdicts");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_columns_from_structs);
 	tcase_add_test(tc, test_v2_store_migrates);
 	tcase_add_test(tc, test_v3_store_migrates);
