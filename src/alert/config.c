@@ -476,11 +476,11 @@ check_address_list(const char *v, char **out, char **cause)
 	return 0;
 }
 
+/* A duration, count or severity key into c. 0, or -1 with *why. */
 static int
-config_apply(struct alert_config *c, const struct config_key *k,
-    const char *value, char **cause)
+config_set_number(struct alert_config *c, const struct config_key *k,
+    const char *value, char **why)
 {
-	char *why = NULL, *norm = NULL, *shown, **field;
 	enum alert_severity sev;
 	double d;
 	unsigned u;
@@ -490,9 +490,9 @@ config_apply(struct alert_config *c, const struct config_key *k,
 	case CONFIG_TIMEOUT:
 		if (!parse_duration(value, &d) ||
 		    (k->type == CONFIG_TIMEOUT && d <= 0)) {
-			why = xstrdup("expected a duration like 10s, 250ms or "
+			*why = xstrdup("expected a duration like 10s, 250ms or "
 			    "5m (at most a week)");
-			break;
+			return -1;
 		}
 		*(double *)(void *)((char *)c + k->offset) = d;
 		return 0;
@@ -500,75 +500,117 @@ config_apply(struct alert_config *c, const struct config_key *k,
 	case CONFIG_COUNT_POSITIVE:
 		if (!parse_count(value, &u) ||
 		    (k->type == CONFIG_COUNT_POSITIVE && u == 0)) {
-			why = xstrdup(k->type == CONFIG_COUNT ?
+			*why = xstrdup(k->type == CONFIG_COUNT ?
 			    "expected a whole number" :
 			    "expected a whole number of at least 1");
-			break;
+			return -1;
 		}
 		*(unsigned *)(void *)((char *)c + k->offset) = u;
 		return 0;
-	case CONFIG_SEVERITY:
-		if (!parse_alert_severity(value, &sev)) {
-			why = xstrdup("expected warning, critical or off");
-			break;
-		}
-		c->min_severity[k->channel] = sev;
-		if (k->channel == ALERT_CHANNEL_ALERTMANAGER)
-			c->am_severity_set = true;
-		return 0;
-	case CONFIG_RULE_SEVERITY:
-		if (!parse_alert_severity(value, &sev)) {
-			why = xstrdup("expected warning, critical or off");
-			break;
-		}
+	default:
+		break;
+	}
+	if (!parse_alert_severity(value, &sev)) {
+		*why = xstrdup("expected warning, critical or off");
+		return -1;
+	}
+	if (k->type == CONFIG_RULE_SEVERITY) {
 		*(enum alert_severity *)(void *)((char *)c + k->offset) = sev;
 		return 0;
+	}
+	c->min_severity[k->channel] = sev;
+	if (k->channel == ALERT_CHANNEL_ALERTMANAGER)
+		c->am_severity_set = true;
+	return 0;
+}
+
+/*
+ * A text key (URL, address, string) checked: *why when it is bad, *norm
+ * when it is stored in a normal form (an address list).
+ */
+static void
+config_check_text(struct alert_config *c, const struct config_key *k,
+    const char *value, char **norm, char **why)
+{
+	switch (k->type) {
 	case CONFIG_SLACK_URL:
-		if (!config_printable(value))
-			why = xstrdup("empty or has control characters");
-		else
-			check_slack_url(value, &why);
+	case CONFIG_SMTP_URL:
+	case CONFIG_AM_URL:
+	case CONFIG_STRING:
+		if (!config_printable(value)) {
+			*why = xstrdup("empty or has control characters");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	switch (k->type) {
+	case CONFIG_SLACK_URL:
+		check_slack_url(value, why);
 		break;
 	case CONFIG_SMTP_URL:
-		if (!config_printable(value))
-			why = xstrdup("empty or has control characters");
-		else
-			check_smtp_url(value, &why);
+		check_smtp_url(value, why);
 		break;
 	case CONFIG_AM_URL:
-		if (!config_printable(value))
-			why = xstrdup("empty or has control characters");
-		else if (check_am_url(value, &why) == 0 &&
-		    !c->am_severity_set)
+		if (check_am_url(value, why) == 0 && !c->am_severity_set)
 			c->min_severity[ALERT_CHANNEL_ALERTMANAGER] =
 			    ALERT_SEVERITY_WARNING;
 		break;
-	case CONFIG_STRING:
-		if (!config_printable(value))
-			why = xstrdup("empty or has control characters");
-		break;
 	case CONFIG_ADDRESS:
 		if (!check_address(value, strlen(value)))
-			why = xstrdup("expected one address like "
+			*why = xstrdup("expected one address like "
 			    "name@example.com");
 		break;
 	case CONFIG_ADDRESS_LIST:
-		check_address_list(value, &norm, &why);
+		check_address_list(value, norm, why);
+		break;
+	default:
 		break;
 	}
-	if (why != NULL) {
-		if (k->secret || k->type == CONFIG_ADDRESS_LIST)
-			*cause = xasprintf("[%s] %s: %s", k->section, k->key,
-			    why);
-		else {
-			shown = sanitize_dup(value, 80);
-			*cause = xasprintf("[%s] %s: \"%s\": %s", k->section,
-			    k->key, shown, why);
-			free(shown);
-		}
-		free(why);
-		return -1;
+}
+
+/* "[section] key: "value": why" (no value when secret); takes why. -1. */
+static int
+config_fail(const struct config_key *k, const char *value, char *why,
+    char **cause)
+{
+	char	*shown;
+
+	if (k->secret || k->type == CONFIG_ADDRESS_LIST) {
+		*cause = xasprintf("[%s] %s: %s", k->section, k->key, why);
+	} else {
+		shown = sanitize_dup(value, 80);
+		*cause = xasprintf("[%s] %s: \"%s\": %s", k->section,
+		    k->key, shown, why);
+		free(shown);
 	}
+	free(why);
+	return -1;
+}
+
+static int
+config_apply(struct alert_config *c, const struct config_key *k,
+    const char *value, char **cause)
+{
+	char *why = NULL, *norm = NULL, **field;
+
+	switch (k->type) {
+	case CONFIG_DURATION:
+	case CONFIG_TIMEOUT:
+	case CONFIG_COUNT:
+	case CONFIG_COUNT_POSITIVE:
+	case CONFIG_SEVERITY:
+	case CONFIG_RULE_SEVERITY:
+		if (config_set_number(c, k, value, &why) == 0)
+			return 0;
+		break;
+	default:
+		config_check_text(c, k, value, &norm, &why);
+		break;
+	}
+	if (why != NULL)
+		return config_fail(k, value, why, cause);
 	field = (char **)(void *)((char *)c + k->offset);
 	free(*field);
 	*field = norm != NULL ? norm : xstrdup(value);

@@ -134,6 +134,51 @@ alert_engine_set_clock(struct alert_engine *e, double (*clock)(void *),
 }
 
 /* One decision: a row per gated channel, or one "log" row. */
+/*
+ * One decision's row r for channel ch: dry-run (and its preview on the
+ * log), failed (channel not configured) or pending (the outbox sends it).
+ * 0 or -1.
+ */
+static int
+engine_queue(struct alert_engine *e, struct alert_row *r,
+    enum alert_channel ch, enum alert_severity sev, double now,
+    char **cause)
+{
+	const struct alert_config *c = e->config;
+	const struct alert_sink *sink = engine_sink(ch);
+	struct alert_message m;
+	char *preview, *why = NULL, name[ENGINE_RULE_MAX];
+
+	r->channel = (char *)sink->name;
+	r->last_error = NULL;
+	r->next_attempt_at = 0;
+	if (!c->send) {
+		r->status = (char *)"dry_run";
+	} else if (!alert_config_channel_ready(c, ch)) {
+		r->status = (char *)"failed";
+		why = xasprintf("%s: channel not configured", sink->name);
+		r->last_error = why;
+	} else {
+		r->status = (char *)"pending";
+		r->next_attempt_at = now;
+	}
+	if (alert_store_add(e->store, r, &r->id, cause) == -1) {
+		free(why);
+		return -1;
+	}
+	engine_log(e, "%s %s %s -> %s (%s%s%s): %s", r->kind,
+	    alert_severity_name(sev), r->condition_key, sink->name, r->status,
+	    why != NULL ? ": " : "", why != NULL ? why : "", r->message);
+	if (!c->send) {
+		m = engine_message(e, r, name);
+		preview = sink->preview(c, &m);
+		engine_log(e, "dry run, would send %s", preview);
+		free(preview);
+	}
+	free(why);
+	return 0;
+}
+
 static int
 engine_decide(struct alert_engine *e, int64_t batch, const char *key,
     enum alert_severity sev, const char *kind, const char *message,
@@ -141,12 +186,9 @@ engine_decide(struct alert_engine *e, int64_t batch, const char *key,
 {
 	const struct alert_config *c = e->config;
 	enum alert_channel chs[ALERT_CHANNEL_COUNT];
-	const struct alert_sink *sink;
-	struct alert_message m;
 	struct alert_row r;
-	char *preview, *why, name[ENGINE_RULE_MAX];
+	char *why;
 	size_t n, i;
-	bool ready;
 	int rc;
 
 	memset(&r, 0, sizeof r);
@@ -183,37 +225,8 @@ engine_decide(struct alert_engine *e, int64_t batch, const char *key,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		sink = engine_sink(chs[i]);
-		ready = alert_config_channel_ready(c, chs[i]);
-		r.channel = (char *)sink->name;
-		r.last_error = NULL;
-		r.next_attempt_at = 0;
-		why = NULL;
-		if (!c->send)
-			r.status = (char *)"dry_run";
-		else if (!ready) {
-			r.status = (char *)"failed";
-			why = xasprintf("%s: channel not configured",
-			    sink->name);
-			r.last_error = why;
-		} else {
-			r.status = (char *)"pending";
-			r.next_attempt_at = now;
-		}
-		if (alert_store_add(e->store, &r, &r.id, cause) == -1) {
-			free(why);
+		if (engine_queue(e, &r, chs[i], sev, now, cause) == -1)
 			return -1;
-		}
-		engine_log(e, "%s %s %s -> %s (%s%s%s): %s", kind,
-		    alert_severity_name(sev), key, sink->name, r.status,
-		    why != NULL ? ": " : "", why != NULL ? why : "", message);
-		if (!c->send) {
-			m = engine_message(e, &r, name);
-			preview = sink->preview(c, &m);
-			engine_log(e, "dry run, would send %s", preview);
-			free(preview);
-		}
-		free(why);
 	}
 	return 0;
 }

@@ -78,6 +78,32 @@ number(const char *name, const char *s, double lo, double hi)
 	return d;
 }
 
+/* One seed-policy threshold flag into c (usage errors exit 2). */
+static void
+threshold(struct monitor_config *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_KS:
+		c->ks_alpha = number("ks-alpha", arg, 0, 1);
+		break;
+	case OPT_PSI_W:
+		c->psi_warning = number("psi-warning", arg, 0, 1e300);
+		break;
+	case OPT_PSI_C:
+		c->psi_critical = number("psi-critical", arg, 0, 1e300);
+		break;
+	case OPT_CHISQ:
+		c->chisq_alpha = number("chisq-alpha", arg, 0, 1);
+		break;
+	case OPT_CONF:
+		c->confidence_drift = number("confidence-drift", arg, 0, 1);
+		break;
+	case OPT_DECAY:
+		c->decay = number("decay", arg, 0, 1);
+		break;
+	}
+}
+
 static void
 parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
 {
@@ -130,25 +156,12 @@ parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
 			}
 			break;
 		case OPT_KS:
-			c->ks_alpha = number("ks-alpha", optarg, 0, 1);
-			break;
 		case OPT_PSI_W:
-			c->psi_warning = number("psi-warning", optarg, 0,
-			    1e300);
-			break;
 		case OPT_PSI_C:
-			c->psi_critical = number("psi-critical", optarg, 0,
-			    1e300);
-			break;
 		case OPT_CHISQ:
-			c->chisq_alpha = number("chisq-alpha", optarg, 0, 1);
-			break;
 		case OPT_CONF:
-			c->confidence_drift = number("confidence-drift",
-			    optarg, 0, 1);
-			break;
 		case OPT_DECAY:
-			c->decay = number("decay", optarg, 0, 1);
+			threshold(c, ch, optarg);
 			break;
 		case OPT_RESOLVE:
 			a->resolve_after = (unsigned)number("resolve-after",
