@@ -124,39 +124,24 @@ mmd2_labelled(const double *K, size_t n, const double *label, size_t nx,
 	    2.0 * sxy / ((double)nx * (double)ny);
 }
 
-void
-drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
-    const struct mmd_params *p, struct mmd_result *out)
+/* The pooled sample: up to mx rows of x, then up to my rows of y. */
+static double *
+mmd_pool(struct rng *r, const double *x, size_t nx, const double *y,
+    size_t ny, size_t d, size_t mx, size_t my)
 {
-	struct mmd_params def;
-	struct rng r;
-	size_t max_ref, mx, my, n, i, j, c, t, npair, *pick;
-	double *z, *K, *d2, *label, diff, s, sigma, inv, total, kxx, kyy, kxy;
-	double observed, stat, tmp;
-	int perm, above = 0;
+	double	*z = xmalloc((mx + my) * d * sizeof *z);
+	size_t	*pick = xmalloc((nx > ny ? nx : ny) * sizeof *pick);
+	size_t	 i;
 
-	if (p == NULL) {
-		drift_mmd_defaults(&def);
-		p = &def;
-	}
-	max_ref = p->max_ref ? p->max_ref : 200;
-	rng_seed(&r, p->seed);
-	mx = nx < max_ref ? nx : max_ref;
-	my = ny < max_ref ? ny : max_ref;
-	n = mx + my;
-
-	/* Pooled sample z: the kept x rows, then the kept y rows. */
-	z = xmalloc(n * d * sizeof *z);
-	pick = xmalloc((nx > ny ? nx : ny) * sizeof *pick);
 	if (mx < nx) {
-		pick_rows(&r, nx, mx, pick);
+		pick_rows(r, nx, mx, pick);
 		for (i = 0; i < mx; i++)
 			memcpy(z + i * d, x + pick[i] * d, d * sizeof *z);
 	} else {
 		memcpy(z, x, mx * d * sizeof *z);
 	}
 	if (my < ny) {
-		pick_rows(&r, ny, my, pick);
+		pick_rows(r, ny, my, pick);
 		for (i = 0; i < my; i++)
 			memcpy(z + (mx + i) * d, y + pick[i] * d,
 			    d * sizeof *z);
@@ -164,15 +149,25 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 		memcpy(z + mx * d, y, my * d * sizeof *z);
 	}
 	free(pick);
+	return z;
+}
 
-	/* Squared distances into K (symmetric) and the pair list d2. */
-	K = xmalloc(n * n * sizeof *K);
-	npair = n * (n - 1) / 2;
-	d2 = xmalloc((npair ? npair : 1) * sizeof *d2);
-	t = 0;
+/*
+ * Squared distances of the n pooled rows into K (symmetric) and the
+ * median heuristic's bandwidth from them; NAN when a stop cut it short.
+ */
+static double
+mmd_distances(const double *z, size_t n, size_t d, double *K)
+{
+	size_t	npair = n * (n - 1) / 2, i, j, c, t = 0;
+	double	*d2 = xmalloc((npair ? npair : 1) * sizeof *d2);
+	double	 s, diff, sigma;
+
 	for (i = 0; i < n; i++) {
-		if (stop_requested())
-			goto stopped;
+		if (stop_requested()) {
+			free(d2);
+			return NAN;
+		}
 		K[i * n + i] = 0.0;
 		for (j = i + 1; j < n; j++) {
 			s = 0.0;
@@ -184,51 +179,63 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 			d2[t++] = s;
 		}
 	}
-	free(z);
-	z = NULL;
 	sigma = npair ? median_sqrt(d2, npair) : 0.0;
 	free(d2);
-	d2 = NULL;
 	if (!(sigma > 0.0) || !isfinite(sigma))
 		sigma = 1.0;
+	return sigma;
+}
 
-	/* Kernel values and the three block sums of the observed split. */
-	inv = 1.0 / (2.0 * sigma * sigma);
-	kxx = kyy = kxy = 0.0;
+/*
+ * Kernel values in place of the distances, and the three block sums of
+ * the observed split (kxx, kyy, kxy). False when a stop cut it short.
+ */
+static bool
+mmd_kernel(double *K, size_t n, size_t mx, double sigma, double sums[3])
+{
+	double	inv = 1.0 / (2.0 * sigma * sigma), tmp;
+	size_t	i, j;
+
+	sums[0] = sums[1] = sums[2] = 0.0;
 	for (i = 0; i < n; i++) {
 		if (stop_requested())
-			goto stopped;
+			return false;
 		for (j = 0; j < n; j++) {
 			tmp = exp(-K[i * n + j] * inv);
 			K[i * n + j] = tmp;
 			if (i < mx && j < mx)
-				kxx += tmp;
+				sums[0] += tmp;
 			else if (i >= mx && j >= mx)
-				kyy += tmp;
+				sums[1] += tmp;
 			else
-				kxy += tmp;
+				sums[2] += tmp;
 		}
 	}
-	total = kxx + kyy + kxy;
-	out->mmd2 = kxx / ((double)mx * (double)mx) +
-	    kyy / ((double)my * (double)my) -
-	    kxy / ((double)mx * (double)my);
-	if (out->mmd2 < 0.0)
-		out->mmd2 = 0.0;
-	out->sigma = sigma;
+	return true;
+}
 
-	/* Permutation test; the observed value uses the same summation. */
-	label = xmalloc(n * sizeof *label);
+/*
+ * The permutation p-value of the observed split (the observed value uses
+ * the same summation as the permuted ones); NAN when a stop cut it short.
+ */
+static double
+mmd_permutations(struct rng *r, const double *K, size_t n, size_t mx,
+    size_t my, double total, int permutations)
+{
+	double	*label = xmalloc(n * sizeof *label), observed, stat, tmp;
+	size_t	 i, j;
+	int	 perm, above = 0;
+
 	for (i = 0; i < n; i++)
 		label[i] = i < mx ? 0.0 : 1.0;
 	observed = mmd2_labelled(K, n, label, mx, my, total);
-	for (perm = 0; perm < p->permutations; perm++) {
+	for (perm = 0; perm < permutations; perm++) {
 		if (stop_requested()) {
 			free(label);
-			goto stopped;
+			return NAN;
 		}
 		for (i = n - 1; i > 0; i--) {
-			j = (size_t)rng_below(&r, i + 1);
+			j = (size_t)rng_below(r, i + 1);
 			tmp = label[i];
 			label[i] = label[j];
 			label[j] = tmp;
@@ -237,15 +244,49 @@ drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
 		if (stat >= observed)
 			above++;
 	}
-	out->p_value = p->permutations > 0 ?
-	    (1.0 + above) / (1.0 + p->permutations) : 1.0;
 	free(label);
+	return permutations > 0 ? (1.0 + above) / (1.0 + permutations) : 1.0;
+}
+
+void
+drift_mmd(const double *x, size_t nx, const double *y, size_t ny, size_t d,
+    const struct mmd_params *p, struct mmd_result *out)
+{
+	struct mmd_params def;
+	struct rng r;
+	size_t max_ref, mx, my, n;
+	double *z, *K, sigma, sums[3], mmd2, pv;
+
+	if (p == NULL) {
+		drift_mmd_defaults(&def);
+		p = &def;
+	}
+	max_ref = p->max_ref ? p->max_ref : 200;
+	rng_seed(&r, p->seed);
+	mx = nx < max_ref ? nx : max_ref;
+	my = ny < max_ref ? ny : max_ref;
+	n = mx + my;
+	z = mmd_pool(&r, x, nx, y, ny, d, mx, my);
+	K = xmalloc(n * n * sizeof *K);
+	sigma = mmd_distances(z, n, d, K);
+	free(z);
+	if (isnan(sigma) || !mmd_kernel(K, n, mx, sigma, sums)) {
+		free(K);
+		goto stopped;
+	}
+	mmd2 = sums[0] / ((double)mx * (double)mx) +
+	    sums[1] / ((double)my * (double)my) -
+	    sums[2] / ((double)mx * (double)my);
+	pv = mmd_permutations(&r, K, n, mx, my, sums[0] + sums[1] + sums[2],
+	    p->permutations);
 	free(K);
+	if (isnan(pv))
+		goto stopped;
+	out->mmd2 = mmd2 < 0.0 ? 0.0 : mmd2;
+	out->sigma = sigma;
+	out->p_value = pv;
 	return;
 stopped:
 	/* Cut short by a stop request: no result (the caller drops it). */
-	free(z);
-	free(d2);
-	free(K);
 	out->mmd2 = out->sigma = out->p_value = NAN;
 }
