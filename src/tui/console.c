@@ -362,6 +362,18 @@ console_getch(struct app *a, int ms, bool watch, bool *commit)
 	return p[0].revents != 0 ? getch() : ERR;
 }
 
+/* One key (or mouse event) to the prompt or the view: a VIEW_* mask. */
+static int
+console_key(struct app *a, int ch)
+{
+	if (ch == KEY_MOUSE)
+		return console_mouse(a);
+	if (a->prompt != PROMPT_NONE)
+		return app_prompt_key(a, ch == KEY_BACKSPACE ? 127 :
+		    ch == KEY_ENTER ? '\n' : ch);
+	return app_key(a, keys_lookup(ch));
+}
+
 static int
 console_run(struct app *a)
 {
@@ -424,13 +436,7 @@ console_run(struct app *a)
 		if (ch == ERR)
 			continue;
 		a->mono = clock_mono();
-		if (ch == KEY_MOUSE)
-			mask = console_mouse(a);
-		else if (a->prompt != PROMPT_NONE)
-			mask = app_prompt_key(a, ch == KEY_BACKSPACE ? 127 :
-			    ch == KEY_ENTER ? '\n' : ch);
-		else
-			mask = app_key(a, keys_lookup(ch));
+		mask = console_key(a, ch);
 		if (mask & VIEW_QUIT)
 			break;
 		if (mask & VIEW_SNAPSHOT) {

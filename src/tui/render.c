@@ -453,6 +453,25 @@ chart_segment(unsigned *mask, unsigned char *roles, int pw, int dx, int dy,
 	}
 }
 
+/* The y axis of a chart in r: ymax on top, ymin at the bottom, a rule. */
+static void
+chart_axis(struct canvas *c, struct rect r, double ymin, double ymax)
+{
+	char	label[16];
+	int	cy;
+
+	snprintf(label, sizeof label, "%5.2f", ymax);
+	canvas_text(c, r.x, r.y, CHART_AXIS - 1, ROLE_DIM, label);
+	if (r.h > 1) {
+		snprintf(label, sizeof label, "%5.2f", ymin);
+		canvas_text(c, r.x, r.y + r.h - 1, CHART_AXIS - 1, ROLE_DIM,
+		    label);
+	}
+	for (cy = 0; cy < r.h; cy++)
+		canvas_put(c, r.x + CHART_AXIS - 1, r.y + cy, glyph(G_VLINE),
+		    ROLE_DIM);
+}
+
 void
 render_chart(struct canvas *c, struct rect r, double ymin, double ymax,
     const struct chart_series *s, size_t ns, const struct chart_line *lines,
@@ -463,7 +482,6 @@ render_chart(struct canvas *c, struct rect r, double ymin, double ymax,
 	unsigned *mask;
 	unsigned char *roles;
 	size_t i, k, cap, first, stride, n;
-	char label[16];
 	int px, py, x1, y1;
 	double v;
 
@@ -471,16 +489,7 @@ render_chart(struct canvas *c, struct rect r, double ymin, double ymax,
 		return;
 	ndx = pw * dx;
 	ndy = ph * dy;
-	snprintf(label, sizeof label, "%5.2f", ymax);
-	canvas_text(c, r.x, r.y, CHART_AXIS - 1, ROLE_DIM, label);
-	if (ph > 1) {
-		snprintf(label, sizeof label, "%5.2f", ymin);
-		canvas_text(c, r.x, r.y + ph - 1, CHART_AXIS - 1, ROLE_DIM,
-		    label);
-	}
-	for (cy = 0; cy < ph; cy++)
-		canvas_put(c, r.x + CHART_AXIS - 1, r.y + cy, glyph(G_VLINE),
-		    ROLE_DIM);
+	chart_axis(c, r, ymin, ymax);
 	for (k = 0; k < nl; k++) {
 		if (lines[k].y < ymin || lines[k].y > ymax)
 			continue;

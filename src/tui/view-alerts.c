@@ -138,11 +138,34 @@ detail_key(struct app *a, enum action act)
 	}
 }
 
+/* Select row sel (clamped to the list); the page follows it. */
+static int
+alerts_select(struct app *a, int64_t sel, int64_t page, int64_t total)
+{
+	int64_t top = a->alerts_top;
+
+	if (sel > total - 1)
+		sel = total - 1;
+	if (sel < 0)
+		sel = 0;
+	if (sel < top)
+		top = sel;
+	if (page > 0 && sel >= top + page)
+		top = sel - page + 1;
+	if (sel == a->alerts_sel && top == a->alerts_top)
+		return VIEW_HANDLED;
+	a->alerts_sel = sel;
+	if (top == a->alerts_top)
+		return VIEW_REDRAW;
+	a->alerts_top = top;
+	return VIEW_RESCAN;
+}
+
 static int
 alerts_key(struct app *a, enum action act)
 {
 	int64_t page = alerts_rows(a, a->body), total = a->alerts.total;
-	int64_t sel = a->alerts_sel, top = a->alerts_top;
+	int64_t sel = a->alerts_sel;
 
 	if (a->alerts_detail != NULL)
 		return detail_key(a, act);
@@ -203,22 +226,7 @@ alerts_key(struct app *a, enum action act)
 	default:
 		return VIEW_IGNORED;
 	}
-	if (sel > total - 1)
-		sel = total - 1;
-	if (sel < 0)
-		sel = 0;
-	/* The page follows the selection. */
-	if (sel < top)
-		top = sel;
-	if (page > 0 && sel >= top + page)
-		top = sel - page + 1;
-	if (sel == a->alerts_sel && top == a->alerts_top)
-		return VIEW_HANDLED;
-	a->alerts_sel = sel;
-	if (top == a->alerts_top)
-		return VIEW_REDRAW;
-	a->alerts_top = top;
-	return VIEW_RESCAN;
+	return alerts_select(a, sel, page, total);
 }
 
 static enum role
