@@ -80,23 +80,6 @@ rows_complete(const double *rows, size_t n, size_t nf, double *out)
 }
 
 void
-feature_thresholds_from_config(struct feature_thresholds *t,
-    const struct monitor_config *c)
-{
-	t->psi_warning = c->psi_warning;
-	t->psi_critical = c->psi_critical;
-	t->ks_alpha = c->ks_alpha;
-	t->cat_alpha = c->cat_alpha;
-	t->new_share = c->new_share;
-}
-
-enum drift_severity
-feature_psi_verdict(double psi, const struct feature_thresholds *t)
-{
-	return drift_psi_severity(psi, t->psi_warning, t->psi_critical);
-}
-
-void
 monitor_reference_init(struct monitor_reference *ref, const double *features,
     size_t n_rows, size_t n_features, int n_classes, const int *predicted,
     const double *confidence, const int *true_class)
@@ -206,80 +189,6 @@ feature_report_alloc(struct feature_report *out, size_t nf)
 }
 
 /*
- * The seed policy's verdicts, each decided here from its statistic and
- * threshold only, so that a report judged again (monitor_seed_verdicts,
- * the backtest) is judged by the same lines as when it was made.
- */
-static void
-feature_verdict(struct feature_report *out, size_t f)
-{
-	enum drift_severity sev;
-
-	bool cat = out->categorical != NULL && out->categorical[f];
-
-	out->drift_psi[f] = out->investigate_psi[f] = false;
-	out->drift_ks[f] = false;
-	if (cat)	/* chi-squared and new categories */
-		monitor_cat_verdict(out, f);
-	if (isnan(out->psi[f]))		/* no values on one side */
-		return;
-	sev = feature_psi_verdict(out->psi[f], &out->thresholds[f]);
-	out->drift_psi[f] = sev == DRIFT_CRITICAL;
-	out->investigate_psi[f] = sev == DRIFT_WARNING;
-	if (!cat)
-		out->drift_ks[f] = out->ks_p_value[f] <
-		    out->thresholds[f].ks_alpha;
-}
-
-static void
-prediction_verdicts(const struct monitor_config *c,
-    struct prediction_report *out)
-{
-	uint64_t total = 0;
-	int i;
-
-	for (i = 0; i < out->n_classes; i++)
-		total += out->class_counts[i];
-	out->chisq_alpha = c->chisq_alpha;
-	out->confidence_delta = c->confidence_drift;
-	out->label_shift_drift = out->label_shift_p_value < c->chisq_alpha;
-	out->label_shift_homog_drift = out->label_shift_homog_p_value <
-	    c->chisq_alpha;
-	out->confidence_drift = total > 0 &&
-	    fabs(out->mean_confidence - out->reference_mean_confidence) >
-	    c->confidence_drift;
-}
-
-static void
-performance_verdict(const struct monitor_config *c,
-    struct performance_report *out)
-{
-	out->decay_delta = c->decay;
-	out->any_decay = out->acc_delta < -c->decay ||
-	    out->f1_delta < -c->decay;
-}
-
-void
-monitor_seed_verdicts(const struct monitor_config *c,
-    struct feature_report *fr, struct prediction_report *pr,
-    struct performance_report *perf)
-{
-	size_t f;
-
-	fr->any_drift = false;
-	fr->thresholds_stored = true;
-	for (f = 0; f < fr->n_features; f++) {
-		feature_thresholds_from_config(&fr->thresholds[f], c);
-		feature_verdict(fr, f);
-		if (fr->drift_psi[f] || feature_test_drift(fr, f))
-			fr->any_drift = true;
-	}
-	if (pr != NULL)
-		prediction_verdicts(c, pr);
-	if (perf != NULL && perf->n_rows > 0)
-		performance_verdict(c, perf);
-}
-
 /* The mean of n >= 1 values (the joint tests' mean vector). */
 static double
 monitor_mean(const double *v, size_t n)
@@ -318,7 +227,7 @@ monitor_one_feature(const struct monitor_reference *ref,
 	    c->missing_effect);
 	if (ref->categorical != NULL && ref->categorical[f]) {
 		monitor_cat_feature(ref, b, f, out);
-		feature_verdict(out, f);
+		monitor_feature_verdict(out, f);
 		return;
 	}
 	if (used == 0 || nref == 0) {
@@ -335,7 +244,7 @@ monitor_one_feature(const struct monitor_reference *ref,
 	    refcol, nref, col, used, &ks);
 	out->ks_statistic[f] = ks.statistic;
 	out->ks_p_value[f] = ks.p_value;
-	feature_verdict(out, f);
+	monitor_feature_verdict(out, f);
 }
 
 /* MMD over the complete rows of the batch (numeric features only). */
@@ -518,7 +427,7 @@ monitor_prediction(const struct monitor_reference *ref,
 		    (double)total - ref->class_prop[i]);
 	out->mean_confidence = metrics_mean(b->confidence, b->n_rows);
 	out->reference_mean_confidence = ref->mean_confidence;
-	prediction_verdicts(c, out);
+	monitor_prediction_verdicts(c, out);
 }
 
 void
@@ -573,7 +482,7 @@ monitor_performance(const struct monitor_reference *ref,
 		if (ref->has_labels) {
 			out->acc_delta = out->accuracy - ref->accuracy;
 			out->f1_delta = out->f1_macro - ref->f1_macro;
-			performance_verdict(c, out);
+			monitor_performance_verdict(c, out);
 		} else {
 			/* No reference accuracy: unknown, decay cannot fire. */
 			out->acc_delta = out->f1_delta = NAN;

@@ -414,6 +414,16 @@ bool	feature_test_drift(const struct feature_report *r, size_t f);
 void	monitor_seed_verdicts(const struct monitor_config *c,
 	    struct feature_report *fr, struct prediction_report *pr,
 	    struct performance_report *perf);
+/*
+ * The same verdicts one at a time (monitor-verdict.c), as the monitors
+ * make them: feature f of out, a prediction report, a performance report
+ * (its deltas computed).
+ */
+void	monitor_feature_verdict(struct feature_report *out, size_t f);
+void	monitor_prediction_verdicts(const struct monitor_config *c,
+	    struct prediction_report *out);
+void	monitor_performance_verdict(const struct monitor_config *c,
+	    struct performance_report *out);
 
 void	monitor_prediction(const struct monitor_reference *ref,
 	    const struct monitor_config *c, const struct monitor_batch *b,
