@@ -151,10 +151,7 @@ static void main_vsay(const char *, va_list)
 static void
 main_vsay(const char *fmt, va_list ap)
 {
-	char *m = sanitize_vformat(fmt, ap);
-
-	fprintf(stderr, "mlmon-gen: %s\n", m);
-	free(m);
+	sanitize_say("mlmon-gen", fmt, ap);
 }
 
 static void

@@ -225,3 +225,12 @@ sanitize_vformat(const char *fmt, va_list ap)
 	free(raw);
 	return clean;
 }
+
+void
+sanitize_say(const char *prog, const char *fmt, va_list ap)
+{
+	char	*m = sanitize_vformat(fmt, ap);
+
+	fprintf(stderr, "%s: %s\n", prog, m);
+	free(m);
+}

@@ -41,6 +41,9 @@ char	*sanitize_dup(const char *in, size_t max);
  */
 char	*sanitize_vformat(const char *fmt, va_list ap)
 	    __attribute__((format(printf, 1, 0)));
+/* "prog: <the message, cleaned>" as one line on stderr (a binary's say). */
+void	 sanitize_say(const char *prog, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 /* Length of the longest prefix of s, at most max bytes, ending on a
  * UTF-8 character boundary. */
 size_t	 sanitize_cut(const char *s, size_t max);

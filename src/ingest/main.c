@@ -162,14 +162,11 @@ static void	say(const char *, ...) __attribute__((format(printf, 1, 2)));
 static void
 say(const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*m;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	m = sanitize_vformat(fmt, ap);
+	sanitize_say("mlmon-ingest", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "mlmon-ingest: %s\n", m);
-	free(m);
 }
 
 /*

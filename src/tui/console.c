@@ -59,14 +59,11 @@ static void	say(const char *, ...) __attribute__((format(printf, 1, 2)));
 static void
 say(const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*m;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	m = sanitize_vformat(fmt, ap);
+	sanitize_say("mlmon-top", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "mlmon-top: %s\n", m);
-	free(m);
 }
 
 static volatile sig_atomic_t console_active;
