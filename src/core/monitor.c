@@ -188,7 +188,6 @@ feature_report_alloc(struct feature_report *out, size_t nf)
 	}
 }
 
-/*
 /* The mean of n >= 1 values (the joint tests' mean vector). */
 static double
 monitor_mean(const double *v, size_t n)
