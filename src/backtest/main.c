@@ -104,6 +104,24 @@ threshold(struct monitor_config *c, int opt, const char *arg)
 	}
 }
 
+/* --policy or --false-page-rate into c (usage errors exit 2). */
+static void
+policy_flag(struct monitor_config *c, int opt, const char *arg)
+{
+	char *why = NULL;
+
+	if (opt == OPT_POLICY && !policy_parse(arg, &c->policy)) {
+		fprintf(stderr, "mlmon-backtest: --policy must be seed or "
+		    "calibrated, not '%s'\n", arg);
+		exit(2);
+	}
+	if (opt == OPT_RATE && !policy_parse_rate(arg, &c->false_page_rate,
+	    &why)) {
+		fprintf(stderr, "mlmon-backtest: --false-page-rate: %s\n", why);
+		exit(2);
+	}
+}
+
 static void
 parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
 {
@@ -124,7 +142,6 @@ parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *why = NULL;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -140,20 +157,8 @@ parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
 			    0, 1e9);
 			break;
 		case OPT_POLICY:
-			if (!policy_parse(optarg, &c->policy)) {
-				fprintf(stderr, "mlmon-backtest: --policy must"
-				    " be seed or calibrated, not '%s'\n",
-				    optarg);
-				exit(2);
-			}
-			break;
 		case OPT_RATE:
-			if (!policy_parse_rate(optarg, &c->false_page_rate,
-			    &why)) {
-				fprintf(stderr, "mlmon-backtest: "
-				    "--false-page-rate: %s\n", why);
-				exit(2);
-			}
+			policy_flag(c, ch, optarg);
 			break;
 		case OPT_KS:
 		case OPT_PSI_W:
