@@ -51,6 +51,12 @@ struct alert_batch {
 	const struct prediction_report	*prediction;
 	const struct estimate_report	*estimate;
 	const struct performance_report	*performance;
+	/*
+	 * The batch's earlier performance report that this one replaces (a
+	 * recompute as more labels land), or NULL: the batch stays one
+	 * evaluation of the performance rules for condition state.
+	 */
+	const struct performance_report	*replaces;
 	const struct detector_report	*detectors;
 };
 

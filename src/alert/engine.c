@@ -18,7 +18,11 @@
  *
  * A condition is only judged by batches that evaluated its rule's family
  * (rules.h): a batch without labels neither fires nor clears
- * performance_decay. Each decision becomes one alerts row per channel the
+ * performance_decay. A batch's performance report recomputed as more
+ * labels land replaces its earlier evaluation instead of adding one: a
+ * condition that this batch held clear before and still does is not
+ * cleared again (three recomputes are not three clear batches), and one
+ * it fired before and still fires is not fired again. Each decision becomes one alerts row per channel the
  * gate gives it (pending with --send, dry_run without), or one "log" row
  * with status recorded when no channel takes it.
  *
@@ -388,12 +392,51 @@ engine_note_evaluated(struct alert_engine *e, int64_t batch,
 	return 0;
 }
 
+/*
+ * The findings of the performance family on the report b replaces (NULL:
+ * none, not a recompute), for engine_same_as_before.
+ */
+static void
+engine_replaced(const struct alert_batch *b, const struct alert_config *c,
+    struct rule_result *out)
+{
+	struct alert_batch prev;
+
+	memset(out, 0, sizeof *out);
+	if (b->replaces == NULL || b->performance == NULL)
+		return;
+	memset(&prev, 0, sizeof prev);
+	prev.batch_id = b->batch_id;
+	prev.schema = b->schema;
+	prev.performance = b->replaces;
+	rules_evaluate(&prev, c, out);
+	out->families &= 1u << RULE_FAMILY_PERFORMANCE;
+}
+
+/*
+ * Whether rule's condition key had the same outcome (fired or not) in the
+ * evaluation this recompute replaces: then it is not counted again.
+ */
+static bool
+engine_same_as_before(const struct rule_result *before,
+    const struct rule *rule, const char *key, bool fired)
+{
+	bool was = false;
+	size_t i;
+
+	if (!(before->families & (1u << rule->family)))
+		return false;
+	for (i = 0; i < before->n && !was; i++)
+		was = strcmp(before->findings[i].key, key) == 0;
+	return was == fired;
+}
+
 int
 alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
     char **cause)
 {
 	struct alert_condition *open = NULL;
-	struct rule_result res;
+	struct rule_result res, before = { 0, NULL, 0 };
 	const struct rule *rule;
 	unsigned families;
 	size_t n_open = 0, i, j;
@@ -407,13 +450,16 @@ alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
 		rule_result_finish(&res);
 		return 0;
 	}
+	engine_replaced(b, e->config, &before);
 	if (engine_note_evaluated(e, b->batch_id, families, cause) == -1)
 		goto out;
 	/* The open set before this batch: what may clear. */
 	if (alert_store_conditions_open(e->store, &open, &n_open, cause) == -1)
 		goto out;
 	for (i = 0; i < res.n; i++) {
-		if (!(families & (1u << res.findings[i].rule->family)))
+		if (!(families & (1u << res.findings[i].rule->family)) ||
+		    engine_same_as_before(&before, res.findings[i].rule,
+		    res.findings[i].key, true))
 			continue;
 		if (engine_fire(e, &res.findings[i], b->batch_id, now,
 		    cause) == -1)
@@ -426,7 +472,8 @@ alert_engine_batch(struct alert_engine *e, const struct alert_batch *b,
 		fired = false;
 		for (j = 0; j < res.n && !fired; j++)
 			fired = strcmp(res.findings[j].key, open[i].key) == 0;
-		if (fired)
+		if (fired || engine_same_as_before(&before, rule,
+		    open[i].key, false))
 			continue;
 		if (engine_clear(e, &open[i], rule, b->batch_id, now,
 		    cause) == -1)
@@ -438,6 +485,7 @@ out:
 		alert_condition_finish(&open[i]);
 	free(open);
 	rule_result_finish(&res);
+	rule_result_finish(&before);
 	return rc;
 }
 

@@ -53,6 +53,24 @@ monitor_config_defaults(struct monitor_config *c)
 	c->cat_alpha = 0.01;
 	c->new_share = 0.05;
 	c->cat_top = CAT_TOP_DEFAULT;
+	c->min_label_coverage = 1.0;
+}
+
+double
+performance_coverage(const struct performance_report *r)
+{
+	if (r->n_unlabelled == 0)
+		return 1.0;
+	return (double)r->n_rows / (double)(r->n_rows + r->n_unlabelled);
+}
+
+bool
+monitor_coverage_reached(const struct monitor_config *c, size_t n_labelled,
+    size_t n_rows)
+{
+	/* The share as people write it: 9 of 10 reaches 0.9 exactly. */
+	return n_labelled > 0 && n_rows > 0 &&
+	    (double)n_labelled / (double)n_rows >= c->min_label_coverage;
 }
 
 /* Whether row i of a row-major table has no missing value. */
@@ -473,6 +491,7 @@ monitor_performance(const struct monitor_reference *ref,
 		m++;
 	}
 	out->n_rows = m;
+	out->n_unlabelled = n - m;
 	if (m > 0) {
 		out->accuracy = metrics_accuracy(yt, yp, m);
 		out->f1_macro = metrics_f1_macro(yt, yp, m, k);

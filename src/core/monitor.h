@@ -55,9 +55,21 @@ struct monitor_config {
 						/* when the share is above */
 	int		cat_top;		/* 50: categories kept, the rest */
 						/* pooled as "other" */
+	double		min_label_coverage;	/* 1.0: a batch's performance */
+						/* is judged once this share */
+						/* of its rows is labelled */
 };
 
 void	monitor_config_defaults(struct monitor_config *c);
+
+/*
+ * Whether a batch of n_rows with n_labelled labelled rows has reached the
+ * minimum label coverage (its labelled share >= c->min_label_coverage,
+ * and at least one label): the one place that decides when a performance
+ * report is computed.
+ */
+bool	monitor_coverage_reached(const struct monitor_config *c,
+	    size_t n_labelled, size_t n_rows);
 
 /*
  * The reference window. Columns are kept sorted for KS, their present
@@ -289,7 +301,9 @@ struct prediction_report {
 };
 
 struct performance_report {
-	size_t		 n_rows;
+	size_t		 n_rows;	/* labelled rows judged */
+	size_t		 n_unlabelled;	/* the batch's other rows: 0 when
+					   every row is labelled */
 	int		 n_classes;
 	double		 accuracy;
 	double		 f1_macro;
@@ -324,6 +338,9 @@ struct performance_report {
 	uint64_t	*confusion;	/* n_classes^2, rows true */
 	struct reliability_bin bins[CALIB_BINS];
 };
+
+/* A performance report's labelled share: 1 when every row is labelled. */
+double	performance_coverage(const struct performance_report *r);
 
 /*
  * Estimated performance of a batch before its labels (CBPE, core/cbpe.h),

@@ -315,6 +315,8 @@ query_read_ledger(struct query *q, int64_t version)
 	ov->late = query_int(q, "SELECT CAST(value AS BIGINT) FROM meta"
 	    " WHERE key = 'late_rows' AND model_id = :model", 0, &err);
 	ov->rows += ov->late;
+	ov->window_us = query_int(q, "SELECT CAST(value AS INTEGER) FROM meta"
+	    " WHERE key = 'window_us' AND model_id = :model", 0, &err);
 	return err;
 }
 

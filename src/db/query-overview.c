@@ -235,6 +235,7 @@ query_read_latest(struct query *q)
 	if (p != NULL && report_json_decode_performance(p, strlen(p), &sc,
 	    &perf, &cause) == 0) {
 		ov->has_perf = true;
+		ov->perf_coverage = performance_coverage(&perf);
 		ov->accuracy = perf.accuracy;
 		ov->f1 = perf.f1_macro;
 		ov->ece = perf.ece;

@@ -44,7 +44,7 @@ series_slot_clear(struct query_series *s, size_t i)
 		s->fverdict[i * nf + f] = 0;
 	}
 	s->ls_p[i] = s->mean_conf[i] = s->ref_conf[i] = NAN;
-	s->acc[i] = s->f1[i] = s->ece[i] = NAN;
+	s->acc[i] = s->f1[i] = s->ece[i] = s->acc_cov[i] = NAN;
 	s->ref_acc[i] = s->ref_f1[i] = NAN;
 	s->est_acc[i] = s->est_acc_lo[i] = s->est_acc_hi[i] = NAN;
 	s->est_f1[i] = NAN;
@@ -83,6 +83,7 @@ series_slot_copy(struct query_series *dst, size_t i,
 	dst->mean_conf[i] = src->mean_conf[j];
 	dst->ref_conf[i] = src->ref_conf[j];
 	dst->acc[i] = src->acc[j];
+	dst->acc_cov[i] = src->acc_cov[j];
 	dst->f1[i] = src->f1[j];
 	dst->ece[i] = src->ece[j];
 	dst->ref_acc[i] = src->ref_acc[j];
@@ -124,6 +125,7 @@ series_alloc(struct query_series *s, size_t n, size_t nf)
 	s->mean_conf = xcalloc(cap, sizeof *s->mean_conf);
 	s->ref_conf = xcalloc(cap, sizeof *s->ref_conf);
 	s->acc = xcalloc(cap, sizeof *s->acc);
+	s->acc_cov = xcalloc(cap, sizeof *s->acc_cov);
 	s->f1 = xcalloc(cap, sizeof *s->f1);
 	s->ece = xcalloc(cap, sizeof *s->ece);
 	s->ref_acc = xcalloc(cap, sizeof *s->ref_acc);
@@ -160,6 +162,7 @@ query_series_finish(struct query_series *s)
 	free(s->mean_conf);
 	free(s->ref_conf);
 	free(s->acc);
+	free(s->acc_cov);
 	free(s->f1);
 	free(s->ece);
 	free(s->ref_acc);
@@ -266,6 +269,7 @@ series_put(struct query_series *s, size_t i, int t, const char *text,
 		s->flags[i] |= QUERY_HAS_PERFORMANCE |
 		    (perf.any_decay ? QUERY_DECAY : 0);
 		s->acc[i] = perf.accuracy;
+		s->acc_cov[i] = performance_coverage(&perf);
 		s->f1[i] = perf.f1_macro;
 		s->ece[i] = perf.ece;
 		s->ref_acc[i] = perf.accuracy - perf.acc_delta;

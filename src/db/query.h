@@ -80,6 +80,8 @@ struct query_overview {
 	int64_t		 rows;
 	int64_t		 labelled;
 	int64_t		 late;		/* rows logged into judged batches */
+	int64_t		 window_us;	/* --window time: its length (meta
+					   window_us); 0: not windowed */
 	double		 last_write;	/* unix seconds, 0 unknown */
 
 	size_t		 n_features;
@@ -89,6 +91,7 @@ struct query_overview {
 
 	bool		 has_perf;	/* latest performance report */
 	int64_t		 perf_batch;
+	double		 perf_coverage;	/* its labelled share (< 1: partial) */
 	double		 accuracy;
 	double		 f1;
 	double		 ece;
@@ -181,6 +184,8 @@ struct query_series {
 	double		*mean_conf;
 	double		*ref_conf;
 	double		*acc;
+	double		*acc_cov;	/* its label coverage: 1 all, < 1
+					   judged on partial labels */
 	double		*f1;
 	double		*ece;
 	double		*ref_acc;	/* accuracy - acc_delta */
@@ -288,6 +293,7 @@ struct query_calib {
 	bool		 labelled;	/* every row has a true class */
 	int64_t		 n_rows;
 	int64_t		 n_labelled;
+	int64_t		 late;		/* rows logged after it was judged */
 	int		 n_classes;
 	uint64_t	*confusion;	/* n_classes^2, rows true, owned */
 	struct reliability_bin bins[CALIB_BINS];

@@ -181,6 +181,13 @@ report_json_encode_performance(const struct performance_report *r,
 	json_bool(&b, r->any_decay);
 	json_key(&b, &first, "n_rows");
 	json_count(&b, r->n_rows);
+	if (r->n_unlabelled > 0) {
+		/* Judged on partial labels (--min-label-coverage). */
+		json_key(&b, &first, "n_labelled");
+		json_count(&b, r->n_rows);
+		json_key(&b, &first, "coverage");
+		json_number(&b, performance_coverage(r));
+	}
 	json_key(&b, &first, "confusion");
 	put_confusion(&b, r->confusion, k);
 	json_key(&b, &first, "reliability");
@@ -470,6 +477,36 @@ get_bins(const cJSON *o, struct reliability_bin *bins, char **cause)
 	return 0;
 }
 
+/*
+ * The optional "n_labelled" and "coverage" of a report judged on partial
+ * labels: both or neither (every row labelled), n_labelled equal to
+ * n_rows, coverage in (0, 1); the batch's unlabelled rows from them.
+ */
+static int
+get_coverage(const cJSON *root, uint64_t n_rows, size_t *n_unlabelled,
+    char **cause)
+{
+	uint64_t n;
+	double c, all;
+
+	*n_unlabelled = 0;
+	if (get(root, "n_labelled") == NULL && get(root, "coverage") == NULL)
+		return 0;
+	if (get_count(root, "n_labelled", true, &n, cause) == -1 ||
+	    get_double(root, "coverage", true, &c, cause) == -1)
+		return -1;
+	all = c > 0 && c < 1 ? round((double)n / c) : 0;
+	if (n != n_rows || n == 0 || !(all > (double)n && all < 0x1p53)) {
+		*cause = xasprintf("\"n_labelled\" %llu and \"coverage\" %g "
+		    "do not describe a partly labelled batch of %llu judged "
+		    "rows", (unsigned long long)n, c,
+		    (unsigned long long)n_rows);
+		return -1;
+	}
+	*n_unlabelled = (size_t)(all - (double)n);
+	return 0;
+}
+
 /* The optional "estimate" object of a graded performance report. */
 static int
 get_grading(const cJSON *root, struct performance_report *r, char **cause)
@@ -517,6 +554,7 @@ report_json_decode_performance(const char *text, size_t len,
 	    get_double(root, "f1_delta", true, &r.f1_delta, cause) == -1 ||
 	    get_bool(root, "any_decay", &r.any_decay, cause) == -1 ||
 	    get_count(root, "n_rows", false, &n_rows, cause) == -1 ||
+	    get_coverage(root, n_rows, &r.n_unlabelled, cause) == -1 ||
 	    get_confusion(root, k, r.confusion, cause) == -1 ||
 	    get_bins(root, r.bins, cause) == -1 ||
 	    get_thresholds(root, &r.thresholds_stored, cause,

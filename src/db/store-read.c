@@ -98,7 +98,6 @@ struct batch_reader {
 	size_t			 tcap;
 	size_t			 cap;	/* rows b has room for */
 	size_t			 scap;	/* rows b.scores has room for */
-	bool			 all_labelled;
 };
 
 /* The row at st into r->b. 0, or -1 and *cause (a malformed row). */
@@ -133,11 +132,12 @@ batch_row_add(struct store *s, struct db_stmt *st, struct batch_reader *r,
 	}
 	b->predicted[b->n_rows] = db_column_int(st, 1);
 	b->confidence[b->n_rows] = db_column_double(st, 2);
-	if (db_column_null(st, 3)) {
-		r->all_labelled = false;
+	if (db_column_null(st, 3))
 		b->true_class[b->n_rows] = -1;
-	} else
+	else {
 		b->true_class[b->n_rows] = db_column_int(st, 3);
+		b->n_labelled++;
+	}
 	b->n_rows++;
 	return 0;
 }
@@ -152,7 +152,6 @@ store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
 
 	memset(&r, 0, sizeof r);
 	r.b.batch_id = batch_id;
-	r.all_labelled = true;
 	st = store_stmt_hot(s, &s->st_batch_get, sql_batch_get, cause);
 	if (st == NULL)
 		return -1;
@@ -173,7 +172,7 @@ store_batch_get(struct store *s, int64_t batch_id, struct store_batch *out,
 		store_batch_finish(&r.b);
 		return 1;
 	}
-	if (!r.all_labelled) {
+	if (r.b.n_labelled == 0) {
 		free(r.b.true_class);
 		r.b.true_class = NULL;
 	}

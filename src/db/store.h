@@ -95,7 +95,8 @@ struct store_batch {
 	double	*features;	/* n_rows * n_features */
 	int	*predicted;
 	double	*confidence;
-	int	*true_class;	/* n_rows; NULL unless every row is labelled */
+	int	*true_class;	/* n_rows, -1 unlabelled; NULL when none is */
+	size_t	 n_labelled;	/* rows with a true class */
 	int	 n_classes;
 	double	*scores;	/* n_rows * n_classes */
 };

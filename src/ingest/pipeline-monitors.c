@@ -222,7 +222,7 @@ monitor_batch_from_store(struct monitor_batch *mb, const struct store_batch *b)
 	mb->features = b->features;
 	mb->predicted = b->predicted;
 	mb->confidence = b->confidence;
-	mb->true_class = b->true_class;
+	mb->true_class = b->n_labelled == b->n_rows ? b->true_class : NULL;
 	mb->scores = b->scores;
 	mb->n_scores = b->n_classes;
 }
@@ -486,7 +486,7 @@ pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 		rc = run_monitors(p, &mb, cause);
 	else if (pl_stored_axes(p, cause) != 0)
 		rc = -1;
-	else if (!p->have_ref || !p->schema_stored || sb.true_class == NULL)
+	else if (!p->have_ref || !p->schema_stored || mb.true_class == NULL)
 		rc = 0;
 	else {
 		rc = run_performance(p, batch, &mb, NULL, &perf, &dr, &fed,

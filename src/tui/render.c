@@ -6,10 +6,13 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
+#include "core/clock.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "tui/glyphs.h"
@@ -566,6 +569,20 @@ format_age(char *buf, size_t size, double s)
 	else
 		snprintf(buf, size, "%ldd %02ldh ago", t / 86400,
 		    (t / 3600) % 24);
+}
+
+void
+format_window(char *buf, size_t size, int64_t batch, int64_t window_us)
+{
+	char t[32];
+
+	buf[0] = '\0';
+	if (window_us <= 0 || batch < 0 || batch > INT64_MAX / window_us)
+		return;
+	/* Whole seconds: a window starts on a multiple of its length. */
+	clock_format((double)(batch * window_us / 1000000), true,
+	    "%Y-%m-%d %H:%M", t, sizeof t);
+	snprintf(buf, size, " [%s UTC]", t);
 }
 
 void

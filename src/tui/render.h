@@ -135,6 +135,13 @@ size_t	render_chart_capacity(int w);
 
 /* "12s ago", "3m 04s ago", "2h 05m ago", "4d 03h ago" into buf. */
 void	format_age(char *buf, size_t size, double seconds);
+/*
+ * " [2026-12-06 07:10 UTC]": the start of time window batch (batch *
+ * window_us, docs/PROTOCOL.md), or "" when the store is not windowed
+ * by time (window_us 0).
+ */
+void	format_window(char *buf, size_t size, int64_t batch,
+	    int64_t window_us);
 /* 1234567 -> "1,234,567". */
 void	format_count(char *buf, size_t size, int64_t n);
 

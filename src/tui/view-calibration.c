@@ -266,17 +266,32 @@ draw_reliability(const struct app *a, struct canvas *c, struct rect r)
 	}
 }
 
+/* The batch's late rows (a window's late events) by fmt, when any. */
+static int
+calib_draw_late(const struct query_calib *q, struct canvas *c, int x, int y,
+    int end, const char *fmt)
+{
+	char buf[48];
+
+	if (q->late > 0) {
+		snprintf(buf, sizeof buf, fmt, (long long)q->late);
+		x += canvas_text(c, x, y, end - x, ROLE_WARN, buf);
+	}
+	return x;
+}
+
 static void
 calib_draw(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_calib *q = &a->calib;
 	const struct query_overview *ov = query_overview(a->q);
-	char buf[160];
+	char buf[160], win[48];
 	int x, k = q->n_classes, cm_w, cm_h, rel_h;
 	enum role role;
 
-	x = r.x + canvas_printf(c, r.x, r.y, r.w, ROLE_BOLD, "Batch %lld",
-	    (long long)q->batch_id);
+	format_window(win, sizeof win, q->batch_id, ov->window_us);
+	x = r.x + canvas_printf(c, r.x, r.y, r.w, ROLE_BOLD, "Batch %lld%s",
+	    (long long)q->batch_id, win);
 	x += canvas_printf(c, x, r.y, r.x + r.w - x, ROLE_DIM,
 	    " of %lld-%lld%s",
 	    (long long)ov->first_batch, (long long)ov->latest_batch,
@@ -293,8 +308,9 @@ calib_draw(const struct app *a, struct canvas *c, struct rect r)
 		return;
 	}
 	if (!q->labelled) {
-		canvas_printf(c, x, r.y, r.x + r.w - x, ROLE_NORMAL,
+		x += canvas_printf(c, x, r.y, r.x + r.w - x, ROLE_NORMAL,
 		    "  %lld rows", (long long)q->n_rows);
+		calib_draw_late(q, c, x, r.y, r.x + r.w, "  late %lld");
 		snprintf(buf, sizeof buf, "Batch %lld: no ground truth yet "
 		    "(%lld of %lld rows labelled).", (long long)q->batch_id,
 		    (long long)q->n_labelled, (long long)q->n_rows);
@@ -307,6 +323,7 @@ calib_draw(const struct app *a, struct canvas *c, struct rect r)
 	snprintf(buf, sizeof buf, "  %lld rows  accuracy %.3f  ECE %.3f ",
 	    (long long)q->n_rows, q->accuracy, q->ece);
 	x += canvas_text(c, x, r.y, r.x + r.w - x, ROLE_NORMAL, buf);
+	x = calib_draw_late(q, c, x, r.y, r.x + r.w, "late %lld ");
 	if (q->ece <= 0.05) {
 		role = ROLE_GOOD;
 		snprintf(buf, sizeof buf, "[good]");

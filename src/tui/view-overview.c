@@ -16,8 +16,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
 #include "tui/glyphs.h"
 
 /*
@@ -170,7 +172,7 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_overview *ov = query_overview(a->q);
 	const struct query_thresholds *t = &ov->thresholds;
-	char n1[32], n2[32], buf[160], crit[32], warn[32];
+	char n1[32], n2[32], buf[160], crit[32], warn[32], win[48];
 	enum role role;
 	const char *s;
 	int x, y = r.y, end = r.x + r.w;
@@ -182,9 +184,10 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	share = ov->rows > 0 ? 100.0 * (double)ov->labelled /
 	    (double)ov->rows : 0;
 	/* A batch that just arrived shows in reverse for a few seconds. */
+	format_window(win, sizeof win, ov->latest_batch, ov->window_us);
 	x = r.x + canvas_printf(c, r.x, y, r.w, app_batch_is_new(a) ?
-	    ROLE_NEW : ROLE_BOLD, "Latest batch %lld",
-	    (long long)ov->latest_batch);
+	    ROLE_NEW : ROLE_BOLD, "Latest batch %lld%s",
+	    (long long)ov->latest_batch, win);
 	x += canvas_printf(c, x, y, end - x, ROLE_NORMAL, "   rows %s   "
 	    "labelled %s (%.1f%%)", n1, n2, share);
 	if (ov->late > 0)
@@ -209,8 +212,13 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 		x += draw_delta(c, x, y, end - x, ov->f1_delta,
 		    ov->thresholds.decay_delta);
 		x += draw_ref(c, x, y, end - x, ov->f1, ov->f1_delta);
-		canvas_printf(c, x, y, end - x, ROLE_DIM, "  batch %lld",
+		x += canvas_printf(c, x, y, end - x, ROLE_DIM, "  batch %lld",
 		    (long long)ov->perf_batch);
+		/* Judged on partial labels (--min-label-coverage). */
+		if (ov->perf_coverage < 1)
+			canvas_printf(c, x, y, end - x, ROLE_WARN,
+			    " (partial: %.0f%% labelled)",
+			    floor(100 * ov->perf_coverage));
 	}
 
 	/* 3: ECE band */
@@ -293,12 +301,13 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_series *s = &a->series;
 	bool est = query_overview(a->q)->has_est;
-	struct chart_series ser[5];
+	struct chart_series ser[6];
 	struct chart_line lines[2];
 	char title[96];
 	struct rect in;
 	double lo = 1, hi = 0, v, ref_acc = NAN, ref_f1 = NAN;
-	size_t i, nl = 0;
+	double *part;
+	size_t i, nl = 0, np = 0;
 
 	for (i = 0; i < s->n; i++) {
 		const double vals[7] = { s->acc[i], s->f1[i], s->ref_acc[i],
@@ -354,7 +363,22 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 	ser[2] = (struct chart_series){ s->est_acc, s->n, 1, ROLE_ESTIMATE };
 	ser[3] = (struct chart_series){ s->f1, s->n, 1, ROLE_SERIES2 };
 	ser[4] = (struct chart_series){ s->acc, s->n, 1, ROLE_SERIES1 };
-	render_chart(c, in, lo, hi, ser, 5, lines, nl);
+	/* Batches judged on partial labels, over the accuracy line. */
+	part = xcalloc(s->n > 0 ? s->n : 1, sizeof *part);
+	for (i = 0; i < s->n; i++) {
+		part[i] = s->acc_cov[i] < 1 ? s->acc[i] : NAN;
+		np += s->acc_cov[i] < 1;
+	}
+	ser[5] = (struct chart_series){ part, s->n, 1, ROLE_WARN };
+	render_chart(c, in, lo, hi, ser, np > 0 ? 6 : 5, lines, nl);
+	free(part);
+	/* Named in the bottom border: the marks do not rely on colour. */
+	if (np > 0 && in.w > 40) {
+		snprintf(title, sizeof title, " %zu batch%s judged on partial "
+		    "labels ", np, np == 1 ? "" : "es");
+		canvas_text(c, r.x + 2, r.y + r.h - 1, in.w - 2, ROLE_WARN,
+		    title);
+	}
 	if (s->n > 0 && !(s->flags[s->n - 1] & QUERY_HAS_PERFORMANCE) &&
 	    in.w > 40)
 		canvas_text_right(c, in.x + in.w, in.y + in.h - 1, 30,

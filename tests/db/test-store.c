@@ -491,6 +491,7 @@ START_TEST(test_inline_labels_count)
 	    "batches"), 1);
 	ck_assert_int_eq(store_batch_get(s, 0, &b, &cause), 0);
 	ck_assert_ptr_nonnull(b.true_class);
+	ck_assert_uint_eq(b.n_labelled, 4);
 	store_batch_finish(&b);
 	/* The same labels again, as a delayed record: a no-op. */
 	ck_assert_int_eq(store_label_batch(s, 0, labels, 4, false, &cause),
@@ -500,7 +501,11 @@ START_TEST(test_inline_labels_count)
 	ck_assert_int_eq(add_row(s, 1, 1, -1, &cause), 1);
 	ck_assert_int_eq(store_batch_close(s, 1, &cause), 0);
 	ck_assert_int_eq(store_batch_get(s, 1, &b, &cause), 0);
-	ck_assert_ptr_null(b.true_class);
+	/* The labelled rows with their labels, the others -1. */
+	ck_assert_ptr_nonnull(b.true_class);
+	ck_assert_uint_eq(b.n_labelled, 1);
+	ck_assert_int_eq(b.true_class[0], 1);
+	ck_assert_int_eq(b.true_class[1], -1);
 	store_batch_finish(&b);
 	ck_assert_int_eq(store_label_batch(s, 1, (int[]){ 1, 2 }, 2, false,
 	    &cause), STORE_LABEL_APPLIED);
