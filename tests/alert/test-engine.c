@@ -507,6 +507,75 @@ START_TEST(families_judge_their_own)
 END_TEST
 
 /*
+ * A batch's performance report recomputed as more labels land replaces
+ * its earlier evaluation (alert_batch.replaces): clear again is not one
+ * more clear batch, firing again is not one more firing; a recompute that
+ * turns clear counts once, and one that turns firing resets the streak.
+ */
+START_TEST(recompute_is_one_evaluation)
+{
+	struct performance_report bad = { .n_rows = 60, .n_unlabelled = 40,
+	    .accuracy = 0.7, .f1_macro = 0.6, .acc_delta = -0.2,
+	    .f1_delta = -0.25, .any_decay = true };
+	struct performance_report good = { .n_rows = 80, .n_unlabelled = 20,
+	    .accuracy = 0.9, .f1_macro = 0.9 };
+	struct alert_batch b = { .schema = &schema };
+	struct fixture fx;
+	char *cause = NULL;
+	int k;
+
+	fx_init(&fx);
+	fx_open_engine(&fx);	/* resolve_after 3 */
+	b.batch_id = 1;
+	b.performance = &bad;
+	ck_assert_int_eq(alert_engine_batch(fx.e, &b, &cause), 0);
+	/* Batch 1 recomputed twice, still decayed: no second firing. */
+	b.replaces = &bad;
+	for (k = 0; k < 2; k++)
+		ck_assert_int_eq(alert_engine_batch(fx.e, &b, &cause), 0);
+	/* Batch 2 clear, then recomputed clear three times: one clear. */
+	b.batch_id = 2;
+	b.performance = &good;
+	b.replaces = NULL;
+	ck_assert_int_eq(alert_engine_batch(fx.e, &b, &cause), 0);
+	b.replaces = &good;
+	for (k = 0; k < 3; k++)
+		ck_assert_int_eq(alert_engine_batch(fx.e, &b, &cause), 0);
+	ck_assert_int_eq(store_flush(fx.s, &cause), 0);
+	ck_assert_int_eq(q(&fx, "SELECT clear_streak FROM alert_conditions "
+	    "WHERE rule = 'performance_decay'"), 1);
+	ck_assert_int_eq(q(&fx, "SELECT count(*) FROM alerts WHERE "
+	    "condition_key = 'performance_decay' AND kind <> 'firing'"), 0);
+	/* Batch 1 recomputed clear: its evaluation turns clear (2). */
+	b.batch_id = 1;
+	b.replaces = &bad;
+	ck_assert_int_eq(alert_engine_batch(fx.e, &b, &cause), 0);
+	ck_assert_int_eq(store_flush(fx.s, &cause), 0);
+	ck_assert_int_eq(q(&fx, "SELECT clear_streak FROM alert_conditions "
+	    "WHERE rule = 'performance_decay'"), 2);
+	/* Batch 2 recomputed decayed: the streak starts again. */
+	b.batch_id = 2;
+	b.performance = &bad;
+	b.replaces = &good;
+	ck_assert_int_eq(alert_engine_batch(fx.e, &b, &cause), 0);
+	ck_assert_int_eq(store_flush(fx.s, &cause), 0);
+	ck_assert_int_eq(q(&fx, "SELECT clear_streak FROM alert_conditions "
+	    "WHERE rule = 'performance_decay'"), 0);
+	ck_assert_int_eq(q(&fx, "SELECT open FROM alert_conditions "
+	    "WHERE rule = 'performance_decay'"), 1);
+	/* Three new clear batches resolve it, once. */
+	b.performance = &good;
+	b.replaces = NULL;
+	for (b.batch_id = 3; b.batch_id <= 5; b.batch_id++)
+		ck_assert_int_eq(alert_engine_batch(fx.e, &b, &cause), 0);
+	ck_assert_int_eq(store_flush(fx.s, &cause), 0);
+	ck_assert_int_eq(q(&fx, "SELECT count(*) FROM alerts WHERE kind = "
+	    "'resolved' AND condition_key = 'performance_decay'"), 2);
+	fx_finish(&fx);
+}
+END_TEST
+
+/*
  * Batches are judged in arrival order whatever their ids (the store lets
  * each be judged once): a lower id is evaluated, its firing recorded, but
  * its clear evidence neither clears nor resolves what a newer batch fired.
@@ -918,6 +987,7 @@ engine_suite(void)
 	tcase_add_test(dedup, restart_mid_incident);
 	tcase_add_test(dedup, families_judge_their_own);
 	tcase_add_test(dedup, older_evidence_does_not_resolve);
+	tcase_add_test(dedup, recompute_is_one_evaluation);
 	tcase_add_test(dedup, stream_silence_once);
 	suite_add_tcase(s, dedup);
 

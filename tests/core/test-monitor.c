@@ -136,6 +136,71 @@ START_TEST(config_defaults)
 }
 END_TEST
 
+/*
+ * --min-label-coverage: a labelled share reaches the minimum as people
+ * write it (9 of 10 reaches 0.9; 2 of 3 does not reach 0.67); never
+ * without a label; 1.0 (the default) needs every row.
+ */
+START_TEST(coverage_reached)
+{
+	static const struct {
+		double	min;
+		size_t	labelled, rows;
+		bool	reached;
+	} rows[] = {
+		{ 1.0, 10, 10, true }, { 1.0, 9, 10, false },
+		{ 1.0, 0, 0, false }, { 0.9, 9, 10, true },
+		{ 0.9, 8, 10, false }, { 0.67, 2, 3, false },
+		{ 0.66, 2, 3, true }, { 0.1, 1, 10, true },
+		{ 0.1, 0, 10, false }, { 0.3, 3, 10, true },
+		{ 0.7, 7, 10, true }, { 0.5, 50000, 100000, true },
+		{ 0.5, 49999, 100000, false },
+	};
+	struct monitor_config c;
+	size_t i;
+
+	monitor_config_defaults(&c);
+	ck_assert(c.min_label_coverage == 1.0);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		c.min_label_coverage = rows[i].min;
+		ck_assert_msg(monitor_coverage_reached(&c, rows[i].labelled,
+		    rows[i].rows) == rows[i].reached, "row %zu", i);
+	}
+}
+END_TEST
+
+/* A batch with some rows unlabelled is judged on the labelled ones. */
+START_TEST(performance_on_partial_labels)
+{
+	struct monitor_reference ref;
+	struct monitor_config c;
+	struct monitor_batch b;
+	struct performance_report pr;
+	double feat[6] = { 0, 1, 2, 3, 4, 5 }, conf[6] = { .9, .8, .7, .6,
+	    .9, .8 }, scores[12] = { 0 };
+	int pred[6] = { 0, 1, 0, 1, 0, 1 }, truth[6] = { 0, 1, -1, 0, -1,
+	    -1 }, all[6] = { 0, 1, 0, 1, 0, 1 };
+
+	monitor_config_defaults(&c);
+	memset(&b, 0, sizeof b);
+	b.n_rows = 6;
+	b.features = feat;
+	b.predicted = pred;
+	b.confidence = conf;
+	b.scores = scores;
+	b.n_scores = 2;
+	b.true_class = truth;
+	monitor_reference_init(&ref, feat, 6, 1, 2, pred, conf, all);
+	monitor_performance(&ref, &c, &b, &pr);
+	ck_assert_uint_eq(pr.n_rows, 3);
+	ck_assert_uint_eq(pr.n_unlabelled, 3);
+	ck_assert(performance_coverage(&pr) == 0.5);
+	ck_assert(pr.accuracy == 2.0 / 3.0);
+	performance_report_finish(&pr);
+	monitor_reference_finish(&ref);
+}
+END_TEST
+
 START_TEST(reference_built)
 {
 	struct monitor_reference ref;
@@ -727,6 +792,8 @@ monitor_suite(void)
 	tcase_add_test(tc, partially_labelled_batch);
 	tcase_add_test(tc, detectors_over_batches);
 	tcase_add_test(tc, timing_feature_monitor);
+	tcase_add_test(tc, coverage_reached);
+	tcase_add_test(tc, performance_on_partial_labels);
 	suite_add_tcase(s, tc);
 	return s;
 }

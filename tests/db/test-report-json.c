@@ -579,6 +579,81 @@ START_TEST(test_performance_round_trip)
 }
 END_TEST
 
+/*
+ * A report judged on partial labels (--min-label-coverage) adds
+ * n_labelled and coverage after n_rows and keeps them; a fully labelled
+ * one has neither (the seed's payload); inconsistent pairs are refused.
+ */
+START_TEST(test_performance_partial)
+{
+	static const struct {
+		size_t		 labelled, unlabelled;
+		const char	*keys;	/* NULL: none */
+	} rows[] = {
+		{ 200, 0, NULL },
+		{ 9, 1, "\"n_rows\":9,\"n_labelled\":9,\"coverage\":0.9," },
+		{ 1, 2, "\"n_rows\":1,\"n_labelled\":1,"
+		    "\"coverage\":0.3333333333333333," },
+		{ 99999, 1, "\"n_rows\":99999,\"n_labelled\":99999,"
+		    "\"coverage\":0.99999," },
+	};
+	static const char *const bad[] = {
+		"\"n_labelled\":5,",			/* no coverage */
+		"\"coverage\":0.5,",			/* no n_labelled */
+		"\"n_labelled\":4,\"coverage\":0.5,",	/* not n_rows */
+		"\"n_labelled\":5,\"coverage\":1,",
+		"\"n_labelled\":5,\"coverage\":0,",
+		"\"n_labelled\":5,\"coverage\":null,",
+	};
+	struct performance_report a, b;
+	char *text, *cut, *cause = NULL, buf[2048];
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		memset(&a, 0, sizeof a);
+		a.n_classes = 3;
+		a.n_rows = rows[i].labelled;
+		a.n_unlabelled = rows[i].unlabelled;
+		a.confusion = xcalloc(9, sizeof *a.confusion);
+		text = report_json_encode_performance(&a, &schema, &cause);
+		ck_assert_ptr_nonnull(text);
+		if (rows[i].keys == NULL)
+			ck_assert_ptr_null(strstr(text, "coverage"));
+		else
+			ck_assert_msg(strstr(text, rows[i].keys) != NULL,
+			    "%s", text);
+		ck_assert_int_eq(report_json_decode_performance(text,
+		    strlen(text), &schema, &b, &cause), 0);
+		ck_assert_uint_eq(b.n_rows, rows[i].labelled);
+		ck_assert_uint_eq(b.n_unlabelled, rows[i].unlabelled);
+		ck_assert(performance_coverage(&b) ==
+		    (double)rows[i].labelled / (double)(rows[i].labelled +
+		    rows[i].unlabelled));
+		free(text);
+		performance_report_finish(&a);
+		performance_report_finish(&b);
+	}
+	memset(&a, 0, sizeof a);
+	a.n_classes = 3;
+	a.n_rows = 5;
+	a.confusion = xcalloc(9, sizeof *a.confusion);
+	text = report_json_encode_performance(&a, &schema, &cause);
+	ck_assert_ptr_nonnull(text);
+	cut = strstr(text, "\"confusion\"");
+	ck_assert_ptr_nonnull(cut);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(buf, sizeof buf, "%.*s%s%s", (int)(cut - text), text,
+		    bad[i], cut);
+		ck_assert_msg(report_json_decode_performance(buf, strlen(buf),
+		    &schema, &b, &cause) == -1, "%s", buf);
+		free(cause);
+		cause = NULL;
+	}
+	free(text);
+	performance_report_finish(&a);
+}
+END_TEST
+
 /* A graded performance report keeps its estimate and errors exactly. */
 START_TEST(test_performance_graded)
 {
@@ -1058,6 +1133,7 @@ report_json_suite(void)
 	tcase_add_test(tc, test_prediction_round_trip);
 	tcase_add_test(tc, test_performance_round_trip);
 	tcase_add_test(tc, test_performance_graded);
+	tcase_add_test(tc, test_performance_partial);
 	tcase_add_test(tc, test_estimate_round_trip);
 	tcase_add_test(tc, test_detectors_round_trip);
 	tcase_add_test(tc, test_truncations_and_flips);
