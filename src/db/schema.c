@@ -640,6 +640,7 @@ static const struct schema_step schema_v4_steps[] = {
  */
 static const struct schema_step schema_v5_steps[] = {
 	{ schema_v5_seed_readers },	/* batch_id = ? without a model */
+	{ store_event_schema_v5 },	/* the event id leads its index */
 };
 
 int

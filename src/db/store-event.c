@@ -42,6 +42,18 @@ static const char schema_events[] =
     " updated_at REAL NOT NULL"
     ");";
 
+/*
+ * Schema 5, step "event index": the id leads the unique key, model_id
+ * second, so an insert's seek compares the id first (with model_id first
+ * every comparison tied on it and took SQLite's general record compare:
+ * issue 14's throughput, docs/BENCHMARKS.md). Uniqueness per model and
+ * the lookups by (event_id, model_id) are the same.
+ */
+static const char schema_event_index[] =
+    "DROP INDEX IF EXISTS predictions_model_event_id;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS predictions_event_id_model"
+    " ON predictions(event_id, model_id) WHERE event_id IS NOT NULL;";
+
 static const char sql_find[] =
     "SELECT batch_id, features, scores, predicted_class, confidence,"
     " true_class, event_ts, src_line FROM predictions WHERE event_id = ?1"
@@ -106,6 +118,13 @@ store_event_schema(struct store *s, char **cause)
 {
 	return store_exec(s, schema_events, "adding event ids and times",
 	    cause);
+}
+
+int
+store_event_schema_v5(struct store *s, char **cause)
+{
+	return store_exec(s, schema_event_index, "rebuilding the index of "
+	    "event ids", cause);
 }
 
 /*

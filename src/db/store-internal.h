@@ -251,6 +251,7 @@ int		 store_mem_install(void);
  * content (a replay), 0 other content (*cause names its line), -1 error.
  */
 int		 store_event_schema(struct store *s, char **cause);
+int		 store_event_schema_v5(struct store *s, char **cause);
 void		 store_event_bind(struct store *s, struct db_stmt *st, int i,
 		     const struct store_event_id *id);
 int		 store_event_find(struct store *s,

@@ -1057,6 +1057,34 @@ parse_id(struct ctx *c)
 }
 
 /* "ts": an RFC 3339 string with a zone, or Unix seconds. */
+/*
+ * Unix seconds already scanned exactly (m * 10^e10, not negative) to
+ * microseconds, cut as event_ts_from_number cuts them, without a second
+ * pass over the digits; false leaves the rest (and every error) to it.
+ */
+static bool
+ts_fast(const struct num *nm, int64_t *us)
+{
+	static const uint64_t p10[] = { 1, 10, 100, 1000, 10000, 100000,
+	    1000000, 10000000, 100000000, 1000000000, 10000000000,
+	    100000000000, 1000000000000 };
+	int		k = nm->e10 + 6;	/* value * 10^6 = m * 10^k */
+	uint64_t	v;
+
+	if (!nm->exact || nm->tok[0] == '-' || k > 12 || k < -12)
+		return false;
+	if (k >= 0) {
+		if (nm->m > (uint64_t)EVENT_TS_MAX / p10[k])
+			return false;
+		v = nm->m * p10[k];
+	} else
+		v = nm->m / p10[-k];
+	if (v > (uint64_t)EVENT_TS_MAX)
+		return false;
+	*us = (int64_t)v;
+	return true;
+}
+
 static bool
 parse_ts(struct ctx *c)
 {
@@ -1078,7 +1106,8 @@ parse_ts(struct ctx *c)
 	} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
 		if (!scan_number(c, &nm))
 			return false;
-		ok = event_ts_from_number(nm.tok, nm.len, &c->r->ts, &cause);
+		ok = ts_fast(&nm, &c->r->ts) || event_ts_from_number(nm.tok,
+		    nm.len, &c->r->ts, &cause);
 	} else
 		return fail(c, "ts is not a string or a number");
 	if (!ok)
@@ -1537,8 +1566,8 @@ fast_event(struct ctx *c)
 		    event_ts_from_text(str, n, &r->ts, &cause);
 	else
 		ok = (peek(c) == '-' || (peek(c) >= '0' && peek(c) <= '9')) &&
-		    scan_number(c, &nm) &&
-		    event_ts_from_number(nm.tok, nm.len, &r->ts, &cause);
+		    scan_number(c, &nm) && (ts_fast(&nm, &r->ts) ||
+		    event_ts_from_number(nm.tok, nm.len, &r->ts, &cause));
 	free(cause);
 	if (!ok)
 		return false;

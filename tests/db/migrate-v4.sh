@@ -8,7 +8,9 @@
 # file and after mlmon-ingest migrated it in place; the rows are those of
 # the fixture byte for byte; the seed's readers (WHERE batch_id = ?, no
 # model) search an index where the fixture scans, and answer as on the
-# fixture; and the migrated store accepts new rows for both models.
+# fixture; the event id leads its unique index (step "event index"),
+# the fixture's ids sent again are replays and a new id is stored; and
+# the migrated store accepts new rows for both models.
 #
 # usage: migrate-v4.sh MLMON-INGEST MLMON-TOP MLMON-GEN FIXTURE-DIR
 set -u
@@ -112,6 +114,24 @@ check "migrated: the seed's readers search an index" "$(plans old.db)" \
     "1 1 1 "
 check "seed readers answer as on the fixture" "$(seed old.db)" \
     "$(seed "$fixture")"
+# 4 -> 5, step "event index": the id first, then the model.
+check "event id index" "$(q old.db "SELECT group_concat(name) FROM
+    pragma_index_info('predictions_event_id_model')")" "event_id,model_id"
+check "old event index gone" "$(q old.db "SELECT count(*) FROM sqlite_master
+    WHERE name = 'predictions_model_event_id'")" 0
+n=$(q old.db "SELECT count(*) FROM predictions")
+sqlite3 old.db "SELECT json_object('id', event_id, 'ts', event_ts / 1e6,
+    'batch_id', batch_id, 'row_in_batch', row_in_batch,
+    'features', json(features), 'scores', json(scores))
+    FROM predictions WHERE event_id IS NOT NULL AND model_id = 1
+    ORDER BY id LIMIT 3" >again.ndjson
+"$ingest" --db old.db again.ndjson 2>again.err
+check "ids sent again: exit" $? 0
+yes_if "ids sent again are replays" grep -q '3 skipped, 0 rejected' again.err
+check "ids sent again: no row added" "$(q old.db "SELECT count(*)
+    FROM predictions")" "$n"
+check "the held label still held" "$(q old.db "SELECT count(*) FROM
+    pending_labels WHERE model_id = 1")" 1
 check "opening again changes nothing" "$("$ingest" --quiet --db old.db \
     </dev/null; q old.db 'PRAGMA user_version')" 5
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/event.h"
 #include "ingest/proto.h"
 
 #define P3	"\"features\":[1,2.5,-3e-1],\"scores\":[0.2,0.7,0.1]"
@@ -432,6 +433,47 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+/*
+ * ts as a number: the parser's one-pass conversion gives what
+ * event_ts_from_number (core/event.c) gives for every form, or both
+ * refuse it.
+ */
+START_TEST(test_ts_numbers_agree)
+{
+	static const char *const ts[] = {
+		"0", "-0", "1796541130", "1796541130.25", "1796541130.150",
+		"1796541130.1234569", "1796541130.000001", "1796541130.0000009",
+		"1.79654113e9", "179654113025E-2", "0.000001", "0.0000009",
+		"0.1", "1e-999999999", "253402300799.999999",
+		"253402300799.9999999", "253402300800", "1e999", "1e12",
+		"99999999999999999999999", "18446744073709551615",
+		"1796541130.99999999999999999999", "-1", "-0.0000001",
+		"12.5e-1", "0.00000000000001e20",
+	};
+	struct proto_parser	p;
+	struct proto_record	r;
+	char			reason[PROTO_REASON_MAX], line[256], *cause;
+	int64_t			us;
+	bool			ok;
+	size_t			i;
+
+	proto_parser_init(&p);
+	for (i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+		snprintf(line, sizeof line, "{\"id\":1,\"ts\":%s," P3 "}",
+		    ts[i]);
+		cause = NULL;
+		ok = event_ts_from_number(ts[i], strlen(ts[i]), &us, &cause);
+		free(cause);
+		ck_assert_msg(proto_parse_line(&p, line, strlen(line), &r,
+		    reason) == ok, "%s: %s", ts[i], reason);
+		if (ok)
+			ck_assert_msg(r.ts == us, "%s: %lld, not %lld", ts[i],
+			    (long long)r.ts, (long long)us);
+	}
+	proto_parser_finish(&p);
+}
+END_TEST
+
 /* id, ts and the label record, and a prediction without batch_id. */
 START_TEST(test_ids_and_times)
 {
@@ -740,6 +782,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_labels_and_schema);
 	tcase_add_test(tc, test_ids_and_times);
+	tcase_add_test(tc, test_ts_numbers_agree);
 	tcase_add_test(tc, test_hostile);
 	tcase_add_test(tc, test_numbers_random);
 	tcase_add_test(tc, test_fast_path_same);
