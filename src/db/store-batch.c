@@ -41,6 +41,17 @@ static const char sql_batch_late[] =
     " AND model_id = :model) - n_rows AS late FROM batches"
     " WHERE batch_id = ?1 AND closed_at IS NOT NULL AND model_id = :model)"
     " AS l";
+/*
+ * Closed before ?1 (unix seconds), with labels but no performance report
+ * (below --min-label-coverage), rows kept: judged at --label-ttl. ?1
+ * comes before :model in the text (a name takes the next free index).
+ */
+static const char sql_batches_past_ttl[] =
+    "SELECT batch_id FROM batches WHERE closed_at < ?1"
+    " AND model_id = :model AND n_labelled > 0 AND pruned_at IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM monitor_reports r"
+    " WHERE r.model_id = batches.model_id AND r.batch_id = batches.batch_id"
+    " AND r.report_type = 'performance') ORDER BY closed_at, batch_id";
 static const char sql_batch_close[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
     " closed_at, labelled_at, model_id)"
@@ -174,19 +185,14 @@ store_batch_abandon(struct store *s, int64_t batch_id, char **cause)
 	return store_meta_set(s, key, "1", cause);
 }
 
-int
-store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
-    char **cause)
+/* The batch ids st (bound) returns, in its order; what names it. */
+static int
+batch_ids(struct store *s, struct db_stmt *st, const char *what,
+    int64_t **ids, size_t *n, char **cause)
 {
-	struct db_stmt *st;
 	size_t cap = 0;
 	int rc;
 
-	*ids = NULL;
-	*n = 0;
-	st = store_stmt(s, sql_abandoned, cause);
-	if (st == NULL)
-		return -1;
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (*n == cap) {
 			cap = cap == 0 ? 8 : 2 * cap;
@@ -199,10 +205,49 @@ store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
 		free(*ids);
 		*ids = NULL;
 		*n = 0;
-		*cause = store_db_error(s, "listing abandoned batches");
+		*cause = store_db_error(s, what);
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
+    char **cause)
+{
+	struct db_stmt *st;
+
+	*ids = NULL;
+	*n = 0;
+	st = store_stmt(s, sql_abandoned, cause);
+	if (st == NULL)
+		return -1;
+	return batch_ids(s, st, "listing abandoned batches", ids, n, cause);
+}
+
+int
+store_batches_past_ttl(struct store *s, double before, int64_t **ids,
+    size_t *n, char **cause)
+{
+	struct db_stmt *st;
+
+	*ids = NULL;
+	*n = 0;
+	st = store_stmt(s, sql_batches_past_ttl, cause);
+	if (st == NULL)
+		return -1;
+	db_bind_double(st, 1, before);
+	return batch_ids(s, st, "listing batches past the label TTL", ids, n,
+	    cause);
+}
+
+int
+store_window_put(struct store *s, int64_t window_us, char **cause)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%lld", (long long)window_us);
+	return store_meta_set(s, "window_us", buf, cause);
 }
 
 int64_t

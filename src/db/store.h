@@ -312,6 +312,19 @@ int	store_judge_end(struct store *s, bool keep, char **cause);
 int	store_batch_abandon(struct store *s, int64_t batch_id, char **cause);
 int	store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
 	    char **cause);
+/*
+ * Closed batches with labels but no performance report (their coverage
+ * is below --min-label-coverage), closed before `before` (unix seconds),
+ * rows not pruned: the ones --label-ttl judges on the labels they have.
+ * Oldest first (*ids: caller frees). 0 or -1.
+ */
+int	store_batches_past_ttl(struct store *s, double before, int64_t **ids,
+	    size_t *n, char **cause);
+/*
+ * The stream's time window length (--window time:D, microseconds), for
+ * the console's window start times (meta window_us). 0 or -1.
+ */
+int	store_window_put(struct store *s, int64_t window_us, char **cause);
 /* Rows logged into a batch after it was judged (0 when none or open). */
 int64_t	store_batch_late(struct store *s, int64_t batch_id);
 /* 0 ok, 1 no such batch, -1 error. Caller finishes. */

@@ -98,6 +98,8 @@ static const struct opt opts[] = {
 	{ "monitor", "confidence_drift", "confidence-drift",
 	  OPT_DOUBLE, 0, 1, true, MOFF(confidence_drift), 0 },
 	{ "monitor", "decay", "decay", OPT_DOUBLE, 0, 1, true, MOFF(decay), 0 },
+	{ "monitor", "min_label_coverage", "min-label-coverage",
+	  OPT_DOUBLE, 0, 1, true, MOFF(min_label_coverage), 0 },
 	{ "monitor", "mmd", "mmd",
 	  OPT_BOOL, 0, 0, false, MOFF(mmd_enabled), 0 },
 	{ "monitor", "mmd_alpha", "mmd-alpha",

@@ -181,6 +181,13 @@ pl_event_windowed(struct pipeline *p, const struct proto_record *r,
 
 	if (misfit != NULL)
 		return pl_reject(p, lineno, misfit, line, len, cause);
+	/* The console shows each time window's start: note its length. */
+	if (p->win.spec.kind == WINDOW_TIME && !p->window_noted) {
+		if (store_window_put(p->s, p->win.spec.length, &why) != 0)
+			return pl_fatal(cause, why, "noting the window length");
+		p->window_noted = true;
+		pl_mark_dirty(p);
+	}
 	if (window_slot(p, r, &batch, &row, cause) != 0 ||
 	    pl_event_row(p, r, lineno, batch, row, &id, &sp, cause) != 0)
 		return PIPELINE_FATAL;
@@ -202,7 +209,7 @@ pl_event_label(struct pipeline *p, const struct proto_record *r,
 	struct store_event_id	 id;
 	enum store_label_result	 res;
 	char			*why = NULL, reason[PROTO_REASON_MAX];
-	int64_t			 batch = -1, rows, labelled;
+	int64_t			 batch = -1;
 
 	if (p->n_classes != 0 && r->true_class >= p->n_classes) {
 		snprintf(reason, sizeof reason, "true_class %d is out of "
@@ -237,12 +244,8 @@ pl_event_label(struct pipeline *p, const struct proto_record *r,
 	if (res != STORE_LABEL_APPLIED ||
 	    store_batch_state(p->s, batch) != STORE_BATCH_CLOSED)
 		return PIPELINE_OK;
-	/* The batch's last label: its performance report now. */
-	if (store_batch_counts(p->s, batch, &rows, &labelled, &why) != 0)
-		return pl_fatal(cause, why, "reading the batch ledger");
-	if (labelled == rows && pl_run_stored(p, batch, true, cause) != 0)
-		return PIPELINE_FATAL;
-	return PIPELINE_OK;
+	return pl_labels_landed(p, batch, cause) != 0 ? PIPELINE_FATAL :
+	    PIPELINE_OK;
 }
 
 enum pipeline_result

@@ -123,10 +123,21 @@ struct pipeline {
 	int			*pred;
 	double			*conf;
 	double			*scores;	/* n * n_classes, raw */
-	int			*truth;
+	int			*truth;		/* -1: no label */
 	int64_t			*rowid;
-	bool			 all_labelled;
+	size_t			 n_labelled;	/* rows with a label */
 	bool			 in_order;
+
+	/*
+	 * Labels on closed batches (pipeline-labels.c): batches whose
+	 * performance report is recomputed before the next commit, and when
+	 * the next sweep for batches past --label-ttl is due (p->now, ms).
+	 */
+	int64_t			*rejudge;
+	size_t			 n_rejudge;
+	size_t			 rejudge_cap;
+	int64_t			 ttl_sweep_at;
+	bool			 window_noted;	/* meta window_us written */
 
 	/* The detectors' cache (pipeline-detectors.c). */
 	struct pl_detectors	 det;
@@ -279,12 +290,21 @@ bool		 pl_types_schema(struct pipeline *p,
 		    const struct proto_record *r, char *reason);
 
 /* pipeline-monitors.c. */
+/* What pl_run_stored judges of a batch's stored rows. */
+enum pl_run {
+	PL_RUN_CLOSE,	/* the batch closed: every monitor */
+	PL_RUN_LABELS,	/* labels landed: its performance report, the first
+			   once its coverage reaches --min-label-coverage,
+			   again (replacing it) when it has one */
+	PL_RUN_TTL,	/* --label-ttl passed: its first performance report,
+			   on the labels it has */
+};
 /*
- * Run the monitors (labels_only: performance) on stored rows. 0, -1, or
- * 1 when a stop request cut them short (nothing stored).
+ * Run the monitors (as how says) on stored rows. 0, -1, or 1 when a stop
+ * request cut them short (nothing stored).
  */
 int		 pl_run_stored(struct pipeline *p, int64_t batch,
-		    bool labels_only, char **cause);
+		    enum pl_run how, char **cause);
 /*
  * Claim a batch's judgement and judge it (over mem when those are all
  * its rows, else the stored rows), undone on error or stop (then the
@@ -294,6 +314,19 @@ enum pipeline_result pl_judge(struct pipeline *p, int64_t batch,
 		    const struct monitor_batch *mem, char **cause);
 /* Close the open batch and judge it: as pl_judge. */
 enum pipeline_result pl_close_batch(struct pipeline *p, char **cause);
+
+/*
+ * pipeline-labels.c: labels landed on closed batch: its first
+ * performance report now once its coverage reaches the minimum, a
+ * recompute of the one it has before the next commit (0 or -1). Before
+ * each commit: those recomputes, and at most once a minute the batches
+ * closed longer than --label-ttl ago that have labels but no report
+ * judged on what they have (0 or -1).
+ */
+int		 pl_labels_landed(struct pipeline *p, int64_t batch,
+		    char **cause);
+int		 pl_labels_commit(struct pipeline *p, char **cause);
+void		 pl_labels_finish(struct pipeline *p);
 
 /*
  * pipeline-watch.c: the silence alarm. Arrivals of predictions and labels

@@ -171,8 +171,9 @@ static int
 alert_batch(struct pipeline *p, int64_t batch,
     const struct feature_report *fr, const struct prediction_report *pr,
     const struct estimate_report *est,
-    const struct performance_report *perf, const struct detector_report *dr,
-    char **cause)
+    const struct performance_report *perf,
+    const struct performance_report *replaces,
+    const struct detector_report *dr, char **cause)
 {
 	struct alert_batch	 ab;
 	char			*why = NULL;
@@ -186,6 +187,7 @@ alert_batch(struct pipeline *p, int64_t batch,
 	ab.prediction = pr;
 	ab.estimate = est;
 	ab.performance = perf;
+	ab.replaces = replaces;
 	ab.detectors = dr;
 	if (alert_engine_batch(p->alert, &ab, &why) != 0) {
 		pl_fatal(cause, why, "alert rules");
@@ -222,7 +224,7 @@ monitor_batch_from_store(struct monitor_batch *mb, const struct store_batch *b)
 	mb->features = b->features;
 	mb->predicted = b->predicted;
 	mb->confidence = b->confidence;
-	mb->true_class = b->n_labelled == b->n_rows ? b->true_class : NULL;
+	mb->true_class = NULL;	/* the caller's choice */
 	mb->scores = b->scores;
 	mb->n_scores = b->n_classes;
 }
@@ -448,7 +450,7 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	    &fed, cause) != 0)
 		goto out;
 	if (alert_batch(p, mb->batch_id, &fr, &pr, &est,
-	    labelled ? &perf : NULL, fed ? &dr : NULL, cause) != 0)
+	    labelled ? &perf : NULL, NULL, fed ? &dr : NULL, cause) != 0)
 		goto out;
 	print_batch(p, mb->batch_id, mb->n_rows, &fr, &pr, &est,
 	    labelled ? &perf : NULL, fed ? &dr : NULL);
@@ -461,18 +463,109 @@ out:
 	return rc;
 }
 
-/* Monitors of a batch whose rows are in the store. */
-int
-pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
-    char **cause)
+/*
+ * The batch's stored performance report into *prev: 1 there is one, 0
+ * none (or one this schema cannot read: nothing to replace), -1 error.
+ */
+static int
+stored_performance(struct pipeline *p, int64_t batch,
+    struct performance_report *prev, char **cause)
 {
-	struct store_batch		 sb;
+	char	*text = NULL, *why = NULL;
+	int	 rc;
+
+	rc = store_report_get(p->s, batch, REPORT_TYPE_PERFORMANCE, &text,
+	    &why);
+	if (rc < 0) {
+		pl_fatal(cause, why, "reading a performance report");
+		return -1;
+	}
+	if (rc == 1)
+		return 0;
+	rc = report_json_decode_performance(text, strlen(text), &p->schema,
+	    prev, &why) == 0 ? 1 : 0;
+	free(text);
+	free(why);
+	return rc;
+}
+
+/* "labelled 200 rows", or "labelled 180 of 200 rows (90%)". */
+static void
+print_labelled(struct pipeline *p, int64_t batch,
+    const struct performance_report *perf, const struct detector_report *dr,
+    bool fed)
+{
+	char	d[16], g[48];
+
+	if (p->log == NULL)
+		return;
+	fprintf(p->log, "batch %lld: labelled %zu ", (long long)batch,
+	    perf->n_rows);
+	if (perf->n_unlabelled > 0)
+		fprintf(p->log, "of %zu ", perf->n_rows + perf->n_unlabelled);
+	fprintf(p->log, "rows");
+	if (perf->n_unlabelled > 0)
+		fprintf(p->log, " (%.0f%%)", floor(100 *
+		    performance_coverage(perf)));
+	fprintf(p->log, ", accuracy %.3f (%s), F1 %.3f%s%s%s\n",
+	    perf->accuracy, delta_text(perf->acc_delta, d, sizeof d),
+	    perf->f1_macro, grade_text(perf, g, sizeof g),
+	    fed && dr->ddm_drift ? ", DDM drift" : "",
+	    fed && dr->adwin_drift ? ", ADWIN drift" : "");
+}
+
+/*
+ * The performance report of a closed batch (rows in sb) as labels land
+ * (PL_RUN_LABELS) or its TTL passes (PL_RUN_TTL): computed over every
+ * label so far, replacing the stored one (one evaluation for the alert
+ * rules); the detectors fed with its first.
+ */
+static int
+run_labelled(struct pipeline *p, int64_t batch, enum pl_run how,
+    const struct store_batch *sb, char **cause)
+{
+	struct performance_report	 perf, prev;
 	struct monitor_batch		 mb;
-	struct performance_report	 perf;
 	struct detector_report		 dr;
 	bool				 fed = false;
-	char				*why = NULL, d[16], g[48];
-	int				 rc;
+	int				 had, rc;
+
+	if (pl_stored_axes(p, cause) != 0)
+		return -1;
+	if (!p->have_ref || !p->schema_stored || sb->true_class == NULL)
+		return 0;
+	if ((had = stored_performance(p, batch, &prev, cause)) < 0)
+		return -1;
+	if (had ? how == PL_RUN_TTL : how == PL_RUN_LABELS &&
+	    !monitor_coverage_reached(&p->cfg->monitor, sb->n_labelled,
+	    sb->n_rows)) {
+		if (had)
+			performance_report_finish(&prev);
+		return 0;
+	}
+	monitor_batch_from_store(&mb, sb);
+	mb.true_class = sb->true_class;
+	rc = run_performance(p, batch, &mb, NULL, &perf, &dr, &fed, cause);
+	if (rc == 0)
+		rc = alert_batch(p, batch, NULL, NULL, NULL, &perf,
+		    had ? &prev : NULL, fed ? &dr : NULL, cause);
+	if (rc == 0)
+		print_labelled(p, batch, &perf, &dr, fed);
+	performance_report_finish(&perf);
+	if (had)
+		performance_report_finish(&prev);
+	return rc;
+}
+
+/* Monitors of a batch whose rows are in the store. */
+int
+pl_run_stored(struct pipeline *p, int64_t batch, enum pl_run how,
+    char **cause)
+{
+	struct store_batch	 sb;
+	struct monitor_batch	 mb;
+	char			*why = NULL;
+	int			 rc;
 
 	rc = store_batch_get(p->s, batch, &sb, &why);
 	if (rc < 0) {
@@ -481,30 +574,13 @@ pl_run_stored(struct pipeline *p, int64_t batch, bool labels_only,
 	}
 	if (rc == 1)
 		return 0;
-	monitor_batch_from_store(&mb, &sb);
-	if (!labels_only)
+	if (how == PL_RUN_CLOSE) {
+		monitor_batch_from_store(&mb, &sb);
+		mb.true_class = monitor_coverage_reached(&p->cfg->monitor,
+		    sb.n_labelled, sb.n_rows) ? sb.true_class : NULL;
 		rc = run_monitors(p, &mb, cause);
-	else if (pl_stored_axes(p, cause) != 0)
-		rc = -1;
-	else if (!p->have_ref || !p->schema_stored || mb.true_class == NULL)
-		rc = 0;
-	else {
-		rc = run_performance(p, batch, &mb, NULL, &perf, &dr, &fed,
-		    cause);
-		if (rc == 0)
-			rc = alert_batch(p, batch, NULL, NULL, NULL, &perf,
-			    fed ? &dr : NULL, cause);
-		if (rc == 0 && p->log != NULL) {
-			fprintf(p->log, "batch %lld: labelled %zu rows, "
-			    "accuracy %.3f (%s), F1 %.3f%s%s%s\n",
-			    (long long)batch, sb.n_rows, perf.accuracy,
-			    delta_text(perf.acc_delta, d, sizeof d),
-			    perf.f1_macro, grade_text(&perf, g, sizeof g),
-			    fed && dr.ddm_drift ? ", DDM drift" : "",
-			    fed && dr.adwin_drift ? ", ADWIN drift" : "");
-		}
-		performance_report_finish(&perf);
-	}
+	} else
+		rc = run_labelled(p, batch, how, &sb, cause);
 	store_batch_finish(&sb);
 	return rc;
 }
@@ -613,7 +689,7 @@ pl_judge(struct pipeline *p, int64_t batch, const struct monitor_batch *mem,
 	if (rc == 1)
 		rc = mem != NULL && rows == (int64_t)mem->n_rows ?
 		    run_monitors(p, mem, cause) : pl_run_stored(p, batch,
-		    false, cause);
+		    PL_RUN_CLOSE, cause);
 	else
 		rc = 2;	/* judged already, or no row */
 	if (rc < 0) {
@@ -646,7 +722,8 @@ pl_close_batch(struct pipeline *p, char **cause)
 
 	p->open = false;
 	/* Labels are now expected, unless its rows brought them. */
-	if (p->was == STORE_BATCH_UNKNOWN && !(p->n > 0 && p->all_labelled))
+	if (p->was == STORE_BATCH_UNKNOWN && !(p->n > 0 &&
+	    p->n_labelled == p->n))
 		pl_watch_closed(p, p->batch);
 	if (p->was != STORE_BATCH_UNKNOWN || p->n == 0)
 		return pl_judge(p, p->batch, NULL, cause);
@@ -660,6 +737,7 @@ pl_close_batch(struct pipeline *p, char **cause)
 	mb.confidence = p->conf;
 	mb.scores = p->scores;
 	mb.n_scores = p->n_classes;
-	mb.true_class = p->all_labelled ? p->truth : NULL;
+	mb.true_class = monitor_coverage_reached(&p->cfg->monitor,
+	    p->n_labelled, p->n) ? p->truth : NULL;
 	return pl_judge(p, p->batch, &mb, cause);
 }

@@ -40,7 +40,7 @@ open_batch(struct pipeline *p, int64_t batch)
 	p->was = store_batch_state(p->s, batch);
 	p->arrivals = 0;
 	p->n = 0;
-	p->all_labelled = true;
+	p->n_labelled = 0;
 	p->in_order = true;
 }
 
@@ -66,8 +66,8 @@ keep_row(struct pipeline *p, const struct proto_record *r, int64_t row,
 	p->conf[p->n] = r->confidence;
 	p->truth[p->n] = truth;
 	p->rowid[p->n] = row;
-	if (truth < 0)
-		p->all_labelled = false;
+	if (truth >= 0)
+		p->n_labelled++;
 	if (p->n > 0 && row <= p->rowid[p->n - 1])
 		p->in_order = false;
 	p->n++;
@@ -185,7 +185,7 @@ do_labels(struct pipeline *p, const struct proto_record *r,
 		free(why);
 		pl_labels_applied(p, r->batch_id);
 		pl_accepted(p);
-		if (pl_run_stored(p, r->batch_id, true, cause) != 0)
+		if (pl_run_stored(p, r->batch_id, PL_RUN_LABELS, cause) != 0)
 			return PIPELINE_FATAL;
 		return PIPELINE_OK;
 	case STORE_LABEL_SAME:
@@ -314,6 +314,7 @@ pipeline_destroy(struct pipeline *p)
 	pl_types_finish(p);
 	window_finish(&p->win);
 	free(p->pos_key);
+	pl_labels_finish(p);
 	pl_axes_finish(p);
 	pl_detectors_forget(&p->det);
 	free(p->feat);
@@ -635,7 +636,8 @@ pipeline_flush(struct pipeline *p, char **cause)
 		return -1;
 	}
 	pl_file_sure(p);
-	if (pl_event_commit(p, cause) != 0 ||
+	if (pl_labels_commit(p, cause) != 0 ||
+	    pl_event_commit(p, cause) != 0 ||
 	    pl_detectors_store(&p->det, p->s, cause) != 0)
 		return -1;
 	/* The next transaction reads the stored detector state again. */

@@ -296,6 +296,36 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 		draw_estimate(ov, c, r.x, y + 1, end);
 }
 
+/*
+ * The chart's series (ser[0..4]) with the accuracy of batches judged on
+ * partial labels over them in their own role (ser[5]), and their count
+ * in the bottom border of box r (the marks do not rely on colour).
+ */
+static void
+draw_chart_series(const struct query_series *s, struct canvas *c,
+    struct rect r, struct rect in, double lo, double hi,
+    struct chart_series ser[6], const struct chart_line *lines, size_t nl)
+{
+	char buf[64];
+	double *part;
+	size_t i, np = 0;
+
+	part = xcalloc(s->n > 0 ? s->n : 1, sizeof *part);
+	for (i = 0; i < s->n; i++) {
+		part[i] = s->acc_cov[i] < 1 ? s->acc[i] : NAN;
+		np += s->acc_cov[i] < 1;
+	}
+	ser[5] = (struct chart_series){ part, s->n, 1, ROLE_WARN };
+	render_chart(c, in, lo, hi, ser, np > 0 ? 6 : 5, lines, nl);
+	free(part);
+	if (np > 0 && in.w > 40) {
+		snprintf(buf, sizeof buf, " %zu batch%s judged on partial "
+		    "labels ", np, np == 1 ? "" : "es");
+		canvas_text(c, r.x + 2, r.y + r.h - 1, in.w - 2, ROLE_WARN,
+		    buf);
+	}
+}
+
 static void
 draw_chart(const struct app *a, struct canvas *c, struct rect r)
 {
@@ -306,8 +336,7 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 	char title[96];
 	struct rect in;
 	double lo = 1, hi = 0, v, ref_acc = NAN, ref_f1 = NAN;
-	double *part;
-	size_t i, nl = 0, np = 0;
+	size_t i, nl = 0;
 
 	for (i = 0; i < s->n; i++) {
 		const double vals[7] = { s->acc[i], s->f1[i], s->ref_acc[i],
@@ -363,22 +392,7 @@ draw_chart(const struct app *a, struct canvas *c, struct rect r)
 	ser[2] = (struct chart_series){ s->est_acc, s->n, 1, ROLE_ESTIMATE };
 	ser[3] = (struct chart_series){ s->f1, s->n, 1, ROLE_SERIES2 };
 	ser[4] = (struct chart_series){ s->acc, s->n, 1, ROLE_SERIES1 };
-	/* Batches judged on partial labels, over the accuracy line. */
-	part = xcalloc(s->n > 0 ? s->n : 1, sizeof *part);
-	for (i = 0; i < s->n; i++) {
-		part[i] = s->acc_cov[i] < 1 ? s->acc[i] : NAN;
-		np += s->acc_cov[i] < 1;
-	}
-	ser[5] = (struct chart_series){ part, s->n, 1, ROLE_WARN };
-	render_chart(c, in, lo, hi, ser, np > 0 ? 6 : 5, lines, nl);
-	free(part);
-	/* Named in the bottom border: the marks do not rely on colour. */
-	if (np > 0 && in.w > 40) {
-		snprintf(title, sizeof title, " %zu batch%s judged on partial "
-		    "labels ", np, np == 1 ? "" : "es");
-		canvas_text(c, r.x + 2, r.y + r.h - 1, in.w - 2, ROLE_WARN,
-		    title);
-	}
+	draw_chart_series(s, c, r, in, lo, hi, ser, lines, nl);
 	if (s->n > 0 && !(s->flags[s->n - 1] & QUERY_HAS_PERFORMANCE) &&
 	    in.w > 40)
 		canvas_text_right(c, in.x + in.w, in.y + in.h - 1, 30,
