@@ -239,6 +239,14 @@ store_batch_next_row(struct store *s, int64_t batch_id, int64_t *row,
 	struct db_stmt	*st;
 	int		 rc;
 
+	/*
+	 * Under the write lock: another writer windowing the same stream
+	 * must not number rows of this batch between this read and the
+	 * insert (two processes with interleaved halves took the same
+	 * numbers and rejected each other's rows as conflicts).
+	 */
+	if (store_write_begin(s, cause) == -1)
+		return -1;
 	st = store_stmt(s, sql_next_row, cause);
 	if (st == NULL)
 		return -1;

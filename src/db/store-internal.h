@@ -87,8 +87,14 @@ struct store {
 	bool		 model_known;
 	bool		 schema_ready;	/* migrated or checked */
 
-	/* The batch whose ledger row is known to exist (-1: none). */
+	/*
+	 * The batch whose ledger row is known to exist (-1: none), and its
+	 * state; forgotten when a write transaction begins after another
+	 * connection committed (PRAGMA data_version moved from
+	 * tx_data_version): it may have closed the batch meanwhile.
+	 */
 	int64_t		 cur_batch;
+	int64_t		 tx_data_version;
 	bool		 cur_batch_closed;
 	bool		 cur_batch_pruned;	/* its rows retired */
 	/*
