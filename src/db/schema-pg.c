@@ -370,6 +370,10 @@ static const struct schema_pg_step schema_pg_steps[] = {
 	 */
 	{ 5, "CREATE INDEX monitor_reports_batch ON monitor_reports(batch_id);"
 	    "CREATE INDEX alerts_batch ON alerts(batch_id)" },
+	/* 5, "event index" (store-event.c): the id leads its unique key. */
+	{ 5, "DROP INDEX IF EXISTS predictions_model_event_id;"
+	    "CREATE UNIQUE INDEX predictions_event_id_model"
+	    " ON predictions(event_id, model_id) WHERE event_id IS NOT NULL;" },
 	{ 0, NULL },		/* an end, so that the list may be empty */
 };
 
