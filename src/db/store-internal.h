@@ -89,11 +89,14 @@ struct store {
 
 	/*
 	 * The batch whose ledger row is known to exist (-1: none), and its
-	 * state; forgotten when a write transaction begins after another
-	 * connection committed (PRAGMA data_version moved from
+	 * state; forgotten in the first insert of a write transaction
+	 * (tx_seq counts them; cur_tx_seq is the one checked) when another
+	 * connection has committed since (PRAGMA data_version moved from
 	 * tx_data_version): it may have closed the batch meanwhile.
 	 */
 	int64_t		 cur_batch;
+	uint64_t	 tx_seq;
+	uint64_t	 cur_tx_seq;
 	int64_t		 tx_data_version;
 	bool		 cur_batch_closed;
 	bool		 cur_batch_pruned;	/* its rows retired */

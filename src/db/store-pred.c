@@ -236,6 +236,28 @@ store_prediction_late(struct store *s, const struct store_prediction *p,
 	return STORE_ADD_LATE;
 }
 
+/*
+ * Once per write transaction: forget the cached batch state if another
+ * connection committed since it was learnt (it may have closed that
+ * batch: a row for it is then late, not one more of an open batch).
+ */
+static void
+batch_state_check(struct store *s)
+{
+	int64_t version;
+
+	if (s->cur_tx_seq == s->tx_seq)
+		return;
+	s->cur_tx_seq = s->tx_seq;
+	if (store_data_version(s, &version) != 0) {
+		s->cur_batch = -1;	/* no version to compare (PostgreSQL) */
+		return;
+	}
+	if (version != s->tx_data_version)
+		s->cur_batch = -1;
+	s->tx_data_version = version;
+}
+
 enum store_add_result
 store_prediction_add(struct store *s, const struct store_prediction *p,
     char **cause)
@@ -252,6 +274,7 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 	}
 	if (!s->in_tx && store_write_begin(s, cause) == -1)
 		return STORE_ADD_ERROR;
+	batch_state_check(s);
 	at = p->logged_at > 0 ? p->logged_at : clock_wall();
 	if (p->batch_id != s->cur_batch &&
 	    store_batch_touch(s, p->batch_id, at, cause) == -1)

@@ -170,7 +170,6 @@ store_model_turn(struct store *s, char **cause)
 int
 store_write_begin(struct store *s, char **cause)
 {
-	int64_t version;
 	int rc;
 
 	if (s->in_tx)
@@ -190,11 +189,7 @@ store_write_begin(struct store *s, char **cause)
 		return -1;
 	s->pending = 0;
 	s->tx_writes = 0;
-	if (s->cur_batch != -1 && (store_data_version(s, &version) != 0 ||
-	    version != s->tx_data_version))
-		s->cur_batch = -1;	/* another writer may have closed it */
-	if (s->cur_batch == -1 && store_data_version(s, &version) == 0)
-		s->tx_data_version = version;
+	s->tx_seq++;	/* store-pred.c checks its cached batch once in it */
 	if (s->schema_ready && !s->model_known)
 		return store_model_create(s, cause);
 	return 0;
