@@ -1,0 +1,77 @@
+#!/bin/sh
+# Producer events (issue 14) in instructions, which are stable on a shared
+# machine where wall and CPU time are not: callgrind over the same 100k
+# predictions (mlmon-gen --batches 500) as sent without ids through the
+# previous commit's ingest, and with a sequential integer id and a ts on
+# every row, and with a random UUIDv4-like id and a ts, through this
+# one's (both release builds, commits by row count only: --flush-ms
+# 3600000). Prints a Markdown table: Ir, Ir per row, and the previous
+# commit's plain rows per this one's (the rows/s ratio instructions
+# predict), then where this build's extra Ir per row of ids go.
+#
+#	bench/events-ir.sh PREV_INGEST INGEST MLMON_GEN
+set -eu
+prev=$1
+ingest=$2
+gen=$3
+command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
+    { echo "events-ir: valgrind missing (scripts/install-deps --dev)" >&2;
+    exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-events-ir.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+rows=100000
+"$gen" --batches 500 --no-end-batch >"$tmp/plain.ndjson"
+awk 'BEGIN { n = 0 } /^{"batch_id"/ { sub(/}$/, sprintf(",\"id\":%d,\"ts\":%.3f}",
+    n, 1796541000 + n * 0.15)); n++ } { print }' "$tmp/plain.ndjson" \
+    >"$tmp/seq.ndjson"
+awk 'function h(k,   s, i) { s = ""; for (i = 0; i < k; i++)
+	s = s substr("0123456789abcdef", int(rand() * 16) + 1, 1); return s }
+BEGIN { srand(7); n = 0 }
+/^{"batch_id"/ { sub(/}$/, sprintf(",\"id\":\"%s-%s-4%s-%s%s-%s\",\"ts\":%.3f}",
+    h(8), h(4), h(3), substr("89ab", int(rand() * 4) + 1, 1), h(3), h(12),
+    1796541000 + n * 0.15)); n++ } { print }' "$tmp/plain.ndjson" \
+    >"$tmp/rand.ndjson"
+# run NAME BINARY STREAM
+run() {
+	valgrind --tool=callgrind --callgrind-out-file="$tmp/$1.out" \
+	    "$2" --quiet --flush-ms 3600000 --db "$tmp/$1.db" \
+	    "$tmp/$3.ndjson" 2>"$tmp/$1.log" ||
+	    { echo "events-ir: $1 failed" >&2; cat "$tmp/$1.log" >&2; exit 1; }
+	callgrind_annotate --inclusive=yes --threshold=100 "$tmp/$1.out" \
+	    >"$tmp/$1.txt" 2>/dev/null
+}
+run prev "$prev" plain
+run plain "$ingest" plain
+run seq "$ingest" seq
+run rand "$ingest" rand
+total() {
+	sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$tmp/$1.txt" | tr -d ,
+}
+# incl RUN FUNCTION: inclusive Ir of a function (0: absent).
+incl() {
+	v=$(sed -n "s/^ *\([0-9,]*\) .*:$2[.a-z0-9]* \[.*\]\$/\1/p" \
+	    "$tmp/$1.txt" | head -n 1 | tr -d ,)
+	echo "${v:-0}"
+}
+p=$(total prev)
+echo "| run (100,000 rows) | Ir | Ir per row | previous commit's plain rows/s per this |"
+echo "|---|---:|---:|---:|"
+for r in prev plain seq rand; do
+	case $r in
+	prev) what="previous commit, batch_id rows" ;;
+	plain) what="this commit, the same rows" ;;
+	seq) what="this commit, + sequential integer id and ts" ;;
+	rand) what="this commit, + random UUIDv4-like id and ts" ;;
+	esac
+	t=$(total $r)
+	awk -v w="$what" -v t="$t" -v p="$p" -v n=$rows 'BEGIN {
+	    printf "| %s | %d | %d | %.3f |\n", w, t, t / n, p / t }'
+done
+echo
+echo "| where the ids' Ir go (this commit, inclusive) | plain | sequential | random |"
+echo "|---|---:|---:|---:|"
+for f in store_prediction_insert sqlite3BtreeIndexMoveto sqlite3BtreeInsert \
+    proto_parse_line; do
+	echo "| \`$f\` per row | $(($(incl plain $f) / rows)) |" \
+	    "$(($(incl seq $f) / rows)) | $(($(incl rand $f) / rows)) |"
+done
