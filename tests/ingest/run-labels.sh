@@ -11,11 +11,12 @@
 # window disjoint halves of one stream into one shared store: the same
 # batch ids as one pass, and (halves split in time) the same reports.
 #
-# usage: run-labels.sh MLMON_INGEST MLMON_GEN SRCDIR
+# usage: run-labels.sh MLMON_INGEST MLMON_GEN MLMON_TOP SRCDIR
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
-src=$(abspath "$3")
+top=$(abspath "$3")
+src=$(abspath "$4")
 awkf="$src/tests/ingest/events.awk"
 sandbox labels
 on_exit='kill $lpid $ipid 2>/dev/null'
@@ -174,6 +175,22 @@ check "late label: window 2 recomputed exactly" "$(report | cut -d' ' -f2)" \
     "$((W0 + 2))|1|1|1|1|1|1"
 check "late label: detectors not fed again" "$(q s.db "SELECT count(*)
     FROM monitor_reports WHERE report_type = 'detectors'")" 6
+
+# ---- the console: window starts, partial marks, coverage ----
+frame() {
+	TZ=UTC "$top" --db s.db --once --tab "$1" --format text --width 120 \
+	    --height 40
+}
+start=$(date -u -d "@$(((W0 + 6) * 30))" '+%Y-%m-%d %H:%M')
+check "console: the window's start beside the newest batch" \
+    "$(frame overview | grep -c "Latest batch $((W0 + 6)) \[$start UTC\]")" 1
+check "console: batches judged on partial labels counted" \
+    "$(frame overview | grep -c '6 batches judged on partial labels')" 1
+check "console: the accuracy line says partial" \
+    "$(frame overview | grep -c '(partial: 90% labelled)')" 1
+check "console: coverage of the batch" "$(frame calibration |
+    grep -c "($(q s.db "SELECT n_labelled FROM batches WHERE batch_id =
+    $((W0 + 6))") of 200 rows labelled)")" 1
 
 # ---- the default (1.0): no window is judged on partial labels ----
 slow nolab.ndjson | "$ingest" --db d.db -q --window time:30s &
