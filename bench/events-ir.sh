@@ -65,7 +65,7 @@ for r in prev plain seq rand; do
 	esac
 	t=$(total $r)
 	awk -v w="$what" -v t="$t" -v p="$p" -v n=$rows 'BEGIN {
-	    printf "| %s | %d | %d | %.3f |\n", w, t, t / n, p / t }'
+	    printf "| %s | %.0f | %.0f | %.3f |\n", w, t, t / n, p / t }'
 done
 echo
 echo "| where the ids' Ir go (this commit, inclusive) | plain | sequential | random |"
