@@ -9,6 +9,7 @@
 #
 #	bench/estimate-cost.sh PREV_INGEST INGEST MLMON_GEN
 set -eu
+. "$(dirname "$0")/lib.sh"
 prev=$1
 ingest=$2
 gen=$3
@@ -28,13 +29,11 @@ for b in prev this; do
 	    >"$tmp/$b.txt" 2>/dev/null
 done
 total() {
-	sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$tmp/$1.txt" | tr -d ,
+	cg_total "$tmp/$1.txt"
 }
 # incl BUILD FUNCTION: inclusive Ir of a function of ingest (0: absent).
 incl() {
-	v=$(sed -n "s/^ *\([0-9,]*\) .*:$2[.a-z0-9]* \[.*mlmon-ingest\]\$/\1/p" \
-	    "$tmp/$1.txt" | head -n 1 | tr -d ,)
-	echo "${v:-0}"
+	cg_incl "$tmp/$1.txt" "$2"
 }
 p=$(total prev)
 t=$(total this)

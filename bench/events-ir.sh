@@ -11,6 +11,7 @@
 #
 #	bench/events-ir.sh PREV_INGEST INGEST MLMON_GEN
 set -eu
+. "$(dirname "$0")/lib.sh"
 prev=$1
 ingest=$2
 gen=$3
@@ -45,13 +46,10 @@ run plain "$ingest" plain
 run seq "$ingest" seq
 run rand "$ingest" rand
 total() {
-	sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$tmp/$1.txt" | tr -d ,
+	cg_total "$tmp/$1.txt"
 }
-# incl RUN FUNCTION: inclusive Ir of a function (0: absent).
 incl() {
-	v=$(sed -n "s/^ *\([0-9,]*\) .*:$2[.a-z0-9]* \[.*\]\$/\1/p" \
-	    "$tmp/$1.txt" | head -n 1 | tr -d ,)
-	echo "${v:-0}"
+	cg_incl "$tmp/$1.txt" "$2"
 }
 p=$(total prev)
 echo "| run (100,000 rows) | Ir | Ir per row | previous commit's plain rows/s per this |"

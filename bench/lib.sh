@@ -81,3 +81,16 @@ machine() {
 	    /proc/meminfo)
 	echo "$(nproc) cores ($cpu), $mem RAM, Linux $(uname -r)"
 }
+
+# cg_total FILE: PROGRAM TOTALS of a callgrind_annotate listing.
+cg_total() {
+	sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$1" | tr -d ,
+}
+
+# cg_incl FILE FUNCTION: its inclusive Ir in a callgrind_annotate
+# --inclusive=yes listing of mlmon-ingest (0: absent).
+cg_incl() {
+	v=$(sed -n "s/^ *\([0-9,]*\) .*:$2[.a-z0-9]* \[.*\]\$/\1/p" "$1" |
+	    head -n 1 | tr -d ,)
+	echo "${v:-0}"
+}
