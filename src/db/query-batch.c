@@ -86,17 +86,17 @@ query_calib_pruned(struct query *q, int64_t batch_id)
 static int64_t
 query_calib_late(struct query *q, int64_t batch_id, int64_t rows)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t late = 0;
 
 	if ((st = query_prepare(q, "SELECT n_rows FROM batches"
 	    " WHERE batch_id = ? AND closed_at IS NOT NULL"
 	    " AND model_id = :model")) == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, batch_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		late = rows - sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_bind_int64(st, 1, batch_id);
+	if (db_step(st) == DB_ROW)
+		late = rows - db_column_int64(st, 0);
+	query_release(q, st);
 	return late > 0 ? late : 0;
 }
 
@@ -152,7 +152,7 @@ query_calib_load(struct query *q, int64_t batch_id, struct query_calib *out)
 	query_release(q, st);
 	if (err == 0 && n == 0)
 		out->pruned = query_calib_pruned(q, batch_id);
-	if (rc == SQLITE_OK && n > 0)
+	if (err == 0 && n > 0)
 		out->late = query_calib_late(q, batch_id, (int64_t)n);
 out:
 	query_end(q, err == 0);
