@@ -102,3 +102,67 @@ q_double(const char *sql)
 	sqlite3_close(db);
 	return v;
 }
+
+static char *
+feat_text(int64_t batch, int64_t row)
+{
+	return xasprintf("[%.17g, %lld, -0.5, 1e-300, %lld]",
+	    (double)row / 3.0, (long long)batch, (long long)(row * row));
+}
+
+int
+add_row(struct store *s, int64_t batch, int64_t row, int label, char **cause)
+{
+	struct store_prediction p;
+	char *f;
+	int rc;
+
+	f = feat_text(batch, row);
+	memset(&p, 0, sizeof p);
+	p.batch_id = batch;
+	p.row_in_batch = row;
+	p.features_json = f;
+	p.scores_json = "[0.25,0.5,0.25]";
+	p.predicted_class = (int)(row % 3);
+	p.confidence = 0.5;
+	p.true_class = label;
+	p.logged_at = 0;
+	rc = store_prediction_add(s, &p, cause);
+	free(f);
+	return rc;
+}
+
+void
+add_batch(struct store *s, int64_t batch, int rows, bool labelled)
+{
+	char *cause = NULL;
+	int i;
+
+	for (i = 0; i < rows; i++)
+		ck_assert_msg(add_row(s, batch, i, labelled ? i % 3 : -1,
+		    &cause) == 1, "add: %s", cause);
+}
+
+int
+fixture_main(const char *name, const struct fixture_case *cases, size_t n,
+    double timeout)
+{
+	SRunner *sr;
+	Suite *s;
+	TCase *tc;
+	size_t i;
+	int failed;
+
+	s = suite_create(name);
+	tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+	tcase_set_timeout(tc, timeout);
+	for (i = 0; i < n; i++)
+		tcase_add_test(tc, cases[i].test);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -41,8 +41,9 @@ ledger(int64_t batch, const char *column)
 	return v;
 }
 
+/* Batch batch of one row, closed. */
 static void
-add_batch(struct store *s, int64_t batch)
+add_closed_row(struct store *s, int64_t batch)
 {
 	struct store_prediction p;
 	char *cause = NULL;
@@ -151,7 +152,7 @@ START_TEST(test_columns_from_structs)
 	ck_assert_int_eq(store_schema_put(s, &schema, &cause), 0);
 	for (i = 0; i < sizeof fcases / sizeof fcases[0]; i++) {
 		b = (int64_t)i + 1;
-		add_batch(s, b);
+		add_closed_row(s, b);
 		feature_from_case(&fcases[i], NF, &fr);
 		ck_assert_msg(store_report_put_feature(s, b, &schema, &fr,
 		    &cause) == 0, "%s", cause);
@@ -352,7 +353,7 @@ START_TEST(test_v2_store_migrates)
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	ck_assert_int_eq(store_schema_get(s, &sc, &cause), 0);
-	add_batch(s, 13);
+	add_closed_row(s, 13);
 	fc.psi[0] = 0.5;	/* under 30/50: no verdict */
 	feature_from_case(&fc, sc.n_features, &fr);
 	ck_assert_msg(store_report_put_feature(s, 13, &sc, &fr, &cause) == 0,
@@ -420,7 +421,7 @@ START_TEST(test_v3_store_migrates)
 
 	s = store_open(db_path, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
-	add_batch(s, 14);
+	add_closed_row(s, 14);
 	ck_assert_int_eq(store_flush(s, &cause), 0);
 	store_close(s);
 	shown_read(&more);

@@ -16,33 +16,14 @@
 
 #include "db/query.h"
 #include "fixture.h"
-
-static char dir[] = "/tmp/mlmon-tui-query-XXXXXX";
-static char path[256];
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/m.db", dir);
-}
-
-static void
-teardown(void)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/mlmon-tui-query-XXXXXX");
-}
+#include "tui/fixture.h"
 
 static void
 write_fixture(int64_t first, int64_t last)
 {
 	struct fixture_opts o = { first, last, 16, 14, true, false };
 
-	ck_assert_int_eq(fixture_write(path, &o), 0);
+	ck_assert_int_eq(fixture_write(db_path, &o), 0);
 }
 
 START_TEST(overview_numbers)
@@ -60,7 +41,7 @@ START_TEST(overview_numbers)
 	size_t i;
 
 	write_fixture(1, 20);
-	q = query_create(path);
+	q = query_create(db_path);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_OK);
 	ov = query_overview(q);
@@ -151,15 +132,15 @@ START_TEST(previous_version_file_same_numbers)
 	int i;
 
 	write_fixture(1, 20);
-	q = query_create(path);
+	q = query_create(db_path);
 	ck_assert_int_eq(query_refresh(q), 1);
 	want = *query_overview(q);
 	query_destroy(q);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, downgrade, NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
-	q = query_create(path);
+	q = query_create(db_path);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_OK);
 	ov = query_overview(q);
@@ -180,7 +161,7 @@ START_TEST(appends_are_folded_incrementally)
 	const struct query_overview *ov;
 
 	write_fixture(1, 12);
-	q = query_create(path);
+	q = query_create(db_path);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ov = query_overview(q);
 	ck_assert_int_eq(ov->latest_batch, 12);
@@ -209,7 +190,7 @@ START_TEST(series_window)
 
 	memset(&s, 0, sizeof s);
 	write_fixture(1, 20);
-	q = query_create(path);
+	q = query_create(db_path);
 	query_refresh(q);
 	ck_assert_int_eq(query_series_load(q, 15, 22, QUERY_REPORT_FEATURE |
 	    QUERY_REPORT_PREDICTION | QUERY_REPORT_PERFORMANCE, &s), 0);
@@ -283,7 +264,7 @@ START_TEST(alert_pages)
 	memset(&p, 0, sizeof p);
 	memset(&f, 0, sizeof f);
 	write_fixture(1, 20);
-	q = query_create(path);
+	q = query_create(db_path);
 	query_refresh(q);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		f.severity = rows[i].sev;
@@ -329,7 +310,7 @@ START_TEST(calibration_and_steps)
 
 	memset(&c, 0, sizeof c);
 	write_fixture(1, 20);
-	q = query_create(path);
+	q = query_create(db_path);
 	query_refresh(q);
 	ck_assert_int_eq(query_calib_load(q, 5, &c), 0);
 	ck_assert(c.exists);
@@ -368,23 +349,23 @@ START_TEST(store_states)
 	struct query *q;
 	FILE *f;
 
-	q = query_create(path);
+	q = query_create(db_path);
 	ck_assert_int_eq(query_refresh(q), 0);
 	ck_assert_int_eq(query_state(q), QUERY_MISSING);
 	/* An empty file: no schema yet. */
-	f = fopen(path, "w");
+	f = fopen(db_path, "w");
 	fclose(f);
 	query_refresh(q);
 	ck_assert_int_eq(query_state(q), QUERY_EMPTY);
 	/* Ingest starts: the same console turns into data. */
-	unlink(path);
+	unlink(db_path);
 	query_refresh(q);
 	write_fixture(1, 3);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_OK);
 	ck_assert_int_eq(query_overview(q)->latest_batch, 3);
 	/* Deleted under us. */
-	unlink(path);
+	unlink(db_path);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_DELETED);
 	ck_assert_ptr_nonnull(strstr(query_message(q), "deleted"));
@@ -397,46 +378,32 @@ START_TEST(store_states)
 	ck_assert_int_eq(query_overview(q)->latest_batch, 5);
 	query_destroy(q);
 	/* Not a database at all. */
-	unlink(path);
-	f = fopen(path, "w");
+	unlink(db_path);
+	f = fopen(db_path, "w");
 	fputs("this is not sqlite, just text long enough to be a header "
 	    "of something else entirely................................",
 	    f);
 	fclose(f);
-	q = query_create(path);
+	q = query_create(db_path);
 	query_refresh(q);
 	ck_assert_int_eq(query_state(q), QUERY_UNREADABLE);
 	query_destroy(q);
 }
 END_TEST
 
-static Suite *
-query_suite(void)
-{
-	Suite *s = suite_create("query");
-	TCase *tc = tcase_create("fixture");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, overview_numbers);
-	tcase_add_test(tc, previous_version_file_same_numbers);
-	tcase_add_test(tc, appends_are_folded_incrementally);
-	tcase_add_test(tc, series_window);
-	tcase_add_test(tc, alert_pages);
-	tcase_add_test(tc, calibration_and_steps);
-	tcase_add_test(tc, store_states);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(query_suite());
-	int failed;
+	const struct fixture_case cases[] = {
+		{ overview_numbers },
+		{ previous_version_file_same_numbers },
+		{ appends_are_folded_incrementally },
+		{ series_window },
+		{ alert_pages },
+		{ calibration_and_steps },
+		{ store_states },
+	};
 
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_main("query", cases, sizeof cases / sizeof cases[0],
+	    60);
 }
