@@ -86,6 +86,9 @@ bool	config_flag_next(size_t *i, struct config_flag *out);
 void	config_init(struct ingest_config *c, bool with_alert);
 void	config_finish(struct ingest_config *c);
 
+/* Whether section passes through to src/alert ([alert], [slack], ...). */
+bool	config_section_is_alert(const char *section);
+
 /* Set one key of one section; 0 ok, -1 with *cause (caller frees). */
 int	config_set(struct ingest_config *c, const char *section,
 	    const char *key, const char *value, char **cause);
