@@ -150,160 +150,206 @@ parse_long(const char *s, long long min, long long max, long long *out)
 	return true;
 }
 
-int
-options_parse(int argc, char **argv, struct options *o, FILE *out,
-    char **cause)
+enum {
+	OPT_DB = 256, OPT_MODEL, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
+	OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT, OPT_READ_ONLY,
+	OPT_ALERT,
+};
+
+static const struct option longopts[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "delay", required_argument, NULL, 'd' },
+	{ "ascii", no_argument, NULL, 'U' },
+	{ "no-unicode", no_argument, NULL, 'U' },
+	{ "no-color", no_argument, NULL, 'C' },
+	{ "no-colour", no_argument, NULL, 'C' },
+	{ "no-mouse", no_argument, NULL, 'M' },
+	{ "no-highlight", no_argument, NULL, OPT_NO_HIGHLIGHT },
+	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "max-iterations", required_argument, NULL, 'n' },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "tab", required_argument, NULL, OPT_TAB },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "alert", required_argument, NULL, OPT_ALERT },
+	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "height", required_argument, NULL, OPT_HEIGHT },
+	{ "dump-roles", no_argument, NULL, OPT_DUMP },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Everything a flag does not set. */
+static void
+options_defaults(struct options *o)
 {
-	enum { OPT_DB = 256, OPT_MODEL, OPT_ONCE, OPT_TAB, OPT_BATCH, OPT_WIDTH,
-	    OPT_HEIGHT, OPT_DUMP, OPT_FORMAT, OPT_NO_HIGHLIGHT, OPT_READ_ONLY,
-	    OPT_ALERT };
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "model", required_argument, NULL, OPT_MODEL },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "ascii", no_argument, NULL, 'U' },
-		{ "no-unicode", no_argument, NULL, 'U' },
-		{ "no-color", no_argument, NULL, 'C' },
-		{ "no-colour", no_argument, NULL, 'C' },
-		{ "no-mouse", no_argument, NULL, 'M' },
-		{ "no-highlight", no_argument, NULL, OPT_NO_HIGHLIGHT },
-		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "max-iterations", required_argument, NULL, 'n' },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "tab", required_argument, NULL, OPT_TAB },
-		{ "batch", required_argument, NULL, OPT_BATCH },
-		{ "alert", required_argument, NULL, OPT_ALERT },
-		{ "width", required_argument, NULL, OPT_WIDTH },
-		{ "height", required_argument, NULL, OPT_HEIGHT },
-		{ "dump-roles", no_argument, NULL, OPT_DUMP },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *env;
-	long long v;
-	double d;
-	char *end, why[128];
-	int ch;
+	const char *env = getenv("MLMON_DB");
 
 	memset(o, 0, sizeof *o);
-	env = getenv("MLMON_DB");
 	o->db = env != NULL && *env != '\0' ? env : STORE_DEFAULT_PATH;
 	o->delay = DELAY_DEFAULT;
 	o->batch = -1;
 	o->alert = -1;
 	o->width = 80;
 	o->height = 24;
+}
+
+/* A flag without a value; false when ch is not one. */
+static bool
+options_switch(struct options *o, int ch)
+{
+	bool *on;
+
+	switch (ch) {
+	case 'U':		on = &o->ascii; break;
+	case 'C':		on = &o->no_color; break;
+	case 'M':		on = &o->no_mouse; break;
+	case OPT_NO_HIGHLIGHT:	on = &o->no_highlight; break;
+	case OPT_READ_ONLY:	on = &o->read_only; break;
+	case OPT_ONCE:		on = &o->once; break;
+	case OPT_DUMP:		on = &o->dump_roles; break;
+	default:		return false;
+	}
+	*on = true;
+	return true;
+}
+
+/* "FLAG: 'ARG' is not WANT" into *cause; -1. */
+static int
+options_refuse(char **cause, const char *flag, const char *arg,
+    const char *want)
+{
+	*cause = xasprintf("%s: '%s' is not %s", flag, arg, want);
+	return -1;
+}
+
+/* --db, --model, --format, --tab: a word. 0, or -1 with *cause. */
+static int
+options_word(struct options *o, int ch, const char *arg, char **cause)
+{
+	char why[128];
+
+	switch (ch) {
+	case OPT_DB:
+		if (*arg == '\0') {
+			*cause = xstrdup("--db: empty path");
+			return -1;
+		}
+		o->db = arg;
+		return 0;
+	case OPT_MODEL:
+		o->all_models = strcmp(arg, "*") == 0;
+		o->model = NULL;
+		if (o->all_models)
+			return 0;
+		if (!model_name_check(arg, strlen(arg), why, sizeof why)) {
+			*cause = xasprintf("--model: %s", why);
+			return -1;
+		}
+		o->model = arg;
+		return 0;
+	case OPT_FORMAT:
+		o->format_set = true;
+		if (!parse_format(arg, &o->format))
+			return options_refuse(cause, "--format", arg, "one of "
+			    "text, json, csv, prometheus");
+		return 0;
+	default:	/* OPT_TAB */
+		o->tab_set = true;
+		if ((o->tab = options_tab(arg)) == -1)
+			return options_refuse(cause, "--tab", arg, "one of "
+			    "overview, drift, calibration, alerts, fleet");
+		return 0;
+	}
+}
+
+/* -d, -n, --batch, --alert, --width, --height. 0, or -1 with *cause. */
+static int
+options_number(struct options *o, int ch, const char *arg, char **cause)
+{
+	char *end;
+	double d;
+	long long v;
+
+	switch (ch) {
+	case 'd':
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno != 0 || end == arg || *end != '\0' ||
+		    !isfinite(d) || d < 0.1 - 1e-9 || d > 10 + 1e-9)
+			return options_refuse(cause, "-d/--delay", arg,
+			    "a number of seconds from 0.1 to 10");
+		o->delay = (int)lround(d * 10);
+		return 0;
+	case 'n':
+		if (!parse_long(arg, 1, LONG_MAX, &v))
+			return options_refuse(cause, "-n/--max-iterations",
+			    arg, "a positive integer");
+		o->max_iterations = (long)v;
+		return 0;
+	case OPT_BATCH:
+		if (!parse_long(arg, 0, INT64_MAX, &v))
+			return options_refuse(cause, "--batch", arg,
+			    "a batch id");
+		o->batch = (int64_t)v;
+		return 0;
+	case OPT_ALERT:
+		if (!parse_long(arg, 1, INT64_MAX, &v))
+			return options_refuse(cause, "--alert", arg,
+			    "an alert id");
+		o->alert = (int64_t)v;
+		return 0;
+	default:	/* OPT_WIDTH, OPT_HEIGHT */
+		if (!parse_long(arg, 1, 1000, &v))
+			return options_refuse(cause, ch == OPT_WIDTH ?
+			    "--width" : "--height", arg, "a size from 1 to "
+			    "1000");
+		*(ch == OPT_WIDTH ? &o->width : &o->height) = (int)v;
+		return 0;
+	}
+}
+
+/* The flags against each other, once all are read. */
+static int
+options_check(struct options *o, char **cause)
+{
+	if (o->format_set && !o->once) {
+		*cause = xstrdup("--format needs --once");
+		return -1;
+	}
+	if (o->alert >= 0 && (!o->once || (o->format != FORMAT_TEXT &&
+	    o->format != FORMAT_JSON))) {
+		*cause = xstrdup("--alert needs --once and --format text or "
+		    "json");
+		return -1;
+	}
+	return options_all_models(o, cause);
+}
+
+int
+options_parse(int argc, char **argv, struct options *o, FILE *out,
+    char **cause)
+{
+	int ch;
+
+	options_defaults(o);
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":d:UCMn:hV", longopts,
 	    NULL)) != -1) {
+		if (options_switch(o, ch))
+			continue;
 		switch (ch) {
-		case OPT_DB:
-			if (*optarg == '\0') {
-				*cause = xstrdup("--db: empty path");
+		case OPT_DB: case OPT_MODEL: case OPT_FORMAT: case OPT_TAB:
+			if (options_word(o, ch, optarg, cause) != 0)
 				return -1;
-			}
-			o->db = optarg;
 			break;
-		case OPT_MODEL:
-			o->all_models = strcmp(optarg, "*") == 0;
-			o->model = NULL;
-			if (o->all_models)
-				break;
-			if (!model_name_check(optarg, strlen(optarg), why,
-			    sizeof why)) {
-				*cause = xasprintf("--model: %s", why);
+		case 'd': case 'n': case OPT_BATCH: case OPT_ALERT:
+		case OPT_WIDTH: case OPT_HEIGHT:
+			if (options_number(o, ch, optarg, cause) != 0)
 				return -1;
-			}
-			o->model = optarg;
-			break;
-		case 'd':
-			errno = 0;
-			d = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    !isfinite(d) || d < 0.1 - 1e-9 || d > 10 + 1e-9) {
-				*cause = xasprintf("-d/--delay: '%s' is not a "
-				    "number of seconds from 0.1 to 10", optarg);
-				return -1;
-			}
-			o->delay = (int)lround(d * 10);
-			break;
-		case 'U':
-			o->ascii = true;
-			break;
-		case 'C':
-			o->no_color = true;
-			break;
-		case 'M':
-			o->no_mouse = true;
-			break;
-		case OPT_NO_HIGHLIGHT:
-			o->no_highlight = true;
-			break;
-		case OPT_READ_ONLY:
-			o->read_only = true;
-			break;
-		case OPT_FORMAT:
-			if (!parse_format(optarg, &o->format)) {
-				*cause = xasprintf("--format: '%s' is not one "
-				    "of text, json, csv, prometheus", optarg);
-				return -1;
-			}
-			o->format_set = true;
-			break;
-		case 'n':
-			if (!parse_long(optarg, 1, LONG_MAX, &v)) {
-				*cause = xasprintf("-n/--max-iterations: '%s' "
-				    "is not a positive integer", optarg);
-				return -1;
-			}
-			o->max_iterations = (long)v;
-			break;
-		case OPT_ONCE:
-			o->once = true;
-			break;
-		case OPT_TAB:
-			o->tab_set = true;
-			if ((o->tab = options_tab(optarg)) == -1) {
-				*cause = xasprintf("--tab: '%s' is not one of "
-				    "overview, drift, calibration, alerts, "
-				    "fleet", optarg);
-				return -1;
-			}
-			break;
-		case OPT_BATCH:
-			if (!parse_long(optarg, 0, INT64_MAX, &v)) {
-				*cause = xasprintf("--batch: '%s' is not a "
-				    "batch id", optarg);
-				return -1;
-			}
-			o->batch = (int64_t)v;
-			break;
-		case OPT_ALERT:
-			if (!parse_long(optarg, 1, INT64_MAX, &v)) {
-				*cause = xasprintf("--alert: '%s' is not an "
-				    "alert id", optarg);
-				return -1;
-			}
-			o->alert = (int64_t)v;
-			break;
-		case OPT_WIDTH:
-		case OPT_HEIGHT:
-			if (!parse_long(optarg, 1, 1000, &v)) {
-				*cause = xasprintf("--%s: '%s' is not a size "
-				    "from 1 to 1000", ch == OPT_WIDTH ?
-				    "width" : "height", optarg);
-				return -1;
-			}
-			if (ch == OPT_WIDTH)
-				o->width = (int)v;
-			else
-				o->height = (int)v;
-			break;
-		case OPT_DUMP:
-			o->dump_roles = true;
 			break;
 		case 'h':
 			options_usage(out);
@@ -327,15 +373,5 @@ options_parse(int argc, char **argv, struct options *o, FILE *out,
 		    argv[optind]);
 		return -1;
 	}
-	if (o->format_set && !o->once) {
-		*cause = xstrdup("--format needs --once");
-		return -1;
-	}
-	if (o->alert >= 0 && (!o->once || (o->format != FORMAT_TEXT &&
-	    o->format != FORMAT_JSON))) {
-		*cause = xstrdup("--alert needs --once and --format text or "
-		    "json");
-		return -1;
-	}
-	return options_all_models(o, cause);
+	return options_check(o, cause);
 }

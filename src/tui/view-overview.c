@@ -167,25 +167,22 @@ draw_estimate(const struct query_overview *ov, struct canvas *c, int x0,
 	    (long long)ov->est_batch);
 }
 
+/* Line 1: batch, rows, labelled. */
 static void
-draw_stats(const struct app *a, struct canvas *c, struct rect r)
+draw_counts(const struct app *a, struct canvas *c, int x0, int y, int end)
 {
 	const struct query_overview *ov = query_overview(a->q);
-	const struct query_thresholds *t = &ov->thresholds;
-	char n1[32], n2[32], buf[160], crit[32], warn[32], win[48];
-	enum role role;
-	const char *s;
-	int x, y = r.y, end = r.x + r.w;
+	char n1[32], n2[32], win[48];
 	double share;
+	int x;
 
-	/* 1: batch, rows, labelled */
 	format_count(n1, sizeof n1, ov->rows);
 	format_count(n2, sizeof n2, ov->labelled);
 	share = ov->rows > 0 ? 100.0 * (double)ov->labelled /
 	    (double)ov->rows : 0;
 	/* A batch that just arrived shows in reverse for a few seconds. */
 	format_window(win, sizeof win, ov->latest_batch, ov->window_us);
-	x = r.x + canvas_printf(c, r.x, y, r.w, app_batch_is_new(a) ?
+	x = x0 + canvas_printf(c, x0, y, end - x0, app_batch_is_new(a) ?
 	    ROLE_NEW : ROLE_BOLD, "Latest batch %lld%s",
 	    (long long)ov->latest_batch, win);
 	x += canvas_printf(c, x, y, end - x, ROLE_NORMAL, "   rows %s   "
@@ -193,50 +190,74 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	if (ov->late > 0)
 		x += canvas_printf(c, x, y, end - x, ROLE_WARN, "   late %lld",
 		    (long long)ov->late);
-	x += canvas_printf(c, x, y, end - x, ROLE_DIM, "   %lld batches",
+	canvas_printf(c, x, y, end - x, ROLE_DIM, "   %lld batches",
 	    (long long)ov->n_batches);
+}
 
-	/* 2: accuracy and F1 */
-	y++;
+/* Line 2: accuracy and F1, against the reference. */
+static void
+draw_perf(const struct query_overview *ov, struct canvas *c, int x0, int y,
+    int end)
+{
+	int x;
+
 	if (!ov->has_perf) {
-		canvas_text(c, r.x, y, r.w, ROLE_DIM, "Accuracy / F1: no "
+		canvas_text(c, x0, y, end - x0, ROLE_DIM, "Accuracy / F1: no "
 		    "labelled batch yet (ground truth pending)");
-	} else {
-		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
-		    "Accuracy %.3f ", ov->accuracy);
-		x += draw_delta(c, x, y, end - x, ov->acc_delta,
-		    ov->thresholds.decay_delta);
-		x += draw_ref(c, x, y, end - x, ov->accuracy, ov->acc_delta);
-		x += canvas_printf(c, x, y, end - x, ROLE_NORMAL,
-		    "  Macro F1 %.3f ", ov->f1);
-		x += draw_delta(c, x, y, end - x, ov->f1_delta,
-		    ov->thresholds.decay_delta);
-		x += draw_ref(c, x, y, end - x, ov->f1, ov->f1_delta);
-		x += canvas_printf(c, x, y, end - x, ROLE_DIM, "  batch %lld",
-		    (long long)ov->perf_batch);
-		/* Judged on partial labels (--min-label-coverage). */
-		if (ov->perf_coverage < 1)
-			canvas_printf(c, x, y, end - x, ROLE_WARN,
-			    " (partial: %.0f%% labelled)",
-			    floor(100 * ov->perf_coverage));
+		return;
 	}
+	x = x0 + canvas_printf(c, x0, y, end - x0, ROLE_NORMAL,
+	    "Accuracy %.3f ", ov->accuracy);
+	x += draw_delta(c, x, y, end - x, ov->acc_delta,
+	    ov->thresholds.decay_delta);
+	x += draw_ref(c, x, y, end - x, ov->accuracy, ov->acc_delta);
+	x += canvas_printf(c, x, y, end - x, ROLE_NORMAL,
+	    "  Macro F1 %.3f ", ov->f1);
+	x += draw_delta(c, x, y, end - x, ov->f1_delta,
+	    ov->thresholds.decay_delta);
+	x += draw_ref(c, x, y, end - x, ov->f1, ov->f1_delta);
+	x += canvas_printf(c, x, y, end - x, ROLE_DIM, "  batch %lld",
+	    (long long)ov->perf_batch);
+	/* Judged on partial labels (--min-label-coverage). */
+	if (ov->perf_coverage < 1)
+		canvas_printf(c, x, y, end - x, ROLE_WARN,
+		    " (partial: %.0f%% labelled)",
+		    floor(100 * ov->perf_coverage));
+}
 
-	/* 3: ECE band */
-	y++;
-	if (ov->has_perf && !isnan(ov->ece)) {
-		s = ece_band(ov->ece, &role);
-		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
-		    "ECE %.3f ", ov->ece);
-		snprintf(buf, sizeof buf, "[%s]", s);
-		x += canvas_text(c, x, y, end - x, role, buf);
-		canvas_text(c, x, y, end - x, ROLE_DIM,
-		    "  bands: <=0.05 good, <=0.10 watch, worse bad");
-	} else
-		canvas_text(c, r.x, y, r.w, ROLE_DIM, "ECE: n/a");
+/* Line 3: the ECE and its band. */
+static void
+draw_ece(const struct query_overview *ov, struct canvas *c, int x0, int y,
+    int end)
+{
+	char buf[32];
+	enum role role;
+	const char *s;
+	int x;
 
-	/* 4: drift counts, each with its threshold */
-	y++;
-	x = r.x + canvas_text(c, r.x, y, r.w, ROLE_NORMAL,
+	if (!ov->has_perf || isnan(ov->ece)) {
+		canvas_text(c, x0, y, end - x0, ROLE_DIM, "ECE: n/a");
+		return;
+	}
+	s = ece_band(ov->ece, &role);
+	x = x0 + canvas_printf(c, x0, y, end - x0, ROLE_NORMAL, "ECE %.3f ",
+	    ov->ece);
+	snprintf(buf, sizeof buf, "[%s]", s);
+	x += canvas_text(c, x, y, end - x, role, buf);
+	canvas_text(c, x, y, end - x, ROLE_DIM,
+	    "  bands: <=0.05 good, <=0.10 watch, worse bad");
+}
+
+/* Line 4: the stored drift verdicts, each with its threshold. */
+static void
+draw_drift_counts(const struct query_overview *ov, struct canvas *c, int x0,
+    int y, int end)
+{
+	const struct query_thresholds *t = &ov->thresholds;
+	char buf[160], crit[32], warn[32];
+	int x;
+
+	x = x0 + canvas_text(c, x0, y, end - x0, ROLE_NORMAL,
 	    "Drifted batches: ");
 	/* The stored verdicts, labelled with the latest stored thresholds. */
 	if (t->known && t->history_uniform) {
@@ -257,10 +278,17 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 	    (long long)ov->n_feature_reports, warn);
 	canvas_text(c, x, y, end - x, ov->drift_psi_warning > 0 ?
 	    ROLE_WARN : ROLE_GOOD, buf);
+}
 
-	/* 5: label shift */
-	y++;
-	x = r.x + canvas_text(c, r.x, y, r.w, ROLE_NORMAL, "Label shift: ");
+/* Line 5: label shift, and when it first fired. */
+static void
+draw_label_shift(const struct query_overview *ov, struct canvas *c, int x0,
+    int y, int end)
+{
+	int x;
+
+	x = x0 + canvas_text(c, x0, y, end - x0, ROLE_NORMAL,
+	    "Label shift: ");
 	if (!ov->has_pred)
 		x += canvas_text(c, x, y, end - x, ROLE_DIM, "n/a");
 	else {
@@ -274,26 +302,47 @@ draw_stats(const struct app *a, struct canvas *c, struct rect r)
 		canvas_printf(c, x, y, end - x, ROLE_WARN,
 		    ", first fired at batch %lld",
 		    (long long)ov->first_fired[QUERY_DET_LABEL_SHIFT]);
+}
 
-	/* 6: mean confidence */
-	y++;
-	if (ov->has_pred && !isnan(ov->mean_conf)) {
-		x = r.x + canvas_printf(c, r.x, y, r.w, ROLE_NORMAL,
-		    "Mean confidence %.3f vs ref %.3f ", ov->mean_conf,
-		    ov->ref_conf);
-		x += draw_delta(c, x, y, end - x, ov->mean_conf - ov->ref_conf,
-		    ov->thresholds.confidence_delta);
-		snprintf(buf, sizeof buf, ov->conf_drift ?
-		    "[DRIFT] moved > %.2f" : "within %.2f",
-		    ov->thresholds.confidence_delta);
-		canvas_text(c, x + 1, y, end - x - 1, ov->conf_drift ?
-		    ROLE_BAD : ROLE_GOOD, buf);
-	} else
-		canvas_text(c, r.x, y, r.w, ROLE_DIM, "Mean confidence: n/a");
+/* Line 6: mean confidence against the reference's. */
+static void
+draw_confidence(const struct query_overview *ov, struct canvas *c, int x0,
+    int y, int end)
+{
+	char buf[160];
+	int x;
 
-	/* 7: the estimate before labels, on a store that holds estimates */
+	if (!ov->has_pred || isnan(ov->mean_conf)) {
+		canvas_text(c, x0, y, end - x0, ROLE_DIM,
+		    "Mean confidence: n/a");
+		return;
+	}
+	x = x0 + canvas_printf(c, x0, y, end - x0, ROLE_NORMAL,
+	    "Mean confidence %.3f vs ref %.3f ", ov->mean_conf, ov->ref_conf);
+	x += draw_delta(c, x, y, end - x, ov->mean_conf - ov->ref_conf,
+	    ov->thresholds.confidence_delta);
+	snprintf(buf, sizeof buf, ov->conf_drift ? "[DRIFT] moved > %.2f" :
+	    "within %.2f", ov->thresholds.confidence_delta);
+	canvas_text(c, x + 1, y, end - x - 1, ov->conf_drift ? ROLE_BAD :
+	    ROLE_GOOD, buf);
+}
+
+/* The stats lines above the chart, one function each. */
+static void
+draw_stats(const struct app *a, struct canvas *c, struct rect r)
+{
+	const struct query_overview *ov = query_overview(a->q);
+	int end = r.x + r.w;
+
+	draw_counts(a, c, r.x, r.y, end);
+	draw_perf(ov, c, r.x, r.y + 1, end);
+	draw_ece(ov, c, r.x, r.y + 2, end);
+	draw_drift_counts(ov, c, r.x, r.y + 3, end);
+	draw_label_shift(ov, c, r.x, r.y + 4, end);
+	draw_confidence(ov, c, r.x, r.y + 5, end);
+	/* The estimate before labels, on a store that holds estimates. */
 	if (ov->has_est)
-		draw_estimate(ov, c, r.x, y + 1, end);
+		draw_estimate(ov, c, r.x, r.y + 6, end);
 }
 
 /*
