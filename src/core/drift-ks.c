@@ -29,6 +29,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,12 +247,102 @@ ks_band_steps(double *a, const double *rcx, const int64_t *lo,
 	}
 }
 
+/*
+ * The lanes' windows at columns x..x+lanes-1: lo[c] and hi[c] from the
+ * stepped floors, the first value v[c] and the column dx[c]. False when a
+ * window is empty: every path has left the band.
+ */
+static bool
+ks_band_lanes(struct ks_floor *flo, struct ks_floor *fhi, int64_t n,
+    int64_t x, int lanes, int64_t *lo, int64_t *hi, double *v, double *dx)
+{
+	int c;
+
+	for (c = 0; c < lanes; c++) {
+		ks_floor_step(flo);
+		ks_floor_step(fhi);
+		lo[c] = flo->q + 1 < 0 ? 0 : flo->q + 1;
+		if (lo[c] > n)
+			lo[c] = n;
+		hi[c] = fhi->q > n + 1 ? n + 1 : fhi->q;
+		if (hi[c] <= lo[c])
+			return false;
+		v[c] = lo[c] == 0 ? 0.0 : 1.0;
+		dx[c] = (double)(x + c);
+	}
+	return true;
+}
+
+/*
+ * Steps [sbeg, send) where all KS_LANES lanes are inside their windows:
+ * each lane's left neighbour comes from a register, not from a[].
+ */
+static void
+ks_band_full(double *a, const double *rcx, double *v, const double *dx,
+    int64_t sbeg, int64_t send)
+{
+	double v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+	double d0 = dx[0], d1 = dx[1], d2 = dx[2], d3 = dx[3];
+	int64_t s;
+
+	for (s = sbeg; s < send; s++) {
+		double r = rcx[s], ds = (double)s;
+
+		v3 = (v2 * d3 + v3 * (ds - 3)) * r;
+		v2 = (v1 * d2 + v2 * (ds - 2)) * r;
+		v1 = (v0 * d1 + v1 * (ds - 1)) * r;
+		v0 = (a[s] * d0 + v0 * ds) * r;
+		a[s] = v0;
+		a[s - 1] = v1;
+		a[s - 2] = v2;
+		a[s - 3] = v3;
+	}
+	v[0] = v0;
+	v[1] = v1;
+	v[2] = v2;
+	v[3] = v3;
+}
+
+/*
+ * One sweep of KS_LANES columns from x: the lanes' ragged starts one at a
+ * time, the steps where all are inside together, the ragged ends. False
+ * when every path has left the band.
+ */
+static bool
+ks_band_sweep(double *a, const double *rc, struct ks_floor *flo,
+    struct ks_floor *fhi, int64_t m, int64_t n, int64_t x)
+{
+	double v[KS_LANES], dx[KS_LANES];
+	int64_t lo[KS_LANES] = { 0 }, hi[KS_LANES] = { 0 }, sbeg, send, slast;
+	int c, lanes = (int)(m - x + 1 < KS_LANES ? m - x + 1 : KS_LANES);
+
+	if (!ks_band_lanes(flo, fhi, n, x, lanes, lo, hi, v, dx))
+		return false;
+	/* Steps where every lane is inside its window. */
+	sbeg = lo[0];
+	send = hi[0];
+	for (c = 1; c < lanes; c++) {
+		if (lo[c] + c > sbeg)
+			sbeg = lo[c] + c;
+		if (hi[c] + c < send)
+			send = hi[c] + c;
+	}
+	if (lanes < KS_LANES || sbeg > send)
+		sbeg = send = lo[0];
+	slast = hi[lanes - 1] + lanes - 1;
+	ks_band_steps(a, rc + x, lo, hi, v, dx, lanes, lo[0], sbeg);
+	if (sbeg < send)
+		ks_band_full(a, rc + x, v, dx, sbeg, send);
+	ks_band_steps(a, rc + x, lo, hi, v, dx, lanes, send, slast);
+	return true;
+}
+
 static double
 ks_prob_outside_band(int64_t m, int64_t n, int64_t g, int64_t h)
 {
 	double stackbuf[KS_STACK_CELLS], *a, *rc, p;
 	struct ks_floor flo, fhi;
-	int64_t mg, ng, x, y, hi0, lo[KS_LANES], hi[KS_LANES];
+	int64_t mg, ng, x, y, hi0;
 	size_t cells;
 
 	if (m < n) {
@@ -282,61 +373,9 @@ ks_prob_outside_band(int64_t m, int64_t n, int64_t g, int64_t h)
 	ks_floor_init(&flo, ng, mg, -h);
 	ks_floor_init(&fhi, ng, mg, h + mg - 1);
 	p = 1.0;
-	for (x = 1; x <= m; x += KS_LANES) {
-		double v[KS_LANES], dx[KS_LANES], *rcx = rc + x;
-		int64_t s, sbeg, send, slast;
-		int c, lanes = (int)(m - x + 1 < KS_LANES ? m - x + 1 :
-		    KS_LANES);
-
-		for (c = 0; c < lanes; c++) {
-			ks_floor_step(&flo);
-			ks_floor_step(&fhi);
-			lo[c] = flo.q + 1 < 0 ? 0 : flo.q + 1;
-			if (lo[c] > n)
-				lo[c] = n;
-			hi[c] = fhi.q > n + 1 ? n + 1 : fhi.q;
-			if (hi[c] <= lo[c])
-				goto out;	/* every path has left: p = 1 */
-			v[c] = lo[c] == 0 ? 0.0 : 1.0;
-			dx[c] = (double)(x + c);
-		}
-		/* Steps where every lane is inside its window. */
-		sbeg = lo[0];
-		send = hi[0];
-		for (c = 1; c < lanes; c++) {
-			if (lo[c] + c > sbeg)
-				sbeg = lo[c] + c;
-			if (hi[c] + c < send)
-				send = hi[c] + c;
-		}
-		if (lanes < KS_LANES || sbeg > send)
-			sbeg = send = lo[0];
-		slast = hi[lanes - 1] + lanes - 1;
-		ks_band_steps(a, rcx, lo, hi, v, dx, lanes, lo[0], sbeg);
-		if (sbeg < send) {
-			/* Full steps: left neighbours come from registers. */
-			double v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
-			double d0 = dx[0], d1 = dx[1], d2 = dx[2], d3 = dx[3];
-
-			for (s = sbeg; s < send; s++) {
-				double r = rcx[s], ds = (double)s;
-
-				v3 = (v2 * d3 + v3 * (ds - 3)) * r;
-				v2 = (v1 * d2 + v2 * (ds - 2)) * r;
-				v1 = (v0 * d1 + v1 * (ds - 1)) * r;
-				v0 = (a[s] * d0 + v0 * ds) * r;
-				a[s] = v0;
-				a[s - 1] = v1;
-				a[s - 2] = v2;
-				a[s - 3] = v3;
-			}
-			v[0] = v0;
-			v[1] = v1;
-			v[2] = v2;
-			v[3] = v3;
-		}
-		ks_band_steps(a, rcx, lo, hi, v, dx, lanes, send, slast);
-	}
+	for (x = 1; x <= m; x += KS_LANES)
+		if (!ks_band_sweep(a, rc, &flo, &fhi, m, n, x))
+			goto out;	/* every path has left: p = 1 */
 	p = a[n];
 out:
 	if (a != stackbuf)

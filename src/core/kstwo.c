@@ -111,33 +111,33 @@ ks_smirnov_sf(int n, double x)
 	return (double)((long double)x * sum);
 }
 
-/*
- * P(D_n <= d) by Durbin's matrix method as organised by Marsaglia, Tsang
- * and Wang: with d = (k - h)/n, the k-th diagonal entry of H^n, times
- * n!/n^n, H the (2k-1) x (2k-1) matrix below. Binary powering with
- * power-of-two rescaling keeps everything in range.
- */
-static double
-ks_durbin_cdf(int n, double d)
+/* T = A B, all three m x m, row-major. */
+static void
+ks_matmul(const double *A, const double *B, double *T, int m)
 {
-	double nd, h, fac, tt, *H, *P, *T, *v, *w, p;
-	int k, m, i, j, l, nn, expnt, hexpnt;
-	size_t cells;
+	int i, j, l;
 
-	if (d >= 1.0)
-		return 1.0;
-	nd = n * d;
-	if (nd <= 0.5)
-		return 0.0;
-	k = (int)ceil(nd);
-	h = k - nd;
-	m = 2 * k - 1;
-	cells = (size_t)m * (size_t)m;
-	H = xcalloc(cells, sizeof *H);
-	P = xcalloc(cells, sizeof *P);
-	T = xcalloc(cells, sizeof *T);
-	v = xcalloc((size_t)m, sizeof *v);
-	w = xcalloc((size_t)m, sizeof *w);
+	for (i = 0; i < m; i++) {
+		for (j = 0; j < m; j++) {
+			double s = 0.0;
+
+			for (l = 0; l < m; l++)
+				s += A[i * m + l] * B[l * m + j];
+			T[i * m + j] = s;
+		}
+	}
+}
+
+/*
+ * Durbin's H for d = (k - h)/n, m = 2k - 1: 1/(i-j+1)! on and below the
+ * superdiagonal, the first column and the last row from
+ * v[j] = (1 - h^(j+1)) / (j+1)!, its corner corrected.
+ */
+static void
+ks_durbin_matrix(double *H, double *v, double *w, int m, double h)
+{
+	double fac, tt;
+	int i, j;
 
 	/* v[j] = (1 - h^(j+1)) / (j+1)!, w[j] = 1 / j! */
 	fac = 1.0;
@@ -156,37 +156,27 @@ ks_durbin_cdf(int n, double d)
 		H[j * m] = v[j];
 	for (j = 0; j < m; j++)
 		H[(m - 1) * m + j] = v[m - 1 - j];
-	for (j = 0; j < m; j++)
-		P[j * m + j] = 1.0;
+}
 
-	nn = n;
-	expnt = 0;
-	hexpnt = 0;
-	while (nn > 0) {
+/*
+ * P = H^n by binary powering (T scratch), H rescaled by 2^-128 whenever
+ * its k-th diagonal entry passes 2^128; the power of two P owes, out.
+ */
+static int
+ks_durbin_power(double *H, double *P, double *T, int m, int k, int n)
+{
+	size_t cells = (size_t)m * (size_t)m;
+	int i, nn, expnt = 0, hexpnt = 0;
+
+	for (i = 0; i < m; i++)
+		P[i * m + i] = 1.0;
+	for (nn = n; nn > 0; nn /= 2) {
 		if (nn % 2) {
-			/* P = P H */
-			for (i = 0; i < m; i++) {
-				for (j = 0; j < m; j++) {
-					double s = 0.0;
-
-					for (l = 0; l < m; l++)
-						s += P[i * m + l] * H[l * m + j];
-					T[i * m + j] = s;
-				}
-			}
+			ks_matmul(P, H, T, m);		/* P = P H */
 			memcpy(P, T, cells * sizeof *P);
 			expnt += hexpnt;
 		}
-		/* H = H H */
-		for (i = 0; i < m; i++) {
-			for (j = 0; j < m; j++) {
-				double s = 0.0;
-
-				for (l = 0; l < m; l++)
-					s += H[i * m + l] * H[l * m + j];
-				T[i * m + j] = s;
-			}
-		}
+		ks_matmul(H, H, T, m);			/* H = H H */
 		memcpy(H, T, cells * sizeof *H);
 		hexpnt *= 2;
 		if (fabs(H[(k - 1) * m + k - 1]) > ldexp(1.0, KS_E128)) {
@@ -194,8 +184,39 @@ ks_durbin_cdf(int n, double d)
 				H[i] = ldexp(H[i], -KS_E128);
 			hexpnt += KS_E128;
 		}
-		nn /= 2;
 	}
+	return expnt;
+}
+
+/*
+ * P(D_n <= d) by Durbin's matrix method as organised by Marsaglia, Tsang
+ * and Wang: with d = (k - h)/n, the k-th diagonal entry of H^n, times
+ * n!/n^n, H the (2k-1) x (2k-1) matrix of ks_durbin_matrix. Binary
+ * powering with power-of-two rescaling keeps everything in range.
+ */
+static double
+ks_durbin_cdf(int n, double d)
+{
+	double nd, h, *H, *P, *T, *v, *w, p;
+	int k, m, i, expnt;
+	size_t cells;
+
+	if (d >= 1.0)
+		return 1.0;
+	nd = n * d;
+	if (nd <= 0.5)
+		return 0.0;
+	k = (int)ceil(nd);
+	h = k - nd;
+	m = 2 * k - 1;
+	cells = (size_t)m * (size_t)m;
+	H = xcalloc(cells, sizeof *H);
+	P = xcalloc(cells, sizeof *P);
+	T = xcalloc(cells, sizeof *T);
+	v = xcalloc((size_t)m, sizeof *v);
+	w = xcalloc((size_t)m, sizeof *w);
+	ks_durbin_matrix(H, v, w, m, h);
+	expnt = ks_durbin_power(H, P, T, m, k, n);
 	p = P[(k - 1) * m + k - 1];
 	/* times n! / n^n */
 	for (i = 1; i <= n; i++) {
@@ -246,6 +267,63 @@ ks_pomeranz_j1j2(int i, int n, int ll, int ceilf, int roundf, int *j1,
 }
 
 /*
+ * Pomeranz's three weight rows: g^m / (n^m m!) for g, 2g and 1 - 2g,
+ * m < np.
+ */
+static void
+ks_pomeranz_weights(double g, int n, int np, double *gp, double *g2p,
+    double *g12p)
+{
+	double gn = g / n, g2n = 2 * g / n, g12n = (1 - 2 * g) / n;
+	int m;
+
+	gp[0] = g2p[0] = g12p[0] = 1.0;
+	for (m = 1; m < np; m++) {
+		gp[m] = gp[m - 1] * gn / m;
+		g2p[m] = g2p[m - 1] * g2n / m;
+		g12p[m] = g12p[m - 1] * g12n / m;
+	}
+}
+
+/*
+ * One row of the recursion: v1[c] for columns j1..j2 (c = 0 from j1), the
+ * full convolution of v0's window from column k1 with the weights pw, the
+ * row rescaled by 2^128 when all of it fell below 2^-128 (*expnt owes it).
+ * ln2 = j2 - k1 + 1 > 0; off is k1's place in v0.
+ */
+static void
+ks_pomeranz_row(const double *v0, double *v1, const double *pw, int np,
+    int off, int k1, int j1, int j2, int *expnt)
+{
+	int ln2 = j2 - k1 + 1, alen = ln2, cs = j1 - k1;
+	int clen = j2 - j1 + 1, c, q;
+	double mx = 0.0;
+
+	if (off + alen > np)
+		alen = np - off;
+	/* v1[c] = (v0[off..] * pw)[cs + c], full convolution */
+	for (c = 0; c < clen; c++) {
+		int idx = cs + c;
+		double sum = 0.0;
+
+		for (q = 0; q < alen; q++) {
+			int r = idx - q;
+
+			if (r >= 0 && r < ln2)
+				sum += v0[off + q] * pw[r];
+		}
+		v1[c] = sum;
+		if (sum > mx)
+			mx = sum;
+	}
+	if (mx > 0 && mx < ldexp(1.0, -KS_E128)) {
+		for (c = 0; c < np; c++)
+			v1[c] = ldexp(v1[c], KS_E128);
+		*expnt -= KS_E128;
+	}
+}
+
+/*
  * P(D_n <= x) by Pomeranz's recursion: 2n+1 rows, each the previous row
  * convolved with (almost) Poisson weights of one of three step lengths;
  * only a short window of each row is non-zero. n! V at the end.
@@ -253,8 +331,8 @@ ks_pomeranz_j1j2(int i, int n, int ll, int ceilf, int roundf, int *j1,
 static double
 ks_pomeranz_cdf(int n, double x)
 {
-	double t, f, g, gn, g2n, g12n, ans, *gp, *g2p, *g12p, *v0, *v1, *tmp;
-	int ll, ceilf, roundf, np, i, m, j1, j2, k1, v0s, v1s, expnt;
+	double t, f, g, ans, *gp, *g2p, *g12p, *v0, *v1, *tmp;
+	int ll, ceilf, roundf, np, i, m, j1, j2, k1, v0s, v1s, s, expnt;
 
 	t = n * x;
 	ll = (int)floor(t);
@@ -268,24 +346,12 @@ ks_pomeranz_cdf(int n, double x)
 	g12p = xcalloc((size_t)np, sizeof *g12p);
 	v0 = xcalloc((size_t)np, sizeof *v0);
 	v1 = xcalloc((size_t)np, sizeof *v1);
-
-	gp[0] = g2p[0] = g12p[0] = 1.0;
-	gn = g / n;
-	g2n = 2 * g / n;
-	g12n = (1 - 2 * g) / n;
-	for (m = 1; m < np; m++) {
-		gp[m] = gp[m - 1] * gn / m;
-		g2p[m] = g2p[m - 1] * g2n / m;
-		g12p[m] = g12p[m - 1] * g12n / m;
-	}
+	ks_pomeranz_weights(g, n, np, gp, g2p, g12p);
 	v1[0] = 1.0;
 	v0s = v1s = 0;
 	expnt = 0;
 	ks_pomeranz_j1j2(0, n, ll, ceilf, roundf, &j1, &j2);
 	for (i = 1; i < 2 * n + 2; i++) {
-		const double *pw;
-		int ln2, s;
-
 		k1 = j1;
 		tmp = v0;
 		v0 = v1;
@@ -295,38 +361,10 @@ ks_pomeranz_cdf(int n, double x)
 		v1s = s;
 		memset(v1, 0, (size_t)np * sizeof *v1);
 		ks_pomeranz_j1j2(i, n, ll, ceilf, roundf, &j1, &j2);
-		if (i == 1 || i == 2 * n + 1)
-			pw = gp;
-		else
-			pw = i % 2 ? g2p : g12p;
-		ln2 = j2 - k1 + 1;
-		if (ln2 > 0) {
-			int off = k1 - v0s, alen = ln2, cs = j1 - k1;
-			int clen = j2 - j1 + 1, c, q;
-			double mx = 0.0;
-
-			if (off + alen > np)
-				alen = np - off;
-			/* v1[c] = (v0[off..] * pw)[cs + c], full convolution */
-			for (c = 0; c < clen; c++) {
-				int idx = cs + c;
-				double sum = 0.0;
-
-				for (q = 0; q < alen; q++) {
-					int r = idx - q;
-
-					if (r >= 0 && r < ln2)
-						sum += v0[off + q] * pw[r];
-				}
-				v1[c] = sum;
-				if (sum > mx)
-					mx = sum;
-			}
-			if (mx > 0 && mx < ldexp(1.0, -KS_E128)) {
-				for (c = 0; c < np; c++)
-					v1[c] = ldexp(v1[c], KS_E128);
-				expnt -= KS_E128;
-			}
+		if (j2 - k1 + 1 > 0) {
+			ks_pomeranz_row(v0, v1, i == 1 || i == 2 * n + 1 ? gp :
+			    i % 2 ? g2p : g12p, np, k1 - v0s, k1, j1, j2,
+			    &expnt);
 			v1s = v0s + j1 - k1;
 		}
 	}
