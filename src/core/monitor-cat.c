@@ -4,9 +4,10 @@
  * categories counted once (drift-cat.h: the top ones, "other", "new") and
  * a batch is binned by name, so codes never need to agree across
  * processes. The report keeps each batch's bins beside the reference's,
- * for the console's bars.
+ * for the console's bars. Its functions are declared in
+ * monitor-internal.h, for the monitor's own files.
  */
-#include "monitor-cat.h"
+#include "monitor-internal.h"
 
 #include <math.h>
 #include <stdlib.h>

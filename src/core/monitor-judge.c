@@ -5,7 +5,7 @@
  * judged as one family and the reports' verdicts are set from that
  * judgement. A categorical feature takes part with its chi-squared
  * homogeneity p-value in the place of KS and its PSI's chi-squared
- * approximation (monitor-cat.h): confirmed drift is the same two kinds
+ * approximation (monitor-cat.c): confirmed drift is the same two kinds
  * of evidence agreeing. Under the seed policy nothing here runs and the monitors'
  * fixed-threshold verdicts stand.
  *
@@ -37,7 +37,7 @@
 #include "drift-psi.h"
 #include "judge.h"
 #include "judge-joint.h"
-#include "monitor-cat.h"
+#include "monitor-internal.h"
 #include "psi-null.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -446,7 +446,7 @@ judge_features(struct feature_report *fr, const struct judge_report *j)
 
 /*
  * A categorical feature's two p-values: chi-squared homogeneity (in the
- * place of KS) and its PSI's (monitor-cat.h). No values: 1, as above.
+ * place of KS) and its PSI's (monitor-cat.c). No values: 1, as above.
  */
 static void
 judge_cat_p(const struct monitor_reference *ref, struct feature_report *fr,

@@ -75,7 +75,4 @@ bool	 monitor_judge_nulls_parse(const struct monitor_reference *ref,
 	    const char *text, char **cause);
 bool	 monitor_judge_nulls_take(const struct monitor_reference *ref);
 
-/* Free a reference's null cache (monitor_reference_finish). */
-void	monitor_judge_cache_free(struct monitor_psi_cache *c);
-
 #endif

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "drift-psi.h"
-#include "monitor-cat.h"
+#include "monitor-internal.h"
 
 void
 feature_thresholds_from_config(struct feature_thresholds *t,

@@ -18,9 +18,8 @@
 #include "drift-ks.h"
 #include "drift-missing.h"
 #include "drift-psi.h"
-#include "monitor-judge.h"
+#include "monitor-internal.h"
 #include "monitor-ks.h"
-#include "monitor-cat.h"
 #include "xalloc.h"
 
 #define SCRATCH_ROWS	1024

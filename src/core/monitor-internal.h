@@ -1,14 +1,19 @@
 /*
- * The categorical half of the feature monitor (monitor.h), for monitor.c
- * only: a categorical feature of a batch against the reference's
- * categories, and the release of what monitor_reference_categorize and
- * feature_report_alloc_cat allocated.
+ * The private half of monitor.h, for the monitor's own files: the
+ * categorical half of the feature monitor (monitor-cat.c: a categorical
+ * feature of a batch against the reference's categories, and the release
+ * of what monitor_reference_categorize and feature_report_alloc_cat
+ * allocated), and the release of the calibrated policy's cache of PSI
+ * nulls (monitor-judge.c) that a reference owns. Declared here, not in
+ * monitor-cat.h and monitor-judge.h, so that monitor.c includes nothing
+ * that includes it back.
  */
-#ifndef MLMON_CORE_MONITOR_CAT_H
-#define MLMON_CORE_MONITOR_CAT_H
+#ifndef MLMON_CORE_MONITOR_INTERNAL_H
+#define MLMON_CORE_MONITOR_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "monitor.h"
 
@@ -39,5 +44,8 @@ size_t	monitor_numeric_rows(const double *rows, size_t n, size_t nf,
 	    const bool *categorical, double *out);
 void	monitor_cat_reference_finish(struct monitor_reference *ref);
 void	monitor_cat_report_finish(struct feature_report *r);
+
+/* Free a reference's null cache (monitor_reference_finish). */
+void	monitor_judge_cache_free(struct monitor_psi_cache *c);
 
 #endif
