@@ -2,8 +2,9 @@
 # One verdict, one place (issue 12): real mlmon-gen | mlmon-ingest runs with
 # default and non-default thresholds, and one whose thresholds change at
 # batch 8; then every number and flag mlmon-top shows (all four tabs;
-# --once text, json and csv) and every drift alert is checked against the
-# stored report payloads, batch by batch. The expected values come from
+# --once text, json and csv) and every drift alert (when it fired, the
+# features and numbers its message names) is checked against the stored
+# report payloads, batch by batch. The expected values come from
 # the payloads through sqlite3's JSON functions and jq, never from mlmon.
 # Ingest runs with --policy seed: the fixed thresholds are what is checked.
 #
@@ -215,6 +216,64 @@ check_store() {
 	    json_each(r.payload, '\$.drifted_features_psi') a, json_each(
 	    r.payload, '\$.drifted_features_ks') b WHERE a.value = b.value)
 	    ORDER BY 1")"
+	# Each drift alert's numbers: the features it names, each with the
+	# PSI and KS p of its batch's payload, as the rules print them.
+	sqlite3 "$db" "SELECT DISTINCT batch_id, message FROM alerts WHERE message
+	    LIKE 'batch %: confirmed drift (%' OR message LIKE
+	    'batch %: PSI critical%'" | awk -F'|' '{
+		b = $1; s = $2
+		while (match(s, /[A-Za-z0-9_]+ \(PSI [0-9.]+, KS D [0-9.]+ p [-0-9.e+]+\)/)) {
+			t = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
+			split(t, w, /[ (),]+/)
+			print b "|" w[1] "|" w[3] "|" w[8]
+		}
+	}' | sort -u >"$n.am"
+	sqlite3 "$db" "SELECT r.batch_id || '|' || p.key || '|' || printf('%.3f',
+	    p.value) || '|' || printf('%.2g', json_extract(r.payload,
+	    '\$.ks_p_values.\"' || p.key || '\"')) FROM monitor_reports r,
+	    json_each(r.payload, '\$.psi_values') p WHERE r.report_type =
+	    'feature' AND r.batch_id IN (SELECT batch_id FROM alerts WHERE
+	    message LIKE 'batch %: confirmed drift (%' OR message LIKE
+	    'batch %: PSI critical%') AND EXISTS (SELECT 1 FROM json_each(
+	    r.payload, '\$.drifted_features_psi') d WHERE d.value = p.key)
+	    AND (EXISTS (SELECT 1 FROM json_each(r.payload,
+	    '\$.drifted_features_ks') d WHERE d.value = p.key) OR NOT EXISTS
+	    (SELECT 1 FROM json_each(r.payload, '\$.drifted_features_psi') a,
+	    json_each(r.payload, '\$.drifted_features_ks') k WHERE a.value =
+	    k.value))" | sort -u >"$n.want"
+	yes_if "$n: drift alert messages' features and numbers = payloads" \
+	    cmp -s "$n.am" "$n.want"
+
+	# --once --format csv, Overview: each batch's largest stored PSI.
+	"$top" --db "$db" --once --format csv |
+	    awk -F, 'NR > 1 { print $2 "|" $6 }' | norm >"$n.ocsv"
+	sqlite3 "$db" "SELECT r.batch_id || '|' || max(p.value) FROM
+	    monitor_reports r, json_each(r.payload, '\$.psi_values') p WHERE
+	    r.report_type = 'feature' GROUP BY r.batch_id" | norm |
+	    grep -xFf "$n.ocsv" >"$n.want"
+	yes_if "$n: csv overview has batches" test -s "$n.ocsv"
+	check "$n: csv overview max_psi = payloads" \
+	    "$(cat "$n.ocsv")" "$(cat "$n.want")"
+
+	# --once --format csv and text, Alerts: every stored message, cut as
+	# the tab cuts it (below), quoted as RFC 4180 wants.
+	"$top" --db "$db" --once --format csv --tab alerts |
+	    sed 1d | cut -d, -f10- >"$n.alc"
+	sqlite3 "$db" "SELECT substr(message, 1, 255) FROM alerts ORDER BY
+	    id DESC" |
+	    awk -v q='"' '/[,"]/ { gsub(q, q q); $0 = q $0 q } { print }' \
+	    >"$n.want"
+	yes_if "$n: csv alerts = the stored messages" cmp -s "$n.alc" \
+	    "$n.want"
+	"$top" --db "$db" --once --tab alerts --width 200 --height 60 \
+	    >"$n.atxt"
+	check "$n: text alerts count and newest = the stored alerts" \
+	    "$(grep -o 'of [0-9]*, newest first' "$n.atxt") $(awk \
+	    '/^sev / { getline; sub(/^.*ago +/, ""); print; exit }' \
+	    "$n.atxt" | cut -c1-60)" \
+	    "of $(q "$db" "SELECT count(*) FROM alerts"), newest first $(q \
+	    "$db" "SELECT substr(message, 1, 60) FROM alerts ORDER BY id DESC
+	    LIMIT 1")"
 	# The alerts tab shows each message cut to QUERY_TEXT_MAX - 1 bytes.
 	"$top" --db "$db" --once --format json --tab alerts >"$n.al.json"
 	check "$n: alerts tab = the stored alerts" \
