@@ -97,6 +97,7 @@ bool	 pp_fail(struct ctx *c, const char *fmt, ...)
 bool	 pp_string(struct ctx *c, char *dst, size_t cap, size_t *n,
 	    bool *has_nul);
 bool	 pp_literal(struct ctx *c, const char *w);
+int	 pp_array_open(struct ctx *c, const char *name);
 int	 pp_array_next(struct ctx *c, const char *name);
 bool	 pp_skip_value(struct ctx *c, int depth);
 

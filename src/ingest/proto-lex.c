@@ -167,6 +167,27 @@ pp_literal(struct ctx *c, const char *w)
 
 /* Parse and discard any value (validating it), nesting bounded. */
 /*
+ * The '[' opening NAME's array (after whitespace) and the whitespace in
+ * it: 1 when it is empty (its ']' read too), 0 when elements follow, -1
+ * with the reason "NAME is not an array".
+ */
+int
+pp_array_open(struct ctx *c, const char *name)
+{
+	skip_ws(c);
+	if (peek(c) != '[') {
+		pp_fail(c, "%s is not an array", name);
+		return -1;
+	}
+	c->pos++;
+	skip_ws(c);
+	if (peek(c) != ']')
+		return 0;
+	c->pos++;
+	return 1;
+}
+
+/*
  * After an array element: step over "," (0) or "]" (1); -1 with the
  * reason "expected , or ] in NAME".
  */

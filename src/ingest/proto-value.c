@@ -188,17 +188,12 @@ pp_numbers(struct ctx *c, const char *name, double *vals, size_t max,
 {
 	size_t		 n = 0;
 	char		*start;
-	int		 end;
+	int		 end, empty;
 
-	skip_ws(c);
-	if (peek(c) != '[')
-		return pp_fail(c, "%s is not an array", name);
-	c->pos++;
+	if ((empty = pp_array_open(c, name)) < 0)
+		return false;
 	start = text_put(c, "[", 1);
-	skip_ws(c);
-	if (peek(c) == ']')
-		c->pos++;
-	else {
+	if (!empty) {
 		for (;;) {
 			skip_ws(c);
 			if (n == max)
@@ -332,20 +327,15 @@ pp_names(struct ctx *c, const char *name, size_t first, size_t max,
 	size_t			 n = 0, len, i, j;
 	bool			 nul;
 	char			*at;
-	int			 end;
+	int			 end, empty;
 
-	skip_ws(c);
-	if (peek(c) != '[')
-		return pp_fail(c, "%s is not an array", name);
-	c->pos++;
+	if ((empty = pp_array_open(c, name)) < 0)
+		return false;
 	if (p->names == NULL) {
 		p->names_size = PROTO_MAX_FEATURES + PROTO_MAX_CLASSES;
 		p->names = xcalloc(p->names_size, sizeof *p->names);
 	}
-	skip_ws(c);
-	if (peek(c) == ']')
-		c->pos++;
-	else {
+	if (!empty) {
 		for (;;) {
 			skip_ws(c);
 			if (peek(c) != '"')
@@ -393,15 +383,10 @@ pp_feature_types(struct ctx *c)
 	struct proto_parser	*p = c->p;
 	size_t			 n = 0, len;
 	char			 word[16];
-	int			 end;
+	int			 end, empty;
 
-	skip_ws(c);
-	if (peek(c) != '[')
-		return pp_fail(c, "feature_types is not an array");
-	c->pos++;
-	skip_ws(c);
-	if (peek(c) == ']')
-		return pp_fail(c, "feature_types is empty");
+	if ((empty = pp_array_open(c, "feature_types")) != 0)
+		return empty > 0 ? pp_fail(c, "feature_types is empty") : false;
 	for (;;) {
 		skip_ws(c);
 		if (n == PROTO_MAX_FEATURES)
