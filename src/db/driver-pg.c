@@ -28,6 +28,7 @@
 
 #include "core/xalloc.h"
 #include "db/db-target.h"
+#include "db/driver-pg.h"
 #include "db/store-number.h"
 #include "db/store.h"
 
@@ -394,6 +395,20 @@ pg_bind_int64(struct db_stmt *st, int i, int64_t v)
 	return 0;
 }
 
+const char *
+db_pg_double_text(char *buf, size_t size, double v)
+{
+	if (isnan(v))
+		return NULL;		/* NULL, as SQLite stores a NaN */
+	if (v == 0.0)
+		v = 0.0;		/* SQLite keeps no -0.0 either */
+	if (isinf(v))
+		snprintf(buf, size, "%sInfinity", v < 0 ? "-" : "");
+	else
+		store_format_double(buf, size, v);
+	return buf;
+}
+
 static int
 pg_bind_double(struct db_stmt *st, int i, double v)
 {
@@ -401,16 +416,7 @@ pg_bind_double(struct db_stmt *st, int i, double v)
 
 	if (p == NULL)
 		return -1;
-	if (isnan(v))
-		return 0;		/* NULL, as SQLite stores a NaN */
-	if (v == 0.0)
-		v = 0.0;		/* SQLite keeps no -0.0 either */
-	if (isinf(v))
-		snprintf(p->num, sizeof p->num, "%sInfinity",
-		    v < 0 ? "-" : "");
-	else
-		store_format_double(p->num, sizeof p->num, v);
-	p->val = p->num;
+	p->val = db_pg_double_text(p->num, sizeof p->num, v);
 	return 0;
 }
 

@@ -41,4 +41,12 @@ int		 db_pg_copy_row(struct db_conn *c, const char *const *values,
 		    size_t ncols);
 int		 db_pg_copy_end(struct db_conn *c);
 
+/*
+ * v as a parameter or COPY value holds it: the shortest round-trip text
+ * (store_format_double), -0.0 as 0, +-Infinity; NULL (SQL NULL) for a
+ * NaN, as SQLite stores one. buf is 32 bytes at least; returns buf or
+ * NULL.
+ */
+const char	*db_pg_double_text(char *buf, size_t size, double v);
+
 #endif

@@ -163,6 +163,7 @@ store_judge_end(struct store *s, bool keep, char **cause)
 			return -1;
 		/* The ledger may have moved back: read it again. */
 		s->cur_batch = -1;
+		s->bulk_batch = -1;	/* rows of it may be gone too */
 		s->cur_batch_closed = false;
 		s->cur_counted = false;
 	}

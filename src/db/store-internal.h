@@ -122,6 +122,20 @@ struct store {
 	int64_t		 cur_labelled;	/* inserted with a true_class */
 	double		 cur_last_label;	/* max labeled_at of those */
 
+	/*
+	 * PostgreSQL's bulk path (store-bulk.c). bulk_batch is a batch
+	 * whose stored rows were all inserted here, bulk_rows of them, no
+	 * row_in_batch above bulk_max; bulk_fresh: cur_batch is it (its
+	 * count checked in this transaction), so a row of it without an
+	 * event id and above bulk_max is new without asking the server and
+	 * goes into the open COPY (bulk_copying, bulk_sent rows so far).
+	 */
+	bool		 bulk_copying;
+	bool		 bulk_fresh;
+	int64_t		 bulk_batch;
+	int64_t		 bulk_rows;
+	int64_t		 bulk_max;
+	size_t		 bulk_sent;
 	/* Hot-path statements, prepared on first use (:model bound). */
 	struct db_stmt	*st_pred_insert;
 	struct db_stmt	*st_pred_exists;
@@ -207,6 +221,27 @@ int		 store_exec(struct store *s, const char *sql, const char *what,
 int		 store_stmt_text(struct store *s, struct db_stmt *st,
 		     char **text, const char *what, char **cause);
 void		 store_stmt_finish(struct store *s);
+/*
+ * store-stmt.c: end the bulk path's open COPY, if any (its rows are then
+ * in the transaction): 0, or -1 and *cause (the transaction is lost).
+ * store_stmt, store_stmt_hot and store_exec do it first.
+ */
+int		 store_copy_end(struct store *s, char **cause);
+/*
+ * store-bulk.c (PostgreSQL): at the first row of batch_id in a write
+ * transaction, once its ledger row exists and it is known open, learn
+ * whether every stored row of it is one of ours (bulk_fresh): 0 or -1.
+ * add: p (its batch cur_batch, open) is new and sent into the COPY: 1;
+ * 0: not known new here (the caller asks the server); -1 and *cause.
+ * noted: the caller inserted p (a new row) itself.
+ */
+int		 store_bulk_check(struct store *s, int64_t batch_id,
+		     char **cause);
+int		 store_bulk_add(struct store *s,
+		     const struct store_prediction *p, double at,
+		     char **cause);
+void		 store_bulk_noted(struct store *s,
+		     const struct store_prediction *p);
 void		 store_stmt_forget_hot(struct store *s);
 /*
  * Caller frees. "<path>: <error> while <what>", the error the connection's

@@ -6,7 +6,8 @@
  * that the batch's close (store-batch.c) need not count them again while
  * no other connection has committed (SQLite's PRAGMA data_version; on
  * PostgreSQL, where many writers share a batch, the close always counts).
- * n_rows and n_labelled are recounted over the UNIQUE(batch_id,
+ * On PostgreSQL a row known new without asking the server goes into the
+ * flush's COPY instead (store-bulk.c). n_rows and n_labelled are recounted over the UNIQUE(batch_id,
  * row_in_batch) range at close otherwise, and on labelling.
  */
 #include "db/store.h"
@@ -102,7 +103,7 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	s->cur_batch_pruned = db_column_int(st, 1) != 0;
 	db_reset(st);
 	s->cur_batch = batch_id;
-	return 0;
+	return s->pg ? store_bulk_check(s, batch_id, cause) : 0;
 }
 
 /* Does the stored row st (sql_pred_exists) hold the content of p? */
@@ -177,6 +178,8 @@ store_prediction_insert(struct store *s, const struct store_prediction *p,
 	char what[96];
 	int n;
 
+	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+		return -1;
 	st = s->st_pred_insert;
 	if (st == NULL && (st = store_stmt_hot(s, &s->st_pred_insert,
 	    sql_pred_insert, cause)) == NULL)
@@ -283,7 +286,10 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 		return STORE_ADD_REPLAY;	/* stored, then retired */
 	if (s->cur_batch_closed)
 		return store_prediction_late(s, p, at, cause);
-	n = store_prediction_insert(s, p, at, cause);
+	/* PostgreSQL: known new here, into the flush's COPY. */
+	n = s->pg ? store_bulk_add(s, p, at, cause) : 0;
+	if (n == 0 && (n = store_prediction_insert(s, p, at, cause)) == 1)
+		store_bulk_noted(s, p);
 	if (n == -1)
 		return STORE_ADD_ERROR;
 	if (n == 0)

@@ -5,13 +5,19 @@
  * results, and the driver's last error as a cause naming the store. The
  * model's id is looked up here, as every statement binds it as :model.
  * This file calls only the driver: everything else in src/db calls it.
+ *
+ * A COPY of new predictions left open by the bulk path (store-bulk.c) is
+ * ended before any statement is handed out or run, so that every
+ * statement sees those rows and finds the connection free.
  */
 #include "db/store-internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "db/driver-pg.h"
 
 void
 store_tx_reset(struct store *s, bool rolled_back)
@@ -19,9 +25,12 @@ store_tx_reset(struct store *s, bool rolled_back)
 	s->in_tx = false;
 	s->pending = 0;
 	s->tx_writes = 0;
+	s->bulk_sent = 0;
+	s->bulk_fresh = false;	/* checked again in the next one */
 	if (rolled_back) {
 		s->cur_batch = -1;
 		s->cur_counted = false;
+		s->bulk_batch = -1;	/* its rows may be gone */
 	}
 }
 
@@ -42,6 +51,22 @@ store_error_msg(struct store *s, const char *msg, const char *what)
 		    s->path, msg, what, lost);
 	}
 	return xasprintf("%s: %s while %s", s->path, msg, what);
+}
+
+int
+store_copy_end(struct store *s, char **cause)
+{
+	char what[96];
+
+	if (!s->bulk_copying)
+		return 0;
+	s->bulk_copying = false;
+	if (db_pg_copy_end(s->conn) == 0)
+		return 0;
+	snprintf(what, sizeof what, "logging %zu rows by COPY",
+	    s->bulk_sent);
+	*cause = store_db_error(s, what);
+	return -1;
 }
 
 void
@@ -130,6 +155,8 @@ store_stmt(struct store *s, const char *sql, char **cause)
 	struct db_stmt *st;
 	size_t i;
 
+	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+		return NULL;
 	/* By pointer first (literals), then by text. */
 	for (i = 0; i < s->n_dcache; i++)
 		if (s->dcache[i].sql == sql)
@@ -168,6 +195,8 @@ struct db_stmt *
 store_stmt_hot(struct store *s, struct db_stmt **slot, const char *sql,
     char **cause)
 {
+	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+		return NULL;
 	if (!s->model_known && s->schema_ready)
 		store_model_lookup(s);
 	if (*slot != NULL)
@@ -214,6 +243,8 @@ store_stmt_text(struct store *s, struct db_stmt *st, char **text,
 int
 store_exec(struct store *s, const char *sql, const char *what, char **cause)
 {
+	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+		return -1;
 	if (db_exec(s->conn, sql) == -1) {
 		*cause = store_db_error(s, what);
 		return -1;

@@ -206,7 +206,8 @@ store_flush(struct store *s, char **cause)
 		snprintf(what, sizeof what, "committing %zu rows", s->pending);
 	else
 		snprintf(what, sizeof what, "committing");
-	if (store_tx_retry(s, false, what, cause) == -1) {
+	if (store_copy_end(s, cause) == -1 ||
+	    store_tx_retry(s, false, what, cause) == -1) {
 		/*
 		 * A failed COMMIT (disk full, I/O error) may leave the
 		 * transaction open: roll it back so the store is usable and
@@ -246,7 +247,12 @@ store_set_busy_timeout(struct store *s, int ms)
 void
 store_discard(struct store *s)
 {
+	char *cause = NULL;
+
 	if (s->in_tx && s->conn != NULL) {
+		/* The COPY's rows go into the transaction rolled back. */
+		if (store_copy_end(s, &cause) == -1)
+			free(cause);
 		db_rollback(s->conn);
 		store_tx_reset(s, true);
 	}

@@ -276,11 +276,15 @@ store_set_dict(struct store *s, struct cat_dict *dict)
 void
 store_close(struct store *s)
 {
+	char *cause = NULL;
+
 	if (s == NULL)
 		return;
 	if (s->in_tx && s->conn != NULL) {
 		/* Best effort: callers flush first to see errors. */
-		if (db_commit(s->conn) == -1)
+		if (store_copy_end(s, &cause) == -1)
+			free(cause);
+		if (s->in_tx && db_commit(s->conn) == -1)
 			db_rollback(s->conn);
 	}
 	store_stmt_finish(s);
