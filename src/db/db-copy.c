@@ -13,6 +13,13 @@
  * A table with an id column is read in pages of DB_COPY_CHUNK ids (a
  * PostgreSQL result is held whole by the client); the others are small
  * (a row per batch, per reference row, per model...) and read at once.
+ *
+ * Into PostgreSQL each page goes as one COPY into a TEMP staging table
+ * shaped like the table (emptied at each commit), then one INSERT ...
+ * SELECT ... ON CONFLICT DO NOTHING moves it: a round trip per page, not
+ * per row, and a rerun still skips what is there. Values go in COPY's
+ * text as the driver would bind them (db_pg_double_text for a real).
+ * Into SQLite, a local file, each row is one prepared INSERT.
  */
 #include "db/db-copy.h"
 
@@ -24,6 +31,7 @@
 
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "db/driver-pg.h"
 #include "db/driver.h"
 #include "db/store.h"
 
@@ -69,6 +77,13 @@ static const char *const copy_identity[][2] = {
 	{ "models", "model_id" }, { "predictions", "id" },
 	{ "monitor_reports", "id" }, { "alerts", "id" },
 	{ "alert_mutes", "id" }, { "rejected", "id" },
+};
+
+/* A PostgreSQL destination's staging of one table (copy_stage_open). */
+struct copy_stage {
+	char		*name;		/* the TEMP table */
+	char		*cols;		/* "a", "b", ...: the COPY's columns */
+	struct db_stmt	*move;		/* INSERT ... SELECT from it */
 };
 
 static const char sql_cols_sqlite[] =
@@ -223,6 +238,50 @@ copy_event(struct copy *cp, struct db_stmt *in, int *j, struct db_stmt *out,
 	}
 }
 
+/*
+ * The event id at source column *j (see copy_event) as the destination
+ * PostgreSQL holds it: NULL, digits, or '"' and the text (*owned, which
+ * the caller frees).
+ */
+static const char *
+copy_event_text(struct copy *cp, struct db_stmt *in, int *j, char *num,
+    size_t size, char **owned)
+{
+	int at = *j;
+	const char *v = db_column_text(in, at);
+
+	if (db_backend(cp->src) != DB_SQLITE)
+		return v;	/* PostgreSQL's form already */
+	(*j)++;		/* past typeof(event_id) = 'text' */
+	if (v == NULL)
+		return NULL;
+	if (db_column_int(in, at + 1) != 0)
+		return *owned = xasprintf("\"%s", v);
+	snprintf(num, size, "%lld", (long long)db_column_int64(in, at));
+	return num;
+}
+
+/* Source column *j of in as COPY's text (NULL: SQL NULL). */
+static const char *
+copy_text(struct copy *cp, struct db_stmt *in, const struct copy_col *col,
+    int *j, char *num, size_t size, char **owned)
+{
+	if (col->kind == COPY_EVENT)
+		return copy_event_text(cp, in, j, num, size, owned);
+	if (db_column_null(in, *j))
+		return NULL;
+	switch (col->kind) {
+	case COPY_INT:
+		snprintf(num, size, "%lld",
+		    (long long)db_column_int64(in, *j));
+		return num;
+	case COPY_REAL:
+		return db_pg_double_text(num, size, db_column_double(in, *j));
+	default:
+		return db_column_text(in, *j);
+	}
+}
+
 /* The current row of in, bound to out. */
 static void
 copy_bind(struct copy *cp, struct db_stmt *in, struct db_stmt *out,
@@ -308,26 +367,117 @@ copy_rows(struct copy *cp, struct db_stmt *sel, struct db_stmt *ins,
 	return 0;
 }
 
+/*
+ * PostgreSQL: steps sel (bound) to its end, the rows in one COPY into the
+ * stage, then moved into the table. As copy_rows.
+ */
+static int
+copy_rows_pg(struct copy *cp, struct copy_stage *sg, struct db_stmt *sel,
+    const struct copy_col *cols, size_t n, int64_t *read, int64_t *last)
+{
+	const char **v = xcalloc(n, sizeof *v);
+	char (*num)[32] = xcalloc(n, sizeof *num), *owned;
+	size_t k;
+	int rc, j, sent = 0;
+
+	*read = 0;
+	if (db_pg_copy_begin(cp->dst, sg->name, sg->cols) == -1) {
+		rc = DB_DONE;
+		goto out;
+	}
+	while ((rc = db_step(sel)) == DB_ROW) {
+		owned = NULL;
+		for (k = 0, j = 0; k < n; k++, j++)
+			v[k] = copy_text(cp, sel, &cols[k], &j, num[k],
+			    sizeof num[k], &owned);
+		sent = db_pg_copy_row(cp->dst, v, n);
+		free(owned);
+		if (sent == -1)
+			break;
+		if (last != NULL)
+			*last = db_column_int64(sel, 0);
+		(*read)++;
+	}
+	if (db_pg_copy_end(cp->dst) == 0 && sent == 0 && rc == DB_DONE &&
+	    db_step(sg->move) == DB_DONE) {
+		cp->res->copied += db_changes(cp->dst);
+		db_reset(sg->move);
+		free(v);
+		free(num);
+		return 0;
+	}
+	db_reset(sg->move);
+out:
+	free(v);
+	free(num);
+	if (rc == DB_ERROR)
+		return copy_fail(cp, cp->src, "reading");
+	return copy_fail(cp, cp->dst, "writing");
+}
+
+static void
+copy_stage_close(struct copy_stage *sg)
+{
+	db_finalize(sg->move);
+	free(sg->name);
+	free(sg->cols);
+	memset(sg, 0, sizeof *sg);
+}
+
+/* The staging of t on a PostgreSQL destination. 0 or -1. */
+static int
+copy_stage_open(struct copy *cp, const struct copy_table *t,
+    const struct copy_col *cols, size_t n, struct copy_stage *sg)
+{
+	struct strbuf b = STRBUF_INIT;
+	char *sql;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < n; k++)
+		strbuf_addf(&b, "%s\"%s\"", k ? ", " : "", cols[k].name);
+	sg->cols = strbuf_take(&b);
+	sg->name = xasprintf("mlmon_copy_%s", t->name);
+	sql = xasprintf("CREATE TEMP TABLE IF NOT EXISTS %s (LIKE %s)"
+	    " ON COMMIT DELETE ROWS", sg->name, t->name);
+	rc = db_exec(cp->dst, sql);
+	free(sql);
+	if (rc == -1)
+		return copy_fail(cp, cp->dst, "making a staging table");
+	sql = xasprintf("INSERT INTO %s (%s) SELECT %s FROM %s"
+	    " ON CONFLICT DO NOTHING", t->name, sg->cols, sg->cols, sg->name);
+	sg->move = db_prepare(cp->dst, sql, DB_PREPARE_PERSISTENT);
+	free(sql);
+	if (sg->move == NULL)
+		return copy_fail(cp, cp->dst, "preparing the copy");
+	return 0;
+}
+
 /* One table, in chunks (by id) or at once, each in a transaction. */
 static int
 copy_table(struct copy *cp, const struct copy_table *t,
     const struct copy_col *cols, size_t n, struct db_copy_progress *pg)
 {
-	struct db_stmt *sel, *ins;
+	struct copy_stage sg = { NULL, NULL, NULL };
+	struct db_stmt *sel, *ins = NULL;
+	bool to_pg = db_backend(cp->dst) == DB_POSTGRES;
 	char *ssql, *isql, *q;
 	int64_t last = 0, read;
 	int rc = 0;
 
 	copy_sql(cp, t, cols, n, &ssql, &isql);
 	sel = db_prepare(cp->src, ssql, DB_PREPARE_PERSISTENT);
-	ins = db_prepare(cp->dst, isql, DB_PREPARE_PERSISTENT);
+	if (sel != NULL && !to_pg)
+		ins = db_prepare(cp->dst, isql, DB_PREPARE_PERSISTENT);
 	free(ssql);
 	free(isql);
-	if (sel == NULL || ins == NULL) {
+	if (sel == NULL || (!to_pg && ins == NULL)) {
 		rc = copy_fail(cp, sel == NULL ? cp->src : cp->dst,
 		    "preparing the copy");
 		goto out;
 	}
+	if (to_pg && (rc = copy_stage_open(cp, t, cols, n, &sg)) == -1)
+		goto out;
 	if (t->by_id) {	/* resume after the destination's last id */
 		q = xasprintf("SELECT max(id) FROM %s", t->name);
 		last = copy_int(cp->dst, q, 0);
@@ -340,8 +490,10 @@ copy_table(struct copy *cp, const struct copy_table *t,
 			rc = copy_fail(cp, cp->dst, "beginning");
 			break;
 		}
-		if ((rc = copy_rows(cp, sel, ins, cols, n, &read,
-		    t->by_id ? &last : NULL)) == -1 ||
+		rc = to_pg ? copy_rows_pg(cp, &sg, sel, cols, n, &read,
+		    t->by_id ? &last : NULL) : copy_rows(cp, sel, ins, cols,
+		    n, &read, t->by_id ? &last : NULL);
+		if (rc == -1 ||
 		    (rc = db_commit(cp->dst)) == -1) {
 			if (rc == -1 && *cp->cause == NULL)
 				copy_fail(cp, cp->dst, "committing");
@@ -354,6 +506,7 @@ copy_table(struct copy *cp, const struct copy_table *t,
 			cp->progress(pg, cp->arg);
 	} while (t->by_id && read == DB_COPY_CHUNK);
 out:
+	copy_stage_close(&sg);
 	db_finalize(sel);
 	db_finalize(ins);
 	return rc;
