@@ -16,7 +16,8 @@
  * calls schema*.c, which call store-tx.c (transactions, meta) and
  * store-stmt.c (statements, errors, the model's id); store-pred.c (the
  * hot insert) and store-read.c (batches, labels, reports) call those two
- * as well.
+ * as well; store-pred.c calls store-bulk.c (PostgreSQL's COPY of new
+ * rows), which calls store-stmt.c.
  *
  * :model (the model of struct store) is bound by store_prepare; it must
  * come after every numbered parameter in the text, as a named parameter

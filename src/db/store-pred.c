@@ -76,6 +76,7 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
     char **cause)
 {
 	struct db_stmt *st;
+	bool made;
 	int rc;
 
 	st = store_stmt_hot(s, &s->st_batch_open, sql_batch_open, cause);
@@ -85,11 +86,18 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	db_bind_double(st, 2, now);
 	if (store_stmt_done(s, st, "opening a batch", cause) == -1)
 		return -1;
-	s->cur_counted = db_changes(s->conn) == 1 &&
+	made = db_changes(s->conn) == 1;
+	s->cur_counted = made &&
 	    store_data_version(s, &s->cur_data_version) == 0;
 	s->cur_rows = 0;
 	s->cur_labelled = 0;
 	s->cur_last_label = 0.0;
+	s->cur_batch = batch_id;
+	/* A ledger row made now is open and not pruned: no need to ask. */
+	s->cur_batch_closed = s->cur_batch_pruned = false;
+	if (made)
+		return s->pg ? store_bulk_check(s, batch_id, cause) : 0;
+	s->cur_batch = -1;
 	if ((st = store_stmt(s, sql_batch_closed, cause)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, batch_id);
