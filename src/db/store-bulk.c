@@ -19,6 +19,9 @@
  *
  * Should the count ever be wrong, the UNIQUE index still refuses the row
  * and the COPY fails with the transaction: an error, never a double.
+ *
+ * store_bulk_row is the COPY itself, for any table a caller fills with
+ * rows it knows are new (the reference window, rewritten whole).
  */
 #include "db/store-internal.h"
 
@@ -108,6 +111,30 @@ bulk_values(struct store *s, const struct store_prediction *p, double at,
 }
 
 int
+store_bulk_row(struct store *s, const char *table, const char *columns,
+    const char *const *v, size_t n, char **cause)
+{
+	if (s->bulk_copying && s->bulk_table != table &&
+	    store_copy_end(s, cause) == -1)
+		return -1;
+	if (!s->bulk_copying) {
+		if (db_pg_copy_begin(s->conn, table, columns) == -1) {
+			*cause = store_db_error(s, "starting a COPY of rows");
+			return -1;
+		}
+		s->bulk_copying = true;
+		s->bulk_table = table;
+	}
+	if (db_pg_copy_row(s->conn, v, n) == -1) {
+		s->bulk_copying = false;
+		*cause = store_db_error(s, "sending a row by COPY");
+		return -1;
+	}
+	s->bulk_sent++;
+	return 0;
+}
+
+int
 store_bulk_add(struct store *s, const struct store_prediction *p,
     double at, char **cause)
 {
@@ -119,20 +146,9 @@ store_bulk_add(struct store *s, const struct store_prediction *p,
 	    p->row_in_batch <= s->bulk_max)
 		return 0;
 	bulk_values(s, p, at, v, num);
-	if (!s->bulk_copying) {
-		if (db_pg_copy_begin(s->conn, "predictions",
-		    BULK_COLUMNS) == -1) {
-			*cause = store_db_error(s, "starting a COPY of rows");
-			return -1;
-		}
-		s->bulk_copying = true;
-	}
-	if (db_pg_copy_row(s->conn, v, BULK_NCOLS) == -1) {
-		s->bulk_copying = false;
-		*cause = store_db_error(s, "sending a row by COPY");
+	if (store_bulk_row(s, "predictions", BULK_COLUMNS, v, BULK_NCOLS,
+	    cause) == -1)
 		return -1;
-	}
-	s->bulk_sent++;
 	s->bulk_rows++;
 	s->bulk_max = p->row_in_batch;
 	s->pending++;

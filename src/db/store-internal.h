@@ -132,6 +132,7 @@ struct store {
 	 * goes into the open COPY (bulk_copying, bulk_sent rows so far).
 	 */
 	bool		 bulk_copying;
+	const char	*bulk_table;	/* the COPY's table (a literal) */
 	bool		 bulk_fresh;
 	int64_t		 bulk_batch;
 	int64_t		 bulk_rows;
@@ -243,6 +244,14 @@ int		 store_bulk_add(struct store *s,
 		     char **cause);
 void		 store_bulk_noted(struct store *s,
 		     const struct store_prediction *p);
+/*
+ * store-bulk.c (PostgreSQL): row v (n values, NULL for SQL NULL) into the
+ * open COPY of table (columns), opened (another table's ended) if need
+ * be; table and columns are literals. 0, or -1 and *cause.
+ */
+int		 store_bulk_row(struct store *s, const char *table,
+		     const char *columns, const char *const *v, size_t n,
+		     char **cause);
 void		 store_stmt_forget_hot(struct store *s);
 /*
  * Caller frees. "<path>: <error> while <what>", the error the connection's

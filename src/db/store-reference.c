@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "db/driver-pg.h"
 
 static const char sql_ref_clear[] =
     "DELETE FROM reference WHERE model_id = :model";
@@ -209,21 +210,69 @@ reference_check(struct store *s, const struct store_reference *r,
 	return 0;
 }
 
-/* The reference's rows into the (cleared) reference table. */
+#define REF_COLUMNS "row, features, predicted_class, confidence, scores," \
+	" true_class, model_id"
+
+/* Row i of r (its JSON texts made) by PostgreSQL's COPY. 0 or -1. */
+static int
+reference_row_copy(struct store *s, const struct store_reference *r,
+    size_t i, const char *features, const char *scores, int64_t model,
+    char **cause)
+{
+	char num[5][32];
+	const char *v[7];
+
+	snprintf(num[0], sizeof num[0], "%zu", i);
+	snprintf(num[1], sizeof num[1], "%d", r->predicted[i]);
+	snprintf(num[3], sizeof num[3], "%d",
+	    r->true_class != NULL ? r->true_class[i] : -1);
+	snprintf(num[4], sizeof num[4], "%lld", (long long)model);
+	v[0] = num[0];
+	v[1] = features;
+	v[2] = num[1];
+	v[3] = db_pg_double_text(num[2], sizeof num[2], r->confidence[i]);
+	v[4] = scores;
+	v[5] = r->true_class == NULL || r->true_class[i] < 0 ? NULL : num[3];
+	v[6] = num[4];
+	return store_bulk_row(s, "reference", REF_COLUMNS, v, 7, cause);
+}
+
+/* Row i of r (its JSON texts made) by the prepared INSERT st. */
+static int
+reference_row_insert(struct store *s, struct db_stmt *st,
+    const struct store_reference *r, size_t i, const char *features,
+    const char *scores, char **cause)
+{
+	db_bind_int64(st, 1, (int64_t)i);
+	db_bind_text(st, 2, features, -1, DB_STATIC);
+	db_bind_int64(st, 3, r->predicted[i]);
+	db_bind_double(st, 4, r->confidence[i]);
+	db_bind_text(st, 5, scores, -1, DB_STATIC);
+	if (r->true_class == NULL || r->true_class[i] < 0)
+		db_bind_null(st, 6);
+	else
+		db_bind_int64(st, 6, r->true_class[i]);
+	return store_stmt_done(s, st, "storing the reference", cause);
+}
+
+/*
+ * The reference's rows into the (cleared) reference table: on
+ * PostgreSQL by one COPY, on SQLite by a prepared INSERT each.
+ */
 static int
 reference_rows_insert(struct store *s, const struct store_reference *r,
     char **cause)
 {
-	struct db_stmt *st;
+	struct db_stmt *st = NULL;
 	char *fbuf = NULL, *sbuf = NULL;
 	struct strbuf cbuf = STRBUF_INIT;
 	size_t fcap = 0, scap = 0, i;
+	int64_t model = store_model_param(s);
 	int rc = 0;
 
-	st = store_stmt(s, sql_ref_insert, cause);
-	if (st == NULL)
+	if (!s->pg && (st = store_stmt(s, sql_ref_insert, cause)) == NULL)
 		return -1;
-	for (i = 0; i < r->n_rows; i++) {
+	for (i = 0; rc == 0 && i < r->n_rows; i++) {
 		if (r->categorical != NULL)
 			features_encode(&cbuf, r->features + i * r->n_features,
 			    r->n_features, r->categorical, s->dict);
@@ -232,21 +281,10 @@ reference_rows_insert(struct store *s, const struct store_reference *r,
 			    i * r->n_features, r->n_features);
 		json_doubles_encode(&sbuf, &scap, r->scores +
 		    i * (size_t)r->n_classes, (size_t)r->n_classes);
-		db_bind_int64(st, 1, (int64_t)i);
-		db_bind_text(st, 2, r->categorical != NULL ? cbuf.s : fbuf,
-		    -1, DB_STATIC);
-		db_bind_int64(st, 3, r->predicted[i]);
-		db_bind_double(st, 4, r->confidence[i]);
-		db_bind_text(st, 5, sbuf, -1, DB_STATIC);
-		if (r->true_class == NULL || r->true_class[i] < 0)
-			db_bind_null(st, 6);
-		else
-			db_bind_int64(st, 6, r->true_class[i]);
-		if (store_stmt_done(s, st, "storing the reference",
-		    cause) == -1) {
-			rc = -1;
-			break;
-		}
+		rc = s->pg ? reference_row_copy(s, r, i, r->categorical !=
+		    NULL ? cbuf.s : fbuf, sbuf, model, cause) :
+		    reference_row_insert(s, st, r, i, r->categorical != NULL ?
+		    cbuf.s : fbuf, sbuf, cause);
 	}
 	free(fbuf);
 	free(sbuf);

@@ -12,7 +12,7 @@
 #      between rows without;
 #   3. stream 1 again: every row a replay.
 # And the rows of stream 1 went by COPY, none by INSERT (the server's
-# statement log).
+# statement log); the reference window too (store_bulk_row).
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
@@ -121,6 +121,9 @@ SELECT batch_id, n_rows, n_labelled,
  CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END FROM batches
  ORDER BY batch_id;
 SELECT key, value FROM meta WHERE key = 'late_rows';
+SELECT row, features, predicted_class,
+ CAST(round(confidence * 1e9) AS BIGINT), scores, true_class
+ FROM reference ORDER BY row;
 SELECT batch_id, report_type, payload FROM monitor_reports
  ORDER BY batch_id, report_type;
 EOF
@@ -130,11 +133,14 @@ queries | "$psql" -X -q -At -v ON_ERROR_STOP=1 -d "$pg" >pg.rows 2>pg.qerr
 check "queries on PostgreSQL: no error" "$(cat pg.qerr)" ""
 yes_if "the SQLite store holds 1,601 rows" \
     [ "$(sqlite3 sqlite.db 'SELECT count(*) FROM predictions')" -eq 1601 ]
-check "the same rows, ids, rejections, ledger and reports on both" \
+check "the same rows, order, rejections, ledger, reference and reports" \
     "$(diff lite.rows pg.rows | head -20)" ""
 
 # Stream 1 on PostgreSQL: its 1,200 rows by COPY, not one by INSERT.
 yes_if "stream 1: rows sent by COPY" grep -q 'COPY predictions' one.log
 check "stream 1: no row sent by INSERT" \
     "$(grep -c 'INSERT INTO predictions' one.log)" 0
+yes_if "stream 1: the reference sent by COPY" grep -q 'COPY reference' one.log
+check "stream 1: no reference row sent by INSERT" \
+    "$(grep -c 'INSERT INTO reference' one.log)" 0
 finish
