@@ -112,6 +112,10 @@ wait_for "alert $mnewest: "
 wait_for "model other.m, rule"
 wait_for "condition $mkey, opened at batch"
 T send-keys -t t Escape q
+# A session that keeps the server up: killing the last one makes the
+# server exit, and a new-session racing that exit fails ("server exited
+# unexpectedly") on a loaded machine.
+T new-session -d -s keep "sleep 600"
 T kill-session -t t
 
 step="--model '*' opens on the fleet, its Alerts tab lists every model"
