@@ -92,12 +92,6 @@ static const struct config_key config_keys[] = {
 };
 #define N_KEYS	(sizeof config_keys / sizeof config_keys[0])
 
-static const char *const severity_names[] = {
-	[ALERT_SEVERITY_WARNING] = "warning",
-	[ALERT_SEVERITY_CRITICAL] = "critical",
-	[ALERT_SEVERITY_OFF] = "off",
-};
-
 static const char *const channel_names[ALERT_CHANNEL_COUNT] = {
 	[ALERT_CHANNEL_SLACK] = "slack",
 	[ALERT_CHANNEL_EMAIL] = "email",
@@ -109,21 +103,18 @@ alert_severity_name(enum alert_severity s)
 {
 	if (s < ALERT_SEVERITY_WARNING || s > ALERT_SEVERITY_OFF)
 		return "?";
-	return severity_names[s];
+	return severity_name((enum severity)s);
 }
 
 bool
 parse_alert_severity(const char *s, enum alert_severity *out)
 {
-	int i;
+	enum severity v;
 
-	for (i = ALERT_SEVERITY_WARNING; i <= ALERT_SEVERITY_OFF; i++) {
-		if (strcmp(s, severity_names[i]) == 0) {
-			*out = (enum alert_severity)i;
-			return true;
-		}
-	}
-	return false;
+	if (!severity_parse(s, SEVERITY_WARNING, SEVERITY_OFF, &v))
+		return false;
+	*out = (enum alert_severity)v;
+	return true;
 }
 
 const char *

@@ -14,12 +14,16 @@
 #include <stdbool.h>
 
 #include "alert/alert.h"
+#include "core/severity.h"
 
-/* Ordered: a channel takes a decision when severity >= its minimum. */
+/*
+ * Ordered: a channel takes a decision when severity >= its minimum. The
+ * severities of core/severity.h that an alert or a minimum can have.
+ */
 enum alert_severity {
-	ALERT_SEVERITY_WARNING = 1,
-	ALERT_SEVERITY_CRITICAL = 2,
-	ALERT_SEVERITY_OFF = 3,		/* as a minimum: the channel is off */
+	ALERT_SEVERITY_WARNING = SEVERITY_WARNING,
+	ALERT_SEVERITY_CRITICAL = SEVERITY_CRITICAL,
+	ALERT_SEVERITY_OFF = SEVERITY_OFF,	/* as a minimum: channel off */
 };
 
 enum alert_channel {

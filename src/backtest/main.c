@@ -13,6 +13,7 @@
 #include "alert/alert.h"
 #include "backtest/backtest.h"
 #include "core/policy.h"
+#include "core/severity.h"
 #include "core/xalloc.h"
 #include "db/store.h"
 
@@ -236,7 +237,8 @@ print_result(const char *db, const char *model,
 		    (long long)b->repeats, (long long)b->repeats_recorded,
 		    (long long)b->suppressed,
 		    (long long)b->suppressed_recorded);
-		if (strcmp(b->severity, "critical") == 0) {
+		if (strcmp(b->severity,
+		    severity_name(SEVERITY_CRITICAL)) == 0) {
 			would += b->opened + b->repeats;
 			recorded += b->recorded + b->repeats_recorded;
 		}

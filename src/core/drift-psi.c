@@ -13,6 +13,8 @@
 
 #include <math.h>
 
+#include "severity.h"
+
 struct psi_edges {
 	double	lo;
 	double	step;
@@ -300,9 +302,9 @@ drift_severity_name(enum drift_severity s)
 	case DRIFT_NONE:
 		return "none";
 	case DRIFT_WARNING:
-		return "warning";
+		return severity_name(SEVERITY_WARNING);
 	case DRIFT_CRITICAL:
-		return "critical";
+		return severity_name(SEVERITY_CRITICAL);
 	}
 	return "?";
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/severity.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 
@@ -150,7 +151,7 @@ alert_condition_read(struct db_stmt *st, struct alert_condition *c)
 	if (c->rule == NULL)
 		c->rule = xstrdup("");
 	if (c->severity == NULL)
-		c->severity = xstrdup("warning");
+		c->severity = xstrdup(severity_name(SEVERITY_WARNING));
 }
 
 static void
@@ -177,7 +178,7 @@ alert_row_read(struct db_stmt *st, struct alert_row *r)
 	if (r->status == NULL)
 		r->status = xstrdup(r->delivered ? "delivered" : "recorded");
 	if (r->severity == NULL)
-		r->severity = xstrdup("warning");
+		r->severity = xstrdup(severity_name(SEVERITY_WARNING));
 	if (r->channel == NULL)
 		r->channel = xstrdup("log");
 	if (r->message == NULL)

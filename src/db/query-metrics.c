@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/monitor.h"
+#include "core/severity.h"
 #include "core/xalloc.h"
 #include "db/query-internal.h"
 #include "db/report-json.h"
@@ -70,9 +71,9 @@ metrics_conditions(struct query *q, struct query_metrics *m)
 		sev = db_column_text(st, 0);
 		if (sev == NULL)
 			continue;
-		if (strcmp(sev, "warning") == 0)
+		if (strcmp(sev, severity_name(SEVERITY_WARNING)) == 0)
 			m->open_warning = db_column_int64(st, 1);
-		else if (strcmp(sev, "critical") == 0)
+		else if (strcmp(sev, severity_name(SEVERITY_CRITICAL)) == 0)
 			m->open_critical = db_column_int64(st, 1);
 	}
 	if (rc != DB_DONE)

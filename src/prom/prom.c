@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/severity.h"
 #include "core/xalloc.h"
 #include "db/query.h"
 #include "db/store.h"
@@ -240,9 +241,10 @@ prom_family(FILE *out, int fam, const struct prom_model *pm)
 	case FAM_LAST_BATCH_TIME:
 		return prom_known(out, fam, pm, m->last_batch_time);
 	case FAM_OPEN:
-		return prom_sample(out, fam, pm, "severity", "warning",
-		    (double)m->open_warning) + prom_sample(out, fam, pm,
-		    "severity", "critical", (double)m->open_critical);
+		return prom_sample(out, fam, pm, "severity",
+		    severity_name(SEVERITY_WARNING), (double)m->open_warning) +
+		    prom_sample(out, fam, pm, "severity",
+		    severity_name(SEVERITY_CRITICAL), (double)m->open_critical);
 	case FAM_REPORT_BATCH:
 		if (m->feature_batch >= 0)
 			n += prom_sample(out, fam, pm, "report", "feature",

@@ -13,10 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/severity.h"
 #include "db/query.h"
 
-const char *const severity_names[4] = { NULL, "critical", "warning",
-    "info" };
+/* The Alerts tab's filter after "all", in the order v cycles it. */
+static const enum severity severity_filter[APP_SEVERITY_FILTERS - 1] = {
+	SEVERITY_CRITICAL, SEVERITY_WARNING, SEVERITY_INFO,
+};
+
+const char *
+app_severity_filter(int i)
+{
+	if (i <= 0 || i >= APP_SEVERITY_FILTERS)
+		return NULL;
+	return severity_name(severity_filter[i - 1]);
+}
 
 void
 app_init(struct app *a, const struct options *o)
@@ -49,11 +60,11 @@ app_finish(struct app *a)
 const char *
 severity_marker(const char *severity, enum role *role)
 {
-	if (strcmp(severity, "critical") == 0) {
+	if (strcmp(severity, severity_name(SEVERITY_CRITICAL)) == 0) {
 		*role = ROLE_CRIT;
 		return "[CRIT]";
 	}
-	if (strcmp(severity, "warning") == 0) {
+	if (strcmp(severity, severity_name(SEVERITY_WARNING)) == 0) {
 		*role = ROLE_WARN;
 		return "[WARN]";
 	}

@@ -199,7 +199,7 @@ struct app {
 	struct alert_mute *mutes;	/* live acks and silences, owned */
 	size_t		 n_mutes;
 	int		 mute_scope;	/* S prompt: enum alert_mute_scope */
-	int		 alerts_sev;	/* severity_names index; 0 all */
+	int		 alerts_sev;	/* app_severity_filter index; 0 all */
 	char		 alerts_search[64];
 	bool		 alerts_all;	/* every model's, with a model column */
 	struct query_alert_page alerts;
@@ -283,7 +283,12 @@ void	app_set_status(struct app *a, bool bad, const char *msg);
 double	app_next_expiry(const struct app *a);
 
 /* Shared drawing helpers for views (frame.c). */
-extern const char *const severity_names[4];
+/*
+ * The Alerts tab's severity filters, cycled by v: 0 all (NULL), then
+ * critical, warning, info (core/severity.h's names).
+ */
+#define APP_SEVERITY_FILTERS	4
+const char	*app_severity_filter(int i);
 /* "[CRIT]" / "[WARN]" / "[INFO]" and its role. */
 const char *severity_marker(const char *severity, enum role *role);
 /* The batch window a chart of width w shows, newest last. */

@@ -34,7 +34,7 @@ export_load(struct app *a)
 		    QUERY_REPORT_ESTIMATE, &a->series);
 	case TAB_ALERTS:
 		/* Every alert the filter matches, not one screen of them. */
-		f.severity = severity_names[a->alerts_sev];
+		f.severity = app_severity_filter(a->alerts_sev);
 		f.search = a->alerts_search;
 		free(a->mutes);
 		a->mutes = NULL;

@@ -65,7 +65,7 @@ static int
 alerts_load(struct app *a)
 {
 	struct query_alert_filter f = {
-		.severity = severity_names[a->alerts_sev],
+		.severity = app_severity_filter(a->alerts_sev),
 		.search = a->alerts_search,
 		.all_models = a->alerts_all,
 	};
@@ -198,7 +198,7 @@ alerts_key(struct app *a, enum action act)
 		sel = total - 1;
 		break;
 	case ACT_SEVERITY:
-		a->alerts_sev = (a->alerts_sev + 1) % 4;
+		a->alerts_sev = (a->alerts_sev + 1) % APP_SEVERITY_FILTERS;
 		a->alerts_top = a->alerts_sel = 0;
 		return VIEW_RESCAN;
 	case ACT_ALL_MODELS:
@@ -307,7 +307,7 @@ alerts_draw(const struct app *a, struct canvas *c, struct rect r)
 {
 	const struct query_alert_page *p = &a->alerts;
 	const struct query_alert *al;
-	const char *status, *sev = severity_names[a->alerts_sev];
+	const char *status, *sev = app_severity_filter(a->alerts_sev);
 	char buf[128], age[32];
 	enum role role;
 	int x, y = r.y, i, top, end = r.x + r.w, msg;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/severity.h"
 #include "core/xalloc.h"
 
 static int fleet_load(struct app *a);
@@ -98,9 +99,9 @@ fleet_state(const struct app *a, const struct query_fleet_row *r,
     enum role *role)
 {
 	if (r->open_critical > 0)
-		return severity_marker("critical", role);
+		return severity_marker(severity_name(SEVERITY_CRITICAL), role);
 	if (r->open_warning > 0)
-		return severity_marker("warning", role);
+		return severity_marker(severity_name(SEVERITY_WARNING), role);
 	if (fleet_stale(a, r)) {
 		*role = ROLE_BAD;
 		return "[STALE]";
