@@ -13,6 +13,7 @@
 
 #include "core/xalloc.h"
 #include "db/query-internal.h"
+#include "db/rows.h"
 #include "db/store-internal.h"
 
 #define MUTE_COLUMNS \
@@ -69,8 +70,9 @@ mute_text(char *dst, size_t size, const char *src)
 
 /* The row at st (MUTE_COLUMNS) into m. */
 static void
-mute_read(struct db_stmt *st, struct alert_mute *m)
+mute_read(struct db_stmt *st, void *elem)
 {
+	struct alert_mute *m = elem;
 	const char *k = db_column_text(st, 1);
 	const char *sc = db_column_text(st, 2);
 
@@ -89,13 +91,15 @@ mute_read(struct db_stmt *st, struct alert_mute *m)
 	m->at = db_column_double(st, 8);
 }
 
+static const struct rows_reader mute_reader = { sizeof (struct alert_mute),
+    mute_read, NULL };
+
 int
 alert_store_mutes(struct store *s, double now, struct alert_mute **out,
     size_t *n, char **cause)
 {
-	struct alert_mute *v = NULL;
 	struct db_stmt *st;
-	size_t k = 0;
+	void *v;
 	int rc;
 
 	*out = NULL;
@@ -103,18 +107,13 @@ alert_store_mutes(struct store *s, double now, struct alert_mute **out,
 	if ((st = store_stmt(s, sql_mutes_live, cause)) == NULL)
 		return -1;
 	db_bind_double(st, 1, now);
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = xreallocarray(v, k + 1, sizeof *v);
-		mute_read(st, &v[k++]);
-	}
+	rc = rows_read(st, &mute_reader, &v, n);
 	db_reset(st);
 	if (rc != DB_DONE) {
-		free(v);
 		*cause = store_db_error(s, "reading acks and silences");
 		return -1;
 	}
 	*out = v;
-	*n = k;
 	return 0;
 }
 
@@ -122,9 +121,8 @@ int
 query_mutes_load(struct query *q, double now, struct alert_mute **out,
     size_t *n)
 {
-	struct alert_mute *v = NULL;
 	struct db_stmt *st;
-	size_t k = 0;
+	void *v;
 	int rc, err = 0;
 
 	*out = NULL;
@@ -135,19 +133,13 @@ query_mutes_load(struct query *q, double now, struct alert_mute **out,
 	if ((st = query_prepare(q, sql_mutes_live)) == NULL)
 		return query_busy(query_err(q)) ? -1 : 0;
 	db_bind_double(st, 1, now);
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = xreallocarray(v, k + 1, sizeof *v);
-		mute_read(st, &v[k++]);
-	}
+	rc = rows_read(st, &mute_reader, &v, n);
 	if (rc != DB_DONE)
 		err = query_err(q);
 	query_release(q, st);
-	if (err != 0) {
-		free(v);
+	if (err != 0)
 		return query_busy(err) ? -1 : 0;
-	}
 	*out = v;
-	*n = k;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/severity.h"
 #include "core/xalloc.h"
+#include "db/rows.h"
 #include "db/store-internal.h"
 
 /* Conditions of a rule opened: "firing" decisions, one per batch. */
@@ -208,33 +209,39 @@ alert_store_condition_get(struct store *s, const char *key,
 	return -1;
 }
 
+static void
+condition_read(struct db_stmt *st, void *c)
+{
+	alert_condition_read(st, c);
+}
+
+static void
+condition_finish(void *c)
+{
+	alert_condition_finish(c);
+}
+
 int
 alert_store_conditions_open(struct store *s, struct alert_condition **out,
     size_t *n, char **cause)
 {
-	struct alert_condition *v = NULL;
+	static const struct rows_reader reader = { sizeof **out,
+	    condition_read, condition_finish };
 	struct db_stmt *st;
-	size_t k = 0;
+	void *v;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if ((st = store_stmt(s, sql_conditions_open, cause)) == NULL)
 		return -1;
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = xreallocarray(v, k + 1, sizeof *v);
-		alert_condition_read(st, &v[k++]);
-	}
+	rc = rows_read(st, &reader, &v, n);
 	db_reset(st);
 	if (rc != DB_DONE) {
 		*cause = store_db_error(s, "reading open alert conditions");
-		while (k > 0)
-			alert_condition_finish(&v[--k]);
-		free(v);
 		return -1;
 	}
 	*out = v;
-	*n = k;
 	return 0;
 }
 
@@ -304,13 +311,26 @@ alert_store_add(struct store *s, const struct alert_row *r, int64_t *id,
 	return 0;
 }
 
+static void
+row_read(struct db_stmt *st, void *r)
+{
+	alert_row_read(st, r);
+}
+
+static void
+row_finish(void *r)
+{
+	alert_row_finish(r);
+}
+
 static int
 alert_rows(struct store *s, const char *sql, int64_t id,
     struct alert_row **out, size_t *n, char **cause)
 {
-	struct alert_row *v = NULL;
+	static const struct rows_reader reader = { sizeof **out, row_read,
+	    row_finish };
 	struct db_stmt *st;
-	size_t k = 0;
+	void *v;
 	int rc;
 
 	*out = NULL;
@@ -319,20 +339,13 @@ alert_rows(struct store *s, const char *sql, int64_t id,
 		return -1;
 	if (id != 0)
 		db_bind_int64(st, 1, id);
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = xreallocarray(v, k + 1, sizeof *v);
-		alert_row_read(st, &v[k++]);
-	}
+	rc = rows_read(st, &reader, &v, n);
 	db_reset(st);
 	if (rc != DB_DONE) {
 		*cause = store_db_error(s, "reading the alert outbox");
-		while (k > 0)
-			alert_row_finish(&v[--k]);
-		free(v);
 		return -1;
 	}
 	*out = v;
-	*n = k;
 	return 0;
 }
 
