@@ -82,6 +82,9 @@ static const char sql_pending_del[] =
     "DELETE FROM pending_labels WHERE event_id = ?1 AND model_id = :model";
 static const char sql_pending_any[] =
     "SELECT EXISTS (SELECT 1 FROM pending_labels WHERE model_id = :model)";
+static const char sql_pending_expired_any[] =
+    "SELECT EXISTS (SELECT 1 FROM pending_labels WHERE received_at < ?1"
+    " AND model_id = :model)";
 static const char sql_pending_expire[] =
     "DELETE FROM pending_labels WHERE received_at < ?1"
     " AND model_id = :model";
@@ -444,14 +447,29 @@ store_pending_expire(struct store *s, double ttl, int64_t *n,
 	struct db_stmt	*st;
 	char		*v = NULL, buf[32];
 	long long	 total = 0;
+	double		 before = clock_wall() - ttl;
 	int		 gone, rc;
 
+	/* A read first: an idle ingest takes no write lock for nothing. */
+	st = store_stmt(s, sql_pending_expired_any, cause);
+	if (st == NULL)
+		return -1;
+	db_bind_double(st, 1, before);
+	rc = db_step(st);
+	gone = rc == DB_ROW ? db_column_int(st, 0) : 0;
+	db_reset(st);
+	if (rc != DB_ROW) {
+		*cause = store_db_error(s, "reading held labels");
+		return -1;
+	}
+	if (gone == 0)
+		return 0;
 	if (store_write_begin(s, cause) == -1)
 		return -1;
 	st = store_stmt(s, sql_pending_expire, cause);
 	if (st == NULL)
 		return -1;
-	db_bind_double(st, 1, clock_wall() - ttl);
+	db_bind_double(st, 1, before);
 	if (store_stmt_done(s, st, "dropping expired labels", cause) == -1)
 		return -1;
 	gone = (int)db_changes(s->conn);

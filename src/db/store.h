@@ -402,7 +402,8 @@ int	store_pending_take(struct store *s, const struct store_event_id *id,
 	    int *true_class, char **cause);
 /*
  * Drop held labels older than ttl seconds, adding their number to *n and
- * to the store's count (meta labels_expired). 0 or -1.
+ * to the store's count (meta labels_expired); the write lock is taken
+ * only when there are some. 0 or -1.
  */
 int	store_pending_expire(struct store *s, double ttl, int64_t *n,
 	    char **cause);

@@ -270,26 +270,17 @@ pl_event_end(struct pipeline *p, char **cause)
 }
 
 /*
- * Before each commit: drop held labels past their TTL and store where
- * the input stands. After it, forget what another writer may change.
+ * Before each commit: store where the input stands. After it, forget
+ * what another writer may change. (Held labels past the TTL are dropped
+ * by the TTL sweep, pipeline-labels.c.)
  */
 int
 pl_event_commit(struct pipeline *p, char **cause)
 {
 	struct store_position	 pos;
 	struct follow_pos	 fp;
-	int64_t			 expired = 0;
 	char			*why = NULL;
 
-	if (p->held_any && store_pending_expire(p->s,
-	    (double)p->cfg->label_ttl / 1e6, &expired, &why) != 0) {
-		pl_fatal(cause, why, "dropping expired labels");
-		return -1;
-	}
-	if (expired > 0)
-		pl_warn(p, "%lld held labels expired (no prediction with "
-		    "their id arrived within the label TTL)",
-		    (long long)expired);
 	p->held_known = false;
 	p->row_batch = -1;
 	/* Reference rows wait in memory for the first prediction: the

@@ -319,13 +319,16 @@ enum pipeline_result pl_close_batch(struct pipeline *p, char **cause);
  * pipeline-labels.c: labels landed on closed batch: its first
  * performance report now once its coverage reaches the minimum, a
  * recompute of the one it has before the next commit (0 or -1). Before
- * each commit: those recomputes, and at most once a minute the batches
- * closed longer than --label-ttl ago that have labels but no report
- * judged on what they have (0 or -1).
+ * each commit: those recomputes, and the TTL sweep when it is due (held
+ * labels past --label-ttl dropped, batches closed longer than it ago
+ * that have labels but no report judged on what they have). tick: the
+ * sweep when due, on an idle ingest too; timeout: ms until it is due.
  */
 int		 pl_labels_landed(struct pipeline *p, int64_t batch,
 		    char **cause);
 int		 pl_labels_commit(struct pipeline *p, char **cause);
+int		 pl_labels_tick(struct pipeline *p, char **cause);
+int64_t		 pl_labels_timeout(const struct pipeline *p, int64_t now_ms);
 void		 pl_labels_finish(struct pipeline *p);
 
 /*

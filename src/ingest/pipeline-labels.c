@@ -11,8 +11,14 @@
  * labeler's hundred labels on one batch between two commits recompute it
  * once, in the transaction that stores them. A batch whose coverage
  * never reaches the minimum is judged on the labels it has once it has
- * been closed for --label-ttl (swept at most once a minute, before a
- * commit); later labels recompute it like any other.
+ * been closed for --label-ttl; later labels recompute it like any other.
+ *
+ * The TTL sweep (held labels past --label-ttl dropped and counted, closed
+ * batches past it judged) runs on the ingest's clock: before a commit and
+ * at an idle tick, whichever comes first once it is due (every quarter of
+ * the TTL, at most once a minute), so a quiet stream (--follow on a log
+ * with no new lines) expires and judges too. What it writes is committed
+ * like any work, within the flush interval.
  */
 #include "ingest/pipeline-internal.h"
 
@@ -26,7 +32,8 @@
 #include "db/store.h"
 #include "ingest/config.h"
 
-#define TTL_SWEEP_MS	60000	/* between two sweeps for TTL judgements */
+#define TTL_SWEEP_MS	60000	/* at most between two TTL sweeps */
+#define TTL_SWEEP_MIN_MS 100	/* at least */
 #define US_PER_S	1000000.0
 
 /* Add batch to the recomputes of the next commit (once). */
@@ -68,7 +75,40 @@ pl_labels_landed(struct pipeline *p, int64_t batch, char **cause)
 	return pl_run_stored(p, batch, PL_RUN_LABELS, cause) < 0 ? -1 : 0;
 }
 
-/* Judge the batches past the label TTL that have no report. */
+/* Milliseconds between two TTL sweeps: a quarter of the TTL, clamped. */
+static int64_t
+sweep_every(const struct pipeline *p)
+{
+	int64_t	ms = p->cfg->label_ttl / 4000;
+
+	return ms < TTL_SWEEP_MIN_MS ? TTL_SWEEP_MIN_MS :
+	    ms > TTL_SWEEP_MS ? TTL_SWEEP_MS : ms;
+}
+
+/* Drop the held labels past the TTL, counted in the store. */
+static int
+expire_held(struct pipeline *p, char **cause)
+{
+	int64_t	 expired = 0;
+	char	*why = NULL;
+
+	if (store_pending_expire(p->s, (double)p->cfg->label_ttl / US_PER_S,
+	    &expired, &why) != 0) {
+		pl_fatal(cause, why, "dropping expired labels");
+		return -1;
+	}
+	if (expired == 0)
+		return 0;
+	pl_mark_dirty(p);
+	pl_warn(p, "%lld held labels expired (no prediction with their id "
+	    "arrived within the label TTL)", (long long)expired);
+	return 0;
+}
+
+/*
+ * When due: drop the held labels past the TTL and judge the batches past
+ * it that have no report. Nothing is written when nothing is due.
+ */
 static int
 ttl_sweep(struct pipeline *p, char **cause)
 {
@@ -79,12 +119,15 @@ ttl_sweep(struct pipeline *p, char **cause)
 
 	if (p->now < p->ttl_sweep_at)
 		return 0;
-	p->ttl_sweep_at = p->now + TTL_SWEEP_MS;
+	p->ttl_sweep_at = p->now + sweep_every(p);
+	if (expire_held(p, cause) != 0)
+		return -1;
 	if (store_batches_past_ttl(p->s, clock_wall() -
 	    (double)p->cfg->label_ttl / US_PER_S, &ids, &n, &why) != 0) {
 		pl_fatal(cause, why, "looking for batches past the label TTL");
 		return -1;
 	}
+	/* A report stored marks the work dirty: committed like any. */
 	for (i = 0; i < n && rc == 0; i++)
 		if (pl_run_stored(p, ids[i], PL_RUN_TTL, cause) < 0)
 			rc = -1;
@@ -102,6 +145,18 @@ pl_labels_commit(struct pipeline *p, char **cause)
 			return -1;
 	p->n_rejudge = 0;
 	return ttl_sweep(p, cause);
+}
+
+int
+pl_labels_tick(struct pipeline *p, char **cause)
+{
+	return ttl_sweep(p, cause);
+}
+
+int64_t
+pl_labels_timeout(const struct pipeline *p, int64_t now_ms)
+{
+	return p->ttl_sweep_at > now_ms ? p->ttl_sweep_at - now_ms : 0;
 }
 
 void

@@ -684,6 +684,9 @@ pipeline_tick(struct pipeline *p, int64_t now_ms, char **cause)
 	 * (judged at the next start); the caller sees the stop request. */
 	if (!p->dead && pl_event_tick(p, cause) == PIPELINE_FATAL)
 		return -1;
+	/* Held labels expire and batches meet the TTL on a quiet input. */
+	if (!p->dead && pl_labels_tick(p, cause) != 0)
+		return -1;
 	if (p->dirty && now_ms - p->dirty_since >= p->cfg->flush_ms &&
 	    pipeline_flush(p, cause) != 0)
 		return -1;
@@ -697,6 +700,7 @@ pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 	int64_t	left = -1, watch = pl_watch_timeout(p, now_ms);
 	int	w = pl_event_timeout(p, now_ms);
 	int64_t	am = pl_watch_refresh_timeout(p);
+	int64_t	ttl = pl_labels_timeout(p, now_ms);
 
 	if (p->dirty) {
 		left = p->dirty_since + p->cfg->flush_ms - now_ms;
@@ -709,6 +713,8 @@ pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 		left = w;
 	if (am >= 0 && (left < 0 || am < left))
 		left = am;
+	if (left < 0 || ttl < left)
+		left = ttl;
 	if (left < 0)
 		return -1;
 	return left > 60000 ? 60000 : (int)left;

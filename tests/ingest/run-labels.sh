@@ -7,9 +7,12 @@
 # end the stored labels, held and expired counts, and every window's
 # performance report (n_rows, n_labelled, coverage, accuracy, confusion)
 # are exactly what a recomputation here from the sent lines gives, and
-# the detectors were fed once per judged window. Then two processes
-# window disjoint halves of one stream into one shared store: the same
-# batch ids as one pass, and (halves split in time) the same reports.
+# the detectors were fed once per judged window. With a short TTL, a
+# --follow ingest on a log that gets no new line expires the held labels
+# and judges the window below the minimum on its own clock. Then two
+# processes window disjoint halves of one stream into one shared store:
+# the same batch ids as one pass, and (halves split in time) the same
+# reports.
 #
 # usage: run-labels.sh MLMON_INGEST MLMON_GEN MLMON_TOP SRCDIR
 . "$(dirname "$0")/../lib.sh"
@@ -116,7 +119,7 @@ check "expected: window 2 below 0.8, the others at 0.9" "$(q exp.db "SELECT
 
 # report: each window's payload numbers beside the recomputation.
 report() {
-	sqlite3 s.db "ATTACH 'exp.db' AS e; SELECT w.batch,
+	sqlite3 "${1:-s.db}" "ATTACH 'exp.db' AS e; SELECT w.batch,
 	    json_extract(r.payload, '\$.n_rows') = w.labelled,
 	    json_extract(r.payload, '\$.n_labelled') = w.labelled,
 	    json_extract(r.payload, '\$.coverage') = 1.0 * w.labelled / w.rows,
@@ -155,6 +158,48 @@ check "ttl: every window exact, window 2 on its labels" "$(report)" \
     "$(echo "$all_ok" | sed "s/$((W0 + 2))|||||1|/$((W0 + 2))|1|1|1|1|1|1/")"
 check "ttl: window 2's detectors fed" "$(q s.db "SELECT count(*) FROM
     monitor_reports WHERE report_type = 'detectors'")" 6
+
+# ---- a quiet --follow: the TTL on the ingest's clock, no new line ----
+# The whole stream is in the log at the start, labels after the rows,
+# and one label for an id that never comes. Once it is read nothing is
+# appended: the held label must still expire and window 2 (below the
+# minimum) must be judged on its labels, at the TTL, by the idle ingest.
+{ cat nolab.ndjson sent.ndjson
+  echo '{"type":"label","id":"never","true_class":0}'; } > quiet.log
+"$ingest" --db quiet.db -q --follow quiet.log --window time:30s \
+    --idle-close 1s --min-label-coverage 0.8 --label-ttl 3s \
+    --flush-ms 50 2> quiet.err &
+ipid=$!
+# Wait (up to 60 s) for the expiry and the judgement to be committed.
+quiet_done() {
+	[ "$(q quiet.db "SELECT (SELECT value FROM meta WHERE key =
+	    'labels_expired') || ' ' || (SELECT count(*) FROM monitor_reports
+	    WHERE report_type = 'performance')" 2>/dev/null)" = "1 6" ]
+}
+k=0
+while ! quiet_done && [ $k -lt 600 ]; do
+	sleep 0.1
+	k=$((k + 1))
+done
+yes_if "quiet follow: still following (no new input, no exit)" \
+    kill -0 $ipid
+check "quiet follow: the held label expired and counted" "$(q quiet.db \
+    "SELECT (SELECT value FROM meta WHERE key = 'labels_expired'),
+    (SELECT count(*) FROM pending_labels)")" "1|0"
+check "quiet follow: every window exact, window 2 on its labels" \
+    "$(report quiet.db)" \
+    "$(echo "$all_ok" | sed "s/$((W0 + 2))|||||1|/$((W0 + 2))|1|1|1|1|1|1/")"
+check "quiet follow: window 2 judged at the TTL after its close" \
+    "$(q quiet.db "SELECT r.created_at - b.closed_at >= 3 FROM
+    monitor_reports r JOIN batches b USING (model_id, batch_id) WHERE
+    r.report_type = 'performance' AND b.batch_id = $((W0 + 2))")" 1
+check "quiet follow: detectors fed once per window" "$(q quiet.db "SELECT
+    count(*) FROM monitor_reports WHERE report_type = 'detectors'")" 6
+kill $ipid
+wait $ipid
+ipid=
+check "quiet follow: the expiry said" "$(grep -c '1 held labels expired' \
+    quiet.err)" 1
 
 # ---- a label after the TTL judgement: recomputed, not fed again ----
 more=$(awk '{ match($0, /"id":"2-[0-9]+"/) } RSTART { print }' all.ndjson |
