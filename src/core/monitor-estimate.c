@@ -89,6 +89,21 @@ estimate_grades_add(struct estimate_grades *g,
 	g->sum_abs_f1 += fabs(perf->f1_error);
 }
 
+void
+estimate_grades_remove(struct estimate_grades *g,
+    const struct performance_report *perf)
+{
+	if (!perf->graded || isnan(perf->acc_error) || isnan(perf->f1_error) ||
+	    g->n == 0)
+		return;
+	g->n--;
+	/* Rounding must not leave a sum below zero (or one of no batch). */
+	g->sum_abs_acc = g->n == 0 ? 0 :
+	    fmax(0, g->sum_abs_acc - fabs(perf->acc_error));
+	g->sum_abs_f1 = g->n == 0 ? 0 :
+	    fmax(0, g->sum_abs_f1 - fabs(perf->f1_error));
+}
+
 double
 estimate_grades_mae(const struct estimate_grades *g, bool f1)
 {

@@ -403,6 +403,12 @@ struct estimate_grades {
 /* Add a graded report (an ungraded one adds nothing). */
 void	estimate_grades_add(struct estimate_grades *g,
 	    const struct performance_report *perf);
+/*
+ * Take back a graded report added before (its batch's report is being
+ * replaced by a recompute): the grades follow a batch's latest report.
+ */
+void	estimate_grades_remove(struct estimate_grades *g,
+	    const struct performance_report *perf);
 /* Mean absolute error of accuracy (f1: of macro F1); NaN when n is 0. */
 double	estimate_grades_mae(const struct estimate_grades *g, bool f1);
 /* Caller frees. "grades/1 n=N acc=HEX f1=HEX". */

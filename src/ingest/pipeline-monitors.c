@@ -288,47 +288,57 @@ detectors_advance(struct pipeline *p, int64_t batch,
 	return 0;
 }
 
+static int	stored_performance(struct pipeline *p, int64_t batch,
+		    struct performance_report *prev, char **cause);
+
 /*
  * Count batch's graded report in the running grades of the estimates
- * (detector state ESTIMATE_GRADES_NAME), once: a batch that has a
- * performance report already (a relabel) was counted when it got it.
+ * (detector state ESTIMATE_GRADES_NAME), once per batch: a recompute (more
+ * labels landed, a relabel) takes back what the report it replaces
+ * added, so the grades follow every batch's latest report as the report
+ * does.
  */
 static int
 grades_count(struct pipeline *p, int64_t batch,
     const struct performance_report *perf, char **cause)
 {
-	struct estimate_grades	 g;
-	char			*text = NULL, *why = NULL;
-	int64_t			 last;
-	int			 rc;
+	struct performance_report	 prev;
+	struct estimate_grades		 g;
+	char				*text = NULL, *why = NULL;
+	int64_t				 last = batch;
+	int				 had, rc;
 
 	if (!perf->graded)
 		return 0;
-	rc = store_report_get(p->s, batch, REPORT_TYPE_PERFORMANCE, &text,
+	if ((had = stored_performance(p, batch, &prev, cause)) < 0)
+		return -1;
+	rc = store_detector_get(p->s, ESTIMATE_GRADES_NAME, &last, &text,
 	    &why);
-	free(text);
-	text = NULL;
-	if (rc == 1)
-		rc = store_detector_get(p->s, ESTIMATE_GRADES_NAME, &last,
-		    &text, &why);
-	else if (rc == 0)
-		return 0;	/* counted when first graded */
 	if (rc < 0) {
+		if (had)
+			performance_report_finish(&prev);
 		pl_fatal(cause, why, "reading the grades of the estimates");
 		return -1;
 	}
 	memset(&g, 0, sizeof g);
 	if (rc == 0 && !estimate_grades_decode(text, &g)) {
 		free(text);
+		if (had)
+			performance_report_finish(&prev);
 		pl_fatal(cause, xasprintf("%s: detector_state row '%s' is "
 		    "corrupt", store_path(p->s), ESTIMATE_GRADES_NAME),
 		    "reading the grades of the estimates");
 		return -1;
 	}
 	free(text);
+	if (had) {
+		estimate_grades_remove(&g, &prev);
+		performance_report_finish(&prev);
+	}
 	estimate_grades_add(&g, perf);
 	text = estimate_grades_encode(&g);
-	rc = store_detector_put(p->s, ESTIMATE_GRADES_NAME, batch, text, &why);
+	rc = store_detector_put(p->s, ESTIMATE_GRADES_NAME,
+	    rc == 0 && last > batch ? last : batch, text, &why);
 	free(text);
 	if (rc != 0) {
 		pl_fatal(cause, why, "storing the grades of the estimates");

@@ -670,6 +670,41 @@ START_TEST(grades_text)
 	ck_assert_uint_eq(g.n, 2);
 	ck_assert_double_eq_tol(estimate_grades_mae(&g, false), 0.15, 1e-15);
 	ck_assert_double_eq_tol(estimate_grades_mae(&g, true), 0.2, 1e-15);
+	/* A recompute: the second report's grade replaced by a third's. */
+	perf.graded = true;
+	perf.acc_error = 0.2;
+	perf.f1_error = -0.1;
+	estimate_grades_remove(&g, &perf);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_double_eq_tol(estimate_grades_mae(&g, false), 0.1, 1e-15);
+	ck_assert_double_eq_tol(estimate_grades_mae(&g, true), 0.3, 1e-15);
+	perf.acc_error = -0.4;
+	perf.f1_error = 0.5;
+	estimate_grades_add(&g, &perf);
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_double_eq_tol(estimate_grades_mae(&g, false), 0.25, 1e-15);
+	ck_assert_double_eq_tol(estimate_grades_mae(&g, true), 0.4, 1e-15);
+	perf.graded = false;		/* takes back nothing */
+	estimate_grades_remove(&g, &perf);
+	ck_assert_uint_eq(g.n, 2);
+	perf.graded = true;
+	estimate_grades_remove(&g, &perf);
+	perf.acc_error = -0.1;		/* the last one: sums exactly 0 */
+	perf.f1_error = 0.3;
+	estimate_grades_remove(&g, &perf);
+	ck_assert(g.n == 0 && g.sum_abs_acc == 0 && g.sum_abs_f1 == 0);
+	g.n = 2;			/* rounding never leaves a sum < 0 */
+	g.sum_abs_acc = 0.1;
+	g.sum_abs_f1 = 0.1;
+	estimate_grades_remove(&g, &perf);
+	ck_assert(g.n == 1 && g.sum_abs_acc == 0 && g.sum_abs_f1 == 0);
+	g.n = 0;
+	estimate_grades_remove(&g, &perf);	/* none left: nothing */
+	ck_assert_uint_eq(g.n, 0);
+	estimate_grades_add(&g, &perf);
+	perf.acc_error = 0.2;
+	perf.f1_error = -0.1;
+	estimate_grades_add(&g, &perf);
 	text = estimate_grades_encode(&g);
 	ck_assert(estimate_grades_decode(text, &back));
 	ck_assert(back.n == 2 && back.sum_abs_acc == g.sum_abs_acc &&

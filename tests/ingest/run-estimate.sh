@@ -108,6 +108,24 @@ check "relabel recomputed batch 3" "$(acc3 | grep -vx -- "$before" |
     wc -l)" 1
 check "relabel: still 12 graded" "$(q b.db "SELECT substr(state, 1, 14)
     FROM detector_state WHERE name = 'estimate_grades'")" "grades/1 n=12 "
+# ... and the grades follow its recomputed report: their sums of |error|
+# are those of the stored reports (they kept batch 3's first error).
+grades_sums() {
+	s=$(q "$1" "SELECT state FROM detector_state
+	    WHERE name = 'estimate_grades'")
+	a=${s#*acc=}
+	printf '%.9f %.9f\n' "${a% f1=*}" "${s#* f1=}"
+}
+report_sums() {
+	q "$1" "SELECT printf('%.9f %.9f',
+	    sum(abs(json_extract(payload, '\$.estimate.acc_error'))),
+	    sum(abs(json_extract(payload, '\$.estimate.f1_error'))))
+	    FROM monitor_reports WHERE report_type = 'performance'"
+}
+check "relabel: grades follow the recomputed report" "$(grades_sums b.db)" \
+    "$(report_sums b.db)"
+check "one process: grades are the reports' errors" "$(grades_sums a.db)" \
+    "$(report_sums a.db)"
 
 # 3. A reference without labels: no estimate, said in the report.
 sed '/"type":"reference"/s/,"true_class":[0-9]*//' in.ndjson \
