@@ -1,19 +1,27 @@
 /*
- * SQLite's memory allocator: malloc, with a small per-thread cache of
- * freed blocks. Debian's libsqlite3 is built with SQLITE_OMIT_LOOKASIDE,
+ * SQLite's memory allocator: malloc, with a per-thread cache of freed
+ * blocks. Debian's libsqlite3 is built with SQLITE_OMIT_LOOKASIDE,
  * so every execution of a statement allocates and frees its cursors and
  * record buffers through malloc (about five blocks per logged row, ~5% of
  * an ingest's instructions). Here a freed block of up to MEM_SMALL bytes
- * goes on its size class's list (at most MEM_KEEP blocks) and the next
- * allocation of that class takes it back.
+ * goes on its size class's list and the next allocation of that class
+ * takes it back.
+ *
+ * The lists hold up to MEM_KEEP_BYTES in all, not a few blocks a class:
+ * while rows are logged SQLite keeps hundreds of 1 KiB blocks live over
+ * many rows and frees them in bursts (20,000 rows: 34,575 allocations of
+ * that size, up to 261 live at once), so a cache of 16 blocks a class
+ * missed on most of them (malloc and free: ~1,000 instructions a logged
+ * row; issue 14's throughput, docs/BENCHMARKS.md section 6). What the
+ * lists keep is memory SQLite had live at once before, capped.
  *
  * Every block has a MEM_HDR byte header holding its usable size (what
  * xSize answers); sizes are rounded up to MEM_GRAIN bytes up to MEM_SMALL
  * and to 8 above it (xRoundup). The lists are per thread (_Thread_local):
  * no locking, and a block freed by another thread than the one that
  * allocated it simply joins the freeing thread's list. A thread that ends
- * leaves at most MEM_CLASSES * MEM_KEEP blocks behind; mlmon does not use
- * SQLite from more than one thread.
+ * leaves at most MEM_KEEP_BYTES behind; mlmon does not use SQLite from
+ * more than one thread.
  */
 #include "db/store-internal.h"
 
@@ -26,7 +34,7 @@
 #define MEM_GRAIN	64	/* bytes per size class */
 #define MEM_CLASSES	16
 #define MEM_SMALL	(MEM_GRAIN * MEM_CLASSES)	/* 1 KiB */
-#define MEM_KEEP	16	/* cached blocks per class */
+#define MEM_KEEP_BYTES	((size_t)4 << 20)	/* cached, all classes */
 
 struct mem_free {
 	struct mem_free	*next;	/* mem_cache::head[class] */
@@ -34,7 +42,7 @@ struct mem_free {
 
 static _Thread_local struct {
 	struct mem_free	*head[MEM_CLASSES];
-	unsigned	 n[MEM_CLASSES];
+	size_t		 bytes;		/* on the lists */
 } mem_cache;
 
 static size_t
@@ -68,7 +76,7 @@ mem_malloc(int n)
 		c = sz / MEM_GRAIN - 1;
 		if ((f = mem_cache.head[c]) != NULL) {
 			mem_cache.head[c] = f->next;
-			mem_cache.n[c]--;
+			mem_cache.bytes -= sz;
 			return f;
 		}
 	}
@@ -89,10 +97,10 @@ mem_free(void *p)
 	sz = mem_size_of(p);
 	if (sz <= MEM_SMALL) {
 		c = sz / MEM_GRAIN - 1;
-		if (mem_cache.n[c] < MEM_KEEP) {
+		if (mem_cache.bytes + sz <= MEM_KEEP_BYTES) {
 			f->next = mem_cache.head[c];
 			mem_cache.head[c] = f;
-			mem_cache.n[c]++;
+			mem_cache.bytes += sz;
 			return;
 		}
 	}

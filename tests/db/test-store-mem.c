@@ -126,20 +126,28 @@ START_TEST(test_realloc)
 		    (unsigned)i + 11), "%d -> %d: contents lost", from, to);
 		sqlite3_free(p);
 	}
-	/* Many blocks of one class at once: more than the cache keeps. */
+	/*
+	 * Many blocks of one class at once, more bytes than the cache
+	 * keeps (4 MiB): freed past the cap, and taken back again, twice.
+	 */
 	{
-		void *v[100];
+		enum { N = 5000 };
+		void **v = xcalloc(N, sizeof *v);
+		int round;
 
-		for (i = 0; i < 100; i++) {
-			v[i] = sqlite3_malloc(100);
-			ck_assert_ptr_nonnull(v[i]);
-			memset(v[i], (int)i, 100);
+		for (round = 0; round < 2; round++) {
+			for (i = 0; i < N; i++) {
+				v[i] = sqlite3_malloc(1000);
+				ck_assert_ptr_nonnull(v[i]);
+				memset(v[i], (int)(i + round), 1000);
+			}
+			for (i = 0; i < N; i++) {
+				ck_assert_int_eq(((unsigned char *)v[i])[999],
+				    (unsigned char)(i + round));
+				sqlite3_free(v[i]);
+			}
 		}
-		for (i = 0; i < 100; i++) {
-			ck_assert_int_eq(((unsigned char *)v[i])[99],
-			    (unsigned char)i);
-			sqlite3_free(v[i]);
-		}
+		free(v);
 	}
 }
 END_TEST
