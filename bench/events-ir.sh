@@ -7,7 +7,10 @@
 # one's (both release builds, commits by row count only: --flush-ms
 # 3600000). Prints a Markdown table: Ir, Ir per row, and the previous
 # commit's plain rows per this one's (the rows/s ratio instructions
-# predict), then where this build's extra Ir per row of ids go.
+# predict); then the same per row past each run's fixed cost (the
+# monitors' null distributions fitted once, the store's creation), from
+# the first 50,000 rows run alone: (Ir(100k) - Ir(50k)) / 50,000; then
+# where this build's extra Ir per row of ids go.
 #
 #	bench/events-ir.sh PREV_INGEST INGEST MLMON_GEN
 set -eu
@@ -22,16 +25,12 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-events-ir.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 rows=100000
 "$gen" --batches 500 --no-end-batch >"$tmp/plain.ndjson"
-awk 'BEGIN { n = 0 } /^{"batch_id"/ { sub(/}$/, sprintf(",\"id\":%d,\"ts\":%.3f}",
-    n, 1796541000 + n * 0.15)); n++ } { print }' "$tmp/plain.ndjson" \
-    >"$tmp/seq.ndjson"
-awk 'function h(k,   s, i) { s = ""; for (i = 0; i < k; i++)
-	s = s substr("0123456789abcdef", int(rand() * 16) + 1, 1); return s }
-BEGIN { srand(7); n = 0 }
-/^{"batch_id"/ { sub(/}$/, sprintf(",\"id\":\"%s-%s-4%s-%s%s-%s\",\"ts\":%.3f}",
-    h(8), h(4), h(3), substr("89ab", int(rand() * 4) + 1, 1), h(3), h(12),
-    1796541000 + n * 0.15)); n++ } { print }' "$tmp/plain.ndjson" \
-    >"$tmp/rand.ndjson"
+event_streams "$tmp"
+# The first half of each stream (50,000 predictions after the reference).
+for f in plain seq; do
+	awk '/^{"batch_id"/ && ++n > 50000 { exit } { print }' \
+	    "$tmp/$f.ndjson" >"$tmp/$f-half.ndjson"
+done
 # run NAME BINARY STREAM
 run() {
 	valgrind --tool=callgrind --callgrind-out-file="$tmp/$1.out" \
@@ -45,6 +44,9 @@ run prev "$prev" plain
 run plain "$ingest" plain
 run seq "$ingest" seq
 run rand "$ingest" rand
+run prev-half "$prev" plain-half
+run plain-half "$ingest" plain-half
+run seq-half "$ingest" seq-half
 total() {
 	cg_total "$tmp/$1.txt"
 }
@@ -64,6 +66,20 @@ for r in prev plain seq rand; do
 	t=$(total $r)
 	awk -v w="$what" -v t="$t" -v p="$p" -v n=$rows 'BEGIN {
 	    printf "| %s | %.0f | %.0f | %.3f |\n", w, t, t / n, p / t }'
+done
+echo
+echo "| per row past the fixed cost (rows 50,001-100,000) | Ir per row | previous commit's plain rows/s per this |"
+echo "|---|---:|---:|"
+pm=$(( ($(total prev) - $(total prev-half)) / (rows / 2) ))
+for r in prev plain seq; do
+	case $r in
+	prev) what="previous commit, batch_id rows" ;;
+	plain) what="this commit, the same rows" ;;
+	seq) what="this commit, + sequential integer id and ts" ;;
+	esac
+	m=$(( ($(total $r) - $(total $r-half)) / (rows / 2) ))
+	awk -v w="$what" -v m="$m" -v p="$pm" 'BEGIN {
+	    printf "| %s | %.0f | %.3f |\n", w, m, p / m }'
 done
 echo
 echo "| where the ids' Ir go (this commit, inclusive) | plain | sequential | random |"

@@ -29,15 +29,7 @@ batches=$((rows / 200))
 "$gen" --batches $batches --no-end-batch > "$W/plain.ndjson"
 # The same rows with ",id,ts" at the end: sequential integer ids, and
 # UUIDv4-like random string ids; and without batch_id for time windows.
-awk 'BEGIN { n = 0 }
-/^{"batch_id"/ { sub(/}$/, sprintf(",\"id\":%d,\"ts\":%.3f}", n,
-    1796541000 + n * 0.15)); n++ } { print }' "$W/plain.ndjson" > "$W/seq.ndjson"
-awk 'function h(k,   s, i) { s = ""; for (i = 0; i < k; i++)
-	s = s substr("0123456789abcdef", int(rand() * 16) + 1, 1); return s }
-BEGIN { srand(7); n = 0 }
-/^{"batch_id"/ { sub(/}$/, sprintf(",\"id\":\"%s-%s-4%s-%s%s-%s\",\"ts\":%.3f}",
-    h(8), h(4), h(3), substr("89ab", int(rand() * 4) + 1, 1), h(3), h(12),
-    1796541000 + n * 0.15)); n++ } { print }' "$W/plain.ndjson" > "$W/rand.ndjson"
+event_streams "$W"
 sed 's/^{"batch_id":[0-9]*,"row_in_batch":[0-9]*,/{/' "$W/seq.ndjson" > "$W/win.ndjson"
 
 # run NAME BINARY FILE [FLAGS]: one timed ingest into a fresh store.

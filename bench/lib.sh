@@ -94,3 +94,24 @@ cg_incl() {
 	    head -n 1 | tr -d ,)
 	echo "${v:-0}"
 }
+
+# event_streams DIR: from DIR/plain.ndjson (mlmon-gen predictions with
+# batch_id), the same rows with ",id,ts" at the end: DIR/seq.ndjson with
+# sequential integer ids, DIR/rand.ndjson with UUIDv4-like random string
+# ids (issue 14's benchmarks). The closing brace is cut with substr: mawk's
+# sub(/}$/) on these lines took minutes for 100,000 rows.
+event_streams() {
+	awk 'BEGIN { n = 0 } /^{"batch_id"/ {
+	    $0 = substr($0, 1, length($0) - 1) sprintf(",\"id\":%d," \
+	    "\"ts\":%.3f}", n, 1796541000 + n * 0.15); n++ } { print }' \
+	    "$1/plain.ndjson" >"$1/seq.ndjson"
+	awk 'function h(k,   s, i) { s = ""; for (i = 0; i < k; i++)
+		s = s substr("0123456789abcdef", int(rand() * 16) + 1, 1)
+		return s }
+	BEGIN { srand(7); n = 0 }
+	/^{"batch_id"/ { $0 = substr($0, 1, length($0) - 1) \
+	    sprintf(",\"id\":\"%s-%s-4%s-%s%s-%s\",\"ts\":%.3f}", h(8), h(4),
+	    h(3), substr("89ab", int(rand() * 4) + 1, 1), h(3), h(12),
+	    1796541000 + n * 0.15); n++ } { print }' "$1/plain.ndjson" \
+	    >"$1/rand.ndjson"
+}
