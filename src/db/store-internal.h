@@ -197,6 +197,12 @@ int		 store_batch_count(struct store *s, int64_t batch_id,
  * *cause for a read-only store or a failure.
  */
 int		 store_write_begin(struct store *s, char **cause);
+/*
+ * store-tx.c: the model's part of the open write transaction (its turn on
+ * PostgreSQL; stored if it is not): at its start, and when the handle
+ * switches to another model inside it (store_model_set). 0 or -1.
+ */
+int		 store_write_model(struct store *s, char **cause);
 /* store-tx.c: sleep ms milliseconds (through signals). */
 void		 store_sleep_ms(int ms);
 

@@ -185,12 +185,22 @@ store_write_begin(struct store *s, char **cause)
 	if (rc == -1)
 		return -1;
 	s->in_tx = true;
-	if (s->pg && s->schema_ready && store_model_turn(s, cause) == -1)
-		return -1;
 	s->pending = 0;
 	s->tx_writes = 0;
 	s->tx_seq++;	/* store-pred.c checks its cached batch once in it */
-	if (s->schema_ready && !s->model_known)
+	return store_write_model(s, cause);
+}
+
+int
+store_write_model(struct store *s, char **cause)
+{
+	if (!s->schema_ready)
+		return 0;
+	if (s->pg && store_model_turn(s, cause) == -1)
+		return -1;
+	if (!s->model_known)
+		store_model_lookup(s);
+	if (!s->model_known)
 		return store_model_create(s, cause);
 	return 0;
 }

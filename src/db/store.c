@@ -43,8 +43,10 @@ store_model_set(struct store *s, const char *name, char **cause)
 	s->model_known = false;
 	s->cur_batch = -1;
 	s->cur_counted = false;
+	s->prune_head_known = false;	/* batch ids are the model's */
 	store_stmt_forget_hot(s);
-	return 0;
+	/* Its writes in the open transaction are its own from the first. */
+	return s->in_tx ? store_write_model(s, cause) : 0;
 }
 
 const char *

@@ -3,7 +3,7 @@
  * input into a fixed buffer (lines are bounded by PIPELINE_LINE_MAX; a
  * longer one is rejected and skipped without being buffered), or takes
  * the --follow reader's lines, and watches the pipe the SIGINT/SIGTERM
- * handler writes to (signals.c). Its timeout is the pipeline's nearest
+ * handler writes to (signals.c). Its timeout is the pipelines' nearest
  * deadline: its flush (so uncommitted rows are committed within flush_ms
  * even while the input is idle) or the silence alarm's (--expect-every).
  * A signal ends the loop between two lines (long work inside a line
@@ -25,7 +25,7 @@
 #include "core/stop.h"
 #include "core/xalloc.h"
 #include "ingest/follow.h"
-#include "ingest/pipeline.h"
+#include "ingest/fleet.h"
 #include "ingest/signals.h"
 #include "prom/prom.h"
 
@@ -38,11 +38,14 @@
 void
 loop_metrics(const struct loop *l, bool force)
 {
-	const struct pipeline_stats	*st = pipeline_stats(l->p);
-	char				*cause, *shown;
+	struct pipeline_stats	 st;
+	char			*cause, *shown;
 
-	if (l->metrics != NULL && prom_file_update(l->metrics,
-	    st->batches + st->labelled, force, &cause) != 0) {
+	if (l->metrics == NULL)
+		return;
+	fleet_stats(l->f, &st);
+	if (prom_file_update(l->metrics, st.batches + st.labelled, force,
+	    &cause) != 0) {
 		shown = sanitize_dup(cause, SIZE_MAX);
 		fprintf(stderr, "mlmon-ingest: metrics file: %s\n", shown);
 		free(shown);
@@ -57,29 +60,29 @@ loop_now_ms(void)
 }
 
 static void
-progress(struct pipeline *p, int64_t start, int64_t now)
+progress(struct fleet *f, int64_t start, int64_t now)
 {
-	const struct pipeline_stats	*st = pipeline_stats(p);
-	double				 secs;
+	struct pipeline_stats	st;
+	double			secs;
 
+	fleet_stats(f, &st);
 	secs = (double)(now - start) / 1000;
-
 	fprintf(stderr, "\r\033[K%llu rows, %llu skipped, %llu rejected, "
-	    "%llu batches, %.0f rows/s", (unsigned long long)st->rows,
-	    (unsigned long long)st->skipped,
-	    (unsigned long long)st->rejected,
-	    (unsigned long long)st->batches,
-	    secs > 0 ? (double)st->rows / secs : 0.0);
-	pipeline_set_progress_shown(p, true);
+	    "%llu batches, %.0f rows/s", (unsigned long long)st.rows,
+	    (unsigned long long)st.skipped,
+	    (unsigned long long)st.rejected,
+	    (unsigned long long)st.batches,
+	    secs > 0 ? (double)st.rows / secs : 0.0);
+	fleet_set_progress_shown(f, true);
 }
 
 /*
- * One input line without its terminator to the pipeline: a CR before the
+ * One input line without its terminator to the pipelines: a CR before the
  * LF belongs to the terminator (so the length limit is the same for CRLF
  * and LF), and a UTF-8 byte order mark opening the input is not content.
  */
 static enum pipeline_result
-line_in(struct pipeline *p, const char *line, size_t len, uint64_t lineno,
+line_in(struct fleet *f, const char *line, size_t len, uint64_t lineno,
     int64_t now, char **cause)
 {
 	if (len > 0 && line[len - 1] == '\r')
@@ -88,7 +91,7 @@ line_in(struct pipeline *p, const char *line, size_t len, uint64_t lineno,
 		line += 3;
 		len -= 3;
 	}
-	return pipeline_line(p, line, len, lineno, now, cause);
+	return fleet_line(f, line, len, lineno, now, cause);
 }
 
 /* The input buffer of read_loop: a longest line, its CR and its LF. */
@@ -100,11 +103,11 @@ struct reader {
 };
 
 /*
- * The whole lines in rd's buffer to the pipeline; a full buffer without a
+ * The whole lines in rd's buffer to the pipelines; a full buffer without a
  * newline is a too long line, rejected and skipped. LOOP_EOF: go on.
  */
 static enum loop_stop
-reader_lines(struct reader *rd, struct pipeline *p, int64_t now,
+reader_lines(struct reader *rd, struct fleet *f, int64_t now,
     char **cause)
 {
 	enum pipeline_result	 res;
@@ -118,13 +121,13 @@ reader_lines(struct reader *rd, struct pipeline *p, int64_t now,
 		rd->lineno++;
 		if (rd->discarding)
 			rd->discarding = false;
-		else if ((res = line_in(p, rd->buf + pos, len, rd->lineno,
+		else if ((res = line_in(f, rd->buf + pos, len, rd->lineno,
 		    now, cause)) == PIPELINE_FATAL)
 			return LOOP_FATAL;
 		else if (res == PIPELINE_STOP)
 			return LOOP_JUDGING;
 		pos += len + 1;
-		signals_note(pipeline_first_uncommitted(p));
+		signals_note(fleet_first_uncommitted(f));
 	}
 	if (pos > 0) {
 		memmove(rd->buf, rd->buf + pos, rd->end - pos);
@@ -132,7 +135,7 @@ reader_lines(struct reader *rd, struct pipeline *p, int64_t now,
 	}
 	if (rd->end == sizeof rd->buf) {
 		/* No newline in a full buffer: too long. */
-		if (!rd->discarding && pipeline_reject(p, rd->lineno + 1,
+		if (!rd->discarding && fleet_reject(f, rd->lineno + 1,
 		    "line longer than 1048576 bytes", rd->buf, rd->end,
 		    cause) == PIPELINE_FATAL)
 			return LOOP_FATAL;
@@ -143,13 +146,13 @@ reader_lines(struct reader *rd, struct pipeline *p, int64_t now,
 }
 
 /*
- * Read lines from fd into the pipeline until end of input, a signal or a
+ * Read lines from fd into the pipelines until end of input, a signal or a
  * fatal error (*cause).
  */
 static enum loop_stop
 read_loop(struct loop *l, char **cause)
 {
-	struct pipeline		*p = l->p;
+	struct fleet		*f = l->f;
 	static struct reader	 rd;
 	struct pollfd		 pfd[2];
 	int64_t			 now, last_progress = 0;
@@ -160,7 +163,7 @@ read_loop(struct loop *l, char **cause)
 
 	for (;;) {
 		now = loop_now_ms();
-		timeout = pipeline_timeout(p, now);
+		timeout = fleet_timeout(f, now);
 		if (l->show_progress &&
 		    (timeout < 0 || timeout > PROGRESS_MS))
 			timeout = PROGRESS_MS;
@@ -187,22 +190,22 @@ read_loop(struct loop *l, char **cause)
 				break;
 			if (got > 0)
 				rd.end += (size_t)got;
-			if ((stop = reader_lines(&rd, p, now, cause)) !=
+			if ((stop = reader_lines(&rd, f, now, cause)) !=
 			    LOOP_EOF)
 				return stop;
 		}
-		if (pipeline_tick(p, now, cause) != 0)
+		if (fleet_tick(f, now, cause) != 0)
 			return LOOP_FATAL;
-		signals_note(pipeline_first_uncommitted(p));
+		signals_note(fleet_first_uncommitted(f));
 		loop_metrics(l, false);
 		if (l->show_progress && now - last_progress >= PROGRESS_MS) {
-			progress(p, l->start, now);
+			progress(f, l->start, now);
 			last_progress = now;
 		}
 	}
 	/* A last line without its newline. */
 	if (rd.end > 0 && !rd.discarding) {
-		res = line_in(p, rd.buf, rd.end, rd.lineno + 1, loop_now_ms(),
+		res = line_in(f, rd.buf, rd.end, rd.lineno + 1, loop_now_ms(),
 		    cause);
 		if (res == PIPELINE_FATAL)
 			return LOOP_FATAL;
@@ -212,20 +215,20 @@ read_loop(struct loop *l, char **cause)
 	return LOOP_EOF;
 }
 
-/* One line from the follow reader into the pipeline. */
+/* One line from the follow reader into the pipelines. */
 static enum pipeline_result
-follow_line(struct pipeline *p, const struct follow_line *l, int64_t now,
+follow_line(struct fleet *f, const struct follow_line *l, int64_t now,
     char **cause)
 {
 	static const char too_long[] = "line longer than 1048576 bytes";
 	static const char cut[] = "incomplete line (no newline before the "
 	    "file was rotated or truncated)";
 
-	pipeline_set_source(p, l->name);
+	fleet_set_source(f, l->name);
 	if (l->kind == FOLLOW_COMPLETE)
-		return pipeline_line(p, l->text, l->len, (uint64_t)l->lineno,
+		return fleet_line(f, l->text, l->len, (uint64_t)l->lineno,
 		    now, cause);
-	return pipeline_reject(p, (uint64_t)l->lineno,
+	return fleet_reject(f, (uint64_t)l->lineno,
 	    l->kind == FOLLOW_CUT ? cut : too_long, l->text, l->len, cause);
 }
 
@@ -233,7 +236,7 @@ follow_line(struct pipeline *p, const struct follow_line *l, int64_t now,
 static enum loop_stop
 follow_loop(struct loop *lp, char **cause)
 {
-	struct pipeline		*p = lp->p;
+	struct fleet		*fl = lp->f;
 	struct follow		*f = lp->follow;
 	struct follow_line	 l;
 	enum follow_status	 st = FOLLOW_WAIT;
@@ -250,20 +253,20 @@ follow_loop(struct loop *lp, char **cause)
 			st = follow_next(f, now, &l, cause);
 			if (st != FOLLOW_LINE)
 				break;
-			res = follow_line(p, &l, now, cause);
+			res = follow_line(fl, &l, now, cause);
 			if (res == PIPELINE_FATAL)
 				return LOOP_FATAL;
 			if (res == PIPELINE_STOP)
 				return LOOP_JUDGING;
-			signals_note(pipeline_first_uncommitted(p));
+			signals_note(fleet_first_uncommitted(fl));
 		}
 		if (st == FOLLOW_ERROR)
 			return LOOP_FATAL;
-		if (pipeline_tick(p, now, cause) != 0)
+		if (fleet_tick(fl, now, cause) != 0)
 			return LOOP_FATAL;
-		signals_note(pipeline_first_uncommitted(p));
+		signals_note(fleet_first_uncommitted(fl));
 		loop_metrics(lp, false);
-		timeout = pipeline_timeout(p, now);
+		timeout = fleet_timeout(fl, now);
 		wait = follow_wait_ms(f, now);
 		if (st == FOLLOW_LINE)
 			timeout = 0;	/* more to read: only look at signals */

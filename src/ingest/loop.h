@@ -1,8 +1,8 @@
 /*
  * The read loops of mlmon-ingest: the input (stdin, a FILE, or a --follow
- * reader) into the pipeline line by line, with what is due between lines:
- * the pipeline's ticks (flush deadline, silence alarm, idle windows), the
- * metrics file and the progress line.
+ * reader) into the models' pipelines (fleet.h) line by line, with what is
+ * due between lines: the pipelines' ticks (flush deadline, silence alarm,
+ * idle windows), the metrics file and the progress line.
  */
 #ifndef MLMON_INGEST_LOOP_H
 #define MLMON_INGEST_LOOP_H
@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct fleet;
 struct follow;
-struct pipeline;
 struct prom_file;
 
 /* What ended the loop. */
@@ -23,7 +23,7 @@ enum loop_stop {
 };
 
 struct loop {
-	struct pipeline		*p;
+	struct fleet		*f;	/* the models' pipelines */
 	int			 fd;		/* input when follow is NULL */
 	int			 sfd;		/* signals.c's pipe; -1 none */
 	struct follow		*follow;	/* --follow's reader, or NULL */

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +33,9 @@
 #include "core/xalloc.h"
 #include "db/store.h"
 #include "ingest/config.h"
+#include "ingest/fleet.h"
 #include "ingest/follow.h"
 #include "ingest/loop.h"
-#include "ingest/pipeline.h"
 #include "ingest/signals.h"
 #include "prom/prom.h"
 
@@ -67,8 +68,7 @@ struct cli {
 /* The run's parts, each NULL (or -1, stdin) until made. */
 struct run {
 	struct store		*s;
-	struct alert_engine	*engine;
-	struct loop		 loop;	/* the pipeline, input, metrics */
+	struct loop		 loop;	/* the models, input, metrics */
 };
 
 /* Long options of main's own; the config keys' flags follow them. */
@@ -180,19 +180,17 @@ say(const char *fmt, ...)
  * started: why). 0 or -1 (*cause).
  */
 static int
-interrupted(struct pipeline *p, const char *source, const char *why,
+interrupted(struct fleet *f, const char *source, const char *why,
     char **cause)
 {
-	uint64_t	last = pipeline_stats(p)->lines > 0 ?
-			    pipeline_last_line(p) : 0;
-	int64_t		batch;
-	char		left[96] = "";
+	struct pipeline_stats	st;
+	uint64_t		last;
+	char			left[1024];
 
-	if (pipeline_interrupt(p, &batch, cause) != 0)
+	fleet_stats(f, &st);
+	last = st.lines > 0 ? fleet_last_line(f) : 0;
+	if (fleet_interrupt(f, left, sizeof left, cause) != 0)
 		return -1;
-	if (batch >= 0)
-		snprintf(left, sizeof left, "; batch %lld is left unjudged "
-		    "(judged at the next start)", (long long)batch);
 	if (why != NULL)
 		fprintf(stderr, "mlmon-ingest: %s; %s lines from %llu on were "
 		    "not processed\n", why, source, (unsigned long long)last);
@@ -209,7 +207,7 @@ interrupted(struct pipeline *p, const char *source, const char *why,
  * With --follow, open the reader where the last commit stopped. 0 or -1.
  */
 static int
-input_open(struct pipeline *p, const struct ingest_config *cfg,
+input_open(struct fleet *fl, const struct ingest_config *cfg,
     struct follow **f, char **cause)
 {
 	struct follow_opts	 o;
@@ -220,8 +218,8 @@ input_open(struct pipeline *p, const struct ingest_config *cfg,
 	*f = NULL;
 	if (cfg->follow == NULL && cfg->window.kind == WINDOW_NONE)
 		return 0;
-	if (pipeline_resume(p, cfg->follow != NULL ? cfg->follow : "input",
-	    loop_now_ms(), &pos, &found, cause) != 0)
+	if (fleet_resume(fl, cfg->follow != NULL ? cfg->follow : "input",
+	    cfg->follow != NULL, loop_now_ms(), &pos, &found, cause) != 0)
 		return -1;
 	if (cfg->follow == NULL)
 		return 0;
@@ -237,8 +235,8 @@ input_open(struct pipeline *p, const struct ingest_config *cfg,
 	free(note);
 	if (*f == NULL)
 		return -1;
-	pipeline_set_follow(p, *f);
-	pipeline_set_source(p, cfg->follow);
+	fleet_set_follow(fl, *f);
+	fleet_set_source(fl, cfg->follow);
 	return 0;
 }
 
@@ -351,18 +349,18 @@ cli_parse(int argc, char **argv, struct cli *cli)
 	return -1;
 }
 
-/* The flags over cfg. 0 or -1 (said). */
+/* The flags over cfg. 0 or -1 (*cause). */
 static int
-flags_apply(struct ingest_config *cfg, const struct cli *cli)
+flags_apply(struct ingest_config *cfg, const struct cli *cli, char **cause)
 {
-	char	*cause = NULL;
+	char	*why = NULL;
 	size_t	 i;
 
 	for (i = 0; i < cli->n_ov; i++) {
 		if (config_set(cfg, cli->ov[i].section, cli->ov[i].key,
-		    cli->ov[i].value, &cause) != 0) {
-			say("--%s: %s", cli->ov[i].key, cause);
-			free(cause);
+		    cli->ov[i].value, &why) != 0) {
+			*cause = xasprintf("--%s: %s", cli->ov[i].key, why);
+			free(why);
 			return -1;
 		}
 	}
@@ -370,44 +368,75 @@ flags_apply(struct ingest_config *cfg, const struct cli *cli)
 }
 
 /*
- * Settings: defaults, then the config file, the environment, the flags
- * (which may name the model), the model's own section (alert settings,
- * retention, the silence alarm) and the flags again (a flag wins),
- * checked together; then the store path (--db, $MLMON_DB, the file's db,
- * the default). 0 or -1 (said).
+ * A model's settings: defaults (cfg), then the config file, the
+ * environment, the flags (which may name the model), the model's own
+ * section (alert settings, retention, the silence alarm) and the flags
+ * again (a flag wins), checked together. model NULL: the one the flags
+ * name, else "default". 0 or -1 (*cause).
+ */
+static int
+config_settings(struct ingest_config *cfg, const struct cli *cli,
+    const char *model, char **cause)
+{
+	char	*path, *why = NULL;
+	int	 rc = -1;
+
+	path = cli->config != NULL ? xstrdup(cli->config) :
+	    config_default_path();
+	if (path != NULL && config_load_file(cfg, path, &why) != 0)
+		*cause = why;
+	else if (alert_config_from_env(cfg->alert, &why) != 0) {
+		*cause = xasprintf("environment: %s", why);
+		free(why);
+	} else
+		rc = 0;
+	free(path);
+	if (rc != 0 || flags_apply(cfg, cli, cause) != 0)
+		return -1;
+	if (model == NULL)
+		model = cfg->model != NULL ? cfg->model : MODEL_DEFAULT;
+	if (config_model_apply(cfg, model, &why) != 0) {
+		*cause = xasprintf("[model \"%s\"]: %s", model, why);
+		free(why);
+		return -1;
+	}
+	if (flags_apply(cfg, cli, cause) != 0 ||
+	    config_check(cfg, cause) != 0)
+		return -1;
+	alert_config_set_send(cfg->alert, cli->send);
+	return 0;
+}
+
+/*
+ * The settings of a model whose first record came (fleet_config_fn),
+ * made as --model's were at the start.
+ */
+static struct ingest_config *
+config_for(void *arg, const char *model, char **cause)
+{
+	const struct cli	*cli = arg;
+	struct ingest_config	*cfg = xmalloc(sizeof *cfg);
+
+	config_init(cfg, true);
+	if (config_settings(cfg, cli, model, cause) != 0) {
+		config_finish(cfg);
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/*
+ * Settings (config_settings for --model's model), then the store path
+ * (--db, $MLMON_DB, the file's db, the default). 0 or -1 (said).
  */
 static int
 config_build(struct ingest_config *cfg, struct cli *cli)
 {
-	const char	*model;
-	char		*path, *cause = NULL;
-	int		 rc = -1;
+	char	*cause = NULL;
 
-	path = cli->config != NULL ? xstrdup(cli->config) :
-	    config_default_path();
-	if (path != NULL && config_load_file(cfg, path, &cause) != 0)
+	if (config_settings(cfg, cli, NULL, &cause) != 0) {
 		say("%s", cause);
-	else if (alert_config_from_env(cfg->alert, &cause) != 0)
-		say("environment: %s", cause);
-	else
-		rc = 0;
-	free(path);
-	if (rc != 0) {
-		free(cause);
-		return -1;
-	}
-	if (flags_apply(cfg, cli) != 0)
-		return -1;
-	model = cfg->model != NULL ? cfg->model : MODEL_DEFAULT;
-	if (config_model_apply(cfg, model, &cause) != 0) {
-		say("[model \"%s\"]: %s", model, cause);
-		free(cause);
-		return -1;
-	}
-	if (flags_apply(cfg, cli) != 0)
-		return -1;
-	if (config_check(cfg, &cause) != 0) {
-		fprintf(stderr, "mlmon-ingest: %s\n", cause);
 		free(cause);
 		return -1;
 	}
@@ -415,7 +444,6 @@ config_build(struct ingest_config *cfg, struct cli *cli)
 		say("--follow reads its own file: no FILE argument with it");
 		return -1;
 	}
-	alert_config_set_send(cfg->alert, cli->send);
 	if (cli->db == NULL)
 		cli->db = getenv("MLMON_DB");
 	if (cli->db == NULL || *cli->db == '\0')
@@ -449,8 +477,9 @@ static int
 run_open(struct run *r, const struct ingest_config *cfg,
     const struct cli *cli)
 {
-	char	*cause = NULL;
-	int	 status = EXIT_FATAL;
+	struct fleet_opts	 o;
+	char			*cause = NULL;
+	int			 status = EXIT_FATAL;
 
 	if (input_file(r, cli) != 0)
 		return EXIT_USAGE;
@@ -472,22 +501,18 @@ run_open(struct run *r, const struct ingest_config *cfg,
 		status = EXIT_USAGE;
 		goto fail;
 	}
-	r->loop.p = pipeline_create(r->s, cfg, NULL,
-	    cli->quiet ? NULL : stderr, stderr, &cause);
-	if (r->loop.p == NULL)
+	memset(&o, 0, sizeof o);
+	o.s = r->s;
+	o.cfg = cfg;
+	o.config_for = config_for;
+	o.config_arg = (void *)(uintptr_t)cli;
+	o.log = cli->quiet ? NULL : stderr;
+	o.err = stderr;
+	o.source = cli->source;
+	if ((r->loop.f = fleet_create(&o, &cause)) == NULL)
 		goto fail;
-	pipeline_set_source(r->loop.p, cli->source);
-	/* Decisions are printed once the commit holding them succeeded. */
-	r->engine = alert_engine_create(r->s, cfg->alert,
-	    pipeline_log(r->loop.p), &cause);
-	if (r->engine == NULL) {
-		say("alerting: %s", cause);
-		free(cause);
-		return EXIT_FATAL;
-	}
-	pipeline_set_alert(r->loop.p, r->engine);
 	/* Pages an earlier run left pending go out now, input or not. */
-	if (pipeline_start(r->loop.p, &cause) != 0)
+	if (fleet_start(r->loop.f, &cause) != 0)
 		goto fail;
 	if (cli->metrics != NULL) {
 		r->loop.metrics = prom_file_create(cli->db, cli->metrics);
@@ -495,7 +520,7 @@ run_open(struct run *r, const struct ingest_config *cfg,
 	}
 	r->loop.show_progress = !cli->quiet && isatty(STDERR_FILENO) &&
 	    cfg->follow == NULL;
-	if (input_open(r->loop.p, cfg, &r->loop.follow, &cause) != 0)
+	if (input_open(r->loop.f, cfg, &r->loop.follow, &cause) != 0)
 		goto fail;
 	return EXIT_SUCCESS;
 fail:
@@ -511,12 +536,13 @@ fail:
 static int
 run_input(struct run *r, const struct cli *cli, enum loop_stop *stop)
 {
+	struct pipeline_stats	 st;
 	char	*cause = NULL, *why;
 	int	 n_end, status = EXIT_SUCCESS;
 
 	*stop = loop_run(&r->loop, &cause);
 	if (*stop == LOOP_EOF) {
-		n_end = pipeline_end(r->loop.p, &cause);
+		n_end = fleet_end(r->loop.f, &cause);
 		if (n_end < 0)
 			*stop = LOOP_FATAL;
 		else if (n_end > 0)
@@ -525,7 +551,7 @@ run_input(struct run *r, const struct cli *cli, enum loop_stop *stop)
 	if (*stop == LOOP_JUDGING || *stop == LOOP_SIGNAL) {
 		why = cause;
 		cause = NULL;
-		if (interrupted(r->loop.p, cli->source, *stop == LOOP_JUDGING ?
+		if (interrupted(r->loop.f, cli->source, *stop == LOOP_JUDGING ?
 		    why : NULL, &cause) != 0)
 			*stop = LOOP_FATAL;
 		free(why);
@@ -536,27 +562,26 @@ run_input(struct run *r, const struct cli *cli, enum loop_stop *stop)
 		say("%s", cause);
 		free(cause);
 		cause = NULL;
-		if (pipeline_flush(r->loop.p, &cause) != 0)
+		if (fleet_flush(r->loop.f, &cause) != 0)
 			say("%s", cause);
 		status = EXIT_FATAL;
-	} else if (pipeline_flush(r->loop.p, &cause) != 0) {
+	} else if (fleet_flush(r->loop.f, &cause) != 0) {
 		say("%s", cause);
 		status = EXIT_FATAL;
 	}
 	free(cause);
 	loop_metrics(&r->loop, true);
-	if (status == EXIT_SUCCESS && pipeline_stats(r->loop.p)->rejected > 0)
+	fleet_stats(r->loop.f, &st);
+	if (status == EXIT_SUCCESS && st.rejected > 0)
 		status = EXIT_REJECTED;
 	return status;
 }
 
-/* The closing summary on stderr. */
+/* "N accepted (R rows, L late), S skipped, J rejected, B batches, ..." */
 static void
-summary(const struct run *r, enum loop_stop stop)
+summary_counts(const struct pipeline_stats *st)
 {
-	const struct pipeline_stats *st = pipeline_stats(r->loop.p);
 	char	late[48] = "", pruned[96] = "";
-	double	secs = (double)(loop_now_ms() - r->loop.start) / 1000;
 
 	if (st->late > 0)
 		snprintf(late, sizeof late, ", %llu late",
@@ -567,29 +592,49 @@ summary(const struct run *r, enum loop_stop stop)
 		    (unsigned long long)st->pruned_rows,
 		    (unsigned long long)st->pruned_reports,
 		    (unsigned long long)st->pruned_alerts);
-	fprintf(stderr, "%smlmon-ingest: %s%llu accepted (%llu rows%s), "
-	    "%llu skipped, %llu rejected, %llu batches%s, %.2f s, "
-	    "%.0f rows/s\n", r->loop.show_progress ? "\r\033[K" : "",
-	    stop == LOOP_SIGNAL || stop == LOOP_JUDGING ? "interrupted: " : "",
-	    (unsigned long long)st->accepted, (unsigned long long)st->rows,
-	    late, (unsigned long long)st->skipped,
+	fprintf(stderr, "%llu accepted (%llu rows%s), %llu skipped, %llu "
+	    "rejected, %llu batches%s", (unsigned long long)st->accepted,
+	    (unsigned long long)st->rows, late,
+	    (unsigned long long)st->skipped,
 	    (unsigned long long)st->rejected,
-	    (unsigned long long)st->batches, pruned, secs,
-	    secs > 0 ? (double)st->rows / secs : 0.0);
-	if (st->missing > 0)
+	    (unsigned long long)st->batches, pruned);
+}
+
+/* The closing summary on stderr: each model's when there are several. */
+static void
+summary(const struct run *r, enum loop_stop stop)
+{
+	struct pipeline_stats	st;
+	double	secs = (double)(loop_now_ms() - r->loop.start) / 1000;
+	size_t	i, n = fleet_models(r->loop.f);
+
+	if (r->loop.show_progress)
+		fputs("\r\033[K", stderr);
+	for (i = 0; i < n && n > 1; i++) {
+		fprintf(stderr, "mlmon-ingest: %s: ", fleet_model(r->loop.f,
+		    i));
+		summary_counts(fleet_model_stats(r->loop.f, i));
+		fputc('\n', stderr);
+	}
+	fleet_stats(r->loop.f, &st);
+	fprintf(stderr, "mlmon-ingest: %s%s", stop == LOOP_SIGNAL ||
+	    stop == LOOP_JUDGING ? "interrupted: " : "", n > 1 ?
+	    "all models: " : "");
+	summary_counts(&st);
+	fprintf(stderr, ", %.2f s, %.0f rows/s\n", secs,
+	    secs > 0 ? (double)st.rows / secs : 0.0);
+	if (st.missing > 0)
 		fprintf(stderr, "mlmon-ingest: %llu missing feature values "
 		    "(%llu of them NaN or Infinity)\n",
-		    (unsigned long long)st->missing,
-		    (unsigned long long)st->bare_missing);
+		    (unsigned long long)st.missing,
+		    (unsigned long long)st.bare_missing);
 }
 
 static void
 run_close(struct run *r)
 {
-	/* The engine goes before its log, the pipeline's. */
-	alert_engine_destroy(r->engine);
 	prom_file_destroy(r->loop.metrics);
-	pipeline_destroy(r->loop.p);
+	fleet_destroy(r->loop.f);
 	follow_destroy(r->loop.follow);
 	store_close(r->s);
 	if (r->loop.fd != STDIN_FILENO)

@@ -72,7 +72,9 @@ struct pipeline {
 	size_t			 log_len;
 	FILE			*err;
 	char			 source[256];
-	struct proto_parser	 parser;
+	char			*model;	/* the store handle's, owned */
+	char			*tag;	/* "<model>: ", owned */
+	bool			 named;	/* held lines and warnings: tag */
 	struct pipeline_stats	 st;
 	bool			 progress_shown;
 	int64_t			 now;	/* ms, of the current line */

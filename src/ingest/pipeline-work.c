@@ -42,7 +42,7 @@ pl_warn(struct pipeline *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	m = sanitize_vformat(fmt, ap);
 	va_end(ap);
-	fprintf(p->err, "mlmon-ingest: %s\n", m);
+	fprintf(p->err, "mlmon-ingest: %s%s\n", p->named ? p->tag : "", m);
 	free(m);
 }
 
@@ -89,9 +89,12 @@ pl_touch(struct pipeline *p, int64_t batch)
 		p->batch_hi = batch;
 }
 
-/* The held lines, each cleaned (they quote feature names). */
+/*
+ * The held lines, each cleaned (they quote feature names), after tag
+ * ("NAME: " when lines name the model, else "").
+ */
 static void
-held_print(const char *buf, size_t len, FILE *out)
+held_print(const char *buf, size_t len, const char *tag, FILE *out)
 {
 	const char *end;
 	char *line, *clean;
@@ -102,7 +105,7 @@ held_print(const char *buf, size_t len, FILE *out)
 			end = buf + len;
 		line = xstrndup(buf, (size_t)(end - buf));
 		clean = sanitize_dup(line, SIZE_MAX);
-		fprintf(out, "%s\n", clean);
+		fprintf(out, "%s%s\n", tag, clean);
 		free(clean);
 		free(line);
 		len -= (size_t)(end - buf) + (end < buf + len);
@@ -119,7 +122,8 @@ pl_held_release(struct pipeline *p, bool print)
 	fflush(p->log);
 	if (print && p->log_len > 0) {
 		say_clear(p, p->out);
-		held_print(p->log_buf, p->log_len, p->out);
+		held_print(p->log_buf, p->log_len, p->named ? p->tag : "",
+		    p->out);
 		fflush(p->out);
 	}
 	/* The next lines overwrite these (the length follows the position). */

@@ -277,9 +277,10 @@ pipeline_create(struct store *s, const struct ingest_config *cfg,
 	p->err = err;
 	p->batch_lo = p->batch_hi = -1;
 	p->sure_line = 1;
+	p->model = xstrdup(store_model(s));
+	p->tag = xasprintf("%s: ", p->model);
 	snprintf(p->source, sizeof p->source, "stdin");
 	pl_watch_init(p);
-	proto_parser_init(&p->parser);
 	pl_types_init(p);
 	spec = cfg->window;
 	spec.lateness = cfg->lateness;
@@ -310,7 +311,6 @@ pipeline_destroy(struct pipeline *p)
 {
 	if (p == NULL)
 		return;
-	proto_parser_finish(&p->parser);
 	pl_types_finish(p);
 	window_finish(&p->win);
 	free(p->pos_key);
@@ -326,7 +326,28 @@ pipeline_destroy(struct pipeline *p)
 	if (p->log != NULL)
 		fclose(p->log);
 	free(p->log_buf);
+	free(p->model);
+	free(p->tag);
 	free(p);
+}
+
+int
+pipeline_select(struct pipeline *p, char **cause)
+{
+	store_set_dict(p->s, p->dict);
+	return store_model_set(p->s, p->model, cause);
+}
+
+const char *
+pipeline_model(const struct pipeline *p)
+{
+	return p->model;
+}
+
+void
+pipeline_name_model(struct pipeline *p, bool on)
+{
+	p->named = on;
 }
 
 void
@@ -355,17 +376,6 @@ pipeline_reject(struct pipeline *p, uint64_t lineno, const char *reason,
 	p->last_line = lineno;
 	pl_note_line(p, lineno);
 	return pl_reject(p, lineno, reason, text, len, cause);
-}
-
-static bool
-blank(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return false;
-	return true;
 }
 
 /*
@@ -451,68 +461,47 @@ dispatch(struct pipeline *p, struct proto_record *r, uint64_t lineno,
 }
 
 enum pipeline_result
-pipeline_line(struct pipeline *p, const char *line, size_t len,
-    uint64_t lineno, int64_t now_ms, char **cause)
+pipeline_record(struct pipeline *p, struct proto_record *r, const char *line,
+    size_t len, uint64_t lineno, int64_t now_ms, char **cause)
 {
-	struct proto_record	 r;
 	enum pipeline_result	 res;
 	char			 reason[PROTO_REASON_MAX];
 	bool			 failed;
 
 	p->now = now_ms;
 	p->last_line = lineno;
-	if (blank(line, len))
-		return PIPELINE_OK;
 	p->st.lines++;
 	pl_note_line(p, lineno);
-	if (len > PIPELINE_LINE_MAX) {
-		snprintf(reason, sizeof reason, "line longer than %d bytes",
-		    PIPELINE_LINE_MAX);
-		return pl_reject(p, lineno, reason, line, len, cause);
-	}
-	if (!proto_parse_line(&p->parser, line, len, &r, reason))
-		return pl_reject(p, lineno, reason, line, len, cause);
-	if (r.model != NULL && strcmp(r.model, store_model(p->s)) != 0) {
-		snprintf(reason, sizeof reason, "model \"%.48s%s\" is not "
-		    "this ingest's \"%.48s%s\" (--model)", r.model,
-		    strlen(r.model) > 48 ? "..." : "", store_model(p->s),
-		    strlen(store_model(p->s)) > 48 ? "..." : "");
-		return pl_reject(p, lineno, reason, line, len, cause);
-	}
-	if (r.kind == PROTO_REFERENCE && p->settled) {
+	if (r->kind == PROTO_REFERENCE && p->settled) {
 		return pl_reject(p, lineno, "reference record after the first "
 		    "prediction", line, len, cause);
 	}
 	/* Another process may have stored a schema since the last look. */
 	if (pl_schema_refresh(p, cause) != 0)
 		return PIPELINE_FATAL;
-	if (r.kind != PROTO_REFERENCE && r.kind != PROTO_SCHEMA &&
+	if (r->kind != PROTO_REFERENCE && r->kind != PROTO_SCHEMA &&
 	    pl_reference_settle(p, cause) != 0)
 		return PIPELINE_FATAL;
 	if (p->settled && (res = judge_abandoned(p, cause)) != PIPELINE_OK)
 		return res;
-	if (r.kind != PROTO_SCHEMA) {
-		if (!pl_check_axes(p, &r, reason, cause, &failed))
+	if (r->kind != PROTO_SCHEMA) {
+		if (!pl_check_axes(p, r, reason, cause, &failed))
 			return pl_reject(p, lineno, reason, line, len, cause);
 		if (failed)
 			return PIPELINE_FATAL;
-		if ((r.kind == PROTO_PREDICTION || r.kind == PROTO_REFERENCE) &&
-		    !pl_types_row(p, &r, reason))
+		if ((r->kind == PROTO_PREDICTION ||
+		    r->kind == PROTO_REFERENCE) && !pl_types_row(p, r, reason))
 			return pl_reject(p, lineno, reason, line, len, cause);
 	}
-	res = dispatch(p, &r, lineno, line, len, cause);
-	if (res == PIPELINE_OK && r.n_missing > 0)
-		count_missing(p, &r, lineno);
+	res = dispatch(p, r, lineno, line, len, cause);
+	if (res == PIPELINE_OK && r->n_missing > 0)
+		count_missing(p, r, lineno);
 	/* A store error SQLite answered by rolling everything back. */
 	if (res != PIPELINE_FATAL && store_rollbacks(p->s) != p->rollbacks) {
 		pl_work_lost(p,
 		    xstrdup("the write transaction was rolled back"), cause);
 		return PIPELINE_FATAL;
 	}
-	if (res != PIPELINE_FATAL && res != PIPELINE_STOP && p->dirty &&
-	    store_pending(p->s) >= p->cfg->flush_rows &&
-	    pipeline_flush(p, cause) != 0)
-		return PIPELINE_FATAL;
 	return res;
 }
 
@@ -539,9 +528,7 @@ pipeline_end(struct pipeline *p, char **cause)
 		return -1;
 	if ((res = pl_event_end(p, cause)) == PIPELINE_STOP)
 		return 1;
-	if (res == PIPELINE_FATAL)
-		return -1;
-	return pipeline_flush(p, cause);
+	return res == PIPELINE_FATAL ? -1 : 0;
 }
 
 /* Work the alert outbox, then commit its state; warnings on failure. */
@@ -601,22 +588,37 @@ pipeline_last_line(const struct pipeline *p)
 }
 
 uint64_t
-pipeline_first_uncommitted(const struct pipeline *p)
+pipeline_uncommitted_line(const struct pipeline *p)
 {
-	return p->line_lo > 0 ? p->line_lo : p->last_line + 1;
+	return p->line_lo;
+}
+
+bool
+pipeline_dirty(const struct pipeline *p)
+{
+	return p->dirty && !p->dead;
+}
+
+void
+pipeline_mark_dirty(struct pipeline *p)
+{
+	if (!p->dead)
+		pl_mark_dirty(p);
 }
 
 /*
- * Commit, then work the alert outbox if rules ran since the last delivery:
- * pages are durable before they are sent, and sending never holds the
- * write lock. The file is checked before the commit (no commit into a
- * deleted file) and after it (the rows are where readers look).
+ * A commit is in three steps, so that several pipelines on one store
+ * connection commit their work in one transaction (ingest/fleet.c): what
+ * goes into it before (the file is still the one opened, labels'
+ * recomputes, the input position, detector state), what is counted after
+ * (committed work, or lost work when it failed) and what follows it
+ * (retention, the alert outbox: pages are durable before they are sent,
+ * and sending never holds the write lock; held lines printed).
  */
 int
-pipeline_flush(struct pipeline *p, char **cause)
+pipeline_commit_prepare(struct pipeline *p, char **cause)
 {
-	char	*why = NULL, *lost;
-	int	 rc = 0;
+	char	*why = NULL;
 
 	if (p->dead)
 		return 0;
@@ -625,12 +627,8 @@ pipeline_flush(struct pipeline *p, char **cause)
 		    xstrdup("the write transaction was rolled back"), cause);
 		return -1;
 	}
-	if (!p->dirty) {
-		/* Records that needed no write (replays, no-ops). */
-		pl_work_committed(p);
-		pl_held_release(p, true);
+	if (!p->dirty)
 		return 0;
-	}
 	if (store_file_check(p->s, &why) != 0) {
 		pl_file_lost(p, why, cause);
 		return -1;
@@ -642,22 +640,56 @@ pipeline_flush(struct pipeline *p, char **cause)
 		return -1;
 	/* The next transaction reads the stored detector state again. */
 	pl_detectors_recheck(&p->det);
-	if (store_flush(p->s, &why) != 0) {
-		lost = xasprintf("committing: %s", why != NULL ? why :
-		    "failed");
-		free(why);
-		pl_work_lost(p, lost, cause);
-		return -1;
+	return 1;
+}
+
+void
+pipeline_commit_done(struct pipeline *p, bool had_work)
+{
+	if (p->dead)
+		return;
+	if (had_work) {
+		p->rollbacks = store_rollbacks(p->s);
+		p->dirty = false;
+		p->st.flushes++;
 	}
-	p->rollbacks = store_rollbacks(p->s);
-	p->dirty = false;
-	p->st.flushes++;
-	if (store_file_check(p->s, &why) != 0) {
-		pl_file_lost(p, why, cause);
-		return -1;
-	}
+}
+
+void
+pipeline_commit_counted(struct pipeline *p, bool had_work)
+{
+	if (p->dead)
+		return;
+	/* Without work: records that needed no write (replays, no-ops). */
 	pl_work_committed(p);
-	pl_file_sure(p);
+	if (had_work)
+		pl_file_sure(p);
+}
+
+int
+pipeline_commit_lost(struct pipeline *p, char *why, bool file,
+    char **cause)
+{
+	if (p->dead) {
+		*cause = why;
+		return 0;
+	}
+	if (file)
+		pl_file_lost(p, why, cause);
+	else
+		pl_work_lost(p, why, cause);
+	return -1;
+}
+
+int
+pipeline_commit_after(struct pipeline *p, bool had_work, char **cause)
+{
+	int	rc = 0;
+
+	if (p->dead || !had_work) {
+		pl_held_release(p, true);
+		return 0;
+	}
 	/* Between two flushes: one small transaction of retention. */
 	if (!stop_requested() && pl_retain(p, cause) != 0)
 		return -1;
@@ -671,15 +703,15 @@ pipeline_flush(struct pipeline *p, char **cause)
 }
 
 int
-pipeline_tick(struct pipeline *p, int64_t now_ms, char **cause)
+pipeline_tick_watch(struct pipeline *p, int64_t now_ms, char **cause)
 {
-	int	rc;
-
 	p->now = now_ms;
-	/* A page fired goes out now, not at the next flush deadline. */
-	if ((rc = pl_watch_tick(p, cause)) < 0 ||
-	    (rc > 0 && pipeline_flush(p, cause) != 0))
-		return -1;
+	return pl_watch_tick(p, cause);
+}
+
+int
+pipeline_tick_windows(struct pipeline *p, char **cause)
+{
 	/* A stop cutting an idle close short leaves that batch abandoned
 	 * (judged at the next start); the caller sees the stop request. */
 	if (!p->dead && pl_event_tick(p, cause) == PIPELINE_FATAL)
@@ -687,11 +719,20 @@ pipeline_tick(struct pipeline *p, int64_t now_ms, char **cause)
 	/* Held labels expire and batches meet the TTL on a quiet input. */
 	if (!p->dead && pl_labels_tick(p, cause) != 0)
 		return -1;
-	if (p->dirty && now_ms - p->dirty_since >= p->cfg->flush_ms &&
-	    pipeline_flush(p, cause) != 0)
-		return -1;
-	pl_watch_refresh(p);
 	return 0;
+}
+
+bool
+pipeline_flush_due(const struct pipeline *p, int64_t now_ms)
+{
+	return p->dirty && !p->dead &&
+	    now_ms - p->dirty_since >= p->cfg->flush_ms;
+}
+
+void
+pipeline_tick_refresh(struct pipeline *p)
+{
+	pl_watch_refresh(p);
 }
 
 int

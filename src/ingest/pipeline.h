@@ -8,10 +8,15 @@
  * transaction SQLite rolled back, or a DB file deleted or replaced under
  * the run is a fatal error that names the input lines not stored.
  *
- * Per line: pipeline_line() returns PIPELINE_OK (accepted), PIPELINE_SKIP
- * (already logged: a replay), PIPELINE_REJECT (reported on the log and in
- * the rejected table) or PIPELINE_FATAL (*cause set; the caller flushes
- * what it can and exits 1).
+ * A pipeline is one model's stream (the store handle's model when it was
+ * created): ingest/fleet.c keeps one per model on one store connection,
+ * selects a pipeline's model on the handle before each call into it, and
+ * commits them all in one transaction (the commit steps below).
+ *
+ * Per record: pipeline_record() returns PIPELINE_OK (accepted),
+ * PIPELINE_SKIP (already logged: a replay), PIPELINE_REJECT (reported on
+ * the log and in the rejected table) or PIPELINE_FATAL (*cause set; the
+ * caller flushes what it can and exits 1).
  */
 #ifndef MLMON_INGEST_PIPELINE_H
 #define MLMON_INGEST_PIPELINE_H
@@ -27,6 +32,7 @@ struct ingest_config;
 struct pipeline;
 struct follow;
 struct follow_pos;
+struct proto_record;
 
 #define PIPELINE_LINE_MAX	(1024 * 1024)	/* longer lines are refused */
 
@@ -58,13 +64,23 @@ struct pipeline_stats {
 };
 
 /*
- * Caller destroys. log gets the per-batch lines (NULL: quiet); rejections
- * and warnings always go to err. alert may be NULL (no alerting).
+ * Caller destroys. The pipeline of s's model (store_model) now. log gets
+ * the per-batch lines (NULL: quiet); rejections and warnings always go to
+ * err. alert may be NULL (no alerting).
  */
 struct pipeline	*pipeline_create(struct store *s,
 		    const struct ingest_config *cfg, struct alert_engine *alert,
 		    FILE *log, FILE *err, char **cause);
 void		 pipeline_destroy(struct pipeline *p);
+/*
+ * Point the store handle at this pipeline's model (and its categorical
+ * dictionary): before every call into it when the handle is shared. Inside
+ * a write transaction the model is stored if it is not. 0 or -1.
+ */
+int		 pipeline_select(struct pipeline *p, char **cause);
+const char	*pipeline_model(const struct pipeline *p);
+/* Batch lines and warnings start with the model's name ("NAME: "). */
+void		 pipeline_name_model(struct pipeline *p, bool on);
 
 /* The alert engine, when it is created after the pipeline (may be NULL). */
 void		 pipeline_set_alert(struct pipeline *p,
@@ -84,17 +100,23 @@ int		 pipeline_start(struct pipeline *p, char **cause);
 /* Name used in "<source>:<line>: <reason>" (e.g. "stdin", a file path). */
 void		 pipeline_set_source(struct pipeline *p, const char *source);
 
-/* One input line (without its newline), numbered from 1. */
-enum pipeline_result pipeline_line(struct pipeline *p, const char *line,
-		    size_t len, uint64_t lineno, int64_t now_ms, char **cause);
-/* Reject a line the reader could not hand over whole (too long). */
+/*
+ * One parsed record of this pipeline's model, from input line lineno
+ * (line, without its newline; numbered from 1). r's values may be
+ * rewritten (categorical codes).
+ */
+enum pipeline_result pipeline_record(struct pipeline *p,
+		    struct proto_record *r, const char *line, size_t len,
+		    uint64_t lineno, int64_t now_ms, char **cause);
+/* Reject a line that is no record (too long, not parsed). */
 enum pipeline_result pipeline_reject(struct pipeline *p, uint64_t lineno,
 		    const char *reason, const char *text, size_t len,
 		    char **cause);
 
 /*
- * End of input: settle the reference and close the open batch. 0, -1
- * (*cause), or 1 when a stop request interrupted its judgement (*cause).
+ * End of input: settle the reference and close the open batch (the
+ * caller commits). 0, -1 (*cause), or 1 when a stop request interrupted
+ * its judgement (*cause).
  */
 int		 pipeline_end(struct pipeline *p, char **cause);
 /*
@@ -106,14 +128,40 @@ int		 pipeline_interrupt(struct pipeline *p, int64_t *batch,
 		    char **cause);
 /* The latest input line handed over (0: none). */
 uint64_t	 pipeline_last_line(const struct pipeline *p);
-/* The first input line whose work is not committed yet. */
-uint64_t	 pipeline_first_uncommitted(const struct pipeline *p);
-/* Commit now if there is uncommitted work. */
-int		 pipeline_flush(struct pipeline *p, char **cause);
-/* Commit if the T ms deadline has passed. */
-int		 pipeline_tick(struct pipeline *p, int64_t now_ms,
+/* The first input line whose work is not committed yet (0: none). */
+uint64_t	 pipeline_uncommitted_line(const struct pipeline *p);
+/* Work waits for a commit; mark that it does (its position is stored). */
+bool		 pipeline_dirty(const struct pipeline *p);
+void		 pipeline_mark_dirty(struct pipeline *p);
+
+/*
+ * A commit of the store's write transaction, around store_flush: prepare
+ * what goes into it (1: this pipeline has work in it, 0 none, -1 with
+ * *cause: its work is lost); once committed, done (the transaction's
+ * state) then, after the file was checked, counted; or lost (why taken;
+ * file: the DB file was deleted or replaced): nothing more is stored,
+ * *cause names the lines to send again (-1; 0 and *cause why when it was
+ * lost already). After
+ * a commit: retention, the alert outbox, the held lines printed (0 or -1).
+ */
+int		 pipeline_commit_prepare(struct pipeline *p, char **cause);
+void		 pipeline_commit_done(struct pipeline *p, bool had_work);
+void		 pipeline_commit_counted(struct pipeline *p, bool had_work);
+int		 pipeline_commit_lost(struct pipeline *p, char *why, bool file,
 		    char **cause);
-/* Milliseconds until the flush deadline; -1 when nothing is pending. */
+int		 pipeline_commit_after(struct pipeline *p, bool had_work,
+		    char **cause);
+/*
+ * Between lines, in this order: the silence alarm (1: pages fired, commit
+ * now), the time windows' idle closes and the labels' TTL (pl_labels_tick), whether the flush deadline (T ms
+ * of uncommitted work) has passed, Alertmanager's re-posts. 0 or -1.
+ */
+int		 pipeline_tick_watch(struct pipeline *p, int64_t now_ms,
+		    char **cause);
+int		 pipeline_tick_windows(struct pipeline *p, char **cause);
+bool		 pipeline_flush_due(const struct pipeline *p, int64_t now_ms);
+void		 pipeline_tick_refresh(struct pipeline *p);
+/* Milliseconds until the pipeline's next deadline; -1 for none. */
 int		 pipeline_timeout(const struct pipeline *p, int64_t now_ms);
 
 /*

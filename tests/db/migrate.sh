@@ -195,11 +195,13 @@ check "default's axes unchanged" "$(q old.db "SELECT value FROM meta
     WHERE model_id = 1 AND key = 'n_features'")" 5
 printf '%s\n' \
     '{"model":"x","batch_id":9,"features":[1,2,3],"scores":[0.5,0.5]}' |
-    "$ingest" --quiet --db old.db --model other-model 2>reject.err
-check "a record of another model is rejected" $? 65
-check "rejection reason" "$(q old.db "SELECT reason FROM rejected
-    JOIN models USING (model_id) WHERE name = 'other-model'")" \
-    'model "x" is not this ingest'"'"'s "other-model" (--model)'
+    "$ingest" --quiet --db old.db --model other-model 2>routed.err
+check "a record naming another model goes to that model" $? 0
+check "model x holds it, other-model has no more" "$(q old.db "SELECT name,
+    count(*) FROM predictions JOIN models USING (model_id)
+    WHERE name IN ('x', 'other-model') GROUP BY name ORDER BY name")" \
+    "other-model|150 x|1"
+check "nothing rejected" "$(q old.db "SELECT count(*) FROM rejected")" 0
 "$ingest" --quiet --db old.db --model 'no spaces' </dev/null 2>bad.err
 check "--model with a bad name: usage error" $? 2
 check "--model message" "$(cat bad.err)" \
