@@ -86,6 +86,14 @@ struct store {
 	char		*model;		/* owned */
 	int64_t		 model_id;	/* valid when model_known */
 	bool		 model_known;
+	/*
+	 * The other models' state below (id, cached batch, retention's
+	 * head) kept while the handle serves another (store_model_set),
+	 * so that one writer switching between models keeps each one's;
+	 * forgotten when a transaction rolls back. Owned.
+	 */
+	struct store_model_slot *slots;
+	size_t		 n_slots;
 	bool		 schema_ready;	/* migrated or checked */
 
 	/*
@@ -259,6 +267,8 @@ int		 store_bulk_row(struct store *s, const char *table,
 		     const char *columns, const char *const *v, size_t n,
 		     char **cause);
 void		 store_stmt_forget_hot(struct store *s);
+/* The hot statements' :model bound again (the model changed, or was found). */
+void		 store_stmt_rebind_hot(struct store *s);
 /*
  * Caller frees. "<path>: <error> while <what>", the error the connection's
  * last; notices when the backend rolled the open transaction back and
@@ -269,6 +279,36 @@ char		*store_error_msg(struct store *s, const char *msg,
 		     const char *what);
 /* Forget the transaction (committed, or rolled back: the batch too). */
 void		 store_tx_reset(struct store *s, bool rolled_back);
+/*
+ * store.c: a model's cached state while the handle serves another (the
+ * fields of struct store of the same names); after each transaction the
+ * kept ones' bulk path is checked again, after a rollback all of it is
+ * forgotten (the rollback may have undone what they say); freed.
+ */
+struct store_model_slot {
+	char		*name;
+	int64_t		 model_id;
+	bool		 model_known;
+	int64_t		 cur_batch;
+	uint64_t	 cur_tx_seq;
+	bool		 cur_batch_closed;
+	bool		 cur_batch_pruned;
+	bool		 cur_counted;
+	int64_t		 cur_data_version;
+	int64_t		 cur_rows;
+	int64_t		 cur_labelled;
+	double		 cur_last_label;
+	bool		 prune_head_known;
+	int64_t		 prune_head;
+	double		 prune_head_time;
+	int64_t		 tx_data_version;
+	bool		 bulk_fresh;
+	int64_t		 bulk_batch;
+	int64_t		 bulk_rows;
+	int64_t		 bulk_max;
+};
+void		 store_model_slots_reset(struct store *s, bool rolled_back);
+void		 store_model_slots_free(struct store *s);
 /*
  * store-stmt.c: the value of :model in every statement (0 while the
  * schema is made, the model's id, or -1 while it is not stored), looking

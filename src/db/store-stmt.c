@@ -27,6 +27,7 @@ store_tx_reset(struct store *s, bool rolled_back)
 	s->tx_writes = 0;
 	s->bulk_sent = 0;
 	s->bulk_fresh = false;	/* checked again in the next one */
+	store_model_slots_reset(s, rolled_back);
 	if (rolled_back) {
 		s->cur_batch = -1;
 		s->cur_counted = false;
@@ -82,6 +83,22 @@ store_stmt_forget_hot(struct store *s)
 }
 
 void
+store_stmt_rebind_hot(struct store *s)
+{
+	struct db_stmt *hot[] = { s->st_pred_insert, s->st_pred_exists,
+	    s->st_batch_open, s->st_batch_get, s->st_data_version };
+	int64_t id = s->schema_ready ? (s->model_known ? s->model_id : -1) : 0;
+	size_t i;
+	int k;
+
+	/* Between two uses: every hot statement was reset after its last. */
+	for (i = 0; i < sizeof hot / sizeof hot[0]; i++)
+		if (hot[i] != NULL &&
+		    (k = db_bind_parameter_index(hot[i], ":model")) != 0)
+			db_bind_int64(hot[i], k, id);
+}
+
+void
 store_model_lookup(struct store *s)
 {
 	struct db_stmt *st;
@@ -97,7 +114,7 @@ store_model_lookup(struct store *s)
 	if (db_step(st) == DB_ROW) {
 		s->model_id = db_column_int64(st, 0);
 		s->model_known = true;
-		store_stmt_forget_hot(s);
+		store_stmt_rebind_hot(s);
 	}
 	db_reset(st);
 }
