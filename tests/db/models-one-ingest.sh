@@ -48,19 +48,9 @@ EOF
 done
 grep -v '"type":"labels"' fraud-v3.tagged >fraud-v3.preds
 grep '"type":"labels"' fraud-v3.tagged >fraud-v3.labels
-# Round robin, a line of each in turn; fraud-v3's labels last.
-awk 'BEGIN {
-	for (;;) {
-		any = 0
-		for (i = 1; i < ARGC; i++)
-			if ((getline l < ARGV[i]) > 0) {
-				print l
-				any = 1
-			}
-		if (!any)
-			break
-	}
-}' fraud-v3.preds churn.eu.tagged ranker_2.tagged >all.ndjson
+# Round robin, a line of each in turn (a blank one where a stream has
+# ended); fraud-v3's labels last.
+paste -d '\n' fraud-v3.preds churn.eu.tagged ranker_2.tagged >all.ndjson
 cat fraud-v3.labels >>all.ndjson
 
 # Every model of DB as alone: reports byte for byte, conditions, pages.
@@ -154,16 +144,23 @@ start_ingest() {
 on_exit='kill $ipid $wpid 2>/dev/null'
 : >app.log
 start_ingest
-awk '{ print >> "app.log" }
-NR % 400 == 0 { close("app.log"); system("sleep 0.15") }' all.ndjson &
+# In three parts: the second after the first kill, the third after the
+# second (so each kill comes mid-stream), a pause every 400 lines.
+awk -v N="$(wc -l <all.ndjson)" '{ print >> "app.log" }
+NR % 400 == 0 { close("app.log"); system("sleep 0.1") }
+NR == int(N / 3) || NR == int(2 * N / 3) {
+	close("app.log")
+	system("while [ ! -e kill" ++k " ]; do sleep 0.05; done")
+}' all.ndjson &
 wpid=$!
 rows() {
 	n=$(q f.db "SELECT count(*) FROM predictions" 2>/dev/null)
 	echo "${n:-0}"
 }
-for k in 1000 3000; do
+k=0
+for at in 1000 2500; do
 	i=0
-	while [ "$(rows)" -lt "$k" ] && [ $i -lt 600 ]; do
+	while [ "$(rows)" -lt "$at" ] && [ $i -lt 1200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -171,6 +168,8 @@ for k in 1000 3000; do
 	wait "$ipid" 2>/dev/null
 	rows >>killed-at
 	start_ingest
+	k=$((k + 1))
+	touch "kill$k"
 done
 wait "$wpid"
 wpid=
