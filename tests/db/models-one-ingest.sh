@@ -157,8 +157,13 @@ rows() {
 	n=$(q f.db "SELECT count(*) FROM predictions" 2>/dev/null)
 	echo "${n:-0}"
 }
+# Each kill once half of the rows written so far are in.
+n=$(wc -l <all.ndjson)
+preds() {
+	head -n "$1" all.ndjson | grep -c '"batch_id":[0-9]*,"row_in_batch"'
+}
 k=0
-for at in 1000 2500; do
+for at in $(($(preds $((n / 3))) / 2)) $(($(preds $((2 * n / 3))) / 2)); do
 	i=0
 	while [ "$(rows)" -lt "$at" ] && [ $i -lt 1200 ]; do
 		sleep 0.05
