@@ -33,6 +33,7 @@ struct fleet_member {
 	struct alert_engine	*alert;
 	bool			 active;	/* ticks, commits, ends */
 	bool			 started;	/* pipeline_start done */
+	bool			 resumed;	/* the input's position was its */
 	bool			 had;	/* work in the commit being made */
 };
 
@@ -267,7 +268,7 @@ member_of(struct fleet *f, const char *model, int64_t now_ms, char **cause)
 		return NULL;
 	/* The primary had nothing yet: this input is other models'. */
 	if (m != f->m[0] && f->m[0]->active && f->n_active == 1 &&
-	    pipeline_stats(f->m[0]->p)->lines == 0 &&
+	    !f->m[0]->resumed && pipeline_stats(f->m[0]->p)->lines == 0 &&
 	    !pipeline_dirty(f->m[0]->p)) {
 		f->m[0]->active = false;
 		f->n_active--;
@@ -567,10 +568,23 @@ fleet_interrupt(struct fleet *f, char *left, size_t size, char **cause)
 	return 0;
 }
 
+/* The stored position as follow_create takes it. */
+static void
+follow_pos_of(const struct store_position *sp, struct follow_pos *fp)
+{
+	memset(fp, 0, sizeof *fp);
+	fp->dev = sp->dev;
+	fp->ino = sp->ino;
+	fp->offset = sp->offset;
+	fp->line = sp->line;
+	fp->hash = sp->hash;
+}
+
 /*
- * --follow: the stored models whose position under key is there, each
- * resumed now (the first found gives *pos when the primary has none).
- * 0 or -1.
+ * --follow: the other stored models with a position under key (the
+ * input carried them), each resumed now (member_add); the first one's
+ * position in *pos when the primary has none. Every commit stores the
+ * same position for all of them. 0 or -1.
  */
 static int
 resume_others(struct fleet *f, const char *key, int64_t now_ms,
@@ -578,11 +592,9 @@ resume_others(struct fleet *f, const char *key, int64_t now_ms,
 {
 	struct fleet_member	*m;
 	struct store_position	 sp;
-	struct follow_pos	 fp;
 	char			**names;
 	size_t			  n, i;
 	int			  rc = 0;
-	bool			  had;
 
 	if (store_models(f->s, &names, &n, cause) != 0)
 		return -1;
@@ -597,13 +609,13 @@ resume_others(struct fleet *f, const char *key, int64_t now_ms,
 			rc = 0;
 			continue;
 		}
-		if ((m = member_of(f, names[i], now_ms, cause)) == NULL ||
-		    pipeline_resume(m->p, key, now_ms, &fp, &had, cause) != 0) {
+		if ((m = member_of(f, names[i], now_ms, cause)) == NULL) {
 			rc = -1;
 			break;
 		}
+		m->resumed = true;
 		if (!*found)
-			*pos = fp;
+			follow_pos_of(&sp, pos);
 		*found = true;
 	}
 	store_models_free(names, n);
@@ -619,6 +631,7 @@ fleet_resume(struct fleet *f, const char *key, bool eager, int64_t now_ms,
 	if (fleet_select(f, f->m[0], cause) != 0 ||
 	    pipeline_resume(f->m[0]->p, key, now_ms, pos, found, cause) != 0)
 		return -1;
+	f->m[0]->resumed = *found;
 	if (!eager)
 		return 0;
 	return resume_others(f, key, now_ms, pos, found, cause);
