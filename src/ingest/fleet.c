@@ -321,7 +321,11 @@ fleet_line(struct fleet *f, const char *line, size_t len, uint64_t lineno,
 	if (!proto_parse_line(&f->parser, line, len, &r, reason))
 		return fleet_reject(f, lineno, reason, line, len, cause);
 	f->last_line = lineno;
-	if ((m = member_of(f, r.model, now_ms, cause)) == NULL)
+	/* Most records are the selected model's. */
+	m = f->cur;
+	if ((m == NULL || !m->active || (r.model == NULL ? m != f->m[0] :
+	    strcmp(r.model, pipeline_model(m->p)) != 0)) &&
+	    (m = member_of(f, r.model, now_ms, cause)) == NULL)
 		return PIPELINE_FATAL;
 	res = pipeline_record(m->p, &r, line, len, lineno, now_ms, cause);
 	if (res != PIPELINE_FATAL && res != PIPELINE_STOP &&
@@ -659,6 +663,10 @@ fleet_first_uncommitted(const struct fleet *f)
 	uint64_t	first = f->last_line + 1, l;
 	size_t		i;
 
+	if (f->n == 1) {
+		l = pipeline_uncommitted_line(f->m[0]->p);
+		return l > 0 ? l : first;
+	}
 	for (i = 0; i < f->n; i++) {
 		l = pipeline_uncommitted_line(f->m[i]->p);
 		if (l > 0 && l < first)
