@@ -87,6 +87,81 @@ START_TEST(test_models_isolated)
 }
 END_TEST
 
+/* Rows of model name's batch in the ledger, and logged. */
+static long long
+model_rows(const char *name, int64_t batch, bool logged)
+{
+	char *sql;
+	long long n;
+
+	sql = xasprintf(logged ? "SELECT count(*) FROM predictions JOIN models"
+	    " USING (model_id) WHERE name = '%s' AND batch_id = %lld" :
+	    "SELECT n_rows FROM batches JOIN models USING (model_id)"
+	    " WHERE name = '%s' AND batch_id = %lld", name, (long long)batch);
+	n = q_int(sql);
+	free(sql);
+	return n;
+}
+
+/*
+ * One handle switching between models inside its write transaction (one
+ * ingest carrying several): a model not stored yet is stored at the
+ * switch, each keeps its own open batch and counts across switches, and
+ * a rollback forgets what the other models' kept state said.
+ */
+START_TEST(test_models_one_transaction)
+{
+	static const struct {
+		const char	*model;
+		int64_t		 batch;
+		int		 rows;
+	} steps[] = {
+		{ "a", 1, 5 }, { "b", 1, 3 }, { "a", 2, 4 }, { "c", 1, 1 },
+		{ "b", 2, 2 }, { "a", 2, 0 },
+	};
+	struct store *s;
+	char *cause = NULL;
+	size_t i;
+
+	s = open_rw();
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		ck_assert_int_eq(store_model_set(s, steps[i].model, &cause), 0);
+		add_batch(s, steps[i].batch, steps[i].rows, false);
+	}
+	ck_assert_int_eq(store_batch_close(s, 1, &cause), 0);
+	ck_assert_int_eq(store_batch_close(s, 2, &cause), 0);
+	ck_assert_int_eq(store_model_set(s, "b", &cause), 0);
+	ck_assert_int_eq(store_batch_close(s, 1, &cause), 0);
+	ck_assert_int_eq(store_batch_close(s, 2, &cause), 0);
+	ck_assert_int_eq(store_flush(s, &cause), 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM models"), 3);
+	ck_assert_int_eq(model_rows("a", 1, false), 5);
+	ck_assert_int_eq(model_rows("a", 2, false), 4);
+	ck_assert_int_eq(model_rows("b", 1, false), 3);
+	ck_assert_int_eq(model_rows("b", 2, false), 2);
+	ck_assert_int_eq(model_rows("c", 1, true), 1);
+
+	/* Rolled back: batch 3 of a and b is gone, their ledger rows too. */
+	ck_assert_int_eq(store_model_set(s, "a", &cause), 0);
+	add_batch(s, 3, 2, false);
+	ck_assert_int_eq(store_model_set(s, "b", &cause), 0);
+	add_batch(s, 3, 2, false);
+	store_discard(s);
+	add_batch(s, 3, 1, false);
+	ck_assert_int_eq(store_model_set(s, "a", &cause), 0);
+	add_batch(s, 3, 3, false);
+	ck_assert_int_eq(store_batch_close(s, 3, &cause), 0);
+	ck_assert_int_eq(store_flush(s, &cause), 0);
+	ck_assert_int_eq(model_rows("a", 3, false), 3);
+	ck_assert_int_eq(model_rows("a", 3, true), 3);
+	ck_assert_int_eq(model_rows("b", 3, true), 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions p WHERE NOT"
+	    " EXISTS (SELECT 1 FROM batches b WHERE b.model_id = p.model_id"
+	    " AND b.batch_id = p.batch_id)"), 0);
+	store_close(s);
+}
+END_TEST
+
 static void
 ref_make(struct store_reference *r, size_t rows, double shift)
 {
@@ -310,6 +385,7 @@ main(void)
 {
 	const struct fixture_case cases[] = {
 		{ test_models_isolated },
+		{ test_models_one_transaction },
 		{ test_reference },
 		{ test_schema_names },
 		{ test_rejected_truncation },
