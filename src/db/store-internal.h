@@ -280,10 +280,13 @@ char		*store_error_msg(struct store *s, const char *msg,
 /* Forget the transaction (committed, or rolled back: the batch too). */
 void		 store_tx_reset(struct store *s, bool rolled_back);
 /*
- * store.c: a model's cached state while the handle serves another (the
- * fields of struct store of the same names); after each transaction the
- * kept ones' bulk path is checked again, after a rollback all of it is
- * forgotten (the rollback may have undone what they say); freed.
+ * store-stmt.c: a model's cached state while the handle serves another
+ * (the fields of struct store of the same names); switch the handle to
+ * model name (the current one's state kept, name's taken back or
+ * started, its id looked up, the hot statements bound); after each
+ * transaction the kept ones' bulk path is checked again, after a
+ * rollback all of it is forgotten (the rollback may have undone what
+ * they say); freed.
  */
 struct store_model_slot {
 	char		*name;
@@ -307,6 +310,7 @@ struct store_model_slot {
 	int64_t		 bulk_rows;
 	int64_t		 bulk_max;
 };
+void		 store_model_switch(struct store *s, const char *name);
 void		 store_model_slots_reset(struct store *s, bool rolled_back);
 void		 store_model_slots_free(struct store *s);
 /*

@@ -3,7 +3,8 @@
  * prepared statements keyed by their SQL literal, the hot statements kept
  * in their own slots, stepping one that returns no rows, SQL text without
  * results, and the driver's last error as a cause naming the store. The
- * model's id is looked up here, as every statement binds it as :model.
+ * model's id is looked up here, as every statement binds it as :model,
+ * and the models a handle switched away from keep their state here.
  * This file calls only the driver: everything else in src/db calls it.
  *
  * A COPY of new predictions left open by the bulk path (store-bulk.c) is
@@ -80,6 +81,104 @@ store_stmt_forget_hot(struct store *s)
 	db_finalize(s->st_data_version);
 	s->st_pred_insert = s->st_pred_exists = s->st_batch_open = NULL;
 	s->st_batch_get = s->st_data_version = NULL;
+}
+
+/* The slot of model name (added when add), or NULL. */
+static struct store_model_slot *
+model_slot(struct store *s, const char *name, bool add)
+{
+	struct store_model_slot *m;
+	size_t i;
+
+	for (i = 0; i < s->n_slots; i++)
+		if (strcmp(s->slots[i].name, name) == 0)
+			return &s->slots[i];
+	if (!add)
+		return NULL;
+	s->slots = xreallocarray(s->slots, s->n_slots + 1, sizeof *s->slots);
+	m = &s->slots[s->n_slots++];
+	memset(m, 0, sizeof *m);
+	m->name = xstrdup(name);
+	return m;
+}
+
+/* Keep the handle's model's state (from) or take a kept one's (to). */
+static void
+model_swap(struct store *s, struct store_model_slot *m, bool from)
+{
+#define SWAP(f)	do { if (from) m->f = s->f; else s->f = m->f; } while (0)
+	SWAP(model_id);
+	SWAP(model_known);
+	SWAP(cur_batch);
+	SWAP(cur_tx_seq);
+	SWAP(cur_batch_closed);
+	SWAP(cur_batch_pruned);
+	SWAP(cur_counted);
+	SWAP(cur_data_version);
+	SWAP(cur_rows);
+	SWAP(cur_labelled);
+	SWAP(cur_last_label);
+	SWAP(prune_head_known);
+	SWAP(prune_head);
+	SWAP(prune_head_time);
+	SWAP(tx_data_version);
+	SWAP(bulk_fresh);
+	SWAP(bulk_batch);
+	SWAP(bulk_rows);
+	SWAP(bulk_max);
+#undef SWAP
+}
+
+void
+store_model_slots_reset(struct store *s, bool rolled_back)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_slots; i++) {
+		s->slots[i].bulk_fresh = false;
+		if (!rolled_back)
+			continue;
+		s->slots[i].model_known = false;
+		s->slots[i].cur_batch = -1;
+		s->slots[i].cur_counted = false;
+		s->slots[i].prune_head_known = false;
+		s->slots[i].bulk_batch = -1;
+	}
+}
+
+void
+store_model_slots_free(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_slots; i++)
+		free(s->slots[i].name);
+	free(s->slots);
+	s->slots = NULL;
+	s->n_slots = 0;
+}
+
+void
+store_model_switch(struct store *s, const char *name)
+{
+	struct store_model_slot *m;
+
+	model_swap(s, model_slot(s, s->model, true), true);
+	free(s->model);
+	s->model = xstrdup(name);
+	if ((m = model_slot(s, name, false)) != NULL) {
+		model_swap(s, m, false);
+	} else {
+		s->model_known = false;
+		s->cur_batch = -1;
+		s->cur_counted = false;
+		s->prune_head_known = false;	/* batch ids are the model's */
+		s->bulk_fresh = false;
+		s->bulk_batch = -1;
+	}
+	if (!s->model_known && s->schema_ready)
+		store_model_lookup(s);
+	store_stmt_rebind_hot(s);
 }
 
 void

@@ -27,85 +27,9 @@
 
 /* ---- The model ------------------------------------------------------ */
 
-/* The slot of model name (added when add), or NULL. */
-static struct store_model_slot *
-model_slot(struct store *s, const char *name, bool add)
-{
-	struct store_model_slot *m;
-	size_t i;
-
-	for (i = 0; i < s->n_slots; i++)
-		if (strcmp(s->slots[i].name, name) == 0)
-			return &s->slots[i];
-	if (!add)
-		return NULL;
-	s->slots = xreallocarray(s->slots, s->n_slots + 1, sizeof *s->slots);
-	m = &s->slots[s->n_slots++];
-	memset(m, 0, sizeof *m);
-	m->name = xstrdup(name);
-	return m;
-}
-
-/* Keep the handle's model's state (from) or take a kept one's (to). */
-static void
-model_swap(struct store *s, struct store_model_slot *m, bool from)
-{
-#define SWAP(f)	do { if (from) m->f = s->f; else s->f = m->f; } while (0)
-	SWAP(model_id);
-	SWAP(model_known);
-	SWAP(cur_batch);
-	SWAP(cur_tx_seq);
-	SWAP(cur_batch_closed);
-	SWAP(cur_batch_pruned);
-	SWAP(cur_counted);
-	SWAP(cur_data_version);
-	SWAP(cur_rows);
-	SWAP(cur_labelled);
-	SWAP(cur_last_label);
-	SWAP(prune_head_known);
-	SWAP(prune_head);
-	SWAP(prune_head_time);
-	SWAP(tx_data_version);
-	SWAP(bulk_fresh);
-	SWAP(bulk_batch);
-	SWAP(bulk_rows);
-	SWAP(bulk_max);
-#undef SWAP
-}
-
-void
-store_model_slots_reset(struct store *s, bool rolled_back)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_slots; i++) {
-		s->slots[i].bulk_fresh = false;
-		if (!rolled_back)
-			continue;
-		s->slots[i].model_known = false;
-		s->slots[i].cur_batch = -1;
-		s->slots[i].cur_counted = false;
-		s->slots[i].prune_head_known = false;
-		s->slots[i].bulk_batch = -1;
-	}
-}
-
-void
-store_model_slots_free(struct store *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_slots; i++)
-		free(s->slots[i].name);
-	free(s->slots);
-	s->slots = NULL;
-	s->n_slots = 0;
-}
-
 int
 store_model_set(struct store *s, const char *name, char **cause)
 {
-	struct store_model_slot *m;
 	char why[128];
 
 	if (!model_name_check(name, strlen(name), why, sizeof why)) {
@@ -114,22 +38,7 @@ store_model_set(struct store *s, const char *name, char **cause)
 	}
 	if (strcmp(name, s->model) == 0)
 		return 0;
-	model_swap(s, model_slot(s, s->model, true), true);
-	free(s->model);
-	s->model = xstrdup(name);
-	if ((m = model_slot(s, name, false)) != NULL) {
-		model_swap(s, m, false);
-	} else {
-		s->model_known = false;
-		s->cur_batch = -1;
-		s->cur_counted = false;
-		s->prune_head_known = false;	/* batch ids are the model's */
-		s->bulk_fresh = false;
-		s->bulk_batch = -1;
-	}
-	if (!s->model_known && s->schema_ready)
-		store_model_lookup(s);
-	store_stmt_rebind_hot(s);
+	store_model_switch(s, name);
 	/* Its writes in the open transaction are its own from the first. */
 	return s->in_tx ? store_write_model(s, cause) : 0;
 }
