@@ -6,7 +6,8 @@
 # it), fraud-v3's labels after everything else. Every model's reports are
 # byte for byte those of its stream ingested alone into its own store,
 # its alert conditions, pages and dry-run lines are its own (the lines
-# name it), and a bad line is still rejected with its line number. Then
+# name it), a bad line is still rejected with its line number and a
+# model without schema or reference is warned and logged as alone. Then
 # the same input through --follow, written while it is read, ingest
 # killed with kill -9 twice and restarted: no row of any model lost or
 # doubled, the same reports.
@@ -93,8 +94,8 @@ same_as_alone() {
 		yes_if "$2: $mname pages as alone" \
 		    cmp -s "$mname.pages.want" "$mname.pages.got"
 	done
-	check "$2: the three models, no other" "$(q "$1" "SELECT name
-	    FROM models ORDER BY name")" "churn.eu fraud-v3 ranker_2"
+	check "$2: the models, no other" "$(q "$1" "SELECT name
+	    FROM models ORDER BY name")" "${3:-churn.eu fraud-v3 ranker_2}"
 }
 
 # 1. One pass over the interleaved input.
@@ -122,18 +123,39 @@ yes_if "churn.eu pages Slack on warnings, ranker_2 does not" [ \
     'warning' AND channel = 'slack'")" = 0 ]
 
 # 2. Bad lines among them: line-numbered, in the rejected table of the
-# model they name (a line that is no record: --model's).
+# model they name (a line that is no record: --model's). And a model
+# whose first record is a prediction (no schema, no reference): as a
+# stream of its own, warned (the warning names it), logged, not judged.
+printf '%s\n' \
+    '{"model":"newbie","batch_id":1,"features":[1,2],"scores":[0.3,0.7]}' \
+    '{"model":"newbie","batch_id":1,"features":[2,1],"scores":[0.6,0.4]}' \
+    '{"model":"newbie","type":"end_batch","batch_id":1}' >newbie.ndjson
+"$ingest" --quiet --db alone-newbie.db <newbie.ndjson 2>alone-newbie.err
+check "newbie alone exit" $? 0
 awk 'NR == 2000 { print "{\"model\":\"fraud-v3\",\"batch_id\":3," \
     "\"features\":[1,2],\"scores\":[0.5,0.5]}" }
-    NR == 2004 { print "{oops" } { print }' all.ndjson >bad.ndjson
+    NR == 2004 { print "{oops" }
+    NR == 3000 { while ((getline l < "newbie.ndjson") > 0) print l }
+    { print }' all.ndjson >bad.ndjson
 "$ingest" --quiet --db bad.db --model ranker_2 <bad.ndjson 2>bad.err
 check "bad lines: exit 65" $? 65
-check "bad lines: line-numbered" "$(cut -d' ' -f1 bad.err | xargs)" \
+check "bad lines: line-numbered" "$(grep -v '^mlmon-ingest: ' bad.err |
+    cut -d' ' -f1 | xargs)" \
     "stdin:2000: stdin:2005:"
 check "bad lines: each in its model's rejected table" "$(q bad.db "SELECT
     name, line FROM rejected JOIN models USING (model_id)
     ORDER BY line")" "fraud-v3|2000 ranker_2|2005"
-same_as_alone bad.db "bad lines"
+same_as_alone bad.db "bad lines" "churn.eu fraud-v3 newbie ranker_2"
+check "newbie: rows and batch as alone" "$(q bad.db "SELECT n_rows,
+    closed_at IS NOT NULL FROM batches JOIN models USING (model_id)
+    WHERE name = 'newbie'")" "$(q alone-newbie.db "SELECT n_rows,
+    closed_at IS NOT NULL FROM batches")"
+check "newbie: reports as alone (none)" "$(q bad.db "SELECT count(*)
+    FROM monitor_reports JOIN models USING (model_id)
+    WHERE name = 'newbie'")" "$(q alone-newbie.db "SELECT count(*)
+    FROM monitor_reports")"
+check "newbie: warned as alone, named" "$(grep -c "^mlmon-ingest: newbie: \
+$(sed 's/^mlmon-ingest: //' alone-newbie.err)\$" bad.err)" 1
 
 # 3. --follow, the input written while it is read, kill -9 twice.
 start_ingest() {
