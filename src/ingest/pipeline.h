@@ -153,8 +153,9 @@ int		 pipeline_commit_after(struct pipeline *p, bool had_work,
 		    char **cause);
 /*
  * Between lines, in this order: the silence alarm (1: pages fired, commit
- * now), the time windows' idle closes and the labels' TTL (pl_labels_tick), whether the flush deadline (T ms
- * of uncommitted work) has passed, Alertmanager's re-posts. 0 or -1.
+ * now), the time windows' idle closes and the held labels' TTL, whether
+ * the flush deadline (T ms of uncommitted work) has passed,
+ * Alertmanager's re-posts. 0 or -1.
  */
 int		 pipeline_tick_watch(struct pipeline *p, int64_t now_ms,
 		    char **cause);
