@@ -21,8 +21,9 @@
  * fully labelled (arrival order, whatever the ids), each batch once. The
  * decoded detectors stay cached here;
  * their stored row is re-read once per write transaction (a labeler may
- * have fed them) and written once, before the commit, by pipeline_commit_prepare:
- * the state still commits together with the reports it produced.
+ * have fed them) and written once, before the commit, by
+ * pipeline_commit_prepare: the state still commits together with the
+ * reports it produced.
  */
 #include "ingest/pipeline-internal.h"
 
@@ -255,8 +256,8 @@ detectors_load(struct pipeline *p, char **cause)
  * arrival order, whatever their ids), and once: a batch with a stored
  * detector report was fed already (a relabel does not feed it again).
  * *fed tells whether it was fed now (and *out is its report). The new
- * state is stored by the next commit (pipeline_commit_prepare), in the same transaction as
- * the reports.
+ * state is stored by the next commit (pipeline_commit_prepare), in the
+ * same transaction as the reports.
  */
 static int
 detectors_advance(struct pipeline *p, int64_t batch,
