@@ -1,6 +1,7 @@
 /*
- * The console's model layer against a real store written through the
- * store API (tests/tui/fixture.c): overview numbers, drift counts from
+ * The console's model layer (src/db/query*.c), on both backends, against
+ * a real store written through the store API (tests/tui/fixture.c, the
+ * console's tests' store): overview numbers, drift counts from
  * the ledger's summaries (and from the reports on a version 1 file),
  * change detection, series, alert pages, calibration, and the
  * states a store can be in (missing, empty, garbage, deleted, back).
@@ -23,7 +24,7 @@ write_fixture(int64_t first, int64_t last)
 {
 	struct fixture_opts o = { first, last, 16, 14, true, false };
 
-	ck_assert_int_eq(fixture_write(db_path, &o), 0);
+	ck_assert_int_eq(fixture_write(db_target, &o), 0);
 }
 
 START_TEST(overview_numbers)
@@ -41,7 +42,7 @@ START_TEST(overview_numbers)
 	size_t i;
 
 	write_fixture(1, 20);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_OK);
 	ov = query_overview(q);
@@ -132,15 +133,15 @@ START_TEST(previous_version_file_same_numbers)
 	int i;
 
 	write_fixture(1, 20);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	ck_assert_int_eq(query_refresh(q), 1);
 	want = *query_overview(q);
 	query_destroy(q);
-	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(db_target, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, downgrade, NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_OK);
 	ov = query_overview(q);
@@ -161,7 +162,7 @@ START_TEST(appends_are_folded_incrementally)
 	const struct query_overview *ov;
 
 	write_fixture(1, 12);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ov = query_overview(q);
 	ck_assert_int_eq(ov->latest_batch, 12);
@@ -190,7 +191,7 @@ START_TEST(series_window)
 
 	memset(&s, 0, sizeof s);
 	write_fixture(1, 20);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	query_refresh(q);
 	ck_assert_int_eq(query_series_load(q, 15, 22, QUERY_REPORT_FEATURE |
 	    QUERY_REPORT_PREDICTION | QUERY_REPORT_PERFORMANCE, &s), 0);
@@ -264,7 +265,7 @@ START_TEST(alert_pages)
 	memset(&p, 0, sizeof p);
 	memset(&f, 0, sizeof f);
 	write_fixture(1, 20);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	query_refresh(q);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		f.severity = rows[i].sev;
@@ -310,7 +311,7 @@ START_TEST(calibration_and_steps)
 
 	memset(&c, 0, sizeof c);
 	write_fixture(1, 20);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	query_refresh(q);
 	ck_assert_int_eq(query_calib_load(q, 5, &c), 0);
 	ck_assert(c.exists);
@@ -349,23 +350,23 @@ START_TEST(store_states)
 	struct query *q;
 	FILE *f;
 
-	q = query_create(db_path);
+	q = query_create(db_target);
 	ck_assert_int_eq(query_refresh(q), 0);
 	ck_assert_int_eq(query_state(q), QUERY_MISSING);
 	/* An empty file: no schema yet. */
-	f = fopen(db_path, "w");
+	f = fopen(db_target, "w");
 	fclose(f);
 	query_refresh(q);
 	ck_assert_int_eq(query_state(q), QUERY_EMPTY);
 	/* Ingest starts: the same console turns into data. */
-	unlink(db_path);
+	unlink(db_target);
 	query_refresh(q);
 	write_fixture(1, 3);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_OK);
 	ck_assert_int_eq(query_overview(q)->latest_batch, 3);
 	/* Deleted under us. */
-	unlink(db_path);
+	unlink(db_target);
 	ck_assert_int_eq(query_refresh(q), 1);
 	ck_assert_int_eq(query_state(q), QUERY_DELETED);
 	ck_assert_ptr_nonnull(strstr(query_message(q), "deleted"));
@@ -378,13 +379,13 @@ START_TEST(store_states)
 	ck_assert_int_eq(query_overview(q)->latest_batch, 5);
 	query_destroy(q);
 	/* Not a database at all. */
-	unlink(db_path);
-	f = fopen(db_path, "w");
+	unlink(db_target);
+	f = fopen(db_target, "w");
 	fputs("this is not sqlite, just text long enough to be a header "
 	    "of something else entirely................................",
 	    f);
 	fclose(f);
-	q = query_create(db_path);
+	q = query_create(db_target);
 	query_refresh(q);
 	ck_assert_int_eq(query_state(q), QUERY_UNREADABLE);
 	query_destroy(q);
@@ -392,18 +393,21 @@ START_TEST(store_states)
 END_TEST
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct fixture_case cases[] = {
-		{ overview_numbers },
-		{ previous_version_file_same_numbers },
-		{ appends_are_folded_incrementally },
-		{ series_window },
-		{ alert_pages },
-		{ calibration_and_steps },
-		{ store_states },
+		{ overview_numbers, NULL },
+		{ previous_version_file_same_numbers, "a SQLite file of an"
+		    " earlier schema, read through TEMP views: a PostgreSQL"
+		    " store is born at the current version" },
+		{ appends_are_folded_incrementally, NULL },
+		{ series_window, NULL },
+		{ alert_pages, NULL },
+		{ calibration_and_steps, NULL },
+		{ store_states, "a file missing, empty, not SQLite, deleted"
+		    " and back (a server that cannot be reached: pg-targets)" },
 	};
 
-	return fixture_main("query", cases, sizeof cases / sizeof cases[0],
-	    60);
+	return fixture_main(argc, argv, "query", cases,
+	    sizeof cases / sizeof cases[0], 60);
 }

@@ -44,18 +44,18 @@ ro_file_child(void)
 	struct store *s;
 	char *cause = NULL;
 
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	s = store_open(db_target, STORE_READ_WRITE, &cause);
 	if (s != NULL)
 		return 1;
 	if (strstr(cause, "read-only") == NULL ||
-	    strstr(cause, db_path) == NULL) {
+	    strstr(cause, db_target) == NULL) {
 		fprintf(stderr, "cause: %s\n", cause);
 		return 2;
 	}
 	free(cause);
 	cause = NULL;
 	/* Reading still works (the directory lets us create the -shm). */
-	s = store_open(db_path, STORE_READ_ONLY, &cause);
+	s = store_open(db_target, STORE_READ_ONLY, &cause);
 	if (s == NULL || store_batch_rows(s, 0) != 2) {
 		fprintf(stderr, "read-only: %s\n", cause);
 		return 4;
@@ -71,7 +71,7 @@ ro_dir_child(void)
 	char *cause = NULL;
 
 	/* No -shm and no way to create it: a clear refusal. */
-	s = store_open(db_path, STORE_READ_ONLY, &cause);
+	s = store_open(db_target, STORE_READ_ONLY, &cause);
 	if (s != NULL)
 		return 1;
 	if (strstr(cause, "-shm") == NULL) {
@@ -92,9 +92,9 @@ START_TEST(test_read_only_file)
 	add_batch(s, 0, 2, false);
 	ck_assert_int_eq(store_flush(s, &cause), 0);
 	store_close(s);
-	shm = xasprintf("%s-shm", db_path);
+	shm = xasprintf("%s-shm", db_target);
 	ck_assert_int_eq(access(shm, F_OK), -1);	/* removed at close */
-	ck_assert_int_eq(chmod(db_path, 0444), 0);
+	ck_assert_int_eq(chmod(db_target, 0444), 0);
 	ck_assert_int_eq(chmod(db_dir, 0777), 0);
 	st = as_nobody(ro_file_child);
 	ck_assert_msg(st == 0, "file child status %d", st);
@@ -137,7 +137,7 @@ START_TEST(test_disk_full)
 		rc = store_flush(s, &cause);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_msg(strstr(cause, "database or disk is full") != NULL &&
-	    strstr(cause, db_path) != NULL, "%s", cause);
+	    strstr(cause, db_target) != NULL, "%s", cause);
 	free(cause);
 	cause = NULL;
 	/* The store stays usable: what was committed is still there. */
@@ -177,7 +177,7 @@ START_TEST(test_seed_database_upgrade)
 	sqlite3 *db;
 	char *cause = NULL;
 
-	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(db_target, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, seed_schema, NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
@@ -203,13 +203,17 @@ START_TEST(test_seed_database_upgrade)
 END_TEST
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct fixture_case cases[] = {
-		{ test_read_only_file },
-		{ test_disk_full },
-		{ test_seed_database_upgrade },
+		{ test_read_only_file, "file and directory permissions of"
+		    " the SQLite file and its -shm" },
+		{ test_disk_full, "SQLite's max_page_count caps the file;"
+		    " a PostgreSQL database has no such cap to set" },
+		{ test_seed_database_upgrade, "a SQLite file made by the"
+		    " seed's own schema, upgraded in place" },
 	};
 
-	return fixture_main("store-file", cases, sizeof cases / sizeof cases[0], 60);
+	return fixture_main(argc, argv, "store-file", cases,
+	    sizeof cases / sizeof cases[0], 60);
 }

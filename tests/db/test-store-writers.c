@@ -35,7 +35,7 @@ conc_labeler(void)
 
 	for (i = 0; i < CONC_ROWS; i++)
 		labels[i] = i % 3;
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	s = store_open(db_target, STORE_READ_WRITE, &cause);
 	if (s == NULL) {
 		fprintf(stderr, "labeler open: %s\n", cause);
 		return 1;
@@ -134,7 +134,7 @@ START_TEST(test_busy_waits)
 		if (read(fd[0], &c, 1) != 1)
 			_exit(5);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		b = store_open(db_path, STORE_READ_WRITE, &cause);
+		b = store_open(db_target, STORE_READ_WRITE, &cause);
 		if (b == NULL || add_row(b, 1, 0, -1, &cause) != 1 ||
 		    store_flush(b, &cause) == -1) {
 			fprintf(stderr, "second writer: %s\n", cause);
@@ -189,7 +189,7 @@ START_TEST(test_writer_turns)
 		close(go[0]);
 		close(stop[1]);
 		fcntl(stop[0], F_SETFL, O_NONBLOCK);
-		a = store_open(db_path, STORE_READ_WRITE, &cause);
+		a = store_open(db_target, STORE_READ_WRITE, &cause);
 		if (a == NULL || write(go[1], "x", 1) != 1)
 			_exit(1);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -229,13 +229,14 @@ START_TEST(test_writer_turns)
 END_TEST
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct fixture_case cases[] = {
-		{ test_two_processes },
-		{ test_busy_waits },
-		{ test_writer_turns },
+		{ test_two_processes, NULL },
+		{ test_busy_waits, NULL },
+		{ test_writer_turns, NULL },
 	};
 
-	return fixture_main("store-writers", cases, sizeof cases / sizeof cases[0], 60);
+	return fixture_main(argc, argv, "store-writers", cases,
+	    sizeof cases / sizeof cases[0], 60);
 }

@@ -13,54 +13,56 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 #include "db/store.h"
 #include "fixture.h"
 
+/* A new store's tables, columns and indexes; reopening it is a no-op. */
 START_TEST(test_open_creates_schema)
 {
 	static const char *tables[] = { "predictions", "monitor_reports",
 	    "alerts", "alert_conditions", "meta", "reference", "batches",
 	    "rejected", "detector_state" };
+	static const char *alert_cols[] = { "condition_key", "kind",
+	    "status", "attempts", "last_error", "next_attempt_at",
+	    "delivered_at" };
 	struct store *s;
-	char *sql;
 	size_t i;
 
 	s = open_rw();
-	for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-		sql = xasprintf("SELECT count(*) FROM sqlite_master WHERE "
-		    "type = 'table' AND name = '%s'", tables[i]);
-		ck_assert_msg(q_int(sql) == 1, "table %s", tables[i]);
-		free(sql);
-	}
-	ck_assert_int_eq(q_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM pragma_table_info("
-	    "'alerts') WHERE name IN ('condition_key', 'kind', 'status', "
-	    "'attempts', 'last_error', 'next_attempt_at', 'delivered_at')"), 7);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM sqlite_master WHERE "
-	    "name = 'alerts_model_status_next'"), 1);
+	for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		ck_assert_msg(q_exists(tables[i], NULL) == 1, "table %s",
+		    tables[i]);
+	for (i = 0; i < sizeof alert_cols / sizeof alert_cols[0]; i++)
+		ck_assert_msg(q_exists("alerts", alert_cols[i]) == 1,
+		    "alerts.%s", alert_cols[i]);
+	ck_assert_int_eq(q_exists("alerts", "no_such_column"), 0);
+	ck_assert_int_eq(q_int(fixture_pg ? "SELECT count(*) FROM pg_indexes"
+	    " WHERE indexname = 'alerts_model_status_next'" :
+	    "SELECT count(*) FROM sqlite_master WHERE"
+	    " name = 'alerts_model_status_next'"), 1);
 	ck_assert_int_eq(q_int("SELECT value FROM meta WHERE key = "
 	    "'schema_version'"), STORE_SCHEMA_VERSION);
 	store_close(s);
 	/* Reopening is idempotent. */
 	s = open_rw();
 	store_close(s);
-	{
-		sqlite3 *db;
-		sqlite3_stmt *st;
+	ck_assert_int_eq(q_int("SELECT count(*) FROM meta WHERE key = "
+	    "'schema_version'"), 1);
+}
+END_TEST
 
-		sqlite3_open(db_path, &db);
-		sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
-		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-		ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
-		    "wal");
-		sqlite3_finalize(st);
-		sqlite3_close(db);
-	}
+/* The file's header says the version, its journal is WAL. */
+START_TEST(test_open_sqlite_file)
+{
+	struct store *s;
+
+	s = open_rw();
+	store_close(s);
+	ck_assert_int_eq(q_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_str_eq(q_text("PRAGMA journal_mode"), "wal");
 }
 END_TEST
 
@@ -95,7 +97,7 @@ START_TEST(test_flush_visibility)
 	char *cause = NULL;
 
 	w = open_rw();
-	r = store_open(db_path, STORE_READ_ONLY, &cause);
+	r = store_open(db_target, STORE_READ_ONLY, &cause);
 	ck_assert_msg(r != NULL, "%s", cause);
 	add_batch(w, 0, 10, false);
 	/* Uncommitted: invisible to another connection. */
@@ -122,19 +124,23 @@ START_TEST(test_read_only_beside_writer)
 	struct detector_report dr;
 	char *cause = NULL, *none;
 
-	/* A read-only open never creates a file. */
-	ck_assert_ptr_null(store_open(db_path, STORE_READ_ONLY, &cause));
-	ck_assert_ptr_nonnull(strstr(cause, "no such database"));
+	/* A read-only open of no store fails and never creates one. */
+	ck_assert_ptr_null(store_open(db_target, STORE_READ_ONLY, &cause));
+	ck_assert_ptr_nonnull(strstr(cause, fixture_pg ? "no schema yet" :
+	    "no such database"));
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(access(db_path, F_OK), -1);
+	if (fixture_pg)
+		ck_assert_int_eq(q_exists("predictions", NULL), 0);
+	else
+		ck_assert_int_eq(access(db_target, F_OK), -1);
 
 	w = open_rw();
 	add_batch(w, 3, 5, false);
 	ck_assert_int_eq(store_flush(w, &cause), 0);
 	/* The writer now holds an open write transaction. */
 	add_batch(w, 4, 5, false);
-	r = store_open(db_path, STORE_READ_ONLY, &cause);
+	r = store_open(db_target, STORE_READ_ONLY, &cause);
 	ck_assert_msg(r != NULL, "%s", cause);
 	ck_assert_int_eq(store_batch_get(r, 3, &b, &cause), 0);
 	ck_assert_uint_eq(b.n_rows, 5);
@@ -156,7 +162,7 @@ START_TEST(test_read_only_beside_writer)
 	ck_assert_int_eq(store_detector_get(r, "ddm", &(int64_t){0}, &none,
 	    &cause), 1);
 	store_close(r);
-	r = store_open(db_path, STORE_READ_ONLY, &cause);
+	r = store_open(db_target, STORE_READ_ONLY, &cause);
 	ck_assert_msg(r != NULL, "%s", cause);
 	ck_assert_int_eq(store_batch_rows(r, 4), 5);
 	store_close(r);
@@ -441,20 +447,24 @@ START_TEST(test_json_doubles)
 END_TEST
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct fixture_case cases[] = {
-		{ test_open_creates_schema },
-		{ test_replay_skips_logged_rows },
-		{ test_flush_visibility },
-		{ test_read_only_beside_writer },
-		{ test_batch_get_order_and_values },
-		{ test_json_doubles },
-		{ test_closed_batch },
-		{ test_batch_claim },
-		{ test_label_outcomes },
-		{ test_inline_labels_count },
+		{ test_open_creates_schema, NULL },
+		{ test_open_sqlite_file, "PRAGMA user_version and the WAL"
+		    " journal are the SQLite file's" },
+		{ test_replay_skips_logged_rows, NULL },
+		{ test_flush_visibility, NULL },
+		{ test_read_only_beside_writer, NULL },
+		{ test_batch_get_order_and_values, NULL },
+		{ test_json_doubles, "no store: the features parser alone,"
+		    " run once" },
+		{ test_closed_batch, NULL },
+		{ test_batch_claim, NULL },
+		{ test_label_outcomes, NULL },
+		{ test_inline_labels_count, NULL },
 	};
 
-	return fixture_main("store", cases, sizeof cases / sizeof cases[0], 60);
+	return fixture_main(argc, argv, "store", cases,
+	    sizeof cases / sizeof cases[0], 60);
 }

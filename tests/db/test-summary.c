@@ -73,7 +73,7 @@ raw_open(void)
 {
 	sqlite3 *db;
 
-	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(db_target, &db), SQLITE_OK);
 	return db;
 }
 
@@ -378,13 +378,13 @@ START_TEST(test_migration_of_v1_file)
 	sqlite3_close(db);
 
 	/* A read-only open leaves it alone; the first read-write upgrades. */
-	s = store_open(db_path, STORE_READ_ONLY, &cause);
+	s = store_open(db_target, STORE_READ_ONLY, &cause);
 	ck_assert_msg(s != NULL, "open ro: %s", cause);
 	store_close(s);
 	db = raw_open();
 	ck_assert_int_eq(int_of(db, "PRAGMA user_version"), 1);
 	sqlite3_close(db);
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	s = store_open(db_target, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "open: %s", cause);
 	store_close(s);
 
@@ -394,7 +394,7 @@ START_TEST(test_migration_of_v1_file)
 	check_against_reports(db);
 	sqlite3_close(db);
 	/* Opening again migrates nothing twice. */
-	s = store_open(db_path, STORE_READ_WRITE, &cause);
+	s = store_open(db_target, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "reopen: %s", cause);
 	store_close(s);
 	db = raw_open();
@@ -404,26 +404,15 @@ START_TEST(test_migration_of_v1_file)
 }
 END_TEST
 
-static Suite *
-summary_suite(void)
-{
-	Suite *s = suite_create("summary");
-	TCase *tc = tcase_create("summary");
-
-	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
-	tcase_add_test(tc, test_migration_of_v1_file);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
-main(void)
+main(int argc, char **argv)
 {
-	SRunner *sr = srunner_create(summary_suite());
-	int failed;
+	const struct fixture_case suite[] = {
+		{ test_migration_of_v1_file, "a version 1 SQLite file made"
+		    " with raw SQL, migrated in place: a PostgreSQL store"
+		    " is born at the current version" },
+	};
 
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_main(argc, argv, "summary", suite,
+	    sizeof suite / sizeof suite[0], 60);
 }
