@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
 
@@ -353,33 +354,78 @@ utf8_cut(const char *text, size_t len, size_t max)
 	return n;
 }
 
+/*
+ * Caller frees. text[0..len) as PostgreSQL's TEXT takes it, in *n bytes:
+ * each byte that starts no valid UTF-8 sequence, and each NUL, becomes
+ * U+FFFD; everything else (tabs, newlines, other controls) stays as it
+ * is. NULL if text is taken as it is. (SQLite keeps the raw bytes.)
+ */
+static char *
+pg_text(const char *text, size_t len, size_t *n)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t i = 0, k;
+	uint32_t cp;
+	char *out;
+
+	if (sanitize_valid(u, len) && memchr(text, '\0', len) == NULL)
+		return NULL;
+	out = xmalloc(len * 3 + 1);
+	*n = 0;
+	while (i < len) {
+		k = sanitize_decode(u + i, len - i, &cp);
+		if (k == 0 || cp == 0) {
+			*n += sanitize_encode(0xfffd, out + *n);
+			i++;
+		} else {
+			memcpy(out + *n, text + i, k);
+			*n += k;
+			i += k;
+		}
+	}
+	out[*n] = '\0';
+	return out;
+}
+
 int
 store_reject_add(struct store *s, const char *source, uint64_t line,
     const char *reason, const char *text, size_t len, char **cause)
 {
 	struct db_stmt *st;
-	size_t keep;
+	size_t keep, n;
+	char *clean = NULL;
+	bool cut;
+	int rc;
 
-	if (text == NULL)
+	if (text == NULL) {
+		text = "";
 		len = 0;
-	keep = utf8_cut(text == NULL ? "" : text, len, STORE_REJECT_TEXT_MAX);
-	if (store_write_begin(s, cause) == -1)
+	}
+	keep = utf8_cut(text, len, STORE_REJECT_TEXT_MAX);
+	cut = keep < len;
+	if (s->pg && (clean = pg_text(text, keep, &n)) != NULL) {
+		text = clean;
+		keep = utf8_cut(clean, n, STORE_REJECT_TEXT_MAX);
+		cut = cut || keep < n;
+	}
+	if (store_write_begin(s, cause) == -1 ||
+	    (st = store_stmt(s, sql_reject_add, cause)) == NULL) {
+		free(clean);
 		return -1;
-	st = store_stmt(s, sql_reject_add, cause);
-	if (st == NULL)
-		return -1;
+	}
 	db_bind_text(st, 1, source == NULL ? "" : source, -1,
 	    DB_STATIC);
 	db_bind_int64(st, 2, line > INT64_MAX ? INT64_MAX :
 	    (int64_t)line);
 	db_bind_text(st, 3, reason == NULL ? "" : reason, -1,
 	    DB_STATIC);
-	db_bind_text(st, 4, text == NULL ? "" : text, (int)keep,
-	    DB_STATIC);
-	db_bind_int64(st, 5, keep < len);
+	db_bind_text(st, 4, text, (int)keep, DB_STATIC);
+	db_bind_int64(st, 5, cut);
 	db_bind_double(st, 6, clock_wall());
 	s->tx_writes++;
-	return store_stmt_done(s, st, "storing a rejected line", cause);
+	rc = store_stmt_done(s, st, "storing a rejected line", cause);
+	free(clean);
+	return rc;
 }
 
 int

@@ -320,6 +320,31 @@ START_TEST(test_rejected_truncation)
 }
 END_TEST
 
+/*
+ * The bytes of a rejected line as stored: SQLite keeps them raw;
+ * PostgreSQL's TEXT takes no NUL and no invalid UTF-8, so each such byte
+ * is stored as U+FFFD and the rest (a tab too) as sent.
+ */
+START_TEST(test_rejected_bytes)
+{
+	struct store *s;
+	char *cause = NULL;
+
+	s = open_rw();
+	ck_assert_msg(store_reject_add(s, "stdin", 1, "not UTF-8",
+	    "x\t\xff\0y\xc3\xa9", 7, &cause) == 0, "%s", cause);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	store_close(s);
+	if (fixture_pg)
+		ck_assert_str_eq(q_text("SELECT encode(convert_to(text,"
+		    " 'UTF8'), 'hex') || ' ' || truncated FROM rejected"),
+		    "7809efbfbdefbfbd79c3a9 0");
+	else
+		ck_assert_str_eq(q_text("SELECT hex(text) || ' ' || truncated"
+		    " FROM rejected"), "7809FF0079C3A9 0");
+}
+END_TEST
+
 START_TEST(test_detector_state)
 {
 	struct store *s;
@@ -393,6 +418,7 @@ main(int argc, char **argv)
 		{ test_reference, NULL },
 		{ test_schema_names, NULL },
 		{ test_rejected_truncation, NULL },
+		{ test_rejected_bytes, NULL },
 		{ test_detector_state, NULL },
 		{ test_reports, NULL },
 	};
