@@ -1,9 +1,10 @@
 /*
  * Retention (src/db/store-prune.c), on both backends: which batches lose
  * their rows (judged, labels final, newest row before the cutoff by event
- * time, else log time), whole and at least max_rows per call; a pruned batch's rows sent again are
- * replays; a label for a pruned row is held and expires with the TTL;
- * reports and alerts by age, keeping pending pages and open conditions'.
+ * time, else log time), whole and at least max_rows per call; a pruned
+ * batch's rows sent again are replays; a label for a pruned row is held
+ * and expires with the TTL; reports and alerts by age, keeping pending
+ * pages and open conditions'.
  */
 #include <check.h>
 #include <stdio.h>

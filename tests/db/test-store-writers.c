@@ -167,7 +167,9 @@ END_TEST
  * (a labeler). The looping writer sees the waiter announced in "<db>-wait"
  * after its commit and lets it take the lock first, so the wait is about
  * one hold. Without that, the waiter's polls only rarely fall into the
- * microseconds between COMMIT and BEGIN: it waits dozens of holds.
+ * microseconds between COMMIT and BEGIN: it waits dozens of holds. (On
+ * PostgreSQL the turn is the model's advisory lock, whose queue hands it
+ * to the waiter at the commit.)
  */
 START_TEST(test_writer_turns)
 {

@@ -446,8 +446,10 @@ main(int argc, char **argv)
 {
 	const struct fixture_case cases[] = {
 		{ test_columns_from_structs, NULL },
-		{ test_v2_store_migrates, "a SQLite file written by the schema 2 release" },
-		{ test_v3_store_migrates, "a SQLite file written by the schema 3 release" },
+		{ test_v2_store_migrates, "a SQLite file written by the"
+		    " schema 2 release" },
+		{ test_v3_store_migrates, "a SQLite file written by the"
+		    " schema 3 release" },
 	};
 
 	return fixture_main(argc, argv, "verdicts", cases,
