@@ -1,0 +1,109 @@
+#!/bin/sh
+# retain.sh INGEST GEN (under tests/pg/with-pg): retention on PostgreSQL
+# does what it does on SQLite. The same streams go to a SQLite file and
+# to a PostgreSQL database at the same moments, then the same pruning
+# ingest runs on each:
+#  1. --retain-reports: the abrupt stream in two parts 4 s apart, then an
+#     ingest without input with --retain-reports 3s: on both stores the
+#     first part's reports go, and its alerts but those of a condition
+#     still open; what is kept (reports byte for byte, alerts, the ledger)
+#     and the counts ingest prints are the same on both;
+#  2. --retain-rows: a labelled stream in two parts 3 s apart, pruned
+#     with --retain-rows 2s in one run:
+#     the first part's batches pruned whole on both, the same rows kept,
+#     the same ledger (pruned or not per batch), the same counts printed.
+. "$(dirname "$0")/../lib.sh"
+ingest=$(abspath "$1")
+gen=$(abspath "$2")
+url=${MLMON_TEST_PG:?run under tests/pg/with-pg}
+psql="${MLMON_TEST_PG_BIN:?}/psql"
+sandbox pg-retain
+
+pq() {
+	"$psql" -X -q -At -v ON_ERROR_STOP=1 -d "$url" -c "$1" 2>&1
+}
+# both WHAT ARGS...: ingest ARGS into the SQLite file and PostgreSQL.
+both() {
+	what=$1
+	shift
+	"$ingest" --db s.db "$@" 2>s.err
+	check "$what, SQLite: exit" "$?" 0
+	"$ingest" --db "$url" "$@" 2>p.err
+	check "$what, PostgreSQL: exit" "$?" 0
+}
+# same WHAT SQL: SQL's rows equal on both stores (and not empty). A
+# suppressed alert's message says when it may repeat, counted from its
+# writer's clock: that number is masked.
+same() {
+	mask='s/next repeat in [0-9]* s/next repeat in N s/'
+	echo "$2" | sqlite3 s.db | sed "$mask" >s.out
+	echo "$2" | "$psql" -X -q -At -d "$url" 2>&1 | sed "$mask" >p.out
+	yes_if "$1: rows" [ -s s.out ]
+	check "$1: the same on both stores" "$(diff s.out p.out | head -6)" ""
+}
+# The summary's pruned counts ("N old rows, N reports, N alerts pruned").
+pruned() {
+	sed -n 's/.*, \([0-9]* old rows, [0-9]* reports, [0-9]* alerts\) pruned.*/\1/p' "$1"
+}
+# SQL that prints the same on both: a NULL test as 1/0, reals rounded.
+N() { echo "CASE WHEN $1 IS NULL THEN 1 ELSE 0 END"; }
+R() { echo "CAST(round($1 * 1e9) AS BIGINT)"; }
+# split FILE N: FILE's batches up to N into part1, the rest into part2.
+split_at() {
+	awk -v n="$2" '{ b = 0; if (match($0, /"batch_id":[0-9]+/))
+	    b = substr($0, RSTART + 11, RLENGTH - 11) + 0
+	    print >(b <= n ? "part1.ndjson" : "part2.ndjson") }' "$1"
+}
+
+# 1. --retain-reports.
+"$gen" --scenario abrupt --batches 12 --batch-size 200 >all.ndjson ||
+    { echo "FAIL mlmon-gen"; exit 1; }
+split_at all.ndjson 6
+both "reports, part 1" --quiet part1.ndjson
+sleep 4
+both "reports, part 2" --quiet part2.ndjson
+both "--retain-reports 3s" --retain-reports 3s --flush-rows 100000 \
+    </dev/null
+echo "     SQLite: $(pruned s.err); PostgreSQL: $(pruned p.err)"
+yes_if "--retain-reports: reports and alerts pruned" \
+    grep -q ', 0 old rows, [1-9][0-9]* reports, [1-9][0-9]* alerts pruned' s.err
+check "--retain-reports: the same counts pruned" "$(pruned p.err)" \
+    "$(pruned s.err)"
+check "--retain-reports: the first part's reports gone" \
+    "$(pq "SELECT min(batch_id) FROM monitor_reports")" 7
+same "--retain-reports: reports kept" "SELECT batch_id, report_type,
+    payload FROM monitor_reports ORDER BY batch_id, report_type;"
+same "--retain-reports: alerts kept" "SELECT id, batch_id, severity,
+    channel, message, kind, condition_key, status, delivered FROM alerts
+    ORDER BY id;"
+same "--retain-reports: the ledger kept" "SELECT batch_id, n_rows,
+    n_labelled, $(N pruned_at) FROM batches ORDER BY batch_id;"
+
+# 2. --retain-rows, on new stores.
+rm -f s.db s.db-wal s.db-shm s.db-wait
+pq "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
+"$gen" --scenario stable --batches 8 --batch-size 200 >rows.ndjson ||
+    { echo "FAIL mlmon-gen"; exit 1; }
+split_at rows.ndjson 4
+both "rows, part 1" --quiet part1.ndjson
+sleep 3
+both "rows, part 2" --quiet part2.ndjson
+both "--retain-rows 2s" --retain-rows 2s </dev/null
+echo "     SQLite: $(pruned s.err); PostgreSQL: $(pruned p.err)"
+check "--retain-rows: the first part's rows pruned" "$(pruned p.err)" \
+    "800 old rows, 0 reports, 0 alerts"
+check "--retain-rows: the same counts pruned" "$(pruned p.err)" \
+    "$(pruned s.err)"
+check "--retain-rows: batches pruned whole" "$(pq "SELECT
+    string_agg(batch_id || ':' || (pruned_at IS NOT NULL)::int || ':' ||
+    (SELECT count(*) FROM predictions p WHERE p.batch_id = b.batch_id),
+    ' ' ORDER BY batch_id) FROM batches b")" \
+    "1:1:0 2:1:0 3:1:0 4:1:0 5:0:200 6:0:200 7:0:200 8:0:200"
+same "--retain-rows: rows kept" "SELECT batch_id, row_in_batch,
+    predicted_class, true_class, $(R confidence) FROM predictions
+    ORDER BY batch_id, row_in_batch;"
+same "--retain-rows: the ledger" "SELECT batch_id, n_rows, n_labelled,
+    $(N pruned_at) FROM batches ORDER BY batch_id;"
+same "--retain-rows: reports kept" "SELECT batch_id, report_type, payload
+    FROM monitor_reports ORDER BY batch_id, report_type;"
+finish
