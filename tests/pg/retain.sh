@@ -2,14 +2,16 @@
 # retain.sh INGEST GEN (under tests/pg/with-pg): retention on PostgreSQL
 # does what it does on SQLite. The same streams go to a SQLite file and
 # to a PostgreSQL database at the same moments, then the same pruning
-# ingest runs on each:
+# ingest runs on each, its period reaching back to the middle of the gap
+# between the parts (taken at each prune: a slow build's runs take
+# seconds):
 #  1. --retain-reports: the abrupt stream in two parts 4 s apart, then an
-#     ingest without input with --retain-reports 3s: on both stores the
+#     ingest without input with --retain-reports to the gap: on both stores the
 #     first part's reports go, and its alerts but those of a condition
 #     still open; what is kept (reports byte for byte, alerts, the ledger)
 #     and the counts ingest prints are the same on both;
-#  2. --retain-rows: a labelled stream in two parts 3 s apart, pruned
-#     with --retain-rows 2s in one run:
+#  2. --retain-rows: a labelled stream in two parts 4 s apart, pruned
+#     with --retain-rows to the gap in one run:
 #     the first part's batches pruned whole on both, the same rows kept,
 #     the same ledger (pruned or not per batch), the same counts printed.
 . "$(dirname "$0")/../lib.sh"
@@ -48,6 +50,27 @@ pruned() {
 # SQL that prints the same on both: a NULL test as 1/0, reals rounded.
 N() { echo "CASE WHEN $1 IS NULL THEN 1 ELSE 0 END"; }
 R() { echo "CAST(round($1 * 1e9) AS BIGINT)"; }
+# parts WHAT FILE N: FILE's batches up to N into both stores, 4 s, the
+# rest; the middle of the gap (ms) in $mid.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+parts() {
+	split_at "$2" "$3"
+	both "$1, part 1" --quiet part1.ndjson
+	mid=$(($(now_ms) + 2000))
+	sleep 4
+	both "$1, part 2" --quiet part2.ndjson
+}
+# prune FLAG: both stores pruned with FLAG back to $mid (whole seconds).
+prune() {
+	"$ingest" --db s.db "$1" "$((($(now_ms) - mid) / 1000))s" </dev/null \
+	    2>s.err
+	check "$1, SQLite: exit" "$?" 0
+	"$ingest" --db "$url" "$1" "$((($(now_ms) - mid) / 1000))s" \
+	    </dev/null 2>p.err
+	check "$1, PostgreSQL: exit" "$?" 0
+}
 # split FILE N: FILE's batches up to N into part1, the rest into part2.
 split_at() {
 	awk -v n="$2" '{ b = 0; if (match($0, /"batch_id":[0-9]+/))
@@ -58,12 +81,8 @@ split_at() {
 # 1. --retain-reports.
 "$gen" --scenario abrupt --batches 12 --batch-size 200 >all.ndjson ||
     { echo "FAIL mlmon-gen"; exit 1; }
-split_at all.ndjson 6
-both "reports, part 1" --quiet part1.ndjson
-sleep 4
-both "reports, part 2" --quiet part2.ndjson
-both "--retain-reports 3s" --retain-reports 3s --flush-rows 100000 \
-    </dev/null
+parts reports all.ndjson 6
+prune --retain-reports
 echo "     SQLite: $(pruned s.err); PostgreSQL: $(pruned p.err)"
 yes_if "--retain-reports: reports and alerts pruned" \
     grep -q ', 0 old rows, [1-9][0-9]* reports, [1-9][0-9]* alerts pruned' s.err
@@ -84,11 +103,8 @@ rm -f s.db s.db-wal s.db-shm s.db-wait
 pq "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
 "$gen" --scenario stable --batches 8 --batch-size 200 >rows.ndjson ||
     { echo "FAIL mlmon-gen"; exit 1; }
-split_at rows.ndjson 4
-both "rows, part 1" --quiet part1.ndjson
-sleep 3
-both "rows, part 2" --quiet part2.ndjson
-both "--retain-rows 2s" --retain-rows 2s </dev/null
+parts rows rows.ndjson 4
+prune --retain-rows
 echo "     SQLite: $(pruned s.err); PostgreSQL: $(pruned p.err)"
 check "--retain-rows: the first part's rows pruned" "$(pruned p.err)" \
     "800 old rows, 0 reports, 0 alerts"
