@@ -67,6 +67,15 @@ struct query {
 
 	struct query_overview ov;
 	uint64_t	 gen;		/* bumped on every (re)open */
+	/*
+	 * PostgreSQL: a server that cannot be reached is tried again after
+	 * a wait that doubles (query.c): the failed attempts in a row, the
+	 * wait, when the next is due (clock_mono) and why the last failed.
+	 */
+	unsigned	 retries;
+	int		 retry_ms;
+	double		 retry_at;
+	char		 retry_cause[QUERY_ERRMSG_MAX];
 
 	/*
 	 * The model shown: the one asked for (NULL: the store's "default",

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "db/db-target.h"
 #include "db/driver-pg.h"
@@ -33,6 +34,12 @@
 
 /* The writers' notification channel (docs/POSTGRES.md). */
 #define QUERY_PG_CHANNEL	"mlmon"
+/*
+ * A PostgreSQL server that cannot be reached: the first wait before
+ * trying again, doubled after each failure up to the cap.
+ */
+#define QUERY_RETRY_FIRST_MS	500
+#define QUERY_RETRY_MAX_MS	8000
 
 /* ---- connection ---- */
 
@@ -297,28 +304,71 @@ query_sqlite_file(struct query *q, enum query_state before)
 }
 
 /*
+ * Waiting for the server: why, and (after the first failure, so that
+ * --once says only why) how often it was tried and when it will be again.
+ */
+static void
+query_pg_waiting(struct query *q, double now, bool failed)
+{
+	int secs = (int)(q->retry_at - now + 0.999);
+
+	q->state = QUERY_MISSING;
+	if (failed && q->retries == 1) {
+		snprintf(q->message, sizeof q->message, "%s", q->retry_cause);
+		return;
+	}
+	snprintf(q->message, sizeof q->message, "%s (tried %u time%s; next "
+	    "try in %d s; waits double up to %d s)", q->retry_cause,
+	    q->retries, q->retries == 1 ? "" : "s", secs > 0 ? secs : 0,
+	    QUERY_RETRY_MAX_MS / 1000);
+}
+
+/* A connection attempt failed for cause (taken): wait longer. */
+static void
+query_pg_failed(struct query *q, char *cause, double now)
+{
+	size_t n = strlen(q->path);
+
+	/* The cause names the target, as the state's message does. */
+	snprintf(q->retry_cause, sizeof q->retry_cause, "%s",
+	    strncmp(cause, q->path, n) == 0 &&
+	    strncmp(cause + n, ": ", 2) == 0 ? cause + n + 2 : cause);
+	free(cause);
+	q->retries++;
+	q->retry_ms = q->retry_ms == 0 ? QUERY_RETRY_FIRST_MS :
+	    q->retry_ms >= QUERY_RETRY_MAX_MS / 2 ? QUERY_RETRY_MAX_MS :
+	    2 * q->retry_ms;
+	q->retry_at = now + q->retry_ms / 1000.0;
+	query_pg_waiting(q, now, true);
+}
+
+/*
  * The PostgreSQL server: connected already, or now (listening for the
  * writers' notifications before the first read, so that no commit after
  * it goes unseen). 1 when a connection is open to read, else 0 with the
- * state set: a server that cannot be reached is waited for.
+ * state set: a server that cannot be reached is waited for, tried again
+ * after QUERY_RETRY_FIRST_MS, then twice as long each time up to
+ * QUERY_RETRY_MAX_MS (a lost connection is tried again at once).
  */
 static int
 query_pg_connect(struct query *q)
 {
 	char *cause = NULL;
-	size_t n;
+	double now;
 
 	if (q->db != NULL)
 		return 1;
-	if ((q->db = db_open(q->target, DB_OPEN_READ_ONLY, &cause)) == NULL) {
-		/* The cause names the target, as the state's message does. */
-		n = strlen(q->path);
-		query_set_state(q, QUERY_MISSING, "%s", strncmp(cause, q->path,
-		    n) == 0 && strncmp(cause + n, ": ", 2) == 0 ? cause + n +
-		    2 : cause);
-		free(cause);
+	now = clock_mono();
+	if (q->retries > 0 && now < q->retry_at) {
+		query_pg_waiting(q, now, false);
 		return 0;
 	}
+	if ((q->db = db_open(q->target, DB_OPEN_READ_ONLY, &cause)) == NULL) {
+		query_pg_failed(q, cause, now);
+		return 0;
+	}
+	q->retries = 0;
+	q->retry_ms = 0;
 	if (db_pg_listen(q->db, QUERY_PG_CHANNEL) == -1) {
 		query_unreadable(q, query_err(q));
 		query_close_db(q);
