@@ -161,7 +161,10 @@ struct store {
 	bool		 file_known;
 	uint64_t	 file_dev;
 	uint64_t	 file_ino;
-	/* store_rollbacks: counted by a rollback hook once asked for. */
+	/*
+	 * store_rollbacks: counted by a rollback hook once asked for
+	 * (SQLite), by store_tx_reset (PostgreSQL).
+	 */
 	bool		 rollback_hooked;
 	uint64_t	 rollbacks;
 };

@@ -33,6 +33,9 @@ store_tx_reset(struct store *s, bool rolled_back)
 		s->cur_batch = -1;
 		s->cur_counted = false;
 		s->bulk_batch = -1;	/* its rows may be gone */
+		/* SQLite's rollback hook counts its own (store_rollbacks). */
+		if (s->pg)
+			s->rollbacks++;
 	}
 }
 
@@ -371,7 +374,16 @@ store_exec(struct store *s, const char *sql, const char *what, char **cause)
 char *
 store_db_error(struct store *s, const char *what)
 {
-	return store_error_msg(s, db_errmsg(s->conn), what);
+	char *msg, *cause;
+
+	/* The server's words ("could not extend file") may not say it. */
+	if (!s->pg || db_error(s->conn) != DB_E_FULL)
+		return store_error_msg(s, db_errmsg(s->conn), what);
+	msg = xasprintf("the database is full (the server could not write: "
+	    "%s)", db_errmsg(s->conn));
+	cause = store_error_msg(s, msg, what);
+	free(msg);
+	return cause;
 }
 
 void

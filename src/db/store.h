@@ -204,8 +204,10 @@ int	store_schema_version(void);
 size_t	store_format_double(char *buf, size_t size, double v);
 /*
  * Write transactions rolled back so far (a failed COMMIT, or a failed
- * statement that made SQLite roll back the whole transaction), counted
- * from the first call on.
+ * statement that made SQLite roll back the whole transaction; on
+ * PostgreSQL, where any failed statement ends the transaction, every
+ * rollback the store makes), counted from the first call on (SQLite) or
+ * from the open (PostgreSQL).
  */
 uint64_t store_rollbacks(struct store *s);
 /*
