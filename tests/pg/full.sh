@@ -3,7 +3,7 @@
 # server is started again with a file size limit (RLIMIT_FSIZE 17 MB:
 # above a WAL segment's 16 MB, below what the stream's predictions need;
 # PostgreSQL ignores SIGXFSZ and gets a short write: "could not extend
-# file"), and `mlmon-ingest --follow` reads a stream of 24,000 rows of 120
+# file"), and `mlmon-ingest --follow` reads a stream of 14,000 rows of 120
 # features. It stops when the table cannot grow: exit 1, "the database is
 # full" on stderr, the lines not stored named; what it counted as
 # accepted is what the store holds, and the input position stored with
@@ -20,7 +20,7 @@ sandbox pg-full
 command -v prlimit >/dev/null 2>&1 ||
     { echo "FAIL prlimit (util-linux) is missing"; exit 1; }
 
-batches=120
+batches=70
 rows=$((batches * 200))
 "$gen" --scenario abrupt --seed 7 --features 120 --batches $batches \
     >stream.ndjson || { echo "FAIL mlmon-gen"; exit 1; }
