@@ -99,22 +99,14 @@ alert_store_mutes(struct store *s, double now, struct alert_mute **out,
     size_t *n, char **cause)
 {
 	struct db_stmt *st;
-	void *v;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if ((st = store_stmt(s, sql_mutes_live, cause)) == NULL)
 		return -1;
 	db_bind_double(st, 1, now);
-	rc = rows_read(st, &mute_reader, &v, n);
-	db_reset(st);
-	if (rc != DB_DONE) {
-		*cause = store_db_error(s, "reading acks and silences");
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return store_stmt_rows(s, st, &mute_reader, out, n,
+	    "reading acks and silences", cause);
 }
 
 int

@@ -228,21 +228,13 @@ alert_store_conditions_open(struct store *s, struct alert_condition **out,
 	static const struct rows_reader reader = { sizeof **out,
 	    condition_read, condition_finish };
 	struct db_stmt *st;
-	void *v;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if ((st = store_stmt(s, sql_conditions_open, cause)) == NULL)
 		return -1;
-	rc = rows_read(st, &reader, &v, n);
-	db_reset(st);
-	if (rc != DB_DONE) {
-		*cause = store_db_error(s, "reading open alert conditions");
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return store_stmt_rows(s, st, &reader, out, n,
+	    "reading open alert conditions", cause);
 }
 
 int
@@ -330,8 +322,6 @@ alert_rows(struct store *s, const char *sql, int64_t id,
 	static const struct rows_reader reader = { sizeof **out, row_read,
 	    row_finish };
 	struct db_stmt *st;
-	void *v;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -339,14 +329,8 @@ alert_rows(struct store *s, const char *sql, int64_t id,
 		return -1;
 	if (id != 0)
 		db_bind_int64(st, 1, id);
-	rc = rows_read(st, &reader, &v, n);
-	db_reset(st);
-	if (rc != DB_DONE) {
-		*cause = store_db_error(s, "reading the alert outbox");
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return store_stmt_rows(s, st, &reader, out, n,
+	    "reading the alert outbox", cause);
 }
 
 int

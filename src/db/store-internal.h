@@ -239,6 +239,15 @@ int		 store_exec(struct store *s, const char *sql, const char *what,
  */
 int		 store_stmt_text(struct store *s, struct db_stmt *st,
 		     char **text, const char *what, char **cause);
+/*
+ * store-stmt.c: step st (bound) to its end, each row read by r into a new
+ * element of *out (caller frees; NULL without rows), *n of them (rows.h),
+ * then reset it: 0, or -1 and *cause (nothing read).
+ */
+struct rows_reader;
+int		 store_stmt_rows(struct store *s, struct db_stmt *st,
+		     const struct rows_reader *r, void *out, size_t *n,
+		     const char *what, char **cause);
 void		 store_stmt_finish(struct store *s);
 /*
  * store-stmt.c: end the bulk path's open COPY, if any (its rows are then

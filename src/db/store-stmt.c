@@ -19,6 +19,7 @@
 
 #include "core/xalloc.h"
 #include "db/driver-pg.h"
+#include "db/rows.h"
 
 void
 store_tx_reset(struct store *s, bool rolled_back)
@@ -339,6 +340,24 @@ store_stmt_done(struct store *s, struct db_stmt *st, const char *what,
 		return -1;
 	}
 	db_reset(st);
+	return 0;
+}
+
+int
+store_stmt_rows(struct store *s, struct db_stmt *st,
+    const struct rows_reader *r, void *out, size_t *n, const char *what,
+    char **cause)
+{
+	void *v;
+	int rc;
+
+	rc = rows_read(st, r, &v, n);
+	db_reset(st);
+	if (rc != DB_DONE) {
+		*cause = store_db_error(s, what);
+		return -1;
+	}
+	*(void **)out = v;
 	return 0;
 }
 
