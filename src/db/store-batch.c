@@ -21,7 +21,6 @@
 #include <stdlib.h>
 
 #include "core/clock.h"
-#include "core/xalloc.h"
 #include "db/store-internal.h"
 
 static const char sql_abandoned[] =
@@ -186,32 +185,6 @@ store_batch_abandon(struct store *s, int64_t batch_id, char **cause)
 	return store_meta_set(s, key, "1", cause);
 }
 
-/* The batch ids st (bound) returns, in its order; what names it. */
-static int
-batch_ids(struct store *s, struct db_stmt *st, const char *what,
-    int64_t **ids, size_t *n, char **cause)
-{
-	size_t cap = 0;
-	int rc;
-
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (*n == cap) {
-			cap = cap == 0 ? 8 : 2 * cap;
-			*ids = xreallocarray(*ids, cap, sizeof **ids);
-		}
-		(*ids)[(*n)++] = db_column_int64(st, 0);
-	}
-	db_reset(st);
-	if (rc != DB_DONE) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		*cause = store_db_error(s, what);
-		return -1;
-	}
-	return 0;
-}
-
 int
 store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
     char **cause)
@@ -223,7 +196,8 @@ store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
 	st = store_stmt(s, sql_abandoned, cause);
 	if (st == NULL)
 		return -1;
-	return batch_ids(s, st, "listing abandoned batches", ids, n, cause);
+	return store_stmt_ids(s, st, ids, n, "listing abandoned batches",
+	    cause);
 }
 
 int
@@ -238,8 +212,8 @@ store_batches_past_ttl(struct store *s, double before, int64_t **ids,
 	if (st == NULL)
 		return -1;
 	db_bind_double(st, 1, before);
-	return batch_ids(s, st, "listing batches past the label TTL", ids, n,
-	    cause);
+	return store_stmt_ids(s, st, ids, n,
+	    "listing batches past the label TTL", cause);
 }
 
 int

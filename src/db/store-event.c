@@ -557,34 +557,6 @@ store_batch_times(struct store *s, int64_t batch_id, double *closed_at,
 	return 0;
 }
 
-/* The batch ids statement st (bound) returns, in order. */
-static int
-store_ids(struct store *s, struct db_stmt *st, int64_t **ids, size_t *n,
-    const char *what, char **cause)
-{
-	size_t	 cap = 0;
-	int	 rc;
-
-	*ids = NULL;
-	*n = 0;
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*ids = xreallocarray(*ids, cap, sizeof **ids);
-		}
-		(*ids)[(*n)++] = db_column_int64(st, 0);
-	}
-	db_reset(st);
-	if (rc != DB_DONE) {
-		*cause = store_db_error(s, what);
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
-
 int
 store_open_batches(struct store *s, int64_t from, int64_t **ids, size_t *n,
     char **cause)
@@ -597,7 +569,7 @@ store_open_batches(struct store *s, int64_t from, int64_t **ids, size_t *n,
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, from);
-	return store_ids(s, st, ids, n, "reading open batches", cause);
+	return store_stmt_ids(s, st, ids, n, "reading open batches", cause);
 }
 
 int
@@ -611,7 +583,7 @@ store_judged_batches(struct store *s, int64_t **ids, size_t *n,
 	st = store_stmt(s, sql_judged_batches, cause);
 	if (st == NULL)
 		return -1;
-	return store_ids(s, st, ids, n, "reading judged batches", cause);
+	return store_stmt_ids(s, st, ids, n, "reading judged batches", cause);
 }
 
 int

@@ -46,6 +46,7 @@
 #define STORE_BUSY_TIMEOUT_MS	10000
 
 struct sqlite3;
+struct rows_reader;
 struct strbuf;
 
 /* A cached statement of the driver (store-stmt.c). */
@@ -244,10 +245,12 @@ int		 store_stmt_text(struct store *s, struct db_stmt *st,
  * element of *out (caller frees; NULL without rows), *n of them (rows.h),
  * then reset it: 0, or -1 and *cause (nothing read).
  */
-struct rows_reader;
 int		 store_stmt_rows(struct store *s, struct db_stmt *st,
 		     const struct rows_reader *r, void *out, size_t *n,
 		     const char *what, char **cause);
+/* store-stmt.c: as store_stmt_rows, the first column's integers. */
+int		 store_stmt_ids(struct store *s, struct db_stmt *st,
+		     int64_t **ids, size_t *n, const char *what, char **cause);
 void		 store_stmt_finish(struct store *s);
 /*
  * store-stmt.c: end the bulk path's open COPY, if any (its rows are then

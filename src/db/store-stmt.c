@@ -353,12 +353,28 @@ store_stmt_rows(struct store *s, struct db_stmt *st,
 
 	rc = rows_read(st, r, &v, n);
 	db_reset(st);
+	*(void **)out = v;	/* NULL after an error */
 	if (rc != DB_DONE) {
 		*cause = store_db_error(s, what);
 		return -1;
 	}
-	*(void **)out = v;
 	return 0;
+}
+
+static void
+id_read(struct db_stmt *st, void *id)
+{
+	*(int64_t *)id = db_column_int64(st, 0);
+}
+
+int
+store_stmt_ids(struct store *s, struct db_stmt *st, int64_t **ids,
+    size_t *n, const char *what, char **cause)
+{
+	static const struct rows_reader reader = { sizeof **ids, id_read,
+	    NULL };
+
+	return store_stmt_rows(s, st, &reader, ids, n, what, cause);
 }
 
 int
