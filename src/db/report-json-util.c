@@ -124,20 +124,30 @@ get(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
+/* o's key into *it: 1, or missing: 0 if allowed, else -1 and *cause. */
+static int
+lookup(const cJSON *o, const char *key, bool required, const cJSON **it,
+    char **cause)
+{
+	if ((*it = get(o, key)) != NULL)
+		return 1;
+	if (!required)
+		return 0;
+	*cause = xasprintf("missing key \"%s\"", key);
+	return -1;
+}
+
 /* A number or null (NaN). Missing: NaN unless required. */
 int
 get_double(const cJSON *o, const char *key, bool required, double *out,
     char **cause)
 {
-	const cJSON *it = get(o, key);
+	const cJSON *it;
+	int found = lookup(o, key, required, &it, cause);
 
-	if (it == NULL && !required) {
+	if (found <= 0) {
 		*out = NAN;
-		return 0;
-	}
-	if (it == NULL) {
-		*cause = xasprintf("missing key \"%s\"", key);
-		return -1;
+		return found;
 	}
 	if (cJSON_IsNull(it)) {
 		*out = NAN;
@@ -154,12 +164,10 @@ get_double(const cJSON *o, const char *key, bool required, double *out,
 int
 get_bool(const cJSON *o, const char *key, bool *out, char **cause)
 {
-	const cJSON *it = get(o, key);
+	const cJSON *it;
 
-	if (it == NULL) {
-		*cause = xasprintf("missing key \"%s\"", key);
+	if (lookup(o, key, true, &it, cause) == -1)
 		return -1;
-	}
 	if (!cJSON_IsBool(it)) {
 		*cause = xasprintf("\"%s\" is not true or false", key);
 		return -1;
@@ -192,15 +200,12 @@ int
 get_count(const cJSON *o, const char *key, bool required, uint64_t *out,
     char **cause)
 {
-	const cJSON *it = get(o, key);
+	const cJSON *it;
+	int found = lookup(o, key, required, &it, cause);
 
-	if (it == NULL && !required) {
+	if (found <= 0) {
 		*out = 0;
-		return 0;
-	}
-	if (it == NULL) {
-		*cause = xasprintf("missing key \"%s\"", key);
-		return -1;
+		return found;
 	}
 	return item_count(it, key, out, cause);
 }
