@@ -129,6 +129,25 @@ db_pg_socket(struct db_conn *c)
 	return fd;
 }
 
+bool
+db_pg_lost(struct db_conn *c)
+{
+	PGconn *pq;
+
+	if (c->backend != DB_POSTGRES)
+		return false;
+	pq = db_pg_conn(c);
+	/*
+	 * A write that found the socket closed ("server closed the
+	 * connection unexpectedly") can leave the status OK until libpq
+	 * reads the end of the stream: read what is there (a live
+	 * connection only queues what it finds).
+	 */
+	if (PQstatus(pq) == CONNECTION_OK)
+		(void)PQconsumeInput(pq);
+	return PQstatus(pq) == CONNECTION_BAD;
+}
+
 int
 db_pg_copy_begin(struct db_conn *c, const char *table, const char *columns)
 {

@@ -8,9 +8,17 @@
 #ifndef MLMON_DB_DRIVER_PG_H
 #define MLMON_DB_DRIVER_PG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "db/driver.h"
+
+/*
+ * Whether c is a PostgreSQL connection that is gone (the server ended it
+ * or went away): whatever its open transaction held is not committed, and
+ * nothing works on it until db_reconnect. False for SQLite.
+ */
+bool		 db_pg_lost(struct db_conn *c);
 
 /* LISTEN channel (an SQL identifier). 0 or -1. */
 int		 db_pg_listen(struct db_conn *c, const char *channel);

@@ -10,12 +10,15 @@
 #include "db/store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
+#include "db/driver-pg.h"
 #include "db/store-internal.h"
 
 /* Retries on busy for BEGIN and COMMIT go on this many timeouts. */
@@ -61,14 +64,19 @@ store_sleep_ms(int ms)
  * is asked, saying so in s->log. 0, or -1 and *cause.
  */
 static int
-store_reconnect(struct store *s, const char *what, char **cause)
+store_reconnect_wait(struct store *s, const char *what, char **cause)
 {
 	double start = clock_mono();
 	int delay = 100, tries = 0;
+	char *msg;
 
-	if (s->log != NULL)
+	if (s->log != NULL) {
+		/* libpq's message spans lines: one line here. */
+		msg = sanitize_dup(db_errmsg(s->conn), SIZE_MAX);
 		fprintf(s->log, "mlmon-ingest: %s: %s while %s: reconnecting\n",
-		    s->path, db_errmsg(s->conn), what);
+		    s->path, msg, what);
+		free(msg);
+	}
 	while (db_reconnect(s->conn) == -1) {
 		tries++;
 		if (store_stop_due() ||
@@ -86,6 +94,29 @@ store_reconnect(struct store *s, const char *what, char **cause)
 		fprintf(s->log, "mlmon-ingest: %s: reconnected after %.1f s\n",
 		    s->path, clock_mono() - start);
 	return 0;
+}
+
+bool
+store_lost(struct store *s)
+{
+	return s->conn != NULL && db_pg_lost(s->conn);
+}
+
+/*
+ * What the store knew of its lost transaction goes with it: the batch it
+ * had open, an open COPY, the model it may have stored in it, the pruning
+ * head it read.
+ */
+int
+store_reconnect(struct store *s, const char *what, char **cause)
+{
+	if (s->in_tx)
+		store_tx_reset(s, true);
+	s->bulk_copying = false;	/* the COPY went with the session */
+	s->bulk_batch = -1;
+	s->model_known = false;
+	s->prune_head_known = false;
+	return store_reconnect_wait(s, what, cause);
 }
 
 /*
@@ -108,7 +139,7 @@ store_tx_retry(struct store *s, bool begin, const char *what, char **cause)
 			return 0;
 		/* Lost between transactions: nothing of ours is lost. */
 		if (begin && db_error(s->conn) == DB_E_CONNECTION) {
-			if (store_reconnect(s, what, cause) == -1)
+			if (store_reconnect_wait(s, what, cause) == -1)
 				return -1;
 			continue;
 		}

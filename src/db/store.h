@@ -155,10 +155,26 @@ void		 store_set_busy_timeout(struct store *s, int ms);
  * restarted while ingest waited for input) is made again with backoff, up
  * to STORE_RECONNECT_MS, one line here for the loss and one for the
  * reconnection. A connection lost inside a transaction is an error: its
- * rows since the last flush are not stored and the cause says so.
+ * rows since the last flush are not stored and the cause says so; the
+ * caller may reconnect (store_reconnect) and redo that work.
  */
 #define STORE_RECONNECT_MS	60000
 void		 store_set_log(struct store *s, FILE *log);
+/*
+ * PostgreSQL: the connection is gone (the server restarted or ended the
+ * session). Lost inside a write transaction, the transaction's work is
+ * not stored (its COMMIT, if one was under way, may or may not have
+ * happened: redoing the work finds its rows stored, replays). False on
+ * SQLite.
+ */
+bool		 store_lost(struct store *s);
+/*
+ * After store_lost: forget the lost transaction (as a rollback would) and
+ * connect again as between transactions (with backoff, saying so in the
+ * log; what names the work that was under way). 0, or -1 and *cause.
+ */
+int		 store_reconnect(struct store *s, const char *what,
+		    char **cause);
 
 /* Commit the open write transaction, if any. */
 int	store_flush(struct store *s, char **cause);

@@ -651,6 +651,39 @@ fleet_set_follow(struct fleet *f, struct follow *r)
 		pipeline_set_follow(f->m[i]->p, r);
 }
 
+int
+fleet_take_over(struct fleet *f, struct fleet *old, int64_t now_ms,
+    char **cause)
+{
+	struct fleet_member	*m, *o;
+	size_t			 i;
+
+	old->cur = NULL;	/* the handle serves f from now on */
+	f->pos_key = old->pos_key != NULL ? xstrdup(old->pos_key) : NULL;
+	fleet_set_follow(f, old->follow);
+	fleet_set_source(f, old->source);
+	f->last_line = old->last_line;
+	f->m[0]->active = false;
+	f->n_active = 0;
+	for (i = 0; i < old->n; i++) {
+		o = old->m[i];
+		if (i > 0 && member_add(f, pipeline_model(o->p), now_ms,
+		    cause) == NULL)
+			return -1;
+		m = f->m[i];
+		pipeline_take_over(m->p, o->p);
+		m->resumed = o->resumed;
+		if (o->active)
+			fleet_activate(f, m);
+		/* As a restart would: pages left pending, retention. */
+		m->started = o->started;
+		if (m->started && (fleet_select(f, m, cause) != 0 ||
+		    pipeline_start(m->p, cause) != 0))
+			return -1;
+	}
+	return 0;
+}
+
 uint64_t
 fleet_last_line(const struct fleet *f)
 {
@@ -673,6 +706,18 @@ fleet_first_uncommitted(const struct fleet *f)
 			first = l;
 	}
 	return first;
+}
+
+uint64_t
+fleet_lines(const struct fleet *f, bool committed)
+{
+	uint64_t	n = 0;
+	size_t		i;
+
+	for (i = 0; i < f->n; i++)
+		n += committed ? pipeline_committed(f->m[i]->p)->lines :
+		    pipeline_stats(f->m[i]->p)->lines;
+	return n;
 }
 
 void

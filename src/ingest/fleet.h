@@ -93,9 +93,25 @@ int		 fleet_resume(struct fleet *f, const char *key, bool eager,
 		    char **cause);
 /* The reader whose position each commit stores. */
 void		 fleet_set_follow(struct fleet *f, struct follow *r);
+/*
+ * f, just made (its primary on the store handle), takes over from old,
+ * whose open transaction was lost with its connection and the store
+ * reconnected: a member for each of old's models, in old's order, with
+ * old's committed counts (pipeline_take_over), active and started as in
+ * old (pipeline_start again, as a restart would); old's input position
+ * key, reader and last line. The lines handed to old since its last
+ * commit are to be handed to f again. 0 or -1 (old is left as it was).
+ */
+int		 fleet_take_over(struct fleet *f, struct fleet *old,
+		    int64_t now_ms, char **cause);
 /* The latest input line handed over, and the first not committed. */
 uint64_t	 fleet_last_line(const struct fleet *f);
 uint64_t	 fleet_first_uncommitted(const struct fleet *f);
+/*
+ * The non-blank lines handed over, across every model (committed: those
+ * whose work is committed, pipeline_committed's).
+ */
+uint64_t	 fleet_lines(const struct fleet *f, bool committed);
 /* The sum of every model's counts. */
 void		 fleet_stats(const struct fleet *f, struct pipeline_stats *st);
 /*

@@ -26,10 +26,15 @@
 #include "core/xalloc.h"
 #include "ingest/follow.h"
 #include "ingest/fleet.h"
+#include "ingest/redo.h"
 #include "ingest/signals.h"
 #include "prom/prom.h"
 
 #define PROGRESS_MS	250
+
+static const char too_long[] = "line longer than 1048576 bytes";
+static const char cut[] = "incomplete line (no newline before the file was "
+    "rotated or truncated)";
 
 /*
  * Rewrite the metrics file when a commit closed or labelled a batch since
@@ -77,12 +82,52 @@ progress(struct fleet *f, int64_t start, int64_t now)
 }
 
 /*
+ * A line to the pipelines as kind says (source: --follow's file, else
+ * NULL), noted first in l->redo when it is kept: a blank line is not (no
+ * pipeline counts it), a line that failed before any pipeline counted it
+ * is (switching the store handle to its model can meet a lost
+ * connection: the line is still to do).
+ */
+static enum pipeline_result
+hand(struct loop *l, enum redo_kind kind, const char *source,
+    uint64_t lineno, const char *text, size_t len, int64_t now,
+    char **cause)
+{
+	struct fleet		*f = l->f;
+	uint64_t		 n = fleet_lines(f, false);
+	enum pipeline_result	 res;
+
+	if (l->redo != NULL)
+		redo_add(l->redo, n + 1, kind, source, lineno, text, len);
+	if (source != NULL)
+		fleet_set_source(f, source);
+	if (kind == REDO_LINE)
+		res = fleet_line(f, text, len, lineno, now, cause);
+	else
+		res = fleet_reject(f, lineno, kind == REDO_CUT ? cut :
+		    too_long, text, len, cause);
+	if (l->redo != NULL && res != PIPELINE_FATAL &&
+	    fleet_lines(f, false) == n)
+		redo_drop_last(l->redo);
+	return res;
+}
+
+/* After a line or a tick: where a signal would stop, what is committed. */
+static void
+settle(struct loop *l)
+{
+	signals_note(fleet_first_uncommitted(l->f));
+	if (l->redo != NULL)
+		redo_trim(l->redo, fleet_lines(l->f, true));
+}
+
+/*
  * One input line without its terminator to the pipelines: a CR before the
  * LF belongs to the terminator (so the length limit is the same for CRLF
  * and LF), and a UTF-8 byte order mark opening the input is not content.
  */
 static enum pipeline_result
-line_in(struct fleet *f, const char *line, size_t len, uint64_t lineno,
+line_in(struct loop *l, const char *line, size_t len, uint64_t lineno,
     int64_t now, char **cause)
 {
 	if (len > 0 && line[len - 1] == '\r')
@@ -91,7 +136,7 @@ line_in(struct fleet *f, const char *line, size_t len, uint64_t lineno,
 		line += 3;
 		len -= 3;
 	}
-	return fleet_line(f, line, len, lineno, now, cause);
+	return hand(l, REDO_LINE, NULL, lineno, line, len, now, cause);
 }
 
 /* The input buffer of read_loop: a longest line, its CR and its LF. */
@@ -107,42 +152,49 @@ struct reader {
  * newline is a too long line, rejected and skipped. LOOP_EOF: go on.
  */
 static enum loop_stop
-reader_lines(struct reader *rd, struct fleet *f, int64_t now,
-    char **cause)
+reader_lines(struct reader *rd, struct loop *l, int64_t now, char **cause)
 {
-	enum pipeline_result	 res;
+	enum pipeline_result	 res = PIPELINE_OK;
+	enum loop_stop		 stop = LOOP_EOF;
 	size_t			 pos = 0, len;
-	char			*nl;
+	char			*line, *nl;
+	bool			 skip;
 
 	while ((nl = memchr(rd->buf + pos, '\n', rd->end - pos)) != NULL) {
-		len = (size_t)(nl - (rd->buf + pos));
-		if (stop_requested())
-			return LOOP_SIGNAL;
-		rd->lineno++;
-		if (rd->discarding)
-			rd->discarding = false;
-		else if ((res = line_in(f, rd->buf + pos, len, rd->lineno,
-		    now, cause)) == PIPELINE_FATAL)
-			return LOOP_FATAL;
-		else if (res == PIPELINE_STOP)
-			return LOOP_JUDGING;
+		if (stop_requested()) {
+			stop = LOOP_SIGNAL;
+			break;
+		}
+		/* Handed over, done or not: a next call goes on after it. */
+		line = rd->buf + pos;
+		len = (size_t)(nl - line);
 		pos += len + 1;
-		signals_note(fleet_first_uncommitted(f));
+		rd->lineno++;
+		skip = rd->discarding;
+		rd->discarding = false;
+		if (!skip && (res = line_in(l, line, len, rd->lineno, now,
+		    cause)) == PIPELINE_FATAL)
+			stop = LOOP_FATAL;
+		else if (res == PIPELINE_STOP)
+			stop = LOOP_JUDGING;
+		if (stop != LOOP_EOF)
+			break;
+		settle(l);
 	}
 	if (pos > 0) {
 		memmove(rd->buf, rd->buf + pos, rd->end - pos);
 		rd->end -= pos;
 	}
-	if (rd->end == sizeof rd->buf) {
+	if (stop == LOOP_EOF && rd->end == sizeof rd->buf) {
 		/* No newline in a full buffer: too long. */
-		if (!rd->discarding && fleet_reject(f, rd->lineno + 1,
-		    "line longer than 1048576 bytes", rd->buf, rd->end,
-		    cause) == PIPELINE_FATAL)
-			return LOOP_FATAL;
+		skip = rd->discarding;
 		rd->discarding = true;
 		rd->end = 0;
+		if (!skip && hand(l, REDO_TOO_LONG, NULL, rd->lineno + 1,
+		    rd->buf, sizeof rd->buf, now, cause) == PIPELINE_FATAL)
+			return LOOP_FATAL;
 	}
-	return LOOP_EOF;
+	return stop;
 }
 
 /*
@@ -160,6 +212,7 @@ read_loop(struct loop *l, char **cause)
 	enum pipeline_result	 res;
 	enum loop_stop		 stop;
 	ssize_t			 got;
+	size_t			 len;
 
 	for (;;) {
 		now = loop_now_ms();
@@ -190,22 +243,25 @@ read_loop(struct loop *l, char **cause)
 				break;
 			if (got > 0)
 				rd.end += (size_t)got;
-			if ((stop = reader_lines(&rd, f, now, cause)) !=
+			if ((stop = reader_lines(&rd, l, now, cause)) !=
 			    LOOP_EOF)
 				return stop;
 		}
 		if (fleet_tick(f, now, cause) != 0)
 			return LOOP_FATAL;
-		signals_note(fleet_first_uncommitted(f));
+		settle(l);
 		loop_metrics(l, false);
 		if (l->show_progress && now - last_progress >= PROGRESS_MS) {
 			progress(f, l->start, now);
 			last_progress = now;
 		}
 	}
-	/* A last line without its newline. */
+	/* A last line without its newline (handed over once). */
 	if (rd.end > 0 && !rd.discarding) {
-		res = line_in(f, rd.buf, rd.end, rd.lineno + 1, loop_now_ms(),
+		len = rd.end;
+		rd.end = 0;
+		rd.lineno++;
+		res = line_in(l, rd.buf, len, rd.lineno, loop_now_ms(),
 		    cause);
 		if (res == PIPELINE_FATAL)
 			return LOOP_FATAL;
@@ -217,19 +273,12 @@ read_loop(struct loop *l, char **cause)
 
 /* One line from the follow reader into the pipelines. */
 static enum pipeline_result
-follow_line(struct fleet *f, const struct follow_line *l, int64_t now,
+follow_line(struct loop *lp, const struct follow_line *l, int64_t now,
     char **cause)
 {
-	static const char too_long[] = "line longer than 1048576 bytes";
-	static const char cut[] = "incomplete line (no newline before the "
-	    "file was rotated or truncated)";
-
-	fleet_set_source(f, l->name);
-	if (l->kind == FOLLOW_COMPLETE)
-		return fleet_line(f, l->text, l->len, (uint64_t)l->lineno,
-		    now, cause);
-	return fleet_reject(f, (uint64_t)l->lineno,
-	    l->kind == FOLLOW_CUT ? cut : too_long, l->text, l->len, cause);
+	return hand(lp, l->kind == FOLLOW_COMPLETE ? REDO_LINE :
+	    l->kind == FOLLOW_CUT ? REDO_CUT : REDO_TOO_LONG, l->name,
+	    (uint64_t)l->lineno, l->text, l->len, now, cause);
 }
 
 /* --follow: lines as they are appended, until a signal or a fatal error. */
@@ -253,18 +302,18 @@ follow_loop(struct loop *lp, char **cause)
 			st = follow_next(f, now, &l, cause);
 			if (st != FOLLOW_LINE)
 				break;
-			res = follow_line(fl, &l, now, cause);
+			res = follow_line(lp, &l, now, cause);
 			if (res == PIPELINE_FATAL)
 				return LOOP_FATAL;
 			if (res == PIPELINE_STOP)
 				return LOOP_JUDGING;
-			signals_note(fleet_first_uncommitted(fl));
+			settle(lp);
 		}
 		if (st == FOLLOW_ERROR)
 			return LOOP_FATAL;
 		if (fleet_tick(fl, now, cause) != 0)
 			return LOOP_FATAL;
-		signals_note(fleet_first_uncommitted(fl));
+		settle(lp);
 		loop_metrics(lp, false);
 		timeout = fleet_timeout(fl, now);
 		wait = follow_wait_ms(f, now);
@@ -286,9 +335,43 @@ follow_loop(struct loop *lp, char **cause)
 }
 
 enum loop_stop
+loop_redo(struct loop *l, char **cause)
+{
+	struct redo		 old;
+	const struct redo_line	*r;
+	enum pipeline_result	 res = PIPELINE_OK;
+	uint64_t		 seq;
+	size_t			 i;
+
+	redo_take(l->redo, &old);
+	for (i = old.head; i < old.n; i++) {
+		r = &old.v[i];
+		if (res == PIPELINE_FATAL || res == PIPELINE_STOP ||
+		    stop_requested()) {
+			/* Not handed over: still to do. */
+			seq = fleet_lines(l->f, false) + 1 +
+			    redo_count(l->redo);
+			redo_add(l->redo, seq, r->kind, r->source, r->lineno,
+			    r->text, r->len);
+			continue;
+		}
+		res = hand(l, r->kind, r->source, r->lineno, r->text, r->len,
+		    loop_now_ms(), cause);
+		settle(l);
+	}
+	redo_finish(&old);
+	if (res == PIPELINE_FATAL)
+		return LOOP_FATAL;
+	if (res == PIPELINE_STOP)
+		return LOOP_JUDGING;
+	return stop_requested() ? LOOP_SIGNAL : LOOP_EOF;
+}
+
+enum loop_stop
 loop_run(struct loop *l, char **cause)
 {
-	l->start = loop_now_ms();
+	if (l->start == 0)
+		l->start = loop_now_ms();
 	if (l->follow != NULL)
 		return follow_loop(l, cause);
 	return read_loop(l, cause);

@@ -13,6 +13,7 @@
 struct fleet;
 struct follow;
 struct prom_file;
+struct redo;
 
 /* What ended the loop. */
 enum loop_stop {
@@ -30,10 +31,25 @@ struct loop {
 	struct prom_file	*metrics;	/* --metrics-file, or NULL */
 	bool			 show_progress;	/* a progress line on stderr */
 	int64_t			 start;		/* ms (loop_now_ms) */
+	/*
+	 * The lines of the open transaction, kept to be handed over again
+	 * if it is lost with its connection (PostgreSQL); NULL: not kept.
+	 */
+	struct redo		*redo;
 };
 
-/* Read until end of input, a signal or a fatal error (*cause). */
+/*
+ * Read until end of input, a signal or a fatal error (*cause); called
+ * again (after loop_redo), it goes on where it stopped.
+ */
 enum loop_stop	loop_run(struct loop *l, char **cause);
+/*
+ * Hand the lines of the lost transaction (l->redo) to l->f, a fleet that
+ * took over (fleet_take_over): LOOP_EOF when all went (reading
+ * goes on with loop_run), else what stopped it (lines not handed over
+ * stay in l->redo).
+ */
+enum loop_stop	loop_redo(struct loop *l, char **cause);
 /*
  * Rewrite the metrics file when a commit closed or labelled a batch since
  * the last rewrite (the counts cover committed work only), or now (force).

@@ -31,17 +31,21 @@
 #include "core/model.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
+#include "db/db-target.h"
 #include "db/store.h"
 #include "ingest/config.h"
 #include "ingest/fleet.h"
 #include "ingest/follow.h"
 #include "ingest/loop.h"
+#include "ingest/redo.h"
 #include "ingest/signals.h"
 #include "prom/prom.h"
 
 #define EXIT_REJECTED	65
 #define EXIT_FATAL	1
 #define EXIT_USAGE	2
+/* Redos in a row with no commit between them before giving up. */
+#define RUN_REDO_MAX	5
 #define ROTATE_GRACE_MS	1000	/* a rotated file must be quiet this long */
 
 /* A config key set on the command line, applied after the file. */
@@ -207,7 +211,8 @@ interrupted(struct fleet *f, const char *source, const char *why,
 /*
  * The stored position and window state: under the --follow path, else
  * under "input" (one windowing writer per store, whatever its FILE).
- * With --follow, open the reader where the last commit stopped. 0 or -1.
+ * With --follow, open the reader where the last commit stopped, or, when
+ * *f is one already (a fleet taking over), go on with it. 0 or -1.
  */
 static int
 input_open(struct fleet *fl, const struct ingest_config *cfg,
@@ -218,7 +223,6 @@ input_open(struct fleet *fl, const struct ingest_config *cfg,
 	char			*note = NULL;
 	bool			 found;
 
-	*f = NULL;
 	if (cfg->follow == NULL && cfg->window.kind == WINDOW_NONE)
 		return 0;
 	if (fleet_resume(fl, cfg->follow != NULL ? cfg->follow : "input",
@@ -226,6 +230,8 @@ input_open(struct fleet *fl, const struct ingest_config *cfg,
 		return -1;
 	if (cfg->follow == NULL)
 		return 0;
+	if (*f != NULL)
+		goto set;
 	memset(&o, 0, sizeof o);
 	o.path = cfg->follow;
 	o.rotated = cfg->rotated;
@@ -238,6 +244,7 @@ input_open(struct fleet *fl, const struct ingest_config *cfg,
 	free(note);
 	if (*f == NULL)
 		return -1;
+set:
 	fleet_set_follow(fl, *f);
 	fleet_set_source(fl, cfg->follow);
 	return 0;
@@ -473,6 +480,75 @@ input_file(struct run *r, const struct cli *cli)
 }
 
 /*
+ * The models' fleet (r->loop.f, NULL if not made), the primary's pipeline
+ * and alert engine; pages an earlier run left pending go out now, input
+ * or not. With old, it takes over from it (fleet_take_over). 0 or -1.
+ */
+static int
+run_fleet(struct run *r, const struct ingest_config *cfg,
+    const struct cli *cli, struct fleet *old, char **cause)
+{
+	struct fleet_opts	o;
+
+	memset(&o, 0, sizeof o);
+	o.s = r->s;
+	o.cfg = cfg;
+	o.config_for = config_for;
+	o.config_arg = (void *)(uintptr_t)cli;
+	o.log = cli->quiet ? NULL : stderr;
+	o.err = stderr;
+	o.source = cli->source;
+	/* fleet_create expects the primary's model on the handle. */
+	if (old != NULL && store_model_set(r->s, cfg->model != NULL ?
+	    cfg->model : MODEL_DEFAULT, cause) != 0)
+		return -1;
+	if ((r->loop.f = fleet_create(&o, cause)) == NULL)
+		return -1;
+	if (old != NULL)
+		return fleet_take_over(r->loop.f, old, loop_now_ms(), cause);
+	return fleet_start(r->loop.f, cause);
+}
+
+/*
+ * The connection to a PostgreSQL store was lost inside a write
+ * transaction (the server restarted mid-flush): its work is gone on the
+ * server, so it goes here too. Once the store has connected again, a new
+ * fleet takes over from the last commit (every model the old one had,
+ * its state read from the store as a restart reads it) and the lines
+ * read since then are handed to it again (loop_redo; rows of a COMMIT
+ * that did happen before the loss are replays). 0; 1 and *cause when the
+ * connection was lost again (the old fleet kept if the new one could not
+ * take over); -1 and *cause.
+ */
+static int
+run_redo(struct run *r, const struct ingest_config *cfg,
+    const struct cli *cli, char **cause)
+{
+	struct fleet	*old = r->loop.f;
+	size_t		 n = redo_count(r->loop.redo);
+	char		 what[96];
+
+	say("connection lost: %s", *cause);
+	free(*cause);
+	*cause = NULL;
+	snprintf(what, sizeof what, "working on %zu input lines not "
+	    "committed yet (they are redone)", n);
+	if (store_reconnect(r->s, what, cause) != 0)
+		return -1;
+	r->loop.f = NULL;
+	if (run_fleet(r, cfg, cli, old, cause) != 0) {
+		fleet_destroy(r->loop.f);
+		r->loop.f = old;
+		return store_lost(r->s) ? 1 : -1;
+	}
+	fleet_destroy(old);
+	if (input_open(r->loop.f, cfg, &r->loop.follow, cause) != 0)
+		return store_lost(r->s) ? 1 : -1;
+	say("redoing %zu input lines since the last commit", n);
+	return 0;
+}
+
+/*
  * The run's parts: input, signals, store, pipeline, alert engine, pages
  * left pending, metrics, the --follow reader. EXIT_SUCCESS or the status.
  */
@@ -480,7 +556,6 @@ static int
 run_open(struct run *r, const struct ingest_config *cfg,
     const struct cli *cli)
 {
-	struct fleet_opts	 o;
 	char			*cause = NULL;
 	int			 status = EXIT_FATAL;
 
@@ -504,18 +579,9 @@ run_open(struct run *r, const struct ingest_config *cfg,
 		status = EXIT_USAGE;
 		goto fail;
 	}
-	memset(&o, 0, sizeof o);
-	o.s = r->s;
-	o.cfg = cfg;
-	o.config_for = config_for;
-	o.config_arg = (void *)(uintptr_t)cli;
-	o.log = cli->quiet ? NULL : stderr;
-	o.err = stderr;
-	o.source = cli->source;
-	if ((r->loop.f = fleet_create(&o, &cause)) == NULL)
-		goto fail;
-	/* Pages an earlier run left pending go out now, input or not. */
-	if (fleet_start(r->loop.f, &cause) != 0)
+	if (db_target_is_pg(cli->db))
+		r->loop.redo = xcalloc(1, sizeof *r->loop.redo);
+	if (run_fleet(r, cfg, cli, NULL, &cause) != 0)
 		goto fail;
 	if (cli->metrics != NULL) {
 		r->loop.metrics = prom_file_create(cli->db, cli->metrics);
@@ -532,25 +598,62 @@ fail:
 	return status;
 }
 
+/* At the end of input, the pipelines' end. */
+static enum loop_stop
+run_end(struct run *r, enum loop_stop stop, char **cause)
+{
+	int	n_end;
+
+	if (stop != LOOP_EOF)
+		return stop;
+	n_end = fleet_end(r->loop.f, cause);
+	return n_end < 0 ? LOOP_FATAL : n_end > 0 ? LOOP_JUDGING : LOOP_EOF;
+}
+
+/*
+ * The input read (stop: how loop_run ended) and the pipelines ended; a
+ * transaction lost with its connection redone (run_redo) and reading
+ * resumed, unless RUN_REDO_MAX redos in a row committed nothing. How it
+ * stopped.
+ */
+static enum loop_stop
+run_read(struct run *r, const struct ingest_config *cfg,
+    const struct cli *cli, enum loop_stop stop, char **cause)
+{
+	uint64_t	done = 0;
+	int		again = 0, rc;
+
+	for (;;) {
+		stop = run_end(r, stop, cause);
+		if (stop != LOOP_FATAL || r->loop.redo == NULL ||
+		    !store_lost(r->s))
+			return stop;
+		again = again > 0 && fleet_lines(r->loop.f, true) == done ?
+		    again + 1 : 1;
+		done = fleet_lines(r->loop.f, true);
+		if (again > RUN_REDO_MAX ||
+		    (rc = run_redo(r, cfg, cli, cause)) < 0)
+			return LOOP_FATAL;
+		if (rc > 0)
+			stop = LOOP_FATAL;
+		else if ((stop = loop_redo(&r->loop, cause)) == LOOP_EOF)
+			stop = loop_run(&r->loop, cause);
+	}
+}
+
 /*
  * Read the input to its end, a signal or a fatal error, then end the
  * pipeline or record where it stopped, and commit. The exit status.
  */
 static int
-run_input(struct run *r, const struct cli *cli, enum loop_stop *stop)
+run_input(struct run *r, const struct ingest_config *cfg,
+    const struct cli *cli, enum loop_stop *stop)
 {
 	struct pipeline_stats	 st;
 	char	*cause = NULL, *why;
-	int	 n_end, status = EXIT_SUCCESS;
+	int	 status = EXIT_SUCCESS;
 
-	*stop = loop_run(&r->loop, &cause);
-	if (*stop == LOOP_EOF) {
-		n_end = fleet_end(r->loop.f, &cause);
-		if (n_end < 0)
-			*stop = LOOP_FATAL;
-		else if (n_end > 0)
-			*stop = LOOP_JUDGING;
-	}
+	*stop = run_read(r, cfg, cli, loop_run(&r->loop, &cause), &cause);
 	if (*stop == LOOP_JUDGING || *stop == LOOP_SIGNAL) {
 		why = cause;
 		cause = NULL;
@@ -639,6 +742,9 @@ run_close(struct run *r)
 	prom_file_destroy(r->loop.metrics);
 	fleet_destroy(r->loop.f);
 	follow_destroy(r->loop.follow);
+	if (r->loop.redo != NULL)
+		redo_finish(r->loop.redo);
+	free(r->loop.redo);
 	store_close(r->s);
 	if (r->loop.fd != STDIN_FILENO)
 		close(r->loop.fd);
@@ -683,7 +789,7 @@ main(int argc, char **argv)
 	} else if (cli.init) {
 		status = run_init(&cli);
 	} else if ((status = run_open(&run, &cfg, &cli)) == EXIT_SUCCESS) {
-		status = run_input(&run, &cli, &stop);
+		status = run_input(&run, &cfg, &cli, &stop);
 		if (!cli.quiet)
 			summary(&run, stop);
 	}

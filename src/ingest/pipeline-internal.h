@@ -177,6 +177,8 @@ struct pipeline {
 	 * pipeline-work.c).
 	 */
 	struct pipeline_stats	 sure;	/* st at the last check */
+	/* st when the last work was committed (pipeline_committed). */
+	struct pipeline_stats	 done;
 	uint64_t		 sure_line;	/* first line after that work */
 };
 

@@ -291,6 +291,7 @@ pl_work_committed(struct pipeline *p)
 	p->st.late += p->pend.late;
 	p->st.batches += p->pend.batches;
 	p->st.labelled += p->pend.labelled;
+	p->done = p->st;
 	work_reset(p);
 }
 

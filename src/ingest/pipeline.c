@@ -762,6 +762,26 @@ pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 }
 
 const struct pipeline_stats *
+pipeline_committed(const struct pipeline *p)
+{
+	return &p->done;
+}
+
+void
+pipeline_take_over(struct pipeline *p, const struct pipeline *old)
+{
+	p->st = old->done;
+	/* Retention commits its own transactions after the input's. */
+	p->st.pruned_rows = old->st.pruned_rows;
+	p->st.pruned_batches = old->st.pruned_batches;
+	p->st.pruned_reports = old->st.pruned_reports;
+	p->st.pruned_alerts = old->st.pruned_alerts;
+	p->done = p->sure = p->st;
+	p->sure_line = old->sure_line;
+	p->last_line = old->last_line;
+}
+
+const struct pipeline_stats *
 pipeline_stats(const struct pipeline *p)
 {
 	return &p->st;

@@ -135,6 +135,21 @@ bool		 pipeline_dirty(const struct pipeline *p);
 void		 pipeline_mark_dirty(struct pipeline *p);
 
 /*
+ * The counts as of the last commit of input work: its .lines is the
+ * number of non-blank lines whose work is committed (pipeline_line
+ * counts each non-blank line in .lines before anything else).
+ */
+const struct pipeline_stats *pipeline_committed(const struct pipeline *p);
+/*
+ * p takes over from old, whose open transaction was lost (a connection
+ * lost inside it, the store reconnected): p's counts are old's committed
+ * ones, and the lines handed to old since then are to be handed to p
+ * again, in order.
+ */
+void		 pipeline_take_over(struct pipeline *p,
+		    const struct pipeline *old);
+
+/*
  * A commit of the store's write transaction, around store_flush: prepare
  * what goes into it (1: this pipeline has work in it, 0 none, -1 with
  * *cause: its work is lost); once committed, done (the transaction's
