@@ -651,14 +651,19 @@ fleet_set_follow(struct fleet *f, struct follow *r)
 		pipeline_set_follow(f->m[i]->p, r);
 }
 
+void
+fleet_unselect(struct fleet *f)
+{
+	f->cur = NULL;
+}
+
 int
-fleet_take_over(struct fleet *f, struct fleet *old, int64_t now_ms,
+fleet_take_over(struct fleet *f, const struct fleet *old, int64_t now_ms,
     char **cause)
 {
 	struct fleet_member	*m, *o;
 	size_t			 i;
 
-	old->cur = NULL;	/* the handle serves f from now on */
 	f->pos_key = old->pos_key != NULL ? xstrdup(old->pos_key) : NULL;
 	fleet_set_follow(f, old->follow);
 	fleet_set_source(f, old->source);

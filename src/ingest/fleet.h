@@ -102,8 +102,13 @@ void		 fleet_set_follow(struct fleet *f, struct follow *r);
  * key, reader and last line. The lines handed to old since its last
  * commit are to be handed to f again. 0 or -1 (old is left as it was).
  */
-int		 fleet_take_over(struct fleet *f, struct fleet *old,
+int		 fleet_take_over(struct fleet *f, const struct fleet *old,
 		    int64_t now_ms, char **cause);
+/*
+ * Others switch the store handle from now on (a fleet taking over): f
+ * points it at a member's model again before its next call into one.
+ */
+void		 fleet_unselect(struct fleet *f);
 /* The latest input line handed over, and the first not committed. */
 uint64_t	 fleet_last_line(const struct fleet *f);
 uint64_t	 fleet_first_uncommitted(const struct fleet *f);

@@ -44,8 +44,7 @@
 #define EXIT_REJECTED	65
 #define EXIT_FATAL	1
 #define EXIT_USAGE	2
-/* Redos in a row with no commit between them before giving up. */
-#define RUN_REDO_MAX	5
+#define RUN_REDO_MAX	5	/* redos in a row committing nothing */
 #define ROTATE_GRACE_MS	1000	/* a rotated file must be quiet this long */
 
 /* A config key set on the command line, applied after the file. */
@@ -486,7 +485,7 @@ input_file(struct run *r, const struct cli *cli)
  */
 static int
 run_fleet(struct run *r, const struct ingest_config *cfg,
-    const struct cli *cli, struct fleet *old, char **cause)
+    const struct cli *cli, const struct fleet *old, char **cause)
 {
 	struct fleet_opts	o;
 
@@ -535,6 +534,7 @@ run_redo(struct run *r, const struct ingest_config *cfg,
 	    "committed yet (they are redone)", n);
 	if (store_reconnect(r->s, what, cause) != 0)
 		return -1;
+	fleet_unselect(old);	/* the new fleet moves the handle */
 	r->loop.f = NULL;
 	if (run_fleet(r, cfg, cli, old, cause) != 0) {
 		fleet_destroy(r->loop.f);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# midstream.sh INGEST GEN [BATCHES] [RESTARTS] [MODELS] (under with-pg):
+# midstream.sh INGEST GEN [BATCHES] [RESTARTS] [MODELS] [follow]
+# (under tests/pg/with-pg):
 # the server restarted inside flushes. One ingest reads a stream of
 # BATCHES batches (default 150, 200 rows each; at most 5,000 rows/s) in
 # transactions of 5,000 rows, so that nearly all of its time is inside
@@ -14,6 +15,10 @@
 # each record naming its model, interleaved line by line), fed at
 # 5,000 lines/s: after each redo every model the lost transaction had
 # goes on, each model's rows once and its reports and alerts SQLite's.
+# follow: the stream appended to a file that ingest reads with --follow
+# (the reader and its position carried through each redo), ingest
+# stopped with SIGTERM once every row is stored: each model's stored
+# position is the end of the file.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 ingest=$(abspath "$1")
@@ -21,7 +26,8 @@ gen=$(abspath "$2")
 batches=${3:-150}
 restarts=${4:-3}
 models=${5:-1}
-sandbox pg-midstream-$models
+input=${6:-stdin}
+sandbox pg-midstream-$models-$input
 
 if [ "$models" = 1 ]; then
 	"$gen" --scenario abrupt --seed 5 --batches "$batches" \
@@ -52,8 +58,18 @@ feed() {
 		for part in part.*; do cat "$part"; sleep 0.2; done
 	fi
 }
-feed | "$ingest" --db "$url" $flush 2>pg.err &
-pid=$!
+if [ "$input" = follow ]; then
+	# The tail is committed within 2 s (flushes mid-stream are by rows).
+	: >in.ndjson
+	"$ingest" --db "$url" --flush-rows 5000 --flush-ms 2000 \
+	    --follow in.ndjson 2>pg.err &
+	pid=$!
+	feed >>in.ndjson &
+	fpid=$!
+else
+	feed | "$ingest" --db "$url" $flush 2>pg.err &
+	pid=$!
+fi
 on_exit="kill $pid 2>/dev/null"
 i=0
 mode=fast
@@ -65,6 +81,18 @@ while [ $i -lt "$restarts" ]; do
 	i=$((i + 1))
 	[ $mode = fast ] && mode=immediate || mode=fast
 done
+rows=$((batches * 200))
+all=$((models * rows))
+if [ "$input" = follow ]; then
+	wait "$fpid"
+	n=0
+	while [ $n -lt 240 ] && [ "$(pq "SELECT count(*) FROM predictions")" \
+	    != "$all" ]; do
+		sleep 0.5
+		n=$((n + 1))
+	done
+	kill -TERM "$pid"
+fi
 wait "$pid"
 check "ingest across $i restarts: exit" "$?" 0
 on_exit=""
@@ -87,14 +115,13 @@ said() {
 	    -e '^mlmon-ingest: redoing ' -e '^mlmon-ingest: connection lost: ' \
 	    -e 'server closed the connection unexpectedly' \
 	    -e 'terminating connection due to administrator command' \
+	    -e '^mlmon-ingest: interrupted: ' \
 	    "$1" | mask | awk '!/^([^ ]+: )?reference calibration: / || !seen[$1]++'
 }
 said one.err >one.said
 said pg.err >pg.said
 check "the same ingest output as SQLite's" "$(diff one.said pg.said |
     head -8)" ""
-rows=$((batches * 200))
-all=$((models * rows))
 check "every row once" "$(pq "SELECT count(*), count(DISTINCT (model_id,
     batch_id, row_in_batch)) FROM predictions")" "$all|$all"
 check "$models model(s), each with every row" "$(pq "SELECT count(*),
@@ -105,6 +132,12 @@ check "one ledger row per batch, every row counted, all judged" \
     "$((models * batches))|$all|$((models * batches))"
 check "one report set per batch" "$(pq "SELECT count(*) - count(DISTINCT
     (model_id, batch_id, report_type)) FROM monitor_reports")" 0
+if [ "$input" = follow ]; then
+	lines=$(wc -l <stream.ndjson)
+	check "each model's stored position: the end of the file" \
+	    "$(pq "SELECT count(*), min(line), max(line) FROM input_positions
+	    WHERE source LIKE '%in.ndjson'")" "$models|$lines|$lines"
+fi
 same one.db "reports" "SELECT m.name, batch_id, report_type, payload
     FROM monitor_reports JOIN models m USING (model_id)
     ORDER BY m.name, batch_id, report_type;"
