@@ -2,9 +2,9 @@
  * The input lines of the open write transaction, kept so that they can be
  * handed over again when the transaction is lost with its connection (a
  * PostgreSQL server restarted inside a flush): loop.c notes each line
- * before the pipeline gets it and drops those whose work is committed.
+ * before a pipeline gets it and drops those whose work is committed.
  * Each line is tagged with its number among the non-blank lines
- * (pipeline_stats' .lines once it is counted), which keeps counting
+ * across the models (fleet_lines once it is counted), which keeps counting
  * across files (--follow's rotations restart line numbers).
  */
 #ifndef MLMON_INGEST_REDO_H
