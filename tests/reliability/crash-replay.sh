@@ -41,15 +41,21 @@ while [ "$i" -le "$points" ]; do
 	1) flush="--flush-rows 70 --flush-ms 20" ;;
 	2) flush="--flush-rows 333 --flush-ms 50" ;;
 	esac
-	delay=$(rand_between "$seed" "$i" 0 "$span")
 	rmdb k.db
+	t0=$(date +%s.%N)
 	"$gen" $args --rate $rate |
 	    "$ingest" --quiet --db k.db $flush 2>k.err &
 	pid=$!
-	# The moment counts from the first committed rows, so that start-up
-	# (schema, reference; slow under ASan on a loaded machine) does not
-	# eat the stream's span.
+	# The moment counts from the first committed rows, and falls in what
+	# is left of the stream's span by then: start-up (schema, reference,
+	# the first judgement's null fits; slow under ASan on a loaded
+	# machine) neither eats the span nor pushes kills past its end. At
+	# least a quarter of the span is left (a slow ingest is behind the
+	# generator's pace, so its stream lasts longer).
 	first_rows k.db
+	left=$(awk -v s="$span" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN {
+		l = s - (t1 - t0); if (l < s / 4) l = s / 4; printf "%.3f", l }')
+	delay=$(rand_between "$seed" "$i" 0 "$left")
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
