@@ -75,12 +75,22 @@ joint_lambda(double d, size_t n, size_t m)
 /*
  * The reference's columns in sorted order with the row each value came
  * from, so that a draw is a count per row and each column is read by one
- * walk over its order: no sorting per draw.
+ * walk over its order: no sorting per draw. A draw's two counts of a row
+ * (pseudo-reference, pseudo-batch) are packed in one word, the batch's in
+ * the high half (both sizes are below 2^32), so one addition carries
+ * both running totals; the walk keeps them as prefix sums (cum), from
+ * which PSI's bins are two reads each.
  */
+#define JOINT_LOW	0xffffffffULL	/* the pseudo-reference's half */
+#define JOINT_HIGH	((uint64_t)1 << 32)	/* one pseudo-batch draw */
+
 struct joint_ref {
-	size_t	 n, cols;
-	double	*sv;		/* cols x n: column c's values, sorted */
-	size_t	*row;		/* cols x n: the row of each */
+	size_t		 n, cols;
+	double		*sv;	/* cols x n: column c's values, sorted */
+	size_t		*row;	/* cols x n: the row of each */
+	unsigned char	*end;	/* cols x n: 1 where a run of equals ends */
+	bool		*ties;	/* cols: the column has a run of 2 or more */
+	uint64_t	*cum;	/* n + 1: packed counts of positions < k */
 };
 
 static const double *joint_sort_key;
@@ -98,13 +108,16 @@ static void
 joint_ref_init(struct joint_ref *jr, const double *rows, size_t n,
     size_t cols)
 {
-	double *col = xreallocarray(NULL, n, sizeof *col);
+	double *col = xreallocarray(NULL, n, sizeof *col), *sv;
 	size_t c, i;
 
 	jr->n = n;
 	jr->cols = cols;
 	jr->sv = xreallocarray(NULL, n * cols, sizeof *jr->sv);
 	jr->row = xreallocarray(NULL, n * cols, sizeof *jr->row);
+	jr->end = xreallocarray(NULL, n * cols, sizeof *jr->end);
+	jr->ties = xcalloc(cols ? cols : 1, sizeof *jr->ties);
+	jr->cum = xreallocarray(NULL, n + 1, sizeof *jr->cum);
 	for (c = 0; c < cols; c++) {
 		for (i = 0; i < n; i++) {
 			col[i] = rows[i * cols + c];
@@ -112,71 +125,126 @@ joint_ref_init(struct joint_ref *jr, const double *rows, size_t n,
 		}
 		joint_sort_key = col;	/* single-threaded, like the caches */
 		qsort(jr->row + c * n, n, sizeof *jr->row, joint_cmp);
+		sv = jr->sv + c * n;
 		for (i = 0; i < n; i++)
-			jr->sv[c * n + i] = col[jr->row[c * n + i]];
+			sv[i] = col[jr->row[c * n + i]];
+		for (i = 0; i < n; i++) {
+			jr->end[c * n + i] = !(i + 1 < n && sv[i + 1] == sv[i]);
+			if (!jr->end[c * n + i])
+				jr->ties[c] = true;
+		}
 	}
 	free(col);
 }
 
+static void
+joint_ref_finish(struct joint_ref *jr)
+{
+	free(jr->sv);
+	free(jr->row);
+	free(jr->end);
+	free(jr->ties);
+	free(jr->cum);
+}
+
+/* The first position k whose prefix cum[k + 1] is >= v (cum grows). */
+static size_t
+joint_cum_find(const uint64_t *cum, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n - 1, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cum[mid + 1] >= v)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 /*
- * KS's D and PSI of one column for row counts ca (pseudo-reference, na
- * draws) and cb (pseudo-batch, nb): the ECDFs compared at the end of each
- * run of equal values; PSI's bins over the drawn values' range, cut on
- * the sorted column (drift_psi_cuts), as psi-null.c draws them.
+ * KS's D of one column: the ECDFs of the packed counts cnt (na draws
+ * low, nb high) compared at the end of each run of equal values where a
+ * count moved (elsewhere the difference is the one already seen, and
+ * before any the difference is 0); the prefix sums into cum. Counts are
+ * below 2^32, so converted through int64_t as the same doubles.
+ */
+static double
+joint_column_ks(const struct joint_ref *jr, size_t c, const uint64_t *cnt,
+    double na, double nb)
+{
+	const size_t *row = jr->row + c * jr->n;
+	const unsigned char *end = jr->end + c * jr->n;
+	uint64_t *cum = jr->cum, f = 0, x;
+	size_t k, n = jr->n;
+	double best = 0.0, diff;
+	bool moved = false, ties = jr->ties[c];
+
+	cum[0] = 0;
+	for (k = 0; k < n; k++) {
+		x = cnt[row[k]];
+		f += x;
+		cum[k + 1] = f;
+		if (ties) {
+			moved |= x != 0;
+			if (!end[k] || !moved)
+				continue;
+			moved = false;
+		} else if (x == 0)
+			continue;
+		diff = fabs((double)(int64_t)(f & JOINT_LOW) / na -
+		    (double)(int64_t)(f >> 32) / nb);
+		if (diff > best)
+			best = diff;
+	}
+	return best;
+}
+
+/*
+ * KS's D and PSI of one column for the packed counts cnt (pseudo-reference
+ * of na draws, pseudo-batch of nb); PSI's bins over the drawn values'
+ * range, cut on the sorted column (drift_psi_cuts), as psi-null.c draws
+ * them, counted from the walk's prefix sums.
  */
 static void
-joint_column(const struct joint_ref *jr, size_t c, const uint32_t *ca,
-    size_t na, const uint32_t *cb, size_t nb, double *d, double *psi)
+joint_column(const struct joint_ref *jr, size_t c, const uint64_t *cnt,
+    size_t na, size_t nb, double *d, double *psi)
 {
 	const double *sv = jr->sv + c * jr->n;
-	const size_t *row = jr->row + c * jr->n;
-	size_t below[PSI_BINS + 1], i, k, lo = SIZE_MAX, hi = 0, b;
-	uint64_t fa = 0, fb = 0, ba[PSI_BINS] = { 0 }, bb[PSI_BINS] = { 0 };
-	double diff;
+	const uint64_t *cum = jr->cum;
+	uint64_t x, ba[PSI_BINS], bb[PSI_BINS];
+	size_t below[PSI_BINS + 1], n = jr->n, lo, hi;
+	int b;
 
-	*d = 0.0;
-	for (k = 0; k < jr->n; k++) {
-		i = row[k];
-		fa += ca[i];
-		fb += cb[i];
-		if (ca[i] + cb[i] > 0) {
-			if (lo == SIZE_MAX)
-				lo = k;
-			hi = k;
-		}
-		if (k + 1 < jr->n && sv[k + 1] == sv[k])
-			continue;
-		diff = fabs((double)fa / (double)na - (double)fb / (double)nb);
-		if (diff > *d)
-			*d = diff;
+	*d = joint_column_ks(jr, c, cnt, (double)na, (double)nb);
+	/* The lowest and highest positions drawn (either side). */
+	lo = joint_cum_find(cum, n, 1);
+	hi = joint_cum_find(cum, n, cum[n]);
+	drift_psi_cuts(sv, n, sv[lo], sv[hi], below);
+	for (b = 0; b < PSI_BINS; b++) {
+		x = cum[below[b + 1]] - cum[below[b]];
+		ba[b] = x & JOINT_LOW;
+		bb[b] = x >> 32;
 	}
-	drift_psi_cuts(sv, jr->n, sv[lo], sv[hi], below);
-	for (b = 0; b < PSI_BINS; b++)
-		for (k = below[b]; k < below[b + 1]; k++) {
-			ba[b] += ca[row[k]];
-			bb[b] += cb[row[k]];
-		}
 	*psi = drift_psi_counts(ba, bb, PSI_BINS);
 }
 
 /* T_KS and T_PSI of one resampled pair of n and m rows. */
 static void
 joint_draw_one(struct rng *r, const struct joint_ref *jr, size_t m,
-    uint32_t *ca, uint32_t *cb, const struct psi_null *const *psi,
-    double *tks, double *tpsi)
+    uint64_t *cnt, const struct psi_null *const *psi, double *tks,
+    double *tpsi)
 {
-	size_t i, c, n = jr->n;
+	size_t c, n = jr->n;
 	double d, p;
 
-	memset(ca, 0, n * sizeof *ca);
-	memset(cb, 0, n * sizeof *cb);
-	for (i = 0; i < n; i++)
-		ca[rng_below(r, n)]++;
-	for (i = 0; i < m; i++)
-		cb[rng_below(r, n)]++;
+	memset(cnt, 0, n * sizeof *cnt);
+	rng_tally(r, n, n, cnt, 1);
+	rng_tally(r, n, m, cnt, JOINT_HIGH);
 	*tks = *tpsi = 0.0;
 	for (c = 0; c < jr->cols; c++) {
-		joint_column(jr, c, ca, n, cb, m, &d, &p);
+		joint_column(jr, c, cnt, n, m, &d, &p);
 		*tks += joint_ks_term(joint_lambda(d, n, m));
 		*tpsi += joint_p_term(psi_null_p_value(psi[c], p));
 	}
@@ -190,8 +258,7 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 	bool stopped = false;
 	double *xk = xreallocarray(NULL, draws, sizeof *xk);
 	double *xp = xreallocarray(NULL, draws, sizeof *xp);
-	uint32_t *ca = xreallocarray(NULL, n_rows, sizeof *ca);
-	uint32_t *cb = xreallocarray(NULL, n_rows, sizeof *cb);
+	uint64_t *cnt = xreallocarray(NULL, n_rows, sizeof *cnt);
 	struct joint_ref jr;
 	struct rng r;
 	size_t i;
@@ -202,7 +269,7 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 		if (i % JOINT_STOP_POLL == 0 && stop_requested())
 			stopped = true;
 		else
-			joint_draw_one(&r, &jr, m, ca, cb, psi, &xk[i],
+			joint_draw_one(&r, &jr, m, cnt, psi, &xk[i],
 			    &xp[i]);
 	}
 	if (!stopped) {
@@ -214,10 +281,8 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 	ks_out->seed = psi_out->seed = seed;
 	free(xk);
 	free(xp);
-	free(ca);
-	free(cb);
-	free(jr.sv);
-	free(jr.row);
+	free(cnt);
+	joint_ref_finish(&jr);
 	return !stopped;
 }
 

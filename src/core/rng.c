@@ -34,8 +34,9 @@ rng_seed(struct rng *r, uint64_t seed)
 		r->s[i] = splitmix64(&seed);
 }
 
-uint64_t
-rng_next(struct rng *r)
+/* The step of rng_next, static so the hot loops of this file inline it. */
+static inline uint64_t
+rng_step(struct rng *r)
 {
 	uint64_t *s = r->s;
 	uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -50,27 +51,50 @@ rng_next(struct rng *r)
 	return result;
 }
 
+uint64_t
+rng_next(struct rng *r)
+{
+	return rng_step(r);
+}
+
 double
 rng_uniform(struct rng *r)
 {
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+	return (double)(rng_step(r) >> 11) * 0x1.0p-53;
 }
 
-uint64_t
-rng_below(struct rng *r, uint64_t n)
+/* rng_below's draw (Lemire's multiply and reject), inlined like rng_step. */
+static inline uint64_t
+rng_below_step(struct rng *r, uint64_t n)
 {
-	unsigned __int128 m = (unsigned __int128)rng_next(r) * n;
+	unsigned __int128 m = (unsigned __int128)rng_step(r) * n;
 	uint64_t low = (uint64_t)m;
 
 	if (low < n) {
 		uint64_t threshold = -n % n;
 
 		while (low < threshold) {
-			m = (unsigned __int128)rng_next(r) * n;
+			m = (unsigned __int128)rng_step(r) * n;
 			low = (uint64_t)m;
 		}
 	}
 	return (uint64_t)(m >> 64);
+}
+
+uint64_t
+rng_below(struct rng *r, uint64_t n)
+{
+	return rng_below_step(r, n);
+}
+
+void
+rng_tally(struct rng *r, uint64_t n, size_t draws, uint64_t *counts,
+    uint64_t step)
+{
+	size_t i;
+
+	for (i = 0; i < draws; i++)
+		counts[rng_below_step(r, n)] += step;
 }
 
 /* Binomial(n, p), p <= 0.5 and n p < RNG_BINOMIAL_SMALL: inversion. */

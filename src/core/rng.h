@@ -7,6 +7,7 @@
 #ifndef MLMON_CORE_RNG_H
 #define MLMON_CORE_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rng {
@@ -20,6 +21,12 @@ uint64_t	rng_next(struct rng *r);
 double		rng_uniform(struct rng *r);
 /* Uniform integer in [0, n), n > 0, without modulo bias (Lemire). */
 uint64_t	rng_below(struct rng *r, uint64_t n);
+/*
+ * draws indices i = rng_below(r, n) in turn (the same stream as that many
+ * calls), each adding step to counts[i]: a resample's counts per item.
+ */
+void		rng_tally(struct rng *r, uint64_t n, size_t draws,
+		    uint64_t *counts, uint64_t step);
 /*
  * Binomial(n, p) variate, exact up to rounding: for n * min(p, 1 - p) <
  * 30 inversion from 0; above, a chop-down search from the mode (pmf at

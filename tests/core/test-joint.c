@@ -311,6 +311,158 @@ START_TEST(joint_power)
 }
 END_TEST
 
+/*
+ * The resampling of joint_null_fit written plainly, to check its walk:
+ * each draw's pseudo-reference (PN rows) and pseudo-batch (PM rows) made
+ * as values, each column sorted, KS's D the largest |Fa - Fb| at the end
+ * of each run of equal values, PSI's bins counted value by value under
+ * drift_psi_cuts of the sorted reference column over the drawn range.
+ */
+#define PN	300
+#define PM	40
+#define PC	3
+#define PD	150
+
+/* Index of the first value of sorted v[0..n) equal to x (x is in v). */
+static size_t
+plain_pos(const double *v, size_t n, double x)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Add the PSI bin counts of sorted values v[0..k) to cnt. */
+static void
+plain_bins(const double *col, const size_t *below, const double *v,
+    size_t k, uint64_t *cnt)
+{
+	size_t i, pos;
+	int b;
+
+	for (i = 0; i < k; i++) {
+		pos = plain_pos(col, PN, v[i]);
+		for (b = 0; b + 1 < PSI_BINS && below[b + 1] <= pos; b++)
+			;
+		cnt[b]++;
+	}
+}
+
+/* KS's D of sorted a[0..PN) against sorted b[0..PM). */
+static double
+plain_d(const double *a, const double *b)
+{
+	size_t i = 0, j = 0;
+	double d = 0.0, x, diff;
+
+	while (i < PN || j < PM) {
+		x = j == PM || (i < PN && a[i] <= b[j]) ? a[i] : b[j];
+		while (i < PN && a[i] == x)
+			i++;
+		while (j < PM && b[j] == x)
+			j++;
+		diff = fabs((double)i / (double)PN - (double)j / (double)PM);
+		if (diff > d)
+			d = diff;
+	}
+	return d;
+}
+
+static void
+plain_draw(struct rng *r, const double *rows, const double col[PC][PN],
+    const struct psi_null *psi, double *tks, double *tpsi)
+{
+	size_t ia[PN], ib[PM], i, c, below[PSI_BINS + 1];
+	double a[PN], b[PM], lo, hi;
+	uint64_t ca[PSI_BINS], cb[PSI_BINS];
+
+	for (i = 0; i < PN; i++)
+		ia[i] = (size_t)rng_below(r, PN);
+	for (i = 0; i < PM; i++)
+		ib[i] = (size_t)rng_below(r, PN);
+	*tks = *tpsi = 0.0;
+	for (c = 0; c < PC; c++) {
+		for (i = 0; i < PN; i++)
+			a[i] = rows[ia[i] * PC + c];
+		for (i = 0; i < PM; i++)
+			b[i] = rows[ib[i] * PC + c];
+		drift_ks_sort(a, PN);
+		drift_ks_sort(b, PM);
+		*tks += joint_ks_term(joint_lambda(plain_d(a, b), PN, PM));
+		lo = a[0] < b[0] ? a[0] : b[0];
+		hi = a[PN - 1] > b[PM - 1] ? a[PN - 1] : b[PM - 1];
+		drift_psi_cuts(col[c], PN, lo, hi, below);
+		memset(ca, 0, sizeof ca);
+		memset(cb, 0, sizeof cb);
+		plain_bins(col[c], below, a, PN, ca);
+		plain_bins(col[c], below, b, PM, cb);
+		*tpsi += joint_p_term(psi_null_p_value(&psi[c],
+		    drift_psi_counts(ca, cb, PSI_BINS)));
+	}
+}
+
+static bool
+same_null(const struct psi_null *x, const struct psi_null *y)
+{
+	return memcmp(&x->mean, &y->mean, sizeof x->mean) == 0 &&
+	    memcmp(&x->var, &y->var, sizeof x->var) == 0 &&
+	    memcmp(&x->m3, &y->m3, sizeof x->m3) == 0 &&
+	    memcmp(&x->tail_u, &y->tail_u, sizeof x->tail_u) == 0 &&
+	    memcmp(&x->tail_scale, &y->tail_scale, sizeof x->tail_scale) ==
+	    0 && x->draws == y->draws;
+}
+
+/*
+ * joint_null_fit's nulls are the plain resampling's to the bit, on
+ * continuous columns and on a column with ties (values on a 0.5 grid),
+ * for two seeds.
+ */
+START_TEST(joint_fit_plain)
+{
+	static double rows[PN * PC], col[PC][PN], xk[PD], xp[PD];
+	struct psi_null psi[PC], ks, jp, pks, ppsi;
+	const struct psi_null *np[PC];
+	struct rng r;
+	uint64_t seed;
+	size_t i, c;
+
+	rng_seed(&r, 5);
+	for (i = 0; i < PN; i++)
+		for (c = 0; c < PC; c++)
+			rows[i * PC + c] = c == 2 ?
+			    round(2.0 * normal(&r)) / 2.0 : normal(&r) + c;
+	for (c = 0; c < PC; c++) {
+		for (i = 0; i < PN; i++)
+			col[c][i] = rows[i * PC + c];
+		drift_ks_sort(col[c], PN);
+		psi_null_fit(col[c], PN, PM, 200, 11 + c, &psi[c]);
+		np[c] = &psi[c];
+	}
+	for (seed = 1; seed <= 2; seed++) {
+		ck_assert(joint_null_fit(rows, PN, PC, PM, np, PD, seed, &ks,
+		    &jp));
+		rng_seed(&r, seed);
+		for (i = 0; i < PD; i++)
+			plain_draw(&r, rows, col, psi, &xk[i], &xp[i]);
+		psi_null_fit_sample(xk, PD, &pks);
+		psi_null_fit_sample(xp, PD, &ppsi);
+		ck_assert_msg(same_null(&ks, &pks), "T_KS null, seed %llu: "
+		    "mean %.17g vs %.17g", (unsigned long long)seed, ks.mean,
+		    pks.mean);
+		ck_assert_msg(same_null(&jp, &ppsi), "T_PSI null, seed %llu: "
+		    "mean %.17g vs %.17g", (unsigned long long)seed, jp.mean,
+		    ppsi.mean);
+	}
+}
+END_TEST
+
 static Suite *
 joint_suite(void)
 {
@@ -322,6 +474,7 @@ joint_suite(void)
 	tcase_add_test(tc, golden_f_sf);
 	tcase_add_test(tc, golden_hotelling);
 	tcase_add_test(tc, hotelling_singular);
+	tcase_add_test(tc, joint_fit_plain);
 	tcase_add_test(tc, joint_calibration);
 	tcase_add_test(tc, joint_power);
 	suite_add_tcase(s, tc);
