@@ -6,8 +6,18 @@
 #include "rng.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 #define RNG_BINOMIAL_SMALL	30.0	/* n p below: inversion from 0 */
+#define RNG_LFACT_TABLE		4096	/* ln k! kept for k below */
+
+/*
+ * ln k! = lgamma(k + 1) for k < RNG_LFACT_TABLE, computed once at first
+ * use (the same calls, so the same doubles): the chop-down search asks
+ * for the same factorials at every variate of a resampling.
+ */
+static double	rng_lfact_tab[RNG_LFACT_TABLE];
+static bool	rng_lfact_ready;
 
 static uint64_t
 rotl(uint64_t x, int k)
@@ -113,6 +123,20 @@ binomial_invert(struct rng *r, uint64_t n, double p)
 	return k;
 }
 
+/* lgamma(k + 1) for k < RNG_LFACT_TABLE. */
+static double
+rng_lfact(uint64_t k)
+{
+	uint64_t i;
+
+	if (!rng_lfact_ready) {
+		for (i = 0; i < RNG_LFACT_TABLE; i++)
+			rng_lfact_tab[i] = lgamma((double)i + 1.0);
+		rng_lfact_ready = true;
+	}
+	return rng_lfact_tab[k];
+}
+
 /*
  * Binomial(n, p), p <= 0.5, n p >= RNG_BINOMIAL_SMALL: chop-down search
  * from the mode. Outcomes are taken in the fixed order mode, mode + 1,
@@ -123,13 +147,19 @@ binomial_invert(struct rng *r, uint64_t n, double p)
 static uint64_t
 binomial_mode(struct rng *r, uint64_t n, double p)
 {
-	double s = p / (1.0 - p), dn = (double)n, u, flo, fhi;
+	double s = p / (1.0 - p), dn = (double)n, u, flo, fhi, lc;
 	uint64_t mode = (uint64_t)((dn + 1.0) * p), lo, hi;
 
 	if (mode > n)
 		mode = n;
-	flo = fhi = exp(lgamma(dn + 1.0) - lgamma((double)mode + 1.0) -
-	    lgamma(dn - (double)mode + 1.0) + (double)mode * log(p) +
+	/* ln C(n, mode); below the table's end dn + 1, mode + 1 and dn -
+	 * mode + 1 are small integers, held exactly either way. */
+	if (n < RNG_LFACT_TABLE)
+		lc = rng_lfact(n) - rng_lfact(mode) - rng_lfact(n - mode);
+	else
+		lc = lgamma(dn + 1.0) - lgamma((double)mode + 1.0) -
+		    lgamma(dn - (double)mode + 1.0);
+	flo = fhi = exp(lc + (double)mode * log(p) +
 	    (dn - (double)mode) * log1p(-p));
 	u = rng_uniform(r);
 	if (u <= fhi)
