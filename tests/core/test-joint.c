@@ -323,20 +323,15 @@ END_TEST
 #define PC	3
 #define PD	150
 
-/* Index of the first value of sorted v[0..n) equal to x (x is in v). */
+/* Index of the first value of sorted v equal to x (x is in v). */
 static size_t
-plain_pos(const double *v, size_t n, double x)
+plain_pos(const double *v, double x)
 {
-	size_t lo = 0, hi = n, mid;
+	size_t k = 0;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	while (v[k] < x)
+		k++;
+	return k;
 }
 
 /* Add the PSI bin counts of sorted values v[0..k) to cnt. */
@@ -348,7 +343,7 @@ plain_bins(const double *col, const size_t *below, const double *v,
 	int b;
 
 	for (i = 0; i < k; i++) {
-		pos = plain_pos(col, PN, v[i]);
+		pos = plain_pos(col, v[i]);
 		for (b = 0; b + 1 < PSI_BINS && below[b + 1] <= pos; b++)
 			;
 		cnt[b]++;
