@@ -82,6 +82,12 @@ static const char sql_alert_pending[] =
 
 static const char sql_alert_get[] = ALERT_COLUMNS " WHERE id = ?";
 
+/* Every model with a pending page, whichever the handle's. */
+static const char sql_pending_models[] =
+    "SELECT name FROM models m WHERE EXISTS (SELECT 1 FROM alerts a"
+    " WHERE a.model_id = m.model_id AND a.status = 'pending')"
+    " ORDER BY name";
+
 static const char sql_alert_latest[] = ALERT_COLUMNS
     " WHERE condition_key = ? AND kind <> 'resolved'"
     " AND model_id = :model ORDER BY id DESC LIMIT 1";
@@ -338,6 +344,14 @@ alert_store_pending(struct store *s, struct alert_row **out, size_t *n,
     char **cause)
 {
 	return alert_rows(s, sql_alert_pending, 0, out, n, cause);
+}
+
+int
+alert_store_pending_models(struct store *s, char ***names, size_t *n,
+    char **cause)
+{
+	return store_names(s, sql_pending_models,
+	    "listing the models with pending pages", names, n, cause);
 }
 
 int

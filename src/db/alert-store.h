@@ -82,6 +82,11 @@ int	alert_store_add(struct store *s, const struct alert_row *r,
 int	alert_store_pending(struct store *s, struct alert_row **out,
 	    size_t *n, char **cause);
 /*
+ * The names of the models with a pending page, sorted (store_models_free).
+ */
+int	alert_store_pending_models(struct store *s, char ***names, size_t *n,
+	    char **cause);
+/*
  * Take a pending row that is due at now for a delivery attempt by
  * pushing its next_attempt_at to until (a lease: if this process dies,
  * another retries it then). Commits. 1 taken, 0 not (another process

@@ -253,6 +253,12 @@ int		 store_stmt_ids(struct store *s, struct db_stmt *st,
 		     int64_t **ids, size_t *n, const char *what, char **cause);
 void		 store_stmt_finish(struct store *s);
 /*
+ * store.c: the first column's texts of sql's rows, in order (caller frees
+ * with store_models_free). 0, or -1 and *cause naming what.
+ */
+int		 store_names(struct store *s, const char *sql,
+		     const char *what, char ***names, size_t *n, char **cause);
+/*
  * store-stmt.c: end the bulk path's open COPY, if any (its rows are then
  * in the transaction): 0, or -1 and *cause (the transaction is lost).
  * store_stmt, store_stmt_hot and store_exec do it first.

@@ -50,15 +50,15 @@ store_model(const struct store *s)
 }
 
 int
-store_models(struct store *s, char ***names, size_t *n, char **cause)
+store_names(struct store *s, const char *sql, const char *what,
+    char ***names, size_t *n, char **cause)
 {
 	struct db_stmt *st;
 	int rc;
 
 	*names = NULL;
 	*n = 0;
-	if ((st = store_stmt(s, "SELECT name FROM models ORDER BY name",
-	    cause)) == NULL)
+	if ((st = store_stmt(s, sql, cause)) == NULL)
 		return -1;
 	while ((rc = db_step(st)) == DB_ROW) {
 		*names = xreallocarray(*names, *n + 1, sizeof **names);
@@ -66,13 +66,20 @@ store_models(struct store *s, char ***names, size_t *n, char **cause)
 	}
 	db_reset(st);
 	if (rc != DB_DONE) {
-		*cause = store_db_error(s, "listing the models");
+		*cause = store_db_error(s, what);
 		store_models_free(*names, *n);
 		*names = NULL;
 		*n = 0;
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_models(struct store *s, char ***names, size_t *n, char **cause)
+{
+	return store_names(s, "SELECT name FROM models ORDER BY name",
+	    "listing the models", names, n, cause);
 }
 
 void

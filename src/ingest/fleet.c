@@ -24,6 +24,7 @@
 #include "db/store.h"
 #include "ingest/config.h"
 #include "ingest/follow.h"
+#include "ingest/pages.h"
 #include "ingest/proto.h"
 
 /* One model's pipeline and what it owns. */
@@ -194,10 +195,15 @@ fleet_start(struct fleet *f, char **cause)
 	    model_stored(f, &stored, cause) != 0)
 		return -1;
 	/* A model not stored yet starts after its first commit. */
-	if (!stored)
-		return 0;
-	f->m[0]->started = true;
-	return pipeline_start(f->m[0]->p, cause);
+	if (stored) {
+		f->m[0]->started = true;
+		if (pipeline_start(f->m[0]->p, cause) != 0)
+			return -1;
+	}
+	/* The other models' pages, whether their records come or not. */
+	f->cur = NULL;	/* the handle visits them */
+	return pages_deliver_others(f->s, pipeline_model(f->m[0]->p),
+	    f->config_for, f->config_arg, f->log, f->err, cause);
 }
 
 void

@@ -12,7 +12,8 @@
  *
  * --model's pipeline (the primary) exists from the start, as it did when
  * an ingest carried one model: it delivers pages an earlier run left
- * pending and takes rejected lines that name no model. When another
+ * pending (every other model's go out then too, pages.h) and takes
+ * rejected lines that name no model. When another
  * model's record comes first, the primary stays out of the way (no
  * ticks, no commits, nothing stored for it) until a record of its own.
  */
@@ -55,7 +56,8 @@ struct fleet	*fleet_create(const struct fleet_opts *o, char **cause);
 void		 fleet_destroy(struct fleet *f);
 /*
  * Before the first line: the primary's pages left pending by an earlier
- * run, and retention's first step (pipeline_start). 0 or -1.
+ * run and retention's first step (pipeline_start), then every other
+ * model's pending pages (pages.h). 0 or -1.
  */
 int		 fleet_start(struct fleet *f, char **cause);
 /* The name used in "<source>:<line>: <reason>", for every model. */

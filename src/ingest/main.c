@@ -453,6 +453,9 @@ config_build(struct ingest_config *cfg, struct cli *cli)
 		say("--follow reads its own file: no FILE argument with it");
 		return -1;
 	}
+	/* Every message names the input read: --follow's file, if so. */
+	if (cfg->follow != NULL)
+		cli->source = cfg->follow;
 	if (cli->db == NULL)
 		cli->db = getenv("MLMON_DB");
 	if (cli->db == NULL || *cli->db == '\0')

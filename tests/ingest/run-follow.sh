@@ -103,6 +103,10 @@ done
 kill -TERM $ipid
 wait $ipid
 check "follow: clean stop" $? 0
+# The stop names the file read, not stdin (it was "stdin lines after").
+said='^mlmon-ingest: interrupted: app\.log lines after [0-9]* were not read'
+check "follow: the stop names the file" "$(grep -c "$said" ingest.err)" 1
+check "follow: no message names stdin" "$(grep -c stdin ingest.err)" 0
 check "follow: every prediction exactly once" "$(q f.db "SELECT count(*),
     count(DISTINCT event_id) FROM predictions")" "$n|$n"
 check "follow: nothing rejected" "$(q f.db "SELECT count(*) FROM
