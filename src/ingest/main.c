@@ -197,13 +197,13 @@ interrupted(struct fleet *f, const char *source, const char *why,
 	last = st.lines > 0 ? fleet_last_line(f) : 0;
 	if (fleet_interrupt(f, left, sizeof left, cause) != 0)
 		return -1;
+	/* say: the file's name is untrusted text. */
 	if (why != NULL)
-		fprintf(stderr, "mlmon-ingest: %s; %s lines from %llu on were "
-		    "not processed\n", why, source, (unsigned long long)last);
+		say("%s; %s lines from %llu on were not processed", why,
+		    source, (unsigned long long)last);
 	else
-		fprintf(stderr, "mlmon-ingest: interrupted: %s lines after "
-		    "%llu were not read%s\n", source,
-		    (unsigned long long)last, left);
+		say("interrupted: %s lines after %llu were not read%s",
+		    source, (unsigned long long)last, left);
 	return 0;
 }
 
