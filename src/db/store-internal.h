@@ -168,6 +168,12 @@ struct store {
 	 */
 	bool		 rollback_hooked;
 	uint64_t	 rollbacks;
+	/*
+	 * PostgreSQL: the batches this session holds open (store-hold.c),
+	 * as "model/batch" keys, owned.
+	 */
+	char		**holds;
+	size_t		 n_holds;
 };
 
 /*
@@ -252,6 +258,12 @@ int		 store_stmt_rows(struct store *s, struct db_stmt *st,
 int		 store_stmt_ids(struct store *s, struct db_stmt *st,
 		     int64_t **ids, size_t *n, const char *what, char **cause);
 void		 store_stmt_finish(struct store *s);
+/*
+ * store-hold.c: the batch locks this store holds, taken again on a new
+ * session (after a reconnection: 0 or -1 and *cause), or forgotten.
+ */
+int		 store_holds_again(struct store *s, char **cause);
+void		 store_holds_free(struct store *s);
 /*
  * store.c: the first column's texts of sql's rows, in order (caller frees
  * with store_models_free). 0, or -1 and *cause naming what.

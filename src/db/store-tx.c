@@ -61,7 +61,8 @@ store_sleep_ms(int ms)
  * The connection was lost outside a transaction (PostgreSQL: the server
  * restarted or dropped it): connect again, waiting 100 ms, then twice as
  * long each time up to 5 s, for STORE_RECONNECT_MS at most or until a stop
- * is asked, saying so in s->log. 0, or -1 and *cause.
+ * is asked, saying so in s->log; the batches held open are held again on
+ * the new session. 0, or -1 and *cause.
  */
 static int
 store_reconnect_wait(struct store *s, const char *what, char **cause)
@@ -93,7 +94,8 @@ store_reconnect_wait(struct store *s, const char *what, char **cause)
 	if (s->log != NULL)
 		fprintf(s->log, "mlmon-ingest: %s: reconnected after %.1f s\n",
 		    s->path, clock_mono() - start);
-	return 0;
+	/* The old session's batch locks went with it (store-hold.c). */
+	return store_holds_again(s, cause);
 }
 
 bool

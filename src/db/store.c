@@ -292,6 +292,7 @@ store_close(struct store *s)
 	}
 	store_stmt_finish(s);
 	store_model_slots_free(s);
+	store_holds_free(s);
 	db_close(s->conn);
 	store_turn_close(s);
 	free(s->model);

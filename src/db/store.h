@@ -331,6 +331,24 @@ int	store_batch_abandon(struct store *s, int64_t batch_id, char **cause);
 int	store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
 	    char **cause);
 /*
+ * PostgreSQL (nothing on SQLite): this writer has batch (of the handle's
+ * model) open, from its first row to its close: a lock of the session,
+ * which the server drops when the session ends however it ends. Held
+ * once however often asked; release lets go of a held one. 0 or -1.
+ * store_holds_batches: whether the store does (PostgreSQL).
+ */
+bool	store_holds_batches(const struct store *s);
+int	store_batch_hold(struct store *s, int64_t batch, char **cause);
+int	store_batch_release(struct store *s, int64_t batch, char **cause);
+/*
+ * PostgreSQL: the handle's model's open batches that no live writer
+ * holds (store_batch_hold) and that have had no row logged since before
+ * (unix seconds), ascending (*ids: caller frees); none on SQLite. The
+ * judgement is still claimed (store_batch_claim). 0 or -1.
+ */
+int	store_batches_orphaned(struct store *s, double before, int64_t **ids,
+	    size_t *n, char **cause);
+/*
  * Closed batches with labels but no performance report (their coverage
  * is below --min-label-coverage), closed before `before` (unix seconds),
  * rows not pruned: the ones --label-ttl judges on the labels they have.

@@ -75,6 +75,8 @@ static const struct opt opts[] = {
 	  OPT_DURATION, 0, 0, false, OFF(idle_close), 0 },
 	{ "ingest", "label_ttl", "label-ttl",
 	  OPT_DURATION, 1, 0, false, OFF(label_ttl), 0 },
+	{ "ingest", "orphan_grace", "orphan-grace",
+	  OPT_DURATION, 0, 0, false, OFF(orphan_grace), 0 },
 	{ "ingest", "follow", "follow",
 	  OPT_STRING, 0, 0, false, OFF(follow), 0 },
 	{ "ingest", "rotated", "rotated",
@@ -271,6 +273,7 @@ config_init(struct ingest_config *c, bool with_alert)
 	c->busy_timeout_ms = 10000;
 	c->idle_close = -1;
 	c->label_ttl = INT64_C(7) * 86400 * 1000000;
+	c->orphan_grace = INT64_C(30) * 1000000;
 	monitor_config_defaults(&c->monitor);
 	if (with_alert)
 		c->alert = alert_config_create();

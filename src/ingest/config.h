@@ -36,6 +36,8 @@ struct ingest_config {
 	int64_t			 lateness;	/* us */
 	int64_t			 idle_close;	/* us; -1: the window length */
 	int64_t			 label_ttl;	/* us a held label waits */
+	/* PostgreSQL: a dead writer's batch judged after us; 0: never. */
+	int64_t			 orphan_grace;
 	char			*follow;	/* owned; NULL: stdin/FILE */
 	char			*rotated;	/* owned glob; NULL: PATH.1 */
 	/* Retention (pipeline-retain.c), microseconds; 0: keep forever. */

@@ -58,6 +58,32 @@ loop_metrics(const struct loop *l, bool force)
 	}
 }
 
+int
+loop_interrupted(struct loop *l, const char *source, const char *why,
+    char **cause)
+{
+	struct pipeline_stats	 st;
+	uint64_t		 last;
+	char			 left[1024], *msg, *shown;
+
+	fleet_stats(l->f, &st);
+	last = st.lines > 0 ? fleet_last_line(l->f) : 0;
+	if (fleet_interrupt(l->f, left, sizeof left, cause) != 0)
+		return -1;
+	/* Cleaned: it names the input file (untrusted text). */
+	if (why != NULL)
+		msg = xasprintf("%s; %s lines from %llu on were not processed",
+		    why, source, (unsigned long long)last);
+	else
+		msg = xasprintf("interrupted: %s lines after %llu were not "
+		    "read%s", source, (unsigned long long)last, left);
+	shown = sanitize_dup(msg, SIZE_MAX);
+	fprintf(stderr, "mlmon-ingest: %s\n", shown);
+	free(shown);
+	free(msg);
+	return 0;
+}
+
 int64_t
 loop_now_ms(void)
 {

@@ -55,6 +55,14 @@ enum loop_stop	loop_redo(struct loop *l, char **cause);
  * the last rewrite (the counts cover committed work only), or now (force).
  */
 void		loop_metrics(const struct loop *l, bool force);
+/*
+ * A signal stopped the run: record each model's open batch as left for
+ * the next start, and say on stderr where the input (named source)
+ * stopped being read: after the last line handed over, or at it when the
+ * signal interrupted the judgement it started (why). 0 or -1 (*cause).
+ */
+int		loop_interrupted(struct loop *l, const char *source,
+		    const char *why, char **cause);
 /* The monotonic clock in ms, the pipeline's. */
 int64_t		loop_now_ms(void);
 

@@ -148,6 +148,8 @@ static const char usage_text[] =
 "  --label-ttl D          labels wait this long for their prediction, and\n"
 "                         a batch below --min-label-coverage is judged on\n"
 "                         its labels this long after it closed (7d)\n"
+"  --orphan-grace D       PostgreSQL: judge a batch whose writer is gone\n"
+"                         once no row came for D (30s; 0: never)\n"
 "  --min-label-coverage X judge a batch's performance once this share of\n"
 "                         its rows is labelled, again as more land (1.0)\n"
 "  --follow PATH          read PATH like tail -F, resuming where the last\n"
@@ -177,34 +179,6 @@ say(const char *fmt, ...)
 	va_start(ap, fmt);
 	sanitize_say("mlmon-ingest", fmt, ap);
 	va_end(ap);
-}
-
-/*
- * A signal stopped the run: record the open batch as left for the next
- * start, and say where the input stopped being read (after the last line
- * handed over, or at it when the signal interrupted the judgement it
- * started: why). 0 or -1 (*cause).
- */
-static int
-interrupted(struct fleet *f, const char *source, const char *why,
-    char **cause)
-{
-	struct pipeline_stats	st;
-	uint64_t		last;
-	char			left[1024];
-
-	fleet_stats(f, &st);
-	last = st.lines > 0 ? fleet_last_line(f) : 0;
-	if (fleet_interrupt(f, left, sizeof left, cause) != 0)
-		return -1;
-	/* say: the file's name is untrusted text. */
-	if (why != NULL)
-		say("%s; %s lines from %llu on were not processed", why,
-		    source, (unsigned long long)last);
-	else
-		say("interrupted: %s lines after %llu were not read%s",
-		    source, (unsigned long long)last, left);
-	return 0;
 }
 
 /*
@@ -660,8 +634,8 @@ run_input(struct run *r, const struct ingest_config *cfg,
 	if (*stop == LOOP_JUDGING || *stop == LOOP_SIGNAL) {
 		why = cause;
 		cause = NULL;
-		if (interrupted(r->loop.f, cli->source, *stop == LOOP_JUDGING ?
-		    why : NULL, &cause) != 0)
+		if (loop_interrupted(&r->loop, cli->source, *stop ==
+		    LOOP_JUDGING ? why : NULL, &cause) != 0)
 			*stop = LOOP_FATAL;
 		free(why);
 	}

@@ -18,6 +18,8 @@
  *   pipeline-types.c     feature types, categorical values to codes
  *   pipeline-watch.c     the silence alarm (struct pl_watch)
  *   pipeline-retain.c    pruning raw rows between commits
+ *   pipeline-orphans.c   batches whose writer is gone, judged here
+ *   pipeline-hold.c      the open batch held in the store while open
  *   pipeline-work.c      the open transaction's work: its lines, batches
  *                        and counts, held log lines, rejects, what is
  *                        committed or lost
@@ -129,6 +131,9 @@ struct pipeline {
 	int64_t			*rowid;
 	size_t			 n_labelled;	/* rows with a label */
 	bool			 in_order;
+	/* The batch held (pipeline-hold.c); the next look (-orphans.c). */
+	bool			 held;
+	int64_t			 orphan_at;
 
 	/*
 	 * Labels on closed batches (pipeline-labels.c): batches whose
@@ -334,6 +339,22 @@ int		 pl_labels_commit(struct pipeline *p, char **cause);
 int		 pl_labels_tick(struct pipeline *p, char **cause);
 int64_t		 pl_labels_timeout(const struct pipeline *p, int64_t now_ms);
 void		 pl_labels_finish(struct pipeline *p);
+
+/*
+ * pipeline-hold.c: whether batches are held here (PostgreSQL, batch ids);
+ * the open batch held in the store while it is open (a lock of the
+ * session), 0 or -1.
+ */
+bool		 pl_holding(const struct pipeline *p);
+int		 pl_hold_open(struct pipeline *p, char **cause);
+int		 pl_hold_close(struct pipeline *p, char **cause);
+/*
+ * pipeline-orphans.c: tick: the model's open batches no live writer
+ * holds, quiet for --orphan-grace, judged here when the look is due (0
+ * or -1); timeout: ms until it is, -1 never.
+ */
+int		 pl_orphans_tick(struct pipeline *p, char **cause);
+int64_t		 pl_orphans_timeout(const struct pipeline *p, int64_t now_ms);
 
 /*
  * pipeline-watch.c: the silence alarm. Arrivals of predictions and labels

@@ -732,6 +732,8 @@ pl_close_batch(struct pipeline *p, char **cause)
 	struct monitor_batch	 mb;
 
 	p->open = false;
+	if (pl_hold_close(p, cause) != 0)
+		return PIPELINE_FATAL;
 	/* Labels are now expected, unless its rows brought them. */
 	if (p->was == STORE_BATCH_UNKNOWN && !(p->n > 0 &&
 	    p->n_labelled == p->n))

@@ -32,8 +32,8 @@
 #include "ingest/pipeline-internal.h"
 #include "ingest/proto.h"
 
-static void
-open_batch(struct pipeline *p, int64_t batch)
+static int
+open_batch(struct pipeline *p, int64_t batch, char **cause)
 {
 	p->open = true;
 	p->batch = batch;
@@ -42,6 +42,7 @@ open_batch(struct pipeline *p, int64_t batch)
 	p->n = 0;
 	p->n_labelled = 0;
 	p->in_order = true;
+	return pl_hold_open(p, cause);
 }
 
 static void
@@ -122,8 +123,8 @@ do_prediction(struct pipeline *p, const struct proto_record *r,
 	if (p->open && p->batch != r->batch_id &&
 	    (res = pl_close_batch(p, cause)) != PIPELINE_OK)
 		return res;
-	if (!p->open)
-		open_batch(p, r->batch_id);
+	if (!p->open && open_batch(p, r->batch_id, cause) != 0)
+		return PIPELINE_FATAL;
 	row = r->has_row ? r->row_in_batch : (int64_t)p->arrivals;
 	if (pl_event_row(p, r, lineno, r->batch_id, row, &id, &sp,
 	    cause) != 0)
@@ -719,7 +720,7 @@ pipeline_tick_windows(struct pipeline *p, char **cause)
 	/* Held labels expire and batches meet the TTL on a quiet input. */
 	if (!p->dead && pl_labels_tick(p, cause) != 0)
 		return -1;
-	return 0;
+	return pl_orphans_tick(p, cause);
 }
 
 bool
@@ -742,6 +743,7 @@ pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 	int	w = pl_event_timeout(p, now_ms);
 	int64_t	am = pl_watch_refresh_timeout(p);
 	int64_t	ttl = pl_labels_timeout(p, now_ms);
+	int64_t	orphans = pl_orphans_timeout(p, now_ms);
 
 	if (p->dirty) {
 		left = p->dirty_since + p->cfg->flush_ms - now_ms;
@@ -756,6 +758,8 @@ pipeline_timeout(const struct pipeline *p, int64_t now_ms)
 		left = am;
 	if (left < 0 || ttl < left)
 		left = ttl;
+	if (orphans >= 0 && orphans < left)
+		left = orphans;
 	if (left < 0)
 		return -1;
 	return left > 60000 ? 60000 : (int)left;
