@@ -2,7 +2,8 @@
  * The store's rows and batch ledger: the schema a new store gets, replay
  * of logged rows, what a flush makes visible to a reader, read-only opens
  * beside a writer, a batch read back in row order, the features parser,
- * closed batches and late rows, the judged-once claim, and labels (the
+ * closed batches and late rows, the judged-once claim, the batches a
+ * dead writer's session held (PostgreSQL), and labels (the
  * outcomes of a label record, inline labels). Per-model records are in
  * test-store-model.c, concurrent writers in test-store-writers.c, the
  * SQLite file's conditions in test-store-file.c.
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/store-internal.h"
@@ -292,6 +294,83 @@ START_TEST(test_batch_claim)
 }
 END_TEST
 
+/*
+ * orphaned LIST: the open batches quiet since a minute from now that no
+ * live session holds, as "7,8" ("" none).
+ */
+static void
+orphaned(struct store *s, const char *want)
+{
+	char	 got[64], *cause = NULL;
+	int64_t	*ids;
+	size_t	 n, i, o;
+	int	 tries = 0;
+
+	/*
+	 * A session closed by its client ends on the server a moment later
+	 * (libpq does not wait): its locks go then. Up to 2 s for that.
+	 */
+	do {
+		if (tries++ > 0)
+			usleep(20000);
+		ck_assert_int_eq(store_batches_orphaned(s, clock_wall() + 60,
+		    &ids, &n, &cause), 0);
+		got[0] = '\0';
+		for (i = 0, o = 0; i < n; i++)
+			o += (size_t)snprintf(got + o, sizeof got - o,
+			    "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
+		free(ids);
+	} while (strcmp(got, want) != 0 && tries < 100);
+	ck_assert_str_eq(got, want);
+}
+
+/*
+ * A batch held by a writer's session (PostgreSQL): not orphaned while
+ * that session lives, to any writer (its own skips it), however quiet;
+ * orphaned once the session ends or lets go; gone from the list once a
+ * claim judges it; a batch with a row newer than the cut-off is not.
+ * SQLite: never (one writer at a time; nothing held).
+ */
+START_TEST(test_batch_hold)
+{
+	struct store *a, *b, *c;
+	char *cause = NULL;
+	int64_t rows, *ids;
+	size_t n;
+
+	a = open_rw();
+	b = open_rw();
+	c = open_rw();
+	add_batch(a, 7, 3, false);
+	ck_assert_int_eq(store_batch_hold(a, 7, &cause), 0);
+	ck_assert_int_eq(store_batch_hold(a, 7, &cause), 0);	/* once */
+	ck_assert_int_eq(store_flush(a, &cause), 0);
+	add_batch(c, 8, 2, false);
+	ck_assert_int_eq(store_batch_hold(c, 8, &cause), 0);
+	ck_assert_int_eq(store_flush(c, &cause), 0);
+	orphaned(b, "");
+	orphaned(a, "");
+	orphaned(c, "");
+	/* c lets go of 8 (it lives on); a's session ends. */
+	ck_assert_int_eq(store_batch_release(c, 8, &cause), 0);
+	orphaned(b, fixture_pg ? "8" : "");
+	store_close(a);
+	orphaned(b, fixture_pg ? "7,8" : "");
+	orphaned(c, fixture_pg ? "7,8" : "");
+	/* Quiet since the cut-off only: none is before a minute ago. */
+	ck_assert_int_eq(store_batches_orphaned(b, clock_wall() - 60, &ids,
+	    &n, &cause), 0);
+	ck_assert_uint_eq(n, 0);
+	free(ids);
+	ck_assert_int_eq(store_batch_claim(b, 7, &rows, &cause), 1);
+	ck_assert_int_eq(rows, 3);
+	ck_assert_int_eq(store_flush(b, &cause), 0);
+	orphaned(c, fixture_pg ? "8" : "");
+	store_close(b);
+	store_close(c);
+}
+END_TEST
+
 /* The five label outcomes, in sequence on one batch. */
 START_TEST(test_label_outcomes)
 {
@@ -461,6 +540,7 @@ main(int argc, char **argv)
 		    " run once" },
 		{ test_closed_batch, NULL },
 		{ test_batch_claim, NULL },
+		{ test_batch_hold, NULL },
 		{ test_label_outcomes, NULL },
 		{ test_inline_labels_count, NULL },
 	};
