@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "core/clock.h"
+#include "core/stop.h"
 #include "ingest/config.h"
 
 #define ORPHAN_CHECK_MIN_MS	100
@@ -46,7 +47,7 @@ pl_orphans_tick(struct pipeline *p, char **cause)
 	char			*why = NULL;
 
 	if (!pl_holding(p) || p->cfg->orphan_grace <= 0 || !p->settled ||
-	    p->now < p->orphan_at)
+	    p->now < p->orphan_at || stop_requested())
 		return 0;
 	p->orphan_at = p->now + check_every(p);
 	if (store_batches_orphaned(p->s, clock_wall() - grace, &ids, &n,
@@ -65,8 +66,14 @@ pl_orphans_tick(struct pipeline *p, char **cause)
 			    (long long)ids[i], grace);
 	}
 	free(ids);
-	/* A stop cut a judgement short: the batch stays for the next. */
-	return res == PIPELINE_FATAL ? -1 : 0;
+	if (res == PIPELINE_FATAL)
+		return -1;
+	/* A stop cut a judgement short: recorded abandoned, for a start. */
+	if (res == PIPELINE_STOP) {
+		free(*cause);
+		*cause = NULL;
+	}
+	return 0;
 }
 
 int64_t
