@@ -266,7 +266,7 @@ alert_store_condition_put(struct store *s, const struct alert_condition *c,
 	alert_bind_time(st, 10, c->last_notified_at);
 	alert_bind_time(st, 11, c->opened_at);
 	alert_bind_time(st, 12, c->resolved_at);
-	return store_stmt_done(s, st, "writing an alert condition", cause);
+	return store_stmt_send(s, st, "writing an alert condition", cause);
 }
 
 void
@@ -300,7 +300,7 @@ alert_store_add(struct store *s, const struct alert_row *r, int64_t *id,
 	alert_bind_text(st, 9, r->status);
 	alert_bind_text(st, 10, r->last_error);
 	alert_bind_time(st, 11, r->next_attempt_at);
-	if (store_stmt_done(s, st, "recording an alert", cause) == -1)
+	if (store_stmt_send(s, st, "recording an alert", cause) == -1)
 		return -1;
 	if (id != NULL && (*id = db_last_insert_id(s->conn)) < 0) {
 		*cause = store_db_error(s, "recording an alert");

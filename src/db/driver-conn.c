@@ -21,6 +21,7 @@ db_conn_init(struct db_conn *c, const struct db_ops *ops,
 	c->name = db_target_redact(name);
 	c->err = DB_E_NONE;
 	c->errmsg = NULL;
+	c->failed_what = NULL;
 	c->notified = 0;
 }
 
@@ -29,6 +30,7 @@ db_conn_finish(struct db_conn *c)
 {
 	free(c->name);
 	free(c->errmsg);
+	free(c->failed_what);
 }
 
 void
@@ -42,6 +44,8 @@ void
 db_set_error(struct db_conn *c, enum db_error err, const char *msg)
 {
 	c->err = err;
+	free(c->failed_what);	/* a new error is no sent write's yet */
+	c->failed_what = NULL;
 	if (err == DB_E_NONE)
 		return;
 	free(c->errmsg);
@@ -65,6 +69,12 @@ enum db_error
 db_error(const struct db_conn *c)
 {
 	return c->err;
+}
+
+const char *
+db_failed_what(const struct db_conn *c)
+{
+	return c->err == DB_E_NONE ? NULL : c->failed_what;
 }
 
 const char *

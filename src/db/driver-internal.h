@@ -24,6 +24,10 @@ struct db_ops {
 			    const char *);
 	void		 (*clear_bindings)(struct db_stmt *);
 	int		 (*step)(struct db_stmt *);
+	/* NULL: db_send steps (SQLite); else sends (PostgreSQL). */
+	int		 (*send)(struct db_stmt *, const char *);
+	int		 (*exec_send)(struct db_conn *, const char *,
+			    const char *);
 	void		 (*reset)(struct db_stmt *);
 	int		 (*column_count)(struct db_stmt *);
 	bool		 (*column_null)(struct db_stmt *, int);
@@ -48,6 +52,8 @@ struct db_conn {
 	char			*name;		/* password masked, owned */
 	enum db_error		 err;
 	char			*errmsg;	/* owned; valid if err */
+	char			*failed_what;	/* owned: the sent write that
+						   failed (db_failed_what) */
 	int64_t			 notified;	/* PostgreSQL: notifications
 						   received, db_data_version */
 };

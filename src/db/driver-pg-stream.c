@@ -155,7 +155,7 @@ db_pg_copy_begin(struct db_conn *c, const char *table, const char *columns)
 	PGresult *res;
 	char *sql;
 
-	if (pq == NULL)
+	if (pq == NULL || db_pg_settle(c) == -1)
 		return -1;
 	sql = xasprintf("COPY %s (%s) FROM STDIN", table, columns);
 	res = PQexec(pq, sql);

@@ -46,6 +46,7 @@ struct pgdb_conn {
 	unsigned	 next_name;	/* prepared statement names */
 	unsigned	 session;	/* connections so far (reconnects + 1) */
 	int64_t		 changes;
+	struct pg_pipe	 pipe;		/* writes sent, not yet read */
 };
 
 struct pg_param {
@@ -176,14 +177,33 @@ db_pg_fail(struct db_conn *c, const PGresult *res)
 	pg_fail(pgdb_conn(c), res);
 }
 
-/* Run sql without parameters and results; 0 or -1 (recorded). */
+int
+db_pg_settle(struct db_conn *c)
+{
+	if (c->backend != DB_POSTGRES)
+		return 0;
+	return pg_pipe_end(&pgdb_conn(c)->pipe, c, NULL);
+}
+
+/*
+ * Run sql without parameters and results; 0 or -1 (recorded). After
+ * writes sent (db_send), one statement goes in their pipeline: one round
+ * trip for both.
+ */
 static int
 pg_command(struct pgdb_conn *c, const char *sql)
 {
 	PGresult *res;
 	ExecStatusType status;
 
-	res = PQexec(c->pq, sql);
+	if (pg_pipe_pending(&c->pipe) > 0 && strchr(sql, ';') == NULL) {
+		if (pg_pipe_send(&c->pipe, &c->base, NULL, sql, 0, NULL,
+		    NULL) == -1 || pg_pipe_end(&c->pipe, &c->base, &res) == -1)
+			return -1;
+	} else if (pg_pipe_end(&c->pipe, &c->base, NULL) == -1)
+		return -1;
+	else
+		res = PQexec(c->pq, sql);
 	status = PQresultStatus(res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 		pg_fail(c, res);
@@ -248,6 +268,7 @@ pg_close(struct db_conn *base)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 
+	pg_pipe_drop(&c->pipe);
 	if (c->pq != NULL)
 		PQfinish(c->pq);
 	if (c->target != NULL) {
@@ -265,6 +286,8 @@ pg_server_prepare(struct pgdb_conn *c, struct pgdb_stmt *s)
 {
 	PGresult *res;
 
+	if (pg_pipe_end(&c->pipe, &c->base, NULL) == -1)
+		return -1;
 	res = PQprepare(c->pq, s->name, s->text, 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		pg_fail(c, res);
@@ -348,7 +371,7 @@ pg_finalize(struct db_stmt *st)
 	pg_clear_bindings(st);
 	/* Best effort: a lost connection took its statements with it. */
 	if (s->session == c->session && PQstatus(c->pq) == CONNECTION_OK &&
-	    (PQtransactionStatus(c->pq) == PQTRANS_IDLE ||
+	    pg_pipe_pending(&c->pipe) == 0 && (PQtransactionStatus(c->pq) == PQTRANS_IDLE ||
 	    PQtransactionStatus(c->pq) == PQTRANS_INTRANS)) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
 		PQclear(PQexec(c->pq, sql));
@@ -468,8 +491,15 @@ pg_execute(struct pgdb_stmt *s)
 		return DB_ERROR;
 	for (i = 0; i < s->nparams; i++)
 		s->vals[i] = s->params[i].val;
-	s->res = PQexecPrepared(c->pq, s->name, s->nparams, s->vals, NULL,
-	    NULL, 0);
+	if (pg_pipe_pending(&c->pipe) > 0) {
+		/* After the writes sent: in their pipeline, one round trip. */
+		if (pg_pipe_send(&c->pipe, &c->base, s->name, NULL,
+		    s->nparams, s->vals, NULL) == -1 ||
+		    pg_pipe_end(&c->pipe, &c->base, &s->res) == -1)
+			return DB_ERROR;
+	} else
+		s->res = PQexecPrepared(c->pq, s->name, s->nparams, s->vals,
+		    NULL, NULL, 0);
 	status = PQresultStatus(s->res);
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 		pg_fail(c, s->res);
@@ -481,6 +511,32 @@ pg_execute(struct pgdb_stmt *s)
 	c->base.err = DB_E_NONE;
 	s->row = 0;
 	return PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+}
+
+/* A write nobody reads back: sent in the pipeline (driver-pg-pipe.c). */
+static int
+pg_send(struct db_stmt *st, const char *what)
+{
+	struct pgdb_stmt *s = pgdb_stmt(st);
+	struct pgdb_conn *c = pgdb_conn(s->base.conn);
+	int i;
+
+	if (s->session != c->session && pg_server_prepare(c, s) == -1)
+		return -1;
+	for (i = 0; i < s->nparams; i++)
+		s->vals[i] = s->params[i].val;
+	return pg_pipe_send(&c->pipe, &c->base, s->name, NULL, s->nparams,
+	    s->vals, what);
+}
+
+static int
+pg_exec_send(struct db_conn *base, const char *sql, const char *what)
+{
+	struct pgdb_conn *c = pgdb_conn(base);
+
+	if (strchr(sql, ';') != NULL)
+		return pg_command(c, sql);
+	return pg_pipe_send(&c->pipe, base, NULL, sql, 0, NULL, what);
 }
 
 static int
@@ -598,6 +654,7 @@ pg_reconnect(struct db_conn *base)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 
+	pg_pipe_drop(&c->pipe);	/* PQreset leaves pipeline mode */
 	PQreset(c->pq);
 	if (PQstatus(c->pq) != CONNECTION_OK) {
 		pg_fail(c, NULL);
@@ -638,7 +695,13 @@ pg_last_insert_id(struct db_conn *base)
 	PGresult *res;
 	int64_t id;
 
-	res = PQexec(c->pq, "SELECT lastval()");
+	if (pg_pipe_pending(&c->pipe) > 0) {
+		/* The INSERT was sent (db_send): ask in the same trip. */
+		if (pg_pipe_send(&c->pipe, base, NULL, "SELECT lastval()", 0,
+		    NULL, NULL) == -1 || pg_pipe_end(&c->pipe, base, &res) == -1)
+			return -1;
+	} else
+		res = PQexec(c->pq, "SELECT lastval()");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		pg_fail(c, res);
 		PQclear(res);
@@ -660,6 +723,8 @@ pg_any_row(struct db_conn *base, const char *sql, const char *a,
 	PGresult *res;
 	int n;
 
+	if (pg_pipe_end(&c->pipe, base, NULL) == -1)
+		return -1;
 	res = PQexecParams(c->pq, sql, b == NULL ? 1 : 2, NULL, vals, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -700,6 +765,8 @@ static const struct db_ops pg_ops = {
 	.bind_parameter_index = pg_bind_parameter_index,
 	.clear_bindings = pg_clear_bindings,
 	.step = pg_step,
+	.send = pg_send,
+	.exec_send = pg_exec_send,
 	.reset = pg_reset,
 	.column_count = pg_column_count,
 	.column_null = pg_column_null,

@@ -140,6 +140,22 @@ db_exec(struct db_conn *c, const char *sql)
 }
 
 int
+db_send(struct db_stmt *st, const char *what)
+{
+	if (st->ops->send != NULL)
+		return st->ops->send(st, what);
+	return st->ops->step(st) == DB_ERROR ? -1 : 0;
+}
+
+int
+db_exec_send(struct db_conn *c, const char *sql, const char *what)
+{
+	if (c->ops->exec_send != NULL)
+		return c->ops->exec_send(c, sql, what);
+	return c->ops->exec(c, sql);
+}
+
+int
 db_begin(struct db_conn *c, bool write)
 {
 	if (c->backend == DB_SQLITE && write)

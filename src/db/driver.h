@@ -126,6 +126,22 @@ size_t		 db_column_bytes(struct db_stmt *st, int i);
 int		 db_exec(struct db_conn *c, const char *sql);
 
 /*
+ * A write whose result nobody reads (no rows, no db_changes), inside a
+ * transaction: SQLite steps st (or runs sql) now; PostgreSQL sends it
+ * in libpq's pipeline without waiting, and its result is read with the
+ * next statement that needs the server's answer (a read, db_exec, a
+ * COPY, COMMIT), in the same round trip. A sent write that failed fails
+ * that statement with the write's error (the transaction is aborted, as
+ * it would have been at once), and db_failed_what says what the write
+ * was doing (what, copied). 0 or -1; the caller still resets st.
+ */
+int		 db_send(struct db_stmt *st, const char *what);
+int		 db_exec_send(struct db_conn *c, const char *sql,
+		    const char *what);
+/* The `what` of the sent write whose failure is the last error, or NULL. */
+const char	*db_failed_what(const struct db_conn *c);
+
+/*
  * Transactions. begin(write): SQLite takes the write lock now (BEGIN
  * IMMEDIATE; DB_E_BUSY when another writer holds it), PostgreSQL opens a
  * READ COMMITTED transaction. 0 or -1.

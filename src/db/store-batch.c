@@ -115,7 +115,7 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 	else
 		db_bind_null(st, 5);
 	s->tx_writes++;
-	if (store_stmt_done(s, st, "closing a batch", cause) == -1)
+	if (store_stmt_send(s, st, "closing a batch", cause) == -1)
 		return -1;
 	if (batch_id == s->cur_batch) {
 		s->cur_batch_closed = true;
@@ -126,7 +126,7 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, batch_id);
-	if (store_stmt_done(s, st, "closing a batch", cause) == -1)
+	if (store_stmt_send(s, st, "closing a batch", cause) == -1)
 		return -1;
 	*rows_out = rows;
 	return 1;
@@ -147,7 +147,8 @@ store_judge_begin(struct store *s, char **cause)
 {
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	return store_exec(s, "SAVEPOINT judge", "starting a judgement", cause);
+	return store_exec_send(s, "SAVEPOINT judge", "starting a judgement",
+	    cause);
 }
 
 int

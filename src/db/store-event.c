@@ -300,7 +300,7 @@ label_hold(struct store *s, const struct store_event_id *id, int true_class,
 	db_bind_int64(st, 2, true_class);
 	db_bind_double(st, 3, clock_wall());
 	s->tx_writes++;
-	if (store_stmt_done(s, st, "holding a label", cause) == -1)
+	if (store_stmt_send(s, st, "holding a label", cause) == -1)
 		return STORE_LABEL_ERROR;
 	return STORE_LABEL_PENDING;
 }
@@ -320,7 +320,7 @@ label_row(struct store *s, int64_t rowid, int64_t batch, int old,
 	db_bind_int64(st, 2, true_class);
 	db_bind_double(st, 3, now);
 	s->tx_writes++;
-	if (store_stmt_done(s, st, "storing a label", cause) == -1)
+	if (store_stmt_send(s, st, "storing a label", cause) == -1)
 		return -1;
 	/* The batch's close must count its labels again. */
 	if (batch == s->cur_batch)
@@ -331,7 +331,7 @@ label_row(struct store *s, int64_t rowid, int64_t batch, int old,
 	db_bind_int64(st, 1, batch);
 	db_bind_int64(st, 2, old < 0 ? 1 : 0);
 	db_bind_double(st, 3, now);
-	return store_stmt_done(s, st, "updating the batch ledger", cause);
+	return store_stmt_send(s, st, "updating the batch ledger", cause);
 }
 
 enum store_label_result
@@ -436,7 +436,7 @@ store_pending_take(struct store *s, const struct store_event_id *id,
 		return -1;
 	bind_id(s, st, 1, id);
 	s->tx_writes++;
-	return store_stmt_done(s, st, "applying a held label", cause) == -1 ?
+	return store_stmt_send(s, st, "applying a held label", cause) == -1 ?
 	    -1 : 1;
 }
 
@@ -640,5 +640,5 @@ store_position_put(struct store *s, const char *source,
 	db_bind_int64(st, 9, pos->max_ts);
 	db_bind_double(st, 10, clock_wall());
 	s->tx_writes++;
-	return store_stmt_done(s, st, "storing an input position", cause);
+	return store_stmt_send(s, st, "storing an input position", cause);
 }

@@ -240,6 +240,17 @@ int		 store_stmt_done(struct store *s, struct db_stmt *st,
 int		 store_exec(struct store *s, const char *sql, const char *what,
 		     char **cause);
 /*
+ * store-stmt.c: as store_stmt_done and store_exec, for a write inside the
+ * write transaction whose result nobody reads (no db_changes after it):
+ * on PostgreSQL sent without waiting (db_send), its result read with the
+ * next statement that needs an answer, a failure then reported as this
+ * write's (what). Outside a transaction, store_stmt_done/store_exec.
+ */
+int		 store_stmt_send(struct store *s, struct db_stmt *st,
+		     const char *what, char **cause);
+int		 store_exec_send(struct store *s, const char *sql,
+		     const char *what, char **cause);
+/*
  * store-stmt.c: step st (bound) for its first row's first column as text
  * (*text, caller frees; NULL reads as ""), then reset it: 0, 1 no row,
  * -1 and *cause.

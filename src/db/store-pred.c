@@ -242,7 +242,7 @@ store_prediction_late(struct store *s, const struct store_prediction *p,
 		return known;
 	if (store_prediction_insert(s, p, at, cause) != 1 ||
 	    (st = store_stmt(s, sql_late_count, cause)) == NULL ||
-	    store_stmt_done(s, st, "counting a late row", cause) == -1)
+	    store_stmt_send(s, st, "counting a late row", cause) == -1)
 		return STORE_ADD_ERROR;
 	return STORE_ADD_LATE;
 }

@@ -267,7 +267,7 @@ label_apply(struct store *s, int64_t batch_id, const struct label_rows *r,
 		db_bind_int64(st, 1, r->ids[i]);
 		db_bind_int64(st, 2, labels[i]);
 		db_bind_double(st, 3, now);
-		if (store_stmt_done(s, st, "storing labels", cause) == -1)
+		if (store_stmt_send(s, st, "storing labels", cause) == -1)
 			return -1;
 	}
 	if ((st = store_stmt(s, sql_label_ledger, cause)) == NULL)
@@ -275,7 +275,7 @@ label_apply(struct store *s, int64_t batch_id, const struct label_rows *r,
 	db_bind_int64(st, 1, batch_id);
 	db_bind_int64(st, 2, (int64_t)r->n);
 	db_bind_double(st, 3, now);
-	return store_stmt_done(s, st, "updating the batch ledger", cause);
+	return store_stmt_send(s, st, "updating the batch ledger", cause);
 }
 
 enum store_label_result
@@ -423,7 +423,7 @@ store_reject_add(struct store *s, const char *source, uint64_t line,
 	db_bind_int64(st, 5, cut);
 	db_bind_double(st, 6, clock_wall());
 	s->tx_writes++;
-	rc = store_stmt_done(s, st, "storing a rejected line", cause);
+	rc = store_stmt_send(s, st, "storing a rejected line", cause);
 	free(clean);
 	return rc;
 }
@@ -475,5 +475,5 @@ store_detector_put(struct store *s, const char *name, int64_t last_batch,
 	    DB_STATIC);
 	db_bind_double(st, 4, clock_wall());
 	s->tx_writes++;
-	return store_stmt_done(s, st, "storing detector state", cause);
+	return store_stmt_send(s, st, "storing detector state", cause);
 }

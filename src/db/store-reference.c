@@ -252,7 +252,7 @@ reference_row_insert(struct store *s, struct db_stmt *st,
 		db_bind_null(st, 6);
 	else
 		db_bind_int64(st, 6, r->true_class[i]);
-	return store_stmt_done(s, st, "storing the reference", cause);
+	return store_stmt_send(s, st, "storing the reference", cause);
 }
 
 /*

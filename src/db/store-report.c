@@ -74,7 +74,7 @@ report_insert(struct store *s, int64_t batch_id, const char *type,
 	db_bind_text(st, 3, payload, -1, DB_STATIC);
 	db_bind_double(st, 4, clock_wall());
 	s->tx_writes++;
-	rc = store_stmt_done(s, st, "storing a report", cause);
+	rc = store_stmt_send(s, st, "storing a report", cause);
 out:
 	free(payload);
 	return rc;
@@ -96,7 +96,7 @@ static int
 summary_done(struct store *s, struct db_stmt *st, char **cause)
 {
 	s->tx_writes++;
-	return store_stmt_done(s, st, "updating the batch summary", cause);
+	return store_stmt_send(s, st, "updating the batch summary", cause);
 }
 
 /* A double, or NULL for NaN (no value), as the ledger holds it. */

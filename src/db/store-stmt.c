@@ -344,6 +344,36 @@ store_stmt_done(struct store *s, struct db_stmt *st, const char *what,
 }
 
 int
+store_stmt_send(struct store *s, struct db_stmt *st, const char *what,
+    char **cause)
+{
+	if (!s->in_tx)
+		return store_stmt_done(s, st, what, cause);
+	if (db_send(st, what) == -1) {
+		db_reset(st);
+		*cause = store_db_error(s, what);
+		return -1;
+	}
+	db_reset(st);
+	return 0;
+}
+
+int
+store_exec_send(struct store *s, const char *sql, const char *what,
+    char **cause)
+{
+	if (!s->in_tx)
+		return store_exec(s, sql, what, cause);
+	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+		return -1;
+	if (db_exec_send(s->conn, sql, what) == -1) {
+		*cause = store_db_error(s, what);
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_stmt_rows(struct store *s, struct db_stmt *st,
     const struct rows_reader *r, void *out, size_t *n, const char *what,
     char **cause)
@@ -409,15 +439,20 @@ store_exec(struct store *s, const char *sql, const char *what, char **cause)
 char *
 store_db_error(struct store *s, const char *what)
 {
-	char *msg, *cause;
+	char *msg, *cause, *sent = NULL;
 
+	/* A write sent earlier (store_stmt_send) failed: name it. */
+	if (db_failed_what(s->conn) != NULL)
+		what = sent = xstrdup(db_failed_what(s->conn));
 	/* The server's words ("could not extend file") may not say it. */
 	if (!s->pg || db_error(s->conn) != DB_E_FULL)
-		return store_error_msg(s, db_errmsg(s->conn), what);
-	msg = xasprintf("the database is full (the server could not write: "
-	    "%s)", db_errmsg(s->conn));
+		msg = xstrdup(db_errmsg(s->conn));
+	else
+		msg = xasprintf("the database is full (the server could not "
+		    "write: %s)", db_errmsg(s->conn));
 	cause = store_error_msg(s, msg, what);
 	free(msg);
+	free(sent);
 	return cause;
 }
 

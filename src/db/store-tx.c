@@ -145,7 +145,13 @@ store_tx_retry(struct store *s, bool begin, const char *what, char **cause)
 				return -1;
 			continue;
 		}
-		if (db_error(s->conn) != DB_E_BUSY)
+		/*
+		 * A write sent before the COMMIT (store_stmt_send) that
+		 * failed busy aborted the transaction: a second COMMIT
+		 * would only roll it back. Not retried.
+		 */
+		if (db_error(s->conn) != DB_E_BUSY ||
+		    db_failed_what(s->conn) != NULL)
 			break;
 		if (store_stop_due()) {
 			*cause = xasprintf("%s: interrupted while waiting for "
@@ -327,5 +333,5 @@ store_meta_set(struct store *s, const char *key, const char *value,
 	db_bind_text(st, 1, key, -1, DB_STATIC);
 	db_bind_text(st, 2, value, -1, DB_STATIC);
 	s->tx_writes++;
-	return store_stmt_done(s, st, "writing meta", cause);
+	return store_stmt_send(s, st, "writing meta", cause);
 }

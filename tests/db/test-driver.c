@@ -10,6 +10,7 @@
  * lock; libpq's authentication, masked passwords, an unreachable server,
  * a connection lost mid-session, a reconnect across a server restart,
  * notifications (a commit wakes a listener within 100 ms) and COPY.
+ * Writes sent without waiting (db_send) are test-driver-send.c.
  */
 #include <check.h>
 #include <float.h>
@@ -24,11 +25,12 @@
 #include "core/xalloc.h"
 #include "db/driver-pg.h"
 #include "db/driver.h"
+#include "test-driver.h"
 
-static bool	 pg;		/* the backend under test */
+bool		 pg;		/* the backend under test */
 static char	*target;	/* its --db argument */
 
-static struct db_conn *
+struct db_conn *
 open_mode(enum db_open_mode mode)
 {
 	struct db_conn *c;
@@ -40,8 +42,7 @@ open_mode(enum db_open_mode mode)
 	return c;
 }
 
-/* A connection with an empty table t (explicit ids on both backends). */
-static struct db_conn *
+struct db_conn *
 open_t(void)
 {
 	struct db_conn *c = open_mode(DB_OPEN_READ_WRITE);
@@ -53,7 +54,7 @@ open_t(void)
 	return c;
 }
 
-static struct db_stmt *
+struct db_stmt *
 prep(struct db_conn *c, const char *sql)
 {
 	struct db_stmt *st = db_prepare(c, sql, DB_PREPARE_PERSISTENT);
@@ -62,8 +63,7 @@ prep(struct db_conn *c, const char *sql)
 	return st;
 }
 
-/* The one integer sql gives. */
-static int64_t
+int64_t
 one(struct db_conn *c, const char *sql)
 {
 	struct db_stmt *st = prep(c, sql);
@@ -488,8 +488,7 @@ START_TEST(test_pg_connection_lost)
 }
 END_TEST
 
-/* Run the test server's ctl script (tests/pg/with-pg) with args. */
-static void
+void
 server(const char *args)
 {
 	char *cmd;
@@ -671,6 +670,7 @@ driver_suite(void)
 	tcase_add_test(tc, test_changes_and_catalog);
 	tcase_add_test(tc, test_many_rows);
 	tcase_add_test(tc, test_read_only);
+	driver_send_tests(tc, only);
 	suite_add_tcase(s, tc);
 	if (pg) {
 		tcase_add_test(only, test_pg_auth);
