@@ -3,18 +3,16 @@
  * is sent at once and not waited for; the next statement whose answer
  * the caller needs (a read, a command, COMMIT) goes after them in the
  * same pipeline, and one sync reads every result in one round trip. A
- * judgement's reports, ledger columns, detector state and alert rows
- * (about 25 statements per batch) so cost no round trip of their own.
+ * judgement's reports, ledger columns, detector state and alert rows so
+ * cost no round trip of their own.
  *
  * Errors stay those of a statement run alone: the first failed statement
  * aborts the transaction (the server skips the rest of the pipeline up to
- * the sync: PGRES_PIPELINE_ABORTED), its error (SQLSTATE, masked message)
- * becomes the connection's, and db_failed_what names what that write was
- * doing, so the store reports it by name. A lost connection fails the
- * sync; the connection is then gone (db_pg_lost) and PQreset leaves
- * pipeline mode. At most PG_PIPE_MAX statements wait: their results
- * (some 40 bytes each) stay far below the socket's buffer, so neither
- * side blocks writing while the other does.
+ * the sync: PGRES_PIPELINE_ABORTED), and its result and what it was doing
+ * go back to driver-pg.c, which makes them the connection's error and
+ * db_failed_what, so the store names the write. A lost connection fails
+ * the sync (no result: the caller records the connection's error); PQreset
+ * leaves pipeline mode. This file knows libpq only.
  */
 #include "db/driver-pg-internal.h"
 
@@ -23,8 +21,6 @@
 
 #include "core/xalloc.h"
 
-#define PG_PIPE_MAX	256
-
 size_t
 pg_pipe_pending(const struct pg_pipe *p)
 {
@@ -32,7 +28,7 @@ pg_pipe_pending(const struct pg_pipe *p)
 }
 
 void
-pg_pipe_drop(struct pg_pipe *p)
+pg_pipe_drop(struct pg_pipe *p, PGconn *pq)
 {
 	size_t i;
 
@@ -41,41 +37,25 @@ pg_pipe_drop(struct pg_pipe *p)
 	free(p->what);
 	p->what = NULL;
 	p->n = p->cap = 0;
-}
-
-/* Record that sending what failed (the connection), the pipeline gone. */
-static int
-pipe_lost(struct pg_pipe *p, struct db_conn *c, PGconn *pq,
-    const char *what)
-{
-	db_pg_fail(c, NULL);
-	if (what != NULL)
-		c->failed_what = xstrdup(what);
-	pg_pipe_drop(p);
-	(void)PQexitPipelineMode(pq);
-	return -1;
+	if (pq != NULL && PQpipelineStatus(pq) != PQ_PIPELINE_OFF)
+		(void)PQexitPipelineMode(pq);	/* fails if results wait */
 }
 
 int
-pg_pipe_send(struct pg_pipe *p, struct db_conn *c, const char *name,
+pg_pipe_send(struct pg_pipe *p, PGconn *pq, const char *name,
     const char *sql, int n, const char *const *vals, const char *what)
 {
-	PGconn *pq = db_pg_conn(c);
 	int ok;
 
-	if (pq == NULL)
-		return -1;
-	if (p->n >= PG_PIPE_MAX && pg_pipe_end(p, c, NULL) == -1)
-		return -1;
 	if (PQpipelineStatus(pq) == PQ_PIPELINE_OFF &&
 	    PQenterPipelineMode(pq) != 1)
-		return pipe_lost(p, c, pq, what);
+		return -1;
 	if (name != NULL)
 		ok = PQsendQueryPrepared(pq, name, n, vals, NULL, NULL, 0);
 	else
 		ok = PQsendQueryParams(pq, sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (ok != 1)
-		return pipe_lost(p, c, pq, what);
+		return -1;
 	if (p->n == p->cap) {
 		p->cap = p->cap == 0 ? 32 : 2 * p->cap;
 		p->what = xreallocarray(p->what, p->cap, sizeof *p->what);
@@ -87,12 +67,12 @@ pg_pipe_send(struct pg_pipe *p, struct db_conn *c, const char *name,
 /*
  * Read statement i's result (then the NULL that ends it): 0 success (the
  * result into *keep when keep is not NULL), 1 skipped after an earlier
- * failure, -1 failed (recorded unless *failed already), -2 no result (the
- * connection).
+ * failure, -1 failed (the first failure into *bad, its what into *what),
+ * -2 no result (the connection).
  */
 static int
-pipe_result(struct pg_pipe *p, struct db_conn *c, PGconn *pq, size_t i,
-    PGresult **keep, bool *failed)
+pipe_result(struct pg_pipe *p, PGconn *pq, size_t i, PGresult **keep,
+    PGresult **bad, char **what)
 {
 	PGresult *res;
 	int rc;
@@ -113,11 +93,11 @@ pipe_result(struct pg_pipe *p, struct db_conn *c, PGconn *pq, size_t i,
 		break;
 	default:
 		rc = -1;
-		if (!*failed) {
-			db_pg_fail(c, res);
-			if (p->what[i] != NULL)
-				c->failed_what = xstrdup(p->what[i]);
-			*failed = true;
+		if (*bad == NULL) {
+			*bad = res;
+			res = NULL;
+			*what = p->what[i];
+			p->what[i] = NULL;
 		}
 	}
 	PQclear(res);
@@ -127,26 +107,26 @@ pipe_result(struct pg_pipe *p, struct db_conn *c, PGconn *pq, size_t i,
 }
 
 int
-pg_pipe_end(struct pg_pipe *p, struct db_conn *c, PGresult **last)
+pg_pipe_end(struct pg_pipe *p, PGconn *pq, PGresult **last, PGresult **bad,
+    char **what)
 {
-	PGconn *pq = db_pg_conn(c);
 	PGresult *res;
-	bool failed = false, gone = false;
+	bool gone = false;
 	size_t i;
 
+	*bad = NULL;
+	*what = NULL;
 	if (last != NULL)
 		*last = NULL;
-	if (pq == NULL)
-		return -1;
 	if (PQpipelineStatus(pq) == PQ_PIPELINE_OFF) {
-		pg_pipe_drop(p);
+		pg_pipe_drop(p, NULL);
 		return 0;
 	}
 	if (PQpipelineSync(pq) != 1)
 		gone = true;
-	for (i = 0; i < p->n; i++) {
-		if (pipe_result(p, c, pq, i, last != NULL && i == p->n - 1 ?
-		    last : NULL, &failed) == -2) {
+	for (i = 0; !gone && i < p->n; i++) {
+		if (pipe_result(p, pq, i, last != NULL && i == p->n - 1 ?
+		    last : NULL, bad, what) == -2) {
 			gone = true;
 			break;
 		}
@@ -159,17 +139,15 @@ pg_pipe_end(struct pg_pipe *p, struct db_conn *c, PGresult **last)
 	}
 	if (!gone && PQexitPipelineMode(pq) != 1)
 		gone = true;
-	if (gone && !failed) {
-		/* The connection: name the first write not answered. */
-		db_pg_fail(c, NULL);
-		if (i < p->n && p->what[i] != NULL)
-			c->failed_what = xstrdup(p->what[i]);
-		failed = true;
+	if (gone && *bad == NULL && i < p->n) {
+		/* The connection: name the first statement not answered. */
+		*what = p->what[i];
+		p->what[i] = NULL;
 	}
-	pg_pipe_drop(p);
-	if (failed && last != NULL && *last != NULL) {
+	pg_pipe_drop(p, NULL);
+	if ((gone || *bad != NULL) && last != NULL && *last != NULL) {
 		PQclear(*last);
 		*last = NULL;
 	}
-	return failed ? -1 : 0;
+	return gone || *bad != NULL ? -1 : 0;
 }

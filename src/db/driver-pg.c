@@ -4,10 +4,11 @@
  * with ? placeholders turned into $n (driver-sql.c). Parameters go as
  * text, typed by the server from the statement: integers in decimal,
  * doubles in the store's shortest round-trip form (store_format_double),
- * NaN as NULL and -0.0 as 0.0, as SQLite stores them. The first step executes it and holds
- * the whole result; later steps walk its rows. Columns are read from the
- * text form: an integer by strtoll, a double in the C locale, a boolean
- * ('t'/'f', what a comparison gives) as 1/0.
+ * NaN as NULL and -0.0 as 0.0, as SQLite stores them. The first step
+ * executes it and holds the whole result; later steps walk its rows,
+ * whose columns driver-pg-column.c reads. A write nobody reads back is
+ * sent in libpq's pipeline instead (db_send, driver-pg-pipe.c) and its
+ * result read with the next statement that needs an answer.
  *
  * Errors: the kind comes from the SQLSTATE (class 08 and the shutdown
  * codes: connection; 53100: full; 23: constraint; 25006: read-only;
@@ -32,11 +33,12 @@
 #include "db/store-number.h"
 #include "db/store.h"
 
-/* Type oids of pg_type.h (server headers are not installed). */
-#define PG_OID_BOOL	16
-#define PG_OID_FLOAT4	700
-#define PG_OID_FLOAT8	701
-#define PG_OID_NUMERIC	1700
+/*
+ * Writes sent and waiting for a sync at most (driver-pg-pipe.c): their
+ * results (some 40 bytes each) stay far below the socket's buffer, so
+ * neither side blocks writing while the other does.
+ */
+#define PG_PIPE_MAX	256
 
 struct pgdb_conn {
 	struct db_conn	 base;
@@ -47,26 +49,6 @@ struct pgdb_conn {
 	unsigned	 session;	/* connections so far (reconnects + 1) */
 	int64_t		 changes;
 	struct pg_pipe	 pipe;		/* writes sent, not yet read */
-};
-
-struct pg_param {
-	const char	*val;		/* NULL: SQL NULL */
-	char		*owned;		/* a copied text */
-	char		 num[32];	/* a number's text */
-};
-
-struct pgdb_stmt {
-	struct db_stmt	 base;
-	char		*sql;		/* as given */
-	char		*text;		/* translated, for re-preparing */
-	char		**names;	/* of the named parameters, or NULL */
-	unsigned	 session;	/* prepared in this session */
-	char		 name[24];
-	int		 nparams;
-	struct pg_param	*params;	/* nparams */
-	const char	**vals;		/* nparams, for PQexecPrepared */
-	PGresult	*res;		/* NULL until the first step */
-	int		 row;		/* current row of res */
 };
 
 static const struct db_ops pg_ops;
@@ -177,12 +159,47 @@ db_pg_fail(struct db_conn *c, const PGresult *res)
 	pg_fail(pgdb_conn(c), res);
 }
 
+/*
+ * End c's pipeline (driver-pg-pipe.c): 0, or -1 with the first failure
+ * recorded, and db_failed_what naming a write sent that failed.
+ */
+static int
+pg_pipe_finish(struct pgdb_conn *c, PGresult **last)
+{
+	PGresult *bad;
+	char *what;
+
+	if (pg_pipe_end(&c->pipe, c->pq, last, &bad, &what) == 0)
+		return 0;
+	pg_fail(c, bad);
+	PQclear(bad);
+	c->base.failed_what = what;	/* after pg_fail, which clears it */
+	return -1;
+}
+
+/* Send in c's pipeline (at most PG_PIPE_MAX wait). 0 or -1 (recorded). */
+static int
+pg_pipe_put(struct pgdb_conn *c, const char *name, const char *sql, int n,
+    const char *const *vals, const char *what)
+{
+	if (pg_pipe_pending(&c->pipe) >= PG_PIPE_MAX &&
+	    pg_pipe_finish(c, NULL) == -1)
+		return -1;
+	if (pg_pipe_send(&c->pipe, c->pq, name, sql, n, vals, what) == 0)
+		return 0;
+	pg_fail(c, NULL);
+	if (what != NULL)
+		c->base.failed_what = xstrdup(what);
+	pg_pipe_drop(&c->pipe, c->pq);
+	return -1;
+}
+
 int
 db_pg_settle(struct db_conn *c)
 {
 	if (c->backend != DB_POSTGRES)
 		return 0;
-	return pg_pipe_end(&pgdb_conn(c)->pipe, c, NULL);
+	return pg_pipe_finish(pgdb_conn(c), NULL);
 }
 
 /*
@@ -197,10 +214,10 @@ pg_command(struct pgdb_conn *c, const char *sql)
 	ExecStatusType status;
 
 	if (pg_pipe_pending(&c->pipe) > 0 && strchr(sql, ';') == NULL) {
-		if (pg_pipe_send(&c->pipe, &c->base, NULL, sql, 0, NULL,
-		    NULL) == -1 || pg_pipe_end(&c->pipe, &c->base, &res) == -1)
+		if (pg_pipe_put(c, NULL, sql, 0, NULL, NULL) == -1 ||
+		    pg_pipe_finish(c, &res) == -1)
 			return -1;
-	} else if (pg_pipe_end(&c->pipe, &c->base, NULL) == -1)
+	} else if (pg_pipe_finish(c, NULL) == -1)
 		return -1;
 	else
 		res = PQexec(c->pq, sql);
@@ -268,7 +285,7 @@ pg_close(struct db_conn *base)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 
-	pg_pipe_drop(&c->pipe);
+	pg_pipe_drop(&c->pipe, NULL);
 	if (c->pq != NULL)
 		PQfinish(c->pq);
 	if (c->target != NULL) {
@@ -286,7 +303,7 @@ pg_server_prepare(struct pgdb_conn *c, struct pgdb_stmt *s)
 {
 	PGresult *res;
 
-	if (pg_pipe_end(&c->pipe, &c->base, NULL) == -1)
+	if (pg_pipe_finish(c, NULL) == -1)
 		return -1;
 	res = PQprepare(c->pq, s->name, s->text, 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -371,7 +388,7 @@ pg_finalize(struct db_stmt *st)
 	pg_clear_bindings(st);
 	/* Best effort: a lost connection took its statements with it. */
 	if (s->session == c->session && PQstatus(c->pq) == CONNECTION_OK &&
-	    pg_pipe_pending(&c->pipe) == 0 && (PQtransactionStatus(c->pq) == PQTRANS_IDLE ||
+	    (PQtransactionStatus(c->pq) == PQTRANS_IDLE ||
 	    PQtransactionStatus(c->pq) == PQTRANS_INTRANS)) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
 		PQclear(PQexec(c->pq, sql));
@@ -493,9 +510,9 @@ pg_execute(struct pgdb_stmt *s)
 		s->vals[i] = s->params[i].val;
 	if (pg_pipe_pending(&c->pipe) > 0) {
 		/* After the writes sent: in their pipeline, one round trip. */
-		if (pg_pipe_send(&c->pipe, &c->base, s->name, NULL,
+		if (pg_pipe_put(c, s->name, NULL,
 		    s->nparams, s->vals, NULL) == -1 ||
-		    pg_pipe_end(&c->pipe, &c->base, &s->res) == -1)
+		    pg_pipe_finish(c, &s->res) == -1)
 			return DB_ERROR;
 	} else
 		s->res = PQexecPrepared(c->pq, s->name, s->nparams, s->vals,
@@ -525,7 +542,7 @@ pg_send(struct db_stmt *st, const char *what)
 		return -1;
 	for (i = 0; i < s->nparams; i++)
 		s->vals[i] = s->params[i].val;
-	return pg_pipe_send(&c->pipe, &c->base, s->name, NULL, s->nparams,
+	return pg_pipe_put(c, s->name, NULL, s->nparams,
 	    s->vals, what);
 }
 
@@ -536,7 +553,7 @@ pg_exec_send(struct db_conn *base, const char *sql, const char *what)
 
 	if (strchr(sql, ';') != NULL)
 		return pg_command(c, sql);
-	return pg_pipe_send(&c->pipe, base, NULL, sql, 0, NULL, what);
+	return pg_pipe_put(c, NULL, sql, 0, NULL, what);
 }
 
 static int
@@ -549,94 +566,6 @@ pg_step(struct db_stmt *st)
 	if (s->row < PQntuples(s->res))
 		s->row++;
 	return s->row < PQntuples(s->res) ? DB_ROW : DB_DONE;
-}
-
-static int
-pg_column_count(struct db_stmt *st)
-{
-	struct pgdb_stmt *s = pgdb_stmt(st);
-
-	return s->res == NULL ? 0 : PQnfields(s->res);
-}
-
-/* The current row has column i. */
-static bool
-pg_has(struct pgdb_stmt *s, int i)
-{
-	return s->res != NULL && s->row >= 0 && s->row < PQntuples(s->res) &&
-	    i >= 0 && i < PQnfields(s->res);
-}
-
-static bool
-pg_column_null(struct db_stmt *st, int i)
-{
-	struct pgdb_stmt *s = pgdb_stmt(st);
-
-	return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
-}
-
-static double
-pg_column_double(struct db_stmt *st, int i)
-{
-	struct pgdb_stmt *s = pgdb_stmt(st);
-	const char *v;
-
-	if (pg_column_null(st, i))
-		return 0.0;
-	v = PQgetvalue(s->res, s->row, i);
-	if (PQftype(s->res, i) == PG_OID_BOOL)
-		return v[0] == 't' ? 1.0 : 0.0;
-	return store_strtod(v, NULL);
-}
-
-static int64_t
-pg_column_int64(struct db_stmt *st, int i)
-{
-	struct pgdb_stmt *s = pgdb_stmt(st);
-	const char *v;
-	double d;
-
-	if (pg_column_null(st, i))
-		return 0;
-	v = PQgetvalue(s->res, s->row, i);
-	switch (PQftype(s->res, i)) {
-	case PG_OID_BOOL:
-		return v[0] == 't';
-	case PG_OID_FLOAT4:
-	case PG_OID_FLOAT8:
-	case PG_OID_NUMERIC:
-		/* As SQLite reads a REAL as an integer: toward zero. */
-		d = store_strtod(v, NULL);
-		if (isnan(d))
-			return 0;
-		if (d >= 9223372036854775807.0)
-			return INT64_MAX;
-		if (d <= -9223372036854775808.0)
-			return INT64_MIN;
-		return (int64_t)d;
-	default:
-		return strtoll(v, NULL, 10);
-	}
-}
-
-static const char *
-pg_column_text(struct db_stmt *st, int i)
-{
-	struct pgdb_stmt *s = pgdb_stmt(st);
-
-	if (pg_column_null(st, i))
-		return NULL;
-	return PQgetvalue(s->res, s->row, i);
-}
-
-static size_t
-pg_column_bytes(struct db_stmt *st, int i)
-{
-	struct pgdb_stmt *s = pgdb_stmt(st);
-
-	if (pg_column_null(st, i))
-		return 0;
-	return (size_t)PQgetlength(s->res, s->row, i);
 }
 
 static int
@@ -654,7 +583,7 @@ pg_reconnect(struct db_conn *base)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 
-	pg_pipe_drop(&c->pipe);	/* PQreset leaves pipeline mode */
+	pg_pipe_drop(&c->pipe, NULL);	/* PQreset leaves pipeline mode */
 	PQreset(c->pq);
 	if (PQstatus(c->pq) != CONNECTION_OK) {
 		pg_fail(c, NULL);
@@ -697,8 +626,8 @@ pg_last_insert_id(struct db_conn *base)
 
 	if (pg_pipe_pending(&c->pipe) > 0) {
 		/* The INSERT was sent (db_send): ask in the same trip. */
-		if (pg_pipe_send(&c->pipe, base, NULL, "SELECT lastval()", 0,
-		    NULL, NULL) == -1 || pg_pipe_end(&c->pipe, base, &res) == -1)
+		if (pg_pipe_put(c, NULL, "SELECT lastval()", 0, NULL,
+		    NULL) == -1 || pg_pipe_finish(c, &res) == -1)
 			return -1;
 	} else
 		res = PQexec(c->pq, "SELECT lastval()");
@@ -723,7 +652,7 @@ pg_any_row(struct db_conn *base, const char *sql, const char *a,
 	PGresult *res;
 	int n;
 
-	if (pg_pipe_end(&c->pipe, base, NULL) == -1)
+	if (pg_pipe_finish(c, NULL) == -1)
 		return -1;
 	res = PQexecParams(c->pq, sql, b == NULL ? 1 : 2, NULL, vals, NULL,
 	    NULL, 0);

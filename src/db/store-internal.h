@@ -49,6 +49,26 @@ struct sqlite3;
 struct rows_reader;
 struct strbuf;
 
+/*
+ * The batch ledger's summary columns (store-report.c) from the reports of
+ * one batch, held until one UPDATE writes them all (store_summary_write):
+ * a judgement's four reports cost one statement, not four. Groups (set):
+ * the feature, prediction, performance and detector report's columns.
+ */
+#define STORE_SUMMARY_GROUPS	4
+struct store_summary {
+	unsigned	 set;		/* bit g: group g held */
+	int64_t		 batch_id;
+	int64_t		 model_id;
+	double		 max_psi, min_ks_p, psi_warning, psi_critical;
+	double		 accuracy, acc_delta;	/* NaN: NULL */
+	int64_t		 psi_verdict, ks_drift;
+	int64_t		 label_shift_drift, confidence_drift;
+	int64_t		 any_decay, ddm_drift, adwin_drift;
+	char		*sql[1 << STORE_SUMMARY_GROUPS];	/* by set, owned,
+						   the statement cache's keys */
+};
+
 /* A cached statement of the driver (store-stmt.c). */
 struct store_cached_dstmt {
 	const char	*sql;		/* borrowed, the cache key */
@@ -154,6 +174,8 @@ struct store {
 	struct db_stmt	*st_batch_get;
 	struct db_stmt	*st_data_version;
 
+	struct store_summary summary;	/* ledger columns not yet written */
+
 	struct store_cached_dstmt *dcache;	/* other statements, by SQL */
 	size_t		 n_dcache;
 	size_t		 cap_dcache;
@@ -246,6 +268,14 @@ int		 store_exec(struct store *s, const char *sql, const char *what,
  * next statement that needs an answer, a failure then reported as this
  * write's (what). Outside a transaction, store_stmt_done/store_exec.
  */
+/*
+ * store-report.c: write the ledger columns held (store_summary; nothing
+ * held: nothing to do), before a savepoint, its release and a commit;
+ * drop them with a rollback; free the texts (after the statement cache).
+ */
+int		 store_summary_write(struct store *s, char **cause);
+void		 store_summary_drop(struct store *s);
+void		 store_summary_finish(struct store *s);
 int		 store_stmt_send(struct store *s, struct db_stmt *st,
 		     const char *what, char **cause);
 int		 store_exec_send(struct store *s, const char *sql,
