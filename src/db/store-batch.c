@@ -145,7 +145,9 @@ store_batch_close(struct store *s, int64_t batch_id, char **cause)
 int
 store_judge_begin(struct store *s, char **cause)
 {
-	if (store_write_begin(s, cause) == -1)
+	/* Ledger columns held from before are not the judgement's. */
+	if (store_write_begin(s, cause) == -1 ||
+	    store_summary_write(s, cause) == -1)
 		return -1;
 	return store_exec_send(s, "SAVEPOINT judge", "starting a judgement",
 	    cause);
@@ -157,7 +159,10 @@ store_judge_end(struct store *s, bool keep, char **cause)
 	/* A failure rolled the whole transaction back: no savepoint left. */
 	if (!s->in_tx)
 		return 0;
+	if (keep && store_summary_write(s, cause) == -1)
+		return -1;
 	if (!keep) {
+		s->summary.set = 0;	/* the judgement's, undone with it */
 		if (store_exec(s, "ROLLBACK TO judge", "undoing a judgement",
 		    cause) == -1)
 			return -1;

@@ -51,9 +51,10 @@ struct strbuf;
 
 /*
  * The batch ledger's summary columns (store-report.c) from the reports of
- * one batch, held until one UPDATE writes them all (store_summary_write):
- * a judgement's four reports cost one statement, not four. Groups (set):
- * the feature, prediction, performance and detector report's columns.
+ * one batch, held until one UPDATE writes them all (store-summary.c): a
+ * judgement's four reports cost one statement, not four. Groups (set,
+ * enum store_summary_group): the feature, prediction, performance and
+ * detector report's columns.
  */
 #define STORE_SUMMARY_GROUPS	4
 struct store_summary {
@@ -269,13 +270,22 @@ int		 store_exec(struct store *s, const char *sql, const char *what,
  * write's (what). Outside a transaction, store_stmt_done/store_exec.
  */
 /*
- * store-report.c: write the ledger columns held (store_summary; nothing
- * held: nothing to do), before a savepoint, its release and a commit;
- * drop them with a rollback; free the texts (after the statement cache).
+ * store-summary.c: hold group g of batch_id's ledger columns (writing
+ * another batch's or model's held ones first): the caller fills them in
+ * the struct returned (NULL and *cause on error). Write what is held
+ * (nothing: nothing to do), as store-batch.c does before a judgement's
+ * savepoint and its release and store-tx.c before a commit; a rollback
+ * forgets it (set = 0).
  */
+enum store_summary_group {
+	STORE_SUMMARY_FEATURE,
+	STORE_SUMMARY_PREDICTION,
+	STORE_SUMMARY_PERFORMANCE,
+	STORE_SUMMARY_DETECTORS,
+};
+struct store_summary *store_summary_hold(struct store *s, int64_t batch_id,
+		     enum store_summary_group g, char **cause);
 int		 store_summary_write(struct store *s, char **cause);
-void		 store_summary_drop(struct store *s);
-void		 store_summary_finish(struct store *s);
 int		 store_stmt_send(struct store *s, struct db_stmt *st,
 		     const char *what, char **cause);
 int		 store_exec_send(struct store *s, const char *sql,

@@ -4,14 +4,15 @@
  * (report-json.c) and stored, and the batch ledger's summary columns
  * (docs/SCHEMA.md, batches) are filled from the same struct in the same
  * transaction: the verdicts the monitor decided, never re-derived from
- * the text just written.
+ * the text just written. The columns are held (store-summary.c) and
+ * written by one UPDATE per batch, whichever reports it got.
  *
  *   feature      max_psi, min_ks_p (NULL when every value is NaN),
  *                psi_verdict (0 none, 1 investigate, 2 drift: the worst
  *                feature's), ks_drift, psi_warning and psi_critical
  *                (the batch's PSI thresholds; NULL when features differ)
  *   prediction   label_shift_drift, confidence_drift
- *   performance  any_decay
+ *   performance  any_decay, accuracy, acc_delta
  *   detectors    ddm_drift, adwin_drift
  *   estimated_performance   none (no ledger column: the payload holds
  *                the estimate, its bounds and the estimated_decay verdict)
@@ -36,20 +37,6 @@ static const char sql_report_put[] =
     " ON CONFLICT (model_id, batch_id, report_type) DO UPDATE SET"
     " payload = excluded.payload, created_at = excluded.created_at"
     " WHERE monitor_reports.payload IS DISTINCT FROM excluded.payload";
-
-static const char sql_summary_feature[] =
-    "UPDATE batches SET max_psi = ?2, min_ks_p = ?3, psi_verdict = ?4,"
-    " ks_drift = ?5, psi_warning = ?6, psi_critical = ?7"
-    " WHERE batch_id = ?1 AND model_id = :model";
-static const char sql_summary_prediction[] =
-    "UPDATE batches SET label_shift_drift = ?2, confidence_drift = ?3"
-    " WHERE batch_id = ?1 AND model_id = :model";
-static const char sql_summary_performance[] =
-    "UPDATE batches SET any_decay = ?2, accuracy = ?3, acc_delta = ?4"
-    " WHERE batch_id = ?1 AND model_id = :model";
-static const char sql_summary_detectors[] =
-    "UPDATE batches SET ddm_drift = ?2, adwin_drift = ?3"
-    " WHERE batch_id = ?1 AND model_id = :model";
 
 /* Store the payload (taken: freed here) of batch_id's report of type. */
 static int
@@ -80,35 +67,6 @@ out:
 	return rc;
 }
 
-/* Prepare sql (a summary UPDATE) with batch_id bound as ?1. */
-static struct db_stmt *
-summary_prepare(struct store *s, const char *sql, int64_t batch_id,
-    char **cause)
-{
-	struct db_stmt *st;
-
-	if ((st = store_stmt(s, sql, cause)) != NULL)
-		db_bind_int64(st, 1, batch_id);
-	return st;
-}
-
-static int
-summary_done(struct store *s, struct db_stmt *st, char **cause)
-{
-	s->tx_writes++;
-	return store_stmt_send(s, st, "updating the batch summary", cause);
-}
-
-/* A double, or NULL for NaN (no value), as the ledger holds it. */
-static void
-bind_value(struct db_stmt *st, int i, double v)
-{
-	if (isnan(v))
-		db_bind_null(st, i);
-	else
-		db_bind_double(st, i, v);
-}
-
 int
 store_report_put_feature(struct store *s, int64_t batch_id,
     const struct store_schema *sc, const struct feature_report *r,
@@ -116,7 +74,7 @@ store_report_put_feature(struct store *s, int64_t batch_id,
 {
 	double max_psi = NAN, min_ks_p = NAN, warn = NAN, crit = NAN;
 	int verdict = 0, ks = 0;
-	struct db_stmt *st;
+	struct store_summary *m;
 	char *why = NULL, *payload;
 	size_t f;
 
@@ -144,16 +102,16 @@ store_report_put_feature(struct store *s, int64_t batch_id,
 		warn = r->thresholds[0].psi_warning;
 		crit = r->thresholds[0].psi_critical;
 	}
-	if ((st = summary_prepare(s, sql_summary_feature, batch_id,
+	if ((m = store_summary_hold(s, batch_id, STORE_SUMMARY_FEATURE,
 	    cause)) == NULL)
 		return -1;
-	bind_value(st, 2, max_psi);
-	bind_value(st, 3, min_ks_p);
-	db_bind_int64(st, 4, verdict);
-	db_bind_int64(st, 5, ks);
-	bind_value(st, 6, warn);
-	bind_value(st, 7, crit);
-	return summary_done(s, st, cause);
+	m->max_psi = max_psi;
+	m->min_ks_p = min_ks_p;
+	m->psi_verdict = verdict;
+	m->ks_drift = ks;
+	m->psi_warning = warn;
+	m->psi_critical = crit;
+	return 0;
 }
 
 int
@@ -161,19 +119,19 @@ store_report_put_prediction(struct store *s, int64_t batch_id,
     const struct store_schema *sc, const struct prediction_report *r,
     char **cause)
 {
-	struct db_stmt *st;
+	struct store_summary *m;
 	char *why = NULL, *payload;
 
 	payload = report_json_encode_prediction(r, sc, &why);
 	if (report_insert(s, batch_id, REPORT_TYPE_PREDICTION, payload, why,
 	    cause) == -1)
 		return -1;
-	if ((st = summary_prepare(s, sql_summary_prediction, batch_id,
+	if ((m = store_summary_hold(s, batch_id, STORE_SUMMARY_PREDICTION,
 	    cause)) == NULL)
 		return -1;
-	db_bind_int64(st, 2, r->label_shift_drift);
-	db_bind_int64(st, 3, r->confidence_drift);
-	return summary_done(s, st, cause);
+	m->label_shift_drift = r->label_shift_drift;
+	m->confidence_drift = r->confidence_drift;
+	return 0;
 }
 
 int
@@ -181,39 +139,39 @@ store_report_put_performance(struct store *s, int64_t batch_id,
     const struct store_schema *sc, const struct performance_report *r,
     char **cause)
 {
-	struct db_stmt *st;
+	struct store_summary *m;
 	char *why = NULL, *payload;
 
 	payload = report_json_encode_performance(r, sc, &why);
 	if (report_insert(s, batch_id, REPORT_TYPE_PERFORMANCE, payload, why,
 	    cause) == -1)
 		return -1;
-	if ((st = summary_prepare(s, sql_summary_performance, batch_id,
+	if ((m = store_summary_hold(s, batch_id, STORE_SUMMARY_PERFORMANCE,
 	    cause)) == NULL)
 		return -1;
-	db_bind_int64(st, 2, r->any_decay);
-	bind_value(st, 3, r->accuracy);
-	bind_value(st, 4, r->acc_delta);
-	return summary_done(s, st, cause);
+	m->any_decay = r->any_decay;
+	m->accuracy = r->accuracy;
+	m->acc_delta = r->acc_delta;
+	return 0;
 }
 
 int
 store_report_put_detectors(struct store *s, int64_t batch_id,
     const struct detector_report *r, char **cause)
 {
-	struct db_stmt *st;
+	struct store_summary *m;
 	char *why = NULL, *payload;
 
 	payload = report_json_encode_detectors(r, &why);
 	if (report_insert(s, batch_id, REPORT_TYPE_DETECTORS, payload, why,
 	    cause) == -1)
 		return -1;
-	if ((st = summary_prepare(s, sql_summary_detectors, batch_id,
+	if ((m = store_summary_hold(s, batch_id, STORE_SUMMARY_DETECTORS,
 	    cause)) == NULL)
 		return -1;
-	db_bind_int64(st, 2, r->ddm_drift);
-	db_bind_int64(st, 3, r->adwin_drift);
-	return summary_done(s, st, cause);
+	m->ddm_drift = r->ddm_drift;
+	m->adwin_drift = r->adwin_drift;
+	return 0;
 }
 
 int

@@ -31,6 +31,7 @@ store_tx_reset(struct store *s, bool rolled_back)
 	s->bulk_fresh = false;	/* checked again in the next one */
 	store_model_slots_reset(s, rolled_back);
 	if (rolled_back) {
+		s->summary.set = 0;	/* ledger columns not written go too */
 		s->cur_batch = -1;
 		s->cur_counted = false;
 		s->bulk_batch = -1;	/* its rows may be gone */
@@ -464,6 +465,11 @@ store_stmt_finish(struct store *s)
 	store_stmt_forget_hot(s);
 	for (i = 0; i < s->n_dcache; i++)
 		db_finalize(s->dcache[i].stmt);
+	/* The summary UPDATEs' texts (store-summary.c), keys of the cache. */
+	for (i = 0; i < sizeof s->summary.sql / sizeof s->summary.sql[0]; i++) {
+		free(s->summary.sql[i]);
+		s->summary.sql[i] = NULL;
+	}
 	free(s->dcache);
 	s->dcache = NULL;
 	s->n_dcache = s->cap_dcache = 0;

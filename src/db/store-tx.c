@@ -255,7 +255,8 @@ store_flush(struct store *s, char **cause)
 		snprintf(what, sizeof what, "committing %zu rows", s->pending);
 	else
 		snprintf(what, sizeof what, "committing");
-	if (store_copy_end(s, cause) == -1 ||
+	if (store_summary_write(s, cause) == -1 ||
+	    store_copy_end(s, cause) == -1 ||
 	    store_tx_retry(s, false, what, cause) == -1) {
 		/*
 		 * A failed COMMIT (disk full, I/O error) may leave the

@@ -1,0 +1,136 @@
+/*
+ * The batch ledger's summary columns (docs/SCHEMA.md, batches), written
+ * once per batch: store-report.c holds each report's columns here as the
+ * report is stored (store_summary_hold), and one UPDATE writes every
+ * group held (store_summary_write) when the judgement's savepoint is
+ * released, before the transaction commits, or when another batch's
+ * columns come. Before, each report had its own UPDATE of the same row:
+ * four statements per judged batch, four row versions on PostgreSQL.
+ * The row's final values are the same, and so are model_status's (its
+ * triggers read NEW, whatever UPDATE brought it).
+ *
+ * The statement's text depends on the groups held (15 forms); each is
+ * built once per store, kept in struct store_summary (the statement
+ * cache's key) and freed with the cache (store-stmt.c). Parameters: ?1
+ * the batch, ?2 the model (held with the columns: the handle may have
+ * switched models since), then each group's columns in order.
+ */
+#include "db/store-internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+/* The columns of each group (enum store_summary_group), bound in order. */
+static const char *const summary_columns[STORE_SUMMARY_GROUPS] = {
+	"max_psi, min_ks_p, psi_verdict, ks_drift, psi_warning, psi_critical",
+	"label_shift_drift, confidence_drift",
+	"any_decay, accuracy, acc_delta",
+	"ddm_drift, adwin_drift",
+};
+
+/* "UPDATE batches SET a = ?3, b = ?4 ... WHERE ..." for the groups set. */
+static char *
+summary_text(unsigned set)
+{
+	char buf[512], col[32];
+	const char *c, *end;
+	size_t o, n;
+	int g, k = 3;
+
+	o = (size_t)snprintf(buf, sizeof buf, "UPDATE batches SET");
+	for (g = 0; g < STORE_SUMMARY_GROUPS; g++) {
+		if (!(set & 1u << g))
+			continue;
+		for (c = summary_columns[g]; *c != '\0'; c = end) {
+			end = c + strcspn(c, ",");
+			n = (size_t)(end - c);
+			snprintf(col, sizeof col, "%.*s", (int)n, c);
+			o += (size_t)snprintf(buf + o, sizeof buf - o,
+			    "%s %s = ?%d", k > 3 ? "," : "", col, k);
+			k++;
+			end += strspn(end, ", ");
+		}
+	}
+	snprintf(buf + o, sizeof buf - o,
+	    " WHERE batch_id = ?1 AND model_id = ?2");
+	return xstrdup(buf);
+}
+
+/* A double, or NULL for NaN (no value), as the ledger holds it. */
+static void
+bind_value(struct db_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		db_bind_null(st, i);
+	else
+		db_bind_double(st, i, v);
+}
+
+/* m's values of the groups in set from ?3 on, in summary_columns' order. */
+static void
+summary_bind(struct db_stmt *st, const struct store_summary *m, unsigned set)
+{
+	int k = 3;
+
+	if (set & 1u << STORE_SUMMARY_FEATURE) {
+		bind_value(st, k++, m->max_psi);
+		bind_value(st, k++, m->min_ks_p);
+		db_bind_int64(st, k++, m->psi_verdict);
+		db_bind_int64(st, k++, m->ks_drift);
+		bind_value(st, k++, m->psi_warning);
+		bind_value(st, k++, m->psi_critical);
+	}
+	if (set & 1u << STORE_SUMMARY_PREDICTION) {
+		db_bind_int64(st, k++, m->label_shift_drift);
+		db_bind_int64(st, k++, m->confidence_drift);
+	}
+	if (set & 1u << STORE_SUMMARY_PERFORMANCE) {
+		db_bind_int64(st, k++, m->any_decay);
+		bind_value(st, k++, m->accuracy);
+		bind_value(st, k++, m->acc_delta);
+	}
+	if (set & 1u << STORE_SUMMARY_DETECTORS) {
+		db_bind_int64(st, k++, m->ddm_drift);
+		db_bind_int64(st, k++, m->adwin_drift);
+	}
+}
+
+int
+store_summary_write(struct store *s, char **cause)
+{
+	struct store_summary *m = &s->summary;
+	struct db_stmt *st;
+	unsigned set = m->set;
+
+	if (set == 0)
+		return 0;
+	m->set = 0;
+	if (m->sql[set] == NULL)
+		m->sql[set] = summary_text(set);
+	if ((st = store_stmt(s, m->sql[set], cause)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, m->batch_id);
+	db_bind_int64(st, 2, m->model_id);
+	summary_bind(st, m, set);
+	return store_stmt_send(s, st, "updating the batch summary", cause);
+}
+
+struct store_summary *
+store_summary_hold(struct store *s, int64_t batch_id,
+    enum store_summary_group g, char **cause)
+{
+	struct store_summary *m = &s->summary;
+	int64_t model = store_model_param(s);
+
+	if (m->set != 0 && (m->batch_id != batch_id || m->model_id != model) &&
+	    store_summary_write(s, cause) == -1)
+		return NULL;
+	m->batch_id = batch_id;
+	m->model_id = model;
+	m->set |= 1u << g;
+	s->tx_writes++;
+	return m;
+}
