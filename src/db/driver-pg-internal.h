@@ -62,6 +62,8 @@ void		 db_pg_fail(struct db_conn *c, const PGresult *res);
 struct pg_pipe {
 	char		**what;
 	size_t		  n, cap;
+	bool		  broken;	/* lost after every answer came */
+	PGresult	 *broken_res;	/* what said so (or NULL) */
 };
 
 /*
@@ -82,8 +84,13 @@ int		 pg_pipe_send(struct pg_pipe *p, PGconn *pq, const char *name,
  */
 int		 pg_pipe_end(struct pg_pipe *p, PGconn *pq, PGresult **last,
 		    PGresult **bad, char **what);
-/* Forget what was sent and leave pipeline mode (pq NULL: mode kept). */
+/*
+ * Forget what was sent and leave pipeline mode (pq NULL: mode kept; the
+ * broken state is kept too, until pg_pipe_end reports it or a reconnect
+ * clears it: pg_pipe_reset).
+ */
 void		 pg_pipe_drop(struct pg_pipe *p, PGconn *pq);
+void		 pg_pipe_reset(struct pg_pipe *p);
 /* Statements sent and not yet read. */
 size_t		 pg_pipe_pending(const struct pg_pipe *p);
 /* c's pipeline ended, for a call that needs the connection idle. */

@@ -41,6 +41,15 @@ pg_pipe_drop(struct pg_pipe *p, PGconn *pq)
 		(void)PQexitPipelineMode(pq);	/* fails if results wait */
 }
 
+void
+pg_pipe_reset(struct pg_pipe *p)
+{
+	pg_pipe_drop(p, NULL);
+	PQclear(p->broken_res);
+	p->broken_res = NULL;
+	p->broken = false;
+}
+
 int
 pg_pipe_send(struct pg_pipe *p, PGconn *pq, const char *name,
     const char *sql, int n, const char *const *vals, const char *what)
@@ -118,6 +127,14 @@ pg_pipe_end(struct pg_pipe *p, PGconn *pq, PGresult **last, PGresult **bad,
 	*what = NULL;
 	if (last != NULL)
 		*last = NULL;
+	if (p->broken) {
+		/* Answered, then the connection went: say so now. */
+		*bad = p->broken_res;
+		p->broken_res = NULL;
+		p->broken = false;
+		pg_pipe_drop(p, NULL);
+		return -1;
+	}
 	if (PQpipelineStatus(pq) == PQ_PIPELINE_OFF) {
 		pg_pipe_drop(p, NULL);
 		return 0;
@@ -133,12 +150,23 @@ pg_pipe_end(struct pg_pipe *p, PGconn *pq, PGresult **last, PGresult **bad,
 	}
 	if (!gone) {
 		res = PQgetResult(pq);
-		if (PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC &&
+		    PQexitPipelineMode(pq) == 1) {
+			PQclear(res);
+		} else if (*bad == NULL) {
+			/*
+			 * Every statement answered, the connection lost before
+			 * the sync (a server shutting down after a COMMIT it
+			 * ran): what they did stands, a COMMIT committed. The
+			 * next call says the connection is lost.
+			 */
+			p->broken = true;
+			p->broken_res = res;
+		} else {
 			gone = true;
-		PQclear(res);
+			PQclear(res);
+		}
 	}
-	if (!gone && PQexitPipelineMode(pq) != 1)
-		gone = true;
 	if (gone && *bad == NULL && i < p->n) {
 		/* The connection: name the first statement not answered. */
 		*what = p->what[i];

@@ -285,7 +285,7 @@ pg_close(struct db_conn *base)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 
-	pg_pipe_drop(&c->pipe, NULL);
+	pg_pipe_reset(&c->pipe);
 	if (c->pq != NULL)
 		PQfinish(c->pq);
 	if (c->target != NULL) {
@@ -514,7 +514,9 @@ pg_execute(struct pgdb_stmt *s)
 		    s->nparams, s->vals, NULL) == -1 ||
 		    pg_pipe_finish(c, &s->res) == -1)
 			return DB_ERROR;
-	} else
+	} else if (pg_pipe_finish(c, NULL) == -1)
+		return DB_ERROR;
+	else
 		s->res = PQexecPrepared(c->pq, s->name, s->nparams, s->vals,
 		    NULL, NULL, 0);
 	status = PQresultStatus(s->res);
@@ -583,7 +585,7 @@ pg_reconnect(struct db_conn *base)
 {
 	struct pgdb_conn *c = pgdb_conn(base);
 
-	pg_pipe_drop(&c->pipe, NULL);	/* PQreset leaves pipeline mode */
+	pg_pipe_reset(&c->pipe);	/* PQreset leaves pipeline mode */
 	PQreset(c->pq);
 	if (PQstatus(c->pq) != CONNECTION_OK) {
 		pg_fail(c, NULL);
@@ -629,7 +631,9 @@ pg_last_insert_id(struct db_conn *base)
 		if (pg_pipe_put(c, NULL, "SELECT lastval()", 0, NULL,
 		    NULL) == -1 || pg_pipe_finish(c, &res) == -1)
 			return -1;
-	} else
+	} else if (pg_pipe_finish(c, NULL) == -1)
+		return -1;
+	else
 		res = PQexec(c->pq, "SELECT lastval()");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		pg_fail(c, res);

@@ -331,17 +331,23 @@ store_stmt_hot(struct store *s, struct db_stmt **slot, const char *sql,
 	return *slot;
 }
 
+/* Reset st after it ran (ok) or failed (*cause names what). */
+static int
+stmt_end(struct store *s, struct db_stmt *st, bool ok, const char *what,
+    char **cause)
+{
+	db_reset(st);
+	if (ok)
+		return 0;
+	*cause = store_db_error(s, what);
+	return -1;
+}
+
 int
 store_stmt_done(struct store *s, struct db_stmt *st, const char *what,
     char **cause)
 {
-	if (db_step(st) == DB_ERROR) {
-		db_reset(st);
-		*cause = store_db_error(s, what);
-		return -1;
-	}
-	db_reset(st);
-	return 0;
+	return stmt_end(s, st, db_step(st) != DB_ERROR, what, cause);
 }
 
 int
@@ -350,13 +356,7 @@ store_stmt_send(struct store *s, struct db_stmt *st, const char *what,
 {
 	if (!s->in_tx)
 		return store_stmt_done(s, st, what, cause);
-	if (db_send(st, what) == -1) {
-		db_reset(st);
-		*cause = store_db_error(s, what);
-		return -1;
-	}
-	db_reset(st);
-	return 0;
+	return stmt_end(s, st, db_send(st, what) == 0, what, cause);
 }
 
 int
