@@ -124,6 +124,16 @@ rule_add(struct rule_result *r, int rule)
 	return f;
 }
 
+/* A finding on the batch as a whole: one per rule, keyed by its name. */
+static struct rule_finding *
+rule_add_batch(struct rule_result *r, int rule)
+{
+	struct rule_finding *f = rule_add(r, rule);
+
+	f->key = xstrdup(f->rule->name);
+	return f;
+}
+
 /* The numbers behind a drift finding on feature i. */
 static void
 detail_drift(struct strbuf *msg, const struct feature_report *fr, size_t i)
@@ -301,24 +311,21 @@ rules_prediction(const struct alert_batch *b, struct rule_result *r)
 	struct rule_finding *f;
 
 	if (pr->label_shift_drift && pr->calibrated) {
-		f = rule_add(r, RULE_LABEL_SHIFT);
-		f->key = xstrdup(f->rule->name);
+		f = rule_add_batch(r, RULE_LABEL_SHIFT);
 		f->message = xasprintf("batch %lld: label shift in the "
 		    "predicted classes (TVD %.3f; homogeneity chi-squared "
 		    "%.3f, p %.2g, q %.2g)", (long long)b->batch_id,
 		    pr->class_tvd, pr->label_shift_homog_statistic,
 		    pr->label_shift_homog_p_value, pr->label_shift_q);
 	} else if (pr->label_shift_drift) {
-		f = rule_add(r, RULE_LABEL_SHIFT);
-		f->key = xstrdup(f->rule->name);
+		f = rule_add_batch(r, RULE_LABEL_SHIFT);
 		f->message = xasprintf("batch %lld: label shift in the "
 		    "predicted classes (chi-squared %.3f, p %.2g)",
 		    (long long)b->batch_id, pr->label_shift_statistic,
 		    pr->label_shift_p_value);
 	}
 	if (pr->confidence_drift) {
-		f = rule_add(r, RULE_CONFIDENCE_DRIFT);
-		f->key = xstrdup(f->rule->name);
+		f = rule_add_batch(r, RULE_CONFIDENCE_DRIFT);
 		f->message = xasprintf("batch %lld: confidence drift (mean "
 		    "confidence %.3f vs reference %.3f, delta %+.3f)",
 		    (long long)b->batch_id, pr->mean_confidence,
@@ -335,8 +342,7 @@ rules_performance(const struct alert_batch *b, struct rule_result *r)
 
 	if (!p->any_decay)
 		return;
-	f = rule_add(r, RULE_PERFORMANCE_DECAY);
-	f->key = xstrdup(f->rule->name);
+	f = rule_add_batch(r, RULE_PERFORMANCE_DECAY);
 	if (p->calibrated)
 		f->message = xasprintf("batch %lld: performance decay "
 		    "(accuracy %.3f, delta %+.3f SE %.3f, errors rose p %.2g;"
@@ -375,9 +381,8 @@ rules_estimate(const struct alert_batch *b, const struct alert_config *c,
 
 	if (!e->decayed || c->estimated_decay_severity == ALERT_SEVERITY_OFF)
 		return;
-	f = rule_add(r, RULE_ESTIMATED_DECAY);
+	f = rule_add_batch(r, RULE_ESTIMATED_DECAY);
 	f->severity = c->estimated_decay_severity;
-	f->key = xstrdup(f->rule->name);
 	f->message = xasprintf("batch %lld: estimated performance decay "
 	    "before labels (CBPE: accuracy %.3f, upper bound %.3f vs "
 	    "reference %.3f; F1 macro %.3f, upper bound %.3f vs reference "
@@ -393,8 +398,7 @@ rules_detector(const struct alert_batch *b, struct rule_result *r)
 	struct rule_finding *f;
 
 	if (d->ddm_drift) {
-		f = rule_add(r, RULE_DDM_DRIFT);
-		f->key = xstrdup(f->rule->name);
+		f = rule_add_batch(r, RULE_DDM_DRIFT);
 		f->message = xasprintf("batch %lld: DDM detected drift in the "
 		    "error stream (%llu labelled rows fed, %llu DDM drifts "
 		    "so far)", (long long)b->batch_id,
@@ -403,8 +407,7 @@ rules_detector(const struct alert_batch *b, struct rule_result *r)
 		detail_corroborated(&f->message, d);
 	}
 	if (d->adwin_drift) {
-		f = rule_add(r, RULE_ADWIN_DRIFT);
-		f->key = xstrdup(f->rule->name);
+		f = rule_add_batch(r, RULE_ADWIN_DRIFT);
 		f->message = xasprintf("batch %lld: ADWIN detected a change in "
 		    "the error rate (window %llu rows, error rate %.3f, %llu "
 		    "detections so far)", (long long)b->batch_id,

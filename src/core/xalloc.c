@@ -81,6 +81,18 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+void
+xfree_strings(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *
 xasprintf(const char *fmt, ...)
 {

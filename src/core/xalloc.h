@@ -12,6 +12,8 @@ void	*xcalloc(size_t nmemb, size_t size);
 void	*xreallocarray(void *ptr, size_t nmemb, size_t size);
 char	*xstrdup(const char *s);
 char	*xstrndup(const char *s, size_t n);
+/* Frees each of v[0..n) and then v itself (v NULL: nothing). */
+void	 xfree_strings(char **v, size_t n);
 /* Caller frees. Returns a formatted string; aborts on failure. */
 char	*xasprintf(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));

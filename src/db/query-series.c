@@ -26,28 +26,56 @@ static const char *const series_types[QUERY_REPORT_TYPES] = {
 	"feature", "prediction", "performance", "estimated_performance",
 };
 
+/*
+ * The series' columns of doubles, as offsets into struct query_series:
+ * per feature (n * n_features each, [i * nf + f]) and per batch (n
+ * each). Allocating, clearing, copying and freeing a slot go over these
+ * lists, so a new column of doubles is one entry here.
+ */
+#define SERIES_COL(m)	offsetof(struct query_series, m)
+#define SERIES_NCOLS(a)	(sizeof (a) / sizeof (a)[0])
+
+static const size_t series_feature_cols[] = {
+	SERIES_COL(psi), SERIES_COL(ks_p), SERIES_COL(missing),
+	SERIES_COL(chisq_p), SERIES_COL(new_share), SERIES_COL(psi_warning),
+	SERIES_COL(psi_critical), SERIES_COL(ks_alpha),
+};
+
+static const size_t series_batch_cols[] = {
+	SERIES_COL(ls_p), SERIES_COL(mean_conf), SERIES_COL(ref_conf),
+	SERIES_COL(acc), SERIES_COL(acc_cov), SERIES_COL(f1), SERIES_COL(ece),
+	SERIES_COL(ref_acc), SERIES_COL(ref_f1), SERIES_COL(est_acc),
+	SERIES_COL(est_acc_lo), SERIES_COL(est_acc_hi), SERIES_COL(est_f1),
+};
+
+/* The column of doubles at offset off of s. */
+static double *
+series_col(const struct query_series *s, size_t off)
+{
+	return *(double *const *)(const void *)((const char *)s + off);
+}
+
+static void
+series_col_set(struct query_series *s, size_t off, double *col)
+{
+	*(double **)(void *)((char *)s + off) = col;
+}
+
 static void
 series_slot_clear(struct query_series *s, size_t i)
 {
-	size_t f, nf = s->cap_features;
+	size_t f, k, nf = s->cap_features;
+	double *col;
 	int t;
 
-	for (f = 0; f < nf; f++) {
-		s->psi[i * nf + f] = NAN;
-		s->ks_p[i * nf + f] = NAN;
-		s->missing[i * nf + f] = NAN;
-		s->chisq_p[i * nf + f] = NAN;
-		s->new_share[i * nf + f] = NAN;
-		s->psi_warning[i * nf + f] = NAN;
-		s->psi_critical[i * nf + f] = NAN;
-		s->ks_alpha[i * nf + f] = NAN;
-		s->fverdict[i * nf + f] = 0;
+	for (k = 0; k < SERIES_NCOLS(series_feature_cols); k++) {
+		col = series_col(s, series_feature_cols[k]) + i * nf;
+		for (f = 0; f < nf; f++)
+			col[f] = NAN;
 	}
-	s->ls_p[i] = s->mean_conf[i] = s->ref_conf[i] = NAN;
-	s->acc[i] = s->f1[i] = s->ece[i] = s->acc_cov[i] = NAN;
-	s->ref_acc[i] = s->ref_f1[i] = NAN;
-	s->est_acc[i] = s->est_acc_lo[i] = s->est_acc_hi[i] = NAN;
-	s->est_f1[i] = NAN;
+	memset(s->fverdict + i * nf, 0, nf);
+	for (k = 0; k < SERIES_NCOLS(series_batch_cols); k++)
+		series_col(s, series_batch_cols[k])[i] = NAN;
 	s->eflags[i] = 0;
 	s->flags[i] = 0;
 	for (t = 0; t < QUERY_REPORT_TYPES; t++) {
@@ -61,37 +89,18 @@ static void
 series_slot_copy(struct query_series *dst, size_t i,
     const struct query_series *src, size_t j)
 {
-	size_t nf = dst->cap_features;
+	size_t k, off, nf = dst->cap_features;
 
-	memcpy(dst->psi + i * nf, src->psi + j * nf, nf * sizeof *dst->psi);
-	memcpy(dst->ks_p + i * nf, src->ks_p + j * nf,
-	    nf * sizeof *dst->ks_p);
-	memcpy(dst->missing + i * nf, src->missing + j * nf,
-	    nf * sizeof *dst->missing);
-	memcpy(dst->chisq_p + i * nf, src->chisq_p + j * nf,
-	    nf * sizeof *dst->chisq_p);
-	memcpy(dst->new_share + i * nf, src->new_share + j * nf,
-	    nf * sizeof *dst->new_share);
-	memcpy(dst->psi_warning + i * nf, src->psi_warning + j * nf,
-	    nf * sizeof *dst->psi_warning);
-	memcpy(dst->psi_critical + i * nf, src->psi_critical + j * nf,
-	    nf * sizeof *dst->psi_critical);
-	memcpy(dst->ks_alpha + i * nf, src->ks_alpha + j * nf,
-	    nf * sizeof *dst->ks_alpha);
+	for (k = 0; k < SERIES_NCOLS(series_feature_cols); k++) {
+		off = series_feature_cols[k];
+		memcpy(series_col(dst, off) + i * nf,
+		    series_col(src, off) + j * nf, nf * sizeof (double));
+	}
 	memcpy(dst->fverdict + i * nf, src->fverdict + j * nf, nf);
-	dst->ls_p[i] = src->ls_p[j];
-	dst->mean_conf[i] = src->mean_conf[j];
-	dst->ref_conf[i] = src->ref_conf[j];
-	dst->acc[i] = src->acc[j];
-	dst->acc_cov[i] = src->acc_cov[j];
-	dst->f1[i] = src->f1[j];
-	dst->ece[i] = src->ece[j];
-	dst->ref_acc[i] = src->ref_acc[j];
-	dst->ref_f1[i] = src->ref_f1[j];
-	dst->est_acc[i] = src->est_acc[j];
-	dst->est_acc_lo[i] = src->est_acc_lo[j];
-	dst->est_acc_hi[i] = src->est_acc_hi[j];
-	dst->est_f1[i] = src->est_f1[j];
+	for (k = 0; k < SERIES_NCOLS(series_batch_cols); k++) {
+		off = series_batch_cols[k];
+		series_col(dst, off)[i] = series_col(src, off)[j];
+	}
 	dst->eflags[i] = src->eflags[j];
 	dst->flags[i] = src->flags[j];
 	memcpy(dst->report_id + i * QUERY_REPORT_TYPES, src->report_id + j *
@@ -103,37 +112,22 @@ series_slot_copy(struct query_series *dst, size_t i,
 static void
 series_alloc(struct query_series *s, size_t n, size_t nf)
 {
-	size_t nfa = nf > 0 ? nf : 1, cap = n > 0 ? n : 1, i;
+	size_t nfa = nf > 0 ? nf : 1, cap = n > 0 ? n : 1, i, k;
 
 	memset(s, 0, sizeof *s);
 	s->cap = cap;
 	s->cap_features = nfa;
-	s->psi = xcalloc(cap * nfa, sizeof *s->psi);
-	s->ks_p = xcalloc(cap * nfa, sizeof *s->ks_p);
-	s->missing = xcalloc(cap * nfa, sizeof *s->missing);
-	s->chisq_p = xcalloc(cap * nfa, sizeof *s->chisq_p);
-	s->new_share = xcalloc(cap * nfa, sizeof *s->new_share);
+	for (k = 0; k < SERIES_NCOLS(series_feature_cols); k++)
+		series_col_set(s, series_feature_cols[k],
+		    xcalloc(cap * nfa, sizeof (double)));
+	for (k = 0; k < SERIES_NCOLS(series_batch_cols); k++)
+		series_col_set(s, series_batch_cols[k],
+		    xcalloc(cap, sizeof (double)));
 	s->cat = xcalloc(nfa, sizeof *s->cat);
 	s->cat_batch = xcalloc(nfa, sizeof *s->cat_batch);
 	for (i = 0; i < nfa; i++)
 		s->cat_batch[i] = -1;
-	s->psi_warning = xcalloc(cap * nfa, sizeof *s->psi_warning);
-	s->psi_critical = xcalloc(cap * nfa, sizeof *s->psi_critical);
-	s->ks_alpha = xcalloc(cap * nfa, sizeof *s->ks_alpha);
 	s->fverdict = xcalloc(cap * nfa, 1);
-	s->ls_p = xcalloc(cap, sizeof *s->ls_p);
-	s->mean_conf = xcalloc(cap, sizeof *s->mean_conf);
-	s->ref_conf = xcalloc(cap, sizeof *s->ref_conf);
-	s->acc = xcalloc(cap, sizeof *s->acc);
-	s->acc_cov = xcalloc(cap, sizeof *s->acc_cov);
-	s->f1 = xcalloc(cap, sizeof *s->f1);
-	s->ece = xcalloc(cap, sizeof *s->ece);
-	s->ref_acc = xcalloc(cap, sizeof *s->ref_acc);
-	s->ref_f1 = xcalloc(cap, sizeof *s->ref_f1);
-	s->est_acc = xcalloc(cap, sizeof *s->est_acc);
-	s->est_acc_lo = xcalloc(cap, sizeof *s->est_acc_lo);
-	s->est_acc_hi = xcalloc(cap, sizeof *s->est_acc_hi);
-	s->est_f1 = xcalloc(cap, sizeof *s->est_f1);
 	s->eflags = xcalloc(cap, 1);
 	s->flags = xcalloc(cap, 1);
 	s->report_id = xcalloc(cap * QUERY_REPORT_TYPES, sizeof *s->report_id);
@@ -143,34 +137,17 @@ series_alloc(struct query_series *s, size_t n, size_t nf)
 void
 query_series_finish(struct query_series *s)
 {
-	size_t i;
+	size_t i, k;
 
-	free(s->psi);
-	free(s->ks_p);
-	free(s->missing);
-	free(s->chisq_p);
-	free(s->new_share);
+	for (k = 0; k < SERIES_NCOLS(series_feature_cols); k++)
+		free(series_col(s, series_feature_cols[k]));
+	for (k = 0; k < SERIES_NCOLS(series_batch_cols); k++)
+		free(series_col(s, series_batch_cols[k]));
 	for (i = 0; s->cat != NULL && i < s->cap_features; i++)
 		cat_feature_finish(&s->cat[i]);
 	free(s->cat);
 	free(s->cat_batch);
-	free(s->psi_warning);
-	free(s->psi_critical);
-	free(s->ks_alpha);
 	free(s->fverdict);
-	free(s->ls_p);
-	free(s->mean_conf);
-	free(s->ref_conf);
-	free(s->acc);
-	free(s->acc_cov);
-	free(s->f1);
-	free(s->ece);
-	free(s->ref_acc);
-	free(s->ref_f1);
-	free(s->est_acc);
-	free(s->est_acc_lo);
-	free(s->est_acc_hi);
-	free(s->est_f1);
 	free(s->eflags);
 	free(s->flags);
 	free(s->report_id);

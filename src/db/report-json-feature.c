@@ -27,9 +27,10 @@
 #include "db/store-internal.h"
 #include "db/store.h"
 
-/* {name: value} over the features. */
+/* {name: value} over the features: the numbers v when set, else counts c. */
 static void
-feature_map(struct strbuf *b, const double *v, const struct store_schema *sc)
+feature_map(struct strbuf *b, const double *v, const uint64_t *c,
+    const struct store_schema *sc)
 {
 	bool first = true;
 	size_t i;
@@ -37,7 +38,10 @@ feature_map(struct strbuf *b, const double *v, const struct store_schema *sc)
 	strbuf_add(b, "{", 1);
 	for (i = 0; i < sc->n_features; i++) {
 		json_key(b, &first, sc->feature_names[i]);
-		json_number(b, v[i]);
+		if (v != NULL)
+			json_number(b, v[i]);
+		else
+			json_count(b, c[i]);
 	}
 	strbuf_add(b, "}", 1);
 }
@@ -60,16 +64,33 @@ feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
 	strbuf_add(b, "]", 1);
 }
 
-/* ,"chisq_alpha":..,"new_share":.. of a categorical feature. */
+/* The text, then the number v, at obj; the length written. */
 static size_t
-threshold_cat(char *obj, size_t size, const struct feature_thresholds *t)
+threshold_put(char *obj, size_t size, const char *text, double v)
+{
+	size_t n = (size_t)snprintf(obj, size, "%s", text);
+
+	return n + store_format_double(obj + n, size - n, v);
+}
+
+/* :{"psi_warning":..,"psi_critical":..,"ks_alpha":..[,categorical's]}. */
+static size_t
+threshold_object(char *obj, size_t size, const struct feature_thresholds *t,
+    bool is_cat)
 {
 	size_t n;
 
-	n = (size_t)snprintf(obj, size, ",\"chisq_alpha\":");
-	n += store_format_double(obj + n, size - n, t->cat_alpha);
-	n += (size_t)snprintf(obj + n, size - n, ",\"new_share\":");
-	n += store_format_double(obj + n, size - n, t->new_share);
+	n = threshold_put(obj, size, ":{\"psi_warning\":", t->psi_warning);
+	n += threshold_put(obj + n, size - n, ",\"psi_critical\":",
+	    t->psi_critical);
+	n += threshold_put(obj + n, size - n, ",\"ks_alpha\":", t->ks_alpha);
+	if (is_cat) {
+		n += threshold_put(obj + n, size - n, ",\"chisq_alpha\":",
+		    t->cat_alpha);
+		n += threshold_put(obj + n, size - n, ",\"new_share\":",
+		    t->new_share);
+	}
+	n += (size_t)snprintf(obj + n, size - n, "}");
 	return n;
 }
 
@@ -93,42 +114,10 @@ feature_thresholds(struct strbuf *b, const struct feature_thresholds *t,
 		store_json_string(b, sc->feature_names[i]);
 		is_cat = cat != NULL && cat[i];
 		if (i == 0 || is_cat != was_cat ||
-		    memcmp(&t[i], &t[i - 1], sizeof t[i]) != 0) {
-			n = (size_t)snprintf(obj, sizeof obj,
-			    ":{\"psi_warning\":");
-			n += store_format_double(obj + n, sizeof obj - n,
-			    t[i].psi_warning);
-			n += (size_t)snprintf(obj + n, sizeof obj - n,
-			    ",\"psi_critical\":");
-			n += store_format_double(obj + n, sizeof obj - n,
-			    t[i].psi_critical);
-			n += (size_t)snprintf(obj + n, sizeof obj - n,
-			    ",\"ks_alpha\":");
-			n += store_format_double(obj + n, sizeof obj - n,
-			    t[i].ks_alpha);
-			if (is_cat)
-				n += threshold_cat(obj + n, sizeof obj - n,
-				    &t[i]);
-			n += (size_t)snprintf(obj + n, sizeof obj - n, "}");
-		}
+		    memcmp(&t[i], &t[i - 1], sizeof t[i]) != 0)
+			n = threshold_object(obj, sizeof obj, &t[i], is_cat);
 		was_cat = is_cat;
 		strbuf_add(b, obj, n);
-	}
-	strbuf_add(b, "}", 1);
-}
-
-/* {name: count} over the features. */
-static void
-feature_counts(struct strbuf *b, const uint64_t *v,
-    const struct store_schema *sc)
-{
-	bool first = true;
-	size_t i;
-
-	strbuf_add(b, "{", 1);
-	for (i = 0; i < sc->n_features; i++) {
-		json_key(b, &first, sc->feature_names[i]);
-		json_count(b, v[i]);
 	}
 	strbuf_add(b, "}", 1);
 }
@@ -149,15 +138,15 @@ feature_missing(struct strbuf *b, bool *first, const struct feature_report *r,
 	json_key(b, first, "missing");
 	strbuf_add(b, "{", 1);
 	json_key(b, &mfirst, "shares");
-	feature_map(b, r->missing_share, sc);
+	feature_map(b, r->missing_share, NULL, sc);
 	json_key(b, &mfirst, "reference_shares");
-	feature_map(b, r->ref_missing_share, sc);
+	feature_map(b, r->ref_missing_share, NULL, sc);
 	json_key(b, &mfirst, "p_values");
-	feature_map(b, r->missing_p_value, sc);
+	feature_map(b, r->missing_p_value, NULL, sc);
 	json_key(b, &mfirst, "effects");
-	feature_map(b, r->missing_effect, sc);
+	feature_map(b, r->missing_effect, NULL, sc);
 	json_key(b, &mfirst, "values_used");
-	feature_counts(b, r->n_used, sc);
+	feature_map(b, NULL, r->n_used, sc);
 	json_key(b, &mfirst, "drifted_features");
 	feature_list(b, r->drift_missing, sc);
 	json_key(b, &mfirst, "no_values_features");
@@ -193,11 +182,11 @@ report_json_encode_feature(const struct feature_report *r,
 	json_key(&b, &first, "drifted_features_psi");
 	feature_list(&b, r->drift_psi, sc);
 	json_key(&b, &first, "psi_values");
-	feature_map(&b, r->psi, sc);
+	feature_map(&b, r->psi, NULL, sc);
 	json_key(&b, &first, "ks_p_values");
-	feature_map(&b, r->ks_p_value, sc);
+	feature_map(&b, r->ks_p_value, NULL, sc);
 	json_key(&b, &first, "ks_statistics");
-	feature_map(&b, r->ks_statistic, sc);
+	feature_map(&b, r->ks_statistic, NULL, sc);
 	json_key(&b, &first, "max_psi");
 	json_number(&b, r->psi[r->max_psi_feature]);
 	if (r->psi_outlier != NULL) {
@@ -216,18 +205,18 @@ report_json_encode_feature(const struct feature_report *r,
 		json_key(&b, &first, "policy");
 		store_json_string(&b, "calibrated");
 		json_key(&b, &first, "psi_p_values");
-		feature_map(&b, r->psi_p_value, sc);
+		feature_map(&b, r->psi_p_value, NULL, sc);
 		json_key(&b, &first, "ks_q_values");
-		feature_map(&b, r->ks_q, sc);
+		feature_map(&b, r->ks_q, NULL, sc);
 		json_key(&b, &first, "psi_q_values");
-		feature_map(&b, r->psi_q, sc);
+		feature_map(&b, r->psi_q, NULL, sc);
 		if (r->mean != NULL) {
 			json_key(&b, &first, "means");
-			feature_map(&b, r->mean, sc);
+			feature_map(&b, r->mean, NULL, sc);
 		}
 		if (r->missing_q != NULL) {
 			json_key(&b, &first, "missing_q_values");
-			feature_map(&b, r->missing_q, sc);
+			feature_map(&b, r->missing_q, NULL, sc);
 		}
 		report_json_joint_encode(&b, &first, r);
 	}
@@ -522,9 +511,7 @@ report_json_decode_feature(const char *text, size_t len,
 	size_t n;
 	double max;
 
-	if (!schema_usable(sc, cause))
-		return -1;
-	root = json_parse(text, len, "feature", cause);
+	root = json_parse_named(text, len, sc, "feature", cause);
 	if (root == NULL)
 		return -1;
 	n = sc->n_features;

@@ -53,6 +53,9 @@ void	 decode_fail(const char *what, char **cause);
 struct store_schema;
 /* The schema names a payload needs are there; false with *cause. */
 bool	 schema_usable(const struct store_schema *sc, char **cause);
+/* json_parse of a report that is read by sc's names (schema_usable). */
+cJSON	*json_parse_named(const char *text, size_t len,
+	    const struct store_schema *sc, const char *what, char **cause);
 /*
  * An object {name: value} with exactly one entry per name. Values are
  * numbers or null (doubles) when v is set, else counts into c. Missing

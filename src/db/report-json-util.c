@@ -246,6 +246,15 @@ schema_usable(const struct store_schema *sc, char **cause)
 	return true;
 }
 
+cJSON *
+json_parse_named(const char *text, size_t len, const struct store_schema *sc,
+    const char *what, char **cause)
+{
+	if (!schema_usable(sc, cause))
+		return NULL;
+	return json_parse(text, len, what, cause);
+}
+
 /*
  * The calibrated policy's two numbers of a report (monitor-judge.h), when
  * it says "policy"; NaN otherwise.

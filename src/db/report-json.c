@@ -356,9 +356,7 @@ report_json_decode_prediction(const char *text, size_t len,
 	struct prediction_report r;
 	cJSON *root;
 
-	if (!schema_usable(sc, cause))
-		return -1;
-	root = json_parse(text, len, "prediction", cause);
+	root = json_parse_named(text, len, sc, "prediction", cause);
 	if (root == NULL)
 		return -1;
 	memset(&r, 0, sizeof r);
@@ -538,9 +536,7 @@ report_json_decode_performance(const char *text, size_t len,
 	cJSON *root;
 	size_t k;
 
-	if (!schema_usable(sc, cause))
-		return -1;
-	root = json_parse(text, len, "performance", cause);
+	root = json_parse_named(text, len, sc, "performance", cause);
 	if (root == NULL)
 		return -1;
 	memset(&r, 0, sizeof r);

@@ -85,11 +85,7 @@ store_models(struct store *s, char ***names, size_t *n, char **cause)
 void
 store_models_free(char **names, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	xfree_strings(names, n);
 }
 
 /* ---- Open and close ------------------------------------------------ */

@@ -46,16 +46,6 @@
 #include "ingest/config.h"
 #include "ingest/proto.h"
 
-void
-pl_free_names(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 char **
 pl_copy_names(const char *const *v, size_t n)
 {
@@ -183,14 +173,14 @@ pl_schema_names(struct pipeline *p, const struct proto_record *r,
     char **cause)
 {
 	if (r->n_feature_names > 0) {
-		pl_free_names(p->pend_features, p->n_pend_features);
+		xfree_strings(p->pend_features, p->n_pend_features);
 		p->pend_features = pl_copy_names(r->feature_names,
 		    r->n_feature_names);
 		p->n_pend_features = r->n_feature_names;
 		p->n_features = r->n_feature_names;
 	}
 	if (r->n_class_names > 0) {
-		pl_free_names(p->pend_classes, p->n_pend_classes);
+		xfree_strings(p->pend_classes, p->n_pend_classes);
 		p->pend_classes = pl_copy_names(r->class_names,
 		    r->n_class_names);
 		p->n_pend_classes = r->n_class_names;
@@ -469,8 +459,8 @@ pl_axes_finish(struct pipeline *p)
 {
 	if (p->schema_stored)
 		store_schema_finish(&p->schema);
-	pl_free_names(p->pend_features, p->n_pend_features);
-	pl_free_names(p->pend_classes, p->n_pend_classes);
+	xfree_strings(p->pend_features, p->n_pend_features);
+	xfree_strings(p->pend_classes, p->n_pend_classes);
 	if (p->have_ref)
 		monitor_reference_finish(&p->ref);
 	calib_destroy(p->calib);

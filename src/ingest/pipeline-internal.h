@@ -245,7 +245,6 @@ void		 pl_file_lost(struct pipeline *p, char *why, char **cause);
  * vectors; a copy the caller frees (pl_free_names).
  */
 void		 pl_axes_finish(struct pipeline *p);
-void		 pl_free_names(char **v, size_t n);
 char		**pl_copy_names(const char *const *v, size_t n);
 /* Read the stored schema while this process has none. 0 or -1. */
 int		 pl_schema_refresh(struct pipeline *p, char **cause);
