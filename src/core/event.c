@@ -280,6 +280,17 @@ decimal_split(const char *t, size_t len, struct decimal *d)
 	return i == len;
 }
 
+/* decimal_split of the value of field what; false with *cause. */
+static bool
+decimal_parse(const char *t, size_t len, const char *what, struct decimal *d,
+    char **cause)
+{
+	if (decimal_split(t, len, d))
+		return true;
+	*cause = xasprintf("%s is not a valid number", what);
+	return false;
+}
+
 /* Digit j of the significand (integer digits, then fraction digits). */
 static int
 decimal_digit(const struct decimal *d, size_t j)
@@ -335,10 +346,8 @@ event_ts_from_number(const char *tok, size_t len, int64_t *us,
 	struct decimal	d;
 	int64_t		v;
 
-	if (!decimal_split(tok, len, &d)) {
-		*cause = xstrdup("ts is not a valid number");
+	if (!decimal_parse(tok, len, "ts", &d, cause))
 		return false;
-	}
 	if (!decimal_scaled(&d, 6, &v) || v > EVENT_TS_MAX) {
 		*cause = xstrdup("ts is after 9999-12-31T23:59:59Z");
 		return false;
@@ -414,10 +423,8 @@ event_id_from_number(const char *tok, size_t len, int64_t *id,
 	struct decimal	d;
 	int64_t		v;
 
-	if (!decimal_split(tok, len, &d)) {
-		*cause = xstrdup("id is not a valid number");
+	if (!decimal_parse(tok, len, "id", &d, cause))
 		return false;
-	}
 	if (!d.is_int) {
 		*cause = xstrdup("id is not an integer (a number id must be "
 		    "written as one)");

@@ -162,26 +162,23 @@ mute_open(const char *path, char **cause)
 	return store_open(path, STORE_READ_WRITE, cause);
 }
 
+static void
+opening_read(struct db_stmt *st, void *at)
+{
+	*(double *)at = db_column_double(st, 0);
+}
+
 /* The opening of an open condition key into *at: 0, 1 not open, -1. */
 static int
 mute_opening(struct store *s, const char *key, double *at, char **cause)
 {
 	struct db_stmt *st;
-	int rc;
 
 	if ((st = store_stmt(s, sql_mute_opening, cause)) == NULL)
 		return -1;
 	db_bind_text(st, 1, key, -1, DB_COPY);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*at = db_column_double(st, 0);
-	db_reset(st);
-	if (rc == DB_ROW)
-		return 0;
-	if (rc == DB_DONE)
-		return 1;
-	*cause = store_db_error(s, "reading the condition to acknowledge");
-	return -1;
+	return store_stmt_row(s, st, opening_read, at,
+	    "reading the condition to acknowledge", cause);
 }
 
 static int

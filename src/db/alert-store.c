@@ -137,9 +137,12 @@ alert_bind_text(struct db_stmt *st, int i, const char *t)
 		db_bind_text(st, i, t, -1, DB_COPY);
 }
 
+/* A row of alert_conditions into the struct alert_condition at out. */
 static void
-alert_condition_read(struct db_stmt *st, struct alert_condition *c)
+condition_read(struct db_stmt *st, void *out)
 {
+	struct alert_condition *c = out;
+
 	memset(c, 0, sizeof *c);
 	c->key = alert_column_text(st, 0);
 	c->rule = alert_column_text(st, 1);
@@ -161,9 +164,12 @@ alert_condition_read(struct db_stmt *st, struct alert_condition *c)
 		c->severity = xstrdup(severity_name(SEVERITY_WARNING));
 }
 
+/* A row of alerts into the struct alert_row at out. */
 static void
-alert_row_read(struct db_stmt *st, struct alert_row *r)
+row_read(struct db_stmt *st, void *out)
 {
+	struct alert_row *r = out;
+
 	memset(r, 0, sizeof *r);
 	r->id = db_column_int64(st, 0);
 	r->batch_id = db_column_int64(st, 1);
@@ -197,28 +203,12 @@ alert_store_condition_get(struct store *s, const char *key,
     struct alert_condition *out, char **cause)
 {
 	struct db_stmt *st;
-	int rc;
 
 	if ((st = store_stmt(s, sql_condition_get, cause)) == NULL)
 		return -1;
 	db_bind_text(st, 1, key, -1, DB_COPY);
-	rc = db_step(st);
-	if (rc == DB_ROW) {
-		alert_condition_read(st, out);
-		db_reset(st);
-		return 0;
-	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		return 1;
-	*cause = store_db_error(s, "reading an alert condition");
-	return -1;
-}
-
-static void
-condition_read(struct db_stmt *st, void *c)
-{
-	alert_condition_read(st, c);
+	return store_stmt_row(s, st, condition_read, out,
+	    "reading an alert condition", cause);
 }
 
 static void
@@ -310,12 +300,6 @@ alert_store_add(struct store *s, const struct alert_row *r, int64_t *id,
 }
 
 static void
-row_read(struct db_stmt *st, void *r)
-{
-	alert_row_read(st, r);
-}
-
-static void
 row_finish(void *r)
 {
 	alert_row_finish(r);
@@ -375,21 +359,12 @@ alert_store_latest(struct store *s, const char *key, struct alert_row *out,
     char **cause)
 {
 	struct db_stmt *st;
-	int rc;
 
 	if ((st = store_stmt(s, sql_alert_latest, cause)) == NULL)
 		return -1;
 	db_bind_text(st, 1, key, -1, DB_COPY);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		alert_row_read(st, out);
-	db_reset(st);
-	if (rc == DB_ROW)
-		return 0;
-	if (rc == DB_DONE)
-		return 1;
-	*cause = store_db_error(s, "reading a condition's latest alert");
-	return -1;
+	return store_stmt_row(s, st, row_read, out,
+	    "reading a condition's latest alert", cause);
 }
 
 int

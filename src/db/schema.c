@@ -532,7 +532,7 @@ schema_v3_verdicts(struct store *s, char **cause)
 }
 
 /* Version 4: the acks and silences asked from the console (alert-mute.c). */
-static const char schema_mutes[] =
+static const char schema_v4_mutes[] =
     "CREATE TABLE IF NOT EXISTS alert_mutes ("
     " id INTEGER PRIMARY KEY,"
     " model TEXT NOT NULL DEFAULT 'default',"
@@ -548,13 +548,6 @@ static const char schema_mutes[] =
     ");"
     "CREATE INDEX IF NOT EXISTS alert_mutes_live ON alert_mutes(model)"
     " WHERE removed_at IS NULL";
-
-static int
-schema_v4_mutes(struct store *s, char **cause)
-{
-	return store_exec(s, schema_mutes, "creating the acks and silences "
-	    "table", cause);
-}
 
 /*
  * ---- Version 5: the seed's readers by batch_id alone ----
@@ -574,7 +567,7 @@ schema_v4_mutes(struct store *s, char **cause)
  * ANALYZE by hand replaces them with real counts and keeps the plan
  * while the models average 18 rows or more (SQLite's skip-scan rule).
  */
-static const char schema_v5_seed_sql[] =
+static const char schema_v5_seed_readers[] =
     "CREATE INDEX IF NOT EXISTS monitor_reports_batch"
     " ON monitor_reports(batch_id);"
     "CREATE INDEX IF NOT EXISTS alerts_batch ON alerts(batch_id);"
@@ -585,27 +578,23 @@ static const char schema_v5_seed_sql[] =
     "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('predictions',"
     " 'predictions_model_batch_row', '1000000 1000000 1000 1')";
 
-static int
-schema_v5_seed_readers(struct store *s, char **cause)
-{
-	return store_exec(s, schema_v5_seed_sql, "indexing the seed's "
-	    "readers", cause);
-}
-
 /*
  * A migration is a list of steps, one per change, all in the migration's
  * one transaction; each must be safe on any file of the version before.
- * Append new steps to the list of the version being written.
+ * Append new steps to the list of the version being written. A step is
+ * a function, or SQL text run as it stands (what: for its error).
  */
 struct schema_step {
-	int	(*run)(struct store *, char **);
+	int		(*run)(struct store *, char **);
+	const char	*sql;		/* when run is NULL */
+	const char	*what;
 };
 
 /* Version 2 -> 3. */
 static const struct schema_step schema_v3_steps[] = {
-	{ schema_v3_verdicts },
-	{ store_event_schema },		/* ids, held labels, positions */
-	{ schema_v3_retention },
+	{ .run = schema_v3_verdicts },
+	{ .run = store_event_schema },		/* ids, held labels, positions */
+	{ .run = schema_v3_retention },
 };
 
 /* Run the steps of one migration, in order. */
@@ -615,9 +604,11 @@ schema_steps(struct store *s, const struct schema_step *steps, size_t n,
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (steps[i].run(s, cause) == -1)
+	for (i = 0; i < n; i++) {
+		if ((steps[i].run != NULL ? steps[i].run(s, cause) :
+		    store_exec(s, steps[i].sql, steps[i].what, cause)) == -1)
 			return -1;
+	}
 	return 0;
 }
 
@@ -627,10 +618,11 @@ schema_steps(struct store *s, const struct schema_step *steps, size_t n,
  * the 2 -> 3 steps on an older one). Append new steps.
  */
 static const struct schema_step schema_v4_steps[] = {
-	{ schema_v4_mutes },		/* acks and silences (alert-mute.c) */
-	{ schema_v4_models },		/* models (schema-models.c) */
-	{ schema_v4_ledger },		/* accuracy in the ledger */
-	{ schema_v4_fleet },		/* model_status (schema-fleet.c) */
+	{ .sql = schema_v4_mutes,	/* acks and silences (alert-mute.c) */
+	    .what = "creating the acks and silences table" },
+	{ .run = schema_v4_models },		/* models (schema-models.c) */
+	{ .run = schema_v4_ledger },		/* accuracy in the ledger */
+	{ .run = schema_v4_fleet },		/* model_status (schema-fleet.c) */
 };
 
 /*
@@ -639,8 +631,9 @@ static const struct schema_step schema_v4_steps[] = {
  * the earlier steps on an older one). Append new steps.
  */
 static const struct schema_step schema_v5_steps[] = {
-	{ schema_v5_seed_readers },	/* batch_id = ? without a model */
-	{ store_event_schema_v5 },	/* the event id leads its index */
+	{ .sql = schema_v5_seed_readers,	/* batch_id = ? without a model */
+	    .what = "indexing the seed's readers" },
+	{ .run = store_event_schema_v5 },	/* the event id leads its index */
 };
 
 int

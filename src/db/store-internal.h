@@ -291,6 +291,13 @@ int		 store_stmt_send(struct store *s, struct db_stmt *st,
 int		 store_exec_send(struct store *s, const char *sql,
 		     const char *what, char **cause);
 /*
+ * store-stmt.c: step st (bound) for its first row, read by read into out,
+ * then reset it: 0, 1 no row, -1 and *cause.
+ */
+int		 store_stmt_row(struct store *s, struct db_stmt *st,
+		     void (*read)(struct db_stmt *, void *), void *out,
+		     const char *what, char **cause);
+/*
  * store-stmt.c: step st (bound) for its first row's first column as text
  * (*text, caller frees; NULL reads as ""), then reset it: 0, 1 no row,
  * -1 and *cause.

@@ -409,20 +409,34 @@ store_stmt_ids(struct store *s, struct db_stmt *st, int64_t **ids,
 }
 
 int
-store_stmt_text(struct store *s, struct db_stmt *st, char **text,
-    const char *what, char **cause)
+store_stmt_row(struct store *s, struct db_stmt *st,
+    void (*read)(struct db_stmt *, void *), void *out, const char *what,
+    char **cause)
 {
-	const char *v;
 	int rc;
 
 	rc = db_step(st);
-	if (rc == DB_ROW) {
-		v = db_column_text(st, 0);
-		*text = xstrdup(v == NULL ? "" : v);
-	} else if (rc == DB_ERROR)
+	if (rc == DB_ROW)
+		read(st, out);
+	else if (rc == DB_ERROR)
 		*cause = store_db_error(s, what);
 	db_reset(st);
 	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+static void
+text_read(struct db_stmt *st, void *text)
+{
+	const char *v = db_column_text(st, 0);
+
+	*(char **)text = xstrdup(v == NULL ? "" : v);
+}
+
+int
+store_stmt_text(struct store *s, struct db_stmt *st, char **text,
+    const char *what, char **cause)
+{
+	return store_stmt_row(s, st, text_read, text, what, cause);
 }
 
 int
