@@ -387,8 +387,9 @@ rules_estimate(const struct alert_batch *b, const struct alert_config *c,
 	    "before labels (CBPE: accuracy %.3f, upper bound %.3f vs "
 	    "reference %.3f; F1 macro %.3f, upper bound %.3f vs reference "
 	    "%.3f; decay threshold %.3f; %zu rows)", (long long)b->batch_id,
-	    e->cbpe.accuracy, e->cbpe.accuracy_upper, e->ref_accuracy, e->cbpe.f1_macro,
-	    e->cbpe.f1_upper, e->ref_f1_macro, e->decay_delta, e->cbpe.n_rows);
+	    e->cbpe.accuracy, e->cbpe.accuracy_upper, e->ref_accuracy,
+	    e->cbpe.f1_macro, e->cbpe.f1_upper, e->ref_f1_macro, e->decay_delta,
+	    e->cbpe.n_rows);
 }
 
 static void

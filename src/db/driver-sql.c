@@ -89,13 +89,7 @@ sql_names_find(const struct sql_names *nm, const char *name, size_t len)
 void
 db_sql_names_free(char **names, int n)
 {
-	int i;
-
-	if (names == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	xfree_strings(names, n > 0 ? (size_t)n : 0);
 }
 
 /*

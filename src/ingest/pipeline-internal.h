@@ -242,7 +242,7 @@ void		 pl_file_lost(struct pipeline *p, char *why, char **cause);
 
 /*
  * pipeline-axes.c. The end of its state (names, schema, reference). Name
- * vectors; a copy the caller frees (pl_free_names).
+ * vectors; a copy the caller frees (xfree_strings).
  */
 void		 pl_axes_finish(struct pipeline *p);
 char		**pl_copy_names(const char *const *v, size_t n);
