@@ -1,8 +1,8 @@
 /*
  * Which batches have a live writer (PostgreSQL): a writer holds, on its
- * session, a shared advisory lock for each batch it has open (its model
- * and batch id hashed into the key; several writers of one batch each
- * hold it), from the batch's first row to its close. The server drops a
+ * session, a shared advisory lock for each batch (or window) it has open
+ * (its model and batch id hashed into the key; several writers of one
+ * batch each hold it), from the batch's first row to its close. The server drops a
  * session's locks when the session ends, however it ends (kill -9, a
  * lost host): so an open batch whose lock nobody holds has no live
  * writer, and a surviving writer of its model may judge it

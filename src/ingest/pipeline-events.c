@@ -112,6 +112,8 @@ take_closes(struct pipeline *p, char **cause)
 	int64_t			b;
 
 	while (window_next_close(&p->win, &b)) {
+		if (pl_release_window(p, b, cause) != 0)
+			return PIPELINE_FATAL;
 		if (store_batch_state(p->s, b) != STORE_BATCH_OPEN)
 			continue;	/* judged by another writer, no rows */
 		/* An idle close may come before this run's first record. */
@@ -196,6 +198,8 @@ pl_event_windowed(struct pipeline *p, const struct proto_record *r,
 	res = pl_row_added(p, rc, batch, lineno, line, len, why, cause);
 	if (rc != STORE_ADD_NEW && rc != STORE_ADD_LATE)
 		return res;
+	if (rc == STORE_ADD_NEW && pl_hold_window(p, batch, cause) != 0)
+		return PIPELINE_FATAL;
 	p->row_next++;
 	window_add(&p->win, r->ts, p->now * US_PER_MS);
 	closed = take_closes(p, cause);
@@ -306,7 +310,7 @@ pl_event_commit(struct pipeline *p, char **cause)
 	return 0;
 }
 
-/* Batches a killed run left open come back into the time windows. */
+/* Batches a killed run left open come back into the time windows, held. */
 static int
 reopen(struct pipeline *p, char **cause)
 {
@@ -316,8 +320,14 @@ reopen(struct pipeline *p, char **cause)
 	if (store_open_batches(p->s, p->win.st.frontier, &ids, &n,
 	    cause) != 0)
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		window_reopen(&p->win, ids[i]);
+		/* Ours again: held as any window this writer has open. */
+		if (pl_hold_window(p, ids[i], cause) != 0) {
+			free(ids);
+			return -1;
+		}
+	}
 	free(ids);
 	return 0;
 }

@@ -134,6 +134,8 @@ struct pipeline {
 	/* The batch held (pipeline-hold.c); the next look (-orphans.c). */
 	bool			 held;
 	int64_t			 orphan_at;
+	bool			 win_held;	/* win_batch held (windows) */
+	int64_t			 win_batch;
 
 	/*
 	 * Labels on closed batches (pipeline-labels.c): batches whose
@@ -340,13 +342,17 @@ int64_t		 pl_labels_timeout(const struct pipeline *p, int64_t now_ms);
 void		 pl_labels_finish(struct pipeline *p);
 
 /*
- * pipeline-hold.c: whether batches are held here (PostgreSQL, batch ids);
- * the open batch held in the store while it is open (a lock of the
- * session), 0 or -1.
+ * pipeline-hold.c: whether batches are held here (PostgreSQL); the open
+ * batch held in the store while it is open (a lock of the session), a
+ * window from its first new row to its close: 0 or -1.
  */
 bool		 pl_holding(const struct pipeline *p);
 int		 pl_hold_open(struct pipeline *p, char **cause);
 int		 pl_hold_close(struct pipeline *p, char **cause);
+int		 pl_hold_window(struct pipeline *p, int64_t batch,
+		    char **cause);
+int		 pl_release_window(struct pipeline *p, int64_t batch,
+		    char **cause);
 /*
  * pipeline-orphans.c: tick: the model's open batches no live writer
  * holds, quiet for --orphan-grace, judged here when the look is due (0

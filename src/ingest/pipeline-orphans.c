@@ -11,10 +11,10 @@
  * batch that come later (its writer started again on its input) are late
  * rows, as for any judged batch: stored, counted as late, not judged.
  *
- * Not for windowed streams (--window: one windowing writer per store
- * closes its own windows) nor SQLite (one writer at a time; a batch its
- * dead writer left waits for that writer's restart, whose replay judges
- * it, or for an end_batch from any writer).
+ * A windowed writer (--window) holds its open windows but does not look:
+ * its own windows close by its window machine. Nothing on SQLite (one
+ * writer at a time; a batch its dead writer left waits for that writer's
+ * restart, whose replay judges it, or for an end_batch from any writer).
  */
 #include "ingest/pipeline-internal.h"
 
@@ -36,6 +36,14 @@ check_every(const struct pipeline *p)
 	    ms > ORPHAN_CHECK_MAX_MS ? ORPHAN_CHECK_MAX_MS : ms;
 }
 
+/* This writer looks: PostgreSQL, batch ids, a grace, its reference. */
+static bool
+looking(const struct pipeline *p)
+{
+	return pl_holding(p) && p->win.spec.kind == WINDOW_NONE &&
+	    p->cfg->orphan_grace > 0 && p->settled;
+}
+
 int
 pl_orphans_tick(struct pipeline *p, char **cause)
 {
@@ -46,8 +54,7 @@ pl_orphans_tick(struct pipeline *p, char **cause)
 	size_t			 n = 0, i;
 	char			*why = NULL;
 
-	if (!pl_holding(p) || p->cfg->orphan_grace <= 0 || !p->settled ||
-	    p->now < p->orphan_at || stop_requested())
+	if (!looking(p) || p->now < p->orphan_at || stop_requested())
 		return 0;
 	p->orphan_at = p->now + check_every(p);
 	if (store_batches_orphaned(p->s, clock_wall() - grace, &ids, &n,
@@ -79,7 +86,7 @@ pl_orphans_tick(struct pipeline *p, char **cause)
 int64_t
 pl_orphans_timeout(const struct pipeline *p, int64_t now_ms)
 {
-	if (!pl_holding(p) || p->cfg->orphan_grace <= 0 || !p->settled)
+	if (!looking(p))
 		return -1;
 	return p->orphan_at > now_ms ? p->orphan_at - now_ms : 0;
 }

@@ -10,7 +10,8 @@
 # ends. A started again on its whole input (batches 1-5 with their
 # ends): rows A had stored are replays (skipped), batch 5's other 90 are
 # late rows (stored, counted, not judged): no second report, no second
-# page.
+# page. Then a windowed writer's open window: left alone while it lives,
+# taken over once it is killed -9.
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
@@ -45,23 +46,39 @@ until_q() {
 	check "$1" "$(pq "$2")" "$3"
 }
 
+# writer FIFO NAME ARG...: an ingest of $url reading FIFO, in the
+# background (NAME.out, NAME.err); its pid in wpid.
+writer() {
+	fifo=$1
+	name=$2
+	shift 2
+	# shellcheck disable=SC2086
+	"$ingest" --db "$url" $flags "$@" <"$fifo" >"$name.out" \
+	    2>"$name.err" &
+	wpid=$!
+}
+
+# writer_b NAME GRACE: writer B, its input the head and 100 rows of batch
+# 6 (its fifo left open on fd 4), once they are stored.
+writer_b() {
+	writer b.fifo "$1" --orphan-grace "$2"
+	bpid=$wpid
+	exec 4>b.fifo
+	cat head >&4
+	head -n 100 b.6 >&4
+	until_q "B ($1): 100 rows of batch 6 stored" \
+	    "SELECT count(*) FROM predictions WHERE batch_id = 6" 100
+}
+
 mkfifo a.fifo b.fifo
-# shellcheck disable=SC2086
-"$ingest" --db "$url" $flags <a.fifo >a.out 2>a.err &
-apid=$!
+writer a.fifo a
+apid=$wpid
 exec 3>a.fifo
 cat a.in >&3
 until_q "A: batches 1-4 judged, 110 rows of batch 5 stored" \
     "SELECT count(closed_at), (SELECT count(*) FROM predictions
     WHERE batch_id = 5) FROM batches" "4|110"
-# shellcheck disable=SC2086
-"$ingest" --db "$url" $flags --orphan-grace 2s <b.fifo >b.out 2>b.err &
-bpid=$!
-exec 4>b.fifo
-cat head >&4
-head -n 100 b.6 >&4
-until_q "B: 100 rows of batch 6 stored" \
-    "SELECT count(*) FROM predictions WHERE batch_id = 6" 100
+writer_b b 2s
 # Past the grace (2 s quiet) and B's looks (every 0.5 s): A holds it.
 sleep 3
 check "A alive: batch 5 open though quiet for the grace" \
@@ -130,4 +147,38 @@ check "A again: no report written" \
 check "A again: no alert decided" \
     "$(pq "SELECT count(*), max(id) FROM alerts")" "$alerts"
 [ "$fails" -gt 0 ] && sed 's/^/a2: /' a2.err | tail -5
+
+# A windowed writer (--window rows:100) holds its open window too: a
+# batch_id writer of its model leaves it alone while it lives, however
+# quiet, and judges it once it is killed -9.
+pq "CREATE DATABASE win" >/dev/null
+url=$(printf '%s' "$url" | sed "s|/mlmon_test?|/win?|")
+sed 's/"batch_id":[0-9]*,"row_in_batch":[0-9]*,//' b.1 | head -n 150 |
+    cat head - >w.in
+writer a.fifo w --window rows:100 --idle-close 0
+apid=$wpid
+exec 3>a.fifo
+cat w.in >&3
+until_q "W: its first window judged, 50 rows in the second" \
+    "SELECT count(closed_at), count(*) - count(closed_at), sum(CASE WHEN
+    closed_at IS NULL THEN (SELECT count(*) FROM predictions p WHERE
+    p.batch_id = b.batch_id) END) FROM batches b" "1|1|50"
+open=$(pq "SELECT batch_id FROM batches WHERE closed_at IS NULL")
+writer_b b2 1s
+sleep 2	# past the grace (1 s) and B's looks (every 0.25 s)
+check "W alive: its open window $open stays open" "$(pq "SELECT
+    count(*) FROM batches WHERE batch_id = $open AND closed_at IS NULL")" 1
+kill -9 "$apid"
+wait "$apid" 2>/dev/null
+apid=
+exec 3>&-
+until_q "W killed -9: B judges window $open" \
+    "SELECT n_rows, closed_at IS NOT NULL FROM batches
+    WHERE batch_id = $open" "50|t"
+exec 4>&-
+wait "$bpid"
+check "B beside W: exit" $? 0
+bpid=
+check "B beside W said so" "$(grep -c "judged batch $open, which no live \
+writer holds" b2.err)" 1
 finish
