@@ -1,7 +1,7 @@
 /*
  * The fixture of the store's Check suites (fixture.h). Every case gets a
- * temp dir under /tmp, removed with everything in it (its mode restored
- * first: a case may make it read-only). On SQLite the store is a file in
+ * temp dir under /tmp, removed with everything in it, directories too
+ * (its mode restored first: a case may make it read-only). On SQLite the store is a file in
  * it; on PostgreSQL a database of its own, created for the case on the
  * with-pg server (as a copy of template0, its name from the pid of the
  * case's process and a counter) and dropped after it, so cases stay as
@@ -103,28 +103,67 @@ fixture_setup(void)
 		db_target = xasprintf("%s/monitoring.db", db_dir);
 }
 
-void
-fixture_teardown(void)
+/* path and everything under it (symlinks not followed). */
+static void
+remove_tree(const char *path)
 {
 	struct dirent *de;
+	struct stat st;
 	DIR *d;
 	char *p;
 
-	if (fixture_pg)
-		pg_drop();
-	chmod(db_dir, 0700);
-	d = opendir(db_dir);
-	if (d != NULL) {
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
 				continue;
-			p = xasprintf("%s/%s", db_dir, de->d_name);
-			unlink(p);
+			p = xasprintf("%s/%s", path, de->d_name);
+			remove_tree(p);
 			free(p);
 		}
 		closedir(d);
 	}
-	rmdir(db_dir);
+	remove(path);
+}
+
+void
+fixture_store_drop(void)
+{
+	char *p;
+
+	if (fixture_pg) {
+		if (pg_db[0] != '\0')
+			pg_drop();
+		return;
+	}
+	unlink(db_target);
+	p = xasprintf("%s-wal", db_target);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s-shm", db_target);
+	unlink(p);
+	free(p);
+}
+
+void
+fixture_store_new(void)
+{
+	if (!fixture_pg)
+		return;
+	if (pg_db[0] != '\0')
+		pg_drop();
+	free(db_target);
+	pg_create();
+}
+
+void
+fixture_teardown(void)
+{
+	if (fixture_pg && pg_db[0] != '\0')
+		pg_drop();
+	chmod(db_dir, 0700);
+	remove_tree(db_dir);
 	free(db_target);
 	db_target = NULL;
 }

@@ -35,6 +35,13 @@ struct fixture_case {
 void		 fixture_setup(void);
 void		 fixture_teardown(void);
 /*
+ * The case's store gone (its file and -wal/-shm deleted, or its database
+ * dropped): db_target names a store that is not there.
+ */
+void		 fixture_store_drop(void);
+/* After fixture_store_drop, a store not yet written (db_target may move). */
+void		 fixture_store_new(void);
+/*
  * The suite's main: `PROG sqlite|pg` runs the cases as suite name on that
  * backend (each in its own fixture, timeout seconds each; on PostgreSQL
  * the SQLite-only ones are listed with their reason and not run); the

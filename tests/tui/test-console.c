@@ -4,6 +4,10 @@
  * actions, highlights of what just arrived, and the stale-data badge.
  * No terminal involved; the clock is frozen (MLMON_NOW, TZ=UTC) and
  * timers run on app.mono, which the tests set by hand.
+ *
+ * One suite on both backends (tests/db/fixture.c): `test-console sqlite`
+ * writes the fixture to a SQLite file in each case's temp dir,
+ * `test-console pg` to a fresh database of the with-pg server.
  */
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -17,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/fixture.h"
 #include "fixture.h"
 #include "tui/app.h"
 #include "tui/console.h"
@@ -27,33 +32,12 @@
 
 #define NOW	1700001300.0	/* the goldens' MLMON_NOW: 22:35:00 UTC */
 
-static char dir[] = "/tmp/mlmon-tui-console-XXXXXX";
-static char path[256];
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/m.db", dir);
-	glyphs_init(false);
-}
-
-static void
-teardown(void)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(dir, "/tmp/mlmon-tui-console-XXXXXX");
-}
-
 static void
 write_fixture(int64_t first, int64_t last, int64_t labelled)
 {
 	struct fixture_opts o = { first, last, labelled, 14, true, false };
 
-	ck_assert_int_eq(fixture_write(path, &o), 0);
+	ck_assert_int_eq(fixture_write(db_target, &o), 0);
 }
 
 /* An app on the fixture as the live console has it: loaded, w x h. */
@@ -66,7 +50,7 @@ open_app(struct app *a, const char *const *args, int w, int h)
 
 	argv[argc++] = (char *)"mlmon-top";
 	argv[argc++] = (char *)"--db";
-	argv[argc++] = path;
+	argv[argc++] = db_target;
 	while (args != NULL && *args != NULL)
 		argv[argc++] = (char *)*args++;
 	argv[argc] = NULL;
@@ -101,7 +85,7 @@ count_role(const struct canvas *c, enum role r)
 	return n;
 }
 
-/* mlmon-top --once --db path args... into a string. Caller frees. */
+/* mlmon-top --once --db db_target args... into a string. Caller frees. */
 static char *
 run_once(const char *const *args, int *rc)
 {
@@ -119,7 +103,7 @@ run_once(const char *const *args, int *rc)
 	full[n] = NULL;
 	argv[argc++] = (char *)"mlmon-top";
 	argv[argc++] = (char *)"--db";
-	argv[argc++] = path;
+	argv[argc++] = db_target;
 	for (n = 0; full[n] != NULL; n++)
 		argv[argc++] = (char *)full[n];
 	argv[argc] = NULL;
@@ -315,7 +299,8 @@ START_TEST(json_overview)
 	cJSON_Delete(j);
 
 	/* No labels at all: the performance numbers are null. */
-	unlink(path);
+	fixture_store_drop();
+	fixture_store_new();
 	write_fixture(1, 5, 0);
 	j = once_json(args);
 	ck_assert(jnull(j, "accuracy"));
@@ -330,7 +315,7 @@ START_TEST(json_overview)
 	 * A store that is not there is an error for a script (issue 11):
 	 * exit 1, nothing on stdout (the message goes to stderr).
 	 */
-	unlink(path);
+	fixture_store_drop();
 	out = run_once(args, &rc);
 	ck_assert_int_eq(rc, 1);
 	ck_assert_str_eq(out, "");
@@ -636,16 +621,16 @@ START_TEST(snapshot_write_files)
 	size_t n;
 
 	umask(022);
-	snprintf(base, sizeof base, "%s/state/deep/mlmon-top", dir);
+	snprintf(base, sizeof base, "%s/state/deep/mlmon-top", db_dir);
 	p = snapshot_write(base, NOW, "hello\n", 6, &cause);
 	ck_assert_msg(p != NULL, "%s", cause);
 	snprintf(want, sizeof want, "%s/snap-20231114-223500.txt", base);
 	ck_assert_str_eq(p, want);
 	/* Each directory it made is private; the file is complete. */
 	ck_assert_int_eq(mode_of(base), 0700);
-	snprintf(want, sizeof want, "%s/state/deep", dir);
+	snprintf(want, sizeof want, "%s/state/deep", db_dir);
 	ck_assert_int_eq(mode_of(want), 0700);
-	snprintf(want, sizeof want, "%s/state", dir);
+	snprintf(want, sizeof want, "%s/state", db_dir);
 	ck_assert_int_eq(mode_of(want), 0700);
 	ck_assert_int_eq(mode_of(p), 0600);
 	f = fopen(p, "r");
@@ -662,7 +647,7 @@ START_TEST(snapshot_write_files)
 	free(p2);
 	/* A file where a directory should be: an error, nothing written. */
 	snprintf(base, sizeof base, "%s/state/deep/mlmon-top/snap-"
-	    "20231114-223500.txt/sub", dir);
+	    "20231114-223500.txt/sub", db_dir);
 	cause = NULL;
 	ck_assert_ptr_null(snapshot_write(base, NOW, "x", 1, &cause));
 	ck_assert_ptr_nonnull(cause);
@@ -682,7 +667,7 @@ START_TEST(snapshot_is_the_once_frame)
 	int rc;
 
 	write_fixture(1, 20, 16);
-	snprintf(state, sizeof state, "%s/xdg", dir);
+	snprintf(state, sizeof state, "%s/xdg", db_dir);
 	setenv("XDG_STATE_HOME", state, 1);
 	open_app(&a, NULL, 80, 24);
 	a.tab = TAB_DRIFT;
@@ -712,7 +697,10 @@ START_TEST(snapshot_is_the_once_frame)
 	free(text);
 	free(once);
 	/* Unwritable place: the error shows instead, in the bad role. */
-	snprintf(state, sizeof state, "%s/m.db", dir);	/* a file */
+	snprintf(state, sizeof state, "%s/a-file", db_dir);
+	f = fopen(state, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
 	setenv("XDG_STATE_HOME", state, 1);
 	ck_assert_int_eq(snapshot_take(&a, 80, 24), -1);
 	ck_assert(a.status_bad);
@@ -919,10 +907,11 @@ START_TEST(once_never_highlights)
 {
 	struct app a;
 	struct options o;
-	char *argv[] = { "mlmon-top", "--db", path, "--once", NULL };
+	char *argv[] = { "mlmon-top", "--db", NULL, "--once", NULL };
 	char *cause = NULL;
 
 	write_fixture(1, 20, 16);
+	argv[2] = db_target;
 	ck_assert_int_eq(options_parse(4, argv, &o, stdout, &cause), 0);
 	app_init(&a, &o);
 	ck_assert(!a.highlight);
@@ -955,13 +944,15 @@ START_TEST(stale_badge_table)
 	const char *row, *p;
 	double last;
 	size_t i;
+	int w;
 
 	write_fixture(1, 20, 16);
-	/* Wide enough for a temp path, the model and the badge. */
-	open_app(&a, NULL, 130, 30);
+	/* Wide enough for the store's name, the model and the badge. */
+	w = (int)strlen(db_target) + 80;
+	open_app(&a, NULL, w, 30);
 	last = query_overview(a.q)->last_write;
 	ck_assert(last == NOW - 58);
-	canvas_init(&c, 130, 30);
+	canvas_init(&c, w, 30);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		a.now = last + rows[i].age;
 		a.delay = rows[i].delay;
@@ -980,39 +971,31 @@ START_TEST(stale_badge_table)
 }
 END_TEST
 
-static Suite *
-console_suite(void)
-{
-	Suite *s = suite_create("console");
-	TCase *tc = tcase_create("fixture");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, options_new_flags);
-	tcase_add_test(tc, keys_snapshot_and_severity);
-	tcase_add_test(tc, json_overview);
-	tcase_add_test(tc, json_drift);
-	tcase_add_test(tc, json_calibration);
-	tcase_add_test(tc, json_alerts_all_of_them);
-	tcase_add_test(tc, csv_fields_table);
-	tcase_add_test(tc, csv_tables);
-	tcase_add_test(tc, snapshot_dir_table);
-	tcase_add_test(tc, snapshot_write_files);
-	tcase_add_test(tc, snapshot_is_the_once_frame);
-	tcase_add_test(tc, tab_at_matches_the_drawn_bar);
-	tcase_add_test(tc, mouse_table);
-	tcase_add_test(tc, highlight_new_batches_and_alerts);
-	tcase_add_test(tc, once_never_highlights);
-	tcase_add_test(tc, stale_badge_table);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
-main(void)
+main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
+	/*
+	 * Three cases read no store (options, the snapshot's directory and
+	 * files): cheap, they run on both rather than have a third kind.
+	 */
+	const struct fixture_case cases[] = {
+		{ options_new_flags, NULL },
+		{ keys_snapshot_and_severity, NULL },
+		{ json_overview, NULL },
+		{ json_drift, NULL },
+		{ json_calibration, NULL },
+		{ json_alerts_all_of_them, NULL },
+		{ csv_fields_table, NULL },
+		{ csv_tables, NULL },
+		{ snapshot_dir_table, NULL },
+		{ snapshot_write_files, NULL },
+		{ snapshot_is_the_once_frame, NULL },
+		{ tab_at_matches_the_drawn_bar, NULL },
+		{ mouse_table, NULL },
+		{ highlight_new_batches_and_alerts, NULL },
+		{ once_never_highlights, NULL },
+		{ stale_badge_table, NULL },
+	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
 		setlocale(LC_ALL, "");
@@ -1020,9 +1003,7 @@ main(void)
 	tzset();
 	setenv("MLMON_NOW", "1700001300", 1);
 	unsetenv("NO_COLOR");
-	sr = srunner_create(console_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	glyphs_init(false);
+	return fixture_main(argc, argv, "console", cases,
+	    sizeof cases / sizeof cases[0], 60);
 }
