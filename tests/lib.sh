@@ -20,12 +20,34 @@
 # yes_if NAME CMD...	ok when CMD succeeds.
 # finish		prints "N failed"; true when none did. Call it last.
 # q DB SQL		the result of SQL on DB on one line, rows separated
-#			by spaces (sqlite3 CLI).
+#			by spaces (qrows).
+# qrows DB SQL		SQL's rows on DB, one a line, columns separated by
+#			'|', NULL as nothing: the sqlite3 CLI on a file, psql
+#			-At on a PostgreSQL URI.
 # rmdb DB		removes DB and its -wal, -shm, -wait and -journal.
+#
+# The backend under test. A test written for both backends names its
+# stores with `store`, reads them with q and qrows, and runs twice: as it
+# is (SQLite) and under tests/pg/with-pg (PostgreSQL: $backend is pg
+# when MLMON_TEST_PG is set as this file is sourced; sandbox then unsets
+# it, as every MLMON_* variable).
+# backend		sqlite or pg
+# store NAME		prints the store NAME of the backend, new and empty:
+#			sqlite: the file NAME.db in the cwd; pg: the URI of
+#			the database NAME, created on the with-pg server
+#			(dropped first if it is there); if it cannot, the
+#			test ends
+# store_reset STORE	STORE empty again (the file gone; the database
+#			dropped and created again)
 # webhook_start RECEIVER DIR
 #			the webhook receiver (tests/alert/webhook-receiver.py,
 #			run by /usr/bin/python3) on a free port, answering
 #			200, its requests in DIR; sets rpid and port.
+
+backend=sqlite
+lib_pg=${MLMON_TEST_PG:-}
+lib_psql=${MLMON_TEST_PG_BIN:-/usr/bin}/psql
+[ -n "$lib_pg" ] && backend=pg
 
 abspath() {
 	echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -78,12 +100,56 @@ finish() {
 	[ "$fails" -eq 0 ]
 }
 
+qrows() {
+	case $1 in
+	postgres://*|postgresql://*)
+		"$lib_psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2" ;;
+	*)	sqlite3 "$1" "$2" ;;
+	esac
+}
+
 q() {
-	sqlite3 "$1" "$2" | tr '\n' ' ' | sed 's/ $//'
+	qrows "$1" "$2" | tr '\n' ' ' | sed 's/ $//'
 }
 
 rmdb() {
 	rm -f "$1" "$1-wal" "$1-shm" "$1-wait" "$1-journal"
+}
+
+# The with-pg server's database $1 (the test database's URI, renamed).
+lib_pg_uri() {
+	echo "$lib_pg" | sed "s|/mlmon_test?|/$1?|"
+}
+
+# psql on the server's maintenance database.
+lib_pg_admin() {
+	"$lib_psql" -X -q -v ON_ERROR_STOP=1 -d "$(lib_pg_uri postgres)" \
+	    -c "$1" >/dev/null
+}
+
+store() {
+	if [ "$backend" = pg ]; then
+		if ! lib_pg_admin "DROP DATABASE IF EXISTS \"$1\" WITH
+		    (FORCE)" || ! lib_pg_admin "CREATE DATABASE \"$1\""; then
+			# In $(...): the test itself ends (its traps run).
+			echo "FAIL store $1: cannot create the database" >&2
+			kill -TERM $$
+			exit 1
+		fi
+		lib_pg_uri "$1"
+	else
+		rmdb "$1.db"
+		echo "$1.db"
+	fi
+}
+
+store_reset() {
+	case $1 in
+	postgres://*|postgresql://*)
+		store "$(echo "$1" | sed 's|.*/\([^/?]*\)?.*|\1|')" \
+		    >/dev/null ;;
+	*)	rmdb "$1" ;;
+	esac
 }
 
 webhook_start() {

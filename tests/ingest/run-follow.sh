@@ -7,7 +7,8 @@
 # logrotate's race demands); ingest is killed with kill -9 at KILLS random
 # moments and restarted. At the end the store holds every prediction
 # exactly once and its per-window reports equal those of one
-# uninterrupted pass over the concatenated files.
+# uninterrupted pass over the concatenated files. On either backend
+# (lib.sh's store: under tests/pg/with-pg, PostgreSQL).
 #
 # usage: run-follow.sh MLMON_INGEST MLMON_GEN SRCDIR [SECONDS [KILLS]]
 . "$(dirname "$0")/../lib.sh"
@@ -18,6 +19,8 @@ secs=${4:-8}
 kills=${5:-2}
 awkf="$src/tests/ingest/events.awk"
 sandbox follow
+f=$(store f)
+one=$(store one)
 
 batches=$((secs * 4))
 "$gen" --scenario abrupt --batches $batches --no-end-batch |
@@ -31,7 +34,7 @@ flags="--window time:30s --lateness 120s --idle-close 2s"
 
 start_ingest() {
 	# shellcheck disable=SC2086
-	"$ingest" --db f.db -q --follow app.log --rotated 'app.log.*' \
+	"$ingest" --db "$f" -q --follow app.log --rotated 'app.log.*' \
 	    $flags 2>> ingest.err &
 	ipid=$!
 }
@@ -92,8 +95,8 @@ pp=
 # Every row read and every window closed (idle close), then stop.
 i=0
 while [ $i -lt 200 ]; do
-	if [ "$(q f.db "SELECT count(*) FROM predictions")" = "$n" ] &&
-	    [ "$(q f.db "SELECT count(*) FROM batches WHERE closed_at IS
+	if [ "$(q "$f" "SELECT count(*) FROM predictions")" = "$n" ] &&
+	    [ "$(q "$f" "SELECT count(*) FROM batches WHERE closed_at IS
 	    NULL")" = 0 ]; then
 		break
 	fi
@@ -107,9 +110,9 @@ check "follow: clean stop" $? 0
 said='^mlmon-ingest: interrupted: app\.log lines after [0-9]* were not read'
 check "follow: the stop names the file" "$(grep -c "$said" ingest.err)" 1
 check "follow: no message names stdin" "$(grep -c stdin ingest.err)" 0
-check "follow: every prediction exactly once" "$(q f.db "SELECT count(*),
+check "follow: every prediction exactly once" "$(q "$f" "SELECT count(*),
     count(DISTINCT event_id) FROM predictions")" "$n|$n"
-check "follow: nothing rejected" "$(q f.db "SELECT count(*) FROM
+check "follow: nothing rejected" "$(q "$f" "SELECT count(*) FROM
     rejected")" 0
 check "follow: the plan ran" "$(ls app.log.r1 app.log.r2 app.log.c3 |
     wc -l | tr -d ' ')" 3
@@ -117,17 +120,17 @@ check "follow: the plan ran" "$(ls app.log.r1 app.log.r2 app.log.c3 |
 # One uninterrupted pass over the concatenated files.
 cat app.log.r1 app.log.r2 app.log.c3 app.log > all.ndjson
 # shellcheck disable=SC2086
-"$ingest" --db one.db -q $flags all.ndjson
-check "one pass: every prediction" "$(q one.db "SELECT count(*) FROM
+"$ingest" --db "$one" -q $flags all.ndjson
+check "one pass: every prediction" "$(q "$one" "SELECT count(*) FROM
     predictions")" "$n"
 for t in feature prediction performance; do
-	sqlite3 f.db "SELECT batch_id, payload FROM monitor_reports WHERE
+	qrows "$f" "SELECT batch_id, payload FROM monitor_reports WHERE
 	    report_type = '$t' ORDER BY batch_id" > f.$t
-	sqlite3 one.db "SELECT batch_id, payload FROM monitor_reports WHERE
+	qrows "$one" "SELECT batch_id, payload FROM monitor_reports WHERE
 	    report_type = '$t' ORDER BY batch_id" > one.$t
 	yes_if "reports: $t per window equal one pass" cmp -s f.$t one.$t
 done
 check "reports: windows" "$(wc -l < f.feature | tr -d ' ')" \
-    "$(q one.db "SELECT count(DISTINCT batch_id) FROM predictions")"
+    "$(q "$one" "SELECT count(DISTINCT batch_id) FROM predictions")"
 [ -s ingest.err ] && sed 's/^/ingest: /' ingest.err | head -20
 finish

@@ -3,6 +3,7 @@
 # points (mid-batch, with rows of the open batch committed), then ingest
 # the whole input again into the same DB. The predictions, the monitor
 # reports and the detector state must equal those of an uninterrupted run.
+# On either backend (lib.sh's store: under tests/pg/with-pg, PostgreSQL).
 #
 # usage: run-replay.sh MLMON-INGEST MLMON-GEN
 set -u
@@ -16,34 +17,37 @@ args="--scenario abrupt --batches 30 --label-delay 2"
 "$gen" $args >in.ndjson
 
 dump() {
-	sqlite3 "$1" "SELECT batch_id, row_in_batch, features,
+	qrows "$1" "SELECT batch_id, row_in_batch, features,
 	    predicted_class, confidence, scores, true_class FROM predictions
-	    ORDER BY batch_id, row_in_batch;
-	  SELECT batch_id, report_type, payload FROM monitor_reports
-	    ORDER BY batch_id, report_type;
-	  SELECT name, last_batch, state FROM detector_state ORDER BY name;"
+	    ORDER BY batch_id, row_in_batch"
+	qrows "$1" "SELECT batch_id, report_type, payload FROM monitor_reports
+	    ORDER BY batch_id, report_type"
+	qrows "$1" "SELECT name, last_batch, state FROM detector_state
+	    ORDER BY name"
 }
 
-"$ingest" --quiet --db full.db <in.ndjson
+full=$(store full)
+k=$(store k)
+"$ingest" --quiet --db "$full" <in.ndjson
 [ $? -eq 0 ] || { echo "FAIL uninterrupted run"; exit 1; }
-dump full.db >full.txt
-total=$(sqlite3 full.db 'SELECT count(*) FROM predictions')
+dump "$full" >full.txt
+total=$(q "$full" 'SELECT count(*) FROM predictions')
 
 mid=0
 for delay in 0.3 0.6 0.9 1.2; do
-	rmdb k.db
+	store_reset "$k"
 	# 6000 rows at 4000 rows/s: about 1.5 s of stream after the reference.
 	"$gen" $args --rate 4000 |
-	    "$ingest" --quiet --db k.db --flush-rows 70 --flush-ms 20 &
+	    "$ingest" --quiet --db "$k" --flush-rows 70 --flush-ms 20 &
 	pid=$!
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	got=$(sqlite3 k.db 'SELECT count(*) FROM predictions' 2>/dev/null)
+	got=$(q "$k" 'SELECT count(*) FROM predictions' 2>/dev/null)
 	got=${got:-0}
-	"$ingest" --quiet --db k.db <in.ndjson
+	"$ingest" --quiet --db "$k" <in.ndjson
 	rc=$?
-	dump k.db >k.txt
+	dump "$k" >k.txt
 	if [ "$rc" -ne 0 ]; then
 		echo "FAIL kill at ${delay}s: replay exit $rc"
 		fails=$((fails + 1))
