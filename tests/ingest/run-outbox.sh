@@ -3,6 +3,7 @@
 # down leaves its pages pending; a restart with empty input (nothing to
 # batch, so no delivery round after a commit) must still deliver them to
 # the real local webhook receiver (tests/alert/webhook-receiver.py), once.
+# On either backend (lib.sh's store: under tests/pg/with-pg, PostgreSQL).
 #
 # usage: run-outbox.sh MLMON-INGEST MLMON-GEN WEBHOOK-RECEIVER
 set -u
@@ -16,6 +17,7 @@ if [ ! -x "$py" ]; then
 	exit 77
 fi
 sandbox outbox
+o=$(store o)
 rpid=""
 on_exit='[ -n "$rpid" ] && kill "$rpid" 2>/dev/null'
 
@@ -37,9 +39,9 @@ kill "$rpid"
 wait "$rpid" 2>/dev/null
 rpid=""
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --quiet --config mlmon.conf --db o.db in.ndjson
+    "$ingest" --send --quiet --config mlmon.conf --db "$o" in.ndjson
 check "webhook down: ingest exit" $? 0
-pending=$(q o.db "SELECT count(*) FROM alerts WHERE channel = 'slack'
+pending=$(q "$o" "SELECT count(*) FROM alerts WHERE channel = 'slack'
     AND status = 'pending'")
 echo "     $pending pages pending"
 check "webhook down: pages pending" "$([ "$pending" -gt 0 ] && echo yes)" yes
@@ -48,11 +50,11 @@ check "webhook down: pages pending" "$([ "$pending" -gt 0 ] && echo yes)" yes
 webhook_start "$receiver" up
 sleep 0.1	# past next_attempt_at
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --config mlmon.conf --db o.db </dev/null 2>up.err
+    "$ingest" --send --config mlmon.conf --db "$o" </dev/null 2>up.err
 check "restart, empty input: exit" $? 0
-check "restart, empty input: nothing pending" "$(q o.db "SELECT count(*)
+check "restart, empty input: nothing pending" "$(q "$o" "SELECT count(*)
     FROM alerts WHERE status = 'pending'")" 0
-check "restart, empty input: delivered" "$(q o.db "SELECT count(*)
+check "restart, empty input: delivered" "$(q "$o" "SELECT count(*)
     FROM alerts WHERE channel = 'slack' AND status = 'delivered'")" \
     "$pending"
 check "restart, empty input: requests received" \
@@ -62,7 +64,7 @@ check "restart, empty input: delivery logged" \
 
 # 3. Again: nothing is sent twice.
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --quiet --config mlmon.conf --db o.db </dev/null
+    "$ingest" --send --quiet --config mlmon.conf --db "$o" </dev/null
 check "second restart: exit" $? 0
 check "second restart: no new request" \
     "$(ls up | grep -c '^req-[0-9]*\.json$')" "$pending"

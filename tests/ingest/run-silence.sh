@@ -10,6 +10,7 @@
 # pages once within 3 s of the last line read and the resolution when
 # lines are appended again; labels_late (paged with min_severity_slack =
 # warning) and its resolution when a labels record is appended.
+# On either backend (lib.sh's store: under tests/pg/with-pg, PostgreSQL).
 #
 # usage: run-silence.sh MLMON-INGEST MLMON-GEN WEBHOOK-RECEIVER
 set -u
@@ -23,6 +24,10 @@ if [ ! -x "$py" ]; then
 	exit 1
 fi
 sandbox silence
+s=$(store s)
+l=$(store l)
+f=$(store f)
+fl=$(store fl)
 rpid=""
 ipid=""
 on_exit='[ -n "$rpid" ] && kill "$rpid" 2>/dev/null;
@@ -70,7 +75,7 @@ wait_rows() {
 # 1. Lines, then nothing on an input that stays open.
 mkfifo in.fifo
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --config mlmon.conf --db s.db --expect-every 2s \
+    "$ingest" --send --config mlmon.conf --db "$s" --expect-every 2s \
     <in.fifo 2>ingest.err &
 ipid=$!
 exec 3>in.fifo
@@ -85,7 +90,7 @@ check "silent: names the model and the last arrival" \
     "$(cat hook/req-*.json | grep -c "$want")" 1
 sleep 2.5
 check "silent: still one page 2.5 s later" "$(pages "stream silent")" 1
-check "silent: condition open" "$(q s.db "SELECT open FROM
+check "silent: condition open" "$(q "$s" "SELECT open FROM
     alert_conditions WHERE condition_key = 'stream_silent:default'")" 1
 
 # 2. Lines come back: the resolution is sent.
@@ -94,13 +99,13 @@ took=$(wait_page "predictions are back" 1 5)
 echo "     resolution paged $took s after lines came back"
 check "back: resolution sent" "$(pages "resolved: predictions are back \
 on stdin (batch 4)")" 1
-check "back: condition closed" "$(q s.db "SELECT open FROM
+check "back: condition closed" "$(q "$s" "SELECT open FROM
     alert_conditions WHERE condition_key = 'stream_silent:default'")" 0
 exec 3>&-
 wait "$ipid"
 check "back: ingest exit at end of input" $? 0
 ipid=""
-check "back: decisions stored" "$(q s.db "SELECT kind || ':' || status
+check "back: decisions stored" "$(q "$s" "SELECT kind || ':' || status
     FROM alerts WHERE condition_key = 'stream_silent:default'
     ORDER BY id")" "firing:delivered resolved:delivered"
 
@@ -108,7 +113,7 @@ check "back: decisions stored" "$(q s.db "SELECT kind || ':' || status
 # ingest stopped while silent, the next run's first prediction resolves.
 mkfifo in2.fifo
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --quiet --config mlmon.conf --db s.db \
+    "$ingest" --send --quiet --config mlmon.conf --db "$s" \
     --expect-every 1s <in2.fifo 2>ingest2.err &
 ipid=$!
 exec 3>in2.fifo
@@ -122,12 +127,12 @@ exec 3>&-
 "$gen" --scenario stable --batches 1 --batch-size 50 --first-batch 6 \
     --no-schema | grep -v '"type":"reference"' | \
     MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --quiet --config mlmon.conf --db s.db \
+    "$ingest" --send --quiet --config mlmon.conf --db "$s" \
     --expect-every 1h
 check "restart: exit" $? 0
-check "restart: the open condition resolved" "$(q s.db "SELECT
-    group_concat(kind, ' ') FROM alerts
-    WHERE condition_key = 'stream_silent:default'")" \
+check "restart: the open condition resolved" "$(q "$s" "SELECT kind
+    FROM alerts WHERE condition_key = 'stream_silent:default'
+    ORDER BY id")" \
     "firing resolved firing resolved"
 
 # 4. Labels late: batch 1 closes (batch 2 starts), no labels within 1 s.
@@ -135,23 +140,23 @@ check "restart: the open condition resolved" "$(q s.db "SELECT
     >lab.ndjson
 grep -v '"type":"labels"' lab.ndjson >nolab.ndjson
 mkfifo in3.fifo
-"$ingest" --config mlmon.conf --db l.db --expect-labels-within 1s \
+"$ingest" --config mlmon.conf --db "$l" --expect-labels-within 1s \
     <in3.fifo 2>ingest3.err &
 ipid=$!
 exec 3>in3.fifo
 cat nolab.ndjson >&3
-wait_rows l.db labels_late:default 1
-check "labels late: recorded once" "$(q l.db "SELECT kind || ':' ||
+wait_rows "$l" labels_late:default 1
+check "labels late: recorded once" "$(q "$l" "SELECT kind || ':' ||
     severity || ':' || channel || ':' || status FROM alerts
     WHERE condition_key = 'labels_late:default'")" \
     "firing:warning:log:recorded"
-check "labels late: names the batch" "$(q l.db "SELECT count(*) FROM
+check "labels late: names the batch" "$(q "$l" "SELECT count(*) FROM
     alerts WHERE message LIKE '%since batch 1 closed at %'")" 1
 grep '"type":"labels"' lab.ndjson | head -1 >&3
-wait_rows l.db labels_late:default 2
-check "labels late: resolved by a labels record" "$(q l.db "SELECT
-    group_concat(kind, ' ') FROM alerts
-    WHERE condition_key = 'labels_late:default'")" "firing resolved"
+wait_rows "$l" labels_late:default 2
+check "labels late: resolved by a labels record" "$(q "$l" "SELECT kind
+    FROM alerts WHERE condition_key = 'labels_late:default'
+    ORDER BY id")" "firing resolved"
 exec 3>&-
 wait "$ipid"
 check "labels late: exit" $? 0
@@ -161,7 +166,7 @@ ipid=""
 # same for labels: labels_late paged (the config pages warnings here).
 : >f.log
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --quiet --config mlmon.conf --db f.db --follow f.log \
+    "$ingest" --send --quiet --config mlmon.conf --db "$f" --follow f.log \
     --expect-every 2s 2>follow.err &
 ipid=$!
 base=$(pages "stream silent")
@@ -183,7 +188,7 @@ took=$(wait_page "predictions are back on f.log" 1 5)
 echo "     follow: resolution paged $took s after lines were appended"
 check "follow: resolution sent" "$(pages "resolved: predictions are back \
 on f.log (batch 4)")" 1
-check "follow: decisions stored" "$(q f.db "SELECT kind || ':' || status
+check "follow: decisions stored" "$(q "$f" "SELECT kind || ':' || status
     FROM alerts WHERE condition_key = 'stream_silent:default'
     ORDER BY id")" "firing:delivered resolved:delivered"
 kill -TERM "$ipid"
@@ -195,7 +200,7 @@ sed 's/^min_severity_email = off$/&\nmin_severity_slack = warning/' \
     mlmon.conf >warn.conf
 : >fl.log
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --quiet --config warn.conf --db fl.db --follow fl.log \
+    "$ingest" --send --quiet --config warn.conf --db "$fl" --follow fl.log \
     --expect-labels-within 1s 2>follow-labels.err &
 ipid=$!
 cat nolab.ndjson >>fl.log
