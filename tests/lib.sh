@@ -39,6 +39,18 @@
 #			test ends
 # store_reset STORE	STORE empty again (the file gone; the database
 #			dropped and created again)
+# three_models		the three models of the multi-model tests (their
+#			names, feature and class counts differ): sets
+#			$models (NAME:SCENARIO:FEATURES:CLASSES:SEED ...),
+#			writes the config every later ingest reads (Slack
+#			dry-run; churn.eu pages on warnings too, the others
+#			on critical only), each one's stream to NAME.ndjson,
+#			and ingests it alone into alone-NAME.db (its stderr
+#			in alone-NAME.err), checking the exit; uses $gen
+#			and $ingest.
+# model_stream NAME [FLAG...]
+#			model NAME's stream (of three_models) on stdout,
+#			mlmon-gen given FLAGs too (e.g. --rate 3000).
 # webhook_start RECEIVER DIR
 #			the webhook receiver (tests/alert/webhook-receiver.py,
 #			run by /usr/bin/python3) on a free port, answering
@@ -162,4 +174,35 @@ webhook_start() {
 		n=$((n + 1))
 	done
 	port=$(cat "$2.port")
+}
+
+model_stream() {
+	spec=$(echo " $models " | sed "s/.* \($1:[^ ]*\) .*/\1/")
+	IFS=: read -r ms_name ms_scn ms_nf ms_nc ms_seed <<EOF
+$spec
+EOF
+	shift
+	"$gen" --scenario "$ms_scn" --features "$ms_nf" --classes "$ms_nc" \
+	    --seed "$ms_seed" --batches 10 --batch-size 150 \
+	    --reference-rows 400 --label-delay 2 "$@"
+}
+
+three_models() {
+	mkdir -p xdg/mlmon
+	cat >xdg/mlmon/mlmon.conf <<'EOF'
+[slack]
+webhook_url = https://hooks.slack.com/services/T000/B000/test
+[model "churn.eu"]
+min_severity_slack = warning
+EOF
+	chmod 600 xdg/mlmon/mlmon.conf
+	models="fraud-v3:abrupt:7:2:11 churn.eu:gradual:3:4:12"
+	models="$models ranker_2:label_shift:5:3:13"
+	for tm in $models; do
+		tm=${tm%%:*}
+		model_stream "$tm" >"$tm.ndjson"
+		"$ingest" --db "alone-$tm.db" --model "$tm" <"$tm.ndjson" \
+		    2>"alone-$tm.err"
+		check "$tm alone exit" $? 0
+	done
 }

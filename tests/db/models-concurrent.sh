@@ -16,50 +16,22 @@ gen=$(abspath "$2")
 top=$(abspath "$3")
 sandbox models-concurrent
 
-# name scenario features classes seed
-# Every ingest below reads this config ($XDG_CONFIG_HOME): churn.eu
-# pages Slack on warnings too, the others on critical only (dry-run).
-mkdir -p xdg/mlmon
-cat >xdg/mlmon/mlmon.conf <<'EOF'
-[slack]
-webhook_url = https://hooks.slack.com/services/T000/B000/test
-[model "churn.eu"]
-min_severity_slack = warning
-EOF
-chmod 600 xdg/mlmon/mlmon.conf
-
-models="fraud-v3:abrupt:7:2:11 churn.eu:gradual:3:4:12 ranker_2:label_shift:5:3:13"
-for m in $models; do
-	IFS=: read -r mname scn nf nc seed <<EOF
-$m
-EOF
-	"$gen" --scenario "$scn" --features "$nf" --classes "$nc" \
-	    --seed "$seed" --batches 10 --batch-size 150 \
-	    --reference-rows 400 --label-delay 2 >"$mname.ndjson"
-	grep -v '"type":"labels"' "$mname.ndjson" >"$mname.preds"
-	grep '"type":"labels"' "$mname.ndjson" >"$mname.labels"
-	# Alone: predictions then labels, into a store of its own.
-	"$ingest" --quiet --db "alone-$mname.db" --model "$mname" \
-	    <"$mname.ndjson"
-	check "$mname alone exit" $? 0
-done
+# Every ingest below reads three_models' config.
+three_models
+grep '"type":"labels"' fraud-v3.ndjson >fraud-v3.labels
 
 # Together: one ingest per model, each fed live at 3,000 rows/s so the
 # three overlap, and one labeler for fraud-v3 while they run (the other
 # two get their labels inline from their own stream).
 pids=
 for m in $models; do
-	IFS=: read -r mname scn nf nc seed <<EOF
-$m
-EOF
+	mname=${m%%:*}
 	if [ "$mname" = fraud-v3 ]; then
 		pat='"type":"labels"'
 	else
 		pat='^$'
 	fi
-	"$gen" --scenario "$scn" --features "$nf" --classes "$nc" \
-	    --seed "$seed" --batches 10 --batch-size 150 \
-	    --reference-rows 400 --label-delay 2 --rate 3000 |
+	model_stream "$mname" --rate 3000 |
 	    grep --line-buffered -v "$pat" |
 	    "$ingest" --quiet --db fleet.db --model "$mname" --flush-ms 20 \
 	    2>"$mname.err" &

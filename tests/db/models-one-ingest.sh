@@ -19,27 +19,10 @@ ingest=$(abspath "$1")
 gen=$(abspath "$2")
 sandbox models-one-ingest
 
-mkdir -p xdg/mlmon
-cat >xdg/mlmon/mlmon.conf <<'EOF'
-[slack]
-webhook_url = https://hooks.slack.com/services/T000/B000/test
-[model "churn.eu"]
-min_severity_slack = warning
-EOF
-chmod 600 xdg/mlmon/mlmon.conf
-
-# name scenario features classes seed
-models="fraud-v3:abrupt:7:2:11 churn.eu:gradual:3:4:12 ranker_2:label_shift:5:3:13"
+# Every ingest below reads three_models' config.
+three_models
 for m in $models; do
-	IFS=: read -r mname scn nf nc seed <<EOF
-$m
-EOF
-	"$gen" --scenario "$scn" --features "$nf" --classes "$nc" \
-	    --seed "$seed" --batches 10 --batch-size 150 \
-	    --reference-rows 400 --label-delay 2 >"$mname.ndjson"
-	"$ingest" --db "alone-$mname.db" --model "$mname" \
-	    <"$mname.ndjson" 2>"alone-$mname.err"
-	check "$mname alone exit" $? 0
+	mname=${m%%:*}
 	if [ "$mname" = ranker_2 ]; then
 		cp "$mname.ndjson" "$mname.tagged"
 	else

@@ -1,9 +1,11 @@
 #!/bin/sh
-# full.sh INGEST GEN (under tests/pg/with-pg): the database full. The
-# server is started again with a file size limit (RLIMIT_FSIZE 17 MB:
-# above a WAL segment's 16 MB, below what the stream's predictions need;
-# PostgreSQL ignores SIGXFSZ and gets a short write: "could not extend
-# file"), and `mlmon-ingest --follow` reads a stream of 14,000 rows of 120
+# full.sh INGEST GEN [BATCHES LIMIT] (under tests/pg/with-pg): the
+# database full. The server is started again with a file size limit
+# (RLIMIT_FSIZE LIMIT bytes, 17 MB unless given: above a WAL segment,
+# 16 MB unless with-pg's --wal-segsize made it smaller, below what the
+# stream's predictions need; PostgreSQL ignores SIGXFSZ and gets a short
+# write: "could not extend file"), and `mlmon-ingest --follow` reads a
+# stream of BATCHES batches (70 unless given) of 200 rows of 120
 # features. It stops when the table cannot grow: exit 1, "the database is
 # full" on stderr, the lines not stored named; what it counted as
 # accepted is what the store holds, and the input position stored with
@@ -20,7 +22,8 @@ sandbox pg-full
 command -v prlimit >/dev/null 2>&1 ||
     { echo "FAIL prlimit (util-linux) is missing"; exit 1; }
 
-batches=70
+batches=${3:-70}
+limit=${4:-17000000}
 rows=$((batches * 200))
 "$gen" --scenario abrupt --seed 7 --features 120 --batches $batches \
     >stream.ndjson || { echo "FAIL mlmon-gen"; exit 1; }
@@ -28,9 +31,9 @@ rows=$((batches * 200))
 check "one ingest into SQLite: exit" "$?" 0
 
 "$ctl" stop -m fast >/dev/null 2>&1
-prlimit --fsize=17000000 "$ctl" start >/dev/null 2>&1
-check "the server started with a 17 MB file size limit" "$?" 0
-"$ingest" --db "$url" --follow stream.ndjson >out 2>err &
+prlimit --fsize="$limit" "$ctl" start >/dev/null 2>&1
+check "the server started with a $limit byte file size limit" "$?" 0
+"$ingest" --db "$url" --flush-rows 400 --follow stream.ndjson >out 2>err &
 pid=$!
 on_exit="kill $pid 2>/dev/null"
 i=0
@@ -60,7 +63,7 @@ check "and no row past it is stored" "$(pq "SELECT count(*) FROM
 # Space freed: the server again without the limit, the same --follow.
 "$ctl" restart -m fast >/dev/null 2>&1
 check "the server restarted without the limit" "$?" 0
-"$ingest" --db "$url" --follow stream.ndjson >out2 2>err2 &
+"$ingest" --db "$url" --flush-rows 400 --follow stream.ndjson >out2 2>err2 &
 pid=$!
 on_exit="kill $pid 2>/dev/null"
 i=0

@@ -71,10 +71,28 @@ else
 	pid=$!
 fi
 on_exit="kill $pid 2>/dev/null"
+# A restart 1 s after the last, once ingest has committed since it (at
+# most 30 s): five redos with no commit between them end ingest, and a
+# loaded machine may need more than a second for a transaction.
+stored() {
+	c=$(pq "SELECT count(*) FROM predictions")
+	case $c in
+	''|*[!0-9]*) echo 0 ;;	# not there yet, or the server away
+	*) echo "$c" ;;
+	esac
+}
 i=0
 mode=fast
+before=0
 while [ $i -lt "$restarts" ]; do
 	sleep 1
+	n=0
+	while [ "$(stored)" -le "$before" ] && [ $n -lt 290 ] &&
+	    kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	before=$(stored)
 	kill -0 "$pid" 2>/dev/null || break
 	"$ctl" restart -m $mode >/dev/null 2>&1 ||
 	    echo "     the server's restart ($mode) failed"

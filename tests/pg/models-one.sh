@@ -12,17 +12,9 @@ url=${MLMON_TEST_PG:?run under tests/pg/with-pg}
 psql="${MLMON_TEST_PG_BIN:?}/psql"
 sandbox pg-models-one
 
-models="fraud-v3:abrupt:7:2:11 churn.eu:gradual:3:4:12 ranker_2:label_shift:5:3:13"
+three_models
 for m in $models; do
-	IFS=: read -r mname scn nf nc seed <<EOF
-$m
-EOF
-	"$gen" --scenario "$scn" --features "$nf" --classes "$nc" \
-	    --seed "$seed" --batches 10 --batch-size 150 \
-	    --reference-rows 400 --label-delay 2 >"$mname.ndjson"
-	"$ingest" --quiet --db "alone-$mname.db" --model "$mname" \
-	    <"$mname.ndjson"
-	check "$mname alone exit" $? 0
+	mname=${m%%:*}
 	sed "s/^{/{\"model\":\"$mname\",/" "$mname.ndjson" >"$mname.tagged"
 done
 paste -d '\n' fraud-v3.tagged churn.eu.tagged ranker_2.tagged >all.ndjson

@@ -5,7 +5,8 @@
  * REPLAY and CONFLICT as the per-row path does; a discarded transaction
  * drops its COPY'd rows; a row another writer stored in the batch between
  * two transactions makes the batch not fresh, so nothing is taken for new
- * that is not. Each test writes its own model.
+ * that is not. One table of cases, each a list of steps on two writers
+ * of its own model.
  */
 #include <check.h>
 #include <stdio.h>
@@ -53,88 +54,110 @@ add(struct store *s, int64_t b, int64_t r, double conf)
 	return rc;
 }
 
+/* What a step does, on writer a or b of the case's model. */
+enum step_op {
+	ADD,		/* rows row..row+n-1 (n 0: one) answer want */
+	FLUSH,		/* commit */
+	DISCARD,	/* drop the open transaction */
+	ROWS,		/* the batch holds want rows */
+	END
+};
+
+struct step {
+	char		 w;		/* 'a' or 'b' */
+	enum step_op	 op;
+	int64_t		 row;
+	int		 n;
+	double		 conf;		/* the rows' content */
+	int		 want;		/* an enum store_add_result, or rows */
+};
+
+#define A_ADD(r, n, c, want)	{ 'a', ADD, r, n, c, want }
+#define B_ADD(r, n, c, want)	{ 'b', ADD, r, n, c, want }
+#define A_FLUSH			{ 'a', FLUSH, 0, 0, 0, 0 }
+#define B_FLUSH			{ 'b', FLUSH, 0, 0, 0, 0 }
+#define A_ROWS(want)		{ 'a', ROWS, 0, 0, 0, want }
+
+static const struct bulk_case {
+	const char	*name;		/* also the model's */
+	int64_t		 batch;
+	struct step	 steps[12];
+} cases[] = {
+	/* A discard drops the rows COPY'd in its transaction. */
+	{ "bulk-discard", 1, {
+	    A_ADD(0, 10, 0.75, STORE_ADD_NEW), { 'a', DISCARD, 0, 0, 0, 0 },
+	    A_ROWS(0), A_ADD(0, 10, 0.75, STORE_ADD_NEW), A_FLUSH,
+	    A_ROWS(10), { 0, END, 0, 0, 0, 0 } } },
+	/*
+	 * Replay and conflict in the same transaction, the COPY still open;
+	 * in the next one the batch is still only ours.
+	 */
+	{ "bulk-replay", 2, {
+	    A_ADD(0, 5, 0.75, STORE_ADD_NEW), A_ADD(4, 0, 0.75,
+	    STORE_ADD_REPLAY), A_ADD(3, 0, 0.5, STORE_ADD_CONFLICT), A_FLUSH,
+	    A_ADD(2, 0, 0.75, STORE_ADD_REPLAY), A_ADD(5, 0, 0.75,
+	    STORE_ADD_NEW), A_ADD(1, 0, 0.5, STORE_ADD_CONFLICT), A_ADD(6, 0,
+	    0.75, STORE_ADD_NEW), A_FLUSH, A_ROWS(7), { 0, END, 0, 0, 0, 0 }
+	    } },
+	/* Rows out of order, and again. */
+	{ "bulk-order", 3, {
+	    A_ADD(5, 0, 0.75, STORE_ADD_NEW), A_ADD(3, 0, 0.75, STORE_ADD_NEW),
+	    A_ADD(3, 0, 0.75, STORE_ADD_REPLAY), A_ADD(6, 0, 0.75,
+	    STORE_ADD_NEW), A_ADD(5, 0, 0.75, STORE_ADD_REPLAY), A_FLUSH,
+	    A_ROWS(3), { 0, END, 0, 0, 0, 0 } } },
+	/*
+	 * b stores rows above a's largest between a's transactions: the
+	 * batch is not fresh for a any more, each answer comes from the
+	 * server.
+	 */
+	{ "bulk-shared", 4, {
+	    A_ADD(0, 3, 0.75, STORE_ADD_NEW), A_FLUSH,
+	    B_ADD(10, 2, 0.25, STORE_ADD_NEW), B_FLUSH,
+	    A_ADD(10, 0, 0.25, STORE_ADD_REPLAY), A_ADD(11, 0, 0.75,
+	    STORE_ADD_CONFLICT), A_ADD(12, 0, 0.75, STORE_ADD_NEW), A_FLUSH,
+	    A_ROWS(6), { 0, END, 0, 0, 0, 0 } } },
+};
+
+/* Step i of case c, on writer s. */
 static void
-flush(struct store *s)
+step_run(const struct bulk_case *c, size_t i, struct store *s)
 {
+	const struct step *st = &c->steps[i];
 	char *cause = NULL;
-
-	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause != NULL ?
-	    cause : "?");
-}
-
-START_TEST(discard_drops_copied_rows)
-{
-	struct store *s = open_model("bulk-discard");
 	int64_t r;
 
-	for (r = 0; r < 10; r++)
-		ck_assert_int_eq(add(s, 1, r, 0.75), STORE_ADD_NEW);
-	store_discard(s);
-	ck_assert_int_eq(store_batch_rows(s, 1), 0);
-	for (r = 0; r < 10; r++)
-		ck_assert_int_eq(add(s, 1, r, 0.75), STORE_ADD_NEW);
-	flush(s);
-	ck_assert_int_eq(store_batch_rows(s, 1), 10);
-	store_close(s);
+	switch (st->op) {
+	case ADD:
+		for (r = st->row; r < st->row + (st->n > 0 ? st->n : 1); r++)
+			ck_assert_msg((int)add(s, c->batch, r, st->conf) ==
+			    st->want, "%s step %zu: row %lld", c->name, i,
+			    (long long)r);
+		break;
+	case FLUSH:
+		ck_assert_msg(store_flush(s, &cause) == 0, "%s step %zu: %s",
+		    c->name, i, cause != NULL ? cause : "?");
+		break;
+	case DISCARD:
+		store_discard(s);
+		break;
+	case ROWS:
+		ck_assert_msg(store_batch_rows(s, c->batch) == st->want,
+		    "%s step %zu: %lld rows", c->name, i,
+		    (long long)store_batch_rows(s, c->batch));
+		break;
+	case END:
+		break;
+	}
 }
-END_TEST
 
-START_TEST(replay_and_conflict_after_copy)
+START_TEST(bulk_case)
 {
-	struct store *s = open_model("bulk-replay");
-	int64_t r;
+	const struct bulk_case *c = &cases[_i];
+	struct store *a = open_model(c->name), *b = open_model(c->name);
+	size_t i;
 
-	for (r = 0; r < 5; r++)
-		ck_assert_int_eq(add(s, 2, r, 0.75), STORE_ADD_NEW);
-	/* In the same transaction, the COPY still open. */
-	ck_assert_int_eq(add(s, 2, 4, 0.75), STORE_ADD_REPLAY);
-	ck_assert_int_eq(add(s, 2, 3, 0.5), STORE_ADD_CONFLICT);
-	flush(s);
-	/* In the next one: the batch is still only ours. */
-	ck_assert_int_eq(add(s, 2, 2, 0.75), STORE_ADD_REPLAY);
-	ck_assert_int_eq(add(s, 2, 5, 0.75), STORE_ADD_NEW);
-	ck_assert_int_eq(add(s, 2, 1, 0.5), STORE_ADD_CONFLICT);
-	ck_assert_int_eq(add(s, 2, 6, 0.75), STORE_ADD_NEW);
-	flush(s);
-	ck_assert_int_eq(store_batch_rows(s, 2), 7);
-	store_close(s);
-}
-END_TEST
-
-START_TEST(out_of_order_rows)
-{
-	struct store *s = open_model("bulk-order");
-
-	ck_assert_int_eq(add(s, 3, 5, 0.75), STORE_ADD_NEW);
-	ck_assert_int_eq(add(s, 3, 3, 0.75), STORE_ADD_NEW);
-	ck_assert_int_eq(add(s, 3, 3, 0.75), STORE_ADD_REPLAY);
-	ck_assert_int_eq(add(s, 3, 6, 0.75), STORE_ADD_NEW);
-	ck_assert_int_eq(add(s, 3, 5, 0.75), STORE_ADD_REPLAY);
-	flush(s);
-	ck_assert_int_eq(store_batch_rows(s, 3), 3);
-	store_close(s);
-}
-END_TEST
-
-START_TEST(another_writer_in_the_batch)
-{
-	struct store *a = open_model("bulk-shared");
-	struct store *b = open_model("bulk-shared");
-	int64_t r;
-
-	for (r = 0; r < 3; r++)
-		ck_assert_int_eq(add(a, 4, r, 0.75), STORE_ADD_NEW);
-	flush(a);
-	/* b stores rows above a's largest between a's transactions. */
-	ck_assert_int_eq(add(b, 4, 10, 0.25), STORE_ADD_NEW);
-	ck_assert_int_eq(add(b, 4, 11, 0.25), STORE_ADD_NEW);
-	flush(b);
-	/* Not fresh for a any more: each answer comes from the server. */
-	ck_assert_int_eq(add(a, 4, 10, 0.25), STORE_ADD_REPLAY);
-	ck_assert_int_eq(add(a, 4, 11, 0.75), STORE_ADD_CONFLICT);
-	ck_assert_int_eq(add(a, 4, 12, 0.75), STORE_ADD_NEW);
-	flush(a);
-	ck_assert_int_eq(store_batch_rows(a, 4), 6);
+	for (i = 0; c->steps[i].op != END; i++)
+		step_run(c, i, c->steps[i].w == 'a' ? a : b);
 	store_close(a);
 	store_close(b);
 }
@@ -153,10 +176,7 @@ main(void)
 		    "tests/pg/with-pg\n");
 		return 1;
 	}
-	tcase_add_test(tc, discard_drops_copied_rows);
-	tcase_add_test(tc, replay_and_conflict_after_copy);
-	tcase_add_test(tc, out_of_order_rows);
-	tcase_add_test(tc, another_writer_in_the_batch);
+	tcase_add_loop_test(tc, bulk_case, 0, sizeof cases / sizeof cases[0]);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_ENV);
