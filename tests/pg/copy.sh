@@ -11,6 +11,7 @@
 # password in a URI is never printed; a file that is not a store is
 # refused by name.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 ingest=$(abspath "$1")
 top=$(abspath "$2")
 gen=$(abspath "$3")
@@ -21,13 +22,7 @@ password=${MLMON_TEST_PG_PASSWORD:?}
 psql="${MLMON_TEST_PG_BIN:?}/psql"
 sandbox pg-copy
 
-"$gen" --scenario abrupt --seed 42 --batches 12 --label-delay 2 >a.ndjson
-"$gen" --scenario label_shift --seed 7 --batches 6 --no-end-batch >b.plain
-awk -v T0=1796541000 -v STEP=0.15 -v NOLABEL=1 \
-    -f "$src/tests/ingest/events.awk" b.plain >b.preds
-awk -v LABELS=1 -f "$src/tests/ingest/events.awk" b.plain >b.labels
-{ grep -E '"type":"(schema|reference)"' b.preds; head -n 50 b.labels;
-  grep -vE '"type":"(schema|reference)"' b.preds; } >b.ndjson
+two_streams 12 6 50
 "$ingest" --db lite.db --model a <a.ndjson >/dev/null 2>&1
 check "ingest a" "$?" 0
 "$ingest" --db lite.db --model b --window rows:200 <b.ndjson >/dev/null 2>&1

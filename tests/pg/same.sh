@@ -9,6 +9,7 @@
 # afterwards, and some labels before their predictions: held). A password
 # in the URI, right or wrong, is never printed.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 ingest=$(abspath "$1")
 gen=$(abspath "$2")
 src=$(abspath "$3")
@@ -17,17 +18,7 @@ password=${MLMON_TEST_PG_PASSWORD:?}
 psql="${MLMON_TEST_PG_BIN:?}/psql"
 sandbox pg-same
 
-"$gen" --scenario abrupt --seed 42 --batches 8 --label-delay 2 >a.ndjson
-"$gen" --scenario label_shift --seed 7 --batches 8 --no-end-batch >b.plain
-awk -v T0=1796541000 -v STEP=0.15 -v NOLABEL=1 \
-    -f "$src/tests/ingest/events.awk" b.plain >b.preds
-awk -v LABELS=1 -f "$src/tests/ingest/events.awk" b.plain >b.labels
-# After the schema and reference: 300 labels before their predictions
-# (held), the predictions, the rest of the labels.
-grep -E '"type":"(schema|reference)"' b.preds >b.head
-grep -vE '"type":"(schema|reference)"' b.preds >b.body
-{ cat b.head; head -n 300 b.labels; cat b.body; tail -n +301 b.labels; } \
-    >b.ndjson
+two_streams 8 8 300
 
 # feed DB: both models into DB, the output of each run kept.
 feed() {
