@@ -5,9 +5,12 @@
 # (several models), shows the new model at the top as [CRIT] at most 1 s
 # (5 refreshes) after the store holds its first critical condition, Enter opens it on the Overview
 # with the model named in the header, 0 comes back, / filters by name.
+# On either backend (tests/lib.sh's store: under tests/pg/with-pg, a
+# PostgreSQL database, the console woken by the writer's notifications).
 #
 #   fleet-e2e.sh MLMON_TOP MLMON_INGEST MLMON_GEN
 set -eu
+. "$(dirname "$0")/../lib.sh"
 
 top=$1
 ingest=$2
@@ -17,7 +20,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-fleet.XXXXXX")
 wait_default=20
 . "$(dirname "$0")/tmux-lib.sh"
 
-db=$tmp/fleet.db
+db=$(cd "$tmp" && store fleet)
+case $db in
+*://*) ;;
+*) db=$tmp/$db ;;
+esac
 for m in alpha beta; do
 	"$gen" --scenario stable --batches 4 --batch-size 300 \
 	    --reference-rows 600 | "$ingest" --quiet --db "$db" --model "$m"
@@ -43,9 +50,9 @@ wait_re '^3 models, 3 shown'
 # then the moment the Fleet shows it on top: at most 1 s apart (5
 # refreshes of 0.2 s, room for a loaded machine).
 i=0
-while [ "$(sqlite3 "$db" "SELECT open_critical > 0 FROM model_status JOIN
-    models USING (model_id) WHERE name = 'gamma-v2'" 2>/dev/null)" \
-    != 1 ] && [ "$i" -lt 300 ]; do
+while [ "$(q "$db" "SELECT count(*) FROM model_status JOIN models
+    USING (model_id) WHERE name = 'gamma-v2' AND open_critical > 0" \
+    2>/dev/null)" != 1 ] && [ "$i" -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -68,7 +75,7 @@ writer=
 step=enter-opens
 keys Enter
 wait_re '▸Overview \[1\]'
-wait_re 'fleet\.db  model gamma-v2  batch 8'
+wait_re '  model gamma-v2  batch 8'
 
 step=back-and-filter
 keys 0
