@@ -10,6 +10,7 @@
 #    judged exactly once;
 #  - a reference without true_class (defect 6): the deltas are unknown
 #    (null, "ref unknown" in the console), said once.
+# On either backend (lib.sh's store: under tests/pg/with-pg, PostgreSQL).
 #
 # usage: run-batches.sh MLMON-INGEST MLMON-GEN MLMON-TOP
 set -u
@@ -18,6 +19,11 @@ ingest=$(abspath "$1")
 gen=$(abspath "$2")
 top=$(abspath "$3")
 sandbox batches
+big=$(store big)
+late=$(store late)
+order=$(store order)
+two=$(store two)
+nolabels=$(store nolabels)
 
 max=9223372036854775807
 
@@ -25,9 +31,9 @@ max=9223372036854775807
 "$gen" --batches 2 --batch-size 20 --reference-rows 50 --label-delay 1 |
     sed -e "s/\"batch_id\":1\([,}]\)/\"batch_id\":$((max - 1))\1/" \
 	-e "s/\"batch_id\":2\([,}]\)/\"batch_id\":$max\1/" >big.ndjson
-timeout -k 2 20 "$ingest" --quiet --db big.db <big.ndjson
+timeout -k 2 20 "$ingest" --quiet --db "$big" <big.ndjson
 check "largest id: exit" $? 0
-check "largest id: rows, judged, labelled" "$(q big.db "SELECT count(*)
+check "largest id: rows, judged, labelled" "$(q "$big" "SELECT count(*)
     FROM predictions; SELECT count(*) FROM batches WHERE closed_at IS NOT
     NULL; SELECT count(*) FROM monitor_reports WHERE report_type =
     'detectors' AND batch_id >= $((max - 1))")" "40 2 2"
@@ -46,38 +52,38 @@ b1=$(grep '"batch_id":1,' two.ndjson | head -1)
 	echo "$b1"
 } >late.ndjson
 conflict_line=$(($(wc -l <two.ndjson) + 3))
-"$ingest" --db late.db <late.ndjson 2>late.err
+"$ingest" --db "$late" <late.ndjson 2>late.err
 check "late: exit" $? 65
-check "late: rows stored" "$(q late.db "SELECT count(*) FROM predictions
+check "late: rows stored" "$(q "$late" "SELECT count(*) FROM predictions
     WHERE batch_id = 1")" 12
-check "late: judged once, over its first 10 rows" "$(q late.db "SELECT
+check "late: judged once, over its first 10 rows" "$(q "$late" "SELECT
     n_rows FROM batches WHERE batch_id = 1")" 10
 check "late: one batch line for batch 1" "$(grep -c '^batch 1: ' late.err)" 1
 check "late: summary" "$(grep -c '(22 rows, 2 late), 1 skipped, 1 rejected, 2 batches' late.err)" 1
 check "late: conflict named" "$(grep -c "^stdin:$conflict_line: batch 1 row_in_batch 0 is logged already with different content" late.err)" 1
-check "late: rejected table" "$(q late.db "SELECT line FROM rejected")" \
+check "late: rejected table" "$(q "$late" "SELECT line FROM rejected")" \
     "$conflict_line"
-check "late: console" "$("$top" --db late.db --once --width 100 \
+check "late: console" "$("$top" --db "$late" --once --width 100 \
     --height 24 | grep -c 'rows 22 .* late 2 ')" 1
-check "late: console json" "$("$top" --db late.db --once --format json |
+check "late: console json" "$("$top" --db "$late" --once --format json |
     grep -o '"late_rows":2' | wc -l)" 1
 
 # 3. Streams with ids 1001-1030, then 1-30: both judged in full.
 "$gen" --scenario abrupt --batches 30 --first-batch 1001 >hi.ndjson
 "$gen" --scenario abrupt --batches 30 --first-batch 1 | grep -v \
     -e '"type":"reference"' -e '"type":"schema"' >lo.ndjson
-"$ingest" --quiet --db order.db <hi.ndjson
+"$ingest" --quiet --db "$order" <hi.ndjson
 check "order: high ids exit" $? 0
-"$ingest" --db order.db <lo.ndjson 2>lo.err
+"$ingest" --db "$order" <lo.ndjson 2>lo.err
 check "order: low ids exit" $? 0
-check "order: every batch judged" "$(q order.db "SELECT count(*) FROM
+check "order: every batch judged" "$(q "$order" "SELECT count(*) FROM
     monitor_reports WHERE report_type = 'feature';
     SELECT count(*) FROM monitor_reports WHERE report_type =
     'detectors'")" "60 60"
 check "order: no batch skipped" "$(grep -c 'already evaluated' lo.err)" 0
-hi_drift=$(q order.db "SELECT count(*) FROM alerts WHERE batch_id > 1000
+hi_drift=$(q "$order" "SELECT count(*) FROM alerts WHERE batch_id > 1000
     AND condition_key LIKE 'confirmed_drift%'")
-lo_drift=$(q order.db "SELECT count(*) FROM alerts WHERE batch_id <= 30
+lo_drift=$(q "$order" "SELECT count(*) FROM alerts WHERE batch_id <= 30
     AND condition_key LIKE 'confirmed_drift%'")
 yes_if "order: drift decisions for the low ids ($lo_drift, high $hi_drift)" \
     test "$lo_drift" -gt 0 -a "$hi_drift" -gt 0
@@ -89,20 +95,20 @@ yes_if "order: drift decisions for the low ids ($lo_drift, high $hi_drift)" \
     sed 's/"row_in_batch":[0-9]*,//' | grep -v -e '"type":"reference"' \
     -e '"type":"schema"' >w2.ndjson
 grep -e '"type":"reference"' -e '"type":"schema"' w1.ndjson >ref.ndjson
-"$ingest" --quiet --db two.db <ref.ndjson
+"$ingest" --quiet --db "$two" <ref.ndjson
 grep -v -e '"type":"reference"' -e '"type":"schema"' w1.ndjson |
     sed 's/"row_in_batch":[0-9]*,//' >w1rows.ndjson
-"$ingest" --db two.db --flush-rows 50 <w1rows.ndjson 2>two1.err &
+"$ingest" --db "$two" --flush-rows 50 <w1rows.ndjson 2>two1.err &
 p1=$!
-"$ingest" --db two.db --flush-rows 50 <w2.ndjson 2>two2.err &
+"$ingest" --db "$two" --flush-rows 50 <w2.ndjson 2>two2.err &
 p2=$!
 wait $p1
 r1=$?
 wait $p2
 r2=$?
 sent=$(cat w1rows.ndjson w2.ndjson | grep -c '"features"')
-stored=$(q two.db "SELECT count(*) FROM predictions")
-rejected=$(q two.db "SELECT count(*) FROM rejected")
+stored=$(q "$two" "SELECT count(*) FROM predictions")
+rejected=$(q "$two" "SELECT count(*) FROM rejected")
 skipped=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' two1.err two2.err |
     awk '{ s += $1 } END { print s + 0 }')
 check "two writers: exits in {0, 65}" \
@@ -117,16 +123,17 @@ check "two writers: each batch judged once" "$(cat two1.err two2.err |
 # 5. A reference without true_class: nothing invented.
 "$gen" --batches 3 --batch-size 50 --reference-rows 60 |
     sed '/"type":"reference"/s/,"true_class":[0-9]*//' >nolabels.ndjson
-"$ingest" --db nolabels.db <nolabels.ndjson 2>nolabels.err
+"$ingest" --db "$nolabels" <nolabels.ndjson 2>nolabels.err
 check "unlabelled reference: exit" $? 0
-check "unlabelled reference: deltas null" "$(q nolabels.db "SELECT
+check "unlabelled reference: deltas null" "$(q "$nolabels" "SELECT
     count(*) FROM monitor_reports WHERE report_type = 'performance' AND
-    json_type(payload, '$.acc_delta') = 'null' AND json_type(payload,
-    '$.f1_delta') = 'null' AND json_extract(payload, '$.any_decay') = 0")" 3
+    payload LIKE '%\"acc_delta\":null%' AND
+    payload LIKE '%\"f1_delta\":null%' AND
+    payload LIKE '%\"any_decay\":false%'")" 3
 check "unlabelled reference: one warning" "$(grep -c 'reference has no true_class.*decay cannot fire' nolabels.err)" 1
 check "unlabelled reference: batch lines" "$(grep -c 'accuracy 1.000 (ref unknown)' nolabels.err)" 3
-check "unlabelled reference: console" "$("$top" --db nolabels.db --once \
+check "unlabelled reference: console" "$("$top" --db "$nolabels" --once \
     --width 100 --height 24 | grep -c 'Accuracy 1.000 unknown (ref unknown)')" 1
-check "unlabelled reference: console json" "$("$top" --db nolabels.db \
+check "unlabelled reference: console json" "$("$top" --db "$nolabels" \
     --once --format json | grep -o '"accuracy_ref":null' | wc -l)" 1
 finish
