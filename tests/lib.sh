@@ -33,7 +33,8 @@
 # it, as every MLMON_* variable).
 # backend		sqlite or pg
 # store NAME		prints the store NAME of the backend, new and empty:
-#			sqlite: the file NAME.db in the cwd; pg: the URI of
+#			sqlite: the file NAME.db in the cwd (its absolute
+#			path: a console in tmux runs elsewhere); pg: the URI of
 #			the database NAME, created on the with-pg server
 #			(dropped first if it is there); if it cannot, the
 #			test ends
@@ -151,7 +152,7 @@ store() {
 		lib_pg_uri "$1"
 	else
 		rmdb "$1.db"
-		echo "$1.db"
+		echo "$(pwd)/$1.db"
 	fi
 }
 

@@ -1,12 +1,12 @@
 #!/bin/sh
-# full.sh INGEST GEN [BATCHES LIMIT] (under tests/pg/with-pg): the
+# full.sh INGEST GEN [BATCHES LIMIT REF] (under tests/pg/with-pg): the
 # database full. The server is started again with a file size limit
 # (RLIMIT_FSIZE LIMIT bytes, 17 MB unless given: above a WAL segment,
 # 16 MB unless with-pg's --wal-segsize made it smaller, below what the
 # stream's predictions need; PostgreSQL ignores SIGXFSZ and gets a short
 # write: "could not extend file"), and `mlmon-ingest --follow` reads a
 # stream of BATCHES batches (70 unless given) of 200 rows of 120
-# features. It stops when the table cannot grow: exit 1, "the database is
+# features after a reference of REF rows (1,000 unless given). It stops when the table cannot grow: exit 1, "the database is
 # full" on stderr, the lines not stored named; what it counted as
 # accepted is what the store holds, and the input position stored with
 # the last commit is exactly where the stored rows end. The server started
@@ -24,8 +24,10 @@ command -v prlimit >/dev/null 2>&1 ||
 
 batches=${3:-70}
 limit=${4:-17000000}
+ref=${5:-1000}
 rows=$((batches * 200))
 "$gen" --scenario abrupt --seed 7 --features 120 --batches $batches \
+    --reference-rows "$ref" \
     >stream.ndjson || { echo "FAIL mlmon-gen"; exit 1; }
 "$ingest" --db one.db --quiet stream.ndjson 2>one.err
 check "one ingest into SQLite: exit" "$?" 0

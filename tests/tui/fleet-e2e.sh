@@ -21,10 +21,6 @@ wait_default=20
 . "$(dirname "$0")/tmux-lib.sh"
 
 db=$(cd "$tmp" && store fleet)
-case $db in
-*://*) ;;
-*) db=$tmp/$db ;;
-esac
 for m in alpha beta; do
 	"$gen" --scenario stable --batches 4 --batch-size 300 \
 	    --reference-rows 600 | "$ingest" --quiet --db "$db" --model "$m"
@@ -32,7 +28,7 @@ done
 
 T new-session -d -s keep "sleep 600"
 T new-session -d -s t -x 110 -y 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 \
-    TERM=screen-256color TZ=UTC $top --db $db -d 0.2; echo EXITED=\$?; \
+    TERM=screen-256color TZ=UTC $top --db '$db' -d 0.2; echo EXITED=\$?; \
     sleep 60"
 T set-option -t t remain-on-exit on >/dev/null
 

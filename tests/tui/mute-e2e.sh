@@ -16,6 +16,10 @@
 #     default's;
 #  6. --read-only refuses a with a message and writes nothing.
 #
+# On either backend (lib.sh's store: under tests/pg/with-pg, PostgreSQL,
+# where the console reads in a read-only session and writes its acks and
+# silences in a transaction of their own).
+#
 # usage: mute-e2e.sh MLMON-TOP MLMON-INGEST MLMON-GEN WEBHOOK-RECEIVER
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -24,6 +28,7 @@ ingest=$(abspath "$2")
 gen=$(abspath "$3")
 receiver=$(abspath "$4")
 sandbox mute-e2e
+m=$(store m)
 for p in tmux /usr/bin/python3; do
 	if ! command -v "$p" >/dev/null 2>&1; then
 		echo "FAIL $p not found (run scripts/install-deps)"
@@ -60,7 +65,7 @@ feed() {
 			print
 	}' stream.ndjson |
 	    MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-	    "$ingest" --send --quiet --config mlmon.conf --db m.db \
+	    "$ingest" --send --quiet --config mlmon.conf --db "$m" \
 	    --model "${3:-default}" 2>>ingest.err
 	check "ingest batches $1-$2${3:+ of $3}" $? 0
 }
@@ -79,13 +84,13 @@ EOF
 feed 1 6
 drift=$(pages "confirmed drift")
 yes_if "confirmed_drift paged ($drift pages)" [ "$drift" -ge 1 ]
-key=$(q m.db "SELECT condition_key FROM alert_conditions WHERE open = 1
+key=$(q "$m" "SELECT condition_key FROM alert_conditions WHERE open = 1
     AND rule = 'confirmed_drift'")
 
 # 2. Acknowledged from the console.
 T new-session -d -s keep "sleep 600"
 T new-session -d -s t -x 140 -y 30 "env USER=alice LANG=C.UTF-8 \
-    TERM=screen-256color $top --db $tmp/m.db -d 0.2; sleep 60"
+    TERM=screen-256color $top --db '$m' -d 0.2; sleep 60"
 yes_if "console up" wait_for "Overview [1]"
 keys 4
 keys / c o n f i r m e d Enter
@@ -93,9 +98,9 @@ yes_if "feed filtered" wait_for 'Search: "confirmed"'
 keys a
 yes_if "ack: said on screen" wait_for "acknowledged $key as alice"
 yes_if "ack: listed above the feed" wait_for "ACKED    $key by alice"
-check "ack: stored with the user and the opening" "$(q m.db "SELECT
-    m.kind, m.scope, m.target, m.created_by, m.opened_at = c.opened_at
-    FROM alert_mutes m JOIN alert_conditions c ON c.condition_key =
+check "ack: stored with the user and the opening" "$(q "$m" "SELECT
+    m.kind, m.scope, m.target, m.created_by,
+    CASE WHEN m.opened_at = c.opened_at THEN 1 ELSE 0 END FROM alert_mutes m JOIN alert_conditions c ON c.condition_key =
     m.target")" "ack|condition|$key|alice|1"
 decay=$(pages "performance decay")
 feed 7 8
@@ -103,7 +108,7 @@ check "ack: no page of the acked condition" "$(pages "confirmed drift")" \
     "$drift"
 yes_if "ack: the other condition still pages" \
     [ "$(pages "performance decay")" -gt "$decay" ]
-check "ack: its repeats recorded as silenced" "$(q m.db "SELECT count(*)
+check "ack: its repeats recorded as silenced" "$(q "$m" "SELECT count(*)
     FROM alerts WHERE condition_key = '$key' AND batch_id IN (7, 8) AND
     status = 'silenced' AND channel = 'log' AND message LIKE
     '%acknowledged by alice%'")" 2
@@ -111,7 +116,7 @@ check "ack: its repeats recorded as silenced" "$(q m.db "SELECT count(*)
 # 3. Undone: it pages again.
 keys u
 yes_if "undo: said on screen" wait_for "removed 1 ack or silence on $key"
-check "undo: stored" "$(q m.db "SELECT removed_by FROM alert_mutes")" alice
+check "undo: stored" "$(q "$m" "SELECT removed_by FROM alert_mutes")" alice
 feed 9 9
 check "undo: pages again" "$(pages "confirmed drift")" "$((drift + 1))"
 
@@ -124,19 +129,20 @@ yes_if "silence: Tab picks the rule" \
 keys BSpace BSpace 3 0 m Enter
 yes_if "silence: said on screen" \
     wait_for "silenced rule confirmed_drift for 30m as alice"
-check "silence: stored for 30 minutes" "$(q m.db "SELECT kind, scope,
-    target, created_by, round(until - created_at) FROM alert_mutes WHERE
-    removed_at IS NULL")" "silence|rule|confirmed_drift|alice|1800.0"
+check "silence: stored for 30 minutes" "$(q "$m" "SELECT kind, scope,
+    target, created_by, CAST(round(until - created_at) AS INTEGER) FROM
+    alert_mutes WHERE removed_at IS NULL")" \
+    "silence|rule|confirmed_drift|alice|1800"
 feed 10 10
 check "silence: no page" "$(pages "confirmed drift")" "$((drift + 1))"
-check "silence: recorded as silenced" "$(q m.db "SELECT count(*) FROM
+check "silence: recorded as silenced" "$(q "$m" "SELECT count(*) FROM
     alerts WHERE batch_id = 10 AND condition_key = '$key' AND status =
     'silenced' AND message LIKE
     '%rule confirmed_drift silenced by alice%'")" 1
-yes_if "--once text shows the silence" sh -c "'$top' --db m.db --once \
+yes_if "--once text shows the silence" sh -c "'$top' --db '$m' --once \
     --tab alerts --width 120 | grep -q \
     'SILENCED rule confirmed_drift by alice'"
-check "--once json shows it" "$("$top" --db m.db --once --tab alerts \
+check "--once json shows it" "$("$top" --db "$m" --once --tab alerts \
     --format json | jq -c '[.mutes[] | [.kind, .scope, .target, .by]]')" \
     '[["silence","rule","confirmed_drift","alice"]]'
 
@@ -144,24 +150,24 @@ check "--once json shows it" "$("$top" --db m.db --once --tab alerts \
 # same store still pages while default's rule is silenced.
 feed 1 6 fraud
 check "other model: pages" "$(pages "confirmed drift")" "$((drift + 1 +
-    $(q m.db "SELECT count(*) FROM alerts a JOIN models m USING
+    $(q "$m" "SELECT count(*) FROM alerts a JOIN models m USING
     (model_id) WHERE m.name = 'fraud' AND a.channel = 'slack' AND
     a.condition_key LIKE 'confirmed_drift:%'")))"
-check "other model: nothing silenced" "$(q m.db "SELECT count(*) FROM
+check "other model: nothing silenced" "$(q "$m" "SELECT count(*) FROM
     alerts a JOIN models m USING (model_id) WHERE m.name = 'fraud' AND
     a.status = 'silenced'")" 0
-yes_if "other model: its drift paged at least once" [ "$(q m.db "SELECT
+yes_if "other model: its drift paged at least once" [ "$(q "$m" "SELECT
     count(*) FROM alerts a JOIN models m USING (model_id) WHERE m.name =
     'fraud' AND a.channel = 'slack' AND a.status = 'delivered'")" -ge 1 ]
 
 # 6. --read-only refuses.
 T kill-session -t t
 T new-session -d -s t -x 140 -y 30 "env USER=bob LANG=C.UTF-8 \
-    TERM=screen-256color $top --db $tmp/m.db --read-only -d 0.2; sleep 60"
+    TERM=screen-256color $top --db '$m' --read-only -d 0.2; sleep 60"
 yes_if "read-only console up" wait_for "Overview [1]"
 keys 4 a
 yes_if "read-only: refused on screen" \
     wait_for "read-only console (--read-only): cannot acknowledge"
-check "read-only: nothing written" "$(q m.db "SELECT count(*) FROM
+check "read-only: nothing written" "$(q "$m" "SELECT count(*) FROM
     alert_mutes WHERE created_by = 'bob'")" 0
 finish
