@@ -130,6 +130,8 @@ remove_tree(const char *path)
 void
 fixture_store_drop(void)
 {
+	static const char *const files[] = { "", "-wal", "-shm" };
+	size_t i;
 	char *p;
 
 	if (fixture_pg) {
@@ -137,13 +139,11 @@ fixture_store_drop(void)
 			pg_drop();
 		return;
 	}
-	unlink(db_target);
-	p = xasprintf("%s-wal", db_target);
-	unlink(p);
-	free(p);
-	p = xasprintf("%s-shm", db_target);
-	unlink(p);
-	free(p);
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		p = xasprintf("%s%s", db_target, files[i]);
+		unlink(p);
+		free(p);
+	}
 }
 
 void
