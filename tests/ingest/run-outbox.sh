@@ -76,9 +76,9 @@ kill "$rpid"
 wait "$rpid" 2>/dev/null
 sed 's/^{/{"model":"fraud",/' in.ndjson >fraud.ndjson
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --quiet --config mlmon.conf --db o.db fraud.ndjson
+    "$ingest" --send --quiet --config mlmon.conf --db "$o" fraud.ndjson
 check "fraud, webhook down: exit" $? 0
-fraud=$(q o.db "SELECT count(*) FROM alerts a JOIN models m USING
+fraud=$(q "$o" "SELECT count(*) FROM alerts a JOIN models m USING
     (model_id) WHERE m.name = 'fraud' AND a.status = 'pending'")
 echo "     $fraud of fraud's pages pending"
 check "fraud, webhook down: pages pending" \
@@ -87,12 +87,12 @@ rpid=""
 webhook_start "$receiver" up2
 sleep 0.1	# past next_attempt_at
 MLMON_SLACK_WEBHOOK_URL="http://127.0.0.1:$port/hook" \
-    "$ingest" --send --config mlmon.conf --db o.db </dev/null 2>up2.err
+    "$ingest" --send --config mlmon.conf --db "$o" </dev/null 2>up2.err
 check "restart of default, empty input: exit" $? 0
-check "restart of default: fraud's pages delivered" "$(q o.db "SELECT
+check "restart of default: fraud's pages delivered" "$(q "$o" "SELECT
     count(*) FROM alerts a JOIN models m USING (model_id) WHERE
     m.name = 'fraud' AND a.status = 'delivered'")" "$fraud"
-check "restart of default: nothing pending" "$(q o.db "SELECT count(*)
+check "restart of default: nothing pending" "$(q "$o" "SELECT count(*)
     FROM alerts WHERE status = 'pending'")" 0
 check "restart of default: requests received" \
     "$(ls up2 | grep -c '^req-[0-9]*\.json$')" "$fraud"
