@@ -63,6 +63,11 @@ key=$(sqlite3 c.db "SELECT condition_key FROM alerts WHERE id = $newest")
 older=$(sqlite3 c.db "SELECT max(id) FROM alerts WHERE id < $newest")
 okey=$(sqlite3 c.db "SELECT condition_key FROM alerts WHERE id = $older")
 
+# A session that keeps the server up for the whole run: killing the last
+# one makes the server exit, and a new-session racing that exit fails
+# ("server exited unexpectedly") on a loaded machine (it did at the first
+# change of console too, before this session came first).
+T new-session -d -s keep "sleep 600"
 T new-session -d -s t -x 120 -y 24 \
     "env MLMON_DB=c.db TERM=xterm-256color '$top' -M; sleep 60"
 step="alerts tab"
@@ -112,10 +117,6 @@ wait_for "alert $mnewest: "
 wait_for "model other.m, rule"
 wait_for "condition $mkey, opened at batch"
 T send-keys -t t Escape q
-# A session that keeps the server up: killing the last one makes the
-# server exit, and a new-session racing that exit fails ("server exited
-# unexpectedly") on a loaded machine.
-T new-session -d -s keep "sleep 600"
 T kill-session -t t
 
 step="--model '*' opens on the fleet, its Alerts tab lists every model"
