@@ -261,8 +261,13 @@ bt_reference(struct store *s, struct monitor_reference *ref, char **cause)
 	if (rc == 0 && !monitor_judge_nulls_parse(ref, text, &why))
 		rc = -1;
 	free(text);
+	text = NULL;
+	if (rc >= 0 && (rc = store_joint_nulls_get(s, &text, &why)) == 0 &&
+	    !monitor_judge_joint_parse(ref, text, &why))
+		rc = -1;
+	free(text);
 	if (rc < 0) {
-		*cause = xasprintf("the stored PSI nulls: %s", why);
+		*cause = xasprintf("the stored PSI or joint nulls: %s", why);
 		free(why);
 		monitor_reference_finish(ref);
 		return -1;

@@ -19,10 +19,12 @@
  * ingest computes the same null.
  *
  * The joint tests' nulls (judge-joint.h) are cached beside them, one
- * pair per grid batch size. They are not stored with the reference:
- * each is fixed by the reference, the grid size and its seed, so every
- * process that judges (ingest after a restart, the backtest) fits the
- * same null again, once per batch size.
+ * pair per grid batch size, and stored with the reference too, in a text
+ * of their own ("joint-nulls 1"): each is fixed by the reference, the grid
+ * size and its seed, so a restarted ingest or the backtest reads what it
+ * would fit again (the fit is most of a first judgement's work). A text of
+ * another version is not read (the nulls are fitted again); one fitted
+ * with other draws or another seed is passed over the same way.
  */
 #include "monitor-judge.h"
 
@@ -45,6 +47,7 @@
 #define JUDGE_NULL_SEED		0x6d6c6d6f6e2d3137ULL	/* "mlmon-17" */
 #define JUDGE_CACHE_SIZES	16	/* batch sizes kept per feature */
 #define JUDGE_NULLS_TAG		"psi-nulls 1"
+#define JUDGE_JOINT_TAG		"joint-nulls 1"
 #define JUDGE_JOINT_SEED	0x6a6f696e742d3137ULL	/* "joint-17" */
 #define JUDGE_JOINT_NAME	0.05	/* a feature named behind a joint */
 					/* confirmation: both p <= this */
@@ -203,44 +206,173 @@ nulls_line(const struct monitor_reference *ref, const char *line,
 	return true;
 }
 
-bool
-monitor_judge_nulls_parse(const struct monitor_reference *ref,
-    const char *text, char **cause)
-{
-	struct monitor_psi_cache *c = cache_of(ref);
-	struct monitor_psi_entry *e;
-	struct psi_null n;
-	char *copy = xstrdup(text), *line, *nl, *why = NULL;
-	size_t f, m, no = 1;
-	bool found, ok = true;
+/* One line of stored nulls into the cache; false with *why. */
+typedef bool	nulls_line_fn(const struct monitor_reference *, const char *,
+		    char **);
 
-	line = copy;
-	nl = strchr(line, '\n');
-	if (nl == NULL || (*nl = '\0', strcmp(line, JUDGE_NULLS_TAG) != 0)) {
-		*cause = xasprintf("PSI nulls: line 1: not %s",
-		    JUDGE_NULLS_TAG);
+/*
+ * Each line of text after the first, which is tag, to fn; false with
+ * *cause ("<what>: line N: reason") at the first line refused.
+ */
+static bool
+nulls_lines(const struct monitor_reference *ref, const char *text,
+    const char *tag, const char *what, nulls_line_fn *fn, char **cause)
+{
+	char *copy = xstrdup(text), *line, *nl, *why = NULL;
+	size_t no = 1;
+	bool ok = true;
+
+	nl = strchr(copy, '\n');
+	if (nl == NULL || (*nl = '\0', strcmp(copy, tag) != 0)) {
+		*cause = xasprintf("%s: line 1: not %s", what, tag);
 		free(copy);
 		return false;
 	}
 	for (line = nl + 1; ok && *line != '\0'; line = nl + 1) {
 		no++;
 		if ((nl = strchr(line, '\n')) == NULL) {
-			*cause = xasprintf("PSI nulls: line %zu: no newline",
+			*cause = xasprintf("%s: line %zu: no newline", what,
 			    no);
 			ok = false;
 			break;
 		}
 		*nl = '\0';
-		if (!(ok = nulls_line(ref, line, &f, &m, &n, &why))) {
-			*cause = xasprintf("PSI nulls: line %zu: %s", no, why);
+		if (!(ok = fn(ref, line, &why))) {
+			*cause = xasprintf("%s: line %zu: %s", what, no, why);
 			free(why);
-			break;
 		}
-		e = cache_slot(c, f, m, &found);
-		e->null = n;
 	}
 	free(copy);
 	return ok;
+}
+
+static bool
+psi_nulls_line(const struct monitor_reference *ref, const char *line,
+    char **why)
+{
+	struct monitor_psi_entry *e;
+	struct psi_null n;
+	size_t f, m;
+	bool found;
+
+	if (!nulls_line(ref, line, &f, &m, &n, why))
+		return false;
+	e = cache_slot(cache_of(ref), f, m, &found);
+	e->null = n;
+	return true;
+}
+
+bool
+monitor_judge_nulls_parse(const struct monitor_reference *ref,
+    const char *text, char **cause)
+{
+	return nulls_lines(ref, text, JUDGE_NULLS_TAG, "PSI nulls",
+	    psi_nulls_line, cause);
+}
+
+/* The joint nulls of grid size m in the cache, or NULL. */
+static struct monitor_joint_entry *
+joint_find(struct monitor_psi_cache *c, size_t m)
+{
+	size_t i;
+
+	for (i = 0; i < c->nj; i++)
+		if (c->j[i].size == m)
+			return &c->j[i];
+	return NULL;
+}
+
+/* The slot for new joint nulls: a free one, else the ring's oldest. */
+static struct monitor_joint_entry *
+joint_slot(struct monitor_psi_cache *c)
+{
+	return &c->j[c->nj < JUDGE_CACHE_SIZES ? c->nj : c->jnext];
+}
+
+/* The slot of joint_slot filled: keep it. */
+static void
+joint_keep(struct monitor_psi_cache *c)
+{
+	if (c->nj < JUDGE_CACHE_SIZES)
+		c->nj++;
+	else
+		c->jnext = (c->jnext + 1) % JUDGE_CACHE_SIZES;
+}
+
+char *
+monitor_judge_joint_format(const struct monitor_reference *ref)
+{
+	const struct monitor_psi_cache *c = ref->psi_cache;
+	struct strbuf b = STRBUF_INIT;
+	char *k, *p;
+	size_t i;
+
+	strbuf_addf(&b, "%s\n", JUDGE_JOINT_TAG);
+	for (i = 0; c != NULL && i < c->nj; i++) {
+		if (c->j[i].size == 0)
+			continue;	/* a fit a stop request cut short */
+		k = psi_null_format(&c->j[i].ks);
+		p = psi_null_format(&c->j[i].psi);
+		strbuf_addf(&b, "%zu %s;%s\n", c->j[i].size, k, p);
+		free(k);
+		free(p);
+	}
+	return strbuf_take(&b);
+}
+
+/* "size <T_KS null>;<T_PSI null>" */
+static bool
+joint_nulls_line(const struct monitor_reference *ref, const char *line,
+    char **why)
+{
+	struct monitor_psi_cache *c = cache_of(ref);
+	struct monitor_joint_entry *e;
+	struct psi_null ks, psi;
+	unsigned long long m;
+	char *end, *copy, *semi;
+	bool ok;
+
+	errno = 0;
+	m = strtoull(line, &end, 10);
+	if (end == line || *end != ' ' || errno != 0 || m == 0 ||
+	    m != monitor_judge_grid(m))
+		return (*why = xstrdup("no batch size of the grid")), false;
+	copy = xstrdup(end + 1);
+	if ((semi = strchr(copy, ';')) != NULL)
+		*semi = '\0';
+	ok = semi != NULL && psi_null_parse(copy, &ks, why) &&
+	    psi_null_parse(semi + 1, &psi, why);
+	free(copy);
+	if (semi == NULL)
+		return (*why = xstrdup("not two nulls")), false;
+	if (!ok)
+		return false;
+	if (ks.nref != ref->n_rows || psi.nref != ref->n_rows ||
+	    ks.nbatch != m || psi.nbatch != m)
+		return (*why = xstrdup("fitted for other sizes")), false;
+	if (ks.draws != JOINT_DRAWS || psi.draws != JOINT_DRAWS ||
+	    ks.seed != (JUDGE_JOINT_SEED ^ m) || psi.seed != ks.seed)
+		return true;	/* fitted otherwise: fitted again */
+	if ((e = joint_find(c, m)) == NULL) {
+		e = joint_slot(c);
+		joint_keep(c);
+	}
+	e->size = m;
+	e->ks = ks;
+	e->psi = psi;
+	return true;
+}
+
+bool
+monitor_judge_joint_parse(const struct monitor_reference *ref,
+    const char *text, char **cause)
+{
+	size_t n = strlen(JUDGE_JOINT_TAG);
+
+	if (strncmp(text, JUDGE_JOINT_TAG, n) != 0 || text[n] != '\n')
+		return true;	/* another version's: not read */
+	return nulls_lines(ref, text, JUDGE_JOINT_TAG, "joint nulls",
+	    joint_nulls_line, cause);
 }
 
 void
@@ -294,28 +426,24 @@ joint_null_of(const struct monitor_reference *ref, const size_t *idx,
 	struct psi_null *nulls;
 	const struct psi_null **np;
 
-	for (i = 0; i < c->nj; i++)
-		if (c->j[i].size == m)
-			return &c->j[i];
+	if ((e = joint_find(c, m)) != NULL)
+		return e;
 	nulls = xreallocarray(NULL, k, sizeof *nulls);
 	np = xreallocarray(NULL, k, sizeof *np);
 	for (i = 0; i < k; i++) {	/* copies: a fit may reuse a slot */
 		nulls[i] = *psi_null_of(ref, idx[i], rows);
 		np[i] = &nulls[i];
 	}
-	if (c->nj < JUDGE_CACHE_SIZES)
-		e = &c->j[c->nj];
-	else
-		e = &c->j[c->jnext];
+	e = joint_slot(c);
 	e->size = m;
 	if (!joint_null_fit(ref->rows, ref->n_rows, k, m, np, JOINT_DRAWS,
 	    JUDGE_JOINT_SEED ^ (uint64_t)m, &e->ks, &e->psi)) {
 		e->size = 0;	/* stopped: not kept (no batch has 0 rows) */
 		e = NULL;
-	} else if (c->nj < JUDGE_CACHE_SIZES)
-		c->nj++;
-	else
-		c->jnext = (c->jnext + 1) % JUDGE_CACHE_SIZES;
+	} else {
+		joint_keep(c);
+		c->dirty = true;
+	}
 	free(nulls);
 	free(np);
 	return e;

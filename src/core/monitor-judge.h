@@ -68,11 +68,23 @@ size_t	monitor_judge_grid(size_t rows);
  * ("psi-nulls 1", then "feature size <psi_null_format>" per line; caller
  * frees), and back: parse adds them to the cache (false, *cause naming
  * the line and reason, on anything malformed or fitted for other sizes).
- * take: whether a null was fitted since the last take (then store them).
+ * take: whether a null (PSI or joint) was fitted since the last take
+ * (then store both texts).
  */
 char	*monitor_judge_nulls_format(const struct monitor_reference *ref);
 bool	 monitor_judge_nulls_parse(const struct monitor_reference *ref,
 	    const char *text, char **cause);
 bool	 monitor_judge_nulls_take(const struct monitor_reference *ref);
+
+/*
+ * The same for the joint tests' nulls ("joint-nulls 1", then "size
+ * <T_KS's psi_null_format>;<T_PSI's>" per grid batch size). parse passes
+ * over a text of another version and fits of other draws or seeds (they
+ * are fitted again); false, *cause naming the line, on anything malformed
+ * or fitted for other sizes.
+ */
+char	*monitor_judge_joint_format(const struct monitor_reference *ref);
+bool	 monitor_judge_joint_parse(const struct monitor_reference *ref,
+	    const char *text, char **cause);
 
 #endif

@@ -476,8 +476,9 @@ out:
 /*
  * Texts fitted on the stored reference sit in meta beside the digest of
  * the reference they were fitted on: the calibration map ("calibration",
- * "calibration_reference") and the PSI nulls ("psi_nulls",
- * "psi_nulls_reference"). A replaced reference leaves nothing stale
+ * "calibration_reference"), the PSI nulls ("psi_nulls",
+ * "psi_nulls_reference") and the joint tests' nulls ("joint_nulls",
+ * "joint_nulls_reference"). A replaced reference leaves nothing stale
  * behind: get answers "none" for it.
  */
 static int
@@ -544,4 +545,18 @@ int
 store_psi_nulls_put(struct store *s, const char *text, char **cause)
 {
 	return fitted_put(s, "psi_nulls", "psi_nulls_reference", text, cause);
+}
+
+int
+store_joint_nulls_get(struct store *s, char **text, char **cause)
+{
+	return fitted_get(s, "joint_nulls", "joint_nulls_reference", text,
+	    cause);
+}
+
+int
+store_joint_nulls_put(struct store *s, const char *text, char **cause)
+{
+	return fitted_put(s, "joint_nulls", "joint_nulls_reference", text,
+	    cause);
 }

@@ -276,11 +276,15 @@ int	store_calibration_get(struct store *s, char **text, char **cause);
 int	store_calibration_put(struct store *s, const char *text,
 	    char **cause);
 /*
- * The stored reference's PSI nulls (core/monitor-judge.h text), kept the
- * same way: get 0 found, 1 none or fitted on another reference, -1.
+ * The stored reference's PSI nulls and joint tests' nulls
+ * (core/monitor-judge.h texts), kept the same way: get 0 found, 1 none
+ * or fitted on another reference, -1.
  */
 int	store_psi_nulls_get(struct store *s, char **text, char **cause);
 int	store_psi_nulls_put(struct store *s, const char *text, char **cause);
+int	store_joint_nulls_get(struct store *s, char **text, char **cause);
+int	store_joint_nulls_put(struct store *s, const char *text,
+	    char **cause);
 
 /*
  * Outcome of store_prediction_add(). A row's key is (batch_id,

@@ -320,9 +320,10 @@ reference_calibrate(struct pipeline *p, const struct store_reference *r,
 }
 
 /*
- * The PSI nulls stored with the reference (core/monitor-judge.h), into
- * the reference's cache: judging then fits only the batch sizes not
- * fitted before. -1 on a store error or stored nulls that do not parse.
+ * The PSI nulls and the joint tests' nulls stored with the reference
+ * (core/monitor-judge.h), into the reference's cache: judging then fits
+ * only the batch sizes not fitted before. -1 on a store error or stored
+ * nulls that do not parse.
  */
 static int
 reference_nulls(struct pipeline *p, char **cause)
@@ -334,8 +335,17 @@ reference_nulls(struct pipeline *p, char **cause)
 	if (rc == 0 && !monitor_judge_nulls_parse(&p->ref, text, &why))
 		rc = -1;
 	free(text);
+	text = NULL;
 	if (rc < 0) {
 		pl_fatal(cause, why, "the stored PSI nulls");
+		return -1;
+	}
+	rc = store_joint_nulls_get(p->s, &text, &why);
+	if (rc == 0 && !monitor_judge_joint_parse(&p->ref, text, &why))
+		rc = -1;
+	free(text);
+	if (rc < 0) {
+		pl_fatal(cause, why, "the stored joint nulls");
 		return -1;
 	}
 	return 0;

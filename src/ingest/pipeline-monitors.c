@@ -389,8 +389,8 @@ run_performance(struct pipeline *p, int64_t batch,
 }
 
 /*
- * Store the reference's PSI nulls when judging fitted a new one, in the
- * batch's judging transaction (undone with it).
+ * Store the reference's PSI nulls and joint nulls when judging fitted a
+ * new one, in the batch's judging transaction (undone with it).
  */
 static int
 store_nulls(struct pipeline *p, char **cause)
@@ -403,8 +403,13 @@ store_nulls(struct pipeline *p, char **cause)
 	text = monitor_judge_nulls_format(&p->ref);
 	rc = store_psi_nulls_put(p->s, text, &why);
 	free(text);
+	if (rc == 0) {
+		text = monitor_judge_joint_format(&p->ref);
+		rc = store_joint_nulls_put(p->s, text, &why);
+		free(text);
+	}
 	if (rc != 0)
-		pl_fatal(cause, why, "storing the PSI nulls");
+		pl_fatal(cause, why, "storing the PSI and joint nulls");
 	return rc;
 }
 

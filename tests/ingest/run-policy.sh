@@ -19,7 +19,10 @@
 #     feature and batch size, tied to the reference's digest), loaded by
 #     the next run (a store judged half by one run and half by the next
 #     has the reports of one run), extended for a new batch size, and a
-#     corrupt text stops ingest naming the line.
+#     corrupt text stops ingest naming the line. The joint tests' nulls
+#     likewise (meta joint_nulls, one per batch size): the next run judges
+#     with the stored ones (a changed stored null changes its joint
+#     p-values), a corrupt text stops ingest naming the line.
 #
 # usage: run-policy.sh MLMON-INGEST MLMON-GEN FIXTURE-STORE-V2
 set -u
@@ -141,10 +144,28 @@ check "nulls: one per feature, tied to the reference" "$(q cal.db "SELECT
 check "nulls: the header and the 100-row fits" "$(q cal.db "SELECT
     value LIKE 'psi-nulls 1' || char(10) || '0 100 psi-null 2 nref 300 '
     || 'nbatch 100 draws 2000 %' FROM meta WHERE key = 'psi_nulls'")" 1
+check "joint nulls: the 100-row pair, tied to the reference" "$(q cal.db \
+    "SELECT (SELECT value LIKE 'joint-nulls 1' || char(10) || '100 psi-null 2'
+    || ' nref 300 nbatch 100 draws 2000 %;psi-null 2 nref 300 nbatch 100 %'
+    || char(10) FROM meta WHERE key = 'joint_nulls') || ',' ||
+    (SELECT count(*) FROM meta a, meta b WHERE a.key = 'reference_digest'
+    AND b.key = 'joint_nulls_reference' AND a.value = b.value)")" "1,1"
 # Up to batch 5's end: batches judged in the first run are not judged again.
 sed '/"type":"end_batch","batch_id":5}/q' fx.ndjson >half.ndjson
 "$ingest" --db half.db -q half.ndjson
 check "nulls: first half exit" $? 0
+# A copy whose stored T_KS null has another mean (64): judged with it.
+sqlite3 half.db ".backup moved.db"
+sqlite3 moved.db "UPDATE meta SET value = substr(value, 1,
+    instr(value, ' mean ') + 5) || '0x1p+6' || substr(value,
+    instr(value, ' var ')) WHERE key = 'joint_nulls'"
+"$ingest" --db moved.db -q fx.ndjson
+check "joint nulls: moved null, whole stream exit" $? 0
+joint_p="SELECT batch_id, json_extract(payload, '\$.joint.ks_p_value')
+    FROM monitor_reports WHERE report_type = 'feature' AND batch_id > 5
+    ORDER BY batch_id"
+yes_if "joint nulls: the next run judges with the stored ones" \
+    test "$(q moved.db "$joint_p")" != "$(q cal.db "$joint_p")"
 "$ingest" --db half.db -q fx.ndjson
 check "nulls: whole stream over it exit" $? 0
 sqlite3 cal.db "$reports" >cal-reports
@@ -166,4 +187,11 @@ sqlite3 half.db "UPDATE meta SET value = 'psi-nulls 1' || char(10) ||
 check "nulls: corrupt text exit" $? 1
 yes_if "nulls: corrupt text names the line" grep -q \
     "PSI nulls: line 2: PSI null: unreadable at byte" corrupt.err
+sqlite3 moved.db "UPDATE meta SET value = 'joint-nulls 1' || char(10) ||
+    '100 psi-null 2 nref 300 nbatch 100 draws 2000' || char(10)
+    WHERE key = 'joint_nulls'"
+"$ingest" --db moved.db -q b40.ndjson 2>corrupt.err
+check "joint nulls: corrupt text exit" $? 1
+yes_if "joint nulls: corrupt text names the line" grep -q \
+    "joint nulls: line 2: not two nulls" corrupt.err
 finish
