@@ -13,11 +13,7 @@ set -eu
 prev=$1
 ingest=$2
 gen=$3
-command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
-    { echo "estimate-cost: valgrind missing (scripts/install-deps --dev)" >&2;
-    exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-estcost.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+cg_begin estimate-cost
 "$gen" --batches 500 >"$tmp/in.ndjson"
 rows=100000
 for b in prev this; do

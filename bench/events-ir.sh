@@ -18,11 +18,7 @@ set -eu
 prev=$1
 ingest=$2
 gen=$3
-command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
-    { echo "events-ir: valgrind missing (scripts/install-deps --dev)" >&2;
-    exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-events-ir.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+cg_begin events-ir
 rows=100000
 "$gen" --batches 500 --no-end-batch >"$tmp/plain.ndjson"
 event_streams "$tmp"

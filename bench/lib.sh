@@ -82,6 +82,17 @@ machine() {
 	echo "$(nproc) cores ($cpu), $mem RAM, Linux $(uname -r)"
 }
 
+# cg_begin NAME: valgrind and callgrind_annotate are there (else exit 1
+# naming NAME), and $tmp is a new directory, removed at exit.
+cg_begin() {
+	command -v valgrind >/dev/null &&
+	    command -v callgrind_annotate >/dev/null ||
+	    { echo "$1: valgrind missing (scripts/install-deps --dev)" >&2;
+	    exit 1; }
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-$1.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT INT TERM
+}
+
 # cg_total FILE: PROGRAM TOTALS of a callgrind_annotate listing.
 cg_total() {
 	sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$1" | tr -d ,

@@ -12,11 +12,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 ingest=$1
 gen=$2
-command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
-    { echo "models-ir: valgrind missing (scripts/install-deps --dev)" >&2;
-    exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlmon-models-ir.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+cg_begin models-ir
 rows=30000
 for m in a:7:2:11 b:3:4:12 c:5:3:13; do
 	IFS=: read -r n nf nc seed <<EOF
