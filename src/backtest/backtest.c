@@ -257,12 +257,13 @@ bt_reference(struct store *s, struct monitor_reference *ref, char **cause)
 	monitor_reference_init(ref, sr.features, sr.n_rows, sr.n_features,
 	    sr.n_classes, sr.predicted, sr.confidence, sr.true_class);
 	store_reference_finish(&sr);
-	rc = store_psi_nulls_get(s, &text, &why);
+	rc = store_fitted_get(s, STORE_FIT_PSI_NULLS, &text, &why);
 	if (rc == 0 && !monitor_judge_nulls_parse(ref, text, &why))
 		rc = -1;
 	free(text);
 	text = NULL;
-	if (rc >= 0 && (rc = store_joint_nulls_get(s, &text, &why)) == 0 &&
+	if (rc >= 0 && (rc = store_fitted_get(s,
+	    STORE_FIT_JOINT_NULLS, &text, &why)) == 0 &&
 	    !monitor_judge_joint_parse(ref, text, &why))
 		rc = -1;
 	free(text);

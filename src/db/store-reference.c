@@ -481,10 +481,17 @@ out:
  * "joint_nulls_reference"). A replaced reference leaves nothing stale
  * behind: get answers "none" for it.
  */
-static int
-fitted_get(struct store *s, const char *key, const char *refkey,
-    char **text, char **cause)
+static const char *const fitted_keys[][2] = {
+	[STORE_FIT_CALIBRATION] = { "calibration", "calibration_reference" },
+	[STORE_FIT_PSI_NULLS] = { "psi_nulls", "psi_nulls_reference" },
+	[STORE_FIT_JOINT_NULLS] = { "joint_nulls", "joint_nulls_reference" },
+};
+
+int
+store_fitted_get(struct store *s, enum store_fitted what, char **text,
+    char **cause)
 {
+	const char *key = fitted_keys[what][0], *refkey = fitted_keys[what][1];
 	char *ref = NULL, *fitted = NULL;
 	int rc;
 
@@ -501,10 +508,11 @@ fitted_get(struct store *s, const char *key, const char *refkey,
 	return rc;
 }
 
-static int
-fitted_put(struct store *s, const char *key, const char *refkey,
-    const char *text, char **cause)
+int
+store_fitted_put(struct store *s, enum store_fitted what, const char *text,
+    char **cause)
 {
+	const char *key = fitted_keys[what][0], *refkey = fitted_keys[what][1];
 	char *ref = NULL;
 	int rc;
 
@@ -519,44 +527,4 @@ fitted_put(struct store *s, const char *key, const char *refkey,
 		rc = -1;
 	free(ref);
 	return rc == 0 ? 0 : -1;
-}
-
-int
-store_calibration_get(struct store *s, char **text, char **cause)
-{
-	return fitted_get(s, "calibration", "calibration_reference", text,
-	    cause);
-}
-
-int
-store_calibration_put(struct store *s, const char *text, char **cause)
-{
-	return fitted_put(s, "calibration", "calibration_reference", text,
-	    cause);
-}
-
-int
-store_psi_nulls_get(struct store *s, char **text, char **cause)
-{
-	return fitted_get(s, "psi_nulls", "psi_nulls_reference", text, cause);
-}
-
-int
-store_psi_nulls_put(struct store *s, const char *text, char **cause)
-{
-	return fitted_put(s, "psi_nulls", "psi_nulls_reference", text, cause);
-}
-
-int
-store_joint_nulls_get(struct store *s, char **text, char **cause)
-{
-	return fitted_get(s, "joint_nulls", "joint_nulls_reference", text,
-	    cause);
-}
-
-int
-store_joint_nulls_put(struct store *s, const char *text, char **cause)
-{
-	return fitted_put(s, "joint_nulls", "joint_nulls_reference", text,
-	    cause);
 }

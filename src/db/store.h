@@ -267,24 +267,21 @@ void	store_reference_finish(struct store_reference *r);
 uint64_t store_reference_digest(const struct store_reference *r,
 	    const struct cat_dict *dict);
 /*
- * The stored reference's calibration map (core/calibrate.h text), kept
- * with the digest of the reference it was fitted on. get: 0 found, 1
- * none or fitted on another reference, -1 error; *text: caller frees.
- * put: 0 or -1; there must be a stored reference.
+ * Texts fitted on the stored reference, kept with the digest of the
+ * reference they were fitted on: its calibration map (core/calibrate.h
+ * text), its PSI nulls and its joint tests' nulls (core/monitor-judge.h
+ * texts). get: 0 found, 1 none or fitted on another reference, -1 error;
+ * *text: caller frees. put: 0 or -1; there must be a stored reference.
  */
-int	store_calibration_get(struct store *s, char **text, char **cause);
-int	store_calibration_put(struct store *s, const char *text,
+enum store_fitted {
+	STORE_FIT_CALIBRATION,
+	STORE_FIT_PSI_NULLS,
+	STORE_FIT_JOINT_NULLS
+};
+int	store_fitted_get(struct store *s, enum store_fitted what, char **text,
 	    char **cause);
-/*
- * The stored reference's PSI nulls and joint tests' nulls
- * (core/monitor-judge.h texts), kept the same way: get 0 found, 1 none
- * or fitted on another reference, -1.
- */
-int	store_psi_nulls_get(struct store *s, char **text, char **cause);
-int	store_psi_nulls_put(struct store *s, const char *text, char **cause);
-int	store_joint_nulls_get(struct store *s, char **text, char **cause);
-int	store_joint_nulls_put(struct store *s, const char *text,
-	    char **cause);
+int	store_fitted_put(struct store *s, enum store_fitted what,
+	    const char *text, char **cause);
 
 /*
  * Outcome of store_prediction_add(). A row's key is (batch_id,

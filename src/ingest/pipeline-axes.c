@@ -294,7 +294,7 @@ reference_calibrate(struct pipeline *p, const struct store_reference *r,
 
 	calib_destroy(p->calib);
 	p->calib = NULL;
-	rc = store_calibration_get(p->s, &text, &why);
+	rc = store_fitted_get(p->s, STORE_FIT_CALIBRATION, &text, &why);
 	if (rc == 0) {
 		p->calib = calib_decode(text, &why);
 		free(text);
@@ -307,7 +307,8 @@ reference_calibrate(struct pipeline *p, const struct store_reference *r,
 		    r->n_rows, r->n_classes);
 		if (store && p->calib != NULL) {
 			text = calib_encode(p->calib);
-			rc = store_calibration_put(p->s, text, &why);
+			rc = store_fitted_put(p->s, STORE_FIT_CALIBRATION, text,
+			    &why);
 			free(text);
 		}
 	}
@@ -331,7 +332,7 @@ reference_nulls(struct pipeline *p, char **cause)
 	char *text = NULL, *why = NULL;
 	int rc;
 
-	rc = store_psi_nulls_get(p->s, &text, &why);
+	rc = store_fitted_get(p->s, STORE_FIT_PSI_NULLS, &text, &why);
 	if (rc == 0 && !monitor_judge_nulls_parse(&p->ref, text, &why))
 		rc = -1;
 	free(text);
@@ -340,7 +341,7 @@ reference_nulls(struct pipeline *p, char **cause)
 		pl_fatal(cause, why, "the stored PSI nulls");
 		return -1;
 	}
-	rc = store_joint_nulls_get(p->s, &text, &why);
+	rc = store_fitted_get(p->s, STORE_FIT_JOINT_NULLS, &text, &why);
 	if (rc == 0 && !monitor_judge_joint_parse(&p->ref, text, &why))
 		rc = -1;
 	free(text);

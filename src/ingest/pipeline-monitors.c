@@ -401,11 +401,12 @@ store_nulls(struct pipeline *p, char **cause)
 	if (!monitor_judge_nulls_take(&p->ref))
 		return 0;
 	text = monitor_judge_nulls_format(&p->ref);
-	rc = store_psi_nulls_put(p->s, text, &why);
+	rc = store_fitted_put(p->s, STORE_FIT_PSI_NULLS, text, &why);
 	free(text);
 	if (rc == 0) {
 		text = monitor_judge_joint_format(&p->ref);
-		rc = store_joint_nulls_put(p->s, text, &why);
+		rc = store_fitted_put(p->s, STORE_FIT_JOINT_NULLS, text,
+		    &why);
 		free(text);
 	}
 	if (rc != 0)
