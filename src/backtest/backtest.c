@@ -29,8 +29,6 @@ struct bt_cond {
 struct bt_state {
 	struct bt_cond		*open;
 	size_t			 n_open, cap;
-	unsigned		 resolve_after;
-	double			 repeat_interval;
 	double			 closed_at, labelled_at;	/* the batch's */
 	const struct alert_config *alert;	/* rule severities */
 	struct backtest_result	*out;
@@ -82,7 +80,7 @@ bt_refire(struct bt_state *st, struct bt_cond *cond,
     struct backtest_rule *br, double now)
 {
 	cond->clear = 0;
-	if (now - cond->notified >= st->repeat_interval) {
+	if (now - cond->notified >= st->alert->repeat_interval) {
 		cond->notified = now;
 		br->repeats++;
 	} else
@@ -130,7 +128,7 @@ bt_conditions(struct bt_state *st, const struct rule_result *res)
 			    st->open[j].key) == 0;
 		if (fired ||
 		    !(res->families & (1u << st->open[j].rule->family)) ||
-		    ++st->open[j].clear < st->resolve_after) {
+		    ++st->open[j].clear < st->alert->resolve_after) {
 			j++;
 			continue;
 		}
@@ -294,12 +292,11 @@ bt_recorded(struct store *s, struct backtest_result *out, char **cause)
 
 int
 backtest_run(struct store *s, const struct monitor_config *c,
-    unsigned resolve_after, double repeat_interval,
-    struct backtest_result *out, char **cause)
+    const struct alert_config *ac, struct backtest_result *out,
+    char **cause)
 {
 	struct monitor_reference ref;
 	struct store_schema sc;
-	struct alert_config *ac;
 	struct bt_state st;
 	int64_t *ids = NULL;
 	size_t n = 0, i;
@@ -319,9 +316,7 @@ backtest_run(struct store *s, const struct monitor_config *c,
 		return -1;
 	}
 	memset(&st, 0, sizeof st);
-	st.resolve_after = resolve_after;
-	st.repeat_interval = repeat_interval;
-	st.alert = ac = alert_config_create();
+	st.alert = ac;
 	st.out = out;
 	rc = store_judged_batches(s, &ids, &n, cause);
 	for (i = 0; rc == 0 && i < n; i++)
@@ -335,7 +330,6 @@ backtest_run(struct store *s, const struct monitor_config *c,
 		free(st.open[i].key);
 	free(st.open);
 	free(ids);
-	alert_config_destroy(ac);
 	monitor_reference_finish(&ref);
 	store_schema_finish(&sc);
 	return rc;

@@ -39,6 +39,7 @@
 
 #include "core/monitor.h"
 
+struct alert_config;
 struct store;
 
 #define BACKTEST_RULES_MAX	16
@@ -66,11 +67,12 @@ struct backtest_result {
 
 /*
  * Replay the store s (its model) through the monitor configuration c
- * (policy, knob and thresholds; c->policy picks the policy) with the
- * alert engine's resolve_after and repeat_interval (seconds). 0, or -1 with *cause (caller frees).
+ * (policy, knob and thresholds; c->policy picks the policy) and the alert
+ * settings ac (rule severities, resolve_after, repeat_interval). 0, or -1
+ * with *cause (caller frees).
  */
 int	backtest_run(struct store *s, const struct monitor_config *c,
-	    unsigned resolve_after, double repeat_interval,
-	    struct backtest_result *out, char **cause);
+	    const struct alert_config *ac, struct backtest_result *out,
+	    char **cause);
 
 #endif

@@ -3,7 +3,6 @@
  * a store's history (backtest.h), per rule, beside what was recorded.
  * Opens the store read-only and writes nothing.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "core/severity.h"
 #include "core/xalloc.h"
 #include "db/store.h"
+#include "ingest/config.h"
 
 static const char usage_text[] =
 "usage: mlmon-backtest [--db PATH] [--model NAME] [--policy seed|calibrated]\n"
@@ -48,130 +48,92 @@ static const char usage_text[] =
 "  -h, --help             this text\n"
 "  -V, --version          the version\n";
 
-enum {
-	OPT_POLICY = 256, OPT_RATE, OPT_KS, OPT_PSI_W, OPT_PSI_C, OPT_CHISQ,
-	OPT_CONF, OPT_DECAY, OPT_RESOLVE, OPT_DB, OPT_MODEL, OPT_REPEAT,
+/*
+ * The monitor keys a replay judges with. Their flags, bounds and messages
+ * are the config key table's (ingest/config.h), as mlmon-ingest's are.
+ */
+static const char *const replayed_keys[] = {
+	"policy", "false_page_rate", "ks_alpha", "psi_warning", "psi_critical",
+	"chisq_alpha", "confidence_drift", "decay", NULL,
 };
 
-/* What the command line asks beyond the monitor configuration. */
+/* The alert engine's keys a replay follows: flags of backtest's own. */
+static const struct config_flag alert_flags[] = {
+	{ "repeat-interval", "alert", "repeat_interval", true },
+	{ "resolve-after", "alert", "resolve_after", true },
+};
+#define N_ALERT_FLAGS	(sizeof alert_flags / sizeof alert_flags[0])
+
+enum {
+	OPT_DB = 256, OPT_MODEL, OPT_ALERT,	/* + index into alert_flags */
+	OPT_SETTING = OPT_ALERT + 16,		/* + index into flags[] */
+};
+#define LONGOPTS_MAX	32
+
+/* What the command line asks beyond the settings. */
 struct bt_args {
 	const char	*db;
 	const char	*model;		/* NULL: every model */
-	unsigned	 resolve_after;
-	double		 repeat_interval;
 };
 
-/* A number in [lo, hi] for flag `name`; exits 2 with the reason. */
-static double
-number(const char *name, const char *s, double lo, double hi)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !(d >= lo) ||
-	    !(d <= hi)) {
-		fprintf(stderr, "mlmon-backtest: --%s must be a number in "
-		    "[%g, %g], not '%s'\n", name, lo, hi, s);
-		exit(2);
-	}
-	return d;
-}
-
-/* One seed-policy threshold flag into c (usage errors exit 2). */
+/* The long options: backtest's own, then the replayed keys' flags. */
 static void
-threshold(struct monitor_config *c, int opt, const char *arg)
+longopts_build(struct option *lo, struct config_flag *flags)
 {
-	switch (opt) {
-	case OPT_KS:
-		c->ks_alpha = number("ks-alpha", arg, 0, 1);
-		break;
-	case OPT_PSI_W:
-		c->psi_warning = number("psi-warning", arg, 0, 1e300);
-		break;
-	case OPT_PSI_C:
-		c->psi_critical = number("psi-critical", arg, 0, 1e300);
-		break;
-	case OPT_CHISQ:
-		c->chisq_alpha = number("chisq-alpha", arg, 0, 1);
-		break;
-	case OPT_CONF:
-		c->confidence_drift = number("confidence-drift", arg, 0, 1);
-		break;
-	case OPT_DECAY:
-		c->decay = number("decay", arg, 0, 1);
-		break;
-	}
-}
-
-/* --policy or --false-page-rate into c (usage errors exit 2). */
-static void
-policy_flag(struct monitor_config *c, int opt, const char *arg)
-{
-	char *why = NULL;
-
-	if (opt == OPT_POLICY && !policy_parse(arg, &c->policy)) {
-		fprintf(stderr, "mlmon-backtest: --policy must be seed or "
-		    "calibrated, not '%s'\n", arg);
-		exit(2);
-	}
-	if (opt == OPT_RATE && !policy_parse_rate(arg, &c->false_page_rate,
-	    &why)) {
-		fprintf(stderr, "mlmon-backtest: --false-page-rate: %s\n", why);
-		exit(2);
-	}
-}
-
-static void
-parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
-{
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "model", required_argument, NULL, OPT_MODEL },
-		{ "repeat-interval", required_argument, NULL, OPT_REPEAT },
-		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "false-page-rate", required_argument, NULL, OPT_RATE },
-		{ "ks-alpha", required_argument, NULL, OPT_KS },
-		{ "psi-warning", required_argument, NULL, OPT_PSI_W },
-		{ "psi-critical", required_argument, NULL, OPT_PSI_C },
-		{ "chisq-alpha", required_argument, NULL, OPT_CHISQ },
-		{ "confidence-drift", required_argument, NULL, OPT_CONF },
-		{ "decay", required_argument, NULL, OPT_DECAY },
-		{ "resolve-after", required_argument, NULL, OPT_RESOLVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
 	};
+	size_t i, k = 0;
+
+	for (i = 0; i < sizeof own / sizeof own[0]; i++)
+		lo[k++] = own[i];
+	for (i = 0; i < N_ALERT_FLAGS; i++) {
+		lo[k].name = alert_flags[i].flag;
+		lo[k].has_arg = required_argument;
+		lo[k].flag = NULL;
+		lo[k++].val = OPT_ALERT + (int)i;
+	}
+	config_longopts(lo, k, LONGOPTS_MAX, OPT_SETTING, replayed_keys,
+	    flags);
+}
+
+/* The flag of option ch: a replayed key's or an alert key's; else NULL. */
+static const struct config_flag *
+flag_of(const struct config_flag *flags, int ch)
+{
+	if (ch >= OPT_SETTING && ch < OPT_SETTING + LONGOPTS_MAX)
+		return &flags[ch - OPT_SETTING];
+	if (ch >= OPT_ALERT && ch < OPT_ALERT + (int)N_ALERT_FLAGS)
+		return &alert_flags[ch - OPT_ALERT];
+	return NULL;
+}
+
+/*
+ * The command line into a and cfg (the settings' defaults, then the
+ * flags, validated and checked as mlmon-ingest's are); usage errors
+ * exit 2 with the reason.
+ */
+static void
+parse(int argc, char **argv, struct bt_args *a, struct ingest_config *cfg)
+{
+	struct option lo[LONGOPTS_MAX];
+	struct config_flag flags[LONGOPTS_MAX];
+	const struct config_flag *f;
+	char *cause = NULL;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	longopts_build(lo, flags);
+	while (cause == NULL &&
+	    (ch = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (ch) {
 		case OPT_DB:
 			a->db = optarg;
 			break;
 		case OPT_MODEL:
 			a->model = optarg;
-			break;
-		case OPT_REPEAT:
-			a->repeat_interval = number("repeat-interval", optarg,
-			    0, 1e9);
-			break;
-		case OPT_POLICY:
-		case OPT_RATE:
-			policy_flag(c, ch, optarg);
-			break;
-		case OPT_KS:
-		case OPT_PSI_W:
-		case OPT_PSI_C:
-		case OPT_CHISQ:
-		case OPT_CONF:
-		case OPT_DECAY:
-			threshold(c, ch, optarg);
-			break;
-		case OPT_RESOLVE:
-			a->resolve_after = (unsigned)number("resolve-after",
-			    optarg, 1, 1000);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -180,18 +142,19 @@ parse(int argc, char **argv, struct bt_args *a, struct monitor_config *c)
 			printf("mlmon-backtest %s\n", MLMON_VERSION_STRING);
 			exit(0);
 		default:
-			fputs(usage_text, stderr);
-			exit(2);
+			if ((f = flag_of(flags, ch)) == NULL) {
+				fputs(usage_text, stderr);
+				exit(2);
+			}
+			config_set_flag(cfg, f, optarg, &cause);
+			break;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "mlmon-backtest: unexpected argument '%s'\n",
-		    argv[optind]);
-		exit(2);
-	}
-	if (c->psi_warning > c->psi_critical) {
-		fprintf(stderr, "mlmon-backtest: --psi-warning must not exceed"
-		    " --psi-critical\n");
+	if (cause == NULL && optind < argc)
+		cause = xasprintf("unexpected argument '%s'", argv[optind]);
+	if (cause != NULL || config_check(cfg, &cause) != 0) {
+		fprintf(stderr, "mlmon-backtest: %s\n", cause);
+		free(cause);
 		exit(2);
 	}
 }
@@ -274,7 +237,7 @@ models_of(struct store *s, const char *want, char ***names, size_t *n,
 /* Replay and print every model of names; 0, or 1 with the reason said. */
 static int
 replay(struct store *s, const struct bt_args *a,
-    const struct monitor_config *c, char **names, size_t n)
+    const struct ingest_config *cfg, char **names, size_t n)
 {
 	struct backtest_result r;
 	char *cause = NULL;
@@ -282,8 +245,8 @@ replay(struct store *s, const struct bt_args *a,
 
 	for (i = 0; i < n; i++) {
 		if (store_model_set(s, names[i], &cause) != 0 ||
-		    backtest_run(s, c, a->resolve_after, a->repeat_interval,
-		    &r, &cause) != 0) {
+		    backtest_run(s, &cfg->monitor, cfg->alert, &r,
+		    &cause) != 0) {
 			fprintf(stderr, "mlmon-backtest: %s: model %s: %s\n",
 			    a->db, names[i], cause);
 			free(cause);
@@ -291,7 +254,7 @@ replay(struct store *s, const struct bt_args *a,
 		}
 		if (i > 0)
 			putchar('\n');
-		print_result(a->db, names[i], c, &r);
+		print_result(a->db, names[i], &cfg->monitor, &r);
 	}
 	return 0;
 }
@@ -299,8 +262,8 @@ replay(struct store *s, const struct bt_args *a,
 int
 main(int argc, char **argv)
 {
-	struct bt_args a = { getenv("MLMON_DB"), NULL, 3, 300.0 };
-	struct monitor_config c;
+	struct bt_args a = { getenv("MLMON_DB"), NULL };
+	struct ingest_config cfg;
 	struct store *s;
 	char *cause = NULL, **names = NULL;
 	size_t n = 0;
@@ -308,22 +271,24 @@ main(int argc, char **argv)
 
 	if (a.db == NULL || *a.db == '\0')
 		a.db = STORE_DEFAULT_PATH;
-	monitor_config_defaults(&c);
-	parse(argc, argv, &a, &c);
+	config_init(&cfg, true);
+	parse(argc, argv, &a, &cfg);
 	s = store_open(a.db, STORE_READ_ONLY, &cause);
 	if (s == NULL) {
 		fprintf(stderr, "mlmon-backtest: %s\n", cause);
 		free(cause);
+		config_finish(&cfg);
 		return 1;
 	}
 	if (models_of(s, a.model, &names, &n, &cause) != 0) {
 		fprintf(stderr, "mlmon-backtest: %s: %s\n", a.db, cause);
 		free(cause);
-		store_close(s);
-		return 1;
+		rc = 1;
+	} else {
+		rc = replay(s, &a, &cfg, names, n);
+		store_models_free(names, n);
 	}
-	rc = replay(s, &a, &c, names, n);
-	store_models_free(names, n);
 	store_close(s);
+	config_finish(&cfg);
 	return rc;
 }

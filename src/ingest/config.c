@@ -11,6 +11,7 @@
 #include "ingest/config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -317,6 +318,52 @@ config_flag_next(size_t *i, struct config_flag *out)
 		return true;
 	}
 	return false;
+}
+
+/* Whether name is one of keys (NULL-terminated; NULL: every name). */
+static bool
+key_listed(const char *const *keys, const char *name)
+{
+	if (keys == NULL)
+		return true;
+	for (; *keys != NULL; keys++)
+		if (strcmp(*keys, name) == 0)
+			return true;
+	return false;
+}
+
+void
+config_longopts(struct option *lo, size_t k, size_t max, int val0,
+    const char *const *keys, struct config_flag *flags)
+{
+	size_t	i = 0, n = 0;
+
+	while (config_flag_next(&i, &flags[n])) {
+		if (!key_listed(keys, flags[n].key))
+			continue;
+		if (k + 1 >= max || n + 1 >= max)
+			abort();	/* a caller's table is too short */
+		lo[k].name = flags[n].flag;
+		lo[k].has_arg = flags[n].has_arg ? required_argument :
+		    no_argument;
+		lo[k].flag = NULL;
+		lo[k++].val = val0 + (int)n++;
+	}
+	memset(&lo[k], 0, sizeof lo[k]);
+}
+
+int
+config_set_flag(struct ingest_config *c, const struct config_flag *f,
+    const char *value, char **cause)
+{
+	char	*why = NULL;
+
+	if (config_set(c, f->section, f->key, f->has_arg ? value : "on",
+	    &why) == 0)
+		return 0;
+	*cause = xasprintf("--%s: %s", f->flag, why);
+	free(why);
+	return -1;
 }
 
 int

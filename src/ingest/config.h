@@ -16,6 +16,7 @@
 #include "core/window.h"
 
 struct alert_config;
+struct option;
 
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes of a config file */
 #define CONFIG_LINE_MAX		4096		/* bytes of one line */
@@ -80,6 +81,24 @@ struct config_flag {
  * *i on; false after the last.
  */
 bool	config_flag_next(size_t *i, struct config_flag *out);
+
+/*
+ * A binary's getopt long options for the table's flags, after its own
+ * k options in lo: the flag of every key named in keys (a NULL-terminated
+ * list of key names; keys NULL: every flag), in table order, with val
+ * val0 + its index in flags (filled alike), then the terminator. lo and
+ * flags have room for max entries (aborts when that is short).
+ */
+void	config_longopts(struct option *lo, size_t k, size_t max, int val0,
+	    const char *const *keys, struct config_flag *flags);
+
+/*
+ * Set flag f's key to value (a switch's: "on"), validated as the config
+ * file's key is; *cause names the flag ("--ks-alpha: ks_alpha must be a
+ * number in (0, 1)"). 0, or -1 with *cause (caller frees).
+ */
+int	config_set_flag(struct ingest_config *c, const struct config_flag *f,
+	    const char *value, char **cause);
 
 /*
  * Defaults. With_alert false leaves alert NULL: alert keys are then only

@@ -49,9 +49,8 @@
 
 /* A config key set on the command line, applied after the file. */
 struct override {
-	const char	*section;
-	const char	*key;
-	const char	*value;
+	struct config_flag	 flag;
+	const char		*value;		/* NULL: a switch */
 };
 
 /* What the command line asked for. */
@@ -224,11 +223,9 @@ set:
 }
 
 static void
-cli_set(struct cli *cli, const char *section, const char *key,
-    const char *value)
+cli_set(struct cli *cli, const struct config_flag *flag, const char *value)
 {
-	cli->ov[cli->n_ov].section = section;
-	cli->ov[cli->n_ov].key = key;
+	cli->ov[cli->n_ov].flag = *flag;
 	cli->ov[cli->n_ov].value = value;
 	cli->n_ov++;
 }
@@ -248,20 +245,11 @@ longopts_build(struct option *lo, struct config_flag *flags)
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ "init", no_argument, NULL, OPT_INIT },
 	};
-	size_t	k, i = 0, n = 0;
+	size_t	k;
 
 	for (k = 0; k < sizeof own / sizeof own[0]; k++)
 		lo[k] = own[k];
-	while (config_flag_next(&i, &flags[n])) {
-		if (k + 1 == LONGOPTS_MAX)
-			abort();	/* raise LONGOPTS_MAX */
-		lo[k].name = flags[n].flag;
-		lo[k].has_arg = flags[n].has_arg ? required_argument :
-		    no_argument;
-		lo[k].flag = NULL;
-		lo[k++].val = OPT_SETTING + (int)n++;
-	}
-	memset(&lo[k], 0, sizeof lo[k]);
+	config_longopts(lo, k, LONGOPTS_MAX, OPT_SETTING, NULL, flags);
 }
 
 /*
@@ -271,9 +259,10 @@ longopts_build(struct option *lo, struct config_flag *flags)
 static int
 cli_parse(int argc, char **argv, struct cli *cli)
 {
+	static const struct config_flag no_mmd = { "no-mmd", "monitor",
+	    "mmd", true };
 	struct option		lo[LONGOPTS_MAX];
 	struct config_flag	flags[LONGOPTS_MAX];
-	const struct config_flag *f;
 	int			ch;
 
 	memset(cli, 0, sizeof *cli);
@@ -308,7 +297,7 @@ cli_parse(int argc, char **argv, struct cli *cli)
 			cli->init = true;
 			break;
 		case OPT_NO_MMD:
-			cli_set(cli, "monitor", "mmd", "off");
+			cli_set(cli, &no_mmd, "off");
 			break;
 		default:
 			if (ch < OPT_SETTING || ch >= OPT_SETTING +
@@ -316,9 +305,7 @@ cli_parse(int argc, char **argv, struct cli *cli)
 				fputs(usage_text, stderr);
 				return EXIT_USAGE;
 			}
-			f = &flags[ch - OPT_SETTING];
-			cli_set(cli, f->section, f->key, f->has_arg ? optarg :
-			    "on");
+			cli_set(cli, &flags[ch - OPT_SETTING], optarg);
 			break;
 		}
 	}
@@ -336,17 +323,12 @@ cli_parse(int argc, char **argv, struct cli *cli)
 static int
 flags_apply(struct ingest_config *cfg, const struct cli *cli, char **cause)
 {
-	char	*why = NULL;
-	size_t	 i;
+	size_t	i;
 
-	for (i = 0; i < cli->n_ov; i++) {
-		if (config_set(cfg, cli->ov[i].section, cli->ov[i].key,
-		    cli->ov[i].value, &why) != 0) {
-			*cause = xasprintf("--%s: %s", cli->ov[i].key, why);
-			free(why);
+	for (i = 0; i < cli->n_ov; i++)
+		if (config_set_flag(cfg, &cli->ov[i].flag, cli->ov[i].value,
+		    cause) != 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 

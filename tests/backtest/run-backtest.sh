@@ -10,7 +10,8 @@
 #     calibrated replay of the seed store opens, rule by rule, what an
 #     ingest of the same stream under the calibrated policy records;
 #  3. read-only: the store's bytes are unchanged, a read-only file works,
-#     a missing store and bad flags are refused with the reason;
+#     a missing store and bad flags are refused with the reason (the
+#     threshold flags with mlmon-ingest's bounds and words);
 #  4. a store of two models: a section each, --model picks one, an
 #     unknown model is refused.
 #
@@ -104,9 +105,49 @@ yes_if "missing store reason" grep -q "nothing.db" missing.err
 "$backtest" --db s.db --policy strict 2>bad.err
 check "--policy strict exit" $? 2
 yes_if "--policy strict reason" grep -q "must be seed or calibrated" bad.err
-"$backtest" --db s.db --ks-alpha 2 2>bad.err
-check "--ks-alpha 2 exit" $? 2
-yes_if "--ks-alpha 2 reason" grep -q -- "--ks-alpha must be a number" bad.err
+# The threshold flags are the config keys' (ingest's key table): the
+# same bounds and, word for word, the same reason as mlmon-ingest's.
+for bad in "--ks-alpha 2" "--ks-alpha 0" "--ks-alpha 1" \
+    "--psi-critical 1e300" "--psi-warning 100" "--chisq-alpha 0" \
+    "--confidence-drift 1.5" "--decay -0.1" "--false-page-rate 0" \
+    "--policy strict"; do
+	# shellcheck disable=SC2086
+	"$backtest" --db s.db $bad >bad.out 2>bad.err
+	check "$bad: exit" $? 2
+	check "$bad: nothing printed" "$(wc -c <bad.out)" 0
+	# shellcheck disable=SC2086
+	"$ingest" --db bad.db -q $bad </dev/null 2>ingest.err
+	check "$bad: ingest refuses it" $? 2
+	check "$bad: ingest's reason" "$(cat bad.err)" \
+	    "$(sed 's/^mlmon-ingest:/mlmon-backtest:/' ingest.err)"
+done
+"$backtest" --db s.db --ks-alpha 0 2>bad.err
+check "--ks-alpha 0: the reason" "$(cat bad.err)" \
+    "mlmon-backtest: --ks-alpha: ks_alpha must be a number in (0, 1)"
+"$backtest" --db s.db --psi-critical 1e300 2>bad.err
+check "--psi-critical 1e300: the reason" "$(cat bad.err)" \
+    "mlmon-backtest: --psi-critical: psi_critical must be a number in (0, 100)"
+"$backtest" --db s.db --policy seed --psi-warning 0.3 2>bad.err
+check "--psi-warning above --psi-critical: exit" $? 2
+check "--psi-warning above --psi-critical: the reason" "$(cat bad.err)" \
+    "mlmon-backtest: psi_warning 0.3 is above psi_critical 0.2"
+# The alert engine's two: the [alert] keys' bounds and reasons.
+"$backtest" --db s.db --resolve-after 0 2>bad.err
+check "--resolve-after 0: exit" $? 2
+yes_if "--resolve-after 0: the reason" grep -q -- \
+    "^mlmon-backtest: --resolve-after: .*at least 1" bad.err
+"$backtest" --db s.db --repeat-interval 9999h 2>bad.err
+check "--repeat-interval 9999h: exit" $? 2
+yes_if "--repeat-interval 9999h: the reason" grep -q -- \
+    "^mlmon-backtest: --repeat-interval: .*at most a week" bad.err
+# Valid values: the defaults spelled out (the interval as a duration,
+# as the config file takes it) give the defaults' tallies to the byte.
+"$backtest" --db s.db --policy seed --ks-alpha 0.01 --psi-warning 0.1 \
+    --psi-critical 0.2 --chisq-alpha 0.01 --confidence-drift 0.08 \
+    --decay 0.05 --false-page-rate 0.02 --resolve-after 3 \
+    --repeat-interval 5m >def.out 2>def.err
+check "defaults spelled out: exit" $? 0
+yes_if "defaults spelled out: as the defaults" cmp -s def.out seed.out
 
 # 4. Two models in one store.
 cp c.db m.db
