@@ -112,11 +112,12 @@ flag_of(const struct config_flag *flags, int ch)
 }
 
 /*
- * The command line into a and cfg (the settings' defaults, then the
- * flags, validated and checked as mlmon-ingest's are); usage errors
- * exit 2 with the reason.
+ * The command line into a and cfg (over the settings' defaults, each
+ * flag validated, then the flags checked together, as mlmon-ingest's
+ * are): -1 to go on, else the exit status (--help, --version, 2 for a
+ * usage error, its reason said).
  */
-static void
+static int
 parse(int argc, char **argv, struct bt_args *a, struct ingest_config *cfg)
 {
 	struct option lo[LONGOPTS_MAX];
@@ -137,14 +138,14 @@ parse(int argc, char **argv, struct bt_args *a, struct ingest_config *cfg)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			exit(0);
+			return 0;
 		case 'V':
 			printf("mlmon-backtest %s\n", MLMON_VERSION_STRING);
-			exit(0);
+			return 0;
 		default:
 			if ((f = flag_of(flags, ch)) == NULL) {
 				fputs(usage_text, stderr);
-				exit(2);
+				return 2;
 			}
 			config_set_flag(cfg, f, optarg, &cause);
 			break;
@@ -155,8 +156,9 @@ parse(int argc, char **argv, struct bt_args *a, struct ingest_config *cfg)
 	if (cause != NULL || config_check(cfg, &cause) != 0) {
 		fprintf(stderr, "mlmon-backtest: %s\n", cause);
 		free(cause);
-		exit(2);
+		return 2;
 	}
+	return -1;
 }
 
 static void
@@ -272,7 +274,10 @@ main(int argc, char **argv)
 	if (a.db == NULL || *a.db == '\0')
 		a.db = STORE_DEFAULT_PATH;
 	config_init(&cfg, true);
-	parse(argc, argv, &a, &cfg);
+	if ((rc = parse(argc, argv, &a, &cfg)) >= 0) {
+		config_finish(&cfg);
+		return rc;
+	}
 	s = store_open(a.db, STORE_READ_ONLY, &cause);
 	if (s == NULL) {
 		fprintf(stderr, "mlmon-backtest: %s\n", cause);

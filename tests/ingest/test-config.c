@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +348,73 @@ START_TEST(test_default_path)
 }
 END_TEST
 
+/*
+ * The long options a binary builds from the key table: the listed keys'
+ * flags in table order after its own, a switch without an argument, the
+ * terminator; a flag's value set as the file's is, the reason naming the
+ * flag as typed.
+ */
+START_TEST(test_flags)
+{
+	static const char *const keys[] = { "mmd", "psi_critical", "ks_alpha",
+	    NULL };
+	static const struct {
+		const char	*flag;
+		const char	*value;
+		const char	*cause;	/* NULL: accepted */
+	} rows[] = {
+		{ "ks-alpha", "0.05", NULL },
+		{ "ks-alpha", "0", "--ks-alpha: ks_alpha must be a number in "
+		  "(0, 1)" },
+		{ "psi-critical", "1e300", "--psi-critical: psi_critical must "
+		  "be a number in (0, 100)" },
+		{ "psi-critical", "0.5", NULL },
+		{ "mmd", NULL, NULL },
+	};
+	struct option		lo[64];
+	struct config_flag	flags[64];
+	struct ingest_config	c;
+	char			*cause;
+	size_t			 i, j;
+
+	lo[0] = (struct option){ "db", required_argument, NULL, 'd' };
+	config_longopts(lo, 1, 64, 300, keys, flags);
+	ck_assert_str_eq(lo[1].name, "ks-alpha");
+	ck_assert_int_eq(lo[1].has_arg, required_argument);
+	ck_assert_int_eq(lo[1].val, 300);
+	ck_assert_str_eq(lo[2].name, "psi-critical");
+	ck_assert_int_eq(lo[2].val, 301);
+	ck_assert_str_eq(lo[3].name, "mmd");
+	ck_assert_int_eq(lo[3].has_arg, no_argument);
+	ck_assert_ptr_null(lo[4].name);
+	ck_assert_str_eq(flags[2].section, "monitor");
+	ck_assert_str_eq(flags[2].key, "mmd");
+	config_init(&c, false);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		for (j = 0; strcmp(flags[j].flag, rows[i].flag) != 0; j++)
+			;
+		cause = NULL;
+		ck_assert_int_eq(config_set_flag(&c, &flags[j],
+		    rows[i].value, &cause), rows[i].cause ? -1 : 0);
+		if (rows[i].cause != NULL)
+			ck_assert_str_eq(cause, rows[i].cause);
+		free(cause);
+	}
+	ck_assert_double_eq(c.monitor.ks_alpha, 0.05);
+	ck_assert_double_eq(c.monitor.psi_critical, 0.5);
+	ck_assert(c.monitor.mmd_enabled);
+	config_finish(&c);
+	/* NULL: every flag of the table, as config_flag_next gives them. */
+	config_longopts(lo, 0, 64, 0, NULL, flags);
+	for (i = 0, j = 0; config_flag_next(&j, &flags[63]); i++) {
+		ck_assert_str_eq(lo[i].name, flags[63].flag);
+		ck_assert_int_eq(lo[i].val, (int)i);
+	}
+	ck_assert_uint_gt(i, 30);
+	ck_assert_ptr_null(lo[i].name);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -360,6 +428,7 @@ config_suite(void)
 	tcase_add_test(tc, test_crlf_and_bom);
 	tcase_add_test(tc, test_secret_mode);
 	tcase_add_test(tc, test_default_path);
+	tcase_add_test(tc, test_flags);
 	suite_add_tcase(s, tc);
 	return s;
 }
