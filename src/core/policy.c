@@ -40,31 +40,6 @@ policy_parse(const char *s, enum policy_kind *out)
 	return true;
 }
 
-bool
-policy_parse_rate(const char *s, double *out, char **cause)
-{
-	char *end;
-	double v;
-
-	if (*s == '\0' || strchr(" \t\n+-", *s) != NULL) {
-		*cause = xasprintf("'%s' is not a positive number", s);
-		return false;
-	}
-	v = strtod(s, &end);
-	if (*end != '\0' || !isfinite(v)) {
-		*cause = xasprintf("'%s' is not a number", s);
-		return false;
-	}
-	if (!(v > 0.0) || v > POLICY_FALSE_PAGE_RATE_MAX) {
-		*cause = xasprintf("%s false pages per 1,000 batches is out of"
-		    " range (above 0, at most %g)", s,
-		    POLICY_FALSE_PAGE_RATE_MAX);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 void
 policy_levels(double false_page_rate, struct policy_levels *out)
 {

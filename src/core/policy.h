@@ -47,13 +47,6 @@ struct policy_levels {
 const char	*policy_name(enum policy_kind k);
 bool		 policy_parse(const char *s, enum policy_kind *out);
 
-/*
- * Parse --false-page-rate: a decimal number > 0 and <=
- * POLICY_FALSE_PAGE_RATE_MAX, nothing after it. *cause (caller frees)
- * names the reason on failure; *out is written only on success.
- */
-bool	policy_parse_rate(const char *s, double *out, char **cause);
-
 /* The page and warning levels of a false-page rate per 1,000 batches. */
 void	policy_levels(double false_page_rate, struct policy_levels *out);
 
