@@ -128,13 +128,19 @@ check "each loss said, each redo after a reconnection" \
 # could not undo), and the summary's speed: one SQLite ingest's. (A
 # pipeline taking over may say again how calibrated the stored reference
 # is, as a restarted ingest does: that line, a model's, compared once.)
+# Ingest prints a flush's lines model by model at its commit, so with two
+# models the interleaving follows where the flushes fell (by time under
+# --follow, and again after each redo); what must match is each model's
+# own lines in order: a stable sort on the line's first word (its model).
 said() {
 	grep -v -e 'rows/s$' -e ': reconnecting$' -e 'reconnected after' \
 	    -e '^mlmon-ingest: redoing ' -e '^mlmon-ingest: connection lost: ' \
 	    -e 'server closed the connection unexpectedly' \
 	    -e 'terminating connection due to administrator command' \
 	    -e '^mlmon-ingest: interrupted: ' \
-	    "$1" | mask | awk '!/^([^ ]+: )?reference calibration: / || !seen[$1]++'
+	    "$1" | mask |
+	    awk '!/^([^ ]+: )?reference calibration: / || !seen[$1]++' |
+	    if [ "$models" = 1 ]; then cat; else LC_ALL=C sort -s -k1,1; fi
 }
 said one.err >one.said
 said pg.err >pg.said
