@@ -31,9 +31,12 @@ sample() {
 	fi
 }
 # same NAME VALUE SQL: VALUE (text of the file) equals SQL's value as a
-# double, exactly.
+# double: within one unit in the last place, because SQLite 3.40's
+# text-to-REAL conversion is not correctly rounded on every input (see
+# tests/prom/scrape.sh).
 same() {
-	check "$1" "$(sqlite3 m.db "SELECT ($3) = CAST('$2' AS REAL)")" 1
+	check "$1" "$(sqlite3 m.db "SELECT abs(($3) - CAST('$2' AS REAL))
+	    <= abs(($3)) * 2.3e-16")" 1
 }
 
 "$gen" --scenario abrupt --batches 8 --label-delay 2 >in.ndjson
