@@ -406,4 +406,17 @@ enum pipeline_result pl_event_end(struct pipeline *p, char **cause);
 int		 pl_event_commit(struct pipeline *p, char **cause);
 int		 pl_event_timeout(const struct pipeline *p, int64_t now_ms);
 
+/*
+ * Milliseconds between two looks at what falls due us microseconds after
+ * it was last touched (held labels' TTL, a dead writer's grace): a
+ * quarter of it, clamped to [min_ms, max_ms].
+ */
+static inline int64_t
+pl_quarter_ms(int64_t us, int64_t min_ms, int64_t max_ms)
+{
+	int64_t	ms = us / 4000;
+
+	return ms < min_ms ? min_ms : ms > max_ms ? max_ms : ms;
+}
+
 #endif

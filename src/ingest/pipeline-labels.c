@@ -75,16 +75,6 @@ pl_labels_landed(struct pipeline *p, int64_t batch, char **cause)
 	return pl_run_stored(p, batch, PL_RUN_LABELS, cause) < 0 ? -1 : 0;
 }
 
-/* Milliseconds between two TTL sweeps: a quarter of the TTL, clamped. */
-static int64_t
-sweep_every(const struct pipeline *p)
-{
-	int64_t	ms = p->cfg->label_ttl / 4000;
-
-	return ms < TTL_SWEEP_MIN_MS ? TTL_SWEEP_MIN_MS :
-	    ms > TTL_SWEEP_MS ? TTL_SWEEP_MS : ms;
-}
-
 /* Drop the held labels past the TTL, counted in the store. */
 static int
 expire_held(struct pipeline *p, char **cause)
@@ -119,7 +109,8 @@ ttl_sweep(struct pipeline *p, char **cause)
 
 	if (p->now < p->ttl_sweep_at)
 		return 0;
-	p->ttl_sweep_at = p->now + sweep_every(p);
+	p->ttl_sweep_at = p->now + pl_quarter_ms(p->cfg->label_ttl,
+	    TTL_SWEEP_MIN_MS, TTL_SWEEP_MS);
 	if (expire_held(p, cause) != 0)
 		return -1;
 	if (store_batches_past_ttl(p->s, clock_wall() -

@@ -27,15 +27,6 @@
 #define ORPHAN_CHECK_MIN_MS	100
 #define ORPHAN_CHECK_MAX_MS	5000
 
-static int64_t
-check_every(const struct pipeline *p)
-{
-	int64_t	ms = p->cfg->orphan_grace / 4000;
-
-	return ms < ORPHAN_CHECK_MIN_MS ? ORPHAN_CHECK_MIN_MS :
-	    ms > ORPHAN_CHECK_MAX_MS ? ORPHAN_CHECK_MAX_MS : ms;
-}
-
 /* This writer looks: PostgreSQL, batch ids, a grace, its reference. */
 static bool
 looking(const struct pipeline *p)
@@ -56,7 +47,8 @@ pl_orphans_tick(struct pipeline *p, char **cause)
 
 	if (!looking(p) || p->now < p->orphan_at || stop_requested())
 		return 0;
-	p->orphan_at = p->now + check_every(p);
+	p->orphan_at = p->now + pl_quarter_ms(p->cfg->orphan_grace,
+	    ORPHAN_CHECK_MIN_MS, ORPHAN_CHECK_MAX_MS);
 	if (store_batches_orphaned(p->s, clock_wall() - grace, &ids, &n,
 	    &why) != 0) {
 		pl_fatal(cause, why, "looking for batches without a writer");
