@@ -180,18 +180,20 @@ check "nulls: 40-row fits added, 100-row ones kept" "$(q cal.db "SELECT
     (length(value) - length(replace(value, char(10), ''))) || ',' ||
     (instr(value, '$(sed -n 2p nulls-before)') > 0)
     FROM meta WHERE key = 'psi_nulls'")" "11,1"
-sqlite3 half.db "UPDATE meta SET value = 'psi-nulls 1' || char(10) ||
-    '0 100 psi-null 2 nref 300 nbatch 100 draws 2000' || char(10)
-    WHERE key = 'psi_nulls'"
-"$ingest" --db half.db -q b40.ndjson 2>corrupt.err
-check "nulls: corrupt text exit" $? 1
-yes_if "nulls: corrupt text names the line" grep -q \
-    "PSI nulls: line 2: PSI null: unreadable at byte" corrupt.err
-sqlite3 moved.db "UPDATE meta SET value = 'joint-nulls 1' || char(10) ||
-    '100 psi-null 2 nref 300 nbatch 100 draws 2000' || char(10)
-    WHERE key = 'joint_nulls'"
-"$ingest" --db moved.db -q b40.ndjson 2>corrupt.err
-check "joint nulls: corrupt text exit" $? 1
-yes_if "joint nulls: corrupt text names the line" grep -q \
-    "joint nulls: line 2: not two nulls" corrupt.err
+# corrupt NAME DB KEY HEAD LINE2 MESSAGE: the stored nulls text KEY of DB
+# made HEAD and a bad second line: the next ingest stops (exit 1) with
+# MESSAGE, which names the line.
+corrupt() {
+	sqlite3 "$2" "UPDATE meta SET value = '$4' || char(10) || '$5' ||
+	    char(10) WHERE key = '$3'"
+	"$ingest" --db "$2" -q b40.ndjson 2>corrupt.err
+	check "$1: corrupt text exit" $? 1
+	yes_if "$1: corrupt text names the line" grep -q "$6" corrupt.err
+}
+corrupt nulls half.db psi_nulls 'psi-nulls 1' \
+    '0 100 psi-null 2 nref 300 nbatch 100 draws 2000' \
+    "PSI nulls: line 2: PSI null: unreadable at byte"
+corrupt "joint nulls" moved.db joint_nulls 'joint-nulls 1' \
+    '100 psi-null 2 nref 300 nbatch 100 draws 2000' \
+    "joint nulls: line 2: not two nulls"
 finish
