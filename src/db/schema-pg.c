@@ -374,6 +374,14 @@ static const struct schema_pg_step schema_pg_steps[] = {
 	{ 5, "DROP INDEX IF EXISTS predictions_model_event_id;"
 	    "CREATE UNIQUE INDEX predictions_event_id_model"
 	    " ON predictions(event_id, model_id) WHERE event_id IS NOT NULL;" },
+	/*
+	 * 6, schema_v6_rows_key: batch_id leads the rows' unique key (the
+	 * insert's ON CONFLICT names no columns, so any unique key of the
+	 * three serves it).
+	 */
+	{ 6, "DROP INDEX IF EXISTS predictions_model_batch_row;"
+	    "CREATE UNIQUE INDEX predictions_batch_row_model"
+	    " ON predictions(batch_id, row_in_batch, model_id)" },
 	{ 0, NULL },		/* an end, so that the list may be empty */
 };
 

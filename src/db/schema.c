@@ -19,7 +19,8 @@
  * Version 4 also adds models (schema-models.c): the models table and
  * model_id in every per-stream table, and the fleet's summary
  * (schema-fleet.c). Version 5 is a list of steps (schema_v5_steps),
- * the first of which indexes the seed's readers again.
+ * the first of which indexes the seed's readers again. Version 6
+ * (schema_v6_steps) leads the rows' unique key with batch_id.
  */
 #include "db/store-internal.h"
 
@@ -579,6 +580,26 @@ static const char schema_v5_seed_readers[] =
     " 'predictions_model_batch_row', '1000000 1000000 1000 1')";
 
 /*
+ * ---- Version 6: the rows' unique key led by batch_id ----
+ *
+ * predictions_model_batch_row (model_id, batch_id, row_in_batch) becomes
+ * predictions_batch_row_model (batch_id, row_in_batch, model_id): the
+ * same uniqueness, but an insert's seek compares batch_id and
+ * row_in_batch first, integers that differ, where model_id led and tied
+ * in every comparison, which sends SQLite to its general record compare
+ * (docs/BENCHMARKS.md sections 5 and 6). A lookup by (model_id,
+ * batch_id) seeks batch_id and tests model_id in the index's entries of
+ * that batch (one model's rows when the batch ids are the model's own),
+ * and the seed's readers (batch_id = ? without a model) seek it directly:
+ * the version 5 statistics row that made SQLite skip-scan the old key
+ * goes with it (DROP INDEX removes an index's sqlite_stat1 rows).
+ */
+static const char schema_v6_rows_key[] =
+    "DROP INDEX IF EXISTS predictions_model_batch_row;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS predictions_batch_row_model"
+    " ON predictions(batch_id, row_in_batch, model_id)";
+
+/*
  * A migration is a list of steps, one per change, all in the migration's
  * one transaction; each must be safe on any file of the version before.
  * Append new steps to the list of the version being written. A step is
@@ -636,6 +657,16 @@ static const struct schema_step schema_v5_steps[] = {
 	{ .run = store_event_schema_v5 },	/* the event id leads its index */
 };
 
+/*
+ * Version 5 -> 6, one step per change, all in the migration's one
+ * transaction; each must be safe on any version 5 file (and runs after
+ * the earlier steps on an older one). Append new steps.
+ */
+static const struct schema_step schema_v6_steps[] = {
+	{ .sql = schema_v6_rows_key,	/* batch_id leads the rows' key */
+	    .what = "rebuilding the unique key of predictions" },
+};
+
 int
 schema_migrate(struct store *s, char **cause)
 {
@@ -673,6 +704,9 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (version < 5 && schema_steps(s, schema_v5_steps,
 	    sizeof schema_v5_steps / sizeof schema_v5_steps[0], cause) == -1)
+		return -1;
+	if (version < 6 && schema_steps(s, schema_v6_steps,
+	    sizeof schema_v6_steps / sizeof schema_v6_steps[0], cause) == -1)
 		return -1;
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;

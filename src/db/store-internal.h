@@ -42,7 +42,7 @@
 #include "db/store.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 #define STORE_BUSY_TIMEOUT_MS	10000
 
 struct sqlite3;

@@ -1,54 +1,48 @@
 #!/bin/sh
-# Schema 4 -> 5 on a store the schema-4 release wrote
-# (tests/fixtures/store-v4.db, 4ddc498, never regenerated: model
-# "default", the v3 stream with predictions and labels by id and a held
-# label, and model "tab-v1", a tabular stream). For each model, every tab
-# of the console (csv and the text frame) is what that release's console
-# printed (tests/fixtures/store-v4/MODEL/), read-only on the unmigrated
+# Schema N -> 6 on a store of two models the schema-N release wrote
+# (tests/fixtures/store-vN.db, never regenerated; N = 4: 4ddc498, N = 5:
+# 1362a76; tests/fixtures/README.md): model "default", the v3 stream with
+# predictions and labels by id and a held label, and model "tab-v1", a
+# tabular stream (their batch ids overlap). For each model, every tab of
+# the console (csv and the text frame) is what that release's console
+# printed (tests/fixtures/store-vN/MODEL/), read-only on the unmigrated
 # file and after mlmon-ingest migrated it in place; the rows are those of
 # the fixture byte for byte; the seed's readers (WHERE batch_id = ?, no
-# model) search an index where the fixture scans, and answer as on the
-# fixture; the event id leads its unique index (step "event index"),
-# the fixture's ids sent again are replays and a new id is stored; and
-# the migrated store accepts new rows for both models.
+# model) search an index (the v4 fixture scans) and answer as on the
+# fixture; the event id leads its unique index (5, "event index"),
+# batch_id the rows' (6); the fixture's ids sent again are replays and a
+# new id is stored; and the migrated store accepts new rows for both
+# models.
 #
-# usage: migrate-v4.sh MLMON-INGEST MLMON-TOP MLMON-GEN FIXTURE-DIR
+# usage: migrate-models.sh N MLMON-INGEST MLMON-TOP MLMON-GEN FIXTURE-DIR
 set -u
 . "$(dirname "$0")/../lib.sh"
-ingest=$(abspath "$1")
-top=$(abspath "$2")
-gen=$(abspath "$3")
-fixtures=$(abspath "$4")
-fixture=$fixtures/store-v4.db
-sandbox migrate-v4
+. "$(dirname "$0")/frames.sh"
+ver=$1
+ingest=$(abspath "$2")
+top=$(abspath "$3")
+gen=$(abspath "$4")
+fixtures=$(abspath "$5")
+fixture=$fixtures/store-v$ver.db
+sandbox migrate-v$ver
 models="default tab-v1"
-tabs="overview drift calibration alerts"
+tabs=$frames_tabs
+now=6		# the schema this mlmon writes
 
 cp "$fixture" old.db
 chmod u+w old.db
 
-# Each model's tables and frames as the fixture's were printed: the
-# frame without its second line (the store's last write) and with
-# alert ages normalised (tests/fixtures/README.md).
+# Each model's tables and frames as the fixture's were printed.
 console() {
-	for m in $models; do
-		for t in $tabs; do
-			"$top" --db old.db --model "$m" --once --tab "$t" \
-			    --format csv >"$1.$m.$t.csv"
-			TZ=UTC "$top" --db old.db --model "$m" --once \
-			    --tab "$t" --format text --width 400 --height 40 |
-			    sed '2d' | sed -E 's/[0-9]+[dhms]( [0-9]+[dhms])?'\
-' ago +/AGO /g; s/ +$//' >"$1.$m.$t.txt"
-		done
-	done
+	frames "$top" old.db "$1" $models
 }
 same_as_release() {
 	for m in $models; do
 		for t in $tabs; do
 			for f in csv txt; do
-				yes_if "$2: $m $t $f as the v4 release showed it" \
+				yes_if "$2: $m $t $f as the v$ver release showed it" \
 				    cmp -s "$1.$m.$t.$f" \
-				    "$fixtures/store-v4/$m/$t.$f"
+				    "$fixtures/store-v$ver/$m/$t.$f"
 			done
 		done
 	done
@@ -87,22 +81,24 @@ plans() {
 	done | tr '\n' ' '
 }
 
-check "fixture is version 4" "$(q old.db 'PRAGMA user_version')" 4
+check "fixture is version $ver" "$(q old.db 'PRAGMA user_version')" "$ver"
 check "fixture: two models" "$(q old.db 'SELECT name FROM models
     ORDER BY name')" "default tab-v1"
-check "fixture: the seed's readers scan" "$(plans old.db)" "0 0 0 "
+# Version 4 scans: its keys all lead with model_id (5 indexes them).
+if [ "$ver" = 4 ]; then seed_plans="0 0 0 "; else seed_plans="1 1 1 "; fi
+check "fixture: the seed's readers' plans" "$(plans old.db)" "$seed_plans"
 dump before
 console ro
 same_as_release ro "read-only, unmigrated"
-check "read-only open left the file at version 4" \
-    "$(q old.db 'PRAGMA user_version')" 4
+check "read-only open left the file at version $ver" \
+    "$(q old.db 'PRAGMA user_version')" "$ver"
 
 # Migrate: an ingest with nothing to read opens it read-write.
 "$ingest" --quiet --db old.db </dev/null
 check "empty ingest exit" $? 0
-check "migrated to version 5" "$(q old.db 'PRAGMA user_version')" 5
+check "migrated to version $now" "$(q old.db 'PRAGMA user_version')" "$now"
 check "schema_version is the store's" "$(q old.db "SELECT model_id, value
-    FROM meta WHERE key = 'schema_version'")" "0|5"
+    FROM meta WHERE key = 'schema_version'")" "0|$now"
 dump after
 for t in reports predictions alerts reference batches conditions pending \
     status; do
@@ -119,6 +115,26 @@ check "event id index" "$(q old.db "SELECT group_concat(name) FROM
     pragma_index_info('predictions_event_id_model')")" "event_id,model_id"
 check "old event index gone" "$(q old.db "SELECT count(*) FROM sqlite_master
     WHERE name = 'predictions_model_event_id'")" 0
+# 5 -> 6: batch_id leads the rows' unique key; the statistics row that
+# made SQLite skip-scan the old key went with it.
+check "rows' key" "$(q old.db "SELECT group_concat(name) FROM
+    pragma_index_info('predictions_batch_row_model')")|$(q old.db "SELECT
+    \"unique\" FROM pragma_index_list('predictions') WHERE name =
+    'predictions_batch_row_model'")" "batch_id,row_in_batch,model_id|1"
+check "old rows' key and its statistics gone" "$(q old.db "SELECT
+    (SELECT count(*) FROM sqlite_master WHERE name =
+    'predictions_model_batch_row'), (SELECT count(*) FROM sqlite_stat1
+    WHERE tbl = 'predictions')")" "0|0"
+# A model's batch (the ledger's recounts, labels, retention, the console)
+# seeks the key by batch_id and reads model_id from it: one SEARCH, on
+# the key, no table scan.
+check "a model's batch: a seek on the key" "$(sqlite3 old.db "EXPLAIN QUERY
+    PLAN SELECT count(*), count(true_class) FROM predictions WHERE
+    batch_id = 3 AND model_id = 2" | sed -n "s/^.--//p")" \
+    "SEARCH predictions USING INDEX predictions_batch_row_model (batch_id=?)"
+check "a model's batch: its rows" "$(q old.db "SELECT count(*) FROM
+    predictions WHERE batch_id = 3 AND model_id = 2")|$(q old.db "SELECT
+    count(*) FROM predictions WHERE batch_id = 3")" "100|200"
 n=$(q old.db "SELECT count(*) FROM predictions")
 sqlite3 old.db "SELECT json_object('id', event_id, 'ts', event_ts / 1e6,
     'batch_id', batch_id, 'row_in_batch', row_in_batch,
@@ -133,7 +149,7 @@ check "ids sent again: no row added" "$(q old.db "SELECT count(*)
 check "the held label still held" "$(q old.db "SELECT count(*) FROM
     pending_labels WHERE model_id = 1")" 1
 check "opening again changes nothing" "$("$ingest" --quiet --db old.db \
-    </dev/null; q old.db 'PRAGMA user_version')" 5
+    </dev/null; q old.db 'PRAGMA user_version')" "$now"
 
 # New rows for both models: two batches after each one's last.
 more() {
