@@ -262,16 +262,25 @@ check_schema(sqlite3 *db)
 {
 	ck_assert_int_eq(int_of(db, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 5);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 6);
 	ck_assert_int_eq(int_of(db, "SELECT value FROM meta WHERE key ="
-	    " 'schema_version'"), 5);
-	/* v5: the seed's readers by batch_id (an index, a skip-scan). */
+	    " 'schema_version'"), 6);
+	/* v5: the seed's readers by batch_id (an index on each table). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND name IN ('monitor_reports_batch',"
 	    " 'alerts_batch')"), 2);
-	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_stat1"
-	    " WHERE tbl = 'predictions' AND idx ="
-	    " 'predictions_model_batch_row'"), 1);
+	/*
+	 * v6: the rows' unique key led by batch_id (which serves the seed's
+	 * reader of predictions); v5's key, and the statistics row that made
+	 * SQLite skip-scan it, gone.
+	 */
+	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
+	    " pragma_index_list('predictions') WHERE \"unique\" AND name ="
+	    " 'predictions_batch_row_model'"), 1);
+	ck_assert_int_eq(int_of(db, "SELECT (SELECT count(*) FROM"
+	    " sqlite_master WHERE name = 'predictions_model_batch_row') +"
+	    " (SELECT count(*) FROM sqlite_stat1 WHERE tbl ="
+	    " 'predictions')"), 0);
 	/* Summaries, verdicts and batches_unpruned (retention). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'batches' AND name LIKE"
