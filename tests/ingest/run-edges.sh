@@ -87,13 +87,13 @@ mkdir adir
 check "directory as FILE exit" $? 2
 check "directory as FILE named" "$(grep -c '^mlmon-ingest: adir: is a directory' h.err)" 1
 
-# The console reads the current schema (5) and the ones before it down to
-# 2 (real stores of those releases: tests/db/migrate.sh, db-migrate-v4
-# and tests/db/test-verdicts.c); version 1 is refused.
+# The console reads the current schema (6) and the ones before it down to
+# 2 (real stores of those releases: tests/db/migrate.sh, db-migrate-v4,
+# db-migrate-v5 and tests/db/test-verdicts.c); version 1 is refused.
 cp e.db v.db
 timeout 10 "$top" --once --format csv --db v.db >h.out 2>h.err
-check "console schema 5 exit" $? 0
-check "console schema 5 rows" "$(grep -c '^default,1,' h.out)" 1
+check "console schema 6 exit" $? 0
+check "console schema 6 rows" "$(grep -c '^default,1,' h.out)" 1
 sqlite3 v.db "PRAGMA user_version = 1"
 timeout 10 "$top" --once --format csv --db v.db >h.out 2>h.err
 check "console schema 1 exit" $? 1
