@@ -283,6 +283,13 @@ feat_text(int64_t batch, int64_t row)
 int
 add_row(struct store *s, int64_t batch, int64_t row, int label, char **cause)
 {
+	return add_row_id(s, batch, row, label, NULL, cause);
+}
+
+int
+add_row_id(struct store *s, int64_t batch, int64_t row, int label,
+    const struct store_event_id *id, char **cause)
+{
 	struct store_prediction p;
 	char *f;
 	int rc;
@@ -297,6 +304,7 @@ add_row(struct store *s, int64_t batch, int64_t row, int label, char **cause)
 	p.confidence = 0.5;
 	p.true_class = label;
 	p.logged_at = 0;
+	p.event_id = id;
 	rc = store_prediction_add(s, &p, cause);
 	free(f);
 	return rc;

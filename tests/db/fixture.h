@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 struct store;
+struct store_event_id;
 
 extern bool	 fixture_pg;	/* the backend under test is PostgreSQL */
 extern char	 db_dir[64];	/* the case's temp dir (both backends) */
@@ -70,6 +71,9 @@ void		 q_exec(const char *sql);
  */
 int		 add_row(struct store *s, int64_t batch, int64_t row, int label,
 		    char **cause);
+/* add_row with an event id (NULL: none). */
+int		 add_row_id(struct store *s, int64_t batch, int64_t row,
+		    int label, const struct store_event_id *id, char **cause);
 /* Add rows 0..rows-1 of batch, labelled or not; each must be new. */
 void		 add_batch(struct store *s, int64_t batch, int rows,
 		    bool labelled);

@@ -163,26 +163,6 @@ plan_traced(const char *what)
 	    "longer reaches it", what);
 }
 
-/* A row of model "other" with an event id, logged or replayed. */
-static enum store_add_result
-plan_add_id(struct store *s, int64_t batch, int64_t row, int64_t id,
-    char **cause)
-{
-	struct store_prediction p;
-	struct store_event_id e = { NULL, 0, id };
-
-	memset(&p, 0, sizeof p);
-	p.batch_id = batch;
-	p.row_in_batch = row;
-	p.features_json = "[1,2]";
-	p.scores_json = "[0.25,0.5,0.25]";
-	p.predicted_class = 1;
-	p.confidence = 0.5;
-	p.true_class = -1;
-	p.event_id = &e;
-	return store_prediction_add(s, &p, cause);
-}
-
 /* The store's readers and writers of rows, on model "other". */
 static void
 plan_store(struct store *s)
@@ -210,8 +190,8 @@ plan_store(struct store *s)
 		labels[i] = i % 3;
 	ck_assert_int_eq(store_label_batch(s, 2, labels, 20, false, &cause),
 	    STORE_LABEL_APPLIED);
-	ck_assert_int_eq(plan_add_id(s, 16, 20, 900, &cause), STORE_ADD_NEW);
-	ck_assert_int_eq(plan_add_id(s, 16, 20, 900, &cause),
+	ck_assert_int_eq(add_row_id(s, 16, 20, -1, &e, &cause), STORE_ADD_NEW);
+	ck_assert_int_eq(add_row_id(s, 16, 20, -1, &e, &cause),
 	    STORE_ADD_REPLAY);
 	ck_assert_int_eq(store_label_id(s, &e, 1, false, &batch, &cause),
 	    STORE_LABEL_APPLIED);

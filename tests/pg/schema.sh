@@ -16,18 +16,24 @@ pq() {
 	    sed 's/ $//'
 }
 
+# Four ingests at once on database $2, with nothing to read: all exit 0
+# and say nothing (checks named $1).
+at_once() {
+	pids=
+	for i in 1 2 3 4; do
+		"$ingest" --db "$2" --quiet </dev/null >"out$i" 2>"err$i" &
+		pids="$pids $!"
+	done
+	n=0
+	for p in $pids; do
+		wait "$p" && n=$((n + 1))
+	done
+	check "$1: all exit 0" "$n" 4
+	yes_if "$1: no error" sh -c '! cat err1 err2 err3 err4 | grep .'
+}
+
 # Four processes at once on the empty database: all succeed.
-pids=
-for i in 1 2 3 4; do
-	"$ingest" --db "$url" --quiet </dev/null >"out$i" 2>"err$i" &
-	pids="$pids $!"
-done
-n=0
-for p in $pids; do
-	wait "$p" && n=$((n + 1))
-done
-check "4 ingests at once on an empty database: all exit 0" "$n" 4
-yes_if "4 ingests at once: no error" sh -c '! cat err1 err2 err3 err4 | grep .'
+at_once "4 ingests at once on an empty database" "$url"
 check "schema_version written once" "$(pq "$url" "SELECT count(*), \
     max(value) FROM meta WHERE key = 'schema_version' AND model_id = 0")" "1|6"
 check "model_status triggers created once" "$(pq "$url" "SELECT count(*) \
@@ -79,17 +85,7 @@ pq "$second" "DROP INDEX predictions_batch_row_model;
     CREATE UNIQUE INDEX predictions_model_batch_row
     ON predictions(model_id, batch_id, row_in_batch);
     UPDATE meta SET value = '5' WHERE key = 'schema_version'" >/dev/null
-pids=
-for i in 1 2 3 4; do
-	"$ingest" --db "$second" --quiet </dev/null >"out$i" 2>"err$i" &
-	pids="$pids $!"
-done
-n=0
-for p in $pids; do
-	wait "$p" && n=$((n + 1))
-done
-check "v5 -> 6, 4 ingests at once: all exit 0" "$n" 4
-yes_if "v5 -> 6: no error" sh -c '! cat err1 err2 err3 err4 | grep .'
+at_once "v5 -> 6, 4 ingests at once" "$second"
 check "v5 -> 6: version, the key led by batch_id, the old key gone" \
     "$(pq "$second" "SELECT value FROM meta WHERE key =
     'schema_version'")|$(pq "$second" "SELECT indexdef FROM pg_indexes
