@@ -5,6 +5,8 @@
  */
 #include "db/alert-store.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +67,11 @@ static const char sql_condition_put_pg[] = CONDITION_PUT("INSERT",
     " last_notified_at = excluded.last_notified_at,"
     " opened_at = excluded.opened_at, resolved_at = excluded.resolved_at");
 
+/* The columns in alert_cols' order, those it marks written bound. */
 static const char sql_alert_add[] =
-    "INSERT INTO alerts (batch_id, severity, channel, message, sent_at,"
-    " delivered, condition_key, kind, status, attempts, last_error,"
-    " next_attempt_at, model_id)"
+    "INSERT INTO alerts (batch_id, severity, channel, message,"
+    " condition_key, kind, status, sent_at, delivered, attempts,"
+    " last_error, next_attempt_at, model_id)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, :model)";
 
 #define ALERT_COLUMNS \
@@ -101,6 +104,67 @@ static const char sql_alert_settle[] =
     "UPDATE alerts SET attempts = ?, status = ?,"
     " last_error = ?, next_attempt_at = ?, delivered = ?,"
     " delivered_at = ? WHERE id = ?";
+
+/* How a column's value is held in its struct's field. */
+enum col_type {
+	COL_TEXT,	/* char *, caller frees; NULL for SQL NULL */
+	COL_INT,	/* int64_t */
+	COL_BOOL,	/* bool, stored 0 or 1 */
+	COL_REAL,	/* double, never NULL in the store; read 0 for NULL */
+	COL_TIME,	/* double, unix seconds; 0 for SQL NULL both ways */
+};
+
+/* One column of a row: its field, and whether an insert writes it. */
+struct col {
+	enum col_type	type;
+	size_t		off;		/* of the field in the struct */
+	bool		written;
+};
+
+#define CONDITION_COL(type, field) \
+	{ type, offsetof(struct alert_condition, field), true }
+#define ALERT_COL(type, field, written) \
+	{ type, offsetof(struct alert_row, field), written }
+
+/* alert_conditions, in the order sql_condition_get reads, _put writes. */
+static const struct col condition_cols[] = {
+	CONDITION_COL(COL_TEXT, key),
+	CONDITION_COL(COL_TEXT, rule),
+	CONDITION_COL(COL_TEXT, severity),
+	CONDITION_COL(COL_TEXT, features),
+	CONDITION_COL(COL_BOOL, open),
+	CONDITION_COL(COL_INT, first_batch),
+	CONDITION_COL(COL_INT, last_fired_batch),
+	CONDITION_COL(COL_INT, last_seen_batch),
+	CONDITION_COL(COL_INT, clear_streak),
+	CONDITION_COL(COL_TIME, last_notified_at),
+	CONDITION_COL(COL_TIME, opened_at),
+	CONDITION_COL(COL_TIME, resolved_at),
+};
+
+/*
+ * alerts, in the order ALERT_COLUMNS reads; sql_alert_add writes the
+ * marked ones in this order (a new row has no id, attempts is 0, and it
+ * is not delivered yet).
+ */
+static const struct col alert_cols[] = {
+	ALERT_COL(COL_INT, id, false),
+	ALERT_COL(COL_INT, batch_id, true),
+	ALERT_COL(COL_TEXT, severity, true),
+	ALERT_COL(COL_TEXT, channel, true),
+	ALERT_COL(COL_TEXT, message, true),
+	ALERT_COL(COL_TEXT, condition_key, true),
+	ALERT_COL(COL_TEXT, kind, true),
+	ALERT_COL(COL_TEXT, status, true),
+	ALERT_COL(COL_REAL, sent_at, true),
+	ALERT_COL(COL_BOOL, delivered, true),
+	ALERT_COL(COL_INT, attempts, false),
+	ALERT_COL(COL_TEXT, last_error, true),
+	ALERT_COL(COL_TIME, next_attempt_at, true),
+	ALERT_COL(COL_TIME, delivered_at, false),
+};
+
+#define NCOLS(t)	(sizeof (t) / sizeof (t)[0])
 
 /* Caller frees; NULL for SQL NULL. */
 static char *
@@ -137,25 +201,87 @@ alert_bind_text(struct db_stmt *st, int i, const char *t)
 		db_bind_text(st, i, t, -1, DB_COPY);
 }
 
+/* Column i of the row st is on into the field c describes in obj. */
+static void
+col_read(struct db_stmt *st, int i, const struct col *c, void *obj)
+{
+	void	*f = (char *)obj + c->off;
+
+	switch (c->type) {
+	case COL_TEXT:
+		*(char **)f = alert_column_text(st, i);
+		break;
+	case COL_INT:
+		*(int64_t *)f = db_column_int64(st, i);
+		break;
+	case COL_BOOL:
+		*(bool *)f = db_column_int(st, i) != 0;
+		break;
+	case COL_REAL:
+	case COL_TIME:
+		*(double *)f = alert_column_time(st, i);
+		break;
+	}
+}
+
+/* The field c describes in obj into parameter i of st. */
+static void
+col_bind(struct db_stmt *st, int i, const struct col *c, const void *obj)
+{
+	const void *f = (const char *)obj + c->off;
+
+	switch (c->type) {
+	case COL_TEXT:
+		alert_bind_text(st, i, *(char *const *)f);
+		break;
+	case COL_INT:
+		db_bind_int64(st, i, *(const int64_t *)f);
+		break;
+	case COL_BOOL:
+		db_bind_int64(st, i, *(const bool *)f ? 1 : 0);
+		break;
+	case COL_REAL:
+		db_bind_double(st, i, *(const double *)f);
+		break;
+	case COL_TIME:
+		alert_bind_time(st, i, *(const double *)f);
+		break;
+	}
+}
+
+/* Every column of the row st is on into obj (zeroed first). */
+static void
+cols_read(struct db_stmt *st, const struct col *cols, size_t n, void *obj,
+    size_t size)
+{
+	size_t	i;
+
+	memset(obj, 0, size);
+	for (i = 0; i < n; i++)
+		col_read(st, (int)i, &cols[i], obj);
+}
+
+/* The written columns of obj into st's parameters 1, 2, ... in order. */
+static void
+cols_bind(struct db_stmt *st, const struct col *cols, size_t n,
+    const void *obj)
+{
+	size_t	i;
+	int	k = 1;
+
+	for (i = 0; i < n; i++) {
+		if (cols[i].written)
+			col_bind(st, k++, &cols[i], obj);
+	}
+}
+
 /* A row of alert_conditions into the struct alert_condition at out. */
 static void
 condition_read(struct db_stmt *st, void *out)
 {
 	struct alert_condition *c = out;
 
-	memset(c, 0, sizeof *c);
-	c->key = alert_column_text(st, 0);
-	c->rule = alert_column_text(st, 1);
-	c->severity = alert_column_text(st, 2);
-	c->features = alert_column_text(st, 3);
-	c->open = db_column_int(st, 4) != 0;
-	c->first_batch = db_column_int64(st, 5);
-	c->last_fired_batch = db_column_int64(st, 6);
-	c->last_seen_batch = db_column_int64(st, 7);
-	c->clear_streak = db_column_int64(st, 8);
-	c->last_notified_at = alert_column_time(st, 9);
-	c->opened_at = alert_column_time(st, 10);
-	c->resolved_at = alert_column_time(st, 11);
+	cols_read(st, condition_cols, NCOLS(condition_cols), c, sizeof *c);
 	if (c->key == NULL)
 		c->key = xstrdup("");
 	if (c->rule == NULL)
@@ -170,21 +296,7 @@ row_read(struct db_stmt *st, void *out)
 {
 	struct alert_row *r = out;
 
-	memset(r, 0, sizeof *r);
-	r->id = db_column_int64(st, 0);
-	r->batch_id = db_column_int64(st, 1);
-	r->severity = alert_column_text(st, 2);
-	r->channel = alert_column_text(st, 3);
-	r->message = alert_column_text(st, 4);
-	r->condition_key = alert_column_text(st, 5);
-	r->kind = alert_column_text(st, 6);
-	r->status = alert_column_text(st, 7);
-	r->sent_at = alert_column_time(st, 8);
-	r->delivered = db_column_int(st, 9) != 0;
-	r->attempts = db_column_int64(st, 10);
-	r->last_error = alert_column_text(st, 11);
-	r->next_attempt_at = alert_column_time(st, 12);
-	r->delivered_at = alert_column_time(st, 13);
+	cols_read(st, alert_cols, NCOLS(alert_cols), r, sizeof *r);
 	/* Rows written by the seed's Python have no kind or status. */
 	if (r->kind == NULL)
 		r->kind = xstrdup("firing");
@@ -244,18 +356,7 @@ alert_store_condition_put(struct store *s, const struct alert_condition *c,
 	if ((st = store_stmt(s, s->pg ? sql_condition_put_pg :
 	    sql_condition_put, cause)) == NULL)
 		return -1;
-	alert_bind_text(st, 1, c->key);
-	alert_bind_text(st, 2, c->rule);
-	alert_bind_text(st, 3, c->severity);
-	alert_bind_text(st, 4, c->features);
-	db_bind_int64(st, 5, c->open ? 1 : 0);
-	db_bind_int64(st, 6, c->first_batch);
-	db_bind_int64(st, 7, c->last_fired_batch);
-	db_bind_int64(st, 8, c->last_seen_batch);
-	db_bind_int64(st, 9, c->clear_streak);
-	alert_bind_time(st, 10, c->last_notified_at);
-	alert_bind_time(st, 11, c->opened_at);
-	alert_bind_time(st, 12, c->resolved_at);
+	cols_bind(st, condition_cols, NCOLS(condition_cols), c);
 	return store_stmt_send(s, st, "writing an alert condition", cause);
 }
 
@@ -279,17 +380,7 @@ alert_store_add(struct store *s, const struct alert_row *r, int64_t *id,
 		return -1;
 	if ((st = store_stmt(s, sql_alert_add, cause)) == NULL)
 		return -1;
-	db_bind_int64(st, 1, r->batch_id);
-	alert_bind_text(st, 2, r->severity);
-	alert_bind_text(st, 3, r->channel);
-	alert_bind_text(st, 4, r->message);
-	db_bind_double(st, 5, r->sent_at);
-	db_bind_int64(st, 6, r->delivered ? 1 : 0);
-	alert_bind_text(st, 7, r->condition_key);
-	alert_bind_text(st, 8, r->kind);
-	alert_bind_text(st, 9, r->status);
-	alert_bind_text(st, 10, r->last_error);
-	alert_bind_time(st, 11, r->next_attempt_at);
+	cols_bind(st, alert_cols, NCOLS(alert_cols), r);
 	if (store_stmt_send(s, st, "recording an alert", cause) == -1)
 		return -1;
 	if (id != NULL && (*id = db_last_insert_id(s->conn)) < 0) {
