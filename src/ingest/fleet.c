@@ -578,18 +578,6 @@ fleet_interrupt(struct fleet *f, char *left, size_t size, char **cause)
 	return 0;
 }
 
-/* The stored position as follow_create takes it. */
-static void
-follow_pos_of(const struct store_position *sp, struct follow_pos *fp)
-{
-	memset(fp, 0, sizeof *fp);
-	fp->dev = sp->dev;
-	fp->ino = sp->ino;
-	fp->offset = sp->offset;
-	fp->line = sp->line;
-	fp->hash = sp->hash;
-}
-
 /*
  * --follow: the other stored models with a position under key (the
  * input carried them), each resumed now (member_add); the first one's
@@ -625,7 +613,7 @@ resume_others(struct fleet *f, const char *key, int64_t now_ms,
 		}
 		m->resumed = true;
 		if (!*found)
-			follow_pos_of(&sp, pos);
+			pipeline_follow_pos(&sp, pos);
 		*found = true;
 	}
 	store_models_free(names, n);

@@ -332,6 +332,17 @@ reopen(struct pipeline *p, char **cause)
 	return 0;
 }
 
+void
+pipeline_follow_pos(const struct store_position *sp, struct follow_pos *fp)
+{
+	memset(fp, 0, sizeof *fp);
+	fp->dev = sp->dev;
+	fp->ino = sp->ino;
+	fp->offset = sp->offset;
+	fp->line = sp->line;
+	fp->hash = sp->hash;
+}
+
 int
 pipeline_resume(struct pipeline *p, const char *key, int64_t now_ms,
     struct follow_pos *fp, bool *found, char **cause)
@@ -349,11 +360,7 @@ pipeline_resume(struct pipeline *p, const char *key, int64_t now_ms,
 	memset(fp, 0, sizeof *fp);
 	if (!*found)
 		return 0;
-	fp->dev = pos.dev;
-	fp->ino = pos.ino;
-	fp->offset = pos.offset;
-	fp->line = pos.line;
-	fp->hash = pos.hash;
+	pipeline_follow_pos(&pos, fp);
 	st.next_row = pos.next_row;
 	st.frontier = pos.frontier;
 	st.max_ts = pos.max_ts;
