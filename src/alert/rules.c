@@ -6,6 +6,7 @@
  */
 #include "alert/rules.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,13 +125,35 @@ rule_add(struct rule_result *r, int rule)
 	return f;
 }
 
-/* A finding on the batch as a whole: one per rule, keyed by its name. */
+/*
+ * A finding on the batch as a whole: one per rule, keyed by its name. Its
+ * message names the batch, then says fmt.
+ */
 static struct rule_finding *
-rule_add_batch(struct rule_result *r, int rule)
+rule_add_batch(struct rule_result *r, int rule, const struct alert_batch *b,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static struct rule_finding *
+rule_add_batch(struct rule_result *r, int rule, const struct alert_batch *b,
+    const char *fmt, ...)
 {
 	struct rule_finding *f = rule_add(r, rule);
+	va_list ap;
+	char *text;
+	int n;
 
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();	/* only a bad format fails */
+	text = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	f->key = xstrdup(f->rule->name);
+	f->message = xasprintf("batch %lld: %s", (long long)b->batch_id, text);
+	free(text);
 	return f;
 }
 
@@ -308,54 +331,42 @@ static void
 rules_prediction(const struct alert_batch *b, struct rule_result *r)
 {
 	const struct prediction_report *pr = b->prediction;
-	struct rule_finding *f;
 
-	if (pr->label_shift_drift && pr->calibrated) {
-		f = rule_add_batch(r, RULE_LABEL_SHIFT);
-		f->message = xasprintf("batch %lld: label shift in the "
+	if (pr->label_shift_drift && pr->calibrated)
+		rule_add_batch(r, RULE_LABEL_SHIFT, b, "label shift in the "
 		    "predicted classes (TVD %.3f; homogeneity chi-squared "
-		    "%.3f, p %.2g, q %.2g)", (long long)b->batch_id,
-		    pr->class_tvd, pr->label_shift_homog_statistic,
+		    "%.3f, p %.2g, q %.2g)", pr->class_tvd,
+		    pr->label_shift_homog_statistic,
 		    pr->label_shift_homog_p_value, pr->label_shift_q);
-	} else if (pr->label_shift_drift) {
-		f = rule_add_batch(r, RULE_LABEL_SHIFT);
-		f->message = xasprintf("batch %lld: label shift in the "
+	else if (pr->label_shift_drift)
+		rule_add_batch(r, RULE_LABEL_SHIFT, b, "label shift in the "
 		    "predicted classes (chi-squared %.3f, p %.2g)",
-		    (long long)b->batch_id, pr->label_shift_statistic,
-		    pr->label_shift_p_value);
-	}
-	if (pr->confidence_drift) {
-		f = rule_add_batch(r, RULE_CONFIDENCE_DRIFT);
-		f->message = xasprintf("batch %lld: confidence drift (mean "
-		    "confidence %.3f vs reference %.3f, delta %+.3f)",
-		    (long long)b->batch_id, pr->mean_confidence,
-		    pr->reference_mean_confidence,
+		    pr->label_shift_statistic, pr->label_shift_p_value);
+	if (pr->confidence_drift)
+		rule_add_batch(r, RULE_CONFIDENCE_DRIFT, b, "confidence drift "
+		    "(mean confidence %.3f vs reference %.3f, delta %+.3f)",
+		    pr->mean_confidence, pr->reference_mean_confidence,
 		    pr->mean_confidence - pr->reference_mean_confidence);
-	}
 }
 
 static void
 rules_performance(const struct alert_batch *b, struct rule_result *r)
 {
 	const struct performance_report *p = b->performance;
-	struct rule_finding *f;
 
 	if (!p->any_decay)
 		return;
-	f = rule_add_batch(r, RULE_PERFORMANCE_DECAY);
 	if (p->calibrated)
-		f->message = xasprintf("batch %lld: performance decay "
-		    "(accuracy %.3f, delta %+.3f SE %.3f, errors rose p %.2g;"
-		    " F1 macro %.3f, delta %+.3f; %zu labelled rows)",
-		    (long long)b->batch_id, p->accuracy, p->acc_delta,
-		    p->acc_se, p->acc_p_value, p->f1_macro, p->f1_delta,
-		    p->n_rows);
+		rule_add_batch(r, RULE_PERFORMANCE_DECAY, b, "performance "
+		    "decay (accuracy %.3f, delta %+.3f SE %.3f, errors rose "
+		    "p %.2g; F1 macro %.3f, delta %+.3f; %zu labelled rows)",
+		    p->accuracy, p->acc_delta, p->acc_se, p->acc_p_value,
+		    p->f1_macro, p->f1_delta, p->n_rows);
 	else
-		f->message = xasprintf("batch %lld: performance decay "
-		    "(accuracy %.3f, delta %+.3f; F1 macro %.3f, delta %+.3f;"
-		    " %zu labelled rows)", (long long)b->batch_id,
-		    p->accuracy, p->acc_delta, p->f1_macro, p->f1_delta,
-		    p->n_rows);
+		rule_add_batch(r, RULE_PERFORMANCE_DECAY, b, "performance "
+		    "decay (accuracy %.3f, delta %+.3f; F1 macro %.3f, delta "
+		    "%+.3f; %zu labelled rows)", p->accuracy, p->acc_delta,
+		    p->f1_macro, p->f1_delta, p->n_rows);
 }
 
 /* Calibrated: the accuracy test that corroborated a detector's signal. */
@@ -381,15 +392,14 @@ rules_estimate(const struct alert_batch *b, const struct alert_config *c,
 
 	if (!e->decayed || c->estimated_decay_severity == ALERT_SEVERITY_OFF)
 		return;
-	f = rule_add_batch(r, RULE_ESTIMATED_DECAY);
-	f->severity = c->estimated_decay_severity;
-	f->message = xasprintf("batch %lld: estimated performance decay "
-	    "before labels (CBPE: accuracy %.3f, upper bound %.3f vs "
-	    "reference %.3f; F1 macro %.3f, upper bound %.3f vs reference "
-	    "%.3f; decay threshold %.3f; %zu rows)", (long long)b->batch_id,
+	f = rule_add_batch(r, RULE_ESTIMATED_DECAY, b, "estimated "
+	    "performance decay before labels (CBPE: accuracy %.3f, upper "
+	    "bound %.3f vs reference %.3f; F1 macro %.3f, upper bound %.3f vs "
+	    "reference %.3f; decay threshold %.3f; %zu rows)",
 	    e->cbpe.accuracy, e->cbpe.accuracy_upper, e->ref_accuracy,
 	    e->cbpe.f1_macro, e->cbpe.f1_upper, e->ref_f1_macro, e->decay_delta,
 	    e->cbpe.n_rows);
+	f->severity = c->estimated_decay_severity;
 }
 
 static void
@@ -399,19 +409,16 @@ rules_detector(const struct alert_batch *b, struct rule_result *r)
 	struct rule_finding *f;
 
 	if (d->ddm_drift) {
-		f = rule_add_batch(r, RULE_DDM_DRIFT);
-		f->message = xasprintf("batch %lld: DDM detected drift in the "
-		    "error stream (%llu labelled rows fed, %llu DDM drifts "
-		    "so far)", (long long)b->batch_id,
-		    (unsigned long long)d->n_fed,
+		f = rule_add_batch(r, RULE_DDM_DRIFT, b, "DDM detected drift "
+		    "in the error stream (%llu labelled rows fed, %llu DDM "
+		    "drifts so far)", (unsigned long long)d->n_fed,
 		    (unsigned long long)d->ddm_drifts);
 		detail_corroborated(&f->message, d);
 	}
 	if (d->adwin_drift) {
-		f = rule_add_batch(r, RULE_ADWIN_DRIFT);
-		f->message = xasprintf("batch %lld: ADWIN detected a change in "
-		    "the error rate (window %llu rows, error rate %.3f, %llu "
-		    "detections so far)", (long long)b->batch_id,
+		f = rule_add_batch(r, RULE_ADWIN_DRIFT, b, "ADWIN detected a "
+		    "change in the error rate (window %llu rows, error rate "
+		    "%.3f, %llu detections so far)",
 		    (unsigned long long)d->adwin_width, d->adwin_mean,
 		    (unsigned long long)d->adwin_detections);
 		detail_corroborated(&f->message, d);
