@@ -78,11 +78,21 @@ joint_lambda(double d, size_t n, size_t m)
  * walk over its order: no sorting per draw. A draw's two counts of a row
  * (pseudo-reference, pseudo-batch) are packed in one word, the batch's in
  * the high half (both sizes are below 2^32), so one addition carries
- * both running totals; the walk keeps them as prefix sums (cum), from
- * which PSI's bins are two reads each.
+ * both running totals; PSI's bins are the totals at the cuts.
+ *
+ * KS's D is the largest |a / na - b / nb| over the ends of the runs of
+ * equal values, a and b the running totals. The walk sums beside them
+ * the integer a nb - b na (each row's weight: its counts times nb and
+ * -na), whose size orders the candidates: two ends whose integers differ
+ * are 1 / (na nb) apart in the exact difference, far more than the
+ * rounding of the doubles (3 2^-54 each) when na nb <= JOINT_EXACT_MAX,
+ * so only an end whose integer reaches the largest so far can hold D, and
+ * the doubles are formed there alone, the same expression as everywhere.
+ * Above that size every end's double is formed.
  */
 #define JOINT_LOW	0xffffffffULL	/* the pseudo-reference's half */
 #define JOINT_HIGH	((uint64_t)1 << 32)	/* one pseudo-batch draw */
+#define JOINT_EXACT_MAX	((uint64_t)1 << 50)	/* na nb, integer order */
 
 struct joint_ref {
 	size_t		 n, cols;
@@ -90,7 +100,22 @@ struct joint_ref {
 	size_t		*row;	/* cols x n: the row of each */
 	unsigned char	*end;	/* cols x n: 1 where a run of equals ends */
 	bool		*ties;	/* cols: the column has a run of 2 or more */
-	uint64_t	*cum;	/* n + 1: packed counts of positions < k */
+};
+
+/* One draw: its packed counts and weights per row, and their sizes. */
+struct joint_draw {
+	uint64_t	*cnt;	/* n: packed counts */
+	uint64_t	*w;	/* n: count nb - count of the batch na */
+	double		 na, nb;
+	bool		 every;	/* na nb above JOINT_EXACT_MAX */
+	bool		 clear;	/* zero cnt and w behind the walk */
+};
+
+/* A column's walk so far: packed totals, their weight, D. */
+struct joint_walk {
+	uint64_t	f, i;
+	int64_t		hi, lo;		/* the extremes of i seen */
+	double		best;
 };
 
 static const double *joint_sort_key;
@@ -117,7 +142,6 @@ joint_ref_init(struct joint_ref *jr, const double *rows, size_t n,
 	jr->row = xreallocarray(NULL, n * cols, sizeof *jr->row);
 	jr->end = xreallocarray(NULL, n * cols, sizeof *jr->end);
 	jr->ties = xcalloc(cols ? cols : 1, sizeof *jr->ties);
-	jr->cum = xreallocarray(NULL, n + 1, sizeof *jr->cum);
 	for (c = 0; c < cols; c++) {
 		for (i = 0; i < n; i++) {
 			col[i] = rows[i * cols + c];
@@ -144,107 +168,109 @@ joint_ref_finish(struct joint_ref *jr)
 	free(jr->row);
 	free(jr->end);
 	free(jr->ties);
-	free(jr->cum);
-}
-
-/* The first position k whose prefix cum[k + 1] is >= v (cum grows). */
-static size_t
-joint_cum_find(const uint64_t *cum, size_t n, uint64_t v)
-{
-	size_t lo = 0, hi = n - 1, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (cum[mid + 1] >= v)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
 }
 
 /*
- * KS's D of one column: the ECDFs of the packed counts cnt (na draws
- * low, nb high) compared at the end of each run of equal values where a
- * count moved (elsewhere the difference is the one already seen, and
- * before any the difference is 0); the prefix sums into cum. Counts are
- * below 2^32, so converted through int64_t as the same doubles.
+ * Positions [from, to) of one column's walk: the totals, and D's
+ * candidates at the ends of runs (above): where the weight reaches its
+ * highest or lowest so far, so |weight| its largest. Counts are below
+ * 2^32, so converted through int64_t as the same doubles.
  */
-static double
-joint_column_ks(const struct joint_ref *jr, size_t c, const uint64_t *cnt,
-    double na, double nb)
+static void
+joint_walk(const size_t *row, const unsigned char *end, bool ties,
+    size_t from, size_t to, const struct joint_draw *jd,
+    struct joint_walk *jw)
 {
-	const size_t *row = jr->row + c * jr->n;
-	const unsigned char *end = jr->end + c * jr->n;
-	uint64_t *cum = jr->cum, f = 0, x;
-	size_t k, n = jr->n;
-	double best = 0.0, diff;
-	bool moved = false, ties = jr->ties[c];
+	uint64_t *cnt = jd->cnt, *w = jd->w, f = jw->f, i = jw->i, x;
+	int64_t hi = jw->hi, lo = jw->lo, v;
+	double best = jw->best, diff, na = jd->na, nb = jd->nb;
+	bool every = jd->every, clear = jd->clear;
+	size_t k;
 
-	cum[0] = 0;
-	for (k = 0; k < n; k++) {
-		x = cnt[row[k]];
-		f += x;
-		cum[k + 1] = f;
-		if (ties) {
-			moved |= x != 0;
-			if (!end[k] || !moved)
-				continue;
-			moved = false;
-		} else if (x == 0)
+	for (k = from; k < to; k++) {
+		x = row[k];
+		f += cnt[x];
+		i += w[x];
+		if (clear)
+			cnt[x] = w[x] = 0;
+		if (ties && !end[k])
 			continue;
+		v = (int64_t)i;
+		if (v < hi && v > lo)
+			continue;
+		if (!every) {
+			hi = v > hi ? v : hi;
+			lo = v < lo ? v : lo;
+		}
 		diff = fabs((double)(int64_t)(f & JOINT_LOW) / na -
 		    (double)(int64_t)(f >> 32) / nb);
 		if (diff > best)
 			best = diff;
 	}
-	return best;
+	jw->f = f;
+	jw->i = i;
+	jw->hi = hi;
+	jw->lo = lo;
+	jw->best = best;
 }
 
 /*
- * KS's D and PSI of one column for the packed counts cnt (pseudo-reference
- * of na draws, pseudo-batch of nb); PSI's bins over the drawn values'
- * range, cut on the sorted column (drift_psi_cuts), as psi-null.c draws
- * them, counted from the walk's prefix sums.
+ * KS's D and PSI of one column for a draw (pseudo-reference of na draws,
+ * pseudo-batch of nb); PSI's bins over the drawn values' range, cut on
+ * the sorted column (drift_psi_cuts), as psi-null.c draws them, counted
+ * as the differences of the walk's totals at the cuts.
  */
 static void
-joint_column(const struct joint_ref *jr, size_t c, const uint64_t *cnt,
-    size_t na, size_t nb, double *d, double *psi)
+joint_column(const struct joint_ref *jr, size_t c,
+    const struct joint_draw *jd, double *d, double *psi)
 {
+	const size_t *row = jr->row + c * jr->n;
 	const double *sv = jr->sv + c * jr->n;
-	const uint64_t *cum = jr->cum;
-	uint64_t x, ba[PSI_BINS], bb[PSI_BINS];
-	size_t below[PSI_BINS + 1], n = jr->n, lo, hi;
+	struct joint_walk jw = { 0, 0, 0, 0, 0.0 };
+	uint64_t x, at, ba[PSI_BINS], bb[PSI_BINS];
+	size_t below[PSI_BINS + 1], lo = 0, hi = jr->n - 1;
 	int b;
 
-	*d = joint_column_ks(jr, c, cnt, (double)na, (double)nb);
 	/* The lowest and highest positions drawn (either side). */
-	lo = joint_cum_find(cum, n, 1);
-	hi = joint_cum_find(cum, n, cum[n]);
-	drift_psi_cuts(sv, n, sv[lo], sv[hi], below);
+	while (jd->cnt[row[lo]] == 0)
+		lo++;
+	while (jd->cnt[row[hi]] == 0)
+		hi--;
+	drift_psi_cuts(sv, jr->n, sv[lo], sv[hi], below);
 	for (b = 0; b < PSI_BINS; b++) {
-		x = cum[below[b + 1]] - cum[below[b]];
+		at = jw.f;
+		joint_walk(row, jr->end + c * jr->n, jr->ties[c], below[b],
+		    below[b + 1], jd, &jw);
+		x = jw.f - at;
 		ba[b] = x & JOINT_LOW;
 		bb[b] = x >> 32;
 	}
+	*d = jw.best;
 	*psi = drift_psi_counts(ba, bb, PSI_BINS);
 }
 
-/* T_KS and T_PSI of one resampled pair of n and m rows. */
+/*
+ * T_KS and T_PSI of one resampled pair of n and m rows; jd's counts and
+ * weights are zero on entry and left zero.
+ */
 static void
 joint_draw_one(struct rng *r, const struct joint_ref *jr, size_t m,
-    uint64_t *cnt, const struct psi_null *const *psi, double *tks,
+    struct joint_draw *jd, const struct psi_null *const *psi, double *tks,
     double *tpsi)
 {
 	size_t c, n = jr->n;
 	double d, p;
 
-	memset(cnt, 0, n * sizeof *cnt);
-	rng_tally(r, n, n, cnt, 1);
-	rng_tally(r, n, m, cnt, JOINT_HIGH);
+	rng_tally(r, n, n, jd->cnt, 1, jd->w, m);
+	rng_tally(r, n, m, jd->cnt, JOINT_HIGH, jd->w, -(uint64_t)n);
 	*tks = *tpsi = 0.0;
+	if (jr->cols == 0) {
+		memset(jd->cnt, 0, n * sizeof *jd->cnt);
+		memset(jd->w, 0, n * sizeof *jd->w);
+	}
 	for (c = 0; c < jr->cols; c++) {
-		joint_column(jr, c, cnt, n, m, &d, &p);
+		jd->clear = c + 1 == jr->cols;
+		joint_column(jr, c, jd, &d, &p);
 		*tks += joint_ks_term(joint_lambda(d, n, m));
 		*tpsi += joint_p_term(psi_null_p_value(psi[c], p));
 	}
@@ -258,7 +284,12 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 	bool stopped = false;
 	double *xk = xreallocarray(NULL, draws, sizeof *xk);
 	double *xp = xreallocarray(NULL, draws, sizeof *xp);
-	uint64_t *cnt = xreallocarray(NULL, n_rows, sizeof *cnt);
+	struct joint_draw jd = {
+		.cnt = xcalloc(n_rows, sizeof *jd.cnt),
+		.w = xcalloc(n_rows, sizeof *jd.w),
+		.na = (double)n_rows, .nb = (double)m,
+		.every = (uint64_t)n_rows * m > JOINT_EXACT_MAX,
+	};
 	struct joint_ref jr;
 	struct rng r;
 	size_t i;
@@ -269,8 +300,7 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 		if (i % JOINT_STOP_POLL == 0 && stop_requested())
 			stopped = true;
 		else
-			joint_draw_one(&r, &jr, m, cnt, psi, &xk[i],
-			    &xp[i]);
+			joint_draw_one(&r, &jr, m, &jd, psi, &xk[i], &xp[i]);
 	}
 	if (!stopped) {
 		psi_null_fit_sample(xk, draws, ks_out);
@@ -281,7 +311,8 @@ joint_null_fit(const double *rows, size_t n_rows, size_t n_cols, size_t m,
 	ks_out->seed = psi_out->seed = seed;
 	free(xk);
 	free(xp);
-	free(cnt);
+	free(jd.cnt);
+	free(jd.w);
 	joint_ref_finish(&jr);
 	return !stopped;
 }

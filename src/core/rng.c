@@ -99,12 +99,19 @@ rng_below(struct rng *r, uint64_t n)
 
 void
 rng_tally(struct rng *r, uint64_t n, size_t draws, uint64_t *counts,
-    uint64_t step)
+    uint64_t step, uint64_t *weights, uint64_t wstep)
 {
+	struct rng s = *r;	/* a local state stays in registers: the
+				 * stores to counts may not alias it */
+	uint64_t k;
 	size_t i;
 
-	for (i = 0; i < draws; i++)
-		counts[rng_below_step(r, n)] += step;
+	for (i = 0; i < draws; i++) {
+		k = rng_below_step(&s, n);
+		counts[k] += step;
+		weights[k] += wstep;
+	}
+	*r = s;
 }
 
 /* Binomial(n, p), p <= 0.5 and n p < RNG_BINOMIAL_SMALL: inversion. */

@@ -23,10 +23,12 @@ double		rng_uniform(struct rng *r);
 uint64_t	rng_below(struct rng *r, uint64_t n);
 /*
  * draws indices i = rng_below(r, n) in turn (the same stream as that many
- * calls), each adding step to counts[i]: a resample's counts per item.
+ * calls), each adding step to counts[i] and wstep to weights[i] (modulo
+ * 2^64): a resample's counts per item, and a weight of them.
  */
 void		rng_tally(struct rng *r, uint64_t n, size_t draws,
-		    uint64_t *counts, uint64_t step);
+		    uint64_t *counts, uint64_t step, uint64_t *weights,
+		    uint64_t wstep);
 /*
  * Binomial(n, p) variate, exact up to rounding: for n * min(p, 1 - p) <
  * 30 inversion from 0; above, a chop-down search from the mode (pmf at
