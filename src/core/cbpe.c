@@ -1,9 +1,10 @@
 /*
- * CBPE estimates of one batch (see cbpe.h). Two passes over the rows, each
- * mapping a row's scores again, so memory stays O(k^2) whatever the batch
- * size: the first builds the expected confusion matrix and the accuracy
- * variance, the second the delta-method variance of macro F1, which needs
- * the per-class totals of the first.
+ * CBPE estimates of one batch (see cbpe.h). The rows' scores are mapped
+ * through the calibration once, into a copy as large as the scores the
+ * caller holds (n k), then two passes read them: the first builds the
+ * expected confusion matrix and the accuracy variance, the second the
+ * delta-method variance of macro F1, which needs the per-class totals of
+ * the first.
  */
 #include "cbpe.h"
 
@@ -22,13 +23,24 @@ struct cbpe_totals {
 	double	*b;		/* dF1/dNtrue_c: -2 TP_c / (K D_c^2) */
 };
 
-static void
-cbpe_row(const struct calib *calib, const double *scores, int k, double *p)
+/*
+ * The rows' probabilities: scores through calib, or scores themselves
+ * without one (*owned NULL); the caller frees *owned.
+ */
+static const double *
+cbpe_probs(const struct calib *calib, const double *scores, size_t n, int k,
+    double **owned)
 {
-	if (calib != NULL)
-		calib_apply(calib, scores, p);
-	else
-		memcpy(p, scores, (size_t)k * sizeof *p);
+	size_t uk = (size_t)k, i;
+	double *p;
+
+	*owned = NULL;
+	if (calib == NULL)
+		return scores;
+	p = *owned = xreallocarray(NULL, n ? n * uk : 1, sizeof *p);
+	for (i = 0; i < n; i++)
+		calib_apply(calib, scores + i * uk, p + i * uk);
+	return p;
 }
 
 static double
@@ -39,9 +51,8 @@ cbpe_clip(double v)
 
 /* Pass 1: expected confusion, n_rows, accuracy and its variance. */
 static void
-cbpe_pass_confusion(const struct calib *calib, const double *scores,
-    const int *y_pred, size_t n, int k, struct cbpe_estimate *e,
-    struct cbpe_totals *tt, double *p)
+cbpe_pass_confusion(const double *probs, const int *y_pred, size_t n,
+    int k, struct cbpe_estimate *e, struct cbpe_totals *tt)
 {
 	size_t uk = (size_t)k, i;
 	double right = 0.0, var = 0.0;
@@ -49,10 +60,10 @@ cbpe_pass_confusion(const struct calib *calib, const double *scores,
 
 	for (i = 0; i < n; i++) {
 		int pr = y_pred[i];
+		const double *p = probs + i * uk;
 
 		if (pr < 0 || pr >= k)
 			continue;
-		cbpe_row(calib, scores + i * uk, k, p);
 		for (t = 0; t < k; t++)
 			e->confusion[(size_t)t * uk + (size_t)pr] += p[t];
 		tt->npred[pr] += 1.0;
@@ -99,9 +110,8 @@ cbpe_f1(struct cbpe_estimate *e, struct cbpe_totals *tt)
 
 /* Pass 2: the delta-method variance of macro F1, summed over rows. */
 static double
-cbpe_pass_f1_var(const struct calib *calib, const double *scores,
-    const int *y_pred, size_t n, int k, const struct cbpe_totals *tt,
-    double *p)
+cbpe_pass_f1_var(const double *probs, const int *y_pred, size_t n, int k,
+    const struct cbpe_totals *tt)
 {
 	size_t uk = (size_t)k, i;
 	double var = 0.0;
@@ -109,11 +119,11 @@ cbpe_pass_f1_var(const struct calib *calib, const double *scores,
 
 	for (i = 0; i < n; i++) {
 		int pr = y_pred[i];
+		const double *p = probs + i * uk;
 		double mean = 0.0, v = 0.0;
 
 		if (pr < 0 || pr >= k)
 			continue;
-		cbpe_row(calib, scores + i * uk, k, p);
 		for (t = 0; t < k; t++)
 			mean += p[t] * ((t == pr ? tt->a[t] : 0.0) + tt->b[t]);
 		for (t = 0; t < k; t++) {
@@ -132,7 +142,8 @@ cbpe_estimate(const struct calib *calib, const double *scores,
 {
 	size_t uk = (size_t)k;
 	struct cbpe_totals tt;
-	double *p = xcalloc(uk, sizeof *p);
+	double *owned;
+	const double *p = cbpe_probs(calib, scores, n, k, &owned);
 
 	memset(out, 0, sizeof *out);
 	out->k = k;
@@ -142,11 +153,10 @@ cbpe_estimate(const struct calib *calib, const double *scores,
 	tt.d = xcalloc(uk, sizeof *tt.d);
 	tt.a = xcalloc(uk, sizeof *tt.a);
 	tt.b = xcalloc(uk, sizeof *tt.b);
-	cbpe_pass_confusion(calib, scores, y_pred, n, k, out, &tt, p);
+	cbpe_pass_confusion(p, y_pred, n, k, out, &tt);
 	if (out->n_rows > 0) {
 		cbpe_f1(out, &tt);
-		out->f1_se = sqrt(cbpe_pass_f1_var(calib, scores, y_pred, n,
-		    k, &tt, p));
+		out->f1_se = sqrt(cbpe_pass_f1_var(p, y_pred, n, k, &tt));
 	}
 	free(tt.npred);
 	free(tt.d);
@@ -158,7 +168,7 @@ cbpe_estimate(const struct calib *calib, const double *scores,
 	    CBPE_SIGMAS * out->accuracy_se);
 	out->f1_lower = cbpe_clip(out->f1_macro - CBPE_SIGMAS * out->f1_se);
 	out->f1_upper = cbpe_clip(out->f1_macro + CBPE_SIGMAS * out->f1_se);
-	free(p);
+	free(owned);
 }
 
 bool
