@@ -17,6 +17,7 @@
 
 #define KS_EXACT_MAX	10000	/* drift-ks.h: exact up to this size */
 #define KS_MEMO_MAX	65536	/* entries; larger lcm: no memo */
+#define KS_SCAN		8	/* places scanned before galloping */
 
 /* p[h] for one batch size; NaN where not computed yet. */
 struct monitor_ks_memo {
@@ -40,14 +41,18 @@ gcd64(int64_t a, int64_t b)
 }
 
 /*
- * First index in a[lo..n) whose value is >= x (strict: > x). Gallops
- * from lo first: successive searches move forward by a few places.
+ * First index in a[lo..n) whose value is >= x (strict: > x). Successive
+ * searches move forward by a few places (the reference's rows per batch
+ * row): the first KS_SCAN places are looked at in turn, then it gallops.
  */
 static size_t
 ks_search(const double *a, size_t lo, size_t n, double x, bool strict)
 {
-	size_t hi, step = 1, mid;
+	size_t hi = n - lo > KS_SCAN ? lo + KS_SCAN : n, step = 1, mid;
 
+	for (; lo < hi; lo++)
+		if (strict ? a[lo] > x : a[lo] >= x)
+			return lo;
 	/* Invariant: everything before lo is below (strict: not above) x. */
 	for (;;) {
 		hi = lo + step;
