@@ -17,15 +17,38 @@
 #include "db/store-internal.h"
 #include "db/store.h"
 
-/* "key": after a comma unless it is the first member. */
+#define JSON_KEY_FAST	48	/* key bytes copied without store_json_string */
+
+/*
+ * "key": after a comma unless it is the first member. A short key with
+ * nothing to escape (every key the encoders write) goes out in one
+ * append; any other through store_json_string, the same bytes.
+ */
 void
 json_key(struct strbuf *b, bool *first, const char *key)
 {
-	if (!*first)
-		strbuf_add(b, ",", 1);
+	char buf[JSON_KEY_FAST + 4];
+	size_t lead = *first ? 0 : 1, n, i;
+
 	*first = false;
-	store_json_string(b, key);
-	strbuf_add(b, ":", 1);
+	buf[0] = ',';
+	buf[lead] = '"';
+	n = lead + 1;
+	for (i = 0; i < JSON_KEY_FAST && key[i] != '\0'; i++) {
+		if ((unsigned char)key[i] <= 31 || key[i] == '"' ||
+		    key[i] == '\\')
+			break;
+		buf[n++] = key[i];
+	}
+	if (key[i] != '\0') {	/* long or escaped: the general writer */
+		strbuf_add(b, buf, lead);
+		store_json_string(b, key);
+		strbuf_add(b, ":", 1);
+		return;
+	}
+	buf[n++] = '"';
+	buf[n++] = ':';
+	strbuf_add(b, buf, n);
 }
 
 void
