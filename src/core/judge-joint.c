@@ -187,6 +187,9 @@ joint_walk(const size_t *row, const unsigned char *end, bool ties,
 	bool every = jd->every, clear = jd->clear;
 	size_t k;
 
+	/* Four places a round: the loop's own count is a fifth of its
+	 * instructions otherwise (GCC and Clang read the pragma). */
+#pragma GCC unroll 4
 	for (k = from; k < to; k++) {
 		x = row[k];
 		f += cnt[x];
