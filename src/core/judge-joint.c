@@ -100,6 +100,8 @@ struct joint_ref {
 	size_t		*row;	/* cols x n: the row of each */
 	unsigned char	*end;	/* cols x n: 1 where a run of equals ends */
 	bool		*ties;	/* cols: the column has a run of 2 or more */
+	size_t		*full;	/* cols x (PSI_BINS + 1): the cuts over the
+				 * whole column, which half the draws span */
 };
 
 /* One draw: its packed counts and weights per row, and their sizes. */
@@ -142,6 +144,8 @@ joint_ref_init(struct joint_ref *jr, const double *rows, size_t n,
 	jr->row = xreallocarray(NULL, n * cols, sizeof *jr->row);
 	jr->end = xreallocarray(NULL, n * cols, sizeof *jr->end);
 	jr->ties = xcalloc(cols ? cols : 1, sizeof *jr->ties);
+	jr->full = xreallocarray(NULL, cols ? cols : 1,
+	    (PSI_BINS + 1) * sizeof *jr->full);
 	for (c = 0; c < cols; c++) {
 		for (i = 0; i < n; i++) {
 			col[i] = rows[i * cols + c];
@@ -157,6 +161,9 @@ joint_ref_init(struct joint_ref *jr, const double *rows, size_t n,
 			if (!jr->end[c * n + i])
 				jr->ties[c] = true;
 		}
+		if (n > 0)
+			drift_psi_cuts(sv, n, sv[0], sv[n - 1],
+			    jr->full + c * (PSI_BINS + 1));
 	}
 	free(col);
 }
@@ -168,6 +175,7 @@ joint_ref_finish(struct joint_ref *jr)
 	free(jr->row);
 	free(jr->end);
 	free(jr->ties);
+	free(jr->full);
 }
 
 /*
@@ -232,6 +240,7 @@ joint_column(const struct joint_ref *jr, size_t c,
 	struct joint_walk jw = { 0, 0, 0, 0, 0.0 };
 	uint64_t x, at, ba[PSI_BINS], bb[PSI_BINS];
 	size_t below[PSI_BINS + 1], lo = 0, hi = jr->n - 1;
+	const size_t *cuts = below;
 	int b;
 
 	/* The lowest and highest positions drawn (either side). */
@@ -239,11 +248,14 @@ joint_column(const struct joint_ref *jr, size_t c,
 		lo++;
 	while (jd->cnt[row[hi]] == 0)
 		hi--;
-	drift_psi_cuts(sv, jr->n, sv[lo], sv[hi], below);
+	if (lo == 0 && hi == jr->n - 1)
+		cuts = jr->full + c * (PSI_BINS + 1);
+	else
+		drift_psi_cuts(sv, jr->n, sv[lo], sv[hi], below);
 	for (b = 0; b < PSI_BINS; b++) {
 		at = jw.f;
-		joint_walk(row, jr->end + c * jr->n, jr->ties[c], below[b],
-		    below[b + 1], jd, &jw);
+		joint_walk(row, jr->end + c * jr->n, jr->ties[c], cuts[b],
+		    cuts[b + 1], jd, &jw);
 		x = jw.f - at;
 		ba[b] = x & JOINT_LOW;
 		bb[b] = x >> 32;
