@@ -461,6 +461,71 @@ START_TEST(null_sample_law)
 END_TEST
 
 /*
+ * psi_null_fit to the bit: the fits the code before the draws were made
+ * cheaper computed (main at 1362a76; Debian 12's glibc libm, whose exp,
+ * log and pow the draws go through), on continuous references, one with
+ * ties, a batch larger than its reference and tiny ones. A faster
+ * resampling must draw the same nulls: stores keep them (meta psi_nulls)
+ * and a refit must agree with what a store holds.
+ */
+START_TEST(null_fit_pinned)
+{
+	static const struct {
+		size_t	nref, m;
+		double	round;	/* > 0: values rounded to this step (ties) */
+	} rows[] = {
+		{ 1000, 200, 0 }, { 500, 200, 0.5 }, { 100, 2000, 0 },
+		{ 30, 30, 0 }, { 4, 10, 1.0 },
+	};
+	static const char *const want[] = {
+	    "psi-null 2 nref 1000 nbatch 200 draws 2000 seed 40 mean "
+	    "0x1.10c026a48e55p-4 var 0x1.4eacbd318a57ap-10 m3 "
+	    "0x1.9dacd6762b73cp-15 tail_u 0x1.1515ab7dd7721p-3 "
+	    "tail_scale 0x1.8e11c62caf08cp-6",
+	    "psi-null 2 nref 500 nbatch 200 draws 2000 seed 41 mean "
+	    "0x1.31c36040fbacep-4 var 0x1.892a1af61p-10 m3 "
+	    "0x1.552b9862f637dp-14 tail_u 0x1.2a93357f28da1p-3 "
+	    "tail_scale 0x1.271909b06b24cp-5",
+	    "psi-null 2 nref 100 nbatch 2000 draws 2000 seed 42 mean "
+	    "0x1.d03f759fbf698p-4 var 0x1.3e3a444c88404p-8 m3 "
+	    "0x1.30ceeb3c35e43p-11 tail_u 0x1.efe49f46ee332p-3 "
+	    "tail_scale 0x1.39e6846da6874p-4",
+	    "psi-null 2 nref 30 nbatch 30 draws 2000 seed 43 mean "
+	    "0x1.0823d88203188p+0 var 0x1.811fc6c47f8a2p-2 m3 "
+	    "0x1.27541734d5058p-2 tail_u 0x1.1ff954fd58c29p+1 "
+	    "tail_scale 0x1.da1537489ebd5p-2",
+	    "psi-null 2 nref 4 nbatch 10 draws 2000 seed 44 mean "
+	    "0x1.04b7e2a698519p+1 var 0x1.00dad12979d26p+2 m3 "
+	    "0x1.771166b5390d3p+3 tail_u 0x1.70df7926108d8p+2 "
+	    "tail_scale 0x1.d04300b50c98ap+0"
+	};
+	struct psi_null n;
+	struct rng r;
+	double *ref;
+	char *text;
+	size_t i, j;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		ref = xreallocarray(NULL, rows[i].nref, sizeof *ref);
+		rng_seed(&r, 300 + i);
+		for (j = 0; j < rows[i].nref; j++) {
+			ref[j] = normal(&r);
+			if (rows[i].round > 0)
+				ref[j] = rows[i].round *
+				    floor(ref[j] / rows[i].round);
+		}
+		drift_ks_sort(ref, rows[i].nref);
+		psi_null_fit(ref, rows[i].nref, rows[i].m, PSI_NULL_DRAWS,
+		    40 + i, &n);
+		text = psi_null_format(&n);
+		ck_assert_str_eq(text, want[i]);
+		free(text);
+		free(ref);
+	}
+}
+END_TEST
+
+/*
  * rng_binomial against the binomial pmf (lgamma): chi-squared goodness
  * of fit over 20,000 variates, cells pooled to an expected count >= 5,
  * for the inversion (n p < 30) and the chop-down (n p >= 30) paths and
@@ -575,6 +640,7 @@ policy_suite(void)
 	tcase_add_test(tc, null_text);
 	tcase_add_test(tc, golden_fisher);
 	tcase_add_test(tc, null_sample_law);
+	tcase_add_test(tc, null_fit_pinned);
 	tcase_add_test(tc, binomial_law);
 	tcase_add_test(tc, knob);
 	suite_add_tcase(s, tc);
