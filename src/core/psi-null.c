@@ -126,8 +126,8 @@ psi_side_bin(const size_t *below, size_t i)
  * strictly between them.
  */
 static void
-psi_side_counts(struct rng *r, const struct psi_side *d,
-    const size_t *below, uint64_t counts[PSI_BINS])
+psi_side_counts(struct rng *r, struct rng_binomial_memo *bm,
+    const struct psi_side *d, const size_t *below, uint64_t counts[PSI_BINS])
 {
 	size_t a = d->kmin + 1, z = d->kmax, len, w, left = d->rest, lo, hi;
 	uint64_t x;
@@ -146,7 +146,7 @@ psi_side_counts(struct rng *r, const struct psi_side *d,
 			continue;
 		w = hi - lo;
 		x = w >= len ? left :
-		    rng_binomial(r, left, (double)w / (double)len);
+		    rng_binomial_memo(r, left, (double)w / (double)len, bm);
 		counts[b] += x;
 		left -= (size_t)x;
 		len -= w;
@@ -160,8 +160,8 @@ psi_side_counts(struct rng *r, const struct psi_side *d,
  * floor), without materialising them.
  */
 static double
-psi_null_draw(struct rng *r, const double *ref, size_t nref, size_t m,
-    const size_t *full)
+psi_null_draw(struct rng *r, struct rng_binomial_memo *bm, const double *ref,
+    size_t nref, size_t m, const size_t *full)
 {
 	struct psi_side sr, sb;
 	size_t below[PSI_BINS + 1], lo, hi;
@@ -176,8 +176,8 @@ psi_null_draw(struct rng *r, const double *ref, size_t nref, size_t m,
 		cuts = full;
 	else
 		drift_psi_cuts(ref, nref, ref[lo], ref[hi], below);
-	psi_side_counts(r, &sr, cuts, cr);
-	psi_side_counts(r, &sb, cuts, cb);
+	psi_side_counts(r, bm, &sr, cuts, cr);
+	psi_side_counts(r, bm, &sb, cuts, cb);
 	return drift_psi_counts(cr, cb, PSI_BINS);
 }
 
@@ -185,6 +185,7 @@ void
 psi_null_sample(const double *ref, size_t nref, size_t nbatch, size_t draws,
     uint64_t seed, double *out)
 {
+	struct rng_binomial_memo *bm = xcalloc(1, sizeof *bm);
 	size_t full[PSI_BINS + 1], i;
 	struct rng r;
 
@@ -193,7 +194,8 @@ psi_null_sample(const double *ref, size_t nref, size_t nbatch, size_t draws,
 	drift_psi_cuts(ref, nref, ref[0], ref[nref - 1], full);
 	rng_seed(&r, seed);
 	for (i = 0; i < draws; i++)
-		out[i] = psi_null_draw(&r, ref, nref, nbatch, full);
+		out[i] = psi_null_draw(&r, bm, ref, nref, nbatch, full);
+	free(bm);
 }
 
 static int

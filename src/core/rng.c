@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
 #define RNG_BINOMIAL_SMALL	30.0	/* n p below: inversion from 0 */
 #define RNG_LFACT_TABLE		4096	/* ln k! kept for k below */
@@ -114,13 +115,43 @@ rng_tally(struct rng *r, uint64_t n, size_t draws, uint64_t *counts,
 	*r = s;
 }
 
+/*
+ * The memo's slot for (n, p): its start value when it holds that pair
+ * (*hit), else the slot to fill. n > 0, so a zeroed slot holds nothing.
+ */
+static struct rng_memo_slot *
+memo_slot(struct rng_binomial_memo *m, uint64_t n, double p, bool *hit)
+{
+	struct rng_memo_slot *e;
+	uint64_t bits, h;
+
+	*hit = false;
+	if (m == NULL)
+		return NULL;
+	memcpy(&bits, &p, sizeof bits);
+	h = (n * 0x9e3779b97f4a7c15ULL) ^ (bits * 0xbf58476d1ce4e5b9ULL);
+	e = &m->slot[(h >> 40) % RNG_MEMO_SLOTS];
+	*hit = e->n == n && e->pbits == bits;
+	e->n = n;
+	e->pbits = bits;
+	return e;
+}
+
 /* Binomial(n, p), p <= 0.5 and n p < RNG_BINOMIAL_SMALL: inversion. */
 static uint64_t
-binomial_invert(struct rng *r, uint64_t n, double p)
+binomial_invert(struct rng *r, uint64_t n, double p,
+    struct rng_binomial_memo *m)
 {
-	double s = p / (1.0 - p), f = pow(1.0 - p, (double)n);
-	double u = rng_uniform(r);
+	struct rng_memo_slot *e;
+	double s = p / (1.0 - p), f, u;
 	uint64_t k = 0;
+	bool hit;
+
+	e = memo_slot(m, n, p, &hit);
+	f = hit ? e->f : pow(1.0 - p, (double)n);
+	if (e != NULL)
+		e->f = f;
+	u = rng_uniform(r);
 
 	while (u > f && k < n) {
 		u -= f;
@@ -152,22 +183,35 @@ rng_lfact(uint64_t k)
  * rounding has spent both tails, the mode.
  */
 static uint64_t
-binomial_mode(struct rng *r, uint64_t n, double p)
+binomial_mode(struct rng *r, uint64_t n, double p,
+    struct rng_binomial_memo *m)
 {
 	double s = p / (1.0 - p), dn = (double)n, u, flo, fhi, lc;
 	uint64_t mode = (uint64_t)((dn + 1.0) * p), lo, hi;
+	struct rng_memo_slot *e;
+	bool hit;
 
 	if (mode > n)
 		mode = n;
-	/* ln C(n, mode); below the table's end dn + 1, mode + 1 and dn -
-	 * mode + 1 are small integers, held exactly either way. */
-	if (n < RNG_LFACT_TABLE)
-		lc = rng_lfact(n) - rng_lfact(mode) - rng_lfact(n - mode);
-	else
-		lc = lgamma(dn + 1.0) - lgamma((double)mode + 1.0) -
-		    lgamma(dn - (double)mode + 1.0);
-	flo = fhi = exp(lc + (double)mode * log(p) +
-	    (dn - (double)mode) * log1p(-p));
+	e = memo_slot(m, n, p, &hit);
+	if (hit)
+		fhi = e->f;
+	else {
+		/* ln C(n, mode); below the table's end dn + 1, mode + 1
+		 * and dn - mode + 1 are small integers, held exactly
+		 * either way. */
+		if (n < RNG_LFACT_TABLE)
+			lc = rng_lfact(n) - rng_lfact(mode) -
+			    rng_lfact(n - mode);
+		else
+			lc = lgamma(dn + 1.0) - lgamma((double)mode + 1.0) -
+			    lgamma(dn - (double)mode + 1.0);
+		fhi = exp(lc + (double)mode * log(p) +
+		    (dn - (double)mode) * log1p(-p));
+		if (e != NULL)
+			e->f = fhi;
+	}
+	flo = fhi;
 	u = rng_uniform(r);
 	if (u <= fhi)
 		return mode;
@@ -194,15 +238,22 @@ binomial_mode(struct rng *r, uint64_t n, double p)
 }
 
 uint64_t
-rng_binomial(struct rng *r, uint64_t n, double p)
+rng_binomial_memo(struct rng *r, uint64_t n, double p,
+    struct rng_binomial_memo *m)
 {
 	if (n == 0 || !(p > 0.0))
 		return 0;
 	if (p >= 1.0)
 		return n;
 	if (p > 0.5)
-		return n - rng_binomial(r, n, 1.0 - p);
+		return n - rng_binomial_memo(r, n, 1.0 - p, m);
 	if ((double)n * p < RNG_BINOMIAL_SMALL)
-		return binomial_invert(r, n, p);
-	return binomial_mode(r, n, p);
+		return binomial_invert(r, n, p, m);
+	return binomial_mode(r, n, p, m);
+}
+
+uint64_t
+rng_binomial(struct rng *r, uint64_t n, double p)
+{
+	return rng_binomial_memo(r, n, p, NULL);
 }

@@ -37,4 +37,25 @@ void		rng_tally(struct rng *r, uint64_t n, size_t draws,
  */
 uint64_t	rng_binomial(struct rng *r, uint64_t n, double p);
 
+/*
+ * rng_binomial with a memo of its starting value (the pmf at 0 or at the
+ * mode: a pow, or a log, a log1p and an exp) by (n, p), for a caller that
+ * draws the same (n, p) again and again (a resampling). The same draws,
+ * the same values, as rng_binomial; the memo only skips recomputing a
+ * double it holds. Zero it (calloc) before first use; one per thread.
+ */
+#define RNG_MEMO_SLOTS	16384
+
+struct rng_memo_slot {
+	uint64_t	n, pbits;	/* n = 0: empty */
+	double		f;
+};
+
+struct rng_binomial_memo {
+	struct rng_memo_slot	slot[RNG_MEMO_SLOTS];
+};
+
+uint64_t	rng_binomial_memo(struct rng *r, uint64_t n, double p,
+		    struct rng_binomial_memo *m);
+
 #endif

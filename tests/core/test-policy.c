@@ -595,6 +595,36 @@ START_TEST(binomial_law)
 }
 END_TEST
 
+/*
+ * rng_binomial_memo draws what rng_binomial draws, variate for variate:
+ * 200,000 draws over (n, p) pairs that repeat (so the memo is hit) and
+ * collide (more pairs than slots), on both paths and above one half.
+ */
+START_TEST(binomial_memo_same)
+{
+	struct rng_binomial_memo *m = xcalloc(1, sizeof *m);
+	struct rng a, b, g;
+	uint64_t n, x, y;
+	double p;
+	size_t i;
+
+	rng_seed(&a, 5);
+	rng_seed(&b, 5);
+	rng_seed(&g, 6);
+	for (i = 0; i < 200000; i++) {
+		n = 1 + rng_below(&g, i % 2 ? 40 : 3000);
+		p = (double)(1 + rng_below(&g, 99)) / 100.0;
+		x = rng_binomial(&a, n, p);
+		y = rng_binomial_memo(&b, n, p, m);
+		ck_assert_msg(x == y, "draw %zu: Binomial(%llu, %g): %llu vs"
+		    " %llu", i, (unsigned long long)n, p,
+		    (unsigned long long)x, (unsigned long long)y);
+	}
+	ck_assert(memcmp(&a, &b, sizeof a) == 0);	/* the same stream */
+	free(m);
+}
+END_TEST
+
 START_TEST(knob)
 {
 	/* The rate's bounds are the config key's (tests/ingest). */
@@ -642,6 +672,7 @@ policy_suite(void)
 	tcase_add_test(tc, null_sample_law);
 	tcase_add_test(tc, null_fit_pinned);
 	tcase_add_test(tc, binomial_law);
+	tcase_add_test(tc, binomial_memo_same);
 	tcase_add_test(tc, knob);
 	suite_add_tcase(s, tc);
 	return s;
