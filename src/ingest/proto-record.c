@@ -181,11 +181,13 @@ pp_finish_record(struct ctx *c)
 	r->kind = c->kind;
 	extra = c->seen & ~kind_allowed[c->kind];
 	missing = kind_required[c->kind] & ~c->seen;
-	for (k = 0; k < KEY_COUNT; k++) {
+	/* The first missing field, then the first not allowed, by key order
+	 * (a well-formed record has neither: no walk over the keys). */
+	for (k = 0; missing != 0 && k < KEY_COUNT; k++) {
 		if (missing & BIT(k))
 			return pp_fail(c, "missing field %s", key_names[k]);
 	}
-	for (k = 0; k < KEY_COUNT; k++) {
+	for (k = 0; extra != 0 && k < KEY_COUNT; k++) {
 		if (extra & BIT(k))
 			return pp_fail(c, "field %s is not allowed in %s "
 			    "records", key_names[k], proto_kind_name(c->kind));
