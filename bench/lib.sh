@@ -126,3 +126,33 @@ event_streams() {
 	    1796541000 + n * 0.15); n++ } { print }' "$1/plain.ndjson" \
 	    >"$1/rand.ndjson"
 }
+
+# pg_ticks: the CPU ticks (getconf CLK_TCK a second) of the PostgreSQL
+# server of tests/pg/with-pg so far: the postmaster's reaped children
+# (cutime + cstime: backends that ended) and its live children's own
+# (utime + stime: a running backend, the WAL writer, the checkpointer).
+# A backend whose client just left may be neither for a moment (exited,
+# not yet reaped): first wait, up to 2 s, until the postmaster has no
+# more children than its steady ones (PG_STEADY, counted by pg_steady
+# once the last client's backend, psql's, has had 0.3 s to go).
+pg_steady() {
+	sleep 0.3
+	_pm=$(head -1 "${MLMON_TEST_PG_DIR:?}/data/postmaster.pid")
+	PG_STEADY=$(wc -w <"/proc/$_pm/task/$_pm/children")
+}
+pg_ticks() {
+	_pm=$(head -1 "${MLMON_TEST_PG_DIR:?}/data/postmaster.pid")
+	_i=0
+	while [ "$(wc -w <"/proc/$_pm/task/$_pm/children")" -gt \
+	    "${PG_STEADY:-0}" ] && [ $_i -lt 40 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	{
+		awk '{ sub(/.*\) /, ""); print $14 + $15 }' "/proc/$_pm/stat"
+		for _c in $(cat "/proc/$_pm/task/$_pm/children"); do
+			awk '{ sub(/.*\) /, ""); print $12 + $13 }' \
+			    "/proc/$_c/stat" 2>/dev/null
+		done
+	} | awk '{ s += $1 } END { print s }'
+}

@@ -371,22 +371,13 @@ engine_note_evaluated(struct alert_engine *e, int64_t batch,
 {
 	static const enum rule_family close_families[] = {
 		RULE_FAMILY_FEATURE, RULE_FAMILY_PREDICTION };
-	const char *name;
-	int64_t last;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < 2; i++) {
 		if (!(families & (1u << close_families[i])))
 			continue;
-		name = rule_family_name(close_families[i]);
-		rc = alert_store_last_batch(e->store, name, &last, cause);
-		if (rc == -1)
-			return -1;
-		if (rc == 0 && batch <= last)
-			continue;
-		if (alert_store_set_last_batch(e->store, name, batch,
-		    cause) == -1)
+		if (alert_store_raise_last_batch(e->store,
+		    rule_family_name(close_families[i]), batch, cause) == -1)
 			return -1;
 	}
 	return 0;

@@ -1,7 +1,9 @@
 /*
  * alert-store: the SQL of alerting (alert-store.h). alert_conditions holds
  * one row per condition key; alerts holds every decision and is the
- * outbox. Statements are cached by their literal (store_stmt).
+ * outbox. Statements are cached by their literal (store_stmt); the
+ * conditions a write transaction reads or writes are kept for its later
+ * look-ups (alert-condition.c).
  */
 #include "db/alert-store.h"
 
@@ -36,6 +38,15 @@ static const char sql_condition_get[] =
     " opened_at, resolved_at FROM alert_conditions WHERE condition_key = ?"
     " AND model_id = :model";
 
+/*
+ * PostgreSQL: meta's alert.last_batch.<family> raised to ?2, never
+ * lowered (a bad stored value fails the cast: an error, as on SQLite).
+ */
+static const char sql_last_batch_raise_pg[] =
+    "INSERT INTO meta (key, value, model_id) VALUES (?1, ?2, :model)"
+    " ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
+    " WHERE CAST(meta.value AS BIGINT) < CAST(excluded.value AS BIGINT)";
+
 static const char sql_conditions_open[] =
     "SELECT condition_key, rule, severity, features, open, first_batch,"
     " last_fired_batch, last_seen_batch, clear_streak, last_notified_at,"
@@ -66,6 +77,19 @@ static const char sql_condition_put_pg[] = CONDITION_PUT("INSERT",
     " clear_streak = excluded.clear_streak,"
     " last_notified_at = excluded.last_notified_at,"
     " opened_at = excluded.opened_at, resolved_at = excluded.resolved_at");
+
+/*
+ * PostgreSQL: a condition this transaction holds (alert-condition.c)
+ * whose open and severity stay: the rest of its row in place
+ * (condition_touch_cols). Not an upsert naming open and severity, so
+ * model_status's trigger on them does not run for nothing, and a
+ * heap-only update (no indexed column).
+ */
+static const char sql_condition_touch_pg[] =
+    "UPDATE alert_conditions SET rule = ?, features = ?, first_batch = ?,"
+    " last_fired_batch = ?, last_seen_batch = ?, clear_streak = ?,"
+    " last_notified_at = ?, opened_at = ?, resolved_at = ?"
+    " WHERE condition_key = ? AND model_id = :model";
 
 /* The columns in alert_cols' order, those it marks written bound. */
 static const char sql_alert_add[] =
@@ -140,6 +164,20 @@ static const struct col condition_cols[] = {
 	CONDITION_COL(COL_TIME, last_notified_at),
 	CONDITION_COL(COL_TIME, opened_at),
 	CONDITION_COL(COL_TIME, resolved_at),
+};
+
+/* sql_condition_touch_pg's parameters, in its order. */
+static const struct col condition_touch_cols[] = {
+	CONDITION_COL(COL_TEXT, rule),
+	CONDITION_COL(COL_TEXT, features),
+	CONDITION_COL(COL_INT, first_batch),
+	CONDITION_COL(COL_INT, last_fired_batch),
+	CONDITION_COL(COL_INT, last_seen_batch),
+	CONDITION_COL(COL_INT, clear_streak),
+	CONDITION_COL(COL_TIME, last_notified_at),
+	CONDITION_COL(COL_TIME, opened_at),
+	CONDITION_COL(COL_TIME, resolved_at),
+	CONDITION_COL(COL_TEXT, key),
 };
 
 /*
@@ -315,12 +353,18 @@ alert_store_condition_get(struct store *s, const char *key,
     struct alert_condition *out, char **cause)
 {
 	struct db_stmt *st;
+	int rc;
 
+	if ((rc = alert_cache_get(s, key, out)) != -1)
+		return rc;
 	if ((st = store_stmt(s, sql_condition_get, cause)) == NULL)
 		return -1;
 	db_bind_text(st, 1, key, -1, DB_COPY);
-	return store_stmt_row(s, st, condition_read, out,
+	rc = store_stmt_row(s, st, condition_read, out,
 	    "reading an alert condition", cause);
+	if (rc != -1)
+		alert_cache_put(s, key, rc == 0 ? out : NULL);
+	return rc;
 }
 
 static void
@@ -339,10 +383,25 @@ alert_store_conditions_open(struct store *s, struct alert_condition **out,
 
 	*out = NULL;
 	*n = 0;
+	if (alert_cache_open(s, out, n))
+		return 0;
 	if ((st = store_stmt(s, sql_conditions_open, cause)) == NULL)
 		return -1;
-	return store_stmt_rows(s, st, &reader, out, n,
-	    "reading open alert conditions", cause);
+	if (store_stmt_rows(s, st, &reader, out, n,
+	    "reading open alert conditions", cause) == -1)
+		return -1;
+	alert_cache_open_read(s, *out, *n);
+	return 0;
+}
+
+/* Whether the kept row of c's key has c's open and severity. */
+static bool
+condition_same_state(struct store *s, const struct alert_condition *c)
+{
+	const struct alert_condition *old = alert_cache_find(s, c->key);
+
+	return old != NULL && old->open == c->open && old->severity != NULL &&
+	    c->severity != NULL && strcmp(old->severity, c->severity) == 0;
 }
 
 int
@@ -350,24 +409,23 @@ alert_store_condition_put(struct store *s, const struct alert_condition *c,
     char **cause)
 {
 	struct db_stmt *st;
+	bool touch;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if ((st = store_stmt(s, s->pg ? sql_condition_put_pg :
-	    sql_condition_put, cause)) == NULL)
+	touch = s->pg && condition_same_state(s, c);
+	if ((st = store_stmt(s, touch ? sql_condition_touch_pg : s->pg ?
+	    sql_condition_put_pg : sql_condition_put, cause)) == NULL)
 		return -1;
-	cols_bind(st, condition_cols, NCOLS(condition_cols), c);
-	return store_stmt_send(s, st, "writing an alert condition", cause);
-}
-
-void
-alert_condition_finish(struct alert_condition *c)
-{
-	free(c->key);
-	free(c->rule);
-	free(c->severity);
-	free(c->features);
-	memset(c, 0, sizeof *c);
+	if (touch)
+		cols_bind(st, condition_touch_cols,
+		    NCOLS(condition_touch_cols), c);
+	else
+		cols_bind(st, condition_cols, NCOLS(condition_cols), c);
+	if (store_stmt_send(s, st, "writing an alert condition", cause) == -1)
+		return -1;
+	alert_cache_put(s, c->key, c);
+	return 0;
 }
 
 int
@@ -519,15 +577,15 @@ alert_row_finish(struct alert_row *r)
 	memset(r, 0, sizeof *r);
 }
 
-int
-alert_store_last_batch(struct store *s, const char *family, int64_t *batch,
+/* Family's last batch in meta: 0 found, 1 none, -1 error. */
+static int
+alert_store_last_batch(struct store *s, const char *key, int64_t *batch,
     char **cause)
 {
-	char key[64], *value, *end;
+	char *value, *end;
 	long long v;
 	int rc;
 
-	snprintf(key, sizeof key, "alert.last_batch.%s", family);
 	rc = store_meta_get(s, key, &value, cause);
 	if (rc != 0)
 		return rc;
@@ -544,15 +602,32 @@ alert_store_last_batch(struct store *s, const char *family, int64_t *batch,
 }
 
 int
-alert_store_set_last_batch(struct store *s, const char *family,
+alert_store_raise_last_batch(struct store *s, const char *family,
     int64_t batch, char **cause)
 {
+	struct db_stmt *st;
 	char key[64], value[32];
+	int64_t last;
+	int rc;
 
 	snprintf(key, sizeof key, "alert.last_batch.%s", family);
 	snprintf(value, sizeof value, "%lld", (long long)batch);
 	if (store_write_begin(s, cause) == -1)
 		return -1;
+	if (s->pg) {
+		/* No read: the comparison is the server's, in the pipeline. */
+		if ((st = store_stmt(s, sql_last_batch_raise_pg, cause)) ==
+		    NULL)
+			return -1;
+		db_bind_text(st, 1, key, -1, DB_STATIC);
+		db_bind_text(st, 2, value, -1, DB_STATIC);
+		s->tx_writes++;
+		return store_stmt_send(s, st, "noting the batch evaluated",
+		    cause);
+	}
+	rc = alert_store_last_batch(s, key, &last, cause);
+	if (rc == -1 || (rc == 0 && batch <= last))
+		return rc == -1 ? -1 : 0;
 	return store_meta_set(s, key, value, cause);
 }
 

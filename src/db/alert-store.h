@@ -3,7 +3,7 @@
  * deduplication state) and alerts (every decision, and the outbox of
  * pages). The SQL of src/alert lives here; the decisions live there.
  *
- * condition_put, add and set_last_batch write inside the store's write
+ * condition_put, add and raise_last_batch write inside the store's write
  * transaction (opened if needed) and leave the commit to store_flush, so
  * a batch's decisions commit with the batch. claim and settle commit
  * at once: each is its own transaction.
@@ -15,23 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct store;
+#include "db/alert-condition.h"
 
-/* A row of alert_conditions. Times are unix seconds, 0 for NULL. */
-struct alert_condition {
-	char	*key;			/* rule[:feature,feature...] */
-	char	*rule;
-	char	*severity;
-	char	*features;		/* JSON array of names, or NULL */
-	bool	 open;
-	int64_t	 first_batch;		/* batch that opened it */
-	int64_t	 last_fired_batch;	/* batch of the last notification */
-	int64_t	 last_seen_batch;	/* last batch where it held */
-	int64_t	 clear_streak;		/* clear evaluations in a row */
-	double	 last_notified_at;
-	double	 opened_at;
-	double	 resolved_at;
-};
+struct store;
 
 /* A row of alerts. Times are unix seconds, 0 for NULL. */
 struct alert_row {
@@ -73,7 +59,6 @@ int	alert_store_openings(struct store *s, const char *rule, int64_t *n,
 /* Every open condition, by key. Caller finishes each and frees *out. */
 int	alert_store_conditions_open(struct store *s,
 	    struct alert_condition **out, size_t *n, char **cause);
-void	alert_condition_finish(struct alert_condition *c);
 
 /* Insert (id, attempts, delivered_at ignored); *id is the new row's. */
 int	alert_store_add(struct store *s, const struct alert_row *r,
@@ -115,11 +100,11 @@ void	alert_row_finish(struct alert_row *r);
 
 /*
  * The last batch a family of rules was evaluated on (meta table,
- * "alert.last_batch.<family>"). get: 0 found, 1 none, -1 error.
+ * "alert.last_batch.<family>") raised to batch if it is newer (never
+ * lowered): 0, or -1 and *cause (a stored value that is not a batch id).
+ * On PostgreSQL one write sent without waiting, no read.
  */
-int	alert_store_last_batch(struct store *s, const char *family,
-	    int64_t *batch, char **cause);
-int	alert_store_set_last_batch(struct store *s, const char *family,
+int	alert_store_raise_last_batch(struct store *s, const char *family,
 	    int64_t batch, char **cause);
 
 #endif

@@ -17,6 +17,7 @@
  */
 #include "db/store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -51,6 +52,10 @@ static const char sql_batches_past_ttl[] =
     " AND NOT EXISTS (SELECT 1 FROM monitor_reports r"
     " WHERE r.model_id = batches.model_id AND r.batch_id = batches.batch_id"
     " AND r.report_type = 'performance') ORDER BY closed_at, batch_id";
+/*
+ * The close; in a judgement on PostgreSQL it goes with the summary
+ * (store-summary.c), written before the judgement's release.
+ */
 static const char sql_batch_close[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
     " closed_at, labelled_at, model_id)"
@@ -65,6 +70,7 @@ int
 store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
     char **cause)
 {
+	struct store_summary *m;
 	struct db_stmt *st;
 	int64_t rows, labelled, version;
 	double last, now;
@@ -90,9 +96,9 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 			return 0;
 	} else if (store_batch_state(s, batch_id) == STORE_BATCH_CLOSED)
 		return 0;
-	if (batch_id == s->cur_batch && s->cur_counted &&
-	    store_data_version(s, &version) == 0 &&
-	    version == s->cur_data_version) {
+	if (batch_id == s->cur_batch && s->cur_counted && (s->pg ||
+	    (store_data_version(s, &version) == 0 &&
+	    version == s->cur_data_version))) {
 		/* Every row of the batch was inserted here: no read-back. */
 		rows = s->cur_rows;
 		labelled = s->cur_labelled;
@@ -102,21 +108,31 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 		return -1;
 	if (rows == 0)
 		return 0;	/* nothing logged: no ledger row */
-	st = store_stmt(s, sql_batch_close, cause);
-	if (st == NULL)
-		return -1;
 	now = clock_wall();
-	db_bind_int64(st, 1, batch_id);
-	db_bind_int64(st, 2, rows);
-	db_bind_int64(st, 3, labelled);
-	db_bind_double(st, 4, now);
-	if (labelled == rows)
-		db_bind_double(st, 5, last);
-	else
-		db_bind_null(st, 5);
-	s->tx_writes++;
-	if (store_stmt_send(s, st, "closing a batch", cause) == -1)
-		return -1;
+	if (s->pg && s->judging) {
+		/* Locked above: written with the summary (store-summary.c). */
+		if ((m = store_summary_hold(s, batch_id, STORE_SUMMARY_CLOSE,
+		    cause)) == NULL)
+			return -1;
+		m->n_rows = rows;
+		m->n_labelled = labelled;
+		m->closed_at = now;
+		m->labelled_at = labelled == rows ? last : NAN;
+	} else {
+		if ((st = store_stmt(s, sql_batch_close, cause)) == NULL)
+			return -1;
+		db_bind_int64(st, 1, batch_id);
+		db_bind_int64(st, 2, rows);
+		db_bind_int64(st, 3, labelled);
+		db_bind_double(st, 4, now);
+		if (labelled == rows)
+			db_bind_double(st, 5, last);
+		else
+			db_bind_null(st, 5);
+		s->tx_writes++;
+		if (store_stmt_send(s, st, "closing a batch", cause) == -1)
+			return -1;
+	}
 	if (batch_id == s->cur_batch) {
 		s->cur_batch_closed = true;
 		s->cur_counted = false;
@@ -149,13 +165,17 @@ store_judge_begin(struct store *s, char **cause)
 	if (store_write_begin(s, cause) == -1 ||
 	    store_summary_write(s, cause) == -1)
 		return -1;
-	return store_exec_send(s, "SAVEPOINT judge", "starting a judgement",
-	    cause);
+	if (store_exec_send(s, "SAVEPOINT judge", "starting a judgement",
+	    cause) == -1)
+		return -1;
+	s->judging = true;
+	return 0;
 }
 
 int
 store_judge_end(struct store *s, bool keep, char **cause)
 {
+	s->judging = false;
 	/* A failure rolled the whole transaction back: no savepoint left. */
 	if (!s->in_tx)
 		return 0;
@@ -163,6 +183,7 @@ store_judge_end(struct store *s, bool keep, char **cause)
 		return -1;
 	if (!keep) {
 		s->summary.set = 0;	/* the judgement's, undone with it */
+		s->tx_seq++;	/* what it read is read again (alert-condition.c) */
 		if (store_exec(s, "ROLLBACK TO judge", "undoing a judgement",
 		    cause) == -1)
 			return -1;

@@ -54,9 +54,10 @@ struct strbuf;
  * one batch, held until one UPDATE writes them all (store-summary.c): a
  * judgement's four reports cost one statement, not four. Groups (set,
  * enum store_summary_group): the feature, prediction, performance and
- * detector report's columns.
+ * detector report's columns, and on PostgreSQL the claim's close of the
+ * ledger row (store-batch.c: the row is locked by then, so an UPDATE).
  */
-#define STORE_SUMMARY_GROUPS	4
+#define STORE_SUMMARY_GROUPS	5
 struct store_summary {
 	unsigned	 set;		/* bit g: group g held */
 	int64_t		 batch_id;
@@ -66,6 +67,8 @@ struct store_summary {
 	int64_t		 psi_verdict, ks_drift;
 	int64_t		 label_shift_drift, confidence_drift;
 	int64_t		 any_decay, ddm_drift, adwin_drift;
+	int64_t		 n_rows, n_labelled;	/* the close */
+	double		 closed_at, labelled_at;	/* NaN: NULL */
 	char		*sql[1 << STORE_SUMMARY_GROUPS];	/* by set, owned,
 						   the statement cache's keys */
 };
@@ -168,6 +171,21 @@ struct store {
 	int64_t		 bulk_rows;
 	int64_t		 bulk_max;
 	size_t		 bulk_sent;
+	/*
+	 * store-read.c: the detectors' state this write transaction (tx_seq
+	 * det_tx, model det_model) last stored, read back from here: under
+	 * the model's turn nobody else writes it meanwhile. Owned.
+	 */
+	uint64_t	 det_tx;
+	int64_t		 det_model;
+	char		*det_name;
+	int64_t		 det_last;
+	char		*det_state;
+	/* In a judgement's savepoint (store-batch.c). */
+	bool		 judging;
+	/* alert-condition.c: the transaction's alert conditions (owned). */
+	struct alert_cache *alert_cache;
+	void		(*alert_cache_free)(struct store *);	/* its free */
 	/* Hot-path statements, prepared on first use (:model bound). */
 	struct db_stmt	*st_pred_insert;
 	struct db_stmt	*st_pred_exists;
@@ -282,6 +300,7 @@ enum store_summary_group {
 	STORE_SUMMARY_PREDICTION,
 	STORE_SUMMARY_PERFORMANCE,
 	STORE_SUMMARY_DETECTORS,
+	STORE_SUMMARY_CLOSE,
 };
 struct store_summary *store_summary_hold(struct store *s, int64_t batch_id,
 		     enum store_summary_group g, char **cause);

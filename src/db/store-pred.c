@@ -5,7 +5,10 @@
  * counts the rows it inserts into a batch whose ledger row it made, so
  * that the batch's close (store-batch.c) need not count them again while
  * no other connection has committed (SQLite's PRAGMA data_version; on
- * PostgreSQL, where many writers share a batch, the close always counts).
+ * PostgreSQL, where many writers share a batch, while the transaction
+ * that made the ledger row, and found no row of the batch stored, is
+ * open: it holds the model's turn, so no other writer adds rows or
+ * labels of the model meanwhile; a commit or a rollback ends it).
  * On PostgreSQL a row known new without asking the server goes into the
  * flush's COPY instead (store-bulk.c). n_rows and n_labelled are recounted over the UNIQUE(batch_id,
  * row_in_batch) range at close otherwise, and on labelling.
@@ -38,6 +41,16 @@ static const char sql_data_version[] = "PRAGMA data_version";
 static const char sql_batch_closed[] =
     "SELECT closed_at IS NOT NULL, pruned_at IS NOT NULL FROM batches"
     " WHERE batch_id = ?1 AND model_id = :model";
+/*
+ * 1 closed, 0 open, -1 unknown: the ledger row's state, else (no ledger
+ * row: rows written by something else still count) whether any row of
+ * the batch is stored. One statement, one round trip on PostgreSQL.
+ */
+static const char sql_batch_state[] =
+    "SELECT coalesce((SELECT CASE WHEN closed_at IS NULL THEN 0 ELSE 1"
+    " END FROM batches WHERE batch_id = ?1 AND model_id = :model),"
+    " CASE WHEN EXISTS (SELECT 1 FROM predictions WHERE batch_id = ?1"
+    " AND model_id = :model) THEN 0 ELSE -1 END)";
 static const char sql_batch_count[] =
     "SELECT count(*), count(true_class), max(labeled_at)"
     " FROM predictions WHERE batch_id = ?1 AND model_id = :model";
@@ -87,16 +100,23 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	if (store_stmt_done(s, st, "opening a batch", cause) == -1)
 		return -1;
 	made = db_changes(s->conn) == 1;
-	s->cur_counted = made &&
-	    store_data_version(s, &s->cur_data_version) == 0;
+	s->cur_counted = made && (s->pg ||
+	    store_data_version(s, &s->cur_data_version) == 0);
 	s->cur_rows = 0;
 	s->cur_labelled = 0;
 	s->cur_last_label = 0.0;
 	s->cur_batch = batch_id;
 	/* A ledger row made now is open and not pruned: no need to ask. */
 	s->cur_batch_closed = s->cur_batch_pruned = false;
+	if (made && s->pg) {
+		if (store_bulk_check(s, batch_id, cause) == -1)
+			return -1;
+		/* No row of it stored: this transaction's are all there is. */
+		s->cur_counted = s->bulk_fresh && s->bulk_rows == 0;
+		return 0;
+	}
 	if (made)
-		return s->pg ? store_bulk_check(s, batch_id, cause) : 0;
+		return 0;
 	s->cur_batch = -1;
 	if ((st = store_stmt(s, sql_batch_closed, cause)) == NULL)
 		return -1;
@@ -318,24 +338,20 @@ store_batch_state(struct store *s, int64_t batch_id)
 {
 	struct db_stmt *st;
 	char *cause = NULL;
-	int rc, closed;
+	int rc, state;
 
-	st = store_stmt(s, sql_batch_closed, &cause);
+	st = store_stmt(s, sql_batch_state, &cause);
 	if (st == NULL) {
 		free(cause);
 		return STORE_BATCH_UNKNOWN;
 	}
 	db_bind_int64(st, 1, batch_id);
 	rc = db_step(st);
-	closed = rc == DB_ROW ? db_column_int(st, 0) : -1;
+	state = rc == DB_ROW ? db_column_int(st, 0) : -1;
 	db_reset(st);
-	if (closed == 1)
+	if (state == 1)
 		return STORE_BATCH_CLOSED;
-	if (closed == 0)
-		return STORE_BATCH_OPEN;
-	/* No ledger row: rows written by something else still count. */
-	return store_batch_rows(s, batch_id) > 0 ? STORE_BATCH_OPEN :
-	    STORE_BATCH_UNKNOWN;
+	return state == 0 ? STORE_BATCH_OPEN : STORE_BATCH_UNKNOWN;
 }
 
 int64_t

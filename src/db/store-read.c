@@ -436,6 +436,12 @@ store_detector_get(struct store *s, const char *name, int64_t *last_batch,
 	const char *v;
 	int rc;
 
+	if (s->in_tx && s->det_tx == s->tx_seq && s->det_name != NULL &&
+	    s->det_model == s->model_id && strcmp(s->det_name, name) == 0) {
+		*last_batch = s->det_last;
+		*state = xstrdup(s->det_state);
+		return 0;
+	}
 	st = store_stmt(s, sql_detector_get, cause);
 	if (st == NULL)
 		return -1;
@@ -475,5 +481,14 @@ store_detector_put(struct store *s, const char *name, int64_t last_batch,
 	    DB_STATIC);
 	db_bind_double(st, 4, clock_wall());
 	s->tx_writes++;
-	return store_stmt_send(s, st, "storing detector state", cause);
+	if (store_stmt_send(s, st, "storing detector state", cause) == -1)
+		return -1;
+	free(s->det_name);
+	free(s->det_state);
+	s->det_name = xstrdup(name);
+	s->det_state = xstrdup(state == NULL ? "" : state);
+	s->det_last = last_batch;
+	s->det_tx = s->tx_seq;
+	s->det_model = s->model_id;
+	return 0;
 }

@@ -29,6 +29,9 @@ store_tx_reset(struct store *s, bool rolled_back)
 	s->tx_writes = 0;
 	s->bulk_sent = 0;
 	s->bulk_fresh = false;	/* checked again in the next one */
+	s->judging = false;
+	if (s->pg)
+		s->cur_counted = false;	/* the turn is given back */
 	store_model_slots_reset(s, rolled_back);
 	if (rolled_back) {
 		s->summary.set = 0;	/* ledger columns not written go too */
@@ -141,6 +144,8 @@ store_model_slots_reset(struct store *s, bool rolled_back)
 
 	for (i = 0; i < s->n_slots; i++) {
 		s->slots[i].bulk_fresh = false;
+		if (s->pg)
+			s->slots[i].cur_counted = false;
 		if (!rolled_back)
 			continue;
 		s->slots[i].model_known = false;

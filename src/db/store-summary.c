@@ -6,10 +6,21 @@
  * released, before the transaction commits, or when another batch's
  * columns come. Before, each report had its own UPDATE of the same row:
  * four statements per judged batch, four row versions on PostgreSQL.
- * The row's final values are the same, and so are model_status's (its
- * triggers read NEW, whatever UPDATE brought it).
+ * On PostgreSQL the close of the row by a judgement's claim (n_rows,
+ * n_labelled, closed_at, labelled_at) is held too: one row version per
+ * judged batch besides its opening, not two. The row's final values are
+ * the same, and so are model_status's (its triggers read NEW and OLD,
+ * whatever UPDATE brought them; the ones of one UPDATE fire in name
+ * order: counts, drift, performance, as the close's and the summary's did
+ * one after another).
+ * Nothing reads the row between the claim and the summary's write: the
+ * judgement (monitors, reports, detectors, the alert engine) reads
+ * reports, detector state and the alert tables, not the ledger; its
+ * savepoint is released, or the transaction committed, only after the
+ * write; and a judgement undone forgets both. A close outside a
+ * judgement (store_batch_close) is written at once.
  *
- * The statement's text depends on the groups held (15 forms); each is
+ * The statement's text depends on the groups held (31 forms); each is
  * built once per store, kept in struct store_summary (the statement
  * cache's key) and freed with the cache (store-stmt.c). Parameters: ?1
  * the batch, ?2 the model (held with the columns: the handle may have
@@ -29,13 +40,28 @@ static const char *const summary_columns[STORE_SUMMARY_GROUPS] = {
 	"label_shift_drift, confidence_drift",
 	"any_decay, accuracy, acc_delta",
 	"ddm_drift, adwin_drift",
+	NULL,	/* the close: summary_close_text */
 };
+
+/*
+ * The close's assignments from ?k on, as sql_batch_close's upsert makes
+ * them (store-batch.c): the first close's time and labelled time kept.
+ */
+static size_t
+summary_close_text(char *buf, size_t size, int k)
+{
+	return (size_t)snprintf(buf, size, "%s n_rows = ?%d,"
+	    " n_labelled = ?%d, closed_at = coalesce(closed_at, ?%d),"
+	    " labelled_at = CASE WHEN CAST(?%d AS DOUBLE PRECISION) IS NULL"
+	    " THEN NULL ELSE coalesce(labelled_at, ?%d) END",
+	    k > 3 ? "," : "", k, k + 1, k + 2, k + 3, k + 3);
+}
 
 /* "UPDATE batches SET a = ?3, b = ?4 ... WHERE ..." for the groups set. */
 static char *
 summary_text(unsigned set)
 {
-	char buf[512], col[32];
+	char buf[1024], col[32];
 	const char *c, *end;
 	size_t o, n;
 	int g, k = 3;
@@ -44,6 +70,11 @@ summary_text(unsigned set)
 	for (g = 0; g < STORE_SUMMARY_GROUPS; g++) {
 		if (!(set & 1u << g))
 			continue;
+		if (summary_columns[g] == NULL) {
+			o += summary_close_text(buf + o, sizeof buf - o, k);
+			k += 4;
+			continue;
+		}
 		for (c = summary_columns[g]; *c != '\0'; c = end) {
 			end = c + strcspn(c, ",");
 			n = (size_t)(end - c);
@@ -95,6 +126,12 @@ summary_bind(struct db_stmt *st, const struct store_summary *m, unsigned set)
 	if (set & 1u << STORE_SUMMARY_DETECTORS) {
 		db_bind_int64(st, k++, m->ddm_drift);
 		db_bind_int64(st, k++, m->adwin_drift);
+	}
+	if (set & 1u << STORE_SUMMARY_CLOSE) {
+		db_bind_int64(st, k++, m->n_rows);
+		db_bind_int64(st, k++, m->n_labelled);
+		bind_value(st, k++, m->closed_at);
+		bind_value(st, k++, m->labelled_at);
 	}
 }
 

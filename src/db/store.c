@@ -287,6 +287,10 @@ store_close(struct store *s)
 			db_rollback(s->conn);
 	}
 	store_stmt_finish(s);
+	free(s->det_name);
+	free(s->det_state);
+	if (s->alert_cache_free != NULL)
+		s->alert_cache_free(s);
 	store_model_slots_free(s);
 	store_holds_free(s);
 	db_close(s->conn);

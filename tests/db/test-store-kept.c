@@ -1,0 +1,344 @@
+/*
+ * What a write transaction keeps instead of reading it again (the alert
+ * conditions, the detectors' state, the rows a batch's claim counts) is
+ * what the store holds: read again after another writer's commit, and
+ * after a judgement undone. And the writes that replaced a read (the
+ * families' last batch raised by the server; a condition whose state
+ * stays updated in place) leave the store as before: the same meta
+ * values, the same fleet summary (model_status's open counts).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/alert-store.h"
+#include "db/store.h"
+#include "fixture.h"
+
+/* A condition of key, open or not, severity sev, seen in batch. */
+static struct alert_condition
+cond_make(const char *key, bool open, const char *sev, int64_t batch)
+{
+	struct alert_condition c;
+
+	memset(&c, 0, sizeof c);
+	c.key = (char *)key;
+	c.rule = (char *)"psi_drift";
+	c.severity = (char *)sev;
+	c.features = (char *)"[\"age\"]";
+	c.open = open;
+	c.first_batch = 1;
+	c.last_fired_batch = batch;
+	c.last_seen_batch = batch;
+	c.clear_streak = 0;
+	c.last_notified_at = 1000.5;
+	c.opened_at = 1000.25;
+	return c;
+}
+
+static void
+put(struct store *s, const struct alert_condition *c)
+{
+	char *cause = NULL;
+
+	ck_assert_msg(alert_store_condition_put(s, c, &cause) == 0,
+	    "put %s: %s", c->key, cause);
+}
+
+static void
+flush(struct store *s)
+{
+	char *cause = NULL;
+
+	ck_assert_msg(store_flush(s, &cause) == 0, "flush: %s", cause);
+}
+
+/* Key's last_seen_batch through s (-1: none), its severity into sev. */
+static int64_t
+seen(struct store *s, const char *key, char *sev, size_t size)
+{
+	struct alert_condition c;
+	char *cause = NULL;
+	int64_t v;
+	int rc;
+
+	rc = alert_store_condition_get(s, key, &c, &cause);
+	ck_assert_msg(rc != -1, "get %s: %s", key, cause);
+	if (rc == 1)
+		return -1;
+	snprintf(sev, size, "%s", c.severity);
+	v = c.last_seen_batch;
+	alert_condition_finish(&c);
+	return v;
+}
+
+/* The open conditions' keys through s, joined by ",". */
+static const char *
+open_keys(struct store *s)
+{
+	static char buf[256];
+	struct alert_condition *open;
+	char *cause = NULL;
+	size_t n, i, o = 0;
+
+	ck_assert_msg(alert_store_conditions_open(s, &open, &n, &cause) == 0,
+	    "open: %s", cause);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s",
+		    i > 0 ? "," : "", open[i].key);
+		alert_condition_finish(&open[i]);
+	}
+	free(open);
+	return buf;
+}
+
+START_TEST(test_conditions_read_again)
+{
+	struct store *a, *b;
+	struct alert_condition c;
+	char sev[32];
+
+	a = open_rw();
+	b = open_rw();
+	c = cond_make("psi_drift:b", true, "warning", 3);
+	put(a, &c);
+	c = cond_make("psi_drift:a", true, "warning", 3);
+	put(a, &c);
+	/* Kept in the transaction: in key order, as the store orders them. */
+	ck_assert_str_eq(open_keys(a), "psi_drift:a,psi_drift:b");
+	ck_assert_int_eq(seen(a, "psi_drift:a", sev, sizeof sev), 3);
+	ck_assert_int_eq(seen(a, "psi_drift:c", sev, sizeof sev), -1);
+	flush(a);
+	/* Another writer moves one on, closes the other, adds a third. */
+	c = cond_make("psi_drift:a", true, "critical", 9);
+	put(b, &c);
+	c = cond_make("psi_drift:b", false, "warning", 9);
+	put(b, &c);
+	c = cond_make("psi_drift:c", true, "warning", 9);
+	put(b, &c);
+	flush(b);
+	/* a's next transaction reads what b committed, not what it kept. */
+	c = cond_make("psi_drift:z", false, "warning", 1);
+	put(a, &c);	/* a write transaction again */
+	ck_assert_int_eq(seen(a, "psi_drift:a", sev, sizeof sev), 9);
+	ck_assert_str_eq(sev, "critical");
+	ck_assert_int_eq(seen(a, "psi_drift:c", sev, sizeof sev), 9);
+	ck_assert_str_eq(open_keys(a), "psi_drift:a,psi_drift:c");
+	flush(a);
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
+START_TEST(test_conditions_undone)
+{
+	struct store *s;
+	struct alert_condition c;
+	char *cause = NULL, sev[32];
+
+	s = open_rw();
+	c = cond_make("psi_drift:a", true, "warning", 2);
+	put(s, &c);
+	ck_assert_str_eq(open_keys(s), "psi_drift:a");
+	ck_assert_msg(store_judge_begin(s, &cause) == 0, "%s", cause);
+	c = cond_make("psi_drift:a", false, "warning", 5);
+	put(s, &c);
+	c = cond_make("psi_drift:b", true, "critical", 5);
+	put(s, &c);
+	ck_assert_str_eq(open_keys(s), "psi_drift:b");
+	ck_assert_msg(store_judge_end(s, false, &cause) == 0, "%s", cause);
+	/* The judgement undone: what it wrote is gone from reads too. */
+	ck_assert_int_eq(seen(s, "psi_drift:b", sev, sizeof sev), -1);
+	ck_assert_int_eq(seen(s, "psi_drift:a", sev, sizeof sev), 2);
+	ck_assert_str_eq(open_keys(s), "psi_drift:a");
+	flush(s);
+	ck_assert_str_eq(q_text("SELECT condition_key || ':' ||"
+	    " CAST(open AS TEXT) || ':' || CAST(last_seen_batch AS TEXT)"
+	    " FROM alert_conditions ORDER BY condition_key"),
+	    "psi_drift:a:1:2");
+	store_close(s);
+}
+END_TEST
+
+/*
+ * A condition rewritten with its state unchanged, then with its severity
+ * changed, then closed: the stored row and the fleet's open counts
+ * follow each time (on PostgreSQL the first is an UPDATE in place that
+ * leaves model_status's trigger alone).
+ */
+START_TEST(test_condition_touched)
+{
+	struct store *s;
+	struct alert_condition c;
+
+	s = open_rw();
+	c = cond_make("psi_drift:a", true, "warning", 2);
+	put(s, &c);
+	flush(s);
+	c = cond_make("psi_drift:a", true, "warning", 3);
+	put(s, &c);	/* read nothing: not kept, an upsert */
+	c = cond_make("psi_drift:a", true, "warning", 4);
+	c.clear_streak = 1;
+	c.resolved_at = 0;
+	put(s, &c);	/* kept, same state: in place */
+	flush(s);
+	ck_assert_int_eq(q_int("SELECT last_seen_batch FROM alert_conditions"),
+	    4);
+	ck_assert_int_eq(q_int("SELECT clear_streak FROM alert_conditions"),
+	    1);
+	ck_assert_int_eq(q_int("SELECT open_warning FROM model_status"), 1);
+	ck_assert_int_eq(q_int("SELECT open_critical FROM model_status"), 0);
+	c = cond_make("psi_drift:a", true, "warning", 5);
+	put(s, &c);
+	c = cond_make("psi_drift:a", true, "critical", 6);
+	put(s, &c);	/* kept, severity changed */
+	flush(s);
+	ck_assert_int_eq(q_int("SELECT open_warning FROM model_status"), 0);
+	ck_assert_int_eq(q_int("SELECT open_critical FROM model_status"), 1);
+	c = cond_make("psi_drift:a", true, "critical", 7);
+	put(s, &c);
+	c = cond_make("psi_drift:a", false, "critical", 8);
+	put(s, &c);	/* kept, closed */
+	flush(s);
+	ck_assert_int_eq(q_int("SELECT open_critical FROM model_status"), 0);
+	ck_assert_int_eq(q_int("SELECT open FROM alert_conditions"), 0);
+	ck_assert_int_eq(q_int("SELECT last_seen_batch FROM alert_conditions"),
+	    8);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_last_batch_raised)
+{
+	struct store *s;
+	char *cause = NULL;
+
+	s = open_rw();
+	ck_assert(alert_store_raise_last_batch(s, "feature", 5, &cause) == 0);
+	ck_assert(alert_store_raise_last_batch(s, "feature", 3, &cause) == 0);
+	ck_assert(alert_store_raise_last_batch(s, "prediction", 2,
+	    &cause) == 0);
+	flush(s);
+	ck_assert_str_eq(q_text("SELECT key || '=' || value FROM meta"
+	    " WHERE key LIKE 'alert.last_batch.%' ORDER BY key"),
+	    "alert.last_batch.feature=5,alert.last_batch.prediction=2");
+	ck_assert(alert_store_raise_last_batch(s, "feature", 12, &cause) == 0);
+	flush(s);
+	ck_assert_str_eq(q_text("SELECT value FROM meta"
+	    " WHERE key = 'alert.last_batch.feature'"), "12");
+	/* A stored value that is not a batch id is an error, not lowered. */
+	q_exec("UPDATE meta SET value = 'x7' WHERE key ="
+	    " 'alert.last_batch.feature'");
+	if (alert_store_raise_last_batch(s, "feature", 20, &cause) == 0) {
+		/* PostgreSQL: the sent write fails at the commit. */
+		ck_assert(fixture_pg);
+		ck_assert(store_flush(s, &cause) == -1);
+	}
+	ck_assert_msg(cause != NULL && strstr(cause, "x7") != NULL,
+	    "cause: %s", cause != NULL ? cause : "(none)");
+	free(cause);
+	ck_assert_str_eq(q_text("SELECT value FROM meta"
+	    " WHERE key = 'alert.last_batch.feature'"), "x7");
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_detector_read_again)
+{
+	struct store *a, *b;
+	char *cause = NULL, *state = NULL;
+	int64_t last = 0;
+
+	a = open_rw();
+	b = open_rw();
+	ck_assert(store_detector_put(a, "d", 5, "five", &cause) == 0);
+	ck_assert_int_eq(store_detector_get(a, "d", &last, &state, &cause), 0);
+	ck_assert_int_eq(last, 5);
+	ck_assert_str_eq(state, "five");
+	free(state);
+	ck_assert_int_eq(store_detector_get(a, "e", &last, &state, &cause), 1);
+	flush(a);
+	ck_assert(store_detector_put(b, "d", 9, "nine", &cause) == 0);
+	flush(b);
+	ck_assert(store_detector_put(a, "e", 1, "one", &cause) == 0);
+	ck_assert_int_eq(store_detector_get(a, "d", &last, &state, &cause), 0);
+	ck_assert_int_eq(last, 9);
+	ck_assert_str_eq(state, "nine");
+	free(state);
+	/* Put in a judgement undone: the stored one again. */
+	ck_assert_msg(store_judge_begin(a, &cause) == 0, "%s", cause);
+	ck_assert(store_detector_put(a, "d", 10, "ten", &cause) == 0);
+	ck_assert_int_eq(store_detector_get(a, "d", &last, &state, &cause), 0);
+	ck_assert_str_eq(state, "ten");
+	free(state);
+	ck_assert_msg(store_judge_end(a, false, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(store_detector_get(a, "d", &last, &state, &cause), 0);
+	ck_assert_int_eq(last, 9);
+	ck_assert_str_eq(state, "nine");
+	free(state);
+	flush(a);
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
+/*
+ * A batch's claim counts its rows: those this writer added in the
+ * transaction that made the ledger row, without asking; rows another
+ * writer added between two of this writer's transactions, from the store.
+ */
+START_TEST(test_claim_counts)
+{
+	struct store *a, *b;
+	char *cause = NULL;
+	int64_t rows = 0;
+	int i;
+
+	a = open_rw();
+	b = open_rw();
+	add_batch(a, 1, 4, false);
+	ck_assert_msg(store_judge_begin(a, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(store_batch_claim(a, 1, &rows, &cause), 1);
+	ck_assert_int_eq(rows, 4);
+	ck_assert_msg(store_judge_end(a, true, &cause) == 0, "%s", cause);
+	add_batch(a, 2, 3, true);
+	flush(a);
+	for (i = 3; i < 5; i++)
+		ck_assert_msg(add_row(b, 2, i, 1, &cause) == 1, "%s", cause);
+	flush(b);
+	/* No row of a's own since: its count of the batch is not the truth. */
+	ck_assert_msg(store_judge_begin(a, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(store_batch_claim(a, 2, &rows, &cause), 1);
+	ck_assert_int_eq(rows, 5);
+	ck_assert_msg(store_judge_end(a, true, &cause) == 0, "%s", cause);
+	flush(a);
+	ck_assert_str_eq(q_text("SELECT CAST(batch_id AS TEXT) || ':' ||"
+	    " CAST(n_rows AS TEXT) || ':' || CAST(n_labelled AS TEXT) || ':'"
+	    " || CASE WHEN closed_at IS NULL THEN 'open' ELSE 'closed' END"
+	    " FROM batches ORDER BY batch_id"), "1:4:0:closed,2:5:5:closed");
+	ck_assert_str_eq(q_text("SELECT CAST(rows AS TEXT) || ':' ||"
+	    " CAST(labelled AS TEXT) FROM model_status"), "9:5");
+	ck_assert_int_eq(q_int("SELECT count(*) FROM batches"
+	    " WHERE labelled_at IS NOT NULL"), 1);
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
+int
+main(int argc, char **argv)
+{
+	const struct fixture_case cases[] = {
+		{ test_conditions_read_again, NULL },
+		{ test_conditions_undone, NULL },
+		{ test_condition_touched, NULL },
+		{ test_last_batch_raised, NULL },
+		{ test_detector_read_again, NULL },
+		{ test_claim_counts, NULL },
+	};
+
+	return fixture_main(argc, argv, "store-kept", cases,
+	    sizeof cases / sizeof cases[0], 60);
+}
