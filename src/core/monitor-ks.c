@@ -41,19 +41,14 @@ gcd64(int64_t a, int64_t b)
 }
 
 /*
- * First index in a[lo..n) whose value is >= x (strict: > x). Successive
- * searches move forward by a few places (the reference's rows per batch
- * row): the first KS_SCAN places are looked at in turn, then it gallops.
+ * First index in a[lo..n) whose value is >= x (strict: > x), galloping
+ * from lo: everything before lo is below (strict: not above) x.
  */
 static size_t
-ks_search(const double *a, size_t lo, size_t n, double x, bool strict)
+ks_gallop(const double *a, size_t lo, size_t n, double x, bool strict)
 {
-	size_t hi = n - lo > KS_SCAN ? lo + KS_SCAN : n, step = 1, mid;
+	size_t hi, step = 1, mid;
 
-	for (; lo < hi; lo++)
-		if (strict ? a[lo] > x : a[lo] >= x)
-			return lo;
-	/* Invariant: everything before lo is below (strict: not above) x. */
 	for (;;) {
 		hi = lo + step;
 		if (hi >= n) {
@@ -73,6 +68,22 @@ ks_search(const double *a, size_t lo, size_t n, double x, bool strict)
 			hi = mid;
 	}
 	return lo;
+}
+
+/*
+ * The same index as ks_gallop. Successive searches move forward by a few
+ * places (the reference's rows per batch row): the first KS_SCAN places
+ * are looked at in turn, inline, and only a longer move gallops.
+ */
+static inline size_t
+ks_search(const double *a, size_t lo, size_t n, double x, bool strict)
+{
+	size_t hi = n - lo > KS_SCAN ? lo + KS_SCAN : n;
+
+	for (; lo < hi; lo++)
+		if (strict ? a[lo] > x : a[lo] >= x)
+			return lo;
+	return lo < n ? ks_gallop(a, lo, n, x, strict) : n;
 }
 
 /*
