@@ -10,6 +10,16 @@
 #include <string.h>
 
 #define RNG_BINOMIAL_SMALL	30.0	/* n p below: inversion from 0 */
+
+/*
+ * The binomial searches step their counts as doubles beside the
+ * integers (k, n - k + 1, hi + 1, ...): below 2^53 every such count and
+ * its difference with n is an integer a double holds exactly, so the
+ * factors are the ones (double)(n - k + 1) and the like gave, without a
+ * conversion per step. Above 2^53 the counts round, as n already did in
+ * (dn + 1) p and pow: there the variates are not bit for bit the earlier
+ * code's (no caller draws from so many).
+ */
 #define RNG_LFACT_TABLE		4096	/* ln k! kept for k below */
 
 /*
@@ -143,20 +153,21 @@ binomial_invert(struct rng *r, uint64_t n, double p,
     struct rng_binomial_memo *m)
 {
 	struct rng_memo_slot *e;
-	double s = p / (1.0 - p), f, u;
+	double s = p / (1.0 - p), dn = (double)n, dk = 0.0, f, u;
 	uint64_t k = 0;
 	bool hit;
 
 	e = memo_slot(m, n, p, &hit);
-	f = hit ? e->f : pow(1.0 - p, (double)n);
+	f = hit ? e->f : pow(1.0 - p, dn);
 	if (e != NULL)
 		e->f = f;
 	u = rng_uniform(r);
-
+	/* dk = k and dn - dk + 1 = n - k + 1, exactly (file comment). */
 	while (u > f && k < n) {
 		u -= f;
 		k++;
-		f *= s * (double)(n - k + 1) / (double)k;
+		dk += 1.0;
+		f *= s * (dn - dk + 1.0) / dk;
 	}
 	return k;
 }
@@ -186,7 +197,7 @@ static uint64_t
 binomial_mode(struct rng *r, uint64_t n, double p,
     struct rng_binomial_memo *m)
 {
-	double s = p / (1.0 - p), dn = (double)n, u, flo, fhi, lc;
+	double s = p / (1.0 - p), dn = (double)n, u, flo, fhi, lc, dlo, dhi;
 	uint64_t mode = (uint64_t)((dn + 1.0) * p), lo, hi;
 	struct rng_memo_slot *e;
 	bool hit;
@@ -217,17 +228,20 @@ binomial_mode(struct rng *r, uint64_t n, double p,
 		return mode;
 	u -= fhi;
 	lo = hi = mode;
+	dlo = dhi = (double)mode;	/* = lo, hi exactly (file comment) */
 	for (;;) {
 		if (hi < n) {
-			fhi *= s * (double)(n - hi) / (double)(hi + 1);
+			fhi *= s * (dn - dhi) / (dhi + 1.0);
 			hi++;
+			dhi += 1.0;
 			if (u <= fhi)
 				return hi;
 			u -= fhi;
 		}
 		if (lo > 0) {
-			flo *= (double)lo / (s * (double)(n - lo + 1));
+			flo *= dlo / (s * (dn - dlo + 1.0));
 			lo--;
+			dlo -= 1.0;
 			if (u <= flo)
 				return lo;
 			u -= flo;
