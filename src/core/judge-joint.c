@@ -86,9 +86,10 @@ joint_lambda(double d, size_t n, size_t m)
  * -na), whose size orders the candidates: two ends whose integers differ
  * are 1 / (na nb) apart in the exact difference, far more than the
  * rounding of the doubles (3 2^-54 each) when na nb <= JOINT_EXACT_MAX,
- * so only an end whose integer reaches the largest so far can hold D, and
- * the doubles are formed there alone, the same expression as everywhere.
- * Above that size every end's double is formed.
+ * so D is held by an end whose integer is the largest or smallest of the
+ * walk, and every such end is one where the integer reaches (or ties) its
+ * highest or lowest so far: the doubles are formed there alone, by the
+ * same expression as before. Above that size every end's is formed.
  */
 #define JOINT_LOW	0xffffffffULL	/* the pseudo-reference's half */
 #define JOINT_HIGH	((uint64_t)1 << 32)	/* one pseudo-batch draw */
