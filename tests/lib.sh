@@ -24,6 +24,15 @@
 # qrows DB SQL		SQL's rows on DB, one a line, columns separated by
 #			'|', NULL as nothing: the sqlite3 CLI on a file, psql
 #			-At on a PostgreSQL URI.
+# qcopy STORE SQL FILE TABLE(COLUMNS)
+#			SQL's rows on STORE, byte for byte, into the new
+#			table TABLE of the SQLite file FILE (sqlite3's
+#			.import in ascii mode: any text, '|' and newlines
+#			too; NULL as ''): SQLite's JSON functions then read
+#			the store's payloads and rows, the same SQL on either
+#			backend (PostgreSQL 15 and SQLite 3.40 share no
+#			JSON path syntax); declare the COLUMNS' types so
+#			that numbers compare and sort as numbers
 # rmdb DB		removes DB and its -wal, -shm, -wait and -journal.
 #
 # The backend under test. A test written for both backends names its
@@ -40,6 +49,13 @@
 #			test ends
 # store_reset STORE	STORE empty again (the file gone; the database
 #			dropped and created again)
+# store_copy STORE NAME	prints the store NAME, a copy of STORE as it is
+#			(no process may have it open): the file copied; the
+#			database created from STORE's as its template
+# store_version STORE [V]
+#			the schema version STORE says it has (SQLite: the
+#			file's user_version; PostgreSQL: meta's
+#			schema_version of model 0), set to V first if given
 # three_models		the three models of the multi-model tests (their
 #			names, feature and class counts differ): sets
 #			$models (NAME:SCENARIO:FEATURES:CLASSES:SEED ...),
@@ -125,6 +141,22 @@ q() {
 	qrows "$1" "$2" | tr '\n' ' ' | sed 's/ $//'
 }
 
+qcopy() {
+	sqlite3 "$3" "CREATE TABLE $4" || return 1
+	rs=$(printf '\036')
+	case $1 in
+	postgres://*|postgresql://*)
+		# Records end in RS but the last, which ends in a newline.
+		lib_rows=$("$lib_psql" -X -q -A -t -F "$(printf '\037')" \
+		    -R "$rs" -v ON_ERROR_STOP=1 -d "$1" -c "$2") ;;
+	*)	lib_rows=$(sqlite3 -ascii "$1" "$2") ;;
+	esac || return 1
+	lib_rows=${lib_rows%"$rs"}
+	[ -n "$lib_rows" ] || return 0
+	printf '%s%s' "$lib_rows" "$rs" >"$3.rows"
+	sqlite3 "$3" ".import --ascii '$3.rows' ${4%%(*}"
+}
+
 rmdb() {
 	rm -f "$1" "$1-wal" "$1-shm" "$1-wait" "$1-journal"
 }
@@ -140,16 +172,28 @@ lib_pg_admin() {
 	    -c "$1" >/dev/null
 }
 
+# The database NAME on the with-pg server made again, empty or (given
+# TEMPLATE, a database name) a copy of TEMPLATE; its URI. If it cannot,
+# the test itself ends (in $(...) too: its traps run).
+lib_pg_create() {
+	if ! lib_pg_admin "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" ||
+	    ! lib_pg_admin "CREATE DATABASE \"$1\"${2:+ TEMPLATE \"$2\"}"
+	then
+		echo "FAIL store $1: cannot create the database" >&2
+		kill -TERM $$
+		exit 1
+	fi
+	lib_pg_uri "$1"
+}
+
+# The name of the database of the URI $1.
+lib_pg_name() {
+	echo "$1" | sed 's|.*/\([^/?]*\)?.*|\1|'
+}
+
 store() {
 	if [ "$backend" = pg ]; then
-		if ! lib_pg_admin "DROP DATABASE IF EXISTS \"$1\" WITH
-		    (FORCE)" || ! lib_pg_admin "CREATE DATABASE \"$1\""; then
-			# In $(...): the test itself ends (its traps run).
-			echo "FAIL store $1: cannot create the database" >&2
-			kill -TERM $$
-			exit 1
-		fi
-		lib_pg_uri "$1"
+		lib_pg_create "$1"
 	else
 		rmdb "$1.db"
 		echo "$(pwd)/$1.db"
@@ -159,10 +203,31 @@ store() {
 store_reset() {
 	case $1 in
 	postgres://*|postgresql://*)
-		store "$(echo "$1" | sed 's|.*/\([^/?]*\)?.*|\1|')" \
-		    >/dev/null ;;
+		lib_pg_create "$(lib_pg_name "$1")" >/dev/null ;;
 	*)	rmdb "$1" ;;
 	esac
+}
+
+store_copy() {
+	if [ "$backend" = pg ]; then
+		lib_pg_create "$2" "$(lib_pg_name "$1")"
+	else
+		rmdb "$2.db"
+		cp "$1" "$2.db"
+		echo "$(pwd)/$2.db"
+	fi
+}
+
+store_version() {
+	if [ "$backend" = pg ]; then
+		[ $# -lt 2 ] || qrows "$1" "UPDATE meta SET value = '$2'
+		    WHERE key = 'schema_version' AND model_id = 0"
+		qrows "$1" "SELECT value FROM meta WHERE key =
+		    'schema_version' AND model_id = 0"
+	else
+		[ $# -lt 2 ] || sqlite3 "$1" "PRAGMA user_version = $2"
+		sqlite3 "$1" "PRAGMA user_version"
+	fi
 }
 
 webhook_start() {

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Missing feature values through mlmon-ingest (issue 15): null and the
 # bare NaN/Infinity/-Infinity tokens are accepted as missing, counted,
-# warned about once; rows are stored with null so SQLite's JSON functions
-# read them; each feature report carries the missing block, and the
-# missingness rule fires at the batch whose missing share moved.
+# warned about once; rows are stored with null so JSON readers see them;
+# each feature report carries the missing block, and the missingness
+# rule fires at the batch whose missing share moved. On either backend
+# (lib.sh's store): the stored rows and payloads are read with SQLite's
+# JSON functions from a copy of their bytes (qcopy).
 #
 # Stream: features a (complete), b (20% missing in the reference and in
 # batches 0-2, 60% from batch 3, some of it as NaN/Infinity), c (complete
@@ -14,6 +16,8 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 ingest=$(abspath "$1")
 sandbox missing
+m=$(store m)
+full=$(store full)
 
 awk 'BEGIN {
 	print "{\"type\":\"schema\",\"feature_names\":[\"a\",\"b\",\"c\"],\"class_names\":[\"n\",\"y\"]}"
@@ -35,22 +39,27 @@ awk 'BEGIN {
 		}
 }' >in.ndjson
 
-"$ingest" --db m.db in.ndjson 2>err.txt
+"$ingest" --db "$m" in.ndjson 2>err.txt
 check "exit" $? 0
 check "one warning for bare tokens" \
     "$(grep -c 'NaN/Infinity read as a missing value' err.txt)" 1
 check "the warning names the first line" \
     "$(grep -c '^mlmon-ingest: in.ndjson:1102: NaN/Infinity' err.txt)" 1
 check "summary counts" "$(grep -c '^mlmon-ingest: 980 missing feature values (240 of them NaN or Infinity)$' err.txt)" 1
-check "rows stored" "$(q m.db 'SELECT count(*) FROM predictions')" 1200
-check "null read by SQLite" "$(q m.db "SELECT count(*) FROM predictions \
+check "rows stored" "$(q "$m" 'SELECT count(*) FROM predictions')" 1200
+# The store's rows, reference and feature reports as stored.
+qcopy "$m" "SELECT features FROM predictions" m.json "p(features TEXT)"
+qcopy "$m" "SELECT features FROM reference" m.json "r(features TEXT)"
+qcopy "$m" "SELECT batch_id, payload FROM monitor_reports WHERE
+    report_type = 'feature'" m.json "f(batch_id INTEGER, payload TEXT)"
+check "null stored as JSON null" "$(q m.json "SELECT count(*) FROM p \
     WHERE json_type(features, '\$[1]') = 'null'")" 480
-check "reference nulls" "$(q m.db "SELECT count(*) FROM reference \
-    WHERE json_extract(features, '\$[1]') IS NULL")" 100
+check "reference nulls" "$(q m.json "SELECT count(*) FROM r \
+    WHERE json_type(features, '\$[1]') = 'null'")" 100
 
 missing() {
-	q m.db "SELECT json_extract(payload, '\$.missing.$2') FROM \
-	    monitor_reports WHERE report_type = 'feature' AND batch_id = $1"
+	q m.json "SELECT json_extract(payload, '\$.missing.$2') FROM f \
+	    WHERE batch_id = $1"
 }
 check "batch 0 shares" "$(missing 0 shares)" '{"a":0,"b":0.2,"c":0}'
 check "batch 0 no verdict" "$(missing 0 drifted_features)" '[]'
@@ -60,14 +69,12 @@ check "batch 3 values used" "$(missing 3 values_used)" \
     '{"a":200,"b":80,"c":200}'
 check "batch 4 b and c" "$(missing 4 drifted_features)" '["b","c"]'
 check "batch 4 c has no values" "$(missing 4 no_values_features)" '["c"]'
-check "batch 4 c PSI is null" "$(q m.db "SELECT json_type(payload, \
-    '\$.psi_values.c') FROM monitor_reports WHERE report_type = 'feature' \
-    AND batch_id = 4")" null
-check "alerts" "$(q m.db "SELECT group_concat(batch_id || ' ' || \
-    condition_key, '; ') FROM (SELECT batch_id, condition_key FROM alerts \
-    WHERE condition_key LIKE 'missingness:%' AND kind = 'firing' \
-    ORDER BY id)")" \
-    '3 missingness:b; 4 missingness:b,c'
+check "batch 4 c PSI is null" "$(q m.json "SELECT json_type(payload, \
+    '\$.psi_values.c') FROM f WHERE batch_id = 4")" null
+check "alerts" "$(qrows "$m" "SELECT batch_id || ' ' || condition_key \
+    FROM alerts WHERE condition_key LIKE 'missingness:%' AND \
+    kind = 'firing' ORDER BY id" | paste -sd ';')" \
+    '3 missingness:b;4 missingness:b,c'
 
 # A complete stream's payload has no missing block.
 awk 'BEGIN {
@@ -75,11 +82,13 @@ awk 'BEGIN {
 		printf "{\"type\":\"reference\",\"features\":[%d],\"scores\":[0.4,0.6]}\n", i % 10
 	for (i = 0; i < 100; i++)
 		printf "{\"batch_id\":1,\"features\":[%d],\"scores\":[0.4,0.6]}\n", i % 10
-}' | "$ingest" --db full.db 2>full.err
+}' | "$ingest" --db "$full" 2>full.err
 check "complete exit" $? 0
-check "complete: no missing block" "$(q full.db "SELECT count(*) FROM \
-    monitor_reports WHERE report_type = 'feature' AND \
-    json_extract(payload, '\$.missing') IS NOT NULL")" 0
+qcopy "$full" "SELECT payload FROM monitor_reports WHERE report_type =
+    'feature'" full.json "f(payload TEXT)"
+check "complete: a feature report, no missing block" "$(q full.json \
+    "SELECT count(*), count(json_extract(payload, '\$.missing')) \
+    FROM f")" "1|0"
 check "complete: no count line" "$(grep -c 'missing feature values' \
     full.err)" 0
 
