@@ -29,13 +29,13 @@ bad=$(store bad)
 "$gen" --scenario tabular --seed 3 >all.ndjson
 "$ingest" --db "$one" all.ndjson 2>err.txt
 check "exit" $? 0
-qcopy "$one" "SELECT features FROM predictions" one.json "p(features TEXT)"
-qcopy "$one" "SELECT features FROM reference" one.json "r(features TEXT)"
-check "stored as a string" "$(q one.json "SELECT DISTINCT json_type(features,
+qcopy "$one" "SELECT features FROM predictions" one.sqlite "p(features TEXT)"
+qcopy "$one" "SELECT features FROM reference" one.sqlite "r(features TEXT)"
+check "stored as a string" "$(q one.sqlite "SELECT DISTINCT json_type(features,
     '\$[2]') FROM p")" text
 check "feature_types" "$(q "$one" "SELECT value FROM meta WHERE key =
     'feature_types'")" '["numeric","numeric","categorical","numeric","numeric"]'
-check "reference strings" "$(q one.json "SELECT count(DISTINCT
+check "reference strings" "$(q one.sqlite "SELECT count(DISTINCT
     json_extract(features, '\$[2]')) FROM r")" 4
 fired() {
 	q "$one" "SELECT DISTINCT batch_id FROM alerts WHERE kind = 'firing'

@@ -48,17 +48,17 @@ check "the warning names the first line" \
 check "summary counts" "$(grep -c '^mlmon-ingest: 980 missing feature values (240 of them NaN or Infinity)$' err.txt)" 1
 check "rows stored" "$(q "$m" 'SELECT count(*) FROM predictions')" 1200
 # The store's rows, reference and feature reports as stored.
-qcopy "$m" "SELECT features FROM predictions" m.json "p(features TEXT)"
-qcopy "$m" "SELECT features FROM reference" m.json "r(features TEXT)"
+qcopy "$m" "SELECT features FROM predictions" m.sqlite "p(features TEXT)"
+qcopy "$m" "SELECT features FROM reference" m.sqlite "r(features TEXT)"
 qcopy "$m" "SELECT batch_id, payload FROM monitor_reports WHERE
-    report_type = 'feature'" m.json "f(batch_id INTEGER, payload TEXT)"
-check "null stored as JSON null" "$(q m.json "SELECT count(*) FROM p \
+    report_type = 'feature'" m.sqlite "f(batch_id INTEGER, payload TEXT)"
+check "null stored as JSON null" "$(q m.sqlite "SELECT count(*) FROM p \
     WHERE json_type(features, '\$[1]') = 'null'")" 480
-check "reference nulls" "$(q m.json "SELECT count(*) FROM r \
+check "reference nulls" "$(q m.sqlite "SELECT count(*) FROM r \
     WHERE json_type(features, '\$[1]') = 'null'")" 100
 
 missing() {
-	q m.json "SELECT json_extract(payload, '\$.missing.$2') FROM f \
+	q m.sqlite "SELECT json_extract(payload, '\$.missing.$2') FROM f \
 	    WHERE batch_id = $1"
 }
 check "batch 0 shares" "$(missing 0 shares)" '{"a":0,"b":0.2,"c":0}'
@@ -69,7 +69,7 @@ check "batch 3 values used" "$(missing 3 values_used)" \
     '{"a":200,"b":80,"c":200}'
 check "batch 4 b and c" "$(missing 4 drifted_features)" '["b","c"]'
 check "batch 4 c has no values" "$(missing 4 no_values_features)" '["c"]'
-check "batch 4 c PSI is null" "$(q m.json "SELECT json_type(payload, \
+check "batch 4 c PSI is null" "$(q m.sqlite "SELECT json_type(payload, \
     '\$.psi_values.c') FROM f WHERE batch_id = 4")" null
 check "alerts" "$(qrows "$m" "SELECT batch_id || ' ' || condition_key \
     FROM alerts WHERE condition_key LIKE 'missingness:%' AND \
@@ -85,8 +85,8 @@ awk 'BEGIN {
 }' | "$ingest" --db "$full" 2>full.err
 check "complete exit" $? 0
 qcopy "$full" "SELECT payload FROM monitor_reports WHERE report_type =
-    'feature'" full.json "f(payload TEXT)"
-check "complete: a feature report, no missing block" "$(q full.json \
+    'feature'" full.sqlite "f(payload TEXT)"
+check "complete: a feature report, no missing block" "$(q full.sqlite \
     "SELECT count(*), count(json_extract(payload, '\$.missing')) \
     FROM f")" "1|0"
 check "complete: no count line" "$(grep -c 'missing feature values' \
