@@ -398,12 +398,8 @@ schema_pg_locked(struct store *s, char **cause)
 		return -1;
 	if (store_schema_read(s, &version, cause) == -1)
 		return -1;
-	if (version > STORE_SCHEMA_VERSION) {
-		*cause = xasprintf("%s was made by a newer mlmon (schema %d); "
-		    "this mlmon reads schema %d at most", s->path, version,
-		    STORE_SCHEMA_VERSION);
+	if (schema_version_refused(s, version, cause))
 		return -1;
-	}
 	if (version == STORE_SCHEMA_VERSION)
 		return 0;
 	for (i = 0; version == 0 &&

@@ -419,9 +419,9 @@ schema_v3_retention(struct store *s, char **cause)
 /*
  * A version this mlmon must not touch: newer than it (a later release
  * made the file; migrating down or reading it as ours would lose data)
- * or negative (never written by mlmon). Sets *cause.
+ * or negative (never written by mlmon). Sets *cause. Both backends.
  */
-static bool
+bool
 schema_version_refused(const struct store *s, int version, char **cause)
 {
 	if (version > STORE_SCHEMA_VERSION) {

@@ -495,8 +495,13 @@ int		 schema_v4_fleet(struct store *s, char **cause);
 int		 schema_fleet_triggers(struct store *s, char **cause);
 int		 schema_fleet_view(struct sqlite3 *db, int version);
 
-/* schema.c: create or migrate (read-write) or check (read-only). */
+/*
+ * schema.c: create or migrate (read-write) or check (read-only); a
+ * version no backend may touch (newer than this mlmon, or negative).
+ */
 int		 schema_migrate(struct store *s, char **cause);
+bool		 schema_version_refused(const struct store *s, int version,
+		     char **cause);
 /*
  * schema-pg.c, the same on PostgreSQL: create the schema (in one
  * transaction under an advisory lock; several processes may start at
