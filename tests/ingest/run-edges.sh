@@ -4,7 +4,9 @@
 # not what they seem (FIFO, directory, a store from a newer mlmon) are
 # refused with their name; a 1 MiB line is the same with LF and CRLF; a
 # leading UTF-8 BOM is accepted; a corrupt detector_state stops ingest
-# naming the store and the lines not stored.
+# naming the store and the lines not stored. On either backend (lib.sh's
+# store) but for what is about files as --db (a FIFO, a store that is not
+# there: SQLite's alone).
 #
 # usage: run-edges.sh MLMON-INGEST MLMON-TOP MLMON-GEN
 set -u
@@ -13,6 +15,12 @@ ingest=$(abspath "$1")
 top=$(abspath "$2")
 gen=$(abspath "$3")
 sandbox edges
+e=$(store e)
+f=$(store f)
+c=$(store c)
+d=$(store d)
+m=$(store m)
+b=$(store b)
 
 esc=$(printf '\033')
 bel=$(printf '\007')
@@ -40,7 +48,7 @@ evil='\u001b]52;c;aGFja2Vk\u0007'
 	done
 	echo '{"type":"end_batch","batch_id":1}'
 } >evil.ndjson
-"$ingest" --db e.db evil.ndjson 2>e.err
+"$ingest" --db "$e" evil.ndjson 2>e.err
 check "evil names exit" $? 0
 check "evil batch line" "$(grep -c '^batch 1: 200 rows, max PSI' e.err)" 1
 yes_if "evil names not raw on stderr" raw_free e.err
@@ -50,11 +58,11 @@ check "evil names shown clean" "$(grep -c \
 # 2. A FILE argument with escapes, in rejection lines and open errors.
 name="in$(printf '\033]0;pwned\007').ndjson"
 echo 'not json' >"$name"
-"$ingest" --db f.db "$name" 2>f.err
+"$ingest" --db "$f" "$name" 2>f.err
 check "evil file name exit" $? 65
 yes_if "evil file name not raw" raw_free f.err
 check "evil file name shown" "$(grep -c '^in\]0;pwned\.ndjson:1: ' f.err)" 1
-"$ingest" --db f.db "missing$(printf '\033[2J').ndjson" 2>g.err
+"$ingest" --db "$f" "missing$(printf '\033[2J').ndjson" 2>g.err
 check "missing evil file exit" $? 2
 yes_if "missing evil file not raw" raw_free g.err
 # mlmon-gen quotes its arguments in errors too.
@@ -69,52 +77,63 @@ yes_if "gen evil flag not raw" raw_free g.err
 # store, a store from a newer mlmon or with a negative version. Each is
 # refused at once, by name (timeout: a FIFO used to block in open()).
 mkfifo fifo
-timeout 10 "$ingest" --db fifo </dev/null 2>h.err
-check "ingest --db FIFO exit" $? 1
-check "ingest --db FIFO named" "$(grep -c 'fifo: not a regular file' h.err)" 1
-timeout 10 "$ingest" --config fifo --db c.db </dev/null 2>h.err
+if [ "$backend" = sqlite ]; then	# --db a file that is no store
+	timeout 10 "$ingest" --db fifo </dev/null 2>h.err
+	check "ingest --db FIFO exit" $? 1
+	check "ingest --db FIFO named" \
+	    "$(grep -c 'fifo: not a regular file' h.err)" 1
+	timeout 10 "$top" --once --db fifo >/dev/null 2>h.err
+	check "console --db FIFO exit" $? 1
+	check "console --db FIFO named" \
+	    "$(grep -c 'fifo: not a regular file' h.err)" 1
+	timeout 10 "$top" --once --format csv --db "$tmp/nonexistent" \
+	    >h.out 2>h.err
+	check "console missing store exit" $? 1
+	check "console missing store named" \
+	    "$(grep -c "$tmp/nonexistent" h.err)" 1
+	check "console missing store prints nothing" "$(wc -c <h.out)" 0
+fi
+timeout 10 "$ingest" --config fifo --db "$c" </dev/null 2>h.err
 check "ingest --config FIFO exit" $? 2
 check "ingest --config FIFO named" "$(grep -c 'fifo: not a regular file' h.err)" 1
-timeout 10 "$top" --once --db fifo >/dev/null 2>h.err
-check "console --db FIFO exit" $? 1
-check "console --db FIFO named" "$(grep -c 'fifo: not a regular file' h.err)" 1
-timeout 10 "$top" --once --format csv --db "$tmp/nonexistent" >h.out 2>h.err
-check "console missing store exit" $? 1
-check "console missing store named" "$(grep -c "$tmp/nonexistent" h.err)" 1
-check "console missing store prints nothing" "$(wc -c <h.out)" 0
 mkdir adir
-"$ingest" --db d.db adir 2>h.err
+"$ingest" --db "$d" adir 2>h.err
 check "directory as FILE exit" $? 2
 check "directory as FILE named" "$(grep -c '^mlmon-ingest: adir: is a directory' h.err)" 1
 
 # The console reads the current schema (6) and the ones before it down to
 # 2 (real stores of those releases: tests/db/migrate.sh, db-migrate-v4,
-# db-migrate-v5 and tests/db/test-verdicts.c); version 1 is refused.
-cp e.db v.db
-timeout 10 "$top" --once --format csv --db v.db >h.out 2>h.err
+# db-migrate-v5 and tests/db/test-verdicts.c); version 1 is refused. The
+# version is lib.sh's store_version: SQLite's user_version, PostgreSQL's
+# meta row.
+v=$(store_copy "$e" v)
+timeout 10 "$top" --once --format csv --db "$v" >h.out 2>h.err
 check "console schema 6 exit" $? 0
 check "console schema 6 rows" "$(grep -c '^default,1,' h.out)" 1
-sqlite3 v.db "PRAGMA user_version = 1"
-timeout 10 "$top" --once --format csv --db v.db >h.out 2>h.err
+store_version "$v" 1 >/dev/null
+timeout 10 "$top" --once --format csv --db "$v" >h.out 2>h.err
 check "console schema 1 exit" $? 1
-check "console schema 1 message" "$(grep -c 'v.db has schema 1, older' h.err)" 1
-for v in 99 -1; do
-	cp e.db v.db
-	sqlite3 v.db "PRAGMA user_version = $v"
+check "console schema 1 message" "$(grep -cF "$v has schema 1, older" h.err)" 1
+for ver in 99 -1; do
+	v=$(store_copy "$e" v)
+	store_version "$v" "$ver" >/dev/null
 	echo '{"batch_id":5,"features":[1,2,3],"scores":[0.5,0.5]}' |
-	    "$ingest" --db v.db 2>h.err
-	check "ingest schema $v exit" $? 1
-	check "ingest schema $v untouched" "$(q v.db 'PRAGMA user_version')" "$v"
-	check "ingest schema $v rows" "$(q v.db 'SELECT count(*) FROM predictions')" 200
-	timeout 10 "$top" --once --db v.db >h.out 2>h2.err
-	check "console schema $v exit" $? 1
-	if [ "$v" = 99 ]; then
+	    "$ingest" --db "$v" 2>h.err
+	check "ingest schema $ver exit" $? 1
+	check "ingest schema $ver untouched" "$(store_version "$v")" "$ver"
+	check "ingest schema $ver rows" "$(q "$v" 'SELECT count(*) FROM
+	    predictions')" 200
+	timeout 10 "$top" --once --db "$v" >h.out 2>h2.err
+	check "console schema $ver exit" $? 1
+	if [ "$ver" = 99 ]; then
 		want='made by a newer mlmon (schema 99)'
 	else
 		want='schema version -1: not an mlmon store'
 	fi
-	check "ingest schema $v message" "$(grep -c "v.db.*$want" h.err)" 1
-	check "console schema $v message" "$(grep -c "v.db.*$want" h2.err)" 1
+	check "ingest schema $ver message" "$(grep -F "$v" h.err |
+	    grep -c "$want")" 1
+	check "console schema $ver message" "$(grep -F "$v" h2.err |
+	    grep -c "$want")" 1
 done
 
 # 4. The 1 MiB line limit is the same with LF and CRLF; a leading BOM is
@@ -131,21 +150,23 @@ for eol in lf crlf; do
 	{ line 1048576; printf "$t"; } >max.ndjson
 	check "1 MiB line $eol bytes" "$(wc -c <max.ndjson)" \
 	    $((1048576 + ${#t} / 2))
-	rmdb m.db
-	"$ingest" --quiet --db m.db max.ndjson 2>h.err
+	store_reset "$m"
+	"$ingest" --quiet --db "$m" max.ndjson 2>h.err
 	check "1 MiB line $eol accepted" $? 0
-	check "1 MiB line $eol stored" "$(q m.db 'SELECT count(*) FROM predictions')" 1
+	check "1 MiB line $eol stored" \
+	    "$(q "$m" 'SELECT count(*) FROM predictions')" 1
 	{ line 1048577; printf "$t"; line 60; printf "$t"; } >over.ndjson
-	rmdb m.db
-	"$ingest" --quiet --db m.db over.ndjson 2>h.err
+	store_reset "$m"
+	"$ingest" --quiet --db "$m" over.ndjson 2>h.err
 	check "1 MiB + 1 line $eol exit" $? 65
 	check "1 MiB + 1 line $eol reason" "$(grep -c '^over.ndjson:1: line longer than 1048576 bytes' h.err)" 1
-	check "1 MiB + 1 line $eol next line stored" "$(q m.db 'SELECT count(*) FROM predictions')" 1
+	check "1 MiB + 1 line $eol next line stored" \
+	    "$(q "$m" 'SELECT count(*) FROM predictions')" 1
 done
 printf '\357\273\277{"batch_id":0,"features":[1,2,3],"scores":[0.5,0.5]}\r\n' >bom.ndjson
-"$ingest" --quiet --db b.db bom.ndjson 2>h.err
+"$ingest" --quiet --db "$b" bom.ndjson 2>h.err
 check "BOM accepted" $? 0
-check "BOM row stored" "$(q b.db 'SELECT count(*) FROM predictions')" 1
+check "BOM row stored" "$(q "$b" 'SELECT count(*) FROM predictions')" 1
 
 # 5. A corrupt detector_state stops ingest naming the store and the input
 # lines not stored; nothing of the open transaction is committed.
@@ -155,10 +176,11 @@ labels() {	# labels record for batch $1: 200 classes
 	while [ $i -lt 200 ]; do printf ',%d' $((i % 2)); i=$((i + 1)); done
 	printf ']}\n'
 }
-labels 1 | "$ingest" --quiet --db e.db
+labels 1 | "$ingest" --quiet --db "$e"
 check "labels exit" $? 0
-check "detector state stored" "$(q e.db 'SELECT count(*) FROM detector_state')" 1
-sqlite3 e.db "UPDATE detector_state SET state = '{corrupt'"
+check "detector state stored" "$(q "$e" 'SELECT count(*) FROM
+    detector_state')" 1
+qrows "$e" "UPDATE detector_state SET state = '{corrupt'"
 {
 	i=0
 	while [ $i -lt 200 ]; do
@@ -168,9 +190,10 @@ sqlite3 e.db "UPDATE detector_state SET state = '{corrupt'"
 	done
 	labels 2
 } >more.ndjson
-"$ingest" --db e.db more.ndjson 2>h.err
+"$ingest" --db "$e" more.ndjson 2>h.err
 check "corrupt state exit" $? 1
-check "corrupt state message" "$(grep -c "^mlmon-ingest: e.db: the stored detector state (detector_state row 'detectors') is corrupt; reading stopped at more.ndjson line 201; not stored: more.ndjson lines 1-201 (200 rows of batch 2), send them again" h.err)" 1
-check "corrupt state nothing committed" "$(q e.db 'SELECT count(*) FROM predictions WHERE batch_id = 2')" 0
+check "corrupt state message" "$(grep -cxF "mlmon-ingest: $e: the stored detector state (detector_state row 'detectors') is corrupt; reading stopped at more.ndjson line 201; not stored: more.ndjson lines 1-201 (200 rows of batch 2), send them again" h.err)" 1
+check "corrupt state nothing committed" "$(q "$e" 'SELECT count(*) FROM
+    predictions WHERE batch_id = 2')" 0
 
 finish
