@@ -25,8 +25,8 @@
 #			'|', NULL as nothing: the sqlite3 CLI on a file, psql
 #			-At on a PostgreSQL URI.
 # qcopy STORE SQL FILE TABLE(COLUMNS)
-#			SQL's rows on STORE, byte for byte, into the new
-#			table TABLE of the SQLite file FILE (sqlite3's
+#			SQL's rows on STORE, byte for byte, into the table
+#			TABLE, made again, of the SQLite file FILE (sqlite3's
 #			.import in ascii mode: any text, '|' and newlines
 #			too; NULL as ''): SQLite's JSON functions then read
 #			the store's payloads and rows, the same SQL on either
@@ -142,7 +142,8 @@ q() {
 }
 
 qcopy() {
-	sqlite3 "$3" "CREATE TABLE $4" || return 1
+	sqlite3 "$3" "DROP TABLE IF EXISTS ${4%%(*}; CREATE TABLE $4" ||
+	    return 1
 	rs=$(printf '\036')
 	case $1 in
 	postgres://*|postgresql://*)
