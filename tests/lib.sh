@@ -144,17 +144,18 @@ q() {
 qcopy() {
 	sqlite3 "$3" "DROP TABLE IF EXISTS ${4%%(*}; CREATE TABLE $4" ||
 	    return 1
-	rs=$(printf '\036')
+	lib_rs=$(printf '\036')
 	case $1 in
 	postgres://*|postgresql://*)
-		# Records end in RS but the last, which ends in a newline.
+		# Records end in RS but the last, which ends in a newline
+		# ($(...) drops it, and any a last value would end in).
 		lib_rows=$("$lib_psql" -X -q -A -t -F "$(printf '\037')" \
-		    -R "$rs" -v ON_ERROR_STOP=1 -d "$1" -c "$2") ;;
+		    -R "$lib_rs" -v ON_ERROR_STOP=1 -d "$1" -c "$2") ;;
 	*)	lib_rows=$(sqlite3 -ascii "$1" "$2") ;;
 	esac || return 1
-	lib_rows=${lib_rows%"$rs"}
+	lib_rows=${lib_rows%"$lib_rs"}
 	[ -n "$lib_rows" ] || return 0
-	printf '%s%s' "$lib_rows" "$rs" >"$3.rows"
+	printf '%s%s' "$lib_rows" "$lib_rs" >"$3.rows"
 	sqlite3 "$3" ".import --ascii '$3.rows' ${4%%(*}"
 }
 
