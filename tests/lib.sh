@@ -52,6 +52,8 @@
 # store_copy STORE NAME	prints the store NAME, a copy of STORE as it is
 #			(no process may have it open): the file copied; the
 #			database created from STORE's as its template
+# store_absent NAME	prints the store NAME of the backend, not there: no
+#			file NAME.db; no database NAME on the server
 # store_version STORE [V]
 #			the schema version STORE says it has (SQLite: the
 #			file's user_version; PostgreSQL: meta's
@@ -217,6 +219,16 @@ store_copy() {
 		rmdb "$2.db"
 		cp "$1" "$2.db"
 		echo "$(pwd)/$2.db"
+	fi
+}
+
+store_absent() {
+	if [ "$backend" = pg ]; then
+		lib_pg_admin "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"
+		lib_pg_uri "$1"
+	else
+		rmdb "$1.db"
+		echo "$(pwd)/$1.db"
 	fi
 }
 

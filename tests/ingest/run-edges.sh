@@ -5,8 +5,7 @@
 # refused with their name; a 1 MiB line is the same with LF and CRLF; a
 # leading UTF-8 BOM is accepted; a corrupt detector_state stops ingest
 # naming the store and the lines not stored. On either backend (lib.sh's
-# store) but for what is about files as --db (a FIFO, a store that is not
-# there: SQLite's alone).
+# store) but for a FIFO as --db (a file: SQLite's alone).
 #
 # usage: run-edges.sh MLMON-INGEST MLMON-TOP MLMON-GEN
 set -u
@@ -86,13 +85,12 @@ if [ "$backend" = sqlite ]; then	# --db a file that is no store
 	check "console --db FIFO exit" $? 1
 	check "console --db FIFO named" \
 	    "$(grep -c 'fifo: not a regular file' h.err)" 1
-	timeout 10 "$top" --once --format csv --db "$tmp/nonexistent" \
-	    >h.out 2>h.err
-	check "console missing store exit" $? 1
-	check "console missing store named" \
-	    "$(grep -c "$tmp/nonexistent" h.err)" 1
-	check "console missing store prints nothing" "$(wc -c <h.out)" 0
 fi
+absent=$(store_absent nonexistent)
+timeout 10 "$top" --once --format csv --db "$absent" >h.out 2>h.err
+check "console missing store exit" $? 1
+check "console missing store named" "$(grep -cF "$absent" h.err)" 1
+check "console missing store prints nothing" "$(wc -c <h.out)" 0
 timeout 10 "$ingest" --config fifo --db "$c" </dev/null 2>h.err
 check "ingest --config FIFO exit" $? 2
 check "ingest --config FIFO named" "$(grep -c 'fifo: not a regular file' h.err)" 1
