@@ -192,6 +192,12 @@ struct store {
 	struct db_stmt	*st_batch_open;
 	struct db_stmt	*st_batch_get;
 	struct db_stmt	*st_data_version;
+	/*
+	 * st_pred_insert's parameters bound NULL now, bit i for ?i (SQLite
+	 * keeps a statement's bindings across resets; store-pred.c). Always
+	 * 0 on PostgreSQL.
+	 */
+	unsigned	 pred_nulls;
 
 	struct store_summary summary;	/* ledger columns not yet written */
 

@@ -197,6 +197,68 @@ store_prediction_known(struct store *s, const struct store_prediction *p,
 	return STORE_ADD_CONFLICT;
 }
 
+/*
+ * Parameter i of the hot insert NULL. SQLite keeps a statement's bindings
+ * across its resets, so a parameter that is NULL for this row and was for
+ * the last (bit i of pred_nulls) is not bound again: a plain row's event
+ * id and time, an unlabelled row's label and its time (a bind is about 85
+ * instructions; docs/BENCHMARKS.md section 5). Not on PostgreSQL.
+ */
+static void
+pred_bind_null(struct store *s, struct db_stmt *st, int i)
+{
+	if (s->pred_nulls & 1u << i)
+		return;
+	db_bind_null(st, i);
+	if (!s->pg)
+		s->pred_nulls |= 1u << i;
+}
+
+/* Parameter i of the hot insert bound to a value: no longer NULL. */
+static void
+pred_bound(struct store *s, int i)
+{
+	s->pred_nulls &= ~(1u << i);
+}
+
+/* p's values on the hot insert, logged at `at`. */
+static void
+pred_bind(struct store *s, struct db_stmt *st,
+    const struct store_prediction *p, double at)
+{
+	db_bind_int64(st, 1, p->batch_id);
+	db_bind_int64(st, 2, p->row_in_batch);
+	db_bind_text(st, 3, p->features_json, -1, DB_STATIC);
+	db_bind_int64(st, 4, p->predicted_class);
+	db_bind_double(st, 5, p->confidence);
+	db_bind_text(st, 6, p->scores_json, -1, DB_STATIC);
+	if (p->true_class >= 0) {
+		db_bind_int64(st, 7, p->true_class);
+		db_bind_double(st, 9, at);
+		pred_bound(s, 7);
+		pred_bound(s, 9);
+	} else {
+		pred_bind_null(s, st, 7);
+		pred_bind_null(s, st, 9);
+	}
+	db_bind_double(st, 8, at);
+	if (p->event_id != NULL) {
+		store_event_bind(s, st, 10, p->event_id);
+		pred_bound(s, 10);
+	} else
+		pred_bind_null(s, st, 10);
+	if (p->has_event_ts) {
+		db_bind_int64(st, 11, p->event_ts);
+		pred_bound(s, 11);
+	} else
+		pred_bind_null(s, st, 11);
+	if (p->line > 0) {
+		db_bind_int64(st, 12, p->line);
+		pred_bound(s, 12);
+	} else
+		pred_bind_null(s, st, 12);
+}
+
 /* Insert p unless its key is taken: 1 inserted, 0 taken, -1 error. */
 static int
 store_prediction_insert(struct store *s, const struct store_prediction *p,
@@ -208,33 +270,14 @@ store_prediction_insert(struct store *s, const struct store_prediction *p,
 
 	if (s->bulk_copying && store_copy_end(s, cause) == -1)
 		return -1;
-	st = s->st_pred_insert;
-	if (st == NULL && (st = store_stmt_hot(s, &s->st_pred_insert,
-	    sql_pred_insert, cause)) == NULL)
-		return -1;
-	db_bind_int64(st, 1, p->batch_id);
-	db_bind_int64(st, 2, p->row_in_batch);
-	db_bind_text(st, 3, p->features_json, -1, DB_STATIC);
-	db_bind_int64(st, 4, p->predicted_class);
-	db_bind_double(st, 5, p->confidence);
-	db_bind_text(st, 6, p->scores_json, -1, DB_STATIC);
-	if (p->true_class >= 0) {
-		db_bind_int64(st, 7, p->true_class);
-		db_bind_double(st, 9, at);
-	} else {
-		db_bind_null(st, 7);
-		db_bind_null(st, 9);
+	if ((st = s->st_pred_insert) == NULL) {
+		if ((st = store_stmt_hot(s, &s->st_pred_insert,
+		    sql_pred_insert, cause)) == NULL)
+			return -1;
+		/* A new statement's parameters are NULL (SQLite's). */
+		s->pred_nulls = s->pg ? 0 : ~0u;
 	}
-	db_bind_double(st, 8, at);
-	store_event_bind(s, st, 10, p->event_id);
-	if (p->has_event_ts)
-		db_bind_int64(st, 11, p->event_ts);
-	else
-		db_bind_null(st, 11);
-	if (p->line > 0)
-		db_bind_int64(st, 12, p->line);
-	else
-		db_bind_null(st, 12);
+	pred_bind(s, st, p, at);
 	if (db_step(st) != DB_DONE) {
 		db_reset(st);
 		snprintf(what, sizeof what, "logging batch %lld row %lld",

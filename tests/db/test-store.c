@@ -482,6 +482,42 @@ START_TEST(test_inline_labels_count)
 }
 END_TEST
 
+/*
+ * Rows with and without a label and an id, in turn: each stored with its
+ * own (the hot insert binds a NULL parameter only when the last row's
+ * was not NULL: a row after one with a label or id must not inherit it,
+ * nor one after a plain row lose its own).
+ */
+START_TEST(test_nulls_row_by_row)
+{
+	static const struct {
+		int	label;		/* -1: none */
+		int64_t	id;		/* 0: none */
+	} rows[] = { { 1, 10 }, { -1, 0 }, { -1, 0 }, { 2, 0 }, { -1, 11 },
+	    { -1, 0 }, { 0, 12 } };
+	struct store_event_id id;
+	struct store *s;
+	char *cause = NULL;
+	size_t i;
+
+	s = open_rw();
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		memset(&id, 0, sizeof id);
+		id.num = rows[i].id;
+		ck_assert_msg(add_row_id(s, 0, (int64_t)i, rows[i].label,
+		    rows[i].id > 0 ? &id : NULL, &cause) == STORE_ADD_NEW,
+		    "%s", cause);
+	}
+	ck_assert_int_eq(store_flush(s, &cause), 0);
+	ck_assert_str_eq(q_text("SELECT coalesce(CAST(true_class AS TEXT),"
+	    " 'n') || CASE WHEN labeled_at IS NULL THEN '/0/' ELSE '/1/' END"
+	    " || coalesce(CAST(event_id AS TEXT), 'n')"
+	    " FROM predictions ORDER BY row_in_batch"),
+	    "1/1/10,n/0/n,n/0/n,2/1/n,n/0/11,n/0/n,0/1/12");
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_json_doubles)
 {
 	static const struct {
@@ -543,6 +579,7 @@ main(int argc, char **argv)
 		{ test_batch_hold, NULL },
 		{ test_label_outcomes, NULL },
 		{ test_inline_labels_count, NULL },
+		{ test_nulls_row_by_row, NULL },
 	};
 
 	return fixture_main(argc, argv, "store", cases,
