@@ -380,8 +380,8 @@ static const struct schema_pg_step schema_pg_steps[] = {
 	 * three serves it).
 	 */
 	{ 6, "DROP INDEX IF EXISTS predictions_model_batch_row;"
-	    "CREATE UNIQUE INDEX predictions_batch_row_model"
-	    " ON predictions(batch_id, row_in_batch, model_id)" },
+	    "CREATE UNIQUE INDEX predictions_batch_model_row"
+	    " ON predictions(batch_id, model_id, row_in_batch)" },
 	{ 0, NULL },		/* an end, so that the list may be empty */
 };
 

@@ -118,7 +118,10 @@ plan_is_rows(const char *sql, const char *name, size_t n)
 
 /*
  * The first step of sql's plan (on db) that reads predictions without an
- * index or sorts: a copy (caller frees), or NULL when there is none.
+ * index, or with one but not by the model (a statement that names
+ * model_id must seek it: a model's rows are one range of the key, not a
+ * walk over every model's rows of the batch), or sorts: a copy (caller
+ * frees), or NULL when there is none.
  */
 static char *
 plan_bad_step(sqlite3 *db, const char *sql)
@@ -137,12 +140,15 @@ plan_bad_step(sqlite3 *db, const char *sql)
 			bad = xstrdup(d);
 			continue;
 		}
-		if (strncmp(d, "SCAN ", 5) != 0)
+		if (strncmp(d, "SCAN ", 5) != 0 && strncmp(d, "SEARCH ", 7) != 0)
 			continue;
-		name = d + 5;
+		name = d + (d[1] == 'C' ? 5 : 7);
 		for (n = 0; plan_ident(name[n]); n++)
 			;
-		if (plan_is_rows(sql, name, n))
+		if (!plan_is_rows(sql, name, n))
+			continue;
+		if (d[1] == 'C' || (strstr(sql, "model_id =") != NULL &&
+		    strstr(d, "model_id=?") == NULL))
 			bad = xstrdup(d);
 	}
 	sqlite3_finalize(st);

@@ -101,7 +101,7 @@ START_TEST(previous_version_file_same_numbers)
 	    "DROP TRIGGER model_status_condition;"
 	    "DROP TRIGGER model_status_condition_gone;"
 	    "DROP TRIGGER model_status_page; DROP TABLE model_status;"
-	    "DROP INDEX predictions_batch_row_model;"
+	    "DROP INDEX predictions_batch_model_row;"
 	    "DROP INDEX predictions_event_id_model;"
 	    "DROP INDEX monitor_reports_model_batch_type;"
 	    "DROP INDEX alerts_model_status_next; DROP INDEX alerts_model_batch;"

@@ -276,7 +276,7 @@ check_schema(sqlite3 *db)
 	 */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
 	    " pragma_index_list('predictions') WHERE \"unique\" AND name ="
-	    " 'predictions_batch_row_model'"), 1);
+	    " 'predictions_batch_model_row'"), 1);
 	ck_assert_int_eq(int_of(db, "SELECT (SELECT count(*) FROM"
 	    " sqlite_master WHERE name = 'predictions_model_batch_row') +"
 	    " (SELECT count(*) FROM sqlite_stat1 WHERE tbl ="

@@ -33,7 +33,7 @@ while kill -0 "$ipid" 2>/dev/null; do
 	# Pages of the rows (table and index, WAL included), of the whole
 	# file, and the newest batch then.
 	[ -f r.db ] && { q r.db "SELECT (SELECT count(*) FROM dbstat
-	    WHERE name IN ('predictions', 'predictions_batch_row_model')),
+	    WHERE name IN ('predictions', 'predictions_batch_model_row')),
 	    (SELECT page_count FROM pragma_page_count),
 	    (SELECT coalesce(max(batch_id), 0) FROM batches),
 	    (SELECT count(*) FROM predictions)" 2>/dev/null

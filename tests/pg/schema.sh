@@ -81,7 +81,7 @@ stream() {
 }
 stream 1 | "$ingest" --db "$second" --model a --quiet
 stream 1 | "$ingest" --db "$second" --model b --quiet
-pq "$second" "DROP INDEX predictions_batch_row_model;
+pq "$second" "DROP INDEX predictions_batch_model_row;
     CREATE UNIQUE INDEX predictions_model_batch_row
     ON predictions(model_id, batch_id, row_in_batch);
     UPDATE meta SET value = '5' WHERE key = 'schema_version'" >/dev/null
@@ -90,7 +90,7 @@ check "v5 -> 6: version, the key led by batch_id, the old key gone" \
     "$(pq "$second" "SELECT value FROM meta WHERE key =
     'schema_version'")|$(pq "$second" "SELECT indexdef FROM pg_indexes
     WHERE indexname LIKE 'predictions_%batch%'" | sed 's/.* ON //')" \
-    "6|public.predictions USING btree (batch_id, row_in_batch, model_id)"
+    "6|public.predictions USING btree (batch_id, model_id, row_in_batch)"
 stream 1 | "$ingest" --db "$second" --model a 2>err
 yes_if "v5 -> 6: the rows sent again are replays" \
     grep -q '3 skipped, 0 rejected' err
