@@ -313,6 +313,14 @@ cols_bind(struct db_stmt *st, const struct col *cols, size_t n,
 	}
 }
 
+/* A text column read as NULL (a row older than the column) takes def. */
+static void
+text_default(char **text, const char *def)
+{
+	if (*text == NULL)
+		*text = xstrdup(def);
+}
+
 /* A row of alert_conditions into the struct alert_condition at out. */
 static void
 condition_read(struct db_stmt *st, void *out)
@@ -320,12 +328,9 @@ condition_read(struct db_stmt *st, void *out)
 	struct alert_condition *c = out;
 
 	cols_read(st, condition_cols, NCOLS(condition_cols), c, sizeof *c);
-	if (c->key == NULL)
-		c->key = xstrdup("");
-	if (c->rule == NULL)
-		c->rule = xstrdup("");
-	if (c->severity == NULL)
-		c->severity = xstrdup(severity_name(SEVERITY_WARNING));
+	text_default(&c->key, "");
+	text_default(&c->rule, "");
+	text_default(&c->severity, severity_name(SEVERITY_WARNING));
 }
 
 /* A row of alerts into the struct alert_row at out. */
@@ -336,16 +341,11 @@ row_read(struct db_stmt *st, void *out)
 
 	cols_read(st, alert_cols, NCOLS(alert_cols), r, sizeof *r);
 	/* Rows written by the seed's Python have no kind or status. */
-	if (r->kind == NULL)
-		r->kind = xstrdup("firing");
-	if (r->status == NULL)
-		r->status = xstrdup(r->delivered ? "delivered" : "recorded");
-	if (r->severity == NULL)
-		r->severity = xstrdup(severity_name(SEVERITY_WARNING));
-	if (r->channel == NULL)
-		r->channel = xstrdup("log");
-	if (r->message == NULL)
-		r->message = xstrdup("");
+	text_default(&r->kind, "firing");
+	text_default(&r->status, r->delivered ? "delivered" : "recorded");
+	text_default(&r->severity, severity_name(SEVERITY_WARNING));
+	text_default(&r->channel, "log");
+	text_default(&r->message, "");
 }
 
 int
