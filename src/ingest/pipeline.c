@@ -583,12 +583,6 @@ pipeline_interrupt(struct pipeline *p, int64_t *batch, char **cause)
 }
 
 uint64_t
-pipeline_last_line(const struct pipeline *p)
-{
-	return p->last_line;
-}
-
-uint64_t
 pipeline_uncommitted_line(const struct pipeline *p)
 {
 	return p->line_lo;

@@ -127,8 +127,6 @@ int		 pipeline_end(struct pipeline *p, char **cause);
  */
 int		 pipeline_interrupt(struct pipeline *p, int64_t *batch,
 		    char **cause);
-/* The latest input line handed over (0: none). */
-uint64_t	 pipeline_last_line(const struct pipeline *p);
 /* The first input line whose work is not committed yet (0: none). */
 uint64_t	 pipeline_uncommitted_line(const struct pipeline *p);
 /* Work waits for a commit; mark that it does (its position is stored). */
