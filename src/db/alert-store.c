@@ -80,8 +80,8 @@ static const char sql_condition_put_pg[] = CONDITION_PUT("INSERT",
 
 /*
  * PostgreSQL: a condition this transaction holds (alert-condition.c)
- * whose open and severity stay: the rest of its row in place
- * (condition_touch_cols). Not an upsert naming open and severity, so
+ * whose open and severity stay: the rest of its row in place (the
+ * columns condition_cols marks COL_TOUCH, then the key). Not an upsert naming open and severity, so
  * model_status's trigger on them does not run for nothing, and a
  * heap-only update (no indexed column).
  */
@@ -91,7 +91,7 @@ static const char sql_condition_touch_pg[] =
     " last_notified_at = ?, opened_at = ?, resolved_at = ?"
     " WHERE condition_key = ? AND model_id = :model";
 
-/* The columns in alert_cols' order, those it marks written bound. */
+/* The columns in alert_cols' order, those it marks COL_PUT bound. */
 static const char sql_alert_add[] =
     "INSERT INTO alerts (batch_id, severity, channel, message,"
     " condition_key, kind, status, sent_at, delivered, attempts,"
@@ -138,68 +138,61 @@ enum col_type {
 	COL_TIME,	/* double, unix seconds; 0 for SQL NULL both ways */
 };
 
-/* One column of a row: its field, and whether an insert writes it. */
+/* The statements that bind a column as a parameter (struct col.binds). */
+#define COL_PUT		1u	/* sql_condition_put(_pg), sql_alert_add */
+#define COL_TOUCH	2u	/* sql_condition_touch_pg's SET */
+
+/* One column of a row: its field, and the statements that bind it. */
 struct col {
 	enum col_type	type;
 	size_t		off;		/* of the field in the struct */
-	bool		written;
+	unsigned	binds;		/* COL_PUT, COL_TOUCH */
 };
 
-#define CONDITION_COL(type, field) \
-	{ type, offsetof(struct alert_condition, field), true }
-#define ALERT_COL(type, field, written) \
-	{ type, offsetof(struct alert_row, field), written }
+#define CONDITION_COL(type, field, binds) \
+	{ type, offsetof(struct alert_condition, field), binds }
+#define ALERT_COL(type, field, binds) \
+	{ type, offsetof(struct alert_row, field), binds }
 
-/* alert_conditions, in the order sql_condition_get reads, _put writes. */
+/*
+ * alert_conditions, in the order sql_condition_get reads, _put writes;
+ * the touch sets all but the key, severity and open (in this order).
+ */
 static const struct col condition_cols[] = {
-	CONDITION_COL(COL_TEXT, key),
-	CONDITION_COL(COL_TEXT, rule),
-	CONDITION_COL(COL_TEXT, severity),
-	CONDITION_COL(COL_TEXT, features),
-	CONDITION_COL(COL_BOOL, open),
-	CONDITION_COL(COL_INT, first_batch),
-	CONDITION_COL(COL_INT, last_fired_batch),
-	CONDITION_COL(COL_INT, last_seen_batch),
-	CONDITION_COL(COL_INT, clear_streak),
-	CONDITION_COL(COL_TIME, last_notified_at),
-	CONDITION_COL(COL_TIME, opened_at),
-	CONDITION_COL(COL_TIME, resolved_at),
-};
-
-/* sql_condition_touch_pg's parameters, in its order. */
-static const struct col condition_touch_cols[] = {
-	CONDITION_COL(COL_TEXT, rule),
-	CONDITION_COL(COL_TEXT, features),
-	CONDITION_COL(COL_INT, first_batch),
-	CONDITION_COL(COL_INT, last_fired_batch),
-	CONDITION_COL(COL_INT, last_seen_batch),
-	CONDITION_COL(COL_INT, clear_streak),
-	CONDITION_COL(COL_TIME, last_notified_at),
-	CONDITION_COL(COL_TIME, opened_at),
-	CONDITION_COL(COL_TIME, resolved_at),
-	CONDITION_COL(COL_TEXT, key),
+	CONDITION_COL(COL_TEXT, key, COL_PUT),
+	CONDITION_COL(COL_TEXT, rule, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_TEXT, severity, COL_PUT),
+	CONDITION_COL(COL_TEXT, features, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_BOOL, open, COL_PUT),
+	CONDITION_COL(COL_INT, first_batch, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_INT, last_fired_batch, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_INT, last_seen_batch, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_INT, clear_streak, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_TIME, last_notified_at, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_TIME, opened_at, COL_PUT | COL_TOUCH),
+	CONDITION_COL(COL_TIME, resolved_at, COL_PUT | COL_TOUCH),
 };
 
 /*
  * alerts, in the order ALERT_COLUMNS reads; sql_alert_add writes the
- * marked ones in this order (a new row has no id, attempts is 0, and it
+ * COL_PUT ones in this order (a new row has no id, attempts is 0, and it
  * is not delivered yet).
  */
 static const struct col alert_cols[] = {
-	ALERT_COL(COL_INT, id, false),
-	ALERT_COL(COL_INT, batch_id, true),
-	ALERT_COL(COL_TEXT, severity, true),
-	ALERT_COL(COL_TEXT, channel, true),
-	ALERT_COL(COL_TEXT, message, true),
-	ALERT_COL(COL_TEXT, condition_key, true),
-	ALERT_COL(COL_TEXT, kind, true),
-	ALERT_COL(COL_TEXT, status, true),
-	ALERT_COL(COL_REAL, sent_at, true),
-	ALERT_COL(COL_BOOL, delivered, true),
-	ALERT_COL(COL_INT, attempts, false),
-	ALERT_COL(COL_TEXT, last_error, true),
-	ALERT_COL(COL_TIME, next_attempt_at, true),
-	ALERT_COL(COL_TIME, delivered_at, false),
+	ALERT_COL(COL_INT, id, 0),
+	ALERT_COL(COL_INT, batch_id, COL_PUT),
+	ALERT_COL(COL_TEXT, severity, COL_PUT),
+	ALERT_COL(COL_TEXT, channel, COL_PUT),
+	ALERT_COL(COL_TEXT, message, COL_PUT),
+	ALERT_COL(COL_TEXT, condition_key, COL_PUT),
+	ALERT_COL(COL_TEXT, kind, COL_PUT),
+	ALERT_COL(COL_TEXT, status, COL_PUT),
+	ALERT_COL(COL_REAL, sent_at, COL_PUT),
+	ALERT_COL(COL_BOOL, delivered, COL_PUT),
+	ALERT_COL(COL_INT, attempts, 0),
+	ALERT_COL(COL_TEXT, last_error, COL_PUT),
+	ALERT_COL(COL_TIME, next_attempt_at, COL_PUT),
+	ALERT_COL(COL_TIME, delivered_at, 0),
 };
 
 #define NCOLS(t)	(sizeof (t) / sizeof (t)[0])
@@ -299,18 +292,22 @@ cols_read(struct db_stmt *st, const struct col *cols, size_t n, void *obj,
 		col_read(st, (int)i, &cols[i], obj);
 }
 
-/* The written columns of obj into st's parameters 1, 2, ... in order. */
-static void
+/*
+ * The columns of obj that the statement (COL_PUT or COL_TOUCH) binds into
+ * st's parameters 1, 2, ... in order; the next parameter's index.
+ */
+static int
 cols_bind(struct db_stmt *st, const struct col *cols, size_t n,
-    const void *obj)
+    unsigned stmt, const void *obj)
 {
 	size_t	i;
 	int	k = 1;
 
 	for (i = 0; i < n; i++) {
-		if (cols[i].written)
+		if (cols[i].binds & stmt)
 			col_bind(st, k++, &cols[i], obj);
 	}
+	return k;
 }
 
 /* A text column read as NULL (a row older than the column) takes def. */
@@ -410,6 +407,7 @@ alert_store_condition_put(struct store *s, const struct alert_condition *c,
 {
 	struct db_stmt *st;
 	bool touch;
+	int k;
 
 	if (store_write_begin(s, cause) == -1)
 		return -1;
@@ -417,11 +415,14 @@ alert_store_condition_put(struct store *s, const struct alert_condition *c,
 	if ((st = store_stmt(s, touch ? sql_condition_touch_pg : s->pg ?
 	    sql_condition_put_pg : sql_condition_put, cause)) == NULL)
 		return -1;
-	if (touch)
-		cols_bind(st, condition_touch_cols,
-		    NCOLS(condition_touch_cols), c);
-	else
-		cols_bind(st, condition_cols, NCOLS(condition_cols), c);
+	if (touch) {
+		k = cols_bind(st, condition_cols, NCOLS(condition_cols),
+		    COL_TOUCH, c);
+		alert_bind_text(st, k, c->key);	/* WHERE condition_key */
+	} else {
+		cols_bind(st, condition_cols, NCOLS(condition_cols), COL_PUT,
+		    c);
+	}
 	if (store_stmt_send(s, st, "writing an alert condition", cause) == -1)
 		return -1;
 	alert_cache_put(s, c->key, c);
@@ -438,7 +439,7 @@ alert_store_add(struct store *s, const struct alert_row *r, int64_t *id,
 		return -1;
 	if ((st = store_stmt(s, sql_alert_add, cause)) == NULL)
 		return -1;
-	cols_bind(st, alert_cols, NCOLS(alert_cols), r);
+	cols_bind(st, alert_cols, NCOLS(alert_cols), COL_PUT, r);
 	if (store_stmt_send(s, st, "recording an alert", cause) == -1)
 		return -1;
 	if (id != NULL && (*id = db_last_insert_id(s->conn)) < 0) {
