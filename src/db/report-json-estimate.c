@@ -147,19 +147,17 @@ get_available(const cJSON *root, struct estimate_report *r, char **cause)
 	    cause) == -1 ? -1 : 0;
 }
 
-int
-report_json_decode_estimate(const char *text, size_t len,
-    struct estimate_report *out, char **cause)
+/* The estimate of root (estimate_decoder's body). */
+static int
+estimate_from(const cJSON *root, const struct store_schema *sc, void *out,
+    char **cause)
 {
 	struct estimate_report r;
 	const cJSON *m;
 	uint64_t n_rows;
-	cJSON *root;
 	int rc;
 
-	root = json_parse(text, len, "estimated_performance", cause);
-	if (root == NULL)
-		return -1;
+	(void)sc;	/* no names: the estimate holds numbers only */
 	memset(&r, 0, sizeof r);
 	r.cbpe.accuracy = r.cbpe.accuracy_se = r.cbpe.accuracy_lower = r.cbpe.accuracy_upper = NAN;
 	r.cbpe.f1_macro = r.cbpe.f1_se = r.cbpe.f1_lower = r.cbpe.f1_upper = NAN;
@@ -176,12 +174,19 @@ report_json_decode_estimate(const char *text, size_t len,
 		rc = get_reason(root, &r, cause);
 	else
 		rc = get_available(root, &r, cause);
-	cJSON_Delete(root);
-	if (rc == -1) {
-		decode_fail("estimated_performance", cause);
+	if (rc == -1)
 		return -1;
-	}
 	r.cbpe.n_rows = (size_t)n_rows;
-	*out = r;
+	*(struct estimate_report *)out = r;
 	return 0;
+}
+
+static const struct json_decoder estimate_decoder = {
+    "estimated_performance", false, estimate_from };
+
+int
+report_json_decode_estimate(const char *text, size_t len,
+    struct estimate_report *out, char **cause)
+{
+	return json_decode(&estimate_decoder, text, len, NULL, out, cause);
 }

@@ -502,19 +502,15 @@ get_mmd(const cJSON *root, struct feature_report *r, char **cause)
 	return 0;
 }
 
-int
-report_json_decode_feature(const char *text, size_t len,
-    const struct store_schema *sc, struct feature_report *out, char **cause)
+/* The feature report of root (feature_decoder's body). */
+static int
+feature_from(const cJSON *root, const struct store_schema *sc, void *out,
+    char **cause)
 {
 	struct feature_report r;
-	cJSON *root;
-	size_t n;
+	size_t n = sc->n_features;
 	double max;
 
-	root = json_parse_named(text, len, sc, "feature", cause);
-	if (root == NULL)
-		return -1;
-	n = sc->n_features;
 	memset(&r, 0, sizeof r);
 	r.n_features = n;
 	r.psi = xcalloc(n, sizeof *r.psi);
@@ -553,12 +549,19 @@ report_json_decode_feature(const char *text, size_t len,
 	    report_json_joint_decode(root, &r, cause) == -1 ||
 	    report_json_cat_decode(root, sc, &r, cause) == -1)
 		goto fail;
-	cJSON_Delete(root);
-	*out = r;
+	*(struct feature_report *)out = r;
 	return 0;
 fail:
-	decode_fail("feature", cause);
-	cJSON_Delete(root);
 	feature_report_finish(&r);
 	return -1;
+}
+
+static const struct json_decoder feature_decoder = { "feature", true,
+    feature_from };
+
+int
+report_json_decode_feature(const char *text, size_t len,
+    const struct store_schema *sc, struct feature_report *out, char **cause)
+{
+	return json_decode(&feature_decoder, text, len, sc, out, cause);
 }

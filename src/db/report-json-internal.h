@@ -29,9 +29,6 @@ void	 json_number(struct strbuf *b, double v);
 void	 json_count(struct strbuf *b, uint64_t v);
 void	 json_bool(struct strbuf *b, bool v);
 
-/* Parse a whole JSON object; NULL and *cause if not exactly that. */
-cJSON	*json_parse(const char *text, size_t len, const char *what,
-	    char **cause);
 /* The member key of o, or NULL. */
 const cJSON *get(const cJSON *o, const char *key);
 /* A number or null (NaN). Missing: NaN unless required. */
@@ -47,15 +44,28 @@ long	 name_index(char *const *names, size_t n, const char *name,
 /* A count in 0..2^53. Missing: 0 unless required. */
 int	 get_count(const cJSON *o, const char *key, bool required,
 	    uint64_t *out, char **cause);
-/* Prefix a decoder's cause with the report type; frees the old cause. */
-void	 decode_fail(const char *what, char **cause);
 
 struct store_schema;
 /* The schema names a payload needs are there; false with *cause. */
 bool	 schema_usable(const struct store_schema *sc, char **cause);
-/* json_parse of a report that is read by sc's names (schema_usable). */
-cJSON	*json_parse_named(const char *text, size_t len,
-	    const struct store_schema *sc, const char *what, char **cause);
+
+/* One report type's decoder: the body json_decode runs on the tree. */
+struct json_decoder {
+	const char	*what;		/* report type, starts each cause */
+	bool		 named;		/* reads sc's names: schema_usable */
+	/* The report of root into *out (written only on success). */
+	int		(*body)(const cJSON *root,
+			    const struct store_schema *sc, void *out,
+			    char **cause);
+};
+/*
+ * A payload through d: parsed as one JSON object (after schema_usable
+ * when d reads names), d's body run on it, the tree freed; the body's
+ * cause prefixed with the report type. 0 or -1 and *cause.
+ */
+int	 json_decode(const struct json_decoder *d, const char *text,
+	    size_t len, const struct store_schema *sc, void *out,
+	    char **cause);
 /*
  * An object {name: value} with exactly one entry per name. Values are
  * numbers or null (doubles) when v is set, else counts into c. Missing

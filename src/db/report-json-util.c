@@ -111,7 +111,7 @@ json_has_nul(const char *text, size_t len)
 }
 
 /* Parse a whole JSON object; NULL and *cause if not exactly that. */
-cJSON *
+static cJSON *
 json_parse(const char *text, size_t len, const char *what, char **cause)
 {
 	const char *end = NULL;
@@ -247,15 +247,6 @@ name_index(char *const *names, size_t n, const char *name, size_t hint)
 	return -1;
 }
 
-/* Prefix a decoder's cause with the report type; frees the old cause. */
-void
-decode_fail(const char *what, char **cause)
-{
-	char *inner = *cause;
-
-	*cause = xasprintf("%s report: %s", what, inner);
-	free(inner);
-}
 
 bool
 schema_usable(const struct store_schema *sc, char **cause)
@@ -269,13 +260,26 @@ schema_usable(const struct store_schema *sc, char **cause)
 	return true;
 }
 
-cJSON *
-json_parse_named(const char *text, size_t len, const struct store_schema *sc,
-    const char *what, char **cause)
+int
+json_decode(const struct json_decoder *d, const char *text, size_t len,
+    const struct store_schema *sc, void *out, char **cause)
 {
-	if (!schema_usable(sc, cause))
-		return NULL;
-	return json_parse(text, len, what, cause);
+	cJSON	*root;
+	char	*inner;
+	int	 rc;
+
+	if (d->named && !schema_usable(sc, cause))
+		return -1;
+	if ((root = json_parse(text, len, d->what, cause)) == NULL)
+		return -1;
+	rc = d->body(root, sc, out, cause);
+	cJSON_Delete(root);
+	if (rc == -1) {
+		inner = *cause;
+		*cause = xasprintf("%s report: %s", d->what, inner);
+		free(inner);
+	}
+	return rc;
 }
 
 /*

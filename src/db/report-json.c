@@ -348,17 +348,13 @@ get_thresholds(const cJSON *o, bool *stored, char **cause, ...)
 	return ret;
 }
 
-int
-report_json_decode_prediction(const char *text, size_t len,
-    const struct store_schema *sc, struct prediction_report *out,
+/* The prediction report of root (prediction_decoder's body). */
+static int
+prediction_from(const cJSON *root, const struct store_schema *sc, void *out,
     char **cause)
 {
 	struct prediction_report r;
-	cJSON *root;
 
-	root = json_parse_named(text, len, sc, "prediction", cause);
-	if (root == NULL)
-		return -1;
 	memset(&r, 0, sizeof r);
 	r.n_classes = sc->n_classes;
 	r.class_counts = xcalloc((size_t)r.n_classes, sizeof *r.class_counts);
@@ -382,14 +378,22 @@ report_json_decode_prediction(const char *text, size_t len,
 	    &r.confidence_delta, (const char *)NULL) == -1 ||
 	    get_calibrated(root, &r.calibrated, "label_shift_q_value",
 	    &r.label_shift_q, "class_tvd", &r.class_tvd, cause) == -1) {
-		decode_fail("prediction", cause);
-		cJSON_Delete(root);
 		free(r.class_counts);
 		return -1;
 	}
-	cJSON_Delete(root);
-	*out = r;
+	*(struct prediction_report *)out = r;
 	return 0;
+}
+
+static const struct json_decoder prediction_decoder = { "prediction", true,
+    prediction_from };
+
+int
+report_json_decode_prediction(const char *text, size_t len,
+    const struct store_schema *sc, struct prediction_report *out,
+    char **cause)
+{
+	return json_decode(&prediction_decoder, text, len, sc, out, cause);
 }
 
 /* confusion: k arrays of k counts, or missing (zeros). */
@@ -526,19 +530,15 @@ get_grading(const cJSON *root, struct performance_report *r, char **cause)
 	    cause) == -1 ? -1 : 0;
 }
 
-int
-report_json_decode_performance(const char *text, size_t len,
-    const struct store_schema *sc, struct performance_report *out,
-    char **cause)
+/* The performance report of root (performance_decoder's body). */
+static int
+performance_from(const cJSON *root, const struct store_schema *sc,
+    void *out, char **cause)
 {
 	struct performance_report r;
 	uint64_t n_rows;
-	cJSON *root;
 	size_t k;
 
-	root = json_parse_named(text, len, sc, "performance", cause);
-	if (root == NULL)
-		return -1;
 	memset(&r, 0, sizeof r);
 	r.n_classes = sc->n_classes;
 	k = (size_t)r.n_classes;
@@ -558,29 +558,35 @@ report_json_decode_performance(const char *text, size_t len,
 	    get_grading(root, &r, cause) == -1 ||
 	    get_calibrated(root, &r.calibrated, "acc_p_value",
 	    &r.acc_p_value, "acc_se", &r.acc_se, cause) == -1) {
-		decode_fail("performance", cause);
-		cJSON_Delete(root);
 		free(r.confusion);
 		return -1;
 	}
 	r.n_rows = (size_t)n_rows;
-	cJSON_Delete(root);
-	*out = r;
+	*(struct performance_report *)out = r;
 	return 0;
 }
 
+static const struct json_decoder performance_decoder = { "performance",
+    true, performance_from };
+
 int
-report_json_decode_detectors(const char *text, size_t len,
-    struct detector_report *out, char **cause)
+report_json_decode_performance(const char *text, size_t len,
+    const struct store_schema *sc, struct performance_report *out,
+    char **cause)
+{
+	return json_decode(&performance_decoder, text, len, sc, out, cause);
+}
+
+/* The detectors' report of root (detectors_decoder's body). */
+static int
+detectors_from(const cJSON *root, const struct store_schema *sc, void *out,
+    char **cause)
 {
 	struct detector_report r;
 	const cJSON *state;
-	cJSON *root;
 	int i;
 
-	root = json_parse(text, len, "detectors", cause);
-	if (root == NULL)
-		return -1;
+	(void)sc;	/* no names: the detectors hold numbers only */
 	memset(&r, 0, sizeof r);
 	state = get(root, "ddm_state");
 	for (i = DDM_STABLE; i <= DDM_DRIFT; i++)
@@ -590,7 +596,7 @@ report_json_decode_detectors(const char *text, size_t len,
 	if (i > DDM_DRIFT) {
 		*cause = xstrdup("\"ddm_state\" is not stable, warning or "
 		    "drift");
-		goto fail;
+		return -1;
 	}
 	r.ddm_state = (enum ddm_state)i;
 	if (get_count(root, "n_fed", true, &r.n_fed, cause) == -1 ||
@@ -603,7 +609,7 @@ report_json_decode_detectors(const char *text, size_t len,
 	    get_double(root, "adwin_mean", true, &r.adwin_mean, cause) == -1 ||
 	    get_count(root, "adwin_detections", true, &r.adwin_detections,
 	    cause) == -1)
-		goto fail;
+		return -1;
 	/* The calibrated policy's signals (monitor-judge.h), when judged so. */
 	if (get(root, "policy") != NULL) {
 		r.calibrated = true;
@@ -612,13 +618,18 @@ report_json_decode_detectors(const char *text, size_t len,
 		    cause) == -1 ||
 		    get_double(root, "acc_p_value", true, &r.acc_p_value,
 		    cause) == -1)
-			goto fail;
+			return -1;
 	}
-	cJSON_Delete(root);
-	*out = r;
+	*(struct detector_report *)out = r;
 	return 0;
-fail:
-	decode_fail("detectors", cause);
-	cJSON_Delete(root);
-	return -1;
+}
+
+static const struct json_decoder detectors_decoder = { "detectors", false,
+    detectors_from };
+
+int
+report_json_decode_detectors(const char *text, size_t len,
+    struct detector_report *out, char **cause)
+{
+	return json_decode(&detectors_decoder, text, len, NULL, out, cause);
 }
