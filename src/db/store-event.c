@@ -599,14 +599,14 @@ store_position_get(struct store *s, const char *source,
 	db_bind_text(st, 1, source, -1, DB_STATIC);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
-		out->dev = (uint64_t)db_column_int64(st, 0);
-		out->ino = (uint64_t)db_column_int64(st, 1);
-		out->offset = db_column_int64(st, 2);
-		out->line = db_column_int64(st, 3);
-		out->hash = (uint64_t)db_column_int64(st, 4);
-		out->next_row = db_column_int64(st, 5);
-		out->frontier = db_column_int64(st, 6);
-		out->max_ts = db_column_int64(st, 7);
+		out->file.dev = (uint64_t)db_column_int64(st, 0);
+		out->file.ino = (uint64_t)db_column_int64(st, 1);
+		out->file.offset = db_column_int64(st, 2);
+		out->file.line = db_column_int64(st, 3);
+		out->file.hash = (uint64_t)db_column_int64(st, 4);
+		out->win.next_row = db_column_int64(st, 5);
+		out->win.frontier = db_column_int64(st, 6);
+		out->win.max_ts = db_column_int64(st, 7);
 	}
 	db_reset(st);
 	if (rc == DB_DONE)
@@ -630,14 +630,14 @@ store_position_put(struct store *s, const char *source,
 	if (st == NULL)
 		return -1;
 	db_bind_text(st, 1, source, -1, DB_STATIC);
-	db_bind_int64(st, 2, (int64_t)pos->dev);
-	db_bind_int64(st, 3, (int64_t)pos->ino);
-	db_bind_int64(st, 4, pos->offset);
-	db_bind_int64(st, 5, pos->line);
-	db_bind_int64(st, 6, (int64_t)pos->hash);
-	db_bind_int64(st, 7, pos->next_row);
-	db_bind_int64(st, 8, pos->frontier);
-	db_bind_int64(st, 9, pos->max_ts);
+	db_bind_int64(st, 2, (int64_t)pos->file.dev);
+	db_bind_int64(st, 3, (int64_t)pos->file.ino);
+	db_bind_int64(st, 4, pos->file.offset);
+	db_bind_int64(st, 5, pos->file.line);
+	db_bind_int64(st, 6, (int64_t)pos->file.hash);
+	db_bind_int64(st, 7, pos->win.next_row);
+	db_bind_int64(st, 8, pos->win.frontier);
+	db_bind_int64(st, 9, pos->win.max_ts);
 	db_bind_double(st, 10, clock_wall());
 	s->tx_writes++;
 	return store_stmt_send(s, st, "storing an input position", cause);

@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/follow-pos.h"
+#include "core/window.h"
+
 struct store;
 struct cat_dict;
 struct feature_report;
@@ -464,18 +467,13 @@ int	store_batch_times(struct store *s, int64_t batch_id, double *closed_at,
 
 /*
  * Where an input stands, committed with the rows read from it: the file
- * (device, inode, offset, line, hash of the bytes before the offset) and
- * the windowing state. Keyed by the input's name.
+ * (device, inode, offset, line, hash of the bytes before the offset; zeros
+ * for a stream that is not a followed file) and the windowing state. Keyed
+ * by the input's name.
  */
 struct store_position {
-	uint64_t	 dev;
-	uint64_t	 ino;
-	int64_t		 offset;
-	int64_t		 line;
-	uint64_t	 hash;
-	int64_t		 next_row;
-	int64_t		 frontier;
-	int64_t		 max_ts;
+	struct follow_pos	 file;
+	struct window_state	 win;
 };
 /* 0 found, 1 none, -1 error. */
 int	store_position_get(struct store *s, const char *source,

@@ -613,7 +613,7 @@ resume_others(struct fleet *f, const char *key, int64_t now_ms,
 		}
 		m->resumed = true;
 		if (!*found)
-			pipeline_follow_pos(&sp, pos);
+			*pos = sp.file;
 		*found = true;
 	}
 	store_models_free(names, n);

@@ -30,17 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/follow-pos.h"
+
 #define FOLLOW_TAIL	256	/* bytes hashed before an offset */
 
 struct follow;
-
-struct follow_pos {
-	uint64_t	 dev;
-	uint64_t	 ino;
-	int64_t		 offset;	/* bytes handed out as lines */
-	int64_t		 line;		/* lines handed out */
-	uint64_t	 hash;		/* FNV-1a of the tail before offset */
-};
 
 struct follow_opts {
 	const char	*path;

@@ -282,7 +282,6 @@ int
 pl_event_commit(struct pipeline *p, char **cause)
 {
 	struct store_position	 pos;
-	struct follow_pos	 fp;
 	char			*why = NULL;
 
 	p->held_known = false;
@@ -292,17 +291,9 @@ pl_event_commit(struct pipeline *p, char **cause)
 	if (p->pos_key == NULL || (!p->settled && p->col.n_rows > 0))
 		return 0;
 	memset(&pos, 0, sizeof pos);
-	if (p->follow != NULL) {
-		follow_position(p->follow, &fp);
-		pos.dev = fp.dev;
-		pos.ino = fp.ino;
-		pos.offset = fp.offset;
-		pos.line = fp.line;
-		pos.hash = fp.hash;
-	}
-	pos.next_row = p->win.st.next_row;
-	pos.frontier = p->win.st.frontier;
-	pos.max_ts = p->win.st.max_ts;
+	if (p->follow != NULL)
+		follow_position(p->follow, &pos.file);
+	pos.win = p->win.st;
 	if (store_position_put(p->s, p->pos_key, &pos, &why) != 0) {
 		pl_fatal(cause, why, "storing the input position");
 		return -1;
@@ -332,23 +323,11 @@ reopen(struct pipeline *p, char **cause)
 	return 0;
 }
 
-void
-pipeline_follow_pos(const struct store_position *sp, struct follow_pos *fp)
-{
-	memset(fp, 0, sizeof *fp);
-	fp->dev = sp->dev;
-	fp->ino = sp->ino;
-	fp->offset = sp->offset;
-	fp->line = sp->line;
-	fp->hash = sp->hash;
-}
-
 int
 pipeline_resume(struct pipeline *p, const char *key, int64_t now_ms,
     struct follow_pos *fp, bool *found, char **cause)
 {
 	struct store_position	 pos;
-	struct window_state	 st;
 	int			 rc;
 
 	free(p->pos_key);
@@ -360,12 +339,9 @@ pipeline_resume(struct pipeline *p, const char *key, int64_t now_ms,
 	memset(fp, 0, sizeof *fp);
 	if (!*found)
 		return 0;
-	pipeline_follow_pos(&pos, fp);
-	st.next_row = pos.next_row;
-	st.frontier = pos.frontier;
-	st.max_ts = pos.max_ts;
+	*fp = pos.file;
 	p->now = now_ms;
-	window_restore(&p->win, &st, now_ms * US_PER_MS);
+	window_restore(&p->win, &pos.win, now_ms * US_PER_MS);
 	return p->win.spec.kind == WINDOW_TIME ? reopen(p, cause) : 0;
 }
 

@@ -32,7 +32,6 @@ struct ingest_config;
 struct pipeline;
 struct follow;
 struct follow_pos;
-struct store_position;
 struct proto_record;
 
 #define PIPELINE_LINE_MAX	(1024 * 1024)	/* longer lines are refused */
@@ -188,9 +187,6 @@ int		 pipeline_timeout(const struct pipeline *p, int64_t now_ms);
 int		 pipeline_resume(struct pipeline *p, const char *key,
 		    int64_t now_ms, struct follow_pos *pos, bool *found,
 		    char **cause);
-/* A stored input position as follow_create() takes it. */
-void		 pipeline_follow_pos(const struct store_position *sp,
-		    struct follow_pos *fp);
 /* The reader whose position each commit stores (NULL: none). */
 void		 pipeline_set_follow(struct pipeline *p, struct follow *f);
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
