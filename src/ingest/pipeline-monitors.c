@@ -167,29 +167,18 @@ put_done(struct pipeline *p, int64_t batch, const char *type, int rc,
 	return 0;
 }
 
-/* Run the alert rules for one batch's evidence. */
+/*
+ * Run the alert rules for one batch's evidence: ab names its reports (NULL
+ * for those it has not), the schema is the pipeline's.
+ */
 static int
-alert_batch(struct pipeline *p, int64_t batch,
-    const struct feature_report *fr, const struct prediction_report *pr,
-    const struct estimate_report *est,
-    const struct performance_report *perf,
-    const struct performance_report *replaces,
-    const struct detector_report *dr, char **cause)
+alert_batch(struct pipeline *p, struct alert_batch ab, char **cause)
 {
-	struct alert_batch	 ab;
-	char			*why = NULL;
+	char	*why = NULL;
 
 	if (p->alert == NULL)
 		return 0;
-	memset(&ab, 0, sizeof ab);
-	ab.batch_id = batch;
 	ab.schema = p->schema_stored ? &p->schema : NULL;
-	ab.feature = fr;
-	ab.prediction = pr;
-	ab.estimate = est;
-	ab.performance = perf;
-	ab.replaces = replaces;
-	ab.detectors = dr;
 	if (alert_engine_batch(p->alert, &ab, &why) != 0) {
 		pl_fatal(cause, why, "alert rules");
 		return -1;
@@ -466,8 +455,10 @@ run_monitors(struct pipeline *p, const struct monitor_batch *mb,
 	if (labelled && run_performance(p, mb->batch_id, mb, &est, &perf, &dr,
 	    &fed, cause) != 0)
 		goto out;
-	if (alert_batch(p, mb->batch_id, &fr, &pr, &est,
-	    labelled ? &perf : NULL, NULL, fed ? &dr : NULL, cause) != 0)
+	if (alert_batch(p, (struct alert_batch){ .batch_id = mb->batch_id,
+	    .feature = &fr, .prediction = &pr, .estimate = &est,
+	    .performance = labelled ? &perf : NULL,
+	    .detectors = fed ? &dr : NULL }, cause) != 0)
 		goto out;
 	print_batch(p, mb->batch_id, mb->n_rows, &fr, &pr, &est,
 	    labelled ? &perf : NULL, fed ? &dr : NULL);
@@ -564,8 +555,9 @@ run_labelled(struct pipeline *p, int64_t batch, enum pl_run how,
 	mb.true_class = sb->true_class;
 	rc = run_performance(p, batch, &mb, NULL, &perf, &dr, &fed, cause);
 	if (rc == 0)
-		rc = alert_batch(p, batch, NULL, NULL, NULL, &perf,
-		    had ? &prev : NULL, fed ? &dr : NULL, cause);
+		rc = alert_batch(p, (struct alert_batch){ .batch_id = batch,
+		    .performance = &perf, .replaces = had ? &prev : NULL,
+		    .detectors = fed ? &dr : NULL }, cause);
 	if (rc == 0)
 		print_labelled(p, batch, &perf, &dr, fed);
 	performance_report_finish(&perf);
