@@ -311,14 +311,14 @@ decimal_is_zero(const struct decimal *d)
 }
 
 /*
- * floor(|value| * 10^shift) when it has at most 18 digits: 1 and *out;
- * 0 if it has more; the value is exact integer arithmetic.
+ * floor(|value| * 10^shift) when it is at most INT64_MAX: true and *out;
+ * false if it is larger. Exact integer arithmetic.
  */
 static bool
 decimal_scaled(const struct decimal *d, int64_t shift, int64_t *out)
 {
 	size_t	nd = d->n[0] + d->n[1], first = 0, j;
-	int64_t	point, v = 0;
+	int64_t	point, v = 0, digit;
 
 	while (first < nd && decimal_digit(d, first) == 0)
 		first++;
@@ -328,13 +328,14 @@ decimal_scaled(const struct decimal *d, int64_t shift, int64_t *out)
 	}
 	/* Digits before the decimal point of value * 10^shift. */
 	point = (int64_t)d->n[0] + d->exp + shift - (int64_t)first;
-	if (point > 18)
+	if (point > 19)
 		return false;
-	for (j = first; point > 0 && j < nd && (int64_t)(j - first) < point;
-	    j++)
-		v = v * 10 + decimal_digit(d, j);
-	for (; point > 0 && (int64_t)(j - first) < point; j++)
-		v *= 10;
+	for (j = first; point > 0 && (int64_t)(j - first) < point; j++) {
+		digit = j < nd ? decimal_digit(d, j) : 0;
+		if (v > (INT64_MAX - digit) / 10)
+			return false;
+		v = v * 10 + digit;
+	}
 	*out = v;
 	return true;
 }
@@ -434,15 +435,10 @@ event_id_from_number(const char *tok, size_t len, int64_t *id,
 		*cause = xstrdup("id is negative");
 		return false;
 	}
-	/* 18 digits always fit; 19 may; more never do. */
-	if (d.n[0] > 19 || (d.n[0] == 19 &&
-	    strncmp(d.digits[0], "9223372036854775807", 19) > 0)) {
+	if (!decimal_scaled(&d, 0, &v)) {
 		*cause = xstrdup("id is larger than 9223372036854775807");
 		return false;
 	}
-	v = 0;
-	for (size_t j = 0; j < d.n[0]; j++)
-		v = v * 10 + (d.digits[0][j] - '0');
 	*id = v;
 	return true;
 }
