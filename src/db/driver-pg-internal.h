@@ -1,10 +1,10 @@
 /*
  * Between driver-pg.c (statements), driver-pg-column.c (their rows),
- * driver-pg-stream.c (notifications, COPY) and driver-pg-pipe.c (writes
- * sent without waiting): a statement, the libpq connection behind a
- * driver connection, the one way a libpq failure becomes the connection's
- * error, and the pipeline of sent writes. Only these four files include
- * it.
+ * driver-pg-stream.c (notifications), driver-pg-copy.c (COPY) and
+ * driver-pg-pipe.c (writes sent without waiting): a statement, the libpq
+ * connection behind a driver connection, the one way a libpq failure
+ * becomes the connection's error, the COPY under way and the pipeline of
+ * sent writes. Only these five files include it.
  */
 #ifndef MLMON_DB_DRIVER_PG_INTERNAL_H
 #define MLMON_DB_DRIVER_PG_INTERNAL_H
@@ -47,6 +47,21 @@ double		 pg_column_double(struct db_stmt *st, int i);
 int64_t		 pg_column_int64(struct db_stmt *st, int i);
 const char	*pg_column_text(struct db_stmt *st, int i);
 size_t		 pg_column_bytes(struct db_stmt *st, int i);
+
+/*
+ * driver-pg-copy.c: the COPY under way on a connection (open), in binary
+ * or text format, and its rows not yet handed to libpq (buf, len bytes
+ * of cap; owned). Kept in the connection (pg_copy_state), freed at
+ * close, emptied at a reconnect (pg_copy_reset).
+ */
+struct pg_copy {
+	bool		 open;
+	bool		 binary;
+	char		*buf;
+	size_t		 len, cap;
+};
+struct pg_copy	*pg_copy_state(struct db_conn *c);
+void		 pg_copy_reset(struct pg_copy *cp, bool free_buf);
 
 /* c's libpq connection; NULL, with c's error set, if c is SQLite. */
 PGconn		*db_pg_conn(struct db_conn *c);

@@ -1,14 +1,12 @@
 /*
- * The PostgreSQL driver's streams: notifications and COPY; and
+ * The PostgreSQL driver's stream of notifications; and
  * db_data_version, a reader's "anything committed?" (SQLite's PRAGMA
  * data_version, PostgreSQL's notifications).
  *
  * Notifications: a listener waits on the connection's socket with poll
  * and reads what arrived with PQconsumeInput; the server delivers a
  * NOTIFY only when the notifying transaction commits, so a wake-up means
- * committed data. COPY: rows go in text format, one line each, tabs
- * between values, \N for NULL, and backslash, tab, newline and carriage
- * return escaped (the format's four specials), so any text survives.
+ * committed data. COPY is driver-pg-copy.c's.
  */
 #include "db/driver-pg.h"
 
@@ -19,8 +17,6 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/strbuf.h"
-#include "core/xalloc.h"
 #include "db/driver-pg-internal.h"
 
 int
@@ -146,98 +142,4 @@ db_pg_lost(struct db_conn *c)
 	if (PQstatus(pq) == CONNECTION_OK)
 		(void)PQconsumeInput(pq);
 	return PQstatus(pq) == CONNECTION_BAD;
-}
-
-int
-db_pg_copy_begin(struct db_conn *c, const char *table, const char *columns)
-{
-	PGconn *pq = db_pg_conn(c);
-	PGresult *res;
-	char *sql;
-
-	if (pq == NULL || db_pg_settle(c) == -1)
-		return -1;
-	sql = xasprintf("COPY %s (%s) FROM STDIN", table, columns);
-	res = PQexec(pq, sql);
-	free(sql);
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		db_pg_fail(c, res);
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
-}
-
-/* value in COPY's text format, appended to b. */
-static void
-pg_copy_value(struct strbuf *b, const char *v)
-{
-	const char *p, *run, *esc;
-
-	if (v == NULL) {
-		strbuf_add(b, "\\N", 2);
-		return;
-	}
-	for (p = run = v; *p != '\0'; p++) {
-		esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" :
-		    *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
-		if (esc == NULL)
-			continue;
-		strbuf_add(b, run, (size_t)(p - run));
-		strbuf_add(b, esc, 2);
-		run = p + 1;
-	}
-	strbuf_add(b, run, (size_t)(p - run));
-}
-
-int
-db_pg_copy_row(struct db_conn *c, const char *const *values, size_t ncols)
-{
-	PGconn *pq = db_pg_conn(c);
-	struct strbuf b = STRBUF_INIT;
-	size_t i;
-	int rc;
-
-	if (pq == NULL)
-		return -1;
-	for (i = 0; i < ncols; i++) {
-		if (i > 0)
-			strbuf_add(&b, "\t", 1);
-		pg_copy_value(&b, values[i]);
-	}
-	strbuf_add(&b, "\n", 1);
-	rc = PQputCopyData(pq, b.s, (int)b.len);
-	strbuf_finish(&b);
-	if (rc != 1) {
-		db_pg_fail(c, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-int
-db_pg_copy_end(struct db_conn *c)
-{
-	PGconn *pq = db_pg_conn(c);
-	PGresult *res;
-	int status = 0;
-
-	if (pq == NULL)
-		return -1;
-	if (PQputCopyEnd(pq, NULL) != 1) {
-		db_pg_fail(c, NULL);
-		status = -1;
-	}
-	/* Read every result so the connection is ready for the next. */
-	while ((res = PQgetResult(pq)) != NULL) {
-		if (status == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
-			db_pg_fail(c, res);
-			status = -1;
-		}
-		PQclear(res);
-	}
-	if (status == 0)
-		db_set_error(c, DB_E_NONE, NULL);
-	return status;
 }

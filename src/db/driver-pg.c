@@ -49,6 +49,7 @@ struct pgdb_conn {
 	unsigned	 session;	/* connections so far (reconnects + 1) */
 	int64_t		 changes;
 	struct pg_pipe	 pipe;		/* writes sent, not yet read */
+	struct pg_copy	 copy;		/* driver-pg-copy.c */
 };
 
 static const struct db_ops pg_ops;
@@ -157,6 +158,24 @@ void
 db_pg_fail(struct db_conn *c, const PGresult *res)
 {
 	pg_fail(pgdb_conn(c), res);
+}
+
+struct pg_copy *
+pg_copy_state(struct db_conn *c)
+{
+	return &pgdb_conn(c)->copy;
+}
+
+void
+pg_copy_reset(struct pg_copy *cp, bool free_buf)
+{
+	cp->open = false;
+	cp->len = 0;
+	if (free_buf) {
+		free(cp->buf);
+		cp->buf = NULL;
+		cp->cap = 0;
+	}
 }
 
 /*
@@ -286,6 +305,7 @@ pg_close(struct db_conn *base)
 	struct pgdb_conn *c = pgdb_conn(base);
 
 	pg_pipe_reset(&c->pipe);
+	pg_copy_reset(&c->copy, true);
 	if (c->pq != NULL)
 		PQfinish(c->pq);
 	if (c->target != NULL) {
@@ -586,6 +606,7 @@ pg_reconnect(struct db_conn *base)
 	struct pgdb_conn *c = pgdb_conn(base);
 
 	pg_pipe_reset(&c->pipe);	/* PQreset leaves pipeline mode */
+	pg_copy_reset(&c->copy, false);	/* and any COPY */
 	PQreset(c->pq);
 	if (PQstatus(c->pq) != CONNECTION_OK) {
 		pg_fail(c, NULL);

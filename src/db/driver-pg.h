@@ -2,14 +2,16 @@
  * What only the PostgreSQL backend has, for the PostgreSQL-only parts of
  * src/db: notifications (the console wakes when a writer commits, instead
  * of polling PRAGMA data_version) and COPY (a flush's rows in one
- * stream). Each returns -1 with the connection's error (db_error,
- * db_errmsg) when c is not a PostgreSQL connection or the server fails.
+ * stream, in text or binary format). Each returns -1 with the
+ * connection's error (db_error, db_errmsg) when c is not a PostgreSQL
+ * connection or the server fails.
  */
 #ifndef MLMON_DB_DRIVER_PG_H
 #define MLMON_DB_DRIVER_PG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "db/driver.h"
 
@@ -48,6 +50,34 @@ int		 db_pg_copy_begin(struct db_conn *c, const char *table,
 int		 db_pg_copy_row(struct db_conn *c, const char *const *values,
 		    size_t ncols);
 int		 db_pg_copy_end(struct db_conn *c);
+
+/*
+ * The same in PostgreSQL's binary format (driver-pg-copy.c): a row is
+ * ncols values, each typed by the caller as its column is (an INT8 to a
+ * BIGINT column, a FLOAT8 to DOUBLE PRECISION, a TEXT to TEXT; NULL, a
+ * NULL text or a NaN double for SQL NULL), sent as their bytes: nothing
+ * printed, escaped or parsed. A double is stored as db_pg_double_text's
+ * text would store it. db_pg_copy_end ends either format; a row of the
+ * other format is refused. 0 or -1.
+ */
+enum db_copy_type {
+	DB_COPY_NULL,
+	DB_COPY_INT8,
+	DB_COPY_FLOAT8,
+	DB_COPY_TEXT
+};
+struct db_copy_value {
+	enum db_copy_type type;
+	union {
+		int64_t		 i;
+		double		 d;
+		const char	*s;	/* NUL-terminated; borrowed */
+	} v;
+};
+int		 db_pg_copy_begin_binary(struct db_conn *c,
+		    const char *table, const char *columns);
+int		 db_pg_copy_tuple(struct db_conn *c,
+		    const struct db_copy_value *values, size_t ncols);
 
 /*
  * v as a parameter or COPY value holds it: the shortest round-trip text

@@ -20,14 +20,15 @@
  * Should the count ever be wrong, the UNIQUE index still refuses the row
  * and the COPY fails with the transaction: an error, never a double.
  *
- * store_bulk_row is the COPY itself, for any table a caller fills with
- * rows it knows are new (the reference window, rewritten whole).
+ * The predictions go by binary COPY (driver-pg-copy.c: each value as its
+ * column's type, nothing printed as text here or parsed on the server);
+ * store_bulk_row is a text COPY, for any table a caller fills with rows
+ * it knows are new (the reference window, rewritten whole).
  */
 #include "db/store-internal.h"
 
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "db/driver-pg.h"
 
@@ -78,54 +79,89 @@ store_bulk_noted(struct store *s, const struct store_prediction *p)
 		s->bulk_max = p->row_in_batch;
 }
 
-/* Integer v as text in buf (24 bytes). */
-static const char *
-bulk_int(char *buf, size_t size, int64_t v)
+static void
+bulk_int(struct db_copy_value *v, int64_t i)
 {
-	snprintf(buf, size, "%" PRId64, v);
-	return buf;
+	v->type = DB_COPY_INT8;
+	v->v.i = i;
 }
 
-/* p's values in BULK_COLUMNS order into v, the numbers' texts in num. */
+static void
+bulk_double(struct db_copy_value *v, double d)
+{
+	v->type = DB_COPY_FLOAT8;
+	v->v.d = d;
+}
+
+static void
+bulk_text(struct db_copy_value *v, const char *t)
+{
+	v->type = DB_COPY_TEXT;
+	v->v.s = t;
+}
+
+/*
+ * p's values in BULK_COLUMNS order into v, typed as their columns are
+ * (schema-pg.c): the predictions go by binary COPY (driver-pg-copy.c),
+ * nothing formatted as text here or parsed on the server.
+ */
 static void
 bulk_values(struct store *s, const struct store_prediction *p, double at,
-    const char *v[BULK_NCOLS], char num[][32])
+    struct db_copy_value v[BULK_NCOLS])
 {
-	v[0] = bulk_int(num[0], sizeof num[0], p->batch_id);
-	v[1] = bulk_int(num[1], sizeof num[1], p->row_in_batch);
-	v[2] = p->features_json;
-	v[3] = bulk_int(num[3], sizeof num[3], p->predicted_class);
-	v[4] = db_pg_double_text(num[4], sizeof num[4], p->confidence);
-	v[5] = p->scores_json;
-	v[6] = v[8] = NULL;
+	static const struct db_copy_value null = { DB_COPY_NULL, { 0 } };
+	int i;
+
+	for (i = 0; i < BULK_NCOLS; i++)
+		v[i] = null;
+	bulk_int(&v[0], p->batch_id);
+	bulk_int(&v[1], p->row_in_batch);
+	bulk_text(&v[2], p->features_json);
+	bulk_int(&v[3], p->predicted_class);
+	bulk_double(&v[4], p->confidence);
+	bulk_text(&v[5], p->scores_json);
 	if (p->true_class >= 0) {
-		v[6] = bulk_int(num[6], sizeof num[6], p->true_class);
-		v[8] = db_pg_double_text(num[8], sizeof num[8], at);
+		bulk_int(&v[6], p->true_class);
+		bulk_double(&v[8], at);
 	}
-	v[7] = db_pg_double_text(num[7], sizeof num[7], at);
-	v[9] = p->has_event_ts ? bulk_int(num[9], sizeof num[9],
-	    p->event_ts) : NULL;
-	v[10] = p->line > 0 ? bulk_int(num[10], sizeof num[10], p->line) :
-	    NULL;
-	v[11] = bulk_int(num[11], sizeof num[11], store_model_param(s));
+	bulk_double(&v[7], at);
+	if (p->has_event_ts)
+		bulk_int(&v[9], p->event_ts);
+	if (p->line > 0)
+		bulk_int(&v[10], p->line);
+	bulk_int(&v[11], store_model_param(s));
 }
 
-int
-store_bulk_row(struct store *s, const char *table, const char *columns,
-    const char *const *v, size_t n, char **cause)
+/*
+ * A COPY of table (columns) under way, in binary or text format (the
+ * predictions go in binary, the reference window in text): 0 or -1.
+ */
+static int
+bulk_start(struct store *s, const char *table, const char *columns,
+    bool binary, char **cause)
 {
-	if (s->bulk_copying && s->bulk_table != table &&
-	    store_copy_end(s, cause) == -1)
+	int rc;
+
+	if (s->bulk_copying && s->bulk_table == table)
+		return 0;
+	if (s->bulk_copying && store_copy_end(s, cause) == -1)
 		return -1;
-	if (!s->bulk_copying) {
-		if (db_pg_copy_begin(s->conn, table, columns) == -1) {
-			*cause = store_db_error(s, "starting a COPY of rows");
-			return -1;
-		}
-		s->bulk_copying = true;
-		s->bulk_table = table;
+	rc = binary ? db_pg_copy_begin_binary(s->conn, table, columns) :
+	    db_pg_copy_begin(s->conn, table, columns);
+	if (rc == -1) {
+		*cause = store_db_error(s, "starting a COPY of rows");
+		return -1;
 	}
-	if (db_pg_copy_row(s->conn, v, n) == -1) {
+	s->bulk_copying = true;
+	s->bulk_table = table;
+	return 0;
+}
+
+/* A row sent (rc 0) or not (-1: the COPY is over, *cause says why). */
+static int
+bulk_sent(struct store *s, int rc, char **cause)
+{
+	if (rc == -1) {
 		s->bulk_copying = false;
 		*cause = store_db_error(s, "sending a row by COPY");
 		return -1;
@@ -135,18 +171,27 @@ store_bulk_row(struct store *s, const char *table, const char *columns,
 }
 
 int
+store_bulk_row(struct store *s, const char *table, const char *columns,
+    const char *const *v, size_t n, char **cause)
+{
+	if (bulk_start(s, table, columns, false, cause) == -1)
+		return -1;
+	return bulk_sent(s, db_pg_copy_row(s->conn, v, n), cause);
+}
+
+int
 store_bulk_add(struct store *s, const struct store_prediction *p,
     double at, char **cause)
 {
-	const char *v[BULK_NCOLS];
-	char num[BULK_NCOLS][32];
+	struct db_copy_value v[BULK_NCOLS];
 
 	if (!s->bulk_fresh || p->batch_id != s->bulk_batch ||
 	    p->batch_id != s->cur_batch || p->event_id != NULL ||
 	    p->row_in_batch <= s->bulk_max)
 		return 0;
-	bulk_values(s, p, at, v, num);
-	if (store_bulk_row(s, "predictions", BULK_COLUMNS, v, BULK_NCOLS,
+	bulk_values(s, p, at, v);
+	if (bulk_start(s, "predictions", BULK_COLUMNS, true, cause) == -1 ||
+	    bulk_sent(s, db_pg_copy_tuple(s->conn, v, BULK_NCOLS),
 	    cause) == -1)
 		return -1;
 	s->bulk_rows++;
