@@ -671,6 +671,7 @@ driver_suite(void)
 	tcase_add_test(tc, test_many_rows);
 	tcase_add_test(tc, test_read_only);
 	driver_send_tests(tc, only);
+	driver_copy_tests(only);
 	suite_add_tcase(s, tc);
 	if (pg) {
 		tcase_add_test(only, test_pg_auth);

@@ -1,5 +1,6 @@
 /*
- * Between the driver suite's files (test-driver.c, test-driver-send.c):
+ * Between the driver suite's files (test-driver.c, test-driver-send.c,
+ * test-driver-copy.c):
  * the backend under test and the helpers every case uses.
  */
 #ifndef MLMON_TESTS_DB_TEST_DRIVER_H
@@ -24,5 +25,7 @@ void		 server(const char *args);
 
 /* test-driver-send.c: its cases on both backends and on one. */
 void		 driver_send_tests(TCase *both, TCase *only);
+/* test-driver-copy.c: binary COPY's cases (PostgreSQL; refused on SQLite). */
+void		 driver_copy_tests(TCase *only);
 
 #endif
