@@ -68,18 +68,14 @@ hold_find(const struct store *s, const char *key, size_t *at)
 	return false;
 }
 
-/*
- * One lock statement on key: its integer answer (0 for the lock's void),
- * or -1 and *cause.
- */
+/* The probe (sql_probe) of key: 1 nobody holds it, 0 held, -1 *cause. */
 static int
-hold_step(struct store *s, const char *sql, const char *key,
-    const char *what, char **cause)
+hold_probe(struct store *s, const char *key, char **cause)
 {
 	struct db_stmt	*st;
 	int		 rc;
 
-	if ((st = store_stmt(s, sql, cause)) == NULL)
+	if ((st = store_stmt(s, sql_probe, cause)) == NULL)
 		return -1;
 	db_bind_text(st, 1, key, -1, DB_STATIC);
 	if ((rc = db_step(st)) == DB_ROW)
@@ -88,8 +84,31 @@ hold_step(struct store *s, const char *sql, const char *key,
 		rc = -1;
 	db_reset(st);
 	if (rc == -1)
-		*cause = store_db_error(s, what);
+		*cause = store_db_error(s, "looking for batches without a "
+		    "writer");
 	return rc;
+}
+
+/*
+ * A lock or release of key, whose answer nobody reads (the lock's void;
+ * whether the lock was held): in a write transaction sent in its
+ * pipeline (store_stmt_send) and answered with the next statement that
+ * needs an answer (the ledger's open after a hold, the claim after a
+ * release), not a round trip of its own; stepped outside one. A lock
+ * sent after a write that fails is skipped with the rest of the failed
+ * transaction, and the store then ends (or, the connection lost,
+ * reconnects and takes every lock of its list again). 0 or -1.
+ */
+static int
+hold_send(struct store *s, const char *sql, const char *key,
+    const char *what, char **cause)
+{
+	struct db_stmt	*st;
+
+	if ((st = store_stmt(s, sql, cause)) == NULL)
+		return -1;
+	db_bind_text(st, 1, key, -1, DB_STATIC);
+	return store_stmt_send(s, st, what, cause);
 }
 
 bool
@@ -111,7 +130,7 @@ store_batch_hold(struct store *s, int64_t batch, char **cause)
 		free(key);
 		return 0;
 	}
-	if (hold_step(s, sql_hold, key, "holding a batch", cause) == -1) {
+	if (hold_send(s, sql_hold, key, "holding a batch", cause) == -1) {
 		free(key);
 		return -1;
 	}
@@ -131,8 +150,8 @@ store_batch_release(struct store *s, int64_t batch, char **cause)
 		return 0;
 	key = hold_key(s, batch);
 	if (hold_find(s, key, &i)) {
-		rc = hold_step(s, sql_release, key, "releasing a batch",
-		    cause) == -1 ? -1 : 0;
+		rc = hold_send(s, sql_release, key, "releasing a batch",
+		    cause);
 		free(s->holds[i]);
 		s->holds[i] = s->holds[--s->n_holds];
 	}
@@ -146,7 +165,7 @@ store_holds_again(struct store *s, char **cause)
 	size_t	i;
 
 	for (i = 0; i < s->n_holds; i++)
-		if (hold_step(s, sql_hold, s->holds[i], "holding a batch "
+		if (hold_send(s, sql_hold, s->holds[i], "holding a batch "
 		    "again", cause) == -1)
 			return -1;
 	return 0;
@@ -186,9 +205,8 @@ store_batches_orphaned(struct store *s, double before, int64_t **ids,
 	for (i = 0; i < *n && rc >= 0; i++) {
 		key = hold_key(s, (*ids)[i]);
 		/* Ours: this session's own locks never conflict with it. */
-		if (!hold_find(s, key, &at) && (rc = hold_step(s, sql_probe,
-		    key, "looking for batches without a writer",
-		    cause)) == 1)
+		if (!hold_find(s, key, &at) &&
+		    (rc = hold_probe(s, key, cause)) == 1)
 			(*ids)[kept++] = (*ids)[i];
 		free(key);
 	}
