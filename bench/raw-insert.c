@@ -5,15 +5,16 @@
  * 2000). No ledger, no monitors, no parsing: what is left is the
  * database's own cost for these rows.
  *
- *	raw-insert [-f flush_rows] [-m copy|insert] FILE DB
+ *	raw-insert [-f flush_rows] [-m copy|copy-binary|insert] FILE DB
  *
  * DB a SQLite path: one prepared statement (the store's INSERT text) into
  * a fresh DB with mlmon's real schema and connection settings (WAL,
  * synchronous=NORMAL, 16 MiB cache). DB a PostgreSQL target
  * (docs/POSTGRES.md): a fresh predictions table with the seed's columns in
  * PostgreSQL types (BIGINT, DOUBLE PRECISION, the UNIQUE (batch_id,
- * row_in_batch) index), filled per flush by COPY FROM STDIN (-m copy, the
- * default) or by the prepared INSERT through src/db's driver (-m insert).
+ * row_in_batch) index), filled per flush by COPY FROM STDIN in text (-m
+ * copy, the default) or binary format (-m copy-binary, as ingest sends its
+ * rows), or by the prepared INSERT through src/db's driver (-m insert).
  *
  * Prints "rows=N seconds=S rows_per_s=R cpu_rows_per_s=C" (C: rows per
  * second of this process's CPU time in the loop; for PostgreSQL the
@@ -163,6 +164,29 @@ pg_copy_values(const struct row *r, double at, char buf[][32],
 	v[8] = r->true_class < 0 ? NULL : buf[5];
 }
 
+/* The same row as binary COPY values (driver-pg-copy.c). */
+static void
+pg_copy_binary(const struct row *r, double at, struct db_copy_value v[9])
+{
+	static const enum db_copy_type type[9] = { DB_COPY_INT8,
+	    DB_COPY_INT8, DB_COPY_TEXT, DB_COPY_INT8, DB_COPY_FLOAT8,
+	    DB_COPY_TEXT, DB_COPY_INT8, DB_COPY_FLOAT8, DB_COPY_FLOAT8 };
+	int i;
+
+	for (i = 0; i < 9; i++)
+		v[i].type = type[i];
+	v[0].v.i = r->batch_id;
+	v[1].v.i = r->row_in_batch;
+	v[2].v.s = r->features;
+	v[3].v.i = r->predicted;
+	v[4].v.d = r->confidence;
+	v[5].v.s = r->scores;
+	v[6].v.i = r->true_class;
+	v[7].v.d = v[8].v.d = at;
+	if (r->true_class < 0)
+		v[6].type = v[8].type = DB_COPY_NULL;
+}
+
 static void
 pg_insert_row(struct db_stmt *st, const struct row *r, double at)
 {
@@ -182,19 +206,42 @@ pg_insert_row(struct db_stmt *st, const struct row *r, double at)
 	db_bind_double(st, 8, at);
 }
 
+enum pg_mode { PG_INSERT, PG_COPY, PG_COPY_BINARY };
+
+/* Row i of the rows by COPY in that format. */
+static void
+pg_copy_one(struct db_conn *c, enum pg_mode mode, const struct row *r,
+    double at)
+{
+	struct db_copy_value bv[9];
+	const char *v[9];
+	char buf[6][32];
+	int rc;
+
+	if (mode == PG_COPY_BINARY) {
+		pg_copy_binary(r, at, bv);
+		rc = db_pg_copy_tuple(c, bv, 9);
+	} else {
+		pg_copy_values(r, at, buf, v);
+		rc = db_pg_copy_row(c, v, 9);
+	}
+	if (rc == -1)
+		die("copy", db_errmsg(c));
+}
+
 /*
  * The rows into a PostgreSQL target: COPY or the prepared INSERT; the
  * loop's wall and CPU time in t[0], t[1] (the table's creation is not).
  */
 static void
 pg_load(const char *target, const struct row *rows, size_t n, long flush,
-    bool copy, double t[2])
+    enum pg_mode mode, double t[2])
 {
 	struct db_conn *c;
 	struct db_stmt *st = NULL;
-	const char *v[9];
-	char buf[6][32], *cause = NULL;
+	char *cause = NULL;
 	size_t i;
+	bool copy = mode != PG_INSERT;
 
 	if ((c = db_open(target, DB_OPEN_READ_WRITE, &cause)) == NULL)
 		die("open", cause);
@@ -206,15 +253,15 @@ pg_load(const char *target, const struct row *rows, size_t n, long flush,
 	t[1] = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < n; i++) {
 		if (i % (size_t)flush == 0 && (db_begin(c, true) == -1 ||
-		    (copy && db_pg_copy_begin(c, "predictions",
+		    (mode == PG_COPY && db_pg_copy_begin(c, "predictions",
+		    pg_columns) == -1) || (mode == PG_COPY_BINARY &&
+		    db_pg_copy_begin_binary(c, "predictions",
 		    pg_columns) == -1)))
 			die("begin", db_errmsg(c));
-		if (copy) {
-			pg_copy_values(&rows[i], 1.7e9 + (double)i / 1000, buf,
-			    v);
-			if (db_pg_copy_row(c, v, 9) == -1)
-				die("copy", db_errmsg(c));
-		} else {
+		if (copy)
+			pg_copy_one(c, mode, &rows[i],
+			    1.7e9 + (double)i / 1000);
+		else {
 			pg_insert_row(st, &rows[i], 1.7e9 + (double)i / 1000);
 			if (db_step(st) != DB_DONE)
 				die("insert", db_errmsg(c));
@@ -245,21 +292,24 @@ main(int argc, char **argv)
 	size_t cap = 0, n = 0, lcap = 0, i;
 	long flush = 2000;
 	double t0, t1, c0, c1, at, pg_t[2];
-	bool copy = true;
+	enum pg_mode mode = PG_COPY;
 	int c;
 
 	while ((c = getopt(argc, argv, "f:m:")) != -1) {
 		if (c == 'f')
 			flush = atol(optarg);
-		else if (c == 'm' && (strcmp(optarg, "copy") == 0 ||
-		    strcmp(optarg, "insert") == 0))
-			copy = strcmp(optarg, "copy") == 0;
+		else if (c == 'm' && strcmp(optarg, "copy") == 0)
+			mode = PG_COPY;
+		else if (c == 'm' && strcmp(optarg, "copy-binary") == 0)
+			mode = PG_COPY_BINARY;
+		else if (c == 'm' && strcmp(optarg, "insert") == 0)
+			mode = PG_INSERT;
 		else
 			flush = -1;
 	}
 	if (argc - optind != 2 || flush <= 0) {
 		fprintf(stderr, "usage: raw-insert [-f flush_rows] "
-		    "[-m copy|insert] FILE DB\n");
+		    "[-m copy|copy-binary|insert] FILE DB\n");
 		return 2;
 	}
 	if ((f = fopen(argv[optind], "r")) == NULL)
@@ -276,7 +326,7 @@ main(int argc, char **argv)
 	fclose(f);
 
 	if (db_target_is_pg(argv[optind + 1])) {
-		pg_load(argv[optind + 1], rows, n, flush, copy, pg_t);
+		pg_load(argv[optind + 1], rows, n, flush, mode, pg_t);
 		t0 = c0 = 0;
 		t1 = pg_t[0];
 		c1 = pg_t[1];
