@@ -24,7 +24,11 @@
  *
  * Both gather their rows in the connection's buffer (struct pg_copy) and
  * hand it to libpq COPY_CHUNK bytes at a time: one CopyData message per
- * chunk rather than per row.
+ * chunk rather than per row. 8 KiB is what libpq itself gathers before it
+ * writes to the socket, so the server still reads, checks and inserts a
+ * batch's rows while ingest parses the next ones (a larger chunk would
+ * hold a 200-row batch, some 40 KiB, until the COPY's end, and the server
+ * would do all of its work while ingest waits).
  */
 #include "db/driver-pg.h"
 
@@ -35,7 +39,7 @@
 #include "core/xalloc.h"
 #include "db/driver-pg-internal.h"
 
-#define COPY_CHUNK	65536
+#define COPY_CHUNK	8192
 
 static const char copy_signature[11] = "PGCOPY\n\377\r\n";	/* + NUL */
 
@@ -46,7 +50,7 @@ copy_room(struct pg_copy *cp, size_t n)
 	unsigned char *p;
 
 	if (cp->len + n > cp->cap) {
-		cp->cap = cp->cap == 0 ? 2 * COPY_CHUNK : 2 * cp->cap;
+		cp->cap = cp->cap == 0 ? 4 * COPY_CHUNK : 2 * cp->cap;
 		if (cp->cap < cp->len + n)
 			cp->cap = cp->len + n;
 		cp->buf = xreallocarray(cp->buf, cp->cap, 1);

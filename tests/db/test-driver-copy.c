@@ -6,7 +6,7 @@
  * smallest denormal, DBL_MAX, infinities, -0.0 (stored as 0), NaN (as
  * NULL), NULL, text with the text format's specials, UTF-8 and the empty
  * string; thousands of rows and one text longer than a chunk of the
- * connection's buffer arrive whole. A row of the other format is
+ * connection's buffer (8 KiB) arrive whole. A row of the other format is
  * refused, a value of the wrong binary type fails the COPY and its
  * transaction with the server's message, a duplicate key fails it as a
  * constraint. SQLite refuses the calls.
@@ -122,7 +122,7 @@ START_TEST(test_pg_copy_binary_same)
 }
 END_TEST
 
-/* 5,000 rows and a 200,000-byte text: past the 64 KiB chunks, whole. */
+/* 5,000 rows and a 200,000-byte text: past the 8 KiB chunks, whole. */
 START_TEST(test_pg_copy_binary_many)
 {
 	struct db_conn *c = open_t();
