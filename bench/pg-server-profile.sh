@@ -47,7 +47,7 @@ function has(f,   i) {
 }
 function class() {
 	if (has("CopyFrom")) {
-		if (has("NextCopyFrom")) return "COPY: parsing the text rows"
+		if (has("NextCopyFrom")) return "COPY: reading the rows (text parsed or binary received)"
 		if (has("ExecInsertIndexTuples")) return "COPY: index inserts"
 		if (has("heap_multi_insert")) return "COPY: heap inserts"
 		return "COPY: the rest (start, end, buffers)"
