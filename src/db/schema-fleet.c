@@ -1,9 +1,12 @@
 /*
  * The fleet's summary (schema 4): one row per model in model_status,
- * what the console's Fleet tab shows of it, kept by triggers in the
- * transaction of every write that changes it, so that a frame of the
- * fleet reads one small table however many models and batches the store
- * holds (docs/SCHEMA.md, model_status).
+ * what the console's Fleet tab shows of it, kept in the transaction of
+ * every write that changes it, so that a frame of the fleet reads one
+ * small table however many models and batches the store holds
+ * (docs/SCHEMA.md, model_status). Since schema 7 the writer's own
+ * statements keep what the ledger's opening, closing and summary move
+ * (store-status.c, the same expressions as here); triggers keep the rest:
+ * labels landing on a batch, the alert conditions, the pages.
  *
  * Every value is what is stored elsewhere, never re-decided:
  *
@@ -80,13 +83,6 @@ static const char fleet_ddl[] =
 #define FLEET_ROW(x)							\
 	"INSERT INTO model_status (model_id) VALUES (" x ")"		\
 	" ON CONFLICT (model_id) DO NOTHING;"
-#define FLEET_RATE(x)							\
-	"UPDATE model_status SET (rate_rows, rate_span) ="		\
-	" (SELECT total(n_rows), max(closed_at) - min(opened_at) FROM"	\
-	" (SELECT n_rows, opened_at, closed_at FROM batches"		\
-	" WHERE model_id = " x " AND closed_at IS NOT NULL"		\
-	" ORDER BY batch_id DESC LIMIT " RATE_BATCHES "))"		\
-	" WHERE model_id = " x ";"
 #define FLEET_OPEN(x)							\
 	"UPDATE model_status SET (open_critical, open_warning) ="	\
 	" (SELECT count(*) FILTER (WHERE severity = 'critical'),"	\
@@ -94,46 +90,20 @@ static const char fleet_ddl[] =
 	" FROM alert_conditions WHERE model_id = " x " AND open = 1)"	\
 	" WHERE model_id = " x ";"
 
+/*
+ * The writes the writer does not follow with its own statement
+ * (store-status.c): labels landing on a batch (its counts change, its
+ * closing time does not; a close moves closed_at and is the writer's),
+ * the alert conditions and the pages.
+ */
 static const char fleet_triggers[] =
-    "CREATE TRIGGER IF NOT EXISTS model_status_batch_new"
-    " AFTER INSERT ON batches BEGIN " FLEET_ROW("NEW.model_id")
-    " UPDATE model_status SET"
-    " latest_batch = max(coalesce(latest_batch, NEW.batch_id),"
-    " NEW.batch_id),"
-    " last_write = max(coalesce(last_write, 0), " FLEET_TIME("NEW") "),"
-    " rows = rows + " FLEET_ROWS("NEW") ","
-    " labelled = labelled + " FLEET_LABELLED("NEW")
-    " WHERE model_id = NEW.model_id;"
-    " END;"
-    "CREATE TRIGGER IF NOT EXISTS model_status_batch_closed"
-    " AFTER INSERT ON batches WHEN NEW.closed_at IS NOT NULL BEGIN "
-    FLEET_RATE("NEW.model_id") " END;"
-    "CREATE TRIGGER IF NOT EXISTS model_status_batch_counts"
-    " AFTER UPDATE OF n_rows, n_labelled, closed_at, labelled_at"
-    " ON batches BEGIN UPDATE model_status SET"
+    "CREATE TRIGGER IF NOT EXISTS model_status_labels"
+    " AFTER UPDATE OF n_rows, n_labelled, labelled_at ON batches"
+    " WHEN NEW.closed_at IS OLD.closed_at BEGIN UPDATE model_status SET"
     " last_write = max(coalesce(last_write, 0), " FLEET_TIME("NEW") "),"
     " rows = rows + " FLEET_ROWS("NEW") " - " FLEET_ROWS("OLD") ","
     " labelled = labelled + " FLEET_LABELLED("NEW") " - "
     FLEET_LABELLED("OLD") " WHERE model_id = NEW.model_id;"
-    " END;"
-    "CREATE TRIGGER IF NOT EXISTS model_status_batch_close"
-    " AFTER UPDATE OF closed_at ON batches"
-    " WHEN OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL BEGIN "
-    FLEET_RATE("NEW.model_id") " END;"
-    "CREATE TRIGGER IF NOT EXISTS model_status_drift"
-    " AFTER UPDATE OF psi_verdict, ks_drift, label_shift_drift,"
-    " confidence_drift ON batches WHEN " FLEET_JUDGED("NEW") " BEGIN"
-    " UPDATE model_status SET drift_batch = NEW.batch_id,"
-    " drift = " FLEET_DRIFT("NEW") " WHERE model_id = NEW.model_id"
-    " AND coalesce(drift_batch, NEW.batch_id) <= NEW.batch_id;"
-    " END;"
-    "CREATE TRIGGER IF NOT EXISTS model_status_perf"
-    " AFTER UPDATE OF accuracy, acc_delta ON batches"
-    " WHEN NEW.accuracy IS NOT NULL BEGIN"
-    " UPDATE model_status SET perf_batch = NEW.batch_id,"
-    " accuracy = NEW.accuracy, acc_delta = NEW.acc_delta"
-    " WHERE model_id = NEW.model_id"
-    " AND coalesce(perf_batch, NEW.batch_id) <= NEW.batch_id;"
     " END;"
     "CREATE TRIGGER IF NOT EXISTS model_status_condition_new"
     " AFTER INSERT ON alert_conditions BEGIN " FLEET_ROW("NEW.model_id")
@@ -205,6 +175,27 @@ schema_fleet_triggers(struct store *s, char **cause)
 {
 	return store_exec(s, fleet_triggers, "creating the fleet's triggers",
 	    cause);
+}
+
+/*
+ * Schema 7: the triggers of versions 4 to 6 on the ledger's opening,
+ * closing, verdicts and performance numbers (model_status_batch_new,
+ * _batch_closed, _batch_counts, _batch_close, _drift, _perf) are the
+ * writer's statements now (store-status.c); labels keep theirs.
+ */
+static const char fleet_v7_drop[] =
+    "DROP TRIGGER IF EXISTS model_status_batch_new;"
+    "DROP TRIGGER IF EXISTS model_status_batch_closed;"
+    "DROP TRIGGER IF EXISTS model_status_batch_counts;"
+    "DROP TRIGGER IF EXISTS model_status_batch_close;"
+    "DROP TRIGGER IF EXISTS model_status_drift;"
+    "DROP TRIGGER IF EXISTS model_status_perf;";
+
+int
+schema_v7_fleet(struct store *s, char **cause)
+{
+	return store_exec(s, fleet_v7_drop, "dropping the ledger's fleet "
+	    "triggers", cause);
 }
 
 int

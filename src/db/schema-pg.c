@@ -10,8 +10,9 @@
  * differ in kind: "offset" is quoted (a reserved word), and event_id,
  * untyped on SQLite so that the id 7 and the id "7" stay apart, is TEXT
  * holding an integer id's digits or '"' and a text id (store-event.c).
- * model_status is kept by PL/pgSQL triggers that do what SQLite's
- * triggers do (schema-fleet.c).
+ * model_status is kept as on SQLite: by the writer's statements for its
+ * ledger writes (store-status.c), by PL/pgSQL triggers that do what
+ * SQLite's triggers do for the rest (schema-fleet.c).
  *
  * The whole schema is created in one transaction holding a transaction
  * advisory lock, so that several processes starting at once on a new
@@ -139,8 +140,6 @@ static const char schema_pg_keyed[] =
     " acc_delta DOUBLE PRECISION,"
     " pruned_at DOUBLE PRECISION,"
     " PRIMARY KEY (model_id, batch_id));"
-    "CREATE INDEX batches_max_psi ON batches(model_id, max_psi);"
-    "CREATE INDEX batches_min_ks_p ON batches(model_id, min_ks_p);"
     "CREATE INDEX batches_label_shift_drift ON batches(model_id,"
     " label_shift_drift) WHERE label_shift_drift = 1;"
     "CREATE INDEX batches_confidence_drift ON batches(model_id,"
@@ -157,8 +156,6 @@ static const char schema_pg_keyed[] =
     " WHERE ks_drift = 1;"
     "CREATE INDEX batches_unpruned ON batches(model_id, closed_at)"
     " WHERE pruned_at IS NULL;"
-    "CREATE INDEX batches_model_counts"
-    " ON batches(model_id, n_rows, n_labelled, labelled_at);"
 
     "CREATE TABLE reference ("
     " model_id BIGINT NOT NULL,"
@@ -237,14 +234,12 @@ static const char schema_pg_keyed[] =
 
 /*
  * model_status's triggers (schema-fleet.c has SQLite's, and says what
- * each column is). Each function is the body of one SQLite trigger, or
- * of two that fire on the same event.
+ * each column is). Each function is the body of one SQLite trigger. The
+ * ledger's opening, closing and summary are the writer's statements
+ * (store-status.c; before version 7, triggers too: schema_pg_steps drops
+ * those of an older store), and labels landing on a batch the trigger of
+ * version 7's step.
  */
-#define PG_FLEET_DRIFT(r)						\
-	"CASE WHEN " r ".psi_verdict = 2 OR " r ".ks_drift = 1"		\
-	" OR " r ".label_shift_drift = 1 THEN 2"			\
-	" WHEN " r ".psi_verdict = 1 OR " r ".confidence_drift = 1"	\
-	" THEN 1 ELSE 0 END"
 #define PG_FLEET_TIME(r)						\
 	"GREATEST(" r ".opened_at, coalesce(" r ".closed_at, 0),"	\
 	" coalesce(" r ".labelled_at, 0))"
@@ -255,13 +250,6 @@ static const char schema_pg_keyed[] =
 #define PG_FLEET_ROW(x)							\
 	"INSERT INTO model_status (model_id) VALUES (" x ")"		\
 	" ON CONFLICT (model_id) DO NOTHING;"
-#define PG_FLEET_RATE(x)						\
-	"UPDATE model_status SET (rate_rows, rate_span) ="		\
-	" (SELECT coalesce(sum(n_rows), 0), max(closed_at) - min(opened_at)"	\
-	" FROM (SELECT n_rows, opened_at, closed_at FROM batches"	\
-	" WHERE model_id = " x " AND closed_at IS NOT NULL"		\
-	" ORDER BY batch_id DESC LIMIT 10) AS r)"			\
-	" WHERE model_id = " x ";"
 #define PG_FLEET_OPEN(x)						\
 	"UPDATE model_status SET (open_critical, open_warning) ="	\
 	" (SELECT count(*) FILTER (WHERE severity = 'critical'),"	\
@@ -273,55 +261,6 @@ static const char schema_pg_keyed[] =
 	" BEGIN " body " RETURN NULL; END $$;"
 
 static const char schema_pg_fleet[] =
-    PG_FUNCTION("model_status_batch_new",
-    PG_FLEET_ROW("NEW.model_id")
-    " UPDATE model_status SET"
-    " latest_batch = GREATEST(coalesce(latest_batch, NEW.batch_id),"
-    " NEW.batch_id),"
-    " last_write = GREATEST(coalesce(last_write, 0), "
-    PG_FLEET_TIME("NEW") "),"
-    " rows = rows + " PG_FLEET_ROWS("NEW") ","
-    " labelled = labelled + " PG_FLEET_LABELLED("NEW")
-    " WHERE model_id = NEW.model_id;"
-    " IF NEW.closed_at IS NOT NULL THEN "
-    PG_FLEET_RATE("NEW.model_id") " END IF;")
-    "CREATE TRIGGER model_status_batch_new AFTER INSERT ON batches"
-    " FOR EACH ROW EXECUTE FUNCTION model_status_batch_new();"
-
-    PG_FUNCTION("model_status_batch_counts",
-    " UPDATE model_status SET"
-    " last_write = GREATEST(coalesce(last_write, 0), "
-    PG_FLEET_TIME("NEW") "),"
-    " rows = rows + " PG_FLEET_ROWS("NEW") " - " PG_FLEET_ROWS("OLD") ","
-    " labelled = labelled + " PG_FLEET_LABELLED("NEW") " - "
-    PG_FLEET_LABELLED("OLD") " WHERE model_id = NEW.model_id;"
-    " IF OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL THEN "
-    PG_FLEET_RATE("NEW.model_id") " END IF;")
-    "CREATE TRIGGER model_status_batch_counts"
-    " AFTER UPDATE OF n_rows, n_labelled, closed_at, labelled_at"
-    " ON batches FOR EACH ROW"
-    " EXECUTE FUNCTION model_status_batch_counts();"
-
-    PG_FUNCTION("model_status_drift",
-    " UPDATE model_status SET drift_batch = NEW.batch_id,"
-    " drift = " PG_FLEET_DRIFT("NEW") " WHERE model_id = NEW.model_id"
-    " AND coalesce(drift_batch, NEW.batch_id) <= NEW.batch_id;")
-    "CREATE TRIGGER model_status_drift"
-    " AFTER UPDATE OF psi_verdict, ks_drift, label_shift_drift,"
-    " confidence_drift ON batches FOR EACH ROW"
-    " WHEN (coalesce(NEW.psi_verdict, NEW.label_shift_drift) IS NOT NULL)"
-    " EXECUTE FUNCTION model_status_drift();"
-
-    PG_FUNCTION("model_status_perf",
-    " UPDATE model_status SET perf_batch = NEW.batch_id,"
-    " accuracy = NEW.accuracy, acc_delta = NEW.acc_delta"
-    " WHERE model_id = NEW.model_id"
-    " AND coalesce(perf_batch, NEW.batch_id) <= NEW.batch_id;")
-    "CREATE TRIGGER model_status_perf"
-    " AFTER UPDATE OF accuracy, acc_delta ON batches FOR EACH ROW"
-    " WHEN (NEW.accuracy IS NOT NULL)"
-    " EXECUTE FUNCTION model_status_perf();"
-
     PG_FUNCTION("model_status_condition_new",
     PG_FLEET_ROW("NEW.model_id") PG_FLEET_OPEN("NEW.model_id"))
     "CREATE TRIGGER model_status_condition_new"
@@ -382,6 +321,36 @@ static const struct schema_pg_step schema_pg_steps[] = {
 	{ 6, "DROP INDEX IF EXISTS predictions_model_batch_row;"
 	    "CREATE UNIQUE INDEX predictions_batch_model_row"
 	    " ON predictions(batch_id, model_id, row_in_batch)" },
+	/*
+	 * 7, schema_v7_indexes and schema_v7_fleet: the ledger's indexes
+	 * nobody seeks dropped; model_status's triggers on the ledger's
+	 * opening, closing and summary too (the writer's statements keep
+	 * those, store-status.c), labels landing on a batch get theirs.
+	 */
+	{ 7, "DROP INDEX IF EXISTS batches_max_psi;"
+	    "DROP INDEX IF EXISTS batches_min_ks_p;"
+	    "DROP INDEX IF EXISTS batches_model_counts;"
+	    "DROP TRIGGER IF EXISTS model_status_batch_new ON batches;"
+	    "DROP TRIGGER IF EXISTS model_status_batch_counts ON batches;"
+	    "DROP TRIGGER IF EXISTS model_status_drift ON batches;"
+	    "DROP TRIGGER IF EXISTS model_status_perf ON batches;"
+	    "DROP FUNCTION IF EXISTS model_status_batch_new();"
+	    "DROP FUNCTION IF EXISTS model_status_batch_counts();"
+	    "DROP FUNCTION IF EXISTS model_status_drift();"
+	    "DROP FUNCTION IF EXISTS model_status_perf();"
+	    PG_FUNCTION("model_status_labels",
+	    " UPDATE model_status SET"
+	    " last_write = GREATEST(coalesce(last_write, 0), "
+	    PG_FLEET_TIME("NEW") "),"
+	    " rows = rows + " PG_FLEET_ROWS("NEW") " - "
+	    PG_FLEET_ROWS("OLD") ","
+	    " labelled = labelled + " PG_FLEET_LABELLED("NEW") " - "
+	    PG_FLEET_LABELLED("OLD") " WHERE model_id = NEW.model_id;")
+	    "CREATE TRIGGER model_status_labels"
+	    " AFTER UPDATE OF n_rows, n_labelled, labelled_at ON batches"
+	    " FOR EACH ROW"
+	    " WHEN (NEW.closed_at IS NOT DISTINCT FROM OLD.closed_at)"
+	    " EXECUTE FUNCTION model_status_labels();" },
 	{ 0, NULL },		/* an end, so that the list may be empty */
 };
 

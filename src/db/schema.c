@@ -20,7 +20,9 @@
  * model_id in every per-stream table, and the fleet's summary
  * (schema-fleet.c). Version 5 is a list of steps (schema_v5_steps),
  * the first of which indexes the seed's readers again. Version 6
- * (schema_v6_steps) leads the rows' unique key with batch_id.
+ * (schema_v6_steps) leads the rows' unique key with batch_id. Version 7
+ * (schema_v7_steps) drops the ledger's indexes nobody seeks and has the
+ * writer keep model_status where triggers on the ledger did.
  */
 #include "db/store-internal.h"
 
@@ -154,16 +156,11 @@ static const char schema_indexes[] =
     " ON alerts(model_id, status, next_attempt_at);"
     "CREATE INDEX IF NOT EXISTS alerts_model_batch"
     " ON alerts(model_id, batch_id);"
-    /*
-     * The console's per-model seeks: a model's newest report, and the
-     * ledger's totals read from the index alone.
-     */
+    /* The console's per-model seeks: a model's newest report. */
     /* A model's alerts newest first (rowid order within model_id). */
     "CREATE INDEX IF NOT EXISTS alerts_model ON alerts(model_id);"
     "CREATE INDEX IF NOT EXISTS monitor_reports_model_created"
     " ON monitor_reports(model_id, created_at);"
-    "CREATE INDEX IF NOT EXISTS batches_model_counts"
-    " ON batches(model_id, n_rows, n_labelled, labelled_at);"
     "CREATE INDEX IF NOT EXISTS rejected_at ON rejected(at);";
 
 /*
@@ -220,13 +217,13 @@ static const struct schema_column schema_summary_columns[] = {
 };
 
 /*
- * What the console asks of them, each answered from an index: counts of
- * max_psi and min_ks_p ranges, and the first batch a flag is 1 (partial
- * indexes: only the batches where the detector fired).
+ * What the console asks of them, each answered from an index: the first
+ * batch a flag is 1 (partial indexes: only the batches where the detector
+ * fired). Versions 2 to 6 also indexed max_psi and min_ks_p, which no
+ * statement seeks (the console's counts are one pass over the model's
+ * ledger rows, query-ledger.c); version 7 drops them.
  */
 static const char schema_summary_indexes[] =
-    "CREATE INDEX IF NOT EXISTS batches_max_psi ON batches(max_psi);"
-    "CREATE INDEX IF NOT EXISTS batches_min_ks_p ON batches(min_ks_p);"
     "CREATE INDEX IF NOT EXISTS batches_label_shift_drift"
     " ON batches(label_shift_drift) WHERE label_shift_drift = 1;"
     "CREATE INDEX IF NOT EXISTS batches_confidence_drift"
@@ -602,6 +599,22 @@ static const char schema_v6_rows_key[] =
     " ON predictions(batch_id, model_id, row_in_batch)";
 
 /*
+ * ---- Version 7: the batch ledger's cost ----
+ *
+ * Indexes on batches that no statement seeks, each written at a batch's
+ * opening and again at its close (docs/BENCHMARKS.md section 5: 313
+ * instructions per row of ingest for the three): max_psi and min_ks_p
+ * (version 2; the console counts them in its one pass over the model's
+ * ledger rows) and batches_model_counts (version 4: its totals, read from
+ * the index alone until the pass read the verdicts' columns too, version
+ * 3 on). The fleet's triggers on the ledger go too (schema_v7_fleet).
+ */
+static const char schema_v7_indexes[] =
+    "DROP INDEX IF EXISTS batches_max_psi;"
+    "DROP INDEX IF EXISTS batches_min_ks_p;"
+    "DROP INDEX IF EXISTS batches_model_counts";
+
+/*
  * A migration is a list of steps, one per change, all in the migration's
  * one transaction; each must be safe on any file of the version before.
  * Append new steps to the list of the version being written. A step is
@@ -669,6 +682,17 @@ static const struct schema_step schema_v6_steps[] = {
 	    .what = "rebuilding the unique key of predictions" },
 };
 
+/*
+ * Version 6 -> 7, one step per change, all in the migration's one
+ * transaction; each must be safe on any version 6 file (and runs after
+ * the earlier steps on an older one). Append new steps.
+ */
+static const struct schema_step schema_v7_steps[] = {
+	{ .sql = schema_v7_indexes,	/* indexes nobody seeks */
+	    .what = "dropping the ledger's unread indexes" },
+	{ .run = schema_v7_fleet },	/* model_status by the writer */
+};
+
 int
 schema_migrate(struct store *s, char **cause)
 {
@@ -709,6 +733,9 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (version < 6 && schema_steps(s, schema_v6_steps,
 	    sizeof schema_v6_steps / sizeof schema_v6_steps[0], cause) == -1)
+		return -1;
+	if (version < 7 && schema_steps(s, schema_v7_steps,
+	    sizeof schema_v7_steps / sizeof schema_v7_steps[0], cause) == -1)
 		return -1;
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;

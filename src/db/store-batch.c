@@ -53,8 +53,10 @@ static const char sql_batches_past_ttl[] =
     " WHERE r.model_id = batches.model_id AND r.batch_id = batches.batch_id"
     " AND r.report_type = 'performance') ORDER BY closed_at, batch_id";
 /*
- * The close; in a judgement on PostgreSQL it goes with the summary
- * (store-summary.c), written before the judgement's release.
+ * The close; in a judgement it goes with the summary (store-summary.c),
+ * written before the judgement's release, when the ledger row is known to
+ * exist (PostgreSQL: locked by the claim; SQLite: made by this store,
+ * cur_batch); else at once. Either tells model_status (store-status.c).
  */
 static const char sql_batch_close[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
@@ -66,14 +68,53 @@ static const char sql_batch_close[] =
     " labelled_at = CASE WHEN excluded.labelled_at IS NULL THEN NULL"
     " ELSE coalesce(batches.labelled_at, excluded.labelled_at) END";
 
+/*
+ * Close batch_id's ledger row with its counts (sql_batch_close), held
+ * for the summary's write in a judgement when the row is known to exist.
+ */
+static int
+batch_close_write(struct store *s, int64_t batch_id, int64_t rows,
+    int64_t labelled, double last, char **cause)
+{
+	struct store_summary *m;
+	struct db_stmt *st;
+	double now = clock_wall();
+
+	if (s->judging && (s->pg || batch_id == s->cur_batch)) {
+		/* Written with the summary (store-summary.c). */
+		if ((m = store_summary_hold(s, batch_id, STORE_SUMMARY_CLOSE,
+		    cause)) == NULL)
+			return -1;
+		m->n_rows = rows;
+		m->n_labelled = labelled;
+		m->closed_at = now;
+		m->labelled_at = labelled == rows ? last : NAN;
+		return 0;
+	}
+	if ((st = store_stmt(s, sql_batch_close, cause)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, batch_id);
+	db_bind_int64(st, 2, rows);
+	db_bind_int64(st, 3, labelled);
+	db_bind_double(st, 4, now);
+	if (labelled == rows)
+		db_bind_double(st, 5, last);
+	else
+		db_bind_null(st, 5);
+	s->tx_writes++;
+	if (store_stmt_send(s, st, "closing a batch", cause) == -1)
+		return -1;
+	return store_status_closed(s, store_model_param(s), batch_id, rows,
+	    labelled, cause);
+}
+
 int
 store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
     char **cause)
 {
-	struct store_summary *m;
 	struct db_stmt *st;
 	int64_t rows, labelled, version;
-	double last, now;
+	double last;
 	int rc;
 
 	*rows_out = 0;
@@ -108,31 +149,8 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 		return -1;
 	if (rows == 0)
 		return 0;	/* nothing logged: no ledger row */
-	now = clock_wall();
-	if (s->pg && s->judging) {
-		/* Locked above: written with the summary (store-summary.c). */
-		if ((m = store_summary_hold(s, batch_id, STORE_SUMMARY_CLOSE,
-		    cause)) == NULL)
-			return -1;
-		m->n_rows = rows;
-		m->n_labelled = labelled;
-		m->closed_at = now;
-		m->labelled_at = labelled == rows ? last : NAN;
-	} else {
-		if ((st = store_stmt(s, sql_batch_close, cause)) == NULL)
-			return -1;
-		db_bind_int64(st, 1, batch_id);
-		db_bind_int64(st, 2, rows);
-		db_bind_int64(st, 3, labelled);
-		db_bind_double(st, 4, now);
-		if (labelled == rows)
-			db_bind_double(st, 5, last);
-		else
-			db_bind_null(st, 5);
-		s->tx_writes++;
-		if (store_stmt_send(s, st, "closing a batch", cause) == -1)
-			return -1;
-	}
+	if (batch_close_write(s, batch_id, rows, labelled, last, cause) == -1)
+		return -1;
 	if (batch_id == s->cur_batch) {
 		s->cur_batch_closed = true;
 		s->cur_counted = false;
@@ -168,6 +186,7 @@ store_judge_begin(struct store *s, char **cause)
 	if (store_exec_send(s, "SAVEPOINT judge", "starting a judgement",
 	    cause) == -1)
 		return -1;
+	store_status_save(s);	/* model_status's part before it */
 	s->judging = true;
 	return 0;
 }
@@ -184,6 +203,7 @@ store_judge_end(struct store *s, bool keep, char **cause)
 	if (!keep) {
 		s->summary.set = 0;	/* the judgement's, undone with it */
 		s->tx_seq++;	/* what it read is read again (alert-condition.c) */
+		store_status_restore(s);
 		if (store_exec(s, "ROLLBACK TO judge", "undoing a judgement",
 		    cause) == -1)
 			return -1;

@@ -42,7 +42,7 @@
 #include "db/store.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 #define STORE_BUSY_TIMEOUT_MS	10000
 
 struct sqlite3;
@@ -71,6 +71,22 @@ struct store_summary {
 	double		 closed_at, labelled_at;	/* NaN: NULL */
 	char		*sql[1 << STORE_SUMMARY_GROUPS];	/* by set, owned,
 						   the statement cache's keys */
+};
+
+/*
+ * What one write transaction's ledger writes do to a model's
+ * model_status row, gathered until the commit (store-status.c).
+ */
+#define STORE_STATUS_MODELS	8	/* models gathered at once */
+struct store_status {
+	int64_t		 model_id;
+	int64_t		 lo, hi;	/* batch ids opened or closed; lo > hi:
+					   none */
+	int64_t		 rows, labelled;	/* of the batches closed */
+	bool		 closed;	/* some batch closed */
+	int64_t		 drift_batch;	/* newest verdicts written, -1 none */
+	int64_t		 perf_batch;	/* newest accuracy written, -1 none */
+	double		 accuracy, acc_delta;	/* its numbers */
 };
 
 /* A cached statement of the driver (store-stmt.c). */
@@ -200,6 +216,16 @@ struct store {
 	unsigned	 pred_nulls;
 
 	struct store_summary summary;	/* ledger columns not yet written */
+	/*
+	 * model_status's part gathered in the write transaction tx_seq
+	 * status_tx (store-status.c), and a copy kept while a judgement's
+	 * savepoint is open.
+	 */
+	struct store_status status[STORE_STATUS_MODELS];
+	size_t		 n_status;
+	uint64_t	 status_tx;
+	struct store_status status_saved[STORE_STATUS_MODELS];
+	size_t		 n_status_saved;
 
 	struct store_cached_dstmt *dcache;	/* other statements, by SQL */
 	size_t		 n_dcache;
@@ -311,6 +337,28 @@ enum store_summary_group {
 struct store_summary *store_summary_hold(struct store *s, int64_t batch_id,
 		     enum store_summary_group g, char **cause);
 int		 store_summary_write(struct store *s, char **cause);
+/*
+ * store-status.c: model_status moved by the writer, gathered through the
+ * write transaction and written before its commit (schema 7). opened:
+ * the current model's batch_id got its ledger row; closed: model_id's
+ * batch_id was closed with rows and labelled; judged: its drift verdicts
+ * (drift) or its performance numbers (accuracy not NaN) were written.
+ * flush writes what is gathered (store-summary.c, before a commit); save
+ * and restore bracket a judgement's savepoint. 0, or -1 and *cause.
+ */
+int		 store_status_opened(struct store *s, int64_t batch_id,
+		     char **cause);
+int		 store_status_closed(struct store *s, int64_t model_id,
+		     int64_t batch_id, int64_t rows, int64_t labelled,
+		     char **cause);
+int		 store_status_judged(struct store *s, int64_t model_id,
+		     int64_t batch_id, bool drift, double accuracy,
+		     double acc_delta, char **cause);
+int		 store_status_flush(struct store *s, char **cause);
+/* store-status.c: bind v as ?i, NULL for NaN (no value; the ledger's). */
+void		 store_bind_number(struct db_stmt *st, int i, double v);
+void		 store_status_save(struct store *s);
+void		 store_status_restore(struct store *s);
 int		 store_stmt_send(struct store *s, struct db_stmt *st,
 		     const char *what, char **cause);
 int		 store_exec_send(struct store *s, const char *sql,
@@ -491,14 +539,17 @@ int		 schema_models_views(struct sqlite3 *db, bool on);
 int		 schema_models_views_store(struct store *s, char **cause);
 
 /*
- * schema-fleet.c. Version 3 -> 4 step: model_status, the fleet's summary
- * kept by triggers, filled from the tables; the triggers alone (IF NOT
- * EXISTS, every read-write open); a TEMP view model_status for a reader
- * of a file of that version (< 4; on 4 it drops it). 0 or -1, and
- * SQLite's result code for the view.
+ * schema-fleet.c. Version 3 -> 4 step: model_status, the fleet's summary,
+ * filled from the tables; its triggers alone (IF NOT EXISTS, every
+ * read-write open); version 6 -> 7 step: the triggers on the ledger's
+ * opening, closing and summary dropped (the writer's statements keep
+ * those, store-status.c); a TEMP view model_status for a reader of a
+ * file of that version (< 4; on 4 it drops it). 0 or -1, and SQLite's
+ * result code for the view.
  */
 int		 schema_v4_fleet(struct store *s, char **cause);
 int		 schema_fleet_triggers(struct store *s, char **cause);
+int		 schema_v7_fleet(struct store *s, char **cause);
 int		 schema_fleet_view(struct sqlite3 *db, int version);
 
 /*

@@ -100,6 +100,9 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	if (store_stmt_done(s, st, "opening a batch", cause) == -1)
 		return -1;
 	made = db_changes(s->conn) == 1;
+	/* The fleet's summary learns of it (store-status.c). */
+	if (made && store_status_opened(s, batch_id, cause) == -1)
+		return -1;
 	s->cur_counted = made && (s->pg ||
 	    store_data_version(s, &s->cur_data_version) == 0);
 	s->cur_rows = 0;

@@ -6,13 +6,13 @@
  * released, before the transaction commits, or when another batch's
  * columns come. Before, each report had its own UPDATE of the same row:
  * four statements per judged batch, four row versions on PostgreSQL.
- * On PostgreSQL the close of the row by a judgement's claim (n_rows,
- * n_labelled, closed_at, labelled_at) is held too: one row version per
- * judged batch besides its opening, not two. The row's final values are
- * the same, and so are model_status's (its triggers read NEW and OLD,
- * whatever UPDATE brought them; the ones of one UPDATE fire in name
- * order: counts, drift, performance, as the close's and the summary's did
- * one after another).
+ * The close of the row by a judgement's claim (n_rows, n_labelled,
+ * closed_at, labelled_at) is held too (on SQLite since schema 7): one
+ * write of the row per judged batch besides its opening, not two. The
+ * row's final values are the same. After the write, model_status is
+ * moved from the row as it now is (store-status.c): the close's counts
+ * and rate, the drift verdict, the performance numbers, as the triggers
+ * of schema 4 to 6 did after each of the statements this one replaces.
  * Nothing reads the row between the claim and the summary's write: the
  * judgement (monitors, reports, detectors, the alert engine) reads
  * reports, detector state and the alert tables, not the ledger; its
@@ -90,16 +90,6 @@ summary_text(unsigned set)
 	return xstrdup(buf);
 }
 
-/* A double, or NULL for NaN (no value), as the ledger holds it. */
-static void
-bind_value(struct db_stmt *st, int i, double v)
-{
-	if (isnan(v))
-		db_bind_null(st, i);
-	else
-		db_bind_double(st, i, v);
-}
-
 /* m's values of the groups in set from ?3 on, in summary_columns' order. */
 static void
 summary_bind(struct db_stmt *st, const struct store_summary *m, unsigned set)
@@ -107,12 +97,12 @@ summary_bind(struct db_stmt *st, const struct store_summary *m, unsigned set)
 	int k = 3;
 
 	if (set & 1u << STORE_SUMMARY_FEATURE) {
-		bind_value(st, k++, m->max_psi);
-		bind_value(st, k++, m->min_ks_p);
+		store_bind_number(st, k++, m->max_psi);
+		store_bind_number(st, k++, m->min_ks_p);
 		db_bind_int64(st, k++, m->psi_verdict);
 		db_bind_int64(st, k++, m->ks_drift);
-		bind_value(st, k++, m->psi_warning);
-		bind_value(st, k++, m->psi_critical);
+		store_bind_number(st, k++, m->psi_warning);
+		store_bind_number(st, k++, m->psi_critical);
 	}
 	if (set & 1u << STORE_SUMMARY_PREDICTION) {
 		db_bind_int64(st, k++, m->label_shift_drift);
@@ -120,8 +110,8 @@ summary_bind(struct db_stmt *st, const struct store_summary *m, unsigned set)
 	}
 	if (set & 1u << STORE_SUMMARY_PERFORMANCE) {
 		db_bind_int64(st, k++, m->any_decay);
-		bind_value(st, k++, m->accuracy);
-		bind_value(st, k++, m->acc_delta);
+		store_bind_number(st, k++, m->accuracy);
+		store_bind_number(st, k++, m->acc_delta);
 	}
 	if (set & 1u << STORE_SUMMARY_DETECTORS) {
 		db_bind_int64(st, k++, m->ddm_drift);
@@ -130,10 +120,15 @@ summary_bind(struct db_stmt *st, const struct store_summary *m, unsigned set)
 	if (set & 1u << STORE_SUMMARY_CLOSE) {
 		db_bind_int64(st, k++, m->n_rows);
 		db_bind_int64(st, k++, m->n_labelled);
-		bind_value(st, k++, m->closed_at);
-		bind_value(st, k++, m->labelled_at);
+		store_bind_number(st, k++, m->closed_at);
+		store_bind_number(st, k++, m->labelled_at);
 	}
 }
+
+/* The groups that write drift verdicts, and those model_status reads. */
+#define SUMMARY_DRIFT							\
+	(1u << STORE_SUMMARY_FEATURE | 1u << STORE_SUMMARY_PREDICTION)
+#define SUMMARY_JUDGED	(SUMMARY_DRIFT | 1u << STORE_SUMMARY_PERFORMANCE)
 
 int
 store_summary_write(struct store *s, char **cause)
@@ -152,7 +147,17 @@ store_summary_write(struct store *s, char **cause)
 	db_bind_int64(st, 1, m->batch_id);
 	db_bind_int64(st, 2, m->model_id);
 	summary_bind(st, m, set);
-	return store_stmt_send(s, st, "updating the batch summary", cause);
+	if (store_stmt_send(s, st, "updating the batch summary", cause) == -1)
+		return -1;
+	/* What it does to model_status (store-status.c). */
+	if ((set & 1u << STORE_SUMMARY_CLOSE) && store_status_closed(s,
+	    m->model_id, m->batch_id, m->n_rows, m->n_labelled, cause) == -1)
+		return -1;
+	if (!(set & SUMMARY_JUDGED))
+		return 0;
+	return store_status_judged(s, m->model_id, m->batch_id,
+	    (set & SUMMARY_DRIFT) != 0, set & 1u << STORE_SUMMARY_PERFORMANCE ?
+	    m->accuracy : NAN, m->acc_delta, cause);
 }
 
 struct store_summary *

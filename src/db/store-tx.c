@@ -256,6 +256,7 @@ store_flush(struct store *s, char **cause)
 	else
 		snprintf(what, sizeof what, "committing");
 	if (store_summary_write(s, cause) == -1 ||
+	    store_status_flush(s, cause) == -1 ||
 	    store_copy_end(s, cause) == -1 ||
 	    store_tx_retry(s, false, what, cause) == -1) {
 		/*

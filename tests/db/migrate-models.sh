@@ -1,7 +1,7 @@
 #!/bin/sh
-# Schema N -> 6 on a store of two models the schema-N release wrote
+# Schema N -> 7 on a store of two models the schema-N release wrote
 # (tests/fixtures/store-vN.db, never regenerated; N = 4: 4ddc498, N = 5:
-# 1362a76; tests/fixtures/README.md): model "default", the v3 stream with
+# 1362a76, N = 6: 0eefd20; tests/fixtures/README.md): model "default", the v3 stream with
 # predictions and labels by id and a held label, and model "tab-v1", a
 # tabular stream (their batch ids overlap). For each model, every tab of
 # the console (csv and the text frame) is what that release's console
@@ -10,9 +10,11 @@
 # the fixture byte for byte; the seed's readers (WHERE batch_id = ?, no
 # model) search an index (the v4 fixture scans) and answer as on the
 # fixture; the event id leads its unique index (5, "event index"),
-# batch_id the rows' (6); the fixture's ids sent again are replays and a
-# new id is stored; and the migrated store accepts new rows for both
-# models.
+# batch_id the rows' (6); the ledger's unread indexes and model_status's
+# triggers on the ledger are gone (7); the fixture's ids sent again are
+# replays and a new id is stored; and the migrated store accepts new rows
+# for both models, its model_status (now kept by the writer) what the
+# tables say.
 #
 # usage: migrate-models.sh N MLMON-INGEST MLMON-TOP MLMON-GEN FIXTURE-DIR
 set -u
@@ -27,7 +29,7 @@ fixture=$fixtures/store-v$ver.db
 sandbox migrate-v$ver
 models="default tab-v1"
 tabs=$frames_tabs
-now=6		# the schema this mlmon writes
+now=7		# the schema this mlmon writes
 
 cp "$fixture" old.db
 chmod u+w old.db
@@ -80,6 +82,38 @@ plans() {
 		sqlite3 "$1" "EXPLAIN QUERY PLAN $sql" | grep -c '^.--SEARCH '
 	done | tr '\n' ' '
 }
+
+# model_status as kept, and as its definition computes it from the tables.
+status_kept="SELECT model_id, latest_batch, printf('%.6f', last_write), rows,
+    labelled, rate_rows, printf('%.6f', rate_span), drift_batch, drift,
+    perf_batch, printf('%.12g', accuracy), printf('%.12g', acc_delta),
+    open_critical, open_warning, last_page FROM model_status ORDER BY 1"
+status_truth="SELECT m.model_id, (SELECT max(batch_id) FROM batches b
+    WHERE b.model_id = m.model_id), (SELECT printf('%.6f', max(max(opened_at,
+    coalesce(closed_at, 0), coalesce(labelled_at, 0)))) FROM batches b
+    WHERE b.model_id = m.model_id), (SELECT CAST(total(n_rows) AS INTEGER) FROM batches b
+    WHERE b.model_id = m.model_id AND closed_at IS NOT NULL),
+    (SELECT CAST(total(n_labelled) AS INTEGER) FROM batches b WHERE b.model_id = m.model_id
+    AND closed_at IS NOT NULL), (SELECT CAST(total(n_rows) AS INTEGER) FROM (SELECT n_rows
+    FROM batches b WHERE b.model_id = m.model_id AND closed_at IS NOT NULL
+    ORDER BY batch_id DESC LIMIT 10)), (SELECT printf('%.6f', max(closed_at)
+    - min(opened_at)) FROM (SELECT opened_at, closed_at FROM batches b
+    WHERE b.model_id = m.model_id AND closed_at IS NOT NULL ORDER BY
+    batch_id DESC LIMIT 10)), d.batch_id, CASE WHEN d.psi_verdict = 2 OR
+    d.ks_drift = 1 OR d.label_shift_drift = 1 THEN 2 WHEN d.psi_verdict = 1
+    OR d.confidence_drift = 1 THEN 1 ELSE 0 END, p.batch_id,
+    printf('%.12g', p.accuracy), printf('%.12g', p.acc_delta),
+    (SELECT count(*) FROM alert_conditions c WHERE c.model_id = m.model_id
+    AND open = 1 AND severity = 'critical'), (SELECT count(*) FROM
+    alert_conditions c WHERE c.model_id = m.model_id AND open = 1 AND
+    severity IS NOT 'critical'), (SELECT max(sent_at) FROM alerts a WHERE
+    a.model_id = m.model_id AND channel <> 'log') FROM models m
+    LEFT JOIN batches d ON d.model_id = m.model_id AND d.batch_id =
+    (SELECT max(batch_id) FROM batches b WHERE b.model_id = m.model_id AND
+    coalesce(psi_verdict, label_shift_drift) IS NOT NULL)
+    LEFT JOIN batches p ON p.model_id = m.model_id AND p.batch_id =
+    (SELECT max(batch_id) FROM batches b WHERE b.model_id = m.model_id AND
+    accuracy IS NOT NULL) ORDER BY 1"
 
 check "fixture is version $ver" "$(q old.db 'PRAGMA user_version')" "$ver"
 check "fixture: two models" "$(q old.db 'SELECT name FROM models
@@ -135,6 +169,16 @@ check "a model's batch: a seek on the key" "$(sqlite3 old.db "EXPLAIN QUERY
 check "a model's batch: its rows" "$(q old.db "SELECT count(*) FROM
     predictions WHERE batch_id = 3 AND model_id = 2")|$(q old.db "SELECT
     count(*) FROM predictions WHERE batch_id = 3")" "100|200"
+# 6 -> 7: the ledger's indexes nobody seeks dropped; of model_status's
+# triggers on the ledger only the labels' is left (the writer keeps the
+# rest, src/db/store-status.c).
+check "ledger's indexes" "$(q old.db "SELECT group_concat(name, ' ') FROM
+    (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name =
+    'batches' AND sql IS NOT NULL ORDER BY name)")" \
+    "batches_adwin_drift batches_any_decay batches_confidence_drift batches_ddm_drift batches_ks_drift batches_label_shift_drift batches_psi_verdict batches_unpruned"
+check "ledger's triggers" "$(q old.db "SELECT group_concat(name, ' ') FROM
+    sqlite_master WHERE type = 'trigger' AND tbl_name = 'batches'")" \
+    "model_status_labels"
 n=$(q old.db "SELECT count(*) FROM predictions")
 sqlite3 old.db "SELECT json_object('id', event_id, 'ts', event_ts / 1e6,
     'batch_id', batch_id, 'row_in_batch', row_in_batch,
@@ -178,4 +222,8 @@ sqlite3 old.db "SELECT model_id, batch_id, report_type, payload
     FROM monitor_reports WHERE id <= $maxid ORDER BY id" >continued.reports
 yes_if "old reports untouched by new rows" \
     cmp -s before.reports continued.reports
+# model_status, kept by the writer since 7, is what the tables say (its
+# definition, src/db/schema-fleet.c's FLEET_SELECT, over the ledger).
+check "model_status equals the tables" "$(q old.db "$status_kept")" \
+    "$(q old.db "$status_truth")"
 finish

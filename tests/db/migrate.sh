@@ -112,7 +112,7 @@ check "read-only open left the file at version $ver" \
 # Migrate: an ingest with nothing to read opens it read-write.
 "$ingest" --quiet --db old.db </dev/null
 check "empty ingest exit" $? 0
-check "migrated to version 6" "$(q old.db 'PRAGMA user_version')" 6
+check "migrated to version 7" "$(q old.db 'PRAGMA user_version')" 7
 check "one model, default, id 1" \
     "$(q old.db 'SELECT model_id, name FROM models')" "1|default"
 check "every row is model 1" "$(q old.db "SELECT
@@ -129,7 +129,7 @@ check "every row is model 1" "$(q old.db "SELECT
      AND key <> 'schema_version')")" 0
 check "schema_version is the store's (model 0)" \
     "$(q old.db "SELECT model_id, value FROM meta
-    WHERE key = 'schema_version'")" "0|6"
+    WHERE key = 'schema_version'")" "0|7"
 dump after
 for t in reports predictions alerts reference detectors conditions batches \
     events pending; do
@@ -161,7 +161,7 @@ seed() {
 check "seed readers answer as on the fixture" "$(seed old.db)" \
     "$(seed "$fixture")"
 check "opening again changes nothing" "$("$ingest" --quiet --db old.db \
-    </dev/null; q old.db 'PRAGMA user_version')" 6
+    </dev/null; q old.db 'PRAGMA user_version')" 7
 
 # New rows for the migrated model: two batches after its last, and a
 # second model beside it.

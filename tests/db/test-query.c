@@ -92,11 +92,7 @@ START_TEST(previous_version_file_same_numbers)
 	"ALTER TABLE " t "_v2 DROP COLUMN model_id; DROP TABLE " t ";"	\
 	"ALTER TABLE " t "_v2 RENAME TO " t ";"
 	static const char downgrade[] =
-	    "DROP TRIGGER model_status_batch_new;"
-	    "DROP TRIGGER model_status_batch_closed;"
-	    "DROP TRIGGER model_status_batch_counts;"
-	    "DROP TRIGGER model_status_batch_close;"
-	    "DROP TRIGGER model_status_drift; DROP TRIGGER model_status_perf;"
+	    "DROP TRIGGER model_status_labels;"
 	    "DROP TRIGGER model_status_condition_new;"
 	    "DROP TRIGGER model_status_condition;"
 	    "DROP TRIGGER model_status_condition_gone;"

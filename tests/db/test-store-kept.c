@@ -5,13 +5,18 @@
  * after a judgement undone. And the writes that replaced a read (the
  * families' last batch raised by the server; a condition whose state
  * stays updated in place) leave the store as before: the same meta
- * values, the same fleet summary (model_status's open counts).
+ * values, the same fleet summary (model_status's open counts). The fleet
+ * summary the writer gathers through a transaction (schema 7) is, at each
+ * commit, what the ledger says.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/monitor.h"
+#include "core/xalloc.h"
 #include "db/alert-store.h"
 #include "db/store.h"
 #include "fixture.h"
@@ -327,6 +332,159 @@ START_TEST(test_claim_counts)
 }
 END_TEST
 
+static char	*st_features[1] = { "x" };
+static char	*st_classes[2] = { "no", "yes" };
+static const struct store_schema st_schema = { 1, 2, st_features,
+    st_classes, NULL };
+
+/*
+ * Judge batch b of s's model: its claim, a prediction report (label
+ * shift or not), a performance report when acc is not NaN; kept or
+ * undone.
+ */
+static void
+judge(struct store *s, int64_t b, bool shift, double acc, bool keep)
+{
+	struct prediction_report pr;
+	struct performance_report perf;
+	uint64_t counts[2] = { 1, 2 };
+	char *cause = NULL;
+	int64_t rows;
+
+	ck_assert_msg(store_judge_begin(s, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(store_batch_claim(s, b, &rows, &cause), 1);
+	memset(&pr, 0, sizeof pr);
+	pr.n_classes = 2;
+	pr.class_counts = counts;
+	pr.label_shift_drift = shift;
+	ck_assert_msg(store_report_put_prediction(s, b, &st_schema, &pr,
+	    &cause) == 0, "%s", cause);
+	if (!isnan(acc)) {
+		memset(&perf, 0, sizeof perf);
+		perf.n_classes = 2;
+		perf.confusion = xcalloc(4, sizeof *perf.confusion);
+		perf.accuracy = acc;
+		perf.acc_delta = acc - 0.75;
+		ck_assert_msg(store_report_put_performance(s, b, &st_schema,
+		    &perf, &cause) == 0, "%s", cause);
+		free(perf.confusion);
+	}
+	ck_assert_msg(store_judge_end(s, keep, &cause) == 0, "%s", cause);
+}
+
+/* Every model_status row is what the ledger says (one SQL for both). */
+static void
+status_is_ledger(int models)
+{
+	static const char wrong[] = "SELECT count(*) FROM model_status s"
+	    " WHERE s.latest_batch IS DISTINCT FROM (SELECT max(batch_id)"
+	    " FROM batches b WHERE b.model_id = s.model_id)"
+	    " OR s.rows <> (SELECT coalesce(sum(n_rows), 0) FROM batches b"
+	    " WHERE b.model_id = s.model_id AND closed_at IS NOT NULL)"
+	    " OR s.labelled <> (SELECT coalesce(sum(n_labelled), 0)"
+	    " FROM batches b WHERE b.model_id = s.model_id"
+	    " AND closed_at IS NOT NULL)"
+	    " OR s.last_write IS DISTINCT FROM (SELECT max(CASE"
+	    " WHEN coalesce(labelled_at, 0) > coalesce(closed_at, 0) AND"
+	    " coalesce(labelled_at, 0) > opened_at THEN labelled_at"
+	    " WHEN coalesce(closed_at, 0) > opened_at THEN closed_at"
+	    " ELSE opened_at END) FROM batches b"
+	    " WHERE b.model_id = s.model_id)"
+	    /* Ten batches or fewer a model: the rate is over all. */
+	    " OR s.rate_rows IS DISTINCT FROM s.rows"
+	    " OR s.rate_span IS DISTINCT FROM (SELECT max(closed_at)"
+	    " - min(opened_at) FROM batches b WHERE b.model_id = s.model_id"
+	    " AND closed_at IS NOT NULL)"
+	    " OR s.drift_batch IS DISTINCT FROM (SELECT max(batch_id)"
+	    " FROM batches b WHERE b.model_id = s.model_id"
+	    " AND coalesce(psi_verdict, label_shift_drift) IS NOT NULL)"
+	    " OR s.drift IS DISTINCT FROM (SELECT CASE WHEN psi_verdict = 2"
+	    " OR ks_drift = 1 OR label_shift_drift = 1 THEN 2"
+	    " WHEN psi_verdict = 1 OR confidence_drift = 1 THEN 1 ELSE 0 END"
+	    " FROM batches b WHERE b.model_id = s.model_id"
+	    " AND b.batch_id = s.drift_batch)"
+	    " OR s.perf_batch IS DISTINCT FROM (SELECT max(batch_id)"
+	    " FROM batches b WHERE b.model_id = s.model_id"
+	    " AND accuracy IS NOT NULL)"
+	    " OR s.accuracy IS DISTINCT FROM (SELECT accuracy FROM batches b"
+	    " WHERE b.model_id = s.model_id AND b.batch_id = s.perf_batch)"
+	    " OR s.acc_delta IS DISTINCT FROM (SELECT acc_delta FROM batches b"
+	    " WHERE b.model_id = s.model_id AND b.batch_id = s.perf_batch)";
+
+	ck_assert_int_eq(q_int("SELECT count(*) FROM model_status"), models);
+	ck_assert_int_eq(q_int(wrong), 0);
+}
+
+/*
+ * model_status as the writer keeps it (schema 7: gathered through the
+ * transaction, written before its commit) is what the ledger says: ten
+ * models in one transaction (more than it gathers at once), batches
+ * opened, closed and judged, a judgement undone, a newer batch judged
+ * before an older one, labels landing on a closed batch (the labels'
+ * trigger), a transaction rolled back, a new model's batch labelled in
+ * the transaction that opened it.
+ */
+START_TEST(test_status_kept)
+{
+	struct store *a;
+	char *cause = NULL, name[16];
+	int labels[2] = { 1, 0 }, k;
+
+	a = open_rw();
+	for (k = 0; k < 10; k++) {
+		snprintf(name, sizeof name, "m%d", k);
+		ck_assert_msg(store_model_set(a, name, &cause) == 0, "%s",
+		    cause);
+		ck_assert_int_eq(store_schema_put(a, &st_schema, &cause), 0);
+		add_batch(a, 3, 3, true);
+		judge(a, 3, k % 2 == 0, 0.5 + k / 100.0, true);
+		add_batch(a, 1, 2, false);
+	}
+	for (k = 0; k < 10; k++) {
+		snprintf(name, sizeof name, "m%d", k);
+		ck_assert_msg(store_model_set(a, name, &cause) == 0, "%s",
+		    cause);
+		/* Older than the newest judged: drift and performance stay. */
+		judge(a, 1, k % 3 == 0, k == 5 ? NAN : 0.25, k != 3);
+	}
+	flush(a);
+	status_is_ledger(10);
+	ck_assert_str_eq(q_text("SELECT CAST(s.rows AS TEXT) || ':' ||"
+	    " CAST(s.drift_batch AS TEXT) || ':' || CAST(s.perf_batch AS TEXT)"
+	    " FROM model_status s JOIN models m USING (model_id)"
+	    " WHERE m.name IN ('m3', 'm4') ORDER BY m.name"), "3:3:3,5:3:3");
+	/* Labels on a closed batch; a newer batch judged; then rolled back. */
+	ck_assert_msg(store_model_set(a, "m4", &cause) == 0, "%s", cause);
+	ck_assert_int_eq(store_label_batch(a, 1, labels, 2, false, &cause),
+	    STORE_LABEL_APPLIED);
+	add_batch(a, 7, 4, false);
+	judge(a, 7, true, 0.125, true);
+	flush(a);
+	status_is_ledger(10);
+	add_batch(a, 8, 4, true);
+	judge(a, 8, false, 0.875, true);
+	store_discard(a);
+	status_is_ledger(10);
+	ck_assert_str_eq(q_text("SELECT CAST(s.latest_batch AS TEXT) || ':' ||"
+	    " CAST(s.rows AS TEXT) || ':' || CAST(s.labelled AS TEXT) || ':' ||"
+	    " CAST(s.drift AS TEXT) FROM model_status s JOIN models m"
+	    " USING (model_id) WHERE m.name = 'm4'"), "7:9:5:2");
+	/* A new model's batch opened, closed and labelled in one transaction. */
+	ck_assert_msg(store_model_set(a, "fresh", &cause) == 0, "%s", cause);
+	ck_assert_int_eq(store_schema_put(a, &st_schema, &cause), 0);
+	add_batch(a, 1, 2, false);
+	judge(a, 1, false, NAN, true);
+	ck_assert_int_eq(store_label_batch(a, 1, labels, 2, false, &cause),
+	    STORE_LABEL_APPLIED);
+	flush(a);
+	status_is_ledger(11);
+	ck_assert_str_eq(q_text("SELECT CAST(s.rows AS TEXT) || ':' ||"
+	    " CAST(s.labelled AS TEXT) FROM model_status s JOIN models m"
+	    " USING (model_id) WHERE m.name = 'fresh'"), "2:2");
+	store_close(a);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -337,6 +495,7 @@ main(int argc, char **argv)
 		{ test_last_batch_raised, NULL },
 		{ test_detector_read_again, NULL },
 		{ test_claim_counts, NULL },
+		{ test_status_kept, NULL },
 	};
 
 	return fixture_main(argc, argv, "store-kept", cases,

@@ -262,9 +262,9 @@ check_schema(sqlite3 *db)
 {
 	ck_assert_int_eq(int_of(db, "PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 6);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 7);
 	ck_assert_int_eq(int_of(db, "SELECT value FROM meta WHERE key ="
-	    " 'schema_version'"), 6);
+	    " 'schema_version'"), 7);
 	/* v5: the seed's readers by batch_id (an index on each table). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND name IN ('monitor_reports_batch',"
@@ -281,11 +281,19 @@ check_schema(sqlite3 *db)
 	    " sqlite_master WHERE name = 'predictions_model_batch_row') +"
 	    " (SELECT count(*) FROM sqlite_stat1 WHERE tbl ="
 	    " 'predictions')"), 0);
-	/* Summaries, verdicts and batches_unpruned (retention). */
+	/*
+	 * The verdicts' and detectors' partial indexes and batches_unpruned
+	 * (retention); v7: max_psi's, min_ks_p's and the console's counts'
+	 * gone (no statement seeks them).
+	 */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'batches' AND name LIKE"
-	    " 'batches_%'"), 11);	/* summaries, verdicts, retention,
-					   the console's counts */
+	    " 'batches_%'"), 8);
+	/* v7: of model_status's triggers on the ledger, the labels' alone. */
+	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'trigger' AND tbl_name = 'batches'"), 1);
+	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'trigger' AND name = 'model_status_labels'"), 1);
 	/* The seed's tables keep their columns, plus model_id (v4). */
 	ck_assert_int_eq(int_of(db, "SELECT count(*) FROM"
 	    " pragma_table_info('monitor_reports')"), 6);

@@ -341,10 +341,10 @@ START_TEST(test_v2_store_migrates)
 	s = store_open(db_target, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
-	/* 2 -> 3 -> 4 -> 5 -> 6: one model, "default". */
-	ck_assert(q_double("PRAGMA user_version") == 6);
+	/* 2 -> 3 -> 4 -> 5 -> 6 -> 7: one model, "default". */
+	ck_assert(q_double("PRAGMA user_version") == 7);
 	ck_assert(q_double("SELECT value FROM meta WHERE key ="
-	    " 'schema_version'") == 6);
+	    " 'schema_version'") == 7);
 	ck_assert(q_double("SELECT count(*) FROM models"
 	    " WHERE name = 'default' AND model_id = 1") == 1);
 	ck_assert(q_double("SELECT count(*) FROM batches b JOIN"
@@ -418,7 +418,7 @@ START_TEST(test_v3_store_migrates)
 	s = store_open(db_target, STORE_READ_WRITE, &cause);
 	ck_assert_msg(s != NULL, "%s", cause);
 	store_close(s);
-	ck_assert(q_double("PRAGMA user_version") == 6);
+	ck_assert(q_double("PRAGMA user_version") == 7);
 	ck_assert(q_double("SELECT count(*) FROM models") == 1);
 	ck_assert(q_double("SELECT count(*) FROM batches"
 	    " WHERE model_id <> 1") == 0);

@@ -99,15 +99,15 @@ mkdir adir
 check "directory as FILE exit" $? 2
 check "directory as FILE named" "$(grep -c '^mlmon-ingest: adir: is a directory' h.err)" 1
 
-# The console reads the current schema (6) and the ones before it down to
+# The console reads the current schema (7) and the ones before it down to
 # 2 (real stores of those releases: tests/db/migrate.sh, db-migrate-v4,
-# db-migrate-v5 and tests/db/test-verdicts.c); version 1 is refused. The
+# db-migrate-v5, db-migrate-v6 and tests/db/test-verdicts.c); version 1 is refused. The
 # version is lib.sh's store_version: SQLite's user_version, PostgreSQL's
 # meta row.
 v=$(store_copy "$e" v)
 timeout 10 "$top" --once --format csv --db "$v" >h.out 2>h.err
-check "console schema 6 exit" $? 0
-check "console schema 6 rows" "$(grep -c '^default,1,' h.out)" 1
+check "console schema 7 exit" $? 0
+check "console schema 7 rows" "$(grep -c '^default,1,' h.out)" 1
 store_version "$v" 1 >/dev/null
 timeout 10 "$top" --once --format csv --db "$v" >h.out 2>h.err
 check "console schema 1 exit" $? 1

@@ -211,7 +211,7 @@ console() {
 console > before.json
 check "v2: read as version 2" "$(q v2.db "PRAGMA user_version")" 2
 "$ingest" --db v2.db -q < /dev/null
-check "v2: migrated to 6" "$(q v2.db "PRAGMA user_version")" 6
+check "v2: migrated to 7" "$(q v2.db "PRAGMA user_version")" 7
 console > after.json
 yes_if "v2: console numbers unchanged" cmp -s before.json after.json
 yes_if "v2: console has numbers" grep -q '"accuracy":0.94' after.json

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Schema 2 -> 3 -> 4 -> 5 on a store the last schema-2 commit wrote
 # (tests/fixtures/store-v2.db, never regenerated): a copy opened by this
-# mlmon-ingest is migrated in place (PRAGMA user_version 6, batches
+# mlmon-ingest is migrated in place (PRAGMA user_version 7, batches
 # pruned_at, alert_mutes, one model "default"), shows the same numbers
 # in the console as before, accepts
 # new rows, and its old batches can be pruned without changing its
@@ -33,9 +33,9 @@ console before
 # 1. Opened by this ingest with nothing to add: migrated, same numbers.
 "$ingest" --quiet --db v.db </dev/null
 check "migrate: exit" $? 0
-check "migrate: schema 6" "$(q v.db 'PRAGMA user_version')" 6
-check "migrate: meta says 5" "$(q v.db "SELECT value FROM meta
-    WHERE key = 'schema_version'")" 6
+check "migrate: schema 7" "$(q v.db 'PRAGMA user_version')" 7
+check "migrate: meta says 7" "$(q v.db "SELECT value FROM meta
+    WHERE key = 'schema_version'")" 7
 check "migrate: no batch pruned" "$(q v.db "SELECT count(*) FROM batches
     WHERE pruned_at IS NOT NULL")" 0
 console after

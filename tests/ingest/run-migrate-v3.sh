@@ -3,7 +3,7 @@
 # (tests/fixtures/store-v3.db, never regenerated: 13 batches, batch 13
 # of predictions by id with labels by id and a held label). A copy shows
 # the same in the console (every tab, text, json and csv) before and
-# after this mlmon-ingest migrates it in place (PRAGMA user_version 6,
+# after this mlmon-ingest migrates it in place (PRAGMA user_version 7,
 # the alert_mutes table, models, nothing else touched), then accepts new rows, a
 # held label still waits, and an ack or silence can be recorded.
 #
@@ -43,9 +43,9 @@ before=$(counts)
 # 1. Opened by this ingest with nothing to add: migrated, same numbers.
 "$ingest" --quiet --db v.db </dev/null
 check "migrate: exit" $? 0
-check "migrate: schema 6" "$(q v.db 'PRAGMA user_version')" 6
-check "migrate: meta says 5" "$(q v.db "SELECT value FROM meta
-    WHERE key = 'schema_version'")" 6
+check "migrate: schema 7" "$(q v.db 'PRAGMA user_version')" 7
+check "migrate: meta says 7" "$(q v.db "SELECT value FROM meta
+    WHERE key = 'schema_version'")" 7
 check "migrate: four tables more, alert_mutes, models, model_status, sqlite_stat1" \
     "$(q v.db "SELECT group_concat(name) FROM (SELECT name FROM
     sqlite_master WHERE type = 'table' AND name NOT IN ('alert_mutes',

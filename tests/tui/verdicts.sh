@@ -330,7 +330,7 @@ shown >v2.before
 check "v2: the console does not migrate" "$(q v2.db 'PRAGMA user_version')" 2
 "$ingest" -q --db v2.db --policy seed </dev/null ||
     echo "FAIL v2: ingest"
-check "v2: ingest migrates" "$(q v2.db 'PRAGMA user_version')" 6
+check "v2: ingest migrates" "$(q v2.db 'PRAGMA user_version')" 7
 shown >v2.after
 yes_if "v2: the console shows the same after the migration" \
     cmp -s v2.before v2.after
