@@ -298,6 +298,51 @@ num_value(struct ctx *c, const struct num *nm)
 	return strtod(copy, NULL);
 }
 
+/*
+ * The common number shape, -?I.F with 1 to 7 digits on each side of the
+ * point ("0.123456", "-3.778347"): the integer digits one by one (mostly
+ * one), the fraction's in one eight-byte read. I * 10^k + F < 10^14 <
+ * 2^53 and 10^k (k <= 7) are exact doubles, so one division gives the
+ * correctly rounded value, strtod's (Clinger's fast path, as num_value).
+ * False, pos unmoved, for any other token (a leading zero before more
+ * digits, an exponent, more digits) or fewer than 17 bytes left:
+ * scan_number reads those and gives every error.
+ */
+static inline bool
+scan_decimal(struct ctx *c, double *out)
+{
+	const char	*s = c->s + c->pos, *f;
+	uint64_t	 ip, fp;
+	unsigned	 d;
+	int		 kf;
+	double		 v;
+	bool		 neg;
+
+	if (!PROTO_SWAR || c->len - c->pos < 17)
+		return false;
+	neg = *s == '-';
+	s += neg;
+	ip = (unsigned char)*s - (unsigned)'0';
+	if (ip > 9)
+		return false;
+	f = s + 1;
+	if (ip != 0)
+		while ((d = (unsigned char)*f - (unsigned)'0') <= 9 &&
+		    f - s < 7) {
+			ip = ip * 10 + d;
+			f++;
+		}
+	if (*f != '.')
+		return false;
+	kf = digits8(f + 1, &fp);	/* f + 9 <= s + 8: within the 17 */
+	if (kf == 0 || kf == 8 || (f[1 + kf] | 0x20) == 'e')
+		return false;
+	v = (double)(int64_t)(ip * pow10_u64[kf] + fp) / pow10_exact[kf];
+	*out = neg ? -v : v;
+	c->pos = (size_t)(f + 1 + kf - c->s);
+	return true;
+}
+
 /* True when pos starts the bare word w (used for NaN and Infinity). */
 static inline bool
 at_word(const struct ctx *c, const char *w)

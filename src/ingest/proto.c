@@ -65,30 +65,41 @@ fast_lit(struct ctx *c, const char *lit, size_t n)
 
 #define FAST_LIT(c, lit)	fast_lit((c), (lit), sizeof(lit) - 1)
 
-/* A non-negative integer token up to max; false leaves it to the slow path. */
+/*
+ * A non-negative integer token up to max; false leaves it to the slow
+ * path. With 20 bytes left the token's end is within reach (19 digits
+ * are refused), so the digits are read without a length check each.
+ */
 static bool
 fast_index(struct ctx *c, int64_t max, int64_t *out)
 {
-	const char	*s = c->s;
-	size_t		 i = c->pos, start = i;
-	uint64_t	 v = 0;
+	const char	*s = c->s + c->pos, *e = c->s + c->len, *q;
+	uint64_t	 v;
+	unsigned	 d;
 
-	if (i >= c->len || s[i] < '0' || s[i] > '9')
+	if (s >= e || (v = (unsigned char)*s - (unsigned)'0') > 9)
 		return false;
-	if (s[i] == '0')
-		i++;
-	else
-		for (; i < c->len && s[i] >= '0' && s[i] <= '9'; i++) {
-			if (i - start >= 18)
+	q = s + 1;
+	if (e - s >= 20) {
+		if (v != 0)
+			while ((d = (unsigned char)*q - (unsigned)'0') <= 9) {
+				if (q - s >= 18)
+					return false;
+				v = v * 10 + d;
+				q++;
+			}
+	} else if (v != 0)
+		for (; q < e && *q >= '0' && *q <= '9'; q++) {
+			if (q - s >= 18)
 				return false;
-			v = v * 10 + (uint64_t)(s[i] - '0');
+			v = v * 10 + (uint64_t)(*q - '0');
 		}
-	if (i < c->len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
-	    (s[i] >= '0' && s[i] <= '9')))
+	if (q < e && (*q == '.' || *q == 'e' || *q == 'E' ||
+	    (*q >= '0' && *q <= '9')))
 		return false;
 	if (v > (uint64_t)max)
 		return false;
-	c->pos = i;
+	c->pos = (size_t)(q - c->s);
 	*out = (int64_t)v;
 	return true;
 }
@@ -107,13 +118,17 @@ fast_numbers(struct ctx *c, double *vals, size_t max, size_t *count,
 		return false;
 	c->pos++;
 	for (;;) {
-		ch = peek(c);
-		if (n == max || !(ch == '-' || (ch >= '0' && ch <= '9')) ||
-		    !scan_number(c, &nm))
+		if (n == max)
 			return false;
-		vals[n] = num_value(c, &nm);
-		if (!isfinite(vals[n]))
-			return false;
+		if (!scan_decimal(c, &vals[n])) {
+			ch = peek(c);
+			if (!(ch == '-' || (ch >= '0' && ch <= '9')) ||
+			    !scan_number(c, &nm))
+				return false;
+			vals[n] = num_value(c, &nm);
+			if (!isfinite(vals[n]))
+				return false;
+		}
 		n++;
 		ch = peek(c);
 		c->pos++;
@@ -250,11 +265,13 @@ parse_fast(struct ctx *c)
 		c->seen |= BIT(KEY_PREDICTED);
 	}
 	if (FAST_LIT(c, ",\"confidence\":")) {
-		if (peek(c) != '-' && (peek(c) < '0' || peek(c) > '9'))
-			return false;
-		if (!scan_number(c, &nm))
-			return false;
-		r->confidence = num_value(c, &nm);
+		if (!scan_decimal(c, &r->confidence)) {
+			if (peek(c) != '-' && (peek(c) < '0' || peek(c) > '9'))
+				return false;
+			if (!scan_number(c, &nm))
+				return false;
+			r->confidence = num_value(c, &nm);
+		}
 		if (!isfinite(r->confidence) || r->confidence < 0 ||
 		    r->confidence > 1)
 			return false;
