@@ -184,37 +184,44 @@ joint_ref_finish(struct joint_ref *jr)
 /*
  * Positions [from, to) of one column's walk: the totals, and D's
  * candidates at the ends of runs (above): where the weight reaches its
- * highest or lowest so far, so |weight| its largest. Counts are below
- * 2^32, so converted through int64_t as the same doubles.
+ * highest or lowest so far, so |weight| its largest. The walk carries the
+ * weight as u = weight - lo - 1 (modulo 2^64), so "strictly between the
+ * extremes" is the one unsigned test u < hi - lo - 1 (0 while hi = lo:
+ * never). Counts are below 2^32, so converted through int64_t as the
+ * same doubles.
  */
 static void
 joint_walk(const size_t *row, const unsigned char *end, bool ties,
     size_t from, size_t to, const struct joint_draw *jd,
     struct joint_walk *jw)
 {
-	uint64_t *cnt = jd->cnt, *w = jd->w, f = jw->f, i = jw->i, x;
+	uint64_t *cnt = jd->cnt, *w = jd->w, f = jw->f, x, u, span;
 	int64_t hi = jw->hi, lo = jw->lo, v;
 	double best = jw->best, diff, na = jd->na, nb = jd->nb;
 	bool every = jd->every, clear = jd->clear;
 	size_t k;
 
+	u = jw->i - (uint64_t)lo - 1;
+	span = hi > lo ? (uint64_t)(hi - lo - 1) : 0;
 	/* Four places a round: the loop's own count is a fifth of its
 	 * instructions otherwise (GCC and Clang read the pragma). */
 #pragma GCC unroll 4
 	for (k = from; k < to; k++) {
 		x = row[k];
 		f += cnt[x];
-		i += w[x];
+		u += w[x];
 		if (clear)
 			cnt[x] = w[x] = 0;
 		if (ties && !end[k])
 			continue;
-		v = (int64_t)i;
-		if (v < hi && v > lo)
+		if (u < span)
 			continue;
 		if (!every) {
+			v = (int64_t)(u + (uint64_t)lo + 1);
 			hi = v > hi ? v : hi;
 			lo = v < lo ? v : lo;
+			u = (uint64_t)v - (uint64_t)lo - 1;
+			span = hi > lo ? (uint64_t)(hi - lo - 1) : 0;
 		}
 		diff = fabs((double)(int64_t)(f & JOINT_LOW) / na -
 		    (double)(int64_t)(f >> 32) / nb);
@@ -222,7 +229,7 @@ joint_walk(const size_t *row, const unsigned char *end, bool ties,
 			best = diff;
 	}
 	jw->f = f;
-	jw->i = i;
+	jw->i = u + (uint64_t)lo + 1;
 	jw->hi = hi;
 	jw->lo = lo;
 	jw->best = best;
