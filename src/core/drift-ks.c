@@ -37,6 +37,10 @@
 #include "core/kstwo.h"
 #include "core/xalloc.h"
 
+#if defined(__SSE2__) && !defined(KS_SCALAR)
+#include <emmintrin.h>
+#endif
+
 #define KS_MAX_EXACT_N		10000	/* scipy's MAX_AUTO_N */
 #define KS_STACK_CELLS		2048	/* inside-method buffer on the stack */
 
@@ -275,8 +279,44 @@ ks_band_lanes(struct ks_floor *flo, struct ks_floor *fhi, int64_t n,
 
 /*
  * Steps [sbeg, send) where all KS_LANES lanes are inside their windows:
- * each lane's left neighbour comes from a register, not from a[].
+ * each lane's left neighbour comes from a register, not from a[]. With
+ * SSE2 (every x86-64) the four lanes are two vectors of two, lanes 0-1
+ * and 2-3, each lane's cell still (left * x + up * y) * r in that order,
+ * so the same doubles as the scalar loop (tests/core/test-ks.c
+ * band_plain_same checks both against the recurrence written plainly).
  */
+#if defined(__SSE2__) && !defined(KS_SCALAR)
+static void
+ks_band_full(double *a, const double *rcx, double *v, const double *dx,
+    int64_t sbeg, int64_t send)
+{
+	__m128d v01 = _mm_set_pd(v[1], v[0]), v23 = _mm_set_pd(v[3], v[2]);
+	__m128d d01 = _mm_set_pd(dx[1], dx[0]), d23 = _mm_set_pd(dx[3], dx[2]);
+	__m128d y01 = _mm_set_pd((double)(sbeg - 1), (double)sbeg);
+	__m128d y23 = _mm_set_pd((double)(sbeg - 3), (double)(sbeg - 2));
+	__m128d one = _mm_set1_pd(1.0), r, l01, l23;
+	int64_t s;
+
+	for (s = sbeg; s < send; s++) {
+		r = _mm_load1_pd(rcx + s);
+		l01 = _mm_unpacklo_pd(_mm_load_sd(a + s), v01);	/* a[s], v0 */
+		l23 = _mm_shuffle_pd(v01, v23, 1);		/* v1, v2 */
+		v01 = _mm_mul_pd(_mm_add_pd(_mm_mul_pd(l01, d01),
+		    _mm_mul_pd(v01, y01)), r);
+		v23 = _mm_mul_pd(_mm_add_pd(_mm_mul_pd(l23, d23),
+		    _mm_mul_pd(v23, y23)), r);
+		/* a[s - 1] = v1, a[s] = v0; a[s - 3] = v3, a[s - 2] = v2 */
+		_mm_storeu_pd(a + s - 1, _mm_shuffle_pd(v01, v01, 1));
+		_mm_storeu_pd(a + s - 3, _mm_shuffle_pd(v23, v23, 1));
+		y01 = _mm_add_pd(y01, one);
+		y23 = _mm_add_pd(y23, one);
+	}
+	_mm_storel_pd(v, v01);
+	_mm_storeh_pd(v + 1, v01);
+	_mm_storel_pd(v + 2, v23);
+	_mm_storeh_pd(v + 3, v23);
+}
+#else
 static void
 ks_band_full(double *a, const double *rcx, double *v, const double *dx,
     int64_t sbeg, int64_t send)
@@ -302,6 +342,7 @@ ks_band_full(double *a, const double *rcx, double *v, const double *dx,
 	v[2] = v2;
 	v[3] = v3;
 }
+#endif
 
 /*
  * One sweep of KS_LANES columns from x: the lanes' ragged starts one at a
