@@ -130,32 +130,48 @@ num_parse(struct proto_parser *p, const char *line, struct proto_record *r,
 	return ok;
 }
 
-/* Parse line both ways; when it parses, features[i] must be strtod's. */
+/*
+ * Parse {body} as the compact line (p: the fast path) and as "{ body}"
+ * (q: the general parser); both must accept it, giving the same record,
+ * or refuse it for the same reason. True when accepted.
+ */
+static bool
+num_both(struct proto_parser *p, struct proto_parser *q, const char *body,
+    struct proto_record *a)
+{
+	char fast[512], slow[512], ra[PROTO_REASON_MAX], rb[PROTO_REASON_MAX];
+	struct proto_record b;
+	bool oka, okb;
+
+	snprintf(fast, sizeof fast, "{%s}", body);
+	snprintf(slow, sizeof slow, "{ %s}", body);
+	oka = num_parse(p, fast, a, ra);
+	okb = num_parse(q, slow, &b, rb);
+	ck_assert_msg(oka == okb, "%s: %d (%s) vs %d (%s)", fast, oka, ra,
+	    okb, rb);
+	if (!oka)
+		ck_assert_str_eq(ra, rb);
+	else
+		num_record_eq(a, &b, fast);
+	return oka;
+}
+
+/* body both ways; when it parses, features[i] must be strtod's. */
 static void
 num_check_line(struct proto_parser *p, struct proto_parser *q,
     const char *body, char tok[][NUM_TOK], size_t ntok)
 {
-	char fast[512], slow[512], ra[PROTO_REASON_MAX], rb[PROTO_REASON_MAX];
-	struct proto_record a, b;
-	bool oka, okb;
+	struct proto_record a;
 	double d;
 	size_t i;
 
-	snprintf(fast, sizeof fast, "{%s}", body);
-	snprintf(slow, sizeof slow, "{ %s}", body);
-	oka = num_parse(p, fast, &a, ra);
-	okb = num_parse(q, slow, &b, rb);
-	ck_assert_msg(oka == okb, "%s: %d (%s) vs %d (%s)", fast, oka, ra,
-	    okb, rb);
-	if (!oka) {
-		ck_assert_str_eq(ra, rb);
+	if (!num_both(p, q, body, &a))
 		return;
-	}
-	num_record_eq(&a, &b, fast);
 	for (i = 0; i < ntok && i < a.n_features; i++) {
 		d = strtod(tok[i], NULL);
 		ck_assert_msg(memcmp(&a.features[i], &d, sizeof d) == 0,
-		    "%s in %s: %a, strtod %a", tok[i], fast, a.features[i], d);
+		    "%s in {%s}: %a, strtod %a", tok[i], body, a.features[i],
+		    d);
 	}
 }
 
@@ -167,27 +183,17 @@ static void
 num_check_last(struct proto_parser *p, struct proto_parser *q,
     const char *tok)
 {
-	char fast[256], slow[256], ra[PROTO_REASON_MAX], rb[PROTO_REASON_MAX];
-	struct proto_record a, b;
-	bool oka, okb;
+	struct proto_record a;
+	char body[256];
 	double d;
 
-	snprintf(fast, sizeof fast, "{\"features\":[1],\"scores\":[0.5,0.5],"
-	    "\"confidence\":%s}", tok);
-	snprintf(slow, sizeof slow, "{ \"features\":[1],\"scores\":[0.5,0.5],"
-	    "\"confidence\":%s}", tok);
-	oka = num_parse(p, fast, &a, ra);
-	okb = num_parse(q, slow, &b, rb);
-	ck_assert_msg(oka == okb, "%s: %d (%s) vs %d (%s)", fast, oka, ra,
-	    okb, rb);
-	if (!oka) {
-		ck_assert_str_eq(ra, rb);
+	snprintf(body, sizeof body, "\"features\":[1],\"scores\":[0.5,0.5],"
+	    "\"confidence\":%s", tok);
+	if (!num_both(p, q, body, &a))
 		return;
-	}
 	d = strtod(tok, NULL);
-	ck_assert_msg(memcmp(&a.confidence, &d, sizeof d) == 0 &&
-	    memcmp(&b.confidence, &d, sizeof d) == 0, "%s: %a, strtod %a",
-	    fast, a.confidence, d);
+	ck_assert_msg(memcmp(&a.confidence, &d, sizeof d) == 0,
+	    "%s: %a, strtod %a", body, a.confidence, d);
 }
 
 /*
