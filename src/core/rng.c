@@ -108,17 +108,26 @@ rng_below(struct rng *r, uint64_t n)
 	return rng_below_step(r, n);
 }
 
+/*
+ * Lemire's rule with its threshold found once: a draw is kept when the low
+ * half of its product is at least 2^64 mod n (below n only a few are
+ * not), the same draws rng_below_step keeps, so the same stream.
+ */
 void
 rng_tally(struct rng *r, uint64_t n, size_t draws, uint64_t *counts,
     uint64_t step, uint64_t *weights, uint64_t wstep)
 {
 	struct rng s = *r;	/* a local state stays in registers: the
 				 * stores to counts may not alias it */
-	uint64_t k;
+	uint64_t threshold = -n % n, k;
+	unsigned __int128 m;
 	size_t i;
 
-	for (i = 0; i < draws; i++) {
-		k = rng_below_step(&s, n);
+	for (i = draws; i > 0; i--) {
+		do
+			m = (unsigned __int128)rng_step(&s) * n;
+		while ((uint64_t)m < threshold);
+		k = (uint64_t)(m >> 64);
 		counts[k] += step;
 		weights[k] += wstep;
 	}

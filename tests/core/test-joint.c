@@ -458,6 +458,46 @@ START_TEST(joint_fit_plain)
 }
 END_TEST
 
+/*
+ * rng_tally is that many rng_below draws, each adding its steps: the same
+ * stream and the same state after, for sizes from 1 to 2^20 + 7 (its
+ * threshold, 2^64 mod n, found once, keeps the draws rng_below keeps).
+ */
+START_TEST(tally_same_stream)
+{
+	static const uint64_t sizes[] = { 1, 2, 3, 7, 200, 1000, 1200,
+	    (1 << 20) + 7 };
+	struct rng a, b;
+	uint64_t *ca, *wa, *cb, *wb, k;
+	size_t s, i, draws;
+
+	for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		uint64_t n = sizes[s];
+
+		ca = xcalloc(n, sizeof *ca);
+		wa = xcalloc(n, sizeof *wa);
+		cb = xcalloc(n, sizeof *cb);
+		wb = xcalloc(n, sizeof *wb);
+		rng_seed(&a, 1000 + s);
+		rng_seed(&b, 1000 + s);
+		draws = 3 * (size_t)n + 17;
+		rng_tally(&a, n, draws, ca, 3, wa, (uint64_t)-5);
+		for (i = 0; i < draws; i++) {
+			k = rng_below(&b, n);
+			cb[k] += 3;
+			wb[k] += (uint64_t)-5;
+		}
+		ck_assert(memcmp(ca, cb, n * sizeof *ca) == 0);
+		ck_assert(memcmp(wa, wb, n * sizeof *wa) == 0);
+		ck_assert(rng_next(&a) == rng_next(&b));
+		free(ca);
+		free(wa);
+		free(cb);
+		free(wb);
+	}
+}
+END_TEST
+
 static Suite *
 joint_suite(void)
 {
@@ -470,6 +510,7 @@ joint_suite(void)
 	tcase_add_test(tc, golden_hotelling);
 	tcase_add_test(tc, hotelling_singular);
 	tcase_add_test(tc, joint_fit_plain);
+	tcase_add_test(tc, tally_same_stream);
 	tcase_add_test(tc, joint_calibration);
 	tcase_add_test(tc, joint_power);
 	suite_add_tcase(s, tc);
