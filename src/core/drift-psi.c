@@ -240,11 +240,22 @@ drift_psi_range(const double *ref, size_t nref, double ref_min,
 	return psi > 0.0 ? psi : 0.0;
 }
 
+/*
+ * A count as a double. Counts are rows, below 2^63, so through int64_t:
+ * the same double as from uint64_t, in one conversion instead of the
+ * test and the two paths an unsigned 64-bit conversion takes.
+ */
+static double
+psi_count(uint64_t c)
+{
+	return (double)(int64_t)c;
+}
+
 /* Share of bin b: count / total + PSI_EPSILON, over the sum of those. */
 static double
 psi_share(const uint64_t *counts, int b, double total, double norm)
 {
-	return ((double)counts[b] / total + PSI_EPSILON) / norm;
+	return (psi_count(counts[b]) / total + PSI_EPSILON) / norm;
 }
 
 double
@@ -254,12 +265,12 @@ drift_psi_counts(const uint64_t *ref, const uint64_t *cur, int bins)
 	int b;
 
 	for (b = 0; b < bins; b++) {
-		tr += (double)ref[b];
-		tc += (double)cur[b];
+		tr += psi_count(ref[b]);
+		tc += psi_count(cur[b]);
 	}
 	for (b = 0; b < bins; b++) {
-		nr += (double)ref[b] / tr + PSI_EPSILON;
-		nc += (double)cur[b] / tc + PSI_EPSILON;
+		nr += psi_count(ref[b]) / tr + PSI_EPSILON;
+		nc += psi_count(cur[b]) / tc + PSI_EPSILON;
 	}
 	for (b = 0; b < bins; b++) {
 		double pr = psi_share(ref, b, tr, nr);
