@@ -230,7 +230,8 @@ band_plain(int64_t m, int64_t n, int64_t h)
 	for (y = 0; y <= n; y++)
 		a[y] = y * mg < h ? 0.0 : 1.0;	/* y < ceil(h / mg) */
 	for (x = 1; x <= m; x++) {
-		/* lo = floor((ng x - h) / mg) + 1, hi = ceil((ng x + h) / mg) */
+		/* lo = floor((ng x - h) / mg) + 1,
+		 * hi = ceil((ng x + h) / mg) */
 		t = ng * x - h;
 		lo = (t >= 0 ? t / mg : -((-t + mg - 1) / mg)) + 1;
 		hi = (ng * x + h + mg - 1) / mg;

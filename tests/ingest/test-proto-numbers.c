@@ -62,7 +62,8 @@ num_token(uint64_t *st, char *tok, int ni, int nf, int point,
 	}
 	if (expo)
 		k += snprintf(tok + k, (size_t)(NUM_TOK - k), "%c%d",
-		    num_rand(st) % 2 ? 'e' : 'E', (int)(num_rand(st) % 40) - 20);
+		    num_rand(st) % 2 ? 'e' : 'E',
+		    (int)(num_rand(st) % 40) - 20);
 	tok[k] = '\0';
 }
 
