@@ -38,6 +38,10 @@ store_tx_reset(struct store *s, bool rolled_back)
 		s->cur_batch = -1;
 		s->cur_counted = false;
 		s->bulk_batch = -1;	/* its rows may be gone */
+		/* It may have stored the model: looked up again (and stored
+		 * again if it did) by the next write transaction. */
+		s->model_known = false;
+		s->prune_head_known = false;
 		/* SQLite's rollback hook counts its own (store_rollbacks). */
 		if (s->pg)
 			s->rollbacks++;
