@@ -1,29 +1,35 @@
 /*
- * PostgreSQL's bulk write path: a flush's new predictions go to the
- * server in one COPY stream instead of one INSERT round trip each.
+ * The bulk write path: a flush's new predictions go to the database many
+ * at a time instead of one statement each: on PostgreSQL into one COPY
+ * stream, on SQLite held and written by multi-row INSERTs (store-held.c).
  *
  * store_prediction_add must answer at once whether a row is new, a
- * replay or a conflict, so a row goes into the COPY only when it is known
- * new without asking the server. Every write transaction holds its
- * model's turn (store-tx.c), so no other writer adds rows of the model
- * while it is open. At the first row of a batch in a transaction
- * (store_bulk_check) the batch's stored rows are counted once: none, or
- * exactly the bulk_rows this store inserted (all with row_in_batch at
- * most bulk_max), and the batch is fresh: a row of it without an event id
- * (an id may be stored in any batch) and with row_in_batch above bulk_max
- * cannot be stored yet. Everything else (replays after a restart, rows
- * out of order, ids, late rows, a batch another writer shares) takes the
- * per-row path of store-pred.c, which ends the COPY first (store-stmt.c
- * ends it before any statement), so rows keep their order and every
- * statement sees them. A flush ends the COPY before its COMMIT.
+ * replay or a conflict, so a row takes the bulk path only when it is
+ * known new without asking the database. Every write transaction holds
+ * the store (SQLite's write lock) or its model's turn (PostgreSQL,
+ * store-tx.c), so no other writer adds rows of the model while it is
+ * open. At the first row of a batch in a transaction (store_bulk_check)
+ * the batch's stored rows are counted once: none, or exactly the
+ * bulk_rows this store inserted (all with row_in_batch at most bulk_max),
+ * and the batch is fresh: a row of it without an event id (an id may be
+ * stored in any batch) and with row_in_batch above bulk_max cannot be
+ * stored yet. Everything else (replays after a restart, rows out of
+ * order, ids, late rows, a batch another writer shares) takes the
+ * per-row path of store-pred.c. store_bulk_end (store-stmt.c) ends the
+ * COPY or writes the held rows before any statement and before a COMMIT,
+ * so rows keep their order and every statement sees them; a rollback
+ * drops the held rows with the rest.
  *
- * Should the count ever be wrong, the UNIQUE index still refuses the row
- * and the COPY fails with the transaction: an error, never a double.
+ * Should the count ever be wrong, the UNIQUE index still refuses the row:
+ * the COPY fails with the transaction; SQLite's INSERT stores fewer rows
+ * than it was given, and the transaction is rolled back and the error
+ * says so. An error, never a double nor a silent drop.
  *
- * The predictions go by binary COPY (driver-pg-copy.c: each value as its
- * column's type, nothing printed as text here or parsed on the server);
- * store_bulk_row is a text COPY, for any table a caller fills with rows
- * it knows are new (the reference window, rewritten whole).
+ * PostgreSQL's predictions go by binary COPY (driver-pg-copy.c: each
+ * value as its column's type, nothing printed as text here or parsed on
+ * the server); store_bulk_row is a text COPY, for any table a caller
+ * fills with rows it knows are new (the reference window, rewritten
+ * whole).
  */
 #include "db/store-internal.h"
 
@@ -48,7 +54,7 @@ store_bulk_check(struct store *s, int64_t batch_id, char **cause)
 	int64_t n;
 
 	s->bulk_fresh = false;
-	if (!s->pg || s->cur_batch_closed || s->cur_batch_pruned)
+	if (s->cur_batch_closed || s->cur_batch_pruned)
 		return 0;
 	if ((st = store_stmt(s, sql_bulk_count, cause)) == NULL)
 		return -1;
@@ -144,7 +150,7 @@ bulk_start(struct store *s, const char *table, const char *columns,
 
 	if (s->bulk_copying && s->bulk_table == table)
 		return 0;
-	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+	if (s->bulk_copying && store_bulk_end(s, cause) == -1)
 		return -1;
 	rc = binary ? db_pg_copy_begin_binary(s->conn, table, columns) :
 	    db_pg_copy_begin(s->conn, table, columns);
@@ -170,6 +176,23 @@ bulk_sent(struct store *s, int rc, char **cause)
 	return 0;
 }
 
+/* p (known new) held (SQLite), written with the rows before it when
+ * they are of another batch or model, or when there are enough. */
+static int
+bulk_hold(struct store *s, const struct store_prediction *p, double at,
+    char **cause)
+{
+	int64_t model = store_model_param(s);
+
+	if (store_held_other(s, p->batch_id, model) &&
+	    store_bulk_end(s, cause) == -1)
+		return -1;
+	if (store_held_add(s, p, at, model) == STORE_HELD_MAX &&
+	    store_bulk_end(s, cause) == -1)
+		return -1;
+	return 0;
+}
+
 int
 store_bulk_row(struct store *s, const char *table, const char *columns,
     const char *const *v, size_t n, char **cause)
@@ -189,11 +212,16 @@ store_bulk_add(struct store *s, const struct store_prediction *p,
 	    p->batch_id != s->cur_batch || p->event_id != NULL ||
 	    p->row_in_batch <= s->bulk_max)
 		return 0;
-	bulk_values(s, p, at, v);
-	if (bulk_start(s, "predictions", BULK_COLUMNS, true, cause) == -1 ||
-	    bulk_sent(s, db_pg_copy_tuple(s->conn, v, BULK_NCOLS),
-	    cause) == -1)
-		return -1;
+	if (!s->pg) {
+		if (bulk_hold(s, p, at, cause) == -1)
+			return -1;
+	} else {
+		bulk_values(s, p, at, v);
+		if (bulk_start(s, "predictions", BULK_COLUMNS, true,
+		    cause) == -1 || bulk_sent(s, db_pg_copy_tuple(s->conn, v,
+		    BULK_NCOLS), cause) == -1)
+			return -1;
+	}
 	s->bulk_rows++;
 	s->bulk_max = p->row_in_batch;
 	s->pending++;

@@ -16,8 +16,10 @@
  * calls schema*.c, which call store-tx.c (transactions, meta) and
  * store-stmt.c (statements, errors, the model's id); store-pred.c (the
  * hot insert) and store-read.c (batches, labels, reports) call those two
- * as well; store-pred.c calls store-bulk.c (PostgreSQL's COPY of new
- * rows), which calls store-stmt.c.
+ * as well; store-pred.c calls store-bulk.c (rows known new: PostgreSQL's
+ * COPY, SQLite's held rows), which calls store-stmt.c and store-held.c
+ * (SQLite's multi-row INSERTs; it calls only the driver); store-stmt.c
+ * calls store-held.c to write them before any statement or COMMIT.
  *
  * :model (the model of struct store) is bound by store_prepare; it must
  * come after every numbered parameter in the text, as a named parameter
@@ -47,6 +49,7 @@
 
 struct sqlite3;
 struct rows_reader;
+struct store_held;
 struct strbuf;
 
 /*
@@ -173,13 +176,15 @@ struct store {
 	double		 cur_last_label;	/* max labeled_at of those */
 
 	/*
-	 * PostgreSQL's bulk path (store-bulk.c). bulk_batch is a batch
-	 * whose stored rows were all inserted here, bulk_rows of them, no
-	 * row_in_batch above bulk_max; bulk_fresh: cur_batch is it (its
-	 * count checked in this transaction), so a row of it without an
-	 * event id and above bulk_max is new without asking the server and
-	 * goes into the open COPY (bulk_copying, bulk_sent rows so far).
+	 * The bulk path (store-bulk.c). bulk_batch is a batch whose stored
+	 * rows were all inserted here, bulk_rows of them, no row_in_batch
+	 * above bulk_max; bulk_fresh: cur_batch is it (its count checked in
+	 * this transaction), so a row of it without an event id and above
+	 * bulk_max is new without asking the database and goes into the
+	 * open COPY (PostgreSQL: bulk_copying, bulk_sent rows so far) or is
+	 * held (SQLite: store-held.c's, owned, NULL until the first).
 	 */
+	struct store_held *held;
 	bool		 bulk_copying;
 	const char	*bulk_table;	/* the COPY's table (a literal) */
 	bool		 bulk_fresh;
@@ -402,18 +407,41 @@ void		 store_holds_free(struct store *s);
 int		 store_names(struct store *s, const char *sql,
 		     const char *what, char ***names, size_t *n, char **cause);
 /*
- * store-stmt.c: end the bulk path's open COPY, if any (its rows are then
- * in the transaction): 0, or -1 and *cause (the transaction is lost).
- * store_stmt, store_stmt_hot and store_exec do it first.
+ * store-stmt.c: end the bulk path: PostgreSQL's open COPY ended, SQLite's
+ * held rows written (their rows are then in the transaction); nothing
+ * when neither. 0, or -1 and *cause (the transaction is lost: rolled
+ * back if the backend did not). store_stmt, store_stmt_hot, store_exec
+ * and store_flush do it first.
  */
-int		 store_copy_end(struct store *s, char **cause);
+int		 store_bulk_end(struct store *s, char **cause);
 /*
- * store-bulk.c (PostgreSQL): at the first row of batch_id in a write
- * transaction, once its ledger row exists and it is known open, learn
- * whether every stored row of it is one of ours (bulk_fresh): 0 or -1.
- * add: p (its batch cur_batch, open) is new and sent into the COPY: 1;
- * 0: not known new here (the caller asks the server); -1 and *cause.
- * noted: the caller inserted p (a new row) itself.
+ * store-held.c (SQLite): rows known new, held until written. add: p (of
+ * model model_id, logged at `at`) held; the number held now (the caller
+ * writes them at STORE_HELD_MAX). other: rows of another batch or model
+ * are held (the caller writes them first). write: every held row into
+ * predictions, in order: NULL, or why not (the driver's message, valid
+ * until the next statement; the caller rolls the transaction back); the
+ * rows are dropped either way. drop: forgotten (a rollback); free: their
+ * statements and buffers too (the store closes).
+ */
+#define STORE_HELD_MAX	64
+size_t		 store_held_add(struct store *s,
+		     const struct store_prediction *p, double at,
+		     int64_t model_id);
+bool		 store_held_other(const struct store *s, int64_t batch_id,
+		     int64_t model_id);
+size_t		 store_held_count(const struct store *s);
+const char	*store_held_write(struct store *s);
+void		 store_held_drop(struct store *s);
+void		 store_held_free(struct store *s);
+/*
+ * store-bulk.c: at the first row of batch_id in a write transaction,
+ * once its ledger row exists and it is known open, learn whether every
+ * stored row of it is one of ours (bulk_fresh): 0 or -1. add: p (its
+ * batch cur_batch, open) is new and sent into the COPY (PostgreSQL) or
+ * held (SQLite): 1; 0: not known new here (the caller asks the
+ * database); -1 and *cause. noted: the caller inserted p (a new row)
+ * itself.
  */
 int		 store_bulk_check(struct store *s, int64_t batch_id,
 		     char **cause);

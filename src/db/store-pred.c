@@ -9,9 +9,11 @@
  * that made the ledger row, and found no row of the batch stored, is
  * open: it holds the model's turn, so no other writer adds rows or
  * labels of the model meanwhile; a commit or a rollback ends it).
- * On PostgreSQL a row known new without asking the server goes into the
- * flush's COPY instead (store-bulk.c). n_rows and n_labelled are recounted over the UNIQUE(batch_id,
- * row_in_batch) range at close otherwise, and on labelling.
+ * A row known new without asking the database goes into the flush's COPY
+ * (PostgreSQL) or is held for a multi-row INSERT (SQLite) instead
+ * (store-bulk.c). n_rows and n_labelled are recounted over the
+ * UNIQUE(batch_id, model_id, row_in_batch) range at close otherwise, and
+ * on labelling.
  */
 #include "db/store.h"
 
@@ -111,15 +113,14 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	s->cur_batch = batch_id;
 	/* A ledger row made now is open and not pruned: no need to ask. */
 	s->cur_batch_closed = s->cur_batch_pruned = false;
-	if (made && s->pg) {
+	if (made) {
 		if (store_bulk_check(s, batch_id, cause) == -1)
 			return -1;
 		/* No row of it stored: this transaction's are all there is. */
-		s->cur_counted = s->bulk_fresh && s->bulk_rows == 0;
+		if (s->pg)
+			s->cur_counted = s->bulk_fresh && s->bulk_rows == 0;
 		return 0;
 	}
-	if (made)
-		return 0;
 	s->cur_batch = -1;
 	if ((st = store_stmt(s, sql_batch_closed, cause)) == NULL)
 		return -1;
@@ -134,7 +135,7 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	s->cur_batch_pruned = db_column_int(st, 1) != 0;
 	db_reset(st);
 	s->cur_batch = batch_id;
-	return s->pg ? store_bulk_check(s, batch_id, cause) : 0;
+	return store_bulk_check(s, batch_id, cause);
 }
 
 /* Does the stored row st (sql_pred_exists) hold the content of p? */
@@ -271,7 +272,7 @@ store_prediction_insert(struct store *s, const struct store_prediction *p,
 	char what[96];
 	int n;
 
-	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+	if (store_bulk_end(s, cause) == -1)
 		return -1;
 	if ((st = s->st_pred_insert) == NULL) {
 		if ((st = store_stmt_hot(s, &s->st_pred_insert,
@@ -316,23 +317,26 @@ store_prediction_late(struct store *s, const struct store_prediction *p,
 /*
  * Once per write transaction: forget the cached batch state if another
  * connection committed since it was learnt (it may have closed that
- * batch: a row for it is then late, not one more of an open batch).
+ * batch: a row for it is then late, not one more of an open batch). A
+ * batch kept is checked for the bulk path again (store-bulk.c).
  */
-static void
-batch_state_check(struct store *s)
+static int
+batch_state_check(struct store *s, char **cause)
 {
 	int64_t version;
 
 	if (s->cur_tx_seq == s->tx_seq)
-		return;
+		return 0;
 	s->cur_tx_seq = s->tx_seq;
 	if (store_data_version(s, &version) != 0) {
 		s->cur_batch = -1;	/* no version to compare (PostgreSQL) */
-		return;
+		return 0;
 	}
 	if (version != s->tx_data_version)
 		s->cur_batch = -1;
 	s->tx_data_version = version;
+	return s->cur_batch < 0 ? 0 : store_bulk_check(s, s->cur_batch,
+	    cause);
 }
 
 enum store_add_result
@@ -349,9 +353,9 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 		    (long long)p->batch_id, (long long)p->row_in_batch);
 		return STORE_ADD_ERROR;
 	}
-	if (!s->in_tx && store_write_begin(s, cause) == -1)
+	if ((!s->in_tx && store_write_begin(s, cause) == -1) ||
+	    batch_state_check(s, cause) == -1)
 		return STORE_ADD_ERROR;
-	batch_state_check(s);
 	at = p->logged_at > 0 ? p->logged_at : clock_wall();
 	if (p->batch_id != s->cur_batch &&
 	    store_batch_touch(s, p->batch_id, at, cause) == -1)
@@ -360,8 +364,8 @@ store_prediction_add(struct store *s, const struct store_prediction *p,
 		return STORE_ADD_REPLAY;	/* stored, then retired */
 	if (s->cur_batch_closed)
 		return store_prediction_late(s, p, at, cause);
-	/* PostgreSQL: known new here, into the flush's COPY. */
-	n = s->pg ? store_bulk_add(s, p, at, cause) : 0;
+	/* Known new here: into the flush's COPY, or held (store-bulk.c). */
+	n = store_bulk_add(s, p, at, cause);
 	if (n == 0 && (n = store_prediction_insert(s, p, at, cause)) == 1)
 		store_bulk_noted(s, p);
 	if (n == -1)

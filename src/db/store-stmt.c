@@ -5,11 +5,13 @@
  * results, and the driver's last error as a cause naming the store. The
  * model's id is looked up here, as every statement binds it as :model,
  * and the models a handle switched away from keep their state here.
- * This file calls only the driver: everything else in src/db calls it.
+ * This file calls only the driver and store-held.c: everything else in
+ * src/db calls it.
  *
  * A COPY of new predictions left open by the bulk path (store-bulk.c) is
- * ended before any statement is handed out or run, so that every
- * statement sees those rows and finds the connection free.
+ * ended, and SQLite's held rows written (store-held.c), before any
+ * statement is handed out or run, so that every statement sees those
+ * rows and finds the connection free.
  */
 #include "db/store-internal.h"
 
@@ -34,6 +36,7 @@ store_tx_reset(struct store *s, bool rolled_back)
 		s->cur_counted = false;	/* the turn is given back */
 	store_model_slots_reset(s, rolled_back);
 	if (rolled_back) {
+		store_held_drop(s);	/* rows held for it go with it */
 		s->summary.set = 0;	/* ledger columns not written go too */
 		s->cur_batch = -1;
 		s->cur_counted = false;
@@ -67,19 +70,40 @@ store_error_msg(struct store *s, const char *msg, const char *what)
 	return xasprintf("%s: %s while %s", s->path, msg, what);
 }
 
-int
-store_copy_end(struct store *s, char **cause)
+/* PostgreSQL's COPY ended: its rows in the transaction, or -1. */
+static int
+bulk_copy_end(struct store *s, char **cause)
 {
 	char what[96];
 
-	if (!s->bulk_copying)
-		return 0;
 	s->bulk_copying = false;
 	if (db_pg_copy_end(s->conn) == 0)
 		return 0;
 	snprintf(what, sizeof what, "logging %zu rows by COPY",
 	    s->bulk_sent);
 	*cause = store_db_error(s, what);
+	return -1;
+}
+
+int
+store_bulk_end(struct store *s, char **cause)
+{
+	char what[96], *msg;
+	const char *why;
+	size_t n;
+
+	if (s->bulk_copying)
+		return bulk_copy_end(s, cause);
+	if ((n = store_held_count(s)) == 0 ||
+	    (why = store_held_write(s)) == NULL)
+		return 0;
+	/* The rows were logged as far as the caller knows: all go. */
+	msg = xstrdup(why);
+	if (db_tx_state(s->conn) != DB_TX_IDLE)
+		db_rollback(s->conn);
+	snprintf(what, sizeof what, "logging %zu rows known new", n);
+	*cause = store_error_msg(s, msg, what);
+	free(msg);
 	return -1;
 }
 
@@ -285,7 +309,7 @@ store_stmt(struct store *s, const char *sql, char **cause)
 	struct db_stmt *st;
 	size_t i;
 
-	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+	if (store_bulk_end(s, cause) == -1)
 		return NULL;
 	/* By pointer first (literals), then by text. */
 	for (i = 0; i < s->n_dcache; i++)
@@ -325,7 +349,7 @@ struct db_stmt *
 store_stmt_hot(struct store *s, struct db_stmt **slot, const char *sql,
     char **cause)
 {
-	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+	if (store_bulk_end(s, cause) == -1)
 		return NULL;
 	if (!s->model_known && s->schema_ready)
 		store_model_lookup(s);
@@ -374,7 +398,7 @@ store_exec_send(struct store *s, const char *sql, const char *what,
 {
 	if (!s->in_tx)
 		return store_exec(s, sql, what, cause);
-	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+	if (store_bulk_end(s, cause) == -1)
 		return -1;
 	if (db_exec_send(s->conn, sql, what) == -1) {
 		*cause = store_db_error(s, what);
@@ -451,7 +475,7 @@ store_stmt_text(struct store *s, struct db_stmt *st, char **text,
 int
 store_exec(struct store *s, const char *sql, const char *what, char **cause)
 {
-	if (s->bulk_copying && store_copy_end(s, cause) == -1)
+	if (store_bulk_end(s, cause) == -1)
 		return -1;
 	if (db_exec(s->conn, sql) == -1) {
 		*cause = store_db_error(s, what);
@@ -486,6 +510,7 @@ store_stmt_finish(struct store *s)
 	size_t i;
 
 	store_stmt_forget_hot(s);
+	store_held_free(s);
 	for (i = 0; i < s->n_dcache; i++)
 		db_finalize(s->dcache[i].stmt);
 	/* The summary UPDATEs' texts (store-summary.c), keys of the cache. */

@@ -257,7 +257,7 @@ store_flush(struct store *s, char **cause)
 		snprintf(what, sizeof what, "committing");
 	if (store_summary_write(s, cause) == -1 ||
 	    store_status_flush(s, cause) == -1 ||
-	    store_copy_end(s, cause) == -1 ||
+	    store_bulk_end(s, cause) == -1 ||
 	    store_tx_retry(s, false, what, cause) == -1) {
 		/*
 		 * A failed COMMIT (disk full, I/O error) may leave the
@@ -301,8 +301,9 @@ store_discard(struct store *s)
 	char *cause = NULL;
 
 	if (s->in_tx && s->conn != NULL) {
-		/* The COPY's rows go into the transaction rolled back. */
-		if (store_copy_end(s, &cause) == -1)
+		/* The COPY's or held rows go into the transaction rolled
+		 * back. */
+		if (store_bulk_end(s, &cause) == -1)
 			free(cause);
 		db_rollback(s->conn);
 		store_tx_reset(s, true);

@@ -281,7 +281,7 @@ store_close(struct store *s)
 		return;
 	if (s->in_tx && s->conn != NULL) {
 		/* Best effort: callers flush first to see errors. */
-		if (store_copy_end(s, &cause) == -1)
+		if (store_bulk_end(s, &cause) == -1)
 			free(cause);
 		if (s->in_tx && db_commit(s->conn) == -1)
 			db_rollback(s->conn);
