@@ -41,7 +41,8 @@ echo "|---|---:|---:|"
 row "creating the store" store_open
 row "parsing a line" proto_parse_line
 row "logging a row (INSERT, ledger)" store_prediction_add
-row "  of which SQLite's insert of the row" store_prediction_insert
+row "  of which SQLite's insert of the row, one at a time" store_prediction_insert
+row "the held rows' multi-row INSERTs, wherever written" store_held_write
 row "closing a batch (claim, monitors, reports, alerts)" pl_judge
 row "  the batch's claim (ledger)" store_batch_claim
 row "  the calibrated verdicts" monitor_judge
