@@ -139,6 +139,38 @@ static const double fmt_pow10[] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* 10^j rounded to a double, j = -12 .. 37 (index j + 12). */
+static const double fmt_pow10_guess[] = {
+	1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3,
+	1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+	1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32,
+	1e33, 1e34, 1e35, 1e36, 1e37,
+};
+
+/*
+ * floor(log10(a)) for a normal a in [1e-11, 1e36], without log10: the
+ * binary exponent e2 times log10(2) (78913 / 2^18, exact for |e2| <= 1650
+ * as Ryu uses it) is the exponent or one below it, and one compare with
+ * 10^(x+1) decides. The rounded 10^j may put a value within an ulp of a
+ * power of ten one off, as log10's own rounding can: the callers check
+ * the exponent exactly and correct it either way.
+ */
+static int
+format_exponent_guess(double a)
+{
+	uint64_t bits;
+	int e2, x;
+
+	memcpy(&bits, &a, sizeof bits);
+	e2 = (int)((bits >> 52) & 0x7ff) - 1023;
+	x = e2 >= 0 ? (e2 * 78913) >> 18 : -((-e2 * 78913 + (1 << 18) - 1) >>
+	    18);
+	if (x + 1 >= -12 && x + 1 <= 37 && a >= fmt_pow10_guess[x + 1 + 12])
+		x++;
+	return x;
+}
+
 /* snprintf(buf, size, "%s", s) for a literal s, without printf. */
 static size_t
 format_literal(char *buf, size_t size, const char *s)
@@ -187,7 +219,7 @@ format_digits17(double a, char *d, int *x, int *dir)
 	memcpy(&bits, &a, sizeof bits);
 	m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
 	e = (int)((bits >> 52) & 0x7ff) - 1075;
-	*x = (int)floor(log10(a));
+	*x = format_exponent_guess(a);
 	for (tries = 0; tries < 2; tries++) {
 		k = 16 - *x;
 		if (k < 0 || k > 27)
@@ -261,7 +293,7 @@ format_double_short(char *out, double v)
 
 	if (!(a >= 1e-7 && a < 1e36))
 		return 0;
-	x = (int)floor(log10(a));
+	x = format_exponent_guess(a);
 	for (tries = 0; tries < 2; tries++) {
 		e = x - 14;
 		if (e < -22 || e > 22)

@@ -1079,6 +1079,44 @@ START_TEST(test_format_double_exact)
 }
 END_TEST
 
+/*
+ * The decimal exponent's edges, where a guess from the binary exponent
+ * (or log10) is one off: every power of ten and of two the exact paths
+ * cover, 10^j as a double and as the next decimal below it, each with its
+ * four nearest doubles on either side. A wrong exponent taken as right
+ * prints a digit too few or too many.
+ */
+START_TEST(test_format_double_decades)
+{
+	char got[64], want[64];
+	double base[4], v;
+	int j, b, s;
+	size_t ng, nw;
+
+	for (j = -330; j <= 310; j++) {
+		char lit[32];
+
+		snprintf(lit, sizeof lit, "1e%d", j);
+		base[0] = strtod(lit, NULL);
+		snprintf(lit, sizeof lit, "9.99999999999999999e%d", j - 1);
+		base[1] = strtod(lit, NULL);
+		base[2] = ldexp(1.0, j < 1024 ? j : 1023);
+		base[3] = ldexp(1.0, -j < 1024 ? -j : -1023);
+		for (b = 0; b < 4; b++) {
+			v = base[b];
+			for (s = 0; s < 4; s++)
+				v = nextafter(v, 0.0);
+			for (s = 0; s < 9; s++, v = nextafter(v, INFINITY)) {
+				ng = store_format_double(got, sizeof got, v);
+				nw = format_reference(want, sizeof want, v);
+				ck_assert_msg(ng == nw && strcmp(got, want) == 0,
+				    "%a: got %s, want %s", v, got, want);
+			}
+		}
+	}
+}
+END_TEST
+
 /* Names are escaped as cJSON escapes them, and read back. */
 START_TEST(test_names_escaped)
 {
@@ -1123,6 +1161,7 @@ report_json_suite(void)
 	Suite *s = suite_create("report-json");
 	TCase *tc = tcase_create("report-json");
 
+	tcase_add_test(tc, test_format_double_decades);
 	tcase_add_test(tc, test_feature_round_trip);
 	tcase_add_test(tc, test_feature_missing_round_trip);
 	tcase_add_test(tc, test_feature_joint_round_trip);
