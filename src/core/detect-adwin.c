@@ -23,10 +23,16 @@
 
 #define ADWIN_MAX_ROWS	62	/* 2^62 values: far beyond any stream */
 
+/* A bucket's total and sum of squared deviations from its mean. */
+struct adwin_bucket {
+	double	total;
+	double	var;
+};
+
+/* Buckets past count are zero: a shift moves the whole array. */
 struct adwin_row {
-	int	count;
-	double	total[ADWIN_MAX_BUCKETS + 1];
-	double	var[ADWIN_MAX_BUCKETS + 1];
+	int			count;
+	struct adwin_bucket	b[ADWIN_MAX_BUCKETS + 1];
 };
 
 struct adwin {
@@ -89,12 +95,11 @@ adwin_variance(const struct adwin *a)
 static void
 row_push(struct adwin_row *r, double total, double var)
 {
-	r->total[r->count] = total;
-	r->var[r->count] = var;
+	r->b[r->count].total = total;
+	r->b[r->count].var = var;
 	r->count++;
 }
 
-/* Drop the n oldest buckets of a row. */
 /* Values per bucket of row i: 2^i, exactly what ldexp(1.0, i) gives. */
 static double
 row_size(int i)
@@ -102,19 +107,21 @@ row_size(int i)
 	return (double)((uint64_t)1 << i);
 }
 
-static void
+/*
+ * Drop the n oldest buckets of a row (n is 1 or 2, known where it is
+ * called): the whole array moves down n places through a copy of fixed
+ * size (inlined loads and stores, not a memmove call) and the n places
+ * freed at its end are zeroed (those past count were zero).
+ */
+static inline void
 row_shift(struct adwin_row *r, int n)
 {
-	int i;
+	enum { ALL = ADWIN_MAX_BUCKETS + 1 };
+	struct adwin_bucket keep[ALL];
 
-	for (i = n; i < r->count; i++) {
-		r->total[i - n] = r->total[i];
-		r->var[i - n] = r->var[i];
-	}
-	for (i = r->count - n; i < r->count; i++) {
-		r->total[i] = 0.0;
-		r->var[i] = 0.0;
-	}
+	memcpy(keep, r->b + n, (size_t)(ALL - n) * sizeof keep[0]);
+	memcpy(r->b, keep, (size_t)(ALL - n) * sizeof keep[0]);
+	memset(r->b + ALL - n, 0, (size_t)n * sizeof r->b[0]);
 	r->count -= n;
 }
 
@@ -138,11 +145,11 @@ adwin_compress(struct adwin *a)
 		}
 		next = &a->rows[i + 1];
 		n = row_size(i);
-		mu1 = r->total[0] / n;
-		mu2 = r->total[1] / n;
-		t = r->total[0] + r->total[1];
-		v = r->var[0] + r->var[1] + n * n * (mu1 - mu2) * (mu1 - mu2) /
-		    (n + n);
+		mu1 = r->b[0].total / n;
+		mu2 = r->b[1].total / n;
+		t = r->b[0].total + r->b[1].total;
+		v = r->b[0].var + r->b[1].var + n * n * (mu1 - mu2) *
+		    (mu1 - mu2) / (n + n);
 		row_push(next, t, v);
 		row_shift(r, 2);
 	}
@@ -154,7 +161,7 @@ adwin_drop_oldest(struct adwin *a)
 {
 	struct adwin_row *r = &a->rows[a->n_rows - 1];
 	double n = row_size(a->n_rows - 1);
-	double u = r->total[0], v = r->var[0], mu = u / n, muw;
+	double u = r->b[0].total, v = r->b[0].var, mu = u / n, muw;
 
 	a->width -= (uint64_t)n;
 	a->total -= u;
@@ -207,8 +214,8 @@ adwin_reduce(struct adwin *a)
 		for (k = 0; k < r->count; k++) {
 			n0 += size;
 			n1 -= size;
-			u0 += r->total[k];
-			u1 -= r->total[k];
+			u0 += r->b[k].total;
+			u1 -= r->b[k].total;
 			if (n1 <= 0.0)
 				return false;
 			if (n0 < ADWIN_MIN_WINDOW || n1 < ADWIN_MIN_WINDOW)
@@ -274,9 +281,9 @@ adwin_encode(const struct adwin *a)
 		strbuf_addf(&b, " {%d", a->rows[i].count);
 		for (k = 0; k < a->rows[i].count; k++) {
 			strbuf_addf(&b, " ");
-			codec_put_double(&b, a->rows[i].total[k]);
+			codec_put_double(&b, a->rows[i].b[k].total);
 			strbuf_addf(&b, " ");
-			codec_put_double(&b, a->rows[i].var[k]);
+			codec_put_double(&b, a->rows[i].b[k].var);
 		}
 		strbuf_addf(&b, "}");
 	}
@@ -327,8 +334,8 @@ adwin_parse(const char *s, struct adwin *a)
 		if (!expect_u64(&s, " {", &count) || count > ADWIN_MAX_BUCKETS)
 			return false;
 		for (k = 0; k < count; k++) {
-			if (!expect_double(&s, " ", &r->total[k]) ||
-			    !expect_double(&s, " ", &r->var[k]))
+			if (!expect_double(&s, " ", &r->b[k].total) ||
+			    !expect_double(&s, " ", &r->b[k].var))
 				return false;
 		}
 		r->count = (int)count;
