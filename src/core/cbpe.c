@@ -49,6 +49,17 @@ cbpe_clip(double v)
 	return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
 }
 
+/*
+ * fmax(v, 0.0) without the library call: NaN and negatives give 0.0; a
+ * -0.0 gives +0.0 where fmax may give either, the same once added to the
+ * sum (which starts at +0.0).
+ */
+static inline double
+cbpe_nonneg(double v)
+{
+	return v > 0.0 ? v : 0.0;
+}
+
 /* Pass 1: expected confusion, n_rows, accuracy and its variance. */
 static void
 cbpe_pass_confusion(const double *probs, const int *y_pred, size_t n,
@@ -68,7 +79,7 @@ cbpe_pass_confusion(const double *probs, const int *y_pred, size_t n,
 			e->confusion[(size_t)t * uk + (size_t)pr] += p[t];
 		tt->npred[pr] += 1.0;
 		right += p[pr];
-		var += fmax(p[pr] * (1.0 - p[pr]), 0.0);	/* p may be 1+ulp */
+		var += cbpe_nonneg(p[pr] * (1.0 - p[pr]));	/* p: 1+ulp */
 		e->n_rows++;
 	}
 	if (e->n_rows == 0)
