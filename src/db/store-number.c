@@ -345,6 +345,37 @@ decimal_exact(const char *d, int n, int x, bool neg, double *out)
 }
 
 /*
+ * Round the 17 digits r (rounded in direction dir: 1 up, -1 down, 0
+ * exact or unknown) to their first prec, in place; *rx is bumped when
+ * 99..9 becomes 100..0. Dropped digits exactly 5 then zeros are a tie of
+ * the 17 digits, not necessarily of the value: the direction the 17 were
+ * rounded in decides, and false is returned when it is unknown.
+ */
+static bool
+round_prefix(char *r, int prec, int dir, int *rx)
+{
+	int i;
+
+	if (r[prec] == '5' && (prec == 16 || r[16] == '0')) {
+		if (dir == 0)
+			return false;
+		if (dir > 0)
+			return true;
+	} else if (r[prec] < '5')
+		return true;
+	for (i = prec - 1; i >= 0; i--) {
+		if (r[i] != '9') {
+			r[i]++;
+			return true;
+		}
+		r[i] = '0';
+	}
+	r[0] = '1';	/* 99..9 -> 100..0 */
+	(*rx)++;
+	return true;
+}
+
+/*
  * Same result as format_double_slow with one snprintf: the 17 correctly
  * rounded significant digits are printed once and the 15- and 16-digit
  * candidates derived from them by rounding. That is exact except when the
@@ -357,8 +388,8 @@ store_format_double(char *buf, size_t size, double v)
 	char e17[40], d[20], out[40];
 	double back;
 	size_t n;
-	int x, prec, i, carry, dir;
-	bool neg, up;
+	int x, prec, dir;
+	bool neg;
 
 	if (isnan(v))
 		return format_literal(buf, size, "null");
@@ -386,40 +417,19 @@ store_format_double(char *buf, size_t size, double v)
 		int rx = x;
 
 		memcpy(r, d, 17);
-		if (prec < 17) {
-			/*
-			 * Dropped digits: d[prec..16]. Exactly 5 then zeros
-			 * is a tie of the 17 digits, not necessarily of v:
-			 * the direction d was rounded in decides.
-			 */
-			if (d[prec] == '5' && (prec == 16 || d[16] == '0')) {
-				if (dir == 0)
-					return format_double_slow(buf, size,
-					    v);
-				up = dir < 0;
-			} else
-				up = d[prec] >= '5';
-			if (up) {
-				carry = 1;
-				for (i = prec - 1; i >= 0 && carry; i--) {
-					if (r[i] == '9')
-						r[i] = '0';
-					else {
-						r[i]++;
-						carry = 0;
-					}
-				}
-				if (carry) {	/* 99..9 -> 100..0 */
-					r[0] = '1';
-					rx++;
-				}
-			}
+		if (prec < 17 && !round_prefix(r, prec, dir, &rx))
+			return format_double_slow(buf, size, v);
+		/* Printed only once it reads back (or to ask strtod). */
+		if (prec < 17 && decimal_exact(r, prec, rx, neg, &back)) {
+			if (memcmp(&back, &v, sizeof v) != 0)
+				continue;
+			n = format_g(out, neg, r, prec, rx);
+			break;
 		}
 		n = format_g(out, neg, r, prec, rx);
 		if (prec == 17)
 			break;
-		if (!decimal_exact(r, prec, rx, neg, &back))
-			back = strtod(out, NULL);
+		back = strtod(out, NULL);
 		if (memcmp(&back, &v, sizeof v) == 0)
 			break;
 	}
