@@ -282,6 +282,10 @@ format_digits17(double a, char *d, int *x, int *dir)
  * that reads back to v is what %.15g prints (15 digits are always
  * within half a step of every double they round-trip to), so a passing
  * candidate is the answer; any other case returns 0 for the general path.
+ * The candidate is scaled + 0.5 truncated, not a call of llround: the
+ * same integer below 2^52 (scaled is positive and adding 0.5 is exact
+ * there), and above it both are at least 10^15, which is all the loop
+ * asks of them.
  */
 static size_t
 format_double_short(char *out, double v)
@@ -299,7 +303,7 @@ format_double_short(char *out, double v)
 		if (e < -22 || e > 22)
 			return 0;
 		scaled = e < 0 ? a * fmt_pow10[-e] : a / fmt_pow10[e];
-		m = (int64_t)llround(scaled);
+		m = (int64_t)(scaled + 0.5);	/* llround's, see above */
 		if (m >= INT64_C(1000000000000000))
 			x++;
 		else if (m < INT64_C(100000000000000))
