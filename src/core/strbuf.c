@@ -9,7 +9,7 @@
 #include "xalloc.h"
 
 static void
-strbuf_reserve(struct strbuf *b, size_t more)
+strbuf_grow(struct strbuf *b, size_t more)
 {
 	if (b->len + more + 1 <= b->cap)
 		return;
@@ -18,9 +18,19 @@ strbuf_reserve(struct strbuf *b, size_t more)
 }
 
 void
+strbuf_reserve(struct strbuf *b, size_t more)
+{
+	if (b->len + more + 1 <= b->cap)
+		return;
+	b->cap = b->len + more + 1;
+	b->s = xreallocarray(b->s, b->cap, 1);
+	b->s[b->len] = '\0';
+}
+
+void
 strbuf_add(struct strbuf *b, const char *s, size_t n)
 {
-	strbuf_reserve(b, n);
+	strbuf_grow(b, n);
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
@@ -51,7 +61,7 @@ strbuf_addf(struct strbuf *b, const char *fmt, ...)
 		return;
 	}
 	if ((size_t)n >= room) {
-		strbuf_reserve(b, (size_t)n);
+		strbuf_grow(b, (size_t)n);
 		va_start(ap, fmt);
 		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
 		va_end(ap);

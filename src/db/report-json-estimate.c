@@ -45,6 +45,7 @@ report_json_encode_estimate(const struct estimate_report *r, char **cause)
 		*cause = xstrdup("an unavailable estimate without a reason");
 		return NULL;
 	}
+	strbuf_reserve(&b, JSON_ROOM_ESTIMATE);
 	strbuf_add(&b, "{", 1);
 	json_key(&b, &first, "available");
 	json_bool(&b, r->available);

@@ -174,6 +174,7 @@ report_json_encode_feature(const struct feature_report *r,
 		    r->max_psi_feature, sc->n_features);
 		return NULL;
 	}
+	strbuf_reserve(&b, JSON_ROOM_FEATURE(sc->n_features));
 	strbuf_add(&b, "{", 1);
 	json_key(&b, &first, "any_drift");
 	json_bool(&b, r->any_drift);

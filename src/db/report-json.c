@@ -57,6 +57,7 @@ report_json_encode_prediction(const struct prediction_report *r,
 		    "schema %d", r->n_classes, sc->n_classes);
 		return NULL;
 	}
+	strbuf_reserve(&b, JSON_ROOM_PREDICTION(sc->n_classes));
 	strbuf_add(&b, "{", 1);
 	json_key(&b, &first, "label_shift_drift");
 	json_bool(&b, r->label_shift_drift);
@@ -166,6 +167,7 @@ report_json_encode_performance(const struct performance_report *r,
 		return NULL;
 	}
 	k = (size_t)r->n_classes;
+	strbuf_reserve(&b, JSON_ROOM_PERFORMANCE(sc->n_classes));
 	strbuf_add(&b, "{", 1);
 	json_key(&b, &first, "accuracy");
 	json_number(&b, r->accuracy);
@@ -232,6 +234,7 @@ report_json_encode_detectors(const struct detector_report *r, char **cause)
 		    (int)r->ddm_state);
 		return NULL;
 	}
+	strbuf_reserve(&b, JSON_ROOM_DETECTORS);
 	strbuf_add(&b, "{", 1);
 	json_key(&b, &first, "n_fed");
 	json_count(&b, r->n_fed);
