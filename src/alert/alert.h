@@ -15,13 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/report-types.h"
+
 struct store;
 struct store_schema;
-struct feature_report;
-struct prediction_report;
-struct performance_report;
-struct detector_report;
-struct estimate_report;
 struct alert_engine;
 
 /* Opaque settings: channels, gating, dedup timings, secrets. */

@@ -20,12 +20,9 @@
 
 #include <stddef.h>
 
+#include "core/report-types.h"
+
 struct store_schema;
-struct feature_report;
-struct prediction_report;
-struct performance_report;
-struct detector_report;
-struct estimate_report;
 
 /* monitor_reports.report_type values. */
 #define REPORT_TYPE_FEATURE	"feature"

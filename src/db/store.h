@@ -19,15 +19,11 @@
 #include <stdio.h>
 
 #include "core/follow-pos.h"
+#include "core/report-types.h"
 #include "core/window.h"
 
 struct store;
 struct cat_dict;
-struct feature_report;
-struct prediction_report;
-struct performance_report;
-struct detector_report;
-struct estimate_report;
 
 /* The store both binaries open when neither --db nor $MLMON_DB says. */
 #define STORE_DEFAULT_PATH	"monitoring.db"
