@@ -27,12 +27,8 @@ ddm_reset(struct ddm *d)
 void
 ddm_init(struct ddm *d)
 {
-	d->min_instances = 30;
-	d->warning_level = 2.0;
-	d->drift_level = 3.0;
-	d->drifts = 0;
-	d->warnings = 0;
-	d->state = DDM_STABLE;
+	*d = (struct ddm){ .min_instances = 30, .warning_level = 2.0,
+	    .drift_level = 3.0, .state = DDM_STABLE };
 	ddm_reset(d);
 }
 

@@ -34,25 +34,27 @@ alloc_n(size_t n, size_t size)
 void
 monitor_config_defaults(struct monitor_config *c)
 {
-	c->ks_alpha = 0.01;
-	c->psi_warning = 0.10;
-	c->psi_critical = 0.20;
-	c->chisq_alpha = 0.01;
-	c->confidence_drift = 0.08;
-	c->decay = 0.05;
-	c->mmd_enabled = false;
+	/* Whole: a field not named here is zero (off), never left unset. */
+	*c = (struct monitor_config){
+		.ks_alpha = 0.01,
+		.psi_warning = 0.10,
+		.psi_critical = 0.20,
+		.chisq_alpha = 0.01,
+		.confidence_drift = 0.08,
+		.decay = 0.05,
+		.mmd_alpha = 0.01,
+		.adwin_delta = 0.002,
+		.missing_alpha = MISSING_ALPHA,
+		.missing_effect = MISSING_MIN_EFFECT,
+		.policy = POLICY_CALIBRATED,
+		.false_page_rate = POLICY_FALSE_PAGE_RATE_DEFAULT,
+		.cat_alpha = 0.01,
+		.new_share = 0.05,
+		.cat_top = CAT_TOP_DEFAULT,
+		.min_label_coverage = 1.0,
+	};
 	drift_mmd_defaults(&c->mmd);
 	c->mmd.seed = 42;
-	c->mmd_alpha = 0.01;
-	c->adwin_delta = 0.002;
-	c->missing_alpha = MISSING_ALPHA;
-	c->missing_effect = MISSING_MIN_EFFECT;
-	c->policy = POLICY_CALIBRATED;
-	c->false_page_rate = POLICY_FALSE_PAGE_RATE_DEFAULT;
-	c->cat_alpha = 0.01;
-	c->new_share = 0.05;
-	c->cat_top = CAT_TOP_DEFAULT;
-	c->min_label_coverage = 1.0;
 }
 
 double
