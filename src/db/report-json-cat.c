@@ -24,11 +24,14 @@
 #include "db/store-internal.h"
 #include "db/store.h"
 
+/* "key":[count, ...], n of them, a member of the object being written. */
 static void
-counts_array(struct strbuf *b, const uint64_t *v, size_t n)
+counts_array(struct strbuf *b, bool *first, const char *key,
+    const uint64_t *v, size_t n)
 {
 	size_t i;
 
+	json_key(b, first, key);
 	strbuf_add(b, "[", 1);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
@@ -45,26 +48,17 @@ cat_one(struct strbuf *b, const struct cat_feature *c)
 	size_t i, bins = (size_t)c->n_top + 2;
 
 	strbuf_add(b, "{", 1);
-	json_key(b, &first, "statistic");
-	json_number(b, c->d.statistic);
-	json_key(b, &first, "p_value");
-	json_number(b, c->d.p_value);
-	json_key(b, &first, "dof");
-	json_count(b, (uint64_t)(c->d.dof > 0 ? c->d.dof : 0));
-	json_key(b, &first, "tvd");
-	json_number(b, c->d.tvd);
-	json_key(b, &first, "new_share");
-	json_number(b, c->d.new_share);
-	json_key(b, &first, "values_used");
-	json_count(b, c->d.n_used);
-	json_key(b, &first, "values_new");
-	json_count(b, c->d.n_new);
-	json_key(b, &first, "no_values");
-	json_bool(b, c->d.no_values);
-	json_key(b, &first, "distinct");
-	json_count(b, c->n_distinct);
-	json_key(b, &first, "pooled");
-	json_bool(b, c->pooled);
+	json_member_number(b, &first, "statistic", c->d.statistic);
+	json_member_number(b, &first, "p_value", c->d.p_value);
+	json_member_count(b, &first, "dof",
+	    (uint64_t)(c->d.dof > 0 ? c->d.dof : 0));
+	json_member_number(b, &first, "tvd", c->d.tvd);
+	json_member_number(b, &first, "new_share", c->d.new_share);
+	json_member_count(b, &first, "values_used", c->d.n_used);
+	json_member_count(b, &first, "values_new", c->d.n_new);
+	json_member_bool(b, &first, "no_values", c->d.no_values);
+	json_member_count(b, &first, "distinct", c->n_distinct);
+	json_member_bool(b, &first, "pooled", c->pooled);
 	json_key(b, &first, "categories");
 	strbuf_add(b, "[", 1);
 	for (i = 0; i < (size_t)c->n_top; i++) {
@@ -73,14 +67,10 @@ cat_one(struct strbuf *b, const struct cat_feature *c)
 		store_json_string(b, c->names[i]);
 	}
 	strbuf_add(b, "]", 1);
-	json_key(b, &first, "reference_counts");
-	counts_array(b, c->ref_counts, bins);
-	json_key(b, &first, "counts");
-	counts_array(b, c->counts, bins);
-	json_key(b, &first, "drift");
-	json_bool(b, c->drift_chisq);
-	json_key(b, &first, "new_drift");
-	json_bool(b, c->drift_new);
+	counts_array(b, &first, "reference_counts", c->ref_counts, bins);
+	counts_array(b, &first, "counts", c->counts, bins);
+	json_member_bool(b, &first, "drift", c->drift_chisq);
+	json_member_bool(b, &first, "new_drift", c->drift_new);
 	strbuf_add(b, "}", 1);
 }
 

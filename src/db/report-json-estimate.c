@@ -47,40 +47,30 @@ report_json_encode_estimate(const struct estimate_report *r, char **cause)
 	}
 	strbuf_reserve(&b, JSON_ROOM_ESTIMATE);
 	strbuf_add(&b, "{", 1);
-	json_key(&b, &first, "available");
-	json_bool(&b, r->available);
-	if (!r->available) {
-		json_key(&b, &first, "reason");
-		store_json_string(&b, r->reason);
-	}
-	json_key(&b, &first, "method");
-	store_json_string(&b, ESTIMATE_METHOD);
-	json_key(&b, &first, "n_rows");
-	json_count(&b, r->cbpe.n_rows);
+	json_member_bool(&b, &first, "available", r->available);
+	if (!r->available)
+		json_member_string(&b, &first, "reason", r->reason);
+	json_member_string(&b, &first, "method", ESTIMATE_METHOD);
+	json_member_count(&b, &first, "n_rows", r->cbpe.n_rows);
 	if (!r->available) {
 		strbuf_add(&b, "}", 1);
 		return strbuf_take(&b);
 	}
-	json_key(&b, &first, "calibrated");
-	json_bool(&b, r->cbpe.calibrated);
-	json_key(&b, &first, "estimated_accuracy");
-	json_number(&b, r->cbpe.accuracy);
-	json_key(&b, &first, "estimated_accuracy_lower");
-	json_number(&b, r->cbpe.accuracy_lower);
-	json_key(&b, &first, "estimated_accuracy_upper");
-	json_number(&b, r->cbpe.accuracy_upper);
-	json_key(&b, &first, "estimated_accuracy_se");
-	json_number(&b, r->cbpe.accuracy_se);
-	json_key(&b, &first, "estimated_f1_macro");
-	json_number(&b, r->cbpe.f1_macro);
-	json_key(&b, &first, "estimated_f1_macro_lower");
-	json_number(&b, r->cbpe.f1_lower);
-	json_key(&b, &first, "estimated_f1_macro_upper");
-	json_number(&b, r->cbpe.f1_upper);
-	json_key(&b, &first, "estimated_f1_macro_se");
-	json_number(&b, r->cbpe.f1_se);
-	json_key(&b, &first, "estimated_decay");
-	json_bool(&b, r->decayed);
+	json_member_bool(&b, &first, "calibrated", r->cbpe.calibrated);
+	json_member_number(&b, &first, "estimated_accuracy", r->cbpe.accuracy);
+	json_member_number(&b, &first, "estimated_accuracy_lower",
+	    r->cbpe.accuracy_lower);
+	json_member_number(&b, &first, "estimated_accuracy_upper",
+	    r->cbpe.accuracy_upper);
+	json_member_number(&b, &first, "estimated_accuracy_se",
+	    r->cbpe.accuracy_se);
+	json_member_number(&b, &first, "estimated_f1_macro", r->cbpe.f1_macro);
+	json_member_number(&b, &first, "estimated_f1_macro_lower",
+	    r->cbpe.f1_lower);
+	json_member_number(&b, &first, "estimated_f1_macro_upper",
+	    r->cbpe.f1_upper);
+	json_member_number(&b, &first, "estimated_f1_macro_se", r->cbpe.f1_se);
+	json_member_bool(&b, &first, "estimated_decay", r->decayed);
 	JSON_LIT(&b, ",\"thresholds\":{\"decay_delta\":");
 	json_number(&b, r->decay_delta);
 	JSON_LIT(&b, ",\"sigmas\":");

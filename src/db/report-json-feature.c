@@ -27,38 +27,46 @@
 #include "db/store-internal.h"
 #include "db/store.h"
 
-/* {name: value} over the features: the numbers v when set, else counts c. */
+/*
+ * "key":{name: value} over the features, a member of the object being
+ * written (first as json_key's): the numbers v when set, else counts c.
+ */
 static void
-feature_map(struct strbuf *b, const double *v, const uint64_t *c,
-    const struct store_schema *sc)
+feature_map(struct strbuf *b, bool *first, const char *key, const double *v,
+    const uint64_t *c, const struct store_schema *sc)
 {
-	bool first = true;
+	bool ffirst = true;
 	size_t i;
 
+	json_key(b, first, key);
 	strbuf_add(b, "{", 1);
 	for (i = 0; i < sc->n_features; i++) {
-		json_key(b, &first, sc->feature_names[i]);
 		if (v != NULL)
-			json_number(b, v[i]);
+			json_member_number(b, &ffirst, sc->feature_names[i],
+			    v[i]);
 		else
-			json_count(b, c[i]);
+			json_member_count(b, &ffirst, sc->feature_names[i],
+			    c[i]);
 	}
 	strbuf_add(b, "}", 1);
 }
 
+/* "key":[name, ...], the features with flag set, a member likewise. */
 static void
-feature_list(struct strbuf *b, const bool *flag, const struct store_schema *sc)
+feature_list(struct strbuf *b, bool *first, const char *key, const bool *flag,
+    const struct store_schema *sc)
 {
-	bool first = true;
+	bool ffirst = true;
 	size_t i;
 
+	json_key(b, first, key);
 	strbuf_add(b, "[", 1);
 	for (i = 0; i < sc->n_features; i++) {
 		if (!flag[i])
 			continue;
-		if (!first)
+		if (!ffirst)
 			strbuf_add(b, ",", 1);
-		first = false;
+		ffirst = false;
 		store_json_string(b, sc->feature_names[i]);
 	}
 	strbuf_add(b, "]", 1);
@@ -137,24 +145,16 @@ feature_missing(struct strbuf *b, bool *first, const struct feature_report *r,
 		return;
 	json_key(b, first, "missing");
 	strbuf_add(b, "{", 1);
-	json_key(b, &mfirst, "shares");
-	feature_map(b, r->missing_share, NULL, sc);
-	json_key(b, &mfirst, "reference_shares");
-	feature_map(b, r->ref_missing_share, NULL, sc);
-	json_key(b, &mfirst, "p_values");
-	feature_map(b, r->missing_p_value, NULL, sc);
-	json_key(b, &mfirst, "effects");
-	feature_map(b, r->missing_effect, NULL, sc);
-	json_key(b, &mfirst, "values_used");
-	feature_map(b, NULL, r->n_used, sc);
-	json_key(b, &mfirst, "drifted_features");
-	feature_list(b, r->drift_missing, sc);
-	json_key(b, &mfirst, "no_values_features");
-	feature_list(b, r->no_values, sc);
-	json_key(b, &mfirst, "alpha");
-	json_number(b, r->missing_alpha);
-	json_key(b, &mfirst, "min_effect");
-	json_number(b, r->missing_min_effect);
+	feature_map(b, &mfirst, "shares", r->missing_share, NULL, sc);
+	feature_map(b, &mfirst, "reference_shares", r->ref_missing_share, NULL,
+	    sc);
+	feature_map(b, &mfirst, "p_values", r->missing_p_value, NULL, sc);
+	feature_map(b, &mfirst, "effects", r->missing_effect, NULL, sc);
+	feature_map(b, &mfirst, "values_used", NULL, r->n_used, sc);
+	feature_list(b, &mfirst, "drifted_features", r->drift_missing, sc);
+	feature_list(b, &mfirst, "no_values_features", r->no_values, sc);
+	json_member_number(b, &mfirst, "alpha", r->missing_alpha);
+	json_member_number(b, &mfirst, "min_effect", r->missing_min_effect);
 	strbuf_add(b, "}", 1);
 }
 
@@ -176,62 +176,45 @@ report_json_encode_feature(const struct feature_report *r,
 	}
 	strbuf_reserve(&b, JSON_ROOM_FEATURE(sc->n_features));
 	strbuf_add(&b, "{", 1);
-	json_key(&b, &first, "any_drift");
-	json_bool(&b, r->any_drift);
-	json_key(&b, &first, "drifted_features_ks");
-	feature_list(&b, r->drift_ks, sc);
-	json_key(&b, &first, "drifted_features_psi");
-	feature_list(&b, r->drift_psi, sc);
-	json_key(&b, &first, "psi_values");
-	feature_map(&b, r->psi, NULL, sc);
-	json_key(&b, &first, "ks_p_values");
-	feature_map(&b, r->ks_p_value, NULL, sc);
-	json_key(&b, &first, "ks_statistics");
-	feature_map(&b, r->ks_statistic, NULL, sc);
-	json_key(&b, &first, "max_psi");
-	json_number(&b, r->psi[r->max_psi_feature]);
+	json_member_bool(&b, &first, "any_drift", r->any_drift);
+	feature_list(&b, &first, "drifted_features_ks", r->drift_ks, sc);
+	feature_list(&b, &first, "drifted_features_psi", r->drift_psi, sc);
+	feature_map(&b, &first, "psi_values", r->psi, NULL, sc);
+	feature_map(&b, &first, "ks_p_values", r->ks_p_value, NULL, sc);
+	feature_map(&b, &first, "ks_statistics", r->ks_statistic, NULL, sc);
+	json_member_number(&b, &first, "max_psi", r->psi[r->max_psi_feature]);
 	if (r->psi_outlier != NULL) {
 		/* Features whose PSI bins an outlier dominates. */
-		json_key(&b, &first, "psi_outlier_range");
-		feature_list(&b, r->psi_outlier, sc);
+		feature_list(&b, &first, "psi_outlier_range", r->psi_outlier,
+		    sc);
 	}
-	json_key(&b, &first, "max_psi_feature");
-	store_json_string(&b, sc->feature_names[r->max_psi_feature]);
-	json_key(&b, &first, "investigate_features_psi");
-	feature_list(&b, r->investigate_psi, sc);
+	json_member_string(&b, &first, "max_psi_feature",
+	    sc->feature_names[r->max_psi_feature]);
+	feature_list(&b, &first, "investigate_features_psi", r->investigate_psi,
+	    sc);
 	if (r->thresholds_stored)
 		feature_thresholds(&b, r->thresholds, r->categorical, sc);
 	if (r->calibrated) {
 		/* The calibrated policy's p-values and adjusted p-values. */
-		json_key(&b, &first, "policy");
-		store_json_string(&b, "calibrated");
-		json_key(&b, &first, "psi_p_values");
-		feature_map(&b, r->psi_p_value, NULL, sc);
-		json_key(&b, &first, "ks_q_values");
-		feature_map(&b, r->ks_q, NULL, sc);
-		json_key(&b, &first, "psi_q_values");
-		feature_map(&b, r->psi_q, NULL, sc);
-		if (r->mean != NULL) {
-			json_key(&b, &first, "means");
-			feature_map(&b, r->mean, NULL, sc);
-		}
-		if (r->missing_q != NULL) {
-			json_key(&b, &first, "missing_q_values");
-			feature_map(&b, r->missing_q, NULL, sc);
-		}
+		json_member_string(&b, &first, "policy", "calibrated");
+		feature_map(&b, &first, "psi_p_values", r->psi_p_value, NULL,
+		    sc);
+		feature_map(&b, &first, "ks_q_values", r->ks_q, NULL, sc);
+		feature_map(&b, &first, "psi_q_values", r->psi_q, NULL, sc);
+		if (r->mean != NULL)
+			feature_map(&b, &first, "means", r->mean, NULL, sc);
+		if (r->missing_q != NULL)
+			feature_map(&b, &first, "missing_q_values",
+			    r->missing_q, NULL, sc);
 		report_json_joint_encode(&b, &first, r);
 	}
 	if (r->mmd_run) {
 		json_key(&b, &first, "mmd");
 		strbuf_add(&b, "{", 1);
-		json_key(&b, &mfirst, "mmd2");
-		json_number(&b, r->mmd.mmd2);
-		json_key(&b, &mfirst, "sigma");
-		json_number(&b, r->mmd.sigma);
-		json_key(&b, &mfirst, "p_value");
-		json_number(&b, r->mmd.p_value);
-		json_key(&b, &mfirst, "drift");
-		json_bool(&b, r->mmd_drift);
+		json_member_number(&b, &mfirst, "mmd2", r->mmd.mmd2);
+		json_member_number(&b, &mfirst, "sigma", r->mmd.sigma);
+		json_member_number(&b, &mfirst, "p_value", r->mmd.p_value);
+		json_member_bool(&b, &mfirst, "drift", r->mmd_drift);
 		strbuf_add(&b, "}", 1);
 	}
 	feature_missing(&b, &first, r, sc);

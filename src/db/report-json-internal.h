@@ -40,6 +40,15 @@ void	 json_key(struct strbuf *b, bool *first, const char *key);
 void	 json_number(struct strbuf *b, double v);
 void	 json_count(struct strbuf *b, uint64_t v);
 void	 json_bool(struct strbuf *b, bool v);
+/* "key":value, one member: json_key and the value's writer above. */
+void	 json_member_number(struct strbuf *b, bool *first, const char *key,
+	    double v);
+void	 json_member_count(struct strbuf *b, bool *first, const char *key,
+	    uint64_t v);
+void	 json_member_bool(struct strbuf *b, bool *first, const char *key,
+	    bool v);
+void	 json_member_string(struct strbuf *b, bool *first, const char *key,
+	    const char *s);
 
 /* The member key of o, or NULL. */
 const cJSON *get(const cJSON *o, const char *key);

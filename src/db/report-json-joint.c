@@ -53,11 +53,10 @@ report_json_joint_encode(struct strbuf *b, bool *first,
 	json_key(b, first, "joint");
 	JSON_LIT(b, "{");
 	for (i = 0; i < JOINT_NUMS; i++) {
-		json_key(b, &jfirst, joint_nums[i].key);
-		json_number(b, *joint_at((struct feature_report *)r, i));
+		json_member_number(b, &jfirst, joint_nums[i].key,
+		    *joint_at((struct feature_report *)r, i));
 	}
-	json_key(b, &jfirst, "drift");
-	json_bool(b, r->joint_drift);
+	json_member_bool(b, &jfirst, "drift", r->joint_drift);
 	JSON_LIT(b, "}");
 }
 

@@ -83,6 +83,37 @@ json_bool(struct strbuf *b, bool v)
 		strbuf_add(b, "false", 5);
 }
 
+/* One member "key":value of an object, after a comma unless the first. */
+void
+json_member_number(struct strbuf *b, bool *first, const char *key, double v)
+{
+	json_key(b, first, key);
+	json_number(b, v);
+}
+
+void
+json_member_count(struct strbuf *b, bool *first, const char *key,
+    uint64_t v)
+{
+	json_key(b, first, key);
+	json_count(b, v);
+}
+
+void
+json_member_bool(struct strbuf *b, bool *first, const char *key, bool v)
+{
+	json_key(b, first, key);
+	json_bool(b, v);
+}
+
+void
+json_member_string(struct strbuf *b, bool *first, const char *key,
+    const char *s)
+{
+	json_key(b, first, key);
+	store_json_string(b, s);
+}
+
 /*
  * True when text holds U+0000, raw or as a \u0000 escape in a string.
  * cJSON decodes either into a NUL that ends the C string it hands back, so

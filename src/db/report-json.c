@@ -59,45 +59,38 @@ report_json_encode_prediction(const struct prediction_report *r,
 	}
 	strbuf_reserve(&b, JSON_ROOM_PREDICTION(sc->n_classes));
 	strbuf_add(&b, "{", 1);
-	json_key(&b, &first, "label_shift_drift");
-	json_bool(&b, r->label_shift_drift);
-	json_key(&b, &first, "label_shift_p_value");
-	json_number(&b, r->label_shift_p_value);
-	json_key(&b, &first, "label_shift_statistic");
-	json_number(&b, r->label_shift_statistic);
+	json_member_bool(&b, &first, "label_shift_drift", r->label_shift_drift);
+	json_member_number(&b, &first, "label_shift_p_value",
+	    r->label_shift_p_value);
+	json_member_number(&b, &first, "label_shift_statistic",
+	    r->label_shift_statistic);
 	json_key(&b, &first, "label_shift_homogeneity");
 	strbuf_add(&b, "{", 1);
-	json_key(&b, &hfirst, "statistic");
-	json_number(&b, r->label_shift_homog_statistic);
-	json_key(&b, &hfirst, "p_value");
-	json_number(&b, r->label_shift_homog_p_value);
+	json_member_number(&b, &hfirst, "statistic",
+	    r->label_shift_homog_statistic);
+	json_member_number(&b, &hfirst, "p_value",
+	    r->label_shift_homog_p_value);
 	json_key(&b, &hfirst, "dof");
 	strbuf_addf(&b, "%d", r->label_shift_homog_dof);
-	json_key(&b, &hfirst, "drift");
-	json_bool(&b, r->label_shift_homog_drift);
+	json_member_bool(&b, &hfirst, "drift", r->label_shift_homog_drift);
 	strbuf_add(&b, "}", 1);
 	if (r->calibrated) {
-		json_key(&b, &first, "policy");
-		store_json_string(&b, "calibrated");
-		json_key(&b, &first, "label_shift_q_value");
-		json_number(&b, r->label_shift_q);
-		json_key(&b, &first, "class_tvd");
-		json_number(&b, r->class_tvd);
-		json_key(&b, &first, "confidence_delta");
-		json_number(&b, r->mean_confidence -
-		    r->reference_mean_confidence);
+		json_member_string(&b, &first, "policy", "calibrated");
+		json_member_number(&b, &first, "label_shift_q_value",
+		    r->label_shift_q);
+		json_member_number(&b, &first, "class_tvd", r->class_tvd);
+		json_member_number(&b, &first, "confidence_delta",
+		    r->mean_confidence - r->reference_mean_confidence);
 	}
-	json_key(&b, &first, "confidence_drift");
-	json_bool(&b, r->confidence_drift);
-	json_key(&b, &first, "mean_confidence");
-	json_number(&b, r->mean_confidence);
-	json_key(&b, &first, "reference_mean_confidence");
-	json_number(&b, r->reference_mean_confidence);
+	json_member_bool(&b, &first, "confidence_drift", r->confidence_drift);
+	json_member_number(&b, &first, "mean_confidence", r->mean_confidence);
+	json_member_number(&b, &first, "reference_mean_confidence",
+	    r->reference_mean_confidence);
 	json_key(&b, &first, "class_counts");
 	strbuf_add(&b, "{", 1);
 	for (i = 0; i < r->n_classes; i++) {
-		json_key(&b, &cfirst, sc->class_names[i]);
-		json_count(&b, r->class_counts[i]);
+		json_member_count(&b, &cfirst, sc->class_names[i],
+		    r->class_counts[i]);
 	}
 	strbuf_add(&b, "}", 1);
 	if (r->thresholds_stored) {
@@ -169,26 +162,18 @@ report_json_encode_performance(const struct performance_report *r,
 	k = (size_t)r->n_classes;
 	strbuf_reserve(&b, JSON_ROOM_PERFORMANCE(sc->n_classes));
 	strbuf_add(&b, "{", 1);
-	json_key(&b, &first, "accuracy");
-	json_number(&b, r->accuracy);
-	json_key(&b, &first, "f1_macro");
-	json_number(&b, r->f1_macro);
-	json_key(&b, &first, "ece");
-	json_number(&b, r->ece);
-	json_key(&b, &first, "acc_delta");
-	json_number(&b, r->acc_delta);
-	json_key(&b, &first, "f1_delta");
-	json_number(&b, r->f1_delta);
-	json_key(&b, &first, "any_decay");
-	json_bool(&b, r->any_decay);
-	json_key(&b, &first, "n_rows");
-	json_count(&b, r->n_rows);
+	json_member_number(&b, &first, "accuracy", r->accuracy);
+	json_member_number(&b, &first, "f1_macro", r->f1_macro);
+	json_member_number(&b, &first, "ece", r->ece);
+	json_member_number(&b, &first, "acc_delta", r->acc_delta);
+	json_member_number(&b, &first, "f1_delta", r->f1_delta);
+	json_member_bool(&b, &first, "any_decay", r->any_decay);
+	json_member_count(&b, &first, "n_rows", r->n_rows);
 	if (r->n_unlabelled > 0) {
 		/* Judged on partial labels (--min-label-coverage). */
-		json_key(&b, &first, "n_labelled");
-		json_count(&b, r->n_rows);
-		json_key(&b, &first, "coverage");
-		json_number(&b, performance_coverage(r));
+		json_member_count(&b, &first, "n_labelled", r->n_rows);
+		json_member_number(&b, &first, "coverage",
+		    performance_coverage(r));
 	}
 	json_key(&b, &first, "confusion");
 	put_confusion(&b, r->confusion, k);
@@ -236,34 +221,22 @@ report_json_encode_detectors(const struct detector_report *r, char **cause)
 	}
 	strbuf_reserve(&b, JSON_ROOM_DETECTORS);
 	strbuf_add(&b, "{", 1);
-	json_key(&b, &first, "n_fed");
-	json_count(&b, r->n_fed);
-	json_key(&b, &first, "ddm_state");
-	store_json_string(&b, ddm_state_names[r->ddm_state]);
-	json_key(&b, &first, "ddm_warning");
-	json_bool(&b, r->ddm_warning);
-	json_key(&b, &first, "ddm_drift");
-	json_bool(&b, r->ddm_drift);
-	json_key(&b, &first, "ddm_drifts");
-	json_count(&b, r->ddm_drifts);
-	json_key(&b, &first, "adwin_drift");
-	json_bool(&b, r->adwin_drift);
-	json_key(&b, &first, "adwin_width");
-	json_count(&b, r->adwin_width);
-	json_key(&b, &first, "adwin_mean");
-	json_number(&b, r->adwin_mean);
-	json_key(&b, &first, "adwin_detections");
-	json_count(&b, r->adwin_detections);
+	json_member_count(&b, &first, "n_fed", r->n_fed);
+	json_member_string(&b, &first, "ddm_state",
+	    ddm_state_names[r->ddm_state]);
+	json_member_bool(&b, &first, "ddm_warning", r->ddm_warning);
+	json_member_bool(&b, &first, "ddm_drift", r->ddm_drift);
+	json_member_count(&b, &first, "ddm_drifts", r->ddm_drifts);
+	json_member_bool(&b, &first, "adwin_drift", r->adwin_drift);
+	json_member_count(&b, &first, "adwin_width", r->adwin_width);
+	json_member_number(&b, &first, "adwin_mean", r->adwin_mean);
+	json_member_count(&b, &first, "adwin_detections", r->adwin_detections);
 	if (r->calibrated) {
 		/* The signals; the verdicts above need the accuracy test. */
-		json_key(&b, &first, "policy");
-		store_json_string(&b, "calibrated");
-		json_key(&b, &first, "ddm_signal");
-		json_bool(&b, r->ddm_signal);
-		json_key(&b, &first, "adwin_signal");
-		json_bool(&b, r->adwin_signal);
-		json_key(&b, &first, "acc_p_value");
-		json_number(&b, r->acc_p_value);
+		json_member_string(&b, &first, "policy", "calibrated");
+		json_member_bool(&b, &first, "ddm_signal", r->ddm_signal);
+		json_member_bool(&b, &first, "adwin_signal", r->adwin_signal);
+		json_member_number(&b, &first, "acc_p_value", r->acc_p_value);
 	}
 	strbuf_add(&b, "}", 1);
 	return strbuf_take(&b);
