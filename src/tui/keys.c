@@ -57,8 +57,7 @@ keys_init(void)
 	k['2'] = ACT_TAB2;
 	k['3'] = ACT_TAB3;
 	k['4'] = ACT_TAB4;
-	k['0'] = ACT_FLEET;
-	k['m'] = ACT_FLEET;
+	k['0'] = k['m'] = ACT_FLEET;
 	k['-'] = ACT_FASTER;
 	k['+'] = k['='] = ACT_SLOWER;
 	k[' '] = k['p'] = k['Z'] = ACT_PAUSE;
