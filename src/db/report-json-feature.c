@@ -41,12 +41,11 @@ feature_map(struct strbuf *b, bool *first, const char *key, const double *v,
 	json_key(b, first, key);
 	strbuf_add(b, "{", 1);
 	for (i = 0; i < sc->n_features; i++) {
+		json_key(b, &ffirst, sc->feature_names[i]);
 		if (v != NULL)
-			json_member_number(b, &ffirst, sc->feature_names[i],
-			    v[i]);
+			json_number(b, v[i]);
 		else
-			json_member_count(b, &ffirst, sc->feature_names[i],
-			    c[i]);
+			json_count(b, c[i]);
 	}
 	strbuf_add(b, "}", 1);
 }
