@@ -4,7 +4,8 @@
  * time, else log time), whole and at least max_rows per call; a pruned
  * batch's rows sent again are replays; a label for a pruned row is held
  * and expires with the TTL; reports and alerts by age, keeping pending
- * pages and open conditions'.
+ * pages and open conditions'; the remembered head of the run forgotten
+ * with a transaction rolled back (store_discard, or an error).
  */
 #include <check.h>
 #include <stdio.h>
@@ -25,16 +26,21 @@ struct row {
 	double	 logged;	/* log time, Unix s; 0 now */
 };
 
-/* Add n rows like r (ids r->id, r->id + 1, ...) to batch, then flush. */
+/*
+ * Add rows first..first + n - 1 like r (ids r->id + row, event times
+ * r->ts + row us) to batch, in the open write transaction (begun if
+ * none).
+ */
 static void
-add_rows(struct store *s, int64_t batch, int n, const struct row *r)
+add_open(struct store *s, int64_t batch, int first, int n,
+    const struct row *r)
 {
 	struct store_prediction p;
 	struct store_event_id id;
 	char *cause = NULL;
 	int i;
 
-	for (i = 0; i < n; i++) {
+	for (i = first; i < first + n; i++) {
 		memset(&p, 0, sizeof p);
 		memset(&id, 0, sizeof id);
 		p.batch_id = batch;
@@ -54,6 +60,15 @@ add_rows(struct store *s, int64_t batch, int n, const struct row *r)
 		ck_assert_msg(store_prediction_add(s, &p, &cause) ==
 		    STORE_ADD_NEW, "add: %s", cause);
 	}
+}
+
+/* Add n rows like r (ids r->id, r->id + 1, ...) to batch, then flush. */
+static void
+add_rows(struct store *s, int64_t batch, int n, const struct row *r)
+{
+	char *cause = NULL;
+
+	add_open(s, batch, 0, n, r);
 	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
 }
 
@@ -70,9 +85,9 @@ close_batches(struct store *s, int64_t first, int64_t last)
 	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
 }
 
-/* store_prune_rows, committed; its rows and batches. */
+/* store_prune_rows in the open transaction; its rows and batches. */
 static void
-prune(struct store *s, double cutoff, double final_before, size_t max,
+prune_open(struct store *s, double cutoff, double final_before, size_t max,
     size_t want_rows, size_t want_batches)
 {
 	size_t rows, batches;
@@ -80,9 +95,19 @@ prune(struct store *s, double cutoff, double final_before, size_t max,
 
 	ck_assert_msg(store_prune_rows(s, cutoff, final_before, max, &rows,
 	    &batches, &cause) == 0, "%s", cause);
-	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
 	ck_assert_uint_eq(rows, want_rows);
 	ck_assert_uint_eq(batches, want_batches);
+}
+
+/* store_prune_rows, committed; its rows and batches. */
+static void
+prune(struct store *s, double cutoff, double final_before, size_t max,
+    size_t want_rows, size_t want_batches)
+{
+	char *cause = NULL;
+
+	prune_open(s, cutoff, final_before, max, want_rows, want_batches);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
 }
 
 /*
@@ -268,6 +293,143 @@ START_TEST(test_prune_reports)
 }
 END_TEST
 
+/*
+ * Retention's head (the oldest kept batch and the time of its newest
+ * row, remembered between calls while it is not due) goes with a
+ * transaction rolled back, here by store_discard. The transaction added
+ * rows of now to a batch of day-old rows, closed it, and its prune found
+ * the batch not due; after the rollback the batch holds its day-old rows
+ * only, and once it is closed again a prune must take it whole (a head
+ * kept from the rolled-back rows would say "not due" for another day).
+ */
+START_TEST(test_prune_rollback_skip)
+{
+	struct store *s = open_rw();
+	double now = clock_wall();
+	const struct row old_ev = { 0, 0, now - 86400, 0 };
+	const struct row new_ev = { 0, 0, now, 0 };
+	char *cause = NULL;
+
+	add_rows(s, 1, 20, &old_ev);
+	add_open(s, 1, 20, 10, &new_ev);
+	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
+	prune_open(s, now - 3600, 0, 1000, 0, 0);
+	store_discard(s);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 20);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM batches WHERE"
+	    " closed_at IS NULL"), 1);
+	close_batches(s, 1, 1);
+	prune(s, now - 3600, 0, 1000, 20, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 0);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * The other way: the rolled-back transaction pruned a batch of day-old
+ * rows and remembered it; the same batch id then comes again with rows
+ * of now. A prune an hour back must keep it (a head kept from the
+ * rolled-back rows would delete rows newer than the cutoff), and one an
+ * hour ahead takes it.
+ */
+START_TEST(test_prune_rollback_range)
+{
+	struct store *s = open_rw();
+	double now = clock_wall();
+	const struct row old_ev = { 0, 0, now - 86400, 0 };
+	const struct row new_ev = { 0, 0, now, 0 };
+	char *cause = NULL;
+
+	add_open(s, 1, 0, 20, &old_ev);
+	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
+	prune_open(s, now - 3600, 0, 1000, 20, 1);
+	store_discard(s);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM batches"), 0);
+	add_rows(s, 1, 20, &new_ev);
+	close_batches(s, 1, 1);
+	prune(s, now - 3600, 0, 1000, 0, 0);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 20);
+	prune(s, now + 3600, 0, 1000, 20, 1);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * A model the handle switched away from inside the transaction keeps its
+ * head in a slot (store_model_set); the rollback forgets that one too.
+ */
+START_TEST(test_prune_rollback_models)
+{
+	struct store *s = open_rw();
+	double now = clock_wall();
+	const struct row old_ev = { 0, 0, now - 86400, 0 };
+	const struct row new_ev = { 0, 0, now, 0 };
+	char *cause = NULL;
+
+	ck_assert_msg(store_model_set(s, "a", &cause) == 0, "%s", cause);
+	add_rows(s, 1, 20, &old_ev);
+	add_open(s, 1, 20, 10, &new_ev);
+	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
+	prune_open(s, now - 3600, 0, 1000, 0, 0);
+	ck_assert_msg(store_model_set(s, "b", &cause) == 0, "%s", cause);
+	add_open(s, 1, 0, 5, &old_ev);
+	store_discard(s);
+	ck_assert_msg(store_model_set(s, "a", &cause) == 0, "%s", cause);
+	close_batches(s, 1, 1);
+	prune(s, now - 3600, 0, 1000, 20, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 0);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * The same when the database ends the transaction on an error: a
+ * trigger refuses a write after the prune (SQLite rolls the whole
+ * transaction back, RAISE(ROLLBACK); PostgreSQL's failed transaction is
+ * rolled back by the store), and the cause says the work was rolled back.
+ * (The write refused is the input's position, ingest's last of a flush.)
+ */
+START_TEST(test_prune_rollback_error)
+{
+	struct store *s = open_rw();
+	double now = clock_wall();
+	const struct row old_ev = { 0, 0, now - 86400, 0 };
+	const struct row new_ev = { 0, 0, now, 0 };
+	struct store_position pos;
+	char *cause = NULL;
+	int rc;
+
+	add_rows(s, 1, 20, &old_ev);
+	if (fixture_pg)
+		q_exec("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE"
+		    " plpgsql AS $$BEGIN RAISE EXCEPTION 'refused by the"
+		    " test'; END$$; CREATE TRIGGER refuse BEFORE INSERT ON"
+		    " input_positions FOR EACH ROW WHEN (NEW.source ="
+		    " 'refused') EXECUTE FUNCTION refuse()");
+	else
+		q_exec("CREATE TRIGGER refuse BEFORE INSERT ON"
+		    " input_positions WHEN NEW.source = 'refused' BEGIN"
+		    " SELECT RAISE(ROLLBACK,"
+		    " 'refused by the test'); END");
+	add_open(s, 1, 20, 10, &new_ev);
+	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
+	prune_open(s, now - 3600, 0, 1000, 0, 0);
+	/* Sent in the pipeline on PostgreSQL: the COMMIT reports it. */
+	memset(&pos, 0, sizeof pos);
+	if ((rc = store_position_put(s, "refused", &pos, &cause)) == 0)
+		rc = store_flush(s, &cause);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(strstr(cause, "refused by the test") != NULL &&
+	    strstr(cause, "rolled back") != NULL, "%s", cause);
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 20);
+	close_batches(s, 1, 1);
+	prune(s, now - 3600, 0, 1000, 20, 1);
+	store_close(s);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -276,6 +438,10 @@ main(int argc, char **argv)
 		{ test_prune_event_time, NULL },
 		{ test_prune_label_ttl, NULL },
 		{ test_prune_reports, NULL },
+		{ test_prune_rollback_skip, NULL },
+		{ test_prune_rollback_range, NULL },
+		{ test_prune_rollback_models, NULL },
+		{ test_prune_rollback_error, NULL },
 	};
 
 	return fixture_main(argc, argv, "prune", cases,
