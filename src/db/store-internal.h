@@ -156,12 +156,15 @@ struct store {
 	/*
 	 * Retention (store-prune.c): the oldest closed batch whose rows
 	 * are kept, and the time of its newest row, remembered while it
-	 * is not due yet (zeroed by the calloc of store_open: none).
+	 * is not due yet (zeroed by the calloc of store_open: none), with
+	 * the model's count of late rows (meta late_rows) when it was read:
+	 * a late row may be the batch's newest.
 	 */
 	bool		 prune_ready;	/* secure_delete off (SQLite) */
 	bool		 prune_head_known;
 	int64_t		 prune_head;
 	double		 prune_head_time;	/* Unix seconds */
+	int64_t		 prune_head_late;
 	/*
 	 * cur_counted: this connection created cur_batch's ledger row, so
 	 * every row of it went through store_prediction_add here; while no
@@ -496,6 +499,7 @@ struct store_model_slot {
 	bool		 prune_head_known;
 	int64_t		 prune_head;
 	double		 prune_head_time;
+	int64_t		 prune_head_late;
 	int64_t		 tx_data_version;
 	bool		 bulk_fresh;
 	int64_t		 bulk_batch;

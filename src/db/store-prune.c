@@ -7,14 +7,15 @@
  * held like one for a prediction never seen, and expires with the TTL)
  * and its newest row is older than the cutoff. A row's time is its event
  * time where it has one, else when it was logged; a batch's time is its
- * newest row's. Batches are taken in the order they closed; the first
- * one with final labels that is not old enough yet stops the run (it is
- * remembered with its time, so a flush that finds nothing due reads no
- * row), so a batch whose events are older than an earlier batch's waits
- * for that one. The ledger row keeps its counts and report summaries and
- * records when the rows went (pruned_at), so readers say "rows pruned"
- * instead of showing an empty batch; reports, the reference, detector
- * state and alerts are kept.
+ * newest row's, a late one's too. Batches are taken in the order they
+ * closed; the first one with final labels that is not old enough yet
+ * stops the run (it is remembered with its time, so a flush that finds
+ * nothing due reads no row, until a late row is stored, by any writer,
+ * or a transaction is rolled back), so a batch whose events are older
+ * than an earlier batch's waits for that one. The ledger row keeps its
+ * counts and report summaries and records when the rows went
+ * (pruned_at), so readers say "rows pruned" instead of showing an empty
+ * batch; reports, the reference, detector state and alerts are kept.
  *
  * Reports and alerts (--retain-reports, default never): reports written
  * before the cutoff are deleted, oldest first, and so are alerts decided
@@ -59,6 +60,10 @@ static const char sql_prune_next[] =
 static const char sql_prune_time[] =
     "SELECT max(coalesce(event_ts / 1000000.0, logged_at)) FROM predictions"
     " WHERE batch_id = ?1 AND model_id = :model";
+/* The model's late rows so far (store_prediction_late counts them). */
+static const char sql_prune_late[] =
+    "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'late_rows'"
+    " AND model_id = :model";
 static const char sql_prune_rows[] =
     "DELETE FROM predictions WHERE batch_id = ?1 AND model_id = :model";
 static const char sql_prune_mark[] =
@@ -118,6 +123,24 @@ prune_time(struct store *s, int64_t batch, double closed_at, double *t,
 	return -1;
 }
 
+/* The model's count of late rows into *n (0 before the first). */
+static int
+prune_late(struct store *s, int64_t *n, char **cause)
+{
+	struct db_stmt	*st;
+	int		 rc;
+
+	if ((st = store_stmt(s, sql_prune_late, cause)) == NULL)
+		return -1;
+	rc = db_step(st);
+	*n = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	if (rc == DB_ROW || rc == DB_DONE)
+		return 0;
+	*cause = store_db_error(s, "counting late rows");
+	return -1;
+}
+
 /* The next batch due into *batch: 1, 0 none, -1 (*cause). */
 static int
 prune_next(struct store *s, double cutoff, double final_before,
@@ -125,6 +148,7 @@ prune_next(struct store *s, double cutoff, double final_before,
 {
 	struct db_stmt	*st;
 	double		 closed_at = 0.0, t;
+	int64_t		 late;
 	int		 rc;
 
 	if ((st = store_stmt(s, sql_prune_next, cause)) == NULL)
@@ -142,12 +166,17 @@ prune_next(struct store *s, double cutoff, double final_before,
 		*cause = store_db_error(s, "finding rows to prune");
 		return -1;
 	}
-	if (!s->prune_head_known || s->prune_head != *batch) {
+	/* A late row since the head was read may be its newest. */
+	if (prune_late(s, &late, cause) == -1)
+		return -1;
+	if (!s->prune_head_known || s->prune_head != *batch ||
+	    s->prune_head_late != late) {
 		if (prune_time(s, *batch, closed_at, &t, cause) == -1)
 			return -1;
 		s->prune_head_known = true;
 		s->prune_head = *batch;
 		s->prune_head_time = t;
+		s->prune_head_late = late;
 	}
 	return s->prune_head_time < cutoff ? 1 : 0;
 }

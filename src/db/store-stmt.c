@@ -157,6 +157,7 @@ model_swap(struct store *s, struct store_model_slot *m, bool from)
 	SWAP(prune_head_known);
 	SWAP(prune_head);
 	SWAP(prune_head_time);
+	SWAP(prune_head_late);
 	SWAP(tx_data_version);
 	SWAP(bulk_fresh);
 	SWAP(bulk_batch);

@@ -72,6 +72,27 @@ add_rows(struct store *s, int64_t batch, int n, const struct row *r)
 	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
 }
 
+/* Row row of closed batch, like r: late; then flush. */
+static void
+add_late(struct store *s, int64_t batch, int row, const struct row *r)
+{
+	struct store_prediction p;
+	char *cause = NULL;
+
+	memset(&p, 0, sizeof p);
+	p.batch_id = batch;
+	p.row_in_batch = row;
+	p.features_json = "[0.5, 1, 2]";
+	p.scores_json = "[0.25,0.5,0.25]";
+	p.true_class = r->label;
+	p.logged_at = r->logged;
+	p.has_event_ts = r->ts > 0;
+	p.event_ts = (int64_t)(r->ts * 1e6);
+	ck_assert_msg(store_prediction_add(s, &p, &cause) == STORE_ADD_LATE,
+	    "late row: %s", cause);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+}
+
 /* Close batches first..last (judged), then flush. */
 static void
 close_batches(struct store *s, int64_t first, int64_t last)
@@ -430,6 +451,33 @@ START_TEST(test_prune_rollback_error)
 }
 END_TEST
 
+/*
+ * A late row (one for a batch already judged) is a row of its batch: a
+ * batch remembered as the head, not due, whose late row of now arrives
+ * (here from another writer's connection) is not due an hour back, and
+ * is an hour ahead.
+ */
+START_TEST(test_prune_late_row)
+{
+	struct store *s = open_rw(), *w = open_rw();
+	double now = clock_wall();
+	const struct row old_ev = { 0, 0, now - 86400, 0 };
+	const struct row new_ev = { 0, 0, now, 0 };
+
+	add_rows(s, 1, 20, &old_ev);
+	close_batches(s, 1, 1);
+	prune(s, now - 2 * 86400, 0, 1000, 0, 0);	/* head: a day ago */
+	add_late(w, 1, 20, &new_ev);
+	store_close(w);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 21);
+	prune(s, now - 3600, 0, 1000, 0, 0);
+	add_late(s, 1, 21, &old_ev);	/* this connection's own, older */
+	prune(s, now - 3600, 0, 1000, 0, 0);
+	prune(s, now + 3600, 0, 1000, 22, 1);
+	store_close(s);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -442,6 +490,7 @@ main(int argc, char **argv)
 		{ test_prune_rollback_range, NULL },
 		{ test_prune_rollback_models, NULL },
 		{ test_prune_rollback_error, NULL },
+		{ test_prune_late_row, NULL },
 	};
 
 	return fixture_main(argc, argv, "prune", cases,
