@@ -29,11 +29,11 @@ struct row {
 /*
  * Add rows first..first + n - 1 like r (ids r->id + row, event times
  * r->ts + row us) to batch, in the open write transaction (begun if
- * none).
+ * none); each must be want (new, late).
  */
 static void
-add_open(struct store *s, int64_t batch, int first, int n,
-    const struct row *r)
+add_want(struct store *s, int64_t batch, int first, int n,
+    const struct row *r, enum store_add_result want)
 {
 	struct store_prediction p;
 	struct store_event_id id;
@@ -57,9 +57,17 @@ add_open(struct store *s, int64_t batch, int first, int n,
 		}
 		p.has_event_ts = r->ts > 0;
 		p.event_ts = (int64_t)(r->ts * 1e6) + i;
-		ck_assert_msg(store_prediction_add(s, &p, &cause) ==
-		    STORE_ADD_NEW, "add: %s", cause);
+		ck_assert_msg(store_prediction_add(s, &p, &cause) == want,
+		    "add: %s", cause);
 	}
+}
+
+/* add_want of new rows. */
+static void
+add_open(struct store *s, int64_t batch, int first, int n,
+    const struct row *r)
+{
+	add_want(s, batch, first, n, r, STORE_ADD_NEW);
 }
 
 /* Add n rows like r (ids r->id, r->id + 1, ...) to batch, then flush. */
@@ -76,20 +84,9 @@ add_rows(struct store *s, int64_t batch, int n, const struct row *r)
 static void
 add_late(struct store *s, int64_t batch, int row, const struct row *r)
 {
-	struct store_prediction p;
 	char *cause = NULL;
 
-	memset(&p, 0, sizeof p);
-	p.batch_id = batch;
-	p.row_in_batch = row;
-	p.features_json = "[0.5, 1, 2]";
-	p.scores_json = "[0.25,0.5,0.25]";
-	p.true_class = r->label;
-	p.logged_at = r->logged;
-	p.has_event_ts = r->ts > 0;
-	p.event_ts = (int64_t)(r->ts * 1e6);
-	ck_assert_msg(store_prediction_add(s, &p, &cause) == STORE_ADD_LATE,
-	    "late row: %s", cause);
+	add_want(s, batch, row, 1, r, STORE_ADD_LATE);
 	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
 }
 
@@ -315,6 +312,37 @@ START_TEST(test_prune_reports)
 END_TEST
 
 /*
+ * Batch 1 of the model: 20 day-old rows committed, then in the open
+ * transaction 10 rows of now, its close, and a prune an hour back that
+ * finds it not due (its newest row is now) and remembers it as the head.
+ */
+static void
+head_of_now(struct store *s, double now)
+{
+	const struct row old_ev = { 0, 0, now - 86400, 0 };
+	const struct row new_ev = { 0, 0, now, 0 };
+	char *cause = NULL;
+
+	add_rows(s, 1, 20, &old_ev);
+	add_open(s, 1, 20, 10, &new_ev);
+	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
+	prune_open(s, now - 3600, 0, 1000, 0, 0);
+}
+
+/*
+ * After head_of_now's transaction was rolled back: batch 1, closed again
+ * on its 20 day-old rows alone, is due whole an hour back.
+ */
+static void
+due_whole(struct store *s, double now)
+{
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 20);
+	close_batches(s, 1, 1);
+	prune(s, now - 3600, 0, 1000, 20, 1);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 0);
+}
+
+/*
  * Retention's head (the oldest kept batch and the time of its newest
  * row, remembered between calls while it is not due) goes with a
  * transaction rolled back, here by store_discard. The transaction added
@@ -327,21 +355,12 @@ START_TEST(test_prune_rollback_skip)
 {
 	struct store *s = open_rw();
 	double now = clock_wall();
-	const struct row old_ev = { 0, 0, now - 86400, 0 };
-	const struct row new_ev = { 0, 0, now, 0 };
-	char *cause = NULL;
 
-	add_rows(s, 1, 20, &old_ev);
-	add_open(s, 1, 20, 10, &new_ev);
-	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
-	prune_open(s, now - 3600, 0, 1000, 0, 0);
+	head_of_now(s, now);
 	store_discard(s);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 20);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM batches WHERE"
 	    " closed_at IS NULL"), 1);
-	close_batches(s, 1, 1);
-	prune(s, now - 3600, 0, 1000, 20, 1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 0);
+	due_whole(s, now);
 	store_close(s);
 }
 END_TEST
@@ -384,21 +403,15 @@ START_TEST(test_prune_rollback_models)
 	struct store *s = open_rw();
 	double now = clock_wall();
 	const struct row old_ev = { 0, 0, now - 86400, 0 };
-	const struct row new_ev = { 0, 0, now, 0 };
 	char *cause = NULL;
 
 	ck_assert_msg(store_model_set(s, "a", &cause) == 0, "%s", cause);
-	add_rows(s, 1, 20, &old_ev);
-	add_open(s, 1, 20, 10, &new_ev);
-	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
-	prune_open(s, now - 3600, 0, 1000, 0, 0);
+	head_of_now(s, now);
 	ck_assert_msg(store_model_set(s, "b", &cause) == 0, "%s", cause);
 	add_open(s, 1, 0, 5, &old_ev);
 	store_discard(s);
 	ck_assert_msg(store_model_set(s, "a", &cause) == 0, "%s", cause);
-	close_batches(s, 1, 1);
-	prune(s, now - 3600, 0, 1000, 20, 1);
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 0);
+	due_whole(s, now);
 	store_close(s);
 }
 END_TEST
@@ -414,13 +427,10 @@ START_TEST(test_prune_rollback_error)
 {
 	struct store *s = open_rw();
 	double now = clock_wall();
-	const struct row old_ev = { 0, 0, now - 86400, 0 };
-	const struct row new_ev = { 0, 0, now, 0 };
 	struct store_position pos;
 	char *cause = NULL;
 	int rc;
 
-	add_rows(s, 1, 20, &old_ev);
 	if (fixture_pg)
 		q_exec("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE"
 		    " plpgsql AS $$BEGIN RAISE EXCEPTION 'refused by the"
@@ -432,9 +442,7 @@ START_TEST(test_prune_rollback_error)
 		    " input_positions WHEN NEW.source = 'refused' BEGIN"
 		    " SELECT RAISE(ROLLBACK,"
 		    " 'refused by the test'); END");
-	add_open(s, 1, 20, 10, &new_ev);
-	ck_assert_msg(store_batch_close(s, 1, &cause) == 0, "%s", cause);
-	prune_open(s, now - 3600, 0, 1000, 0, 0);
+	head_of_now(s, now);
 	/* Sent in the pipeline on PostgreSQL: the COMMIT reports it. */
 	memset(&pos, 0, sizeof pos);
 	if ((rc = store_position_put(s, "refused", &pos, &cause)) == 0)
@@ -443,10 +451,7 @@ START_TEST(test_prune_rollback_error)
 	ck_assert_msg(strstr(cause, "refused by the test") != NULL &&
 	    strstr(cause, "rolled back") != NULL, "%s", cause);
 	free(cause);
-	cause = NULL;
-	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"), 20);
-	close_batches(s, 1, 1);
-	prune(s, now - 3600, 0, 1000, 20, 1);
+	due_whole(s, now);
 	store_close(s);
 }
 END_TEST
