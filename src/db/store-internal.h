@@ -420,14 +420,14 @@ int		 store_bulk_end(struct store *s, char **cause);
 /*
  * store-held.c (SQLite): rows known new, held until written. add: p (of
  * model model_id, logged at `at`) held; the number held now (the caller
- * writes them at STORE_HELD_MAX). other: rows of another batch or model
+ * writes them at STORE_HELD_MAX: a 200-row batch in one statement). other: rows of another batch or model
  * are held (the caller writes them first). write: every held row into
  * predictions, in order: NULL, or why not (the driver's message, valid
  * until the next statement; the caller rolls the transaction back); the
  * rows are dropped either way. drop: forgotten (a rollback); free: their
  * statements and buffers too (the store closes).
  */
-#define STORE_HELD_MAX	64
+#define STORE_HELD_MAX	256
 size_t		 store_held_add(struct store *s,
 		     const struct store_prediction *p, double at,
 		     int64_t model_id);

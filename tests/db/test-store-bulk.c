@@ -21,15 +21,51 @@
 #include "fixture.h"
 
 /*
- * More rows than two of the widest statements and not a power of two:
- * SQLite writes them 64, 64, 32, 4, 1 at a time.
+ * More rows than two of the fullest holds and not a multiple of one:
+ * without event ids SQLite writes them STORE_HELD_MAX, STORE_HELD_MAX,
+ * 37 at a time.
  */
 #define BULK_ROWS	(2 * STORE_HELD_MAX + 37)
+
+/* What no row has in a case (bulk_off): none by default. */
+enum bulk_off {
+	BULK_NO_LABEL = 1 << 0,
+	BULK_NO_TS = 1 << 1,
+	BULK_NO_LINE = 1 << 2,
+	BULK_NO_ID = 1 << 3
+};
+static unsigned bulk_off;
+
+/* Whether row i has a label, an event time, a line, an event id. */
+static bool
+bulk_labelled(int64_t i)
+{
+	return !(bulk_off & BULK_NO_LABEL) && i % 4 != 3;
+}
+
+static bool
+bulk_has_ts(int64_t i)
+{
+	return !(bulk_off & BULK_NO_TS) && i % 5 == 0;
+}
+
+static bool
+bulk_has_line(int64_t i)
+{
+	return !(bulk_off & BULK_NO_LINE) && i % 7 != 0;
+}
+
+static bool
+bulk_has_id(int64_t i)
+{
+	return !(bulk_off & BULK_NO_ID) && i % 11 == 5;
+}
 
 /*
  * Row i of batch: labelled or not, with or without an event time and a
  * source line, every eleventh with an event id (the per-row path between
- * held rows); salt changes its content (not its key).
+ * held rows), unless bulk_off takes one away from every row; salt
+ * changes its content (not its key).
  */
 static int
 bulk_add(struct store *s, int64_t batch, int64_t i, int salt, char **cause)
@@ -47,14 +83,14 @@ bulk_add(struct store *s, int64_t batch, int64_t i, int salt, char **cause)
 	p.scores_json = "[0.25,0.5,0.25]";
 	p.predicted_class = (int)(i % 3);
 	p.confidence = 0.5 + 0.125 * salt;
-	p.true_class = i % 4 == 3 ? -1 : (int)(i % 3);
+	p.true_class = bulk_labelled(i) ? (int)(i % 3) : -1;
 	p.logged_at = 1000.0 + (double)i;
-	p.has_event_ts = i % 5 == 0;
+	p.has_event_ts = bulk_has_ts(i);
 	p.event_ts = i * 1000000;
-	p.line = i % 7 == 0 ? 0 : i + 1;
+	p.line = bulk_has_line(i) ? i + 1 : 0;
 	memset(&id, 0, sizeof id);
 	id.num = batch * 1000 + i;
-	p.event_id = i % 11 == 5 ? &id : NULL;
+	p.event_id = bulk_has_id(i) ? &id : NULL;
 	rc = store_prediction_add(s, &p, cause);
 	free(f);
 	return rc;
@@ -84,7 +120,7 @@ static void
 bulk_want(int64_t batch, int64_t i, int salt, char *want, size_t size)
 {
 	char label[16], at[24], ts[24], line[24], id[24];
-	bool labelled = i % 4 != 3;
+	bool labelled = bulk_labelled(i);
 
 	snprintf(label, sizeof label, "%d", (int)(i % 3));
 	snprintf(at, sizeof at, "%" PRId64, 1000 + i);
@@ -94,8 +130,8 @@ bulk_want(int64_t batch, int64_t i, int salt, char *want, size_t size)
 	snprintf(want, size, "%" PRId64 "|[%" PRId64 ",%" PRId64 ",%d]|%d|"
 	    "%d|%s|%s|%s|%s|%s|%s", i, i, batch, salt, (int)(i % 3),
 	    4 + salt, labelled ? label : "n", at, labelled ? at : "n",
-	    i % 11 == 5 ? id : "n", i % 5 == 0 ? ts : "n",
-	    i % 7 == 0 ? "n" : line);
+	    bulk_has_id(i) ? id : "n", bulk_has_ts(i) ? ts : "n",
+	    bulk_has_line(i) ? line : "n");
 }
 
 /*
@@ -142,10 +178,10 @@ bulk_check(int64_t batch, int64_t n, int salt, const char *model)
 }
 
 /*
- * Rows of every shape through every width: a statement in the open
- * transaction sees them all, the commit stores each with its own values
- * (a held slot must not keep the last row's label, time or line, nor
- * lose its own) in order.
+ * Rows of every shape, held and not: a statement in the open transaction
+ * sees them all, the commit stores each with its own values (a held row
+ * must not take another's label, time or line, nor lose its own) in
+ * order.
  */
 START_TEST(test_bulk_every_row)
 {
@@ -156,12 +192,44 @@ START_TEST(test_bulk_every_row)
 	bulk_rows(s, 1, 0, BULK_ROWS, 0, STORE_ADD_NEW);
 	ck_assert_uint_eq(store_pending(s), BULK_ROWS);
 	ck_assert_int_eq(store_batch_rows(s, 1), BULK_ROWS);
-	/* Two rounds: each statement's slots bound a second time. */
+	/* Two rounds: each statement run a second time. */
 	bulk_rows(s, 2, 0, BULK_ROWS, 1, STORE_ADD_NEW);
 	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
 	store_close(s);
 	bulk_check(1, BULK_ROWS, 0, "default");
 	bulk_check(2, BULK_ROWS, 1, "default");
+}
+END_TEST
+
+/*
+ * Rows without ids (held up to STORE_HELD_MAX) that lack, all of them, a
+ * label, an event time, a line, in every combination, one batch each and
+ * one batch of every shape between them, in one transaction on one
+ * handle: each row keeps what it has (a column written as NULL for rows
+ * that lack it must not be for the next rows that have it) and gets no
+ * value where it has none.
+ */
+START_TEST(test_bulk_null_sets)
+{
+	struct store *s;
+	char *cause = NULL;
+	unsigned off;
+
+	s = open_rw();
+	for (off = 0; off < BULK_NO_ID; off++) {
+		bulk_off = off | BULK_NO_ID;
+		bulk_rows(s, 10 + 2 * off, 0, BULK_ROWS, 0, STORE_ADD_NEW);
+		bulk_off = 0;
+		bulk_rows(s, 11 + 2 * off, 0, BULK_ROWS, 1, STORE_ADD_NEW);
+	}
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	store_close(s);
+	for (off = 0; off < BULK_NO_ID; off++) {
+		bulk_off = off | BULK_NO_ID;
+		bulk_check(10 + 2 * off, BULK_ROWS, 0, "default");
+		bulk_off = 0;
+		bulk_check(11 + 2 * off, BULK_ROWS, 1, "default");
+	}
 }
 END_TEST
 
@@ -294,6 +362,7 @@ main(int argc, char **argv)
 {
 	const struct fixture_case cases[] = {
 		{ test_bulk_every_row, NULL },
+		{ test_bulk_null_sets, NULL },
 		{ test_bulk_replay, NULL },
 		{ test_bulk_rollback, NULL },
 		{ test_bulk_shared_batch, NULL },
