@@ -171,6 +171,7 @@ monitor_reference_finish(struct monitor_reference *ref)
 	free(ref->rows);
 	free(ref->class_prop);
 	monitor_ks_memo_free(ref->ks_memo);
+	monitor_ks_gaps_destroy(ref->ks_gaps);
 	monitor_judge_cache_free(ref->psi_cache);
 	monitor_cat_reference_finish(ref);
 	memset(ref, 0, sizeof *ref);
@@ -226,13 +227,15 @@ monitor_mean(const double *v, size_t n)
 static void
 monitor_one_feature(const struct monitor_reference *ref,
     const struct monitor_config *c, const struct monitor_batch *b,
-    size_t f, double *col, struct feature_report *out)
+    size_t f, double *col, struct monitor_ks_sort *sort,
+    struct feature_report *out)
 {
 	size_t nf = ref->n_features, nr = ref->n_rows, n = b->n_rows, used;
 	size_t nref = ref->n_present[f];
 	const double *refcol = ref->sorted + f * nr;
 	struct missing_drift m;
 	struct ks_result ks;
+	bool by_ref;
 
 	used = drift_present(b->features + f, n, nf, col);
 	drift_missing(nr - nref, nr, n - used, n, &m);
@@ -254,12 +257,13 @@ monitor_one_feature(const struct monitor_reference *ref,
 		return;
 	}
 	out->mean[f] = monitor_mean(col, used);
-	drift_ks_sort(col, used);
+	by_ref = monitor_ks_sort(sort, ref->ks_gaps, f, refcol, nref, col,
+	    used);
 	out->psi[f] = drift_psi_sorted_note(refcol, nref, col, used,
 	    &out->psi_outlier[f]);
 	/* Logically const: the memo is a cache (see monitor.h). */
 	monitor_ks((struct monitor_ks_memo **)&ref->ks_memo, ref->n_rows,
-	    refcol, nref, col, used, &ks);
+	    refcol, nref, col, used, by_ref ? sort->up : NULL, &ks);
 	out->ks_statistic[f] = ks.statistic;
 	out->ks_p_value[f] = ks.p_value;
 	monitor_feature_verdict(out, f);
@@ -313,6 +317,7 @@ monitor_feature(const struct monitor_reference *ref,
 {
 	double stack[SCRATCH_ROWS], *col;
 	size_t nf = ref->n_features, nr = ref->n_rows, n = b->n_rows, f;
+	struct monitor_ks_sort sort = { 0 };
 	bool have_max = false;
 
 	feature_report_alloc(out, nf);
@@ -331,8 +336,12 @@ monitor_feature(const struct monitor_reference *ref,
 		return;
 
 	col = n <= SCRATCH_ROWS ? stack : xmalloc(n * sizeof *col);
+	/* Logically const: the cells are a cache (see monitor.h). */
+	if (ref->ks_gaps == NULL)
+		((struct monitor_reference *)ref)->ks_gaps =
+		    monitor_ks_gaps_create(ref->sorted, nr, ref->n_present, nf);
 	for (f = 0; f < nf; f++) {
-		monitor_one_feature(ref, c, b, f, col, out);
+		monitor_one_feature(ref, c, b, f, col, &sort, out);
 		if (out->drift_psi[f] || feature_test_drift(out, f))
 			out->any_drift = true;
 		if (out->drift_missing[f])
@@ -347,6 +356,7 @@ monitor_feature(const struct monitor_reference *ref,
 	}
 	if (col != stack)
 		free(col);
+	monitor_ks_sort_finish(&sort);
 	if (c->mmd_enabled)
 		monitor_mmd(ref, c, b, out);
 }

@@ -29,6 +29,7 @@ struct adwin;
 struct calib;
 struct cat_dict;
 struct monitor_ks_memo;
+struct monitor_ks_gaps;
 struct monitor_psi_cache;
 
 #define MONITOR_MAX_FEATURES	4096
@@ -102,6 +103,12 @@ struct monitor_reference {
 	 * reference from two threads at once.
 	 */
 	struct monitor_ks_memo *ks_memo;
+	/*
+	 * Each sorted column's cells (monitor-ks.h), made by the first
+	 * monitor_feature (same caveat as ks_memo): the batch's values are
+	 * placed in the reference through them.
+	 */
+	struct monitor_ks_gaps *ks_gaps;
 	/* PSI nulls per batch size, filled lazily by monitor_judge (same
 	 * caveat as ks_memo). */
 	struct monitor_psi_cache *psi_cache;
