@@ -12,8 +12,10 @@
 #include "drift-psi.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "severity.h"
+#include "xalloc.h"
 
 struct psi_edges {
 	double	lo;
@@ -251,33 +253,44 @@ psi_count(uint64_t c)
 	return (double)(int64_t)c;
 }
 
-/* Share of bin b: count / total + PSI_EPSILON, over the sum of those. */
+/*
+ * Each bin's count / total + PSI_EPSILON is formed once, summed into the
+ * norm and kept: its share is that over the norm, the same double as
+ * forming it again (a resampled null asks for millions of these).
+ */
+#define PSI_SHARES_STACK	16	/* bins kept on the stack */
+
 static double
-psi_share(const uint64_t *counts, int b, double total, double norm)
+psi_raw(const uint64_t *counts, int b, double total)
 {
-	return (psi_count(counts[b]) / total + PSI_EPSILON) / norm;
+	return psi_count(counts[b]) / total + PSI_EPSILON;
 }
 
 double
 drift_psi_counts(const uint64_t *ref, const uint64_t *cur, int bins)
 {
-	double tr = 0.0, tc = 0.0, nr = 0.0, nc = 0.0, psi = 0.0;
+	double tr = 0.0, tc = 0.0, nr = 0.0, nc = 0.0, psi = 0.0, pr, pc;
+	double stack[2 * PSI_SHARES_STACK], *rr = stack, *rc;
 	int b;
 
+	if (bins > PSI_SHARES_STACK)	/* a categorical feature's */
+		rr = xreallocarray(NULL, 2 * (size_t)bins, sizeof *rr);
+	rc = rr + bins;
 	for (b = 0; b < bins; b++) {
 		tr += psi_count(ref[b]);
 		tc += psi_count(cur[b]);
 	}
 	for (b = 0; b < bins; b++) {
-		nr += psi_count(ref[b]) / tr + PSI_EPSILON;
-		nc += psi_count(cur[b]) / tc + PSI_EPSILON;
+		nr += rr[b] = psi_raw(ref, b, tr);
+		nc += rc[b] = psi_raw(cur, b, tc);
 	}
 	for (b = 0; b < bins; b++) {
-		double pr = psi_share(ref, b, tr, nr);
-		double pc = psi_share(cur, b, tc, nc);
-
+		pr = rr[b] / nr;
+		pc = rc[b] / nc;
 		psi += (pc - pr) * log(pc / pr);
 	}
+	if (rr != stack)
+		free(rr);
 	return psi > 0.0 ? psi : 0.0;
 }
 

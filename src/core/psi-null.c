@@ -49,15 +49,20 @@ struct psi_side {
 	size_t	 rest;
 };
 
-/* Binomial(s, p) conditioned on >= 1; s >= 1, p in (0, 1]. */
+/*
+ * Binomial(s, p) conditioned on >= 1; s >= 1, p in (0, 1]. P(0) = q^s
+ * comes from the memo (the same pow): p is 1 over a count of indices,
+ * and the same few recur draw after draw.
+ */
 static size_t
-binomial_pos(struct rng *r, size_t s, double p)
+binomial_pos(struct rng *r, struct rng_binomial_memo *bm, size_t s,
+    double p)
 {
 	double q = 1.0 - p, f, u, ratio;
 	size_t k;
 
 	if (p <= 0.5 && (double)s * p < 30.0) {	/* truncated inversion */
-		f = pow(q, (double)s);
+		f = rng_binomial_p0(s, p, bm);
 		u = f + rng_uniform(r) * (1.0 - f);
 		ratio = p / q;
 		for (k = 0; u > f && k < s; ) {
@@ -68,7 +73,7 @@ binomial_pos(struct rng *r, size_t s, double p)
 		return k > 0 ? k : 1;
 	}
 	do	/* P(0) <= max(e^-30, 1/2) */
-		k = (size_t)rng_binomial(r, s, p);
+		k = (size_t)rng_binomial_memo(r, s, p, bm);
 	while (k == 0);
 	return k;
 }
@@ -89,14 +94,15 @@ psi_side_index(size_t n, double x)
  * so on for the maximum among those. Exact, O(1) expected.
  */
 static void
-psi_side_draw(struct rng *r, size_t n, size_t s, struct psi_side *d)
+psi_side_draw(struct rng *r, struct rng_binomial_memo *bm, size_t n,
+    size_t s, struct psi_side *d)
 {
 	double u;
 	size_t left;
 
 	u = rng_uniform(r);
 	d->kmin = psi_side_index(n, -expm1(log(u) / (double)s));
-	d->cmin = binomial_pos(r, s, 1.0 / (double)(n - d->kmin));
+	d->cmin = binomial_pos(r, bm, s, 1.0 / (double)(n - d->kmin));
 	d->kmax = d->kmin;
 	d->cmax = d->rest = 0;
 	left = s - d->cmin;
@@ -105,7 +111,7 @@ psi_side_draw(struct rng *r, size_t n, size_t s, struct psi_side *d)
 	u = rng_uniform(r);	/* max of `left` uniforms on kmin+1..n-1 */
 	d->kmax = d->kmin + 1 + psi_side_index(n - 1 - d->kmin,
 	    exp(log(u) / (double)left));
-	d->cmax = binomial_pos(r, left, 1.0 / (double)(d->kmax - d->kmin));
+	d->cmax = binomial_pos(r, bm, left, 1.0 / (double)(d->kmax - d->kmin));
 	d->rest = left - d->cmax;
 }
 
@@ -168,8 +174,8 @@ psi_null_draw(struct rng *r, struct rng_binomial_memo *bm, const double *ref,
 	uint64_t cr[PSI_BINS], cb[PSI_BINS];
 	const size_t *cuts = below;
 
-	psi_side_draw(r, nref, nref, &sr);
-	psi_side_draw(r, nref, m, &sb);
+	psi_side_draw(r, bm, nref, nref, &sr);
+	psi_side_draw(r, bm, nref, m, &sb);
 	lo = sr.kmin < sb.kmin ? sr.kmin : sb.kmin;
 	hi = sr.kmax > sb.kmax ? sr.kmax : sb.kmax;
 	if (lo == 0 && hi == nref - 1)	/* the whole reference drawn */

@@ -260,6 +260,16 @@ binomial_mode(struct rng *r, uint64_t n, double p,
 	}
 }
 
+/* Binomial(n, p), n >= 1, 0 < p <= 0.5. */
+static uint64_t
+binomial_low(struct rng *r, uint64_t n, double p,
+    struct rng_binomial_memo *m)
+{
+	if ((double)n * p < RNG_BINOMIAL_SMALL)
+		return binomial_invert(r, n, p, m);
+	return binomial_mode(r, n, p, m);
+}
+
 uint64_t
 rng_binomial_memo(struct rng *r, uint64_t n, double p,
     struct rng_binomial_memo *m)
@@ -268,11 +278,26 @@ rng_binomial_memo(struct rng *r, uint64_t n, double p,
 		return 0;
 	if (p >= 1.0)
 		return n;
-	if (p > 0.5)
-		return n - rng_binomial_memo(r, n, 1.0 - p, m);
-	if ((double)n * p < RNG_BINOMIAL_SMALL)
-		return binomial_invert(r, n, p, m);
-	return binomial_mode(r, n, p, m);
+	if (p > 0.5)	/* 1 - p is in (0, 0.5) */
+		return n - binomial_low(r, n, 1.0 - p, m);
+	return binomial_low(r, n, p, m);
+}
+
+double
+rng_binomial_p0(uint64_t n, double p, struct rng_binomial_memo *m)
+{
+	struct rng_memo_slot *e;
+	double f;
+	bool hit;
+
+	if (!(p <= 0.5 && (double)n * p < RNG_BINOMIAL_SMALL) || n == 0 ||
+	    !(p > 0.0))
+		return pow(1.0 - p, (double)n);
+	e = memo_slot(m, n, p, &hit);	/* binomial_invert's slot */
+	f = hit ? e->f : pow(1.0 - p, (double)n);
+	if (e != NULL)
+		e->f = f;
+	return f;
 }
 
 uint64_t

@@ -58,4 +58,13 @@ struct rng_binomial_memo {
 uint64_t	rng_binomial_memo(struct rng *r, uint64_t n, double p,
 		    struct rng_binomial_memo *m);
 
+/*
+ * (1 - p)^n = pow(1 - p, n), P(Binomial(n, p) = 0), the same double:
+ * kept in m (which may be NULL) where the inversion keeps it, for p <=
+ * 0.5 and n p < 30, so a resampling that asks for it often (psi-null.c,
+ * conditioning a variate on >= 1) computes each once.
+ */
+double		rng_binomial_p0(uint64_t n, double p,
+		    struct rng_binomial_memo *m);
+
 #endif

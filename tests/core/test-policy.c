@@ -599,13 +599,15 @@ END_TEST
  * rng_binomial_memo draws what rng_binomial draws, variate for variate:
  * 200,000 draws over (n, p) pairs that repeat (so the memo is hit) and
  * collide (more pairs than slots), on both paths and above one half.
+ * rng_binomial_p0 beside them, on the same memo (its slots are the
+ * inversion's), is pow(1 - p, n) to the bit, and leaves the draws alone.
  */
 START_TEST(binomial_memo_same)
 {
 	struct rng_binomial_memo *m = xcalloc(1, sizeof *m);
 	struct rng a, b, g;
 	uint64_t n, x, y;
-	double p;
+	double p, f0, p0;
 	size_t i;
 
 	rng_seed(&a, 5);
@@ -615,6 +617,11 @@ START_TEST(binomial_memo_same)
 		n = 1 + rng_below(&g, i % 2 ? 40 : 3000);
 		p = (double)(1 + rng_below(&g, 99)) / 100.0;
 		x = rng_binomial(&a, n, p);
+		f0 = rng_binomial_p0(n, p, i % 3 ? m : NULL);
+		p0 = pow(1.0 - p, (double)n);
+		ck_assert_msg(memcmp(&f0, &p0, sizeof f0) == 0, "draw %zu: "
+		    "(1 - %g)^%llu: %.17g vs %.17g", i, p,
+		    (unsigned long long)n, f0, p0);
 		y = rng_binomial_memo(&b, n, p, m);
 		ck_assert_msg(x == y, "draw %zu: Binomial(%llu, %g): %llu vs"
 		    " %llu", i, (unsigned long long)n, p,
