@@ -18,26 +18,27 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define GAMMA_EPS	(DBL_EPSILON / 4)
 #define GAMMA_MAXITER	100000
 #define GAMMA_TINY	(DBL_MIN / DBL_EPSILON)
 
-static double	gamma_log_prefix(double, double);
-static double	gamma_p_series(double, double);
-static double	gamma_q_cfrac(double, double);
-static double	gamma_q(double, double);
+static double	gamma_log_prefix(double, double, const double *);
+static double	gamma_p_series(double, double, const double *);
+static double	gamma_q_cfrac(double, double, const double *);
+static double	gamma_q(double, double, const double *);
 
-/* log(x^a e^-x / Gamma(a)). */
+/* log(x^a e^-x / Gamma(a)); lg: lgamma(a) if the caller has it. */
 static double
-gamma_log_prefix(double a, double x)
+gamma_log_prefix(double a, double x, const double *lg)
 {
-	return a * log(x) - x - lgamma(a);
+	return a * log(x) - x - (lg != NULL ? *lg : lgamma(a));
 }
 
 /* Regularised lower gamma P(a, x) by its series, for x <= a + 1. */
 static double
-gamma_p_series(double a, double x)
+gamma_p_series(double a, double x, const double *lg)
 {
 	double sum = 1.0, term = 1.0, ap = a;
 	int i;
@@ -49,12 +50,12 @@ gamma_p_series(double a, double x)
 		if (term < sum * GAMMA_EPS)
 			break;
 	}
-	return exp(gamma_log_prefix(a, x) + log(sum / a));
+	return exp(gamma_log_prefix(a, x, lg) + log(sum / a));
 }
 
 /* Regularised upper gamma Q(a, x) by its continued fraction, x > a + 1. */
 static double
-gamma_q_cfrac(double a, double x)
+gamma_q_cfrac(double a, double x, const double *lg)
 {
 	double b = x + 1.0 - a, c = 1.0 / GAMMA_TINY, d = 1.0 / b, h = d;
 	int i;
@@ -75,11 +76,11 @@ gamma_q_cfrac(double a, double x)
 		if (fabs(delta - 1.0) < GAMMA_EPS)
 			break;
 	}
-	return exp(gamma_log_prefix(a, x) + log(h));
+	return exp(gamma_log_prefix(a, x, lg) + log(h));
 }
 
 static double
-gamma_q(double a, double x)
+gamma_q(double a, double x, const double *lg)
 {
 	if (isnan(a) || isnan(x) || a <= 0.0 || x < 0.0)
 		return NAN;
@@ -88,8 +89,8 @@ gamma_q(double a, double x)
 	if (isinf(x))
 		return 0.0;
 	if (x > a + 1.0)
-		return gamma_q_cfrac(a, x);
-	return 1.0 - gamma_p_series(a, x);
+		return gamma_q_cfrac(a, x, lg);
+	return 1.0 - gamma_p_series(a, x, lg);
 }
 
 double
@@ -99,7 +100,17 @@ chisq_sf(double x, double dof)
 		return NAN;
 	if (x <= 0.0)
 		return 1.0;
-	return gamma_q(dof / 2.0, x / 2.0);
+	return gamma_q(dof / 2.0, x / 2.0, NULL);
+}
+
+double
+chisq_sf_lgamma(double x, double dof, double lgamma_half)
+{
+	if (isnan(x) || isnan(dof) || dof <= 0.0)
+		return NAN;
+	if (x <= 0.0)
+		return 1.0;
+	return gamma_q(dof / 2.0, x / 2.0, &lgamma_half);
 }
 
 void

@@ -44,4 +44,11 @@ void	drift_chisq_homogeneity(const uint64_t *a, const uint64_t *b, int k,
  */
 double	chisq_sf(double x, double dof);
 
+/*
+ * chisq_sf(x, dof) given lgamma_half = lgamma(dof / 2), for a caller that
+ * asks at one dof again and again (a resampled null's p-values): the same
+ * double, without the lgamma.
+ */
+double	chisq_sf_lgamma(double x, double dof, double lgamma_half);
+
 #endif

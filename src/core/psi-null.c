@@ -24,7 +24,7 @@ psi_null_derive(struct psi_null *n)
 {
 	double sd = sqrt(n->var), g;
 
-	n->scale = n->dof = n->shift = 0.0;
+	n->scale = n->dof = n->shift = n->lgamma_half = 0.0;
 	if (!(n->var > 0.0))
 		return;
 	g = n->m3 / (n->var * sd);	/* skewness */
@@ -36,6 +36,8 @@ psi_null_derive(struct psi_null *n)
 		n->scale = n->var / (2.0 * n->mean);
 		n->dof = 2.0 * n->mean * n->mean / n->var;
 	}
+	if (n->dof > 0.0)	/* each p-value's chi-squared needs it */
+		n->lgamma_half = lgamma(n->dof / 2.0);
 }
 
 /*
@@ -274,7 +276,8 @@ psi_null_p_value(const struct psi_null *n, double psi)
 		return psi <= n->mean ? 1.0 : 0.0;
 	if (psi <= n->shift)
 		return 1.0;
-	p = chisq_sf((psi - n->shift) / n->scale, n->dof);
+	p = chisq_sf_lgamma((psi - n->shift) / n->scale, n->dof,
+	    n->lgamma_half);
 	if (n->tail_scale > 0.0 && psi > n->tail_u) {
 		t = PSI_NULL_TAIL * exp(-(psi - n->tail_u) / n->tail_scale);
 		if (t > p)

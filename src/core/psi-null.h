@@ -67,6 +67,7 @@ struct psi_null {
 	double		shift;	/* a: null = a + c * chi2(k) (derived) */
 	double		scale;	/* c; 0 if var is 0 (derived) */
 	double		dof;	/* k (derived) */
+	double		lgamma_half;	/* lgamma(k / 2) (derived) */
 };
 
 /*
