@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codec.h"
 #include "strbuf.h"
@@ -214,6 +215,59 @@ psi_null_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+#define PSI_SORT_SIGN	((uint64_t)1 << 63)
+
+/*
+ * Sort x[0..n) ascending, as qsort with psi_null_cmp sorts it, by a least
+ * significant digit radix sort of keys that order as the doubles do (a
+ * negative's bits inverted, a positive's sign bit set): eight passes of
+ * a byte, a pass skipped where every key has the same byte, about a
+ * quarter of qsort's work at 2,000 draws. Keys of unequal doubles
+ * differ, and equal doubles have equal bits but for -0 and +0, so the
+ * result is qsort's array; with a -0 or a NaN (whose place qsort leaves
+ * to chance) x goes to qsort itself.
+ */
+static void
+psi_null_sort(double *x, size_t n)
+{
+	uint64_t *key = xreallocarray(NULL, 2 * (n ? n : 1), sizeof *key);
+	uint64_t *tmp = key + n, *t, b;
+	size_t cnt[8][256] = { { 0 } }, i, at, c;
+	int d;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&b, &x[i], sizeof b);
+		if (b == PSI_SORT_SIGN || (b & ~PSI_SORT_SIGN) >
+		    0x7ff0000000000000ULL) {
+			qsort(x, n, sizeof *x, psi_null_cmp);
+			free(key);
+			return;
+		}
+		key[i] = b & PSI_SORT_SIGN ? ~b : b | PSI_SORT_SIGN;
+		for (d = 0; d < 8; d++)
+			cnt[d][(key[i] >> (8 * d)) & 0xff]++;
+	}
+	for (d = 0; d < 8; d++) {
+		if (n == 0 || cnt[d][(key[0] >> (8 * d)) & 0xff] == n)
+			continue;	/* one byte throughout */
+		for (c = at = 0; c < 256; c++) {
+			i = cnt[d][c];
+			cnt[d][c] = at;
+			at += i;
+		}
+		for (i = 0; i < n; i++)
+			tmp[cnt[d][(key[i] >> (8 * d)) & 0xff]++] = key[i];
+		t = key;
+		key = tmp;
+		tmp = t;
+	}
+	for (i = 0; i < n; i++) {
+		b = key[i] & PSI_SORT_SIGN ? key[i] & ~PSI_SORT_SIGN : ~key[i];
+		memcpy(&x[i], &b, sizeof b);
+	}
+	free(key < tmp ? key : tmp);
+}
+
 /* The exponential tail over the draws' 1 - PSI_NULL_TAIL quantile. */
 static void
 psi_null_tail(double *x, size_t draws, struct psi_null *out)
@@ -221,7 +275,7 @@ psi_null_tail(double *x, size_t draws, struct psi_null *out)
 	size_t k = (size_t)((double)draws * (1.0 - PSI_NULL_TAIL)), i;
 	double excess = 0.0;
 
-	qsort(x, draws, sizeof *x, psi_null_cmp);
+	psi_null_sort(x, draws);
 	if (k >= draws)
 		k = draws - 1;
 	out->tail_u = x[k];
