@@ -102,11 +102,12 @@ psi_props(const struct psi_edges *pe, const double *v, size_t n, double *p)
 		p[b] /= sum;
 }
 
-/* Number of values in sorted v[0..n) that are < x. */
+/* Number of values in sorted v[0..n) that are < x, given v[0..from) are
+ * and v[to..n) are not. */
 static size_t
-psi_count_below(const double *v, size_t n, double x)
+psi_count_below(const double *v, size_t from, size_t to, double x)
 {
-	size_t lo = 0, hi = n, mid;
+	size_t lo = from, hi = to, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -122,17 +123,30 @@ psi_count_below(const double *v, size_t n, double x)
  * psi_props for ascending v: the edges are non-decreasing (i * step + lo
  * is monotone in i), so bin b holds the values in [e[b], e[b+1]) and its
  * count is a difference of two binary searches. Same counts, same sums.
+ * Each edge is searched for between the cuts of two edges already found
+ * on either side of it (the middle edge first, then the middles of each
+ * half): about a fifth fewer steps than nine searches of the whole.
  */
 static void
 psi_below(const struct psi_edges *pe, const double *v, size_t n,
     size_t below[PSI_BINS + 1])
 {
-	int b;
+	/* Each edge with the two found before it that bracket it. */
+	static const unsigned char order[PSI_BINS - 1][3] = {
+		{ 5, 0, 10 }, { 2, 0, 5 }, { 7, 5, 10 }, { 1, 0, 2 },
+		{ 3, 2, 5 }, { 6, 5, 7 }, { 8, 7, 10 }, { 4, 3, 5 },
+		{ 9, 8, 10 },
+	};
+	int i, b;
 
+	_Static_assert(PSI_BINS == 10, "psi_below's order is for 10 bins");
 	below[0] = 0;
 	below[PSI_BINS] = n;
-	for (b = 1; b < PSI_BINS; b++)
-		below[b] = psi_count_below(v, n, pe->e[b]);
+	for (i = 0; i < PSI_BINS - 1; i++) {
+		b = order[i][0];
+		below[b] = psi_count_below(v, below[order[i][1]],
+		    below[order[i][2]], pe->e[b]);
+	}
 }
 
 void

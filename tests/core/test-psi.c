@@ -246,6 +246,54 @@ START_TEST(counts_plain)
 }
 END_TEST
 
+/*
+ * drift_psi_cuts: below[b] is how many values lie below edge b of
+ * linspace(lo, hi, 11), found by searches between cuts found before; the
+ * same as counting every value, on 20,000 sorted samples of 1 to 3,000
+ * values (continuous, on a coarse grid so runs of ties straddle edges,
+ * or all equal) over their own range or a wider or narrower one.
+ */
+START_TEST(cuts_count)
+{
+	enum { N = 3000 };
+	double *v = xreallocarray(NULL, N, sizeof *v), lo, hi, step, e;
+	size_t below[PSI_BINS + 1], n, i, want;
+	struct rng r;
+	int t, b;
+
+	rng_seed(&r, 23);
+	for (t = 0; t < 20000; t++) {
+		n = 1 + (size_t)rng_below(&r, t % 5 ? 300 : N);
+		for (i = 0; i < n; i++) {
+			v[i] = rng_uniform(&r) * 10.0 - 3.0;
+			if (t % 3 == 1)
+				v[i] = floor(v[i] * 2.0) / 2.0;
+			if (t % 7 == 2)
+				v[i] = 1.5;
+		}
+		drift_ks_sort(v, n);
+		lo = v[0];
+		hi = v[n - 1];
+		if (t % 4 == 1)
+			lo -= rng_uniform(&r) * 3.0;
+		if (t % 4 == 2)	/* inside the values: cuts at the ends */
+			lo += (hi - lo) * 0.3 * rng_uniform(&r);
+		drift_psi_cuts(v, n, lo, hi, below);
+		step = (hi - lo) / PSI_BINS;
+		ck_assert(below[0] == 0 && below[PSI_BINS] == n);
+		for (b = 1; b < PSI_BINS; b++) {
+			e = step == 0.0 ? lo : (double)b * step + lo;
+			for (want = 0; want < n && v[want] < e; want++)
+				;
+			ck_assert_msg(below[b] == want, "sample %d (%zu "
+			    "values), edge %d: %zu below, not %zu", t, n, b,
+			    below[b], want);
+		}
+	}
+	free(v);
+}
+END_TEST
+
 static Suite *
 psi_suite(void)
 {
@@ -258,6 +306,7 @@ psi_suite(void)
 	tcase_add_test(tc, outlier_note);
 	tcase_add_test(tc, severity);
 	tcase_add_test(tc, counts_plain);
+	tcase_add_test(tc, cuts_count);
 	suite_add_tcase(s, tc);
 	return s;
 }
