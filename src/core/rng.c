@@ -162,7 +162,8 @@ binomial_invert(struct rng *r, uint64_t n, double p,
     struct rng_binomial_memo *m)
 {
 	struct rng_memo_slot *e;
-	double s = p / (1.0 - p), dn = (double)n, dk = 0.0, f, u;
+	double s = p / (1.0 - p), dn = (double)n, dn1 = dn + 1.0, dk = 0.0;
+	double f, u;
 	uint64_t k = 0;
 	bool hit;
 
@@ -171,12 +172,13 @@ binomial_invert(struct rng *r, uint64_t n, double p,
 	if (e != NULL)
 		e->f = f;
 	u = rng_uniform(r);
-	/* dk = k and dn - dk + 1 = n - k + 1, exactly (file comment). */
+	/* dk = k and dn1 - dk = dn - dk + 1 = n - k + 1, exactly (file
+	 * comment): one subtraction a step. */
 	while (u > f && k < n) {
 		u -= f;
 		k++;
 		dk += 1.0;
-		f *= s * (dn - dk + 1.0) / dk;
+		f *= s * (dn1 - dk) / dk;
 	}
 	return k;
 }
@@ -206,8 +208,9 @@ static uint64_t
 binomial_mode(struct rng *r, uint64_t n, double p,
     struct rng_binomial_memo *m)
 {
-	double s = p / (1.0 - p), dn = (double)n, u, flo, fhi, lc, dlo, dhi;
-	uint64_t mode = (uint64_t)((dn + 1.0) * p), lo, hi;
+	double s = p / (1.0 - p), dn = (double)n, dn1 = dn + 1.0, u, flo, fhi;
+	double lc, dlo, dhi;
+	uint64_t mode = (uint64_t)(dn1 * p), lo, hi;
 	struct rng_memo_slot *e;
 	bool hit;
 
@@ -237,7 +240,8 @@ binomial_mode(struct rng *r, uint64_t n, double p,
 		return mode;
 	u -= fhi;
 	lo = hi = mode;
-	dlo = dhi = (double)mode;	/* = lo, hi exactly (file comment) */
+	/* = lo, hi exactly, and dn1 - dlo = n - lo + 1 (file comment). */
+	dlo = dhi = (double)mode;
 	for (;;) {
 		if (hi < n) {
 			fhi *= s * (dn - dhi) / (dhi + 1.0);
@@ -248,7 +252,7 @@ binomial_mode(struct rng *r, uint64_t n, double p,
 			u -= fhi;
 		}
 		if (lo > 0) {
-			flo *= dlo / (s * (dn - dlo + 1.0));
+			flo *= dlo / (s * (dn1 - dlo));
 			lo--;
 			dlo -= 1.0;
 			if (u <= flo)

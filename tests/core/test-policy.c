@@ -651,6 +651,103 @@ START_TEST(binomial_law)
 END_TEST
 
 /*
+ * Binomial(n, p) as rng.c first drew it (main at 574e19b): inversion from
+ * 0 below n p = 30, else the chop-down search from the mode, every
+ * factor formed as then ((double)(n - k + 1) and the like, n below
+ * 2^53), the pmf at the mode by lgamma, no memo.
+ */
+static uint64_t
+plain_binomial(struct rng *r, uint64_t n, double p)
+{
+	double s, dn = (double)n, f, u, flo, fhi;
+	uint64_t k, mode, lo, hi;
+
+	if (n == 0 || !(p > 0.0))
+		return 0;
+	if (p >= 1.0)
+		return n;
+	if (p > 0.5)
+		return n - plain_binomial(r, n, 1.0 - p);
+	s = p / (1.0 - p);
+	if (dn * p < 30.0) {
+		f = pow(1.0 - p, dn);
+		u = rng_uniform(r);
+		for (k = 0; u > f && k < n; ) {
+			u -= f;
+			k++;
+			f *= s * (double)(n - k + 1) / (double)k;
+		}
+		return k;
+	}
+	mode = (uint64_t)((dn + 1.0) * p);
+	if (mode > n)
+		mode = n;
+	fhi = flo = exp(lgamma(dn + 1.0) - lgamma((double)mode + 1.0) -
+	    lgamma((double)(n - mode) + 1.0) + (double)mode * log(p) +
+	    (dn - (double)mode) * log1p(-p));
+	u = rng_uniform(r);
+	if (u <= fhi)
+		return mode;
+	u -= fhi;
+	for (lo = hi = mode;;) {
+		if (hi < n) {
+			fhi *= s * (double)(n - hi) / (double)(hi + 1);
+			if (u <= fhi)
+				return ++hi;
+			u -= fhi;
+			hi++;
+		}
+		if (lo > 0) {
+			flo *= (double)lo / (s * (double)(n - lo + 1));
+			if (u <= flo)
+				return --lo;
+			u -= flo;
+			lo--;
+		}
+		if ((hi == n || fhi == 0.0) && (lo == 0 || flo == 0.0))
+			return mode;
+	}
+}
+
+/*
+ * rng_binomial and rng_binomial_memo draw the plain search's variates,
+ * bit for bit, whatever their factors are formed from: 300,000 draws,
+ * n from 1 to 100,000, p any double in (0, 1), both paths and above
+ * one half, and the stream left the same.
+ */
+START_TEST(binomial_plain_same)
+{
+	struct rng_binomial_memo *m = xcalloc(1, sizeof *m);
+	struct rng a, b, c, g;
+	uint64_t n, x, y, z;
+	double p;
+	size_t i;
+
+	rng_seed(&a, 9);
+	rng_seed(&b, 9);
+	rng_seed(&c, 9);
+	rng_seed(&g, 10);
+	for (i = 0; i < 300000; i++) {
+		n = 1 + rng_below(&g, i % 3 == 0 ? 100000 : i % 3 == 1 ?
+		    5000 : 60);
+		p = rng_uniform(&g);
+		if (i % 5 == 0)		/* a few (n, p) again: the memo */
+			p = (double)(1 + rng_below(&g, 9)) / 10.0;
+		x = plain_binomial(&a, n, p);
+		y = rng_binomial(&b, n, p);
+		z = rng_binomial_memo(&c, n, p, m);
+		ck_assert_msg(x == y && x == z, "draw %zu: Binomial(%llu, "
+		    "%.17g): %llu, %llu, %llu", i, (unsigned long long)n, p,
+		    (unsigned long long)x, (unsigned long long)y,
+		    (unsigned long long)z);
+	}
+	ck_assert(memcmp(&a, &b, sizeof a) == 0);
+	ck_assert(memcmp(&a, &c, sizeof a) == 0);
+	free(m);
+}
+END_TEST
+
+/*
  * rng_binomial_memo draws what rng_binomial draws, variate for variate:
  * 200,000 draws over (n, p) pairs that repeat (so the memo is hit) and
  * collide (more pairs than slots), on both paths and above one half.
@@ -736,6 +833,7 @@ policy_suite(void)
 	tcase_add_test(tc, null_sort_qsort);
 	tcase_add_test(tc, binomial_law);
 	tcase_add_test(tc, binomial_memo_same);
+	tcase_add_test(tc, binomial_plain_same);
 	tcase_add_test(tc, knob);
 	suite_add_tcase(s, tc);
 	return s;
