@@ -242,24 +242,28 @@ binomial_mode(struct rng *r, uint64_t n, double p,
 	lo = hi = mode;
 	/* = lo, hi exactly, and dn1 - dlo = n - lo + 1 (file comment). */
 	dlo = dhi = (double)mode;
+	/*
+	 * u > 0 from here (u > f before each u -= f, and x - y > 0 for x >
+	 * y). A side past its end steps on with a factor of 0 (n - n, or
+	 * lo = 0): its probability is 0 from there, so it returns nothing
+	 * and takes nothing from u, as a side that stopped; the search ends
+	 * when both are 0, with what a search that stopped each side at its
+	 * end (or at 0) returned. No test of the ends a step.
+	 */
 	for (;;) {
-		if (hi < n) {
-			fhi *= s * (dn - dhi) / (dhi + 1.0);
-			hi++;
-			dhi += 1.0;
-			if (u <= fhi)
-				return hi;
-			u -= fhi;
-		}
-		if (lo > 0) {
-			flo *= dlo / (s * (dn1 - dlo));
-			lo--;
-			dlo -= 1.0;
-			if (u <= flo)
-				return lo;
-			u -= flo;
-		}
-		if ((hi == n || fhi == 0.0) && (lo == 0 || flo == 0.0))
+		fhi *= s * (dn - dhi) / (dhi + 1.0);
+		hi++;
+		dhi += 1.0;
+		if (u <= fhi)
+			return hi;
+		u -= fhi;
+		flo *= dlo / (s * (dn1 - dlo));
+		lo--;
+		dlo -= 1.0;
+		if (u <= flo)
+			return lo;
+		u -= flo;
+		if (fhi == 0.0 && flo == 0.0)
 			return mode;
 	}
 }

@@ -709,6 +709,73 @@ plain_binomial(struct rng *r, uint64_t n, double p)
 	}
 }
 
+/* x^-1 modulo 2^64, x odd (Newton: each step doubles the bits). */
+static uint64_t
+inverse_odd(uint64_t x)
+{
+	uint64_t y = x;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		y *= 2 - x * y;
+	return y;
+}
+
+/*
+ * A generator whose next rng_uniform is k 2^-53 (k < 2^53): xoshiro256**
+ * outputs rotl(s[1] 5, 7) 9, so s[1] is that inverted.
+ */
+static void
+rng_at_uniform(struct rng *r, uint64_t k)
+{
+	uint64_t out = k << 11, x = out * inverse_odd(9);
+
+	x = (x >> 7) | (x << 57);
+	r->s[0] = 0x0123456789abcdefULL;
+	r->s[1] = x * inverse_odd(5);
+	r->s[2] = 0xfedcba9876543210ULL;
+	r->s[3] = 0x0f1e2d3c4b5a6978ULL;
+}
+
+/*
+ * The chop-down search's ends, which random draws do not reach: u = 0,
+ * u at the top of [0, 1) (where rounding spends both tails and the mode
+ * is returned, or an end is reached) and near it, on n from 60 to 3,000
+ * and p from 30 / n to 1/2: the plain search's variates.
+ */
+START_TEST(binomial_plain_ends)
+{
+	static const uint64_t top = (uint64_t)1 << 53;
+	const uint64_t us[] = { 0, 1, top / 2, top - (top >> 20),
+	    top - (top >> 40), top - 3, top - 2, top - 1 };
+	struct rng a, b;
+	uint64_t n, x, y;
+	double p;
+	size_t i, j;
+
+	for (n = 60; n <= 3000; n += n < 200 ? 1 : 97)
+		for (j = 0; j <= 8; j++) {
+			p = 30.0 / (double)n + (0.5 - 30.0 / (double)n) *
+			    (double)j / 8.0;
+			for (i = 0; i < sizeof us / sizeof us[0]; i++) {
+				rng_at_uniform(&a, us[i]);
+				rng_at_uniform(&b, us[i]);
+				ck_assert(rng_uniform(&a) ==
+				    (double)us[i] * 0x1p-53);
+				rng_at_uniform(&a, us[i]);
+				x = plain_binomial(&a, n, p);
+				y = rng_binomial(&b, n, p);
+				ck_assert_msg(x == y, "Binomial(%llu, %.17g) "
+				    "at u %llu 2^-53: %llu vs %llu",
+				    (unsigned long long)n, p,
+				    (unsigned long long)us[i],
+				    (unsigned long long)x,
+				    (unsigned long long)y);
+			}
+		}
+}
+END_TEST
+
 /*
  * rng_binomial and rng_binomial_memo draw the plain search's variates,
  * bit for bit, whatever their factors are formed from: 300,000 draws,
@@ -834,6 +901,7 @@ policy_suite(void)
 	tcase_add_test(tc, binomial_law);
 	tcase_add_test(tc, binomial_memo_same);
 	tcase_add_test(tc, binomial_plain_same);
+	tcase_add_test(tc, binomial_plain_ends);
 	tcase_add_test(tc, knob);
 	suite_add_tcase(s, tc);
 	return s;
