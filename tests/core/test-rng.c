@@ -12,6 +12,7 @@
 
 #include "core/rng.h"
 #include "core/xalloc.h"
+#include "golden.h"
 
 /*
  * Binomial(n, p) as rng.c first drew it (main at 574e19b): inversion from
@@ -177,21 +178,21 @@ START_TEST(binomial_plain_same)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+rng_suite(void)
 {
 	Suite *s = suite_create("rng");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 100);
 	tcase_add_test(tc, binomial_plain_same);
 	tcase_add_test(tc, binomial_plain_ends);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	return golden_main(rng_suite(), argc, argv);
 }
