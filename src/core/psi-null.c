@@ -221,11 +221,12 @@ psi_null_cmp(const void *a, const void *b)
  * Sort x[0..n) ascending, as qsort with psi_null_cmp sorts it, by a least
  * significant digit radix sort of keys that order as the doubles do (a
  * negative's bits inverted, a positive's sign bit set): eight passes of
- * a byte, a pass skipped where every key has the same byte, about a
- * quarter of qsort's work at 2,000 draws. Keys of unequal doubles
- * differ, and equal doubles have equal bits but for -0 and +0, so the
- * result is qsort's array; with a -0 or a NaN (whose place qsort leaves
- * to chance) x goes to qsort itself.
+ * a byte, a pass skipped where every key has the same byte: at 2,000
+ * draws 45% of qsort's instructions (311,000 against 698,000; callgrind,
+ * the bench stream's seven fits). Keys of unequal doubles differ, and
+ * equal doubles have equal bits but for -0 and +0, so the result is
+ * qsort's array; with a -0 or a NaN (whose place qsort leaves to chance)
+ * x goes to qsort itself.
  */
 static void
 psi_null_sort(double *x, size_t n)
