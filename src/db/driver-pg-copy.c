@@ -29,10 +29,18 @@
  * batch's rows while ingest parses the next ones (a larger chunk would
  * hold a 200-row batch, some 40 KiB, until the COPY's end, and the server
  * would do all of its work while ingest waits).
+ *
+ * The end checks the server's count: its "COPY n" (PQcmdTuples) must be
+ * the rows sent. A row the server skipped (a BEFORE INSERT trigger that
+ * returns NULL, a rule) would be lost without an error; a COPY that
+ * stored fewer or more fails as an error naming both counts, and the
+ * caller rolls its transaction back (store-stmt.c), as SQLite's held
+ * rows do when an INSERT stores fewer than it was given.
  */
 #include "db/driver-pg.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +127,7 @@ copy_start(struct db_conn *c, const char *table, const char *columns,
 	cp = pg_copy_state(c);
 	cp->open = true;
 	cp->binary = binary;
+	cp->rows = 0;
 	cp->len = 0;
 	if (binary) {
 		copy_put(cp, copy_signature, sizeof copy_signature);
@@ -193,6 +202,7 @@ db_pg_copy_row(struct db_conn *c, const char *const *values, size_t ncols)
 		copy_text_value(cp, values[i]);
 	}
 	copy_put(cp, "\n", 1);
+	cp->rows++;
 	return cp->len >= COPY_CHUNK ? copy_flush(c, db_pg_conn(c), cp) : 0;
 }
 
@@ -250,7 +260,32 @@ db_pg_copy_tuple(struct db_conn *c, const struct db_copy_value *values,
 	put_be(copy_room(cp, 2), ncols, 2);
 	for (i = 0; i < ncols; i++)
 		copy_field(cp, &values[i]);
+	cp->rows++;
 	return cp->len >= COPY_CHUNK ? copy_flush(c, db_pg_conn(c), cp) : 0;
+}
+
+/*
+ * res, a COPY's COMMAND_OK, stored as many rows as were sent (0), or not:
+ * c's error says both counts (-1).
+ */
+static int
+copy_count_check(struct db_conn *c, const PGresult *res, long long sent)
+{
+	const char *n = PQcmdTuples((PGresult *)res);
+	char msg[160], *end;
+	long long stored;
+
+	stored = strtoll(n, &end, 10);
+	if (*n != '\0' && *end == '\0' && stored == sent)
+		return 0;
+	if (*n == '\0' || *end != '\0')
+		snprintf(msg, sizeof msg, "the server's COPY gave no row count "
+		    "(\"%.40s\") for the %lld rows sent", n, sent);
+	else
+		snprintf(msg, sizeof msg, "the server's COPY stored %lld of "
+		    "the %lld rows sent", stored, sent);
+	db_set_error(c, DB_E_OTHER, msg);
+	return -1;
 }
 
 int
@@ -278,7 +313,8 @@ db_pg_copy_end(struct db_conn *c)
 		if (status == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
 			db_pg_fail(c, res);
 			status = -1;
-		}
+		} else if (status == 0)
+			status = copy_count_check(c, res, cp->rows);
 		PQclear(res);
 	}
 	if (status == 0)

@@ -57,6 +57,7 @@ size_t		 pg_column_bytes(struct db_stmt *st, int i);
 struct pg_copy {
 	bool		 open;
 	bool		 binary;
+	long long	 rows;		/* sent in this COPY */
 	char		*buf;
 	size_t		 len, cap;
 };

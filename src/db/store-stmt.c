@@ -70,18 +70,30 @@ store_error_msg(struct store *s, const char *msg, const char *what)
 	return xasprintf("%s: %s while %s", s->path, msg, what);
 }
 
-/* PostgreSQL's COPY ended: its rows in the transaction, or -1. */
+/*
+ * PostgreSQL's COPY ended: its rows in the transaction, or -1. A COPY the
+ * server took but whose count is not the rows sent (driver-pg-copy.c)
+ * leaves the transaction open: it is rolled back here, as SQLite's held
+ * rows are (below), so that nothing of it is committed.
+ */
 static int
 bulk_copy_end(struct store *s, char **cause)
 {
-	char what[96];
+	char what[96], *msg;
 
 	s->bulk_copying = false;
 	if (db_pg_copy_end(s->conn) == 0)
 		return 0;
 	snprintf(what, sizeof what, "logging %zu rows by COPY",
 	    s->bulk_sent);
-	*cause = store_db_error(s, what);
+	if (db_tx_state(s->conn) != DB_TX_OPEN) {
+		*cause = store_db_error(s, what);
+		return -1;
+	}
+	msg = xstrdup(db_errmsg(s->conn));
+	db_rollback(s->conn);
+	*cause = store_error_msg(s, msg, what);
+	free(msg);
 	return -1;
 }
 

@@ -199,6 +199,61 @@ START_TEST(test_pg_copy_binary_errors)
 }
 END_TEST
 
+/*
+ * The server's count checked at the end: a BEFORE INSERT trigger that
+ * skips the even ids stores 2 of 4 binary rows and 2 of 3 text rows, and
+ * the end fails naming both counts, the transaction left open for the
+ * caller to roll back; without the trigger the same COPY ends well.
+ */
+START_TEST(test_pg_copy_count)
+{
+	struct db_conn *c = open_t();
+	struct db_copy_value v[4];
+	const char *row[4];
+	char num[3][32];
+	size_t k;
+
+	ck_assert_msg(db_exec(c, "CREATE OR REPLACE FUNCTION skip_even()"
+	    " RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	    " IF NEW.id % 2 = 0 THEN RETURN NULL; END IF; RETURN NEW;"
+	    " END $$") == 0, "%s", db_errmsg(c));
+	ck_assert_int_eq(db_exec(c, "CREATE TRIGGER t_skip BEFORE INSERT ON t"
+	    " FOR EACH ROW EXECUTE FUNCTION skip_even()"), 0);
+	ck_assert_int_eq(db_begin(c, true), 0);
+	ck_assert_int_eq(db_pg_copy_begin_binary(c, "t", "id, i, d, s"), 0);
+	for (k = 0; k < 4; k++) {
+		binary_values(k, v);
+		ck_assert_int_eq(db_pg_copy_tuple(c, v, 4), 0);
+	}
+	ck_assert_int_eq(db_pg_copy_end(c), -1);
+	ck_assert_str_eq(db_errmsg(c),
+	    "the server's COPY stored 2 of the 4 rows sent");
+	ck_assert_int_eq(db_tx_state(c), DB_TX_OPEN);
+	ck_assert_int_eq(db_rollback(c), 0);
+	ck_assert_int_eq(db_begin(c, true), 0);
+	ck_assert_int_eq(db_pg_copy_begin(c, "t", "id, i, d, s"), 0);
+	for (k = 0; k < 3; k++) {
+		text_values(k, row, num);
+		ck_assert_int_eq(db_pg_copy_row(c, row, 4), 0);
+	}
+	ck_assert_int_eq(db_pg_copy_end(c), -1);
+	ck_assert_str_eq(db_errmsg(c),
+	    "the server's COPY stored 2 of the 3 rows sent");
+	ck_assert_int_eq(db_rollback(c), 0);
+	ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 0);
+	/* Nothing skipped: the counts agree. */
+	ck_assert_int_eq(db_exec(c, "DROP TRIGGER t_skip ON t"), 0);
+	ck_assert_int_eq(db_pg_copy_begin_binary(c, "t", "id, i, d, s"), 0);
+	for (k = 0; k < 4; k++) {
+		binary_values(k, v);
+		ck_assert_int_eq(db_pg_copy_tuple(c, v, 4), 0);
+	}
+	ck_assert_msg(db_pg_copy_end(c) == 0, "%s", db_errmsg(c));
+	ck_assert_int_eq(one(c, "SELECT count(*) FROM t"), 4);
+	db_close(c);
+}
+END_TEST
+
 START_TEST(test_sqlite_no_binary_copy)
 {
 	struct db_conn *c = open_t();
@@ -219,6 +274,7 @@ driver_copy_tests(TCase *only)
 		tcase_add_test(only, test_pg_copy_binary_same);
 		tcase_add_test(only, test_pg_copy_binary_many);
 		tcase_add_test(only, test_pg_copy_binary_errors);
+		tcase_add_test(only, test_pg_copy_count);
 	} else
 		tcase_add_test(only, test_sqlite_no_binary_copy);
 }

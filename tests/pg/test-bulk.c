@@ -6,13 +6,15 @@
  * drops its COPY'd rows; a row another writer stored in the batch between
  * two transactions makes the batch not fresh, so nothing is taken for new
  * that is not. One table of cases, each a list of steps on two writers
- * of its own model.
+ * of its own model. And the COPY's count (bulk_count): rows the server
+ * skips (a trigger) fail the flush, which rolls the transaction back.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/driver.h"
 #include "db/store.h"
 
 static const char *target;
@@ -163,6 +165,50 @@ START_TEST(bulk_case)
 }
 END_TEST
 
+/*
+ * A trigger skips one row of a batch that goes by COPY: the flush fails,
+ * naming the server's count against the rows sent, and rolls back: none
+ * of the batch's rows is stored (without the check the flush commits 9
+ * of the 10 rows, no error). The same rows again without the trigger
+ * are all stored.
+ */
+START_TEST(bulk_count)
+{
+	struct store *s = open_model("bulk-count");
+	struct db_conn *c;
+	char *cause = NULL;
+	int64_t r;
+
+	c = db_open(target, DB_OPEN_READ_WRITE, &cause);
+	ck_assert_msg(c != NULL, "%s", cause != NULL ? cause : "?");
+	ck_assert_msg(db_exec(c, "CREATE FUNCTION skip_row_7()"
+	    " RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	    " IF NEW.batch_id = 5 AND NEW.row_in_batch = 7 THEN"
+	    " RETURN NULL; END IF; RETURN NEW; END $$") == 0, "%s",
+	    db_errmsg(c));
+	ck_assert_int_eq(db_exec(c, "CREATE TRIGGER predictions_skip"
+	    " BEFORE INSERT ON predictions FOR EACH ROW"
+	    " EXECUTE FUNCTION skip_row_7()"), 0);
+	for (r = 0; r < 10; r++)
+		ck_assert_int_eq(add(s, 5, r, 0.5), STORE_ADD_NEW);
+	ck_assert_int_eq(store_flush(s, &cause), -1);
+	ck_assert_msg(strstr(cause, "the server's COPY stored 9 of the 10 "
+	    "rows sent") != NULL && strstr(cause, "rolled back") != NULL,
+	    "%s", cause);
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(store_batch_rows(s, 5), 0);
+	ck_assert_int_eq(db_exec(c, "DROP TRIGGER predictions_skip"
+	    " ON predictions"), 0);
+	for (r = 0; r < 10; r++)
+		ck_assert_int_eq(add(s, 5, r, 0.5), STORE_ADD_NEW);
+	ck_assert_msg(store_flush(s, &cause) == 0, "%s", cause);
+	ck_assert_int_eq(store_batch_rows(s, 5), 10);
+	db_close(c);
+	store_close(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -177,6 +223,7 @@ main(void)
 		return 1;
 	}
 	tcase_add_loop_test(tc, bulk_case, 0, sizeof cases / sizeof cases[0]);
+	tcase_add_test(tc, bulk_count);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_ENV);
