@@ -162,6 +162,8 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 	db_bind_int64(st, 1, batch_id);
 	if (store_stmt_send(s, st, "closing a batch", cause) == -1)
 		return -1;
+	/* Closed here: it had no report, its reports are put from now. */
+	store_reports_claimed(s, batch_id);
 	*rows_out = rows;
 	return 1;
 }
@@ -213,7 +215,13 @@ store_judge_end(struct store *s, bool keep, char **cause)
 		s->cur_batch_closed = false;
 		s->cur_counted = false;
 	}
-	return store_exec(s, "RELEASE judge", "ending a judgement", cause);
+	/*
+	 * Nobody reads its answer: sent (PostgreSQL's pipeline), answered
+	 * with the next statement that waits (the next batch's state, the
+	 * COMMIT), which fails with its error should it fail.
+	 */
+	return store_exec_send(s, "RELEASE judge", "ending a judgement",
+	    cause);
 }
 
 #define STORE_ABANDONED	"abandoned_batch."

@@ -67,12 +67,20 @@ store_bulk_check(struct store *s, int64_t batch_id, char **cause)
 	n = db_column_int64(st, 0);
 	db_reset(st);
 	if (n == 0) {
-		s->bulk_batch = batch_id;
-		s->bulk_rows = 0;
-		s->bulk_max = INT64_MIN;
+		store_bulk_empty(s, batch_id);
+		return 0;
 	}
 	s->bulk_fresh = s->bulk_batch == batch_id && s->bulk_rows == n;
 	return 0;
+}
+
+void
+store_bulk_empty(struct store *s, int64_t batch_id)
+{
+	s->bulk_batch = batch_id;
+	s->bulk_rows = 0;
+	s->bulk_max = INT64_MIN;
+	s->bulk_fresh = !s->cur_batch_closed && !s->cur_batch_pruned;
 }
 
 void

@@ -46,6 +46,7 @@
 /* The schema version this code writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION	7
 #define STORE_BUSY_TIMEOUT_MS	10000
+#define STORE_REPORTS_KEPT	8	/* a judged batch's, by type */
 
 struct sqlite3;
 struct rows_reader;
@@ -148,6 +149,15 @@ struct store {
 	 * tx_data_version): it may have closed the batch meanwhile.
 	 */
 	int64_t		 cur_batch;
+	/*
+	 * store-pred.c (PostgreSQL): a batch store_batch_state found
+	 * without a ledger row or any row, in the write transaction
+	 * absent_tx for model absent_model (under its turn: nobody else
+	 * adds either meanwhile), so its open need not ask (-1: none).
+	 */
+	int64_t		 absent_batch;
+	int64_t		 absent_model;
+	uint64_t	 absent_tx;
 	uint64_t	 tx_seq;
 	uint64_t	 cur_tx_seq;
 	int64_t		 tx_data_version;
@@ -205,6 +215,20 @@ struct store {
 	char		*det_name;
 	int64_t		 det_last;
 	char		*det_state;
+	/*
+	 * store-read.c: the reports of the batch rep_batch (of model
+	 * rep_model) whose claim closed it in the write transaction rep_tx
+	 * (PostgreSQL): it had none before (a report is written by a
+	 * batch's judgement, then, the batch closed, by its labels), so
+	 * its reports are those put since, kept here (rep_payload[i] of
+	 * type rep_type[i], owned) and read back from here.
+	 */
+	uint64_t	 rep_tx;
+	int64_t		 rep_model;
+	int64_t		 rep_batch;
+	const char	*rep_type[STORE_REPORTS_KEPT];	/* literals */
+	char		*rep_payload[STORE_REPORTS_KEPT];
+	size_t		 n_rep;
 	/* In a judgement's savepoint (store-batch.c). */
 	bool		 judging;
 	/* alert-condition.c: the transaction's alert conditions (owned). */
@@ -289,6 +313,18 @@ int64_t		 store_batch_number(struct store *s, const char *sql,
 int		 store_batch_count(struct store *s, int64_t batch_id,
 		    int64_t *rows, int64_t *labelled, double *last_label,
 		    char **cause);
+
+/*
+ * store-read.c. The reports of a batch the write transaction's claim
+ * closed (PostgreSQL) kept as they are put, and read back from there by
+ * store_report_get (struct store, rep_*): store_reports_claimed when the
+ * claim closes batch_id, store_report_kept with each payload stored,
+ * store_reports_forget on closing the store.
+ */
+void		 store_reports_claimed(struct store *s, int64_t batch_id);
+void		 store_report_kept(struct store *s, int64_t batch_id,
+		    const char *type, const char *payload);
+void		 store_reports_forget(struct store *s);
 
 /*
  * store-tx.c. Open the write transaction if none is open (retried while
@@ -444,10 +480,12 @@ void		 store_held_free(struct store *s);
  * batch cur_batch, open) is new and sent into the COPY (PostgreSQL) or
  * held (SQLite): 1; 0: not known new here (the caller asks the
  * database); -1 and *cause. noted: the caller inserted p (a new row)
- * itself.
+ * itself. empty: batch_id is known to have no stored row (its ledger row
+ * made in this transaction, none found before): fresh without a count.
  */
 int		 store_bulk_check(struct store *s, int64_t batch_id,
 		     char **cause);
+void		 store_bulk_empty(struct store *s, int64_t batch_id);
 int		 store_bulk_add(struct store *s,
 		     const struct store_prediction *p, double at,
 		     char **cause);

@@ -39,6 +39,14 @@ static const char sql_batch_open[] =
     "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
     " model_id) VALUES (?1, 0, 0, ?2, :model)"
     " ON CONFLICT (model_id, batch_id) DO NOTHING";
+/*
+ * The open of a batch known absent (absent_batch): no ON CONFLICT, so a
+ * ledger row there after all is an error with the transaction, never a
+ * row counted twice.
+ */
+static const char sql_batch_open_new[] =
+    "INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
+    " model_id) VALUES (?1, 0, 0, ?2, :model)";
 static const char sql_data_version[] = "PRAGMA data_version";
 static const char sql_batch_closed[] =
     "SELECT closed_at IS NOT NULL, pruned_at IS NOT NULL FROM batches"
@@ -85,23 +93,59 @@ store_data_version(struct store *s, int64_t *out)
 	return rc == DB_ROW ? 0 : -1;
 }
 
+/*
+ * Was batch_id found without a ledger row or any row in this write
+ * transaction (store_batch_state, PostgreSQL)? Asked once: forgotten.
+ */
+static bool
+batch_absent(struct store *s, int64_t batch_id)
+{
+	bool absent = s->absent_batch == batch_id && s->in_tx &&
+	    s->absent_tx == s->tx_seq && s->model_known &&
+	    s->absent_model == s->model_id;
+
+	s->absent_batch = -1;
+	return absent;
+}
+
+/*
+ * The ledger row of batch_id made, or found there (*made false): 0 or -1.
+ * A batch known absent (*absent) is opened by a write sent in the
+ * pipeline, not waited for; else the upsert's changes say which.
+ */
+static int
+batch_open(struct store *s, int64_t batch_id, double now, bool *made,
+    bool *absent_out, char **cause)
+{
+	struct db_stmt *st;
+	bool absent = *absent_out = batch_absent(s, batch_id);
+
+	st = absent ? store_stmt(s, sql_batch_open_new, cause) :
+	    store_stmt_hot(s, &s->st_batch_open, sql_batch_open, cause);
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, 1, batch_id);
+	db_bind_double(st, 2, now);
+	*made = true;
+	if (absent)
+		return store_stmt_send(s, st, "opening a batch", cause);
+	if (store_stmt_done(s, st, "opening a batch", cause) == -1)
+		return -1;
+	*made = db_changes(s->conn) == 1;
+	return 0;
+}
+
 /* Make sure the ledger row of batch exists; learn whether it is closed. */
 static int
 store_batch_touch(struct store *s, int64_t batch_id, double now,
     char **cause)
 {
 	struct db_stmt *st;
-	bool made;
+	bool made, absent;
 	int rc;
 
-	st = store_stmt_hot(s, &s->st_batch_open, sql_batch_open, cause);
-	if (st == NULL)
+	if (batch_open(s, batch_id, now, &made, &absent, cause) == -1)
 		return -1;
-	db_bind_int64(st, 1, batch_id);
-	db_bind_double(st, 2, now);
-	if (store_stmt_done(s, st, "opening a batch", cause) == -1)
-		return -1;
-	made = db_changes(s->conn) == 1;
 	/* The fleet's summary learns of it (store-status.c). */
 	if (made && store_status_opened(s, batch_id, cause) == -1)
 		return -1;
@@ -114,7 +158,9 @@ store_batch_touch(struct store *s, int64_t batch_id, double now,
 	/* A ledger row made now is open and not pruned: no need to ask. */
 	s->cur_batch_closed = s->cur_batch_pruned = false;
 	if (made) {
-		if (store_bulk_check(s, batch_id, cause) == -1)
+		if (absent)	/* no row of it stored: none to count */
+			store_bulk_empty(s, batch_id);
+		else if (store_bulk_check(s, batch_id, cause) == -1)
 			return -1;
 		/* No row of it stored: this transaction's are all there is. */
 		if (s->pg)
@@ -397,8 +443,14 @@ store_batch_state(struct store *s, int64_t batch_id)
 	}
 	db_bind_int64(st, 1, batch_id);
 	rc = db_step(st);
-	state = rc == DB_ROW ? db_column_int(st, 0) : -1;
+	state = rc == DB_ROW ? db_column_int(st, 0) : -2;
 	db_reset(st);
+	/* Under the model's turn: its open need not ask again. */
+	if (state == -1 && s->pg && s->in_tx && s->model_known) {
+		s->absent_batch = batch_id;
+		s->absent_model = s->model_id;
+		s->absent_tx = s->tx_seq;
+	}
 	if (state == 1)
 		return STORE_BATCH_CLOSED;
 	return state == 0 ? STORE_BATCH_OPEN : STORE_BATCH_UNKNOWN;

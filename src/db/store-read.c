@@ -326,12 +326,74 @@ out:
 
 /* ---- Reports, rejects, detectors ------------------------------------ */
 
+void
+store_reports_forget(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_rep; i++)
+		free(s->rep_payload[i]);
+	s->n_rep = 0;
+	s->rep_batch = -1;
+}
+
+void
+store_reports_claimed(struct store *s, int64_t batch_id)
+{
+	store_reports_forget(s);
+	if (!s->pg || !s->in_tx || !s->model_known)
+		return;
+	s->rep_batch = batch_id;
+	s->rep_model = s->model_id;
+	s->rep_tx = s->tx_seq;
+}
+
+/* Are batch_id's reports the ones kept (this transaction's claim)? */
+static bool
+reports_kept(const struct store *s, int64_t batch_id)
+{
+	return s->in_tx && s->rep_batch == batch_id && s->rep_batch >= 0 &&
+	    s->rep_tx == s->tx_seq && s->model_known &&
+	    s->rep_model == s->model_id;
+}
+
+void
+store_report_kept(struct store *s, int64_t batch_id, const char *type,
+    const char *payload)
+{
+	size_t i;
+
+	if (!reports_kept(s, batch_id))
+		return;
+	for (i = 0; i < s->n_rep; i++)
+		if (strcmp(s->rep_type[i], type) == 0)
+			break;
+	if (i == STORE_REPORTS_KEPT) {	/* more types than kept: ask */
+		store_reports_forget(s);
+		return;
+	}
+	if (i == s->n_rep)
+		s->rep_payload[s->n_rep++] = NULL;
+	free(s->rep_payload[i]);
+	s->rep_type[i] = type;
+	s->rep_payload[i] = xstrdup(payload);
+}
+
 int
 store_report_get(struct store *s, int64_t batch_id, const char *type,
     char **payload, char **cause)
 {
 	struct db_stmt *st;
+	size_t i;
 
+	if (reports_kept(s, batch_id)) {
+		for (i = 0; i < s->n_rep; i++)
+			if (strcmp(s->rep_type[i], type) == 0) {
+				*payload = xstrdup(s->rep_payload[i]);
+				return 0;
+			}
+		return 1;	/* none put since the claim: none at all */
+	}
 	if ((st = store_stmt(s, sql_report_get, cause)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, batch_id);

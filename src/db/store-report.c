@@ -62,6 +62,8 @@ report_insert(struct store *s, int64_t batch_id, const char *type,
 	db_bind_double(st, 4, clock_wall());
 	s->tx_writes++;
 	rc = store_stmt_send(s, st, "storing a report", cause);
+	if (rc == 0)	/* read back from here in this judgement */
+		store_report_kept(s, batch_id, type, payload);
 out:
 	free(payload);
 	return rc;

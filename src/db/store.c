@@ -244,6 +244,8 @@ store_open(const char *path, enum store_mode mode, char **cause)
 	bool pg = db_target_is_pg(path);
 
 	s = xcalloc(1, sizeof *s);
+	s->rep_batch = -1;	/* no claimed batch's reports kept */
+	s->absent_batch = -1;	/* no batch known absent */
 	/* Every message names the store by s->path: no password in it. */
 	s->path = pg ? db_target_redact(path) : xstrdup(path);
 	s->readonly = (mode == STORE_READ_ONLY);
@@ -287,6 +289,7 @@ store_close(struct store *s)
 			db_rollback(s->conn);
 	}
 	store_stmt_finish(s);
+	store_reports_forget(s);
 	free(s->det_name);
 	free(s->det_state);
 	if (s->alert_cache_free != NULL)

@@ -372,6 +372,23 @@ judge(struct store *s, int64_t b, bool shift, double acc, bool keep)
 	ck_assert_msg(store_judge_end(s, keep, &cause) == 0, "%s", cause);
 }
 
+/* Batch b (judged) graded again: a performance report of accuracy acc. */
+static void
+judge_more(struct store *s, int64_t b, double acc)
+{
+	struct performance_report perf;
+	char *cause = NULL;
+
+	memset(&perf, 0, sizeof perf);
+	perf.n_classes = 2;
+	perf.confusion = xcalloc(4, sizeof *perf.confusion);
+	perf.accuracy = acc;
+	perf.acc_delta = acc - 0.75;
+	ck_assert_msg(store_report_put_performance(s, b, &st_schema, &perf,
+	    &cause) == 0, "%s", cause);
+	free(perf.confusion);
+}
+
 /* Every model_status row is what the ledger says (one SQL for both). */
 static void
 status_is_ledger(int models)
@@ -485,6 +502,134 @@ START_TEST(test_status_kept)
 }
 END_TEST
 
+/* The payload of batch b's report of type through s; NULL if none. */
+static char *
+report_of(struct store *s, int64_t b, const char *type)
+{
+	char *cause = NULL, *payload = NULL;
+	int rc;
+
+	rc = store_report_get(s, b, type, &payload, &cause);
+	ck_assert_msg(rc != -1, "report %s: %s", type, cause);
+	return rc == 0 ? payload : NULL;
+}
+
+/* s's read of batch b's report of type is what the store holds. */
+static void
+report_is_stored(struct store *s, int64_t b, const char *type)
+{
+	char *got = report_of(s, b, type), *sql;
+	size_t i;
+
+	ck_assert_ptr_nonnull(got);
+	for (i = 0; got[i] != '\0'; i++)
+		ck_assert_msg(got[i] != '\'', "a quote in %s", got);
+	sql = xasprintf("SELECT count(*) FROM monitor_reports"
+	    " WHERE batch_id = %lld AND report_type = '%s'"
+	    " AND payload = '%s'", (long long)b, type, got);
+	ck_assert_msg(q_int(sql) == 1, "%s report of batch %lld: %s", type,
+	    (long long)b, got);
+	free(sql);
+	free(got);
+}
+
+/*
+ * The reports of a batch this transaction's claim closed are read from
+ * what it put (PostgreSQL: struct store's rep_*): none before a put, the
+ * latest put of a type, in and after the judgement; the same as the
+ * store holds once committed; read again after another writer's commit;
+ * none after a judgement undone.
+ */
+START_TEST(test_reports_kept)
+{
+	struct store *a, *b;
+	char *cause = NULL, *p1, *p2;
+
+	a = open_rw();
+	b = open_rw();
+	ck_assert_int_eq(store_schema_put(a, &st_schema, &cause), 0);
+	add_batch(a, 1, 4, true);
+	judge(a, 1, false, 0.5, true);
+	ck_assert_ptr_null(report_of(a, 1, "detectors"));
+	p1 = report_of(a, 1, "performance");
+	ck_assert_ptr_nonnull(p1);
+	ck_assert_ptr_nonnull(strstr(p1, "\"accuracy\":0.5,"));
+	free(p1);
+	judge_more(a, 1, 0.25);
+	p2 = report_of(a, 1, "performance");
+	ck_assert_ptr_nonnull(p2);
+	ck_assert_ptr_nonnull(strstr(p2, "\"accuracy\":0.25,"));
+	flush(a);
+	report_is_stored(a, 1, "performance");
+	report_is_stored(a, 1, "prediction");
+	p1 = report_of(a, 1, "performance");
+	ck_assert_str_eq(p1, p2);
+	/* Another writer's labels re-grade it: a reads the store's. */
+	judge_more(b, 1, 0.125);
+	flush(b);
+	add_batch(a, 2, 2, false);
+	report_is_stored(a, 1, "performance");
+	/* Put in a judgement undone: none. */
+	judge(a, 2, true, 0.75, false);
+	ck_assert_ptr_null(report_of(a, 2, "prediction"));
+	ck_assert_ptr_null(report_of(a, 2, "performance"));
+	flush(a);
+	free(p1);
+	free(p2);
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
+/*
+ * A batch its state found without a ledger row or rows (in a write
+ * transaction, under the model's turn) is opened without asking again
+ * (PostgreSQL). Should a ledger row be there after all (written here
+ * behind the turn's back, which no writer does), the open fails with the
+ * transaction: an error, no row stored, never a batch counted twice.
+ */
+START_TEST(test_open_absent)
+{
+	struct store *a;
+	char *cause = NULL;
+	int rc;
+
+	a = open_rw();
+	add_batch(a, 1, 2, false);
+	flush(a);
+	ck_assert_msg(add_row(a, 1, 2, -1, &cause) == 1, "%s", cause);
+	ck_assert_int_eq(store_batch_state(a, 3), STORE_BATCH_UNKNOWN);
+	ck_assert_msg(add_row(a, 3, 0, -1, &cause) == 1, "%s", cause);
+	ck_assert_msg(add_row(a, 3, 1, -1, &cause) == 1, "%s", cause);
+	flush(a);
+	ck_assert_str_eq(q_text("SELECT CAST(n_rows AS TEXT) || ':' ||"
+	    " CAST(count(*) OVER () AS TEXT) FROM batches WHERE batch_id = 3"),
+	    "0:1");
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"
+	    " WHERE batch_id = 3"), 2);
+	if (!fixture_pg) {	/* one writer holds the file: no behind */
+		store_close(a);
+		return;
+	}
+	ck_assert_msg(add_row(a, 1, 3, -1, &cause) == 1, "%s", cause);
+	ck_assert_int_eq(store_batch_state(a, 4), STORE_BATCH_UNKNOWN);
+	q_exec("INSERT INTO batches (batch_id, n_rows, n_labelled, opened_at,"
+	    " model_id) SELECT 4, 0, 0, 1, model_id FROM models");
+	rc = add_row(a, 4, 0, -1, &cause);
+	if (rc == 1)
+		rc = store_flush(a, &cause) == 0 ? 1 : -1;
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(strstr(cause, "rolled back") != NULL &&
+	    strstr(cause, "opening a batch") != NULL, "%s", cause);
+	free(cause);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM predictions"
+	    " WHERE batch_id IN (1, 4)"), 3);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM batches"
+	    " WHERE batch_id = 4"), 1);
+	store_close(a);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -496,6 +641,8 @@ main(int argc, char **argv)
 		{ test_detector_read_again, NULL },
 		{ test_claim_counts, NULL },
 		{ test_status_kept, NULL },
+		{ test_reports_kept, NULL },
+		{ test_open_absent, NULL },
 	};
 
 	return fixture_main(argc, argv, "store-kept", cases,
