@@ -114,6 +114,7 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 {
 	struct db_stmt *st;
 	int64_t rows, labelled, version;
+	bool made_here;
 	double last;
 	int rc;
 
@@ -121,7 +122,14 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 	/* The write lock is held from here to the commit: the once holds. */
 	if (store_write_begin(s, cause) == -1)
 		return -1;
-	if (s->pg) {
+	/*
+	 * A ledger row made in this transaction (cur_counted, PostgreSQL):
+	 * no other writer sees it before the commit, which closes it. Ours
+	 * and open without asking.
+	 */
+	made_here = s->pg && batch_id == s->cur_batch && s->cur_counted &&
+	    !s->cur_batch_closed;
+	if (s->pg && !made_here) {
 		/* The ledger row's lock: held to the commit, or not ours. */
 		if ((st = store_stmt(s, sql_batch_lock, cause)) == NULL)
 			return -1;
@@ -135,7 +143,8 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 		}
 		if (rc == DB_DONE)
 			return 0;
-	} else if (store_batch_state(s, batch_id) == STORE_BATCH_CLOSED)
+	} else if (!s->pg &&
+	    store_batch_state(s, batch_id) == STORE_BATCH_CLOSED)
 		return 0;
 	if (batch_id == s->cur_batch && s->cur_counted && (s->pg ||
 	    (store_data_version(s, &version) == 0 &&

@@ -105,9 +105,14 @@ hold_send(struct store *s, const char *sql, const char *key,
 {
 	struct db_stmt	*st;
 
-	if ((st = store_stmt(s, sql, cause)) == NULL)
+	st = sql == sql_hold ? store_stmt_to_owe(s, sql, cause) :
+	    store_stmt(s, sql, cause);
+	if (st == NULL)
 		return -1;
-	db_bind_text(st, 1, key, -1, DB_STATIC);
+	db_bind_text(st, 1, key, -1, DB_COPY);
+	/* A hold goes after the batch's COPY has started (store-stmt.c). */
+	if (sql == sql_hold)
+		return store_stmt_owe(s, st, what, cause);
 	return store_stmt_send(s, st, what, cause);
 }
 

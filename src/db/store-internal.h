@@ -47,6 +47,7 @@
 #define STORE_SCHEMA_VERSION	7
 #define STORE_BUSY_TIMEOUT_MS	10000
 #define STORE_REPORTS_KEPT	8	/* a judged batch's, by type */
+#define STORE_OWED_MAX		4	/* writes owed (store_stmt_owe) */
 
 struct sqlite3;
 struct rows_reader;
@@ -205,6 +206,10 @@ struct store {
 	int64_t		 bulk_rows;
 	int64_t		 bulk_max;
 	size_t		 bulk_sent;
+	/* store_stmt_owe's writes, bound, not sent yet (store-stmt.c). */
+	struct db_stmt	*owed[STORE_OWED_MAX];
+	const char	*owed_what[STORE_OWED_MAX];	/* literals */
+	size_t		 n_owed;
 	/*
 	 * store-read.c: the detectors' state this write transaction (tx_seq
 	 * det_tx, model det_model) last stored, read back from here: under
@@ -405,6 +410,20 @@ void		 store_status_save(struct store *s);
 void		 store_status_restore(struct store *s);
 int		 store_stmt_send(struct store *s, struct db_stmt *st,
 		     const char *what, char **cause);
+/*
+ * store-stmt.c: st (bound, from store_stmt) sent as store_stmt_send does,
+ * but on PostgreSQL in a write transaction only before the next
+ * statement, COMMIT, or after the COPY open now or started next: its
+ * SQL is not asked for again meanwhile (store_stmt sends it first).
+ */
+int		 store_stmt_owe(struct store *s, struct db_stmt *st,
+		     const char *what, char **cause);
+/*
+ * store-stmt.c: sql's statement for store_stmt_owe: store_stmt's, but the
+ * writes owed already stay owed (unless one of them is sql's).
+ */
+struct db_stmt	*store_stmt_to_owe(struct store *s, const char *sql,
+		     char **cause);
 int		 store_exec_send(struct store *s, const char *sql,
 		     const char *what, char **cause);
 /*

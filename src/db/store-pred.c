@@ -120,15 +120,15 @@ batch_open(struct store *s, int64_t batch_id, double now, bool *made,
 	struct db_stmt *st;
 	bool absent = *absent_out = batch_absent(s, batch_id);
 
-	st = absent ? store_stmt(s, sql_batch_open_new, cause) :
+	st = absent ? store_stmt_to_owe(s, sql_batch_open_new, cause) :
 	    store_stmt_hot(s, &s->st_batch_open, sql_batch_open, cause);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, batch_id);
 	db_bind_double(st, 2, now);
 	*made = true;
-	if (absent)
-		return store_stmt_send(s, st, "opening a batch", cause);
+	if (absent)	/* after the batch's COPY has started */
+		return store_stmt_owe(s, st, "opening a batch", cause);
 	if (store_stmt_done(s, st, "opening a batch", cause) == -1)
 		return -1;
 	*made = db_changes(s->conn) == 1;

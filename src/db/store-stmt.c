@@ -9,9 +9,13 @@
  * src/db calls it.
  *
  * A COPY of new predictions left open by the bulk path (store-bulk.c) is
- * ended, and SQLite's held rows written (store-held.c), before any
- * statement is handed out or run, so that every statement sees those
- * rows and finds the connection free.
+ * ended, the writes owed sent, and SQLite's held rows written
+ * (store-held.c), before any statement is handed out or run, so that
+ * every statement sees those rows and writes and finds the connection
+ * free. A write owed (store_stmt_owe: a batch's hold and ledger open,
+ * PostgreSQL) waits, bound, for that moment: a COPY started meanwhile
+ * need not wait for it first (libpq runs no COPY in its pipeline, so a
+ * write sent before a COPY costs a round trip of its own).
  */
 #include "db/store-internal.h"
 
@@ -27,6 +31,7 @@ void
 store_tx_reset(struct store *s, bool rolled_back)
 {
 	s->in_tx = false;
+	s->n_owed = 0;	/* sent before a commit; gone with a rollback */
 	s->pending = 0;
 	s->tx_writes = 0;
 	s->bulk_sent = 0;
@@ -97,6 +102,26 @@ bulk_copy_end(struct store *s, char **cause)
 	return -1;
 }
 
+/* The writes owed (store_stmt_owe) sent, in their order: 0 or -1. */
+static int
+owed_send(struct store *s, char **cause)
+{
+	struct db_stmt *st;
+	size_t i, n = s->n_owed;
+
+	s->n_owed = 0;
+	for (i = 0; i < n; i++) {
+		st = s->owed[i];
+		if (db_send(st, s->owed_what[i]) != 0) {
+			db_reset(st);
+			*cause = store_db_error(s, s->owed_what[i]);
+			return -1;
+		}
+		db_reset(st);
+	}
+	return 0;
+}
+
 int
 store_bulk_end(struct store *s, char **cause)
 {
@@ -104,8 +129,10 @@ store_bulk_end(struct store *s, char **cause)
 	const char *why;
 	size_t n;
 
-	if (s->bulk_copying)
-		return bulk_copy_end(s, cause);
+	if (s->bulk_copying && bulk_copy_end(s, cause) == -1)
+		return -1;
+	if (s->n_owed > 0)
+		return owed_send(s, cause);
 	if ((n = store_held_count(s)) == 0 ||
 	    (why = store_held_write(s)) == NULL)
 		return 0;
@@ -316,14 +343,13 @@ store_stmt_bind_model(struct store *s, struct db_stmt *st)
 		db_bind_int64(st, i, store_model_param(s));
 }
 
-struct db_stmt *
-store_stmt(struct store *s, const char *sql, char **cause)
+/* sql's cached statement (prepared the first time), reset, :model bound. */
+static struct db_stmt *
+stmt_get(struct store *s, const char *sql, char **cause)
 {
 	struct db_stmt *st;
 	size_t i;
 
-	if (store_bulk_end(s, cause) == -1)
-		return NULL;
 	/* By pointer first (literals), then by text. */
 	for (i = 0; i < s->n_dcache; i++)
 		if (s->dcache[i].sql == sql)
@@ -356,6 +382,27 @@ store_stmt(struct store *s, const char *sql, char **cause)
 	s->dcache[s->n_dcache].stmt = st;
 	s->n_dcache++;
 	return st;
+}
+
+struct db_stmt *
+store_stmt(struct store *s, const char *sql, char **cause)
+{
+	if (store_bulk_end(s, cause) == -1)
+		return NULL;
+	return stmt_get(s, sql, cause);
+}
+
+struct db_stmt *
+store_stmt_to_owe(struct store *s, const char *sql, char **cause)
+{
+	size_t i;
+
+	if (s->bulk_copying || store_held_count(s) > 0)
+		return store_stmt(s, sql, cause);
+	for (i = 0; i < s->n_owed; i++)
+		if (strcmp(db_stmt_sql(s->owed[i]), sql) == 0)
+			return store_stmt(s, sql, cause);	/* sent first */
+	return stmt_get(s, sql, cause);
 }
 
 struct db_stmt *
@@ -403,6 +450,21 @@ store_stmt_send(struct store *s, struct db_stmt *st, const char *what,
 	if (!s->in_tx)
 		return store_stmt_done(s, st, what, cause);
 	return stmt_end(s, st, db_send(st, what) == 0, what, cause);
+}
+
+int
+store_stmt_owe(struct store *s, struct db_stmt *st, const char *what,
+    char **cause)
+{
+	if (!s->pg || !s->in_tx)
+		return store_stmt_send(s, st, what, cause);
+	if (s->n_owed == STORE_OWED_MAX && store_bulk_end(s, cause) == -1) {
+		db_reset(st);
+		return -1;
+	}
+	s->owed[s->n_owed] = st;
+	s->owed_what[s->n_owed++] = what;
+	return 0;
 }
 
 int
