@@ -92,12 +92,15 @@ hold_probe(struct store *s, const char *key, char **cause)
 /*
  * A lock or release of key, whose answer nobody reads (the lock's void;
  * whether the lock was held): in a write transaction sent in its
- * pipeline (store_stmt_send) and answered with the next statement that
- * needs an answer (the ledger's open after a hold, the claim after a
- * release), not a round trip of its own; stepped outside one. A lock
- * sent after a write that fails is skipped with the rest of the failed
- * transaction, and the store then ends (or, the connection lost,
- * reconnects and takes every lock of its list again). 0 or -1.
+ * pipeline and answered with the next statement that needs an answer,
+ * not a round trip of its own; stepped outside one. A lock is owed
+ * (store_stmt_owe): sent after the batch's COPY has started, before any
+ * other statement or the COMMIT, so that the COPY's start need not wait
+ * for it. A lock sent after a write that fails, or owed in a transaction
+ * that fails, is skipped with the rest of the failed transaction, and the
+ * store then ends (or, the connection lost, reconnects and takes every
+ * lock of its list again); store_discard sends what is owed first. 0 or
+ * -1.
  */
 static int
 hold_send(struct store *s, const char *sql, const char *key,
