@@ -164,13 +164,18 @@ store_batch_claim(struct store *s, int64_t batch_id, int64_t *rows_out,
 		s->cur_batch_closed = true;
 		s->cur_counted = false;
 	}
-	/* Judged now: no longer waiting from an interrupted run. */
-	st = store_stmt(s, sql_unabandon, cause);
-	if (st == NULL)
-		return -1;
-	db_bind_int64(st, 1, batch_id);
-	if (store_stmt_send(s, st, "closing a batch", cause) == -1)
-		return -1;
+	/*
+	 * Judged now: no longer waiting from an interrupted run. A batch
+	 * whose ledger row this transaction made never was (abandoned, it
+	 * had a ledger row; none is ever deleted): nothing to forget.
+	 */
+	if (!made_here) {
+		if ((st = store_stmt(s, sql_unabandon, cause)) == NULL)
+			return -1;
+		db_bind_int64(st, 1, batch_id);
+		if (store_stmt_send(s, st, "closing a batch", cause) == -1)
+			return -1;
+	}
 	/* Closed here: it had no report, its reports are put from now. */
 	store_reports_claimed(s, batch_id);
 	*rows_out = rows;
