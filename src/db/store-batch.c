@@ -214,9 +214,11 @@ store_judge_end(struct store *s, bool keep, char **cause)
 	/* A failure rolled the whole transaction back: no savepoint left. */
 	if (!s->in_tx)
 		return 0;
-	if (keep && store_summary_write(s, cause) == -1)
+	if (keep && (store_reports_write(s, cause) == -1 ||
+	    store_summary_write(s, cause) == -1))
 		return -1;
 	if (!keep) {
+		store_reports_forget(s);	/* put in it, undone with it */
 		s->summary.set = 0;	/* the judgement's, undone with it */
 		s->tx_seq++;	/* what it read is read again (alert-condition.c) */
 		store_status_restore(s);

@@ -46,7 +46,7 @@
 /* The schema version this code writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION	7
 #define STORE_BUSY_TIMEOUT_MS	10000
-#define STORE_REPORTS_KEPT	8	/* a judged batch's, by type */
+#define STORE_REPORTS_KEPT	5	/* a judged batch's, by type */
 #define STORE_OWED_MAX		4	/* writes owed (store_stmt_owe) */
 
 struct sqlite3;
@@ -226,13 +226,17 @@ struct store {
 	 * (PostgreSQL): it had none before (a report is written by a
 	 * batch's judgement, then, the batch closed, by its labels), so
 	 * its reports are those put since, kept here (rep_payload[i] of
-	 * type rep_type[i], owned) and read back from here.
+	 * type rep_type[i], owned) and read back from here. Those its
+	 * judgement puts are written together at its end (rep_unsent[i],
+	 * put at rep_at[i]): one statement, not one a report.
 	 */
 	uint64_t	 rep_tx;
 	int64_t		 rep_model;
 	int64_t		 rep_batch;
 	const char	*rep_type[STORE_REPORTS_KEPT];	/* literals */
 	char		*rep_payload[STORE_REPORTS_KEPT];
+	double		 rep_at[STORE_REPORTS_KEPT];	/* Unix seconds */
+	bool		 rep_unsent[STORE_REPORTS_KEPT];
 	size_t		 n_rep;
 	/* In a judgement's savepoint (store-batch.c). */
 	bool		 judging;
@@ -323,12 +327,17 @@ int		 store_batch_count(struct store *s, int64_t batch_id,
  * store-read.c. The reports of a batch the write transaction's claim
  * closed (PostgreSQL) kept as they are put, and read back from there by
  * store_report_get (struct store, rep_*): store_reports_claimed when the
- * claim closes batch_id, store_report_kept with each payload stored,
- * store_reports_forget on closing the store.
+ * claim closes batch_id; store_report_kept with each payload put at `at`
+ * (true: kept; unsent: the caller leaves it to store_reports_write);
+ * store_reports_write writes those unsent in one statement (0 or -1);
+ * store_reports_forget drops them all (a judgement undone, the store
+ * closed).
  */
 void		 store_reports_claimed(struct store *s, int64_t batch_id);
-void		 store_report_kept(struct store *s, int64_t batch_id,
-		    const char *type, const char *payload);
+bool		 store_report_kept(struct store *s, int64_t batch_id,
+		    const char *type, const char *payload, double at,
+		    bool unsent);
+int		 store_reports_write(struct store *s, char **cause);
 void		 store_reports_forget(struct store *s);
 
 /*

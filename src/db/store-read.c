@@ -20,6 +20,36 @@ static const char sql_batch_get[] =
 static const char sql_report_get[] =
     "SELECT payload FROM monitor_reports"
     " WHERE batch_id = ?1 AND report_type = ?2 AND model_id = :model";
+/*
+ * The unsent reports of a claimed batch in one statement, n rows (1 to
+ * STORE_REPORTS_KEPT, the report types): ?1 the batch, ?2 the model, then each report's
+ * type, payload and time; as store-report.c's sql_report_put, row for
+ * row.
+ */
+#define REPORTS_PUT_ROW(a, b, c)	"(?1, ?" #a ", ?" #b ", ?" #c ", ?2)"
+#define REPORTS_PUT_HEAD	"INSERT INTO monitor_reports (batch_id," \
+	" report_type, payload, created_at, model_id) VALUES "
+#define REPORTS_PUT_TAIL	" ON CONFLICT (model_id, batch_id," \
+	" report_type) DO UPDATE SET payload = excluded.payload," \
+	" created_at = excluded.created_at" \
+	" WHERE monitor_reports.payload IS DISTINCT FROM excluded.payload"
+#define REPORTS_PUT_MAX		(STORE_REPORTS_KEPT + 1)
+static const char *const sql_reports_put[REPORTS_PUT_MAX] = {
+	NULL,
+	REPORTS_PUT_HEAD REPORTS_PUT_ROW(3, 4, 5) REPORTS_PUT_TAIL,
+	REPORTS_PUT_HEAD REPORTS_PUT_ROW(3, 4, 5) ", "
+	    REPORTS_PUT_ROW(6, 7, 8) REPORTS_PUT_TAIL,
+	REPORTS_PUT_HEAD REPORTS_PUT_ROW(3, 4, 5) ", "
+	    REPORTS_PUT_ROW(6, 7, 8) ", " REPORTS_PUT_ROW(9, 10, 11)
+	    REPORTS_PUT_TAIL,
+	REPORTS_PUT_HEAD REPORTS_PUT_ROW(3, 4, 5) ", "
+	    REPORTS_PUT_ROW(6, 7, 8) ", " REPORTS_PUT_ROW(9, 10, 11) ", "
+	    REPORTS_PUT_ROW(12, 13, 14) REPORTS_PUT_TAIL,
+	REPORTS_PUT_HEAD REPORTS_PUT_ROW(3, 4, 5) ", "
+	    REPORTS_PUT_ROW(6, 7, 8) ", " REPORTS_PUT_ROW(9, 10, 11) ", "
+	    REPORTS_PUT_ROW(12, 13, 14) ", " REPORTS_PUT_ROW(15, 16, 17)
+	    REPORTS_PUT_TAIL,
+};
 static const char sql_reject_add[] =
     "INSERT INTO rejected (source, line, reason, text, truncated, at,"
     " model_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, :model)";
@@ -357,26 +387,58 @@ reports_kept(const struct store *s, int64_t batch_id)
 	    s->rep_model == s->model_id;
 }
 
-void
+bool
 store_report_kept(struct store *s, int64_t batch_id, const char *type,
-    const char *payload)
+    const char *payload, double at, bool unsent)
 {
 	size_t i;
 
 	if (!reports_kept(s, batch_id))
-		return;
+		return false;
 	for (i = 0; i < s->n_rep; i++)
 		if (strcmp(s->rep_type[i], type) == 0)
 			break;
 	if (i == STORE_REPORTS_KEPT) {	/* more types than kept: ask */
+		if (unsent)
+			return false;	/* the unsent ones stay */
 		store_reports_forget(s);
-		return;
+		return false;
 	}
-	if (i == s->n_rep)
+	if (i == s->n_rep) {
 		s->rep_payload[s->n_rep++] = NULL;
+		s->rep_unsent[i] = false;
+	}
 	free(s->rep_payload[i]);
 	s->rep_type[i] = type;
 	s->rep_payload[i] = xstrdup(payload);
+	s->rep_at[i] = at;
+	s->rep_unsent[i] = s->rep_unsent[i] || unsent;
+	return true;
+}
+
+int
+store_reports_write(struct store *s, char **cause)
+{
+	struct db_stmt *st;
+	size_t i, n = 0, k;
+
+	for (i = 0; i < s->n_rep; i++)
+		n += s->rep_unsent[i];
+	if (n == 0 || !reports_kept(s, s->rep_batch))
+		return 0;
+	if ((st = store_stmt(s, sql_reports_put[n], cause)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, s->rep_batch);
+	db_bind_int64(st, 2, s->rep_model);
+	for (i = 0, k = 3; i < s->n_rep; i++) {
+		if (!s->rep_unsent[i])
+			continue;
+		db_bind_text(st, (int)k++, s->rep_type[i], -1, DB_STATIC);
+		db_bind_text(st, (int)k++, s->rep_payload[i], -1, DB_STATIC);
+		db_bind_double(st, (int)k++, s->rep_at[i]);
+		s->rep_unsent[i] = false;
+	}
+	return store_stmt_send(s, st, "storing a report", cause);
 }
 
 int
