@@ -171,7 +171,6 @@ struct store {
 	 * the model's count of late rows (meta late_rows) when it was read:
 	 * a late row may be the batch's newest.
 	 */
-	bool		 prune_ready;	/* secure_delete off (SQLite) */
 	bool		 prune_head_known;
 	int64_t		 prune_head;
 	double		 prune_head_time;	/* Unix seconds */

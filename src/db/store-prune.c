@@ -34,10 +34,10 @@
  * SQLite's freelist and later inserts reuse them, so once a retention
  * period of rows has been written the file stops growing. SQLite as
  * Debian builds it overwrites deleted content with zeros
- * (SQLITE_SECURE_DELETE), which is over half of a delete's cost; the
- * pruning connection turns that off (PRAGMA secure_delete), so a freed
- * page keeps its old bytes until a new row reuses it (VACUUM clears
- * them).
+ * (SQLITE_SECURE_DELETE), which is over half of a delete's cost; a
+ * writer's connection turns that off (PRAGMA secure_delete, store.c), so
+ * a freed page keeps its old bytes until a new row reuses it (VACUUM
+ * clears them).
  *
  * Every statement is in the SQL both SQLite and PostgreSQL take
  * (docs/POSTGRES.md, Dialect).
@@ -85,21 +85,6 @@ static const char sql_prune_alerts[] =
     " AND NOT EXISTS (SELECT 1 FROM alert_conditions c"
     " WHERE c.model_id = a.model_id AND c.condition_key = a.condition_key"
     " AND c.open = 1) AND a.model_id = :model ORDER BY a.id LIMIT ?3)";
-
-/* Once per connection: deletes leave freed bytes as they are. */
-static int
-prune_setup(struct store *s, char **cause)
-{
-	if (s->prune_ready)
-		return 0;
-	if (db_backend(s->conn) == DB_SQLITE &&
-	    db_exec(s->conn, "PRAGMA secure_delete = OFF") != 0) {
-		*cause = store_db_error(s, "setting secure_delete off");
-		return -1;
-	}
-	s->prune_ready = true;
-	return 0;
-}
 
 /* The time of batch's newest row into *t (closed_at without rows). */
 static int
@@ -215,7 +200,7 @@ store_prune_rows(struct store *s, double cutoff, double final_before,
 
 	*pruned = 0;
 	*batches = 0;
-	if (prune_setup(s, cause) == -1 || store_write_begin(s, cause) == -1)
+	if (store_write_begin(s, cause) == -1)
 		return -1;
 	while (*pruned < max_rows) {
 		if ((rc = prune_next(s, cutoff, final_before, &batch,
@@ -254,7 +239,7 @@ store_prune_reports(struct store *s, double cutoff, size_t max,
 {
 	*reports = 0;
 	*alerts = 0;
-	if (prune_setup(s, cause) == -1 || store_write_begin(s, cause) == -1)
+	if (store_write_begin(s, cause) == -1)
 		return -1;
 	if (prune_older(s, sql_prune_reports, cutoff, max, reports,
 	    "pruning old reports", cause) == -1)

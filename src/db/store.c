@@ -2,7 +2,8 @@
  * The store: open and close, its models, and what only a SQLite file has
  * (WAL setup, the file's identity, the rollback hook). One connection
  * per struct store (driver.h). A read-write SQLite store opens the file
- * in WAL mode with synchronous=NORMAL and creates or migrates the schema
+ * in WAL mode with synchronous=NORMAL, secure_delete off (below), and
+ * creates or migrates the schema
  * (schema.c); then at most one write transaction is open at a time
  * (store-tx.c). The hot insert is store-pred.c, the reads store-read.c.
  */
@@ -129,7 +130,15 @@ store_setup_writer(struct store *s, char **cause)
 		return -1;
 	}
 	db_finalize(st);
+	/*
+	 * secure_delete off: SQLite's own default, which Debian's build
+	 * turns on (it zeroes every freed cell and every new B-tree page:
+	 * 219 Ir of a logged row's 17,316, docs/BENCHMARKS.md section 5,
+	 * and over half of a retention delete's cost). A freed page keeps
+	 * its old bytes until a new row reuses it; VACUUM clears them.
+	 */
 	return store_exec(s, "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA secure_delete = OFF;"
 	    "PRAGMA foreign_keys = OFF;"
 	    "PRAGMA cache_size = -16384;"
 	    "PRAGMA temp_store = MEMORY;", "configuring the connection", cause);
