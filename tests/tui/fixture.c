@@ -1,7 +1,9 @@
 /* See fixture.h. */
 #include "fixture.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "core/monitor.h"
 #include "core/xalloc.h"
 #include "db/alert-store.h"
+#include "db/query.h"
 #include "db/report-json.h"
 #include "db/store-internal.h"
 #include "db/store.h"
@@ -397,5 +400,22 @@ fixture_write(const char *path, const struct fixture_opts *o)
 	rc = 0;
 out:
 	store_close(s);
+	return rc;
+}
+
+int
+fixture_refresh(struct query *q)
+{
+	double end = clock_mono() + FIXTURE_COMMIT_WAIT_SECONDS;
+	struct pollfd p;
+	int rc, left;
+
+	while ((rc = query_refresh(q)) == 0 &&
+	    (p.fd = query_wait_fd(q)) != -1 &&
+	    (left = (int)ceil((end - clock_mono()) * 1000)) > 0) {
+		p.events = POLLIN;
+		if (poll(&p, 1, left) == -1 && errno != EINTR)
+			break;
+	}
 	return rc;
 }
