@@ -439,6 +439,17 @@ query_wait_fd(struct query *q)
 	return q->pg && q->db != NULL ? db_pg_socket(q->db) : -1;
 }
 
+bool
+query_commit_told(struct query *q)
+{
+	int64_t dv;
+
+	if (!q->pg || q->db == NULL)
+		return false;
+	dv = db_data_version(q->db);
+	return dv == -1 || dv != q->data_version;
+}
+
 enum query_state
 query_state(const struct query *q)
 {

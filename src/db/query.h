@@ -365,6 +365,16 @@ int		 query_refresh(struct query *q);
  * (SQLite: the store is looked at on the tick).
  */
 int		 query_wait_fd(struct query *q);
+/*
+ * Whether a writer has told of a commit that q has not read yet, without
+ * waiting (PostgreSQL: a notification since the last refresh's look;
+ * SQLite: never, it is looked at on the tick). Ask it before polling
+ * query_wait_fd: a notification that arrived while q was reading was
+ * taken off the socket by libpq with the read's answer and waits in
+ * libpq, so the socket stays quiet. An error counts as told (the refresh
+ * meets it).
+ */
+bool		 query_commit_told(struct query *q);
 enum query_state query_state(const struct query *q);
 /* Why the state is not QUERY_OK, for the waiting screen. */
 const char	*query_message(const struct query *q);

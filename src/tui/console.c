@@ -12,7 +12,9 @@
  * so an idle console sleeps in poll() and a key takes effect at once. A
  * tick with no change in the store costs a stat() and a PRAGMA. A store
  * that signals its commits (PostgreSQL: query_wait_fd) is polled beside
- * the terminal, and a commit brings the tick forward (no sooner than
+ * the terminal (after query_commit_told: a notification libpq took in
+ * with a read's answer leaves the socket quiet), and a commit brings the
+ * tick forward (no sooner than
  * CONSOLE_WAKE_GAP after the last refresh, so a busy writer cannot keep
  * the console re-reading). ncurses
  * diffs the frames, so only changed cells go over the wire; the screen
@@ -351,6 +353,10 @@ console_getch(struct app *a, int ms, bool watch, bool *commit)
 	timeout(0);
 	if ((ch = getch()) != ERR)	/* curses holds a key */
 		return ch;
+	if (query_commit_told(a->q)) {	/* libpq holds a notification */
+		*commit = true;
+		return ERR;
+	}
 	p[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	if (poll(p, 2, ms) <= 0)

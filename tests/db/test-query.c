@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "db/driver.h"
 #include "db/query.h"
 #include "fixture.h"
 #include "tui/fixture.h"
@@ -175,6 +177,51 @@ START_TEST(appends_are_folded_incrementally)
 	ck_assert_int_eq(fixture_refresh(q), 1);	/* read again */
 	ck_assert_int_eq(ov->n_feature_reports, 15);
 	ck_assert_int_eq(ov->drift_psi_critical, 6);
+	query_destroy(q);
+}
+END_TEST
+
+/*
+ * A commit told of while the reader was reading (PostgreSQL): the
+ * notification on the socket, then a read on the reader's connection
+ * (as app_load's after a refresh) takes it off with its answer and
+ * libpq keeps it, so the socket is quiet: a console that only polled
+ * query_wait_fd slept to its next tick. query_commit_told sees it; the
+ * refresh reads it and it is told no more. SQLite tells of nothing (the
+ * tick looks).
+ */
+START_TEST(commit_told_while_reading)
+{
+	struct query_alert_page page = { 0 };
+	struct db_conn *w;
+	struct pollfd p;
+	struct query *q;
+	char *cause = NULL;
+
+	write_fixture(1, 12);
+	q = query_create(db_target);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert(!query_commit_told(q));
+	if (fixture_pg) {
+		/* One commit with the store's notification, nothing else. */
+		w = db_open(db_target, DB_OPEN_READ_WRITE, &cause);
+		ck_assert_msg(w != NULL, "open: %s", cause);
+		ck_assert_int_eq(db_exec(w, "SELECT pg_notify('mlmon', 'm')"),
+		    0);
+		db_close(w);
+		p = (struct pollfd){ .fd = query_wait_fd(q), .events = POLLIN };
+		ck_assert_int_eq(poll(&p, 1, 10000), 1);
+	} else
+		write_fixture(13, 13);
+	ck_assert_int_eq(query_alerts_load(q, NULL, 0, 3, &page), 0);
+	query_alert_page_finish(&page);
+	if (fixture_pg) {
+		p.revents = 0;
+		ck_assert_int_eq(poll(&p, 1, 0), 0);	/* the trap */
+	}
+	ck_assert(query_commit_told(q) == fixture_pg);
+	ck_assert_int_eq(query_refresh(q), 1);
+	ck_assert(!query_commit_told(q));
 	query_destroy(q);
 }
 END_TEST
@@ -397,6 +444,7 @@ main(int argc, char **argv)
 		    " earlier schema, read through TEMP views: a PostgreSQL"
 		    " store is born at the current version" },
 		{ appends_are_folded_incrementally, NULL },
+		{ commit_told_while_reading, NULL },
 		{ series_window, NULL },
 		{ alert_pages, NULL },
 		{ calibration_and_steps, NULL },
