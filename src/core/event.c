@@ -340,26 +340,64 @@ decimal_scaled(const struct decimal *d, int64_t shift, int64_t *out)
 	return true;
 }
 
-bool
-event_ts_from_number(const char *tok, size_t len, int64_t *us,
-    char **cause)
+/*
+ * A JSON number that stands for a whole count of some unit: the field's
+ * name (in every cause), the power of ten to its unit (floor(value *
+ * 10^shift) is kept), whether it must be written as an integer, its
+ * largest value and the causes for a negative value and for one above
+ * the largest.
+ */
+struct decimal_field {
+	const char	*name;
+	int64_t		 shift;
+	bool		 integer;
+	int64_t		 max;
+	const char	*negative;
+	const char	*too_large;
+};
+
+static const struct decimal_field ts_field = { "ts", 6, false,
+	EVENT_TS_MAX, "ts is before 1970-01-01T00:00:00Z",
+	"ts is after 9999-12-31T23:59:59Z" };
+static const struct decimal_field id_field = { "id", 0, true, INT64_MAX,
+	"id is negative", "id is larger than 9223372036854775807" };
+
+/*
+ * The token as field f's count (0..f->max); false with *cause. A value
+ * below 0 (by however little, however far) is negative before it is
+ * too large.
+ */
+static bool
+decimal_field_parse(const char *tok, size_t len,
+    const struct decimal_field *f, int64_t *out, char **cause)
 {
 	struct decimal	d;
 	int64_t		v;
 
-	if (!decimal_parse(tok, len, "ts", &d, cause))
+	if (!decimal_parse(tok, len, f->name, &d, cause))
 		return false;
-	if (!decimal_scaled(&d, 6, &v) || v > EVENT_TS_MAX) {
-		*cause = xstrdup("ts is after 9999-12-31T23:59:59Z");
+	if (f->integer && !d.is_int) {
+		*cause = xasprintf("%s is not an integer (a number %s must be "
+		    "written as one)", f->name, f->name);
 		return false;
 	}
-	/* -0.0000001 is before the epoch too, by less than 1 us. */
 	if (d.negative && !decimal_is_zero(&d)) {
-		*cause = xstrdup("ts is before 1970-01-01T00:00:00Z");
+		*cause = xstrdup(f->negative);
 		return false;
 	}
-	*us = v;
+	if (!decimal_scaled(&d, f->shift, &v) || v > f->max) {
+		*cause = xstrdup(f->too_large);
+		return false;
+	}
+	*out = v;
 	return true;
+}
+
+bool
+event_ts_from_number(const char *tok, size_t len, int64_t *us,
+    char **cause)
+{
+	return decimal_field_parse(tok, len, &ts_field, us, cause);
 }
 
 void
@@ -421,24 +459,5 @@ bool
 event_id_from_number(const char *tok, size_t len, int64_t *id,
     char **cause)
 {
-	struct decimal	d;
-	int64_t		v;
-
-	if (!decimal_parse(tok, len, "id", &d, cause))
-		return false;
-	if (!d.is_int) {
-		*cause = xstrdup("id is not an integer (a number id must be "
-		    "written as one)");
-		return false;
-	}
-	if (d.negative && !decimal_is_zero(&d)) {
-		*cause = xstrdup("id is negative");
-		return false;
-	}
-	if (!decimal_scaled(&d, 0, &v)) {
-		*cause = xstrdup("id is larger than 9223372036854775807");
-		return false;
-	}
-	*id = v;
-	return true;
+	return decimal_field_parse(tok, len, &id_field, id, cause);
 }

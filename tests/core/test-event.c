@@ -117,6 +117,10 @@ static const struct {
 	{ "99999999999999999999999", -1, "ts is after 9999-12-31T23:59:59Z" },
 	{ "-1", -1, "ts is before 1970-01-01T00:00:00Z" },
 	{ "-0.0000001", -1, "ts is before 1970-01-01T00:00:00Z" },
+	/* Negative before too large, however far below 0. */
+	{ "-1e999", -1, "ts is before 1970-01-01T00:00:00Z" },
+	{ "-99999999999999999999999", -1,
+	    "ts is before 1970-01-01T00:00:00Z" },
 	{ "01", -1, "ts is not a valid number" },
 	{ "1.", -1, "ts is not a valid number" },
 	{ "1e", -1, "ts is not a valid number" },
@@ -237,6 +241,9 @@ static const struct {
 	{ "1e3", -1, "id is not an integer (a number id must be written as "
 	    "one)" },
 	{ "-1", -1, "id is negative" },
+	{ "-99999999999999999999", -1, "id is negative" },
+	{ "-1.5", -1, "id is not an integer (a number id must be written as "
+	    "one)" },
 	{ "0x1", -1, "id is not a valid number" },
 };
 
