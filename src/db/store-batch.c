@@ -260,15 +260,8 @@ int
 store_batch_abandoned(struct store *s, int64_t **ids, size_t *n,
     char **cause)
 {
-	struct db_stmt *st;
-
-	*ids = NULL;
-	*n = 0;
-	st = store_stmt(s, sql_abandoned, cause);
-	if (st == NULL)
-		return -1;
-	return store_stmt_ids(s, st, ids, n, "listing abandoned batches",
-	    cause);
+	return store_sql_ids(s, sql_abandoned, ids, n,
+	    "listing abandoned batches", cause);
 }
 
 int

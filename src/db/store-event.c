@@ -576,14 +576,8 @@ int
 store_judged_batches(struct store *s, int64_t **ids, size_t *n,
     char **cause)
 {
-	struct db_stmt	*st;
-
-	*ids = NULL;
-	*n = 0;
-	st = store_stmt(s, sql_judged_batches, cause);
-	if (st == NULL)
-		return -1;
-	return store_stmt_ids(s, st, ids, n, "reading judged batches", cause);
+	return store_sql_ids(s, sql_judged_batches, ids, n,
+	    "reading judged batches", cause);
 }
 
 int

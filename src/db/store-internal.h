@@ -459,6 +459,12 @@ int		 store_stmt_rows(struct store *s, struct db_stmt *st,
 /* store-stmt.c: as store_stmt_rows, the first column's integers. */
 int		 store_stmt_ids(struct store *s, struct db_stmt *st,
 		     int64_t **ids, size_t *n, const char *what, char **cause);
+/*
+ * store-stmt.c: as store_stmt_ids, of sql (no parameter but :model);
+ * *ids NULL and *n 0 after an error, the statement's too.
+ */
+int		 store_sql_ids(struct store *s, const char *sql,
+		     int64_t **ids, size_t *n, const char *what, char **cause);
 void		 store_stmt_finish(struct store *s);
 /*
  * store-hold.c: the batch locks this store holds, taken again on a new

@@ -517,6 +517,19 @@ store_stmt_ids(struct store *s, struct db_stmt *st, int64_t **ids,
 }
 
 int
+store_sql_ids(struct store *s, const char *sql, int64_t **ids, size_t *n,
+    const char *what, char **cause)
+{
+	struct db_stmt	*st;
+
+	*ids = NULL;
+	*n = 0;
+	if ((st = store_stmt(s, sql, cause)) == NULL)
+		return -1;
+	return store_stmt_ids(s, st, ids, n, what, cause);
+}
+
+int
 store_stmt_row(struct store *s, struct db_stmt *st,
     void (*read)(struct db_stmt *, void *), void *out, const char *what,
     char **cause)

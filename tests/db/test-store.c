@@ -295,6 +295,46 @@ START_TEST(test_batch_claim)
 END_TEST
 
 /*
+ * store_sql_ids: the first column of a statement without parameters (but
+ * :model), in order; none; a statement that fails leaves no ids.
+ */
+START_TEST(test_sql_ids)
+{
+	static const char sql[] = "SELECT batch_id FROM batches"
+	    " WHERE model_id = :model ORDER BY batch_id DESC";
+	struct store *s;
+	char *cause = NULL;
+	int64_t *ids = (int64_t *)&cause;
+	size_t n = 7;
+
+	s = open_rw();
+	ck_assert_int_eq(store_sql_ids(s, sql, &ids, &n, "listing", &cause),
+	    0);
+	ck_assert_ptr_null(ids);
+	ck_assert_uint_eq(n, 0);
+	add_batch(s, 3, 2, false);
+	add_batch(s, 9, 1, false);
+	ck_assert_int_eq(store_flush(s, &cause), 0);
+	ck_assert_int_eq(store_sql_ids(s, sql, &ids, &n, "listing", &cause),
+	    0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], 9);
+	ck_assert_int_eq(ids[1], 3);
+	free(ids);
+	ids = (int64_t *)&cause;
+	n = 7;
+	ck_assert_int_eq(store_sql_ids(s, "SELECT no_such_column FROM"
+	    " batches WHERE model_id = :model", &ids, &n, "listing", &cause),
+	    -1);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_null(ids);
+	ck_assert_uint_eq(n, 0);
+	free(cause);
+	store_close(s);
+}
+END_TEST
+
+/*
  * orphaned LIST: the open batches quiet since a minute from now that no
  * live session holds, as "7,8" ("" none).
  */
@@ -576,6 +616,7 @@ main(int argc, char **argv)
 		    " run once" },
 		{ test_closed_batch, NULL },
 		{ test_batch_claim, NULL },
+		{ test_sql_ids, NULL },
 		{ test_batch_hold, NULL },
 		{ test_label_outcomes, NULL },
 		{ test_inline_labels_count, NULL },
