@@ -279,24 +279,24 @@ monitor_ks_gaps_destroy(struct monitor_ks_gaps *gs)
 	free(gs);
 }
 
-/* The buffers for n values in nb buckets. */
+/*
+ * The buffers for n values: v, then up, at and start in the same block
+ * (start: n + 2, one more than the buckets monitor_ks_sort makes).
+ */
 static void
-ks_sort_grow(struct monitor_ks_sort *sort, size_t n, size_t nb)
+ks_sort_grow(struct monitor_ks_sort *sort, size_t n)
 {
-	if (sort->cap < n) {
-		free(sort->up);
-		free(sort->at);
-		free(sort->v);
-		sort->up = xmalloc(n * sizeof *sort->up);
-		sort->at = xmalloc(n * sizeof *sort->at);
-		sort->v = xmalloc(n * sizeof *sort->v);
-		sort->cap = n;
-	}
-	if (sort->cap_start < nb + 1) {
-		free(sort->start);
-		sort->start = xmalloc((nb + 1) * sizeof *sort->start);
-		sort->cap_start = nb + 1;
-	}
+	_Static_assert(sizeof(double) % _Alignof(size_t) == 0,
+	    "size_t after doubles is aligned");
+
+	if (sort->cap >= n)
+		return;
+	free(sort->v);
+	sort->v = xmalloc(n * sizeof *sort->v + (3 * n + 2) * sizeof(size_t));
+	sort->up = (size_t *)(sort->v + n);
+	sort->at = sort->up + n;
+	sort->start = sort->at + n;
+	sort->cap = n;
 }
 
 /*
@@ -348,11 +348,11 @@ monitor_ks_sort(struct monitor_ks_sort *sort,
 		drift_ks_sort(col, n);
 		return false;
 	}
-	/* About one bucket per value: places 0 .. nref. */
+	/* About one bucket per value (nb <= n + 1): places 0 .. nref. */
 	while ((nref >> shift) > n)
 		shift++;
 	nb = (nref >> shift) + 1;
-	ks_sort_grow(sort, n, nb);
+	ks_sort_grow(sort, n);
 	for (i = 0; i < n; i++)
 		sort->at[i] = ks_gap(g, refcol, col[i]);
 	ks_sort_buckets(sort, col, n, nb, shift);
@@ -363,9 +363,6 @@ monitor_ks_sort(struct monitor_ks_sort *sort,
 void
 monitor_ks_sort_finish(struct monitor_ks_sort *sort)
 {
-	free(sort->up);
-	free(sort->at);
-	free(sort->start);
 	free(sort->v);
 	memset(sort, 0, sizeof *sort);
 }

@@ -28,17 +28,18 @@ struct monitor_ks_gaps *monitor_ks_gaps_create(const double *sorted,
 void	monitor_ks_gaps_destroy(struct monitor_ks_gaps *gaps);
 
 /*
- * The buffers of monitor_ks_sort, grown as batches need (zeroed: empty;
- * monitor_ks_sort_finish frees them). up: after a sort that used the
- * reference (monitor_ks_sort true), up[i] = #(refcol <= col[i]).
+ * The buffers of monitor_ks_sort: one block for cap values, grown as
+ * batches need (zeroed: empty; monitor_ks_sort_finish frees it), v then
+ * the others in it. up: after a sort that used the reference
+ * (monitor_ks_sort true), up[i] = #(refcol <= col[i]).
  */
 struct monitor_ks_sort {
-	size_t	*up;
-	size_t	*at;		/* a value's place before it is sorted */
-	size_t	*start;		/* per bucket of places: its first slot */
-	double	*v;
-	size_t	 cap;		/* of up, at and v */
-	size_t	 cap_start;
+	double	*v;		/* cap; the block */
+	size_t	*up;		/* cap */
+	size_t	*at;		/* cap: a value's place before it is sorted */
+	size_t	*start;		/* cap + 2: per bucket of places (at most */
+				/* one a value, and one more), its first slot */
+	size_t	 cap;
 };
 
 /*
