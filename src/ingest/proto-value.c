@@ -331,10 +331,6 @@ pp_names(struct ctx *c, const char *name, size_t first, size_t max,
 
 	if ((empty = pp_array_open(c, name)) < 0)
 		return false;
-	if (p->names == NULL) {
-		p->names_size = PROTO_MAX_FEATURES + PROTO_MAX_CLASSES;
-		p->names = xcalloc(p->names_size, sizeof *p->names);
-	}
 	if (!empty) {
 		for (;;) {
 			skip_ws(c);

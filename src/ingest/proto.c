@@ -305,7 +305,6 @@ proto_parser_finish(struct proto_parser *p)
 {
 	free(p->text);
 	free(p->labels);
-	free(p->names);
 	free(p->cat_text);
 	memset(p, 0, sizeof *p);
 }

@@ -111,8 +111,9 @@ struct proto_parser {
 	size_t		 text_size;
 	int		*labels;
 	size_t		 labels_size;
-	const char	**names;	/* feature names then class names */
-	size_t		 names_size;
+	const char	*names[PROTO_MAX_FEATURES + PROTO_MAX_CLASSES];
+					/* schema: feature names, then */
+					/* class names (in text) */
 	char		 model[MODEL_NAME_MAX + 1];
 };
 
