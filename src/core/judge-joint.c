@@ -414,8 +414,8 @@ joint_cov_init(struct joint_cov *jc, const double *rows, size_t n,
 		return false;
 	jc->p = p;
 	jc->n = n;
-	jc->mean = xcalloc(p, sizeof *jc->mean);
-	l = jc->chol = xcalloc(p * p, sizeof *jc->chol);
+	jc->mean = xcalloc(p + p * p, sizeof *jc->mean);
+	l = jc->chol = jc->mean + p;
 	for (i = 0; i < n; i++)
 		for (j = 0; j < p; j++)
 			jc->mean[j] += rows[i * p + j];
@@ -450,8 +450,7 @@ joint_cov_init(struct joint_cov *jc, const double *rows, size_t n,
 void
 joint_cov_finish(struct joint_cov *jc)
 {
-	free(jc->mean);
-	free(jc->chol);
+	free(jc->mean);		/* and chol, in its block */
 	memset(jc, 0, sizeof *jc);
 }
 

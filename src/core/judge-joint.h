@@ -72,7 +72,7 @@ bool	joint_null_fit(const double *rows, size_t n_rows, size_t n_cols,
  */
 struct joint_cov {
 	size_t	 p, n;		/* features, reference rows */
-	double	*mean;		/* p */
+	double	*mean;		/* p, then chol: one block */
 	double	*chol;		/* p x p, lower: S = L L' */
 };
 
