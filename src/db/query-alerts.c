@@ -2,7 +2,8 @@
  * query-alerts: a page of the alert feed, newest first, of the model
  * shown or of every model, filtered by severity and a substring of the
  * message, condition key or model name, with the count of all alerts
- * that match, read in one read transaction.
+ * that match, read in one read transaction; and the alerts that arrived
+ * after a given one (query_alerts_after), for the console's highlight.
  */
 #include "db/query.h"
 
@@ -37,14 +38,16 @@ copy_text(char *dst, size_t size, const char *src)
 	"  OR" ALERTS_LIKE("coalesce((SELECT name FROM models m"	\
 	"  WHERE m.model_id = alerts.model_id), '')") ")"		\
 	model
-#define ALERTS_PAGE(model)						\
+#define ALERTS_COLUMNS							\
 	"SELECT id, batch_id, sent_at, coalesce(attempts, 0), severity,"	\
 	" coalesce(kind, 'firing'),"					\
 	" coalesce(status, CASE WHEN delivered <> 0 THEN 'delivered'"	\
 	"  ELSE 'recorded' END), channel, message,"			\
 	" (SELECT name FROM models m WHERE m.model_id = alerts.model_id),"	\
 	" coalesce(condition_key, '')"					\
-	" FROM alerts" ALERTS_MATCH(model)				\
+	" FROM alerts"
+#define ALERTS_PAGE(model)						\
+	ALERTS_COLUMNS ALERTS_MATCH(model)				\
 	" ORDER BY id DESC LIMIT :limit OFFSET :offset"
 #define ALERTS_COUNT(model)						\
 	"SELECT count(*) FROM alerts" ALERTS_MATCH(model)
@@ -172,6 +175,40 @@ query_alerts_load(struct query *q, const struct query_alert_filter *f,
 	}
 	query_end(q, true);
 	return 0;
+}
+
+int
+query_alerts_after(struct query *q, int64_t after, size_t limit,
+    struct query_alert_page *out)
+{
+	struct db_stmt *st;
+	int rc, err = 0;
+
+	out->n = 0;
+	out->total = 0;
+	if (q->db == NULL || q->state != QUERY_OK || limit == 0)
+		return 0;
+	if (limit > out->cap) {
+		out->rows = xreallocarray(out->rows, limit, sizeof *out->rows);
+		out->cap = limit;
+	}
+	/* One seek on alerts_model (model_id, id), then its newest rows. */
+	st = query_prepare(q, ALERTS_COLUMNS " WHERE model_id = :model"
+	    " AND id > :after ORDER BY id DESC LIMIT :limit");
+	if (st == NULL)
+		return query_busy(query_err(q)) ? -1 : 0;
+	db_bind_int64(st, db_bind_parameter_index(st, ":after"), after);
+	db_bind_int64(st, db_bind_parameter_index(st, ":limit"),
+	    (int64_t)limit);
+	while ((rc = db_step(st)) == DB_ROW && out->n < limit)
+		alerts_row(st, &out->rows[out->n++]);
+	if (rc == DB_ERROR) {
+		err = query_err(q);
+		out->n = 0;
+	}
+	query_release(q, st);
+	out->total = (int64_t)out->n;
+	return query_busy(err) ? -1 : 0;
 }
 
 void

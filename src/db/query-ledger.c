@@ -9,7 +9,8 @@
  * than version 3 stored no verdicts: its summaries are computed from the
  * reports (schema_summary_select) and its thresholds are the defaults.
  * Then single-row reads: the newest batch's times and its rows still
- * open, the newest report and alert, the alert count and the late rows.
+ * open, the newest report and alert (its id, the console's mark of what
+ * arrived), the alert count and the late rows.
  *
  * Cost. One prepared statement and one pass over the model's ledger
  * rows (a few dozen bytes a batch) instead of a statement per number:
@@ -283,6 +284,34 @@ query_ledger_newest(struct query *q)
 	return err;
 }
 
+/*
+ * The model's newest alert, its id and time: one seek on alerts_model
+ * (id order). 0 or an error kind.
+ */
+static int
+query_ledger_alert(struct query *q)
+{
+	struct query_overview *ov = &q->ov;
+	struct db_stmt *st;
+	double t;
+	int rc, err = 0;
+
+	st = query_prepare(q, "SELECT id, sent_at FROM alerts"
+	    " WHERE model_id = :model ORDER BY id DESC LIMIT 1");
+	if (st == NULL)
+		return query_err(q);
+	ov->latest_alert = 0;
+	if ((rc = db_step(st)) == DB_ROW) {
+		ov->latest_alert = db_column_int64(st, 0);
+		t = db_column_double(st, 1);
+		if (t > ov->last_write)
+			ov->last_write = t;
+	} else if (rc != DB_DONE)
+		err = query_err(q);
+	query_release(q, st);
+	return err;
+}
+
 int
 query_read_ledger(struct query *q, int64_t version)
 {
@@ -298,11 +327,8 @@ query_read_ledger(struct query *q, int64_t version)
 	    " WHERE model_id = :model", &err);
 	if (t > ov->last_write)
 		ov->last_write = t;
-	/* The model's newest alert: one seek on alerts_model (id order). */
-	t = query_double(q, "SELECT sent_at FROM alerts"
-	    " WHERE model_id = :model ORDER BY id DESC LIMIT 1", &err);
-	if (t > ov->last_write)
-		ov->last_write = t;
+	if ((err = query_ledger_alert(q)) != 0)
+		return err;
 	/*
 	 * The model's alerts: the whole table's when it is the store's only
 	 * model (a count of the table's pages, where a count of an index

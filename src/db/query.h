@@ -129,6 +129,7 @@ struct query_overview {
 	int64_t		 first_fired[QUERY_DET_COUNT];	/* -1 never */
 
 	int64_t		 n_alerts;
+	int64_t		 latest_alert;	/* the model's newest alert id; 0 none */
 };
 
 /* Per-batch flags in a series. */
@@ -404,6 +405,16 @@ int		 query_alerts_load(struct query *q,
 		     const struct query_alert_filter *f, int64_t offset,
 		     size_t limit, struct query_alert_page *out);
 void		 query_alert_page_finish(struct query_alert_page *p);
+/*
+ * The model shown's alerts with an id above after, newest first, at most
+ * limit, in one statement (total: how many were read). Ids grow in
+ * commit order within a model (its writers take turns, on SQLite one
+ * writer at a time), so these are exactly the alerts committed since the
+ * one with id after was seen, whatever a count read elsewhere said.
+ * 0 or -1 (busy).
+ */
+int		 query_alerts_after(struct query *q, int64_t after,
+		     size_t limit, struct query_alert_page *out);
 
 /*
  * The batch id `steps` batches after (steps > 0) or before (< 0) from,

@@ -84,13 +84,38 @@ app_series_range(const struct app *a, int w, int64_t *lo, int64_t *hi)
 		*lo = ov->first_batch;
 }
 
+/* Mark alert id new since now, replacing the oldest mark when full. */
+static void
+app_mark_alert(struct app *a, int64_t id)
+{
+	size_t j, old;
+
+	if (app_alert_is_new(a, id))
+		return;
+	if (a->hl_n < HIGHLIGHT_MAX)
+		j = a->hl_n++;
+	else {
+		for (j = 0, old = 1; old < a->hl_n; old++) {
+			if (a->hl_new[old].since < a->hl_new[j].since)
+				j = old;
+		}
+	}
+	a->hl_new[j] = (struct app_new_alert){ id, a->mono };
+}
+
+/*
+ * The overview (read by the refresh) says whether an alert arrived: its
+ * newest id moved. Which ones arrived is read afresh by id, in one
+ * statement: every alert above the newest seen, however many commits
+ * landed after the overview's read (a count read there and a page read
+ * here would disagree then, and an alert lose its mark).
+ */
 int
 app_track_changes(struct app *a)
 {
 	const struct query_overview *ov;
 	struct query_alert_page p = { 0 };
-	int64_t k;
-	size_t i, j, old;
+	size_t i;
 
 	if (!a->highlight)
 		return 0;
@@ -101,39 +126,27 @@ app_track_changes(struct app *a)
 	ov = query_overview(a->q);
 	if (!a->hl_known) {
 		a->hl_batch = ov->latest_batch;
-		a->hl_alerts = ov->n_alerts;
+		a->hl_alert = ov->latest_alert;
 		a->hl_known = true;
 		return 0;
 	}
 	if (ov->latest_batch > a->hl_batch)
 		a->hl_batch_since = a->mono;
 	a->hl_batch = ov->latest_batch;
-	if (ov->n_alerts <= a->hl_alerts) {
-		a->hl_alerts = ov->n_alerts;
+	if (ov->latest_alert <= a->hl_alert) {
+		/* Below: the newest were deleted, or another store. */
+		a->hl_alert = ov->latest_alert;
 		return 0;
 	}
-	k = ov->n_alerts - a->hl_alerts;
-	if (k > HIGHLIGHT_MAX)
-		k = HIGHLIGHT_MAX;
-	if (query_alerts_load(a->q, NULL, 0, (size_t)k, &p) == -1) {
+	if (query_alerts_after(a->q, a->hl_alert, HIGHLIGHT_MAX, &p) == -1) {
 		query_alert_page_finish(&p);
 		return -1;		/* busy: the next refresh tries again */
 	}
-	for (i = 0; i < p.n; i++) {
-		if (app_alert_is_new(a, p.rows[i].id))
-			continue;
-		if (a->hl_n < HIGHLIGHT_MAX)
-			j = a->hl_n++;
-		else {			/* replace the oldest */
-			for (j = 0, old = 1; old < a->hl_n; old++) {
-				if (a->hl_new[old].since < a->hl_new[j].since)
-					j = old;
-			}
-		}
-		a->hl_new[j] = (struct app_new_alert){ p.rows[i].id, a->mono };
-	}
+	for (i = 0; i < p.n; i++)
+		app_mark_alert(a, p.rows[i].id);
+	if (p.n > 0)
+		a->hl_alert = p.rows[0].id;
 	query_alert_page_finish(&p);
-	a->hl_alerts = ov->n_alerts;
 	return 0;
 }
 

@@ -172,7 +172,7 @@ struct app {
 	bool		 highlight;	/* live console, not --no-highlight */
 	bool		 hl_known;	/* baseline below is set */
 	int64_t		 hl_batch;	/* latest batch at the last look */
-	int64_t		 hl_alerts;	/* alert count at the last look */
+	int64_t		 hl_alert;	/* newest alert id seen; 0 none */
 	double		 hl_batch_since;	/* mono; 0 never */
 	size_t		 hl_n;
 	struct app_new_alert hl_new[HIGHLIGHT_MAX];

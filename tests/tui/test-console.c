@@ -903,6 +903,88 @@ START_TEST(highlight_new_batches_and_alerts)
 }
 END_TEST
 
+/*
+ * Alerts of batches >= from are marked new in a, every other alert not;
+ * how many are new.
+ */
+static int
+assert_new_from(const struct app *a, int from)
+{
+	char sql[128], ids[4096], *p, *end;
+	long long id;
+	int fresh, n = 0;
+
+	for (fresh = 0; fresh < 2; fresh++) {
+		snprintf(sql, sizeof sql, "SELECT id FROM alerts"
+		    " WHERE batch_id %s %d ORDER BY id", fresh ? ">=" : "<",
+		    from);
+		snprintf(ids, sizeof ids, "%s", q_text(sql));
+		for (p = ids; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+			id = strtoll(p, &end, 10);
+			ck_assert_ptr_ne(end, p);
+			ck_assert_msg(app_alert_is_new(a, id) == (fresh == 1),
+			    "alert %lld of the %s", id, fresh ? "new" : "old");
+			n += fresh;
+		}
+	}
+	return n;
+}
+
+/*
+ * The overview's read and the read of the alerts that arrived are two
+ * reads: a commit between them (here batch 12's two alerts, after the
+ * refresh read batch 11's one) must leave no new alert unmarked.
+ */
+START_TEST(highlight_commit_between_reads)
+{
+	struct app a;
+
+	write_fixture(1, 10, 10);
+	open_app(&a, NULL, 100, 30);
+	ck_assert_int_eq(app_track_changes(&a), 0);
+	ck_assert_int_eq(assert_new_from(&a, 11), 0);
+	write_fixture(11, 11, 10);
+	a.mono = 2000;
+	ck_assert_int_eq(fixture_refresh(a.q), 1);
+	write_fixture(12, 12, 10);	/* after the overview's read */
+	ck_assert_int_eq(app_track_changes(&a), 0);
+	ck_assert_int_eq(assert_new_from(&a, 11), 3);
+	/* The next refresh reads batch 12: nothing more is new. */
+	a.mono = 2001;
+	ck_assert_int_eq(fixture_refresh(a.q), 1);
+	ck_assert_int_eq(app_track_changes(&a), 0);
+	ck_assert_int_eq(assert_new_from(&a, 11), 3);
+	ck_assert(app_next_expiry(&a) == 2000 + HIGHLIGHT_SECONDS);
+	app_finish(&a);
+}
+END_TEST
+
+/*
+ * An old alert deleted (as --retain-reports does) and a new one written
+ * between two refreshes leave the count as it was: the new one is
+ * marked all the same.
+ */
+START_TEST(highlight_alert_count_unchanged)
+{
+	struct app a;
+	long long n;
+
+	write_fixture(1, 10, 10);
+	open_app(&a, NULL, 100, 30);
+	ck_assert_int_eq(app_track_changes(&a), 0);
+	n = q_int("SELECT count(*) FROM alerts");
+	q_exec("DELETE FROM alerts WHERE id = (SELECT min(id) FROM alerts)");
+	write_fixture(11, 11, 10);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM alerts"), n);
+	a.mono = 2000;
+	ck_assert_int_eq(fixture_refresh(a.q), 1);
+	ck_assert_int_eq(query_overview(a.q)->n_alerts, n);
+	ck_assert_int_eq(app_track_changes(&a), 0);
+	ck_assert_int_eq(assert_new_from(&a, 11), 1);
+	app_finish(&a);
+}
+END_TEST
+
 START_TEST(once_never_highlights)
 {
 	struct app a;
@@ -993,6 +1075,8 @@ main(int argc, char **argv)
 		{ tab_at_matches_the_drawn_bar, NULL },
 		{ mouse_table, NULL },
 		{ highlight_new_batches_and_alerts, NULL },
+		{ highlight_commit_between_reads, NULL },
+		{ highlight_alert_count_unchanged, NULL },
 		{ once_never_highlights, NULL },
 		{ stale_badge_table, NULL },
 	};
