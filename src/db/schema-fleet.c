@@ -43,7 +43,7 @@
 /* Closed batches the rows per minute are taken over. */
 #define RATE_BATCHES	"10"
 
-static const char fleet_ddl[] =
+const char schema_fleet_ddl[] =
     "CREATE TABLE IF NOT EXISTS model_status ("
     " model_id INTEGER PRIMARY KEY,"
     " latest_batch INTEGER,"
@@ -201,7 +201,7 @@ schema_v7_fleet(struct store *s, char **cause)
 int
 schema_v4_fleet(struct store *s, char **cause)
 {
-	if (store_exec(s, fleet_ddl, "creating the fleet's summary",
+	if (store_exec(s, schema_fleet_ddl, "creating the fleet's summary",
 	    cause) == -1)
 		return -1;
 	s->tx_writes++;

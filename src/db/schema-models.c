@@ -37,7 +37,7 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
-static const char models_ddl[] =
+const char schema_models_ddl[] =
     "CREATE TABLE IF NOT EXISTS models ("
     " model_id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL UNIQUE,"
@@ -244,7 +244,7 @@ schema_v4_models(struct store *s, char **cause)
 	struct db_stmt *st;
 	size_t i;
 
-	if (store_exec(s, models_ddl, "creating the models table",
+	if (store_exec(s, schema_models_ddl, "creating the models table",
 	    cause) == -1)
 		return -1;
 	if ((st = store_stmt(s, models_default, cause)) == NULL)

@@ -1,7 +1,9 @@
 /*
  * The DDL and its migrations. PRAGMA user_version holds the schema
- * version (also copied to meta.schema_version for humans). A fresh file
- * gets every table at STORE_SCHEMA_VERSION. A file made by the seed
+ * version (also copied to meta.schema_version for humans). A new file
+ * gets every table at STORE_SCHEMA_VERSION directly (schema-fresh.c);
+ * a migration that changes the schema changes that file's tables too
+ * (tests/db/schema-fresh.sh holds them equal). A file made by the seed
  * article's Python code (user_version 0, its three tables present) is
  * upgraded in place: the missing tables and alert columns are added, the
  * UNIQUE indexes created and the batch ledger rebuilt from predictions.
@@ -122,8 +124,9 @@ static const char schema_v1[] =
 
 /*
  * Columns added to existing tables with ALTER TABLE ADD COLUMN when
- * missing. Checked on every read-write open, so adding a row here needs no
- * version bump (a new column must have a constant default or allow NULL).
+ * missing. Checked on every read-write open of an existing file, so adding
+ * a row here needs no version bump (a new column must have a constant
+ * default or allow NULL); a new file's tables (schema-fresh.c) get it too.
  */
 struct schema_column {
 	const char	*table;
@@ -529,24 +532,6 @@ schema_v3_verdicts(struct store *s, char **cause)
 	    "verdicts", cause);
 }
 
-/* Version 4: the acks and silences asked from the console (alert-mute.c). */
-static const char schema_v4_mutes[] =
-    "CREATE TABLE IF NOT EXISTS alert_mutes ("
-    " id INTEGER PRIMARY KEY,"
-    " model TEXT NOT NULL DEFAULT 'default',"
-    " kind TEXT NOT NULL CHECK (kind IN ('ack', 'silence')),"
-    " scope TEXT NOT NULL CHECK (scope IN ('condition', 'rule', 'model')),"
-    " target TEXT NOT NULL,"		/* condition key, rule or model */
-    " opened_at REAL,"			/* ack: the opening acknowledged */
-    " until REAL,"			/* silence: its end */
-    " created_by TEXT NOT NULL,"
-    " created_at REAL NOT NULL,"
-    " removed_by TEXT,"			/* NULL: live */
-    " removed_at REAL"
-    ");"
-    "CREATE INDEX IF NOT EXISTS alert_mutes_live ON alert_mutes(model)"
-    " WHERE removed_at IS NULL";
-
 /*
  * ---- Version 5: the seed's readers by batch_id alone ----
  *
@@ -617,8 +602,9 @@ static const char schema_v7_indexes[] =
 /*
  * A migration is a list of steps, one per change, all in the migration's
  * one transaction; each must be safe on any file of the version before.
- * Append new steps to the list of the version being written. A step is
- * a function, or SQL text run as it stands (what: for its error).
+ * Append new steps to the list of the version being written, and give a
+ * new file's tables (schema-fresh.c) what the step leaves. A step is a
+ * function, or SQL text run as it stands (what: for its error).
  */
 struct schema_step {
 	int		(*run)(struct store *, char **);
@@ -654,7 +640,7 @@ schema_steps(struct store *s, const struct schema_step *steps, size_t n,
  * the 2 -> 3 steps on an older one). Append new steps.
  */
 static const struct schema_step schema_v4_steps[] = {
-	{ .sql = schema_v4_mutes,	/* acks and silences (alert-mute.c) */
+	{ .sql = schema_mutes_ddl,	/* acks and silences (schema-fresh.c) */
 	    .what = "creating the acks and silences table" },
 	{ .run = schema_v4_models },		/* models (schema-models.c) */
 	{ .run = schema_v4_ledger },		/* accuracy in the ledger */
@@ -693,18 +679,12 @@ static const struct schema_step schema_v7_steps[] = {
 	{ .run = schema_v7_fleet },	/* model_status by the writer */
 };
 
-int
-schema_migrate(struct store *s, char **cause)
+/* Run the steps of each version after version, in order. */
+static int
+schema_upgrade(struct store *s, int version, char **cause)
 {
-	int version, seed;
-	char buf[32];
+	int seed;
 
-	if (store_write_begin(s, cause) == -1)
-		return -1;
-	if (store_schema_read(s, &version, cause) == -1)
-		return -1;
-	if (schema_version_refused(s, version, cause))
-		return -1;
 	if (version < 1) {
 		seed = schema_has_table(s, "predictions", cause);
 		if (seed == -1)
@@ -736,6 +716,31 @@ schema_migrate(struct store *s, char **cause)
 		return -1;
 	if (version < 7 && schema_steps(s, schema_v7_steps,
 	    sizeof schema_v7_steps / sizeof schema_v7_steps[0], cause) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A file with no schema object yet gets this version's tables directly
+ * (schema-fresh.c); any other file older than this version is upgraded
+ * step by step. Both then get what every read-write open checks.
+ */
+int
+schema_migrate(struct store *s, char **cause)
+{
+	int version, fresh = 0;
+	char buf[32];
+
+	if (store_write_begin(s, cause) == -1)
+		return -1;
+	if (store_schema_read(s, &version, cause) == -1)
+		return -1;
+	if (schema_version_refused(s, version, cause))
+		return -1;
+	if (version < 1 && (fresh = schema_file_empty(s, cause)) == -1)
+		return -1;
+	if ((fresh ? schema_create(s, cause) :
+	    schema_upgrade(s, version, cause)) == -1)
 		return -1;
 	if (store_exec(s, schema_indexes, "creating indexes", cause) == -1)
 		return -1;

@@ -640,6 +640,8 @@ int		 schema_v4_models(struct store *s, char **cause);
 int		 schema_models_views(struct sqlite3 *db, bool on);
 /* The same on s's SQLite file, for a read-only open: 0, or -1 *cause. */
 int		 schema_models_views_store(struct store *s, char **cause);
+/* The models table (a new file's too, schema-fresh.c). */
+extern const char schema_models_ddl[];
 
 /*
  * schema-fleet.c. Version 3 -> 4 step: model_status, the fleet's summary,
@@ -654,6 +656,42 @@ int		 schema_v4_fleet(struct store *s, char **cause);
 int		 schema_fleet_triggers(struct store *s, char **cause);
 int		 schema_v7_fleet(struct store *s, char **cause);
 int		 schema_fleet_view(struct sqlite3 *db, int version);
+/* model_status without its triggers (a new file's too, schema-fresh.c). */
+extern const char schema_fleet_ddl[];
+
+/*
+ * schema-fresh.c: whether s's SQLite file has no schema object yet (1,
+ * 0, -1 *cause); every table of STORE_SCHEMA_VERSION made directly on
+ * such a file, as the migrations would leave it (0 or -1). The fleet's
+ * triggers and the indexes schema.c makes on every open are left to it.
+ * The acks and silences table, for either (the version 4 step).
+ */
+int		 schema_file_empty(struct store *s, char **cause);
+int		 schema_create(struct store *s, char **cause);
+extern const char schema_mutes_ddl[];
+
+/*
+ * The batch ledger's indexes of the current schema, the same text on
+ * both backends (schema-fresh.c, schema-pg.c): the first batch a flag
+ * is 1, and the next batch due for pruning.
+ */
+#define SCHEMA_LEDGER_INDEXES						\
+    "CREATE INDEX batches_label_shift_drift ON batches(model_id,"	\
+    " label_shift_drift) WHERE label_shift_drift = 1;"		\
+    "CREATE INDEX batches_confidence_drift ON batches(model_id,"	\
+    " confidence_drift) WHERE confidence_drift = 1;"			\
+    "CREATE INDEX batches_any_decay ON batches(model_id, any_decay)"	\
+    " WHERE any_decay = 1;"						\
+    "CREATE INDEX batches_ddm_drift ON batches(model_id, ddm_drift)"	\
+    " WHERE ddm_drift = 1;"						\
+    "CREATE INDEX batches_adwin_drift ON batches(model_id, adwin_drift)" \
+    " WHERE adwin_drift = 1;"						\
+    "CREATE INDEX batches_psi_verdict ON batches(model_id, psi_verdict)" \
+    " WHERE psi_verdict > 0;"						\
+    "CREATE INDEX batches_ks_drift ON batches(model_id, ks_drift)"	\
+    " WHERE ks_drift = 1;"						\
+    "CREATE INDEX batches_unpruned ON batches(model_id, closed_at)"	\
+    " WHERE pruned_at IS NULL;"
 
 /*
  * schema.c: create or migrate (read-write) or check (read-only); a
