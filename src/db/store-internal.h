@@ -222,12 +222,14 @@ struct store {
 	/*
 	 * store-read.c: the reports of the batch rep_batch (of model
 	 * rep_model) whose claim closed it in the write transaction rep_tx
-	 * (PostgreSQL): it had none before (a report is written by a
+	 * (either backend): it had none before (a report is written by a
 	 * batch's judgement, then, the batch closed, by its labels), so
 	 * its reports are those put since, kept here (rep_payload[i] of
 	 * type rep_type[i], owned) and read back from here. Those its
 	 * judgement puts are written together at its end (rep_unsent[i],
-	 * put at rep_at[i]): one statement, not one a report.
+	 * put at rep_at[i]): one statement, not one a report (PostgreSQL:
+	 * one round trip; SQLite: one statement's cursors and halt, about
+	 * 240 instructions a row of a 200-row batch, docs/BENCHMARKS.md 5).
 	 */
 	uint64_t	 rep_tx;
 	int64_t		 rep_model;
@@ -324,7 +326,7 @@ int		 store_batch_count(struct store *s, int64_t batch_id,
 
 /*
  * store-read.c. The reports of a batch the write transaction's claim
- * closed (PostgreSQL) kept as they are put, and read back from there by
+ * closed (either backend) kept as they are put, and read back from there by
  * store_report_get (struct store, rep_*): store_reports_claimed when the
  * claim closes batch_id; store_report_kept with each payload put at `at`
  * (true: kept; unsent: the caller leaves it to store_reports_write);

@@ -371,7 +371,7 @@ void
 store_reports_claimed(struct store *s, int64_t batch_id)
 {
 	store_reports_forget(s);
-	if (!s->pg || !s->in_tx || !s->model_known)
+	if (!s->in_tx || !s->model_known)
 		return;
 	s->rep_batch = batch_id;
 	s->rep_model = s->model_id;

@@ -535,7 +535,7 @@ report_is_stored(struct store *s, int64_t b, const char *type)
 
 /*
  * The reports of a batch this transaction's claim closed are read from
- * what it put (PostgreSQL: struct store's rep_*): none before a put, the
+ * what it put (struct store's rep_*): none before a put, the
  * latest put of a type, in and after the judgement; the same as the
  * store holds once committed; read again after another writer's commit;
  * none after a judgement undone.
@@ -578,6 +578,77 @@ START_TEST(test_reports_kept)
 	free(p2);
 	store_close(a);
 	store_close(b);
+}
+END_TEST
+
+/*
+ * A judgement's reports are kept and written together at its end, on
+ * both backends (SQLite too: one statement a batch, not one a report):
+ * every type it put is stored once, in the order first put (their ids),
+ * each with its last put's payload, which the judgement reads back; a
+ * second judgement in the same transaction starts its own.
+ */
+START_TEST(test_reports_one_write)
+{
+	static const char order[] = "SELECT report_type FROM monitor_reports"
+	    " WHERE batch_id = %d ORDER BY id";
+	struct prediction_report pr;
+	struct detector_report dr;
+	struct estimate_report er;
+	uint64_t counts[2] = { 1, 2 };
+	struct store *a;
+	char *cause = NULL, *p, *sql;
+	int64_t rows;
+	int b;
+
+	a = open_rw();
+	ck_assert_int_eq(store_schema_put(a, &st_schema, &cause), 0);
+	add_batch(a, 1, 4, true);
+	add_batch(a, 2, 3, true);
+	for (b = 1; b <= 2; b++) {
+		ck_assert_msg(store_judge_begin(a, &cause) == 0, "%s", cause);
+		ck_assert_int_eq(store_batch_claim(a, b, &rows, &cause), 1);
+		memset(&er, 0, sizeof er);
+		er.reason = ESTIMATE_NO_LABELS;
+		ck_assert_msg(store_report_put_estimate(a, b, &er, &cause) ==
+		    0, "%s", cause);
+		memset(&pr, 0, sizeof pr);
+		pr.n_classes = 2;
+		pr.class_counts = counts;
+		ck_assert_msg(store_report_put_prediction(a, b, &st_schema,
+		    &pr, &cause) == 0, "%s", cause);
+		judge_more(a, b, 0.5 / b);
+		memset(&dr, 0, sizeof dr);
+		dr.n_fed = (uint64_t)b;
+		ck_assert_msg(store_report_put_detectors(a, b, &dr, &cause) ==
+		    0, "%s", cause);
+		pr.label_shift_drift = true;	/* the prediction put again */
+		ck_assert_msg(store_report_put_prediction(a, b, &st_schema,
+		    &pr, &cause) == 0, "%s", cause);
+		p = report_of(a, b, "prediction");
+		ck_assert_ptr_nonnull(strstr(p, "\"label_shift_drift\":true"));
+		free(p);
+		ck_assert_msg(store_judge_end(a, true, &cause) == 0, "%s",
+		    cause);
+	}
+	flush(a);
+	for (b = 1; b <= 2; b++) {
+		sql = xasprintf(order, b);
+		ck_assert_str_eq(q_text(sql), "estimated_performance,"
+		    "prediction,performance,detectors");
+		free(sql);
+		report_is_stored(a, b, "estimated_performance");
+		report_is_stored(a, b, "prediction");
+		report_is_stored(a, b, "performance");
+		report_is_stored(a, b, "detectors");
+	}
+	ck_assert_int_eq(q_int("SELECT count(*) FROM monitor_reports"
+	    " WHERE report_type = 'prediction'"
+	    " AND payload LIKE '%\"label_shift_drift\":true%'"), 2);
+	ck_assert_int_eq(q_int("SELECT count(*) FROM monitor_reports r1"
+	    " JOIN monitor_reports r2 ON r2.batch_id > r1.batch_id"
+	    " WHERE r2.id < r1.id"), 0);
+	store_close(a);
 }
 END_TEST
 
@@ -642,6 +713,7 @@ main(int argc, char **argv)
 		{ test_claim_counts, NULL },
 		{ test_status_kept, NULL },
 		{ test_reports_kept, NULL },
+		{ test_reports_one_write, NULL },
 		{ test_open_absent, NULL },
 	};
 
