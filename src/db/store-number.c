@@ -185,20 +185,68 @@ format_literal(char *buf, size_t size, const char *s)
 	return n;
 }
 
+/* "00" to "99": two digits a step. */
+static const char fmt_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"68697071727374757677787980818283848586878889909192939495969798990";
+
+/* The 8 decimal digits of w < 10^8 into d, leading zeros too. */
+static void
+format_digits8(char *d, uint32_t w)
+{
+	uint32_t hi = w / 10000, lo = w % 10000;
+
+	memcpy(d, fmt_pairs + 2 * (hi / 100), 2);
+	memcpy(d + 2, fmt_pairs + 2 * (hi % 100), 2);
+	memcpy(d + 4, fmt_pairs + 2 * (lo / 100), 2);
+	memcpy(d + 6, fmt_pairs + 2 * (lo % 100), 2);
+}
+
 /*
- * The 17 significant digits "%.16e" prints for a (> 0), without printf:
- * d[0..16] and the decimal exponent *x, or false (then printf decides).
- * a = M * 2^E exactly, so a * 10^k = M * 5^k * 2^(E + k): with
- * 1e-11 <= a < 1e17 and 10^16 <= a * 10^k < 10^17, k is at most 27 and
- * M * 5^k < 2^116 is exact in 128 bits, and the one rounding (to nearest;
- * an exact tie is left to printf) is done on the exact remainder. *dir
- * says which way it went: 1 up (the digits are above a), -1 down, 0 exact.
+ * The n (15 to 17) decimal digits of v < 10^n, leading zeros too, in
+ * buf (at least 17 bytes); returns where they start.
  */
+static const char *
+format_digits(char *buf, uint64_t v, int n)
+{
+	uint64_t hi = v / 100000000;
+
+	format_digits8(buf + 9, (uint32_t)(v % 100000000));
+	format_digits8(buf + 1, (uint32_t)(hi % 100000000));
+	buf[0] = (char)('0' + hi / 100000000);
+	return buf + 17 - n;
+}
+
 #ifdef __SIZEOF_INT128__
 __extension__ typedef unsigned __int128 fmt_u128;
 
+/*
+ * A double a (> 0) in fixed point, exactly: a * 10^k = p + rem / 2^s
+ * with 10^16 <= p < 10^17 (p holds the 17 significant digits, a's
+ * decimal exponent is x), and a's rounding interval in the same units:
+ * ulp is the gap to the next double above, the gap below is half that
+ * when a is a power of two (low_half), and a midpoint goes to a when its
+ * significand is even.
+ */
+struct fmt_fixed {
+	uint64_t	 p;
+	fmt_u128	 rem;
+	fmt_u128	 ulp;
+	int		 s;
+	int		 x;
+	bool		 even;
+	bool		 low_half;
+};
+
+/*
+ * a = M * 2^E exactly, so a * 10^k = M * 5^k * 2^(E + k): with
+ * 1e-11 <= a < 1e17 and 10^16 <= a * 10^k < 10^17, k is at most 27 and
+ * M * 5^k < 2^116 is exact in 128 bits; s is then below 64. False out of
+ * that range (then printf decides).
+ */
 static bool
-format_digits17(double a, char *d, int *x, int *dir)
+format_fixed(double a, struct fmt_fixed *f)
 {
 	static const uint64_t p5[] = {
 		1, 5, 25, 125, 625, 3125, 15625, 78125, 390625, 1953125,
@@ -210,18 +258,18 @@ format_digits17(double a, char *d, int *x, int *dir)
 		UINT64_C(7450580596923828125),
 	};
 	const uint64_t lo = UINT64_C(10000000000000000);	/* 10^16 */
-	fmt_u128 p, rem, half;
-	uint64_t bits, m, q;
-	int e, k, t, s, tries, i;
+	fmt_u128 p = 0;
+	uint64_t bits, m;
+	int e, k, t, tries;
 
 	if (!(a >= 1e-11 && a < 1e17))
 		return false;
 	memcpy(&bits, &a, sizeof bits);
 	m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
 	e = (int)((bits >> 52) & 0x7ff) - 1075;
-	*x = format_exponent_guess(a);
+	f->x = format_exponent_guess(a);
 	for (tries = 0; tries < 2; tries++) {
-		k = 16 - *x;
+		k = 16 - f->x;
 		if (k < 0 || k > 27)
 			return false;
 		p = (fmt_u128)m * p5[k];
@@ -230,46 +278,114 @@ format_digits17(double a, char *d, int *x, int *dir)
 			if (t > 10)
 				return false;
 			p <<= t;
-			rem = 0;
-			half = 1;
+			f->rem = 0;
+			f->s = 0;
+			f->ulp = (fmt_u128)p5[k] << t;
 		} else {
-			s = -t;
-			if (s >= 120)
+			f->s = -t;
+			if (f->s >= 120)
 				return false;
-			rem = p & (((fmt_u128)1 << s) - 1);
-			half = (fmt_u128)1 << (s - 1);
-			p >>= s;
+			f->rem = p & (((fmt_u128)1 << f->s) - 1);
+			f->ulp = p5[k];
+			p >>= f->s;
 		}
 		if (p < lo)
-			(*x)--;
+			f->x--;
 		else if (p >= 10 * (fmt_u128)lo)
-			(*x)++;
+			f->x++;
 		else
 			break;
 	}
-	if (tries == 2 || rem == half)
+	if (tries == 2)
 		return false;
-	q = (uint64_t)p + (rem > half);
-	*dir = rem > half ? 1 : rem != 0 ? -1 : 0;
-	if (q == 10 * lo) {	/* 9.99..95 rounds up to 10.0 */
-		q = lo;
-		(*x)++;
-	}
-	for (i = 16; i >= 0; i--) {
-		d[i] = (char)('0' + q % 10);
-		q /= 10;
-	}
+	f->p = (uint64_t)p;
+	f->even = (m & 1) == 0;
+	f->low_half = m == UINT64_C(1) << 52;
 	return true;
 }
-#else
+
+/*
+ * The exact value rounded to a multiple of div (10 or 100: 16 or 15
+ * digits), into *d, in p's units; false on an exact tie (printf's rule
+ * then decides, in format_double_slow).
+ */
 static bool
-format_digits17(double a, char *d, int *x, int *dir)
+format_fixed_round(const struct fmt_fixed *f, uint64_t div, uint64_t *d)
 {
-	(void)a;
-	(void)d;
-	(void)x;
-	(void)dir;
-	return false;
+	uint64_t c = f->p / div, r = f->p % div;
+
+	if (r == div / 2 && f->rem == 0)
+		return false;
+	*d = (c + (r >= div / 2)) * div;
+	return true;
+}
+
+/* Whether the decimal d (in p's units) reads back to a: strtod's rule. */
+static bool
+format_fixed_back(const struct fmt_fixed *f, uint64_t d)
+{
+	fmt_u128 dist;
+
+	if (d > f->p) {		/* above a: half a gap, to even */
+		dist = 2 * ((((fmt_u128)(d - f->p)) << f->s) - f->rem);
+		return dist < f->ulp || (dist == f->ulp && f->even);
+	}
+	dist = 2 * ((((fmt_u128)(f->p - d)) << f->s) + f->rem);
+	if (f->low_half)	/* a quarter below a power of two, to it */
+		return 2 * dist <= f->ulp;
+	return dist < f->ulp || (dist == f->ulp && f->even);
+}
+
+/*
+ * store_format_double's answer for 1e-11 <= |v| < 1e17 without printf
+ * or strtod: the 15- and 16-digit roundings of the exact value, each
+ * checked against v's rounding interval exactly, then the 17 digits.
+ * 0 for the general path (out of range, or a rounding's exact tie).
+ */
+static size_t
+format_exact(char *out, double v)
+{
+	static const uint64_t div[] = { 100, 10 };
+	struct fmt_fixed f;
+	uint64_t d, c, top;
+	char digits[20];
+	int prec, i;
+
+	if (!format_fixed(fabs(v), &f))
+		return 0;
+	for (i = 0; i < 2; i++) {
+		if (!format_fixed_round(&f, div[i], &d))
+			return 0;
+		if (format_fixed_back(&f, d))
+			break;
+	}
+	if (i < 2) {
+		c = d / div[i];
+		prec = 15 + i;
+		top = i == 0 ? UINT64_C(1000000000000000) :
+		    UINT64_C(10000000000000000);
+	} else {
+		/* 17 digits, rounded to nearest; a tie to printf. */
+		if (f.s > 0 && f.rem == (fmt_u128)1 << (f.s - 1))
+			return 0;
+		c = f.p + (f.s > 0 && f.rem > (fmt_u128)1 << (f.s - 1));
+		prec = 17;
+		top = UINT64_C(100000000000000000);
+	}
+	if (c == top) {		/* 9.99..95 rounds up to 10.0 */
+		c /= 10;
+		f.x++;
+	}
+	return format_g(out, signbit(v) != 0, format_digits(digits, c, prec),
+	    prec, f.x);
+}
+#else
+static size_t
+format_exact(char *out, double v)
+{
+	(void)out;
+	(void)v;
+	return 0;
 }
 #endif
 
@@ -292,8 +408,8 @@ format_double_short(char *out, double v)
 {
 	double a = fabs(v), back, scaled;
 	int64_t m;
-	char d[16];
-	int x, e, i, tries;
+	char d[20];
+	int x, e, tries;
 
 	if (!(a >= 1e-7 && a < 1e36))
 		return 0;
@@ -317,11 +433,8 @@ format_double_short(char *out, double v)
 	back = e < 0 ? (double)m / fmt_pow10[-e] : (double)m * fmt_pow10[e];
 	if (back != a)
 		return 0;
-	for (i = 14; i >= 0; i--) {
-		d[i] = (char)('0' + m % 10);
-		m /= 10;
-	}
-	return format_g(out, signbit(v) != 0, d, 15, x);
+	return format_g(out, signbit(v) != 0, format_digits(d, (uint64_t)m,
+	    15), 15, x);
 }
 
 /*
@@ -349,23 +462,19 @@ decimal_exact(const char *d, int n, int x, bool neg, double *out)
 }
 
 /*
- * Round the 17 digits r (rounded in direction dir: 1 up, -1 down, 0
- * exact or unknown) to their first prec, in place; *rx is bumped when
- * 99..9 becomes 100..0. Dropped digits exactly 5 then zeros are a tie of
- * the 17 digits, not necessarily of the value: the direction the 17 were
- * rounded in decides, and false is returned when it is unknown.
+ * Round the 17 digits r (printf's, themselves rounded) to their first
+ * prec, in place; *rx is bumped when 99..9 becomes 100..0. Dropped
+ * digits exactly 5 then zeros are a tie of the 17 digits, not
+ * necessarily of the value: false (the slow path decides).
  */
 static bool
-round_prefix(char *r, int prec, int dir, int *rx)
+round_prefix(char *r, int prec, int *rx)
 {
 	int i;
 
-	if (r[prec] == '5' && (prec == 16 || r[16] == '0')) {
-		if (dir == 0)
-			return false;
-		if (dir > 0)
-			return true;
-	} else if (r[prec] < '5')
+	if (r[prec] == '5' && (prec == 16 || r[16] == '0'))
+		return false;
+	if (r[prec] < '5')
 		return true;
 	for (i = prec - 1; i >= 0; i--) {
 		if (r[i] != '9') {
@@ -380,19 +489,22 @@ round_prefix(char *r, int prec, int dir, int *rx)
 }
 
 /*
- * Same result as format_double_slow with one snprintf: the 17 correctly
- * rounded significant digits are printed once and the 15- and 16-digit
- * candidates derived from them by rounding. That is exact except when the
- * dropped digits are exactly "5" / "50" (the true value may lie on either
- * side of the halfway point): those rare cases take the slow path.
+ * Same result as format_double_slow. Short decimals and 1e-11 <= |v| <
+ * 1e17 without printf or strtod (format_double_short, format_exact);
+ * elsewhere with one snprintf: the 17 correctly rounded significant
+ * digits are printed once and the 15- and 16-digit candidates derived
+ * from them by rounding. That is exact except when the dropped digits
+ * are exactly "5" / "50" (the true value may lie on either side of the
+ * halfway point): those rare cases take the slow path.
  */
 size_t
 store_format_double(char *buf, size_t size, double v)
 {
-	char e17[40], d[20], out[40];
+	char e17[40], d[20], tmp[40], *out = size >= sizeof tmp ? buf : tmp;
+	const char *p, *e;
 	double back;
 	size_t n;
-	int x, prec, dir;
+	int x, prec;
 	bool neg;
 
 	if (isnan(v))
@@ -401,27 +513,24 @@ store_format_double(char *buf, size_t size, double v)
 		return format_literal(buf, size, v > 0 ? "1e999" : "-1e999");
 	if (v == 0.0)
 		return format_literal(buf, size, signbit(v) ? "-0" : "0");
-	if ((n = format_double_short(out, v)) > 0)
+	if ((n = format_double_short(out, v)) > 0 ||
+	    (n = format_exact(out, v)) > 0)
 		goto done;
 	neg = signbit(v) != 0;
-	if (!format_digits17(fabs(v), d, &x, &dir)) {
-		const char *p = e17 + neg, *e;
-
-		dir = 0;	/* unknown */
-		/* "-d.dddddddddddddddde-xxx": only the dot is locale's. */
-		snprintf(e17, sizeof e17, "%.16e", v);
-		if (p[1] != '.' || (e = strchr(p, 'e')) == NULL || e - p != 18)
-			return format_double_slow(buf, size, v);
-		x = atoi(e + 1);
-		d[0] = p[0];
-		memcpy(d + 1, p + 2, 16);
-	}
+	p = e17 + neg;
+	/* "-d.dddddddddddddddde-xxx": only the dot is locale's. */
+	snprintf(e17, sizeof e17, "%.16e", v);
+	if (p[1] != '.' || (e = strchr(p, 'e')) == NULL || e - p != 18)
+		return format_double_slow(buf, size, v);
+	x = atoi(e + 1);
+	d[0] = p[0];
+	memcpy(d + 1, p + 2, 16);
 	for (prec = 15; prec <= 17; prec++) {
 		char r[20];
 		int rx = x;
 
 		memcpy(r, d, 17);
-		if (prec < 17 && !round_prefix(r, prec, dir, &rx))
+		if (prec < 17 && !round_prefix(r, prec, &rx))
 			return format_double_slow(buf, size, v);
 		/* Printed only once it reads back (or to ask strtod). */
 		if (prec < 17 && decimal_exact(r, prec, rx, neg, &back)) {
@@ -438,7 +547,7 @@ store_format_double(char *buf, size_t size, double v)
 			break;
 	}
 done:
-	if (size > 0) {
+	if (out != buf && size > 0) {
 		memcpy(buf, out, n < size ? n + 1 : size);
 		if (n >= size)
 			buf[size - 1] = '\0';

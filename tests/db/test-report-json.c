@@ -8,6 +8,7 @@
  * (report-json-test.h).
  */
 #include <check.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -377,6 +378,58 @@ START_TEST(test_format_double_decades)
 }
 END_TEST
 
+/*
+ * Where the exact path's checks decide (1e-11 to 1e17): doubles next to
+ * random 15- and 16-digit decimals (the edges of a candidate's reading
+ * back), next to the halfway points between them (the roundings' ties,
+ * exact or nearly), and around powers of two (whose gap below is half
+ * the one above), each with its two nearest doubles on either side.
+ */
+START_TEST(test_format_double_borders)
+{
+	char got[64], want[64], lit[48];
+	uint64_t st = 11, r;
+	size_t ng, nw;
+	double v;
+	int i, s, digits;
+
+	for (i = 0; i < 150000; i++) {
+		st ^= st << 13;
+		st ^= st >> 7;
+		st ^= st << 17;
+		r = st;
+		digits = 15 + (int)(r % 3);	/* 17: a halfway point */
+		if (i % 5 == 4) {
+			v = ldexp(1.0, (int)(r % 94) - 37);
+		} else {
+			/* d.ddd...e(j), the last of 17 digits a 5 */
+			snprintf(lit, sizeof lit, "%" PRIu64, (r >> 4) %
+			    UINT64_C(9000000000000000) +
+			    UINT64_C(1000000000000000));
+			if (digits == 17)
+				strcat(lit, "5");
+			else
+				lit[digits] = '\0';
+			memmove(lit + 2, lit + 1, strlen(lit));
+			lit[1] = '.';
+			snprintf(lit + strlen(lit), 8, "e%d",
+			    (int)((r >> 58) % 28) - 11);
+			v = strtod(lit, NULL);
+		}
+		if (r & 1)
+			v = -v;
+		v = nextafter(nextafter(v, 0.0), 0.0);
+		for (s = 0; s < 5; s++, v = nextafter(v, v > 0 ? INFINITY :
+		    -INFINITY)) {
+			ng = store_format_double(got, sizeof got, v);
+			nw = format_reference(want, sizeof want, v);
+			ck_assert_msg(ng == nw && strcmp(got, want) == 0,
+			    "%a: got %s, want %s", v, got, want);
+		}
+	}
+}
+END_TEST
+
 /* Names are escaped as cJSON escapes them, and read back. */
 START_TEST(test_names_escaped)
 {
@@ -428,6 +481,7 @@ report_json_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_huge_input);
 	tcase_add_test(tc, test_format_double_exact);
+	tcase_add_test(tc, test_format_double_borders);
 	tcase_add_test(tc, test_names_escaped);
 	suite_add_tcase(s, tc);
 	return s;
