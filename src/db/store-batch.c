@@ -192,6 +192,26 @@ store_batch_close(struct store *s, int64_t batch_id, char **cause)
 
 /* ---- Judging a batch: a savepoint, abandoned batches ---------------- */
 
+static const char sql_judge_begin[] = "SAVEPOINT judge";
+static const char sql_judge_end[] = "RELEASE judge";
+
+/*
+ * The judgement's SAVEPOINT or RELEASE, sent: on SQLite a statement
+ * prepared once, not parsed again each batch by sqlite3_exec (about 25
+ * instructions a row of 200-row batches, docs/BENCHMARKS.md 5).
+ */
+static int
+judge_send(struct store *s, const char *sql, const char *what, char **cause)
+{
+	struct db_stmt *st;
+
+	if (s->pg)
+		return store_exec_send(s, sql, what, cause);
+	if ((st = store_stmt(s, sql, cause)) == NULL)
+		return -1;
+	return store_stmt_send(s, st, what, cause);
+}
+
 int
 store_judge_begin(struct store *s, char **cause)
 {
@@ -199,8 +219,8 @@ store_judge_begin(struct store *s, char **cause)
 	if (store_write_begin(s, cause) == -1 ||
 	    store_summary_write(s, cause) == -1)
 		return -1;
-	if (store_exec_send(s, "SAVEPOINT judge", "starting a judgement",
-	    cause) == -1)
+	if (judge_send(s, sql_judge_begin, "starting a judgement", cause) ==
+	    -1)
 		return -1;
 	store_status_save(s);	/* model_status's part before it */
 	s->judging = true;
@@ -236,8 +256,7 @@ store_judge_end(struct store *s, bool keep, char **cause)
 	 * with the next statement that waits (the next batch's state, the
 	 * COMMIT), which fails with its error should it fail.
 	 */
-	return store_exec_send(s, "RELEASE judge", "ending a judgement",
-	    cause);
+	return judge_send(s, sql_judge_end, "ending a judgement", cause);
 }
 
 #define STORE_ABANDONED	"abandoned_batch."
