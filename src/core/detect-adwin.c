@@ -280,12 +280,12 @@ adwin_encode(const struct adwin *a)
 	for (i = 0; i < a->n_rows; i++) {
 		strbuf_addf(&b, " {%d", a->rows[i].count);
 		for (k = 0; k < a->rows[i].count; k++) {
-			strbuf_addf(&b, " ");
+			strbuf_add(&b, " ", 1);
 			codec_put_double(&b, a->rows[i].b[k].total);
-			strbuf_addf(&b, " ");
+			strbuf_add(&b, " ", 1);
 			codec_put_double(&b, a->rows[i].b[k].var);
 		}
-		strbuf_addf(&b, "}");
+		strbuf_add(&b, "}", 1);
 	}
 	return strbuf_take(&b);
 }

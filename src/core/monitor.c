@@ -20,6 +20,7 @@
 #include "drift-psi.h"
 #include "monitor-internal.h"
 #include "monitor-ks.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define SCRATCH_ROWS	1024
@@ -579,11 +580,17 @@ char *
 detectors_encode(const struct detectors *d)
 {
 	char *ddm = ddm_encode(&d->ddm), *adwin = adwin_encode(d->adwin);
-	char *s = xasprintf("%s\n%s", ddm, adwin);
+	struct strbuf b = STRBUF_INIT;
+	size_t nd = strlen(ddm), na = strlen(adwin);
 
+	/* "DDM\nADWIN", appended (a printf of it reads every byte twice). */
+	strbuf_reserve(&b, nd + 1 + na);
+	strbuf_add(&b, ddm, nd);
+	strbuf_add(&b, "\n", 1);
+	strbuf_add(&b, adwin, na);
 	free(ddm);
 	free(adwin);
-	return s;
+	return strbuf_take(&b);
 }
 
 bool

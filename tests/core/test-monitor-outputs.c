@@ -13,9 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/detect-adwin.h"
+#include "core/detect-ddm.h"
 #include "core/drift-ks.h"
 #include "core/monitor.h"
 #include "core/rng.h"
+#include "core/xalloc.h"
 #include "monitor-test.h"
 
 /*
@@ -333,7 +336,7 @@ START_TEST(detectors_over_batches)
 	struct detector_report r, r2;
 	struct monitor_batch b;
 	int batch, adwin_batch = -1, ddm_batch = -1;
-	char *s, *s2;
+	char *s, *s2, *ddm_text, *adwin_text, *want;
 
 	monitor_config_defaults(&c);
 	detectors_init(&d, &c);
@@ -365,6 +368,14 @@ START_TEST(detectors_over_batches)
 		/* Restart halfway: resume from the encoded state. */
 		if (batch == 12) {
 			s = detectors_encode(&d);
+			/* Its definition: DDM's text, a newline, ADWIN's. */
+			ddm_text = ddm_encode(&d.ddm);
+			adwin_text = adwin_encode(d.adwin);
+			want = xasprintf("%s\n%s", ddm_text, adwin_text);
+			ck_assert_str_eq(s, want);
+			free(want);
+			free(adwin_text);
+			free(ddm_text);
 			ck_assert(detectors_decode(s, &back));
 			s2 = detectors_encode(&back);
 			ck_assert_str_eq(s, s2);
