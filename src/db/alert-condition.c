@@ -14,7 +14,9 @@
  * An entry is a condition as last read or written, or a key known
  * absent; open_known says every open condition of the model is an entry
  * (the open set was read in this transaction, and every write since went
- * through alert_cache_put).
+ * through alert_cache_put). The families' last batches evaluated (meta
+ * alert.last_batch.<family>, raised at every batch) are kept the same
+ * way: as last read or written in the transaction, or known absent.
  *
  * Values round-trip exactly: the store gives back what was bound (times
  * 0 <-> NULL, text, integers; doubles in shortest round-trip form).
@@ -32,12 +34,23 @@ struct alert_cache_entry {
 	bool			 absent;	/* no such row */
 };
 
+/* A family's last batch: meta's key and value (absent: no such row). */
+struct alert_cache_last {
+	char				 key[ALERT_LAST_KEY_MAX];
+	int64_t				 batch;
+	bool				 absent;
+};
+
+#define ALERT_CACHE_LAST	4	/* families kept (two are raised) */
+
 struct alert_cache {
 	uint64_t			 tx;	/* the transaction's tx_seq */
 	int64_t				 model;	/* its model_id */
 	bool				 open_known;
 	struct alert_cache_entry	*e;	/* owned */
 	size_t				 n, cap;
+	struct alert_cache_last		 last[ALERT_CACHE_LAST];
+	size_t				 n_last;
 };
 
 static char *
@@ -76,6 +89,7 @@ cache_clear(struct alert_cache *c)
 		alert_condition_finish(&c->e[i].c);
 	c->n = 0;
 	c->open_known = false;
+	c->n_last = 0;
 }
 
 /* store_close's hook: the cache freed with the store. */
@@ -233,4 +247,49 @@ alert_cache_open_read(struct store *s, const struct alert_condition *open,
 		if (cache_find(c, open[i].key) == NULL)
 			cache_set(cache_entry(c, open[i].key), &open[i]);
 	c->open_known = true;
+}
+
+/* Key's place among the last batches kept (NULL: none). */
+static struct alert_cache_last *
+cache_last(struct alert_cache *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_last; i++)
+		if (strcmp(c->last[i].key, key) == 0)
+			return &c->last[i];
+	return NULL;
+}
+
+int
+alert_cache_last_batch(struct store *s, const char *key, int64_t *batch)
+{
+	struct alert_cache *c = cache_live(s);
+	struct alert_cache_last *l;
+
+	if (c == NULL || (l = cache_last(c, key)) == NULL)
+		return -1;
+	if (l->absent)
+		return 1;
+	*batch = l->batch;
+	return 0;
+}
+
+void
+alert_cache_last_batch_put(struct store *s, const char *key, int64_t batch,
+    bool absent)
+{
+	struct alert_cache *c = cache_live(s);
+	struct alert_cache_last *l;
+
+	if (c == NULL || strlen(key) >= ALERT_LAST_KEY_MAX)
+		return;
+	if ((l = cache_last(c, key)) == NULL) {
+		if (c->n_last == ALERT_CACHE_LAST)
+			return;	/* not kept: read again */
+		l = &c->last[c->n_last++];
+		memcpy(l->key, key, strlen(key) + 1);
+	}
+	l->batch = batch;
+	l->absent = absent;
 }

@@ -44,6 +44,16 @@ bool	alert_cache_open(struct store *s, struct alert_condition **out,
 /* The open set as just read from the store. */
 void	alert_cache_open_read(struct store *s,
 	    const struct alert_condition *open, size_t n);
+/*
+ * Meta's alert.last_batch.<family> (key, shorter than ALERT_LAST_KEY_MAX)
+ * as kept: 0 and *batch, 1 known absent, -1 not kept; and as now read or
+ * written (absent: no such row).
+ */
+#define ALERT_LAST_KEY_MAX	64
+int	alert_cache_last_batch(struct store *s, const char *key,
+	    int64_t *batch);
+void	alert_cache_last_batch_put(struct store *s, const char *key,
+	    int64_t batch, bool absent);
 /* A deep copy of src into dst. Caller finishes dst. */
 void	alert_condition_copy(struct alert_condition *dst,
 	    const struct alert_condition *src);

@@ -607,8 +607,8 @@ alert_store_raise_last_batch(struct store *s, const char *family,
     int64_t batch, char **cause)
 {
 	struct db_stmt *st;
-	char key[64], value[32];
-	int64_t last;
+	char key[ALERT_LAST_KEY_MAX], value[32];
+	int64_t last = 0;
 	int rc;
 
 	snprintf(key, sizeof key, "alert.last_batch.%s", family);
@@ -626,10 +626,18 @@ alert_store_raise_last_batch(struct store *s, const char *family,
 		return store_stmt_send(s, st, "noting the batch evaluated",
 		    cause);
 	}
-	rc = alert_store_last_batch(s, key, &last, cause);
-	if (rc == -1 || (rc == 0 && batch <= last))
-		return rc == -1 ? -1 : 0;
-	return store_meta_set(s, key, value, cause);
+	/* Read once a transaction (the write lock keeps it ours), then kept. */
+	if ((rc = alert_cache_last_batch(s, key, &last)) == -1) {
+		if ((rc = alert_store_last_batch(s, key, &last, cause)) == -1)
+			return -1;
+		alert_cache_last_batch_put(s, key, last, rc == 1);
+	}
+	if (rc == 0 && batch <= last)
+		return 0;
+	if (store_meta_set(s, key, value, cause) == -1)
+		return -1;
+	alert_cache_last_batch_put(s, key, batch, false);
+	return 0;
 }
 
 /* The count statement sql returns for rule (and ?2 = arg when >= 0). */

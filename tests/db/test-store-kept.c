@@ -502,6 +502,41 @@ START_TEST(test_status_kept)
 }
 END_TEST
 
+/*
+ * The families' last batches as a transaction keeps them (read once,
+ * then as written): raised and never lowered within one transaction, and
+ * read again after a judgement undone (its raise undone with it) and
+ * after another writer's commit.
+ */
+START_TEST(test_last_batch_kept)
+{
+	static const char value[] = "SELECT value FROM meta"
+	    " WHERE key = 'alert.last_batch.feature'";
+	struct store *a, *b;
+	char *cause = NULL;
+
+	a = open_rw();
+	b = open_rw();
+	ck_assert(alert_store_raise_last_batch(a, "feature", 5, &cause) == 0);
+	ck_assert_msg(store_judge_begin(a, &cause) == 0, "%s", cause);
+	ck_assert(alert_store_raise_last_batch(a, "feature", 9, &cause) == 0);
+	ck_assert_msg(store_judge_end(a, false, &cause) == 0, "%s", cause);
+	/* 9 was undone: 7 is newer than what the store holds. */
+	ck_assert(alert_store_raise_last_batch(a, "feature", 7, &cause) == 0);
+	ck_assert(alert_store_raise_last_batch(a, "feature", 6, &cause) == 0);
+	flush(a);
+	ck_assert_str_eq(q_text(value), "7");
+	ck_assert(alert_store_raise_last_batch(b, "feature", 11, &cause) == 0);
+	flush(b);
+	/* a's next transaction reads b's 11: 10 is not newer. */
+	ck_assert(alert_store_raise_last_batch(a, "feature", 10, &cause) == 0);
+	flush(a);
+	ck_assert_str_eq(q_text(value), "11");
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
 /* The payload of batch b's report of type through s; NULL if none. */
 static char *
 report_of(struct store *s, int64_t b, const char *type)
@@ -709,6 +744,7 @@ main(int argc, char **argv)
 		{ test_conditions_undone, NULL },
 		{ test_condition_touched, NULL },
 		{ test_last_batch_raised, NULL },
+		{ test_last_batch_kept, NULL },
 		{ test_detector_read_again, NULL },
 		{ test_claim_counts, NULL },
 		{ test_status_kept, NULL },
