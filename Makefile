@@ -51,7 +51,7 @@ demo: build
 	@$(BUILD)/src/tui/mlmon-top --db $(DEMO_DB); \
 		kill $$(cat $(DEMO_DB).pid) 2>/dev/null; rm -f $(DEMO_DB).pid
 
-bench: deps
+bench: deps $(BUILD)/build.ninja
 	@scripts/install-deps --dev
 	meson setup $(BUILD) --fatal-meson-warnings --reconfigure -Dbuildtype=release >/dev/null
 	ninja -C $(BUILD)

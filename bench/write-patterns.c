@@ -283,6 +283,18 @@ main(int argc, char **argv)
 	if ((s = store_open(path, STORE_READ_WRITE, &cause)) == NULL)
 		die(path, cause);
 	store_close(s);
+	/*
+	 * The plain patterns' rows are model 1's (model_id's default): name
+	 * it, as ingest's first row does, so that the store reads them back
+	 * (bench/batch-load).
+	 */
+	if (strcmp(o.pattern, "store") != 0) {
+		sqlite3 *db = conn_open(&o);
+
+		exec_sql(db, "INSERT INTO models (model_id, name, created_at)"
+		    " VALUES (1, 'default', 0)");
+		sqlite3_close(db);
+	}
 
 	t0 = now();
 	if (strcmp(o.pattern, "store") == 0)
